@@ -1,0 +1,117 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Options and return values shared by every check module (private)."""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment(object):
+
+    # Module-level options of every check module and of verify.
+    DOCUMENTATION = r"""
+options:
+  severity:
+    description:
+      - Default severity of every check that does not set its own.
+      - When neither is set, each kind has its own default (see its I(checks) documentation).
+    type: str
+    choices: [critical, high, medium, low]
+  section:
+    description:
+      - Checklist section recorded in every result that does not set its own.
+      - Defaults to the kind's natural section (for example C(infrastructure) for M(golive.readiness.disk_space)).
+    type: str
+  timeout:
+    description:
+      - Default time limit of each check, as a duration (V(10s), V(500ms), V(2m)) or seconds.
+      - A check still running at its limit is reported as C(error) with C(timed out after ...);
+        it never stalls the call.
+    type: raw
+    default: 10s
+  deadline:
+    description:
+      - Time limit of the whole call. Checks still running or not yet started when it passes are
+        reported as C(error).
+    type: raw
+    default: 45s
+  max_workers:
+    description:
+      - How many checks run at the same time.
+    type: int
+    default: 8
+  fail_on:
+    description:
+      - Statuses that fail the task, like M(ansible.builtin.assert).
+      - The golive playbook sets this to V([]) so every check runs and the report is complete.
+    type: list
+    elements: str
+    choices: [pass, warn, fail, error, skipped]
+    default: [fail, error]
+notes:
+  - Checks only read. Every module supports check mode and reports C(changed=false).
+  - A check that cannot be evaluated (timeout, refused connection, missing library, unreadable
+    file) is reported as C(error), never as C(pass).
+attributes:
+  check_mode:
+    support: full
+    description: Checks only read, so they run the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing is changed, so there is no diff.
+"""
+
+    RETURN = r"""
+golive_checks:
+  description: One result record per check, in the order of I(checks).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Stable identifier, unique within a host; waivers refer to it.
+      type: str
+      sample: "disk_space:/"
+    kind:
+      description: The check kind.
+      type: str
+      sample: disk_space
+    section:
+      description: Checklist section.
+      type: str
+      sample: infrastructure
+    title:
+      description: Human title.
+      type: str
+      sample: "Disk space on /"
+    status:
+      description: C(pass), C(warn), C(fail), C(error) (could not evaluate) or C(skipped).
+      type: str
+      sample: warn
+    severity:
+      description: C(critical), C(high), C(medium) or C(low).
+      type: str
+      sample: high
+    summary:
+      description: One line saying what was observed against what was expected.
+      type: str
+      sample: "free 14.2 GiB (warn < 20.0 GiB, fail < 10.0 GiB)"
+    observed:
+      description: Measured values, by name. Secrets appear only masked.
+      type: dict
+    expected:
+      description: The thresholds or expectations each observed value was held against.
+      type: dict
+    duration_ms:
+      description: How long the check took.
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      type: str
+      returned: when set in the item
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+"""

@@ -1,0 +1,317 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The check result contract, thresholds, sizes and durations, and secret masking (private)."""
+
+from __future__ import annotations
+
+import re
+
+STATUSES = ("pass", "warn", "fail", "error", "skipped")
+SEVERITIES = ("critical", "high", "medium", "low")
+# Worse statuses rank higher; a check's status is the worst of its findings.
+STATUS_RANK = {"skipped": 0, "pass": 1, "warn": 2, "fail": 3, "error": 4}
+
+_SIZE_UNITS = {
+    "": 1, "b": 1,
+    "k": 1024, "kb": 1024, "kib": 1024,
+    "m": 1024 ** 2, "mb": 1024 ** 2, "mib": 1024 ** 2,
+    "g": 1024 ** 3, "gb": 1024 ** 3, "gib": 1024 ** 3,
+    "t": 1024 ** 4, "tb": 1024 ** 4, "tib": 1024 ** 4,
+    "p": 1024 ** 5, "pb": 1024 ** 5, "pib": 1024 ** 5,
+}
+_DURATION_UNITS = {
+    "ms": 0.001, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600,
+    "d": 86400, "w": 604800, "": 1,
+}
+_NUMBER_UNIT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*([a-zA-Z%]*)\s*$")
+
+
+class CheckError(Exception):
+    """A check could not be evaluated; the result becomes status ``error`` with this message."""
+
+
+class OptionError(ValueError):
+    """An option value is malformed; raised at validation time with the option named."""
+
+
+def worst(statuses):
+    """The worst of several statuses (``pass`` for none)."""
+    statuses = list(statuses)
+    if not statuses:
+        return "pass"
+    return max(statuses, key=STATUS_RANK.__getitem__)
+
+
+def _split_number(text, option):
+    match = _NUMBER_UNIT.match(str(text))
+    if not match:
+        raise OptionError("%s: %r is not a number with an optional unit" % (option, text))
+    return float(match.group(1)), match.group(2).lower()
+
+
+def parse_size(text, option="size"):
+    """Bytes from '20GB', '512M', '1.5TiB' or a plain number (binary multiples: 1K = 1024)."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return int(text)
+    number, unit = _split_number(text, option)
+    if unit not in _SIZE_UNITS:
+        raise OptionError("%s: unknown size unit %r in %r (use B, KB, MB, GB, TB)" % (option, unit, text))
+    if number < 0:
+        raise OptionError("%s: %r must not be negative" % (option, text))
+    return int(number * _SIZE_UNITS[unit])
+
+
+def parse_duration(text, option="duration"):
+    """Seconds from '30d', '500ms', '2h', '90' (plain numbers are seconds)."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return float(text)
+    number, unit = _split_number(text, option)
+    if unit not in _DURATION_UNITS:
+        raise OptionError("%s: unknown duration unit %r in %r (use ms, s, m, h, d, w)" % (option, unit, text))
+    if number < 0:
+        raise OptionError("%s: %r must not be negative" % (option, text))
+    return number * _DURATION_UNITS[unit]
+
+
+def parse_percent(text, option="percent"):
+    """A percentage from '15%', '15' or 15."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        number = float(text)
+    else:
+        number, unit = _split_number(text, option)
+        if unit not in ("", "%"):
+            raise OptionError("%s: %r is not a percentage" % (option, text))
+    if not 0 <= number <= 100:
+        raise OptionError("%s: %r is outside 0-100%%" % (option, text))
+    return number
+
+
+def parse_count(text, option="count"):
+    """A non-negative number (int or float) from an int, float or numeric string."""
+    if isinstance(text, bool):
+        raise OptionError("%s: %r is not a number" % (option, text))
+    try:
+        number = float(text)
+    except (TypeError, ValueError):
+        raise OptionError("%s: %r is not a number" % (option, text))
+    if number < 0:
+        raise OptionError("%s: %r must not be negative" % (option, text))
+    return int(number) if number.is_integer() else number
+
+
+def parse_size_or_percent(text, option="size"):
+    """('percent', 15.0) for '15%', else ('bytes', n) for a size."""
+    if isinstance(text, str) and text.strip().endswith("%"):
+        return "percent", parse_percent(text, option)
+    return "bytes", parse_size(text, option)
+
+
+def format_size(num_bytes):
+    """'18.6 GiB' style, for summaries."""
+    value = float(num_bytes)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(value) < 1024 or unit == "TiB":
+            return ("%d %s" % (value, unit)) if unit == "B" else ("%.1f %s" % (value, unit))
+        value /= 1024
+    return "%.1f PiB" % value
+
+
+def format_duration(seconds):
+    """'12d 3h', '4m 10s', '850ms' style, for summaries."""
+    seconds = float(seconds)
+    if abs(seconds) < 1:
+        return "%dms" % round(seconds * 1000)
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if abs(seconds) >= size:
+            whole = int(seconds // size)
+            parts.append("%d%s" % (whole, unit))
+            seconds -= whole * size
+        if len(parts) == 2:
+            break
+    return " ".join(parts)
+
+
+def format_number(value):
+    if isinstance(value, float) and not value.is_integer():
+        return "%.2f" % value
+    return "%d" % value
+
+
+def format_percent(value):
+    return "%.1f%%" % value
+
+
+class Limit(object):
+    """Warn and fail levels for one measured metric.
+
+    ``direction`` is ``'below'`` when low values are bad (free space) and ``'above'`` when high
+    values are bad (load, usage). Levels are already parsed numbers; ``formatter`` renders them.
+    """
+
+    def __init__(self, warn=None, fail=None, direction="below", formatter=format_number):
+        if direction not in ("below", "above"):
+            raise ValueError("direction must be 'below' or 'above'")
+        self.warn = warn
+        self.fail = fail
+        self.direction = direction
+        self.formatter = formatter
+
+    @property
+    def is_set(self):
+        return self.warn is not None or self.fail is not None
+
+    def _breaches(self, observed, level):
+        if level is None:
+            return False
+        return observed < level if self.direction == "below" else observed > level
+
+    def grade(self, observed):
+        if self._breaches(observed, self.fail):
+            return "fail"
+        if self._breaches(observed, self.warn):
+            return "warn"
+        return "pass"
+
+    def describe(self):
+        """'warn < 20.0 GiB, fail < 10.0 GiB'."""
+        sign = "<" if self.direction == "below" else ">"
+        parts = []
+        if self.warn is not None:
+            parts.append("warn %s %s" % (sign, self.formatter(self.warn)))
+        if self.fail is not None:
+            parts.append("fail %s %s" % (sign, self.formatter(self.fail)))
+        return ", ".join(parts)
+
+
+def check_order(limit, option):
+    """Reject warn/fail levels that can never both fire (e.g. warn below 10GB, fail below 20GB)."""
+    if limit.warn is None or limit.fail is None:
+        return
+    inverted = limit.warn < limit.fail if limit.direction == "below" else limit.warn > limit.fail
+    if inverted:
+        raise OptionError(
+            "%s: the warn level (%s) must be %s the fail level (%s)"
+            % (option, limit.formatter(limit.warn), "above" if limit.direction == "below" else "below",
+               limit.formatter(limit.fail)))
+
+
+class Evaluation(object):
+    """Collects the findings of one check and turns them into status, summary, observed, expected."""
+
+    def __init__(self):
+        self.observed = {}
+        self.expected = {}
+        self._findings = []  # (status, message)
+        self._notes = []
+
+    def observe(self, name, value):
+        self.observed[name] = value
+
+    def expect(self, name, value):
+        self.expected[name] = value
+
+    def finding(self, status, message):
+        self._findings.append((status, message))
+
+    def note(self, message):
+        """A passing fact worth showing in the summary when nothing is wrong."""
+        self._notes.append(message)
+
+    def measure(self, name, observed, limit, label=None, formatter=None):
+        """Record a metric and grade it against a Limit; returns the status."""
+        self.observe(name, observed)
+        label = label or name.replace("_", " ")
+        shown = (formatter or limit.formatter)(observed)
+        if not limit.is_set:
+            self.note("%s %s" % (label, shown))
+            return "pass"
+        self.expect(name, limit.describe())
+        status = limit.grade(observed)
+        message = "%s %s (%s)" % (label, shown, limit.describe())
+        if status == "pass":
+            self.note(message)
+        else:
+            self.finding(status, message)
+        return status
+
+    def require(self, ok, message, status="fail", passing=None):
+        """Add a finding of ``status`` unless ``ok``; ``passing`` is noted when it holds."""
+        if ok:
+            if passing:
+                self.note(passing)
+        else:
+            self.finding(status, message)
+        return ok
+
+    @property
+    def status(self):
+        return worst(s for s, _ in self._findings)
+
+    def summary(self):
+        if self._findings:
+            ordered = sorted(self._findings, key=lambda f: -STATUS_RANK[f[0]])
+            return "; ".join(message for _, message in ordered)
+        return "; ".join(self._notes) or "ok"
+
+    def outcome(self):
+        return Outcome(self.status, self.summary(), self.observed, self.expected)
+
+
+class Outcome(object):
+    """What a check's run() returns."""
+
+    def __init__(self, status, summary, observed=None, expected=None):
+        if status not in STATUSES:
+            raise ValueError("unknown status %r" % (status,))
+        self.status = status
+        self.summary = summary
+        self.observed = observed or {}
+        self.expected = expected or {}
+
+
+def make_record(item, check_id, kind, title, outcome, duration_ms):
+    """The result record of the contract (see DESIGN.md, 'The result contract')."""
+    record = {
+        "id": check_id,
+        "kind": kind,
+        "section": item.get("section"),
+        "title": title,
+        "status": outcome.status,
+        "severity": item.get("severity"),
+        "summary": outcome.summary,
+        "observed": outcome.observed,
+        "expected": outcome.expected,
+        "duration_ms": int(duration_ms),
+    }
+    if item.get("target"):
+        record["target"] = item["target"]
+    return record
+
+
+_KEY_PREFIX = re.compile(r"^([A-Za-z]{2,8}_(?:(?:live|test)_)?)")
+
+
+def mask_secret(value):
+    """Show enough of a secret to recognise it and nothing more: 'sk_live_…a1b2', '…9f3c', '****'."""
+    if value is None:
+        return None
+    text = str(value)
+    if not text:
+        return ""
+    if len(text) < 12:
+        return "****"
+    match = _KEY_PREFIX.match(text)
+    prefix = match.group(1) if match and len(text) - len(match.group(1)) >= 12 else ""
+    return "%s\u2026%s" % (prefix, text[-4:])
+
+
+_URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<password>[^@/\s]+)@")
+
+
+def mask_url(url):
+    """A URL or DSN with its password masked: 'postgresql://app:****@db:5432/app'."""
+    if url is None:
+        return None
+    return _URL_PASSWORD.sub(lambda m: "%s%s:****@" % (m.group("scheme"), m.group("user")), str(url))

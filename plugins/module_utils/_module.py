@@ -1,0 +1,170 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The code path shared by every check module and ``verify``: options, validation, run, result (private)."""
+
+from __future__ import annotations
+
+import copy
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.golive.readiness.plugins.module_utils._check import (
+    SEVERITIES,
+    STATUSES,
+    OptionError,
+    parse_duration,
+)
+from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks
+
+# Options every check item accepts, whatever its kind (documented in each module's checks suboptions).
+COMMON_ITEM_OPTIONS = dict(
+    id=dict(type="str"),
+    title=dict(type="str"),
+    section=dict(type="str"),
+    severity=dict(type="str", choices=list(SEVERITIES)),
+    timeout=dict(type="raw"),
+    target=dict(type="str"),
+)
+
+# Module-level options shared by every check module (doc fragment golive.readiness.run_options).
+RUN_OPTIONS = dict(
+    severity=dict(type="str", choices=list(SEVERITIES)),
+    section=dict(type="str"),
+    timeout=dict(type="raw", default="10s"),
+    deadline=dict(type="raw", default="45s"),
+    max_workers=dict(type="int", default=8),
+    fail_on=dict(type="list", elements="str", default=["fail", "error"], choices=list(STATUSES)),
+)
+
+
+def item_spec(kind_module):
+    """The argument spec of one item of a kind: common options plus the kind's own."""
+    spec = copy.deepcopy(COMMON_ITEM_OPTIONS)
+    spec.update(copy.deepcopy(kind_module.OPTIONS))
+    return spec
+
+
+def kind_argument_spec(kind_module):
+    spec = copy.deepcopy(RUN_OPTIONS)
+    spec["checks"] = dict(type="list", elements="dict", required=True, options=item_spec(kind_module))
+    return spec
+
+
+def _positive_seconds(value, option):
+    seconds = parse_duration(value, option)
+    if seconds <= 0:
+        raise OptionError("%s: must be greater than zero, got %r" % (option, value))
+    return seconds
+
+
+class CheckBatch(object):
+    """Turns validated items into prepared checks, collecting every problem before failing."""
+
+    def __init__(self, params):
+        self.params = params
+        self.errors = []
+        self.prepared = []
+        self._ids = {}
+
+    def add(self, index, item, kind_module):
+        where = "checks[%d] (%s)" % (index, kind_module.KIND)
+        try:
+            self.prepared.append(self._prepare(item, kind_module))
+        except OptionError as exc:
+            self.errors.append("%s: %s" % (where, exc))
+            return
+        check_id = self.prepared[-1].check_id
+        if check_id in self._ids:
+            self.errors.append(
+                "%s: id %r is already used by checks[%d]; give one of them an explicit id"
+                % (where, check_id, self._ids[check_id]))
+        self._ids[check_id] = index
+
+    def _prepare(self, item, kind_module):
+        item = dict(item)
+        item["severity"] = item.get("severity") or self.params.get("severity") or kind_module.SEVERITY
+        item["section"] = item.get("section") or self.params.get("section") or kind_module.SECTION
+        timeout = _positive_seconds(
+            item["timeout"] if item.get("timeout") is not None else self.params["timeout"], "timeout")
+        key, title = kind_module.describe(item)
+        check_id = item.get("id") or "%s:%s" % (kind_module.KIND, key)
+        plan = kind_module.prepare(item)
+        return PreparedCheck(item, check_id, item.get("title") or title, kind_module, plan, timeout)
+
+
+def counts_by_status(records):
+    counts = dict((status, 0) for status in STATUSES)
+    for record in records:
+        counts[record["status"]] += 1
+    return counts
+
+
+def describe_counts(counts):
+    total = sum(counts.values())
+    shown = ", ".join("%d %s" % (n, s) for s, n in counts.items() if n)
+    return "%d check%s: %s" % (total, "" if total == 1 else "s", shown or "none")
+
+
+def run_batch(module, batch):
+    """Run the prepared checks and exit the module with the records."""
+    if batch.errors:
+        module.fail_json(msg="invalid check options: " + "; ".join(batch.errors), errors=batch.errors)
+    try:
+        deadline = _positive_seconds(module.params["deadline"], "deadline")
+    except OptionError as exc:
+        module.fail_json(msg=str(exc))
+    if module.params["max_workers"] < 1:
+        module.fail_json(msg="max_workers: must be at least 1, got %d" % module.params["max_workers"])
+    records = run_checks(batch.prepared, module.params["max_workers"], deadline)
+    counts = counts_by_status(records)
+    result = dict(changed=False, golive_checks=records, golive_counts=counts, msg=describe_counts(counts))
+    failing = [r for r in records if r["status"] in module.params["fail_on"]]
+    if failing:
+        result["msg"] = "%s; %s" % (result["msg"], "; ".join(
+            "%s %s: %s" % (r["id"], r["status"], r["summary"]) for r in failing))
+        module.fail_json(**result)
+    module.exit_json(**result)
+
+
+def run_kind_module(kind_module):
+    """main() of a single-kind module."""
+    module = AnsibleModule(argument_spec=kind_argument_spec(kind_module), supports_check_mode=True)
+    batch = CheckBatch(module.params)
+    for index, item in enumerate(module.params["checks"]):
+        batch.add(index, item, kind_module)
+    run_batch(module, batch)
+
+
+def verify_argument_spec():
+    spec = copy.deepcopy(RUN_OPTIONS)
+    spec["checks"] = dict(type="list", elements="dict", required=True)
+    return spec
+
+
+def _validate_mixed_item(index, item, kinds):
+    """Validate a verify item against its kind's spec; returns (kind_module, params) or raises OptionError."""
+    kind = item.get("kind")
+    if kind not in kinds:
+        raise OptionError("checks[%d]: kind %r is not one of %s" % (index, kind, ", ".join(sorted(kinds))))
+    kind_module = kinds[kind]
+    params = dict((k, v) for k, v in item.items() if k != "kind")
+    result = ArgumentSpecValidator(item_spec(kind_module)).validate(params)
+    if result.error_messages:
+        raise OptionError("checks[%d] (%s): %s" % (index, kind, "; ".join(result.error_messages)))
+    return kind_module, result.validated_parameters
+
+
+def run_verify_module(kinds):
+    """main() of ``verify``: a mixed list of checks of any kinds, in one call."""
+    module = AnsibleModule(argument_spec=verify_argument_spec(), supports_check_mode=True)
+    batch = CheckBatch(module.params)
+    for index, item in enumerate(module.params["checks"]):
+        try:
+            kind_module, params = _validate_mixed_item(index, item, kinds)
+        except OptionError as exc:
+            batch.errors.append(str(exc))
+            continue
+        batch.add(index, params, kind_module)
+    run_batch(module, batch)

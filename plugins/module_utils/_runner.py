@@ -1,0 +1,121 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bounded concurrent runner: every check under its own timeout, the whole call under a deadline (private)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from ansible_collections.golive.readiness.plugins.module_utils._check import (
+    CheckError,
+    OptionError,
+    Outcome,
+    format_duration,
+    make_record,
+)
+
+
+class PreparedCheck(object):
+    """One validated check item, ready to run."""
+
+    def __init__(self, item, check_id, title, kind_module, plan, timeout):
+        self.item = item
+        self.check_id = check_id
+        self.title = title
+        self.kind_module = kind_module
+        self.plan = plan
+        self.timeout = timeout
+
+    def record(self, outcome, duration_ms):
+        return make_record(self.item, self.check_id, self.kind_module.KIND, self.title, outcome, duration_ms)
+
+
+class CheckContext(object):
+    """What a running check may know about its own limits."""
+
+    def __init__(self, timeout):
+        self.timeout = timeout
+        self.started = time.monotonic()
+
+    def remaining(self):
+        """Seconds left before this check is declared timed out (never below a small floor)."""
+        return max(0.05, self.timeout - (time.monotonic() - self.started))
+
+
+def run_one(check):
+    """Run a check and turn any exception into an ``error`` outcome: unknown is never ``pass``."""
+    ctx = CheckContext(check.timeout)
+    try:
+        outcome = check.kind_module.run(check.plan, ctx)
+    except (CheckError, OptionError) as exc:
+        outcome = Outcome("error", str(exc))
+    except Exception as exc:  # a bug or an unforeseen environment must not hide the other checks
+        outcome = Outcome("error", "unexpected %s: %s" % (type(exc).__name__, exc))
+    if not isinstance(outcome, Outcome):
+        outcome = Outcome("error", "check returned no outcome")
+    return outcome
+
+
+class _Slot(object):
+    def __init__(self, check):
+        self.check = check
+        self.started = time.monotonic()
+        self.outcome = None
+        self.finished = None
+
+
+def run_checks(checks, max_workers=8, deadline=45.0):
+    """Run prepared checks concurrently and return their records in input order.
+
+    Worker threads are daemons: a check stuck in a system call is abandoned once its timeout
+    passes (reported as ``error``) and cannot keep the module process alive.
+    """
+    records = [None] * len(checks)
+    pending = list(range(len(checks)))
+    running = {}
+    done = threading.Condition()
+    call_started = time.monotonic()
+    call_deadline = call_started + deadline
+
+    def work(slot):
+        outcome = run_one(slot.check)
+        with done:
+            slot.outcome = outcome
+            slot.finished = time.monotonic()
+            done.notify_all()
+
+    def finish(index, slot, outcome, ended):
+        records[index] = slot.check.record(outcome, (ended - slot.started) * 1000)
+        del running[index]
+
+    with done:
+        while pending or running:
+            while pending and len(running) < max_workers and time.monotonic() < call_deadline:
+                index = pending.pop(0)
+                slot = _Slot(checks[index])
+                running[index] = slot
+                threading.Thread(target=work, args=(slot,), daemon=True).start()
+            now = time.monotonic()
+            for index, slot in list(running.items()):
+                if slot.outcome is not None:
+                    finish(index, slot, slot.outcome, slot.finished)
+                elif now >= slot.started + slot.check.timeout:
+                    finish(index, slot, Outcome(
+                        "error", "timed out after %s" % format_duration(slot.check.timeout)), now)
+                elif now >= call_deadline:
+                    finish(index, slot, Outcome(
+                        "error", "call deadline of %s reached before the check finished"
+                        % format_duration(deadline)), now)
+            if now >= call_deadline and pending:
+                for index in pending:
+                    records[index] = checks[index].record(Outcome(
+                        "error", "not started: the call deadline of %s was reached"
+                        % format_duration(deadline)), 0)
+                pending = []
+            if running:
+                wake_at = min([call_deadline] + [s.started + s.check.timeout for s in running.values()])
+                if not any(s.outcome is not None for s in running.values()):
+                    done.wait(max(0.0, min(wake_at - time.monotonic(), 0.5)))
+    return records
