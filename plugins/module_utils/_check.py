@@ -90,11 +90,11 @@ def parse_percent(text, option="percent"):
 def parse_count(text, option="count"):
     """A non-negative number (int or float) from an int, float or numeric string."""
     if isinstance(text, bool):
-        raise OptionError("%s: %r is not a number" % (option, text))
+        raise OptionError("%s: %r is not a number" % (option, text)) from None
     try:
         number = float(text)
     except (TypeError, ValueError):
-        raise OptionError("%s: %r is not a number" % (option, text))
+        raise OptionError("%s: %r is not a number" % (option, text)) from None
     if number < 0:
         raise OptionError("%s: %r must not be negative" % (option, text))
     return int(number) if number.is_integer() else number

@@ -72,7 +72,7 @@ def run(plan, ctx):
     try:
         st = os.statvfs(plan["path"])
     except OSError as exc:
-        raise CheckError("cannot stat %s: %s" % (plan["path"], exc.strerror or exc))
+        raise CheckError("cannot stat %s: %s" % (plan["path"], exc.strerror or exc)) from None
     # f_bavail is what an unprivileged writer can use; reserved root blocks do not count as free.
     total = st.f_blocks * st.f_frsize
     free = st.f_bavail * st.f_frsize

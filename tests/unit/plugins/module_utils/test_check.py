@@ -1,0 +1,113 @@
+"""The result contract helpers: thresholds, parsing, formatting and masking."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.golive.readiness.plugins.module_utils._check import (
+    Evaluation,
+    Limit,
+    OptionError,
+    check_order,
+    format_duration,
+    format_size,
+    mask_secret,
+    mask_url,
+    parse_count,
+    parse_duration,
+    parse_percent,
+    parse_size,
+    parse_size_or_percent,
+    worst,
+)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("20GB", 20 * 1024 ** 3), ("512M", 512 * 1024 ** 2), ("1.5TiB", int(1.5 * 1024 ** 4)),
+    ("100", 100), (4096, 4096), ("10 kb", 10240),
+])
+def test_parse_size(text, expected):
+    assert parse_size(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("30d", 30 * 86400), ("500ms", 0.5), ("2h", 7200), ("90", 90), (1.5, 1.5), ("5m", 300), ("1w", 604800),
+])
+def test_parse_duration(text, expected):
+    assert parse_duration(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("func, text, fragment", [
+    (parse_size, "20XB", "unknown size unit"),
+    (parse_size, "lots", "not a number"),
+    (parse_size, "-1GB", "must not be negative"),
+    (parse_duration, "3 fortnights", "unknown duration unit"),
+    (parse_percent, "150%", "outside 0-100%"),
+    (parse_percent, "15GB", "not a percentage"),
+    (parse_count, "many", "not a number"),
+    (parse_count, True, "not a number"),
+])
+def test_bad_values_name_the_option(func, text, fragment):
+    with pytest.raises(OptionError) as exc:
+        func(text, "free_warn_below")
+    assert str(exc.value).startswith("free_warn_below: ")
+    assert fragment in str(exc.value)
+
+
+def test_size_or_percent():
+    assert parse_size_or_percent("15%") == ("percent", 15.0)
+    assert parse_size_or_percent("1KB") == ("bytes", 1024)
+
+
+def test_limit_grades_both_directions():
+    low_is_bad = Limit(warn=20, fail=10, direction="below")
+    assert [low_is_bad.grade(v) for v in (25, 15, 5)] == ["pass", "warn", "fail"]
+    high_is_bad = Limit(warn=80, fail=95, direction="above")
+    assert [high_is_bad.grade(v) for v in (50, 85, 99)] == ["pass", "warn", "fail"]
+    assert high_is_bad.describe() == "warn > 80, fail > 95"
+
+
+def test_inverted_levels_are_rejected():
+    with pytest.raises(OptionError, match=r"warn level .* must be above the fail level"):
+        check_order(Limit(warn=10, fail=20, direction="below"), "free_warn_below/free_fail_below")
+    with pytest.raises(OptionError, match="must be below"):
+        check_order(Limit(warn=90, fail=80, direction="above"), "x")
+
+
+def test_evaluation_is_worst_finding_with_failures_first():
+    ev = Evaluation()
+    ev.measure("free", 15, Limit(warn=20, fail=10), label="free")
+    ev.require(False, "owner is nobody", status="fail")
+    outcome = ev.outcome()
+    assert outcome.status == "fail"
+    assert outcome.summary == "owner is nobody; free 15 (warn < 20, fail < 10)"
+    assert outcome.expected == {"free": "warn < 20, fail < 10"}
+
+
+def test_worst():
+    assert worst([]) == "pass"
+    assert worst(["pass", "warn", "skipped"]) == "warn"
+    assert worst(["fail", "error"]) == "error"
+
+
+def test_formatting():
+    assert format_size(20 * 1024 ** 3) == "20.0 GiB"
+    assert format_size(12) == "12 B"
+    assert format_duration(0.25) == "250ms"
+    assert format_duration(86400 * 12 + 3600 * 3 + 5) == "12d 3h"
+
+
+@pytest.mark.parametrize("secret, shown", [
+    ("sk_live_51HxyzABCDEFGHIJKLMNa1b2", "sk_live_\u2026a1b2"),
+    ("whsec_abcdefghijklmnopqrstuv9f3c", "whsec_\u20269f3c"),
+    ("correct-horse-battery-staple", "\u2026aple"),
+    ("short", "****"),
+    ("", ""),
+])
+def test_mask_secret(secret, shown):
+    assert mask_secret(secret) == shown
+
+
+def test_mask_url_hides_password_only():
+    assert mask_url("postgresql+psycopg://app:s3cr3t@db:5432/app") == "postgresql+psycopg://app:****@db:5432/app"
+    assert mask_url("sqlite:///tmp/x.db") == "sqlite:///tmp/x.db"
