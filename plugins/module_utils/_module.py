@@ -68,30 +68,56 @@ class CheckBatch(object):
         self.prepared = []
         self._ids = {}
 
-    def add(self, index, item, kind_module):
-        where = "checks[%d] (%s)" % (index, kind_module.KIND)
+    def add(self, where, item, kind_module):
+        """Prepare one item; ``where`` names it in error messages (``checks[3] (disk_space)``)."""
         try:
-            self.prepared.append(self._prepare(item, kind_module))
+            check = self._prepare(item, kind_module)
         except OptionError as exc:
             self.errors.append("%s: %s" % (where, exc))
             return
-        check_id = self.prepared[-1].check_id
-        if check_id in self._ids:
-            self.errors.append(
-                "%s: id %r is already used by checks[%d]; give one of them an explicit id"
-                % (where, check_id, self._ids[check_id]))
-        self._ids[check_id] = index
+        # The same check may run for several targets from one probe host; ids are unique per target.
+        key = (check.item.get("target"), check.check_id)
+        if key in self._ids:
+            self.errors.append("%s: id %r is already used by %s; give one of them an explicit id"
+                               % (where, check.check_id, self._ids[key]))
+            return
+        self._ids[key] = where
+        self.prepared.append(check)
+
+    def add_mixed(self, where, item, kinds):
+        """Validate an item that names its own ``kind`` against that kind's options, then add it."""
+        try:
+            kind_module, params = validate_mixed_item(item, kinds)
+        except OptionError as exc:
+            self.errors.append("%s: %s" % (where, exc))
+            return
+        self.add("%s (%s)" % (where, kind_module.KIND), params, kind_module)
 
     def _prepare(self, item, kind_module):
         item = dict(item)
         item["severity"] = item.get("severity") or self.params.get("severity") or kind_module.SEVERITY
         item["section"] = item.get("section") or self.params.get("section") or kind_module.SECTION
         timeout = _positive_seconds(
-            item["timeout"] if item.get("timeout") is not None else self.params["timeout"], "timeout")
+            item["timeout"] if item.get("timeout") is not None else self.params.get("timeout", "10s"), "timeout")
         key, title = kind_module.describe(item)
         check_id = item.get("id") or "%s:%s" % (kind_module.KIND, key)
         plan = kind_module.prepare(item)
         return PreparedCheck(item, check_id, item.get("title") or title, kind_module, plan, timeout)
+
+
+def validate_mixed_item(item, kinds):
+    """Check an item naming its ``kind`` against that kind's spec; returns (kind_module, params)."""
+    if not isinstance(item, dict):
+        raise OptionError("must be a dictionary of check options, got %s" % type(item).__name__)
+    kind = item.get("kind")
+    if kind not in kinds:
+        raise OptionError("kind %r is not one of %s" % (kind, ", ".join(sorted(kinds))))
+    kind_module = kinds[kind]
+    params = dict((k, v) for k, v in item.items() if k != "kind")
+    result = ArgumentSpecValidator(item_spec(kind_module)).validate(params)
+    if result.error_messages:
+        raise OptionError("; ".join(result.error_messages))
+    return kind_module, result.validated_parameters
 
 
 def counts_by_status(records):
@@ -133,7 +159,7 @@ def run_kind_module(kind_module):
     module = AnsibleModule(argument_spec=kind_argument_spec(kind_module), supports_check_mode=True)
     batch = CheckBatch(module.params)
     for index, item in enumerate(module.params["checks"]):
-        batch.add(index, item, kind_module)
+        batch.add("checks[%d]" % index, item, kind_module)
     run_batch(module, batch)
 
 
@@ -143,28 +169,10 @@ def verify_argument_spec():
     return spec
 
 
-def _validate_mixed_item(index, item, kinds):
-    """Validate a verify item against its kind's spec; returns (kind_module, params) or raises OptionError."""
-    kind = item.get("kind")
-    if kind not in kinds:
-        raise OptionError("checks[%d]: kind %r is not one of %s" % (index, kind, ", ".join(sorted(kinds))))
-    kind_module = kinds[kind]
-    params = dict((k, v) for k, v in item.items() if k != "kind")
-    result = ArgumentSpecValidator(item_spec(kind_module)).validate(params)
-    if result.error_messages:
-        raise OptionError("checks[%d] (%s): %s" % (index, kind, "; ".join(result.error_messages)))
-    return kind_module, result.validated_parameters
-
-
 def run_verify_module(kinds):
     """main() of ``verify``: a mixed list of checks of any kinds, in one call."""
     module = AnsibleModule(argument_spec=verify_argument_spec(), supports_check_mode=True)
     batch = CheckBatch(module.params)
     for index, item in enumerate(module.params["checks"]):
-        try:
-            kind_module, params = _validate_mixed_item(index, item, kinds)
-        except OptionError as exc:
-            batch.errors.append(str(exc))
-            continue
-        batch.add(index, params, kind_module)
+        batch.add_mixed("checks[%d]" % index, item, kinds)
     run_batch(module, batch)
