@@ -1,0 +1,25 @@
+.PHONY: demo test setup sanity lint benchmark build clean
+
+demo:            ## run the go-live checklist over the embedded demo inventory
+	scripts/demo
+
+test:            ## the whole test suite (what CI runs)
+	scripts/test
+
+setup:           ## install Debian packages and the project virtualenv
+	scripts/setup
+
+lint:
+	scripts/setup && .venv/bin/ruff check .
+
+sanity:
+	scripts/setup && scripts/sanity
+
+benchmark:       ## golive run vs ansible -m ping over 20 SSH hosts
+	scripts/setup && .venv/bin/python benchmarks/golive_vs_ping.py
+
+build:
+	scripts/setup && .venv/bin/ansible-galaxy collection build --force
+
+clean:
+	rm -rf golive-report tests/output .pytest_cache golive-readiness-*.tar.gz
