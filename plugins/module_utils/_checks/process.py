@@ -1,0 +1,300 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Check kind process: how many processes of a name or command line run, as which user (private)."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import re
+import sys
+
+from ansible_collections.golive.readiness.plugins.module_utils._check import (
+    CheckError,
+    Evaluation,
+    OptionError,
+    mask_secret,
+    mask_url,
+    parse_count,
+)
+
+KIND = "process"
+SECTION = "application"
+SEVERITY = "high"
+OPTIONS = dict(
+    name=dict(type="str"),
+    cmdline_regex=dict(type="str"),
+    min_count=dict(type="int"),
+    max_count=dict(type="int"),
+    user=dict(type="str"),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+)
+
+PROC = "/proc"
+MAX_PIDS = 20
+MAX_SAMPLES = 5
+SAMPLE_LENGTH = 200
+_GONE = (FileNotFoundError, ProcessLookupError)
+_SHELLS = ("sh", "bash", "dash", "zsh", "ash")
+
+_SECRET_WORDS = r"(?:pass(?:word|wd)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|" \
+                r"credentials?|auth)"
+# --password=x, DB_PASSWORD=x, ?access_token=x&...
+_SECRET_ASSIGNMENT = re.compile(r"(?i)(?P<key>[\w.-]*%s[\w.-]*=)(?P<value>[^\s&;]+)" % _SECRET_WORDS)
+# --password x, -p x is too ambiguous to mask; long options whose name says secret are not.
+_SECRET_OPTION = re.compile(r"(?i)^--?[\w.-]*%s[\w.-]*$" % _SECRET_WORDS)
+_BEARER = re.compile(r"(?i)(?P<key>\bbearer\s+)(?P<value>\S+)")
+
+
+def describe(item):
+    if item.get("name"):
+        return item["name"], "Process %s" % item["name"]
+    regex = item.get("cmdline_regex") or ""
+    return regex, "Process matching /%s/" % regex
+
+
+def _compile(regex):
+    try:
+        return re.compile(regex)
+    except re.error as exc:
+        raise OptionError("cmdline_regex: %r is not a valid regular expression: %s" % (regex, exc)) from None
+
+
+def _counts(item, state):
+    min_count = item.get("min_count")
+    max_count = item.get("max_count")
+    if state == "absent":
+        given = [o for o in ("min_count", "max_count") if item.get(o) is not None]
+        if given:
+            raise OptionError("%s: not used with state=absent (absent means none may run)" % ", ".join(given))
+        return 0, 0
+    min_count = 1 if min_count is None else parse_count(min_count, "min_count")
+    if max_count is not None:
+        max_count = parse_count(max_count, "max_count")
+        if max_count < min_count:
+            raise OptionError("max_count: %s is below min_count %s" % (max_count, min_count))
+    return min_count, max_count
+
+
+def prepare(item):
+    if not item.get("name") and not item.get("cmdline_regex"):
+        raise OptionError("name/cmdline_regex: give at least one of them")
+    state = item.get("state") or "present"
+    if state not in ("present", "absent"):
+        raise OptionError("state: %r is not one of present, absent" % state)
+    min_count, max_count = _counts(item, state)
+    user = item.get("user")
+    return dict(
+        proc=PROC,
+        name=item.get("name"),
+        regex=_compile(item["cmdline_regex"]) if item.get("cmdline_regex") else None,
+        user=str(user).strip() if user is not None and str(user).strip() else None,
+        state=state,
+        min_count=min_count,
+        max_count=max_count,
+    )
+
+
+# --- reading /proc ----------------------------------------------------------------------------------
+
+
+class ProcessInfo(object):
+    def __init__(self, pid, ppid, comm, argv, uid, state):
+        self.pid = pid
+        self.ppid = ppid
+        self.comm = comm
+        self.argv = argv
+        self.uid = uid
+        self.state = state
+
+    @property
+    def cmdline(self):
+        return " ".join(self.argv) if self.argv else "[%s]" % self.comm
+
+
+def _read(path, mode="r"):
+    with open(path, mode) as handle:
+        return handle.read()
+
+
+def _parse_status(text):
+    """(ppid, effective uid, state letter) from /proc/<pid>/status."""
+    fields = {}
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        fields[key] = value.split()
+    return int(fields["PPid"][0]), int(fields["Uid"][1]), fields["State"][0]
+
+
+def read_process(proc, pid):
+    """A ProcessInfo, or None when the process is gone (processes come and go during a scan)."""
+    base = os.path.join(proc, str(pid))
+    try:
+        comm = _read(os.path.join(base, "comm")).rstrip("\n")
+        raw = _read(os.path.join(base, "cmdline"), "rb")
+        ppid, uid, state = _parse_status(_read(os.path.join(base, "status")))
+    except _GONE:
+        return None
+    except (KeyError, IndexError, ValueError):
+        return None  # a status file cut short by the process exiting mid-read
+    argv = [arg.decode("utf-8", "replace") for arg in raw.split(b"\0")]
+    while argv and argv[-1] == "":
+        argv.pop()
+    return ProcessInfo(pid, ppid, comm, argv, uid, state)
+
+
+def list_pids(proc):
+    try:
+        names = os.listdir(proc)
+    except OSError as exc:
+        raise CheckError("cannot list processes in %s: %s" % (proc, exc.strerror or exc)) from None
+    pids = sorted(int(name) for name in names if name.isdigit())
+    if not pids:
+        raise CheckError("%s lists no processes (is procfs mounted?)" % proc)
+    return pids
+
+
+def scan(proc):
+    """Every live (non-zombie) process readable in ``proc``."""
+    found = []
+    for pid in list_pids(proc):
+        try:
+            info = read_process(proc, pid)
+        except PermissionError:
+            continue  # hidepid or a locked-down process: invisible, as it is to ps
+        if info is not None and info.state != "Z":
+            found.append(info)
+    return found
+
+
+# --- excluding the check's own process chain --------------------------------------------------------
+
+
+def _is_module_wrapper(info, interpreter):
+    """Whether an ancestor is part of how Ansible started this module (so its command line is ours, not the app's).
+
+    Locally that is the ansible/ansible-playbook process (its argv may hold the very regex being checked)
+    and the ``sh -c '<python> ...'`` that runs the module; over SSH only the shell.
+    """
+    text = info.cmdline.lower()
+    if "ansible" in text:
+        return True
+    program = os.path.basename(info.argv[0]) if info.argv else info.comm
+    return program in _SHELLS and "-c" in info.argv[1:2] and interpreter in text
+
+
+def own_chain(processes, pid=None):
+    """This process and the ancestors that are the Ansible module wrapper around it."""
+    by_pid = dict((p.pid, p) for p in processes)
+    pid = os.getpid() if pid is None else pid
+    excluded = {pid}
+    interpreter = os.path.basename(sys.executable or "python").lower()
+    current = by_pid.get(pid)
+    while current is not None and current.ppid > 1:
+        parent = by_pid.get(current.ppid)
+        if parent is None or not _is_module_wrapper(parent, interpreter):
+            break
+        excluded.add(parent.pid)
+        current = parent
+    return excluded
+
+
+# --- matching --------------------------------------------------------------------------------------
+
+
+def matches_name(info, name):
+    if info.comm == name:
+        return True
+    return bool(info.argv) and os.path.basename(info.argv[0]) == name
+
+
+def matches(info, plan):
+    if plan["name"] and not matches_name(info, plan["name"]):
+        return False
+    return not plan["regex"] or bool(plan["regex"].search(" ".join(info.argv)))
+
+
+def resolve_uid(user):
+    if user.isdigit():
+        return int(user)
+    try:
+        return pwd.getpwnam(user).pw_uid
+    except KeyError:
+        raise CheckError("user: %r does not exist on this host" % user) from None
+
+
+def user_name(uid, cache):
+    if uid not in cache:
+        try:
+            cache[uid] = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            cache[uid] = str(uid)
+    return cache[uid]
+
+
+def mask_command_line(text):
+    """A command line with its secrets masked: URL passwords, --password=x, --token x, Bearer x, ?token=x."""
+    text = mask_url(text)
+    text = _SECRET_ASSIGNMENT.sub(lambda m: m.group("key") + mask_secret(m.group("value")), text)
+    text = _BEARER.sub(lambda m: m.group("key") + mask_secret(m.group("value")), text)
+    words = text.split(" ")
+    for index in range(1, len(words)):
+        if _SECRET_OPTION.match(words[index - 1]) and words[index] and not words[index].startswith("-"):
+            words[index] = mask_secret(words[index])
+    return " ".join(words)
+
+
+def sample(info):
+    shown = mask_command_line(info.cmdline)
+    if len(shown) > SAMPLE_LENGTH:
+        shown = shown[:SAMPLE_LENGTH - 1] + "\u2026"
+    return shown
+
+
+# --- grading ---------------------------------------------------------------------------------------
+
+
+def _expectation(plan):
+    if plan["state"] == "absent":
+        return "none running"
+    if plan["max_count"] is None:
+        return "at least %d" % plan["min_count"]
+    if plan["max_count"] == plan["min_count"]:
+        return "exactly %d" % plan["min_count"]
+    return "%d to %d" % (plan["min_count"], plan["max_count"])
+
+
+def _grade(ev, plan, count, other_users):
+    expected = _expectation(plan)
+    ev.expect("count", expected)
+    shown = "%d running%s (expected %s)" % (
+        count, " as %s" % plan["user"] if plan["user"] is not None else "", expected)
+    if other_users:
+        shown += "; matching processes of other users: %s" % ", ".join(other_users)
+    too_few = count < plan["min_count"]
+    too_many = plan["max_count"] is not None and count > plan["max_count"]
+    ev.require(not (too_few or too_many), shown, passing=shown)
+
+
+def run(plan, ctx):
+    processes = scan(plan["proc"])
+    excluded = own_chain(processes)
+    candidates = [p for p in processes if p.pid not in excluded and matches(p, plan)]
+    names = {}
+    counted = candidates
+    others = []
+    ev = Evaluation()
+    if plan["user"] is not None:
+        uid = resolve_uid(plan["user"])
+        ev.expect("user", plan["user"])
+        counted = [p for p in candidates if p.uid == uid]
+        others = sorted({user_name(p.uid, names) for p in candidates if p.uid != uid})
+        if others:
+            ev.observe("other_users", others)
+    ev.observe("count", len(counted))
+    ev.observe("pids", [p.pid for p in counted[:MAX_PIDS]])
+    ev.observe("users", sorted({user_name(p.uid, names) for p in counted}))
+    ev.observe("samples", [sample(p) for p in counted[:MAX_SAMPLES]])
+    _grade(ev, plan, len(counted), others)
+    return ev.outcome()

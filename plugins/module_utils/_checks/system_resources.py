@@ -1,0 +1,250 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Check kind system_resources: CPU cores, CPU busy, load per core, available memory and swap use (private)."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from ansible_collections.golive.readiness.plugins.module_utils._check import (
+    CheckError,
+    Evaluation,
+    Limit,
+    OptionError,
+    check_order,
+    format_duration,
+    format_number,
+    format_percent,
+    format_size,
+    parse_count,
+    parse_duration,
+    parse_percent,
+    parse_size_or_percent,
+)
+
+KIND = "system_resources"
+SECTION = "infrastructure"
+SEVERITY = "high"
+OPTIONS = dict(
+    cpus_warn_below=dict(type="str"),
+    cpus_fail_below=dict(type="str"),
+    cpu_busy_warn_above=dict(type="str"),
+    cpu_busy_fail_above=dict(type="str"),
+    cpu_sample=dict(type="str", default="500ms"),
+    load_per_core_warn_above=dict(type="str"),
+    load_per_core_fail_above=dict(type="str"),
+    memory_available_warn_below=dict(type="str"),
+    memory_available_fail_below=dict(type="str"),
+    swap_used_warn_above=dict(type="str"),
+    swap_used_fail_above=dict(type="str"),
+)
+
+PROC = "/proc"
+# The CPU sample may use at most this share of the time the check has left, so the rest still fits.
+_SAMPLE_SHARE_OF_REMAINING = 0.5
+
+
+def describe(item):
+    return "host", "System resources"
+
+
+def _levels(item, metric, direction, parse):
+    levels = {}
+    for level in ("warn", "fail"):
+        option = "%s_%s_%s" % (metric, level, direction)
+        if item.get(option) is not None:
+            levels[level] = parse(item[option], option)
+    return levels
+
+
+def _limit(item, metric, direction, parse, formatter):
+    limit = Limit(direction=direction, formatter=formatter, **_levels(item, metric, direction, parse))
+    check_order(limit, "%s_warn_%s/%s_fail_%s" % (metric, direction, metric, direction))
+    return limit
+
+
+def _memory_limits(item):
+    """Two Limits (bytes, percent): each of warn/fail may be a size or a percentage."""
+    levels = {"bytes": {}, "percent": {}}
+    for level in ("warn", "fail"):
+        option = "memory_available_%s_below" % level
+        if item.get(option) is not None:
+            unit, value = parse_size_or_percent(item[option], option)
+            levels[unit][level] = value
+    by_bytes = Limit(formatter=format_size, **levels["bytes"])
+    by_percent = Limit(formatter=format_percent, **levels["percent"])
+    check_order(by_bytes, "memory_available_warn_below/memory_available_fail_below")
+    check_order(by_percent, "memory_available_warn_below/memory_available_fail_below")
+    return by_bytes, by_percent
+
+
+def _cpu_sample(item):
+    seconds = parse_duration(item.get("cpu_sample") or "500ms", "cpu_sample")
+    if seconds <= 0:
+        raise OptionError("cpu_sample: must be greater than zero, got %r" % item.get("cpu_sample"))
+    return seconds
+
+
+def prepare(item):
+    memory_bytes, memory_percent = _memory_limits(item)
+    return dict(
+        proc=PROC,
+        cpu_sample=_cpu_sample(item),
+        cpus=_limit(item, "cpus", "below", parse_count, format_number),
+        cpu_busy=_limit(item, "cpu_busy", "above", parse_percent, format_percent),
+        load_per_core=_limit(item, "load_per_core", "above", parse_count, format_number),
+        memory_bytes=memory_bytes,
+        memory_percent=memory_percent,
+        swap_used=_limit(item, "swap_used", "above", parse_percent, format_percent),
+    )
+
+
+def available_cpus():
+    """CPU cores this process may run on (its affinity mask), else the host's count; None if unknown."""
+    if hasattr(os, "sched_getaffinity"):
+        try:
+            return len(os.sched_getaffinity(0))
+        except OSError:
+            pass
+    return os.cpu_count()
+
+
+def _read_proc(plan, name):
+    path = os.path.join(plan["proc"], name)
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except OSError as exc:
+        raise CheckError("cannot read %s: %s" % (path, exc.strerror or exc)) from None
+
+
+def read_cpu_times(plan):
+    """(busy, total) jiffies of all CPUs from the 'cpu' line of /proc/stat."""
+    for line in _read_proc(plan, "stat").splitlines():
+        fields = line.split()
+        if fields and fields[0] == "cpu":
+            values = [int(v) for v in fields[1:]]
+            # user nice system idle iowait irq softirq steal [guest guest_nice]; guest time is
+            # already counted in user/nice, so only the first eight fields make up the total.
+            total = sum(values[:8])
+            idle = values[3] + (values[4] if len(values) > 4 else 0)
+            return total - idle, total
+    raise CheckError("%s has no 'cpu' line" % os.path.join(plan["proc"], "stat"))
+
+
+def sample_cpu_busy(plan, seconds):
+    """Percent of CPU time spent busy over ``seconds``."""
+    busy_before, total_before = read_cpu_times(plan)
+    time.sleep(seconds)
+    busy_after, total_after = read_cpu_times(plan)
+    elapsed = total_after - total_before
+    if elapsed <= 0:
+        raise CheckError("no CPU time elapsed in %s of sampling" % format_duration(seconds))
+    return 100.0 * (busy_after - busy_before) / elapsed
+
+
+def read_load(plan):
+    fields = _read_proc(plan, "loadavg").split()
+    try:
+        return float(fields[0]), float(fields[1]), float(fields[2])
+    except (IndexError, ValueError):
+        raise CheckError("cannot parse %s" % os.path.join(plan["proc"], "loadavg")) from None
+
+
+def read_meminfo(plan):
+    """Fields of /proc/meminfo in bytes (the file gives kB)."""
+    fields = {}
+    for line in _read_proc(plan, "meminfo").splitlines():
+        name, _, rest = line.partition(":")
+        parts = rest.split()
+        if parts and parts[0].isdigit():
+            unit = parts[1].lower() if len(parts) > 1 else ""
+            fields[name.strip()] = int(parts[0]) * (1024 if unit == "kb" else 1)
+    return fields
+
+
+def _measure_cpus(ev, plan):
+    cpus = available_cpus()
+    if not cpus:
+        ev.finding("error", "cpus: the number of CPU cores is unknown on this host")
+        return None
+    ev.measure("cpus", cpus, plan["cpus"], label="cpus")
+    return cpus
+
+
+def _measure_cpu_busy(ev, plan, ctx):
+    seconds = min(plan["cpu_sample"], ctx.remaining() * _SAMPLE_SHARE_OF_REMAINING)
+    try:
+        busy = sample_cpu_busy(plan, seconds)
+    except CheckError as exc:
+        ev.finding("error", "cpu busy: %s" % exc)
+        return
+    ev.observe("cpu_sample_seconds", round(seconds, 3))
+    ev.measure("cpu_busy_percent", round(busy, 1), plan["cpu_busy"], label="cpu busy")
+
+
+def _measure_load(ev, plan, cpus):
+    try:
+        load1, load5, load15 = read_load(plan)
+    except CheckError as exc:
+        ev.finding("error", "load: %s" % exc)
+        return
+    ev.observe("load_1", load1)
+    ev.observe("load_5", load5)
+    ev.observe("load_15", load15)
+    if not cpus:
+        if plan["load_per_core"].is_set:
+            ev.finding("error", "load per core: the number of CPU cores is unknown")
+        return
+    ev.measure("load_per_core", round(load1 / cpus, 2), plan["load_per_core"], label="load per core")
+
+
+def _available_memory(meminfo):
+    if "MemAvailable" in meminfo:
+        return meminfo["MemAvailable"], False
+    # Kernels before 3.14 lack MemAvailable; free + buffers + page cache is the usual estimate.
+    return meminfo.get("MemFree", 0) + meminfo.get("Buffers", 0) + meminfo.get("Cached", 0), True
+
+
+def _measure_memory(ev, plan, meminfo):
+    total = meminfo.get("MemTotal")
+    if not total:
+        ev.finding("error", "memory: %s/meminfo reports no MemTotal" % plan["proc"])
+        return
+    available, estimated = _available_memory(meminfo)
+    ev.observe("memory_total_bytes", total)
+    if estimated:
+        ev.observe("memory_available_estimated", True)
+    ev.measure("memory_available_bytes", available, plan["memory_bytes"], label="memory available",
+               formatter=format_size)
+    ev.measure("memory_available_percent", round(100.0 * available / total, 2), plan["memory_percent"],
+               label="memory available", formatter=format_percent)
+
+
+def _measure_swap(ev, plan, meminfo):
+    if "SwapTotal" not in meminfo:
+        ev.finding("error", "swap: %s/meminfo reports no SwapTotal" % plan["proc"])
+        return
+    total = meminfo["SwapTotal"]
+    ev.observe("swap_total_bytes", total)
+    used_percent = 100.0 * (total - meminfo.get("SwapFree", 0)) / total if total else 0.0
+    if not total:
+        ev.note("no swap configured")
+    ev.measure("swap_used_percent", round(used_percent, 2), plan["swap_used"], label="swap used")
+
+
+def run(plan, ctx):
+    ev = Evaluation()
+    cpus = _measure_cpus(ev, plan)
+    _measure_cpu_busy(ev, plan, ctx)
+    _measure_load(ev, plan, cpus)
+    try:
+        meminfo = read_meminfo(plan)
+    except CheckError as exc:
+        ev.finding("error", "memory and swap: %s" % exc)
+    else:
+        _measure_memory(ev, plan, meminfo)
+        _measure_swap(ev, plan, meminfo)
+    return ev.outcome()

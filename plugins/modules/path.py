@@ -1,0 +1,167 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: path
+short_description: Check files and directories exist with safe modes, the right owners and fresh contents
+version_added: 0.1.0
+description:
+  - For each path, checks that it exists (or is absent) with the expected type, that its mode is no
+    looser than a maximum, that it has the expected owner and group, and whether a given user may
+    read or write it.
+  - With I(newest_age_warn_above), I(newest_age_fail_above), I(count_warn_below),
+    I(count_fail_below) or I(count_max) the path may be a glob pattern, for example the backups of
+    a directory, and the check grades how many paths match and how old the newest match is.
+  - Effective access is decided from the mode bits, the owner and group and the user's groups
+    (primary and supplementary), including search permission on every directory above the path;
+    nothing is written or opened to find out. Root may read and write anything except on a
+    read-only filesystem.
+  - Runs on the managed host with the Python standard library only.
+author: golive.readiness contributors
+extends_documentation_fragment:
+  - golive.readiness.check_item
+options:
+  checks:
+    description: The paths to check, one item each.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      path:
+        description:
+          - An absolute path.
+          - May be a glob pattern (V(/var/backups/db-*.sql.gz)) when a I(newest_age_*) or I(count_*)
+            option is set. Like the shell, C(*) does not match names starting with a dot.
+        type: path
+        required: true
+      state:
+        description:
+          - V(exists) requires the path to exist as anything, V(file) as a regular file, V(directory)
+            as a directory; V(absent) requires it not to exist (a dangling symlink counts as existing).
+          - For a glob, V(file) and V(directory) apply to every match, V(exists) requires at least one
+            match and V(absent) none.
+          - When not set, the path must exist; with I(count_warn_below), I(count_fail_below) or
+            I(count_max) the counts alone decide.
+        type: str
+        choices: [exists, file, directory, absent]
+      mode_max:
+        description:
+          - The loosest acceptable mode, as a quoted octal string (V('0640'), V('2775')). Fails when
+            the actual mode has any bit this one lacks, for example V(0666) is looser than V(0644),
+            including setuid, setgid and sticky bits.
+          - Not checked for a symlink itself (with I(follow=false)).
+        type: raw
+      owner:
+        description: The expected owner, as a user name or numeric uid.
+        type: str
+      group:
+        description: The expected group, as a group name or numeric gid.
+        type: str
+      writable_by:
+        description:
+          - A user (name or uid) that must be able to write the path. For a directory, that means
+            write and search permission (creating files in it).
+          - A user that does not exist on the host makes the check C(error).
+        type: str
+      readable_by:
+        description:
+          - A user (name or uid) that must be able to read the path. For a directory, that means
+            read and search permission (listing it and reaching what it holds).
+        type: str
+      newest_age_warn_above:
+        description: Warn when the newest match (by modification time) is older than this duration (V(26h)).
+        type: str
+      newest_age_fail_above:
+        description:
+          - Fail when the newest match is older than this duration.
+          - When nothing matches, the check fails.
+        type: str
+      count_warn_below:
+        description: Warn when fewer paths than this match.
+        type: int
+      count_fail_below:
+        description: Fail when fewer paths than this match.
+        type: int
+      count_max:
+        description: Fail when more paths than this match.
+        type: int
+      follow:
+        description:
+          - Follow symlinks, checking what they point to. With V(false) a symlink is checked as itself
+            (its type is C(link)).
+        type: bool
+        default: true
+      id:
+        description: Result id; defaults to C(path:<path>).
+        type: str
+      title:
+        description: Human title; defaults to C(Path <path>).
+        type: str
+      section:
+        description: Checklist section; defaults to the module's I(section), else C(infrastructure).
+        type: str
+      severity:
+        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        type: str
+        choices: [critical, high, medium, low]
+      timeout:
+        description: Time limit of this check; defaults to the module's I(timeout).
+        type: raw
+      target:
+        description: Inventory host this check is about, when it runs from another host.
+        type: str
+notes:
+  - POSIX ACLs and capabilities are not taken into account by I(writable_by) and I(readable_by);
+    when the path has an ACL the summary says so.
+  - A directory the check itself cannot read is reported as C(error), not as missing.
+"""
+
+EXAMPLES = r"""
+- name: Secrets are private, uploads writable by the app, backups fresh
+  golive.readiness.path:
+    checks:
+      - path: /etc/myapp/secrets.env
+        state: file
+        mode_max: "0600"
+        owner: myapp
+        group: myapp
+      - path: /srv/myapp/uploads
+        state: directory
+        writable_by: myapp
+        mode_max: "0775"
+      - path: /var/backups/postgres/db-*.sql.gz
+        newest_age_warn_above: 26h
+        newest_age_fail_above: 50h
+        count_fail_below: 3
+      - path: /srv/myapp/.env.example
+        state: absent
+        severity: low
+"""
+
+RETURN = r"""
+golive_checks:
+  description:
+    - One record per path (see the common return values below).
+    - C(observed) holds C(exists), and for an existing path its C(type), C(mode) (V(0644)), C(owner),
+      C(group), C(size) and C(mtime_age_seconds).
+    - For a glob it holds C(matches), C(newest) and C(newest_age_seconds), and the attributes above
+      are those of the newest match.
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.golive.readiness.plugins.module_utils._checks import path
+from ansible_collections.golive.readiness.plugins.module_utils._module import run_kind_module
+
+
+def main():
+    run_kind_module(path)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: process
+short_description: Check that the processes a service needs run, as the right user, and that others do not
+version_added: 0.1.0
+description:
+  - For each item, counts the running processes with a given name and/or command line, optionally
+    only those of one user, and checks the count is within limits, or that none runs
+    (V(state=absent), for example a debug server that must not be left running).
+  - Reads C(/proc) directly. Zombies are not counted. The check's own process and the Ansible
+    processes that started it are never counted, so a I(cmdline_regex) cannot match the module's
+    own command line.
+  - Sample command lines are reported with anything that looks like a secret masked (passwords and
+    tokens in options, environment assignments, URLs and C(Bearer) headers).
+  - Runs on the managed host (Linux) with the Python standard library only.
+author: golive.readiness contributors
+extends_documentation_fragment:
+  - golive.readiness.check_item
+options:
+  checks:
+    description:
+      - The processes to check, one item each. Each item needs I(name) or I(cmdline_regex), or both
+        (then a process must match both).
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description:
+          - The exact process name, as in C(/proc/<pid>/comm) (what C(ps -e) shows, at most 15
+            characters) or the base name of the first command-line argument.
+        type: str
+      cmdline_regex:
+        description: A Python regular expression searched for in the full command line (arguments joined by spaces).
+        type: str
+      min_count:
+        description: Fail when fewer matching processes run. Defaults to 1 with V(state=present).
+        type: int
+      max_count:
+        description: Fail when more matching processes run.
+        type: int
+      user:
+        description:
+          - Count only processes running as this user (name or uid, the effective user).
+          - When matching processes of other users exist, they are reported.
+          - A user name that does not exist on the host makes the check C(error).
+        type: str
+      state:
+        description:
+          - V(present) checks the count against I(min_count) and I(max_count); V(absent) fails when any
+            matching process runs (I(min_count) and I(max_count) are then not allowed).
+        type: str
+        choices: [present, absent]
+        default: present
+      id:
+        description: Result id; defaults to C(process:<name>), or C(process:<cmdline_regex>) without a name.
+        type: str
+      title:
+        description: Human title; defaults to C(Process <name>).
+        type: str
+      section:
+        description: Checklist section; defaults to the module's I(section), else C(application).
+        type: str
+      severity:
+        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        type: str
+        choices: [critical, high, medium, low]
+      timeout:
+        description: Time limit of this check; defaults to the module's I(timeout).
+        type: raw
+      target:
+        description: Inventory host this check is about, when it runs from another host.
+        type: str
+notes:
+  - Processes hidden from the checking user (C(hidepid) mount option of C(/proc)) cannot be seen.
+"""
+
+EXAMPLES = r"""
+- name: Application processes run, no debug server
+  golive.readiness.process:
+    checks:
+      - name: gunicorn
+        user: app
+        min_count: 3
+      - cmdline_regex: 'celery .*worker'
+        min_count: 2
+        max_count: 8
+      - name: nginx
+        severity: critical
+      - cmdline_regex: 'manage\.py runserver|flask run|--inspect'
+        state: absent
+"""
+
+RETURN = r"""
+golive_checks:
+  description:
+    - One record per item (see the common return values below).
+    - C(observed) holds C(count), C(pids) (at most 20), C(users), C(samples) (up to 5 command lines
+      of at most 200 characters, secrets masked) and, with I(user), C(other_users) when matching
+      processes of other users run.
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.golive.readiness.plugins.module_utils._checks import process
+from ansible_collections.golive.readiness.plugins.module_utils._module import run_kind_module
+
+
+def main():
+    run_kind_module(process)
+
+
+if __name__ == "__main__":
+    main()

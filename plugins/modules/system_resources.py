@@ -1,0 +1,134 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: system_resources
+short_description: Check CPU cores, CPU load, available memory and swap use of a host
+version_added: 0.1.0
+description:
+  - Measures the CPU cores available to the check, how busy the CPUs are (sampled from
+    C(/proc/stat)), the load average per core, the available memory (C(MemAvailable) of
+    C(/proc/meminfo)) and the share of swap in use, and grades each against warn and fail levels.
+  - Every metric is always measured and reported; only those with levels can warn or fail.
+  - A metric whose C(/proc) file is missing or unreadable is reported as C(error), naming the file.
+  - Runs on the managed host (Linux) with the Python standard library only.
+author: golive.readiness contributors
+extends_documentation_fragment:
+  - golive.readiness.check_item
+options:
+  checks:
+    description:
+      - The checks to run, one item each. Usually a single item per host, since every item
+        measures the same host; give further items an explicit I(id).
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      cpus_warn_below:
+        description:
+          - Warn when fewer CPU cores than this are available.
+          - Cores are those this process may run on (its CPU affinity), which is what a container
+            or C(taskset) grants; else the host's count.
+        type: str
+      cpus_fail_below:
+        description: Fail when fewer CPU cores than this are available.
+        type: str
+      cpu_busy_warn_above:
+        description: Warn when the CPUs are busy (not idle, not waiting for I/O) above this percentage.
+        type: str
+      cpu_busy_fail_above:
+        description: Fail when the CPUs are busy above this percentage.
+        type: str
+      cpu_sample:
+        description:
+          - How long to sample C(/proc/stat) to measure CPU busy, as a duration (V(500ms), V(2s)).
+          - The sample is cut short to half the time the check has left, so it always fits its I(timeout).
+        type: str
+        default: 500ms
+      load_per_core_warn_above:
+        description:
+          - Warn when the 1-minute load average divided by the cores is above this number (V(1.5)).
+          - The 5- and 15-minute load averages are reported too.
+        type: str
+      load_per_core_fail_above:
+        description: Fail when the 1-minute load average per core is above this number.
+        type: str
+      memory_available_warn_below:
+        description:
+          - Warn when the available memory is below this size (V(2GB)) or percentage of the total (V(10%)).
+          - Sizes use binary multiples (1GB = 1024^3 bytes).
+        type: str
+      memory_available_fail_below:
+        description: Fail when the available memory is below this size or percentage.
+        type: str
+      swap_used_warn_above:
+        description:
+          - Warn when the swap in use is above this percentage of the swap space.
+          - A host without swap counts as 0% used (and says so in the summary).
+        type: str
+      swap_used_fail_above:
+        description: Fail when the swap in use is above this percentage.
+        type: str
+      id:
+        description: Result id; defaults to C(system_resources:host).
+        type: str
+      title:
+        description: Human title; defaults to C(System resources).
+        type: str
+      section:
+        description: Checklist section; defaults to the module's I(section), else C(infrastructure).
+        type: str
+      severity:
+        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        type: str
+        choices: [critical, high, medium, low]
+      timeout:
+        description: Time limit of this check; defaults to the module's I(timeout).
+        type: raw
+      target:
+        description: Inventory host this check is about, when it runs from another host.
+        type: str
+notes:
+  - CPU busy and memory are those of the whole host (or of what C(/proc) shows inside a container).
+"""
+
+EXAMPLES = r"""
+- name: The host has the capacity the service was sized for
+  golive.readiness.system_resources:
+    checks:
+      - cpus_fail_below: 4
+        cpu_busy_warn_above: 80%
+        load_per_core_warn_above: 1.5
+        load_per_core_fail_above: 3
+        memory_available_warn_below: 15%
+        memory_available_fail_below: 1GB
+        swap_used_warn_above: 20%
+        swap_used_fail_above: 60%
+"""
+
+RETURN = r"""
+golive_checks:
+  description:
+    - One record per item (see the common return values below).
+    - C(observed) holds C(cpus), C(cpu_busy_percent), C(cpu_sample_seconds), C(load_1), C(load_5),
+      C(load_15), C(load_per_core), C(memory_total_bytes), C(memory_available_bytes),
+      C(memory_available_percent), C(swap_total_bytes) and C(swap_used_percent).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.golive.readiness.plugins.module_utils._checks import system_resources
+from ansible_collections.golive.readiness.plugins.module_utils._module import run_kind_module
+
+
+def main():
+    run_kind_module(system_resources)
+
+
+if __name__ == "__main__":
+    main()
