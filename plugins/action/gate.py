@@ -1,0 +1,143 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin golive.readiness.gate: the fleet verdict from every host's registered check results."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
+from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
+    DEFAULT_BLOCKING_SEVERITIES,
+    NO_GO,
+    decide,
+    describe_verdict,
+    normalise_severities,
+    normalise_waivers,
+    records_of_result,
+    tag_record,
+)
+
+ARGUMENT_SPEC = dict(
+    scope_hosts=dict(type="list", elements="str", required=True),
+    probe_hosts=dict(type="list", elements="str", default=[]),
+    result_var=dict(type="str", default="golive_host_verify"),
+    probe_result_var=dict(type="str", default="golive_probe_verify"),
+    # Validated by _verdict so that messages name the waiver and the field.
+    waivers=dict(type="raw", default=[]),
+    blocking_severities=dict(type="raw", default=list(DEFAULT_BLOCKING_SEVERITIES)),
+    fail_on_nogo=dict(type="bool", default=True),
+)
+
+ITEM_FIELDS = ("host", "id", "title", "status", "severity", "summary")
+MESSAGE_LIMIT = 300
+
+
+def _short(text):
+    text = " ".join(str(text).split())
+    return text if len(text) <= MESSAGE_LIMIT else text[:MESSAGE_LIMIT - 3] + "..."
+
+
+def _item(check):
+    return dict((field, check.get(field)) for field in ITEM_FIELDS)
+
+
+def _why_missing(result, var):
+    """Why a registered result carries no check records."""
+    if not isinstance(result, Mapping):
+        return "no %s result (unreachable, or the play never reached its check task)" % var
+    if result.get("skipped"):
+        return "its check task was skipped"
+    if result.get("failed"):
+        return "its check task failed: %s" % _short(result.get("msg", ""))
+    return "%s has no golive_checks" % var
+
+
+def _registered(hostvars, host, var):
+    if host not in hostvars:
+        return None
+    value = hostvars[host].get(var)
+    return value if isinstance(value, Mapping) else None
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        task_vars = task_vars or {}
+        try:
+            _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        except AnsibleActionFail as exc:
+            result.update(failed=True, msg=str(exc))
+            return result
+        today = datetime.date.today()
+        try:
+            severities = normalise_severities(args["blocking_severities"])
+            waivers = normalise_waivers(args["waivers"], today)
+        except OptionError as exc:
+            result.update(failed=True, msg=str(exc))
+            return result
+
+        records, missing, unreachable = self._collect(task_vars.get("hostvars") or {}, args)
+        decision = decide(records, waivers, severities, hosts_without_results=missing, today=today,
+                          unreachable=unreachable)
+        result.update(
+            changed=False,
+            golive_gate=self._gate_result(decision),
+            msg=describe_verdict(decision),
+        )
+        if decision["verdict"] == NO_GO and args["fail_on_nogo"]:
+            result["failed"] = True
+        return result
+
+    def _collect(self, hostvars, args):
+        """Tagged records of the scope and probe hosts, and {host: why it has no results} (unreachable apart)."""
+        records, missing, unreachable = [], {}, {}
+        for host in args["scope_hosts"]:
+            registered = _registered(hostvars, host, args["result_var"])
+            found = records_of_result(registered)
+            if found is None:
+                self._note_missing(host, registered, args["result_var"], missing, unreachable)
+                continue
+            records.extend(tag_record(record, host) for record in found)
+        for probe in args["probe_hosts"]:
+            registered = _registered(hostvars, probe, args["probe_result_var"])
+            found = records_of_result(registered)
+            if found is None:
+                # A probe with nothing to check may skip its task; any other absence hides endpoint checks.
+                if not (registered or {}).get("skipped"):
+                    self._note_missing(probe, registered, args["probe_result_var"], missing, unreachable)
+                continue
+            records.extend(tag_record(record, probe) for record in found)
+        return records, missing, unreachable
+
+    @staticmethod
+    def _note_missing(host, registered, var, missing, unreachable):
+        if registered is not None and registered.get("unreachable"):
+            unreachable[host] = _short(registered.get("msg") or "unreachable")
+        else:
+            missing[host] = _why_missing(registered, var)
+
+    @staticmethod
+    def _gate_result(decision):
+        return dict(
+            verdict=decision["verdict"],
+            blocking=[_item(check) for check in decision["blocking"]],
+            warnings=[dict(_item(check), waived="waiver" in check) for check in decision["warnings"]],
+            counts=decision["counts"],
+            hosts=decision["hosts"],
+            waivers=decision["waivers"],
+            applied_waivers=decision["applied_waivers"],
+            expired_waivers=decision["expired_waivers"],
+            unused_waivers=decision["unused_waivers"],
+            blocking_severities=decision["blocking_severities"],
+            hosts_without_results=decision["hosts_without_results"],
+        )

@@ -1,0 +1,395 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The go-live verdict: waivers, blocking rules, counts; shared by the gate action and the report callback (private)."""
+
+from __future__ import annotations
+
+import datetime
+import fnmatch
+import re
+from collections.abc import Mapping
+
+from ansible_collections.golive.readiness.plugins.module_utils._check import (
+    SEVERITIES,
+    STATUS_RANK,
+    STATUSES,
+    OptionError,
+    worst,
+)
+
+GO = "GO"
+GO_WITH_WARNINGS = "GO WITH WARNINGS"
+NO_GO = "NO-GO"
+VERDICTS = (GO, GO_WITH_WARNINGS, NO_GO)
+
+DEFAULT_BLOCKING_SEVERITIES = ("critical", "high")
+# Statuses a waiver can cover; of these only fail and error can block.
+PROBLEM_STATUSES = ("warn", "fail", "error")
+FAILING_STATUSES = ("fail", "error")
+
+WAIVER_KEYS = ("id", "hosts", "reason", "owner", "expires", "ticket")
+# Added by normalise_waivers(); accepted back so that normalised waivers can be normalised again.
+_COMPUTED_WAIVER_KEYS = ("expired",)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+# Longest list of items a one-line message names before saying "and N more".
+MESSAGE_ITEMS = 20
+
+
+def _today(today):
+    if today is None:
+        return datetime.date.today()
+    if isinstance(today, datetime.datetime):
+        return today.date()
+    if isinstance(today, datetime.date):
+        return today
+    return _parse_date(today, "today")
+
+
+def _parse_date(value, where):
+    """A datetime.date from a date, a datetime or a 'YYYY-MM-DD' string."""
+    if isinstance(value, datetime.datetime):
+        return datetime.date(value.year, value.month, value.day)
+    if isinstance(value, datetime.date):
+        return datetime.date(value.year, value.month, value.day)
+    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        try:
+            return datetime.datetime.strptime(value.strip(), "%Y-%m-%d").date()
+        except ValueError:
+            pass
+    raise OptionError("%s: %r is not a date (YYYY-MM-DD)" % (where, _plain(value)))
+
+
+def _plain(value):
+    """Strip str subclasses (tagged template results) so reprs and JSON stay plain."""
+    return str(value) if isinstance(value, str) else value
+
+
+def normalise_severities(value, option="blocking_severities"):
+    """The blocking severities as a list in severity order; accepts a list or a comma-separated string."""
+    if value is None:
+        return list(DEFAULT_BLOCKING_SEVERITIES)
+    if isinstance(value, str):
+        value = [part for part in value.split(",") if part.strip()]
+    if not isinstance(value, (list, tuple, set, frozenset)):
+        raise OptionError("%s: must be a list of severities (%s), got %r"
+                          % (option, ", ".join(SEVERITIES), _plain(value)))
+    chosen = set()
+    for entry in value:
+        name = entry.strip().lower() if isinstance(entry, str) else entry
+        if name not in SEVERITIES:
+            raise OptionError("%s: %r is not a severity (%s)" % (option, _plain(entry), ", ".join(SEVERITIES)))
+        chosen.add(name)
+    return [severity for severity in SEVERITIES if severity in chosen]
+
+
+def _required_text(waiver, key, where, hint):
+    if key not in waiver or waiver[key] is None or waiver[key] == "":
+        raise OptionError("%s.%s: required (%s)" % (where, key, hint))
+    value = waiver[key]
+    if not isinstance(value, str) or not value.strip():
+        raise OptionError("%s.%s: must be a non-empty string, got %r" % (where, key, _plain(value)))
+    return str(value).strip()
+
+
+def _host_patterns(waiver, where):
+    hosts = waiver.get("hosts")
+    if hosts is None:
+        return ["*"]
+    if isinstance(hosts, str):
+        hosts = [hosts]
+    if not isinstance(hosts, (list, tuple)) or not hosts:
+        raise OptionError("%s.hosts: must be a host name glob or a non-empty list of them, got %r"
+                          % (where, _plain(hosts)))
+    for pattern in hosts:
+        if not isinstance(pattern, str) or not pattern.strip():
+            raise OptionError("%s.hosts: %r is not a host name glob" % (where, _plain(pattern)))
+    return [str(pattern).strip() for pattern in hosts]
+
+
+def _ticket(waiver, where):
+    ticket = waiver.get("ticket")
+    if ticket is None or ticket == "":
+        return None
+    if isinstance(ticket, bool) or not isinstance(ticket, (str, int)):
+        raise OptionError("%s.ticket: must be a string, got %r" % (where, _plain(ticket)))
+    return str(ticket)
+
+
+def normalise_waiver(waiver, where, today):
+    """One validated waiver: id and hosts globs, reason, owner, expires (ISO date), ticket, expired flag."""
+    if not isinstance(waiver, Mapping):
+        raise OptionError("%s: must be a dictionary with id, reason, owner and expires, got %r"
+                          % (where, _plain(waiver)))
+    unknown = sorted(str(key) for key in waiver if key not in WAIVER_KEYS + _COMPUTED_WAIVER_KEYS)
+    if unknown:
+        raise OptionError("%s: unknown key%s %s (allowed: %s)" % (
+            where, "" if len(unknown) == 1 else "s", ", ".join(repr(k) for k in unknown), ", ".join(WAIVER_KEYS)))
+    check_id = _required_text(waiver, "id", where, "a check id or glob such as 'disk_space:*'")
+    hosts = _host_patterns(waiver, where)
+    reason = _required_text(waiver, "reason", where, "why the risk is accepted")
+    owner = _required_text(waiver, "owner", where, "who accepted the risk")
+    if waiver.get("expires") is None or waiver.get("expires") == "":
+        raise OptionError("%s.expires: required (YYYY-MM-DD)" % where)
+    expires = _parse_date(waiver["expires"], "%s.expires" % where)
+    return dict(
+        id=check_id,
+        hosts=hosts,
+        reason=reason,
+        owner=owner,
+        expires=expires.isoformat(),
+        ticket=_ticket(waiver, where),
+        # A waiver holds through the whole of its expiry day.
+        expired=expires < today,
+    )
+
+
+def normalise_waivers(waivers, today=None, option="waivers"):
+    """Validate waivers; OptionError names the waiver and field, e.g. "waivers[2].expires: ..."."""
+    today = _today(today)
+    if waivers is None or waivers == "":
+        return []
+    if not isinstance(waivers, (list, tuple)):
+        raise OptionError("%s: must be a list of waivers, got %s" % (option, type(waivers).__name__))
+    return [normalise_waiver(waiver, "%s[%d]" % (option, index), today) for index, waiver in enumerate(waivers)]
+
+
+def waiver_matches(waiver, record):
+    """Whether a normalised waiver covers a record (globs on check id and host name, case-sensitive)."""
+    if not fnmatch.fnmatchcase(str(record.get("id", "")), waiver["id"]):
+        return False
+    host = str(record.get("host", ""))
+    return any(fnmatch.fnmatchcase(host, pattern) for pattern in waiver["hosts"])
+
+
+def describe_waiver(waiver):
+    """'disk_space:* on web* (ops, until 2024-05-01, OPS-12): reason'."""
+    extra = ", %s" % waiver["ticket"] if waiver.get("ticket") else ""
+    return "%s on %s (%s, until %s%s): %s" % (
+        waiver["id"], ",".join(waiver["hosts"]), waiver["owner"], waiver["expires"], extra, waiver["reason"])
+
+
+def tag_record(record, ran_on, delegated_to=None):
+    """A copy of a check record with ``host`` (the host it is about) and ``probe`` (where it ran, if elsewhere)."""
+    tagged = dict(record)
+    runner = delegated_to or ran_on
+    host = record.get("target") or ran_on
+    tagged["host"] = host
+    if runner != host:
+        tagged["probe"] = runner
+    return tagged
+
+
+def records_of_result(result):
+    """The check records of one task result, or None when it carries none (also inside loop ``results``)."""
+    if not isinstance(result, Mapping):
+        return None
+    found = None
+    if isinstance(result.get("golive_checks"), list):
+        found = list(result["golive_checks"])
+    for item in result.get("results") or ():
+        if isinstance(item, Mapping) and isinstance(item.get("golive_checks"), list):
+            found = (found or []) + list(item["golive_checks"])
+    return found
+
+
+def _effective_status(check):
+    status = check.get("status")
+    if status in STATUSES:
+        return status
+    # Unknown is not OK: anything that is not a contract status counts as an error.
+    check["summary"] = "unknown status %r: %s" % (_plain(status), check.get("summary", ""))
+    check["status"] = "error"
+    return "error"
+
+
+def _blocks(check, severities):
+    severity = check.get("severity")
+    return severity in severities or severity not in SEVERITIES
+
+
+def _severity_rank(check):
+    severity = check.get("severity")
+    return SEVERITIES.index(severity) if severity in SEVERITIES else -1
+
+
+def _waiver_summary(waiver):
+    return dict((key, waiver[key]) for key in WAIVER_KEYS)
+
+
+def _host_reasons(hosts, default):
+    """{host: reason} from a list of names or a mapping of name to reason."""
+    if isinstance(hosts, Mapping):
+        return dict((str(h), str(r) if r else default) for h, r in hosts.items())
+    return dict((str(h), default) for h in hosts or ())
+
+
+def _empty_counts():
+    return dict((status, 0) for status in STATUSES)
+
+
+def _counts(checks, blocking, waived):
+    by_status = _empty_counts()
+    by_section = {}
+    for check in checks:
+        by_status[check["status"]] += 1
+        section = str(check.get("section") or "unknown")
+        by_section.setdefault(section, _empty_counts())[check["status"]] += 1
+    return dict(total=len(checks), by_status=by_status, by_section=by_section,
+                blocking=len(blocking), waived=waived)
+
+
+def _hosts(checks, without_results, unreachable):
+    hosts = {}
+    for check in checks:
+        entry = hosts.setdefault(check["host"], dict(name=check["host"], status="ok", checks=0, statuses=[]))
+        entry["checks"] += 1
+        entry["statuses"].append(check["status"])
+    for name, reason in without_results.items():
+        entry = hosts.setdefault(name, dict(name=name, checks=0, statuses=[]))
+        entry.update(status="no_results", reason=reason)
+    for name, reason in unreachable.items():
+        entry = hosts.setdefault(name, dict(name=name, checks=0, statuses=[]))
+        entry.update(status="unreachable", reason=reason)
+    listed = []
+    for entry in hosts.values():
+        statuses = entry.pop("statuses")
+        entry["worst"] = worst(statuses) if statuses else None
+        listed.append(entry)
+    return listed
+
+
+class _WaiverBook(object):
+    """Applies waivers to records and remembers which waiver matched what."""
+
+    def __init__(self, waivers):
+        self.waivers = waivers
+        self.matched = [[] for _ in waivers]
+        self.applied = []
+
+    def apply(self, check):
+        """The waiver that covers a problem record, or None; expired waivers match but never apply."""
+        chosen = None
+        for index, waiver in enumerate(self.waivers):
+            if not waiver_matches(waiver, check):
+                continue
+            self.matched[index].append(dict(host=check["host"], id=check.get("id")))
+            if chosen is None and not waiver["expired"]:
+                chosen = waiver
+        if chosen is not None:
+            self.applied.append(dict(host=check["host"], id=check.get("id"), status=check["status"],
+                                     waiver=_waiver_summary(chosen)))
+        return chosen
+
+    def expired(self):
+        return [dict(waiver, matched=matched) for waiver, matched in zip(self.waivers, self.matched)
+                if waiver["expired"] and matched]
+
+    def unused(self):
+        return [waiver for waiver, matched in zip(self.waivers, self.matched) if not matched]
+
+
+def decide(records, waivers=(), blocking_severities=DEFAULT_BLOCKING_SEVERITIES, hosts_without_results=(),
+           failed_tasks=(), today=None, unreachable=()):
+    """The verdict over tagged check records (each with ``host``); see DESIGN.md, "The verdict".
+
+    ``hosts_without_results`` and ``unreachable`` are host names or mappings of host name to reason;
+    ``failed_tasks`` are dicts with host, task and message.
+    """
+    today = _today(today)
+    severities = normalise_severities(blocking_severities)
+    waivers = normalise_waivers(waivers, today)
+    book = _WaiverBook(waivers)
+    checks, blocking, warnings = [], [], []
+    for record in records:
+        check = dict(record)
+        check["host"] = str(check.get("host") or "unknown")
+        status = _effective_status(check)
+        check["blocking"] = False
+        if status in PROBLEM_STATUSES:
+            waiver = book.apply(check)
+            if waiver is not None:
+                check["waiver"] = _waiver_summary(waiver)
+                warnings.append(check)
+            elif status in FAILING_STATUSES and _blocks(check, severities):
+                check["blocking"] = True
+                blocking.append(check)
+            else:
+                warnings.append(check)
+        checks.append(check)
+    blocking.sort(key=_severity_rank)
+    warnings.sort(key=lambda c: (-STATUS_RANK[c["status"]], "waiver" in c, _severity_rank(c)))
+    without = _host_reasons(hosts_without_results, "no check results (unreachable, or its check task failed)")
+    gone = _host_reasons(unreachable, "unreachable")
+    failed_tasks = [dict(task) for task in failed_tasks or ()]
+    expired = book.expired()
+    if blocking or without or gone or failed_tasks:
+        verdict = NO_GO
+    elif warnings or expired:
+        verdict = GO_WITH_WARNINGS
+    else:
+        verdict = GO
+    return dict(
+        verdict=verdict,
+        blocking=blocking,
+        warnings=warnings,
+        checks=checks,
+        waivers=waivers,
+        applied_waivers=book.applied,
+        expired_waivers=expired,
+        unused_waivers=book.unused(),
+        blocking_severities=severities,
+        hosts_without_results=sorted(h for h in without if h not in gone),
+        unreachable=sorted(gone),
+        failed_tasks=failed_tasks,
+        hosts=_hosts(checks, without, gone),
+        counts=_counts(checks, blocking, len(book.applied)),
+        today=today.isoformat(),
+    )
+
+
+def describe_check(check):
+    """'web03 disk_space:/ fail: free 2.1 GiB (fail < 10.0 GiB)'."""
+    return "%s %s %s: %s" % (check["host"], check.get("id"), check["status"], check.get("summary", ""))
+
+
+def blocking_lines(decision):
+    """One line per reason for NO-GO: blocking checks, hosts without results, failed tasks."""
+    lines = [describe_check(check) for check in decision["blocking"]]
+    reasons = dict((host["name"], host.get("reason")) for host in decision["hosts"])
+    for host in decision["unreachable"]:
+        lines.append("%s unreachable: %s" % (host, reasons.get(host) or "unreachable"))
+    for host in decision["hosts_without_results"]:
+        lines.append("%s: %s" % (host, reasons.get(host) or "no check results"))
+    for task in decision["failed_tasks"]:
+        lines.append("%s task %r failed: %s" % (task.get("host"), task.get("task"), task.get("message")))
+    return lines
+
+
+def _joined(lines):
+    shown = lines[:MESSAGE_ITEMS]
+    text = "; ".join(shown)
+    if len(lines) > len(shown):
+        text += "; and %d more" % (len(lines) - len(shown))
+    return text
+
+
+def _plural(count, word):
+    return "%d %s%s" % (count, word, "" if count == 1 else "s")
+
+
+def describe_verdict(decision):
+    """The one-line verdict message: 'NO-GO: 3 blocking items: web03 disk_space:/ fail: ...; ...'."""
+    verdict = decision["verdict"]
+    if verdict == NO_GO:
+        lines = blocking_lines(decision)
+        return "%s: %s: %s" % (verdict, _plural(len(lines), "blocking item"), _joined(lines))
+    if verdict == GO_WITH_WARNINGS:
+        lines = [describe_check(check) + (" (waived)" if "waiver" in check else "")
+                 for check in decision["warnings"]]
+        lines += ["waiver expired: %s" % describe_waiver(w) for w in decision["expired_waivers"]]
+        return "%s: %s: %s" % (verdict, _plural(len(lines), "warning"), _joined(lines))
+    counts = decision["counts"]
+    return "%s: %s on %s passed" % (verdict, _plural(counts["total"], "check"),
+                                    _plural(len(decision["hosts"]), "host"))
