@@ -1,0 +1,101 @@
+"""Real filesystems and real users for the host check tests: tmpfs mounts, and checks run as another user."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+TESTS = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(TESTS, "..", "..", "..", "..", ".."))
+COLLECTIONS = os.path.join(REPO, ".collections")
+
+
+def require_root():
+    if os.geteuid() != 0:
+        pytest.skip("needs root (mounts, chown, switching users)")
+
+
+@contextlib.contextmanager
+def tmpfs(where, options="size=4m"):
+    """A real tmpfs mounted on ``where`` for the duration of the block."""
+    require_root()
+    os.makedirs(where, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "golive-test", where],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here: %s" % mounted.stderr.strip())
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", where], check=True)
+
+
+def nobody():
+    """The unprivileged 'nobody' account of this host."""
+    try:
+        return pwd.getpwnam("nobody")
+    except KeyError:
+        pytest.skip("this host has no 'nobody' user")
+
+
+def _drop_to(uid, gid):
+    def drop():
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+    return drop
+
+
+def _python_for(uid, gid):
+    """A Python interpreter the given user may execute (a venv under /root may not be)."""
+    for candidate in (sys.executable, shutil.which("python3", path="/usr/local/bin:/usr/bin:/bin")):
+        if candidate and subprocess.run([candidate, "-c", "pass"], preexec_fn=_drop_to(uid, gid),
+                                        capture_output=True).returncode == 0:
+            return candidate
+    pytest.skip("no Python interpreter executable by uid %d" % uid)
+
+
+_RUN_AS = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import importlib
+from ansible_collections.golive.readiness.plugins.module_utils._runner import CheckContext, PreparedCheck, run_one
+kind = importlib.import_module("ansible_collections.golive.readiness.plugins.module_utils._checks." + sys.argv[2])
+item = json.loads(sys.argv[3])
+outcome = run_one(PreparedCheck(item, "id", "title", kind, kind.prepare(item), 10.0))
+print(json.dumps(dict(status=outcome.status, summary=outcome.summary, observed=outcome.observed)))
+"""
+
+
+def run_check_as(user, kind, item):
+    """Run one check of ``kind`` in a child process as ``user`` (a pwd entry); returns its outcome as a dict."""
+    require_root()
+    python = _python_for(user.pw_uid, user.pw_gid)
+    done = subprocess.run([python, "-c", _RUN_AS, COLLECTIONS, kind, json.dumps(item)],
+                          preexec_fn=_drop_to(user.pw_uid, user.pw_gid), capture_output=True, text=True,
+                          cwd="/", timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def run_check_without_proc(kind, item):
+    """Run one check in a private mount namespace where /proc is an empty tmpfs; returns its outcome as a dict."""
+    require_root()
+    unshare = shutil.which("unshare")
+    if not unshare:
+        pytest.skip("unshare is not installed")
+    script = 'mount -t tmpfs golive-noproc /proc && exec "$0" -c "$1" "$2" "$3" "$4"'
+    done = subprocess.run([unshare, "--mount", "--propagation", "private", "sh", "-c", script,
+                           sys.executable, _RUN_AS, COLLECTIONS, kind, json.dumps(item)],
+                          capture_output=True, text=True, cwd="/", timeout=60)
+    if done.returncode != 0 and "unshare" in done.stderr:
+        pytest.skip("cannot create a mount namespace: %s" % done.stderr.strip())
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
