@@ -1,0 +1,177 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: env_vars
+short_description: Check that an application's environment variables are set, real and as expected
+version_added: 0.1.0
+description:
+  - Reads the environment of an application from a dotenv file (such as C(.env.production)), from a
+    running process (C(/proc/<pid>/environ)) or from the module's own environment, and checks that the
+    required variables are present and not empty, that forbidden variables (such as C(DEBUG)) are not
+    set, that no value looks like a placeholder left over from a template, and that chosen variables
+    have the expected values.
+  - B(Values are never returned.) Results name variables only; an offending value appears only in its
+    masked form (C(sk_live_…a1b2), C(****)).
+  - Runs on the managed host with the Python standard library only.
+author: golive.readiness contributors
+extends_documentation_fragment:
+  - golive.readiness.check_item
+options:
+  checks:
+    description: The environments to check, one item each.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      source:
+        description:
+          - Where the variables come from.
+          - V(env_file) parses the dotenv file I(env_file).
+          - V(process) reads the environment a running process was started with, from
+            C(/proc/<pid>/environ). Changes the process made to its own environment later are not
+            visible there. Reading another user's process needs that user or root (C(become)).
+          - V(module) uses the environment the module runs with, which the task's C(environment)
+            keyword sets.
+        type: str
+        choices: [env_file, process, module]
+        default: env_file
+      env_file:
+        description:
+          - Absolute path of the dotenv file, with I(source=env_file).
+          - Lines are C(KEY=VALUE), optionally prefixed by C(export); values may be single-quoted
+            (literal), double-quoted (C(\n), C(\t), C(\") and C(\\) escapes) or bare (an inline comment
+            starts at a C(#) that follows whitespace). Quoted values may span lines. Comments and blank
+            lines are ignored; when a name is defined twice the last definition wins. C(${VAR})
+            references are not expanded.
+          - A line that is none of these is reported (as C(warn)) by its line number, never its content.
+        type: path
+      pid:
+        description: Process id whose environment to read, with I(source=process).
+        type: int
+      process_name:
+        description:
+          - With I(source=process), read the environment of the process whose command name
+            (C(/proc/<pid>/comm)) or C(argv[0]) (full or base name) is this name.
+          - When several processes match, the B(oldest) one is checked. That is the process a
+            service manager started (the master of a gunicorn, uwsgi or celery pool); its workers
+            inherit its environment. All matching pids are listed in C(observed.matching_pids).
+        type: str
+      required:
+        description: Variables that must be present with a non-empty (not only blank) value.
+        type: list
+        elements: str
+        default: []
+      forbidden:
+        description:
+          - Variables that must not be set at all, even to an empty value (for example C(DEBUG)).
+        type: list
+        elements: str
+        default: []
+      placeholder_patterns:
+        description:
+          - Regular expressions (case-insensitive, matched anywhere in the value) marking a value as a
+            placeholder. A match fails the check.
+          - They apply to the I(required) and I(expected_values) variables and, with
+            I(source=env_file), to every variable the file defines.
+          - The default catches C(changeme), C(example)/C(example.com), C(placeholder), C(todo),
+            C(xxx...), C(your_..._here), C(dummy), test API keys (C(sk_test_), C(pk_test_)),
+            URLs pointing to C(localhost) or C(127.0.0.1), and empty-ish values such as C(none),
+            C(null) or C(<value>).
+          - Set V([]) to disable the placeholder check.
+        type: list
+        elements: str
+      allow_placeholders_for:
+        description: Variables whose values are not held against I(placeholder_patterns).
+        type: list
+        elements: str
+        default: []
+      expected_values:
+        description:
+          - Variable name to regular expression its value must match (searched, so anchor it,
+            for example V(^production$)). A missing variable fails too.
+        type: dict
+      id:
+        description: Result id; defaults to C(env_vars:<source>), where the source is the env file path,
+          C(pid:<pid>), the process name or C(module).
+        type: str
+      title:
+        description: Human title; defaults to C(Environment of <source>).
+        type: str
+      section:
+        description: Checklist section; defaults to the module's I(section), else C(application).
+        type: str
+      severity:
+        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        type: str
+        choices: [critical, high, medium, low]
+      timeout:
+        description: Time limit of this check; defaults to the module's I(timeout).
+        type: raw
+      target:
+        description: Inventory host this check is about, when it runs from another host.
+        type: str
+notes:
+  - Whether the env file itself is readable by others is not checked here.
+seealso:
+  - module: golive.readiness.verify
+"""
+
+EXAMPLES = r"""
+- name: Production env file is complete and has no leftovers
+  golive.readiness.env_vars:
+    checks:
+      - env_file: /srv/shop/.env.production
+        required: [APP_ENV, DATABASE_URL, SECRET_KEY, STRIPE_SECRET_KEY]
+        forbidden: [DEBUG]
+        expected_values:
+          APP_ENV: "^production$"
+          STRIPE_SECRET_KEY: "^(sk|rk)_live_"
+
+- name: The running web server got the environment too
+  become: true
+  golive.readiness.env_vars:
+    checks:
+      - source: process
+        process_name: gunicorn
+        required: [DATABASE_URL, SECRET_KEY]
+        forbidden: [DEBUG, FLASK_DEBUG]
+
+- name: Deployment variables handed to the task
+  golive.readiness.env_vars:
+    checks:
+      - source: module
+        required: [RELEASE_TAG]
+        allow_placeholders_for: [RELEASE_TAG]
+  environment:
+    RELEASE_TAG: "{{ release_tag }}"
+"""
+
+RETURN = r"""
+golive_checks:
+  description:
+    - One record per environment (see the common return values below).
+    - C(observed) holds C(source), C(env_file) or C(pid) (and with I(process_name) C(process_name) and
+      C(matching_pids)), C(variables) (how many are defined), the names that are C(present),
+      C(missing) or C(empty), C(forbidden_set), C(placeholders) and C(mismatched) (lists of
+      C(name), masked C(value) and the C(pattern) or C(expected) regular expression), and for env
+      files C(malformed_lines) (line numbers).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.golive.readiness.plugins.module_utils._checks import env_vars
+from ansible_collections.golive.readiness.plugins.module_utils._module import run_kind_module
+
+
+def main():
+    run_kind_module(env_vars)
+
+
+if __name__ == "__main__":
+    main()

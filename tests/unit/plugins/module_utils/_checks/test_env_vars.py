@@ -1,0 +1,395 @@
+"""env_vars: real dotenv files, real child processes' environments, the module's own environment.
+
+Every record produced here is searched for the secret values: none may ever appear.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+
+import pytest
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.golive.readiness.plugins.module_utils._check import CheckError, OptionError, mask_secret
+from ansible_collections.golive.readiness.plugins.module_utils._checks import env_vars
+from ansible_collections.golive.readiness.plugins.module_utils._module import item_spec
+from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks
+
+COLLECTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), *[os.pardir] * 5, ".collections")
+
+DB_PASSWORD = "Vq7pT2xLm9Rk4sWzQ"
+DATABASE_URL = "postgresql://shop:%s@db-primary.shop.internal:5432/shop" % DB_PASSWORD
+SECRET_KEY = "f3a9c1e07b5d4e28a6c9b0d17e2f4a85"
+STRIPE_KEY = "sk_live_51Hs8QkLmNoPqRsTuVwXyZ0123"
+STRIPE_TEST_KEY = "sk_test_51Hs8QkLmNoPqRsTuVwXyZ9876"
+SECRETS = (DB_PASSWORD, SECRET_KEY, STRIPE_KEY, STRIPE_TEST_KEY)
+
+GOOD_ENV = textwrap.dedent("""\
+    # Shop production settings
+    APP_ENV=production
+
+    export DATABASE_URL='%s'
+    SECRET_KEY="%s"   # rotated 2026-11
+    STRIPE_SECRET_KEY = %s
+    ALLOWED_HOSTS=shop.io,www.shop.internal
+    """) % (DATABASE_URL, SECRET_KEY, STRIPE_KEY)
+REQUIRED = ["APP_ENV", "DATABASE_URL", "SECRET_KEY", "STRIPE_SECRET_KEY"]
+
+
+def validated(item):
+    result = ArgumentSpecValidator(item_spec(env_vars)).validate(item)
+    assert not result.error_messages, result.error_messages
+    return result.validated_parameters
+
+
+def check(item, timeout=5.0):
+    """Run one env_vars item through the real runner; the record must not contain any secret."""
+    params = validated(item)
+    key, title = env_vars.describe(params)
+    plan = env_vars.prepare(params)
+    [record] = run_checks([PreparedCheck(params, "env_vars:%s" % key, title, env_vars, plan, timeout)])
+    dumped = json.dumps(record)
+    for secret in SECRETS:
+        assert secret not in dumped, "a secret leaked into %s" % dumped
+    return record
+
+
+def env_file(tmp_path, text, name=".env.production"):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.fixture
+def children():
+    """Start real child processes with crafted environments; kill them all afterwards."""
+    started = []
+
+    def start(environ, argv0=None):
+        argv = [argv0 or sys.executable, "-c", "import time; time.sleep(60)"]
+        proc = subprocess.Popen(argv, executable=sys.executable, env=environ)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.kill()
+        proc.wait()
+
+
+def as_nobody(code):
+    """Run ``code`` (with the collection importable) in the system Python as user nobody; its stdout."""
+    python = "/usr/bin/python3"
+    if os.geteuid() != 0 or not os.path.exists(python):
+        pytest.skip("needs root (to drop to nobody) and %s" % python)
+    prologue = "import sys; sys.path.insert(0, %r)\n" % os.path.abspath(COLLECTIONS)
+    done = subprocess.run([python, "-c", prologue + textwrap.dedent(code)], capture_output=True, text=True,
+                          cwd="/", timeout=30, check=False, user=65534, group=65534, extra_groups=[])
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+# --- env files -----------------------------------------------------------------------------------
+
+def test_complete_env_file_passes_and_names_only_what_it_found(tmp_path):
+    path = env_file(tmp_path, GOOD_ENV)
+    record = check(dict(env_file=path, required=REQUIRED, forbidden=["DEBUG"],
+                        expected_values={"APP_ENV": "^production$", "STRIPE_SECRET_KEY": "^(sk|rk)_live_"}))
+    assert record["status"] == "pass", record["summary"]
+    assert record["id"] == "env_vars:%s" % path
+    assert record["title"] == "Environment of %s" % path
+    observed = record["observed"]
+    assert observed["present"] == REQUIRED
+    assert observed["missing"] == [] and observed["empty"] == [] and observed["forbidden_set"] == []
+    assert observed["placeholders"] == [] and observed["mismatched"] == []
+    assert observed["variables"] == 5 and observed["malformed_lines"] == []
+    assert record["summary"] == "all 4 required variables set"
+    assert record["expected"]["forbidden"] == ["DEBUG"]
+
+
+def test_dotenv_syntax():
+    text = textwrap.dedent("""\
+        # comment
+          PLAIN=value with spaces   # trailing comment
+        export EXPORTED=yes
+        SINGLE='it''s literal \\n $HOME'
+        DOUBLE="tab\\there \\"quoted\\" # not a comment"
+        HASH=a#b
+        EMPTY=
+        EQUALS=a=b=c
+        SPACED = spaced
+        PEM="-----BEGIN KEY-----
+        MIIB
+        -----END KEY-----"
+        LAST=1
+        LAST=2
+        """)
+    variables, malformed = env_vars.parse_dotenv(text)
+    assert malformed == [4]  # 'it''s: the second quote ends the value, junk follows
+    assert variables == {
+        "PLAIN": "value with spaces",
+        "EXPORTED": "yes",
+        "DOUBLE": 'tab\there "quoted" # not a comment',
+        "HASH": "a#b",
+        "EMPTY": "",
+        "EQUALS": "a=b=c",
+        "SPACED": "spaced",
+        "PEM": "-----BEGIN KEY-----\nMIIB\n-----END KEY-----",
+        "LAST": "2",
+    }
+    assert env_vars.parse_dotenv("S='$HOME \\n'\n")[0] == {"S": "$HOME \\n"}
+
+
+def test_malformed_lines_are_reported_by_number_never_content(tmp_path):
+    path = env_file(tmp_path, "APP_ENV=production\n%s\nexport\nBROKEN=\"%s\n" % (STRIPE_KEY, SECRET_KEY))
+    record = check(dict(env_file=path, required=["APP_ENV"]))
+    assert record["status"] == "warn"
+    assert record["observed"]["malformed_lines"] == [2, 3, 4]
+    assert record["summary"] == "malformed lines 2, 3, 4 in %s (not KEY=VALUE)" % path
+
+
+def test_missing_and_empty_required_variables_fail(tmp_path):
+    path = env_file(tmp_path, "APP_ENV=production\nSECRET_KEY=\nSENTRY_DSN=\"   \"\n")
+    record = check(dict(env_file=path, required=["APP_ENV", "SECRET_KEY", "SENTRY_DSN", "DATABASE_URL"]))
+    assert record["status"] == "fail"
+    assert record["observed"]["present"] == ["APP_ENV"]
+    assert record["observed"]["missing"] == ["DATABASE_URL"]
+    assert record["observed"]["empty"] == ["SECRET_KEY", "SENTRY_DSN"]
+    assert record["summary"] == "missing variable DATABASE_URL; empty variables SECRET_KEY, SENTRY_DSN"
+
+
+def test_forbidden_variable_set_even_empty_fails(tmp_path):
+    path = env_file(tmp_path, "APP_ENV=production\nDEBUG=\nFLASK_DEBUG=1\n")
+    record = check(dict(env_file=path, required=["APP_ENV"], forbidden=["DEBUG", "FLASK_DEBUG", "TESTING"]))
+    assert record["status"] == "fail"
+    assert record["observed"]["forbidden_set"] == ["DEBUG", "FLASK_DEBUG"]
+    assert record["summary"] == "forbidden variables DEBUG, FLASK_DEBUG set"
+
+
+@pytest.mark.parametrize("value", [
+    "changeme", "CHANGE_ME_PLEASE", "https://api.example.com/v1", "example", "<placeholder>", "TODO",
+    "todo: fill in", "xxxxxxxx", "sk_live_XXXXXXXXXXXX", "your_api_key_here", "YOUR-SECRET-HERE",
+    "dummy-token-123", STRIPE_TEST_KEY, "pk_test_abcdefghijklmnop", "http://localhost:8000",
+    "redis://127.0.0.1:6379/0", "postgresql://shop:%s@localhost/shop" % DB_PASSWORD, "None", "null",
+    "undefined", "<your key>",
+])
+def test_default_placeholder_patterns_catch_template_leftovers(tmp_path, value):
+    path = env_file(tmp_path, "APP_ENV=production\nAPI_TOKEN='%s'\n" % value)
+    record = check(dict(env_file=path, required=["APP_ENV"]))
+    assert record["status"] == "fail", value
+    [found] = record["observed"]["placeholders"]
+    assert found["name"] == "API_TOKEN"
+    assert found["value"] == mask_secret(value)
+    assert found["pattern"] in env_vars.DEFAULT_PLACEHOLDER_PATTERNS
+    assert record["summary"] == "placeholder value in variable API_TOKEN"
+    if len(value) >= 12:
+        assert value not in json.dumps(record)
+
+
+@pytest.mark.parametrize("value", [
+    DATABASE_URL, SECRET_KEY, STRIPE_KEY, "rk_live_51Demo4NotARealKey9f8e7d6c5b4a3", "https://api.shop.com/v1",
+    "redis://cache.shop.internal:6379/0", "false", "0", "production", "https://4f1c2a9e7d6b@sentry.shop.io/7",
+    "shop.internal,www.shop.internal", "Europe/Berlin", "https://localhost.shop.com",
+])
+def test_real_production_values_are_not_placeholders(tmp_path, value):
+    path = env_file(tmp_path, "VALUE='%s'\n" % value)
+    record = check(dict(env_file=path, required=["VALUE"]))
+    assert record["status"] == "pass", record["summary"]
+
+
+def test_placeholder_exemptions_and_custom_patterns(tmp_path):
+    path = env_file(tmp_path, "CALLBACK_URL=http://localhost:8080/hook\nREGION=todo\nTOKEN=%s\n" % STRIPE_TEST_KEY)
+    exempt = check(dict(env_file=path, allow_placeholders_for=["CALLBACK_URL", "REGION", "TOKEN"]))
+    assert exempt["status"] == "pass"
+    custom = check(dict(env_file=path, placeholder_patterns=["^todo$"]))
+    assert custom["status"] == "fail"
+    assert [p["name"] for p in custom["observed"]["placeholders"]] == ["REGION"]
+    assert custom["observed"]["placeholders"][0]["pattern"] == "^todo$"
+    disabled = check(dict(env_file=path, placeholder_patterns=[]))
+    assert disabled["status"] == "pass"
+    assert disabled["summary"] == "3 variables, no placeholder values"
+
+
+def test_unexpected_values_fail_with_masked_values_only(tmp_path):
+    path = env_file(tmp_path, "APP_ENV=staging\nSTRIPE_SECRET_KEY=%s\n" % STRIPE_TEST_KEY)
+    record = check(dict(env_file=path, allow_placeholders_for=["STRIPE_SECRET_KEY"], expected_values={
+        "APP_ENV": "^production$", "STRIPE_SECRET_KEY": "^sk_live_", "LOG_LEVEL": "^(info|warning)$"}))
+    assert record["status"] == "fail"
+    assert record["observed"]["mismatched"] == [
+        dict(name="APP_ENV", value="****", expected="^production$"),
+        dict(name="LOG_LEVEL", value=None, expected="^(info|warning)$"),
+        dict(name="STRIPE_SECRET_KEY", value=mask_secret(STRIPE_TEST_KEY), expected="^sk_live_"),
+    ]
+    assert "LOG_LEVEL is not set (expected to match ^(info|warning)$)" in record["summary"]
+    assert "APP_ENV has an unexpected value (expected to match ^production$)" in record["summary"]
+    assert record["expected"]["expected_values"]["APP_ENV"] == "^production$"
+
+
+def test_missing_env_file_is_an_error(tmp_path):
+    record = check(dict(env_file=str(tmp_path / "absent.env"), required=["APP_ENV"]))
+    assert record["status"] == "error"
+    assert record["summary"] == "cannot read %s: No such file or directory" % (tmp_path / "absent.env")
+
+
+def test_env_file_that_is_a_directory_or_too_big_is_an_error(tmp_path):
+    assert check(dict(env_file=str(tmp_path), required=["A"]))["status"] == "error"
+    big = tmp_path / "big.env"
+    with open(str(big), "w") as handle:
+        handle.write(("FILLER=%s\n" % ("a" * 100)) * 11000)
+    record = check(dict(env_file=str(big), required=["A"]))
+    assert record["status"] == "error"
+    assert "too big for an env file" in record["summary"]
+
+
+def test_unreadable_env_file_is_an_error(tmp_path):
+    tmp_path.chmod(0o755)
+    path = env_file(tmp_path, GOOD_ENV)
+    os.chmod(path, 0o600)
+    out = as_nobody("""
+        from ansible_collections.golive.readiness.plugins.module_utils._check import CheckError
+        from ansible_collections.golive.readiness.plugins.module_utils._checks import env_vars
+        try:
+            env_vars.read_env_file(%r)
+        except CheckError as exc:
+            print(exc)
+        """ % path)
+    assert out.strip() == "cannot read %s: Permission denied" % path
+
+
+# --- running processes ---------------------------------------------------------------------------
+
+def test_environment_of_a_process_by_pid(children):
+    proc = children({"APP_ENV": "production", "DATABASE_URL": DATABASE_URL, "DEBUG": "1"})
+    record = check(dict(source="process", pid=proc.pid, required=["APP_ENV", "DATABASE_URL", "SECRET_KEY"],
+                        forbidden=["DEBUG"], expected_values={"APP_ENV": "^production$"}))
+    assert record["id"] == "env_vars:pid:%d" % proc.pid
+    assert record["title"] == "Environment of pid:%d" % proc.pid
+    assert record["status"] == "fail"
+    assert record["observed"]["pid"] == proc.pid
+    assert record["observed"]["present"] == ["APP_ENV", "DATABASE_URL"]
+    assert record["observed"]["missing"] == ["SECRET_KEY"]
+    assert record["observed"]["forbidden_set"] == ["DEBUG"]
+    assert record["observed"]["variables"] == 3
+
+
+def test_environment_of_a_process_by_name_checks_the_oldest(children):
+    name = "golive-envtest-%s" % uuid.uuid4().hex[:8]
+    oldest = children({"APP_ENV": "production", "SECRET_KEY": SECRET_KEY}, argv0=name)
+    time.sleep(0.1)  # start times have a resolution of one clock tick
+    newer = children({"APP_ENV": "staging"}, argv0="/opt/shop/bin/" + name)
+    item = dict(source="process", process_name=name, required=["APP_ENV", "SECRET_KEY"],
+                expected_values={"APP_ENV": "^production$"})
+    record = check(item)
+    assert record["id"] == "env_vars:%s" % name
+    assert record["status"] == "pass", record["summary"]
+    assert record["observed"]["pid"] == oldest.pid
+    assert record["observed"]["matching_pids"] == sorted([oldest.pid, newer.pid])
+    oldest.kill()
+    oldest.wait()
+    record = check(item)
+    assert record["status"] == "fail"
+    assert record["observed"]["pid"] == newer.pid
+    assert record["observed"]["missing"] == ["SECRET_KEY"]
+
+
+def test_no_matching_process_is_an_error():
+    name = "golive-absent-%s" % uuid.uuid4().hex[:8]
+    record = check(dict(source="process", process_name=name, required=["APP_ENV"]))
+    assert record["status"] == "error"
+    assert record["summary"] == "no process named %s" % name
+
+
+def test_exited_process_is_an_error(children):
+    proc = children({"A": "1"})
+    proc.kill()
+    proc.wait()
+    record = check(dict(source="process", pid=proc.pid, required=["A"]))
+    assert record["status"] == "error"
+    assert record["summary"] == "no process with pid %d" % proc.pid
+
+
+def test_environment_of_another_users_process_is_an_error_without_privileges(children):
+    proc = children({"SECRET_KEY": SECRET_KEY})
+    out = as_nobody("""
+        import json
+        from ansible_collections.golive.readiness.plugins.module_utils._check import CheckError
+        from ansible_collections.golive.readiness.plugins.module_utils._checks import env_vars
+        try:
+            env_vars.read_process_environ(%d)
+        except CheckError as exc:
+            print(exc)
+        """ % proc.pid)
+    assert out.strip() == ("cannot read the environment of pid %d: permission denied "
+                           "(run as the process owner or with become)" % proc.pid)
+    assert SECRET_KEY not in out
+
+
+# --- the module's own environment ----------------------------------------------------------------
+
+def test_module_environment(monkeypatch):
+    monkeypatch.setenv("GOLIVE_TEST_SECRET_KEY", SECRET_KEY)
+    monkeypatch.setenv("GOLIVE_TEST_APP_ENV", "production")
+    monkeypatch.setenv("GOLIVE_TEST_TOKEN", STRIPE_TEST_KEY)
+    monkeypatch.delenv("GOLIVE_TEST_MISSING", raising=False)
+    record = check(dict(source="module", required=["GOLIVE_TEST_SECRET_KEY", "GOLIVE_TEST_APP_ENV"],
+                        expected_values={"GOLIVE_TEST_APP_ENV": "^production$"}))
+    assert record["id"] == "env_vars:module"
+    assert record["status"] == "pass", record["summary"]
+    assert record["observed"]["source"] == "module"
+    record = check(dict(source="module", required=["GOLIVE_TEST_TOKEN", "GOLIVE_TEST_MISSING"]))
+    assert record["status"] == "fail"
+    assert record["observed"]["missing"] == ["GOLIVE_TEST_MISSING"]
+    assert record["observed"]["placeholders"] == [
+        dict(name="GOLIVE_TEST_TOKEN", value=mask_secret(STRIPE_TEST_KEY), pattern=r"(?<![a-z0-9])(sk|pk|rk)_test_")]
+
+
+# --- options -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("item, message", [
+    (dict(required=["A"]), "env_file: required with source=env_file"),
+    (dict(env_file="relative/.env", required=["A"]), "env_file: 'relative/.env' must be absolute"),
+    (dict(env_file="/srv/.env", pid=1), "pid: only applies with source=process"),
+    (dict(source="module", env_file="/srv/.env", required=["A"]), "env_file: only applies with source=env_file"),
+    (dict(source="process", required=["A"]), "pid/process_name: source=process needs exactly one of them"),
+    (dict(source="process", pid=1, process_name="x", required=["A"]),
+     "pid/process_name: source=process needs exactly one of them"),
+    (dict(source="process", pid=0, required=["A"]), "pid: 0 is not a process id"),
+    (dict(source="process", process_name=" ", required=["A"]), "process_name: must not be empty"),
+    (dict(source="module"), "required/forbidden/expected_values: give at least one, there is nothing to check"),
+    (dict(source="module", required=["A=B"]), "required: 'A=B' is not a variable name"),
+    (dict(source="module", forbidden=[""]), "forbidden: '' is not a variable name"),
+    (dict(source="module", required=["DEBUG"], forbidden=["DEBUG"]), "required/forbidden: DEBUG cannot be both"),
+    (dict(source="module", required=["A"], placeholder_patterns=["(unclosed"]),
+     "placeholder_patterns: '(unclosed' is not a valid regular expression: missing ), unterminated subpattern"
+     " at position 0"),
+    (dict(source="module", expected_values={"APP_ENV": "[prod"}),
+     "expected_values: APP_ENV: '[prod' is not a valid regular expression: unterminated character set at"
+     " position 0"),
+    (dict(source="module", expected_values={"WORKERS": 4}), "expected_values: the pattern of WORKERS must be a"
+     " string, got 4"),
+])
+def test_bad_options_name_the_option(item, message):
+    with pytest.raises(OptionError) as caught:
+        env_vars.prepare(validated(item))
+    assert str(caught.value) == message
+
+
+def test_describe_names_the_source():
+    assert env_vars.describe(validated(dict(env_file="/srv/shop/.env"))) == ("/srv/shop/.env",
+                                                                            "Environment of /srv/shop/.env")
+    assert env_vars.describe(validated(dict(source="process", pid=42))) == ("pid:42", "Environment of pid:42")
+    assert env_vars.describe(validated(dict(source="process", process_name="gunicorn"))) == (
+        "gunicorn", "Environment of gunicorn")
+    assert env_vars.describe(validated(dict(source="module"))) == ("module", "Environment of module")
+
+
+def test_check_error_is_raised_by_run_for_unreadable_sources(tmp_path):
+    plan = env_vars.prepare(validated(dict(env_file=str(tmp_path / "nope"))))
+    with pytest.raises(CheckError):
+        env_vars.run(plan, None)
