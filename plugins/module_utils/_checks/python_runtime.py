@@ -1,0 +1,517 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Check kind python_runtime: interpreter version, virtualenv and pinned requirements (private)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import signal
+import subprocess
+import sys
+
+from ansible_collections.golive.readiness.plugins.module_utils._check import (
+    CheckError,
+    Evaluation,
+    OptionError,
+    format_duration,
+)
+
+KIND = "python_runtime"
+SECTION = "application"
+SEVERITY = "high"
+OPTIONS = dict(
+    python=dict(type="path"),
+    min_version=dict(type="raw"),
+    require_virtualenv=dict(type="bool", default=False),
+    requirements=dict(type="path"),
+    require_pinned=dict(type="bool"),
+    unpinned_status=dict(type="str", choices=["warn", "fail"], default="warn"),
+)
+
+# Includes nest rarely; a deeper chain is almost certainly a loop through differently spelled paths.
+MAX_INCLUDE_DEPTH = 10
+
+# Runs inside the inspected interpreter: Python 2.7 syntax on purpose, so old interpreters can still
+# say which version they are. argv[1] == "1" asks for the installed distributions too.
+PROBE_SCRIPT = r"""
+import json, os, platform, sys
+def dists():
+    found = {}
+    try:
+        from importlib import metadata
+        for dist in metadata.distributions():
+            name = dist.metadata["Name"]
+            if name and name not in found:
+                found[name] = dist.version
+        return found
+    except ImportError:
+        pass
+    try:
+        import pkg_resources
+        for dist in pkg_resources.working_set:
+            found.setdefault(dist.project_name, dist.version)
+        return found
+    except ImportError:
+        return None
+info = {
+    "version": list(sys.version_info[:3]),
+    "executable": sys.executable,
+    "prefix": sys.prefix,
+    "base_prefix": getattr(sys, "base_prefix", getattr(sys, "real_prefix", sys.prefix)),
+    "real_prefix": getattr(sys, "real_prefix", None),
+    "virtual_env": os.environ.get("VIRTUAL_ENV"),
+    "implementation": platform.python_implementation().lower(),
+    "sys_platform": sys.platform,
+    "platform_system": platform.system(),
+    "platform_machine": platform.machine(),
+    "os_name": os.name,
+    "distributions": dists() if sys.argv[1:] == ["1"] else None,
+}
+sys.stdout.write(json.dumps(info))
+"""
+
+_VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
+_NAME = re.compile(
+    r"^\s*(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?P<extras>\[[^\]]*\])?\s*(?P<rest>.*)$")
+_SPECIFIER = re.compile(r"^\s*(===|==|!=|~=|<=|>=|<|>)\s*([^\s,;]+)\s*$")
+_MARKER_TERM = re.compile(
+    r"""^\s*(?:(?P<var>[a-z_]+)\s*(?P<op>===|==|!=|<=|>=|<|>|not\s+in|in)\s*(?P<quote>['"])(?P<value>[^'"]*)(?P=quote)"""
+    r"""|(?P<lquote>['"])(?P<lvalue>[^'"]*)(?P=lquote)\s*(?P<lop>===|==|!=|<=|>=|<|>|not\s+in|in)\s*(?P<rvar>[a-z_]+))\s*$""")
+_REVERSED_OP = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
+_VERSION_MARKERS = ("python_version", "python_full_version")
+_STRING_MARKERS = dict(
+    sys_platform="sys_platform", platform_system="platform_system", platform_machine="platform_machine",
+    os_name="os_name", implementation_name="implementation", platform_python_implementation="implementation")
+
+
+def describe(item):
+    key = item.get("python") or "self"
+    return key, "Python runtime %s" % key
+
+
+def _parse_min_version(text):
+    if text is None:
+        return None
+    if isinstance(text, float):
+        # YAML reads an unquoted 3.10 as the number 3.1: refuse rather than check the wrong version.
+        raise OptionError("min_version: give the version as a quoted string (\"3.10\"), not the number %r" % text)
+    if isinstance(text, bool) or not isinstance(text, (str, int)):
+        raise OptionError("min_version: %r is not a version like 3.10 or 3.11.4" % (text,))
+    text = str(text).strip()
+    if not _VERSION.match(text):
+        raise OptionError("min_version: %r is not a version like 3.10 or 3.11.4" % text)
+    return tuple(int(part) for part in text.split("."))
+
+
+def prepare(item):
+    python = item.get("python")
+    if python is not None and not os.path.isabs(python):
+        raise OptionError("python: %r must be an absolute path" % python)
+    requirements = item.get("requirements")
+    if requirements is not None and not os.path.isabs(requirements):
+        raise OptionError("requirements: %r must be an absolute path" % requirements)
+    require_pinned = item.get("require_pinned")
+    if require_pinned is None:
+        require_pinned = requirements is not None
+    elif require_pinned and requirements is None:
+        raise OptionError("require_pinned: only applies with requirements")
+    return dict(
+        python=python,
+        min_version=_parse_min_version(item.get("min_version")),
+        require_virtualenv=bool(item.get("require_virtualenv")),
+        requirements=requirements,
+        require_pinned=require_pinned,
+        unpinned_status=item.get("unpinned_status") or "warn",
+    )
+
+
+# --- names and versions -------------------------------------------------------------------------
+
+def normalize_name(name):
+    """PEP 503 name: 'Foo.Bar_baz' -> 'foo-bar-baz'."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+_PRE_TAGS = (("alpha", "a"), ("beta", "b"), ("preview", "rc"), ("pre", "rc"), ("c", "rc"), ("rev", "post"),
+             ("r", "post"))
+
+
+def _normalize_suffix(suffix):
+    suffix = suffix.lower().replace("-", ".").replace("_", ".")
+    parts = re.findall(r"[a-z]+|\d+", suffix)
+    out = []
+    for part in parts:
+        if part.isdigit():
+            out.append(str(int(part)))
+        else:
+            out.append(dict(_PRE_TAGS).get(part, part))
+    return ".".join(out)
+
+
+def normalize_version(version):
+    """(release tuple without trailing zeros, normalized suffix, local label) for PEP 440 '==' comparison."""
+    text = version.strip().lower()
+    if text.startswith("v"):
+        text = text[1:]
+    public, _, local = text.partition("+")
+    match = re.match(r"^(\d+(?:\.\d+)*)(.*)$", public)
+    if not match:
+        return (), public, local
+    release = [int(part) for part in match.group(1).split(".")]
+    while len(release) > 1 and release[-1] == 0:
+        release.pop()
+    return tuple(release), _normalize_suffix(match.group(2)), local
+
+
+def versions_equal(wanted, installed):
+    """PEP 440 '==' for the usual forms: '2.31' == '2.31.0'; a local label is ignored unless pinned."""
+    want = normalize_version(wanted)
+    have = normalize_version(installed)
+    if not want[2]:
+        have = (have[0], have[1], "")
+    return want == have
+
+
+def _version_tuple(text):
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
+
+
+def _compare(left, op, right):
+    return {
+        "<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right,
+        "==": left == right, "===": left == right, "!=": left != right,
+    }[op]
+
+
+# --- environment markers ------------------------------------------------------------------------
+
+def _marker_values(info):
+    version = list(info["version"])
+    version.extend([0] * (3 - len(version)))
+    major, minor, micro = version[:3]
+    values = dict((name, str(info.get(key) or "")) for name, key in _STRING_MARKERS.items())
+    values["python_version"] = "%d.%d" % (major, minor)
+    values["python_full_version"] = "%d.%d.%d" % (major, minor, micro)
+    return values
+
+
+def _marker_term(term):
+    """(variable, operator, literal) of one marker comparison, written either way round; None if other."""
+    match = _MARKER_TERM.match(term)
+    if not match:
+        return None
+    if match.group("var"):
+        return match.group("var"), re.sub(r"\s+", " ", match.group("op")), match.group("value")
+    op = re.sub(r"\s+", " ", match.group("lop"))
+    if op in ("in", "not in"):
+        return None  # "'x' in variable" tests a substring of the variable; rare, not supported
+    return match.group("rvar"), _REVERSED_OP.get(op, op), match.group("lvalue")
+
+
+def _evaluate_term(term, values):
+    parsed = _marker_term(term)
+    if parsed is None or parsed[0] not in values:
+        return None
+    var, op, literal = parsed
+    if var in _VERSION_MARKERS:
+        if op in ("in", "not in"):
+            return None
+        return _compare(_version_tuple(values[var]), op, _version_tuple(literal))
+    if op == "in":
+        return values[var] in literal
+    if op == "not in":
+        return values[var] not in literal
+    if op in ("==", "===", "!="):
+        return _compare(values[var], op, literal)
+    return None
+
+
+def evaluate_marker(marker, info):
+    """True/False for a marker of simple comparisons joined by 'and'/'or'; None when not understood."""
+    if "(" in marker or ")" in marker:
+        return None
+    values = _marker_values(info)
+    any_true = False
+    for alternative in re.split(r"\s+or\s+", marker.strip()):
+        all_true = True
+        for term in re.split(r"\s+and\s+", alternative):
+            result = _evaluate_term(term, values)
+            if result is None:
+                return None
+            all_true = all_true and result
+        any_true = any_true or all_true
+    return any_true
+
+
+# --- requirements files -------------------------------------------------------------------------
+
+class Requirement(object):
+    def __init__(self, name, pin, specifier, marker, source):
+        self.name = name
+        self.pin = pin  # the exact version for '==' / '===', else None
+        self.specifier = specifier
+        self.marker = marker
+        self.source = source  # "file:line", for notes
+
+    @property
+    def key(self):
+        return normalize_name(self.name)
+
+
+def _logical_lines(text):
+    """(line number, line) with backslash continuations joined and comments removed."""
+    pending, start = "", None
+    for number, line in enumerate(text.splitlines(), 1):
+        if start is None:
+            start = number
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        line = re.sub(r"(^|\s)#.*$", "", pending + line).strip()
+        pending, first, start = "", start, None
+        if line:
+            yield first, line
+    if pending.strip():
+        yield start, pending.strip()
+
+
+def _include_target(line):
+    match = re.match(r"^(?:-r|--requirement)(?:\s*=\s*|\s+|(?=\S))(\S+)$", line)
+    return match.group(1) if match else None
+
+
+def _parse_requirement(line, source):
+    # Per-requirement options (--hash=...) follow the requirement after whitespace.
+    line = re.split(r"\s+--?[a-z]", " " + line, maxsplit=1)[0].strip()
+    match = _NAME.match(line)
+    if not match:
+        return None
+    rest = match.group("rest")
+    rest, _, marker = rest.partition(";")
+    rest = rest.strip()
+    if rest.startswith("@"):
+        return Requirement(match.group("name"), None, rest, marker.strip() or None, source)
+    rest = rest.strip("()").strip()
+    pin = None
+    specifiers = [s for s in rest.split(",") if s.strip()] if rest else []
+    for spec in specifiers:
+        parsed = _SPECIFIER.match(spec)
+        if not parsed:
+            return None
+        if parsed.group(1) in ("==", "===") and not parsed.group(2).endswith(".*"):
+            pin = parsed.group(2)
+    return Requirement(match.group("name"), pin, rest, marker.strip() or None, source)
+
+
+def read_requirements(path, notes, seen=None, depth=0):
+    """Requirements of a pip requirements file and the files it includes with -r."""
+    seen = set() if seen is None else seen
+    real = os.path.realpath(path)
+    if real in seen:
+        return []
+    if depth > MAX_INCLUDE_DEPTH:
+        raise CheckError("%s: includes nested deeper than %d levels" % (path, MAX_INCLUDE_DEPTH))
+    seen.add(real)
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read().decode("utf-8", errors="replace")
+    except OSError as exc:
+        raise CheckError("cannot read requirements %s: %s" % (path, exc.strerror or exc)) from None
+    found = []
+    for number, line in _logical_lines(text):
+        include = _include_target(line)
+        if include:
+            target = include if os.path.isabs(include) else os.path.join(os.path.dirname(path), include)
+            found.extend(read_requirements(target, notes, seen, depth + 1))
+            continue
+        if line.startswith("-"):
+            continue  # -c, -e, -i, --index-url, --hash ...: options, not requirements to compare
+        source = "%s:%d" % (os.path.basename(path), number)
+        requirement = _parse_requirement(line, source)
+        if requirement is None:
+            notes.append("%s: not understood, skipped" % source)
+        else:
+            found.append(requirement)
+    return found
+
+
+# --- the interpreter ----------------------------------------------------------------------------
+
+def _own_distributions():
+    # Imported only when requirements are checked: listing distributions is the slow part anyway.
+    from importlib import metadata
+
+    found = {}
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"]
+        if name and name not in found:
+            found[name] = dist.version
+    return found
+
+
+def inspect_self(with_distributions):
+    return {
+        "version": list(sys.version_info[:3]),
+        "executable": sys.executable,
+        "prefix": sys.prefix,
+        "base_prefix": getattr(sys, "base_prefix", sys.prefix),
+        "real_prefix": getattr(sys, "real_prefix", None),
+        "virtual_env": os.environ.get("VIRTUAL_ENV"),
+        "implementation": platform.python_implementation().lower(),
+        "sys_platform": sys.platform,
+        "platform_system": platform.system(),
+        "platform_machine": platform.machine(),
+        "os_name": os.name,
+        "distributions": _own_distributions() if with_distributions else None,
+    }
+
+
+def child_timeout(ctx):
+    """Time a child process may take: a little less than the check's, so it is reaped before the runner
+    gives up on the check (and the module may exit, orphaning it)."""
+    remaining = ctx.remaining()
+    return max(0.05, remaining - min(0.25, remaining * 0.2))
+
+
+def _probe(argv, timeout):
+    """(rc, stdout, stderr) of the probe; on timeout its whole process group is killed and reaped."""
+    # cwd "/" so that no module in the caller's directory can shadow the probe's imports.
+    proc = subprocess.Popen(argv, cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        proc.communicate()
+        raise
+    return proc.returncode, stdout, stderr
+
+
+def inspect_interpreter(python, with_distributions, timeout):
+    """What ``python`` says about itself, asked through a subprocess bounded by ``timeout``."""
+    argv = [python, "-c", PROBE_SCRIPT, "1" if with_distributions else "0"]
+    try:
+        rc, stdout, stderr = _probe(argv, timeout)
+    except FileNotFoundError:
+        raise CheckError("no interpreter at %s" % python) from None
+    except PermissionError:
+        raise CheckError("cannot execute %s: permission denied" % python) from None
+    except OSError as exc:
+        raise CheckError("cannot execute %s: %s" % (python, exc.strerror or exc)) from None
+    except subprocess.TimeoutExpired:
+        raise CheckError("%s did not answer: timed out after %s" % (python, format_duration(timeout))) from None
+    if rc != 0:
+        last = stderr.decode("utf-8", errors="replace").strip().splitlines()[-1:] or ["no output"]
+        raise CheckError("%s is not a working Python interpreter (exit %d: %s)" % (python, rc, last[0][:200]))
+    try:
+        info = json.loads(stdout.decode("utf-8", errors="replace"))
+    except ValueError:
+        raise CheckError("%s did not answer like a Python interpreter" % python) from None
+    if not isinstance(info, dict) or "version" not in info:
+        raise CheckError("%s did not answer like a Python interpreter" % python)
+    return info
+
+
+def is_virtualenv(info):
+    """A venv (prefix differs from base_prefix), an old-style virtualenv (real_prefix) or a venv layout."""
+    if info.get("real_prefix"):
+        return True
+    if info.get("prefix") and info.get("base_prefix") and info["prefix"] != info["base_prefix"]:
+        return True
+    return bool(info.get("prefix")) and os.path.isfile(os.path.join(info["prefix"], "pyvenv.cfg"))
+
+
+# --- evaluation ---------------------------------------------------------------------------------
+
+def _version_text(version):
+    return ".".join(str(part) for part in version)
+
+
+def _check_version(plan, info, ev):
+    version = tuple(info["version"])
+    ev.observe("version", _version_text(version))
+    if plan["min_version"] is None:
+        ev.note("Python %s" % _version_text(version))
+        return
+    wanted = _version_text(plan["min_version"])
+    ev.expect("min_version", wanted)
+    ev.require(version[:len(plan["min_version"])] >= plan["min_version"],
+               "Python %s is older than %s" % (_version_text(version), wanted),
+               passing="Python %s (>= %s)" % (_version_text(version), wanted))
+
+
+def _check_virtualenv(plan, info, ev):
+    virtualenv = is_virtualenv(info)
+    ev.observe("virtualenv", virtualenv)
+    if plan["require_virtualenv"]:
+        ev.expect("virtualenv", True)
+        ev.require(virtualenv, "not a virtualenv (prefix %s)" % info.get("prefix"), passing="in a virtualenv")
+
+
+def _applicable(requirements, info, notes):
+    kept = []
+    for requirement in requirements:
+        if requirement.marker is None:
+            kept.append(requirement)
+            continue
+        applies = evaluate_marker(requirement.marker, info)
+        if applies is None:
+            notes.append("%s: marker %r not evaluated, %s skipped"
+                         % (requirement.source, requirement.marker, requirement.name))
+        elif applies:
+            kept.append(requirement)
+    return kept
+
+
+def _check_requirements(plan, info, ev):
+    notes = []
+    requirements = _applicable(read_requirements(plan["requirements"], notes), info, notes)
+    if info.get("distributions") is None:
+        raise CheckError("cannot list the installed distributions of %s (no importlib.metadata or pkg_resources)"
+                         % info.get("executable"))
+    installed = dict((normalize_name(n), v) for n, v in info["distributions"].items())
+    ev.expect("requirements", plan["requirements"])
+    missing, mismatched, unpinned = [], [], []
+    for requirement in requirements:
+        have = installed.get(requirement.key)
+        if have is None:
+            missing.append(requirement.name)
+        elif requirement.pin is not None and not versions_equal(requirement.pin, have):
+            mismatched.append(dict(name=requirement.name, wanted=requirement.pin, installed=have))
+        if requirement.pin is None and not requirement.specifier.startswith("@"):
+            unpinned.append(requirement.name)
+    ev.observe("requirements_checked", len(requirements))
+    ev.observe("missing", missing)
+    ev.observe("mismatched", mismatched)
+    ev.observe("unpinned", unpinned)
+    ev.observe("notes", notes)
+    ev.require(not missing, "not installed: %s" % ", ".join(missing))
+    ev.require(not mismatched, "version mismatch: %s" % ", ".join(
+        "%s %s (wanted %s)" % (m["name"], m["installed"], m["wanted"]) for m in mismatched))
+    if plan["require_pinned"]:
+        ev.expect("pinned", True)
+        ev.require(not unpinned, "not pinned with ==: %s" % ", ".join(unpinned), status=plan["unpinned_status"])
+    if not (missing or mismatched):
+        ev.note("%d requirements installed as pinned" % len(requirements))
+
+
+def run(plan, ctx):
+    with_distributions = plan["requirements"] is not None
+    if plan["python"] is None:
+        info = inspect_self(with_distributions)
+    else:
+        info = inspect_interpreter(plan["python"], with_distributions, child_timeout(ctx))
+    ev = Evaluation()
+    ev.observe("executable", info.get("executable") or plan["python"])
+    _check_version(plan, info, ev)
+    _check_virtualenv(plan, info, ev)
+    if plan["requirements"] is not None:
+        _check_requirements(plan, info, ev)
+    return ev.outcome()

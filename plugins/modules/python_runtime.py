@@ -1,0 +1,136 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: python_runtime
+short_description: Check a Python interpreter's version, virtualenv and pinned requirements
+version_added: 0.1.0
+description:
+  - Inspects a Python interpreter on the managed host, by default the one running the module, and
+    checks its version against a minimum, that it is a virtualenv, and that every requirement pinned
+    with C(==) in a requirements file is installed at exactly that version.
+  - Another interpreter is asked through a short subprocess (C(python -c ...)) that prints its version,
+    prefixes and, when a requirements file is given, its installed distributions. The subprocess is
+    bounded by the check's I(timeout). The interpreter may be as old as Python 2.7.
+  - Runs on the managed host with the Python standard library only.
+author: golive.readiness contributors
+extends_documentation_fragment:
+  - golive.readiness.check_item
+options:
+  checks:
+    description: The interpreters to check, one item each.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      python:
+        description:
+          - Absolute path of the interpreter to inspect, for example C(/srv/shop/venv/bin/python).
+          - Defaults to the interpreter running the module (its C(ansible_python_interpreter)).
+        type: path
+      min_version:
+        description:
+          - Lowest acceptable version, as V(3.10) or V(3.11.4); compared on the parts given.
+          - Quote it in YAML; an unquoted V(3.10) is the number 3.1, and numbers other than whole
+            ones are refused.
+        type: raw
+      require_virtualenv:
+        description:
+          - Fail unless the interpreter runs in a virtualenv; its C(sys.prefix) differs from
+            C(sys.base_prefix) (or an old-style C(sys.real_prefix) is set), or its prefix holds a
+            C(pyvenv.cfg).
+        type: bool
+        default: false
+      requirements:
+        description:
+          - Absolute path of a pip requirements file on the managed host.
+          - Every requirement must be installed, and one pinned with C(==) (or C(===)) must be installed
+            at exactly that version (PEP 440 equality for the usual forms, so C(==2.31) accepts
+            C(2.31.0)). Names are compared normalised (PEP 503), extras are tolerated.
+          - Other version specifiers (C(>=), C(~=)) are not evaluated; such requirements only need
+            to be installed and count as unpinned.
+          - C(-r other.txt) / C(--requirement) includes are followed relative to the including file.
+            Comments, continuation lines, C(--hash) options and option lines (C(-c), C(-e), C(-i),
+            C(--index-url) ...) are ignored. Direct references (C(name @ url)) only need to be installed.
+          - Environment markers made of comparisons of C(python_version), C(python_full_version),
+            C(sys_platform), C(platform_system), C(platform_machine), C(os_name) or
+            C(implementation_name) joined by C(and)/C(or) are evaluated against the inspected
+            interpreter; a requirement with any other marker is skipped and listed in C(observed.notes).
+        type: path
+      require_pinned:
+        description:
+          - Report requirements not pinned with C(==) (with I(unpinned_status)).
+          - Defaults to V(true) when I(requirements) is given.
+        type: bool
+      unpinned_status:
+        description: Status of unpinned requirements when I(require_pinned) is on.
+        type: str
+        choices: [warn, fail]
+        default: warn
+      id:
+        description: Result id; defaults to C(python_runtime:<python>), or C(python_runtime:self).
+        type: str
+      title:
+        description: Human title; defaults to C(Python runtime <python>), or C(Python runtime self).
+        type: str
+      section:
+        description: Checklist section; defaults to the module's I(section), else C(application).
+        type: str
+      severity:
+        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        type: str
+        choices: [critical, high, medium, low]
+      timeout:
+        description: Time limit of this check; defaults to the module's I(timeout).
+        type: raw
+      target:
+        description: Inventory host this check is about, when it runs from another host.
+        type: str
+seealso:
+  - module: golive.readiness.verify
+"""
+
+EXAMPLES = r"""
+- name: The application's virtualenv has what the release pinned
+  golive.readiness.python_runtime:
+    checks:
+      - python: /srv/shop/venv/bin/python
+        min_version: "3.10"
+        require_virtualenv: true
+        requirements: /srv/shop/current/requirements.txt
+        unpinned_status: fail
+
+- name: The interpreter Ansible uses on the host is recent enough
+  golive.readiness.python_runtime:
+    checks:
+      - min_version: "3.8"
+        severity: low
+"""
+
+RETURN = r"""
+golive_checks:
+  description:
+    - One record per interpreter (see the common return values below).
+    - C(observed) holds C(executable), C(version) (such as C(3.11.7)) and C(virtualenv) (bool), and
+      with I(requirements) C(requirements_checked) (how many applied), C(missing) (names),
+      C(mismatched) (C(name), C(wanted), C(installed)), C(unpinned) (names) and C(notes) (lines
+      skipped).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.golive.readiness.plugins.module_utils._checks import python_runtime
+from ansible_collections.golive.readiness.plugins.module_utils._module import run_kind_module
+
+
+def main():
+    run_kind_module(python_runtime)
+
+
+if __name__ == "__main__":
+    main()
