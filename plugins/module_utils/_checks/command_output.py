@@ -1,0 +1,440 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Check kind command_output: run a read-only command and assert on its exit code and output (private).
+
+The command is the user's: this kind cannot know whether it only reads, so the documentation says it must.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import selectors
+import shlex
+import signal
+import subprocess
+import time
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.golive.readiness.plugins.module_utils._check import (
+    CheckError,
+    Evaluation,
+    OptionError,
+    format_duration,
+)
+
+KIND = "command_output"
+SECTION = "infrastructure"
+SEVERITY = "high"
+ASSERTIONS = ("equals", "matches", "min", "max", "length", "truthy")
+OPTIONS = dict(
+    argv=dict(type="list", elements="str"),
+    cmd=dict(type="str"),
+    shell=dict(type="bool", default=False),
+    chdir=dict(type="path"),
+    env=dict(type="dict", no_log=True),
+    expect_rc=dict(type="raw", default=0),
+    stdout_regex=dict(type="str"),
+    stdout_not_regex=dict(type="str"),
+    stderr_regex=dict(type="str"),
+    json_query=dict(type="list", elements="dict", options=dict(
+        query=dict(type="str", required=True),
+        equals=dict(type="raw"),
+        matches=dict(type="str"),
+        min=dict(type="float"),
+        max=dict(type="float"),
+        length=dict(type="int"),
+        truthy=dict(type="bool"),
+    )),
+    json_lines=dict(type="bool", default=False),
+    name=dict(type="str"),
+)
+
+MAX_KEPT_BYTES = 64 * 1024  # of each of stdout and stderr; the rest is read and dropped
+SHOWN_CHARS = 500
+SHOWN_VALUE_CHARS = 200
+_READ_CHUNK = 16 * 1024
+
+
+def describe(item):
+    if item.get("name"):
+        key = item["name"]
+    elif item.get("argv"):
+        key = " ".join(item["argv"])
+    else:
+        key = item.get("cmd") or "command"
+    return key, "Command %s" % key
+
+
+# --- options ------------------------------------------------------------------------------------
+
+def _argv(item):
+    argv, cmd, shell = item.get("argv"), item.get("cmd"), bool(item.get("shell"))
+    if argv is not None and cmd is not None:
+        raise OptionError("argv/cmd: give one of them, not both")
+    if argv is None and cmd is None:
+        raise OptionError("argv/cmd: one of them is required")
+    if argv is not None:
+        if shell:
+            raise OptionError("shell: only applies to cmd; argv runs without a shell")
+        if not argv or not argv[0]:
+            raise OptionError("argv: must name a command")
+        return list(argv)
+    if not cmd.strip():
+        raise OptionError("cmd: must not be empty")
+    if shell:
+        return ["/bin/sh", "-c", cmd]
+    try:
+        argv = shlex.split(cmd)
+    except ValueError as exc:
+        raise OptionError("cmd: cannot split %r: %s" % (cmd, exc)) from None
+    return argv
+
+
+def _expect_rc(value):
+    if isinstance(value, str) and "," in value:
+        value = value.split(",")
+    values = value if isinstance(value, list) else [value]
+    codes = []
+    for code in values:
+        if isinstance(code, bool):
+            raise OptionError("expect_rc: %r is not an exit code" % (code,))
+        try:
+            codes.append(int(str(code).strip()))
+        except ValueError:
+            raise OptionError("expect_rc: %r is not an exit code" % (code,)) from None
+    if not codes:
+        raise OptionError("expect_rc: must list at least one exit code")
+    return codes
+
+
+def _regex(item, option):
+    pattern = item.get(option)
+    if pattern is None:
+        return None
+    try:
+        return re.compile(pattern, re.MULTILINE)
+    except re.error as exc:
+        raise OptionError("%s: %r is not a valid regular expression: %s" % (option, pattern, exc)) from None
+
+
+def load_jmespath():
+    """The jmespath module, or None when it is not installed (reported by run() as error)."""
+    try:
+        import jmespath
+    except ImportError:
+        return None
+    return jmespath
+
+
+def _assertion(index, spec, jmespath):
+    where = "json_query[%d]" % index
+    query = spec.get("query")
+    if not query or not str(query).strip():
+        raise OptionError("%s: query must not be empty" % where)
+    given = [a for a in ASSERTIONS if spec.get(a) is not None]
+    if not given:
+        raise OptionError("%s: give at least one of %s" % (where, ", ".join(ASSERTIONS)))
+    if spec.get("matches") is not None:
+        try:
+            re.compile(spec["matches"])
+        except re.error as exc:
+            raise OptionError("%s: matches: %r is not a valid regular expression: %s"
+                              % (where, spec["matches"], exc)) from None
+    if spec.get("length") is not None and spec["length"] < 0:
+        raise OptionError("%s: length: must not be negative" % where)
+    if spec.get("min") is not None and spec.get("max") is not None and spec["min"] > spec["max"]:
+        raise OptionError("%s: min (%s) is above max (%s)" % (where, spec["min"], spec["max"]))
+    if jmespath is not None:
+        try:
+            jmespath.compile(query)
+        except jmespath.exceptions.JMESPathError as exc:
+            raise OptionError("%s: query %r is not valid JMESPath: %s" % (where, query, exc)) from None
+    assertion = dict((k, spec.get(k)) for k in ("query", *ASSERTIONS))
+    for bound in ("min", "max"):
+        if isinstance(assertion[bound], float) and assertion[bound].is_integer():
+            assertion[bound] = int(assertion[bound])  # shown as 'min 3', not 'min 3.0'
+    return assertion
+
+
+def prepare(item):
+    argv = _argv(item)
+    if item.get("chdir") is not None and not os.path.isabs(item["chdir"]):
+        raise OptionError("chdir: %r must be absolute" % item["chdir"])
+    env = item.get("env") or {}
+    for name in env:
+        if not name or "=" in name:
+            raise OptionError("env: %r is not a variable name" % name)
+    queries = item.get("json_query") or []
+    if item.get("json_lines") and not queries:
+        raise OptionError("json_lines: only applies with json_query")
+    jmespath = load_jmespath() if queries else None
+    return dict(
+        argv=argv,
+        chdir=item.get("chdir"),
+        env=dict((str(k), "" if v is None else str(v)) for k, v in env.items()),
+        expect_rc=_expect_rc(0 if item.get("expect_rc") is None else item["expect_rc"]),
+        stdout_regex=_regex(item, "stdout_regex"),
+        stdout_not_regex=_regex(item, "stdout_not_regex"),
+        stderr_regex=_regex(item, "stderr_regex"),
+        queries=[_assertion(i, q, jmespath) for i, q in enumerate(queries)],
+        json_lines=bool(item.get("json_lines")),
+    )
+
+
+# --- running ------------------------------------------------------------------------------------
+
+class Captured(object):
+    """The first MAX_KEPT_BYTES of a stream, and how many bytes it had in all."""
+
+    def __init__(self):
+        self.kept = bytearray()
+        self.total = 0
+
+    def add(self, chunk):
+        self.total += len(chunk)
+        room = MAX_KEPT_BYTES - len(self.kept)
+        if room > 0:
+            self.kept.extend(chunk[:room])
+
+    @property
+    def truncated(self):
+        return self.total > len(self.kept)
+
+    def text(self):
+        return bytes(self.kept).decode("utf-8", errors="replace")
+
+
+class Completed(object):
+    def __init__(self, rc, stdout, stderr, seconds):
+        self.rc = rc
+        self.stdout = stdout
+        self.stderr = stderr
+        self.seconds = seconds
+
+
+def _budget(ctx):
+    """Time the command may take: a little less than the check's, so it is killed and reaped before the
+    runner gives up on the check (and the module may exit, orphaning it)."""
+    remaining = ctx.remaining()
+    return max(0.05, remaining - min(0.25, remaining * 0.2))
+
+
+def _spawn(plan):
+    if plan["chdir"] is not None and not os.path.isdir(plan["chdir"]):
+        raise CheckError("chdir: %s is not a directory" % plan["chdir"])
+    env = dict(os.environ)
+    env.update(plan["env"])
+    try:
+        # A session of its own: on timeout the whole process group, grandchildren included, is killed.
+        return subprocess.Popen(plan["argv"], cwd=plan["chdir"], env=env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    except FileNotFoundError:
+        raise CheckError("command not found: %s" % plan["argv"][0]) from None
+    except PermissionError:
+        raise CheckError("cannot execute %s: permission denied" % plan["argv"][0]) from None
+    except OSError as exc:
+        raise CheckError("cannot execute %s: %s" % (plan["argv"][0], exc.strerror or exc)) from None
+
+
+def _kill_group(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+# After the command exits, output still open in a background grandchild is awaited this long at most.
+_DRAIN_AFTER_EXIT = 0.5
+
+
+def _timed_out(started, limit):
+    return CheckError("timed out after %s (time limit %s); the command was killed"
+                      % (format_duration(time.monotonic() - started), format_duration(limit)))
+
+
+def execute(plan, budget, limit):
+    """Run the command, keeping the start of its output; CheckError when it outlives ``budget`` seconds.
+
+    ``limit`` is the check's time limit, for the message; ``budget`` is a little less (see _budget).
+    """
+    started = time.monotonic()
+    deadline = started + budget
+    proc = _spawn(plan)
+    streams = {proc.stdout: Captured(), proc.stderr: Captured()}
+    captured = dict(streams)
+    selector = selectors.DefaultSelector()
+    try:
+        for stream in streams:
+            selector.register(stream, selectors.EVENT_READ)
+        exited_at = None
+        while streams:
+            now = time.monotonic()
+            if now >= deadline:
+                _kill_group(proc)
+                raise _timed_out(started, limit)
+            if exited_at is None and proc.poll() is not None:
+                exited_at = now
+            if exited_at is not None and now - exited_at > _DRAIN_AFTER_EXIT:
+                break
+            for key, _ in selector.select(timeout=min(0.1, deadline - now)):
+                chunk = os.read(key.fileobj.fileno(), _READ_CHUNK)
+                if chunk:
+                    streams[key.fileobj].add(chunk)
+                else:
+                    selector.unregister(key.fileobj)
+                    del streams[key.fileobj]
+        rc = proc.wait(timeout=max(0.05, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        raise _timed_out(started, limit) from None
+    finally:
+        selector.close()
+        proc.stdout.close()
+        proc.stderr.close()
+    return Completed(rc, captured[proc.stdout], captured[proc.stderr], time.monotonic() - started)
+
+
+# --- assertions ---------------------------------------------------------------------------------
+
+def _shown(value):
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= SHOWN_VALUE_CHARS else text[:SHOWN_VALUE_CHARS] + "…"
+
+
+def _same(actual, wanted):
+    # 1 == True in Python; a JSON boolean is not a number here.
+    if isinstance(actual, bool) != isinstance(wanted, bool):
+        return False
+    return actual == wanted
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _judge(spec, actual):
+    """(passed, list of failure reasons) of one query result against its assertions."""
+    reasons = []
+    if spec["equals"] is not None and not _same(actual, spec["equals"]):
+        reasons.append("is %s, expected %s" % (_shown(actual), _shown(spec["equals"])))
+    if spec["matches"] is not None:
+        text = actual if isinstance(actual, str) else json.dumps(actual, sort_keys=True)
+        if not re.search(spec["matches"], text):
+            reasons.append("%s does not match /%s/" % (_shown(actual), spec["matches"]))
+    for bound in ("min", "max"):
+        if spec[bound] is None:
+            continue
+        if not _is_number(actual):
+            reasons.append("is %s, not a number (%s %s)" % (_shown(actual), bound, spec[bound]))
+        elif (actual < spec[bound]) if bound == "min" else (actual > spec[bound]):
+            reasons.append("is %s, %s %s" % (_shown(actual), "below min" if bound == "min" else "above max",
+                                               _shown(spec[bound])))
+    if spec["length"] is not None:
+        if not isinstance(actual, (list, dict, str)):
+            reasons.append("is %s, which has no length" % _shown(actual))
+        elif len(actual) != spec["length"]:
+            reasons.append("has length %d, expected %d" % (len(actual), spec["length"]))
+    if spec["truthy"] is not None and bool(actual) != spec["truthy"]:
+        reasons.append("is %s, expected %s" % (_shown(actual), "truthy" if spec["truthy"] else "falsy"))
+    return not reasons, reasons
+
+
+def _describe_assertion(spec):
+    return ", ".join("%s %s" % (a, _shown(spec[a])) for a in ASSERTIONS if spec[a] is not None)
+
+
+def parse_json_output(text, json_lines):
+    """The stdout as one JSON document, or as a list of one document per non-blank line."""
+    if not json_lines:
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise ValueError("stdout is not JSON: %s" % exc) from None
+    documents = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            documents.append(json.loads(line))
+        except ValueError as exc:
+            raise ValueError("stdout line %d is not JSON: %s" % (number, exc)) from None
+    return documents
+
+
+def _check_json(plan, done, ev, results):
+    jmespath = load_jmespath()
+    if jmespath is None:
+        raise CheckError(missing_required_lib("jmespath"))
+    if done.stdout.truncated:
+        ev.finding("error", "stdout is larger than %d KiB; its JSON cannot be evaluated" % (MAX_KEPT_BYTES // 1024))
+        return
+    try:
+        document = parse_json_output(done.stdout.text(), plan["json_lines"])
+    except ValueError as exc:
+        ev.finding("error", str(exc))
+        return
+    for spec in plan["queries"]:
+        try:
+            actual = jmespath.search(spec["query"], document)
+        except jmespath.exceptions.JMESPathError as exc:
+            results.append(dict(query=spec["query"], assertion=_describe_assertion(spec), passed=False))
+            ev.finding("error", "%s cannot be evaluated: %s" % (spec["query"], exc))
+            continue
+        passed, reasons = _judge(spec, actual)
+        results.append(dict(query=spec["query"], assertion=_describe_assertion(spec), passed=passed,
+                            actual=_shown(actual)))
+        ev.require(passed, "%s %s" % (spec["query"], "; ".join(reasons)))
+
+
+def _check_regexes(plan, done, ev, results):
+    checks = (
+        ("stdout_regex", done.stdout, True),
+        ("stdout_not_regex", done.stdout, False),
+        ("stderr_regex", done.stderr, True),
+    )
+    for option, stream, should_match in checks:
+        regex = plan[option]
+        if regex is None:
+            continue
+        stream_name = option.split("_")[0]
+        matched = regex.search(stream.text()) is not None
+        passed = matched == should_match
+        ev.expect(option, regex.pattern)
+        results.append(dict(assertion="%s %s /%s/" % (stream_name, "matches" if should_match else "does not match",
+                                                      regex.pattern), passed=passed))
+        ev.require(passed, "%s %s /%s/" % (stream_name, "does not match" if should_match else "matches",
+                                           regex.pattern))
+
+
+def _first(captured):
+    text = captured.text()
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
+
+
+def run(plan, ctx):
+    done = execute(plan, _budget(ctx), ctx.timeout)
+    if plan["argv"][:2] == ["/bin/sh", "-c"] and done.rc == 127 and 127 not in plan["expect_rc"]:
+        raise CheckError("command not found (the shell exited 127): %s" % _first(done.stderr).strip()[:200])
+    ev = Evaluation()
+    ev.observe("rc", done.rc)
+    ev.observe("stdout", _first(done.stdout))
+    ev.observe("stderr", _first(done.stderr))
+    ev.observe("stdout_bytes", done.stdout.total)
+    ev.observe("stdout_truncated", done.stdout.truncated)
+    ev.expect("rc", plan["expect_rc"])
+    results = [dict(assertion="rc in %s" % plan["expect_rc"], passed=done.rc in plan["expect_rc"])]
+    ev.require(done.rc in plan["expect_rc"], "exit code %d (expected %s)" % (
+        done.rc, " or ".join(str(c) for c in plan["expect_rc"])), passing="exit code %d" % done.rc)
+    _check_regexes(plan, done, ev, results)
+    if plan["queries"]:
+        ev.expect("json_query", [dict(query=q["query"], assertion=_describe_assertion(q)) for q in plan["queries"]])
+        _check_json(plan, done, ev, results)
+    ev.observe("assertions", results)
+    passed = sum(1 for r in results if r["passed"])
+    ev.note("%d of %d assertions hold" % (passed, len(results)))
+    return ev.outcome()

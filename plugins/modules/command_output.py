@@ -1,0 +1,206 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: command_output
+short_description: Run a read-only command and check its exit code and output
+version_added: 0.1.0
+description:
+  - Runs a command on the managed host and checks its exit code, its standard output and error
+    against regular expressions, and, for commands that print JSON (C(kubectl get -o json),
+    C(docker ps --format json), a scheduler's C(--json) listing), JMESPath queries on that JSON.
+  - B(The command must only read.) This module cannot tell whether a command changes anything; it
+    runs whatever it is given, also in check mode. Choosing a read-only command (a status, a listing,
+    a dry run) is the responsibility of whoever writes the check.
+  - The command runs in a session of its own and is bounded by the check's I(timeout); when the time
+    is up its whole process group is killed and the check is reported as C(error) with
+    C(timed out after ...).
+  - At most the first 64 KiB of standard output and of standard error are kept; the results show
+    the first 500 characters of each. Do not run commands that print secrets, and pass secrets in
+    I(env), never in I(argv) or I(cmd) (which become the check's id).
+  - Runs on the managed host with the Python standard library; I(json_query) needs the C(jmespath)
+    Python library there.
+author: golive.readiness contributors
+extends_documentation_fragment:
+  - golive.readiness.check_item
+requirements:
+  - jmespath (on the managed host, only for I(json_query))
+options:
+  checks:
+    description: The commands to run, one item each.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      argv:
+        description:
+          - The command and its arguments, run without a shell. Preferred over I(cmd).
+          - Exactly one of I(argv) and I(cmd) is required.
+        type: list
+        elements: str
+      cmd:
+        description:
+          - The command as one string. Without I(shell) it is split like a shell would (quotes
+            respected) but run without one; with I(shell=true) it runs through C(/bin/sh -c).
+        type: str
+      shell:
+        description:
+          - Run I(cmd) through C(/bin/sh -c), for pipes and redirections. Only with I(cmd).
+          - An exit code of 127 (the shell did not find the command) is reported as C(error) unless
+            I(expect_rc) lists it.
+        type: bool
+        default: false
+      chdir:
+        description: Absolute path of the directory to run the command in.
+        type: path
+      env:
+        description:
+          - Variables added to the module's environment for the command. Their values are treated as
+            secrets (C(no_log)).
+        type: dict
+      expect_rc:
+        description: The exit code, or list of exit codes, that pass.
+        type: raw
+        default: 0
+      stdout_regex:
+        description:
+          - Regular expression the standard output must match (searched; C(^) and C($) match at
+            line boundaries).
+        type: str
+      stdout_not_regex:
+        description: Regular expression the standard output must not match (searched, multi-line).
+        type: str
+      stderr_regex:
+        description: Regular expression the standard error must match (searched, multi-line).
+        type: str
+      json_query:
+        description:
+          - Assertions on the standard output parsed as JSON (see I(json_lines)). Each item is a
+            JMESPath I(query) and one or more assertions on its result; all must hold.
+          - Output that is not JSON, or bigger than 64 KiB, is reported as C(error).
+        type: list
+        elements: dict
+        suboptions:
+          query:
+            description: A JMESPath expression, such as V(length(items[?status == 'NotReady'])).
+            type: str
+            required: true
+          equals:
+            description: The result must equal this value (a JSON boolean never equals a number).
+            type: raw
+          matches:
+            description:
+              - Regular expression the result must match (searched). A result that is not a string is
+                matched in its JSON form.
+            type: str
+          min:
+            description: The result must be a number not below this.
+            type: float
+          max:
+            description: The result must be a number not above this.
+            type: float
+          length:
+            description: The result must be a list, object or string of exactly this length.
+            type: int
+          truthy:
+            description:
+              - V(true) - the result must be truthy (not null, false, 0, empty); V(false) - it must be
+                falsy.
+            type: bool
+      json_lines:
+        description:
+          - The standard output holds one JSON document per line (C(docker ps --format json)); the
+            queries run on the list of those documents. Blank lines are skipped.
+        type: bool
+        default: false
+      name:
+        description: Short name of the command, used in the id and title instead of the command line.
+        type: str
+      id:
+        description: Result id; defaults to C(command_output:<name>), or the command line.
+        type: str
+      title:
+        description: Human title; defaults to C(Command <name>), or the command line.
+        type: str
+      section:
+        description: Checklist section; defaults to the module's I(section), else C(infrastructure).
+        type: str
+      severity:
+        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        type: str
+        choices: [critical, high, medium, low]
+      timeout:
+        description: Time limit of this check, and of the command; defaults to the module's I(timeout).
+        type: raw
+      target:
+        description: Inventory host this check is about, when it runs from another host.
+        type: str
+seealso:
+  - module: golive.readiness.verify
+  - module: ansible.builtin.command
+"""
+
+EXAMPLES = r"""
+- name: Every Kubernetes node is Ready
+  golive.readiness.command_output:
+    checks:
+      - name: kubernetes-nodes
+        argv: [kubectl, get, nodes, -o, json]
+        timeout: 20s
+        json_query:
+          - query: "length(items[?status.conditions[?type == 'Ready' && status != 'True']])"
+            equals: 0
+          - query: "length(items)"
+            min: 3
+
+- name: Containers are up and the migrations are applied
+  golive.readiness.command_output:
+    checks:
+      - name: containers
+        argv: [docker, ps, --format, json]
+        json_lines: true
+        json_query:
+          - query: "[?State != 'running'].Names"
+            length: 0
+      - name: migrations
+        argv: [/srv/shop/venv/bin/python, manage.py, showmigrations, --plan]
+        chdir: /srv/shop/current
+        env:
+          DATABASE_URL: "{{ shop_database_url }}"
+        stdout_not_regex: '^\[ \]'
+
+- name: Nothing listens on the debug port
+  golive.readiness.command_output:
+    checks:
+      - name: no-debug-listener
+        cmd: ss -Hltn | grep -c ':5678 '
+        shell: true
+        expect_rc: 1
+"""
+
+RETURN = r"""
+golive_checks:
+  description:
+    - One record per command (see the common return values below).
+    - C(observed) holds C(rc), the first 500 characters of C(stdout) and C(stderr), C(stdout_bytes),
+      C(stdout_truncated) (more than 64 KiB), and C(assertions), the result of each assertion
+      (C(assertion), C(passed) and for JSON queries C(query) and C(actual), the result shortened).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.golive.readiness.plugins.module_utils._checks import command_output
+from ansible_collections.golive.readiness.plugins.module_utils._module import run_kind_module
+
+
+def main():
+    run_kind_module(command_output)
+
+
+if __name__ == "__main__":
+    main()
