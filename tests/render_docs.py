@@ -21,7 +21,7 @@ def listed(plugin_type):
 def render(plugin_type, name):
     proc = subprocess.run(
         [os.path.join(os.path.dirname(sys.executable), "ansible-doc"), "-t", plugin_type, name],
-        cwd=REPO, capture_output=True, text=True)
+        cwd=REPO, capture_output=True, text=True, check=False)
     return proc.returncode == 0 and "ERROR" not in proc.stderr, proc.stderr.strip()
 
 

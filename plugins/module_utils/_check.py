@@ -247,12 +247,12 @@ class Evaluation(object):
 
     @property
     def status(self):
-        return worst(s for s, _ in self._findings)
+        return worst(status for status, dummy in self._findings)
 
     def summary(self):
         if self._findings:
             ordered = sorted(self._findings, key=lambda f: -STATUS_RANK[f[0]])
-            return "; ".join(message for _, message in ordered)
+            return "; ".join(message for dummy, message in ordered)
         return "; ".join(self._notes) or "ok"
 
     def outcome(self):

@@ -12,7 +12,7 @@ version_added: 0.1.0
 description:
   - Runs a mixed list of checks, each naming its C(kind), concurrently and under their own
     timeouts, and returns one result record per check.
-  - This is how the golive playbook runs each host's whole checklist in a single task: the
+  - This is how the golive playbook runs each host's whole checklist in a single task. The
     per-task cost (fork, connection, Python start-up) is paid once per host, not once per check.
   - Every item takes the options of its kind's module (for example
     M(golive.readiness.disk_space)'s I(checks) suboptions) plus C(kind). Items are validated
