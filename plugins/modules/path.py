@@ -15,7 +15,8 @@ description:
     read or write it.
   - With I(newest_age_warn_above), I(newest_age_fail_above), I(count_warn_below),
     I(count_fail_below) or I(count_max) the path may be a glob pattern, for example the backups of
-    a directory, and the check grades how many paths match and how old the newest match is.
+    a directory, and the check grades how many paths match and how old the newest match is. With
+    V(state=absent) a pattern must match nothing.
   - Effective access is decided from the mode bits, the owner and group and the user's groups
     (primary and supplementary), including search permission on every directory above the path;
     nothing is written or opened to find out. Root may read and write anything except on a
@@ -35,7 +36,8 @@ options:
         description:
           - An absolute path.
           - May be a glob pattern (V(/var/backups/db-*.sql.gz)) when a I(newest_age_*) or I(count_*)
-            option is set. Like the shell, C(*) does not match names starting with a dot.
+            option is set, or with V(state=absent). Like the shell, C(*) does not match names
+            starting with a dot.
         type: path
         required: true
       state:

@@ -134,14 +134,15 @@ def prepare(item):
     path = item["path"]
     if not os.path.isabs(path):
         raise OptionError("path: %r must be absolute" % path)
-    glob_mode = any(item.get(o) is not None for o in _GLOB_OPTIONS)
-    if _MAGIC.search(path) and not glob_mode:
-        raise OptionError("path: %r is a glob pattern; patterns are only allowed with the newest_age_* "
-                          "or count_* options" % path)
     state = item.get("state")
     if state is not None and state not in STATES:
         raise OptionError("state: %r is not one of %s" % (state, ", ".join(STATES)))
     _validate_state(item, state)
+    is_pattern = bool(_MAGIC.search(path))
+    glob_mode = any(item.get(o) is not None for o in _GLOB_OPTIONS) or (is_pattern and state == "absent")
+    if is_pattern and not glob_mode:
+        raise OptionError("path: %r is a glob pattern; patterns are only allowed with the newest_age_* "
+                          "or count_* options or state=absent" % path)
     count_limit, count_max = _count_limits(item)
     counted = count_limit.is_set or count_max is not None
     return dict(
@@ -459,7 +460,7 @@ def _require_glob_state(ev, plan, found):
     if state == "absent":
         ev.require(not found, "%d path(s) match but none may: %s" % (
             len(found), ", ".join(p for p, _ in found[:_SHOWN_PROBLEMS])), passing="nothing matches")
-    elif state is not None and not found:
+    elif state is not None and not found and not plan["newest_age"].is_set:
         ev.finding("fail", "nothing matches %s" % plan["path"])
     if state in ("file", "directory"):
         wrong = [p for p, st in found if type_name(st) != state]

@@ -9,6 +9,7 @@ import pwd
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -45,21 +46,28 @@ def nobody():
         pytest.skip("this host has no 'nobody' user")
 
 
-def _drop_to(uid, gid):
-    def drop():
-        os.setgroups([])
-        os.setgid(gid)
-        os.setuid(uid)
-    return drop
+def become(user):
+    """A preexec_fn switching a child process to ``user`` (a pwd entry) with all its groups."""
+    def switch():
+        os.setgroups(os.getgrouplist(user.pw_name, user.pw_gid))
+        os.setgid(user.pw_gid)
+        os.setuid(user.pw_uid)
+    return switch
 
 
-def _python_for(uid, gid):
+def _runs_as(user, python):
+    try:
+        return subprocess.run([python, "-c", "pass"], preexec_fn=become(user), capture_output=True).returncode == 0
+    except OSError:  # the interpreter itself is out of the user's reach
+        return False
+
+
+def _python_for(user):
     """A Python interpreter the given user may execute (a venv under /root may not be)."""
     for candidate in (sys.executable, shutil.which("python3", path="/usr/local/bin:/usr/bin:/bin")):
-        if candidate and subprocess.run([candidate, "-c", "pass"], preexec_fn=_drop_to(uid, gid),
-                                        capture_output=True).returncode == 0:
+        if candidate and _runs_as(user, candidate):
             return candidate
-    pytest.skip("no Python interpreter executable by uid %d" % uid)
+    pytest.skip("no Python interpreter executable by %s" % user.pw_name)
 
 
 _RUN_AS = """
@@ -77,10 +85,8 @@ print(json.dumps(dict(status=outcome.status, summary=outcome.summary, observed=o
 def run_check_as(user, kind, item):
     """Run one check of ``kind`` in a child process as ``user`` (a pwd entry); returns its outcome as a dict."""
     require_root()
-    python = _python_for(user.pw_uid, user.pw_gid)
-    done = subprocess.run([python, "-c", _RUN_AS, COLLECTIONS, kind, json.dumps(item)],
-                          preexec_fn=_drop_to(user.pw_uid, user.pw_gid), capture_output=True, text=True,
-                          cwd="/", timeout=60)
+    done = subprocess.run([_python_for(user), "-c", _RUN_AS, COLLECTIONS, kind, json.dumps(item)],
+                          preexec_fn=become(user), capture_output=True, text=True, cwd="/", timeout=60)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -99,3 +105,26 @@ def run_check_without_proc(kind, item):
         pytest.skip("cannot create a mount namespace: %s" % done.stderr.strip())
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+_ACCESS = "import os, sys; print(os.access(sys.argv[1], int(sys.argv[2])))"
+
+
+def kernel_allows(user, path, mode):
+    """What the kernel answers to access(2) for ``user`` (a pwd entry, all its groups), asked as that user."""
+    require_root()
+    done = subprocess.run([_python_for(user), "-c", _ACCESS, path, str(mode)], preexec_fn=become(user),
+                          capture_output=True, text=True, cwd="/", timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip() == "True"
+
+
+@contextlib.contextmanager
+def searchable_tmp_dir():
+    """A fresh directory under the system temp dir that every user may search (pytest's tmp_path is 0700)."""
+    where = tempfile.mkdtemp(prefix="golive-test-")
+    os.chmod(where, 0o755)
+    try:
+        yield where
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
