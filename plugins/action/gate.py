@@ -20,6 +20,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     normalise_severities,
     normalise_waivers,
     records_of_result,
+    short_message,
     tag_record,
 )
 
@@ -35,12 +36,6 @@ ARGUMENT_SPEC = dict(
 )
 
 ITEM_FIELDS = ("host", "id", "title", "status", "severity", "summary")
-MESSAGE_LIMIT = 300
-
-
-def _short(text):
-    text = " ".join(str(text).split())
-    return text if len(text) <= MESSAGE_LIMIT else text[:MESSAGE_LIMIT - 3] + "..."
 
 
 def _item(check):
@@ -54,7 +49,7 @@ def _why_missing(result, var):
     if result.get("skipped"):
         return "its check task was skipped"
     if result.get("failed"):
-        return "its check task failed: %s" % _short(result.get("msg", ""))
+        return "its check task failed: %s" % short_message(result.get("msg", ""))
     return "%s has no golive_checks" % var
 
 
@@ -122,7 +117,7 @@ class ActionModule(ActionBase):
     @staticmethod
     def _note_missing(host, registered, var, missing, unreachable):
         if registered is not None and registered.get("unreachable"):
-            unreachable[host] = _short(registered.get("msg") or "unreachable")
+            unreachable[host] = short_message(registered.get("msg") or "unreachable")
         else:
             missing[host] = _why_missing(registered, var)
 

@@ -18,7 +18,8 @@ description:
     C(junit.xml) into O(report_dir).
   - When the run has a M(golive.readiness.gate) task, its waivers and blocking severities are
     used, so the report and the gate agree.
-  - A run that produced no check results at all (an unrelated playbook) prints and writes nothing.
+  - A run without any task of this collection (called by its C(golive.readiness.) name) and
+    without check results (an unrelated playbook) prints and writes nothing.
   - Records are already masked by the checks; task arguments are never written.
 author: golive.readiness contributors
 requirements:
@@ -84,21 +85,18 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     decide,
     describe_check,
     describe_waiver,
+    host_sort_key,
     records_of_result,
+    short_message,
     tag_record,
 )
 
 SCHEMA_VERSION = 1
-MESSAGE_LIMIT = 300
 # Lines per list in the terminal summary; report.json always has everything.
 SHOWN_LINES = 20
+COLLECTION_PREFIX = "golive.readiness."
 ITEM_FIELDS = ("host", "id", "title", "section", "status", "severity", "summary")
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def _short(text, limit=MESSAGE_LIMIT):
-    text = " ".join(str(text or "").split())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _iso(timestamp):
@@ -110,7 +108,7 @@ def _failure_message(data):
     message = data.get("msg") or data.get("message") or data.get("stderr") or data.get("reason")
     if not message and data.get("censored"):
         message = data["censored"]
-    return _short(message or "failed")
+    return short_message(message or "failed")
 
 
 def collection_version(root=COLLECTION_ROOT):
@@ -287,6 +285,7 @@ class CallbackModule(CallbackBase):
         self._gate = None
         self._failed_tasks = []
         self._unreachable = {}
+        self._golive_ran = False
 
     # --- collecting -------------------------------------------------------------------------
 
@@ -302,10 +301,17 @@ class CallbackModule(CallbackBase):
         self._collect(result, failed=not ignore_errors)
 
     def v2_runner_on_unreachable(self, result):
+        self._note_golive_task(result)
         host = result.host.get_name()
         self._unreachable[host] = dict(host=host, task=result.task_name, message=_failure_message(result.result))
 
+    def _note_golive_task(self, result):
+        # A run whose golive tasks all met unreachable hosts still deserves its (NO-GO) report.
+        if str(getattr(result.task, "action", "") or "").startswith(COLLECTION_PREFIX):
+            self._golive_ran = True
+
     def _collect(self, result, failed):
+        self._note_golive_task(result)
         data = result.result
         if isinstance(data.get("golive_gate"), Mapping):
             self._gate = data["golive_gate"]
@@ -329,14 +335,16 @@ class CallbackModule(CallbackBase):
         for host in gate.get("hosts") or ():
             if host.get("status") == "unreachable":
                 unreachable.setdefault(host["name"], host.get("reason"))
+        # Results arrive in completion order; the report lists hosts in a stable, natural order.
+        records = sorted(self._records, key=lambda record: host_sort_key(record["host"]))
         try:
-            return decide(self._records, waivers, severities, missing, self._failed_tasks, unreachable=unreachable)
+            return decide(records, waivers, severities, missing, self._failed_tasks, unreachable=unreachable)
         except OptionError as exc:
             self._display.warning("golive report: %s; using no waivers and the default blocking severities" % exc)
-            return decide(self._records, (), None, missing, self._failed_tasks, unreachable=unreachable)
+            return decide(records, (), None, missing, self._failed_tasks, unreachable=unreachable)
 
     def v2_playbook_on_stats(self, stats):
-        if not self._records and self._gate is None:
+        if not (self._records or self._gate is not None or self._golive_ran):
             return
         finished = time.time()
         decision = self._decide()

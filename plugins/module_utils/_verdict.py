@@ -35,6 +35,10 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # Longest list of items a one-line message names before saying "and N more".
 MESSAGE_ITEMS = 20
+# Longest failure or unreachable message kept from a task result.
+MESSAGE_LIMIT = 300
+# ansible-core 2.19 starts every task error with this; in a report line it says nothing.
+_TASK_FAILED_PREFIX = "Task failed: "
 
 
 def _today(today):
@@ -64,6 +68,22 @@ def _parse_date(value, where):
 def _plain(value):
     """Strip str subclasses (tagged template results) so reprs and JSON stay plain."""
     return str(value) if isinstance(value, str) else value
+
+
+def _type_name(value):
+    """The plain type name of a value (template results are tagged subclasses of dict, str, list)."""
+    for plain in (bool, int, float, str, Mapping, list, tuple):
+        if isinstance(value, plain):
+            return "dict" if plain is Mapping else plain.__name__
+    return type(value).__name__
+
+
+def short_message(text, limit=MESSAGE_LIMIT):
+    """A task's message on one line, at most ``limit`` characters."""
+    text = " ".join(str(text or "").split())
+    if text.startswith(_TASK_FAILED_PREFIX):
+        text = text[len(_TASK_FAILED_PREFIX):]
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def normalise_severities(value, option="blocking_severities"):
@@ -151,7 +171,7 @@ def normalise_waivers(waivers, today=None, option="waivers"):
     if waivers is None or waivers == "":
         return []
     if not isinstance(waivers, (list, tuple)):
-        raise OptionError("%s: must be a list of waivers, got %s" % (option, type(waivers).__name__))
+        raise OptionError("%s: must be a list of waivers, got %s" % (option, _type_name(waivers)))
     return [normalise_waiver(waiver, "%s[%d]" % (option, index), today) for index, waiver in enumerate(waivers)]
 
 
@@ -192,6 +212,11 @@ def records_of_result(result):
         if isinstance(item, Mapping) and isinstance(item.get("golive_checks"), list):
             found = (found or []) + list(item["golive_checks"])
     return found
+
+
+def host_sort_key(name):
+    """Natural order of host names: web2 before web10."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", str(name))]
 
 
 def _effective_status(check):
@@ -253,7 +278,7 @@ def _hosts(checks, without_results, unreachable):
         entry = hosts.setdefault(name, dict(name=name, checks=0, statuses=[]))
         entry.update(status="unreachable", reason=reason)
     listed = []
-    for entry in hosts.values():
+    for entry in sorted(hosts.values(), key=lambda e: host_sort_key(e["name"])):
         statuses = entry.pop("statuses")
         entry["worst"] = worst(statuses) if statuses else None
         listed.append(entry)

@@ -1,0 +1,216 @@
+"""The gate action, end to end: real ansible-playbook runs; the gate's result is read back with the tree callback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+
+PASS = dict(kind="disk_space", path="/")
+WARN = dict(kind="disk_space", path="/", free_warn_below="100%")
+FAIL = dict(kind="disk_space", path="/", free_fail_below="100%", severity="critical")
+LOW_FAIL = dict(kind="disk_space", path="/", free_fail_below="100%", severity="low")
+INVALID = dict(kind="disk_space", path="relative/path")
+
+PLAYBOOK = """
+- name: Host checks
+  hosts: scope
+  gather_facts: false
+  tasks:
+    - name: Record the hosts in scope
+      ansible.builtin.set_fact:
+        golive_scope_hosts: "{{ ansible_play_hosts_all + extra_scope }}"
+      delegate_to: localhost
+      delegate_facts: true
+      run_once: true
+    - name: Host checklist
+      golive.readiness.verify:
+        checks: "{{ host_checks }}"
+        fail_on: []
+      register: %(result_var)s
+
+- name: Endpoint checks
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Endpoint checklist
+      golive.readiness.disk_space:
+        checks: "{{ probe_checks }}"
+        fail_on: []
+      when: probe_checks | length > 0
+      register: %(probe_result_var)s
+
+- name: Verdict
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Decide
+      golive.readiness.gate:
+%(gate_args)s
+"""
+
+DEFAULT_GATE_ARGS = {
+    "scope_hosts": "{{ golive_scope_hosts }}",
+    "probe_hosts": ["localhost"],
+    "waivers": [],
+}
+
+
+class GateRun(object):
+    def __init__(self, process, tree_dir):
+        self.rc = process.returncode
+        self.output = process.stdout + process.stderr
+        path = os.path.join(tree_dir, "localhost")
+        with open(path, encoding="utf-8") as handle:
+            self.result = json.load(handle)
+        self.gate = self.result.get("golive_gate")
+        # The tree callback drops the "failed" flag; the default callback's line says it.
+        self.gate_failed = "fatal: [localhost]: FAILED!" in process.stdout
+
+
+def run_gate(tmp_path, scope, probe_checks=(), gate_args=None, extra_scope=(), result_var="golive_host_verify",
+             probe_result_var="golive_probe_verify", playbook=None):
+    hosts = dict((name, dict(ansible_connection="local", host_checks=checks)) for name, checks in scope.items())
+    inventory = {"all": {
+        "vars": {"ansible_python_interpreter": sys.executable, "extra_scope": list(extra_scope)},
+        "hosts": {"localhost": dict(ansible_connection="local", probe_checks=list(probe_checks))},
+        "children": {"scope": {"hosts": hosts}, "spare": {"hosts": {"spare01": dict(ansible_connection="local")}}},
+    }}
+    args = dict(DEFAULT_GATE_ARGS) if gate_args is None else gate_args
+    rendered_args = "\n".join("        " + line for line in yaml.safe_dump(args, sort_keys=False).splitlines())
+    (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory, sort_keys=False))
+    (tmp_path / "playbook.yml").write_text(playbook or PLAYBOOK % dict(
+        result_var=result_var, probe_result_var=probe_result_var, gate_args=rendered_args))
+    env = dict((k, v) for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "GOLIVE_")))
+    tree = tmp_path / "tree"
+    env.update(NO_COLOR="1", ANSIBLE_CALLBACKS_ENABLED="golive.readiness.report,ansible.builtin.tree",
+               ANSIBLE_CALLBACK_TREE_DIR=str(tree), GOLIVE_REPORT_DIR=str(tmp_path / "report"))
+    process = subprocess.run(
+        [ANSIBLE_PLAYBOOK, "-i", str(tmp_path / "inventory.yml"), str(tmp_path / "playbook.yml")],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
+    return GateRun(process, str(tree))
+
+
+def test_no_go_fails_the_task_with_every_blocking_item(tmp_path):
+    run = run_gate(tmp_path, {"web01": [FAIL], "web02": [PASS], "web03": [INVALID]},
+                   probe_checks=[dict(path="/tmp", target="web02", free_warn_below="100%")])
+    assert run.rc == 2, run.output
+    assert run.gate_failed and run.result["changed"] is False
+    gate = run.gate
+    assert gate["verdict"] == "NO-GO"
+    (blocking,) = gate["blocking"]
+    assert sorted(blocking) == ["host", "id", "severity", "status", "summary", "title"]
+    assert (blocking["host"], blocking["id"], blocking["status"], blocking["severity"], blocking["title"]) == (
+        "web01", "disk_space:/", "fail", "critical", "Disk space on /")
+    assert gate["hosts_without_results"] == ["web03"]
+    assert run.result["msg"].startswith("NO-GO: 2 blocking items: web01 disk_space:/ fail: free ")
+    assert "; web03: its check task failed: invalid check options: checks[0] (disk_space): path:" in run.result["msg"]
+    # The probe's record is about web02 and counted there.
+    assert [(w["host"], w["id"], w["status"]) for w in gate["warnings"]] == [("web02", "disk_space:/tmp", "warn")]
+    hosts = dict((h["name"], h) for h in gate["hosts"])
+    assert hosts["web02"]["checks"] == 2 and hosts["web02"]["worst"] == "warn"
+    assert hosts["web03"]["status"] == "no_results"
+    assert gate["counts"]["total"] == 3 and gate["counts"]["blocking"] == 1
+    assert gate["blocking_severities"] == ["critical", "high"]
+
+
+def test_no_go_without_failing_the_task(tmp_path):
+    args = dict(DEFAULT_GATE_ARGS, fail_on_nogo=False)
+    run = run_gate(tmp_path, {"web01": [FAIL]}, gate_args=args)
+    assert run.rc == 0, run.output
+    assert not run.gate_failed
+    assert run.gate["verdict"] == "NO-GO"
+    assert run.result["msg"].startswith("NO-GO: 1 blocking item: web01 disk_space:/ fail")
+
+
+def test_go_with_warnings_and_waiver_bookkeeping(tmp_path):
+    waivers = [dict(id="disk_space:/", hosts="web0[1]", reason="growing", owner="ops", expires="2999-12-31"),
+               dict(id="disk_space:/", hosts="web02", reason="old", owner="ops", expires="2000-01-01"),
+               dict(id="nothing:*", reason="stale", owner="ops", expires="2999-12-31", ticket=42)]
+    args = dict(DEFAULT_GATE_ARGS, waivers=waivers, blocking_severities="critical, high")
+    run = run_gate(tmp_path, {"web01": [FAIL], "web02": [LOW_FAIL]}, gate_args=args)
+    assert run.rc == 0, run.output
+    gate = run.gate
+    assert gate["verdict"] == "GO WITH WARNINGS"
+    assert run.result["msg"].startswith("GO WITH WARNINGS: 3 warnings: ")
+    assert [(a["host"], a["waiver"]["reason"]) for a in gate["applied_waivers"]] == [("web01", "growing")]
+    assert [(w["reason"], w["matched"]) for w in gate["expired_waivers"]] == [
+        ("old", [dict(host="web02", id="disk_space:/")])]
+    assert [(w["id"], w["ticket"]) for w in gate["unused_waivers"]] == [("nothing:*", "42")]
+    assert [w["expired"] for w in gate["waivers"]] == [False, True, False]
+    assert sorted((w["host"], w["waived"]) for w in gate["warnings"]) == [("web01", True), ("web02", False)]
+
+
+def test_go_with_renamed_result_vars_and_a_skipped_probe(tmp_path):
+    args = dict(DEFAULT_GATE_ARGS, result_var="my_checks", probe_result_var="my_probe")
+    run = run_gate(tmp_path, {"web01": [PASS], "web02": [PASS]}, gate_args=args,
+                   result_var="my_checks", probe_result_var="my_probe")
+    assert run.rc == 0, run.output
+    assert run.gate["verdict"] == "GO"
+    assert run.result["msg"] == "GO: 2 checks on 2 hosts passed"
+    assert run.gate["hosts_without_results"] == []
+
+
+def test_scope_hosts_that_never_ran_their_checks_are_no_go(tmp_path):
+    run = run_gate(tmp_path, {"web01": [PASS]}, extra_scope=["spare01", "ghost01"])
+    assert run.rc == 2, run.output
+    assert run.gate["hosts_without_results"] == ["ghost01", "spare01"]
+    assert "spare01: no golive_host_verify result (unreachable, or the play never reached its check task)" in \
+        run.result["msg"]
+
+
+def test_probe_host_without_its_result_is_no_go(tmp_path):
+    args = dict(DEFAULT_GATE_ARGS, probe_hosts=["localhost", "spare01"])
+    run = run_gate(tmp_path, {"web01": [PASS]}, gate_args=args)
+    assert run.rc == 2, run.output
+    assert run.gate["hosts_without_results"] == ["spare01"]
+
+
+ONLY_GATE = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Decide
+      golive.readiness.gate:
+%s
+"""
+
+
+@pytest.mark.parametrize("args, message", [
+    (dict(scope_hosts=[], blocking_severities=["critical", "urgent"]),
+     "blocking_severities: 'urgent' is not a severity (critical, high, medium, low)"),
+    (dict(scope_hosts=[], waivers=dict(id="x")), "waivers: must be a list of waivers, got dict"),
+    (dict(scope_hosts=[], waivers=[dict(id="x", reason="r", owner="o")]), "waivers[0].expires: required (YYYY-MM-DD)"),
+    (dict(scope_hosts=[], waivers=[dict(id="x", reason="r", owner="o", expires="soon", expiry="x")]),
+     "waivers[0]: unknown key 'expiry'"),
+    (dict(probe_hosts=[]), "missing required arguments: scope_hosts"),
+    (dict(scope_hosts=[], fail_on_nogo="perhaps"), "fail_on_nogo"),
+    (dict(scope_hosts=[], verdict="GO"), "Unsupported parameters"),
+], ids=["severity", "waivers-type", "waiver-expires", "waiver-key", "scope-missing", "bool", "unknown"])
+def test_invalid_options_fail_with_a_message_naming_them(tmp_path, args, message):
+    rendered = "\n".join("        " + line for line in yaml.safe_dump(args).splitlines())
+    run = run_gate(tmp_path, {}, playbook=ONLY_GATE % rendered)
+    assert run.rc == 2, run.output
+    assert run.gate_failed
+    assert message in run.result["msg"]
+    assert "golive_gate" not in run.result
+    assert "Traceback" not in run.output
+
+
+def test_the_module_stub_refuses_to_run_on_a_host(tmp_path):
+    args = tmp_path / "args.json"
+    args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"scope_hosts": ["web01"]}}))
+    env = dict(os.environ, PYTHONPATH=os.path.join(REPO, ".collections"))
+    process = subprocess.run([sys.executable, os.path.join(REPO, "plugins", "modules", "gate.py"), str(args)],
+                             env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert process.returncode == 1
+    result = json.loads(process.stdout)
+    assert result["failed"] is True
+    assert "runs on the controller as an action plugin" in result["msg"]

@@ -1,0 +1,456 @@
+"""The report callback, end to end: real ansible-playbook runs of the three-play golive shape.
+
+Each test writes an inventory of local hosts (plus, where needed, one host whose SSH port refuses
+connections) and a playbook into tmp_path, runs ansible-playbook from the repository root so that
+ansible.cfg enables the callback, and checks the exit code, the printed verdict, report.json
+(against docs/report.schema.json) and junit.xml.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import jsonschema
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+SCHEMA_PATH = os.path.join(REPO, "docs", "report.schema.json")
+
+TODAY = datetime.date.today()
+YESTERDAY = TODAY - datetime.timedelta(days=1)
+
+PASS = dict(kind="disk_space", path="/")
+WARN = dict(kind="disk_space", path="/", free_warn_below="100%")
+FAIL = dict(kind="disk_space", path="/", free_fail_below="100%", severity="critical")
+ERROR = dict(kind="disk_space", path="/nonexistent/golive-test", id="disk_space:missing", severity="high")
+
+# The golive playbook's shape: host checks in one verify per host, probe checks, then the gate.
+GOLIVE_PLAYBOOK = """
+- name: Host checks
+  hosts: scope
+  gather_facts: false
+  tasks:
+    - name: Record the hosts in scope
+      ansible.builtin.set_fact:
+        golive_scope_hosts: "{{ ansible_play_hosts_all }}"
+      delegate_to: localhost
+      delegate_facts: true
+      run_once: true
+    - name: Run this host's checks in one call
+      golive.readiness.verify:
+        checks: "{{ host_checks }}"
+        fail_on: []
+      register: golive_host_verify
+%(extra_host_tasks)s
+- name: Endpoint checks
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Run the endpoint checks
+      golive.readiness.disk_space:
+        checks: "{{ probe_checks }}"
+        fail_on: []
+      when: probe_checks | length > 0
+      register: golive_probe_verify
+
+- name: Verdict
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Decide
+      golive.readiness.gate:
+        scope_hosts: "{{ golive_scope_hosts }}"
+        probe_hosts: [localhost]
+        waivers: "{{ golive_waivers }}"
+        blocking_severities: "{{ golive_blocking_severities }}"
+"""
+
+FAILING_TASK = """
+    - name: Install the application
+      ansible.builtin.fail:
+        msg: "package golive-app not found"
+      when: inventory_hostname == 'web02'
+"""
+
+
+class Run(object):
+    def __init__(self, process, report_dir):
+        self.rc = process.returncode
+        self.stdout = process.stdout
+        self.stderr = process.stderr
+        self.report_dir = report_dir
+
+    @property
+    def report(self):
+        with open(os.path.join(self.report_dir, "report.json"), encoding="utf-8") as handle:
+            return json.load(handle)
+
+    @property
+    def junit(self):
+        return ET.parse(os.path.join(self.report_dir, "junit.xml")).getroot()
+
+
+def clean_env(**extra):
+    env = dict((k, v) for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "GOLIVE_")))
+    env.update(NO_COLOR="1", ANSIBLE_NOCOLOR="1")
+    env.update(extra)
+    return env
+
+
+def run_playbook(tmp_path, playbook, inventory, **env):
+    inventory_path = tmp_path / "inventory.yml"
+    playbook_path = tmp_path / "playbook.yml"
+    inventory_path.write_text(yaml.safe_dump(inventory, sort_keys=False))
+    playbook_path.write_text(playbook)
+    report_dir = str(tmp_path / "out" / "report")
+    process = subprocess.run(
+        [ANSIBLE_PLAYBOOK, "-i", str(inventory_path), str(playbook_path)],
+        cwd=REPO, env=clean_env(GOLIVE_REPORT_DIR=report_dir, **env),
+        capture_output=True, text=True, timeout=300, check=False)
+    return Run(process, report_dir)
+
+
+def golive_inventory(scope, down=(), probe_checks=(), waivers=(), blocking=("critical", "high")):
+    hosts = dict((name, dict(ansible_connection="local", host_checks=list(checks))) for name, checks in scope.items())
+    for name in down:
+        hosts[name] = dict(ansible_host="127.0.0.1", ansible_port=1, ansible_connection="ssh", host_checks=[PASS])
+    localhost = dict(ansible_connection="local", probe_checks=list(probe_checks), golive_waivers=list(waivers),
+                     golive_blocking_severities=list(blocking))
+    return {"all": {
+        "vars": {"ansible_python_interpreter": sys.executable},
+        "hosts": {"localhost": localhost},
+        "children": {"scope": {"hosts": hosts}},
+    }}
+
+
+def run_golive(tmp_path, scope, extra_host_tasks="", **inventory):
+    return run_playbook(tmp_path, GOLIVE_PLAYBOOK % dict(extra_host_tasks=extra_host_tasks),
+                        golive_inventory(scope, **inventory))
+
+
+def assert_schema_valid(report):
+    with open(SCHEMA_PATH, encoding="utf-8") as handle:
+        schema = json.load(handle)
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    errors = ["%s: %s" % ("/".join(str(p) for p in e.absolute_path), e.message) for e in validator.iter_errors(report)]
+    assert errors == []
+
+
+def summary_of(run):
+    """The callback's terminal summary: everything after the verdict banner."""
+    assert "GOLIVE VERDICT:" in run.stdout, run.stdout + run.stderr
+    return run.stdout[run.stdout.index("GOLIVE VERDICT:"):]
+
+
+def junit_counts(element):
+    return dict((key, int(element.get(key))) for key in ("tests", "failures", "errors", "skipped"))
+
+
+def assert_junit_consistent(root):
+    """Every suite's counts match its testcases, and the root sums the suites."""
+    totals = dict(tests=0, failures=0, errors=0, skipped=0)
+    for suite in root.findall("testsuite"):
+        cases = suite.findall("testcase")
+        expected = dict(tests=len(cases),
+                        failures=sum(1 for c in cases if c.find("failure") is not None),
+                        errors=sum(1 for c in cases if c.find("error") is not None),
+                        skipped=sum(1 for c in cases if c.find("skipped") is not None))
+        assert junit_counts(suite) == expected, suite.get("name")
+        for key in totals:
+            totals[key] += expected[key]
+    assert junit_counts(root) == totals
+
+
+def cases_by_name(root):
+    return dict(((c.get("classname"), c.get("name")), c) for c in root.iter("testcase"))
+
+
+def test_go(tmp_path):
+    run = run_golive(tmp_path, {"web01": [PASS], "web02": [PASS]},
+                     probe_checks=[dict(path="/tmp", target="web01")])
+    assert run.rc == 0, run.stdout + run.stderr
+    summary = summary_of(run)
+    assert summary.startswith("GOLIVE VERDICT: GO *")
+    assert "3 checks on 2 hosts: 3 pass" in summary
+    assert "Blocking:" not in summary and "Warnings:" not in summary
+    assert "Passed:" not in summary
+    assert "Report: " in summary and "report.json" in summary and "junit.xml" in summary
+    assert sorted(os.listdir(run.report_dir)) == ["junit.xml", "report.json"]
+
+    report = run.report
+    assert_schema_valid(report)
+    assert report["verdict"] == "GO"
+    assert report["counts"]["by_status"]["pass"] == 3
+    assert report["counts"]["by_section"] == {"infrastructure": {"pass": 3, "warn": 0, "fail": 0, "error": 0,
+                                                                  "skipped": 0}}
+    assert report["hosts"] == [dict(name="web01", status="ok", checks=2, worst="pass"),
+                               dict(name="web02", status="ok", checks=1, worst="pass")]
+    probe_record = [c for c in report["checks"] if c["id"] == "disk_space:/tmp"]
+    assert [(c["host"], c["probe"]) for c in probe_record] == [("web01", "localhost")]
+    assert report["failed_tasks"] == [] and report["unreachable"] == []
+    run_info = report["run"]
+    assert run_info["playbook"].endswith("playbook.yml")
+    assert run_info["inventory"] == [str(tmp_path / "inventory.yml")]
+    with open(os.path.join(REPO, "galaxy.yml"), encoding="utf-8") as galaxy:
+        assert run_info["collection_version"] == yaml.safe_load(galaxy)["version"]
+    assert run_info["check_mode"] is False and run_info["limit"] is None
+    assert run_info["duration_s"] >= 0
+
+    root = run.junit
+    assert_junit_consistent(root)
+    assert junit_counts(root) == dict(tests=3, failures=0, errors=0, skipped=0)
+    assert [s.get("name") for s in root.findall("testsuite")] == ["infrastructure"]
+    assert ("infrastructure.web01", "disk_space:/tmp - Disk space on /tmp") in cases_by_name(root)
+
+
+def test_go_with_warnings_on_warn_only(tmp_path):
+    run = run_golive(tmp_path, {"web01": [WARN], "web02": [PASS]})
+    assert run.rc == 0, run.stdout + run.stderr
+    summary = summary_of(run)
+    assert summary.startswith("GOLIVE VERDICT: GO WITH WARNINGS *")
+    assert "Warnings:\n  web01 disk_space:/ warn: free " in summary
+    report = run.report
+    assert_schema_valid(report)
+    assert report["verdict"] == "GO WITH WARNINGS"
+    assert [(w["host"], w["status"]) for w in report["warnings"]] == [("web01", "warn")]
+    assert report["blocking"] == []
+    root = run.junit
+    assert_junit_consistent(root)
+    assert junit_counts(root) == dict(tests=2, failures=0, errors=0, skipped=0)
+    out = cases_by_name(root)[("infrastructure.web01", "disk_space:/ - Disk space on /")].find("system-out")
+    assert out.text.startswith("warn: free ")
+
+
+def test_go_with_warnings_on_waived_failure(tmp_path):
+    waivers = [dict(id="disk_space:*", hosts="web0[1]", reason="volume grows on Monday", owner="ops",
+                    expires=TODAY, ticket="OPS-7"),
+               dict(id="tls_certificate:*", reason="old cert", owner="sec", expires=TODAY.isoformat())]
+    run = run_golive(tmp_path, {"web01": [FAIL], "web02": [PASS]}, waivers=waivers)
+    assert run.rc == 0, run.stdout + run.stderr
+    summary = summary_of(run)
+    assert summary.startswith("GOLIVE VERDICT: GO WITH WARNINGS *")
+    assert "Waivers: 1 applied, 0 expired, 1 unused" in summary
+    assert "unused (matches no problem): tls_certificate:* on *" in summary
+    report = run.report
+    assert_schema_valid(report)
+    assert report["verdict"] == "GO WITH WARNINGS"
+    (applied,) = report["waivers"]["applied"]
+    assert (applied["host"], applied["id"], applied["status"]) == ("web01", "disk_space:/", "fail")
+    assert applied["waiver"]["expires"] == TODAY.isoformat()
+    assert [w["id"] for w in report["waivers"]["unused"]] == ["tls_certificate:*"]
+    (waived,) = report["warnings"]
+    assert waived["waiver"]["reason"] == "volume grows on Monday"
+    assert report["counts"]["waived"] == 1
+    root = run.junit
+    assert_junit_consistent(root)
+    assert junit_counts(root) == dict(tests=2, failures=0, errors=0, skipped=1)
+    skipped = cases_by_name(root)[("infrastructure.web01", "disk_space:/ - Disk space on /")].find("skipped")
+    assert skipped.get("message") == "waived: volume grows on Monday (ops, until %s)" % TODAY.isoformat()
+
+
+def test_no_go_on_critical_failures_grouped_across_hosts(tmp_path):
+    run = run_golive(tmp_path, {"web01": [FAIL], "web02": [FAIL, ERROR], "web03": [FAIL]})
+    assert run.rc == 2, run.stdout + run.stderr
+    assert "NO-GO: 4 blocking items: " in run.stdout  # the gate's failure message
+    summary = summary_of(run)
+    assert summary.startswith("GOLIVE VERDICT: NO-GO *")
+    assert "Blocking:\n  web01 disk_space:/ fail: free " in summary
+    assert "  web02 disk_space:missing error: cannot stat /nonexistent/golive-test" in summary
+    assert "disk_space:/ fail on 3 hosts: web01, web02, web03" in summary
+    assert "Counts:\n  infrastructure: 3 fail, 1 error" in summary
+    report = run.report
+    assert_schema_valid(report)
+    assert report["verdict"] == "NO-GO"
+    assert report["failed_tasks"] == []  # the gate failing the play is not a failed task
+    assert sorted((b["host"], b["id"]) for b in report["blocking"]) == [
+        ("web01", "disk_space:/"), ("web02", "disk_space:/"), ("web02", "disk_space:missing"),
+        ("web03", "disk_space:/")]
+    assert report["counts"]["by_status"]["fail"] == 3 and report["counts"]["by_status"]["error"] == 1
+    root = run.junit
+    assert_junit_consistent(root)
+    assert junit_counts(root) == dict(tests=4, failures=3, errors=1, skipped=0)
+    failure = cases_by_name(root)[("infrastructure.web03", "disk_space:/ - Disk space on /")].find("failure")
+    assert failure.get("message").startswith("free ") and "(fail < 100.0%)" in failure.get("message")
+
+
+def test_no_go_on_unreachable_host(tmp_path):
+    run = run_golive(tmp_path, {"web01": [PASS]}, down=["down01"])
+    assert run.rc == 4, run.stdout + run.stderr
+    summary = summary_of(run)
+    assert summary.startswith("GOLIVE VERDICT: NO-GO *")
+    assert "  down01 unreachable: " in summary
+    report = run.report
+    assert_schema_valid(report)
+    assert report["verdict"] == "NO-GO"
+    assert [(h["name"], h["status"]) for h in report["hosts"]] == [("down01", "unreachable"), ("web01", "ok")]
+    (unreachable,) = report["unreachable"]
+    assert unreachable["host"] == "down01"
+    assert unreachable["task"] == "Run this host's checks in one call"
+    assert "port 1" in unreachable["message"]
+    root = run.junit
+    assert_junit_consistent(root)
+    assert junit_counts(root) == dict(tests=2, failures=0, errors=1, skipped=0)
+    error = cases_by_name(root)[("hosts.down01", "down01 has check results")].find("error")
+    assert error.get("message").startswith("unreachable: ")
+
+
+def test_no_go_on_failed_task_outside_the_checks(tmp_path):
+    run = run_golive(tmp_path, {"web01": [PASS], "web02": [PASS]}, extra_host_tasks=FAILING_TASK)
+    assert run.rc == 2, run.stdout + run.stderr
+    summary = summary_of(run)
+    assert summary.startswith("GOLIVE VERDICT: NO-GO *")
+    assert "  web02 task 'Install the application' failed: package golive-app not found" in summary
+    report = run.report
+    assert_schema_valid(report)
+    assert report["verdict"] == "NO-GO"
+    assert report["failed_tasks"] == [dict(host="web02", task="Install the application",
+                                           message="package golive-app not found")]
+    assert report["counts"]["by_status"]["pass"] == 2
+    root = run.junit
+    assert_junit_consistent(root)
+    assert junit_counts(root) == dict(tests=3, failures=0, errors=1, skipped=0)
+    assert ("tasks.web02", "Install the application") in cases_by_name(root)
+
+
+def test_no_go_when_the_waiver_has_expired(tmp_path):
+    waivers = [dict(id="disk_space:/", hosts=["web*"], reason="grow volume", owner="ops",
+                    expires=YESTERDAY.isoformat())]
+    run = run_golive(tmp_path, {"web01": [FAIL]}, waivers=waivers)
+    assert run.rc == 2, run.stdout + run.stderr
+    summary = summary_of(run)
+    assert summary.startswith("GOLIVE VERDICT: NO-GO *")
+    assert "Waivers: 0 applied, 1 expired, 0 unused" in summary
+    assert "EXPIRED, not applied: disk_space:/ on web* (ops, until %s): grow volume" % YESTERDAY.isoformat() in summary
+    report = run.report
+    assert_schema_valid(report)
+    assert report["verdict"] == "NO-GO"
+    (expired,) = report["waivers"]["expired"]
+    assert expired["expired"] is True and expired["matched"] == [dict(host="web01", id="disk_space:/")]
+    assert report["waivers"]["applied"] == []
+    assert [b["host"] for b in report["blocking"]] == ["web01"]
+    assert junit_counts(run.junit)["failures"] == 1
+
+
+def test_malformed_waiver_fails_the_gate_naming_it(tmp_path):
+    waivers = [dict(id="disk_space:/", reason="r", owner="o", expires=TODAY.isoformat()),
+               dict(id="disk_space:/", reason="r", owner="o", expires="next week")]
+    run = run_golive(tmp_path, {"web01": [PASS]}, waivers=waivers)
+    assert run.rc == 2, run.stdout + run.stderr
+    message = "waivers[1].expires: 'next week' is not a date (YYYY-MM-DD)"
+    assert message in run.stdout
+    assert "Traceback" not in run.stdout + run.stderr
+    summary = summary_of(run)
+    assert summary.startswith("GOLIVE VERDICT: NO-GO *")
+    report = run.report
+    assert_schema_valid(report)
+    (failed,) = report["failed_tasks"]
+    assert failed["host"] == "localhost" and failed["task"] == "Decide"
+    assert message in failed["message"]
+
+
+def test_standalone_checks_in_a_loop_use_the_callback_options(tmp_path):
+    playbook = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Disk checks, one call per path
+      golive.readiness.disk_space:
+        checks:
+          - path: "{{ item }}"
+            free_fail_below: "{{ '100%' if item == '/' else '0%' }}"
+            severity: high
+        fail_on: []
+      loop: ["/", "/tmp"]
+"""
+    inventory = {"all": {"hosts": {"localhost": dict(ansible_connection="local",
+                                                     ansible_python_interpreter=sys.executable)}}}
+    run = run_playbook(tmp_path, playbook, inventory, GOLIVE_BLOCKING_SEVERITIES="critical",
+                       GOLIVE_REPORT_SHOW_PASSED="true")
+    assert run.rc == 0, run.stdout + run.stderr
+    summary = summary_of(run)
+    assert summary.startswith("GOLIVE VERDICT: GO WITH WARNINGS *")
+    assert "Passed:\n  localhost disk_space:/tmp pass: " in summary
+    report = run.report
+    assert_schema_valid(report)
+    assert report["blocking_severities"] == ["critical"]
+    assert sorted((c["id"], c["status"]) for c in report["checks"]) == [("disk_space:/", "fail"),
+                                                                          ("disk_space:/tmp", "pass")]
+    assert report["hosts"] == [dict(name="localhost", status="ok", checks=2, worst="fail")]
+
+
+def test_unrelated_playbook_writes_and_prints_nothing(tmp_path):
+    playbook = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - ansible.builtin.debug:
+        msg: nothing to see
+    - ansible.builtin.fail:
+        msg: unrelated failure
+"""
+    inventory = {"all": {"hosts": {"localhost": dict(ansible_connection="local")}}}
+    run = run_playbook(tmp_path, playbook, inventory)
+    assert run.rc == 2
+    assert "nothing to see" in run.stdout
+    assert "GOLIVE" not in run.stdout + run.stderr
+    assert not os.path.exists(os.path.dirname(run.report_dir))
+
+
+def test_verdict_is_coloured_unless_disabled(tmp_path):
+    scope = {"web01": [FAIL]}
+    coloured = run_playbook(tmp_path, GOLIVE_PLAYBOOK % dict(extra_host_tasks=""), golive_inventory(scope),
+                            ANSIBLE_FORCE_COLOR="1", NO_COLOR="", ANSIBLE_NOCOLOR="")
+    line = next(li for li in coloured.stdout.splitlines() if "GOLIVE VERDICT: NO-GO" in li)
+    assert "\x1b[0;31m" in line  # COLOR_ERROR, red by default
+    plain = run_golive(tmp_path, scope)
+    assert "\x1b[" not in summary_of(plain)
+
+
+def test_check_mode_and_limit_are_recorded(tmp_path):
+    playbook = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - golive.readiness.disk_space:
+        checks: [{path: /}]
+"""
+    inventory = {"all": {"hosts": {"localhost": dict(ansible_connection="local",
+                                                     ansible_python_interpreter=sys.executable)}}}
+    inventory_path = tmp_path / "inventory.yml"
+    playbook_path = tmp_path / "playbook.yml"
+    inventory_path.write_text(yaml.safe_dump(inventory))
+    playbook_path.write_text(playbook)
+    report_dir = tmp_path / "report"
+    process = subprocess.run(
+        [ANSIBLE_PLAYBOOK, "-i", str(inventory_path), str(playbook_path), "--limit", "localhost", "--check"],
+        cwd=REPO, env=clean_env(GOLIVE_REPORT_DIR=str(report_dir)), capture_output=True, text=True, timeout=300,
+        check=False)
+    assert process.returncode == 0, process.stdout + process.stderr
+    report = json.loads((report_dir / "report.json").read_text())
+    assert_schema_valid(report)
+    assert report["verdict"] == "GO"
+    assert report["run"]["check_mode"] is True
+    assert report["run"]["limit"] == "localhost"
+
+
+def test_report_is_written_when_every_host_is_unreachable(tmp_path):
+    run = run_golive(tmp_path, {}, down=["down01", "down02"])
+    assert run.rc == 4, run.stdout + run.stderr
+    summary = summary_of(run)
+    assert summary.startswith("GOLIVE VERDICT: NO-GO *")
+    assert "0 checks on 2 hosts" in summary
+    report = run.report
+    assert_schema_valid(report)
+    assert report["verdict"] == "NO-GO"
+    assert [(h["name"], h["status"]) for h in report["hosts"]] == [("down01", "unreachable"),
+                                                                   ("down02", "unreachable")]
+    root = run.junit
+    assert_junit_consistent(root)
+    assert junit_counts(root) == dict(tests=2, failures=0, errors=2, skipped=0)
