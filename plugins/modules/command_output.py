@@ -18,7 +18,8 @@ description:
     a dry run) is the responsibility of whoever writes the check.
   - The command runs in a session of its own and is bounded by the check's I(timeout); when the time
     is up its whole process group is killed and the check is reported as C(error) with
-    C(timed out after ...).
+    C(timed out after ...). Once the command itself has exited, background processes it left
+    behind are neither waited for nor killed.
   - At most the first 64 KiB of standard output and of standard error are kept; the results show
     the first 500 characters of each. Do not run commands that print secrets, and pass secrets in
     I(env), never in I(argv) or I(cmd) (which become the check's id).

@@ -368,8 +368,6 @@ def parse_json_output(text, json_lines):
 
 def _check_json(plan, done, ev, results):
     jmespath = load_jmespath()
-    if jmespath is None:
-        raise CheckError(missing_required_lib("jmespath"))
     if done.stdout.truncated:
         ev.finding("error", "stdout is larger than %d KiB; its JSON cannot be evaluated" % (MAX_KEPT_BYTES // 1024))
         return
@@ -417,6 +415,9 @@ def _first(captured):
 
 
 def run(plan, ctx):
+    if plan["queries"] and load_jmespath() is None:
+        # Checked before running the command: its output could not be evaluated anyway.
+        raise CheckError(missing_required_lib("jmespath"))
     done = execute(plan, _budget(ctx), ctx.timeout)
     if plan["argv"][:2] == ["/bin/sh", "-c"] and done.rc == 127 and 127 not in plan["expect_rc"]:
         raise CheckError("command not found (the shell exited 127): %s" % _first(done.stderr).strip()[:200])

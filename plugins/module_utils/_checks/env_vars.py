@@ -368,8 +368,10 @@ def _check_required(plan, variables, ev):
     ev.observe("empty", empty)
     if plan["required"]:
         ev.expect("required", plan["required"])
+    count = len(plan["required"])
     ev.require(not missing, "missing %s" % _plural(missing),
-               passing="all %d required variables set" % len(plan["required"]) if plan["required"] else None)
+               passing=("all %d required variables set" % count if count > 1 else "the required variable set")
+               if count else None)
     ev.require(not empty, "empty %s" % _plural(empty))
 
 

@@ -226,14 +226,16 @@ def test_query_failing_at_run_time_is_an_error():
     assert record["summary"].startswith("length(items) cannot be evaluated: ")
 
 
-def test_missing_jmespath_is_an_error_with_the_standard_text(monkeypatch):
-    item = dict(argv=["printf", "{}"], json_query=[dict(query="a", truthy=False)])
+def test_missing_jmespath_is_an_error_with_the_standard_text_before_anything_runs(monkeypatch, tmp_path):
+    ran = tmp_path / "ran"
+    item = dict(argv=["sh", "-c", 'touch "$0"; printf "{}"', str(ran)], json_query=[dict(query="a", truthy=False)])
     params = validated(item)
     monkeypatch.setitem(sys.modules, "jmespath", None)  # what an import finds when it is not installed
     plan = command_output.prepare(params)
     [record] = run_checks([PreparedCheck(params, "command_output:x", "x", command_output, plan, 10)])
     assert record["status"] == "error"
     assert record["summary"].startswith("Failed to import the required Python library (jmespath)")
+    assert not ran.exists()
 
 
 # --- errors and timeouts -------------------------------------------------------------------------

@@ -342,6 +342,7 @@ def test_module_environment(monkeypatch):
     assert record["id"] == "env_vars:module"
     assert record["status"] == "pass", record["summary"]
     assert record["observed"]["source"] == "module"
+    assert check(dict(source="module", required=["GOLIVE_TEST_APP_ENV"]))["summary"] == "the required variable set"
     record = check(dict(source="module", required=["GOLIVE_TEST_TOKEN", "GOLIVE_TEST_MISSING"]))
     assert record["status"] == "fail"
     assert record["observed"]["missing"] == ["GOLIVE_TEST_MISSING"]
