@@ -175,10 +175,11 @@ def _is_module_wrapper(info, interpreter):
     """Whether an ancestor is part of how Ansible started this module (so its command line is ours, not the app's).
 
     Locally that is the ansible/ansible-playbook process (its argv may hold the very regex being checked)
-    and the ``sh -c '<python> ...'`` that runs the module; over SSH only the shell.
+    and the ``sh -c '<python> ...'`` that runs the module; over SSH only the shell; with become also
+    the privilege escalation command that echoes Ansible's BECOME-SUCCESS marker.
     """
     text = info.cmdline.lower()
-    if "ansible" in text:
+    if "ansible" in text or "become-success-" in text:
         return True
     program = os.path.basename(info.argv[0]) if info.argv else info.comm
     return program in _SHELLS and "-c" in info.argv[1:2] and interpreter in text

@@ -55,22 +55,26 @@ class Children(object):
     def __init__(self):
         self.procs = []
 
-    def start(self, argv, ready=None, **popen):
+    def start(self, argv, argv0=None, comm=None, **popen):
+        """Start ``argv``; wait until the child runs under ``argv0`` and/or ``comm`` (after bash's exec)."""
         child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, **popen)
         self.procs.append(child)
-        if ready is not None:
-            _wait_until(lambda: ready.encode() in _read_proc(child.pid, "cmdline"), "%s to start" % ready)
+        if argv0 is not None:
+            _wait_until(lambda: _read_proc(child.pid, "cmdline").split(b"\0")[0] == argv0.encode(),
+                        "argv[0] %s" % argv0)
+        if comm is not None:
+            _wait_until(lambda: _read_proc(child.pid, "comm").strip() == comm.encode(), "comm %s" % comm)
         return child
 
     def sleeper(self, argv0, *args, **popen):
         """``sleep 300`` running under the given argv[0] (bash's exec -a), with extra arguments."""
         script = 'exec -a "$0" sleep 300 "$@"'
-        return self.start(["bash", "-c", script, argv0, *args], ready=argv0, **popen)
+        return self.start(["bash", "-c", script, argv0, *args], argv0=argv0, **popen)
 
     def python(self, argv0, *args, **popen):
         """A sleeping Python child under the given argv[0], with any extra arguments."""
         script = 'exec -a "$0" "$1" -c "import time; time.sleep(300)" "${@:2}"'
-        return self.start(["bash", "-c", script, argv0, sys.executable, *args], ready=argv0, **popen)
+        return self.start(["bash", "-c", script, argv0, sys.executable, *args], argv0=argv0, **popen)
 
     def stop(self):
         for child in self.procs:
@@ -115,7 +119,7 @@ def test_name_matches_comm(children, tmp_path):
     comm = "gl%s" % token()  # comm holds 15 characters at most
     link = tmp_path / comm
     link.symlink_to(shutil.which("sleep"))
-    children.start(["bash", "-c", 'exec -a some-other-name "$0" 300', str(link)], ready="some-other-name")
+    children.start(["bash", "-c", 'exec -a some-other-name "$0" 300', str(link)], argv0="some-other-name", comm=comm)
     outcome = check(name=comm)
     assert outcome.observed["count"] == 1
     assert outcome.observed["samples"] == ["some-other-name 300"]
