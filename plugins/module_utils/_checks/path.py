@@ -459,7 +459,7 @@ def _require_glob_state(ev, plan, found):
     state = plan["state"]
     if state == "absent":
         ev.require(not found, "%d path(s) match but none may: %s" % (
-            len(found), ", ".join(p for p, _ in found[:_SHOWN_PROBLEMS])), passing="nothing matches")
+            len(found), ", ".join(match for match, _st in found[:_SHOWN_PROBLEMS])), passing="nothing matches")
     elif state is not None and not found and not plan["newest_age"].is_set:
         ev.finding("fail", "nothing matches %s" % plan["path"])
     if state in ("file", "directory"):

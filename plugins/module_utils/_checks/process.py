@@ -122,8 +122,9 @@ def _parse_status(text):
     """(ppid, effective uid, state letter) from /proc/<pid>/status."""
     fields = {}
     for line in text.splitlines():
-        key, _, value = line.partition(":")
-        fields[key] = value.split()
+        key, colon, value = line.partition(":")
+        if colon:
+            fields[key] = value.split()
     return int(fields["PPid"][0]), int(fields["Uid"][1]), fields["State"][0]
 
 

@@ -157,8 +157,8 @@ def read_meminfo(plan):
     """Fields of /proc/meminfo in bytes (the file gives kB)."""
     fields = {}
     for line in _read_proc(plan, "meminfo").splitlines():
-        name, _, rest = line.partition(":")
-        parts = rest.split()
+        name, colon, rest = line.partition(":")
+        parts = rest.split() if colon else []
         if parts and parts[0].isdigit():
             unit = parts[1].lower() if len(parts) > 1 else ""
             fields[name.strip()] = int(parts[0]) * (1024 if unit == "kb" else 1)
