@@ -281,7 +281,7 @@ def execute(plan, budget, limit):
                 exited_at = now
             if exited_at is not None and now - exited_at > _DRAIN_AFTER_EXIT:
                 break
-            for key, _ in selector.select(timeout=min(0.1, deadline - now)):
+            for key, _events in selector.select(timeout=min(0.1, deadline - now)):
                 chunk = os.read(key.fileobj.fileno(), _READ_CHUNK)
                 if chunk:
                     streams[key.fileobj].add(chunk)
@@ -331,9 +331,10 @@ def _judge(spec, actual):
             continue
         if not _is_number(actual):
             reasons.append("is %s, not a number (%s %s)" % (_shown(actual), bound, spec[bound]))
-        elif (actual < spec[bound]) if bound == "min" else (actual > spec[bound]):
-            reasons.append("is %s, %s %s" % (_shown(actual), "below min" if bound == "min" else "above max",
-                                               _shown(spec[bound])))
+        elif bound == "min" and actual < spec["min"]:
+            reasons.append("is %s, below min %s" % (_shown(actual), _shown(spec["min"])))
+        elif bound == "max" and actual > spec["max"]:
+            reasons.append("is %s, above max %s" % (_shown(actual), _shown(spec["max"])))
     if spec["length"] is not None:
         if not isinstance(actual, (list, dict, str)):
             reasons.append("is %s, which has no length" % _shown(actual))
@@ -399,7 +400,7 @@ def _check_regexes(plan, done, ev, results):
         regex = plan[option]
         if regex is None:
             continue
-        stream_name = option.split("_")[0]
+        stream_name = option.split("_", 1)[0]
         matched = regex.search(stream.text()) is not None
         passed = matched == should_match
         ev.expect(option, regex.pattern)

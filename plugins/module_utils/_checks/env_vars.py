@@ -330,7 +330,7 @@ def _load(plan, ev):
                 raise CheckError("no process named %s" % plan["process_name"])
             pid = candidates[0][1]
             ev.observe("process_name", plan["process_name"])
-            ev.observe("matching_pids", sorted(p for _, p in candidates))
+            ev.observe("matching_pids", sorted(pid for _started, pid in candidates))
         ev.observe("pid", pid)
         return read_process_environ(pid)
     return dict(os.environ)

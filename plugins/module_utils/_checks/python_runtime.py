@@ -157,7 +157,7 @@ def normalize_version(version):
     text = version.strip().lower()
     if text.startswith("v"):
         text = text[1:]
-    public, _, local = text.partition("+")
+    public, _plus, local = text.partition("+")
     match = re.match(r"^(\d+(?:\.\d+)*)(.*)$", public)
     if not match:
         return (), public, local
@@ -291,7 +291,7 @@ def _parse_requirement(line, source):
     if not match:
         return None
     rest = match.group("rest")
-    rest, _, marker = rest.partition(";")
+    rest, _semicolon, marker = rest.partition(";")
     rest = rest.strip()
     if rest.startswith("@"):
         return Requirement(match.group("name"), None, rest, marker.strip() or None, source)

@@ -67,8 +67,8 @@ def test_verify_runs_command_output_in_a_mixed_list(tmp_path):
 @pytest.mark.xfail(strict=True, reason="verify validates items after AnsibleModule is built, so the no_log of a "
                                        "kind's item options is not applied to the returned invocation")
 def test_verify_hides_no_log_item_options_at_high_verbosity():
-    done, _ = ansible_run("verify", {"checks": [
-        {"kind": "command_output", "argv": ["true"], "env": {"API_TOKEN": TOKEN}}]}, verbose=True)
+    done = ansible_run("verify", {"checks": [
+        {"kind": "command_output", "argv": ["true"], "env": {"API_TOKEN": TOKEN}}]}, verbose=True)[0]
     assert TOKEN not in done.stdout + done.stderr
 
 

@@ -182,6 +182,14 @@ def test_assertion_type_mismatches_fail_with_a_reason():
                                  'n is 1, which has no length')
 
 
+def test_numbers_outside_min_and_max_fail():
+    record = check(dict(argv=["printf", '{"ready": 1, "lag_seconds": 42.5}'], json_query=[
+        dict(query="ready", min=2), dict(query="lag_seconds", max=30), dict(query="lag_seconds", min=0, max=60)]))
+    assert record["status"] == "fail"
+    assert record["summary"] == "ready is 1, below min 2; lag_seconds is 42.5, above max 30"
+    assert [a["passed"] for a in record["observed"]["assertions"]] == [True, False, False, True]
+
+
 def test_json_lines_like_docker_ps():
     lines = '{"Names":"web","State":"running"}\\n\\n{"Names":"worker","State":"running"}\\n' \
             '{"Names":"cron","State":"exited"}\\n'

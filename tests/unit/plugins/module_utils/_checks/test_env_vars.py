@@ -382,8 +382,8 @@ def test_bad_options_name_the_option(item, message):
 
 
 def test_describe_names_the_source():
-    assert env_vars.describe(validated(dict(env_file="/srv/shop/.env"))) == ("/srv/shop/.env",
-                                                                            "Environment of /srv/shop/.env")
+    assert env_vars.describe(validated(dict(env_file="/srv/shop/.env"))) == (
+        "/srv/shop/.env", "Environment of /srv/shop/.env")
     assert env_vars.describe(validated(dict(source="process", pid=42))) == ("pid:42", "Environment of pid:42")
     assert env_vars.describe(validated(dict(source="process", process_name="gunicorn"))) == (
         "gunicorn", "Environment of gunicorn")
