@@ -329,7 +329,9 @@ class CallbackModule(CallbackBase):
     def _decide(self):
         gate = self._gate or {}
         waivers = gate.get("waivers") or []
-        severities = gate.get("blocking_severities") or self.get_option("blocking_severities")
+        # An empty list from the gate means nothing blocks; only a missing gate falls back to the option.
+        severities = gate["blocking_severities"] if "blocking_severities" in gate \
+            else self.get_option("blocking_severities")
         missing = dict((h["name"], h.get("reason")) for h in gate.get("hosts") or () if h.get("status") == "no_results")
         unreachable = dict((h, u["message"]) for h, u in self._unreachable.items())
         for host in gate.get("hosts") or ():

@@ -280,6 +280,17 @@ def test_no_go_on_critical_failures_grouped_across_hosts(tmp_path):
     assert failure.get("message").startswith("free ") and "(fail < 100.0%)" in failure.get("message")
 
 
+def test_gate_severities_win_over_the_callback_option_even_when_empty(tmp_path):
+    playbook = GOLIVE_PLAYBOOK % dict(extra_host_tasks="")
+    run = run_playbook(tmp_path, playbook, golive_inventory({"web01": [FAIL]}, blocking=()),
+                       GOLIVE_BLOCKING_SEVERITIES="critical,high,medium,low")
+    assert run.rc == 0, run.stdout + run.stderr
+    assert summary_of(run).startswith("GOLIVE VERDICT: GO WITH WARNINGS *")
+    report = run.report
+    assert report["blocking_severities"] == []
+    assert report["verdict"] == "GO WITH WARNINGS"
+
+
 def test_no_go_on_unreachable_host(tmp_path):
     run = run_golive(tmp_path, {"web01": [PASS]}, down=["down01"])
     assert run.rc == 4, run.stdout + run.stderr
