@@ -169,9 +169,47 @@ def verify_argument_spec():
     return spec
 
 
+def _secret_leaves(value):
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _secret_leaves(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _secret_leaves(item)
+    elif value is not None and value != "":
+        yield str(value)
+
+
+def no_log_values_of(items, kinds):
+    """The values of every ``no_log`` option of the items' kinds (a DSN password, an env dict ...)."""
+    secrets = set()
+    for item in items or []:
+        kind_module = kinds.get(item.get("kind")) if isinstance(item, dict) else None
+        for name, spec in (kind_module.OPTIONS.items() if kind_module else ()):
+            if spec.get("no_log"):
+                secrets.update(_secret_leaves(item.get(name)))
+    return secrets
+
+
+class VerifyModule(AnsibleModule):
+    """AnsibleModule for ``verify``, whose ``checks`` items carry the no_log options of their kinds.
+
+    AnsibleModule learns no_log values from its argument spec, which for ``verify`` cannot describe the
+    items; without this the items' secrets would reach the host's syslog and the returned invocation.
+    """
+
+    kinds = {}
+
+    def _log_invocation(self):
+        # Runs at the end of AnsibleModule.__init__, before anything is logged or returned.
+        self.no_log_values.update(no_log_values_of(self.params.get("checks"), self.kinds))
+        super(VerifyModule, self)._log_invocation()
+
+
 def run_verify_module(kinds):
     """main() of ``verify``: a mixed list of checks of any kinds, in one call."""
-    module = AnsibleModule(argument_spec=verify_argument_spec(), supports_check_mode=True)
+    module_class = type("VerifyModule", (VerifyModule,), {"kinds": kinds})
+    module = module_class(argument_spec=verify_argument_spec(), supports_check_mode=True)
     batch = CheckBatch(module.params)
     for index, item in enumerate(module.params["checks"]):
         batch.add_mixed("checks[%d]" % index, item, kinds)

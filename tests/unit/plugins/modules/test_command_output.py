@@ -5,8 +5,6 @@ from __future__ import annotations
 import sys
 import time
 
-import pytest
-
 from ansible_collections.golive.readiness.plugins.module_utils._checks import command_output
 
 from ._adhoc import ansible_run, assert_documents_options
@@ -64,8 +62,6 @@ def test_verify_runs_command_output_in_a_mixed_list(tmp_path):
         ("python_runtime:self", "pass"), ("disk_space:/", "pass")]
 
 
-@pytest.mark.xfail(strict=True, reason="verify validates items after AnsibleModule is built, so the no_log of a "
-                                       "kind's item options is not applied to the returned invocation")
 def test_verify_hides_no_log_item_options_at_high_verbosity():
     done = ansible_run("verify", {"checks": [
         {"kind": "command_output", "argv": ["true"], "env": {"API_TOKEN": TOKEN}}]}, verbose=True)[0]

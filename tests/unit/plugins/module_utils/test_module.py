@@ -1,0 +1,42 @@
+"""The shared module code path: verify keeps the no_log options of its items out of logs and results."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.golive.readiness.plugins.module_utils._module import (
+    VerifyModule,
+    no_log_values_of,
+    verify_argument_spec,
+)
+from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
+
+TOKEN = "tok_9f8e7d6c5b4a39281706"
+
+
+def test_no_log_values_of_collects_nested_secret_option_values():
+    items = [{"kind": "command_output", "argv": ["true"], "env": {"API_TOKEN": TOKEN, "EMPTY": ""}},
+             {"kind": "disk_space", "path": "/"}, "not-a-dict", {"kind": "unknown"}]
+    assert no_log_values_of(items, KINDS) == {TOKEN}
+
+
+def test_verify_module_masks_item_secrets_in_the_logged_invocation(monkeypatch):
+    logged = []
+    monkeypatch.setattr(AnsibleModule, "log", lambda self, msg, log_args=None: logged.append(msg))
+    module_class = type("VerifyModule", (VerifyModule,), {"kinds": KINDS})
+    args = {"checks": [{"kind": "command_output", "argv": ["true"], "env": {"API_TOKEN": TOKEN}}]}
+    with patch_module_args(args):
+        module = module_class(argument_spec=verify_argument_spec(), supports_check_mode=True)
+    assert logged, "the invocation was not logged at all"
+    assert TOKEN not in " ".join(logged)
+    assert TOKEN in module.no_log_values
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_secret_option_is_declared_no_log(kind):
+    secret_words = ("password", "secret", "token", "env")
+    for name, spec in KINDS[kind].OPTIONS.items():
+        if any(word in name for word in secret_words) and spec.get("type") in ("str", "dict", "raw", None):
+            assert spec.get("no_log") is True, "%s.%s looks secret but is not no_log" % (kind, name)
