@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 
@@ -35,18 +37,36 @@ class PreparedCheck(object):
 class CheckContext(object):
     """What a running check may know about its own limits."""
 
-    def __init__(self, timeout):
+    def __init__(self, timeout, call_deadline=None):
         self.timeout = timeout
         self.started = time.monotonic()
+        self.ends = self.started + timeout
+        if call_deadline is not None:
+            self.ends = min(self.ends, call_deadline)
 
     def remaining(self):
-        """Seconds left before this check is declared timed out (never below a small floor)."""
-        return max(0.05, self.timeout - (time.monotonic() - self.started))
+        """Seconds left before this check is given up on, by its timeout or the call's deadline."""
+        return max(0.05, self.ends - time.monotonic())
+
+    def child_timeout(self):
+        """Time a child process may take: a little less than the check's, so that it is killed and
+        reaped before the runner gives up on the check (and the module may exit, orphaning it)."""
+        remaining = self.remaining()
+        return max(0.05, remaining - min(0.25, remaining * 0.2))
 
 
-def run_one(check):
+def kill_process_group(proc):
+    """Kill a child started with start_new_session=True, grandchildren included, and reap it."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    proc.wait()
+
+
+def run_one(check, call_deadline=None):
     """Run a check and turn any exception into an ``error`` outcome: unknown is never ``pass``."""
-    ctx = CheckContext(check.timeout)
+    ctx = CheckContext(check.timeout, call_deadline)
     try:
         outcome = check.kind_module.run(check.plan, ctx)
     except (CheckError, OptionError) as exc:
@@ -80,7 +100,7 @@ def run_checks(checks, max_workers=8, deadline=45.0):
     call_deadline = call_started + deadline
 
     def work(slot):
-        outcome = run_one(slot.check)
+        outcome = run_one(slot.check, call_deadline)
         with done:
             slot.outcome = outcome
             slot.finished = time.monotonic()

@@ -13,7 +13,6 @@ import os
 import re
 import selectors
 import shlex
-import signal
 import subprocess
 import time
 
@@ -25,6 +24,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     OptionError,
     format_duration,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._runner import kill_process_group
 
 KIND = "command_output"
 SECTION = "infrastructure"
@@ -216,13 +216,6 @@ class Completed(object):
         self.seconds = seconds
 
 
-def _budget(ctx):
-    """Time the command may take: a little less than the check's, so it is killed and reaped before the
-    runner gives up on the check (and the module may exit, orphaning it)."""
-    remaining = ctx.remaining()
-    return max(0.05, remaining - min(0.25, remaining * 0.2))
-
-
 def _spawn(plan):
     if plan["chdir"] is not None and not os.path.isdir(plan["chdir"]):
         raise CheckError("chdir: %s is not a directory" % plan["chdir"])
@@ -240,14 +233,6 @@ def _spawn(plan):
         raise CheckError("cannot execute %s: %s" % (plan["argv"][0], exc.strerror or exc)) from None
 
 
-def _kill_group(proc):
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.wait()
-
-
 # After the command exits, output still open in a background grandchild is awaited this long at most.
 _DRAIN_AFTER_EXIT = 0.5
 
@@ -260,7 +245,7 @@ def _timed_out(started, limit):
 def execute(plan, budget, limit):
     """Run the command, keeping the start of its output; CheckError when it outlives ``budget`` seconds.
 
-    ``limit`` is the check's time limit, for the message; ``budget`` is a little less (see _budget).
+    ``limit`` is the check's time limit, for the message; ``budget`` is a little less (see CheckContext.child_timeout).
     """
     started = time.monotonic()
     deadline = started + budget
@@ -275,7 +260,7 @@ def execute(plan, budget, limit):
         while streams:
             now = time.monotonic()
             if now >= deadline:
-                _kill_group(proc)
+                kill_process_group(proc)
                 raise _timed_out(started, limit)
             if exited_at is None and proc.poll() is not None:
                 exited_at = now
@@ -290,7 +275,7 @@ def execute(plan, budget, limit):
                     del streams[key.fileobj]
         rc = proc.wait(timeout=max(0.05, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
-        _kill_group(proc)
+        kill_process_group(proc)
         raise _timed_out(started, limit) from None
     finally:
         selector.close()
@@ -419,7 +404,7 @@ def run(plan, ctx):
     if plan["queries"] and load_jmespath() is None:
         # Checked before running the command: its output could not be evaluated anyway.
         raise CheckError(missing_required_lib("jmespath"))
-    done = execute(plan, _budget(ctx), ctx.timeout)
+    done = execute(plan, ctx.child_timeout(), ctx.timeout)
     if plan["argv"][:2] == ["/bin/sh", "-c"] and done.rc == 127 and 127 not in plan["expect_rc"]:
         raise CheckError("command not found (the shell exited 127): %s" % _first(done.stderr).strip()[:200])
     ev = Evaluation()

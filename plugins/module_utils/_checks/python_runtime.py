@@ -9,7 +9,6 @@ import json
 import os
 import platform
 import re
-import signal
 import subprocess
 import sys
 
@@ -19,6 +18,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     OptionError,
     format_duration,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._runner import kill_process_group
 
 KIND = "python_runtime"
 SECTION = "application"
@@ -370,13 +370,6 @@ def inspect_self(with_distributions):
     }
 
 
-def child_timeout(ctx):
-    """Time a child process may take: a little less than the check's, so it is reaped before the runner
-    gives up on the check (and the module may exit, orphaning it)."""
-    remaining = ctx.remaining()
-    return max(0.05, remaining - min(0.25, remaining * 0.2))
-
-
 def _probe(argv, timeout):
     """(rc, stdout, stderr) of the probe; on timeout its whole process group is killed and reaped."""
     # cwd "/" so that no module in the caller's directory can shadow the probe's imports.
@@ -385,11 +378,7 @@ def _probe(argv, timeout):
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        proc.communicate()
+        kill_process_group(proc)
         raise
     return proc.returncode, stdout, stderr
 
@@ -507,7 +496,7 @@ def run(plan, ctx):
     if plan["python"] is None:
         info = inspect_self(with_distributions)
     else:
-        info = inspect_interpreter(plan["python"], with_distributions, child_timeout(ctx))
+        info = inspect_interpreter(plan["python"], with_distributions, ctx.child_timeout())
     ev = Evaluation()
     ev.observe("executable", info.get("executable") or plan["python"])
     _check_version(plan, info, ev)
