@@ -47,6 +47,8 @@ options:
         description:
           - How long to sample C(/proc/stat) to measure CPU busy, as a duration (V(500ms), V(2s)).
           - The sample is cut short to half the time the check has left, so it always fits its I(timeout).
+          - CPU busy is sampled only when I(cpu_busy_warn_above) or I(cpu_busy_fail_above) is set, since
+            the sample adds its length to the host's whole check call.
         type: str
         default: 500ms
       load_per_core_warn_above:
@@ -114,7 +116,8 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per item (see the common return values below).
-    - C(observed) holds C(cpus), C(cpu_busy_percent), C(cpu_sample_seconds), C(load_1), C(load_5),
+    - C(observed) holds C(cpus), C(cpu_busy_percent) and C(cpu_sample_seconds) (when a CPU busy
+      level is set), C(load_1), C(load_5),
       C(load_15), C(load_per_core), C(memory_total_bytes), C(memory_available_bytes),
       C(memory_available_percent), C(swap_total_bytes) and C(swap_used_percent).
   returned: always

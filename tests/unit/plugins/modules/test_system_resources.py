@@ -20,7 +20,8 @@ def test_module_documentation_renders_every_option():
 
 def test_module_measures_the_host():
     done, result = ansible_run("system_resources", {"checks": [
-        {"cpus_fail_below": 1, "memory_available_fail_below": "1KB", "cpu_sample": "200ms"}]})
+        {"cpus_fail_below": 1, "memory_available_fail_below": "1KB", "cpu_sample": "200ms",
+         "cpu_busy_fail_above": "100%"}]})
     assert done.returncode == 0, done.stdout
     [record] = result["golive_checks"]
     assert (record["id"], record["kind"], record["title"]) == ("system_resources:host", "system_resources",
@@ -30,7 +31,8 @@ def test_module_measures_the_host():
     for name in ("cpu_busy_percent", "load_1", "load_5", "load_15", "load_per_core", "memory_total_bytes",
                  "memory_available_bytes", "memory_available_percent", "swap_total_bytes", "swap_used_percent"):
         assert name in record["observed"], name
-    assert record["expected"] == {"cpus": "fail < 1", "memory_available_bytes": "fail < 1.0 KiB"}
+    assert record["expected"] == {"cpus": "fail < 1", "memory_available_bytes": "fail < 1.0 KiB",
+                                  "cpu_busy_percent": "fail > 100.0%"}
     assert result["changed"] is False
 
 

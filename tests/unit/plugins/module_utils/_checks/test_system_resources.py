@@ -93,9 +93,10 @@ def copy_proc(tmp_path, names=("stat", "loadavg", "meminfo"), meminfo_edit=None)
 
 
 def test_observes_every_metric_from_the_real_proc():
-    outcome = check()
+    outcome = check(cpu_busy_fail_above="100%")
     assert outcome.status == "pass", outcome.summary
     assert set(OBSERVED) <= set(outcome.observed)
+
     observed = outcome.observed
     info = meminfo()
     assert observed["cpus"] == cores()
@@ -106,7 +107,14 @@ def test_observes_every_metric_from_the_real_proc():
     assert observed["load_per_core"] == round(observed["load_1"] / observed["cpus"], 2)
     assert observed["memory_available_percent"] == round(
         100.0 * observed["memory_available_bytes"] / observed["memory_total_bytes"], 2)
-    assert outcome.expected == {}
+    assert outcome.expected == {"cpu_busy_percent": "fail > 100.0%"}
+
+def test_cpu_is_not_sampled_without_a_busy_level():
+    started = time.monotonic()
+    outcome = check(cpu_sample="2s")
+    assert time.monotonic() - started < 1, "the 2 s CPU sample ran although no cpu_busy level was set"
+    assert "cpu_busy_percent" not in outcome.observed
+    assert outcome.status == "pass", outcome.summary
 
 
 def test_cpus_fail_warn_and_pass_relative_to_the_real_count():
@@ -134,7 +142,7 @@ def test_cpu_busy_cannot_exceed_100_percent(busy_cpus):
 
 def test_cpu_sample_is_bounded_by_the_time_the_check_has_left():
     started = time.monotonic()
-    outcome = check(timeout=0.4, cpu_sample="5s")
+    outcome = check(timeout=0.4, cpu_sample="5s", cpu_busy_fail_above="100%")
     assert time.monotonic() - started < 1.5
     assert outcome.observed["cpu_sample_seconds"] <= 0.2
     assert outcome.status == "pass"
@@ -213,7 +221,7 @@ def test_memory_available_is_estimated_on_kernels_without_memavailable(tmp_path)
 
 def test_missing_meminfo_is_an_error_for_memory_and_swap_only(tmp_path):
     proc = copy_proc(tmp_path, names=("stat", "loadavg"))
-    outcome = check(proc=proc, cpus_fail_below=1)
+    outcome = check(proc=proc, cpus_fail_below=1, cpu_busy_fail_above="100%")
     assert outcome.status == "error"
     assert outcome.summary == "memory and swap: cannot read %s/meminfo: No such file or directory" % proc
     assert outcome.observed["cpus"] == cores()
@@ -224,14 +232,15 @@ def test_missing_meminfo_is_an_error_for_memory_and_swap_only(tmp_path):
 def test_unreadable_stat_is_an_error_for_cpu_busy(tmp_path):
     proc = copy_proc(tmp_path, names=("loadavg", "meminfo"))
     os.mkdir(os.path.join(proc, "stat"))  # a directory where the file should be: open() fails
-    outcome = check(proc=proc)
+    outcome = check(proc=proc, cpu_busy_warn_above="90%")
     assert outcome.status == "error"
     assert outcome.summary == "cpu busy: cannot read %s/stat: Is a directory" % proc
     assert "memory_available_bytes" in outcome.observed
 
 
 def test_without_proc_every_proc_metric_is_an_error():
-    outcome = run_check_without_proc("system_resources", dict(cpus_fail_below=1, cpu_sample="100ms"))
+    outcome = run_check_without_proc("system_resources", dict(cpus_fail_below=1, cpu_sample="100ms",
+                                                                     cpu_busy_fail_above="100%"))
     assert outcome["status"] == "error"
     for needed in ("cpu busy: cannot read /proc/stat", "load: cannot read /proc/loadavg",
                    "memory and swap: cannot read /proc/meminfo"):
