@@ -76,6 +76,9 @@ from ansible import context
 from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ANSIBLE_VERSION
 
+# _registry is imported here, in the parent process, for speed: every per-host worker forked after
+# this inherits the code the roles' checks_of filter needs instead of importing it once per host and task.
+from ansible_collections.golive.readiness.plugins.module_utils import _registry  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.golive.readiness.plugins.module_utils._check import STATUSES, OptionError
 from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     GO,
