@@ -60,6 +60,9 @@ def _registered(hostvars, host, var):
     return value if isinstance(value, Mapping) else None
 
 
+FAILED_GATE_KEYS = ("verdict", "counts", "waivers", "blocking_severities")
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
@@ -84,13 +87,12 @@ class ActionModule(ActionBase):
         records, missing, unreachable = self._collect(task_vars.get("hostvars") or {}, args)
         decision = decide(records, waivers, severities, hosts_without_results=missing, today=today,
                           unreachable=unreachable)
-        result.update(
-            changed=False,
-            golive_gate=self._gate_result(decision),
-            msg=describe_verdict(decision),
-        )
+        gate = self._gate_result(decision)
+        result.update(changed=False, golive_gate=gate, msg=describe_verdict(decision))
         if decision["verdict"] == NO_GO and args["fail_on_nogo"]:
-            result["failed"] = True
+            # Ansible prints a failed result whole; the readiness report already lists every item,
+            # so a failing gate returns only the verdict and what the report callback needs.
+            result.update(failed=True, golive_gate=dict((key, gate[key]) for key in FAILED_GATE_KEYS))
         return result
 
     def _collect(self, hostvars, args):

@@ -23,7 +23,7 @@ description:
   - Tasks that failed outside the checks are not visible to this action; the
     C(golive.readiness.report) callback counts them (NO-GO in the report), and
     C(ansible-playbook) exits non-zero for them anyway.
-author: golive.readiness contributors
+author: golive.readiness contributors (@golive-readiness)
 options:
   scope_hosts:
     description:
@@ -126,7 +126,11 @@ EXAMPLES = r"""
 
 RETURN = r"""
 golive_gate:
-  description: The decision and everything it rests on.
+  description:
+    - The decision and everything it rests on.
+    - When the gate fails the task on NO-GO, only C(verdict), C(counts), C(waivers) and
+      C(blocking_severities) are returned (Ansible prints a failed result whole; the readiness
+      report lists every item).
   returned: always, unless an option is invalid
   type: dict
   contains:
@@ -181,13 +185,21 @@ golive_gate:
 
 from ansible.module_utils.basic import AnsibleModule
 
-OPTIONS = ("scope_hosts", "probe_hosts", "result_var", "probe_result_var", "waivers", "blocking_severities",
-           "fail_on_nogo")
+# What the documentation above declares; the action plugin validates the same options itself.
+ARGUMENT_SPEC = dict(
+    scope_hosts=dict(type="list", elements="str", required=True),
+    probe_hosts=dict(type="list", elements="str", default=[]),
+    result_var=dict(type="str", default="golive_host_verify"),
+    probe_result_var=dict(type="str", default="golive_probe_verify"),
+    waivers=dict(type="list", elements="dict", default=[]),
+    blocking_severities=dict(type="list", elements="str", default=["critical", "high"],
+                             choices=["critical", "high", "medium", "low"]),
+    fail_on_nogo=dict(type="bool", default=True),
+)
 
 
 def main():
-    module = AnsibleModule(argument_spec=dict((name, dict(type="raw")) for name in OPTIONS),
-                           supports_check_mode=True)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     module.fail_json(msg="golive.readiness.gate runs on the controller as an action plugin; it cannot be "
                          "executed as a module on a host (call it as a task, not through a module runner)")
 

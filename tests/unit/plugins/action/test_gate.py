@@ -98,11 +98,21 @@ def run_gate(tmp_path, scope, probe_checks=(), gate_args=None, extra_scope=(), r
     return GateRun(process, str(tree))
 
 
-def test_no_go_fails_the_task_with_every_blocking_item(tmp_path):
-    run = run_gate(tmp_path, {"web01": [FAIL], "web02": [PASS], "web03": [INVALID]},
-                   probe_checks=[dict(path="/tmp", target="web02", free_warn_below="100%")])
+def test_no_go_fails_the_task_with_a_compact_result(tmp_path):
+    run = run_gate(tmp_path, {"web01": [FAIL], "web02": [PASS], "web03": [INVALID]})
     assert run.rc == 2, run.output
     assert run.gate_failed and run.result["changed"] is False
+    assert sorted(run.gate) == ["blocking_severities", "counts", "verdict", "waivers"]
+    assert run.gate["verdict"] == "NO-GO"
+    assert run.result["msg"].startswith("NO-GO: 2 blocking items: web01 disk_space:/ fail: free ")
+
+
+def test_no_go_details_every_blocking_item(tmp_path):
+    run = run_gate(tmp_path, {"web01": [FAIL], "web02": [PASS], "web03": [INVALID]},
+                   probe_checks=[dict(path="/tmp", target="web02", free_warn_below="100%")],
+                   gate_args=dict(DEFAULT_GATE_ARGS, fail_on_nogo=False))
+    assert run.rc == 2, run.output  # web03's check task failed; the gate itself did not
+    assert not run.gate_failed and run.result["changed"] is False
     gate = run.gate
     assert gate["verdict"] == "NO-GO"
     (blocking,) = gate["blocking"]
@@ -161,7 +171,7 @@ def test_go_with_renamed_result_vars_and_a_skipped_probe(tmp_path):
 def test_scope_hosts_that_never_ran_their_checks_are_no_go(tmp_path):
     run = run_gate(tmp_path, {"web01": [PASS]}, extra_scope=["spare01", "ghost01"])
     assert run.rc == 2, run.output
-    assert run.gate["hosts_without_results"] == ["ghost01", "spare01"]
+    assert run.result["msg"].startswith("NO-GO: 2 blocking items: ghost01: no golive_host_verify result")
     assert "spare01: no golive_host_verify result (unreachable, or the play never reached its check task)" in \
         run.result["msg"]
 
@@ -170,7 +180,7 @@ def test_probe_host_without_its_result_is_no_go(tmp_path):
     args = dict(DEFAULT_GATE_ARGS, probe_hosts=["localhost", "spare01"])
     run = run_gate(tmp_path, {"web01": [PASS]}, gate_args=args)
     assert run.rc == 2, run.output
-    assert run.gate["hosts_without_results"] == ["spare01"]
+    assert run.result["msg"].startswith("NO-GO: 1 blocking item: spare01: no golive_probe_verify result")
 
 
 ONLY_GATE = """
