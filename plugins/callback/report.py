@@ -21,7 +21,7 @@ description:
   - A run without any task of this collection (called by its C(golive.readiness.) name) and
     without check results (an unrelated playbook) prints and writes nothing.
   - Records are already masked by the checks; task arguments are never written.
-author: golive.readiness contributors
+author: golive.readiness contributors (@golive-readiness)
 requirements:
   - Enable it in C(callbacks_enabled) (the repository's C(ansible.cfg) does).
 options:

@@ -25,7 +25,7 @@ description:
     I(env), never in I(argv) or I(cmd) (which become the check's id).
   - Runs on the managed host with the Python standard library; I(json_query) needs the C(jmespath)
     Python library there.
-author: golive.readiness contributors
+author: golive.readiness contributors (@golive-readiness)
 extends_documentation_fragment:
   - golive.readiness.check_item
 requirements:

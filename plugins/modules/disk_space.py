@@ -14,7 +14,7 @@ description:
     inodes (percent) of the filesystem holding it, and grades them against warn and fail levels.
   - Free space is what an unprivileged process can use (blocks reserved for root do not count).
   - Runs on the managed host with the Python standard library only.
-author: golive.readiness contributors
+author: golive.readiness contributors (@golive-readiness)
 extends_documentation_fragment:
   - golive.readiness.check_item
 options:

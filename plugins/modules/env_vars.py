@@ -18,7 +18,7 @@ description:
   - B(Values are never returned.) Results name variables only; an offending value appears only in its
     masked form (C(sk_live_…a1b2), C(****)).
   - Runs on the managed host with the Python standard library only.
-author: golive.readiness contributors
+author: golive.readiness contributors (@golive-readiness)
 extends_documentation_fragment:
   - golive.readiness.check_item
 options:

@@ -22,7 +22,7 @@ description:
     nothing is written or opened to find out. Root may read and write anything except on a
     read-only filesystem.
   - Runs on the managed host with the Python standard library only.
-author: golive.readiness contributors
+author: golive.readiness contributors (@golive-readiness)
 extends_documentation_fragment:
   - golive.readiness.check_item
 options:

@@ -19,7 +19,7 @@ description:
   - Sample command lines are reported with anything that looks like a secret masked (passwords and
     tokens in options, environment assignments, URLs and C(Bearer) headers).
   - Runs on the managed host (Linux) with the Python standard library only.
-author: golive.readiness contributors
+author: golive.readiness contributors (@golive-readiness)
 extends_documentation_fragment:
   - golive.readiness.check_item
 options:

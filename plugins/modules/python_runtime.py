@@ -17,7 +17,7 @@ description:
     prefixes and, when a requirements file is given, its installed distributions. The subprocess is
     bounded by the check's I(timeout). The interpreter may be as old as Python 2.7.
   - Runs on the managed host with the Python standard library only.
-author: golive.readiness contributors
+author: golive.readiness contributors (@golive-readiness)
 extends_documentation_fragment:
   - golive.readiness.check_item
 options:

@@ -16,7 +16,7 @@ description:
   - Every metric is always measured and reported; only those with levels can warn or fail.
   - A metric whose C(/proc) file is missing or unreadable is reported as C(error), naming the file.
   - Runs on the managed host (Linux) with the Python standard library only.
-author: golive.readiness contributors
+author: golive.readiness contributors (@golive-readiness)
 extends_documentation_fragment:
   - golive.readiness.check_item
 options:

@@ -18,7 +18,7 @@ description:
     M(golive.readiness.disk_space)'s I(checks) suboptions) plus C(kind). Items are validated
     against their kind before anything runs; every problem is reported at once, naming the item
     and the option.
-author: golive.readiness contributors
+author: golive.readiness contributors (@golive-readiness)
 extends_documentation_fragment:
   - golive.readiness.check_item
 options:
