@@ -197,6 +197,36 @@ def check_order(limit, option):
                limit.formatter(limit.fail)))
 
 
+def _level_options(metric, direction):
+    """The option names of a metric's two levels: ('free_warn_below', 'free_fail_below')."""
+    return tuple("%s_%s_%s" % (metric, level, direction) for level in ("warn", "fail"))
+
+
+def limit_from_options(item, metric, direction, parse, formatter=format_number):
+    """The Limit set by the item's ``<metric>_warn_<direction>`` and ``<metric>_fail_<direction>`` options."""
+    levels = {}
+    for level, option in zip(("warn", "fail"), _level_options(metric, direction)):
+        if item.get(option) is not None:
+            levels[level] = parse(item[option], option)
+    limit = Limit(direction=direction, formatter=formatter, **levels)
+    check_order(limit, "/".join(_level_options(metric, direction)))
+    return limit
+
+
+def size_or_percent_limits(item, metric, direction="below"):
+    """Two Limits (bytes, percent) for a metric whose levels may each be a size or a percentage."""
+    levels = {"bytes": {}, "percent": {}}
+    for level, option in zip(("warn", "fail"), _level_options(metric, direction)):
+        if item.get(option) is not None:
+            unit, value = parse_size_or_percent(item[option], option)
+            levels[unit][level] = value
+    by_bytes = Limit(direction=direction, formatter=format_size, **levels["bytes"])
+    by_percent = Limit(direction=direction, formatter=format_percent, **levels["percent"])
+    for limit in (by_bytes, by_percent):
+        check_order(limit, "/".join(_level_options(metric, direction)))
+    return by_bytes, by_percent
+
+
 class Evaluation(object):
     """Collects the findings of one check and turns them into status, summary, observed, expected."""
 

@@ -10,13 +10,12 @@ import os
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
     CheckError,
     Evaluation,
-    Limit,
     OptionError,
-    check_order,
     format_percent,
     format_size,
+    limit_from_options,
     parse_percent,
-    parse_size_or_percent,
+    size_or_percent_limits,
 )
 
 KIND = "disk_space"
@@ -35,37 +34,12 @@ def describe(item):
     return item["path"], "Disk space on %s" % item["path"]
 
 
-def _free_limits(item):
-    """Two Limits (bytes, percent): each of warn/fail may be a size or a percentage."""
-    levels = {"bytes": {}, "percent": {}}
-    for level in ("warn", "fail"):
-        option = "free_%s_below" % level
-        if item.get(option) is not None:
-            unit, value = parse_size_or_percent(item[option], option)
-            levels[unit][level] = value
-    by_bytes = Limit(formatter=format_size, **levels["bytes"])
-    by_percent = Limit(formatter=format_percent, **levels["percent"])
-    check_order(by_bytes, "free_warn_below/free_fail_below")
-    check_order(by_percent, "free_warn_below/free_fail_below")
-    return by_bytes, by_percent
-
-
-def _inode_limit(item):
-    levels = {}
-    for level in ("warn", "fail"):
-        option = "inodes_free_%s_below" % level
-        if item.get(option) is not None:
-            levels[level] = parse_percent(item[option], option)
-    limit = Limit(formatter=format_percent, **levels)
-    check_order(limit, "inodes_free_warn_below/inodes_free_fail_below")
-    return limit
-
-
 def prepare(item):
     if not os.path.isabs(item["path"]):
         raise OptionError("path: %r must be absolute" % item["path"])
-    by_bytes, by_percent = _free_limits(item)
-    return dict(path=item["path"], by_bytes=by_bytes, by_percent=by_percent, inodes=_inode_limit(item))
+    by_bytes, by_percent = size_or_percent_limits(item, "free")
+    inodes = limit_from_options(item, "inodes_free", "below", parse_percent, format_percent)
+    return dict(path=item["path"], by_bytes=by_bytes, by_percent=by_percent, inodes=inodes)
 
 
 def run(plan, ctx):

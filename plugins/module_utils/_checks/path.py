@@ -17,11 +17,10 @@ import time
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
     CheckError,
     Evaluation,
-    Limit,
     OptionError,
-    check_order,
     format_duration,
     format_number,
+    limit_from_options,
     parse_count,
     parse_duration,
 )
@@ -92,30 +91,12 @@ def parse_mode(value, option="mode_max"):
     return int(match.group(1), 8)
 
 
-def _age_limit(item):
-    levels = {}
-    for level in ("warn", "fail"):
-        option = "newest_age_%s_above" % level
-        if item.get(option) is not None:
-            levels[level] = parse_duration(item[option], option)
-    limit = Limit(direction="above", formatter=format_duration, **levels)
-    check_order(limit, "newest_age_warn_above/newest_age_fail_above")
-    return limit
-
-
 def _count_limits(item):
-    levels = {}
-    for level in ("warn", "fail"):
-        option = "count_%s_below" % level
-        if item.get(option) is not None:
-            levels[level] = parse_count(item[option], option)
-    limit = Limit(direction="below", formatter=format_number, **levels)
-    check_order(limit, "count_warn_below/count_fail_below")
+    limit = limit_from_options(item, "count", "below", parse_count)
     count_max = None
     if item.get("count_max") is not None:
         count_max = parse_count(item["count_max"], "count_max")
-        for level in ("warn", "fail"):
-            floor = levels.get(level)
+        for level, floor in (("warn", limit.warn), ("fail", limit.fail)):
             if floor is not None and count_max < floor:
                 raise OptionError("count_max: %s is below count_%s_below (%s), so the check could never pass"
                                   % (format_number(count_max), level, format_number(floor)))
@@ -156,7 +137,7 @@ def prepare(item):
         group=item.get("group"),
         writable_by=item.get("writable_by"),
         readable_by=item.get("readable_by"),
-        newest_age=_age_limit(item),
+        newest_age=limit_from_options(item, "newest_age", "above", parse_duration, format_duration),
         count=count_limit,
         count_max=count_max,
     )

@@ -11,17 +11,16 @@ import time
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
     CheckError,
     Evaluation,
-    Limit,
     OptionError,
-    check_order,
     format_duration,
     format_number,
     format_percent,
     format_size,
+    limit_from_options,
     parse_count,
     parse_duration,
     parse_percent,
-    parse_size_or_percent,
+    size_or_percent_limits,
 )
 
 KIND = "system_resources"
@@ -50,36 +49,6 @@ def describe(item):
     return "host", "System resources"
 
 
-def _levels(item, metric, direction, parse):
-    levels = {}
-    for level in ("warn", "fail"):
-        option = "%s_%s_%s" % (metric, level, direction)
-        if item.get(option) is not None:
-            levels[level] = parse(item[option], option)
-    return levels
-
-
-def _limit(item, metric, direction, parse, formatter):
-    limit = Limit(direction=direction, formatter=formatter, **_levels(item, metric, direction, parse))
-    check_order(limit, "%s_warn_%s/%s_fail_%s" % (metric, direction, metric, direction))
-    return limit
-
-
-def _memory_limits(item):
-    """Two Limits (bytes, percent): each of warn/fail may be a size or a percentage."""
-    levels = {"bytes": {}, "percent": {}}
-    for level in ("warn", "fail"):
-        option = "memory_available_%s_below" % level
-        if item.get(option) is not None:
-            unit, value = parse_size_or_percent(item[option], option)
-            levels[unit][level] = value
-    by_bytes = Limit(formatter=format_size, **levels["bytes"])
-    by_percent = Limit(formatter=format_percent, **levels["percent"])
-    check_order(by_bytes, "memory_available_warn_below/memory_available_fail_below")
-    check_order(by_percent, "memory_available_warn_below/memory_available_fail_below")
-    return by_bytes, by_percent
-
-
 def _cpu_sample(item):
     seconds = parse_duration(item.get("cpu_sample") or "500ms", "cpu_sample")
     if seconds <= 0:
@@ -88,16 +57,16 @@ def _cpu_sample(item):
 
 
 def prepare(item):
-    memory_bytes, memory_percent = _memory_limits(item)
+    memory_bytes, memory_percent = size_or_percent_limits(item, "memory_available")
     return dict(
         proc=PROC,
         cpu_sample=_cpu_sample(item),
-        cpus=_limit(item, "cpus", "below", parse_count, format_number),
-        cpu_busy=_limit(item, "cpu_busy", "above", parse_percent, format_percent),
-        load_per_core=_limit(item, "load_per_core", "above", parse_count, format_number),
+        cpus=limit_from_options(item, "cpus", "below", parse_count, format_number),
+        cpu_busy=limit_from_options(item, "cpu_busy", "above", parse_percent, format_percent),
+        load_per_core=limit_from_options(item, "load_per_core", "above", parse_count, format_number),
         memory_bytes=memory_bytes,
         memory_percent=memory_percent,
-        swap_used=_limit(item, "swap_used", "above", parse_percent, format_percent),
+        swap_used=limit_from_options(item, "swap_used", "above", parse_percent, format_percent),
     )
 
 

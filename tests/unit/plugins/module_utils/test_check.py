@@ -11,6 +11,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     check_order,
     format_duration,
     format_size,
+    limit_from_options,
     mask_secret,
     mask_url,
     parse_count,
@@ -18,6 +19,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     parse_percent,
     parse_size,
     parse_size_or_percent,
+    size_or_percent_limits,
     worst,
 )
 
@@ -111,3 +113,21 @@ def test_mask_secret(secret, shown):
 def test_mask_url_hides_password_only():
     assert mask_url("postgresql+psycopg://app:s3cr3t@db:5432/app") == "postgresql+psycopg://app:****@db:5432/app"
     assert mask_url("sqlite:///tmp/x.db") == "sqlite:///tmp/x.db"
+
+
+def test_limit_from_options_reads_both_levels_and_names_them_in_errors():
+    limit = limit_from_options({"load_warn_above": "2", "load_fail_above": 4}, "load", "above", parse_count)
+    assert (limit.warn, limit.fail, limit.direction) == (2, 4, "above")
+    assert not limit_from_options({}, "load", "above", parse_count).is_set
+    with pytest.raises(OptionError, match=r"^load_warn_above/load_fail_above: the warn level"):
+        limit_from_options({"load_warn_above": 5, "load_fail_above": 4}, "load", "above", parse_count)
+    with pytest.raises(OptionError, match=r"^load_fail_above: "):
+        limit_from_options({"load_fail_above": "lots"}, "load", "above", parse_count)
+
+
+def test_size_or_percent_limits_split_each_level_by_unit():
+    by_bytes, by_percent = size_or_percent_limits({"free_warn_below": "20GB", "free_fail_below": "5%"}, "free")
+    assert (by_bytes.warn, by_bytes.fail) == (20 * 1024 ** 3, None)
+    assert (by_percent.warn, by_percent.fail) == (None, 5.0)
+    with pytest.raises(OptionError, match=r"^free_warn_below/free_fail_below: "):
+        size_or_percent_limits({"free_warn_below": "5GB", "free_fail_below": "10GB"}, "free")
