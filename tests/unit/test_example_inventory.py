@@ -1,0 +1,49 @@
+"""The documented example inventory's variables are valid check settings (validated, never contacted)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# The section roles themselves assemble every example host's checklist; they only run controller-side
+# tasks, and the connection is forced to local, so no example host is ever contacted.
+VALIDATE = """
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: Infrastructure section
+      ansible.builtin.import_role:
+        name: golive.readiness.infrastructure
+    - name: Application section
+      ansible.builtin.import_role:
+        name: golive.readiness.application
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Show the number of checks per host
+      ansible.builtin.debug:
+        msg: >-
+          {{ dict(groups['all'] | zip(groups['all']
+             | map('extract', hostvars, 'golive_host_checks') | map('length'))) }}
+"""
+
+
+def test_example_inventory_variables_validate(tmp_path):
+    playbook = tmp_path / "validate.yml"
+    playbook.write_text(VALIDATE)
+    env = dict(os.environ, ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_NOCOLOR="1",
+               GOLIVE_REPORT_DIR=str(tmp_path / "report"))
+    proc = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "inventories/example",
+         "-e", "ansible_connection=local", str(playbook)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    shown_at = proc.stdout.index("ok: [localhost] => {") + len("ok: [localhost] => ")
+    shown = json.JSONDecoder().raw_decode(proc.stdout[shown_at:])[0]["msg"]
+    assert shown["web01.shop.internal"] == 13
+    assert shown["worker01.shop.internal"] == 8
+    assert shown["bastion.shop.internal"] == 5
