@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """How much a whole golive run costs next to `ansible -m ping` over the same SSH hosts.
 
 Starts N loopback SSH hosts (default 20) with the integration test harness, gives each host a
@@ -149,8 +148,8 @@ def print_summary(bench, hosts, checks_per_host):
     ping = median(bench.times["ping"])
     golive = median(bench.times["golive"])
     print()
-    print("%d SSH hosts, %d host checks each (%d checks per golive run)" % (hosts, checks_per_host,
-                                                                          hosts * checks_per_host))
+    print("%d SSH hosts, %d host checks each (%d checks per golive run)"
+          % (hosts, checks_per_host, hosts * checks_per_host))
     print("%-34s %8s %8s  %s" % ("", "median", "runs", "ratio to ping"))
     rows = (("ansible all -m ping", "ping"), ("golive.yml (one verify per host)", "golive"),
             ("one task per check", "per_task"))
@@ -181,7 +180,7 @@ def schedule(rounds, per_task_rounds):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--hosts", type=int, default=20, help="number of SSH hosts (default 20)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of ping and golive (default 3)")
     parser.add_argument("--per-task-rounds", type=int, default=1,

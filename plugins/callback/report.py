@@ -438,7 +438,7 @@ class CallbackModule(CallbackBase):
         title = "GOLIVE VERDICT: %s" % verdict
         self._say("\n%s %s" % (title, "*" * max(3, self._display.columns - len(title) - 1)), color=color)
         self._say("%d checks on %d hosts: %s" % (counts["total"], len(decision["hosts"]),
-                                                  _count_text(counts["by_status"])), color=color)
+                                                 _count_text(counts["by_status"])), color=color)
         self._say_lines("Blocking:", blocking_lines(decision), color=C.COLOR_ERROR)
         warnings = [describe_check(c) + (" (%s)" % _waived_text(c["waiver"]) if "waiver" in c else "")
                     for c in decision["warnings"]]

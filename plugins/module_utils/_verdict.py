@@ -290,7 +290,7 @@ class _WaiverBook(object):
 
     def __init__(self, waivers):
         self.waivers = waivers
-        self.matched = [[] for _ in waivers]
+        self.matched = [[] for dummy in waivers]
         self.applied = []
 
     def apply(self, check):

@@ -155,8 +155,8 @@ class SSHHost(object):
         """Block until the daemon answers with an SSH banner; raise with its log if it never does."""
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise SSHHarnessError("sshd for %s exited with %s: %s" % (self.name, self.process.returncode,
-                                                                         self.read_log()))
+                raise SSHHarnessError("sshd for %s exited with %s: %s"
+                                      % (self.name, self.process.returncode, self.read_log()))
             banner = read_banner(self.port, timeout=max(0.1, min(2.0, deadline - time.monotonic())))
             if banner and banner.startswith("SSH-"):
                 return banner

@@ -125,7 +125,7 @@ def test_healthy_fleet_is_go_with_every_check_in_one_verify_task_per_host(golive
     assert report["counts"]["total"] == len(SSH_HOSTS) * len(expected_ids(env_file))
 
     # The host's whole checklist ran in one task: the only one that reached the host over SSH.
-    verify_tasks = [name for name, _ in task_results(run.stdout) if name == VERIFY_TASK]
+    verify_tasks = [name for name, dummy in task_results(run.stdout) if name == VERIFY_TASK]
     assert verify_tasks == [VERIFY_TASK], run.stdout
     assert sorted(hosts_of_task(run.stdout, VERIFY_TASK)) == sorted(("ok", host) for host in SSH_HOSTS)
     junit = ET.fromstring(run.junit)

@@ -189,7 +189,7 @@ def test_go(tmp_path):
     assert report["verdict"] == "GO"
     assert report["counts"]["by_status"]["pass"] == 3
     assert report["counts"]["by_section"] == {"infrastructure": {"pass": 3, "warn": 0, "fail": 0, "error": 0,
-                                                                  "skipped": 0}}
+                                                                 "skipped": 0}}
     assert report["hosts"] == [dict(name="web01", status="ok", checks=2, worst="pass"),
                                dict(name="web02", status="ok", checks=1, worst="pass")]
     probe_record = [c for c in report["checks"] if c["id"] == "disk_space:/tmp"]
@@ -392,7 +392,7 @@ def test_standalone_checks_in_a_loop_use_the_callback_options(tmp_path):
     assert_schema_valid(report)
     assert report["blocking_severities"] == ["critical"]
     assert sorted((c["id"], c["status"]) for c in report["checks"]) == [("disk_space:/", "fail"),
-                                                                          ("disk_space:/tmp", "pass")]
+                                                                        ("disk_space:/tmp", "pass")]
     assert report["hosts"] == [dict(name="localhost", status="ok", checks=2, worst="fail")]
 
 

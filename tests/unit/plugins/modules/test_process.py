@@ -75,7 +75,7 @@ def test_bad_regex_fails_the_task_naming_the_option():
 
 
 def test_verify_runs_process_in_a_mixed_list(marked_sleeper, tmp_path):
-    marker, _ = marked_sleeper
+    marker, _pid = marked_sleeper
     done, result = ansible_run("verify", {"fail_on": [], "checks": [
         {"kind": "process", "cmdline_regex": marker, "user": "root"},
         {"kind": "process", "cmdline_regex": marker, "user": "nobody", "id": "as-nobody"},

@@ -25,7 +25,7 @@ def test_module_measures_the_host():
     assert done.returncode == 0, done.stdout
     [record] = result["golive_checks"]
     assert (record["id"], record["kind"], record["title"]) == ("system_resources:host", "system_resources",
-                                                                 "System resources")
+                                                               "System resources")
     assert (record["section"], record["severity"], record["status"]) == ("infrastructure", "high", "pass")
     assert record["observed"]["cpus"] == cores()
     for name in ("cpu_busy_percent", "load_1", "load_5", "load_15", "load_per_core", "memory_total_bytes",

@@ -29,7 +29,7 @@ def tmpfs(where, options="size=4m"):
     require_root()
     os.makedirs(where, exist_ok=True)
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "golive-test", where],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, check=False)
     if mounted.returncode != 0:
         pytest.skip("cannot mount a tmpfs here: %s" % mounted.stderr.strip())
     try:
@@ -57,7 +57,8 @@ def become(user):
 
 def _runs_as(user, python):
     try:
-        return subprocess.run([python, "-c", "pass"], preexec_fn=become(user), capture_output=True).returncode == 0
+        done = subprocess.run([python, "-c", "pass"], preexec_fn=become(user), capture_output=True, check=False)
+        return done.returncode == 0
     except OSError:  # the interpreter itself is out of the user's reach
         return False
 
@@ -86,7 +87,7 @@ def run_check_as(user, kind, item):
     """Run one check of ``kind`` in a child process as ``user`` (a pwd entry); returns its outcome as a dict."""
     require_root()
     done = subprocess.run([_python_for(user), "-c", _RUN_AS, COLLECTIONS, kind, json.dumps(item)],
-                          preexec_fn=become(user), capture_output=True, text=True, cwd="/", timeout=60)
+                          preexec_fn=become(user), capture_output=True, text=True, cwd="/", timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -100,7 +101,7 @@ def run_check_without_proc(kind, item):
     script = 'mount -t tmpfs golive-noproc /proc && exec "$0" -c "$1" "$2" "$3" "$4"'
     done = subprocess.run([unshare, "--mount", "--propagation", "private", "sh", "-c", script,
                            sys.executable, _RUN_AS, COLLECTIONS, kind, json.dumps(item)],
-                          capture_output=True, text=True, cwd="/", timeout=60)
+                          capture_output=True, text=True, cwd="/", timeout=60, check=False)
     if done.returncode != 0 and "unshare" in done.stderr:
         pytest.skip("cannot create a mount namespace: %s" % done.stderr.strip())
     assert done.returncode == 0, done.stderr
@@ -114,7 +115,7 @@ def kernel_allows(user, path, mode):
     """What the kernel answers to access(2) for ``user`` (a pwd entry, all its groups), asked as that user."""
     require_root()
     done = subprocess.run([_python_for(user), "-c", _ACCESS, path, str(mode)], preexec_fn=become(user),
-                          capture_output=True, text=True, cwd="/", timeout=60)
+                          capture_output=True, text=True, cwd="/", timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip() == "True"
 

@@ -375,7 +375,7 @@ def test_newest_match_age(backups):
 
 
 def test_no_match_has_no_newest_file(backups):
-    folder, _ = backups
+    folder, _newest = backups
     outcome = check(path=os.path.join(folder, "*.dump"), newest_age_fail_above="1d")
     assert outcome.status == "fail"
     assert outcome.summary == "no file matches %s/*.dump, so there is no newest one" % folder
@@ -383,7 +383,7 @@ def test_no_match_has_no_newest_file(backups):
 
 
 def test_match_counts(backups):
-    folder, _ = backups
+    folder, _newest = backups
     pattern = os.path.join(folder, "db-*.sql.gz")
     assert check(path=pattern, count_fail_below=4).summary == "matches 3 (fail < 4)"
     assert check(path=pattern, count_warn_below=4, count_fail_below=2).status == "warn"
@@ -395,14 +395,14 @@ def test_match_counts(backups):
 
 
 def test_count_limits_alone_decide_when_no_state_is_given(backups):
-    folder, _ = backups
+    folder, _newest = backups
     pattern = os.path.join(folder, "core.*")
     assert check(path=pattern, count_max=0).status == "pass"
     assert check(path=pattern, count_max=0, state="exists").summary == "nothing matches %s" % pattern
 
 
 def test_glob_state_applies_to_every_match(backups):
-    folder, _ = backups
+    folder, _newest = backups
     make_dir(folder, "db-old.sql.gz")
     pattern = os.path.join(folder, "db-*")
     outcome = check(path=pattern, state="file", count_max=10)
@@ -426,7 +426,7 @@ def test_attribute_problems_of_many_matches_are_capped(tree):
 
 
 def test_literal_path_with_count_options(backups):
-    _, newest = backups
+    _folder, newest = backups
     outcome = check(path=newest, count_fail_below=1, newest_age_fail_above="1d")
     assert outcome.status == "pass"
     assert outcome.observed["matches"] == 1

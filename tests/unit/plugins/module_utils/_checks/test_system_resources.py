@@ -44,7 +44,7 @@ def load_1():
 
 
 def start_burners(count):
-    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for dummy in range(count)]
 
 
 def stop(children):
@@ -108,6 +108,7 @@ def test_observes_every_metric_from_the_real_proc():
     assert observed["memory_available_percent"] == round(
         100.0 * observed["memory_available_bytes"] / observed["memory_total_bytes"], 2)
     assert outcome.expected == {"cpu_busy_percent": "fail > 100.0%"}
+
 
 def test_cpu_is_not_sampled_without_a_busy_level():
     started = time.monotonic()
@@ -240,7 +241,7 @@ def test_unreadable_stat_is_an_error_for_cpu_busy(tmp_path):
 
 def test_without_proc_every_proc_metric_is_an_error():
     outcome = run_check_without_proc("system_resources", dict(cpus_fail_below=1, cpu_sample="100ms",
-                                                                     cpu_busy_fail_above="100%"))
+                                                              cpu_busy_fail_above="100%"))
     assert outcome["status"] == "error"
     for needed in ("cpu busy: cannot read /proc/stat", "load: cannot read /proc/loadavg",
                    "memory and swap: cannot read /proc/meminfo"):
