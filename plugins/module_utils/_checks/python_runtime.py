@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import re
 import subprocess
-import sys
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
     CheckError,
@@ -35,8 +33,9 @@ OPTIONS = dict(
 # Includes nest rarely; a deeper chain is almost certainly a loop through differently spelled paths.
 MAX_INCLUDE_DEPTH = 10
 
-# Runs inside the inspected interpreter: Python 2.7 syntax on purpose, so old interpreters can still
-# say which version they are. argv[1] == "1" asks for the installed distributions too.
+# Runs inside the inspected interpreter, as a script (python -c PROBE_SCRIPT 1|0), or in this process
+# for the module's own interpreter. Python 2.7 syntax on purpose, so old interpreters can still say
+# which version they are. The argument "1" asks for the installed distributions too.
 PROBE_SCRIPT = r"""
 import json, os, platform, sys
 def dists():
@@ -57,21 +56,23 @@ def dists():
         return found
     except ImportError:
         return None
-info = {
-    "version": list(sys.version_info[:3]),
-    "executable": sys.executable,
-    "prefix": sys.prefix,
-    "base_prefix": getattr(sys, "base_prefix", getattr(sys, "real_prefix", sys.prefix)),
-    "real_prefix": getattr(sys, "real_prefix", None),
-    "virtual_env": os.environ.get("VIRTUAL_ENV"),
-    "implementation": platform.python_implementation().lower(),
-    "sys_platform": sys.platform,
-    "platform_system": platform.system(),
-    "platform_machine": platform.machine(),
-    "os_name": os.name,
-    "distributions": dists() if sys.argv[1:] == ["1"] else None,
-}
-sys.stdout.write(json.dumps(info))
+def describe(with_distributions):
+    return {
+        "version": list(sys.version_info[:3]),
+        "executable": sys.executable,
+        "prefix": sys.prefix,
+        "base_prefix": getattr(sys, "base_prefix", getattr(sys, "real_prefix", sys.prefix)),
+        "real_prefix": getattr(sys, "real_prefix", None),
+        "virtual_env": os.environ.get("VIRTUAL_ENV"),
+        "implementation": platform.python_implementation().lower(),
+        "sys_platform": sys.platform,
+        "platform_system": platform.system(),
+        "platform_machine": platform.machine(),
+        "os_name": os.name,
+        "distributions": dists() if with_distributions else None,
+    }
+if __name__ == "__main__":
+    sys.stdout.write(json.dumps(describe(sys.argv[1:] == ["1"])))
 """
 
 _VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
@@ -341,33 +342,11 @@ def read_requirements(path, notes, seen=None, depth=0):
 
 # --- the interpreter ----------------------------------------------------------------------------
 
-def _own_distributions():
-    # Imported only when requirements are checked: listing distributions is the slow part anyway.
-    from importlib import metadata
-
-    found = {}
-    for dist in metadata.distributions():
-        name = dist.metadata["Name"]
-        if name and name not in found:
-            found[name] = dist.version
-    return found
-
-
 def inspect_self(with_distributions):
-    return {
-        "version": list(sys.version_info[:3]),
-        "executable": sys.executable,
-        "prefix": sys.prefix,
-        "base_prefix": getattr(sys, "base_prefix", sys.prefix),
-        "real_prefix": getattr(sys, "real_prefix", None),
-        "virtual_env": os.environ.get("VIRTUAL_ENV"),
-        "implementation": platform.python_implementation().lower(),
-        "sys_platform": sys.platform,
-        "platform_system": platform.system(),
-        "platform_machine": platform.machine(),
-        "os_name": os.name,
-        "distributions": _own_distributions() if with_distributions else None,
-    }
+    """What the module's own interpreter says about itself, from the same code the probe runs."""
+    namespace = {"__name__": "golive_python_probe"}
+    exec(compile(PROBE_SCRIPT, "<python_runtime probe>", "exec"), namespace)  # pylint: disable=exec-used
+    return namespace["describe"](with_distributions)
 
 
 def _probe(argv, timeout):
