@@ -12,10 +12,13 @@ PLUGIN_TYPES = ("module", "callback", "filter")
 
 
 def listed(plugin_type):
-    out = subprocess.run(
+    proc = subprocess.run(
         [os.path.join(os.path.dirname(sys.executable), "ansible-doc"), "-t", plugin_type, "-l", "-j",
-         "golive.readiness"], cwd=REPO, capture_output=True, text=True, check=True).stdout
-    return sorted(json.loads(out))
+         "golive.readiness"], cwd=REPO, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        sys.exit("ansible-doc cannot list the collection's %s plugins (is scripts/setup run?): %s"
+                 % (plugin_type, proc.stderr.strip()))
+    return sorted(json.loads(proc.stdout))
 
 
 def render(plugin_type, name):
