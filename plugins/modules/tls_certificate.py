@@ -1,0 +1,177 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: tls_certificate
+short_description: Check the TLS certificate of a server, or of a PEM file before it is deployed
+version_added: 0.1.0
+description:
+  - For each item, either connects to a TLS server (I(host), directly or after SMTP C(STARTTLS))
+    or reads a PEM certificate bundle (I(path), leaf first), and checks the certificate chain --
+    days until expiry of the leaf and of every certificate presented, whether the chain verifies
+    against I(ca_file) or the system trust store, whether the leaf is valid for the hostname
+    (always matched against its subjectAltNames, never the CN), key sizes, SHA-1/MD5 signatures,
+    and, with I(min_protocol), whether the server still accepts older protocol versions.
+  - A server is read with a handshake that verifies nothing (so even a broken certificate can be
+    described), then verified by a second handshake of a client with default settings. When that
+    client fails because the server sends only its own certificate, the result says
+    C(incomplete chain (the server does not send the intermediate)) rather than a bare OpenSSL code.
+    A file's chain is verified with C(cryptography.x509.verification) (cryptography 42 or later).
+  - Older protocol versions are probed by a client restricted to each of them, with
+    C(DEFAULT:@SECLEVEL=0) so that OpenSSL offers them at all. When the local OpenSSL cannot offer
+    a version, it is listed in C(old_protocols_not_probed), never reported as refused.
+  - A server that cannot be reached, does not complete the handshake, or accepts the connection and
+    never answers is reported as C(error) (C(timed out ...) within the check's I(timeout)).
+  - Read-only. With I(starttls=smtp) the check sends only C(EHLO) and C(STARTTLS); it never sends mail.
+  - Runs on the probe host (by default the controller), which needs the C(cryptography) Python library.
+author: golive.readiness contributors (@golive-readiness)
+extends_documentation_fragment:
+  - golive.readiness.check_item
+requirements:
+  - cryptography (on the host that runs the check; 42 or later to verify the chain of a file)
+options:
+  checks:
+    description: The certificates to check, one item each.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      host:
+        description:
+          - Name or address of the TLS server. Exactly one of I(host) and I(path) is required.
+        type: str
+      port:
+        description: TCP port of the server.
+        type: int
+        default: 443
+      server_name:
+        description:
+          - Name sent in SNI and checked against the certificate's subjectAltNames; defaults to I(host).
+        type: str
+      starttls:
+        description:
+          - C(smtp) to upgrade an SMTP connection (submission port 587, or 25) with C(STARTTLS) before
+            the handshake; C(none) for TLS from the first byte.
+        type: str
+        default: none
+        choices: [none, smtp]
+      path:
+        description:
+          - A PEM file holding the certificate, optionally followed by its intermediates (leaf first),
+            to check a certificate before it is deployed. Read on the host that runs the check.
+        type: path
+      hostname:
+        description: With I(path), the name the certificate must be valid for (matched against its subjectAltNames).
+        type: str
+      ca_file:
+        description:
+          - PEM bundle of the CA certificates to trust; defaults to the system trust store.
+        type: path
+      days_warn_below:
+        description:
+          - Warn when the leaf or any certificate of the chain expires in fewer days than this.
+        type: raw
+      days_fail_below:
+        description:
+          - Fail when the leaf or any certificate of the chain expires in fewer days than this.
+          - An expired or not yet valid certificate always fails.
+        type: raw
+      check_hostname:
+        description:
+          - Fail when the leaf is not valid for I(server_name) (or I(host)), or for I(hostname) with I(path).
+        type: bool
+        default: true
+      require_chain_valid:
+        description:
+          - Fail when the chain does not verify against I(ca_file) or the system trust store. When
+            false, the verification result is still shown.
+        type: bool
+        default: true
+      min_key_bits:
+        description:
+          - Smallest acceptable RSA or DSA key, in bits, of the leaf and its intermediates. EC keys
+            on curves below 256 bits always fail.
+        type: int
+        default: 2048
+      forbid_weak_signatures:
+        description: Fail when the leaf or an intermediate is signed with SHA-1 or MD5.
+        type: bool
+        default: true
+      min_protocol:
+        description:
+          - Oldest protocol version the server may accept (C(TLSv1), C(TLSv1.1), C(TLSv1.2), C(TLSv1.3)).
+            Fails when the server completes a handshake with an older one. Only with I(host).
+        type: str
+      id:
+        description: Result id; defaults to C(tls_certificate:<host>:<port>) or C(tls_certificate:<path>).
+        type: str
+      title:
+        description: Human title; defaults to C(TLS certificate of <host>:<port>) or C(TLS certificate in <path>).
+        type: str
+      section:
+        description: Checklist section; defaults to the module's I(section), else C(infrastructure).
+        type: str
+      severity:
+        description: Severity of this check; defaults to the module's I(severity), else C(critical).
+        type: str
+        choices: [critical, high, medium, low]
+      timeout:
+        description: Time limit of this check (all its handshakes together); defaults to the module's I(timeout).
+        type: raw
+      target:
+        description: Inventory host this check is about, when it runs from another host.
+        type: str
+"""
+
+EXAMPLES = r"""
+- name: The public endpoints present valid certificates for a while yet
+  golive.readiness.tls_certificate:
+    checks:
+      - host: api.example.com
+        days_warn_below: 30
+        days_fail_below: 14
+        min_protocol: TLSv1.2
+      - host: 10.0.3.12
+        server_name: internal.example.com
+        ca_file: /etc/pki/internal-ca.pem
+      - host: smtp.example.com
+        port: 587
+        starttls: smtp
+        days_fail_below: 14
+
+- name: The certificate about to be deployed is the right one
+  golive.readiness.tls_certificate:
+    checks:
+      - path: /srv/deploy/tls/fullchain.pem
+        hostname: www.example.com
+        days_fail_below: 60
+"""
+
+RETURN = r"""
+golive_checks:
+  description:
+    - One record per item (see the common return values below).
+    - C(observed) holds C(subject), C(issuer), C(sans), C(not_before), C(not_after), C(days_left),
+      C(chain_length) (certificates the server presented; null when this Python cannot tell),
+      C(protocol), C(cipher), C(key_type), C(key_bits), C(signature_algorithm), C(self_signed),
+      C(verified), C(verify_error), C(chain) (subject, issuer, expiry and signature of each
+      certificate) and, with I(min_protocol), C(old_protocols_accepted) and C(old_protocols_not_probed).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.golive.readiness.plugins.module_utils._checks import tls_certificate
+from ansible_collections.golive.readiness.plugins.module_utils._module import run_kind_module
+
+
+def main():
+    run_kind_module(tls_certificate)
+
+
+if __name__ == "__main__":
+    main()
