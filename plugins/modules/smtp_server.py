@@ -1,0 +1,163 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: smtp_server
+short_description: Check that an SMTP server greets, offers STARTTLS with a valid certificate, and accepts AUTH
+version_added: 0.1.0
+description:
+  - For each server, opens an SMTP session and checks the banner, EHLO, TLS (STARTTLS by default, or
+    implicit TLS as on port 465), the server certificate, and, when I(username) is given, that
+    authentication succeeds.
+  - B(Never sends mail.) The whole session is connect, banner, EHLO, STARTTLS, EHLO again, optional
+    AUTH, QUIT. No C(MAIL), C(RCPT) or C(DATA) command is sent.
+  - C(fail) when the expectation itself is not met - STARTTLS not offered or refused, the certificate
+    not verified (the reason is named - unknown issuer, hostname mismatch, expired), a TLS handshake
+    that fails, AUTH not offered or rejected, a banner that is not C(220) or does not match
+    I(banner_regex), EHLO rejected, latency above its fail level.
+  - C(error) when the server cannot be evaluated - connection refused, unknown host, no banner (or no
+    answer to a command) before the check's time limit, which says C(timed out), a connection closed
+    in the middle of the session.
+  - The password is handed to the server only inside the TLS session (unless I(allow_plaintext_auth))
+    and never appears in results, not even masked.
+  - An endpoint check; runs on the probe host with the Python standard library only.
+author: golive.readiness contributors (@golive-readiness)
+extends_documentation_fragment:
+  - golive.readiness.check_item
+options:
+  checks:
+    description: The SMTP servers to check, one item each.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      host:
+        description: Host name or address of the SMTP server.
+        type: str
+        required: true
+      port:
+        description:
+          - TCP port. Defaults to V(25), or V(465) with I(tls=implicit). Submission is usually V(587).
+        type: int
+      tls:
+        description:
+          - V(starttls) - STARTTLS must be offered and the TLS handshake must succeed.
+          - V(implicit) - TLS from the first byte (SMTPS, port 465).
+          - V(none) - no TLS; whether STARTTLS is offered is only recorded.
+        type: str
+        choices: [none, starttls, implicit]
+        default: starttls
+      validate_certs:
+        description:
+          - Verify the server certificate (chain to a trusted CA, validity dates, name).
+          - With V(false) the handshake must still succeed, but the certificate's subject and expiry are
+            not recorded (the standard library decodes only verified certificates).
+        type: bool
+        default: true
+      ca_file:
+        description: PEM file of the CA certificates to trust instead of the system's. Only with TLS.
+        type: path
+      server_name:
+        description:
+          - Name sent as SNI and that the certificate must be valid for; defaults to I(host). Useful when
+            I(host) is an address. Only with TLS.
+        type: str
+      banner_regex:
+        description: Regular expression the banner (greeting text after C(220)) must match (searched).
+        type: str
+      ehlo_name:
+        description: Name the probe gives in EHLO; defaults to the probe host's fully qualified name.
+        type: str
+      username:
+        description: User to authenticate as; AUTH must succeed. Requires I(password).
+        type: str
+      password:
+        description:
+          - Password of I(username) (C(no_log)).
+          - Sent only over TLS; with I(tls=none), or when STARTTLS was not possible, it is not sent
+            and the check fails, unless I(allow_plaintext_auth=true).
+        type: str
+      allow_plaintext_auth:
+        description: Allow sending the credentials over an unencrypted connection.
+        type: bool
+        default: false
+      latency_warn_above:
+        description:
+          - Warn when the banner arrives later than this duration (V(500ms), V(2s)) after the connection
+            was started (TCP connect, with I(tls=implicit) the TLS handshake too, and the greeting).
+        type: str
+      latency_fail_above:
+        description: Fail when the banner arrives later than this duration.
+        type: str
+      id:
+        description: Result id; defaults to C(smtp_server:<host>:<port>).
+        type: str
+      title:
+        description: Human title; defaults to C(SMTP <host>:<port>).
+        type: str
+      section:
+        description: Checklist section; defaults to the module's I(section), else C(services).
+        type: str
+      severity:
+        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        type: str
+        choices: [critical, high, medium, low]
+      timeout:
+        description:
+          - Time limit of this check, the whole SMTP session included; defaults to the module's I(timeout).
+        type: raw
+      target:
+        description: Inventory host this check is about, when it runs from another host.
+        type: str
+seealso:
+  - module: golive.readiness.verify
+"""
+
+EXAMPLES = r"""
+- name: The outgoing relay offers STARTTLS with a valid certificate and accepts the app's account
+  golive.readiness.smtp_server:
+    checks:
+      - host: smtp.example.com
+        port: 587
+        username: shop@example.com
+        password: "{{ vault_smtp_password }}"
+        banner_regex: "ESMTP"
+        latency_warn_above: 1s
+        latency_fail_above: 5s
+
+- name: SMTPS on 465, by address, with a private CA
+  golive.readiness.smtp_server:
+    checks:
+      - host: 10.0.3.25
+        tls: implicit
+        server_name: mail.internal.example.com
+        ca_file: /etc/ssl/internal-ca.pem
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+golive_checks:
+  description:
+    - One record per server (see the common return values below).
+    - C(observed) holds C(banner), C(latency_ms), C(esmtp_extensions) (after STARTTLS when it was used),
+      C(starttls_offered), C(starttls_ok), C(tls_protocol), C(tls_cipher), C(certificate_subject),
+      C(certificate_not_after), C(auth_mechanisms), and with I(username) C(auth_user) and C(auth_ok).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.golive.readiness.plugins.module_utils._checks import smtp_server
+from ansible_collections.golive.readiness.plugins.module_utils._module import run_kind_module
+
+
+def main():
+    run_kind_module(smtp_server)
+
+
+if __name__ == "__main__":
+    main()

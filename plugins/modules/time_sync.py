@@ -1,0 +1,126 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: time_sync
+short_description: Check the host clock against NTP servers, and the host timezone
+version_added: 0.1.0
+description:
+  - Measures the offset of the managed host's clock from each NTP server with one SNTP request
+    (RFC 4330, UDP) and grades the median offset of the servers that answered against warn and fail levels.
+  - Each server is queried in turn and gets an equal share of the time the check has left. A reply is
+    used only when it is a server reply that echoes the request, with stratum 1 to 15, a transmit time,
+    and a leap indicator other than "unsynchronized". A kiss-of-death (stratum 0), an unsynchronized
+    server, a timeout or an unreachable port make that server "not answering"; it is listed in the result.
+  - C(error) when no server answered (the offset cannot be measured); C(fail) when some answered but
+    fewer than I(min_servers).
+  - Checks the host's timezone against I(timezone). The timezone is read as the C library
+    does, in this order - the C(TZ) environment variable of the module (set it with the task's
+    C(environment) to check what a service started with that environment sees), the target of the
+    C(/etc/localtime) symbolic link, then C(/etc/timezone) when C(/etc/localtime) is a copy rather than
+    a link. Without any of them the C library uses UTC, and so does the check. The result names the source.
+  - Two names of the same zone match (C(UTC) and C(Etc/UTC)) when their files in C(/usr/share/zoneinfo)
+    are the same.
+  - Runs on the managed host with the Python standard library only. It never sets the clock.
+author: golive.readiness contributors (@golive-readiness)
+extends_documentation_fragment:
+  - golive.readiness.check_item
+options:
+  checks:
+    description: The time checks, one item each (usually one per host).
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      ntp_servers:
+        description:
+          - NTP servers to query, as V(host), V(host:port), V([ipv6]:port) or a bare IPv6 address.
+            The port defaults to V(123).
+          - At least one of I(ntp_servers) and I(timezone) is required.
+        type: list
+        elements: str
+      max_offset:
+        description:
+          - Fail when the median clock offset (either direction) is above this duration (V(500ms), V(1s)).
+          - Another name for I(offset_fail_above).
+        type: str
+      offset_warn_above:
+        description: Warn when the median clock offset is above this duration.
+        type: str
+      offset_fail_above:
+        description: Fail when the median clock offset is above this duration (V(5m)).
+        type: str
+      timezone:
+        description: The IANA timezone the host must use, such as V(Europe/Paris) or V(UTC).
+        type: str
+      min_servers:
+        description: How many of I(ntp_servers) must answer.
+        type: int
+        default: 1
+      id:
+        description: Result id; defaults to C(time_sync:<servers joined by commas>), or C(time_sync:timezone).
+        type: str
+      title:
+        description: Human title; defaults to C(Time sync).
+        type: str
+      section:
+        description: Checklist section; defaults to the module's I(section), else C(infrastructure).
+        type: str
+      severity:
+        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        type: str
+        choices: [critical, high, medium, low]
+      timeout:
+        description: Time limit of this check, shared by its NTP queries; defaults to the module's I(timeout).
+        type: raw
+      target:
+        description: Inventory host this check is about, when it runs from another host.
+        type: str
+seealso:
+  - module: golive.readiness.verify
+"""
+
+EXAMPLES = r"""
+- name: Clocks are within a second of the company NTP servers, and in UTC
+  golive.readiness.time_sync:
+    checks:
+      - ntp_servers: [ntp1.internal.example.com, ntp2.internal.example.com, "10.0.0.5:123"]
+        min_servers: 2
+        offset_warn_above: 100ms
+        max_offset: 1s
+        timezone: UTC
+
+- name: What a service started with TZ=Europe/Paris sees
+  golive.readiness.time_sync:
+    checks:
+      - timezone: Europe/Paris
+  environment:
+    TZ: Europe/Paris
+"""
+
+RETURN = r"""
+golive_checks:
+  description:
+    - One record per item (see the common return values below).
+    - C(observed) holds C(servers), one entry per server with C(server), C(answered) and either
+      C(offset_ms) (positive when the host is behind the server), C(delay_ms) and C(stratum), or
+      C(error); C(median_offset_ms) of the servers that answered; C(timezone) and C(timezone_source).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.golive.readiness.plugins.module_utils._checks import time_sync
+from ansible_collections.golive.readiness.plugins.module_utils._module import run_kind_module
+
+
+def main():
+    run_kind_module(time_sync)
+
+
+if __name__ == "__main__":
+    main()
