@@ -62,8 +62,8 @@ def test_module_checks_servers_smtp_and_a_file(pki, started, tmp_path):
 
 
 def test_bad_options_fail_the_task_naming_them():
-    done, result = ansible_run("tls_certificate", {"checks": [{"host": "h", "path": "/p.pem"},
-                                                               {"host": "h", "min_protocol": "SSLv3"}]})
+    checks = [{"host": "h", "path": "/p.pem"}, {"host": "h", "min_protocol": "SSLv3"}]
+    done, result = ansible_run("tls_certificate", {"checks": checks})
     assert done.returncode == 2
     assert "checks[0]: host/path: give one of them, not both" in result["msg"]
     assert "checks[1]: min_protocol: 'SSLv3' is not one of" in result["msg"]
