@@ -44,7 +44,7 @@ def _write_cert(cert, path):
         handle.write(cert.public_bytes(serialization.Encoding.PEM))
 
 
-class TestCA(object):
+class MintedCA(object):
     """A CA made for one test run; ``ca_file`` is what the client trusts."""
 
     def __init__(self, directory):
@@ -65,8 +65,11 @@ class TestCA(object):
         self.ca_file = os.path.join(self.directory, "ca.pem")
         _write_cert(self.cert, self.ca_file)
 
-    def server_context(self, dns_name):
+    def server_context(self, dns_name, for_loopback_address=True):
         """A server SSLContext presenting a certificate for ``dns_name`` (and 127.0.0.1) signed by this CA."""
+        names = [x509.DNSName(dns_name)]
+        if for_loopback_address:
+            names.append(x509.IPAddress(ipaddress.ip_address("127.0.0.1")))
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.datetime.now(datetime.timezone.utc)
         cert = (x509.CertificateBuilder()
@@ -74,8 +77,7 @@ class TestCA(object):
                 .public_key(key.public_key()).serial_number(x509.random_serial_number())
                 .not_valid_before(now - datetime.timedelta(hours=1))
                 .not_valid_after(now + datetime.timedelta(days=10))
-                .add_extension(x509.SubjectAlternativeName([
-                    x509.DNSName(dns_name), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+                .add_extension(x509.SubjectAlternativeName(names), critical=False)
                 .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
                 .sign(self.key, hashes.SHA256()))
         stem = os.path.join(self.directory, dns_name)
@@ -125,7 +127,7 @@ class _LoopbackController(Controller):
 
 
 @contextlib.contextmanager
-def smtp_server(tls_context=None, implicit_tls=None, authenticator=None):
+def aiosmtpd_server(tls_context=None, implicit_tls=None, authenticator=None):
     """An aiosmtpd server; yields (port, handler).
 
     ``tls_context`` offers STARTTLS; ``implicit_tls`` speaks TLS from the first byte (port 465 style);
