@@ -134,7 +134,15 @@ def format_ms(milliseconds):
 
 
 def format_offset_ms(milliseconds):
-    return "%s%s" % ("-" if milliseconds < 0 else "+", format_ms(abs(milliseconds)))
+    """'+850ms', '-2.0s', '+10m': signed, and rounded so that 599.99 s reads as 10m."""
+    seconds = abs(milliseconds) / 1000.0
+    if seconds < 1:
+        shown = "%dms" % round(seconds * 1000)
+    elif seconds < 60:
+        shown = "%.1fs" % seconds
+    else:
+        shown = format_duration(round(seconds))
+    return "%s%s" % ("-" if milliseconds < 0 else "+", shown)
 
 
 # --- SNTP ---------------------------------------------------------------------------------------

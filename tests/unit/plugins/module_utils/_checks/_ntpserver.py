@@ -55,9 +55,17 @@ def answer(request, behaviour):
                        ntp_timestamp(received - 60), origin, ntp_timestamp(received), ntp_timestamp(transmit))
 
 
+class Served(object):
+    def __init__(self, port, behaviour, seen):
+        self.port = port
+        self.address = "127.0.0.1:%d" % port
+        self.behaviour = behaviour
+        self.seen = seen
+
+
 @contextlib.contextmanager
 def ntp_server(behaviour=None):
-    """Serve NTP on 127.0.0.1 on a free UDP port; yields (port, behaviour, requests seen)."""
+    """Serve NTP on 127.0.0.1 on a free UDP port; yields a Served (port, behaviour, requests seen)."""
     behaviour = behaviour or Behaviour()
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
@@ -81,7 +89,7 @@ def ntp_server(behaviour=None):
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        yield sock.getsockname()[1], behaviour, seen
+        yield Served(sock.getsockname()[1], behaviour, seen)
     finally:
         stop.set()
         thread.join(2)
