@@ -441,6 +441,6 @@ def run(plan, ctx):
         ev.finding("fail", "%s %s exists (expected absent): %s" % (plan["name"], plan["type"], _listed(answers)))
     else:
         _evaluate_answers(plan, found, ev)
-    ev.measure("latency_ms", round(found.latency_ms, 1), plan["latency"], label="latency", formatter=format_ms)
+    ev.measure("latency_ms", round(found.latency_ms, 3), plan["latency"], label="latency", formatter=format_ms)
     return ev.outcome()
 
