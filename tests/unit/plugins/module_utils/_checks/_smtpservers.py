@@ -149,11 +149,26 @@ def aiosmtpd_server(tls_context=None, implicit_tls=None, authenticator=None):
 
 # --- raw sockets --------------------------------------------------------------------------------
 
-@contextlib.contextmanager
-def raw_server(greeting=None):
-    """A TCP listener that accepts connections and sends ``greeting`` (bytes) or nothing at all.
+def _converse(conn, greeting, replies):
+    """Send the greeting, then answer each line received with the next scripted reply."""
+    try:
+        if greeting:
+            conn.sendall(greeting)
+        reader = conn.makefile("rb")
+        for reply in replies:
+            if not reader.readline():
+                return
+            conn.sendall(reply)
+    except OSError:
+        pass
 
-    Yields the port. Connections are held open until the block ends.
+
+@contextlib.contextmanager
+def raw_server(greeting=None, replies=()):
+    """A TCP listener that sends ``greeting`` (bytes) or nothing at all, then answers each line it
+    receives with the next of ``replies``, then goes silent. Yields the port.
+
+    Connections are held open until the block ends.
     """
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
@@ -169,8 +184,7 @@ def raw_server(greeting=None):
             except (socket.timeout, OSError):
                 continue
             held.append(conn)
-            if greeting:
-                conn.sendall(greeting)
+            threading.Thread(target=_converse, args=(conn, greeting, list(replies)), daemon=True).start()
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()

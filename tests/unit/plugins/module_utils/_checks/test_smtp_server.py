@@ -185,6 +185,30 @@ def test_refused_service_banner_fails():
     assert outcome.summary == "the server refused service: 554 5.3.2 not accepting connections"
 
 
+def test_rejected_ehlo_fails():
+    with raw_server(b"220 mx ESMTP\r\n", [b"502 5.5.1 EHLO not implemented\r\n"]) as port:
+        outcome = check(port=port)
+    assert outcome.status == "fail"
+    assert outcome.summary.endswith("EHLO rejected: 502 5.5.1 EHLO not implemented")
+
+
+def test_refused_starttls_fails():
+    script = [b"250-mx\r\n250 STARTTLS\r\n", b"454 4.7.0 TLS not available\r\n"]
+    with raw_server(b"220 mx ESMTP\r\n", script) as port:
+        outcome = check(port=port)
+    assert outcome.status == "fail"
+    assert outcome.summary == "STARTTLS refused: 454 4.7.0 TLS not available"
+    assert outcome.observed["starttls_offered"] is True and outcome.observed["starttls_ok"] is False
+
+
+def test_silence_after_the_banner_is_an_error_naming_the_step():
+    with raw_server(b"220 mx ESMTP\r\n") as port:
+        outcome = check(timeout=1.0, port=port)
+    assert outcome.status == "error"
+    assert outcome.summary.startswith("timed out after ")
+    assert outcome.summary.endswith("waiting for the answer to EHLO")
+
+
 def test_banner_regex_mismatch_fails(plain):
     outcome = check(port=plain[0], tls="none", banner_regex="Postfix")
     assert outcome.status == "fail"
