@@ -1,0 +1,186 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: dns_record
+short_description: Check DNS records as a nameserver answers them
+version_added: 0.1.0
+description:
+  - For each name and record type, asks a nameserver (I(nameserver), else those of the system resolver
+    configuration in turn) and checks the answer set against expected values, a minimum count, allowed
+    networks, a maximum TTL, a maximum CNAME chain length and the time the answer took.
+  - A name that does not exist (NXDOMAIN), or that has no record of the type, is a C(fail), unless
+    I(expect_absent) is set. A nameserver that times out, refuses the query (REFUSED), fails (SERVFAIL)
+    or cannot be reached is an C(error) with the reason, since nothing could be evaluated.
+  - For A and AAAA, CNAMEs are followed, also when the nameserver's answer stops at a CNAME (each
+    further name is asked of the same nameserver); every query is bounded by the time left to the check.
+  - Runs where the module runs, usually the controller or a probe host; needs the C(dnspython) library
+    there. Sends only queries.
+author: golive.readiness contributors (@golive-readiness)
+extends_documentation_fragment:
+  - golive.readiness.check_item
+requirements:
+  - dnspython >= 2.0 (where the module runs)
+options:
+  checks:
+    description: The records to check, one item each.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: The domain name to ask about (V(api.example.com)); a trailing dot is allowed.
+        type: str
+        required: true
+      type:
+        description:
+          - The record type, one of V(A), V(AAAA), V(CNAME), V(MX), V(TXT), V(NS) (in any case).
+          - Answers are shown and compared as addresses (A, AAAA), names without the trailing dot
+            (CNAME, NS), V(<preference> <exchange>) (MX, V(10 mail.example.com)) or the record's text
+            with its strings joined (TXT).
+        type: str
+        default: A
+      values:
+        description:
+          - The expected answers, written like the answers are shown (see I(type)). Addresses are
+            compared as addresses (V(fd00:0::1) equals V(fd00::1)), names case-insensitively.
+          - An MX value without a preference (V(mail.example.com)) matches that exchange at any preference.
+        type: list
+        elements: str
+      match:
+        description:
+          - How I(values) is compared with the answers.
+          - V(exact) fails on any missing and any unexpected answer; V(contains) only on missing ones.
+        type: str
+        choices: [exact, contains]
+        default: exact
+      min_count:
+        description: Fail when there are fewer answers than this (for example V(2) for redundant MX or NS).
+        type: int
+      within_cidrs:
+        description:
+          - For A and AAAA, every address answered must lie in one of these networks (V(10.0.0.0/8)).
+          - Compared with Python's standard C(ipaddress) module.
+        type: list
+        elements: str
+      ttl_max:
+        description:
+          - Fail when the TTL is longer, as a duration (V(5m)) or seconds (V(300)). Before a cut-over,
+            a long TTL keeps the old answer in caches.
+          - The TTL checked is the longest of the answer's and of its CNAMEs'. A caching resolver
+            shows the time left in its cache; ask the authoritative nameserver for the configured TTL.
+        type: str
+      cname_chain_max:
+        description: For A and AAAA, fail when more CNAMEs than this lead to the addresses.
+        type: int
+      nameserver:
+        description:
+          - IP address of the nameserver to ask. When not set, the nameservers of the system resolver
+            configuration (C(/etc/resolv.conf)) where the module runs are asked in turn.
+        type: str
+      nameserver_port:
+        description: Port of the nameserver.
+        type: int
+        default: 53
+      protocol:
+        description:
+          - Transport of the queries. Over V(udp), an answer too large for UDP (truncated) is asked
+            again over TCP.
+        type: str
+        choices: [udp, tcp]
+        default: udp
+      latency_warn_above:
+        description: Warn when resolving takes longer than this duration (V(200ms)), CNAME queries included.
+        type: str
+      latency_fail_above:
+        description: Fail when resolving takes longer than this duration.
+        type: str
+      expect_absent:
+        description:
+          - The name must not have records of I(type). Passes when it does not exist or has none, fails
+            when it has some (a decommissioned host, a staging name that must not be public).
+          - Cannot be combined with I(values), I(min_count), I(within_cidrs), I(ttl_max) or I(cname_chain_max).
+        type: bool
+        default: false
+      id:
+        description: Result id; defaults to C(dns_record:<name> <type>).
+        type: str
+      title:
+        description: Human title; defaults to C(DNS <name> <type>).
+        type: str
+      section:
+        description: Checklist section; defaults to the module's I(section), else C(infrastructure).
+        type: str
+      severity:
+        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        type: str
+        choices: [critical, high, medium, low]
+      timeout:
+        description: Time limit of this check; defaults to the module's I(timeout).
+        type: raw
+      target:
+        description: Inventory host this check is about, when it runs from another host.
+        type: str
+seealso:
+  - module: golive.readiness.verify
+  - module: golive.readiness.tcp_port
+"""
+
+EXAMPLES = r"""
+- name: The public names point where the go-live plan says
+  golive.readiness.dns_record:
+    checks:
+      - name: api.example.com
+        values: [203.0.113.10, 203.0.113.11]
+        ttl_max: 5m
+      - name: www.example.com
+        within_cidrs: [203.0.113.0/24]
+        cname_chain_max: 2
+      - name: example.com
+        type: MX
+        values: [10 mx1.example.com, 20 mx2.example.com]
+      - name: _dmarc.example.com
+        type: TXT
+        values: ["v=DMARC1; p=reject; rua=mailto:dmarc@example.com"]
+      - name: staging.example.com
+        expect_absent: true
+        severity: medium
+  delegate_to: localhost
+
+- name: Ask the authoritative nameserver, over TCP, and time it
+  golive.readiness.dns_record:
+    checks:
+      - name: api.example.com
+        nameserver: 198.51.100.53
+        protocol: tcp
+        min_count: 2
+        latency_warn_above: 200ms
+        latency_fail_above: 1s
+"""
+
+RETURN = r"""
+golive_checks:
+  description:
+    - One record per item (see the common return values below).
+    - C(observed) holds C(answers) (sorted), C(ttl) (seconds), C(cname_chain) (the names the CNAMEs lead
+      through, in order), C(nameserver) (V(address:port) that answered) and C(latency_ms); also
+      C(cname_chain_length) when I(cname_chain_max) is set.
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.golive.readiness.plugins.module_utils._checks import dns_record
+from ansible_collections.golive.readiness.plugins.module_utils._module import run_kind_module
+
+
+def main():
+    run_kind_module(dns_record)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: tcp_port
+short_description: Check that TCP ports are open, or stay closed, from where the module runs
+version_added: 0.1.0
+description:
+  - For each host and port, opens a TCP connection from where the module runs (the controller or a
+    probe host) and checks that it succeeds (I(state=open)), optionally within a time and with a
+    greeting matching a regular expression, or that it does not (I(state=closed)).
+  - With I(state=open), a refused or unanswered connection is a C(fail), since the port cannot be
+    reached and that is the finding. With I(state=closed), a refused connection, one that times out (the port is
+    filtered) and an unreachable network all pass, and the result says which; a connection that
+    succeeds fails.
+  - Proving a filtered port closed takes the check's whole I(timeout); give such checks a short one.
+  - A host name that does not resolve is an C(error), as nothing could be tried. A name with several
+    addresses is tried at each in turn until one connects (the port is open when any of them accepts).
+  - The connection is closed at once unless I(banner_regex) is set. Nothing is sent unless I(send) is.
+  - Runs with the Python standard library only.
+author: golive.readiness contributors (@golive-readiness)
+extends_documentation_fragment:
+  - golive.readiness.check_item
+options:
+  checks:
+    description: The ports to check, one item each.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      host:
+        description: Host name or IP address to connect to (an IPv6 address may be written in brackets).
+        type: str
+        required: true
+      port:
+        description: TCP port, 1-65535.
+        type: int
+        required: true
+      state:
+        description:
+          - V(open) when a connection must succeed, V(closed) when it must not (a database port seen
+            from the public side, an admin port from outside the VPN).
+        type: str
+        choices: [open, closed]
+        default: open
+      connect_warn_above:
+        description: With I(state=open), warn when connecting takes longer than this duration (V(200ms)).
+        type: str
+      connect_fail_above:
+        description: With I(state=open), fail when connecting takes longer than this duration.
+        type: str
+      banner_regex:
+        description:
+          - With I(state=open), a regular expression (Python syntax, multi-line) the first bytes the
+            server sends must match, for example V(^SSH-2\\.0-) or V(^220 ) for SMTP.
+          - Reading stops when the expression matches, when the server closes the connection, at
+            4 KiB, or half a second after the last bytes came; the whole wait is bounded by the
+            check's I(timeout). A server that sends nothing at all within it is an C(error)
+            (C(timed out ...)); one that closes without sending anything fails.
+          - The bytes are decoded as UTF-8 (invalid bytes replaced) before matching.
+        type: str
+      send:
+        description:
+          - With I(banner_regex), text sent (encoded as UTF-8) right after connecting, for protocols
+            in which the client speaks first; I(banner_regex) is then matched against the answer.
+            For example V("PING\\r\\n") with V(^\\+PONG) for Redis. In YAML, write control characters
+            in a double-quoted string (V("PING\\r\\n")).
+          - B(Send only what reads or greets.) The module sends the text as given and cannot tell
+            what it does on the server; never send commands that change anything, nor credentials.
+        type: str
+      id:
+        description: Result id; defaults to C(tcp_port:<host>:<port>).
+        type: str
+      title:
+        description: Human title; defaults to C(TCP port <host>:<port>).
+        type: str
+      section:
+        description: Checklist section; defaults to the module's I(section), else C(security).
+        type: str
+      severity:
+        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        type: str
+        choices: [critical, high, medium, low]
+      timeout:
+        description: Time limit of this check; defaults to the module's I(timeout).
+        type: raw
+      target:
+        description: Inventory host this check is about, when it runs from another host.
+        type: str
+seealso:
+  - module: golive.readiness.verify
+  - module: golive.readiness.dns_record
+"""
+
+EXAMPLES = r"""
+- name: The public side exposes HTTPS and SSH, never the database
+  golive.readiness.tcp_port:
+    checks:
+      - host: api.example.com
+        port: 443
+        connect_warn_above: 200ms
+        connect_fail_above: 1s
+      - host: bastion.example.com
+        port: 22
+        banner_regex: '^SSH-2\.0-OpenSSH_'
+      - host: db.example.com
+        port: 5432
+        state: closed
+        timeout: 3s
+        severity: critical
+  delegate_to: localhost
+
+- name: Redis answers PING from the application servers
+  golive.readiness.tcp_port:
+    checks:
+      - host: redis.internal
+        port: 6379
+        send: "PING\r\n"
+        banner_regex: '^\+PONG'
+"""
+
+RETURN = r"""
+golive_checks:
+  description:
+    - One record per item (see the common return values below).
+    - C(observed) holds C(state) (V(open), V(refused), V(timed out), V(unreachable)), C(address) (the
+      address last tried), C(tried) (every address tried, in order), C(connect_ms) when it connected,
+      C(reason) when it did not, and C(banner) (the first 200 characters read) with I(banner_regex).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.golive.readiness.plugins.module_utils._checks import tcp_port
+from ansible_collections.golive.readiness.plugins.module_utils._module import run_kind_module
+
+
+def main():
+    run_kind_module(tcp_port)
+
+
+if __name__ == "__main__":
+    main()
