@@ -178,6 +178,13 @@ def test_silent_server_is_an_error_within_the_timeout():
     assert "timed out" in record["summary"]
 
 
+def test_silent_server_with_implicit_tls_times_out_in_the_handshake():
+    with raw_server() as port:
+        outcome = check(timeout=1.0, port=port, tls="implicit")
+    assert outcome.status == "error"
+    assert outcome.summary.endswith("waiting for the TLS handshake and banner")
+
+
 def test_refused_service_banner_fails():
     with raw_server(b"554 5.3.2 not accepting connections\r\n") as port:
         outcome = check(port=port)
