@@ -443,4 +443,3 @@ def run(plan, ctx):
         _evaluate_answers(plan, found, ev)
     ev.measure("latency_ms", round(found.latency_ms, 3), plan["latency"], label="latency", formatter=format_ms)
     return ev.outcome()
-

@@ -52,6 +52,8 @@ RECORDS = [
     "--mx-host=shop.test,mail2.shop.test,20",
     "--txt-record=shop.test,v=spf1 mx -all",
     "--txt-record=_dmarc.shop.test,v=DMARC1; p=reject",
+    # Four TXT records of 200 characters: more than a 512-byte UDP answer holds, so it comes truncated.
+    *["--txt-record=big.shop.test,%s" % (str(n) * 200) for n in range(1, 5)],
     "--dns-rr=shop.test,2,%s" % _name_rdata_hex("ns1.shop.test"),
     "--dns-rr=shop.test,2,%s" % _name_rdata_hex("ns2.shop.test"),
 ]

@@ -176,6 +176,19 @@ def test_queries_over_tcp(server):
     assert record["status"] == "pass", record["summary"]
 
 
+def test_truncated_udp_answer_is_asked_again_over_tcp(server):
+    import dns.flags
+    import dns.message
+    import dns.query
+
+    truncated = dns.query.udp(dns.message.make_query("big.shop.test", "TXT"), server.address, timeout=2,
+                              port=server.port)
+    assert truncated.flags & dns.flags.TC  # what the check is given over UDP
+    record = ask(server, "big.shop.test", "TXT", min_count=4)
+    assert record["status"] == "pass", record["summary"]
+    assert record["observed"]["answers"] == [str(n) * 200 for n in range(1, 5)]
+
+
 # --- absent names and types -----------------------------------------------------------------------
 
 def test_nxdomain_fails_unless_absence_is_expected(server):
