@@ -1,0 +1,924 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Check kind http_endpoint: an HTTP(S) endpoint's status, latency, body, JSON and security posture (private).
+
+Requests are made with ``http.client`` on a socket this module connects itself, so that every phase
+(connect, TLS handshake, response, body) is bounded by the time the check has left, redirects are
+followed only when asked, and at most ``max_body_bytes`` of a body are read. Proxy variables of the
+environment are not used: the probe host talks to the endpoint directly.
+
+Secret header values (and a password in the url) are sent but never shown: everything a result
+shows of a response is scrubbed of them, and the request is shown with them masked.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import re
+import socket
+import ssl
+import time
+from urllib.parse import unquote, urljoin, urlsplit
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.golive.readiness.plugins.module_utils._check import (
+    CheckError,
+    Evaluation,
+    OptionError,
+    Outcome,
+    format_duration,
+    format_size,
+    limit_from_options,
+    mask_secret,
+    mask_url,
+    parse_duration,
+    parse_size,
+)
+from ansible_collections.golive.readiness.plugins.module_utils._json_assert import (
+    QUERY_OPTIONS,
+    evaluate,
+    expected_of,
+    load_jmespath,
+    prepare_assertions,
+)
+
+KIND = "http_endpoint"
+SECTION = "application"
+SEVERITY = "high"
+OPTIONS = dict(
+    url=dict(type="str", required=True),
+    method=dict(type="str", default="GET"),
+    headers=dict(type="dict"),
+    secret_headers=dict(type="dict", no_log=True),
+    body=dict(type="str"),
+    json=dict(type="raw"),
+    status=dict(type="raw"),
+    latency_warn_above=dict(type="raw"),
+    latency_fail_above=dict(type="raw"),
+    body_regex=dict(type="str"),
+    body_not_regex=dict(type="str"),
+    json_query=dict(type="list", elements="dict", options=QUERY_OPTIONS),
+    ca_file=dict(type="path"),
+    client_cert=dict(type="path"),
+    client_key=dict(type="path"),
+    validate_certs=dict(type="bool", default=True),
+    follow_redirects=dict(type="bool", default=False),
+    max_body_bytes=dict(type="raw", default="1MiB"),
+    require_https_redirect=dict(type="bool", default=False),
+    allow_temporary_redirect=dict(type="bool", default=False),
+    hsts_min_age=dict(type="raw"),
+    required_headers=dict(type="raw"),
+    forbidden_headers=dict(type="raw"),
+    cors_allowed_origin=dict(type="str"),
+    cors_forbidden_origin=dict(type="str"),
+    expect_unauthenticated=dict(type="raw"),
+    expect_not_found_path=dict(type="str"),
+    rate_limit=dict(type="dict", options=dict(
+        max_requests=dict(type="int"),
+        expect_status=dict(type="int", default=429),
+    )),
+)
+
+DEFAULT_STATUS = [200]
+DEFAULT_UNAUTHENTICATED = [401, 403]
+PERMANENT_REDIRECTS = (301, 308)
+TEMPORARY_REDIRECTS = (302, 307)
+REDIRECTS = (301, 302, 303, 307, 308)
+MAX_REDIRECTS = 10
+MAX_RATE_LIMIT_REQUESTS = 1000
+SHOWN_BODY_CHARS = 200
+USER_AGENT = "golive-readiness http_endpoint"
+# Response headers whose values are credentials of their own: shown masked.
+SENSITIVE_RESPONSE_HEADERS = ("set-cookie", "authorization", "proxy-authorization")
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_ORIGIN = re.compile(r"^https?://[^/\s?#]+$")
+
+
+def describe(item):
+    method = (item.get("method") or "GET").upper()
+    url = mask_url(item.get("url") or "")
+    return "%s %s" % (method, url), "HTTP %s %s" % (method, url)
+
+
+# --- options ------------------------------------------------------------------------------------
+
+def _url(value):
+    parts = urlsplit(value or "")
+    if parts.scheme not in ("http", "https"):
+        raise OptionError("url: %r must start with http:// or https://" % mask_url(value))
+    try:
+        port = parts.port
+    except ValueError:
+        raise OptionError("url: %r has an invalid port" % mask_url(value)) from None
+    if not parts.hostname:
+        raise OptionError("url: %r names no host" % mask_url(value))
+    if port == 0:
+        raise OptionError("url: %r has an invalid port" % mask_url(value))
+    return value
+
+
+def _status_codes(value, option):
+    if isinstance(value, str) and "," in value:
+        value = value.split(",")
+    values = value if isinstance(value, list) else [value]
+    codes = []
+    for code in values:
+        if isinstance(code, bool):
+            raise OptionError("%s: %r is not an HTTP status code" % (option, code))
+        try:
+            number = int(str(code).strip())
+        except ValueError:
+            raise OptionError("%s: %r is not an HTTP status code" % (option, code)) from None
+        if not 100 <= number <= 599:
+            raise OptionError("%s: %r is not an HTTP status code (100-599)" % (option, code))
+        codes.append(number)
+    if not codes:
+        raise OptionError("%s: must list at least one status code" % option)
+    return codes
+
+
+def _headers(value, option, secret=False):
+    headers = {}
+    for name, content in (value or {}).items():
+        if not _TOKEN.match(str(name)):
+            raise OptionError("%s: %r is not a header name" % (option, name))
+        text = "" if content is None else str(content)
+        if "\r" in text or "\n" in text or "\0" in text:
+            shown = "its value" if secret else repr(text)
+            raise OptionError("%s: %s of %s contains a line break" % (option, shown, name))
+        headers[str(name)] = text
+    return headers
+
+
+def _regex(pattern, option):
+    try:
+        return re.compile(pattern, re.MULTILINE)
+    except re.error as exc:
+        raise OptionError("%s: %r is not a valid regular expression: %s" % (option, pattern, exc)) from None
+
+
+def _header_rules(value, option):
+    """{lower-case name: (name, compiled regex or None)} from a list of names or a dict name -> regex."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, dict):
+        pairs = list(value.items())
+    elif isinstance(value, list):
+        pairs = [(name, None) for name in value]
+    else:
+        raise OptionError("%s: must be a list of header names or a dict of name: regex" % option)
+    rules = {}
+    for name, pattern in pairs:
+        if not isinstance(name, str) or not _TOKEN.match(name):
+            raise OptionError("%s: %r is not a header name" % (option, name))
+        regex = None if pattern in (None, "") else _regex(str(pattern), "%s: %s" % (option, name))
+        rules[name.lower()] = (name, regex)
+    return rules
+
+
+def _origin(value, option):
+    if value is None:
+        return None
+    if not _ORIGIN.match(value):
+        raise OptionError("%s: %r is not an origin (scheme://host[:port], no path)" % (option, value))
+    return value
+
+
+def _unauthenticated(value):
+    if value is None or value is False:
+        return None
+    if value is True:
+        return list(DEFAULT_UNAUTHENTICATED)
+    return _status_codes(value, "expect_unauthenticated")
+
+
+def _rate_limit(value):
+    if not value:
+        return None
+    maximum = value.get("max_requests")
+    if maximum is None:
+        raise OptionError("rate_limit: max_requests is required (the most requests the burst may send)")
+    if not 1 <= maximum <= MAX_RATE_LIMIT_REQUESTS:
+        raise OptionError("rate_limit: max_requests must be between 1 and %d, got %r"
+                          % (MAX_RATE_LIMIT_REQUESTS, maximum))
+    expect = value.get("expect_status") if value.get("expect_status") is not None else 429
+    return dict(max_requests=maximum, expect_status=_status_codes(expect, "rate_limit: expect_status")[0])
+
+
+def _body(item):
+    if item.get("body") is not None and item.get("json") is not None:
+        raise OptionError("body/json: give one of them, not both")
+    if item.get("json") is not None:
+        return json.dumps(item["json"]).encode("utf-8"), "application/json"
+    if item.get("body") is not None:
+        return item["body"].encode("utf-8"), None
+    return None, None
+
+
+def _method(value):
+    method = (value or "GET").upper()
+    if not _TOKEN.match(method):
+        raise OptionError("method: %r is not an HTTP method" % value)
+    return method
+
+
+def _check_tls_options(item, https_possible):
+    if item.get("client_key") and not item.get("client_cert"):
+        raise OptionError("client_key: only applies with client_cert")
+    if item.get("ca_file") and item.get("validate_certs") is False:
+        raise OptionError("ca_file: only applies when validate_certs is true")
+    if not https_possible:
+        for option in ("ca_file", "client_cert", "hsts_min_age"):
+            if item.get(option) is not None:
+                raise OptionError("%s: only applies to an https:// url (or an http:// one that redirects to https "
+                                  "with follow_redirects)" % option)
+
+
+def _check_redirect_options(item, scheme):
+    if item.get("require_https_redirect") and scheme != "http":
+        raise OptionError("require_https_redirect: only applies to an http:// url")
+    if item.get("allow_temporary_redirect") and not item.get("require_https_redirect"):
+        raise OptionError("allow_temporary_redirect: only applies with require_https_redirect")
+
+
+def _basic_auth(parts):
+    """The Authorization value for a url's user:password, or None."""
+    if parts.username is None:
+        return None
+    credentials = "%s:%s" % (unquote(parts.username), unquote(parts.password or ""))
+    return "Basic " + base64.b64encode(credentials.encode("utf-8")).decode("ascii")
+
+
+def prepare(item):
+    url = _url(item.get("url"))
+    parts = urlsplit(url)
+    method = _method(item.get("method"))
+    headers = _headers(item.get("headers"), "headers")
+    secret_headers = _headers(item.get("secret_headers"), "secret_headers", secret=True)
+    clash = set(h.lower() for h in headers) & set(h.lower() for h in secret_headers)
+    if clash:
+        raise OptionError("headers/secret_headers: %s set in both" % ", ".join(sorted(clash)))
+    body, content_type = _body(item)
+    reads_body = item.get("body_regex") or item.get("body_not_regex") or item.get("json_query")
+    if method == "HEAD" and reads_body:
+        raise OptionError("method: a HEAD response has no body for body_regex, body_not_regex or json_query")
+    follow = bool(item.get("follow_redirects"))
+    _check_redirect_options(item, parts.scheme)
+    _check_tls_options(item, parts.scheme == "https" or follow)
+    max_body = parse_size(item["max_body_bytes"] if item.get("max_body_bytes") is not None else "1MiB",
+                          "max_body_bytes")
+    if max_body < 1:
+        raise OptionError("max_body_bytes: must be at least 1 byte")
+    not_found = item.get("expect_not_found_path")
+    if not_found is not None and not not_found.startswith("/"):
+        raise OptionError("expect_not_found_path: %r must start with /" % not_found)
+    status_given = item.get("status") is not None
+    plan = dict(
+        url=url,
+        method=method,
+        headers=headers,
+        secret_headers=secret_headers,
+        basic_auth=_basic_auth(parts),
+        body=body,
+        content_type=content_type,
+        status=_status_codes(item["status"], "status") if status_given else list(DEFAULT_STATUS),
+        # An http:// url that must redirect, not followed: the redirect is the answer, not a 200.
+        check_status=status_given or not (item.get("require_https_redirect") and not follow),
+        latency=limit_from_options(item, "latency", "above", parse_duration, format_duration),
+        body_regex=_regex(item["body_regex"], "body_regex") if item.get("body_regex") else None,
+        body_not_regex=_regex(item["body_not_regex"], "body_not_regex") if item.get("body_not_regex") else None,
+        queries=prepare_assertions(item.get("json_query") or []),
+        ca_file=item.get("ca_file"),
+        client_cert=item.get("client_cert"),
+        client_key=item.get("client_key"),
+        validate_certs=item.get("validate_certs") is not False,
+        follow_redirects=follow,
+        max_body_bytes=max_body,
+        require_https_redirect=bool(item.get("require_https_redirect")),
+        allow_temporary_redirect=bool(item.get("allow_temporary_redirect")),
+        hsts_min_age=(int(parse_duration(item["hsts_min_age"], "hsts_min_age"))
+                      if item.get("hsts_min_age") is not None else None),
+        required_headers=_header_rules(item.get("required_headers"), "required_headers"),
+        forbidden_headers=_header_rules(item.get("forbidden_headers"), "forbidden_headers"),
+        cors_allowed_origin=_origin(item.get("cors_allowed_origin"), "cors_allowed_origin"),
+        cors_forbidden_origin=_origin(item.get("cors_forbidden_origin"), "cors_forbidden_origin"),
+        expect_unauthenticated=_unauthenticated(item.get("expect_unauthenticated")),
+        expect_not_found_path=not_found,
+        rate_limit=_rate_limit(item.get("rate_limit")),
+    )
+    return plan
+
+
+# --- talking to the server ----------------------------------------------------------------------
+
+class Response(object):
+    """One HTTP exchange: the answer, the first bytes of its body and how long it took."""
+
+    def __init__(self, url, status, reason, headers, body, truncated, seconds):
+        self.url = url
+        self.status = status
+        self.reason = reason
+        self.headers = headers  # list of (name, value) as received
+        self.body = body
+        self.truncated = truncated
+        self.seconds = seconds
+
+    def header(self, name):
+        """The first value of a header (case-insensitive), or None."""
+        for key, value in self.headers:
+            if key.lower() == name.lower():
+                return value
+        return None
+
+    def has_header(self, name):
+        return self.header(name) is not None
+
+    def text(self):
+        return self.body.decode("utf-8", errors="replace")
+
+
+def _endpoint(parts):
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    host = parts.hostname
+    return host, port, ("[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port))
+
+
+def _target(parts):
+    return (parts.path or "/") + ("?" + parts.query if parts.query else "")
+
+
+# Handshake failures of a server that wants a client certificate and got none.
+_CLIENT_CERT_WANTED = ("UNEXPECTED_EOF_WHILE_READING", "TLSV13_ALERT_CERTIFICATE_REQUIRED",
+                       "SSLV3_ALERT_HANDSHAKE_FAILURE", "SSLV3_ALERT_BAD_CERTIFICATE")
+
+
+def _tls_failure(exc, has_client_cert, what="TLS handshake"):
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return "TLS certificate verification failed: %s" % (exc.verify_message or exc.reason)
+    hint = ""
+    # With TLS 1.3 a refused client is told after its handshake, often only by the connection closing.
+    if not has_client_cert and (exc.reason in _CLIENT_CERT_WANTED or isinstance(exc, ssl.SSLEOFError)):
+        hint = "; the server may require a client certificate (client_cert)"
+    return "%s failed: %s%s" % (what, exc.reason or exc, hint)
+
+
+class Client(object):
+    """Makes the check's requests, each bounded by the time the check has left."""
+
+    def __init__(self, plan, budget):
+        self.plan = plan
+        self.deadline = time.monotonic() + budget
+        self.tls = None
+        self.sent = 0  # requests this check has sent, all urls
+
+    def _left(self, started, where, phase):
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise CheckError("timed out after %s %s %s" % (format_duration(time.monotonic() - started), phase, where))
+        return left
+
+    def tls_context(self):
+        if self.tls is None:
+            self.tls = make_tls_context(self.plan)
+        return self.tls
+
+    def _connect(self, parts, started):
+        host, port, where = _endpoint(parts)
+        phase = "connecting to"
+        try:
+            sock = socket.create_connection((host, port), timeout=self._left(started, where, phase))
+            if parts.scheme != "https":
+                return sock
+            phase = "in the TLS handshake with"
+            sock.settimeout(self._left(started, where, phase))
+            try:
+                return self.tls_context().wrap_socket(sock, server_hostname=host)
+            except BaseException:
+                sock.close()
+                raise
+        except socket.timeout:
+            raise CheckError("timed out after %s %s %s" % (
+                format_duration(time.monotonic() - started), phase, where)) from None
+        except ConnectionRefusedError:
+            raise CheckError("connection refused by %s" % where) from None
+        except socket.gaierror as exc:
+            raise CheckError("cannot resolve %s: %s" % (host, exc.strerror or exc)) from None
+        except ssl.SSLError as exc:
+            raise CheckError("%s (%s)" % (_tls_failure(exc, bool(self.plan["client_cert"])), where)) from None
+        except OSError as exc:
+            raise CheckError("cannot connect to %s: %s" % (where, exc.strerror or exc)) from None
+
+    def exchange(self, method, url, headers, body=None):
+        """Send one request (no redirect followed) and read at most max_body_bytes of the answer."""
+        parts = urlsplit(url)
+        started = time.monotonic()
+        host, port, where = _endpoint(parts)
+        sock = self._connect(parts, started)
+        connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        conn = connection_class(host, port)
+        conn.sock = sock
+        self.sent += 1
+        phase = "waiting for the response from"
+        try:
+            sock.settimeout(self._left(started, where, phase))
+            conn.request(method, _target(parts), body=body, headers=headers)
+            answer = conn.getresponse()
+            phase = "reading the body from"
+            content, truncated = self._read_body(answer, sock, started, where, phase)
+            return Response(url, answer.status, answer.reason, answer.getheaders(), content, truncated,
+                            time.monotonic() - started)
+        except socket.timeout:
+            raise CheckError("timed out after %s %s %s" % (
+                format_duration(time.monotonic() - started), phase, where)) from None
+        except http.client.RemoteDisconnected:
+            raise CheckError("%s closed the connection without answering" % where) from None
+        except http.client.HTTPException as exc:
+            raise CheckError("invalid HTTP response from %s: %s" % (where, type(exc).__name__)) from None
+        except ssl.SSLError as exc:
+            raise CheckError("%s (%s)" % (_tls_failure(exc, bool(self.plan["client_cert"]), "TLS connection"),
+                                         where)) from None
+        except OSError as exc:
+            raise CheckError("connection to %s failed: %s" % (where, exc.strerror or exc)) from None
+        finally:
+            conn.close()
+
+    def _read_body(self, answer, sock, started, where, phase):
+        """Up to max_body_bytes of the body, and whether there was more."""
+        limit = self.plan["max_body_bytes"]
+        kept = bytearray()
+        while len(kept) <= limit:
+            sock.settimeout(self._left(started, where, phase))
+            chunk = answer.read(min(64 * 1024, limit + 1 - len(kept)))
+            if not chunk:
+                break
+            kept.extend(chunk)
+        truncated = len(kept) > limit
+        return bytes(kept[:limit]), truncated
+
+    def fetch(self, method, url, headers, body=None, follow=False):
+        """(final response, [redirect hops]): the request, following redirects when ``follow``.
+
+        Credentials (the secret headers, Authorization, Cookie) follow a redirect only to the same host,
+        and never from https down to http.
+        """
+        hops = []
+        origin_host = urlsplit(url).hostname
+        while len(hops) <= MAX_REDIRECTS:
+            response = self.exchange(method, url, headers, body)
+            location = response.header("Location")
+            if not follow or response.status not in REDIRECTS or not location:
+                return response, hops
+            next_url = urljoin(url, location)
+            if urlsplit(next_url).scheme not in ("http", "https"):
+                raise CheckError("redirect to %s, which is not http(s)" % mask_url(next_url))
+            hops.append(dict(status=response.status, location=mask_url(next_url)))
+            if response.status == 303 or (response.status in (301, 302) and method not in ("GET", "HEAD")):
+                method, body = ("HEAD" if method == "HEAD" else "GET"), None
+            headers = self._headers_for_redirect(headers, url, next_url, origin_host)
+            url = next_url
+        raise CheckError("more than %d redirects, the last to %s" % (MAX_REDIRECTS, mask_url(url)))
+
+    def _headers_for_redirect(self, headers, url, next_url, origin_host):
+        here, there = urlsplit(url), urlsplit(next_url)
+        if there.hostname == origin_host and not (here.scheme == "https" and there.scheme == "http"):
+            return headers
+        credentials = set(name.lower() for name in self.plan["secret_headers"]) | {"authorization", "cookie"}
+        return dict((k, v) for k, v in headers.items() if k.lower() not in credentials)
+
+
+def make_tls_context(plan):
+    """The client TLS context of the plan; CheckError when its files cannot be loaded."""
+    if plan["validate_certs"]:
+        try:
+            context = ssl.create_default_context(cafile=plan["ca_file"])
+        except (OSError, ssl.SSLError) as exc:
+            raise CheckError("ca_file: cannot load %s: %s" % (plan["ca_file"], getattr(exc, "strerror", None)
+                                                               or exc)) from None
+    else:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    if plan["client_cert"]:
+        try:
+            context.load_cert_chain(plan["client_cert"], plan["client_key"])
+        except (OSError, ssl.SSLError) as exc:
+            raise CheckError("client_cert: cannot load %s: %s" % (
+                plan["client_cert"], getattr(exc, "strerror", None) or exc)) from None
+    return context
+
+
+# --- what the requests carry --------------------------------------------------------------------
+
+def request_headers(plan, authenticated=True, extra=None):
+    """Headers of a request: the plan's, its secret ones unless ``authenticated`` is false."""
+    headers = {"User-Agent": USER_AGENT, "Accept": "*/*"}
+    if plan["content_type"]:
+        headers["Content-Type"] = plan["content_type"]
+    headers.update(plan["headers"])
+    if authenticated:
+        if plan["basic_auth"] and not any(h.lower() == "authorization" for h in plan["secret_headers"]):
+            headers["Authorization"] = plan["basic_auth"]
+        headers.update(plan["secret_headers"])
+    headers.update(extra or {})
+    return headers
+
+
+def secrets_of(plan):
+    """Every value a result must never show."""
+    values = [v for v in plan["secret_headers"].values() if v]
+    if plan["basic_auth"]:
+        parts = urlsplit(plan["url"])
+        values.extend([plan["basic_auth"], plan["basic_auth"].split(" ", 1)[1]])
+        if parts.password:
+            values.extend([parts.password, unquote(parts.password)])
+    for value in list(values):
+        # A bearer token is also secret without its scheme word.
+        if " " in value.strip():
+            values.append(value.strip().split(" ", 1)[1].strip())
+    return sorted(set(v for v in values if len(v) >= 4), key=len, reverse=True)
+
+
+class Scrubber(object):
+    """Replaces any secret value in text a result shows with its masked form."""
+
+    def __init__(self, secrets):
+        self.secrets = secrets
+
+    def __call__(self, text):
+        if text is None:
+            return None
+        for secret in self.secrets:
+            if secret in text:
+                text = text.replace(secret, mask_secret(secret))
+        if text.endswith("\u2026"):
+            text = self._cut_secret_at_end(text[:-1]) + "\u2026"
+        return text
+
+    def _cut_secret_at_end(self, text):
+        """A shortened text may end inside a secret: mask that beginning of it too."""
+        for secret in self.secrets:
+            for length in range(len(secret) - 1, 3, -1):
+                if text.endswith(secret[:length]):
+                    return text[:-length] + mask_secret(secret)
+        return text
+
+    def deep(self, value):
+        """``value`` with every string in it (keys included) scrubbed."""
+        if isinstance(value, str):
+            return self(value)
+        if isinstance(value, dict):
+            return dict((self.deep(k), self.deep(v)) for k, v in value.items())
+        if isinstance(value, (list, tuple)):
+            return [self.deep(v) for v in value]
+        return value
+
+
+def shown_headers(response):
+    headers = {}
+    for name, value in response.headers:
+        value = mask_secret(value) if name.lower() in SENSITIVE_RESPONSE_HEADERS else value
+        headers[name] = "%s, %s" % (headers[name], value) if name in headers else value
+    return headers
+
+
+def shown_request(plan):
+    request = dict(method=plan["method"], url=mask_url(plan["url"]))
+    if plan["headers"]:
+        request["headers"] = dict(plan["headers"])
+    if plan["secret_headers"]:
+        request["secret_headers"] = dict((k, mask_secret(v)) for k, v in plan["secret_headers"].items())
+    return request
+
+
+def _shown_body(response, scrub):
+    text = scrub(response.text())
+    return text if len(text) <= SHOWN_BODY_CHARS else text[:SHOWN_BODY_CHARS] + "\u2026"
+
+
+# --- evaluating the main response ---------------------------------------------------------------
+
+def check_status(plan, response, ev):
+    ev.expect("status", plan["status"])
+    ok = response.status in plan["status"]
+    ev.require(ok, "status %d %s (expected %s)" % (response.status, response.reason,
+                                                   " or ".join(str(c) for c in plan["status"])),
+               passing="status %d" % response.status)
+
+
+def check_latency(plan, seconds, ev):
+    ev.measure("latency", round(seconds, 3), plan["latency"], formatter=format_duration)
+    ev.observe("latency_ms", round(seconds * 1000))
+
+
+def check_body(plan, response, ev, results):
+    text = response.text()
+    for option, should_match in (("body_regex", True), ("body_not_regex", False)):
+        regex = plan[option]
+        if regex is None:
+            continue
+        passed = (regex.search(text) is not None) == should_match
+        ev.expect(option, regex.pattern)
+        results.append(dict(assertion="body %s /%s/" % ("matches" if should_match else "does not match",
+                                                       regex.pattern), passed=passed))
+        ev.require(passed, "body %s /%s/%s" % ("does not match" if should_match else "matches", regex.pattern,
+                                               " (first %s read)" % format_size(len(response.body))
+                                               if response.truncated else ""))
+
+
+def check_json(plan, response, ev, results):
+    if not plan["queries"]:
+        return
+    ev.expect("json_query", expected_of(plan["queries"]))
+    if response.truncated:
+        ev.finding("error", "body is larger than max_body_bytes (%s); its JSON cannot be evaluated"
+                   % format_size(plan["max_body_bytes"]))
+        return
+    try:
+        document = json.loads(response.text())
+    except ValueError as exc:
+        ev.finding("error", "body is not JSON: %s" % exc)
+        return
+    results.extend(evaluate(plan["queries"], document, ev))
+
+
+def check_required_headers(plan, response, ev):
+    rules = plan["required_headers"]
+    if not rules:
+        return
+    ev.expect("required_headers", dict((name, regex.pattern if regex else "present")
+                                       for name, regex in rules.values()))
+    for name, regex in rules.values():
+        value = response.header(name)
+        if value is None:
+            ev.finding("fail", "header %s is missing" % name)
+        elif regex is not None and not regex.search(value):
+            ev.finding("fail", "header %s: %r does not match /%s/" % (name, value, regex.pattern))
+
+
+def check_forbidden_headers(plan, response, ev):
+    rules = plan["forbidden_headers"]
+    if not rules:
+        return
+    ev.expect("forbidden_headers", dict((name, regex.pattern if regex else "absent")
+                                        for name, regex in rules.values()))
+    for name, regex in rules.values():
+        value = response.header(name)
+        if value is None:
+            continue
+        if regex is None:
+            ev.finding("fail", "header %s is sent (%r) but is forbidden" % (name, value))
+        elif regex.search(value):
+            ev.finding("fail", "header %s: %r matches the forbidden /%s/" % (name, value, regex.pattern))
+
+
+_MAX_AGE = re.compile(r"(?:^|;)\s*max-age\s*=\s*\"?(\d+)\"?\s*(?:;|$)", re.IGNORECASE)
+
+
+def parse_hsts(value):
+    """{max_age, include_subdomains, preload} of a Strict-Transport-Security value."""
+    directives = [part.strip().lower() for part in value.split(";")]
+    match = _MAX_AGE.search(value)
+    return dict(max_age=int(match.group(1)) if match else None,
+                include_subdomains="includesubdomains" in directives,
+                preload="preload" in directives)
+
+
+def check_hsts(plan, response, ev):
+    minimum = plan["hsts_min_age"]
+    if minimum is None:
+        return
+    ev.expect("hsts_min_age", minimum)
+    value = response.header("Strict-Transport-Security")
+    if urlsplit(response.url).scheme != "https":
+        ev.finding("fail", "HSTS cannot be judged: the final response came over http (browsers ignore HSTS there)")
+        return
+    if value is None:
+        ev.observe("hsts", None)
+        ev.finding("fail", "Strict-Transport-Security is missing")
+        return
+    hsts = parse_hsts(value)
+    ev.observe("hsts", hsts)
+    flags = "".join("; %s" % flag for flag, on in (("includeSubDomains", hsts["include_subdomains"]),
+                                                     ("preload", hsts["preload"])) if on)
+    if hsts["max_age"] is None:
+        ev.finding("fail", "Strict-Transport-Security has no max-age: %r" % value)
+    elif hsts["max_age"] < minimum:
+        ev.finding("fail", "HSTS max-age %s is below %s%s" % (
+            format_duration(hsts["max_age"]), format_duration(minimum), flags))
+    else:
+        ev.note("HSTS max-age %s%s" % (format_duration(hsts["max_age"]), flags))
+
+
+def check_https_redirect(plan, first, ev):
+    if not plan["require_https_redirect"]:
+        return
+    allowed = list(PERMANENT_REDIRECTS) + (list(TEMPORARY_REDIRECTS) if plan["allow_temporary_redirect"] else [])
+    source = urlsplit(plan["url"])
+    wanted = "https://%s%s" % (source.hostname, source.path or "/")
+    ev.expect("https_redirect", "%s to %s" % (" or ".join(str(c) for c in allowed), wanted))
+    location = first.header("Location")
+    ev.observe("https_redirect", dict(status=first.status, location=mask_url(location)))
+    if first.status not in REDIRECTS:
+        ev.finding("fail", "http answered %d instead of redirecting to https" % first.status)
+        return
+    if first.status not in allowed:
+        ev.finding("fail", "redirect to https is temporary (%d); use 301 or 308, or set allow_temporary_redirect"
+                   % first.status)
+    target = urlsplit(urljoin(plan["url"], location or ""))
+    if not location or target.scheme != "https":
+        ev.finding("fail", "redirect goes to %s, not https" % (mask_url(location) or "no Location"))
+    elif target.hostname != source.hostname or (target.path or "/") != (source.path or "/"):
+        ev.finding("fail", "redirect goes to %s, not to the same host and path over https" % mask_url(location))
+    elif first.status in allowed:
+        ev.note("redirects %d to https" % first.status)
+
+
+# --- the posture requests -----------------------------------------------------------------------
+
+def _attempt(ev, option, request):
+    """Run one extra request; a failure to get an answer is an ``error`` finding of that option only."""
+    try:
+        return request()
+    except CheckError as exc:
+        ev.finding("error", "%s: could not evaluate: %s" % (option, exc))
+        return None
+
+
+def check_cors_allowed(plan, client, ev):
+    origin = plan["cors_allowed_origin"]
+    if origin is None:
+        return
+    ev.expect("cors_allowed_origin", "Access-Control-Allow-Origin: %s" % origin)
+    response = _attempt(ev, "cors_allowed_origin", lambda: client.fetch(
+        plan["method"], plan["url"], request_headers(plan, extra={"Origin": origin}), plan["body"],
+        plan["follow_redirects"])[0])
+    if response is None:
+        return
+    allowed = response.header("Access-Control-Allow-Origin")
+    ev.observe("cors_allowed_origin", dict(origin=origin, status=response.status, allow_origin=allowed))
+    if allowed == origin:
+        ev.note("CORS allows %s" % origin)
+    elif allowed == "*":
+        ev.note("CORS allows %s (by wildcard)" % origin)
+    else:
+        ev.finding("fail", "CORS does not allow %s (Access-Control-Allow-Origin: %s)" % (origin, allowed or "absent"))
+
+
+def check_cors_forbidden(plan, client, ev):
+    origin = plan["cors_forbidden_origin"]
+    if origin is None:
+        return
+    ev.expect("cors_forbidden_origin", "%s not allowed, no wildcard with credentials" % origin)
+    response = _attempt(ev, "cors_forbidden_origin", lambda: client.fetch(
+        plan["method"], plan["url"], request_headers(plan, extra={"Origin": origin}), plan["body"],
+        plan["follow_redirects"])[0])
+    if response is None:
+        return
+    allowed = response.header("Access-Control-Allow-Origin")
+    credentials = (response.header("Access-Control-Allow-Credentials") or "").strip().lower() == "true"
+    ev.observe("cors_forbidden_origin", dict(origin=origin, status=response.status, allow_origin=allowed,
+                                             allow_credentials=credentials))
+    if allowed is not None and allowed.strip() == origin:
+        ev.finding("fail", "CORS allows the foreign origin %s%s" % (origin, " with credentials" if credentials else ""))
+    elif allowed is not None and allowed.strip() == "*" and credentials:
+        ev.finding("fail", "CORS allows any origin (*) with credentials")
+    elif allowed is not None and allowed.strip() == "null":
+        ev.finding("fail", "CORS allows the origin null (sandboxed pages, file: urls)")
+    else:
+        ev.note("CORS refuses %s" % origin)
+
+
+def check_unauthenticated(plan, client, ev):
+    codes = plan["expect_unauthenticated"]
+    if codes is None:
+        return
+    ev.expect("unauthenticated_status", codes)
+    response = _attempt(ev, "expect_unauthenticated", lambda: client.exchange(
+        plan["method"], plan["url"], request_headers(plan, authenticated=False), plan["body"]))
+    if response is None:
+        return
+    ev.observe("unauthenticated_status", response.status)
+    ev.require(response.status in codes, "without credentials the url answers %d (expected %s)"
+               % (response.status, " or ".join(str(c) for c in codes)),
+               passing="without credentials %d" % response.status)
+
+
+def check_not_found(plan, client, ev):
+    path = plan["expect_not_found_path"]
+    if path is None:
+        return
+    parts = urlsplit(plan["url"])
+    url = "%s://%s%s" % (parts.scheme, parts.netloc, path)
+    ev.expect("not_found", dict(path=path, status=404))
+    response = _attempt(ev, "expect_not_found_path", lambda: client.exchange(
+        "GET", url, request_headers(plan)))
+    if response is None:
+        return
+    ev.observe("not_found", dict(path=path, status=response.status))
+    ev.require(response.status == 404, "%s answers %d, not 404" % (path, response.status),
+               passing="%s answers 404" % path)
+
+
+def check_rate_limit(plan, client, ev):
+    """A bounded burst: at most max_requests sequential requests, stopping at the first limited answer."""
+    rule = plan["rate_limit"]
+    if rule is None:
+        return
+    expected = rule["expect_status"]
+    ev.expect("rate_limit", "%d within %d requests" % (expected, rule["max_requests"]))
+    sent_before = client.sent  # the check's own earlier requests count against the limit too
+    statuses = {}
+    seen = dict(burst=0, limited_after=None, statuses=statuses)
+    ev.observe("rate_limit", seen)
+    for sent in range(1, rule["max_requests"] + 1):
+        response = _attempt(ev, "rate_limit", lambda: client.exchange(plan["method"], plan["url"],
+                                                                      request_headers(plan), plan["body"]))
+        if response is None:
+            return
+        seen["burst"] = sent
+        statuses[str(response.status)] = statuses.get(str(response.status), 0) + 1
+        if response.status == expected:
+            seen["limited_after"] = sent - 1
+            seen["check_requests_before"] = sent_before + sent - 1
+            seen["retry_after"] = response.header("Retry-After")
+            ev.note("rate limited (%d) at request %d of the burst, after %d requests of this check"
+                    % (expected, sent, sent_before + sent - 1))
+            return
+    ev.finding("fail", "no %d within %d requests (answers: %s)" % (
+        expected, rule["max_requests"], ", ".join("%s x%d" % item for item in sorted(statuses.items()))))
+
+
+# --- run ----------------------------------------------------------------------------------------
+
+def run(plan, ctx):
+    if plan["queries"] and load_jmespath() is None:
+        raise CheckError(missing_required_lib("jmespath"))
+    client = Client(plan, ctx.child_timeout())
+    scrub = Scrubber(secrets_of(plan))
+    ev = Evaluation()
+    ev.observe("request", shown_request(plan))
+    started = time.monotonic()
+    try:
+        final, hops = client.fetch(plan["method"], plan["url"], request_headers(plan), plan["body"],
+                                   plan["follow_redirects"])
+    except CheckError as exc:
+        raise CheckError(scrub(str(exc))) from None
+    seconds = time.monotonic() - started
+    observe_response(final, hops, ev, scrub)
+    if plan["check_status"]:
+        check_status(plan, final, ev)
+    check_latency(plan, seconds, ev)
+    check_https_redirect(plan, _first_of(final, hops, plan), ev)
+    results = []
+    check_body(plan, final, ev, results)
+    check_json(plan, final, ev, results)
+    if results:
+        ev.observe("assertions", results)
+        ev.note("%d of %d body assertions hold" % (sum(1 for r in results if r["passed"]), len(results)))
+    check_required_headers(plan, final, ev)
+    check_forbidden_headers(plan, final, ev)
+    check_hsts(plan, final, ev)
+    check_not_found(plan, client, ev)
+    check_unauthenticated(plan, client, ev)
+    check_cors_allowed(plan, client, ev)
+    check_cors_forbidden(plan, client, ev)
+    check_rate_limit(plan, client, ev)  # last: the burst may get the client limited
+    outcome = ev.outcome()
+    return Outcome(outcome.status, scrub(outcome.summary), scrub.deep(outcome.observed), scrub.deep(outcome.expected))
+
+
+def _first_of(final, hops, plan):
+    """The answer to the first request: the final one unless redirects were followed."""
+    if not hops:
+        return final
+    return _Redirect(hops[0], plan["url"])
+
+
+class _Redirect(object):
+    """The first hop of a followed redirect chain, as check_https_redirect needs it."""
+
+    def __init__(self, hop, url):
+        self.status = hop["status"]
+        self.url = url
+        self._location = hop["location"]
+
+    def header(self, name):
+        return self._location if name.lower() == "location" else None
+
+
+def observe_response(response, hops, ev, scrub):
+    ev.observe("status", response.status)
+    ev.observe("reason", response.reason)
+    if hops:
+        ev.observe("redirects", hops)
+        ev.observe("final_url", mask_url(response.url))
+    ev.observe("headers", shown_headers(response))
+    ev.observe("body_bytes", len(response.body))
+    ev.observe("body_truncated", response.truncated)
+    ev.observe("body", _shown_body(response, scrub))

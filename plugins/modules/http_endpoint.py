@@ -1,0 +1,313 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: http_endpoint
+short_description: Check an HTTP(S) endpoint's status, latency, body and security posture
+version_added: 0.1.0
+description:
+  - Sends a request to each URL and checks the answer's status code, latency, body (regular
+    expressions, JMESPath assertions on JSON) and headers. The same item can check the endpoint's
+    security posture, each part independently, each reported in C(observed) and C(expected) -
+    redirect from http to https, HSTS, required and forbidden headers, CORS, that the URL refuses
+    unauthenticated requests, that an unknown path answers 404, and (opt-in) rate limiting.
+  - A check's status is the worst of its findings. An endpoint that cannot be asked at all (refused
+    connection, unknown host, TLS verification failure, a server that accepts the connection and
+    never answers) is C(error), naming the reason; C(timed out ...) comes within the check's
+    I(timeout). When the main request succeeds but one of the extra posture requests cannot be made,
+    that part alone is C(error).
+  - Redirects are not followed unless I(follow_redirects) is set; then at most 10 are. Credentials
+    (I(secret_headers), C(Authorization), C(Cookie)) follow a redirect only to the same host name,
+    never from https down to http.
+  - At most I(max_body_bytes) of a body are read. Proxy environment variables are not used; the
+    probe host connects to the endpoint directly.
+  - Endpoint check; it runs on the probe host (by default the controller) with the Python standard
+    library; I(json_query) needs the C(jmespath) Python library there. Checks only read, but the
+    request is sent as given, so only use methods that change nothing (C(GET), C(HEAD), or a
+    C(POST) to a search or dry-run API). Many endpoints in one call run concurrently (I(max_workers)).
+author: golive.readiness contributors (@golive-readiness)
+extends_documentation_fragment:
+  - golive.readiness.check_item
+requirements:
+  - jmespath (on the probe host, only for I(json_query))
+options:
+  checks:
+    description: The endpoints to check, one item each.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      url:
+        description:
+          - The C(http://) or C(https://) URL to request.
+          - A C(user:password@) in it is sent as Basic authentication and masked in the id, title and
+            results; prefer I(secret_headers), because the URL itself is not a C(no_log) option.
+        type: str
+        required: true
+      method:
+        description: The HTTP method. It must not change anything on the server.
+        type: str
+        default: GET
+      headers:
+        description: Request headers, shown in the results. Put credentials in I(secret_headers).
+        type: dict
+      secret_headers:
+        description:
+          - Request headers carrying credentials (C(Authorization), API keys). Sent with every request
+            of the check except the one of I(expect_unauthenticated); C(no_log), shown masked, and
+            scrubbed from anything the results show of a response.
+        type: dict
+      body:
+        description: Request body as text. Not with I(json).
+        type: str
+      json:
+        description:
+          - Request body as JSON (C(Content-Type application/json) unless I(headers) set one). Not with I(body).
+        type: raw
+      status:
+        description:
+          - The status code, or list of codes, that pass.
+          - When not set, C(200); with I(require_https_redirect) and without I(follow_redirects) the
+            redirect itself is the expected answer, and no other status is checked.
+        type: raw
+      latency_warn_above:
+        description:
+          - Warn when the request takes longer than this duration (V(500ms), V(2s)), measured from
+            opening the connection to the end of the body read, redirects followed included.
+        type: raw
+      latency_fail_above:
+        description: Fail when the request takes longer than this duration.
+        type: raw
+      body_regex:
+        description: Regular expression the body must match (searched, multi-line).
+        type: str
+      body_not_regex:
+        description: Regular expression the body must not match (searched, multi-line).
+        type: str
+      json_query:
+        description:
+          - Assertions on the body parsed as JSON. Each item is a JMESPath I(query) and one or more
+            assertions on its result; all must hold. A body that is not JSON, or bigger than
+            I(max_body_bytes), is reported as C(error).
+        type: list
+        elements: dict
+        suboptions:
+          query:
+            description: A JMESPath expression, such as V(db.ok).
+            type: str
+            required: true
+          equals:
+            description: The result must equal this value (a JSON boolean never equals a number).
+            type: raw
+          matches:
+            description:
+              - Regular expression the result must match (searched). A result that is not a string is
+                matched in its JSON form.
+            type: str
+          min:
+            description: The result must be a number not below this.
+            type: float
+          max:
+            description: The result must be a number not above this.
+            type: float
+          length:
+            description: The result must be a list, object or string of exactly this length.
+            type: int
+          truthy:
+            description:
+              - V(true) - the result must be truthy (not null, false, 0, empty); V(false) - it must be
+                falsy.
+            type: bool
+      ca_file:
+        description: PEM file of the CAs to trust instead of the system's, for C(https) URLs.
+        type: path
+      client_cert:
+        description: PEM file of a client certificate (with its key, unless I(client_key) is given), for mutual TLS.
+        type: path
+      client_key:
+        description: PEM file of the key of I(client_cert).
+        type: path
+      validate_certs:
+        description:
+          - Verify the server's certificate and name. A failure is C(error), naming the reason.
+          - V(false) only for endpoints whose certificate another check (M(golive.readiness.verify)
+            with C(tls_certificate)) already covers.
+        type: bool
+        default: true
+      follow_redirects:
+        description:
+          - Follow redirects (at most 10) and judge the final answer. Without it a redirect is the answer.
+        type: bool
+        default: false
+      max_body_bytes:
+        description: The most of a body that is read, as a size (V(64KB), V(1MiB)) or bytes.
+        type: raw
+        default: 1MiB
+      require_https_redirect:
+        description:
+          - For an C(http://) URL - it must answer 301 or 308 with a C(Location) on C(https://) of the
+            same host name and path (the port may differ).
+          - With I(follow_redirects) the other options then judge the final https answer.
+        type: bool
+        default: false
+      allow_temporary_redirect:
+        description: With I(require_https_redirect), also accept 302 and 307.
+        type: bool
+        default: false
+      hsts_min_age:
+        description:
+          - The final answer, over https, must carry C(Strict-Transport-Security) with a C(max-age) of
+            at least this duration (V(180d)) or number of seconds. C(includeSubDomains) and C(preload)
+            are reported in C(observed.hsts).
+        type: raw
+      required_headers:
+        description:
+          - Response headers that must be present, as a list of names, or a dict of name to a regular
+            expression the value must match (an empty one means present).
+        type: raw
+      forbidden_headers:
+        description:
+          - Response headers that must not be sent, as a list of names (V([X-Powered-By])), or a dict
+            of name to a regular expression the value must not match (the regular expression V(\\d) for C(Server)
+            forbids a C(Server) header carrying a version).
+        type: raw
+      cors_allowed_origin:
+        description:
+          - An origin (V(https://shop.example.com)) that must be allowed - a request carrying it in
+            C(Origin) must get it back in C(Access-Control-Allow-Origin) (or C(*)).
+        type: str
+      cors_forbidden_origin:
+        description:
+          - A foreign origin that must not be allowed - a request carrying it must not get it (or
+            C(null)) back in C(Access-Control-Allow-Origin), nor C(*) together with
+            C(Access-Control-Allow-Credentials true).
+        type: str
+      expect_unauthenticated:
+        description:
+          - The URL is protected - a request sent without I(secret_headers) (and without the URL's
+            user and password) must get one of these status codes.
+          - V(true) means V([401, 403]); a code or list of codes sets them. The request does not
+            follow redirects, so add V(302) when a login page is the answer.
+        type: raw
+      expect_not_found_path:
+        description:
+          - A path on the same host (V(/definitely-not-here)) that must answer 404, proving that
+            unknown URLs are not served as pages (a "soft 404" hides broken links and probes).
+        type: str
+      rate_limit:
+        description:
+          - Opt-in - a burst of at most I(max_requests) sequential requests like the main one, which
+            must meet I(expect_status) within the burst; C(observed.rate_limit) tells after how many.
+          - It runs last, after the check's other requests, which count against the server's limit too.
+          - It consumes the probe's allowance at the server - do not point it at an endpoint whose limit real
+            users share with the probe host.
+        type: dict
+        suboptions:
+          max_requests:
+            description: The most requests the burst sends (1-1000). Required.
+            type: int
+          expect_status:
+            description: The status of a limited answer.
+            type: int
+            default: 429
+      id:
+        description: Result id; defaults to C(http_endpoint:<METHOD> <url>), the url with its password masked.
+        type: str
+      title:
+        description: Human title; defaults to C(HTTP <METHOD> <url>).
+        type: str
+      section:
+        description: Checklist section; defaults to the module's I(section), else C(application).
+        type: str
+      severity:
+        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        type: str
+        choices: [critical, high, medium, low]
+      timeout:
+        description:
+          - Time limit of this check, all its requests together; defaults to the module's I(timeout).
+        type: raw
+      target:
+        description: Inventory host this check is about, when it runs from another host.
+        type: str
+seealso:
+  - module: golive.readiness.verify
+  - module: ansible.builtin.uri
+"""
+
+EXAMPLES = r"""
+- name: The API is healthy and fast, its database too
+  golive.readiness.http_endpoint:
+    checks:
+      - url: https://api.example.com/health
+        latency_warn_above: 300ms
+        latency_fail_above: 2s
+        json_query:
+          - query: status
+            equals: healthy
+          - query: db.ok
+            equals: true
+
+- name: Security posture of the shop
+  golive.readiness.http_endpoint:
+    checks:
+      - url: http://shop.example.com/
+        require_https_redirect: true
+      - url: https://shop.example.com/
+        hsts_min_age: 180d
+        required_headers:
+          X-Content-Type-Options: ^nosniff$
+          Content-Security-Policy: ""
+        forbidden_headers:
+          Server: '\d'
+          X-Powered-By: ""
+        expect_not_found_path: /definitely-not-here
+      - url: https://api.example.com/v1/orders
+        secret_headers:
+          Authorization: "Bearer {{ api_probe_token }}"
+        expect_unauthenticated: true
+        cors_allowed_origin: https://shop.example.com
+        cors_forbidden_origin: https://evil.example.net
+
+- name: The login endpoint is rate limited
+  golive.readiness.http_endpoint:
+    checks:
+      - url: https://api.example.com/v1/login
+        method: POST
+        json: {user: golive-probe, password: wrong}
+        status: 401
+        rate_limit:
+          max_requests: 30
+"""
+
+RETURN = r"""
+golive_checks:
+  description:
+    - One record per endpoint (see the common return values below).
+    - C(observed) holds C(request) (method, url, headers; secret headers masked), C(status), C(reason),
+      C(latency) (seconds) and C(latency_ms), C(headers) of the answer (cookies masked), C(body_bytes),
+      C(body_truncated), C(body) (its first 200 characters), C(redirects) and C(final_url) when
+      redirects were followed, C(assertions) (body regexes and JSON queries with their C(actual)
+      results), and per posture option C(https_redirect), C(hsts), C(unauthenticated_status),
+      C(not_found), C(cors_allowed_origin), C(cors_forbidden_origin), C(rate_limit) (C(burst),
+      C(limited_after), C(check_requests_before), C(statuses), C(retry_after)).
+    - Secret header values never appear, not even when a server echoes them back.
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.golive.readiness.plugins.module_utils._checks import http_endpoint
+from ansible_collections.golive.readiness.plugins.module_utils._module import run_kind_module
+
+
+def main():
+    run_kind_module(http_endpoint)
+
+
+if __name__ == "__main__":
+    main()
