@@ -441,8 +441,8 @@ class Client(object):
         except http.client.HTTPException as exc:
             raise CheckError("invalid HTTP response from %s: %s" % (where, type(exc).__name__)) from None
         except ssl.SSLError as exc:
-            raise CheckError("%s (%s)" % (_tls_failure(exc, bool(self.plan["client_cert"]), "TLS connection"),
-                                         where)) from None
+            failure = _tls_failure(exc, bool(self.plan["client_cert"]), "TLS connection")
+            raise CheckError("%s (%s)" % (failure, where)) from None
         except OSError as exc:
             raise CheckError("connection to %s failed: %s" % (where, exc.strerror or exc)) from None
         finally:
@@ -498,8 +498,8 @@ def make_tls_context(plan):
         try:
             context = ssl.create_default_context(cafile=plan["ca_file"])
         except (OSError, ssl.SSLError) as exc:
-            raise CheckError("ca_file: cannot load %s: %s" % (plan["ca_file"], getattr(exc, "strerror", None)
-                                                               or exc)) from None
+            reason = getattr(exc, "strerror", None) or exc
+            raise CheckError("ca_file: cannot load %s: %s" % (plan["ca_file"], reason)) from None
     else:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.check_hostname = False
@@ -624,8 +624,8 @@ def check_body(plan, response, ev, results):
             continue
         passed = (regex.search(text) is not None) == should_match
         ev.expect(option, regex.pattern)
-        results.append(dict(assertion="body %s /%s/" % ("matches" if should_match else "does not match",
-                                                       regex.pattern), passed=passed))
+        verb = "matches" if should_match else "does not match"
+        results.append(dict(assertion="body %s /%s/" % (verb, regex.pattern), passed=passed))
         ev.require(passed, "body %s /%s/%s" % ("does not match" if should_match else "matches", regex.pattern,
                                                " (first %s read)" % format_size(len(response.body))
                                                if response.truncated else ""))
@@ -704,8 +704,8 @@ def check_hsts(plan, response, ev):
         return
     hsts = parse_hsts(value)
     ev.observe("hsts", hsts)
-    flags = "".join("; %s" % flag for flag, on in (("includeSubDomains", hsts["include_subdomains"]),
-                                                     ("preload", hsts["preload"])) if on)
+    present = (("includeSubDomains", hsts["include_subdomains"]), ("preload", hsts["preload"]))
+    flags = "".join("; %s" % flag for flag, on in present if on)
     if hsts["max_age"] is None:
         ev.finding("fail", "Strict-Transport-Security has no max-age: %r" % value)
     elif hsts["max_age"] < minimum:
