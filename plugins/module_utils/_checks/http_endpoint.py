@@ -147,9 +147,14 @@ def _headers(value, option, secret=False):
         if not _TOKEN.match(str(name)):
             raise OptionError("%s: %r is not a header name" % (option, name))
         text = "" if content is None else str(content)
+        shown = "its value" if secret else repr(text)
         if "\r" in text or "\n" in text or "\0" in text:
-            shown = "its value" if secret else repr(text)
             raise OptionError("%s: %s of %s contains a line break" % (option, shown, name))
+        try:
+            text.encode("latin-1")
+        except UnicodeEncodeError:
+            raise OptionError("%s: %s of %s is not Latin-1 text, which HTTP headers must be"
+                              % (option, shown, name)) from None
         headers[str(name)] = text
     return headers
 

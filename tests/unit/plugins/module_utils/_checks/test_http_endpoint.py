@@ -427,6 +427,7 @@ def test_missing_jmespath_is_an_error_with_the_standard_text(apps, monkeypatch):
     (dict(url="http://h.test/", headers={"Bad Name": "x"}), "headers: 'Bad Name' is not a header name"),
     (dict(url="http://h.test/", headers={"a": 1}, secret_headers={"A": "b"}),
      "headers/secret_headers: a set in both"),
+    (dict(url="http://h.test/", headers={"X-Name": "\u2603"}), "headers: '\u2603' of X-Name is not Latin-1 text"),
     (dict(url="http://h.test/", body_regex="("), "body_regex: '(' is not a valid regular expression"),
     (dict(url="http://h.test/", required_headers={"X-A": "["}), "required_headers: X-A: '[' is not a valid"),
     (dict(url="http://h.test/", forbidden_headers=5), "forbidden_headers: must be a list of header names"),
