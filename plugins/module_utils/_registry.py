@@ -11,11 +11,17 @@ from __future__ import annotations
 from ansible_collections.golive.readiness.plugins.module_utils._checks import (
     command_output,
     disk_space,
+    dns_record,
     env_vars,
+    http_endpoint,
     path,
     process,
     python_runtime,
+    smtp_server,
     system_resources,
+    tcp_port,
+    time_sync,
+    tls_certificate,
 )
 
 KINDS = dict(
@@ -23,10 +29,16 @@ KINDS = dict(
     for kind in (
         command_output,
         disk_space,
+        dns_record,
         env_vars,
+        http_endpoint,
         path,
         process,
         python_runtime,
+        smtp_server,
         system_resources,
+        tcp_port,
+        time_sync,
+        tls_certificate,
     )
 )

@@ -25,19 +25,26 @@ options:
   checks:
     description:
       - The checks to run. Each is a dictionary with C(kind) (one of C(command_output),
-        C(disk_space), C(env_vars), C(path), C(process), C(python_runtime),
-        C(system_resources)) and the options of that kind.
+        C(disk_space), C(dns_record), C(env_vars), C(http_endpoint), C(path), C(process),
+        C(python_runtime), C(smtp_server), C(system_resources), C(tcp_port), C(time_sync),
+        C(tls_certificate)) and the options of that kind.
     type: list
     elements: dict
     required: true
 seealso:
+  - module: golive.readiness.command_output
   - module: golive.readiness.disk_space
-  - module: golive.readiness.system_resources
+  - module: golive.readiness.dns_record
+  - module: golive.readiness.env_vars
+  - module: golive.readiness.http_endpoint
   - module: golive.readiness.path
   - module: golive.readiness.process
-  - module: golive.readiness.env_vars
   - module: golive.readiness.python_runtime
-  - module: golive.readiness.command_output
+  - module: golive.readiness.smtp_server
+  - module: golive.readiness.system_resources
+  - module: golive.readiness.tcp_port
+  - module: golive.readiness.time_sync
+  - module: golive.readiness.tls_certificate
 """
 
 EXAMPLES = r"""
