@@ -24,12 +24,18 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     OptionError,
     format_duration,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._json_assert import (
+    QUERY_OPTIONS,
+    evaluate,
+    expected_of,
+    load_jmespath,
+    prepare_assertions,
+)
 from ansible_collections.golive.readiness.plugins.module_utils._runner import kill_process_group
 
 KIND = "command_output"
 SECTION = "infrastructure"
 SEVERITY = "high"
-ASSERTIONS = ("equals", "matches", "min", "max", "length", "truthy")
 OPTIONS = dict(
     argv=dict(type="list", elements="str"),
     cmd=dict(type="str"),
@@ -40,22 +46,13 @@ OPTIONS = dict(
     stdout_regex=dict(type="str"),
     stdout_not_regex=dict(type="str"),
     stderr_regex=dict(type="str"),
-    json_query=dict(type="list", elements="dict", options=dict(
-        query=dict(type="str", required=True),
-        equals=dict(type="raw"),
-        matches=dict(type="str"),
-        min=dict(type="float"),
-        max=dict(type="float"),
-        length=dict(type="int"),
-        truthy=dict(type="bool"),
-    )),
+    json_query=dict(type="list", elements="dict", options=QUERY_OPTIONS),
     json_lines=dict(type="bool", default=False),
     name=dict(type="str"),
 )
 
 MAX_KEPT_BYTES = 64 * 1024  # of each of stdout and stderr; the rest is read and dropped
 SHOWN_CHARS = 500
-SHOWN_VALUE_CHARS = 200
 _READ_CHUNK = 16 * 1024
 
 
@@ -121,45 +118,6 @@ def _regex(item, option):
         raise OptionError("%s: %r is not a valid regular expression: %s" % (option, pattern, exc)) from None
 
 
-def load_jmespath():
-    """The jmespath module, or None when it is not installed (reported by run() as error)."""
-    try:
-        import jmespath
-    except ImportError:
-        return None
-    return jmespath
-
-
-def _assertion(index, spec, jmespath):
-    where = "json_query[%d]" % index
-    query = spec.get("query")
-    if not query or not str(query).strip():
-        raise OptionError("%s: query must not be empty" % where)
-    given = [a for a in ASSERTIONS if spec.get(a) is not None]
-    if not given:
-        raise OptionError("%s: give at least one of %s" % (where, ", ".join(ASSERTIONS)))
-    if spec.get("matches") is not None:
-        try:
-            re.compile(spec["matches"])
-        except re.error as exc:
-            raise OptionError("%s: matches: %r is not a valid regular expression: %s"
-                              % (where, spec["matches"], exc)) from None
-    if spec.get("length") is not None and spec["length"] < 0:
-        raise OptionError("%s: length: must not be negative" % where)
-    if spec.get("min") is not None and spec.get("max") is not None and spec["min"] > spec["max"]:
-        raise OptionError("%s: min (%s) is above max (%s)" % (where, spec["min"], spec["max"]))
-    if jmespath is not None:
-        try:
-            jmespath.compile(query)
-        except jmespath.exceptions.JMESPathError as exc:
-            raise OptionError("%s: query %r is not valid JMESPath: %s" % (where, query, exc)) from None
-    assertion = dict((k, spec.get(k)) for k in ("query", *ASSERTIONS))
-    for bound in ("min", "max"):
-        if isinstance(assertion[bound], float) and assertion[bound].is_integer():
-            assertion[bound] = int(assertion[bound])  # shown as 'min 3', not 'min 3.0'
-    return assertion
-
-
 def prepare(item):
     argv = _argv(item)
     if item.get("chdir") is not None and not os.path.isabs(item["chdir"]):
@@ -171,7 +129,6 @@ def prepare(item):
     queries = item.get("json_query") or []
     if item.get("json_lines") and not queries:
         raise OptionError("json_lines: only applies with json_query")
-    jmespath = load_jmespath() if queries else None
     return dict(
         argv=argv,
         chdir=item.get("chdir"),
@@ -180,7 +137,7 @@ def prepare(item):
         stdout_regex=_regex(item, "stdout_regex"),
         stdout_not_regex=_regex(item, "stdout_not_regex"),
         stderr_regex=_regex(item, "stderr_regex"),
-        queries=[_assertion(i, q, jmespath) for i, q in enumerate(queries)],
+        queries=prepare_assertions(queries),
         json_lines=bool(item.get("json_lines")),
     )
 
@@ -286,54 +243,6 @@ def execute(plan, budget, limit):
 
 # --- assertions ---------------------------------------------------------------------------------
 
-def _shown(value):
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= SHOWN_VALUE_CHARS else text[:SHOWN_VALUE_CHARS] + "…"
-
-
-def _same(actual, wanted):
-    # 1 == True in Python; a JSON boolean is not a number here.
-    if isinstance(actual, bool) != isinstance(wanted, bool):
-        return False
-    return actual == wanted
-
-
-def _is_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _judge(spec, actual):
-    """(passed, list of failure reasons) of one query result against its assertions."""
-    reasons = []
-    if spec["equals"] is not None and not _same(actual, spec["equals"]):
-        reasons.append("is %s, expected %s" % (_shown(actual), _shown(spec["equals"])))
-    if spec["matches"] is not None:
-        text = actual if isinstance(actual, str) else json.dumps(actual, sort_keys=True)
-        if not re.search(spec["matches"], text):
-            reasons.append("%s does not match /%s/" % (_shown(actual), spec["matches"]))
-    for bound in ("min", "max"):
-        if spec[bound] is None:
-            continue
-        if not _is_number(actual):
-            reasons.append("is %s, not a number (%s %s)" % (_shown(actual), bound, spec[bound]))
-        elif bound == "min" and actual < spec["min"]:
-            reasons.append("is %s, below min %s" % (_shown(actual), _shown(spec["min"])))
-        elif bound == "max" and actual > spec["max"]:
-            reasons.append("is %s, above max %s" % (_shown(actual), _shown(spec["max"])))
-    if spec["length"] is not None:
-        if not isinstance(actual, (list, dict, str)):
-            reasons.append("is %s, which has no length" % _shown(actual))
-        elif len(actual) != spec["length"]:
-            reasons.append("has length %d, expected %d" % (len(actual), spec["length"]))
-    if spec["truthy"] is not None and bool(actual) != spec["truthy"]:
-        reasons.append("is %s, expected %s" % (_shown(actual), "truthy" if spec["truthy"] else "falsy"))
-    return not reasons, reasons
-
-
-def _describe_assertion(spec):
-    return ", ".join("%s %s" % (a, _shown(spec[a])) for a in ASSERTIONS if spec[a] is not None)
-
-
 def parse_json_output(text, json_lines):
     """The stdout as one JSON document, or as a list of one document per non-blank line."""
     if not json_lines:
@@ -353,7 +262,6 @@ def parse_json_output(text, json_lines):
 
 
 def _check_json(plan, done, ev, results):
-    jmespath = load_jmespath()
     if done.stdout.truncated:
         ev.finding("error", "stdout is larger than %d KiB; its JSON cannot be evaluated" % (MAX_KEPT_BYTES // 1024))
         return
@@ -362,17 +270,7 @@ def _check_json(plan, done, ev, results):
     except ValueError as exc:
         ev.finding("error", str(exc))
         return
-    for spec in plan["queries"]:
-        try:
-            actual = jmespath.search(spec["query"], document)
-        except jmespath.exceptions.JMESPathError as exc:
-            results.append(dict(query=spec["query"], assertion=_describe_assertion(spec), passed=False))
-            ev.finding("error", "%s cannot be evaluated: %s" % (spec["query"], exc))
-            continue
-        passed, reasons = _judge(spec, actual)
-        results.append(dict(query=spec["query"], assertion=_describe_assertion(spec), passed=passed,
-                            actual=_shown(actual)))
-        ev.require(passed, "%s %s" % (spec["query"], "; ".join(reasons)))
+    results.extend(evaluate(plan["queries"], document, ev))
 
 
 def _check_regexes(plan, done, ev, results):
@@ -419,7 +317,7 @@ def run(plan, ctx):
         done.rc, " or ".join(str(c) for c in plan["expect_rc"])), passing="exit code %d" % done.rc)
     _check_regexes(plan, done, ev, results)
     if plan["queries"]:
-        ev.expect("json_query", [dict(query=q["query"], assertion=_describe_assertion(q)) for q in plan["queries"]])
+        ev.expect("json_query", expected_of(plan["queries"]))
         _check_json(plan, done, ev, results)
     ev.observe("assertions", results)
     passed = sum(1 for r in results if r["passed"])
