@@ -1,0 +1,132 @@
+"""The golive playbook runs every host's endpoint checks from the probe host against real servers.
+
+Two logical hosts on this machine (local connection) carry endpoint variables of every network kind;
+the servers (TLS, HTTP, dnsmasq, TCP, SMTP, SNTP) are the ones the kind tests use, all on 127.0.0.1.
+One ansible-playbook run must put each result under the host whose variables define it, with the
+probe (the controller) recorded, and the verdict must follow from the statuses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._dns_server import dns_server
+from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._http_apps import running_apps
+from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._ntpserver import ntp_server
+from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._smtpservers import raw_server
+from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._tcp_servers import (
+    SSH_BANNER,
+    greet,
+    tcp_server,
+)
+from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._tls_servers import (
+    NAME,
+    MintedPKI,
+    free_port,
+    tls_server,
+)
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+NO_STARTTLS = (b"220 mail.shop.test ESMTP\r\n", [b"250-mail.shop.test\r\n250 SIZE 1000000\r\n", b"221 bye\r\n"])
+
+
+def tls_item(server, ca_file, **extra):
+    return dict(host="127.0.0.1", port=server.port, server_name=NAME, ca_file=ca_file, **extra)
+
+
+def inventory(servers):
+    lb01 = dict(
+        golive_tls_certificates=[
+            dict(tls_item(servers["tls_valid"], servers["ca_file"], days_warn_below=30, days_fail_below=7),
+                 id="tls:valid"),
+            dict(tls_item(servers["tls_expiring"], servers["ca_file"], days_warn_below=30, days_fail_below=7),
+                 id="tls:expiring"),
+        ],
+        golive_dns_records=[dict(name="api.shop.test", type="A", values=["10.0.0.10", "10.0.0.11"],
+                                 nameserver="127.0.0.1", nameserver_port=servers["dns_port"])],
+        golive_ports=[
+            dict(host="127.0.0.1", port=servers["ssh_port"], banner_regex="^SSH-2\\.0-"),
+            dict(host="127.0.0.1", port=servers["closed_port"], state="closed", id="tcp_port:database-closed"),
+        ],
+    )
+    web01 = dict(
+        golive_http_endpoints=[dict(url=servers["http"] + "/health",
+                                    json_query=[dict(query="status", equals="healthy")])],
+        golive_http_security=[dict(url=servers["https"] + "/hsts-short", ca_file=servers["https_ca_file"],
+                                   hsts_min_age="1d", severity="medium")],
+        golive_smtp_servers=[dict(host="127.0.0.1", port=servers["smtp_port"], ehlo_name="probe.shop.test")],
+        golive_time_sync=[dict(ntp_servers=[servers["ntp"]], offset_warn_above="1s", offset_fail_above="5m")],
+    )
+    common = dict(ansible_connection="local", ansible_python_interpreter=sys.executable,
+                  golive_disk_space=[], golive_system_resources=None)
+    return {"all": {"vars": common, "hosts": {"lb01": lb01, "web01": web01}}}
+
+
+@contextlib.contextmanager
+def endpoint_servers(tmp_path):
+    pki = MintedPKI()
+    with contextlib.ExitStack() as stack:
+        valid = tls_server(pki, "valid")
+        stack.callback(valid.stop)
+        expiring = tls_server(pki, "expiring")
+        stack.callback(expiring.stop)
+        dns = stack.enter_context(dns_server())
+        ssh = stack.enter_context(tcp_server(greet(SSH_BANNER)))
+        apps = stack.enter_context(running_apps())
+        smtp_port = stack.enter_context(raw_server(*NO_STARTTLS))
+        ntp = stack.enter_context(ntp_server())
+        yield dict(tls_valid=valid, tls_expiring=expiring, ca_file=pki.write_ca(str(tmp_path)), dns_port=dns.port,
+                   ssh_port=ssh.port, closed_port=free_port(), http=apps.http, https=apps.https,
+                   https_ca_file=apps.ca_file, smtp_port=smtp_port,
+                   ntp=ntp.address)
+
+
+def run_golive(tmp_path, servers):
+    inventory_path = tmp_path / "inventory.yml"
+    inventory_path.write_text(yaml.safe_dump(inventory(servers)))
+    report_dir = tmp_path / "report"
+    env = dict(os.environ, GOLIVE_REPORT_DIR=str(report_dir), ANSIBLE_NOCOLOR="1")
+    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "golive.yml",
+                           "-i", str(inventory_path)], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=240, check=False)
+    report = json.loads((report_dir / "report.json").read_text()) if (report_dir / "report.json").exists() else None
+    return proc, report
+
+
+@pytest.mark.integration
+def test_endpoint_checks_run_from_the_probe_and_land_under_their_hosts(tmp_path):
+    with endpoint_servers(tmp_path) as servers:
+        proc, report = run_golive(tmp_path, servers)
+    output = proc.stdout + proc.stderr
+    assert report is not None, output[-4000:]
+    statuses = dict(((c["host"], c["id"]), c["status"]) for c in report["checks"])
+    probes = dict(((c["host"], c["id"]), c.get("probe")) for c in report["checks"])
+    expected = {
+        ("lb01", "tls:valid"): "pass",
+        ("lb01", "tls:expiring"): "warn",
+        ("lb01", "dns_record:api.shop.test A"): "pass",
+        ("lb01", "tcp_port:127.0.0.1:%d" % servers["ssh_port"]): "pass",
+        ("lb01", "tcp_port:database-closed"): "pass",
+        ("web01", "http_endpoint:GET %s/health" % servers["http"]): "pass",
+        ("web01", "http_endpoint:GET %s/hsts-short" % servers["https"]): "fail",
+        ("web01", "smtp_server:127.0.0.1:%d" % servers["smtp_port"]): "fail",
+    }
+    for key, status in expected.items():
+        assert statuses.get(key) == status, (key, statuses.get(key), sorted(statuses))
+        assert probes[key] == "localhost", (key, probes[key])
+    # time_sync is a host check: it runs on the host itself, not from the probe.
+    [time_sync] = [c for c in report["checks"] if c["kind"] == "time_sync"]
+    assert (time_sync["host"], time_sync["status"], time_sync.get("probe")) == ("web01", "pass", None)
+    # The SMTP server offers no STARTTLS (high severity): blocking. The weak HSTS is medium: a warning.
+    assert report["verdict"] == "NO-GO"
+    assert [(b["host"], b["id"]) for b in report["blocking"]] == [
+        ("web01", "smtp_server:127.0.0.1:%d" % servers["smtp_port"])]
+    assert proc.returncode != 0
+    assert "GOLIVE VERDICT: NO-GO" in output
