@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import textwrap
 import time
 
 import pytest
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
 from ansible_collections.golive.readiness.plugins.module_utils._checks import command_output
-from ansible_collections.golive.readiness.plugins.module_utils._module import item_spec
 from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks
+
+from ._kind_runner import run_item as run_kind_item
+from ._kind_runner import validated_item
 
 PY = sys.executable
 
@@ -33,17 +33,11 @@ NOT_READY = "items[?status.conditions[?type == 'Ready' && status != 'True']].met
 
 
 def validated(item):
-    result = ArgumentSpecValidator(item_spec(command_output)).validate(item)
-    assert not result.error_messages, result.error_messages
-    return result.validated_parameters
+    return validated_item(command_output, item)
 
 
 def check(item, timeout=10.0):
-    params = validated(item)
-    key, title = command_output.describe(params)
-    plan = command_output.prepare(params)
-    [record] = run_checks([PreparedCheck(params, "command_output:%s" % key, title, command_output, plan, timeout)])
-    json.dumps(record)
+    record = run_kind_item(command_output, item, timeout)
     return record
 
 

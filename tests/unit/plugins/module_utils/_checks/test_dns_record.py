@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import sys
 import time
@@ -16,6 +15,8 @@ from ansible_collections.golive.readiness.plugins.module_utils._module import it
 from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks
 
 from ._dns_server import LOCAL_TTL, LONG_TTL, dns_server, free_port
+from ._kind_runner import run_item as run_kind_item
+from ._kind_runner import validated_item
 
 
 @pytest.fixture(scope="module")
@@ -25,17 +26,11 @@ def server():
 
 
 def validated(item):
-    result = ArgumentSpecValidator(item_spec(dns_record)).validate(item)
-    assert not result.error_messages, result.error_messages
-    return result.validated_parameters
+    return validated_item(dns_record, item)
 
 
 def run_item(item, timeout=5.0):
-    params = validated(item)
-    key, title = dns_record.describe(params)
-    plan = dns_record.prepare(params)
-    [record] = run_checks([PreparedCheck(params, "dns_record:%s" % key, title, dns_record, plan, timeout)])
-    json.dumps(record)
+    record = run_kind_item(dns_record, item, timeout)
     return record
 
 

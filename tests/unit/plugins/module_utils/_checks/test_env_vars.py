@@ -14,12 +14,12 @@ import time
 import uuid
 
 import pytest
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import CheckError, OptionError, mask_secret
 from ansible_collections.golive.readiness.plugins.module_utils._checks import env_vars
-from ansible_collections.golive.readiness.plugins.module_utils._module import item_spec
-from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks
+
+from ._kind_runner import run_item as run_kind_item
+from ._kind_runner import validated_item
 
 COLLECTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), *[os.pardir] * 5, ".collections")
 
@@ -43,17 +43,12 @@ REQUIRED = ["APP_ENV", "DATABASE_URL", "SECRET_KEY", "STRIPE_SECRET_KEY"]
 
 
 def validated(item):
-    result = ArgumentSpecValidator(item_spec(env_vars)).validate(item)
-    assert not result.error_messages, result.error_messages
-    return result.validated_parameters
+    return validated_item(env_vars, item)
 
 
 def check(item, timeout=5.0):
     """Run one env_vars item through the real runner; the record must not contain any secret."""
-    params = validated(item)
-    key, title = env_vars.describe(params)
-    plan = env_vars.prepare(params)
-    [record] = run_checks([PreparedCheck(params, "env_vars:%s" % key, title, env_vars, plan, timeout)])
+    record = run_kind_item(env_vars, item, timeout)
     dumped = json.dumps(record)
     for secret in SECRETS:
         assert secret not in dumped, "a secret leaked into %s" % dumped

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -11,12 +10,12 @@ import time
 from importlib import metadata
 
 import pytest
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
 from ansible_collections.golive.readiness.plugins.module_utils._checks import python_runtime
-from ansible_collections.golive.readiness.plugins.module_utils._module import item_spec
-from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks
+
+from ._kind_runner import run_item as run_kind_item
+from ._kind_runner import validated_item
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), *[os.pardir] * 5))
 VENV_PYTHON = os.path.join(REPO, ".venv", "bin", "python")
@@ -24,17 +23,11 @@ SYSTEM_PYTHON = "/usr/bin/python3"
 
 
 def validated(item):
-    result = ArgumentSpecValidator(item_spec(python_runtime)).validate(item)
-    assert not result.error_messages, result.error_messages
-    return result.validated_parameters
+    return validated_item(python_runtime, item)
 
 
 def check(item, timeout=20.0):
-    params = validated(item)
-    key, title = python_runtime.describe(params)
-    plan = python_runtime.prepare(params)
-    [record] = run_checks([PreparedCheck(params, "python_runtime:%s" % key, title, python_runtime, plan, timeout)])
-    json.dumps(record)  # every record must serialise
+    record = run_kind_item(python_runtime, item, timeout)
     return record
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import time
 
@@ -12,9 +11,10 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
 from ansible_collections.golive.readiness.plugins.module_utils._checks import tcp_port
 from ansible_collections.golive.readiness.plugins.module_utils._module import item_spec
-from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks
 
 from ._dns_server import free_port
+from ._kind_runner import run_item as run_kind_item
+from ._kind_runner import validated_item
 from ._tcp_servers import SSH_BANNER, full_backlog, greet, hang_up, reply, tcp_server
 
 # glibc refuses a name with characters no host name may hold before asking any nameserver:
@@ -23,17 +23,11 @@ UNRESOLVABLE = "no-such-host!.shop.test"
 
 
 def validated(item):
-    result = ArgumentSpecValidator(item_spec(tcp_port)).validate(item)
-    assert not result.error_messages, result.error_messages
-    return result.validated_parameters
+    return validated_item(tcp_port, item)
 
 
 def run_item(item, timeout=5.0):
-    params = validated(item)
-    key, title = tcp_port.describe(params)
-    plan = tcp_port.prepare(params)
-    [record] = run_checks([PreparedCheck(params, "tcp_port:%s" % key, title, tcp_port, plan, timeout)])
-    json.dumps(record)
+    record = run_kind_item(tcp_port, item, timeout)
     return record
 
 

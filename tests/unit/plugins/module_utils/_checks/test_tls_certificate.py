@@ -11,13 +11,13 @@ import textwrap
 import time
 
 import pytest
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
 from ansible_collections.golive.readiness.plugins.module_utils._checks import tls_certificate
-from ansible_collections.golive.readiness.plugins.module_utils._module import item_spec
 from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks
 
+from ._kind_runner import run_item as run_kind_item
+from ._kind_runner import validated_item
 from ._tls_servers import (
     LOOPBACK,
     NAME,
@@ -65,17 +65,11 @@ def serve(pki, servers):
 
 
 def validated(item):
-    result = ArgumentSpecValidator(item_spec(tls_certificate)).validate(item)
-    assert not result.error_messages, result.error_messages
-    return result.validated_parameters
+    return validated_item(tls_certificate, item)
 
 
 def check(item, timeout=10.0):
-    params = validated(item)
-    key, title = tls_certificate.describe(params)
-    plan = tls_certificate.prepare(params)
-    [record] = run_checks([PreparedCheck(params, "tls_certificate:%s" % key, title, tls_certificate, plan, timeout)])
-    json.dumps(record)
+    record = run_kind_item(tls_certificate, item, timeout)
     return record
 
 
