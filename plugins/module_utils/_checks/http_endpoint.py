@@ -755,14 +755,19 @@ def _attempt(ev, option, request):
         return None
 
 
+def _fetch_with_origin(plan, client, ev, option, origin):
+    """The response to the check's request sent with an Origin header, or None (an error finding)."""
+    return _attempt(ev, option, lambda: client.fetch(
+        plan["method"], plan["url"], request_headers(plan, extra={"Origin": origin}), plan["body"],
+        plan["follow_redirects"])[0])
+
+
 def check_cors_allowed(plan, client, ev):
     origin = plan["cors_allowed_origin"]
     if origin is None:
         return
     ev.expect("cors_allowed_origin", "Access-Control-Allow-Origin: %s" % origin)
-    response = _attempt(ev, "cors_allowed_origin", lambda: client.fetch(
-        plan["method"], plan["url"], request_headers(plan, extra={"Origin": origin}), plan["body"],
-        plan["follow_redirects"])[0])
+    response = _fetch_with_origin(plan, client, ev, "cors_allowed_origin", origin)
     if response is None:
         return
     allowed = response.header("Access-Control-Allow-Origin")
@@ -780,9 +785,7 @@ def check_cors_forbidden(plan, client, ev):
     if origin is None:
         return
     ev.expect("cors_forbidden_origin", "%s not allowed, no wildcard with credentials" % origin)
-    response = _attempt(ev, "cors_forbidden_origin", lambda: client.fetch(
-        plan["method"], plan["url"], request_headers(plan, extra={"Origin": origin}), plan["body"],
-        plan["follow_redirects"])[0])
+    response = _fetch_with_origin(plan, client, ev, "cors_forbidden_origin", origin)
     if response is None:
         return
     allowed = response.header("Access-Control-Allow-Origin")
