@@ -27,10 +27,16 @@ import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
-sys.path.insert(0, os.path.join(REPO, "tests", "unit", "plugins", "module_utils", "_checks"))
+sys.path.insert(0, os.path.join(REPO, ".collections"))  # scripts/setup links the checkout there
 
-from _tls_servers import LOOPBACK, NAME, MintedPKI, tls_server
 from playbook_runs import ansible_tool, clean_environment
+
+from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._tls_servers import (
+    LOOPBACK,
+    NAME,
+    MintedPKI,
+    tls_server,
+)
 
 TARGET_RATIO = 10.0
 RUN_TIMEOUT = 900

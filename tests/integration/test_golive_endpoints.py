@@ -20,6 +20,7 @@ import yaml
 from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._dns_server import dns_server
 from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._http_apps import running_apps
 from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._ntpserver import ntp_server
+from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._ports import unused_port
 from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._smtpservers import raw_server
 from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._tcp_servers import (
     SSH_BANNER,
@@ -29,7 +30,6 @@ from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._check
 from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._tls_servers import (
     NAME,
     MintedPKI,
-    free_port,
     tls_server,
 )
 
@@ -83,7 +83,7 @@ def endpoint_servers(tmp_path):
         smtp_port = stack.enter_context(raw_server(*NO_STARTTLS))
         ntp = stack.enter_context(ntp_server())
         yield dict(tls_valid=valid, tls_expiring=expiring, ca_file=pki.write_ca(str(tmp_path)), dns_port=dns.port,
-                   ssh_port=ssh.port, closed_port=free_port(), http=apps.http, https=apps.https,
+                   ssh_port=ssh.port, closed_port=unused_port(), http=apps.http, https=apps.https,
                    https_ca_file=apps.ca_file, smtp_port=smtp_port,
                    ntp=ntp.address)
 

@@ -8,13 +8,13 @@ import time
 import pytest
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import smtp_server
+from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._ports import unused_port
 from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._smtpservers import (
     PASSWORD,
     USER,
     MintedCA,
     accept_one_user,
     aiosmtpd_server,
-    closed_port,
     raw_server,
 )
 
@@ -53,7 +53,7 @@ def test_starttls_and_auth_pass_and_the_password_stays_secret(tmp_path, ca):
 
 
 def test_failures_and_errors_in_one_call(tmp_path, ca):
-    refused = closed_port()
+    refused = unused_port()
     with aiosmtpd_server() as plain, \
             aiosmtpd_server(tls_context=ca.server_context("other.shop.test", for_loopback_address=False)) as wrong, \
             aiosmtpd_server(tls_context=ca.server_context(NAME), authenticator=accept_one_user) as auth, \
@@ -90,7 +90,7 @@ def test_password_without_username_fails_the_task_naming_the_option(tmp_path):
 
 def test_credentials_in_clear_text_are_refused_before_any_connection(tmp_path):
     done, result, written = run_logged(tmp_path, {"checks": [
-        {"host": "127.0.0.1", "port": closed_port(), "tls": "none", "username": USER, "password": PASSWORD}]})
+        {"host": "127.0.0.1", "port": unused_port(), "tls": "none", "username": USER, "password": PASSWORD}]})
     assert done.returncode == 2
     assert "refusing to send credentials in clear text" in result["msg"]
     assert "golive_checks" not in result

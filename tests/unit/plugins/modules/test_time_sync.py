@@ -8,15 +8,15 @@ import os
 from ansible_collections.golive.readiness.plugins.module_utils._checks import time_sync
 from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._ntpserver import (
     Behaviour,
-    dead_udp_port,
     ntp_server,
 )
+from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._ports import unused_udp_port
 
 from ._adhoc import ansible_run, assert_documents_options
 
 
 def test_in_sync_off_and_unanswered_servers():
-    dead = dead_udp_port()
+    dead = unused_udp_port()
     with ntp_server() as good, ntp_server(Behaviour(offset=2.0)) as late, \
             ntp_server(Behaviour(offset=600.0)) as far, ntp_server(Behaviour(stratum=0)) as kod:
         done, result = ansible_run("time_sync", {"fail_on": [], "checks": [

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import pytest
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import tls_certificate
 
-from ._adhoc import ansible_run, assert_documents_options
-
 # The test PKI and servers of the kind-level tests.
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "module_utils", "_checks"))
-from _tls_servers import LOOPBACK, NAME, MintedPKI, SilentServer, SMTPStartTLSServer, server_context, tls_server
+from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._tls_servers import (
+    LOOPBACK,
+    NAME,
+    MintedPKI,
+    SilentServer,
+    SMTPStartTLSServer,
+    server_context,
+    tls_server,
+)
+
+from ._adhoc import ansible_run, assert_documents_options
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from ._ports import unused_port
+
 TOKEN = "tok-5d1c9a7e03b84f26a9e1c7b2"  # searched for in every output: it must never appear
 BEARER = "Bearer " + TOKEN
 ALLOWED_ORIGIN = "https://shop.example.test"
@@ -362,15 +364,6 @@ def silent_socket():
         listener.close()
 
 
-def closed_port():
-    """A 127.0.0.1 port nothing listens on (bound, then released)."""
-    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    return port
-
-
 class Apps(object):
     """Base URLs and files of the running apps."""
 
@@ -382,7 +375,7 @@ class Apps(object):
         self.spa = "http://127.0.0.1:%d" % spa.server_address[1]
         self.silent = "http://127.0.0.1:%d" % silent_port
         self.silent_https = "https://127.0.0.1:%d" % silent_port
-        self.refused = "http://127.0.0.1:%d" % closed_port()
+        self.refused = "http://127.0.0.1:%d" % unused_port()
         self.ca_file = ca.ca_file
         self.client_cert = client_cert
         self.client_key = client_key

@@ -94,12 +94,3 @@ def ntp_server(behaviour=None):
         stop.set()
         thread.join(2)
         sock.close()
-
-
-def dead_udp_port():
-    """A 127.0.0.1 UDP port nothing listens on: a datagram to it is answered by ICMP port unreachable."""
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    return port

@@ -196,12 +196,3 @@ def raw_server(greeting=None, replies=()):
         for conn in held:
             conn.close()
         listener.close()
-
-
-def closed_port():
-    """A 127.0.0.1 port nothing listens on (bound, then released)."""
-    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    return port

@@ -23,6 +23,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from ._ports import unused_port
+
 LOOPBACK = "127.0.0.1"
 NAME = "app.golive.test"
 
@@ -301,12 +303,6 @@ def tls_server(pki, kind, with_intermediate=True, weak=False, min_version=None):
     return TLSServer(server_context(chain, chain[0].key, weak=weak, min_version=min_version)).start()
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
-
-
 class SMTPStartTLSServer(object):
     """aiosmtpd on a loopback port offering STARTTLS with the given server context. Accepts no mail."""
 
@@ -317,7 +313,7 @@ class SMTPStartTLSServer(object):
             async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
                 return "550 this test server accepts no mail"
 
-        self.port = free_port()
+        self.port = unused_port()
         self.host = LOOPBACK
         self.controller = Controller(RefuseMail(), hostname=LOOPBACK, port=self.port, tls_context=context,
                                      require_starttls=False, ready_timeout=10)

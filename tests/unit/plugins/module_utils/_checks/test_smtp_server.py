@@ -11,6 +11,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import Opt
 from ansible_collections.golive.readiness.plugins.module_utils._checks import smtp_server
 from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks, run_one
 
+from ._ports import unused_port
 from ._smtpservers import (
     PASSWORD,
     SERVER_HOSTNAME,
@@ -18,7 +19,6 @@ from ._smtpservers import (
     MintedCA,
     accept_one_user,
     aiosmtpd_server,
-    closed_port,
     raw_server,
 )
 
@@ -232,7 +232,7 @@ def test_latency_levels(plain):
 
 
 def test_connection_refused_is_an_error():
-    port = closed_port()
+    port = unused_port()
     outcome = check(port=port)
     assert outcome.status == "error"
     assert outcome.summary == "cannot connect to 127.0.0.1:%d: Connection refused" % port

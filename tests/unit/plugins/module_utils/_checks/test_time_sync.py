@@ -12,7 +12,8 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import Opt
 from ansible_collections.golive.readiness.plugins.module_utils._checks import time_sync
 from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks, run_one
 
-from ._ntpserver import Behaviour, dead_udp_port, ntp_server
+from ._ntpserver import Behaviour, ntp_server
+from ._ports import unused_udp_port
 
 LEVELS = dict(offset_warn_above="1s", offset_fail_above="5m")
 ZONEINFO = "/usr/share/zoneinfo"
@@ -108,7 +109,7 @@ def test_unusable_replies_make_the_server_an_error(behaviour, reason):
 
 
 def test_dead_port_is_an_error_at_once():
-    port = dead_udp_port()
+    port = unused_udp_port()
     started = time.monotonic()
     outcome = check(ntp_servers=[local(port)], **LEVELS)
     assert time.monotonic() - started < 1
@@ -136,7 +137,7 @@ def test_a_server_that_does_not_answer_is_listed_but_one_answer_is_enough():
 
 
 def test_fewer_answers_than_min_servers_fail():
-    port = dead_udp_port()
+    port = unused_udp_port()
     with ntp_server() as p1:
         outcome = check(ntp_servers=[local(p1), local(port)], min_servers=2, **LEVELS)
     assert outcome.status == "fail"

@@ -18,6 +18,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._runner import Pr
 
 from ._kind_runner import run_item as run_kind_item
 from ._kind_runner import validated_item
+from ._ports import unused_port
 from ._tls_servers import (
     LOOPBACK,
     NAME,
@@ -25,7 +26,6 @@ from ._tls_servers import (
     SilentServer,
     SMTPStartTLSServer,
     _ThreadedServer,
-    free_port,
     server_context,
     tls_server,
 )
@@ -248,7 +248,7 @@ def test_smtp_starttls_certificate(pki, servers, ca_file):
 
 def test_smtp_server_without_starttls_is_an_error(servers, ca_file):
     from aiosmtpd.controller import Controller
-    port = free_port()
+    port = unused_port()
     controller = Controller(object(), hostname=LOOPBACK, port=port)
     controller.start()
     try:
@@ -276,7 +276,7 @@ def test_server_that_never_answers_times_out_within_the_timeout(servers, ca_file
 
 
 def test_refused_connection_is_an_error(ca_file):
-    port = free_port()
+    port = unused_port()
     record = check(dict(host=LOOPBACK, port=port, ca_file=ca_file))
     assert record["status"] == "error"
     assert record["summary"] == "connection refused by 127.0.0.1:%d" % port
