@@ -15,8 +15,8 @@ lint:
 sanity:
 	scripts/setup && scripts/sanity
 
-benchmark:       ## golive run vs ansible -m ping over 20 SSH hosts
-	scripts/setup && .venv/bin/python benchmarks/golive_vs_ping.py
+benchmark:       ## golive run vs ansible -m ping over 20 SSH hosts; 50 TLS endpoints batched vs per task
+	scripts/setup && .venv/bin/python benchmarks/golive_vs_ping.py && .venv/bin/python benchmarks/tls_batch_vs_per_task.py
 
 build:
 	scripts/setup && .venv/bin/ansible-galaxy collection build --force
