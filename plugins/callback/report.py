@@ -76,10 +76,8 @@ from ansible import context
 from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ANSIBLE_VERSION
 
-# _registry is imported here, in the parent process, for speed: every per-host worker forked after
-# this inherits the code the roles' checks_of filter needs instead of importing it once per host and task.
-from ansible_collections.golive.readiness.plugins.module_utils import _registry  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.golive.readiness.plugins.module_utils._check import STATUSES, OptionError
+from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
 from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     GO,
     NO_GO,
@@ -93,6 +91,10 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     short_message,
     tag_record,
 )
+
+# Loaded here, in the parent process, for speed: every per-host worker forked after this inherits the
+# kinds the roles' checks_of filter validates with, instead of importing them once per host and task.
+KINDS.load_all()
 
 SCHEMA_VERSION = 1
 # Lines per list in the terminal summary; report.json always has everything.

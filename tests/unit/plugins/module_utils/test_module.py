@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.golive.readiness.plugins.module_utils import _registry
 from ansible_collections.golive.readiness.plugins.module_utils._module import (
     VerifyModule,
     no_log_values_of,
@@ -40,3 +45,27 @@ def test_every_secret_option_is_declared_no_log(kind):
     for name, spec in KINDS[kind].OPTIONS.items():
         if any(word in name for word in secret_words) and spec.get("type") in ("str", "dict", "raw", None):
             assert spec.get("no_log") is True, "%s.%s looks secret but is not no_log" % (kind, name)
+
+
+def test_registry_imports_a_kind_only_when_it_is_asked_for():
+    code = ("import sys; from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS; "
+            "prefix = 'ansible_collections.golive.readiness.plugins.module_utils._checks.'; "
+            "assert prefix + 'http_endpoint' not in sys.modules; "
+            "assert KINDS['disk_space'].KIND == 'disk_space'; "
+            "assert prefix + 'http_endpoint' not in sys.modules and prefix + 'disk_space' in sys.modules; "
+            "assert 'http_endpoint' in KINDS and len(KINDS) == len(set(KINDS)); "
+            "assert KINDS.get('no_such_kind') is None")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_every_kind_module_is_listed_for_ansiballz():
+    listed = set(_registry.KIND_NAMES)
+    on_disk = set(name[:-3] for name in os.listdir(os.path.dirname(_registry.__file__) + "/_checks")
+                  if name.endswith(".py") and not name.startswith("_"))
+    assert listed == on_disk
+    with open(_registry.__file__) as handle:
+        source = handle.read()
+    bundled = source[source.index("def _bundled_for_ansiballz"):source.index("class LazyKinds")]
+    assert all("        %s,\n" % name in bundled for name in listed)
