@@ -21,8 +21,6 @@ import re
 import stat
 import time
 
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
     CheckError,
     Evaluation,
@@ -753,7 +751,7 @@ def check_json(plan, handle, budget, ev):
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        ev.finding("fail", "not valid JSON: %s at line %d column %d" % (exc.msg, exc.lineno, exc.colno))
+        ev.finding("fail", "not valid JSON at line %d, column %d: %s" % (exc.lineno, exc.colno, exc.msg))
         return None
     ev.observe("type", json_type(document))
     ev.note("valid JSON %s" % json_type(document))
@@ -770,9 +768,9 @@ def check_jsonl(plan, handle, budget, ev):
         if not line.strip():
             continue
         try:
-            document = json.loads(line)
+            document = json.loads(line.rstrip("\r\n"))
         except json.JSONDecodeError as exc:
-            ev.finding("fail", "line %d is not valid JSON: %s at column %d" % (lines.number, exc.msg, exc.colno))
+            ev.finding("fail", "not valid JSON at line %d, column %d: %s" % (lines.number, exc.colno, exc.msg))
             return None
         rows += 1
         if keep:
@@ -797,6 +795,8 @@ def _grade_file(plan, path, st, ev):
 
 def run(plan, ctx):
     if plan["queries"] and load_jmespath() is None:
+        # Imported here: the rest of this kind needs nothing outside the standard library.
+        from ansible.module_utils.basic import missing_required_lib
         raise CheckError(missing_required_lib("jmespath"))
     ev = Evaluation()
     ev.observe("format", plan["format"])
