@@ -1,0 +1,180 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: db_server
+short_description: Check that a SQL database server answers, at a version, with room, encrypted and in its role
+version_added: 0.1.0
+description:
+  - For each database (PostgreSQL, MySQL/MariaDB or SQLite, addressed by SQLAlchemy URL), connects,
+    runs C(SELECT 1) and checks the time that took, the server version, the share of its connections
+    in use, whether the session is encrypted, whether the server is a primary or a replica and how far
+    a replica is behind.
+  - B(Only reads.) Every session is read-only (C(SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY),
+    C(SET SESSION TRANSACTION READ ONLY), C(PRAGMA query_only)), its statements time out with the
+    check, and nothing is committed. SQLite files are opened read-only and never created.
+  - C(error) when the server cannot be evaluated - connection refused, unknown host, login refused,
+    no answer before the check's time limit (the summary says C(timed out)), a missing driver. C(fail)
+    or C(warn) when the server answers but misses an expectation.
+  - Connections in use are the client backends in C(pg_stat_activity) against C(max_connections) on
+    PostgreSQL, and C(Threads_connected) against C(max_connections) on MySQL/MariaDB.
+  - The role is C(replica) when PostgreSQL is in recovery (C(pg_is_in_recovery())), or when
+    MySQL/MariaDB returns a row for C(SHOW REPLICA STATUS) (C(SHOW SLAVE STATUS) on older servers);
+    otherwise C(primary). Reading the replica status needs the C(REPLICATION CLIENT) (MariaDB
+    C(REPLICA MONITOR)) privilege; without it the role is only required when I(role) or a replica lag
+    level is set.
+  - The replica lag of a PostgreSQL replica is 0 while its WAL receiver is streaming and everything
+    received is replayed (C(pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn())); the time since the
+    last replayed transaction alone would grow on the replica of an idle primary. Otherwise it is the
+    time since the last replayed transaction (C(clock_timestamp() - pg_last_xact_replay_timestamp())),
+    so a replica cut off from its primary shows a growing lag. MySQL/MariaDB report
+    C(Seconds_Behind_Master); when that is NULL (replication stopped) the lag is unknown, a C(fail)
+    when a lag level is set. On a primary the lag levels do not apply and pass.
+  - For SQLite only the connection, latency and version apply; the connection, TLS, role and lag options
+    are refused at validation.
+  - The URL and password are secrets (C(no_log)); results show the URL with its password masked
+    (C(postgresql+psycopg://app:****@db:5432/shop)) and never the password.
+  - An endpoint check; runs on the probe host, which needs SQLAlchemy and the driver of the URL.
+author: golive.readiness contributors (@golive-readiness)
+extends_documentation_fragment:
+  - golive.readiness.check_item
+requirements:
+  - SQLAlchemy >= 1.4 (on the probe host)
+  - psycopg (PostgreSQL) or PyMySQL (MySQL/MariaDB), as named in the URL's driver
+options:
+  checks:
+    description: The database servers to check, one item each.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      url:
+        description:
+          - SQLAlchemy URL of the database, such as V(postgresql+psycopg://app@db.example.com:5432/shop),
+            V(mysql+pymysql://app@db.example.com:3306/shop) or V(sqlite:////srv/shop/shop.db).
+          - TLS options go in the query string (V(?sslmode=verify-full) for psycopg).
+          - May contain the password; it is masked in every result. Prefer I(password).
+        type: str
+        required: true
+      password:
+        description: Password of the URL's user, instead of writing it into I(url).
+        type: str
+      connect_timeout:
+        description:
+          - Time limit of the connection attempt, as a duration; never more than what is left of the
+            check's I(timeout).
+        type: raw
+      latency_warn_above:
+        description: Warn when connecting and running C(SELECT 1) takes longer than this duration (V(50ms)).
+        type: str
+      latency_fail_above:
+        description: Fail when connecting and running C(SELECT 1) takes longer than this duration.
+        type: str
+      min_version:
+        description:
+          - Lowest acceptable server version, compared number by number with the version the server
+            reports (V(13) for PostgreSQL, V(10.6) for MariaDB, so 10.11 passes V(10.6)).
+        type: str
+      connections_warn_above:
+        description: Warn when more than this percentage of the server's maximum connections is in use (V(80%)).
+        type: raw
+      connections_fail_above:
+        description: Fail when more than this percentage of the server's maximum connections is in use.
+        type: raw
+      require_ssl:
+        description: Fail unless this session's connection is encrypted (C(pg_stat_ssl); MySQL C(Ssl_cipher)).
+        type: bool
+        default: false
+      role:
+        description: The role the server must have.
+        type: str
+        choices: [primary, replica]
+      replica_lag_warn_above:
+        description: On a replica, warn when it is further behind its primary than this duration (V(30s)).
+        type: str
+      replica_lag_fail_above:
+        description: On a replica, fail when it is further behind its primary than this duration, or when
+          the lag cannot be known.
+        type: str
+      id:
+        description: Result id; defaults to C(db_server:<url with the password masked>).
+        type: str
+      title:
+        description: Human title; defaults to C(Database <url with the password masked>).
+        type: str
+      section:
+        description: Checklist section; defaults to the module's I(section), else C(services).
+        type: str
+      severity:
+        description: Severity of this check; defaults to the module's I(severity), else C(critical).
+        type: str
+        choices: [critical, high, medium, low]
+      timeout:
+        description:
+          - Time limit of this check, connection and statements included; defaults to the module's I(timeout).
+        type: raw
+      target:
+        description: Inventory host this check is about, when it runs from another host.
+        type: str
+seealso:
+  - module: golive.readiness.db_schema
+  - module: golive.readiness.verify
+"""
+
+EXAMPLES = r"""
+- name: The primary answers fast, is recent, has room and encrypts; the replica keeps up
+  golive.readiness.db_server:
+    checks:
+      - url: postgresql+psycopg://golive@db1.example.com:5432/shop?sslmode=verify-full
+        password: "{{ vault_db_password }}"
+        min_version: "13"
+        latency_warn_above: 50ms
+        latency_fail_above: 500ms
+        connections_warn_above: 70%
+        connections_fail_above: 90%
+        require_ssl: true
+        role: primary
+      - url: postgresql+psycopg://golive@db2.example.com:5432/shop?sslmode=verify-full
+        password: "{{ vault_db_password }}"
+        role: replica
+        replica_lag_warn_above: 10s
+        replica_lag_fail_above: 1m
+  delegate_to: localhost
+
+- name: MariaDB at 10.6 or newer
+  golive.readiness.db_server:
+    checks:
+      - url: mysql+pymysql://golive@10.0.3.30:3306/shop
+        password: "{{ vault_mariadb_password }}"
+        min_version: "10.6"
+"""
+
+RETURN = r"""
+golive_checks:
+  description:
+    - One record per database (see the common return values below).
+    - C(observed) holds C(database) (the URL, password masked), C(latency_ms), C(product)
+      (PostgreSQL, MariaDB, MySQL, SQLite), C(version), C(connections) (C(used), C(max), C(percent)),
+      C(ssl) (C(encrypted), C(version), C(cipher)), C(role), C(replica_lag_seconds) (null on a primary
+      or when unknown) and C(replication) (PostgreSQL replica - C(receive_lsn), C(replay_lsn),
+      C(wal_receiver); MySQL/MariaDB replica - the IO and SQL thread states). For SQLite, connections,
+      ssl, role and lag are C(not applicable).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.golive.readiness.plugins.module_utils._checks import db_server
+from ansible_collections.golive.readiness.plugins.module_utils._module import run_kind_module
+
+
+def main():
+    run_kind_module(db_server)
+
+
+if __name__ == "__main__":
+    main()
