@@ -1,0 +1,197 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: db_schema
+short_description: Check that a database has its tables and indexes and that its migrations are applied
+version_added: 0.1.0
+description:
+  - For each database (PostgreSQL, MySQL/MariaDB or SQLite, addressed by SQLAlchemy URL), checks that
+    required tables and indexes exist and that the schema migrations are at the expected version, with
+    nothing pending.
+  - B(Only reads.) Everything runs in a read-only transaction whose statements time out with the
+    check and which is rolled back. Tables and indexes are looked up with SQLAlchemy's inspector and
+    migration tables read with SQLAlchemy statements; names from options are passed as values or
+    quoted by the library, never written into SQL text.
+  - The migration history is read from the table the tool keeps - alembic C(alembic_version)
+    (its current heads), Django C(django_migrations) (the latest applied migration of each app, as
+    C(app:name)), Flyway C(flyway_schema_history) (the version of the latest successful migration by
+    C(installed_rank); failed migrations are a C(fail)), Rails C(schema_migrations) (the highest
+    version) - or from I(migration_query).
+  - A version other than expected is a C(fail); a C(warn) when the expected version is applied and newer
+    ones are too (Django, Flyway, Rails), which is what a database migrated ahead of the release looks
+    like. No migration table at all, when a version or migrations are expected, is a C(fail).
+  - C(error) when the database cannot be evaluated - connection refused, login refused, time limit
+    reached (the summary says C(timed out)), a missing driver, a I(migration_query) that fails.
+  - The URL and password are secrets (C(no_log)); results show the URL with its password masked.
+  - An endpoint check; runs on the probe host, which needs SQLAlchemy and the driver of the URL.
+author: golive.readiness contributors (@golive-readiness)
+extends_documentation_fragment:
+  - golive.readiness.check_item
+requirements:
+  - SQLAlchemy >= 1.4 (on the probe host)
+  - psycopg (PostgreSQL) or PyMySQL (MySQL/MariaDB), as named in the URL's driver
+options:
+  checks:
+    description:
+      - The databases to check, one item each. Each needs at least one of I(tables), I(indexes),
+        I(migration_version), I(expected_migrations), I(migration_query), or a I(migration_tool) other
+        than V(auto) (which only reports the version found).
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      url:
+        description:
+          - SQLAlchemy URL of the database, such as V(postgresql+psycopg://app@db.example.com:5432/shop),
+            V(mysql+pymysql://app@db.example.com:3306/shop) or V(sqlite:////srv/shop/shop.db).
+          - May contain the password; it is masked in every result. Prefer I(password).
+        type: str
+        required: true
+      password:
+        description: Password of the URL's user, instead of writing it into I(url).
+        type: str
+      connect_timeout:
+        description:
+          - Time limit of the connection attempt, as a duration; never more than what is left of the
+            check's I(timeout).
+        type: raw
+      schema:
+        description:
+          - Schema (PostgreSQL) or database (MySQL) of the tables, indexes and migration table whose
+            names are not qualified. Defaults to the connection's default schema.
+        type: str
+      tables:
+        description: Tables that must exist, as V(name) or V(schema.name).
+        type: list
+        elements: str
+      indexes:
+        description:
+          - Indexes that must exist. An index matches by I(name), or when its leading columns are exactly
+            I(columns) in that order (an index on C(user_id, created_at) serves V([user_id])). A primary
+            key counts as an index.
+        type: list
+        elements: dict
+        suboptions:
+          table:
+            description: The indexed table, as V(name) or V(schema.name).
+            type: str
+            required: true
+          name:
+            description: Name of the index. Exactly one of I(name) and I(columns) is required.
+            type: str
+          columns:
+            description: The index's leading columns, in order.
+            type: list
+            elements: str
+      migration_tool:
+        description:
+          - Where the migration history is read from. V(auto) takes the first of C(alembic_version),
+            C(django_migrations), C(flyway_schema_history), C(schema_migrations) that exists (all found
+            are reported), or V(custom) when I(migration_query) is given.
+        type: str
+        choices: [auto, alembic, django, flyway, rails, custom]
+        default: auto
+      migration_version:
+        description:
+          - The version the database must be at - an alembic revision (or the list of all heads), a Flyway
+            version, a Rails migration timestamp, the value of I(migration_query). For Django give
+            V(app:name) of the latest migration of each app to check, as a string or a list.
+        type: raw
+      migration_query:
+        description:
+          - For V(custom) - a C(SELECT) returning exactly one row, whose first column is the current
+            version. B(Trusted input); it runs as written, inside the read-only transaction, so it can
+            read but not change anything.
+        type: str
+      expected_migrations:
+        description:
+          - Migrations that must all be applied (Django V(app:name), Flyway versions, Rails versions);
+            the missing ones are reported as pending. Not for alembic, which records only its heads, or
+            V(custom).
+        type: list
+        elements: str
+      id:
+        description: Result id; defaults to C(db_schema:<url with the password masked>[:<schema>]).
+        type: str
+      title:
+        description: Human title; defaults to C(Schema of <url with the password masked>[:<schema>]).
+        type: str
+      section:
+        description: Checklist section; defaults to the module's I(section), else C(data).
+        type: str
+      severity:
+        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        type: str
+        choices: [critical, high, medium, low]
+      timeout:
+        description:
+          - Time limit of this check, connection and statements included; defaults to the module's I(timeout).
+        type: raw
+      target:
+        description: Inventory host this check is about, when it runs from another host.
+        type: str
+seealso:
+  - module: golive.readiness.db_server
+  - module: golive.readiness.verify
+"""
+
+EXAMPLES = r"""
+- name: The shop's tables and indexes exist and its Django migrations are applied
+  golive.readiness.db_schema:
+    checks:
+      - url: postgresql+psycopg://golive@db1.example.com:5432/shop
+        password: "{{ vault_db_password }}"
+        tables: [shop_order, shop_customer, billing.invoice]
+        indexes:
+          - table: shop_order
+            columns: [customer_id, created_at]
+          - table: shop_customer
+            name: shop_customer_email_key
+        migration_version: [shop:0042_refunds, billing:0007_vat]
+        expected_migrations: [shop:0041_order_status, shop:0042_refunds]
+  delegate_to: localhost
+
+- name: Flyway is at the release's version
+  golive.readiness.db_schema:
+    checks:
+      - url: mysql+pymysql://golive@10.0.3.30:3306/shop
+        password: "{{ vault_mariadb_password }}"
+        migration_tool: flyway
+        migration_version: "2.14"
+
+- name: A version kept by the application itself
+  golive.readiness.db_schema:
+    checks:
+      - url: sqlite:////srv/shop/shop.db
+        migration_query: SELECT value FROM settings WHERE key = 'schema_version'
+        migration_version: "17"
+"""
+
+RETURN = r"""
+golive_checks:
+  description:
+    - One record per database (see the common return values below).
+    - C(observed) holds C(database) (the URL, password masked), C(tables_found), C(tables_missing),
+      C(indexes_found), C(indexes_missing), C(migration_tool) (the tool read), C(migration_tools_found)
+      (with V(auto)), C(migration_version) (the current version(s)), C(pending) (expected migrations
+      not applied) and C(failed_migrations) (Flyway) - each when it was checked.
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.golive.readiness.plugins.module_utils._checks import db_schema
+from ansible_collections.golive.readiness.plugins.module_utils._module import run_kind_module
+
+
+def main():
+    run_kind_module(db_schema)
+
+
+if __name__ == "__main__":
+    main()
