@@ -20,7 +20,7 @@ ROLE_PASSWORD = "Rl-5ecret-throwaway-7d2e"
 ALEMBIC_HEAD = "ae1027a6acf"
 DJANGO_APPLIED = [("contenttypes", "0001_initial"), ("auth", "0001_initial"), ("shop", "0001_initial"),
                   ("shop", "0002_orders"), ("auth", "0002_alter_permission")]
-FLYWAY_APPLIED = [(1, "1", True), (2, "1.1", True), (3, None, True), (4, "2", True), (5, "2.1", False)]
+FLYWAY_APPLIED = [(1, "1", True), (2, "1.1", True), (3, None, True), (4, "2", True)]  # 3: a repeatable migration
 RAILS_APPLIED = ["20240101000000", "20240301120000", "20240615093000"]
 LAYOUTS = ("alembic", "django", "flyway", "rails")
 
@@ -111,10 +111,12 @@ def postgres_database(layouts=(), with_role=False):
         execute(url, "CREATE TABLE shop.invoices (id integer PRIMARY KEY, total numeric)")
         if with_role:
             execute(POSTGRES_ADMIN, "CREATE ROLE %s LOGIN PASSWORD '%s'" % (name, ROLE_PASSWORD), autocommit=True)
+            execute(url, "GRANT USAGE ON SCHEMA shop TO %s" % name,
+                    "GRANT SELECT ON ALL TABLES IN SCHEMA public, shop TO %s" % name)
         yield Throwaway(name, url, name if with_role else None)
     finally:
         execute(POSTGRES_ADMIN, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name,
-                "DROP ROLE IF EXISTS %s" % name, autocommit=True)
+                "DROP ROLE IF EXISTS %s" % name, autocommit=True)  # its grants went with the database
 
 
 @contextlib.contextmanager
