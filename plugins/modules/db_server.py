@@ -31,7 +31,10 @@ description:
     received is replayed (C(pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn())); the time since the
     last replayed transaction alone would grow on the replica of an idle primary. Otherwise it is the
     time since the last replayed transaction (C(clock_timestamp() - pg_last_xact_replay_timestamp())),
-    so a replica cut off from its primary shows a growing lag. MySQL/MariaDB report
+    so a replica cut off from its primary shows a growing lag. The WAL receiver's state is only visible
+    to superusers and members of C(pg_read_all_stats) (C(pg_monitor)); grant one of them to the check's
+    user, or a streaming replica of an idle primary is judged by the time since its last transaction.
+    MySQL/MariaDB report
     C(Seconds_Behind_Master); when that is NULL (replication stopped) the lag is unknown, a C(fail)
     when a lag level is set. On a primary the lag levels do not apply and pass.
   - For SQLite only the connection, latency and version apply; the connection, TLS, role and lag options
