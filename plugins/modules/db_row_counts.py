@@ -1,0 +1,163 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: db_row_counts
+short_description: Check that database tables hold as many rows as expected
+version_added: 0.1.0
+description:
+  - For each table (PostgreSQL, MySQL/MariaDB or SQLite, addressed by SQLAlchemy URL), finds how many
+    rows it holds and grades the number against a floor, a ceiling, or emptiness.
+  - With I(method=auto) (the default) the planner's estimate is asked first, and the table is counted
+    exactly with C(COUNT(*)) only when the estimate is at most I(estimate_above) rows, so a huge table
+    costs one catalogue lookup instead of a full scan. I(method=exact) always counts; I(method=estimate)
+    always uses the estimate when there is one.
+  - Estimates - PostgreSQL C(pg_class.reltuples) of the relation the name resolves to (refreshed by
+    C(ANALYZE) and autovacuum); MySQL/MariaDB C(information_schema.TABLES.TABLE_ROWS) (approximate for
+    InnoDB). SQLite keeps no estimate. An estimate of 0 or less (PostgreSQL reports -1 for a table
+    never analysed) is no estimate - the table is counted exactly and C(observed.method_note) says why.
+  - An estimate can be off by some percent; grading an estimate against a tight bound may flip near the
+    bound. Use I(method=exact) where that matters and a full count is affordable.
+  - B(Only reads.) Everything runs in a read-only transaction whose statements time out with the check
+    and which is rolled back. The table name is quoted by SQLAlchemy, never written into SQL text; the
+    PostgreSQL estimate is looked up with the name as a bound parameter.
+  - C(error) when the rows cannot be counted - connection or login refused, time limit reached (the
+    summary says C(timed out)), a table that does not exist, a missing driver.
+  - The URL and password are secrets (C(no_log)); results show the URL with its password masked.
+  - An endpoint check; runs on the probe host, which needs SQLAlchemy and the driver of the URL.
+author: golive.readiness contributors (@golive-readiness)
+extends_documentation_fragment:
+  - golive.readiness.check_item
+requirements:
+  - SQLAlchemy >= 1.4 (on the probe host)
+  - psycopg (PostgreSQL) or PyMySQL (MySQL/MariaDB), as named in the URL's driver
+options:
+  checks:
+    description: The tables to check, one item each.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      url:
+        description:
+          - SQLAlchemy URL of the database, such as V(postgresql+psycopg://app@db.example.com:5432/shop),
+            V(mysql+pymysql://app@db.example.com:3306/shop) or V(sqlite:////srv/shop/shop.db).
+          - May contain the password; it is masked in every result. Prefer I(password).
+        type: str
+        required: true
+      password:
+        description: Password of the URL's user, instead of writing it into I(url).
+        type: str
+      connect_timeout:
+        description:
+          - Time limit of the connection attempt, as a duration; never more than what is left of the
+            check's I(timeout).
+        type: raw
+      table:
+        description:
+          - The table, as V(name) (found on the search path / in the URL's database) or V(schema.name).
+          - The last dot separates the schema; names are otherwise taken literally, case included.
+        type: str
+        required: true
+      min_rows:
+        description: Fail when the table has fewer rows than this.
+        type: raw
+      max_rows:
+        description: Fail when the table has more rows than this.
+        type: raw
+      warn_below:
+        description: Warn when the table has fewer rows than this (at or above I(min_rows)).
+        type: raw
+      warn_above:
+        description: Warn when the table has more rows than this (at or below I(max_rows)).
+        type: raw
+      expect_empty:
+        description:
+          - Fail unless the table has no rows (a staging or queue table that must be drained).
+          - Does not go with I(min_rows), I(max_rows), I(warn_below) or I(warn_above).
+        type: bool
+        default: false
+      method:
+        description:
+          - V(exact) counts with C(COUNT(*)); V(estimate) uses the planner's estimate when there is one;
+            V(auto) uses the estimate only above I(estimate_above) rows.
+        type: str
+        choices: [auto, exact, estimate]
+        default: auto
+      estimate_above:
+        description: With I(method=auto), the estimate is used only when it is above this many rows.
+        type: raw
+        default: 1000000
+      id:
+        description: Result id; defaults to C(db_row_counts:<url with the password masked>:<table>).
+        type: str
+      title:
+        description: Human title; defaults to C(Rows of <table>).
+        type: str
+      section:
+        description: Checklist section; defaults to the module's I(section), else C(data).
+        type: str
+      severity:
+        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        type: str
+        choices: [critical, high, medium, low]
+      timeout:
+        description:
+          - Time limit of this check, connection and statements included; defaults to the module's I(timeout).
+        type: raw
+      target:
+        description: Inventory host this check is about, when it runs from another host.
+        type: str
+seealso:
+  - module: golive.readiness.db_data_quality
+  - module: golive.readiness.verify
+"""
+
+EXAMPLES = r"""
+- name: Reference data is loaded, the import queue is drained, events are plentiful
+  golive.readiness.db_row_counts:
+    checks:
+      - url: postgresql+psycopg://golive@db.example.com:5432/shop
+        password: "{{ vault_db_password }}"
+        table: countries
+        min_rows: 249
+        max_rows: 249
+      - url: postgresql+psycopg://golive@db.example.com:5432/shop
+        password: "{{ vault_db_password }}"
+        table: staging.import_queue
+        expect_empty: true
+      - url: postgresql+psycopg://golive@db.example.com:5432/shop
+        password: "{{ vault_db_password }}"
+        table: events
+        warn_below: 10000000
+        min_rows: 1000000
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+golive_checks:
+  description:
+    - One record per table (see the common return values below).
+    - C(observed) holds C(database) (the URL, password masked), C(table), C(rows), C(method) (the
+      method used, V(exact) or V(estimate)), C(estimate) and C(exact) when known (both when the estimate
+      was low enough to count exactly), and C(method_note) when the table was counted exactly because no
+      estimate was usable.
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.golive.readiness.plugins.module_utils._checks import db_row_counts
+from ansible_collections.golive.readiness.plugins.module_utils._module import run_kind_module
+
+
+def main():
+    run_kind_module(db_row_counts)
+
+
+if __name__ == "__main__":
+    main()
