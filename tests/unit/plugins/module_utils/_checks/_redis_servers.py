@@ -122,13 +122,17 @@ def redis_server(*args, **kwargs):
 
 
 @contextlib.contextmanager
-def primary_and_replica(*primary_args):
+def primary_and_replica(*primary_args, **kwargs):
     """A primary and a replica whose link is up; the primary's pings to replicas are 60s apart, so the
-    replica's 'master last heard' grows while nothing is written."""
+    replica's 'master last heard' grows while nothing is written. ``password`` protects both."""
+    password = kwargs.get("password")
+    replica_args = ["--masterauth", password] if password else []
     with contextlib.ExitStack() as stack:
         primary = stack.enter_context(redis_server("--repl-ping-replica-period", "60",
-                                                   "--repl-diskless-sync-delay", "0", *primary_args))
-        replica = stack.enter_context(redis_server("--replicaof", "127.0.0.1", str(primary.port)))
+                                                   "--repl-diskless-sync-delay", "0", *primary_args,
+                                                   password=password))
+        replica = stack.enter_context(redis_server(*replica_args, "--replicaof", "127.0.0.1", str(primary.port),
+                                                   password=password))
         replica.wait_for(lambda info: info.get("master_link_status") == "up", "the replication link")
         primary.wait_for(lambda info: info.get("slave0", {}).get("state") == "online", "an online replica")
         yield primary, replica
