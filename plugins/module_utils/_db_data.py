@@ -45,17 +45,28 @@ def table_with_columns(sqlalchemy, name, columns, option="table"):
     return table
 
 
+def inspected(connection, sqlalchemy, lookup, failed=None):
+    """lookup(inspector), or ``failed`` when the session may not inspect the table.
+
+    MySQL describes a view only with SHOW VIEW, which a reader may lack; the statements of the check
+    then say what is wrong. A savepoint keeps a failed lookup from aborting the PostgreSQL transaction.
+    """
+    inspector = sqlalchemy.inspect(connection)
+    try:
+        with connection.begin_nested():
+            return lookup(inspector)
+    except sqlalchemy.exc.DBAPIError:
+        return failed
+
+
 def require_table(connection, sqlalchemy, database, name):
     """CheckError naming the table when the database has no such table (or view) the session can see."""
     schema, table = split_name(name)
-    inspector = sqlalchemy.inspect(connection)
-    if inspector.has_table(table, schema=schema):
-        return
-    try:
-        views = inspector.get_view_names(schema=schema)
-    except sqlalchemy.exc.DBAPIError:
-        views = []
-    if table not in views:
+
+    def exists(inspector):
+        return inspector.has_table(table, schema=schema) or table in inspector.get_view_names(schema=schema)
+
+    if not inspected(connection, sqlalchemy, exists, failed=True):
         raise CheckError("table %r not found in %s" % (name, database.shown))
 
 

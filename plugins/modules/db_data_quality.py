@@ -1,0 +1,243 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: db_data_quality
+short_description: Run data tests on database tables - unique, not null, relationships, accepted values and more
+version_added: 0.1.0
+description:
+  - The generic tests dbt users write, without dbt. Each item runs one I(test) on one I(table) of a
+    PostgreSQL, MySQL/MariaDB or SQLite database (addressed by SQLAlchemy URL), counts the offending rows
+    and shows at most I(sample_size) offending key values - never whole rows.
+  - V(unique) - rows whose value of I(columns) (one or several) another row has too; NULLs are not
+    compared, as in a UNIQUE constraint. V(duplicates) - rows whose combination of I(columns), NULLs
+    included, appears more than once; the samples are the repeated combinations with their row counts.
+    V(not_null) - rows where I(column) is NULL. V(relationships) - rows whose non-NULL I(column) has no
+    row in I(to_table) with that I(to_column) (orphans). V(accepted_values) - rows whose non-NULL
+    I(column) is not one of I(values). V(accepted_range) - rows whose non-NULL I(column) is outside
+    I(min) .. I(max). V(regex) - rows whose non-NULL I(column), as text, does not match I(pattern).
+    V(freshness) - the newest value of the timestamp I(column) must be at most I(max_age) old.
+  - The offending rows are graded against I(warn_above) and I(fail_above); with neither set, a single
+    offending row fails.
+  - V(regex) patterns are searched (not anchored; use C(^) and C($)) in the database's own dialect -
+    PostgreSQL C(~) (POSIX regular expressions), MySQL/MariaDB C(REGEXP) (ICU resp. PCRE). SQLite has no
+    C(REGEXP) of its own; SQLAlchemy registers Python's C(re.search) as the C(REGEXP) function of the
+    connection, so the pattern is a Python regular expression there (validated before the check runs),
+    evaluated row by row inside SQLite's scan (a pathological pattern is bounded only by the check's
+    I(timeout)).
+  - V(freshness) compares with the database's own clock (C(now()) of the same statement that reads
+    C(max(column))), not the probe host's. Values with a time zone (PostgreSQL C(timestamptz), SQLite text
+    ending in C(Z) or C(+02:00)) are exact instants. Values without one (C(timestamp), C(DATETIME), plain
+    SQLite text) are read in I(naive_timezone) - V(utc) (the default; what most applications store) or
+    V(database) (the session's local time zone - PostgreSQL C(TimeZone), MySQL C(time_zone)). With
+    V(utc), MySQL/MariaDB sessions are set to C(+00:00) so C(TIMESTAMP) columns are returned in UTC.
+    SQLite integers and reals are read as Unix seconds. A table without any value fails; a newest value
+    in the future passes with a note.
+  - B(Only reads.) Everything runs in a read-only transaction whose statements time out with the check
+    and which is rolled back. Statements are SQLAlchemy Core constructs - table and column names are
+    quoted by the library, values are bound parameters - and there is no free SQL (no C(where) option).
+  - C(error) when the test cannot be evaluated - connection or login refused, time limit reached (the
+    summary says C(timed out)), a table or column that does not exist, a pattern the database rejects,
+    a missing driver.
+  - The URL and password are secrets (C(no_log)); results show the URL with its password masked.
+  - An endpoint check; runs on the probe host, which needs SQLAlchemy and the driver of the URL.
+author: golive.readiness contributors (@golive-readiness)
+extends_documentation_fragment:
+  - golive.readiness.check_item
+requirements:
+  - SQLAlchemy >= 1.4 (on the probe host)
+  - psycopg (PostgreSQL) or PyMySQL (MySQL/MariaDB), as named in the URL's driver
+options:
+  checks:
+    description: The data tests, one test on one table per item.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      url:
+        description:
+          - SQLAlchemy URL of the database, such as V(postgresql+psycopg://app@db.example.com:5432/shop),
+            V(mysql+pymysql://app@db.example.com:3306/shop) or V(sqlite:////srv/shop/shop.db).
+          - May contain the password; it is masked in every result. Prefer I(password).
+        type: str
+        required: true
+      password:
+        description: Password of the URL's user, instead of writing it into I(url).
+        type: str
+      connect_timeout:
+        description:
+          - Time limit of the connection attempt, as a duration; never more than what is left of the
+            check's I(timeout).
+        type: raw
+      table:
+        description:
+          - The table under test, as V(name) or V(schema.name) (the last dot separates the schema).
+        type: str
+        required: true
+      test:
+        description: The data test to run.
+        type: str
+        required: true
+        choices: [unique, not_null, relationships, accepted_values, accepted_range, freshness, regex, duplicates]
+      column:
+        description:
+          - The column under test (every test but V(unique) and V(duplicates), which also accept it as
+            a one-column I(columns)).
+        type: str
+      columns:
+        description: The columns whose combination V(unique) and V(duplicates) test.
+        type: list
+        elements: str
+      to_table:
+        description: V(relationships) - the parent table (V(name) or V(schema.name)).
+        type: str
+      to_column:
+        description: V(relationships) - the parent table's column the values of I(column) must be found in.
+        type: str
+      values:
+        description: V(accepted_values) - the values I(column) may hold (NULL is not tested; use V(not_null)).
+        type: list
+        elements: raw
+      min:
+        description: V(accepted_range) - lowest accepted value (a number, or a date/time as text).
+        type: raw
+      max:
+        description: V(accepted_range) - highest accepted value.
+        type: raw
+      inclusive:
+        description: V(accepted_range) - whether I(min) and I(max) themselves are accepted.
+        type: bool
+        default: true
+      max_age:
+        description: V(freshness) - how old the newest value may be, as a duration (V(15m), V(1d)).
+        type: str
+      naive_timezone:
+        description: V(freshness) - the time zone of values without one (see the description).
+        type: str
+        choices: [utc, database]
+        default: utc
+      pattern:
+        description: V(regex) - the regular expression every non-NULL value must match (searched, not anchored).
+        type: str
+      warn_above:
+        description: Warn when more rows than this offend.
+        type: raw
+      fail_above:
+        description:
+          - Fail when more rows than this offend.
+          - Defaults to V(0) when neither I(warn_above) nor I(fail_above) is set; with only I(warn_above)
+            set, offending rows never fail.
+        type: raw
+      sample_size:
+        description: How many offending key values to show at most (0 to 100); V(0) skips the query.
+        type: int
+        default: 5
+      key_column:
+        description:
+          - The column (or columns) whose values identify offending rows in the samples.
+          - Defaults to the column under test, and for V(not_null) to the primary key the inspector
+            finds (no samples without one). Not for V(unique), V(duplicates) and V(freshness).
+        type: list
+        elements: str
+      id:
+        description: >-
+          Result id; defaults to C(db_data_quality:<url with the password masked>:<table>:<title>).
+        type: str
+      title:
+        description: >-
+          Human title; defaults to the test and its columns, such as C(unique(users.email)) or
+          C(relationships(orders.user_id -> users.id)).
+        type: str
+      section:
+        description: Checklist section; defaults to the module's I(section), else C(data).
+        type: str
+      severity:
+        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        type: str
+        choices: [critical, high, medium, low]
+      timeout:
+        description:
+          - Time limit of this check, connection and statements included; defaults to the module's I(timeout).
+        type: raw
+      target:
+        description: Inventory host this check is about, when it runs from another host.
+        type: str
+seealso:
+  - module: golive.readiness.db_row_counts
+  - module: golive.readiness.verify
+"""
+
+EXAMPLES = r"""
+- name: The shop's data holds its promises
+  golive.readiness.db_data_quality:
+    checks:
+      - &shop
+        url: postgresql+psycopg://golive@db.example.com:5432/shop
+        password: "{{ vault_db_password }}"
+        table: users
+        test: unique
+        columns: [email]
+      - <<: *shop
+        test: not_null
+        column: email
+      - <<: *shop
+        table: orders
+        test: relationships
+        column: user_id
+        to_table: users
+        to_column: id
+      - <<: *shop
+        test: accepted_values
+        column: status
+        values: [active, inactive, invited]
+      - <<: *shop
+        test: accepted_range
+        column: age
+        min: 16
+        max: 130
+        warn_above: 0
+        fail_above: 10
+      - <<: *shop
+        table: orders
+        test: freshness
+        column: created_at
+        max_age: 1h
+      - <<: *shop
+        test: regex
+        column: country
+        pattern: "^[A-Z]{2}$"
+      - <<: *shop
+        table: order_lines
+        test: duplicates
+        columns: [order_id, line_number]
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+golive_checks:
+  description:
+    - One record per test (see the common return values below).
+    - C(observed) holds C(database) (the URL, password masked), C(table), C(test), C(columns), and
+      C(offending_rows), C(key_columns) and C(samples) (at most I(sample_size) offending key values -
+      a value, or a dict of key columns; for V(unique) and V(duplicates) the repeated values with
+      C(rows)), plus C(offending_groups) for V(unique) and V(duplicates). V(freshness) observes
+      C(newest), C(age_seconds) and C(database_now_utc) instead.
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.golive.readiness.plugins.module_utils._checks import db_data_quality
+from ansible_collections.golive.readiness.plugins.module_utils._module import run_kind_module
+
+
+def main():
+    run_kind_module(db_data_quality)
+
+
+if __name__ == "__main__":
+    main()
