@@ -276,13 +276,19 @@ def _connect(redis, connection, plan, ctx):
         raise CheckError("the server refused the connection: %s" % exc) from None
 
 
+def _read(connection, seconds):
+    if "timeout" in inspect.signature(connection.read_response).parameters:
+        return connection.read_response(timeout=seconds)
+    return connection.read_response()  # an older redis-py: the socket timeout set when connecting bounds it
+
+
 def _command(redis, connection, ctx, *args):
     """Send one command and read its answer within the time the check has left."""
     what = " ".join(str(arg) for arg in args)
     seconds = _bounded(ctx)
     try:
         connection.send_command(*args)
-        return connection.read_response(timeout=seconds)
+        return _read(connection, seconds)
     except redis.TimeoutError:
         raise CheckError("timed out after %s waiting for the answer to %s" % (format_duration(seconds), what)
                          ) from None
