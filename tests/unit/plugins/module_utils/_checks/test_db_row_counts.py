@@ -114,6 +114,9 @@ def test_schema_qualified_names(db):
     schema = {"postgresql": "public", "mysql": db.url.rsplit("/", 1)[1], "sqlite": "main"}[db.backend]
     record = count(db, table="%s.users" % schema, method="estimate", min_rows=6)
     assert record["status"] == "pass", record["summary"]
+    assert record["observed"]["method"] == ("exact" if db.backend == "sqlite" else "estimate")
+    record = count(db, table="%s.nope" % schema, method="estimate")
+    assert record["summary"].startswith("table '%s.nope' not found in " % schema)
 
 
 def test_injection_shaped_table_names_are_quoted_not_executed(db):
