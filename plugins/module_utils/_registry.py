@@ -10,6 +10,11 @@ from collections.abc import Mapping
 
 KIND_NAMES = (
     "command_output",
+    "data_file",
+    "db_data_quality",
+    "db_row_counts",
+    "db_schema",
+    "db_server",
     "disk_space",
     "dns_record",
     "env_vars",
@@ -17,6 +22,7 @@ KIND_NAMES = (
     "path",
     "process",
     "python_runtime",
+    "redis",
     "smtp_server",
     "system_resources",
     "tcp_port",
@@ -35,6 +41,11 @@ def _bundled_for_ansiballz():  # pragma: no cover
     """
     from ansible_collections.golive.readiness.plugins.module_utils._checks import (  # noqa: F401  pylint: disable=unused-import
         command_output,
+        data_file,
+        db_data_quality,
+        db_row_counts,
+        db_schema,
+        db_server,
         disk_space,
         dns_record,
         env_vars,
@@ -42,6 +53,7 @@ def _bundled_for_ansiballz():  # pragma: no cover
         path,
         process,
         python_runtime,
+        redis,
         smtp_server,
         system_resources,
         tcp_port,

@@ -25,14 +25,20 @@ options:
   checks:
     description:
       - The checks to run. Each is a dictionary with C(kind) (one of C(command_output),
+        C(data_file), C(db_data_quality), C(db_row_counts), C(db_schema), C(db_server),
         C(disk_space), C(dns_record), C(env_vars), C(http_endpoint), C(path), C(process),
-        C(python_runtime), C(smtp_server), C(system_resources), C(tcp_port), C(time_sync),
+        C(python_runtime), C(redis), C(smtp_server), C(system_resources), C(tcp_port), C(time_sync),
         C(tls_certificate)) and the options of that kind.
     type: list
     elements: dict
     required: true
 seealso:
   - module: golive.readiness.command_output
+  - module: golive.readiness.data_file
+  - module: golive.readiness.db_data_quality
+  - module: golive.readiness.db_row_counts
+  - module: golive.readiness.db_schema
+  - module: golive.readiness.db_server
   - module: golive.readiness.disk_space
   - module: golive.readiness.dns_record
   - module: golive.readiness.env_vars
@@ -40,6 +46,7 @@ seealso:
   - module: golive.readiness.path
   - module: golive.readiness.process
   - module: golive.readiness.python_runtime
+  - module: golive.readiness.redis
   - module: golive.readiness.smtp_server
   - module: golive.readiness.system_resources
   - module: golive.readiness.tcp_port
