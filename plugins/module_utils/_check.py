@@ -345,3 +345,8 @@ def mask_url(url):
     if url is None:
         return None
     return _URL_PASSWORD.sub(lambda m: "%s%s:****@" % (m.group("scheme"), m.group("user")), str(url))
+
+
+def url_passwords(text):
+    """The passwords embedded in any URLs or DSNs in ``text`` ('s3cr3t' of 'postgresql://app:s3cr3t@db/app')."""
+    return [match.group("password") for match in _URL_PASSWORD.finditer(str(text))]

@@ -18,9 +18,11 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import CheckError, OptionError, mask_url
 
-# Options every database kind takes (documented in each module's checks suboptions).
+# Options every database kind takes (documented in each module's checks suboptions). The URL is not
+# no_log as a whole: results show it masked, and its embedded password is treated as no_log by
+# CheckModule (see _module.py), so a URL without a password stays readable.
 DB_OPTIONS = dict(
-    url=dict(type="str", required=True, no_log=True),
+    url=dict(type="str", required=True),
     password=dict(type="str", no_log=True),
     connect_timeout=dict(type="raw"),
 )

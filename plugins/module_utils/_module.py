@@ -15,6 +15,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     STATUSES,
     OptionError,
     parse_duration,
+    url_passwords,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks
 
@@ -156,7 +157,9 @@ def run_batch(module, batch):
 
 def run_kind_module(kind_module):
     """main() of a single-kind module."""
-    module = AnsibleModule(argument_spec=kind_argument_spec(kind_module), supports_check_mode=True)
+    module_class = type("CheckModule", (CheckModule,), {"kinds": {kind_module.KIND: kind_module},
+                                                         "default_kind": kind_module.KIND})
+    module = module_class(argument_spec=kind_argument_spec(kind_module), supports_check_mode=True)
     batch = CheckBatch(module.params)
     for index, item in enumerate(module.params["checks"]):
         batch.add("checks[%d]" % index, item, kind_module)
@@ -180,35 +183,42 @@ def _secret_leaves(value):
         yield str(value)
 
 
-def no_log_values_of(items, kinds):
-    """The values of every ``no_log`` option of the items' kinds (a DSN password, an env dict ...)."""
+def no_log_values_of(items, kinds, default_kind=None):
+    """The secrets in check items: every value of a ``no_log`` option of the item's kind (an env dict,
+    a password) and every password embedded in a URL or DSN anywhere in the item."""
     secrets = set()
     for item in items or []:
-        kind_module = kinds.get(item.get("kind")) if isinstance(item, dict) else None
+        if not isinstance(item, dict):
+            continue
+        kind_module = kinds.get(item.get("kind") or default_kind)
         for name, spec in (kind_module.OPTIONS.items() if kind_module else ()):
             if spec.get("no_log"):
                 secrets.update(_secret_leaves(item.get(name)))
+        for value in _secret_leaves(item):
+            secrets.update(url_passwords(value))
     return secrets
 
 
-class VerifyModule(AnsibleModule):
-    """AnsibleModule for ``verify``, whose ``checks`` items carry the no_log options of their kinds.
+class CheckModule(AnsibleModule):
+    """AnsibleModule that also treats the secrets inside check items as no_log values.
 
-    AnsibleModule learns no_log values from its argument spec, which for ``verify`` cannot describe the
-    items; without this the items' secrets would reach the host's syslog and the returned invocation.
+    AnsibleModule learns no_log values from its argument spec, which cannot describe verify's mixed
+    items, nor a password embedded in a database URL whose rest is meant to be shown (masked).
+    Without this they would reach the host's syslog and the returned invocation.
     """
 
     kinds = {}
+    default_kind = None
 
     def _log_invocation(self):
         # Runs at the end of AnsibleModule.__init__, before anything is logged or returned.
-        self.no_log_values.update(no_log_values_of(self.params.get("checks"), self.kinds))
-        super(VerifyModule, self)._log_invocation()
+        self.no_log_values.update(no_log_values_of(self.params.get("checks"), self.kinds, self.default_kind))
+        super(CheckModule, self)._log_invocation()
 
 
 def run_verify_module(kinds):
     """main() of ``verify``: a mixed list of checks of any kinds, in one call."""
-    module_class = type("VerifyModule", (VerifyModule,), {"kinds": kinds})
+    module_class = type("VerifyModule", (CheckModule,), {"kinds": kinds})
     module = module_class(argument_spec=verify_argument_spec(), supports_check_mode=True)
     batch = CheckBatch(module.params)
     for index, item in enumerate(module.params["checks"]):

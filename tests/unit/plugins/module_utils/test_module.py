@@ -12,13 +12,21 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.golive.readiness.plugins.module_utils import _registry
 from ansible_collections.golive.readiness.plugins.module_utils._module import (
-    VerifyModule,
+    CheckModule,
     no_log_values_of,
     verify_argument_spec,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
 
 TOKEN = "tok_9f8e7d6c5b4a39281706"
+
+
+def test_no_log_values_of_finds_passwords_embedded_in_urls_of_any_option():
+    items = [{"kind": "db_server", "url": "postgresql+psycopg://app:Pw-url-secret@db:5432/app"},
+             {"kind": "http_endpoint", "url": "https://probe:Pw-basic-auth@api.shop.test/health"},
+             {"url": "mysql+pymysql://root@db/app"}]
+    assert no_log_values_of(items, KINDS) == {"Pw-url-secret", "Pw-basic-auth"}
+    assert no_log_values_of([{"url": "redis://:Pw-default@cache:6379"}], KINDS, "db_server") == {"Pw-default"}
 
 
 def test_no_log_values_of_collects_nested_secret_option_values():
@@ -30,7 +38,7 @@ def test_no_log_values_of_collects_nested_secret_option_values():
 def test_verify_module_masks_item_secrets_in_the_logged_invocation(monkeypatch):
     logged = []
     monkeypatch.setattr(AnsibleModule, "log", lambda self, msg, log_args=None: logged.append(msg))
-    module_class = type("VerifyModule", (VerifyModule,), {"kinds": KINDS})
+    module_class = type("VerifyModule", (CheckModule,), {"kinds": KINDS})
     args = {"checks": [{"kind": "command_output", "argv": ["true"], "env": {"API_TOKEN": TOKEN}}]}
     with patch_module_args(args):
         module = module_class(argument_spec=verify_argument_spec(), supports_check_mode=True)
