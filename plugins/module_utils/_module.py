@@ -87,10 +87,14 @@ class CheckBatch(object):
 
     def add_mixed(self, where, item, kinds):
         """Validate an item that names its own ``kind`` against that kind's options, then add it."""
+        if isinstance(item, dict) and item.get("kind") == INVALID_KIND:
+            self.errors.extend(item.get("errors") or ["%s: invalid check settings" % where])
+            return
         try:
             kind_module, params = validate_mixed_item(item, kinds)
         except OptionError as exc:
-            self.errors.append("%s: %s" % (where, exc))
+            text = str(exc)
+            self.errors.append("%s %s" % (where, text) if text.startswith("(") else "%s: %s" % (where, text))
             return
         self.add("%s (%s)" % (where, kind_module.KIND), params, kind_module)
 
@@ -106,6 +110,16 @@ class CheckBatch(object):
         return PreparedCheck(item, check_id, item.get("title") or title, kind_module, plan, timeout)
 
 
+# The kind of the marker item that stands for invalid check settings (see invalid_item).
+INVALID_KIND = "_golive_invalid_settings"
+
+
+def invalid_item(errors):
+    """An item that makes the batch fail with ``errors``: how controller-side validation reports
+    problems through tasks whose own output is hidden (no_log)."""
+    return {"kind": INVALID_KIND, "errors": list(errors)}
+
+
 def validate_mixed_item(item, kinds):
     """Check an item naming its ``kind`` against that kind's spec; returns (kind_module, params)."""
     if not isinstance(item, dict):
@@ -115,10 +129,23 @@ def validate_mixed_item(item, kinds):
         raise OptionError("kind %r is not one of %s" % (kind, ", ".join(sorted(kinds))))
     kind_module = kinds[kind]
     params = dict((k, v) for k, v in item.items() if k != "kind")
-    result = ArgumentSpecValidator(item_spec(kind_module)).validate(params)
+    spec = item_spec(kind_module)
+    result = ArgumentSpecValidator(spec).validate(params)
     if result.error_messages:
-        raise OptionError("; ".join(result.error_messages))
+        raise OptionError("(%s): %s" % (kind, "; ".join(_option_problems(result, params, spec))))
     return kind_module, result.validated_parameters
+
+
+def _option_problems(result, params, spec):
+    """The validator's messages, with unknown options said plainly ('unsupported option x')."""
+    unknown = sorted(set(params) - set(spec))
+    problems = []
+    if unknown:
+        problems.append("unsupported option%s %s (supported: %s)" % (
+            "s" if len(unknown) > 1 else "", ", ".join(unknown), ", ".join(sorted(spec))))
+    problems.extend(error.msg if hasattr(error, "msg") else str(error) for error in result.errors
+                    if not type(error).__name__.startswith("Unsupported"))
+    return problems
 
 
 def counts_by_status(records):
