@@ -184,8 +184,8 @@ def run_batch(module, batch):
 
 def run_kind_module(kind_module):
     """main() of a single-kind module."""
-    module_class = type("CheckModule", (CheckModule,), {"kinds": {kind_module.KIND: kind_module},
-                                                         "default_kind": kind_module.KIND})
+    attributes = {"kinds": {kind_module.KIND: kind_module}, "default_kind": kind_module.KIND}
+    module_class = type("CheckModule", (CheckModule,), attributes)
     module = module_class(argument_spec=kind_argument_spec(kind_module), supports_check_mode=True)
     batch = CheckBatch(module.params)
     for index, item in enumerate(module.params["checks"]):

@@ -175,45 +175,38 @@ EXAMPLES = r"""
 - name: The shop's data holds its promises
   golive.readiness.db_data_quality:
     checks:
-      - &shop
-        url: postgresql+psycopg://golive@db.example.com:5432/shop
+      - {url: "{{ shop_db }}", password: "{{ vault_db_password }}", table: users, test: unique, columns: [email]}
+      - {url: "{{ shop_db }}", password: "{{ vault_db_password }}", table: users, test: not_null, column: email}
+      - url: "{{ shop_db }}"
         password: "{{ vault_db_password }}"
-        table: users
-        test: unique
-        columns: [email]
-      - <<: *shop
-        test: not_null
-        column: email
-      - <<: *shop
         table: orders
         test: relationships
         column: user_id
         to_table: users
         to_column: id
-      - <<: *shop
+      - url: "{{ shop_db }}"
+        password: "{{ vault_db_password }}"
+        table: users
         test: accepted_values
         column: status
         values: [active, inactive, invited]
-      - <<: *shop
+      - url: "{{ shop_db }}"
+        password: "{{ vault_db_password }}"
+        table: users
         test: accepted_range
         column: age
         min: 16
         max: 130
         warn_above: 0
         fail_above: 10
-      - <<: *shop
-        table: orders
-        test: freshness
-        column: created_at
-        max_age: 1h
-      - <<: *shop
-        test: regex
-        column: country
-        pattern: "^[A-Z]{2}$"
-      - <<: *shop
-        table: order_lines
-        test: duplicates
-        columns: [order_id, line_number]
+      - {url: "{{ shop_db }}", password: "{{ vault_db_password }}", table: orders, test: freshness,
+         column: created_at, max_age: 1h}
+      - {url: "{{ shop_db }}", password: "{{ vault_db_password }}", table: users, test: regex, column: country,
+         pattern: "^[A-Z]{2}$"}
+      - {url: "{{ shop_db }}", password: "{{ vault_db_password }}", table: order_lines, test: duplicates,
+         columns: [order_id, line_number]}
+  vars:
+    shop_db: postgresql+psycopg://golive@db.example.com:5432/shop
   delegate_to: localhost
 """
 

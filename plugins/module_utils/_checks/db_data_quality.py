@@ -60,7 +60,7 @@ OPTIONS.update(
     warn_above=dict(type="raw"),
     fail_above=dict(type="raw"),
     sample_size=dict(type="int", default=5),
-    key_column=dict(type="list", elements="str"),
+    key_column=dict(type="list", elements="str", no_log=False),
 )
 
 GROUP_TESTS = ("unique", "duplicates")

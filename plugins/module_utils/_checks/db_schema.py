@@ -344,8 +344,8 @@ def _check_pending(plan, migrations, ev):
         return
     pending = [v for v in plan["expected"] if v not in migrations.applied]
     ev.observe("pending", pending)
-    ev.require(not pending, "%d pending migration%s: %s" % (len(pending), "" if len(pending) == 1 else "s",
-                                                           ", ".join(pending)),
+    ev.require(not pending, "%d pending migration%s: %s"
+               % (len(pending), "" if len(pending) == 1 else "s", ", ".join(pending)),
                passing="%d expected migrations applied" % len(plan["expected"]))
 
 

@@ -63,8 +63,8 @@ def test_counts_grade_and_the_password_stays_secret(tmp_path, pg, lite):
 
 
 def test_a_failing_count_fails_the_task_standalone(pg):
-    done, result = ansible_run("db_row_counts", {"checks": [{"url": pg.reader_url, "table": "users",
-                                                              "min_rows": 100}]})
+    checks = [{"url": pg.reader_url, "table": "users", "min_rows": 100}]
+    done, result = ansible_run("db_row_counts", {"checks": checks})
     assert done.returncode == 2
     assert result["golive_checks"][0]["summary"] == "6 rows (fail < 100)"
     assert pg.password not in done.stdout + done.stderr

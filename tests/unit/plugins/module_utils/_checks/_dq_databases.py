@@ -134,9 +134,11 @@ def mariadb_database(password_user=True):
 def sqlite_database(directory):
     path = os.path.join(str(directory), "%s.sqlite" % unique_name())
     database = ThrowawayDatabase("sqlite", "sqlite:///%s" % path)
-    yield database
-    if os.path.exists(path):
-        os.unlink(path)
+    try:
+        yield database
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
 
 
 @contextlib.contextmanager

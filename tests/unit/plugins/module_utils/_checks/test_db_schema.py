@@ -120,8 +120,8 @@ def test_indexes_by_name_and_by_leading_columns(backend, tmp_path):
 
 # --- migrations: each tool's table on each backend ------------------------------------------------
 
-CURRENT = dict(alembic=[ALEMBIC_HEAD], django=["auth:0002_alter_permission", "contenttypes:0001_initial",
-                                              "shop:0002_orders"],
+CURRENT = dict(alembic=[ALEMBIC_HEAD],
+               django=["auth:0002_alter_permission", "contenttypes:0001_initial", "shop:0002_orders"],
                flyway=["2"], rails=[RAILS_APPLIED[-1]])
 EXPECTED = dict(alembic=ALEMBIC_HEAD, django=["shop:0002_orders", "auth:0002_alter_permission"], flyway="2",
                 rails=RAILS_APPLIED[-1])
