@@ -66,12 +66,7 @@ def probe_checks_of(hosts, hostvars, variable="golive_probe_checks"):
     return items
 
 
-def checklist(parts):
-    """One list of check items from lists of them; raises with the messages of any invalid settings.
-
-    Used where the playbook hands the checklist to verify: the task is not no_log (verify keeps the
-    items' secrets out of its output), so the problems show, and nothing is sent to the host.
-    """
+def _split_invalid(parts):
     items, errors = [], []
     for part in parts or []:
         for item in part or []:
@@ -79,11 +74,35 @@ def checklist(parts):
                 errors.extend(item.get("errors") or [])
             else:
                 items.append(item)
+    return items, errors
+
+
+def checklist(parts, also_validate=None):
+    """One list of check items from lists of them; raises with the messages of any invalid settings.
+
+    Used where the playbook hands the checklist to verify: the task is not no_log (verify keeps the
+    items' secrets out of its output), so the problems show, and nothing is sent to the host.
+    ``also_validate`` are lists whose problems count too though their items run elsewhere (the
+    endpoint checks the probe hosts run later), so that every wrong setting stops the run up front.
+    """
+    items, errors = _split_invalid(parts)
+    errors += _split_invalid(also_validate)[1]
     if errors:
         raise AnsibleFilterError("invalid check settings: " + "; ".join(errors))
     return items
 
 
+SECTIONS = ("infrastructure", "application", "security", "services", "data")
+
+
+def selected_sections(run_tags, skip_tags=None):
+    """The checklist sections a run selects with --tags / --skip-tags (all of them by default)."""
+    run_tags = set(run_tags or ["all"])
+    chosen = [s for s in SECTIONS if "all" in run_tags or s in run_tags]
+    return [s for s in chosen if s not in set(skip_tags or [])]
+
+
 class FilterModule(object):
     def filters(self):
-        return {"checks_of": checks_of, "probe_checks_of": probe_checks_of, "checklist": checklist}
+        return {"checks_of": checks_of, "probe_checks_of": probe_checks_of, "checklist": checklist,
+                "selected_sections": selected_sections}

@@ -9,8 +9,8 @@ import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-# The section roles themselves assemble every example host's checklist; they only run controller-side
-# tasks, and the connection is forced to local, so no example host is ever contacted.
+# The section roles themselves assemble every example host's checklist (role variables, templated
+# on the controller), and the connection is forced to local, so no example host is ever contacted.
 VALIDATE = """
 - hosts: all
   gather_facts: false
@@ -21,14 +21,17 @@ VALIDATE = """
     - name: Application section
       ansible.builtin.import_role:
         name: golive.readiness.application
+    - name: Count each host's validated checks
+      ansible.builtin.set_fact:
+        golive_count: >-
+          {{ ([golive_infrastructure_host_checks, golive_application_host_checks]
+              | golive.readiness.checklist) | length }}
 - hosts: localhost
   gather_facts: false
   tasks:
     - name: Show the number of checks per host
       ansible.builtin.debug:
-        msg: >-
-          {{ dict(groups['all'] | zip(groups['all']
-             | map('extract', hostvars, 'golive_host_checks') | map('length'))) }}
+        msg: "{{ dict(groups['all'] | zip(groups['all'] | map('extract', hostvars, 'golive_count'))) }}"
 """
 
 

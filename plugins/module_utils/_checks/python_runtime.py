@@ -9,6 +9,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
     CheckError,
@@ -470,9 +471,14 @@ def _check_requirements(plan, info, ev):
         ev.note("%d requirements installed as pinned" % len(requirements))
 
 
+def _is_own_interpreter(python):
+    # Compared unresolved: a virtualenv's python is a symlink to the base interpreter but has its own prefix.
+    return python is None or os.path.abspath(python) == os.path.abspath(sys.executable)
+
+
 def run(plan, ctx):
     with_distributions = plan["requirements"] is not None
-    if plan["python"] is None:
+    if _is_own_interpreter(plan["python"]):
         info = inspect_self(with_distributions)
     else:
         info = inspect_interpreter(plan["python"], with_distributions, ctx.child_timeout())

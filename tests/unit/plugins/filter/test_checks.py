@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.golive.readiness.plugins.filter.checks import checklist, checks_of, probe_checks_of
+from ansible_collections.golive.readiness.plugins.filter.checks import (
+    checklist,
+    checks_of,
+    probe_checks_of,
+    selected_sections,
+)
 from ansible_collections.golive.readiness.plugins.module_utils._module import INVALID_KIND, CheckBatch
 
 
@@ -54,3 +59,19 @@ def test_probe_checks_of_tags_each_item_with_its_host():
     assert [(i["target"], i["port"]) for i in items] == [("web01", 1), ("lb", 2)]
     [marker] = probe_checks_of(["web01"], {"web01": {"golive_probe_checks": "oops"}})
     assert marker["kind"] == INVALID_KIND
+
+
+@pytest.mark.parametrize("run_tags, skip_tags, expected", [
+    (["all"], [], ["infrastructure", "application", "security", "services", "data"]),
+    (["data", "security"], [], ["security", "data"]),
+    (["all"], ["services", "data"], ["infrastructure", "application", "security"]),
+    (["infrastructure"], ["infrastructure"], []),
+])
+def test_selected_sections_follow_tags(run_tags, skip_tags, expected):
+    assert selected_sections(run_tags, skip_tags) == expected
+
+
+def test_checklist_reports_problems_of_lists_that_run_elsewhere():
+    endpoint = checks_of([{"host": "h", "port": 0}], "tcp_port", None, "golive_ports")
+    with pytest.raises(AnsibleFilterError, match=r"golive_ports\[0\] \(tcp_port\)"):
+        checklist([checks_of([{"path": "/"}], "disk_space")], also_validate=[endpoint])

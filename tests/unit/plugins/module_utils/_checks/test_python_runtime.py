@@ -312,3 +312,13 @@ def test_simple_markers_are_evaluated(marker, result):
     info = dict(version=[3, 11, 7], implementation="cpython", sys_platform="linux", platform_system="Linux",
                 platform_machine="x86_64", os_name="posix")
     assert python_runtime.evaluate_marker(marker, info) is result
+
+
+def test_own_interpreter_is_inspected_in_process(monkeypatch):
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError("the module's own interpreter was asked through a subprocess")
+
+    monkeypatch.setattr(python_runtime.subprocess, "Popen", no_subprocess)
+    record = check({"python": sys.executable, "min_version": "3.8"})
+    assert record["status"] == "pass", record["summary"]
+    assert record["observed"]["executable"] == sys.executable
