@@ -47,3 +47,11 @@ def assert_documents_options(module, kind_module):
         if "options" in spec:
             assert set(documented[name]["suboptions"]) == set(spec["options"]), name
     return doc
+
+
+def ansible_run_logged(module, tmp_path, args):
+    """ansible_run at -vvv with Ansible's log file on: (completed, result, everything Ansible wrote),
+    for tests that search all of it for a secret."""
+    log = tmp_path / "ansible.log"
+    done, result = ansible_run(module, args, extra_env={"ANSIBLE_LOG_PATH": str(log)}, verbose=True)
+    return done, result, done.stdout + done.stderr + (log.read_text() if log.exists() else "")

@@ -16,7 +16,7 @@ from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._check
     sqlite_database,
 )
 
-from ._adhoc import ansible_run, assert_documents_options
+from ._adhoc import ansible_run, ansible_run_logged, assert_documents_options
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +38,7 @@ def lite(tmp_path_factory):
 
 
 def run_logged(tmp_path, args):
-    """ansible_run at -vvv with Ansible's log file on; (completed, result, everything Ansible wrote)."""
-    log = tmp_path / "ansible.log"
-    done, result = ansible_run("db_data_quality", args, extra_env={"ANSIBLE_LOG_PATH": str(log)}, verbose=True)
-    return done, result, done.stdout + done.stderr + (log.read_text() if log.exists() else "")
+    return ansible_run_logged("db_data_quality", tmp_path, args)
 
 
 def test_every_test_in_one_call_and_the_passwords_stay_secret(tmp_path, pg, maria, lite):

@@ -13,7 +13,7 @@ from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._check
     sqlite_database,
 )
 
-from ._adhoc import ansible_run, assert_documents_options
+from ._adhoc import ansible_run, ansible_run_logged, assert_documents_options
 
 
 @pytest.fixture(scope="module")
@@ -29,10 +29,7 @@ def lite(tmp_path_factory):
 
 
 def run_logged(tmp_path, args):
-    """ansible_run at -vvv with Ansible's log file on; (completed, result, everything Ansible wrote)."""
-    log = tmp_path / "ansible.log"
-    done, result = ansible_run("db_row_counts", args, extra_env={"ANSIBLE_LOG_PATH": str(log)}, verbose=True)
-    return done, result, done.stdout + done.stderr + (log.read_text() if log.exists() else "")
+    return ansible_run_logged("db_row_counts", tmp_path, args)
 
 
 def test_counts_grade_and_the_password_stays_secret(tmp_path, pg, lite):

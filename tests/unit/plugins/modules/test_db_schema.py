@@ -14,17 +14,13 @@ from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._check
     table_exists,
 )
 
-from ._adhoc import ansible_run, assert_documents_options
+from ._adhoc import ansible_run, ansible_run_logged, assert_documents_options
 
 INJECTION = 'users"; DROP TABLE users; --'
 
 
 def run_logged(tmp_path, args):
-    """ansible_run at -vvv with Ansible's log file on; (completed, result, everything Ansible wrote)."""
-    log = tmp_path / "ansible.log"
-    done, result = ansible_run("db_schema", args, extra_env={"ANSIBLE_LOG_PATH": str(log)}, verbose=True)
-    written = done.stdout + done.stderr + (log.read_text() if log.exists() else "")
-    return done, result, written
+    return ansible_run_logged("db_schema", tmp_path, args)
 
 
 def test_schemas_pass_on_every_backend_and_the_password_stays_secret(tmp_path):

@@ -18,15 +18,11 @@ from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._check
     sqlite_database,
 )
 
-from ._adhoc import ansible_run, assert_documents_options
+from ._adhoc import ansible_run, ansible_run_logged, assert_documents_options
 
 
 def run_logged(tmp_path, args):
-    """ansible_run at -vvv with Ansible's log file on; (completed, result, everything Ansible wrote)."""
-    log = tmp_path / "ansible.log"
-    done, result = ansible_run("db_server", args, extra_env={"ANSIBLE_LOG_PATH": str(log)}, verbose=True)
-    written = done.stdout + done.stderr + (log.read_text() if log.exists() else "")
-    return done, result, written
+    return ansible_run_logged("db_server", tmp_path, args)
 
 
 def test_postgresql_mariadb_and_sqlite_pass_and_passwords_stay_secret(tmp_path):

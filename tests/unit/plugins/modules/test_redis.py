@@ -19,15 +19,13 @@ from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._check
 )
 from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._tcp_servers import TcpServer
 
-from ._adhoc import ansible_run, assert_documents_options
+from ._adhoc import ansible_run_logged, assert_documents_options
 
 
 def run_logged(tmp_path, args):
     """ansible_run at -vvv with Ansible's log file on; (completed, result) once no password is found in
     anything Ansible wrote."""
-    log = tmp_path / "ansible.log"
-    done, result = ansible_run("redis", args, extra_env={"ANSIBLE_LOG_PATH": str(log)}, verbose=True)
-    written = done.stdout + done.stderr + (log.read_text() if log.exists() else "")
+    done, result, written = ansible_run_logged("redis", tmp_path, args)
     for secret in (PASSWORD, ACL_PASSWORD):
         assert secret not in written
     return done, result

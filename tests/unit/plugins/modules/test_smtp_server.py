@@ -18,7 +18,7 @@ from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._check
     raw_server,
 )
 
-from ._adhoc import ansible_run, assert_documents_options
+from ._adhoc import ansible_run_logged, assert_documents_options
 
 NAME = "mail.shop.test"
 
@@ -29,11 +29,7 @@ def ca(tmp_path_factory):
 
 
 def run_logged(tmp_path, args):
-    """ansible_run at -vvv with Ansible's log file on; (completed, result, everything Ansible wrote)."""
-    log = tmp_path / "ansible.log"
-    done, result = ansible_run("smtp_server", args, extra_env={"ANSIBLE_LOG_PATH": str(log)}, verbose=True)
-    written = done.stdout + done.stderr + (log.read_text() if log.exists() else "")
-    return done, result, written
+    return ansible_run_logged("smtp_server", tmp_path, args)
 
 
 def test_starttls_and_auth_pass_and_the_password_stays_secret(tmp_path, ca):
