@@ -13,10 +13,16 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.golive.readiness.plugins.module_utils._check import CheckError, OptionError, mask_url
+from ansible_collections.golive.readiness.plugins.module_utils._check import (
+    CheckError,
+    OptionError,
+    format_duration,
+    mask_url,
+)
 
 # Options every database kind takes (documented in each module's checks suboptions). The URL is not
 # no_log as a whole: results show it masked, and its embedded password is treated as no_log by
@@ -103,6 +109,7 @@ class Database(object):
     def read_only(self, ctx):
         """A connection inside a read-only transaction whose statements time out with the check."""
         sqlalchemy = load_sqlalchemy()
+        started = time.monotonic()
         engine = self._engine(sqlalchemy, ctx)
         try:
             with engine.connect() as connection:
@@ -115,7 +122,7 @@ class Database(object):
                     finally:
                         transaction.rollback()
         except sqlalchemy.exc.DBAPIError as exc:
-            raise CheckError(self.describe_error(exc)) from None
+            raise CheckError(said_as_timeout(self.describe_error(exc), started)) from None
         finally:
             engine.dispose()
 
@@ -126,6 +133,17 @@ class Database(object):
         if self.password:
             text = text.replace(self.password, "****")
         return "%s: %s" % (self.shown, mask_url(text))
+
+
+# How drivers and servers say a connect or statement timeout (psycopg, PyMySQL, PostgreSQL, MariaDB).
+_TIMEOUT_WORDS = ("timed out", "timeout", "max_statement_time", "canceling statement", "interrupted")
+
+
+def said_as_timeout(reason, started):
+    """A driver's or server's timeout said the way every check says it: 'timed out after 2s: ...'."""
+    if any(word in reason.lower() for word in _TIMEOUT_WORDS):
+        return "timed out after %s: %s" % (format_duration(time.monotonic() - started), reason)
+    return reason
 
 
 def _read_only_sqlite(url):

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import time
 
-from ansible_collections.golive.readiness.plugins.module_utils._check import CheckError, OptionError, format_duration
+from ansible_collections.golive.readiness.plugins.module_utils._check import CheckError, OptionError
 from ansible_collections.golive.readiness.plugins.module_utils._db import load_sqlalchemy, table_of
 
 SHOWN_VALUE_CHARS = 80
@@ -70,15 +69,6 @@ def require_table(connection, sqlalchemy, database, name):
         raise CheckError("table %r not found in %s" % (name, database.shown))
 
 
-def timed_out_reason(text, started):
-    """A driver's or server's timeout said the way every check says it: 'timed out after 2s: ...'."""
-    lowered = text.lower()
-    if "timed out" in lowered or "timeout" in lowered or "max_statement_time" in lowered \
-            or "canceling statement" in lowered or "interrupted" in lowered:
-        return "timed out after %s: %s" % (format_duration(time.monotonic() - started), text)
-    return text
-
-
 class DataSession(object):
     """Runs a data check's statements in one read-only connection; errors become CheckError."""
 
@@ -88,12 +78,8 @@ class DataSession(object):
     def run(self, ctx, work):
         """work(connection, sqlalchemy) inside a read-only transaction; its result."""
         sqlalchemy = load_sqlalchemy()
-        started = time.monotonic()
-        try:
-            with self.database.read_only(ctx) as connection:
-                return work(connection, sqlalchemy)
-        except CheckError as exc:
-            raise CheckError(timed_out_reason(str(exc), started)) from None
+        with self.database.read_only(ctx) as connection:
+            return work(connection, sqlalchemy)
 
 
 def shown_value(value):

@@ -11,10 +11,7 @@ or from a trusted custom query, all inside the read-only transaction.
 
 from __future__ import annotations
 
-import time
-
 from ansible_collections.golive.readiness.plugins.module_utils._check import CheckError, Evaluation, OptionError
-from ansible_collections.golive.readiness.plugins.module_utils._checks.db_server import timed_out_reason
 from ansible_collections.golive.readiness.plugins.module_utils._db import (
     DB_OPTIONS,
     Database,
@@ -373,16 +370,12 @@ def run(plan, ctx):
     database = plan["database"]
     ev = Evaluation()
     ev.observe("database", database.shown)
-    started = time.monotonic()
-    try:
-        with database.read_only(ctx) as connection:
-            inspector = sqlalchemy.inspect(connection)
-            if plan["tables"]:
-                _check_tables(plan, inspector, ev)
-            if plan["indexes"]:
-                _check_indexes(plan, inspector, ev, sqlalchemy)
-            if plan["wants_migrations"]:
-                _check_migrations(plan, connection, inspector, sqlalchemy, ev)
-    except CheckError as exc:
-        raise CheckError(timed_out_reason(exc, started)) from None
+    with database.read_only(ctx) as connection:
+        inspector = sqlalchemy.inspect(connection)
+        if plan["tables"]:
+            _check_tables(plan, inspector, ev)
+        if plan["indexes"]:
+            _check_indexes(plan, inspector, ev, sqlalchemy)
+        if plan["wants_migrations"]:
+            _check_migrations(plan, connection, inspector, sqlalchemy, ev)
     return ev.outcome()
