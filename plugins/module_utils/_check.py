@@ -100,6 +100,26 @@ def parse_count(text, option="count"):
     return int(number) if number.is_integer() else number
 
 
+def parse_codes(value, option, noun, short_noun, low=None, high=None):
+    """Integer codes from 2, [200, 301] or '200,301'; errors say what a code is ('an exit code')."""
+    if isinstance(value, str) and "," in value:
+        value = value.split(",")
+    codes = []
+    for code in value if isinstance(value, list) else [value]:
+        if isinstance(code, bool):
+            raise OptionError("%s: %r is not %s" % (option, code, noun))
+        try:
+            number = int(str(code).strip())
+        except ValueError:
+            raise OptionError("%s: %r is not %s" % (option, code, noun)) from None
+        if low is not None and not low <= number <= high:
+            raise OptionError("%s: %r is not %s (%d-%d)" % (option, code, noun, low, high))
+        codes.append(number)
+    if not codes:
+        raise OptionError("%s: must list at least one %s" % (option, short_noun))
+    return codes
+
+
 def parse_size_or_percent(text, option="size"):
     """('percent', 15.0) for '15%', else ('bytes', n) for a size."""
     if isinstance(text, str) and text.strip().endswith("%"):

@@ -23,6 +23,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     Evaluation,
     OptionError,
     format_duration,
+    parse_codes,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._json_assert import (
     QUERY_OPTIONS,
@@ -92,20 +93,7 @@ def _argv(item):
 
 
 def _expect_rc(value):
-    if isinstance(value, str) and "," in value:
-        value = value.split(",")
-    values = value if isinstance(value, list) else [value]
-    codes = []
-    for code in values:
-        if isinstance(code, bool):
-            raise OptionError("expect_rc: %r is not an exit code" % (code,))
-        try:
-            codes.append(int(str(code).strip()))
-        except ValueError:
-            raise OptionError("expect_rc: %r is not an exit code" % (code,)) from None
-    if not codes:
-        raise OptionError("expect_rc: must list at least one exit code")
-    return codes
+    return parse_codes(value, "expect_rc", "an exit code", "exit code")
 
 
 def _regex(item, option):

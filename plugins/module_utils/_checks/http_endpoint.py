@@ -35,6 +35,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     limit_from_options,
     mask_secret,
     mask_url,
+    parse_codes,
     parse_duration,
     parse_size,
 )
@@ -122,23 +123,7 @@ def _url(value):
 
 
 def _status_codes(value, option):
-    if isinstance(value, str) and "," in value:
-        value = value.split(",")
-    values = value if isinstance(value, list) else [value]
-    codes = []
-    for code in values:
-        if isinstance(code, bool):
-            raise OptionError("%s: %r is not an HTTP status code" % (option, code))
-        try:
-            number = int(str(code).strip())
-        except ValueError:
-            raise OptionError("%s: %r is not an HTTP status code" % (option, code)) from None
-        if not 100 <= number <= 599:
-            raise OptionError("%s: %r is not an HTTP status code (100-599)" % (option, code))
-        codes.append(number)
-    if not codes:
-        raise OptionError("%s: must list at least one status code" % option)
-    return codes
+    return parse_codes(value, option, "an HTTP status code", "status code", 100, 599)
 
 
 def _headers(value, option, secret=False):

@@ -14,6 +14,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     limit_from_options,
     mask_secret,
     mask_url,
+    parse_codes,
     parse_count,
     parse_duration,
     parse_percent,
@@ -131,3 +132,14 @@ def test_size_or_percent_limits_split_each_level_by_unit():
     assert (by_percent.warn, by_percent.fail) == (None, 5.0)
     with pytest.raises(OptionError, match=r"^free_warn_below/free_fail_below: "):
         size_or_percent_limits({"free_warn_below": "5GB", "free_fail_below": "10GB"}, "free")
+
+
+def test_parse_codes_reads_lists_and_comma_strings_and_names_the_option():
+    assert parse_codes("0, 3", "expect_rc", "an exit code", "exit code") == [0, 3]
+    assert parse_codes(200, "status", "an HTTP status code", "status code", 100, 599) == [200]
+    with pytest.raises(OptionError, match=r"^status: 700 is not an HTTP status code \(100-599\)$"):
+        parse_codes([200, 700], "status", "an HTTP status code", "status code", 100, 599)
+    with pytest.raises(OptionError, match=r"^expect_rc: True is not an exit code$"):
+        parse_codes(True, "expect_rc", "an exit code", "exit code")
+    with pytest.raises(OptionError, match=r"^expect_rc: must list at least one exit code$"):
+        parse_codes([], "expect_rc", "an exit code", "exit code")
