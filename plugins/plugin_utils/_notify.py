@@ -1,0 +1,341 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Webhook notification of the verdict: a Slack-compatible message, bounded retries, masked target (private)."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping
+from urllib.parse import parse_qsl, urlsplit
+
+NOT_CONFIGURED = "not_configured"
+SENT = "sent"
+FAILED = "failed"
+
+# Longest wait a 429's Retry-After may impose before the next attempt.
+RETRY_AFTER_CAP = 30.0
+# Slack Block Kit limits (header text 150, section text 3000, context elements 10, blocks 50).
+HEADER_LIMIT = 150
+SECTION_LIMIT = 3000
+SUMMARY_LIMIT = 200
+MESSAGE_LIMIT = 200
+# Path segments of a webhook URL shown as they are: plain words such as "services", "hooks",
+# "webhookb2". Everything else (tokens, ids) is masked, because the URL itself is the credential.
+_PLAIN_SEGMENT = re.compile(r"^[A-Za-z][A-Za-z_.-]{0,19}$")
+_MRKDWN_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+
+
+# --- the target ---------------------------------------------------------------------------------
+
+
+def _mask_token(text):
+    """'…9f3c' for long tokens, '****' for short ones: enough to tell two hooks apart, not to use one."""
+    return "\u2026" + text[-4:] if len(text) >= 16 else "****"
+
+
+def mask_webhook_url(url):
+    """The webhook URL without its secrets: userinfo, token-like path segments and query values masked.
+
+    'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX' ->
+    'https://hooks.slack.com/services/****/****/…XXXX'. None for an empty or unparsable URL.
+    """
+    if not url:
+        return None
+    try:
+        parts = urlsplit(str(url).strip())
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return None
+    netloc = ("****@" if "@" in parts.netloc else "") + (("[%s]" % host) if ":" in host else host)
+    if port is not None:
+        netloc += ":%d" % port
+    segments = [seg if not seg or _PLAIN_SEGMENT.match(seg) else _mask_token(seg) for seg in parts.path.split("/")]
+    masked = "%s://%s%s" % (parts.scheme, netloc, "/".join(segments))
+    if parts.query:
+        masked += "?" + "&".join("%s=****" % key for key, dummy in parse_qsl(parts.query, keep_blank_values=True))
+    return masked
+
+
+def _secrets_of(url):
+    """The pieces of the URL that must never appear in a result message."""
+    parts = urlsplit(str(url))
+    pieces = [str(url), parts.path, parts.query, parts.netloc.rpartition("@")[0]]
+    pieces += [seg for seg in parts.path.split("/") if seg and not _PLAIN_SEGMENT.match(seg)]
+    pieces += [value for dummy, value in parse_qsl(parts.query, keep_blank_values=True)]
+    return sorted((p for p in pieces if p and len(p) >= 4), key=len, reverse=True)
+
+
+def _scrub(text, url):
+    text = str(text)
+    for secret in _secrets_of(url):
+        text = text.replace(secret, "****")
+    return text
+
+
+def _validate(url):
+    """None when the URL can be posted to, else why not (without repeating the URL)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        return "webhook URL is not valid (%s)" % type(exc).__name__
+    if parts.scheme.lower() not in ("http", "https"):
+        return "webhook URL must use http or https, not %r" % (parts.scheme or "no scheme")[:10]
+    if not parts.hostname:
+        return "webhook URL has no host"
+    return None
+
+
+# --- the message --------------------------------------------------------------------------------
+
+
+def _mrkdwn(text):
+    text = str(text)
+    for raw, escaped in _MRKDWN_ESCAPES:
+        text = text.replace(raw, escaped)
+    return text
+
+
+def _cut(text, limit):
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+
+
+def _plural(count, word):
+    return "%d %s%s" % (count, word, "" if count == 1 else "s")
+
+
+def _blocking_lines(document):
+    """(host, id, summary) of every reason for NO-GO: blocking checks, unreachable hosts, failed tasks."""
+    lines = [(item.get("host"), item.get("id"), item.get("summary"))
+             for item in document.get("blocking") or () if isinstance(item, Mapping)]
+    lines += [(entry.get("host"), "unreachable", entry.get("message"))
+              for entry in document.get("unreachable") or () if isinstance(entry, Mapping)]
+    unreachable = set(entry.get("host") for entry in document.get("unreachable") or () if isinstance(entry, Mapping))
+    lines += [(host.get("name"), "no results", host.get("reason"))
+              for host in document.get("hosts") or () if isinstance(host, Mapping)
+              and host.get("status") == "no_results" and host.get("name") not in unreachable]
+    lines += [(task.get("host"), "task %s failed" % task.get("task"), task.get("message"))
+              for task in document.get("failed_tasks") or () if isinstance(task, Mapping)]
+    return lines
+
+
+def _warning_lines(document):
+    return [(item.get("host"), item.get("id"), item.get("summary"))
+            for item in document.get("warnings") or () if isinstance(item, Mapping)]
+
+
+def _regressions(document):
+    history = document.get("history")
+    if not isinstance(history, Mapping) or history.get("previous") is None:
+        return None
+    return [change for change in history.get("regressions") or () if isinstance(change, Mapping)]
+
+
+def headline(document):
+    """'GOLIVE NO-GO: 3 blocking, 2 warnings, 1 regression; 120 checks on 12 hosts'."""
+    counts = document.get("counts") if isinstance(document.get("counts"), Mapping) else {}
+    parts = []
+    blocking = _blocking_lines(document)
+    if blocking:
+        parts.append("%d blocking" % len(blocking))
+    warnings = _warning_lines(document)
+    if warnings:
+        parts.append(_plural(len(warnings), "warning"))
+    regressions = _regressions(document)
+    if regressions:
+        parts.append(_plural(len(regressions), "regression"))
+    total = counts.get("total", len(document.get("checks") or ()))
+    scope = "%s on %s" % (_plural(int(total or 0), "check"), _plural(len(document.get("hosts") or ()), "host"))
+    verdict = document.get("verdict") or "UNKNOWN"
+    return "GOLIVE %s: %s" % (verdict, "; ".join([", ".join(parts), scope] if parts else [scope]))
+
+
+def _item_text(host, check_id, summary):
+    return "\u2022 *%s* `%s` %s" % (_mrkdwn(_cut(host, 80)), _mrkdwn(_cut(check_id, 120)),
+                                     _mrkdwn(_cut(summary or "", SUMMARY_LIMIT)))
+
+
+def _list_block(title, lines, top):
+    shown = [_item_text(*line) for line in lines[:top]]
+    if len(lines) > top:
+        shown.append("\u2026 and %d more in the report" % (len(lines) - top))
+    text = "*%s*\n%s" % (title, "\n".join(shown))
+    return dict(type="section", text=dict(type="mrkdwn", text=_cut_lines(text, SECTION_LIMIT)))
+
+
+def _cut_lines(text, limit):
+    if len(text) <= limit:
+        return text
+    return text[:limit - 1].rsplit("\n", 1)[0] + "\n\u2026"
+
+
+def _counts_text(document):
+    counts = document.get("counts") if isinstance(document.get("counts"), Mapping) else {}
+    by_status = counts.get("by_status") if isinstance(counts.get("by_status"), Mapping) else {}
+    shown = ["%d %s" % (by_status[s], s) for s in ("pass", "warn", "fail", "error", "skipped") if by_status.get(s)]
+    text = ", ".join(shown) or "no checks"
+    if counts.get("waived"):
+        text += "; %d waived" % counts["waived"]
+    return text
+
+
+def build_payload(document, report_path=None, top=5):
+    """The webhook body: "text" (read by every Slack-compatible receiver) and Block Kit "blocks"."""
+    top = max(1, int(top))
+    text = headline(document)
+    blocks = [
+        dict(type="header", text=dict(type="plain_text", text=_cut("GOLIVE %s" % (document.get("verdict") or
+                                                                                "UNKNOWN"), HEADER_LIMIT))),
+        dict(type="section", text=dict(type="mrkdwn", text=_mrkdwn(_cut(text, SECTION_LIMIT)) + "\n" +
+                                       _mrkdwn(_counts_text(document)))),
+    ]
+    blocking = _blocking_lines(document)
+    if blocking:
+        blocks.append(_list_block("Blocking", blocking, top))
+    elif _warning_lines(document):
+        blocks.append(_list_block("Warnings", _warning_lines(document), top))
+    regressions = _regressions(document)
+    if regressions:
+        blocks.append(_list_block("Regressions since %s" % _mrkdwn(document["history"]["previous"].get(
+            "generated_at") or "the previous run"), [(c.get("host"), c.get("id"), "%s -> %s: %s" % (
+                c.get("before"), c.get("after"), c.get("summary") or "")) for c in regressions], top))
+    context = []
+    if report_path:
+        context.append("Report: %s" % _mrkdwn(_cut(report_path, 300)))
+    run = document.get("run") if isinstance(document.get("run"), Mapping) else {}
+    if run.get("playbook"):
+        context.append("Playbook: %s" % _mrkdwn(_cut(run["playbook"], 200)))
+    if document.get("generated_at"):
+        context.append("Generated: %s" % _mrkdwn(document["generated_at"]))
+    if context:
+        blocks.append(dict(type="context", elements=[dict(type="mrkdwn", text=t) for t in context]))
+    if report_path:
+        text += "\nReport: %s" % report_path
+    return dict(text=text, blocks=blocks)
+
+
+# --- sending ------------------------------------------------------------------------------------
+
+
+def _result(status, target, attempts, http_status, message):
+    return dict(status=status, target=target, attempts=attempts, http_status=http_status,
+                message=_cut(message, MESSAGE_LIMIT))
+
+
+def _retry_after(response, default):
+    value = (response.headers.get("Retry-After") or "").strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        # An HTTP date or garbage: the usual backoff.
+        return default
+    return min(max(seconds, 0.0), RETRY_AFTER_CAP)
+
+
+def _error_text(exc, timeout):
+    """A short, secret-free description of a requests exception."""
+    import requests
+
+    detail = str(exc).lower()
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return "connect timed out after %gs" % timeout
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return "no answer within %gs" % timeout
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS handshake failed"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        if "refused" in detail:
+            return "connection refused"
+        if "name or service not known" in detail or "resolve" in detail or "getaddrinfo" in detail:
+            return "host name could not be resolved"
+        if "reset" in detail or "aborted" in detail or "remotedisconnected" in detail:
+            return "connection closed by the receiver"
+        return "connection failed"
+    return "%s" % type(exc).__name__
+
+
+def _body_hint(response):
+    try:
+        body = response.text
+    except Exception:  # any decoding problem just means no hint
+        return ""
+    body = _cut(body or "", 80)
+    return ": %s" % body if body else ""
+
+
+def _post(session, url, payload, timeout):
+    return session.post(url, json=payload, timeout=(timeout, timeout), allow_redirects=False,
+                        headers={"User-Agent": "golive.readiness report"})
+
+
+def _send(url, payload, timeout, retries, backoff, session):
+    """POST with retries; returns (status, attempts, http_status, message)."""
+    import requests
+
+    attempts, http_status, message = 0, None, "not sent"
+    while True:
+        attempts += 1
+        delay = backoff * (2 ** (attempts - 1))
+        retry = False
+        try:
+            response = _post(session, url, payload, timeout)
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            http_status, message, retry = None, _error_text(exc, timeout), True
+        else:
+            http_status = response.status_code
+            if 200 <= http_status < 300:
+                return SENT, attempts, http_status, "sent (HTTP %d)" % http_status
+            message = "receiver answered HTTP %d%s" % (http_status, _body_hint(response))
+            if 300 <= http_status < 400:
+                message = "receiver redirected (HTTP %d); configure the final webhook URL" % http_status
+            elif http_status == 429:
+                retry, delay = True, _retry_after(response, delay)
+            elif http_status >= 500:
+                retry = True
+            response.close()
+        if not retry or attempts > retries:
+            if retry and attempts > 1:
+                message += " (after %s)" % _plural(attempts, "attempt")
+            return FAILED, attempts, http_status, message
+        time.sleep(delay)
+
+
+def notify(url, document, report_path, timeout=5, retries=2, backoff=0.5, top=5, session=None):
+    """Post the verdict to a Slack-compatible incoming webhook; returns the report's "notification" dict.
+
+    Never raises. Each attempt is bounded by ``timeout`` seconds to connect and to read; connection errors,
+    timeouts, HTTP 429 (waiting its Retry-After, at most RETRY_AFTER_CAP seconds) and 5xx are retried up to
+    ``retries`` times with exponential backoff; any other 4xx and redirects fail at once. The URL is a
+    secret: the result shows it masked, and messages never repeat it.
+    """
+    if not url:
+        return _result(NOT_CONFIGURED, None, 0, None, "no webhook URL configured")
+    target = None
+    try:
+        url = str(url).strip()
+        target = mask_webhook_url(url)
+        problem = _validate(url)
+        if problem:
+            return _result(FAILED, target, 0, None, problem)
+        payload = build_payload(document if isinstance(document, Mapping) else {}, report_path, top)
+        own_session = session is None
+        if own_session:
+            try:
+                import requests
+            except ImportError:
+                return _result(FAILED, target, 0, None, "the Python library requests is not installed")
+            session = requests.Session()
+        try:
+            status, attempts, http_status, message = _send(url, payload, float(timeout), max(0, int(retries)),
+                                                           max(0.0, float(backoff)), session)
+        finally:
+            if own_session:
+                session.close()
+        return _result(status, target, attempts, http_status, _scrub(message, url))
+    except Exception as exc:  # a notification must never break the report
+        message = "notification failed: %s" % type(exc).__name__
+        return _result(FAILED, target, 0, None, message)

@@ -1,0 +1,333 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Report history: archive each run's report files, find the previous run, list what changed (private)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping
+
+from ansible_collections.golive.readiness.plugins.module_utils._check import SEVERITIES
+from ansible_collections.golive.readiness.plugins.module_utils._verdict import host_sort_key
+
+HISTORY_DIR = "history"
+LATEST = "latest"
+REPORT_JSON = "report.json"
+DEFAULT_KEEP = 30
+
+# How bad a status is when comparing two runs. Unlike STATUS_RANK (which orders statuses for the verdict,
+# skipped lowest), a skipped check proved nothing: pass -> skipped loses evidence and is a regression,
+# skipped -> fail is a regression, fail -> skipped counts as fixed. Unknown statuses count as error.
+HISTORY_RANK = {"pass": 0, "skipped": 1, "warn": 2, "fail": 3, "error": 4}
+# A host is compared like a check with the id "host:<name>": with results it passes, without it is an error.
+HOST_ID_PREFIX = "host:"
+HOST_STATUS = {"ok": "pass"}
+
+_STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
+_ARCHIVE_NAME = re.compile(r"^(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<serial>\d+))?$")
+_TEMP_PREFIX = ".incoming-"
+# Temporary archive directories left by a crashed run are removed once they are this old.
+_STALE_TEMP_SECONDS = 24 * 3600
+
+
+def _read_umask():
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+# Read once: os.umask() can only be read by setting it, which would race with other threads.
+_UMASK = _read_umask()
+CHANGE_FIELDS = ("host", "id", "title", "section", "severity", "before", "after", "summary")
+
+
+# --- the previous run ---------------------------------------------------------------------------
+
+
+def latest_archive(report_dir):
+    """The archive the ``latest`` pointer names ('history/20261124T101500Z'), or None.
+
+    The pointer is a relative symlink, or (where symlinks are unavailable) a text file holding the same
+    relative path. Anything else, or a path outside ``history/``, is ignored.
+    """
+    pointer = os.path.join(report_dir, LATEST)
+    try:
+        if os.path.islink(pointer):
+            target = os.readlink(pointer)
+        else:
+            with open(pointer, encoding="utf-8") as handle:
+                target = handle.read(4096).strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    parts = target.replace("\\", "/").split("/")
+    if len(parts) != 2 or parts[0] != HISTORY_DIR or not _ARCHIVE_NAME.match(parts[1]):
+        return None
+    return "/".join(parts)
+
+
+def previous_document(report_dir):
+    """The report.json document of the previous run (through ``latest``), or None.
+
+    Call it before this run's archive is written. A missing pointer or archive, unreadable or corrupt JSON,
+    or a JSON file that is not a golive report (no verdict, no list of checks) all give None, never an error.
+    """
+    archive = latest_archive(report_dir)
+    if archive is None:
+        return None
+    try:
+        with open(os.path.join(report_dir, archive, REPORT_JSON), encoding="utf-8") as handle:
+            document = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    if not _is_report(document):
+        return None
+    return document
+
+
+def _is_report(document):
+    return (isinstance(document, Mapping) and isinstance(document.get("verdict"), str)
+            and isinstance(document.get("checks"), list) and isinstance(document.get("hosts", []), list))
+
+
+# --- what changed -------------------------------------------------------------------------------
+
+
+def _rank(status):
+    return HISTORY_RANK.get(status, HISTORY_RANK["error"])
+
+
+def _severity_rank(severity):
+    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
+
+
+def _host_pseudo_checks(document):
+    """One record per host listed in the document: 'host:<name>', pass when it has results, else error."""
+    records = {}
+    for host in document.get("hosts") or ():
+        if not isinstance(host, Mapping) or not host.get("name"):
+            continue
+        name = str(host["name"])
+        status = HOST_STATUS.get(host.get("status"), "error")
+        reason = host.get("reason") or ("has check results" if status == "pass" else host.get("status"))
+        records[(name, HOST_ID_PREFIX + name)] = dict(
+            host=name, id=HOST_ID_PREFIX + name, title="Host %s returns check results" % name,
+            section="hosts", severity="critical", status=status, summary=str(reason or "unknown"))
+    return records
+
+
+def _hosts_without_results(document):
+    return set(str(h.get("name")) for h in document.get("hosts") or ()
+               if isinstance(h, Mapping) and h.get("name") and h.get("status") != "ok")
+
+
+def _records(document):
+    """{(host, id): record} of a document's checks plus the host pseudo-checks."""
+    records = {}
+    for check in document.get("checks") or ():
+        if isinstance(check, Mapping) and check.get("id") is not None:
+            records[(str(check.get("host") or "unknown"), str(check["id"]))] = check
+    records.update(_host_pseudo_checks(document))
+    return records
+
+
+def _change(key, before, after):
+    shown = after if after is not None else before
+    return dict(
+        host=key[0], id=key[1], title=shown.get("title"), section=shown.get("section"),
+        severity=shown.get("severity"),
+        before=None if before is None else before.get("status"),
+        after=None if after is None else after.get("status"),
+        summary=shown.get("summary"),
+    )
+
+
+def _by_host_and_id(change):
+    return (host_sort_key(change["host"]), change["id"])
+
+
+def _by_gravity(change):
+    # Most severe first: the check's severity, then how bad it is now, then host and id.
+    return (_severity_rank(change["severity"]), -_rank(change["after"]), *_by_host_and_id(change))
+
+
+def history_of(previous, document, previous_archive=None):
+    """The report's "history" section: what changed since ``previous`` (a report.json document, or None).
+
+    Checks are matched by (host, id). A status that got worse is a regression, better is fixed (ranks in
+    HISTORY_RANK). Each host is also compared as the pseudo-check 'host:<name>' (pass with results, error
+    when unreachable or without results), so a host that stops answering is ONE regression rather than all
+    its checks "removed"; for the same reason the checks of a host without results in one of the two runs
+    are not listed as new or removed. Regressions are sorted most severe first, the other lists by host
+    (natural order) and id.
+    """
+    empty = dict(previous=None, regressions=[], fixed=[], new=[], removed=[])
+    if not _is_report(previous):
+        return empty
+    before, after = _records(previous), _records(document)
+    silent_before, silent_now = _hosts_without_results(previous), _hosts_without_results(document)
+    history = dict(previous=dict(generated_at=previous.get("generated_at"), verdict=previous.get("verdict"),
+                                 archive=previous_archive),
+                   regressions=[], fixed=[], new=[], removed=[])
+    for key, record in after.items():
+        old = before.get(key)
+        if old is None:
+            if key[0] not in silent_before:
+                history["new"].append(_change(key, None, record))
+        elif _rank(record.get("status")) > _rank(old.get("status")):
+            history["regressions"].append(_change(key, old, record))
+        elif _rank(record.get("status")) < _rank(old.get("status")):
+            history["fixed"].append(_change(key, old, record))
+    for key, record in before.items():
+        if key not in after and key[0] not in silent_now:
+            history["removed"].append(_change(key, record, None))
+    history["regressions"].sort(key=_by_gravity)
+    for name in ("fixed", "new", "removed"):
+        history[name].sort(key=_by_host_and_id)
+    return history
+
+
+# --- archiving ----------------------------------------------------------------------------------
+
+
+def _stamp_text(stamp):
+    if stamp is None:
+        stamp = time.time()
+    if isinstance(stamp, str):
+        if not _ARCHIVE_NAME.match(stamp) or "-" in stamp:
+            raise ValueError("stamp must look like 20261124T101500Z, got %r" % stamp)
+        return stamp
+    if isinstance(stamp, datetime.datetime):
+        moment = stamp if stamp.tzinfo else stamp.replace(tzinfo=datetime.timezone.utc)
+    else:
+        moment = datetime.datetime.fromtimestamp(float(stamp), tz=datetime.timezone.utc)
+    return moment.astimezone(datetime.timezone.utc).strftime(_STAMP_FORMAT)
+
+
+def _file_names(files):
+    names = list(files.values()) if isinstance(files, Mapping) else list(files)
+    checked = []
+    for name in names:
+        parts = str(name).replace("\\", "/").split("/")
+        if os.path.isabs(str(name)) or not name or ".." in parts or parts[0] in (HISTORY_DIR, LATEST):
+            raise ValueError("report file names must be relative to the report directory: %r" % (name,))
+        if name not in checked:
+            checked.append(name)
+    return checked
+
+
+def _archive_order(name):
+    match = _ARCHIVE_NAME.match(name)
+    return (match.group("stamp"), int(match.group("serial") or 1))
+
+
+def archives(report_dir):
+    """The archive directory names under history/, oldest first."""
+    try:
+        names = os.listdir(os.path.join(report_dir, HISTORY_DIR))
+    except FileNotFoundError:
+        return []
+    return sorted((n for n in names if _ARCHIVE_NAME.match(n)), key=_archive_order)
+
+
+def _publish(history, temp, stamp):
+    """Rename the filled temp dir to history/<stamp>, or <stamp>-2, -3 ... when that name is taken."""
+    serial = 1
+    while True:
+        name = stamp if serial == 1 else "%s-%d" % (stamp, serial)
+        target = os.path.join(history, name)
+        # rename() replaces an existing EMPTY directory on POSIX, so look first; a non-empty one makes
+        # rename() fail, which is what settles a race between two runs of the same second.
+        if not os.path.lexists(target):
+            try:
+                os.rename(temp, target)
+                return name
+            except OSError:
+                if not os.path.lexists(target):
+                    raise
+        serial += 1
+
+
+def _point_latest(report_dir, archive):
+    """Repoint ``latest`` at ``archive`` atomically: a relative symlink, else a text file with the path."""
+    pointer = os.path.join(report_dir, LATEST)
+    temp = os.path.join(report_dir, ".%s.%d.%d.tmp" % (LATEST, os.getpid(), time.monotonic_ns()))
+    try:
+        os.symlink(archive, temp)
+    except (OSError, NotImplementedError, AttributeError):
+        with open(temp, "w", encoding="utf-8") as handle:
+            handle.write(archive + "\n")
+    try:
+        os.replace(temp, pointer)
+    except OSError:
+        _remove_quietly(temp)
+        raise
+
+
+def _remove_quietly(path):
+    try:
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
+
+
+def _prune(report_dir, keep, written):
+    """Delete the oldest archives beyond ``keep`` (never ``written``) and stale temp dirs; failures are left
+    for the next run."""
+    history = os.path.join(report_dir, HISTORY_DIR)
+    names = [name for name in archives(report_dir) if name != written]
+    for name in names[:max(0, len(names) - (keep - 1))]:
+        shutil.rmtree(os.path.join(history, name), ignore_errors=True)
+    try:
+        leftovers = [n for n in os.listdir(history) if n.startswith(_TEMP_PREFIX)]
+    except OSError:
+        return
+    for name in leftovers:
+        path = os.path.join(history, name)
+        try:
+            if time.time() - os.path.getmtime(path) > _STALE_TEMP_SECONDS:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def archive_run(report_dir, files, stamp=None, keep=DEFAULT_KEEP):
+    """Copy this run's report files into history/<UTC stamp>/, point ``latest`` at it, prune old archives.
+
+    ``files`` are names relative to ``report_dir`` (a list, or the document's "files" mapping). The archive
+    appears complete or not at all (filled in a temp dir, then renamed); two runs in the same second get
+    '<stamp>' and '<stamp>-2'. ``latest`` is a relative symlink replaced atomically; where symlinks are not
+    available it is a text file holding the relative path. Then all but the newest ``keep`` archives are
+    deleted (at least the one just written is kept; None keeps everything); a failed deletion is retried by
+    the next run. Returns the archive's path relative to ``report_dir`` ('history/20261124T101500Z').
+    Raises OSError when the archive cannot be written or the pointer not moved; ValueError on bad names.
+    """
+    names = _file_names(files)
+    stamp = _stamp_text(stamp)
+    history = os.path.join(report_dir, HISTORY_DIR)
+    os.makedirs(history, exist_ok=True)
+    temp = tempfile.mkdtemp(prefix=_TEMP_PREFIX + stamp + ".", dir=history)
+    try:
+        for name in names:
+            destination = os.path.join(temp, name)
+            os.makedirs(os.path.dirname(destination), exist_ok=True)
+            shutil.copy2(os.path.join(report_dir, name), destination)
+        os.chmod(temp, 0o777 & ~_UMASK)
+        written = _publish(history, temp, stamp)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    archive = "%s/%s" % (HISTORY_DIR, written)
+    _point_latest(report_dir, archive)
+    if keep is not None:
+        _prune(report_dir, max(1, int(keep)), written)
+    return archive
