@@ -25,6 +25,8 @@ MESSAGE_LIMIT = 200
 # "webhookb2". Everything else (tokens, ids) is masked, because the URL itself is the credential.
 _PLAIN_SEGMENT = re.compile(r"^[A-Za-z][A-Za-z_.-]{0,19}$")
 _MRKDWN_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+# The wait between attempts (a name of its own so tests can record the waits).
+_sleep = time.sleep
 
 
 # --- the target ---------------------------------------------------------------------------------
@@ -301,7 +303,7 @@ def _send(url, payload, timeout, retries, backoff, session):
             if retry and attempts > 1:
                 message += " (after %s)" % _plural(attempts, "attempt")
             return FAILED, attempts, http_status, message
-        time.sleep(delay)
+        _sleep(delay)
 
 
 def notify(url, document, report_path, timeout=5, retries=2, backoff=0.5, top=5, session=None):
