@@ -1,0 +1,558 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""report.html: the readiness report as one self-contained page (inline CSS and JS, opens offline) (private)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+
+from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
+    CHANGE_KINDS,
+    GO,
+    NO_GO,
+    STATUS_ORDER,
+    group_by_hosts,
+    history_of,
+    host_ranges,
+    matched_text,
+    no_go_reasons,
+    notification_of,
+    plural,
+    section_matrix,
+    signoff_of,
+    status_rank,
+    value_text,
+    waivers_of,
+    worst_status,
+)
+
+# A value longer than this is cut in the page; report.json keeps it whole.
+VALUE_LIMIT = 240
+STATUS_SYMBOLS = {"pass": "✓", "warn": "!", "fail": "✗", "error": "⚠", "skipped": "–"}
+VERDICT_CLASSES = {GO: "go", NO_GO: "nogo"}
+CHANGE_TITLES = {"regressions": "Newly failing (regressions)", "fixed": "Fixed", "new": "New checks",
+                 "removed": "Removed checks"}
+
+
+def esc(value):
+    """Text for HTML content and attribute values alike (quotes escaped too)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _attrs(**attributes):
+    return "".join(' %s="%s"' % (name.rstrip("_").replace("_", "-"), esc(value))
+                   for name, value in attributes.items() if value is not None)
+
+
+def _status_badge(status):
+    status = str(status or "")
+    known = status if status in STATUS_SYMBOLS else "error"
+    return '<span class="badge s-%s">%s %s</span>' % (known, STATUS_SYMBOLS[known], esc(status or "none"))
+
+
+def _severity(severity):
+    return '<span class="sev sev-%s">%s</span>' % (esc(severity), esc(severity))
+
+
+def _table(headers, rows, cls=None):
+    if not rows:
+        return ""
+    head = "".join("<th scope=\"col\">%s</th>" % esc(h) for h in headers)
+    return '<div class="scroll"><table%s><thead><tr>%s</tr></thead><tbody>%s</tbody></table></div>' % (
+        _attrs(class_=cls), head, "".join(rows))
+
+
+def _row(cells, **attributes):
+    return "<tr%s>%s</tr>" % (_attrs(**attributes), "".join("<td>%s</td>" % c for c in cells))
+
+
+def _section(anchor, title, body, count=None):
+    heading = esc(title) + ("" if count is None else ' <span class="n">%d</span>' % count)
+    return '<section id="%s" aria-labelledby="%s-h"><h2 id="%s-h">%s</h2>%s</section>' % (
+        anchor, anchor, anchor, heading, body)
+
+
+def _empty(text):
+    return '<p class="empty">%s</p>' % esc(text)
+
+
+def _check_label(item):
+    return '<span class="title">%s</span><code>%s</code>' % (esc(item.get("title")), esc(item.get("id")))
+
+
+def _hosts_text(hosts):
+    ranges = host_ranges(hosts)
+    return esc(", ".join(ranges)) + ("" if len(hosts) == 1 else ' <span class="muted">(%d hosts)</span>' % len(hosts))
+
+
+def _key_values(mapping):
+    if not isinstance(mapping, Mapping) or not mapping:
+        return '<span class="muted">–</span>' if not mapping else esc(value_text(mapping, VALUE_LIMIT))
+    items = "".join("<div><dt>%s</dt><dd>%s</dd></div>" % (esc(key), esc(value_text(value, VALUE_LIMIT)))
+                    for key, value in mapping.items())
+    return '<dl class="kv">%s</dl>' % items
+
+
+class _Page(object):
+    """Builds the page from one report document."""
+
+    def __init__(self, document):
+        self.doc = document
+        self.checks = list(document.get("checks") or ())
+        self.verdict = str(document.get("verdict") or "unknown")
+        self.row_ids = {}
+        for index, check in enumerate(self.checks):
+            self.row_ids.setdefault((str(check.get("host")), str(check.get("id"))), "c%d" % index)
+
+    def _check_link(self, host, check_id, text):
+        anchor = self.row_ids.get((str(host), str(check_id)))
+        return '<a href="#%s">%s</a>' % (anchor, text) if anchor else text
+
+    # --- banner -------------------------------------------------------------------------------
+
+    def banner(self):
+        counts = self.doc.get("counts") or {}
+        by_status = counts.get("by_status") or {}
+        hosts = self.doc.get("hosts") or []
+        chips = "".join('<li class="chip s-%s"><b>%d</b> %s</li>' % (s, by_status.get(s, 0), s)
+                        for s in STATUS_ORDER if by_status.get(s))
+        headline = "%s on %s" % (plural(counts.get("total", len(self.checks)), "check"), plural(len(hosts), "host"))
+        facts = [plural(counts.get("blocking", 0), "blocking check")]
+        reasons = no_go_reasons(self.doc)
+        if reasons:
+            facts.append(plural(len(reasons), "host or task problem"))
+        if counts.get("waived"):
+            facts.append("%d waived" % counts["waived"])
+        run = self.doc.get("run") or {}
+        meta = "Generated %s · %s@%s · inventory %s" % (
+            self.doc.get("generated_at"), run.get("user"), run.get("controller"),
+            ", ".join(run.get("inventory") or ()) or "–")
+        return (
+            '<header class="banner v-%s" id="verdict" role="banner">'
+            '<div class="wrap"><p class="eyebrow">Go-live readiness verdict</p>'
+            '<h1 class="verdict" data-verdict="%s">%s</h1>'
+            '<p class="headline">%s · %s</p><ul class="chips" aria-label="Checks by status">%s</ul>'
+            '<p class="meta">%s</p></div></header>'
+        ) % (VERDICT_CLASSES.get(self.verdict, "warn"), esc(self.verdict), esc(self.verdict), esc(headline),
+             esc(", ".join(facts)), chips, esc(meta))
+
+    def nav(self):
+        links = [("blocking", "Blocking"), ("changes", "Changes"), ("matrix", "Hosts × sections"),
+                 ("checks", "All checks"), ("waivers", "Waivers"), ("problems", "Hosts & tasks"),
+                 ("run", "Run"), ("signoff", "Sign-off")]
+        return '<nav class="toc" aria-label="Sections"><div class="wrap">%s</div></nav>' % "".join(
+            '<a href="#%s">%s</a>' % (anchor, esc(text)) for anchor, text in links)
+
+    # --- sections -----------------------------------------------------------------------------
+
+    def blocking(self):
+        items = self.doc.get("blocking") or []
+        rows = []
+        for item, hosts in group_by_hosts(items, ("id", "status", "severity", "summary")):
+            rows.append(_row([_severity(item.get("severity")), _hosts_text(hosts),
+                              self._check_link(hosts[0], item.get("id"), _check_label(item)),
+                              _status_badge(item.get("status")), esc(item.get("summary"))]))
+        for host, kind, text in no_go_reasons(self.doc):
+            rows.append(_row(['<span class="sev sev-critical">%s</span>' % esc(kind), esc(host), "–",
+                              _status_badge("error"), esc(text)]))
+        body = _table(["Severity", "Host", "Check", "Status", "Summary"], rows, "blocking") or _empty(
+            "Nothing blocks the go-live.")
+        warnings = self.doc.get("warnings") or []
+        if warnings:
+            wrows = [_row([_severity(w.get("severity")), _hosts_text(hosts),
+                           self._check_link(hosts[0], w.get("id"), _check_label(w)), _status_badge(w.get("status")),
+                           esc(w.get("summary")) + self._waiver_note(w)])
+                     for w, hosts in group_by_hosts(warnings, ("id", "status", "severity", "summary", "waiver"))]
+            body += '<details class="warnings"%s><summary>%s</summary>%s</details>' % (
+                " open" if len(wrows) <= 30 else "", esc(plural(len(warnings), "warning")),
+                _table(["Severity", "Host", "Check", "Status", "Summary"], wrows))
+        return _section("blocking", "Blocking", body, len(rows))
+
+    @staticmethod
+    def _waiver_note(item):
+        waiver = item.get("waiver")
+        if not isinstance(waiver, Mapping):
+            return ""
+        return ' <span class="waived">waived by %s until %s: %s</span>' % (
+            esc(waiver.get("owner")), esc(waiver.get("expires")), esc(waiver.get("reason")))
+
+    def changes(self):
+        history = history_of(self.doc)
+        previous = history["previous"]
+        if not history["present"]:
+            return _section("changes", "Changes since previous run", _empty("No history in this report."))
+        if previous:
+            intro = "<p>Compared with the run of %s (verdict <b>%s</b>, archived in <code>%s</code>).</p>" % (
+                esc(previous.get("generated_at")), esc(previous.get("verdict")), esc(previous.get("archive")))
+        else:
+            intro = "<p>This is the first run: there is no previous report to compare with.</p>"
+        parts, total = [], 0
+        for kind in CHANGE_KINDS:
+            changes = history[kind]
+            total += len(changes)
+            if not changes:
+                continue
+            rows = [_row([_hosts_text(hosts), _check_label(change), esc(change.get("section")),
+                          _severity(change.get("severity")), self._before_after(change), esc(change.get("summary"))])
+                    for change, hosts in group_by_hosts(changes, ("id", "before", "after", "summary"))]
+            parts.append('<h3 class="ch-%s">%s <span class="n">%d</span></h3>%s' % (
+                kind, esc(CHANGE_TITLES[kind]), len(changes),
+                _table(["Host", "Check", "Section", "Severity", "Status", "Summary"], rows)))
+        if previous and not total:
+            parts.append(_empty("No check changed status since the previous run."))
+        return _section("changes", "Changes since previous run", intro + "".join(parts), total)
+
+    @staticmethod
+    def _before_after(change):
+        before, after = change.get("before"), change.get("after")
+        left = _status_badge(before) if before else '<span class="muted">absent</span>'
+        right = _status_badge(after) if after else '<span class="muted">absent</span>'
+        return '<span class="nowrap">%s → %s</span>' % (left, right)
+
+    def matrix(self):
+        hosts, sections, cells = section_matrix(self.doc)
+        if not hosts:
+            return _section("matrix", "Hosts × sections", _empty("No hosts in this report."))
+        host_status = dict((str(h.get("name")), h) for h in self.doc.get("hosts") or ())
+        head = '<th scope="col">Host</th>' + "".join('<th scope="col">%s</th>' % esc(s) for s in sections)
+        rows = []
+        for host in hosts:
+            cells_html = []
+            info = host_status.get(host) or {}
+            label = esc(host)
+            if info.get("status") not in (None, "ok"):
+                label += ' <span class="badge s-error">%s</span>' % esc(info.get("status"))
+            for section in sections:
+                counts = cells.get((host, section))
+                if not counts:
+                    cells_html.append('<td class="cell empty-cell">·</td>')
+                    continue
+                worst = worst_status(counts)
+                text = ", ".join("%d %s" % (counts[s], s) for s in sorted(counts, key=lambda s: -status_rank(s)))
+                cells_html.append(
+                    '<td class="cell"><button type="button" class="m s-%s"%s title="Show these checks">'
+                    '<span class="sym" aria-hidden="true">%s</span> %s</button></td>' % (
+                        esc(worst if worst in STATUS_SYMBOLS else "error"),
+                        _attrs(data_host=host, data_section=section),
+                        STATUS_SYMBOLS.get(worst, "⚠"), esc(text)))
+            rows.append('<tr><th scope="row">%s</th>%s</tr>' % (label, "".join(cells_html)))
+        body = ('<p class="hint">Each cell shows the worst status of a host\'s checks in a section; '
+                'click it to list those checks.</p><div class="scroll"><table class="matrix"><thead><tr>%s</tr>'
+                '</thead><tbody>%s</tbody></table></div>') % (head, "".join(rows))
+        return _section("matrix", "Hosts × sections", body)
+
+    def check_table(self):
+        hosts, sections, _cells = section_matrix(self.doc)
+        by_status = dict((s, 0) for s in STATUS_ORDER)
+        for check in self.checks:
+            by_status[check.get("status")] = by_status.get(check.get("status"), 0) + 1
+        chips = "".join(
+            '<label class="fchip s-%s"><input type="checkbox" name="status" value="%s" checked> '
+            '%s <span class="n">%d</span></label>' % (esc(s), esc(s), esc(s), n)
+            for s, n in by_status.items() if n or s in STATUS_ORDER)
+        options = lambda values: "".join('<option value="%s">%s</option>' % (esc(v), esc(v)) for v in values)  # noqa: E731
+        controls = (
+            '<form class="filters" id="filters" role="search" aria-label="Filter the checks" onsubmit="return false">'
+            '<fieldset class="statuses"><legend>Status</legend>%s</fieldset>'
+            '<label>Section <select id="f-section"><option value="">all sections</option>%s</select></label>'
+            '<label>Host <select id="f-host"><option value="">all hosts</option>%s</select></label>'
+            '<label class="grow">Search <input type="search" id="f-text" placeholder="id, title, summary, value"'
+            ' autocomplete="off"></label>'
+            '<button type="reset" id="f-reset">Reset</button>'
+            '<output id="shown" aria-live="polite">%d of %d shown</output></form>'
+        ) % (chips, options(sections), options(hosts), len(self.checks), len(self.checks))
+        ordered = sorted(range(len(self.checks)), key=lambda i: -status_rank(self.checks[i].get("status")))
+        rows = [self._check_row(index) for index in ordered]
+        table = ('<div class="scroll"><table class="checks" id="check-table"><thead><tr>'
+                 '<th scope="col">Status</th><th scope="col">Severity</th><th scope="col">Host</th>'
+                 '<th scope="col">Section</th><th scope="col">Check</th><th scope="col">Summary</th>'
+                 '<th scope="col">Observed</th><th scope="col">Expected</th><th scope="col" class="num">ms</th>'
+                 '</tr></thead><tbody>%s</tbody></table></div>') % "".join(rows)
+        return _section("checks", "All checks", controls + (table if rows else _empty("No check records.")),
+                        len(self.checks))
+
+    def _check_row(self, index):
+        check = self.checks[index]
+        status = str(check.get("status"))
+        extra = []
+        if check.get("probe"):
+            extra.append('<span class="muted">via %s</span>' % esc(check.get("probe")))
+        if check.get("blocking"):
+            extra.append('<span class="flag">blocking</span>')
+        summary = esc(check.get("summary")) + self._waiver_note(check)
+        cells = [
+            _status_badge(status), _severity(check.get("severity")), esc(check.get("host")) + " ".join(extra),
+            esc(check.get("section")), _check_label(check), summary,
+            _key_values(check.get("observed")), _key_values(check.get("expected")),
+            esc(check.get("duration_ms", "")),
+        ]
+        return '<tr id="c%d"%s>%s</tr>' % (
+            index, _attrs(data_status=status, data_section=check.get("section") or "unknown",
+                          data_host=check.get("host")),
+            "".join('<td%s>%s</td>' % (' class="num"' if i == 8 else "", c) for i, c in enumerate(cells)))
+
+    def waivers(self):
+        waivers = waivers_of(self.doc)
+        parts = []
+        applied = [_row([esc(a.get("host")), self._check_link(a.get("host"), a.get("id"), "<code>%s</code>" % esc(
+            a.get("id"))), _status_badge(a.get("status")), *self._waiver_cells(a.get("waiver") or {})])
+            for a in waivers["applied"]]
+        parts.append("<h3>Applied <span class=\"n\">%d</span></h3>" % len(applied) + (
+            _table(["Host", "Check", "Status", "Waiver", "Reason", "Owner", "Expires", "Ticket"], applied)
+            or _empty("No waiver applied.")))
+        expired = [_row([*self._waiver_cells(w), esc(matched_text(w))]) for w in waivers["expired"]]
+        parts.append('<h3>Expired, not applied <span class="n">%d</span></h3>' % len(expired) + (
+            _table(["Waiver", "Reason", "Owner", "Expired", "Ticket", "Would have covered"], expired, "expired")
+            or _empty("No expired waiver matched a problem.")))
+        unused = [_row(self._waiver_cells(w)) for w in waivers["unused"]]
+        parts.append('<h3>Unused <span class="n">%d</span></h3>' % len(unused) + (
+            _table(["Waiver", "Reason", "Owner", "Expires", "Ticket"], unused)
+            or _empty("Every waiver matched a problem.")))
+        total = sum(len(v) for v in waivers.values())
+        return _section("waivers", "Waivers", "".join(parts), total)
+
+    @staticmethod
+    def _waiver_cells(waiver):
+        hosts = waiver.get("hosts") or []
+        return ["<code>%s</code> on %s" % (esc(waiver.get("id")), esc(", ".join(str(h) for h in hosts))),
+                esc(waiver.get("reason")), esc(waiver.get("owner")), esc(waiver.get("expires")),
+                esc(waiver.get("ticket") or "–")]
+
+    def problems(self):
+        failed = [_row([esc(t.get("host")), esc(t.get("task")), esc(t.get("message"))])
+                  for t in self.doc.get("failed_tasks") or ()]
+        unreachable = [_row([esc(u.get("host")), esc(u.get("task") or "–"), esc(u.get("message"))])
+                       for u in self.doc.get("unreachable") or ()]
+        without = [_row([esc(h.get("name")), esc(h.get("reason") or "no check results")])
+                   for h in self.doc.get("hosts") or () if h.get("status") == "no_results"]
+        body = ('<h3>Unreachable hosts <span class="n">%d</span></h3>%s'
+                '<h3>Hosts without results <span class="n">%d</span></h3>%s'
+                '<h3>Failed tasks <span class="n">%d</span></h3>%s') % (
+            len(unreachable), _table(["Host", "Task", "Message"], unreachable) or _empty("Every host was reached."),
+            len(without), _table(["Host", "Reason"], without) or _empty("Every host returned check results."),
+            len(failed), _table(["Host", "Task", "Message"], failed) or _empty("No task failed outside the checks."))
+        return _section("problems", "Hosts & tasks", body, len(failed) + len(unreachable) + len(without))
+
+    def run(self):
+        run = self.doc.get("run") or {}
+        notification = notification_of(self.doc)
+        files = self.doc.get("files") or {}
+        facts = [
+            ("Started", run.get("started")), ("Finished", run.get("finished")),
+            ("Duration", "%s s" % run.get("duration_s") if run.get("duration_s") is not None else None),
+            ("Run by", "%s on %s" % (run.get("user"), run.get("controller"))),
+            ("Playbook", run.get("playbook")), ("Inventory", ", ".join(run.get("inventory") or ()) or None),
+            ("Limit", run.get("limit")), ("Check mode", "yes" if run.get("check_mode") else "no"),
+            ("ansible-core", run.get("ansible_version")), ("golive.readiness", run.get("collection_version")),
+            ("Blocking severities", ", ".join(self.doc.get("blocking_severities") or ()) or "none"),
+            ("Schema version", self.doc.get("schema_version")), ("Archive", self.doc.get("archive")),
+            ("Files", ", ".join(str(v) for v in files.values()) if files else None),
+        ]
+        if notification:
+            text = "%s%s" % (notification.get("status"),
+                             " to %s" % notification["target"] if notification.get("target") else "")
+            if notification.get("attempts"):
+                text += " after %s" % plural(int(notification["attempts"]), "attempt")
+            if notification.get("http_status"):
+                text += " (HTTP %s)" % notification["http_status"]
+            if notification.get("message"):
+                text += ": %s" % notification["message"]
+            facts.append(("Notification", text))
+        else:
+            facts.append(("Notification", "not recorded"))
+        items = "".join("<div><dt>%s</dt><dd>%s</dd></div>" % (esc(k), esc(v)) for k, v in facts if v is not None)
+        return _section("run", "Run", '<dl class="facts">%s</dl>' % items)
+
+    def signoff(self):
+        signoff = signoff_of(self.doc)
+        if not signoff:
+            rows = [_row(["&nbsp;", "&nbsp;", "&nbsp;", "&nbsp;", '<span class="sign-line"></span>'])
+                    for dummy in range(3)]
+            body = ("<p>No approvers are named in the inventory. Sign here to record the decision on the "
+                    "verdict <b>%s</b>.</p>%s") % (esc(self.verdict),
+                                                  _table(["Role", "Name", "Decision", "Date", "Signature"], rows,
+                                                         "signoff"))
+            return _section("signoff", "Sign-off", body)
+        status = str(signoff.get("status") or "pending")
+        rows = []
+        for approver in signoff["approvers"]:
+            decision = approver.get("decision")
+            if decision:
+                state = esc(decision)
+                if approver.get("accepted") is False:
+                    state = '<s>%s</s> <span class="flag">not accepted</span>' % state
+                note = " ".join(esc(t) for t in (approver.get("comment"), approver.get("note")) if t)
+                signature = '<span class="muted">recorded in the inventory</span>'
+            else:
+                state, note, signature = '<span class="muted">pending</span>', "", '<span class="sign-line"></span>'
+            rows.append(_row([esc(approver.get("role")), esc(approver.get("name")), state,
+                              esc(approver.get("date")) if approver.get("date") else '<span class="date-line"></span>',
+                              note, signature]))
+        body = '<p class="signoff-status so-%s"><b>%s</b> %s</p>%s' % (
+            esc(status), esc(status.replace("_", " ")), esc(signoff.get("summary") or ""),
+            _table(["Role", "Name", "Decision", "Date", "Comment", "Signature"], rows, "signoff")
+            or _empty("No approvers are named in the inventory."))
+        return _section("signoff", "Sign-off", body)
+
+    def render(self):
+        body = "".join([self.blocking(), self.changes(), self.matrix(), self.check_table(), self.waivers(),
+                        self.problems(), self.run(), self.signoff()])
+        title = "Go-live readiness: %s" % self.verdict
+        return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+                '<meta name="viewport" content="width=device-width, initial-scale=1">'
+                '<meta name="generator" content="golive.readiness">'
+                "<title>%s</title><style>%s</style></head><body>%s%s<main class=\"wrap\">%s</main>"
+                '<footer class="wrap">golive.readiness report · schema %s · generated %s</footer>'
+                "<script>%s</script></body></html>\n") % (
+            esc(title), STYLE, self.banner(), self.nav(), body, esc(self.doc.get("schema_version")),
+            esc(self.doc.get("generated_at")), SCRIPT)
+
+
+def render_html(document):
+    """The report document as one self-contained HTML page; every value is escaped."""
+    return _Page(document).render()
+
+
+STYLE = """
+:root{--go:#1a7f37;--warn:#b35900;--nogo:#c62828;--ink:#1f2328;--muted:#656d76;--line:#d8dee4;--bg:#f6f8fa;
+--pass:#1a7f37;--pass-bg:#dafbe1;--warnc:#9a5b00;--warn-bg:#fff1cc;--fail:#c62828;--fail-bg:#ffe3e0;
+--error:#8e24aa;--error-bg:#f6e3fb;--skip:#57606a;--skip-bg:#eaeef2}
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
+color:var(--ink);background:var(--bg)}
+.wrap{max-width:1440px;margin:0 auto;padding:0 24px}
+code{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-all}
+h2{font-size:20px;margin:0 0 12px}h3{font-size:15px;margin:18px 0 8px}
+.n{display:inline-block;min-width:22px;padding:0 7px;border-radius:11px;background:#e1e4e8;font-size:12px;
+text-align:center;vertical-align:middle;font-weight:600}
+.banner{color:#fff;padding:22px 0 18px}
+.v-go{background:linear-gradient(135deg,#1a7f37,#2da44e)}
+.v-warn{background:linear-gradient(135deg,#b35900,#d97706)}
+.v-nogo{background:linear-gradient(135deg,#a31515,#d1242f)}
+.eyebrow{margin:0;text-transform:uppercase;letter-spacing:.12em;font-size:12px;opacity:.9}
+.verdict{font-size:44px;line-height:1.1;margin:4px 0 6px;letter-spacing:.02em}
+.headline{margin:0 0 10px;font-size:16px}
+.meta{margin:10px 0 0;font-size:12px;opacity:.9}
+.chips{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:8px}
+.chip{background:rgba(255,255,255,.94);color:var(--ink);border-radius:14px;padding:2px 12px;font-size:13px}
+.chip b{font-size:14px}
+.toc{background:#fff;border-bottom:1px solid var(--line);position:sticky;top:0;z-index:5}
+.toc .wrap{display:flex;flex-wrap:wrap;gap:2px 18px;padding-top:8px;padding-bottom:8px}
+.toc a{color:var(--ink);text-decoration:none;font-weight:500}.toc a:hover{text-decoration:underline}
+main section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:18px 20px;margin:18px 0}
+.scroll{overflow-x:auto}
+table{border-collapse:collapse;width:100%}
+th,td{text-align:left;vertical-align:top;padding:6px 8px;border-bottom:1px solid var(--line)}
+thead th{background:#f6f8fa;font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);
+position:sticky;top:0}
+td .title{display:block;font-weight:500}td code{color:var(--muted)}
+.num{text-align:right;font-variant-numeric:tabular-nums}
+.badge{display:inline-block;border-radius:4px;padding:0 7px;font-size:12px;font-weight:600;white-space:nowrap;
+border:1px solid transparent}
+.s-pass{color:var(--pass);background:var(--pass-bg);border-color:#aceebb}
+.s-warn{color:var(--warnc);background:var(--warn-bg);border-color:#f5d48a}
+.s-fail{color:var(--fail);background:var(--fail-bg);border-color:#ffc1ba}
+.s-error{color:var(--error);background:var(--error-bg);border-color:#e6c0f0}
+.s-skipped{color:var(--skip);background:var(--skip-bg);border-color:#d0d7de}
+.sev{font-size:12px;text-transform:uppercase;letter-spacing:.03em;font-weight:600;color:var(--muted)}
+.sev-critical{color:var(--fail)}.sev-high{color:#bc4c00}
+.flag{display:inline-block;font-size:11px;font-weight:700;color:#fff;background:var(--nogo);border-radius:3px;
+padding:0 5px;margin-left:4px}
+.muted{color:var(--muted)}.empty{color:var(--muted);font-style:italic;margin:4px 0}
+.nowrap{white-space:nowrap}
+.waived{display:block;font-size:12px;color:var(--warnc)}
+.hint{color:var(--muted);margin:0 0 8px}
+.matrix th[scope=row]{white-space:nowrap}
+.matrix td{padding:3px}
+.matrix .m{display:block;width:100%;text-align:left;font:inherit;font-size:12px;font-weight:600;cursor:pointer;
+border-radius:5px;padding:5px 8px;border-width:1px;border-style:solid}
+.matrix .m:hover,.matrix .m:focus{outline:2px solid #0969da;outline-offset:1px}
+.empty-cell{color:#c0c6cc;text-align:center}
+.filters{display:flex;flex-wrap:wrap;gap:10px 16px;align-items:flex-end;margin:0 0 12px;padding:12px;
+background:#f6f8fa;border:1px solid var(--line);border-radius:6px;position:sticky;top:38px;z-index:4}
+.filters fieldset{border:0;margin:0;padding:0;display:flex;gap:6px;flex-wrap:wrap}
+.filters legend{font-size:12px;color:var(--muted);margin-bottom:3px;padding:0}
+.filters label{font-size:12px;color:var(--muted);display:flex;flex-direction:column;gap:3px}
+.filters .grow{flex:1;min-width:180px}
+.filters select,.filters input[type=search]{font:inherit;font-size:13px;padding:5px 8px;border:1px solid #c6ccd2;
+border-radius:5px;background:#fff;color:var(--ink)}
+.filters label.fchip{flex-direction:row;align-items:center;gap:5px;font-size:13px;font-weight:600;
+border-radius:14px;padding:3px 10px;cursor:pointer;border-width:1px;border-style:solid}
+.filters label.fchip:has(input:not(:checked)){opacity:.45;text-decoration:line-through}
+.filters button{font:inherit;font-size:13px;padding:5px 12px;border:1px solid #c6ccd2;border-radius:5px;
+background:#fff;cursor:pointer}
+#shown{font-weight:600;margin-left:auto;padding-bottom:5px}
+.checks td{font-size:13px}
+.kv{margin:0;display:grid;grid-template-columns:auto 1fr;gap:0 8px;font-size:12px;max-width:340px}
+.kv div{display:contents}.kv dt{color:var(--muted)}.kv dd{margin:0;word-break:break-word}
+.facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));gap:10px 24px;margin:0}
+.facts dt{font-size:12px;color:var(--muted)}.facts dd{margin:0;word-break:break-word}
+.ch-regressions{color:var(--fail)}.ch-fixed{color:var(--go)}
+.signoff-status b{text-transform:uppercase;margin-right:6px}
+.so-signed b{color:var(--go)}.so-rejected b{color:var(--nogo)}.so-pending b{color:var(--warn)}
+.sign-line,.date-line{display:inline-block;border-bottom:1px solid var(--ink);min-width:200px;height:22px}
+.date-line{min-width:90px}
+.signoff td{height:40px;vertical-align:bottom}
+details.warnings{margin-top:14px}details.warnings summary{cursor:pointer;font-weight:600}
+footer{color:var(--muted);font-size:12px;padding-bottom:24px}
+:target{outline:2px solid #0969da;outline-offset:-2px}
+html:not(.js) .filters{display:none}
+@media print{
+ body{background:#fff;font-size:11px}.toc,.filters,.hint{display:none}
+ .banner{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+ main section{border:0;padding:0;margin:14px 0;break-inside:auto}
+ tr{break-inside:avoid}tr[hidden]{display:table-row}thead th{position:static}
+ details.warnings>*{display:block}
+ .badge,.m{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+ .wrap{max-width:none;padding:0}
+ #signoff{break-before:page}
+}
+"""
+
+# Filters drive everything from the rows' data- attributes: no data is embedded in the script.
+SCRIPT = """
+(function(){
+'use strict';
+document.documentElement.classList.add('js');
+var table=document.getElementById('check-table');
+if(!table){return;}
+var rows=Array.prototype.slice.call(table.tBodies[0].rows);
+var form=document.getElementById('filters');
+var section=document.getElementById('f-section'),host=document.getElementById('f-host');
+var text=document.getElementById('f-text'),shown=document.getElementById('shown');
+var boxes=Array.prototype.slice.call(form.querySelectorAll('input[name=status]'));
+var texts=null,timer=null;
+function apply(){
+  var wanted={};boxes.forEach(function(b){wanted[b.value]=b.checked;});
+  var s=section.value,h=host.value,q=text.value.trim().toLowerCase(),n=0;
+  if(q&&!texts){texts=rows.map(function(r){return r.textContent.toLowerCase();});}
+  for(var i=0;i<rows.length;i++){
+    var r=rows[i],d=r.dataset;
+    var ok=(wanted[d.status]!==false)&&(!s||d.section===s)&&(!h||d.host===h)&&(!q||texts[i].indexOf(q)>=0);
+    if(r.hidden===ok){r.hidden=!ok;}
+    if(ok){n++;}
+  }
+  shown.textContent=n+' of '+rows.length+' shown';
+}
+boxes.forEach(function(b){b.addEventListener('change',apply);});
+section.addEventListener('change',apply);host.addEventListener('change',apply);
+text.addEventListener('input',function(){clearTimeout(timer);timer=setTimeout(apply,120);});
+form.addEventListener('reset',function(){setTimeout(apply,0);});
+Array.prototype.forEach.call(document.querySelectorAll('.matrix .m'),function(b){
+  b.addEventListener('click',function(){
+    form.reset();host.value=b.dataset.host;section.value=b.dataset.section;
+    boxes.forEach(function(x){x.checked=true;});apply();
+    document.getElementById('checks').scrollIntoView();
+  });
+});
+function reveal(){
+  var id=location.hash.slice(1),r=id&&document.getElementById(id);
+  if(r&&r.parentNode&&r.parentNode.parentNode===table&&r.hidden){form.reset();boxes.forEach(function(x){x.checked=true;});
+    section.value='';host.value='';text.value='';apply();r.scrollIntoView();}
+}
+window.addEventListener('hashchange',reveal);
+apply();
+})();
+"""

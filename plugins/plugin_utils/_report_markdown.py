@@ -1,0 +1,300 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""report.md: the readiness report as GitHub-flavoured Markdown, for a ticket or a pull request (private)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
+    CHANGE_KINDS,
+    GO,
+    NO_GO,
+    count_text,
+    group_by_hosts,
+    history_of,
+    host_ranges,
+    matched_text,
+    no_go_reasons,
+    notification_of,
+    plural,
+    section_matrix,
+    signoff_of,
+    status_rank,
+    value_text,
+    waivers_of,
+    worst_status,
+)
+
+# A value longer than this is cut in the tables; report.json keeps it whole.
+VALUE_LIMIT = 160
+VERDICT_MARKS = {GO: "🟢", NO_GO: "🔴"}
+STATUS_MARKS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "⛔", "skipped": "⏭️"}
+CHANGE_TITLES = {"regressions": "Newly failing (regressions)", "fixed": "Fixed", "new": "New checks",
+                 "removed": "Removed checks"}
+# Characters that GitHub Markdown would read as formatting, links or table structure.
+_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|~])")
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
+def md(value):
+    """Inline text that cannot break a table row, start formatting or inject HTML."""
+    text = "" if value is None else str(value)
+    text = "".join(_HTML.get(ch, ch) for ch in text)
+    text = _SPECIAL.sub(r"\\\1", text)
+    return re.sub(r"\r\n|\r|\n", "<br>", text)
+
+
+def code(value):
+    """An id or path shown as code; backticks inside are not possible in a code span, so it falls back to md."""
+    text = "" if value is None else str(value)
+    if "`" in text or "|" in text or "\n" in text or "<" in text or "&" in text or not text:
+        return md(text)
+    return "`%s`" % text
+
+
+def _status(status):
+    return "%s %s" % (STATUS_MARKS.get(status, "⛔"), md(status))
+
+
+def _table(headers, rows):
+    if not rows:
+        return []
+    lines = ["| %s |" % " | ".join(headers), "|%s|" % "|".join(" --- " for dummy in headers)]
+    lines += ["| %s |" % " | ".join(cell if cell != "" else " " for cell in row) for row in rows]
+    return [*lines, ""]
+
+
+def _hosts(hosts):
+    return md(", ".join(host_ranges(hosts)))
+
+
+def _check(item):
+    return "%s<br>%s" % (md(item.get("title")), code(item.get("id")))
+
+
+def _key_values(mapping):
+    if not isinstance(mapping, Mapping):
+        return md(value_text(mapping, VALUE_LIMIT)) if mapping not in (None, "") else ""
+    return "<br>".join("%s: %s" % (md(k), md(value_text(v, VALUE_LIMIT))) for k, v in mapping.items())
+
+
+def _waiver(waiver):
+    if not isinstance(waiver, Mapping):
+        return ""
+    return "waived by %s until %s: %s" % (md(waiver.get("owner")), md(waiver.get("expires")),
+                                           md(waiver.get("reason")))
+
+
+class _Markdown(object):
+    def __init__(self, document):
+        self.doc = document
+        self.verdict = str(document.get("verdict") or "unknown")
+        self.lines = []
+
+    def add(self, *lines):
+        self.lines.extend(lines)
+
+    def heading(self):
+        counts = self.doc.get("counts") or {}
+        hosts = self.doc.get("hosts") or []
+        run = self.doc.get("run") or {}
+        self.add("# %s Go-live verdict: %s" % (VERDICT_MARKS.get(self.verdict, "🟡"), md(self.verdict)), "")
+        self.add("**%s on %s**: %s. Blocking: %d. Waived: %d." % (
+            plural(counts.get("total", 0), "check"), plural(len(hosts), "host"), md(count_text(
+                counts.get("by_status"))), counts.get("blocking", 0), counts.get("waived", 0)), "")
+        self.add("Generated %s by %s on %s for inventory %s." % (
+            md(self.doc.get("generated_at")), md(run.get("user")), md(run.get("controller")),
+            md(", ".join(run.get("inventory") or ()) or "none")), "")
+
+    def blocking(self):
+        items = self.doc.get("blocking") or []
+        rows = [[md(i.get("severity")), _hosts(hosts), _check(i), _status(i.get("status")), md(i.get("summary"))]
+                for i, hosts in group_by_hosts(items, ("id", "status", "severity", "summary"))]
+        rows += [[md(kind), md(host), "", _status("error"), md(text)] for host, kind, text in no_go_reasons(self.doc)]
+        self.add("## Blocking (%d)" % len(rows), "")
+        self.add(*(_table(["Severity", "Host", "Check", "Status", "Summary"], rows)
+                   or ["Nothing blocks the go-live.", ""]))
+
+    def warnings(self):
+        items = self.doc.get("warnings") or []
+        if not items:
+            return
+        rows = [[md(i.get("severity")), _hosts(hosts), _check(i), _status(i.get("status")),
+                 md(i.get("summary")) + ("<br>" + _waiver(i.get("waiver")) if i.get("waiver") else "")]
+                for i, hosts in group_by_hosts(items, ("id", "status", "severity", "summary", "waiver"))]
+        self.add("## Warnings (%d)" % len(items), "")
+        self.add(*_table(["Severity", "Host", "Check", "Status", "Summary"], rows))
+
+    def changes(self):
+        history = history_of(self.doc)
+        self.add("## Changes since the previous run", "")
+        if not history["present"]:
+            self.add("No history in this report.", "")
+            return
+        previous = history["previous"]
+        if previous:
+            self.add("Compared with the run of %s (verdict **%s**, archived in %s)." % (
+                md(previous.get("generated_at")), md(previous.get("verdict")), code(previous.get("archive"))), "")
+        else:
+            self.add("This is the first run: there is no previous report to compare with.", "")
+        total = 0
+        for kind in CHANGE_KINDS:
+            changes = history[kind]
+            total += len(changes)
+            if not changes:
+                continue
+            rows = [[_hosts(hosts), _check(c), md(c.get("severity")),
+                     "%s → %s" % (_status(c["before"]) if c.get("before") else "absent",
+                                  _status(c["after"]) if c.get("after") else "absent"), md(c.get("summary"))]
+                    for c, hosts in group_by_hosts(changes, ("id", "before", "after", "summary"))]
+            self.add("### %s (%d)" % (CHANGE_TITLES[kind], len(changes)), "")
+            self.add(*_table(["Host", "Check", "Severity", "Status", "Summary"], rows))
+        if previous and not total:
+            self.add("No check changed status since the previous run.", "")
+
+    def matrix(self):
+        hosts, sections, cells = section_matrix(self.doc)
+        if not hosts:
+            return
+        rows = []
+        for host in hosts:
+            row = [md(host)]
+            for section in sections:
+                counts = cells.get((host, section))
+                if not counts:
+                    row.append("·")
+                    continue
+                worst = worst_status(counts)
+                row.append("%s %s" % (STATUS_MARKS.get(worst, "⛔"), ", ".join(
+                    "%d %s" % (counts[s], md(s)) for s in sorted(counts, key=lambda s: -status_rank(s)))))
+            rows.append(row)
+        self.add("## Hosts × sections", "")
+        self.add(*_table(["Host"] + [md(s) for s in sections], rows))
+
+    def problems(self):
+        unreachable = self.doc.get("unreachable") or []
+        failed = self.doc.get("failed_tasks") or []
+        if unreachable:
+            self.add("## Unreachable hosts (%d)" % len(unreachable), "")
+            self.add(*_table(["Host", "Task", "Message"], [[md(u.get("host")), md(u.get("task")), md(u.get(
+                "message"))] for u in unreachable]))
+        if failed:
+            self.add("## Failed tasks (%d)" % len(failed), "")
+            self.add(*_table(["Host", "Task", "Message"], [[md(t.get("host")), md(t.get("task")), md(t.get(
+                "message"))] for t in failed]))
+
+    def waivers(self):
+        waivers = waivers_of(self.doc)
+        self.add("## Waivers", "")
+        self.add("%d applied, %d expired (not applied), %d unused." % tuple(
+            len(waivers[k]) for k in ("applied", "expired", "unused")), "")
+
+        def cells(w):
+            return ["%s on %s" % (code(w.get("id")), md(", ".join(str(h) for h in w.get("hosts") or ()))),
+                    md(w.get("reason")), md(w.get("owner")), md(w.get("expires")), md(w.get("ticket") or "")]
+
+        if waivers["applied"]:
+            self.add("### Applied", "")
+            rows = [[md(a.get("host")), code(a.get("id")), _status(a.get("status")), *cells(a.get("waiver") or {})]
+                    for a in waivers["applied"]]
+            self.add(*_table(["Host", "Check", "Status", "Waiver", "Reason", "Owner", "Expires", "Ticket"], rows))
+        if waivers["expired"]:
+            self.add("### Expired, not applied", "")
+            self.add(*_table(["Waiver", "Reason", "Owner", "Expired", "Ticket", "Would have covered"],
+                             [[*cells(w), md(matched_text(w))] for w in waivers["expired"]]))
+        if waivers["unused"]:
+            self.add("### Unused", "")
+            self.add(*_table(["Waiver", "Reason", "Owner", "Expires", "Ticket"],
+                             [cells(w) for w in waivers["unused"]]))
+
+    def checks(self):
+        checks = list(self.doc.get("checks") or ())
+        problems = [c for c in checks if c.get("status") != "pass"]
+        passed = [c for c in checks if c.get("status") == "pass"]
+        problems.sort(key=lambda c: -status_rank(c.get("status")))
+        self.add("## Checks that did not pass (%d)" % len(problems), "")
+        rows = [[_status(c.get("status")), md(c.get("severity")), md(c.get("host")), md(c.get("section")), _check(c),
+                 md(c.get("summary")) + ("<br>" + _waiver(c.get("waiver")) if c.get("waiver") else ""),
+                 _key_values(c.get("observed")), _key_values(c.get("expected"))] for c in problems]
+        self.add(*(_table(["Status", "Severity", "Host", "Section", "Check", "Summary", "Observed", "Expected"], rows)
+                   or ["Every check passed.", ""]))
+        if passed:
+            self.add("<details><summary>%s</summary>" % md(plural(len(passed), "passed check")), "")
+            self.add(*_table(["Host", "Section", "Check", "Summary"], [
+                [md(c.get("host")), md(c.get("section")), code(c.get("id")), md(c.get("summary"))] for c in passed]))
+            self.add("</details>", "")
+
+    def notification(self):
+        notification = notification_of(self.doc)
+        if not notification:
+            return
+        text = md(notification.get("status"))
+        if notification.get("target"):
+            text += " to %s" % code(notification["target"])
+        if notification.get("attempts"):
+            text += " after %s" % plural(int(notification["attempts"]), "attempt")
+        if notification.get("http_status"):
+            text += " (HTTP %s)" % md(notification["http_status"])
+        if notification.get("message"):
+            text += ": %s" % md(notification["message"])
+        self.add("**Notification:** %s" % text, "")
+
+    def run(self):
+        run = self.doc.get("run") or {}
+        facts = [
+            ("Started", run.get("started")), ("Finished", run.get("finished")),
+            ("Duration", "%s s" % run.get("duration_s") if run.get("duration_s") is not None else None),
+            ("Run by", "%s on %s" % (run.get("user"), run.get("controller"))), ("Playbook", run.get("playbook")),
+            ("Inventory", ", ".join(run.get("inventory") or ()) or None), ("Limit", run.get("limit")),
+            ("Check mode", "yes" if run.get("check_mode") else "no"), ("ansible-core", run.get("ansible_version")),
+            ("golive.readiness", run.get("collection_version")),
+            ("Blocking severities", ", ".join(self.doc.get("blocking_severities") or ()) or "none"),
+            ("Archive", self.doc.get("archive")),
+        ]
+        self.add("## Run", "")
+        self.add(*_table(["", ""], [[md(k), md(v)] for k, v in facts if v is not None]))
+        self.notification()
+
+    def signoff(self):
+        signoff = signoff_of(self.doc)
+        self.add("## Sign-off", "")
+        if not signoff:
+            self.add("No approvers are named in the inventory.", "")
+            return
+        self.add("**%s**: %s" % (md(str(signoff.get("status") or "pending").replace("_", " ")),
+                                 md(signoff.get("summary") or "")), "")
+        rows = []
+        for a in signoff["approvers"]:
+            decision = a.get("decision")
+            if decision:
+                shown = md(decision) if a.get("accepted") is not False else "~~%s~~ (not accepted)" % md(decision)
+                note = "; ".join(md(t) for t in (a.get("comment"), a.get("note")) if t)
+                rows.append([md(a.get("role")), md(a.get("name")), shown, md(a.get("date")), note])
+            else:
+                rows.append([md(a.get("role")), md(a.get("name")), "pending", "", "signature: ______________"])
+        self.add(*(_table(["Role", "Name", "Decision", "Date", "Comment"], rows)
+                   or ["No approvers are named in the inventory.", ""]))
+
+    def render(self):
+        self.heading()
+        self.blocking()
+        self.changes()
+        self.warnings()
+        self.problems()
+        self.waivers()
+        self.matrix()
+        self.checks()
+        self.signoff()
+        self.run()
+        while self.lines and self.lines[-1] == "":
+            self.lines.pop()
+        return "\n".join(self.lines) + "\n"
+
+
+def render_markdown(document):
+    """The report document as GitHub-flavoured Markdown; cell values cannot break tables or inject HTML."""
+    return _Markdown(document).render()
+

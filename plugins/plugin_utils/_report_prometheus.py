@@ -1,0 +1,120 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""golive.prom: the verdict and counts in the Prometheus text format, for a node-exporter textfile collector
+(private)."""
+
+from __future__ import annotations
+
+from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
+    CHANGE_KINDS,
+    HOST_STATUSES,
+    STATUSES,
+    VERDICTS,
+    WAIVER_STATES,
+    history_of,
+    notification_of,
+    sections_of,
+    signoff_of,
+    timestamp_of,
+    waivers_of,
+)
+
+NOTIFICATION_STATUSES = ("sent", "failed", "not_configured")
+SIGNOFF_STATUSES = ("signed", "pending", "rejected", "not_required")
+
+
+def label_value(value):
+    """A label value escaped per the text exposition format: backslash, double quote and line feed."""
+    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _number(value):
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    return repr(float(value))
+
+
+class _Exposition(object):
+    def __init__(self):
+        self.lines = []
+
+    def family(self, name, help_text, samples):
+        """One metric family: HELP, TYPE (gauge), then its samples [(labels dict, value)]."""
+        self.lines.append("# HELP %s %s" % (name, help_text.replace("\\", "\\\\").replace("\n", "\\n")))
+        self.lines.append("# TYPE %s gauge" % name)
+        for labels, value in samples:
+            text = ",".join('%s="%s"' % (key, label_value(val)) for key, val in labels.items())
+            self.lines.append("%s%s %s" % (name, "{%s}" % text if text else "", _number(value)))
+
+    def text(self):
+        return "\n".join(self.lines) + "\n"
+
+
+def _one_hot(label, values, chosen):
+    """A 0/1 series per possible value, plus the chosen value when it is not one of them."""
+    names = list(values) + ([chosen] if chosen is not None and chosen not in values else [])
+    return [({label: name}, 1 if name == chosen else 0) for name in names]
+
+
+def render_prometheus(document):
+    """The report document as Prometheus text exposition (every series present, zeros included)."""
+    out = _Exposition()
+    counts = document.get("counts") or {}
+    out.family("golive_verdict", "Go-live verdict of the last run: 1 for the verdict reached, 0 for the others.",
+               _one_hot("verdict", VERDICTS, document.get("verdict")))
+    by_section = counts.get("by_section") or {}
+    samples = []
+    for section in sections_of(document):
+        section_counts = by_section.get(section) or {}
+        if not by_section:
+            section_counts = _count_checks(document, section)
+        samples += [({"section": section, "status": status}, int(section_counts.get(status, 0)))
+                    for status in STATUSES]
+    out.family("golive_checks", "Check records of the last run by checklist section and status.", samples)
+    out.family("golive_blocking_checks", "Check records that make the verdict NO-GO.",
+               [({}, int(counts.get("blocking", len(document.get("blocking") or ()))))])
+    out.family("golive_waived_checks", "Check records a waiver applied to.", [({}, int(counts.get("waived", 0)))])
+    host_counts = dict((status, 0) for status in HOST_STATUSES)
+    for host in document.get("hosts") or ():
+        status = str(host.get("status"))
+        host_counts[status] = host_counts.get(status, 0) + 1
+    out.family("golive_hosts", "Hosts in the report by status (ok, unreachable, no_results).",
+               [({"status": status}, n) for status, n in host_counts.items()])
+    out.family("golive_failed_tasks", "Tasks that failed outside the checks.",
+               [({}, len(document.get("failed_tasks") or ()))])
+    waivers = waivers_of(document)
+    out.family("golive_waivers", "Waivers by state: applied (records covered), expired (matched but not applied), "
+               "unused (matched no problem).", [({"state": state}, len(waivers[state])) for state in WAIVER_STATES])
+    history = history_of(document)
+    out.family("golive_changes", "Checks whose status changed since the previous run, by kind of change.",
+               [({"change": kind}, len(history[kind])) for kind in CHANGE_KINDS])
+    out.family("golive_previous_run", "1 when the report was compared with a previous run, else 0.",
+               [({}, 1 if history["previous"] else 0)])
+    signoff = signoff_of(document)
+    if signoff:
+        out.family("golive_signoff", "Sign-off state of the verdict: 1 for the current state, 0 for the others.",
+                   _one_hot("status", SIGNOFF_STATUSES, signoff.get("status")))
+    notification = notification_of(document)
+    if notification:
+        out.family("golive_notification", "Outcome of the run's notification: 1 for the outcome, 0 for the others.",
+                   _one_hot("status", NOTIFICATION_STATUSES, notification.get("status")))
+    stamp = timestamp_of(document.get("generated_at"))
+    if stamp is not None:
+        out.family("golive_report_timestamp_seconds", "When the report was written, in seconds since the epoch.",
+                   [({}, stamp)])
+    duration = (document.get("run") or {}).get("duration_s")
+    if isinstance(duration, (int, float)) and not isinstance(duration, bool):
+        out.family("golive_run_duration_seconds", "Wall-clock duration of the ansible-playbook run.",
+                   [({}, float(duration))])
+    return out.text()
+
+
+def _count_checks(document, section):
+    counts = {}
+    for check in document.get("checks") or ():
+        if str(check.get("section") or "unknown") == section:
+            counts[check.get("status")] = counts.get(check.get("status"), 0) + 1
+    return counts
