@@ -157,22 +157,25 @@ def headline(document):
 
 
 def _item_text(host, check_id, summary):
-    return "\u2022 *%s* `%s` %s" % (_mrkdwn(_cut(host, 80)), _mrkdwn(_cut(check_id, 120)),
-                                     _mrkdwn(_cut(summary or "", SUMMARY_LIMIT)))
+    return "\u2022 *%s* `%s` %s" % (
+        _mrkdwn(_cut(host, 80)), _mrkdwn(_cut(check_id, 120)), _mrkdwn(_cut(summary or "", SUMMARY_LIMIT)))
+
+
+def _cut_lines(text, limit):
+    if len(text) <= limit:
+        return text
+    return text[:limit - 2].rsplit("\n", 1)[0] + "\n\u2026"
+
+
+def _section(text):
+    return dict(type="section", text=dict(type="mrkdwn", text=_cut_lines(text, SECTION_LIMIT)))
 
 
 def _list_block(title, lines, top):
     shown = [_item_text(*line) for line in lines[:top]]
     if len(lines) > top:
         shown.append("\u2026 and %d more in the report" % (len(lines) - top))
-    text = "*%s*\n%s" % (title, "\n".join(shown))
-    return dict(type="section", text=dict(type="mrkdwn", text=_cut_lines(text, SECTION_LIMIT)))
-
-
-def _cut_lines(text, limit):
-    if len(text) <= limit:
-        return text
-    return text[:limit - 1].rsplit("\n", 1)[0] + "\n\u2026"
+    return _section("*%s*\n%s" % (title, "\n".join(shown)))
 
 
 def _counts_text(document):
@@ -185,36 +188,46 @@ def _counts_text(document):
     return text
 
 
+def _regression_block(document, regressions, top):
+    since = document["history"]["previous"].get("generated_at") or "the previous run"
+    lines = [(c.get("host"), c.get("id"), "%s -> %s: %s" % (c.get("before"), c.get("after"), c.get("summary") or ""))
+             for c in regressions]
+    return _list_block("Regressions since %s" % _mrkdwn(since), lines, top)
+
+
+def _context_block(document, report_path):
+    run = document.get("run") if isinstance(document.get("run"), Mapping) else {}
+    lines = []
+    if report_path:
+        lines.append("Report: %s" % _cut(report_path, 300))
+    if run.get("playbook"):
+        lines.append("Playbook: %s" % _cut(run["playbook"], 200))
+    if document.get("generated_at"):
+        lines.append("Generated: %s" % _cut(document["generated_at"], 40))
+    if not lines:
+        return None
+    return dict(type="context", elements=[dict(type="mrkdwn", text=_mrkdwn(line)) for line in lines])
+
+
 def build_payload(document, report_path=None, top=5):
-    """The webhook body: "text" (read by every Slack-compatible receiver) and Block Kit "blocks"."""
+    """The webhook body: "text" (all that Mattermost-, Teams- or Discord-style receivers read, and Slack's
+    notification fallback) and Slack Block Kit "blocks": header, summary, top ``top`` blocking items (or
+    warnings), regressions since the previous run, and a context line with the report's path."""
     top = max(1, int(top))
     text = headline(document)
-    blocks = [
-        dict(type="header", text=dict(type="plain_text", text=_cut("GOLIVE %s" % (document.get("verdict") or
-                                                                                "UNKNOWN"), HEADER_LIMIT))),
-        dict(type="section", text=dict(type="mrkdwn", text=_mrkdwn(_cut(text, SECTION_LIMIT)) + "\n" +
-                                       _mrkdwn(_counts_text(document)))),
-    ]
-    blocking = _blocking_lines(document)
-    if blocking:
-        blocks.append(_list_block("Blocking", blocking, top))
+    verdict = "GOLIVE %s" % (document.get("verdict") or "UNKNOWN")
+    blocks = [dict(type="header", text=dict(type="plain_text", text=_cut(verdict, HEADER_LIMIT))),
+              _section("%s\n%s" % (_mrkdwn(_cut(text, 1000)), _mrkdwn(_counts_text(document))))]
+    if _blocking_lines(document):
+        blocks.append(_list_block("Blocking", _blocking_lines(document), top))
     elif _warning_lines(document):
         blocks.append(_list_block("Warnings", _warning_lines(document), top))
     regressions = _regressions(document)
     if regressions:
-        blocks.append(_list_block("Regressions since %s" % _mrkdwn(document["history"]["previous"].get(
-            "generated_at") or "the previous run"), [(c.get("host"), c.get("id"), "%s -> %s: %s" % (
-                c.get("before"), c.get("after"), c.get("summary") or "")) for c in regressions], top))
-    context = []
-    if report_path:
-        context.append("Report: %s" % _mrkdwn(_cut(report_path, 300)))
-    run = document.get("run") if isinstance(document.get("run"), Mapping) else {}
-    if run.get("playbook"):
-        context.append("Playbook: %s" % _mrkdwn(_cut(run["playbook"], 200)))
-    if document.get("generated_at"):
-        context.append("Generated: %s" % _mrkdwn(document["generated_at"]))
+        blocks.append(_regression_block(document, regressions, top))
+    context = _context_block(document, report_path)
     if context:
-        blocks.append(dict(type="context", elements=[dict(type="mrkdwn", text=t) for t in context]))
+        blocks.append(context)
     if report_path:
         text += "\nReport: %s" % report_path
     return dict(text=text, blocks=blocks)

@@ -92,8 +92,8 @@ def test_status_ranks(before, after, kind):
 
 def test_regressions_most_severe_first_then_natural_host_order_then_id():
     hosts = ("web10", "web2", "web1")
-    before = document([check(h, i, "pass", sev) for h in hosts for i, sev in (("b:x", "low"), ("a:x", "critical"),
-                                                                                ("c:x", "critical"))])
+    severities = (("b:x", "low"), ("a:x", "critical"), ("c:x", "critical"))
+    before = document([check(h, i, "pass", sev) for h in hosts for i, sev in severities])
     after = document([check(h, "b:x", "fail", "low") for h in hosts]
                      + [check(h, "a:x", "warn", "critical") for h in hosts]
                      + [check(h, "c:x", "error", "critical") for h in hosts])
