@@ -23,7 +23,7 @@ __all__ = [
     "CHANGE_KINDS", "GO", "GO_WITH_WARNINGS", "HOST_STATUSES", "NO_GO", "STATUSES", "STATUS_ORDER", "VERDICTS",
     "WAIVER_STATES", "count_text", "group_by_hosts", "history_of", "host_ranges", "host_sort_key",
     "matched_text", "no_go_reasons", "notification_of", "plural", "section_matrix", "sections_of", "signoff_of",
-    "status_rank", "timestamp_of", "value_text", "waivers_of", "worst_status",
+    "status_position", "status_rank", "timestamp_of", "value_text", "waivers_of", "worst_status",
 ]
 
 # Worst first: the order statuses are listed in everywhere a human reads them.
@@ -37,6 +37,11 @@ WAIVER_STATES = ("applied", "expired", "unused")
 def status_rank(status):
     """How bad a status is (skipped 0 ... error 4); anything unknown ranks as an error."""
     return STATUS_RANK.get(status, STATUS_RANK["error"])
+
+
+def status_position(status):
+    """Where a status is listed (STATUS_ORDER: error first, pass last); anything unknown with the errors."""
+    return STATUS_ORDER.index(status) if status in STATUS_ORDER else 0
 
 
 def worst_status(statuses):

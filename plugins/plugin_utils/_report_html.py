@@ -22,7 +22,7 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_common im
     plural,
     section_matrix,
     signoff_of,
-    status_rank,
+    status_position,
     value_text,
     waivers_of,
     worst_status,
@@ -104,7 +104,7 @@ class _Page(object):
         self.verdict = str(document.get("verdict") or "unknown")
         self.row_ids = {}
         for index, check in enumerate(self.checks):
-            self.row_ids.setdefault((str(check.get("host")), str(check.get("id"))), "c%d" % index)
+            self.row_ids.setdefault((str(check.get("host")), str(check.get("id"))), "row-%d" % index)
 
     def _check_link(self, host, check_id, text):
         anchor = self.row_ids.get((str(host), str(check_id)))
@@ -230,7 +230,7 @@ class _Page(object):
                     cells_html.append('<td class="cell empty-cell">·</td>')
                     continue
                 worst = worst_status(counts)
-                text = ", ".join("%d %s" % (counts[s], s) for s in sorted(counts, key=lambda s: -status_rank(s)))
+                text = ", ".join("%d %s" % (counts[s], s) for s in sorted(counts, key=status_position))
                 cells_html.append(
                     '<td class="cell"><button type="button" class="m s-%s"%s title="Show these checks">'
                     '<span class="sym" aria-hidden="true">%s</span> %s</button></td>' % (
@@ -263,7 +263,7 @@ class _Page(object):
             '<button type="reset" id="f-reset">Reset</button>'
             '<output id="shown" aria-live="polite">%d of %d shown</output></form>'
         ) % (chips, options(sections), options(hosts), len(self.checks), len(self.checks))
-        ordered = sorted(range(len(self.checks)), key=lambda i: -status_rank(self.checks[i].get("status")))
+        ordered = sorted(range(len(self.checks)), key=lambda i: status_position(self.checks[i].get("status")))
         rows = [self._check_row(index) for index in ordered]
         table = ('<div class="scroll"><table class="checks" id="check-table"><thead><tr>'
                  '<th scope="col">Status</th><th scope="col">Severity</th><th scope="col">Host</th>'
@@ -288,7 +288,7 @@ class _Page(object):
             _key_values(check.get("observed")), _key_values(check.get("expected")),
             esc(check.get("duration_ms", "")),
         ]
-        return '<tr id="c%d"%s>%s</tr>' % (
+        return '<tr id="row-%d"%s>%s</tr>' % (
             index, _attrs(data_status=status, data_section=check.get("section") or "unknown",
                           data_host=check.get("host")),
             "".join('<td%s>%s</td>' % (' class="num"' if i == 8 else "", c) for i, c in enumerate(cells)))

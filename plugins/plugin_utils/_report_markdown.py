@@ -22,7 +22,7 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_common im
     plural,
     section_matrix,
     signoff_of,
-    status_rank,
+    status_position,
     value_text,
     waivers_of,
     worst_status,
@@ -169,7 +169,7 @@ class _Markdown(object):
                     continue
                 worst = worst_status(counts)
                 row.append("%s %s" % (STATUS_MARKS.get(worst, "⛔"), ", ".join(
-                    "%d %s" % (counts[s], md(s)) for s in sorted(counts, key=lambda s: -status_rank(s)))))
+                    "%d %s" % (counts[s], md(s)) for s in sorted(counts, key=status_position))))
             rows.append(row)
         self.add("## Hosts × sections", "")
         self.add(*_table(["Host"] + [md(s) for s in sections], rows))
@@ -214,7 +214,7 @@ class _Markdown(object):
         checks = list(self.doc.get("checks") or ())
         problems = [c for c in checks if c.get("status") != "pass"]
         passed = [c for c in checks if c.get("status") == "pass"]
-        problems.sort(key=lambda c: -status_rank(c.get("status")))
+        problems.sort(key=lambda c: status_position(c.get("status")))
         self.add("## Checks that did not pass (%d)" % len(problems), "")
         rows = [[_status(c.get("status")), md(c.get("severity")), md(c.get("host")), md(c.get("section")), _check(c),
                  md(c.get("summary")) + ("<br>" + _waiver(c.get("waiver")) if c.get("waiver") else ""),

@@ -1,0 +1,232 @@
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from ansible_collections.golive.readiness.plugins.plugin_utils._report_html import render_html
+
+from . import _documents as docs
+
+
+class Page(HTMLParser):
+    """The rendered page as elements (tag, attributes, text inside), checked for balance as it is read."""
+
+    VOID = {"meta", "input", "br", "hr", "img", "link", "wbr"}
+
+    def __init__(self, text):
+        super().__init__(convert_charrefs=True)
+        self.elements = []
+        self.open = []
+        self.unbalanced = []
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        element = dict(tag=tag, attrs=dict(attrs), text=[], parent=self.open[-1] if self.open else None)
+        self.elements.append(element)
+        if tag not in self.VOID:
+            self.open.append(element)
+
+    def handle_endtag(self, tag):
+        if not self.open or self.open[-1]["tag"] != tag:
+            self.unbalanced.append(tag)
+            return
+        self.open.pop()
+
+    def handle_data(self, data):
+        for element in self.open:
+            element["text"].append(data)
+
+    def find(self, tag, **attrs):
+        return [e for e in self.elements if e["tag"] == tag
+                and all(e["attrs"].get(k.replace("_", "-")) == v for k, v in attrs.items())]
+
+    def inside(self, ancestor, tag):
+        """Elements of a tag nested in ancestor, in document order."""
+        found = []
+        for element in self.elements:
+            parent = element["parent"]
+            while parent is not None and parent is not ancestor:
+                parent = parent["parent"]
+            if parent is ancestor and element["tag"] == tag:
+                found.append(element)
+        return found
+
+    def by_id(self, anchor):
+        found = [e for e in self.elements if e["attrs"].get("id") == anchor]
+        assert len(found) == 1, anchor
+        return found[0]
+
+    @staticmethod
+    def text(element):
+        return re.sub(r"\s+", " ", " ".join(element["text"])).strip()
+
+
+def page_of(document):
+    page = Page(render_html(document))
+    assert page.unbalanced == [] and page.open == []
+    return page
+
+
+@pytest.mark.parametrize("document", [docs.no_go(), docs.go(), docs.warnings_only(), docs.old_schema(), docs.nasty(),
+                                      docs.large(3, 10)], ids=["no_go", "go", "warnings", "old", "nasty", "large"])
+def test_every_document_renders_one_balanced_self_contained_page(document):
+    page = page_of(document)
+    # Only the page's own inline script and style; nothing fetched from anywhere.
+    assert len(page.find("script")) == 1 and page.find("script")[0]["attrs"] == {}
+    assert len(page.find("style")) == 1
+    assert not page.find("link") and not page.find("img") and not page.find("iframe")
+    for element in page.elements:
+        for name in ("src", "href", "action"):
+            value = element["attrs"].get(name)
+            assert value is None or value.startswith("#"), (element["tag"], name, value)
+
+
+def test_hostile_values_are_text_never_markup():
+    document = docs.nasty()
+    text = render_html(document)
+    page = page_of(document)
+    script = page.find("script")[0]
+    assert "__golive_pwned" not in "".join(script["text"])
+    assert "<script>window" not in text and "<img" not in text
+    assert "&lt;script&gt;window.__golive_pwned = 1&lt;/script&gt;" in text
+    # The planted markup reads back as the same text, in the summary, observed values, waivers and sign-off.
+    body = Page.text(page.find("main")[0])
+    assert body.count(docs.SCRIPT) >= 8
+    assert docs.IMG in body
+    assert "Zoë <i>Ng</i>" in body and "漢字" in body
+    # Attribute values are escaped too: the hostile host and section survive as exact data- values.
+    rows = page.find("tr", data_host='host"<script>|x')
+    assert rows and rows[0]["attrs"]["data-section"] == 'sec"tion\\with\nnewline|pipe'
+    options = [Page.text(o) for o in page.find("option")]
+    assert 'host"<script>|x' in options
+
+
+def test_verdict_banner_is_coloured_and_counts_the_checks():
+    for document, css, words in ((docs.no_go(), "v-nogo", "7 checks on 4 hosts"),
+                                 (docs.warnings_only(), "v-warn", "2 checks on 1 host"),
+                                 (docs.go(), "v-go", "3 checks on 3 hosts")):
+        page = page_of(document)
+        banner = page.by_id("verdict")
+        assert css in banner["attrs"]["class"].split()
+        assert Page.text(page.find("h1")[0]) == document["verdict"]
+        assert words in Page.text(banner)
+        assert Page.text(page.find("title")[0]) == "Go-live readiness: %s" % document["verdict"]
+
+
+def test_blocking_lists_checks_then_unreachable_hosts_and_failed_tasks_with_links_to_their_rows():
+    page = page_of(docs.no_go())
+    blocking = page.by_id("blocking")
+    text = Page.text(blocking)
+    assert text.index("backup:/var/backups/db") < text.index("web03")
+    assert "disk_space:/" in text and "connection refused" in text and "permission denied" in text
+    assert "Nothing blocks" not in text
+    links = [e["attrs"]["href"] for e in page.find("a") if e["attrs"].get("href", "").startswith("#row-")]
+    for href in links:
+        assert page.by_id(href[1:])["tag"] == "tr"
+    assert "Nothing blocks the go-live." in Page.text(page_of(docs.go()).by_id("blocking"))
+
+
+def test_changes_since_previous_run_list_regressions_first():
+    page = page_of(docs.no_go())
+    text = Page.text(page.by_id("changes"))
+    assert "history/20261123T101500Z" in text and "GO WITH WARNINGS" in text
+    order = [text.index(title) for title in ("Newly failing (regressions)", "Fixed", "New checks", "Removed checks")]
+    assert order == sorted(order)
+    assert "process:nginx" in text and "absent" in text
+    assert "first run" in Page.text(page_of(docs.go()).by_id("changes"))
+    assert "No history in this report." in Page.text(page_of(docs.old_schema()).by_id("changes"))
+
+
+def test_matrix_cells_show_the_worst_status_and_drive_the_filters():
+    page = page_of(docs.no_go())
+    buttons = page.find("button", data_host="web01", data_section="infrastructure")
+    assert len(buttons) == 1 and "s-fail" in buttons[0]["attrs"]["class"]
+    assert Page.text(buttons[0]).endswith("1 fail")
+    unreachable_row = [e for e in page.find("th", scope="row") if "web03" in Page.text(e)]
+    assert unreachable_row and "unreachable" in Page.text(unreachable_row[0])
+
+
+def test_check_table_has_a_row_per_check_with_filter_data_and_observed_vs_expected():
+    document = docs.large(20, 100)
+    page = page_of(document)
+    rows = [e for e in page.find("tr") if "data-status" in e["attrs"]]
+    assert len(rows) == 2000
+    assert set(r["attrs"]["data-status"] for r in rows) == {"pass", "warn", "fail", "error", "skipped"}
+    assert Page.text(page.by_id("shown")) == "2000 of 2000 shown"
+    # Worst first.
+    ranks = {"error": 0, "fail": 1, "warn": 2, "skipped": 3, "pass": 4}
+    statuses = [ranks[r["attrs"]["data-status"]] for r in rows]
+    assert statuses == sorted(statuses)
+    hosts = [o["attrs"]["value"] for o in page.inside(page.by_id("f-host"), "option")]
+    assert hosts == [""] + ["web%02d" % n for n in range(1, 21)]
+    sections = [o["attrs"]["value"] for o in page.inside(page.by_id("f-section"), "option")]
+    assert sorted(sections) == sorted(("", *docs.SECTIONS))
+    row = page.by_id("row-0")
+    assert "value" in Page.text(row) and "fail > 1" in Page.text(row)
+
+
+def test_long_values_are_cut_in_the_page():
+    record = docs.check("web01", "command_output:big", "fail", observed={"stdout": "y" * 5000})
+    text = render_html(docs.document([record]))
+    assert "y" * 239 + "…" in text and "y" * 241 not in text
+
+
+def test_waivers_applied_expired_and_unused_are_shown():
+    text = Page.text(page_of(docs.no_go()).by_id("waivers"))
+    assert "Applied 1" in text and "renewal booked" in text and "SEC-42" in text
+    assert "Expired, not applied 1" in text and "db01 backup:/var/backups/db" in text
+    assert "Unused 1" in text and "smtp_server:*" in text
+    assert "No waiver applied." in Page.text(page_of(docs.old_schema()).by_id("waivers"))
+
+
+def test_run_metadata_and_notification_outcome():
+    text = Page.text(page_of(docs.no_go()).by_id("run"))
+    for fact in ("deployer on ops-bastion", "inventories/prod", "40.5 s", "2.19.4", "golive.yml",
+                 "history/20261124T101500Z", "critical, high"):
+        assert fact in text
+    assert "failed to https://hooks.example.com/…/T0123 after 3 attempts (HTTP 503)" in text
+    assert "Notification sent" in Page.text(page_of(docs.go()).by_id("run"))
+    assert "not_configured" in Page.text(page_of(docs.warnings_only()).by_id("run"))
+    assert "not recorded" in Page.text(page_of(docs.old_schema()).by_id("run"))
+
+
+def test_signoff_lists_approvers_with_decisions_and_lines_to_sign():
+    page = page_of(docs.no_go())
+    section = page.by_id("signoff")
+    text = Page.text(section)
+    assert "rejected" in text and "a NO-GO cannot be signed off as GO" in text
+    rows = [r for r in page.inside(section, "tr") if r["parent"]["tag"] == "tbody"]
+    assert [Page.text(r).split(" ")[0] for r in rows] == ["Release", "Security", "Product"]
+    assert "not accepted" in Page.text(rows[1]) and "a GO cannot be given" in Page.text(rows[1])
+    assert "pending" in Page.text(rows[2])
+    assert len(page.find("span", **{"class": "sign-line"})) == 1
+    # No approvers named: still blank lines to sign.
+    old = page_of(docs.old_schema())
+    assert "No approvers are named" in Page.text(old.by_id("signoff"))
+    assert len(old.find("span", **{"class": "sign-line"})) == 3
+
+
+def test_an_unknown_status_or_verdict_is_shown_not_dropped():
+    record = docs.check("web01", "x:y", "pass")
+    document = docs.document([record], verdict="MAYBE")
+    record = document["checks"][0]
+    record["status"] = "weird"
+    page = page_of(document)
+    assert Page.text(page.find("h1")[0]) == "MAYBE"
+    assert "v-warn" in page.by_id("verdict")["attrs"]["class"]
+    assert "weird" in Page.text(page.by_id("row-0"))
+
+
+def test_print_stylesheet_and_accessible_labels():
+    text = render_html(docs.no_go())
+    assert "@media print" in text
+    page = page_of(docs.no_go())
+    for control in ("f-section", "f-host", "f-text"):
+        assert any(page.inside(label, "select") + page.inside(label, "input") == [page.by_id(control)]
+                   for label in page.find("label"))
+    for box in page.find("input", name="status"):
+        assert box["parent"]["tag"] == "label" and Page.text(box["parent"])
+    assert page.find("h2") and page.find("output", id="shown")
