@@ -15,7 +15,7 @@ SENT = "sent"
 FAILED = "failed"
 
 # Longest wait a 429's Retry-After may impose before the next attempt.
-RETRY_AFTER_CAP = 30.0
+RETRY_AFTER_CAP = 10.0
 # Slack Block Kit limits (header text 150, section text 3000, context elements 10, blocks 50).
 HEADER_LIMIT = 150
 SECTION_LIMIT = 3000

@@ -236,22 +236,32 @@ def archives(report_dir):
     return sorted((n for n in names if _ARCHIVE_NAME.match(n)), key=_archive_order)
 
 
-def _publish(history, temp, stamp):
-    """Rename the filled temp dir to history/<stamp>, or <stamp>-2, -3 ... when that name is taken."""
+def reserve_archive(report_dir, stamp=None):
+    """Claim this run's archive name before its files are written: 'history/<stamp>' (an empty directory).
+
+    The name is claimed with mkdir, which only one process can win: two runs in the same second get
+    '<stamp>' and '<stamp>-2'. Use it to put the path into the report (its "archive" field), then pass it
+    to archive_run(). Raises OSError when history/ cannot be written.
+    """
+    stamp = _stamp_text(stamp)
+    history = os.path.join(report_dir, HISTORY_DIR)
+    os.makedirs(history, exist_ok=True)
     serial = 1
     while True:
         name = stamp if serial == 1 else "%s-%d" % (stamp, serial)
-        target = os.path.join(history, name)
-        # rename() replaces an existing EMPTY directory on POSIX, so look first; a non-empty one makes
-        # rename() fail, which is what settles a race between two runs of the same second.
-        if not os.path.lexists(target):
-            try:
-                os.rename(temp, target)
-                return name
-            except OSError:
-                if not os.path.lexists(target):
-                    raise
-        serial += 1
+        try:
+            os.mkdir(os.path.join(history, name))
+        except FileExistsError:
+            serial += 1
+            continue
+        return "%s/%s" % (HISTORY_DIR, name)
+
+
+def _archive_name(archive):
+    parts = str(archive).split("/")
+    if len(parts) != 2 or parts[0] != HISTORY_DIR or not _ARCHIVE_NAME.match(parts[1]):
+        raise ValueError("archive must look like history/20261124T101500Z, got %r" % (archive,))
+    return parts[1]
 
 
 def _point_latest(report_dir, archive):
@@ -300,34 +310,48 @@ def _prune(report_dir, keep, written):
             pass
 
 
-def archive_run(report_dir, files, stamp=None, keep=DEFAULT_KEEP):
+def archive_run(report_dir, files, stamp=None, keep=DEFAULT_KEEP, archive=None):
     """Copy this run's report files into history/<UTC stamp>/, point ``latest`` at it, prune old archives.
 
-    ``files`` are names relative to ``report_dir`` (a list, or the document's "files" mapping). The archive
-    appears complete or not at all (filled in a temp dir, then renamed); two runs in the same second get
-    '<stamp>' and '<stamp>-2'. ``latest`` is a relative symlink replaced atomically; where symlinks are not
-    available it is a text file holding the relative path. Then all but the newest ``keep`` archives are
-    deleted (at least the one just written is kept; None keeps everything); a failed deletion is retried by
-    the next run. Returns the archive's path relative to ``report_dir`` ('history/20261124T101500Z').
-    Raises OSError when the archive cannot be written or the pointer not moved; ValueError on bad names.
+    ``files`` are names relative to ``report_dir`` (a list, or the document's "files" mapping). ``archive``
+    is a name from reserve_archive(); without it one is reserved here from ``stamp`` (default: now). The
+    files are copied into a temp dir that is then renamed onto the reserved (empty) directory, so the
+    archive appears complete or not at all. ``latest`` is a relative symlink replaced atomically; where
+    symlinks are not available it is a text file holding the relative path. Then all but the newest
+    ``keep`` archives are deleted (the one just written always stays; None keeps everything); a failed
+    deletion is retried by the next run. Returns the archive's path relative to ``report_dir``
+    ('history/20261124T101500Z'). Raises OSError when the archive cannot be written or the pointer not
+    moved (the reserved directory is then removed), ValueError on bad names.
     """
     names = _file_names(files)
-    stamp = _stamp_text(stamp)
+    if archive is None:
+        archive = reserve_archive(report_dir, stamp)
+    written = _archive_name(archive)
     history = os.path.join(report_dir, HISTORY_DIR)
-    os.makedirs(history, exist_ok=True)
-    temp = tempfile.mkdtemp(prefix=_TEMP_PREFIX + stamp + ".", dir=history)
+    target = os.path.join(history, written)
+    temp = None
     try:
+        temp = tempfile.mkdtemp(prefix=_TEMP_PREFIX + written + ".", dir=history)
         for name in names:
             destination = os.path.join(temp, name)
             os.makedirs(os.path.dirname(destination), exist_ok=True)
             shutil.copy2(os.path.join(report_dir, name), destination)
         os.chmod(temp, 0o777 & ~_UMASK)
-        written = _publish(history, temp, stamp)
+        # POSIX rename() atomically replaces an EMPTY directory: the reserved one.
+        os.rename(temp, target)
     except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)
+        _remove_if_empty(target)
         raise
-    archive = "%s/%s" % (HISTORY_DIR, written)
     _point_latest(report_dir, archive)
     if keep is not None:
         _prune(report_dir, max(1, int(keep)), written)
     return archive
+
+
+def _remove_if_empty(path):
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass

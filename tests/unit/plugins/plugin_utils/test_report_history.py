@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
 import json
+import multiprocessing
 import os
 import threading
 
@@ -17,6 +19,7 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_history i
     history_of,
     latest_archive,
     previous_document,
+    reserve_archive,
 )
 
 STAMP = "20261124T101500Z"
@@ -213,6 +216,54 @@ def test_concurrent_runs_never_share_or_half_write_an_archive(tmp_path):
     assert sorted(os.listdir(report_dir / "history")) == sorted(a.split("/")[1] for a in made)
     assert latest_archive(str(report_dir)) in made
     assert [n for n in os.listdir(report_dir) if n.startswith(".")] == []
+
+
+def _archive_in_a_process(report_dir, names):
+    return archive_run(report_dir, names, stamp=STAMP, keep=None)
+
+
+def test_concurrent_processes_never_share_an_archive(tmp_path):
+    report_dir = tmp_path / "r"
+    names = write_run(report_dir, document([]))
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(4, mp_context=context) as pool:
+        made = list(pool.map(_archive_in_a_process, [str(report_dir)] * 12, [names] * 12))
+    assert sorted(made) == sorted(["history/" + STAMP] + ["history/%s-%d" % (STAMP, n) for n in range(2, 13)])
+    assert all(sorted(os.listdir(report_dir / archive)) == ["junit.xml", "report.json"] for archive in made)
+
+
+def test_reserved_archive_name_goes_into_the_report_before_it_is_written(tmp_path):
+    report_dir = tmp_path / "r"
+    first = reserve_archive(str(report_dir), STAMP)
+    second = reserve_archive(str(report_dir), STAMP)
+    assert (first, second) == ("history/" + STAMP, "history/%s-2" % STAMP)
+    doc = dict(document([check("web01", "a:1", "pass")]), archive=second)
+    names = write_run(report_dir, doc)
+    assert latest_archive(str(report_dir)) is None
+    assert archive_run(str(report_dir), names, archive=second) == second
+    assert previous_document(str(report_dir))["archive"] == second
+    # The reservation nobody filled stays empty and is pruned like any old archive.
+    assert os.listdir(report_dir / first) == []
+    archive_run(str(report_dir), names, stamp="20261124T111500Z", keep=2)
+    assert archives(str(report_dir)) == [STAMP + "-2", "20261124T111500Z"]
+
+
+def test_an_archive_is_never_overwritten(tmp_path):
+    report_dir = tmp_path / "r"
+    names = write_run(report_dir, document([]))
+    archive = archive_run(str(report_dir), names, stamp=STAMP)
+    (report_dir / "junit.xml").write_text("changed")
+    with pytest.raises(OSError):
+        archive_run(str(report_dir), names, archive=archive)
+    assert (report_dir / archive / "junit.xml").read_text() != "changed"
+    assert [n for n in os.listdir(report_dir / "history") if n.startswith(".")] == []
+
+
+@pytest.mark.parametrize("archive", ["20261124T101500Z", "history/../x", "/tmp/history/20261124T101500Z",
+                                     "history/20261124T101500Z/sub"])
+def test_bad_archive_names_are_refused(tmp_path, archive):
+    with pytest.raises(ValueError, match="archive must look like"):
+        archive_run(str(tmp_path), [], archive=archive)
 
 
 def test_pruning_keeps_the_newest_archives_and_foreign_entries(tmp_path):
