@@ -4,7 +4,8 @@
 
 - a tiny exporter (an HTTP server in this process) whose /metrics Prometheus scrapes; its other paths stand
   in for a broken API: /-/ready answers 503 (an Alertmanager that is not ready), /api/v1/targets answers
-  HTML (something that is not Prometheus), /failing/api/... answers Prometheus's error JSON;
+  HTML (something that is not Prometheus), /failing/api/... answers Prometheus's error JSON, and under
+  /lookalike/ only /-/ready answers (a ready server that is not Alertmanager);
 - a listener that accepts connections and never answers (a hung server);
 - ``/usr/bin/prometheus`` scraping every second: job ``api`` (the exporter, up), job ``dead`` (a closed port,
   down) and job ``slow`` (the silent listener, scraped hourly with an hour's timeout, so its health stays
@@ -123,6 +124,8 @@ class ExporterHandler(BaseHTTPRequestHandler):
             self.answer(503, "Alertmanager is not ready yet")
         elif path == "/api/v1/targets":
             self.answer(200, "<html><body>Welcome to Grafana</body></html>", "text/html")
+        elif path == "/lookalike/-/ready":
+            self.answer(200, "Prometheus Server is Ready.")
         elif path.startswith("/failing/api/"):
             self.answer(503, json.dumps({"status": "error", "errorType": "unavailable",
                                          "error": "TSDB not ready"}), "application/json")
