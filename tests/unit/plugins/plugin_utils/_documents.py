@@ -51,6 +51,7 @@ def document(checks, verdict=None, unreachable=(), no_results=(), failed_tasks=(
             blocking.append(_item(record))
         elif record["status"] in ("warn", "fail", "error"):
             warnings.append(_item(record))
+    blocking.sort(key=lambda item: ("critical", "high", "medium", "low").index(item["severity"]))
     rank = {"skipped": 0, "pass": 1, "warn": 2, "fail": 3, "error": 4}
     host_list = [dict(name=name, status="ok", checks=len(s), worst=max(s, key=rank.get)) for name, s in hosts.items()]
     host_list += [dict(name=name, status="unreachable", checks=0, worst=None, reason="ssh: connection refused")

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from markdown_it import MarkdownIt
+
+from ansible_collections.golive.readiness.plugins.plugin_utils._report_markdown import md, render_markdown
+
+from . import _documents as docs
+
+# GitHub renders tables and raw HTML; so does this parser with these settings.
+PARSER = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough")
+
+
+class Rendered(HTMLParser):
+    """The HTML a Markdown viewer would make of the report: its tags and its tables' rows."""
+
+    def __init__(self, markdown):
+        super().__init__(convert_charrefs=True)
+        self.tags = []
+        self.tables = []
+        self.row = None
+        self.cell = None
+        self.feed(PARSER.render(markdown))
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.row = []
+            self.tables[-1].append(self.row)
+        elif tag in ("td", "th"):
+            self.cell = []
+            self.row.append(self.cell)
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th"):
+            self.row[-1] = "".join(self.cell).strip()
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def table_headed(rendered, header):
+    tables = [table for table in rendered.tables if table[0] == header]
+    assert len(tables) == 1, header
+    return tables[0]
+
+
+ALLOWED_TAGS = {"h1", "h2", "h3", "p", "strong", "em", "code", "table", "thead", "tbody", "tr", "th", "td", "br",
+                "details", "summary", "s", "ul", "li"}
+
+
+@pytest.mark.parametrize("document", [docs.no_go(), docs.go(), docs.warnings_only(), docs.old_schema(), docs.nasty(),
+                                      docs.large(3, 10)], ids=["no_go", "go", "warnings", "old", "nasty", "large"])
+def test_every_table_keeps_its_columns_and_only_report_markup_comes_through(document):
+    markdown = render_markdown(document)
+    rendered = Rendered(markdown)
+    assert set(rendered.tags) <= ALLOWED_TAGS, set(rendered.tags) - ALLOWED_TAGS
+    assert rendered.tables
+    for table in rendered.tables:
+        widths = set(len(row) for row in table)
+        assert len(widths) == 1, table
+    # Every table in the text was parsed as one (no row broke out of its table).
+    assert len(rendered.tables) == len(re.findall(r"^\|( --- \|)+$", markdown, re.M))
+
+
+def test_hostile_values_read_back_as_the_same_text():
+    markdown = render_markdown(docs.nasty())
+    rendered = Rendered(markdown)
+    assert "script" not in rendered.tags and "img" not in rendered.tags and "b" not in rendered.tags
+    cells = [cell for table in rendered.tables for row in table for cell in row]
+    assert any(docs.SCRIPT in cell for cell in cells)
+    # A newline in a value becomes a line break inside its cell, pipes stay in the cell.
+    nasty_cells = [cell for cell in cells if "a | b `tick` \"quoted\" 'single' <b>bold</b> & amp" in cell]
+    assert nasty_cells and all("second line * _under_ [link](http://x) # ü ✓ 漢字" in c for c in nasty_cells)
+    assert "<script" not in markdown and "<img" not in markdown
+
+
+@pytest.mark.parametrize("text", ["|", "`code`", "<b>x</b>", "a\nb", "*x* _y_", "[a](b)", "\\|", "&amp;", "# h",
+                                  "~~s~~", "![i](x)"])
+def test_md_escapes_every_special_character(text):
+    rendered = PARSER.render("| h |\n| --- |\n| %s |\n" % md(text))
+    cell = re.search(r"<td>(.*)</td>", rendered, re.S).group(1)
+    assert cell.replace("<br>", "\n").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"') \
+        .replace("&amp;", "&") == text
+
+
+def test_verdict_heading_then_blocking_then_changes_with_regressions_first():
+    markdown = render_markdown(docs.no_go())
+    lines = markdown.splitlines()
+    assert lines[0] == "# 🔴 Go-live verdict: NO-GO"
+    headings = [line for line in lines if line.startswith("## ")]
+    assert headings[:3] == ["## Blocking (5)", "## Changes since the previous run", "## Warnings (1)"]
+    order = [markdown.index(h) for h in ("### Newly failing (regressions) (2)", "### Fixed (1)", "### New checks (1)",
+                                         "### Removed checks (1)")]
+    assert order == sorted(order)
+    assert "history/20261123T101500Z" in markdown
+    rendered = Rendered(markdown)
+    blocking = rendered.tables[0]
+    assert blocking[0] == ["Severity", "Host", "Check", "Status", "Summary"]
+    assert [row[1] for row in blocking[1:]] == ["web02", "db01", "web01", "web03", "db01"]
+
+
+def test_old_documents_render_without_history_signoff_or_notification():
+    markdown = render_markdown(docs.old_schema())
+    assert "No history in this report." in markdown
+    assert "No approvers are named in the inventory." in markdown
+    assert "Notification" not in markdown
+    assert render_markdown({}).startswith("# 🟡 Go-live verdict: unknown")
+
+
+def test_waivers_notification_and_signoff_are_shown():
+    markdown = render_markdown(docs.no_go())
+    assert "1 applied, 1 expired (not applied), 1 unused." in markdown
+    for heading in ("### Applied", "### Expired, not applied", "### Unused"):
+        assert heading in markdown
+    assert "**Notification:** failed to `https://hooks.example.com/…/T0123` after 3 attempts (HTTP 503)" in markdown
+    assert "**rejected**: a NO-GO cannot be signed off as GO" in markdown
+    signoff = table_headed(Rendered(markdown), ["Role", "Name", "Decision", "Date", "Comment"])
+    assert signoff[2][2] == "GO (not accepted)" and "a GO cannot be given" in signoff[2][4]
+    assert signoff[3][2:] == ["pending", "", "signature: ______________"]
+    assert "**Notification:** sent" in render_markdown(docs.go())
+
+
+def test_passed_checks_are_folded_and_problems_listed_with_observed_and_expected():
+    markdown = render_markdown(docs.large(20, 100))
+    assert "## Checks that did not pass" in markdown
+    details = markdown.index("<details><summary>")
+    assert markdown.index("## Blocking") < markdown.index("## Checks that did not pass") < details
+    assert re.search(r"<summary>1\d{3} passed checks</summary>", markdown)
+    problem_rows = table_headed(Rendered(markdown), ["Status", "Severity", "Host", "Section", "Check", "Summary",
+                                                     "Observed", "Expected"])
+    assert "value: " in problem_rows[1][-2] and "fail > " in problem_rows[1][-1]
+
+
+def test_hosts_sharing_a_problem_fold_into_ranges():
+    records = [docs.check("web%02d" % n, "disk_space:/", "fail", summary="full") for n in range(1, 13)]
+    markdown = render_markdown(docs.document(records))
+    blocking = Rendered(markdown).tables[0]
+    assert blocking[1][1] == "web01-web12"
+    assert len(blocking) == 2
