@@ -1,0 +1,175 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: log_health
+short_description: Check application logs are written, writable, rotated and free of recent errors
+version_added: 0.1.0
+description:
+  - For each log file, checks that it was written recently, that its writer may still write it and
+    create files in its directory, that a logrotate stanza rotates it, and counts the lines matching
+    error patterns among its last lines or the lines of a recent time window.
+  - The end of the file is read backwards in blocks, so the size of the log does not matter; a time
+    window reads at most 32 MiB.
+  - Matching lines are returned, at most 5 (the newest), each truncated to 200 characters, with URL
+    passwords, C(password=...) style values, bearer tokens and long key-like strings masked.
+  - Runs on the managed host with the Python standard library only.
+author: golive.readiness contributors (@golive-readiness)
+extends_documentation_fragment:
+  - golive.readiness.check_item
+options:
+  checks:
+    description: The logs to check, one item each.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      path:
+        description:
+          - The log file, an absolute path.
+          - May be a glob pattern (V(/var/log/shop/app-*.log)); the most recently modified match is
+            checked. When nothing matches, or the file does not exist, the check fails.
+        type: path
+        required: true
+      writable:
+        description:
+          - Check that the writer of the log may write the file and its directory (to re-create it
+            after rotation). Decided from the mode bits, owner and groups as M(golive.readiness.path)
+            does, never by writing; root may write anything except on a read-only filesystem.
+        type: bool
+        default: true
+      writable_by:
+        description:
+          - The user that writes the log (name or uid). Defaults to the owner of the log file.
+          - A user that does not exist on the host makes the check C(error).
+        type: str
+      age_warn_above:
+        description: Warn when the log was last modified longer ago than this duration (V(1h)).
+        type: str
+      age_fail_above:
+        description:
+          - Fail when the log was last modified longer ago than this duration.
+          - When neither I(age_warn_above) nor I(age_fail_above) is set, the check fails above V(24h).
+        type: str
+      rotation:
+        description:
+          - Require a logrotate stanza whose path patterns match the log (or the file it links to).
+          - I(logrotate_conf) and the files it includes are read as logrotate reads them (included
+            directories skip logrotate's taboo extensions such as C(.dpkg-old) and C(.disabled)).
+            A stanza found only in I(logrotate_dir) when I(logrotate_conf) does not include it is a
+            warning; two stanzas for one log are a warning (logrotate rejects duplicate entries).
+        type: bool
+        default: true
+      logrotate_conf:
+        description: The main logrotate configuration.
+        type: path
+        default: /etc/logrotate.conf
+      logrotate_dir:
+        description: The directory of logrotate snippets.
+        type: path
+        default: /etc/logrotate.d
+      patterns:
+        description:
+          - Regular expressions (case-sensitive, searched anywhere in a line) that make a line an error line.
+        type: list
+        elements: str
+        default: ['\bERROR\b', '\bCRITICAL\b', '\bFATAL\b', 'Traceback \(most recent call last\)', '\w*Exception\b']
+      ignore_patterns:
+        description: Lines matching any of these regular expressions are not counted.
+        type: list
+        elements: str
+        default: []
+      tail_lines:
+        description:
+          - How many of the last non-blank lines to examine (at most 100000). Defaults to 1000 when
+            I(since) is not set.
+        type: int
+      since:
+        description:
+          - Examine the lines written within this duration (V(15m), V(1h)) instead of the last
+            I(tail_lines), by each line's leading timestamp (ISO 8601 with or without zone, Python
+            logging's V(2024-05-01 12:00:00,123), syslog's V(May  1 12:00:00), or the common log
+            format's V([01/May/2024:12:00:00 +0000])). Lines without a timestamp (a traceback's) belong
+            to the timestamped line above them. Timestamps without a zone are the host's local time.
+          - When no line read has a timestamp the check can read, the check is an C(error).
+        type: str
+      matches_warn_above:
+        description: Warn when more lines than this match.
+        type: int
+        default: 0
+      matches_fail_above:
+        description: Fail when more lines than this match.
+        type: int
+        default: 10
+      id:
+        description: Result id; defaults to C(log_health:<path>).
+        type: str
+      title:
+        description: Human title; defaults to C(Log <path>).
+        type: str
+      section:
+        description: Checklist section; defaults to the module's I(section), else C(monitoring).
+        type: str
+      severity:
+        description: Severity of this check; defaults to the module's I(severity), else C(medium).
+        type: str
+        choices: [critical, high, medium, low]
+      timeout:
+        description: Time limit of this check; defaults to the module's I(timeout).
+        type: raw
+      target:
+        description: Inventory host this check is about, when it runs from another host.
+        type: str
+notes:
+  - A log file the check cannot read is an C(error).
+  - Log rotation done by the application itself (for example Python's C(RotatingFileHandler)) is not
+    seen; set I(rotation=false) for such logs.
+"""
+
+EXAMPLES = r"""
+- name: The shop's logs are healthy
+  golive.readiness.log_health:
+    checks:
+      - path: /var/log/shop/app.log
+        writable_by: shop
+        age_warn_above: 15m
+        age_fail_above: 1h
+        since: 30m
+        ignore_patterns: ['HealthCheckException']
+      - path: /var/log/nginx/access.log
+        patterns: ['" 5\d\d ']
+        matches_warn_above: 5
+        matches_fail_above: 50
+        tail_lines: 5000
+      - path: /srv/worker/logs/worker-*.log
+        rotation: false
+        matches_fail_above: 0
+"""
+
+RETURN = r"""
+golive_checks:
+  description:
+    - One record per log (see the common return values below).
+    - C(observed) holds C(exists), and for an existing log C(file) (the match of a glob), C(size),
+      C(age_seconds), C(writable_by), C(rotation) (the stanza's C(config) V(/etc/logrotate.d/shop:1),
+      C(patterns) and C(directives), or null), C(window), C(lines_scanned), C(bytes_read), C(matches),
+      C(matches_by_pattern) and C(matching_lines) (at most 5, masked and truncated).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.golive.readiness.plugins.module_utils._checks import log_health
+from ansible_collections.golive.readiness.plugins.module_utils._module import run_kind_module
+
+
+def main():
+    run_kind_module(log_health)
+
+
+if __name__ == "__main__":
+    main()
