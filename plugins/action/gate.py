@@ -15,9 +15,12 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import Opt
 from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     DEFAULT_BLOCKING_SEVERITIES,
     NO_GO,
+    SIGNOFF_REJECTED,
     decide,
     describe_verdict,
+    evaluate_signoff,
     normalise_severities,
+    normalise_signoff,
     normalise_waivers,
     records_of_result,
     short_message,
@@ -33,6 +36,9 @@ ARGUMENT_SPEC = dict(
     waivers=dict(type="raw", default=[]),
     blocking_severities=dict(type="raw", default=list(DEFAULT_BLOCKING_SEVERITIES)),
     fail_on_nogo=dict(type="bool", default=True),
+    # Validated by _verdict so that messages name the approver and the field.
+    signoff=dict(type="raw", default=[]),
+    signoff_var=dict(type="str", default="signoff"),
 )
 
 ITEM_FIELDS = ("host", "id", "title", "status", "severity", "summary")
@@ -60,7 +66,7 @@ def _registered(hostvars, host, var):
     return value if isinstance(value, Mapping) else None
 
 
-FAILED_GATE_KEYS = ("verdict", "counts", "waivers", "blocking_severities")
+FAILED_GATE_KEYS = ("verdict", "counts", "waivers", "blocking_severities", "signoff")
 
 
 class ActionModule(ActionBase):
@@ -80,6 +86,7 @@ class ActionModule(ActionBase):
         try:
             severities = normalise_severities(args["blocking_severities"])
             waivers = normalise_waivers(args["waivers"], today)
+            approvers = normalise_signoff(args["signoff"], args["signoff_var"])
         except OptionError as exc:
             result.update(failed=True, msg=str(exc))
             return result
@@ -87,8 +94,15 @@ class ActionModule(ActionBase):
         records, missing, unreachable = self._collect(task_vars.get("hostvars") or {}, args)
         decision = decide(records, waivers, severities, hosts_without_results=missing, today=today,
                           unreachable=unreachable)
-        gate = self._gate_result(decision)
-        result.update(changed=False, golive_gate=gate, msg=describe_verdict(decision))
+        signoff = evaluate_signoff(approvers, decision["verdict"])
+        gate = self._gate_result(decision, signoff)
+        message = describe_verdict(decision)
+        if approvers:
+            message += " | sign-off %s: %s" % (signoff["status"], signoff["summary"])
+        result.update(changed=False, golive_gate=gate, msg=message)
+        if signoff["status"] == SIGNOFF_REJECTED:
+            # The verdict comes from the checks; a rejected sign-off does not change it, but must not pass unseen.
+            result["warnings"] = ["go-live sign-off rejected: %s" % signoff["summary"]]
         if decision["verdict"] == NO_GO and args["fail_on_nogo"]:
             # Ansible prints a failed result whole; the readiness report already lists every item,
             # so a failing gate returns only the verdict and what the report callback needs.
@@ -124,7 +138,7 @@ class ActionModule(ActionBase):
             missing[host] = _why_missing(registered, var)
 
     @staticmethod
-    def _gate_result(decision):
+    def _gate_result(decision, signoff):
         return dict(
             verdict=decision["verdict"],
             blocking=[_item(check) for check in decision["blocking"]],
@@ -137,4 +151,5 @@ class ActionModule(ActionBase):
             unused_waivers=decision["unused_waivers"],
             blocking_severities=decision["blocking_severities"],
             hosts_without_results=decision["hosts_without_results"],
+            signoff=signoff,
         )

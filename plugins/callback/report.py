@@ -14,16 +14,34 @@ description:
   - Collects every check record of the run (any task result carrying C(golive_checks), also
     inside loops), every unreachable host and every task that failed outside the checks.
   - At the end of the run it decides the verdict (GO, GO WITH WARNINGS or NO-GO) with the same
-    rules as M(golive.readiness.gate), prints a summary, and writes C(report.json) and
-    C(junit.xml) into O(report_dir).
-  - When the run has a M(golive.readiness.gate) task, its waivers and blocking severities are
-    used, so the report and the gate agree.
+    rules as M(golive.readiness.gate), prints a summary and writes the report into O(report_dir)
+    in the O(formats) chosen, all rendered from one document (C(report.json), see
+    C(docs/report.schema.json) in the collection).
+  - "Formats and their files: C(json) C(report.json), C(junit) C(junit.xml) (a testsuite per
+    section, a testcase per host and check), C(html) C(report.html) (one self-contained page),
+    C(markdown) C(report.md), C(prometheus) C(golive.prom) (text exposition, for a node exporter's
+    textfile collector)."
+  - When the run has a M(golive.readiness.gate) task, its waivers, blocking severities and
+    sign-off are used, so the report and the gate agree. The sign-off is judged against the
+    report's own verdict; a GO decision on a NO-GO run is shown as not accepted.
+  - With O(history), every run's files are copied into C(history/<UTC time>/) under O(report_dir),
+    C(latest) points at the newest archive, and every format lists what changed since the
+    previous run (regressions first, then fixed, new and removed checks).
+  - With O(notify_url), the verdict, the top blocking items and the report's path are posted to a
+    Slack-compatible webhook. A failed notification never changes the verdict or the exit code;
+    it is shown in the report. The URL is treated as a secret and only ever shown masked.
+  - "The terminal summary starts with the verdict, groups identical problems across hosts
+    (V(disk_space:/ fails on 12 hosts: web01-web12)), counts per section, and ends with the
+    report's paths. It is coloured like Ansible's own output, and not at all when C(NO_COLOR) is set
+    to a non-empty value or Ansible's C(nocolor) setting (C(ANSIBLE_NOCOLOR)) is on; these win over
+    C(ANSIBLE_FORCE_COLOR)."
   - A run without any task of this collection (called by its C(golive.readiness.) name) and
     without check results (an unrelated playbook) prints and writes nothing.
   - Records are already masked by the checks; task arguments are never written.
 author: golive.readiness contributors (@golive-readiness)
 requirements:
   - Enable it in C(callbacks_enabled) (the repository's C(ansible.cfg) does).
+  - The Python library C(requests) for O(notify_url).
 options:
   report_dir:
     description:
@@ -37,6 +55,74 @@ options:
         key: report_dir
     env:
       - name: GOLIVE_REPORT_DIR
+  formats:
+    description:
+      - The report formats to write, in any order; V(all) stands for every format.
+      - C(report.json) is the source of truth of the history, so with O(history) on it is written
+        even when V(json) is not listed. With O(history) off, only the listed formats are written.
+      - An unknown name is ignored with a warning.
+    type: list
+    elements: str
+    default: [json, junit, html, markdown, prometheus]
+    ini:
+      - section: golive_report
+        key: formats
+    env:
+      - name: GOLIVE_REPORT_FORMATS
+  history:
+    description:
+      - Archive each run's files under C(history/<UTC time>/) in O(report_dir), point C(latest) at
+        the newest archive, and compare every run with the previous one.
+      - When off, nothing is archived and the report shows no changes.
+    type: bool
+    default: true
+    ini:
+      - section: golive_report
+        key: history
+    env:
+      - name: GOLIVE_REPORT_HISTORY
+  history_keep:
+    description:
+      - How many archived runs to keep; older archives are deleted after each run.
+      - V(0) keeps every archive.
+    type: int
+    default: 30
+    ini:
+      - section: golive_report
+        key: history_keep
+    env:
+      - name: GOLIVE_REPORT_HISTORY_KEEP
+  notify_url:
+    description:
+      - A Slack-compatible incoming webhook URL to post the verdict to at the end of the run.
+        Empty means no notification.
+      - It may hold a secret token; it is never printed or written unmasked.
+    type: str
+    ini:
+      - section: golive_report
+        key: notify_url
+    env:
+      - name: GOLIVE_NOTIFY_URL
+  notify_timeout:
+    description: Seconds each notification attempt may take to connect and to get an answer.
+    type: float
+    default: 5
+    ini:
+      - section: golive_report
+        key: notify_timeout
+    env:
+      - name: GOLIVE_NOTIFY_TIMEOUT
+  notify_retries:
+    description:
+      - How many times a failed notification is retried (connection errors, timeouts, HTTP 429 and
+        5xx), with growing pauses. Other HTTP errors are not retried.
+    type: int
+    default: 2
+    ini:
+      - section: golive_report
+        key: notify_retries
+    env:
+      - name: GOLIVE_NOTIFY_RETRIES
   blocking_severities:
     description:
       - Severities whose unwaived C(fail) or C(error) make the verdict NO-GO, when the run has no
@@ -67,7 +153,6 @@ import os
 import socket
 import tempfile
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 
 import yaml
@@ -76,21 +161,35 @@ from ansible import context
 from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ANSIBLE_VERSION
 
-from ansible_collections.golive.readiness.plugins.module_utils._check import STATUSES, OptionError
+from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
 from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
 from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     GO,
     NO_GO,
-    PROBLEM_STATUSES,
-    blocking_lines,
+    SIGNOFF_PENDING,
+    SIGNOFF_SIGNED,
     decide,
     describe_check,
     describe_waiver,
+    evaluate_signoff,
     host_sort_key,
+    normalise_signoff,
     records_of_result,
     short_message,
     tag_record,
 )
+from ansible_collections.golive.readiness.plugins.plugin_utils._notify import notify
+from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import count_text, host_ranges
+from ansible_collections.golive.readiness.plugins.plugin_utils._report_history import (
+    archive_run,
+    history_of,
+    latest_archive,
+    previous_document,
+)
+from ansible_collections.golive.readiness.plugins.plugin_utils._report_html import render_html
+from ansible_collections.golive.readiness.plugins.plugin_utils._report_junit import render_junit
+from ansible_collections.golive.readiness.plugins.plugin_utils._report_markdown import render_markdown
+from ansible_collections.golive.readiness.plugins.plugin_utils._report_prometheus import render_prometheus
 
 # Loaded here, in the parent process, for speed: every per-host worker forked after this inherits the
 # kinds the roles' checks_of filter validates with, instead of importing them once per host and task.
@@ -102,6 +201,13 @@ SHOWN_LINES = 20
 COLLECTION_PREFIX = "golive.readiness."
 ITEM_FIELDS = ("host", "id", "title", "section", "status", "severity", "summary")
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Every format, in the order they are written (report.json last: when it appears, the others are there).
+FORMAT_FILES = dict(junit="junit.xml", html="report.html", markdown="report.md", prometheus="golive.prom",
+                    json="report.json")
+FORMATS = ("json", "junit", "html", "markdown", "prometheus")
+ARCHIVE_STAMP = "%Y%m%dT%H%M%SZ"
+# How a problem shared by several hosts reads: "disk_space:/ fails on 12 hosts: web01-web12".
+STATUS_VERBS = dict(fail="fails", error="cannot be evaluated", warn="warns")
 
 
 def _iso(timestamp):
@@ -153,15 +259,60 @@ def write_atomic(path, text):
         raise
 
 
-def repeated_problems(checks):
-    """[(id, status, [hosts])] for problems that several hosts share, in first-seen order."""
+def selected_formats(value, history):
+    """(formats in canonical order, unknown names): 'all' means every format; json is added with history."""
+    names = [value] if isinstance(value, str) else list(value or ())
+    wanted, unknown = set(), []
+    for name in names:
+        for part in str(name).split(","):
+            part = part.strip().lower()
+            if part == "all":
+                wanted.update(FORMATS)
+            elif part in FORMATS:
+                wanted.add(part)
+            elif part:
+                unknown.append(part)
+    if history:
+        wanted.add("json")
+    return [name for name in FORMATS if name in wanted], unknown
+
+
+def colour_wanted(environ=None, nocolor=None):
+    """Whether the summary may be coloured: not when NO_COLOR is set to anything, nor with Ansible's nocolor.
+
+    Ansible reads NO_COLOR as a boolean (NO_COLOR=yes); the convention (no-color.org) is any non-empty value.
+    Both win over ANSIBLE_FORCE_COLOR. Otherwise Ansible's own choice (terminal or force_color) applies.
+    """
+    environ = os.environ if environ is None else environ
+    if environ.get("NO_COLOR", ""):
+        return False
+    return not (C.ANSIBLE_NOCOLOR if nocolor is None else nocolor)
+
+
+def grouped_problems(checks):
+    """[(first check, [hosts])]: checks with the same id, status and waiver state folded across hosts."""
     groups = {}
     for check in checks:
-        if check["status"] in PROBLEM_STATUSES:
-            hosts = groups.setdefault((check.get("id"), check["status"]), [])
-            if check["host"] not in hosts:
-                hosts.append(check["host"])
-    return [(check_id, status, hosts) for (check_id, status), hosts in groups.items() if len(hosts) > 1]
+        key = (check.get("id"), check.get("status"), "waiver" in check)
+        entry = groups.setdefault(key, (check, []))
+        if check["host"] not in entry[1]:
+            entry[1].append(check["host"])
+    return list(groups.values())
+
+
+def problem_lines(checks, note=None):
+    """One line per problem; the same problem on several hosts is one line with the hosts as ranges."""
+    lines = []
+    for check, hosts in grouped_problems(checks):
+        extra = note(check) if note else ""
+        if len(hosts) == 1:
+            lines.append(describe_check(check) + extra)
+            continue
+        verb = STATUS_VERBS.get(check["status"], check["status"])
+        lines.append("%s %s on %d hosts: %s (%s: %s)%s" % (
+            check.get("id"), verb, len(hosts), ", ".join(host_ranges(hosts)), check["host"],
+            check.get("summary", ""), extra))
+    return lines
 
 
 def _item(check):
@@ -182,98 +333,35 @@ def _waived_text(waiver):
     return "waived: %s (%s, until %s)" % (waiver["reason"], waiver["owner"], waiver["expires"])
 
 
-def _count_text(counts):
-    return ", ".join("%d %s" % (counts[status], status) for status in STATUSES if counts.get(status)) or "none"
+def _waived_note(check):
+    return " (%s)" % _waived_text(check["waiver"]) if "waiver" in check else ""
 
 
-class JUnitReport(object):
-    """junit.xml: a testsuite per section, a testcase per host and check, plus hosts and failed tasks."""
+def render_json(document):
+    return json.dumps(document, indent=2, default=str) + "\n"
 
-    def __init__(self, decision):
-        self.decision = decision
-        self.root = ET.Element("testsuites", name="golive readiness")
 
-    def build(self):
-        sections = {}
-        for check in self.decision["checks"]:
-            sections.setdefault(str(check.get("section") or "unknown"), []).append(check)
-        for section, checks in sections.items():
-            suite = self._suite(section)
-            for check in checks:
-                self._check_case(suite, section, check)
-        troubled = [host for host in self.decision["hosts"] if host["status"] != "ok"]
-        if troubled:
-            suite = self._suite("hosts")
-            for host in troubled:
-                case = self._case(suite, "hosts.%s" % host["name"], "%s has check results" % host["name"], 0)
-                ET.SubElement(case, "error", message="%s: %s" % (host["status"], host.get("reason") or ""),
-                              type=host["status"])
-        if self.decision["failed_tasks"]:
-            suite = self._suite("tasks")
-            for task in self.decision["failed_tasks"]:
-                case = self._case(suite, "tasks.%s" % task.get("host"), str(task.get("task")), 0)
-                ET.SubElement(case, "error", message=str(task.get("message")), type="failed_task")
-        self._totals(self.root, self.root.findall("testsuite"))
-        return self.root
+RENDERERS = dict(json=render_json, junit=render_junit, html=render_html, markdown=render_markdown,
+                 prometheus=render_prometheus)
 
-    def _suite(self, name):
-        return ET.SubElement(self.root, "testsuite", name=name)
 
-    @staticmethod
-    def _case(suite, classname, name, duration_ms):
-        return ET.SubElement(suite, "testcase", classname=classname, name=name,
-                             time="%.3f" % (float(duration_ms or 0) / 1000.0))
+def _stamp(finished):
+    return datetime.datetime.fromtimestamp(finished, tz=datetime.timezone.utc).strftime(ARCHIVE_STAMP)
 
-    def _check_case(self, suite, section, check):
-        status = check["status"]
-        case = self._case(suite, "%s.%s" % (section, check["host"]),
-                          "%s - %s" % (check.get("id"), check.get("title")), check.get("duration_ms"))
-        waiver = check.get("waiver")
-        summary = str(check.get("summary") or "")
-        if waiver and status in ("fail", "error"):
-            ET.SubElement(case, "skipped", message=_waived_text(waiver))
-        elif status == "fail":
-            ET.SubElement(case, "failure", message=summary, type=str(check.get("severity"))).text = self._detail(check)
-        elif status == "error":
-            ET.SubElement(case, "error", message=summary, type=str(check.get("severity"))).text = self._detail(check)
-        elif status == "skipped":
-            ET.SubElement(case, "skipped", message=summary)
-        elif status == "warn":
-            note = " (%s)" % _waived_text(waiver) if waiver else ""
-            ET.SubElement(case, "system-out").text = "warn: %s%s" % (summary, note)
 
-    @staticmethod
-    def _detail(check):
-        return "severity: %s\nobserved: %s\nexpected: %s" % (
-            check.get("severity"), json.dumps(check.get("observed") or {}, sort_keys=True, default=str),
-            json.dumps(check.get("expected") or {}, sort_keys=True, default=str))
+def expected_archive(report_dir, stamp):
+    """The archive name archive_run() will pick: history/<stamp>, or <stamp>-2, -3 ... when that is taken."""
+    serial = 1
+    while True:
+        name = stamp if serial == 1 else "%s-%d" % (stamp, serial)
+        if not os.path.lexists(os.path.join(report_dir, "history", name)):
+            return "history/%s" % name
+        serial += 1
 
-    def _totals(self, element, suites):
-        totals = dict(tests=0, failures=0, errors=0, skipped=0, time=0.0)
-        for suite in suites:
-            cases = suite.findall("testcase")
-            counts = dict(
-                tests=len(cases),
-                failures=sum(1 for c in cases if c.find("failure") is not None),
-                errors=sum(1 for c in cases if c.find("error") is not None),
-                skipped=sum(1 for c in cases if c.find("skipped") is not None),
-                time=sum(float(c.get("time")) for c in cases),
-            )
-            self._set_counts(suite, counts)
-            for key in totals:
-                totals[key] += counts[key]
-        self._set_counts(element, totals)
 
-    @staticmethod
-    def _set_counts(element, counts):
-        for key in ("tests", "failures", "errors", "skipped"):
-            element.set(key, str(counts[key]))
-        element.set("time", "%.3f" % counts["time"])
-
-    def text(self):
-        tree = self.build()
-        ET.indent(tree)
-        return ET.tostring(tree, encoding="unicode", xml_declaration=True) + "\n"
+def _change_line(change):
+    return "%s %s: %s -> %s (%s)" % (change.get("host"), change.get("id"), change.get("before") or "absent",
+                                     change.get("after") or "absent", change.get("summary") or "")
 
 
 class CallbackModule(CallbackBase):
@@ -291,6 +379,7 @@ class CallbackModule(CallbackBase):
         self._failed_tasks = []
         self._unreachable = {}
         self._golive_ran = False
+        self._colour = colour_wanted()
 
     # --- collecting -------------------------------------------------------------------------
 
@@ -350,14 +439,24 @@ class CallbackModule(CallbackBase):
             self._display.warning("golive report: %s; using no waivers and the default blocking severities" % exc)
             return decide(records, (), None, missing, self._failed_tasks, unreachable=unreachable)
 
+    def _signoff(self, verdict):
+        """The gate's approvers judged against the report's verdict (which also counts failed tasks)."""
+        approvers = ((self._gate or {}).get("signoff") or {}).get("approvers") or []
+        try:
+            return evaluate_signoff(normalise_signoff(approvers), verdict)
+        except OptionError as exc:
+            self._display.warning("golive report: %s; the sign-off is left out" % exc)
+            return evaluate_signoff([], verdict)
+
     def v2_playbook_on_stats(self, stats):
         if not (self._records or self._gate is not None or self._golive_ran):
             return
         finished = time.time()
         decision = self._decide()
         report_dir = os.path.abspath(os.path.expanduser(self.get_option("report_dir")))
-        paths = self._write(report_dir, decision, finished)
-        self._print(decision, paths)
+        document = self.report(decision, finished)
+        paths = self._publish(report_dir, document, finished)
+        self._print(decision, document, paths)
 
     # --- report files -----------------------------------------------------------------------
 
@@ -381,7 +480,7 @@ class CallbackModule(CallbackBase):
         )
 
     def report(self, decision, finished):
-        """The report.json document (see docs/report.schema.json)."""
+        """The report document (report.json, see docs/report.schema.json) before history, files and notification."""
         unreachable = [dict(u) for u in self._unreachable.values()]
         listed = set(u["host"] for u in unreachable)
         unreachable += [dict(host=h["name"], task=None, message=h.get("reason") or "unreachable")
@@ -404,25 +503,96 @@ class CallbackModule(CallbackBase):
             },
             "failed_tasks": decision["failed_tasks"],
             "unreachable": unreachable,
+            "signoff": self._signoff(decision["verdict"]),
         }
 
-    def _write(self, report_dir, decision, finished):
-        paths = [os.path.join(report_dir, "report.json"), os.path.join(report_dir, "junit.xml")]
+    def _formats(self):
+        history = self.get_option("history")
+        formats, unknown = selected_formats(self.get_option("formats"), history)
+        if unknown:
+            self._display.warning("golive report: unknown report format%s %s ignored (known: %s)" % (
+                "" if len(unknown) == 1 else "s", ", ".join(unknown), ", ".join(FORMATS)))
+        return formats
+
+    def _publish(self, report_dir, document, finished):
+        """Add history, files and notification to the document, write every format, archive; the paths written."""
+        history = self.get_option("history")
+        formats = self._formats()
+        stamp = _stamp(finished)
+        previous, previous_archive = None, None
+        if history:
+            previous, previous_archive = previous_document(report_dir), latest_archive(report_dir)
+        document["history"] = history_of(previous, document, previous_archive)
+        document["files"] = dict((name, FORMAT_FILES[name]) for name in formats)
+        document["archive"] = expected_archive(report_dir, stamp) if history else None
+        document["notification"] = self._notify(report_dir, document)
+        texts = self._render(document)
         try:
             os.makedirs(report_dir, exist_ok=True)
-            write_atomic(paths[0], json.dumps(self.report(decision, finished), indent=2, default=str) + "\n")
-            write_atomic(paths[1], JUnitReport(decision).text())
+            written = self._write(report_dir, texts)
         except OSError as exc:
             self._display.warning("golive report: cannot write the report into %s: %s" % (report_dir, exc))
             return []
+        if history and written:
+            self._archive(report_dir, document, stamp)
+        return written
+
+    def _notify(self, report_dir, document):
+        url = self.get_option("notify_url")
+        files = document["files"]
+        shown = next((files[name] for name in ("html", "markdown", "json", "junit", "prometheus") if name in files),
+                     None)
+        report_path = os.path.join(report_dir, shown) if shown else report_dir
+        return notify(url, document, report_path, timeout=self.get_option("notify_timeout"),
+                      retries=self.get_option("notify_retries"))
+
+    def _render(self, document):
+        """{format: text}; a format whose renderer fails is left out (with a warning) and out of "files"."""
+        while True:
+            texts, broken = {}, []
+            for name in document["files"]:
+                try:
+                    texts[name] = RENDERERS[name](document)
+                except Exception as exc:  # a broken renderer must not cost the other formats
+                    broken.append(name)
+                    self._display.warning("golive report: cannot render the %s report: %s: %s"
+                                          % (name, type(exc).__name__, exc))
+            if not broken:
+                return texts
+            for name in broken:
+                del document["files"][name]
+
+    @staticmethod
+    def _write(report_dir, texts):
+        paths = []
+        for name in sorted(texts, key=list(FORMAT_FILES).index):
+            path = os.path.join(report_dir, FORMAT_FILES[name])
+            write_atomic(path, texts[name])
+            paths.append(path)
         return paths
+
+    def _archive(self, report_dir, document, stamp):
+        keep = self.get_option("history_keep")
+        try:
+            archive = archive_run(report_dir, list(document["files"].values()), stamp=stamp,
+                                  keep=keep if keep and keep > 0 else None)
+        except (OSError, ValueError) as exc:
+            self._display.warning("golive report: cannot archive the report in %s: %s" % (report_dir, exc))
+            archive = None
+        if archive != document["archive"]:
+            # Another run took the expected name in the meantime (or archiving failed): say where it really is.
+            document["archive"] = archive
+            try:
+                self._write(report_dir, self._render(document))
+            except OSError as exc:
+                self._display.warning("golive report: cannot write the report into %s: %s" % (report_dir, exc))
 
     # --- terminal summary -------------------------------------------------------------------
 
     def _say(self, text="", color=None):
         # Keep the stdout of machine-readable stdout callbacks parseable.
         to_stderr = str(C.DEFAULT_STDOUT_CALLBACK).rsplit(".", 1)[-1] in ("json", "jsonl")
-        self._display.display(text, color=color, stderr=to_stderr)
+        self._display.display(text, color=color if self._colour else None, stderr=to_stderr)
 
     def _say_lines(self, title, lines, color=None):
         if not lines:
@@ -431,31 +601,86 @@ class CallbackModule(CallbackBase):
         for line in lines[:SHOWN_LINES]:
             self._say("  " + line, color=color)
         if len(lines) > SHOWN_LINES:
-            self._say("  ... and %d more (see report.json)" % (len(lines) - SHOWN_LINES))
+            self._say("  ... and %d more (see the report)" % (len(lines) - SHOWN_LINES))
 
-    def _print(self, decision, paths):
+    def _print(self, decision, document, paths):
         verdict = decision["verdict"]
         color = C.COLOR_ERROR if verdict == NO_GO else C.COLOR_OK if verdict == GO else C.COLOR_WARN
         counts = decision["counts"]
         title = "GOLIVE VERDICT: %s" % verdict
         self._say("\n%s %s" % (title, "*" * max(3, self._display.columns - len(title) - 1)), color=color)
         self._say("%d checks on %d hosts: %s" % (counts["total"], len(decision["hosts"]),
-                                                 _count_text(counts["by_status"])), color=color)
-        self._say_lines("Blocking:", blocking_lines(decision), color=C.COLOR_ERROR)
-        warnings = [describe_check(c) + (" (%s)" % _waived_text(c["waiver"]) if "waiver" in c else "")
-                    for c in decision["warnings"]]
-        self._say_lines("Warnings:", warnings, color=C.COLOR_WARN)
-        repeated = ["%s %s on %d hosts: %s" % (check_id, status, len(hosts), ", ".join(hosts))
-                    for check_id, status, hosts in repeated_problems(decision["checks"])]
-        self._say_lines("Same problem on several hosts:", repeated)
-        self._say_lines("Counts:", ["%s: %s" % (section, _count_text(by_status))
+                                                 count_text(counts["by_status"])), color=color)
+        self._print_signoff(document["signoff"])
+        self._say_lines("Blocking:", self._blocking_lines(decision), color=C.COLOR_ERROR)
+        self._say_lines("Warnings:", problem_lines(decision["warnings"], _waived_note), color=C.COLOR_WARN)
+        self._print_history(document["history"])
+        self._say_lines("Counts:", ["%s: %s" % (section, count_text(by_status))
                                     for section, by_status in sorted(counts["by_section"].items())])
         self._print_waivers(decision)
         if self.get_option("show_passed"):
             self._say_lines("Passed:", [describe_check(c) for c in decision["checks"] if c["status"] == "pass"],
                             color=C.COLOR_OK)
+        self._print_notification(document["notification"])
         if paths:
             self._say("Report: %s" % ", ".join(_shown_path(p) for p in paths))
+            if document.get("archive"):
+                self._say("Archived in %s (latest)" % _shown_path(os.path.join(os.path.dirname(paths[0]),
+                                                                                 document["archive"])))
+
+    @staticmethod
+    def _blocking_lines(decision):
+        """Blocking checks (grouped across hosts), then unreachable hosts, hosts without results, failed tasks."""
+        lines = problem_lines(decision["blocking"])
+        reasons = dict((host["name"], host.get("reason")) for host in decision["hosts"])
+        by_reason = {}
+        for host in decision["unreachable"]:
+            by_reason.setdefault(reasons.get(host) or "unreachable", []).append(host)
+        for reason, hosts in by_reason.items():
+            lines.append("%s unreachable: %s" % (", ".join(host_ranges(hosts)), reason))
+        for host in decision["hosts_without_results"]:
+            lines.append("%s: %s" % (host, reasons.get(host) or "no check results"))
+        for task in decision["failed_tasks"]:
+            lines.append("%s task %r failed: %s" % (task.get("host"), task.get("task"), task.get("message")))
+        return lines
+
+    def _print_signoff(self, signoff):
+        if not signoff.get("approvers"):
+            return
+        status = signoff["status"]
+        color = C.COLOR_OK if status == SIGNOFF_SIGNED else C.COLOR_WARN if status == SIGNOFF_PENDING \
+            else C.COLOR_ERROR
+        self._say("Sign-off: %s: %s" % (status, signoff["summary"]), color=color)
+        for approver in signoff["approvers"]:
+            line = "  %s (%s): %s" % (approver["role"], approver["name"], approver["decision"] or "pending")
+            if approver.get("date"):
+                line += " on %s" % approver["date"]
+            if approver.get("comment"):
+                line += " - %s" % approver["comment"]
+            if not approver["accepted"]:
+                line += "  NOT ACCEPTED: %s" % approver["note"]
+            self._say(line, color=C.COLOR_ERROR if not approver["accepted"] else None)
+
+    def _print_history(self, history):
+        previous = history.get("previous")
+        if not previous:
+            return
+        changes = ["%d regression%s" % (len(history["regressions"]), "" if len(history["regressions"]) == 1
+                                        else "s")]
+        changes += ["%d %s" % (len(history[key]), key) for key in ("fixed", "new", "removed")]
+        self._say("Since the previous run (%s, %s): %s" % (previous.get("verdict"), previous.get("generated_at"),
+                                                          ", ".join(changes)))
+        for change in history["regressions"][:SHOWN_LINES]:
+            self._say("  regressed: %s" % _change_line(change), color=C.COLOR_ERROR)
+        for change in history["fixed"][:SHOWN_LINES]:
+            self._say("  fixed: %s" % _change_line(change), color=C.COLOR_OK)
+
+    def _print_notification(self, notification):
+        status = notification.get("status")
+        if status == "not_configured":
+            return
+        self._say("Notification %s: %s" % (status, notification.get("message")),
+                  color=C.COLOR_WARN if status != "sent" else None)
 
     def _print_waivers(self, decision):
         applied, expired, unused = (decision["applied_waivers"], decision["expired_waivers"],

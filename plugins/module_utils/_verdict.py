@@ -418,3 +418,123 @@ def describe_verdict(decision):
     counts = decision["counts"]
     return "%s: %s on %s passed" % (verdict, _plural(counts["total"], "check"),
                                     _plural(len(decision["hosts"]), "host"))
+
+
+# --- sign-off ------------------------------------------------------------------------------------
+
+SIGNOFF_KEYS = ("role", "name", "decision", "date", "comment")
+# Added by evaluate_signoff(); accepted back so that an evaluated list can be evaluated again.
+_COMPUTED_SIGNOFF_KEYS = ("accepted", "note")
+SIGNOFF_SIGNED = "signed"
+SIGNOFF_PENDING = "pending"
+SIGNOFF_REJECTED = "rejected"
+SIGNOFF_NOT_REQUIRED = "not_required"
+# Decisions an approver may take on each verdict: nobody can sign a NO-GO run off as a GO.
+_ALLOWED_DECISIONS = {
+    GO: (GO, GO_WITH_WARNINGS, NO_GO),
+    GO_WITH_WARNINGS: (GO, GO_WITH_WARNINGS, NO_GO),
+    NO_GO: (NO_GO,),
+}
+_DECISION_SPELLINGS = {"GO": GO, "GO WITH WARNINGS": GO_WITH_WARNINGS, "NO GO": NO_GO, "NOGO": NO_GO}
+
+
+def _decision(value, where):
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        spelled = " ".join(value.upper().replace("_", " ").replace("-", " ").split())
+        if spelled in _DECISION_SPELLINGS:
+            return _DECISION_SPELLINGS[spelled]
+    raise OptionError("%s.decision: %r is not a decision (%s, or empty while pending)"
+                      % (where, _plain(value), ", ".join(VERDICTS)))
+
+
+def _optional_text(entry, key, where):
+    value = entry.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise OptionError("%s.%s: must be a string, got %r" % (where, key, _plain(value)))
+    return str(value)
+
+
+def normalise_approver(entry, where):
+    """One validated approver: role, name, decision (None while pending), date (ISO) and comment."""
+    if not isinstance(entry, Mapping):
+        raise OptionError("%s: must be a dictionary with role and name (and decision, date, comment), got %r"
+                          % (where, _plain(entry)))
+    unknown = sorted(str(key) for key in entry if key not in SIGNOFF_KEYS + _COMPUTED_SIGNOFF_KEYS)
+    if unknown:
+        raise OptionError("%s: unknown key%s %s (allowed: %s)" % (
+            where, "" if len(unknown) == 1 else "s", ", ".join(repr(k) for k in unknown), ", ".join(SIGNOFF_KEYS)))
+    role = _required_text(entry, "role", where, "what the approver answers for, e.g. 'release manager'")
+    name = _required_text(entry, "name", where, "who signs")
+    decision = _decision(entry.get("decision"), where)
+    date = entry.get("date")
+    date = None if date is None or date == "" else _parse_date(date, "%s.date" % where).isoformat()
+    return dict(role=role, name=name, decision=decision, date=date, comment=_optional_text(entry, "comment", where))
+
+
+def normalise_signoff(approvers, option="signoff"):
+    """Validate the sign-off list; OptionError names the entry and field, e.g. "golive_signoff[1].decision: ..."."""
+    if approvers is None or approvers == "":
+        return []
+    if not isinstance(approvers, (list, tuple)):
+        raise OptionError("%s: must be a list of approvers (role, name, decision, date, comment), got %s"
+                          % (option, _type_name(approvers)))
+    return [normalise_approver(entry, "%s[%d]" % (option, index)) for index, entry in enumerate(approvers)]
+
+
+def _who(approver):
+    return "%s (%s)" % (approver["role"], approver["name"])
+
+
+def _judged(approver, verdict):
+    judged = dict((key, approver.get(key)) for key in SIGNOFF_KEYS)
+    decision = judged["decision"]
+    judged["accepted"] = decision is None or decision in _ALLOWED_DECISIONS.get(verdict, VERDICTS)
+    judged["note"] = None
+    if not judged["accepted"]:
+        judged["note"] = "a %s run cannot be signed off as %s" % (verdict, decision)
+    elif decision == GO and verdict == GO_WITH_WARNINGS:
+        judged["note"] = "signed GO on a run with warnings: counted as GO WITH WARNINGS"
+    return judged
+
+
+def _signoff_summary(status, approvers, verdict):
+    total = len(approvers)
+    going = [a for a in approvers if a["accepted"] and a["decision"] in (GO, GO_WITH_WARNINGS)]
+    if status == SIGNOFF_NOT_REQUIRED:
+        return "no approvers configured"
+    refused = [a for a in approvers if not a["accepted"]]
+    if refused:
+        return "a %s cannot be signed off as GO: %s" % (verdict, ", ".join(
+            "%s signed %s" % (_who(a), a["decision"]) for a in refused))
+    stopped = [a for a in approvers if a["decision"] == NO_GO]
+    if stopped:
+        return "%s signed NO-GO" % ", ".join(_who(a) for a in stopped)
+    text = "%d of %d approvers signed %s" % (len(going), total, GO_WITH_WARNINGS if verdict == GO_WITH_WARNINGS
+                                               else GO)
+    waiting = [a for a in approvers if a["decision"] is None]
+    if waiting:
+        text += "; waiting for %s" % ", ".join(_who(a) for a in waiting)
+    return text
+
+
+def evaluate_signoff(approvers, verdict):
+    """The report's "signoff" section: each approver's decision judged against the verdict, and the status.
+
+    ``approvers`` are normalised (normalise_signoff). A GO or GO WITH WARNINGS decision on a NO-GO run is
+    not accepted and makes the status "rejected", as does any NO-GO decision; "pending" while someone has
+    not decided; "signed" when everyone accepted the run; "not_required" without approvers.
+    """
+    judged = [_judged(approver, verdict) for approver in approvers or ()]
+    if not judged:
+        status = SIGNOFF_NOT_REQUIRED
+    elif any(not a["accepted"] or a["decision"] == NO_GO for a in judged):
+        status = SIGNOFF_REJECTED
+    elif any(a["decision"] is None for a in judged):
+        status = SIGNOFF_PENDING
+    else:
+        status = SIGNOFF_SIGNED
+    return dict(status=status, summary=_signoff_summary(status, judged, verdict), approvers=judged)

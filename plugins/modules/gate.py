@@ -92,6 +92,43 @@ options:
     description: Fail the task when the verdict is NO-GO.
     type: bool
     default: true
+  signoff:
+    description:
+      - The approvers of the go-live and their decisions, judged against the verdict and returned in
+        RV(golive_gate.signoff) so that the report shows them.
+      - A V(GO) or V(GO WITH WARNINGS) decision on a NO-GO run is not accepted (a NO-GO cannot be
+        signed off as GO); the sign-off status is then V(rejected) and the task warns. The verdict
+        itself comes from the checks only; the sign-off never changes it.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      role:
+        description: What the approver answers for, for example V(release manager).
+        type: str
+        required: true
+      name:
+        description: Who signs.
+        type: str
+        required: true
+      decision:
+        description:
+          - V(GO), V(GO WITH WARNINGS) or V(NO-GO) (case and V(-)/V(_) do not matter). Empty while the
+            decision is pending.
+        type: str
+      date:
+        description: Day of the decision, V(YYYY-MM-DD) (a YAML date works too).
+        type: str
+      comment:
+        description: Free text shown with the decision.
+        type: str
+  signoff_var:
+    description:
+      - Name given to O(signoff) in error messages, for example V(golive_signoff) when the list comes
+        from that variable (the C(golive.readiness.gate) role passes it), so that a message reads
+        C(golive_signoff[1].decision: ...).
+    type: str
+    default: signoff
 notes:
   - The C(golive.readiness.report) callback takes the waivers and blocking severities from this
     task's result, so the report and the gate agree.
@@ -122,14 +159,22 @@ EXAMPLES = r"""
         owner: ops@example.com
         expires: 2030-06-30
         ticket: OPS-1234
+    signoff:
+      - role: release manager
+        name: Ann Example
+        decision: GO
+        date: 2030-06-01
+      - role: database owner
+        name: Bo Example
+        decision:  # pending
 """
 
 RETURN = r"""
 golive_gate:
   description:
     - The decision and everything it rests on.
-    - When the gate fails the task on NO-GO, only C(verdict), C(counts), C(waivers) and
-      C(blocking_severities) are returned (Ansible prints a failed result whole; the readiness
+    - When the gate fails the task on NO-GO, only C(verdict), C(counts), C(waivers),
+      C(blocking_severities) and C(signoff) are returned (Ansible prints a failed result whole; the readiness
       report lists every item).
   returned: always, unless an option is invalid
   type: dict
@@ -181,6 +226,20 @@ golive_gate:
       description: In-scope (or probe) hosts without check results, other than unreachable ones.
       type: list
       elements: str
+    signoff:
+      description:
+        - The sign-off judged against the verdict. C(status) is V(signed) (every approver accepted the
+          run), V(pending) (a decision is missing), V(rejected) (a NO-GO decision, or a GO decision on a
+          NO-GO run) or V(not_required) (no approvers); C(summary) says it in one line.
+        - C(approvers) lists C(role), C(name), C(decision), C(date), C(comment), C(accepted) and C(note)
+          (why a decision is not accepted).
+      type: dict
+      sample:
+        status: rejected
+        summary: "a NO-GO cannot be signed off as GO: release manager (Ann Example) signed GO"
+        approvers:
+          - {role: release manager, name: Ann Example, decision: GO, date: "2030-06-01", comment: null,
+             accepted: false, note: "a NO-GO run cannot be signed off as GO"}
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -195,6 +254,14 @@ ARGUMENT_SPEC = dict(
     blocking_severities=dict(type="list", elements="str", default=["critical", "high"],
                              choices=["critical", "high", "medium", "low"]),
     fail_on_nogo=dict(type="bool", default=True),
+    signoff=dict(type="list", elements="dict", default=[], options=dict(
+        role=dict(type="str", required=True),
+        name=dict(type="str", required=True),
+        decision=dict(type="str"),
+        date=dict(type="str"),
+        comment=dict(type="str"),
+    )),
+    signoff_var=dict(type="str", default="signoff"),
 )
 
 

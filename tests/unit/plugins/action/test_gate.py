@@ -102,7 +102,7 @@ def test_no_go_fails_the_task_with_a_compact_result(tmp_path):
     run = run_gate(tmp_path, {"web01": [FAIL], "web02": [PASS], "web03": [INVALID]})
     assert run.rc == 2, run.output
     assert run.gate_failed and run.result["changed"] is False
-    assert sorted(run.gate) == ["blocking_severities", "counts", "verdict", "waivers"]
+    assert sorted(run.gate) == ["blocking_severities", "counts", "signoff", "verdict", "waivers"]
     assert run.gate["verdict"] == "NO-GO"
     assert run.result["msg"].startswith("NO-GO: 2 blocking items: web01 disk_space:/ fail: free ")
 
@@ -183,6 +183,56 @@ def test_probe_host_without_its_result_is_no_go(tmp_path):
     assert run.result["msg"].startswith("NO-GO: 1 blocking item: spare01: no golive_probe_verify result")
 
 
+APPROVERS = [
+    dict(role="release manager", name="Ann", decision="GO", date="2030-06-01", comment="looks fine"),
+    dict(role="database owner", name="Bo", decision="no-go", date="2030-06-01"),
+    dict(role="qa", name="Cy"),
+]
+
+
+def test_a_no_go_cannot_be_signed_off_as_go(tmp_path):
+    args = dict(DEFAULT_GATE_ARGS, fail_on_nogo=False, signoff=APPROVERS)
+    run = run_gate(tmp_path, {"web01": [FAIL]}, gate_args=args)
+    assert run.rc == 0, run.output
+    signoff = run.gate["signoff"]
+    assert run.gate["verdict"] == "NO-GO"
+    assert signoff["status"] == "rejected"
+    assert signoff["summary"] == "a NO-GO cannot be signed off as GO: release manager (Ann) signed GO"
+    assert [(a["decision"], a["accepted"], a["note"]) for a in signoff["approvers"]] == [
+        ("GO", False, "a NO-GO run cannot be signed off as GO"), ("NO-GO", True, None), (None, True, None)]
+    assert signoff["approvers"][0]["comment"] == "looks fine" and signoff["approvers"][0]["date"] == "2030-06-01"
+    # The gate says so in its message and warns; the verdict stays the checks' verdict.
+    assert run.result["msg"].endswith(" | sign-off rejected: " + signoff["summary"])
+    assert "[WARNING]: go-live sign-off rejected: " + signoff["summary"] in run.output
+
+
+def test_a_failing_gate_still_returns_the_sign_off(tmp_path):
+    run = run_gate(tmp_path, {"web01": [FAIL]}, gate_args=dict(DEFAULT_GATE_ARGS, signoff=APPROVERS[:1]))
+    assert run.rc == 2 and run.gate_failed, run.output
+    assert run.gate["signoff"]["status"] == "rejected"
+
+
+@pytest.mark.parametrize("decisions, status, summary", [
+    (["GO", "GO"], "signed", "2 of 2 approvers signed GO"),
+    (["GO", None], "pending", "1 of 2 approvers signed GO; waiting for qa (Cy)"),
+    (["GO", "NO_GO"], "rejected", "qa (Cy) signed NO-GO"),
+])
+def test_sign_off_of_a_go_run(tmp_path, decisions, status, summary):
+    approvers = [dict(role="release manager", name="Ann", decision=decisions[0], date="2030-06-01"),
+                 dict(role="qa", name="Cy", decision=decisions[1])]
+    run = run_gate(tmp_path, {"web01": [PASS]}, gate_args=dict(DEFAULT_GATE_ARGS, signoff=approvers))
+    assert run.rc == 0, run.output
+    assert (run.gate["signoff"]["status"], run.gate["signoff"]["summary"]) == (status, summary)
+    assert run.result["msg"] == "GO: 1 check on 1 host passed | sign-off %s: %s" % (status, summary)
+    assert ("[WARNING]: go-live sign-off rejected" in run.output) is (status == "rejected")
+
+
+def test_without_approvers_the_sign_off_is_not_required(tmp_path):
+    run = run_gate(tmp_path, {"web01": [PASS]})
+    assert run.gate["signoff"] == dict(status="not_required", summary="no approvers configured", approvers=[])
+    assert run.result["msg"] == "GO: 1 check on 1 host passed"
+
+
 ONLY_GATE = """
 - hosts: localhost
   gather_facts: false
@@ -203,7 +253,19 @@ ONLY_GATE = """
     (dict(probe_hosts=[]), "missing required arguments: scope_hosts"),
     (dict(scope_hosts=[], fail_on_nogo="perhaps"), "fail_on_nogo"),
     (dict(scope_hosts=[], verdict="GO"), "Unsupported parameters"),
-], ids=["severity", "waivers-type", "waiver-expires", "waiver-key", "scope-missing", "bool", "unknown"])
+    (dict(scope_hosts=[], signoff="Ann"),
+     "signoff: must be a list of approvers (role, name, decision, date, comment), got str"),
+    (dict(scope_hosts=[], signoff_var="golive_signoff",
+          signoff=[dict(role="qa", name="Cy"), dict(role="qa", name="Di", decision="maybe")]),
+     "golive_signoff[1].decision: 'maybe' is not a decision (GO, GO WITH WARNINGS, NO-GO, or empty while pending)"),
+    (dict(scope_hosts=[], signoff_var="golive_signoff", signoff=[dict(role="qa")]),
+     "golive_signoff[0].name: required (who signs)"),
+    (dict(scope_hosts=[], signoff=[dict(role="qa", name="Cy", decision="GO", date="tomorrow")]),
+     "signoff[0].date: 'tomorrow' is not a date (YYYY-MM-DD)"),
+    (dict(scope_hosts=[], signoff=[dict(role="qa", name="Cy", approved=True)]),
+     "signoff[0]: unknown key 'approved' (allowed: role, name, decision, date, comment)"),
+], ids=["severity", "waivers-type", "waiver-expires", "waiver-key", "scope-missing", "bool", "unknown",
+        "signoff-type", "signoff-decision", "signoff-name", "signoff-date", "signoff-key"])
 def test_invalid_options_fail_with_a_message_naming_them(tmp_path, args, message):
     rendered = "\n".join("        " + line for line in yaml.safe_dump(args).splitlines())
     run = run_gate(tmp_path, {}, playbook=ONLY_GATE % rendered)

@@ -182,7 +182,8 @@ def test_go(tmp_path):
     assert "Blocking:" not in summary and "Warnings:" not in summary
     assert "Passed:" not in summary
     assert "Report: " in summary and "report.json" in summary and "junit.xml" in summary
-    assert sorted(os.listdir(run.report_dir)) == ["junit.xml", "report.json"]
+    assert sorted(os.listdir(run.report_dir)) == ["golive.prom", "history", "junit.xml", "latest", "report.html",
+                                                  "report.json", "report.md"]
 
     report = run.report
     assert_schema_valid(report)
@@ -206,7 +207,7 @@ def test_go(tmp_path):
     root = run.junit
     assert_junit_consistent(root)
     assert junit_counts(root) == dict(tests=3, failures=0, errors=0, skipped=0)
-    assert [s.get("name") for s in root.findall("testsuite")] == ["infrastructure"]
+    assert [s.get("name") for s in root.findall("testsuite")] == ["golive", "infrastructure"]
     assert ("infrastructure.web01", "disk_space:/tmp - Disk space on /tmp") in cases_by_name(root)
 
 
@@ -252,7 +253,7 @@ def test_go_with_warnings_on_waived_failure(tmp_path):
     assert_junit_consistent(root)
     assert junit_counts(root) == dict(tests=2, failures=0, errors=0, skipped=1)
     skipped = cases_by_name(root)[("infrastructure.web01", "disk_space:/ - Disk space on /")].find("skipped")
-    assert skipped.get("message") == "waived: volume grows on Monday (ops, until %s)" % TODAY.isoformat()
+    assert skipped.get("message") == "waived: volume grows on Monday (ops, until %s, OPS-7)" % TODAY.isoformat()
 
 
 def test_no_go_on_critical_failures_grouped_across_hosts(tmp_path):
@@ -261,10 +262,10 @@ def test_no_go_on_critical_failures_grouped_across_hosts(tmp_path):
     assert "NO-GO: 4 blocking items: " in run.stdout  # the gate's failure message
     summary = summary_of(run)
     assert summary.startswith("GOLIVE VERDICT: NO-GO *")
-    assert "Blocking:\n  web01 disk_space:/ fail: free " in summary
+    # The same failure on three hosts is one line, the hosts folded into a range.
+    assert "Blocking:\n  disk_space:/ fails on 3 hosts: web01-web03 (web01: free " in summary
     assert "  web02 disk_space:missing error: cannot stat /nonexistent/golive-test" in summary
-    assert "disk_space:/ fail on 3 hosts: web01, web02, web03" in summary
-    assert "Counts:\n  infrastructure: 3 fail, 1 error" in summary
+    assert "Counts:\n  infrastructure: 1 error, 3 fail" in summary
     report = run.report
     assert_schema_valid(report)
     assert report["verdict"] == "NO-GO"

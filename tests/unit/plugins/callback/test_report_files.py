@@ -1,4 +1,4 @@
-"""The report callback's file helpers on real directories: atomic writes, collection version, grouping."""
+"""The report callback's helpers: atomic writes, collection version, formats, colour rules, grouping across hosts."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ import stat
 import pytest
 
 from ansible_collections.golive.readiness.plugins.callback.report import (
+    FORMATS,
     collection_version,
-    repeated_problems,
+    colour_wanted,
+    expected_archive,
+    problem_lines,
+    selected_formats,
     write_atomic,
 )
 
@@ -50,10 +54,68 @@ def test_collection_version_prefers_manifest_then_galaxy_then_unknown(tmp_path):
     assert collection_version(str(tmp_path)) == "unknown"
 
 
-def test_repeated_problems_groups_identical_failures_across_hosts():
-    checks = [dict(host=h, id=i, status=s) for h, i, s in [
-        ("web01", "disk_space:/", "fail"), ("web02", "disk_space:/", "fail"), ("web03", "disk_space:/", "fail"),
-        ("web01", "disk_space:/", "fail"),  # the same host twice counts once
-        ("web04", "disk_space:/", "warn"), ("web01", "tls:x", "error"), ("web02", "tls:y", "error"),
-        ("web01", "http:/", "pass"), ("web02", "http:/", "pass")]]
-    assert repeated_problems(checks) == [("disk_space:/", "fail", ["web01", "web02", "web03"])]
+def check(host, check_id, status, summary="s", **extra):
+    return dict(host=host, id=check_id, status=status, summary=summary, **extra)
+
+
+def test_the_same_problem_on_numbered_hosts_is_one_line_with_ranges():
+    checks = [check("web%02d" % n, "disk_space:/", "fail", "free %d%% (fail < 10%%)" % n) for n in range(1, 13)]
+    checks += [check("db1", "disk_space:/", "fail", "free 3% (fail < 10%)"),
+               check("web05", "tls_certificate:api:443", "error", "connection refused"),
+               check("web06", "tls_certificate:api:443", "error", "connection refused"),
+               check("web01", "disk_space:/", "fail")]  # the same host twice counts once
+    assert problem_lines(checks) == [
+        "disk_space:/ fails on 13 hosts: db1, web01-web12 (web01: free 1% (fail < 10%))",
+        "tls_certificate:api:443 cannot be evaluated on 2 hosts: web05, web06 (web05: connection refused)",
+    ]
+
+
+def test_a_problem_on_one_host_reads_like_before_and_waived_ones_stay_apart():
+    waiver = dict(reason="r", owner="o", expires="2030-01-01")
+    checks = [check("web01", "disk_space:/", "warn", "free 9%"), check("web02", "disk_space:/", "warn", "free 8%",
+                                                                        waiver=waiver)]
+    assert problem_lines(checks, lambda c: " (waived)" if "waiver" in c else "") == [
+        "web01 disk_space:/ warn: free 9%", "web02 disk_space:/ warn: free 8% (waived)"]
+
+
+def test_host_runs_only_join_with_the_same_prefix_and_width():
+    checks = [check(h, "x:1", "fail") for h in ("web9", "web10", "web11", "web12", "app01", "app02", "app03",
+                                                   "app05")]
+    (line,) = problem_lines(checks)
+    assert line.startswith("x:1 fails on 8 hosts: app01-app03, app05, web9, web10-web12 (web9: s)")
+
+
+@pytest.mark.parametrize("value, history, expected, unknown", [
+    (["json", "junit", "html", "markdown", "prometheus"], True, list(FORMATS), []),
+    (["prometheus", "html"], False, ["html", "prometheus"], []),
+    # report.json is the history's source of truth: written whenever history is on.
+    (["html"], True, ["json", "html"], []),
+    ("junit, MARKDOWN", False, ["junit", "markdown"], []),
+    (["all"], False, list(FORMATS), []),
+    (["html", "pdf", "xml"], False, ["html"], ["pdf", "xml"]),
+    ([], False, [], []),
+])
+def test_selected_formats(value, history, expected, unknown):
+    assert selected_formats(value, history) == (expected, unknown)
+
+
+@pytest.mark.parametrize("environ, nocolor, expected", [
+    ({}, False, True),
+    ({"NO_COLOR": "1"}, False, False),
+    # no-color.org: any non-empty value disables colour, even ones Ansible does not read as true.
+    ({"NO_COLOR": "please"}, False, False),
+    ({"NO_COLOR": ""}, False, True),
+    ({}, True, False),
+    # Asking for no colour wins over forcing it.
+    ({"NO_COLOR": "1", "ANSIBLE_FORCE_COLOR": "1"}, False, False),
+    ({"ANSIBLE_FORCE_COLOR": "1"}, True, False),
+])
+def test_colour_rules(environ, nocolor, expected):
+    assert colour_wanted(environ, nocolor) is expected
+
+
+def test_expected_archive_skips_taken_names(tmp_path):
+    assert expected_archive(str(tmp_path), "20261124T101500Z") == "history/20261124T101500Z"
+    (tmp_path / "history" / "20261124T101500Z").mkdir(parents=True)
+    (tmp_path / "history" / "20261124T101500Z-2").mkdir()
+    assert expected_archive(str(tmp_path), "20261124T101500Z") == "history/20261124T101500Z-3"

@@ -1,0 +1,216 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""junit.xml of the readiness report: a testsuite per section, a testcase per host and check (private)."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+# The run's own suite: no test cases, the verdict, sign-off, waivers and history as properties and text.
+RUN_SUITE = "golive"
+# Characters XML 1.0 cannot carry at all; command output in a summary could hold them.
+_XML_INVALID = dict.fromkeys([c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)] + [0xFFFE, 0xFFFF], "?")
+
+
+def _text(value):
+    return str("" if value is None else value).translate(_XML_INVALID)
+
+
+def _seconds(duration_ms):
+    try:
+        return "%.3f" % (max(0.0, float(duration_ms or 0)) / 1000.0)
+    except (TypeError, ValueError):
+        return "0.000"
+
+
+def _timestamp(generated_at):
+    """JUnit's timestamp is an ISO 8601 date-time without a zone (the Ant schema): UTC is implied."""
+    text = _text(generated_at)
+    return text[:19] if len(text) >= 19 else None
+
+
+def _waived_text(waiver):
+    ticket = ", %s" % waiver["ticket"] if waiver.get("ticket") else ""
+    return "waived: %s (%s, until %s%s)" % (waiver.get("reason"), waiver.get("owner"), waiver.get("expires"), ticket)
+
+
+def _detail(check):
+    return "severity: %s\nobserved: %s\nexpected: %s" % (
+        check.get("severity"), json.dumps(check.get("observed") or {}, sort_keys=True, default=str),
+        json.dumps(check.get("expected") or {}, sort_keys=True, default=str))
+
+
+def _change_line(change):
+    return "%s %s: %s -> %s" % (change.get("host"), change.get("id"), change.get("before") or "absent",
+                                change.get("after") or "absent")
+
+
+def _run_lines(document):
+    """The run's summary as text: verdict, sign-off, waivers, notification and the changes since the last run."""
+    lines = ["verdict: %s" % document.get("verdict")]
+    signoff = document.get("signoff") or {}
+    if signoff:
+        lines.append("sign-off: %s (%s)" % (signoff.get("status"), signoff.get("summary")))
+        for approver in signoff.get("approvers") or ():
+            lines.append("  %s (%s): %s%s%s" % (
+                approver.get("role"), approver.get("name"), approver.get("decision") or "pending",
+                " on %s" % approver["date"] if approver.get("date") else "",
+                "" if approver.get("accepted", True) else " NOT ACCEPTED: %s" % approver.get("note")))
+    waivers = document.get("waivers") or {}
+    for entry in waivers.get("applied") or ():
+        lines.append("waiver applied to %s %s: %s" % (entry.get("host"), entry.get("id"),
+                                                      _waived_text(entry.get("waiver") or {})))
+    for waiver in waivers.get("expired") or ():
+        lines.append("waiver EXPIRED, not applied: %s on %s (%s)" % (
+            waiver.get("id"), ",".join(waiver.get("hosts") or ()), _waived_text(waiver)))
+    for waiver in waivers.get("unused") or ():
+        lines.append("waiver unused (matches no problem): %s on %s (%s)" % (
+            waiver.get("id"), ",".join(waiver.get("hosts") or ()), _waived_text(waiver)))
+    history = document.get("history") or {}
+    previous = history.get("previous")
+    if previous:
+        lines.append("since the previous run (%s, %s): %d regressions, %d fixed, %d new, %d removed" % (
+            previous.get("verdict"), previous.get("generated_at"), len(history.get("regressions") or ()),
+            len(history.get("fixed") or ()), len(history.get("new") or ()), len(history.get("removed") or ())))
+        for key in ("regressions", "fixed", "new", "removed"):
+            lines.extend("  %s: %s" % (key, _change_line(change)) for change in history.get(key) or ())
+    elif history:
+        lines.append("no previous run to compare with")
+    notification = document.get("notification") or {}
+    if notification:
+        lines.append("notification: %s (%s)" % (notification.get("status"), notification.get("message")))
+    return lines
+
+
+class _Builder(object):
+    def __init__(self, document):
+        self.document = document
+        self.root = ET.Element("testsuites", name="golive readiness")
+
+    def build(self):
+        self._run_suite()
+        sections = {}
+        for check in self.document.get("checks") or ():
+            sections.setdefault(_text(check.get("section") or "unknown"), []).append(check)
+        for section, checks in sections.items():
+            suite = self._suite(section)
+            for check in checks:
+                self._check_case(suite, section, check)
+        self._hosts_suite()
+        self._tasks_suite()
+        self._totals()
+        return self.root
+
+    def _suite(self, name):
+        attributes = dict(name=name)
+        timestamp = _timestamp(self.document.get("generated_at"))
+        if timestamp:
+            attributes["timestamp"] = timestamp
+        controller = (self.document.get("run") or {}).get("controller")
+        if controller:
+            attributes["hostname"] = _text(controller)
+        return ET.SubElement(self.root, "testsuite", attributes)
+
+    def _run_suite(self):
+        suite = self._suite(RUN_SUITE)
+        properties = ET.SubElement(suite, "properties")
+        history = self.document.get("history") or {}
+        values = [
+            ("verdict", self.document.get("verdict")),
+            ("schema_version", self.document.get("schema_version")),
+            ("generated_at", self.document.get("generated_at")),
+            ("blocking_severities", ",".join(self.document.get("blocking_severities") or ())),
+            ("signoff", (self.document.get("signoff") or {}).get("status")),
+            ("previous_verdict", (history.get("previous") or {}).get("verdict")),
+            ("regressions", len(history.get("regressions") or ()) if history else None),
+            ("fixed", len(history.get("fixed") or ()) if history else None),
+            ("notification", (self.document.get("notification") or {}).get("status")),
+            ("archive", self.document.get("archive")),
+        ]
+        for name, value in values:
+            if value is not None and value != "":
+                ET.SubElement(properties, "property", name=name, value=_text(value))
+        ET.SubElement(suite, "system-out").text = _text("\n".join(_run_lines(self.document)))
+
+    @staticmethod
+    def _case(suite, classname, name, duration_ms):
+        return ET.SubElement(suite, "testcase", classname=_text(classname), name=_text(name),
+                             time=_seconds(duration_ms))
+
+    def _check_case(self, suite, section, check):
+        status = check.get("status")
+        case = self._case(suite, "%s.%s" % (section, check.get("host")),
+                          "%s - %s" % (check.get("id"), check.get("title")), check.get("duration_ms"))
+        waiver = check.get("waiver")
+        summary = _text(check.get("summary"))
+        if waiver and status in ("fail", "error"):
+            ET.SubElement(case, "skipped", message=_text(_waived_text(waiver)))
+        elif status == "fail":
+            element = ET.SubElement(case, "failure", message=summary, type=_text(check.get("severity")))
+            element.text = _text(_detail(check))
+        elif status == "error":
+            element = ET.SubElement(case, "error", message=summary, type=_text(check.get("severity")))
+            element.text = _text(_detail(check))
+        elif status == "skipped":
+            ET.SubElement(case, "skipped", message=summary)
+        elif status == "warn":
+            note = " (%s)" % _waived_text(waiver) if waiver else ""
+            ET.SubElement(case, "system-out").text = _text("warn: %s%s" % (summary, note))
+
+    def _hosts_suite(self):
+        troubled = [host for host in self.document.get("hosts") or () if host.get("status") != "ok"]
+        if not troubled:
+            return
+        suite = self._suite("hosts")
+        for host in troubled:
+            case = self._case(suite, "hosts.%s" % host.get("name"), "%s has check results" % host.get("name"), 0)
+            ET.SubElement(case, "error", message=_text("%s: %s" % (host.get("status"), host.get("reason") or "")),
+                          type=_text(host.get("status")))
+
+    def _tasks_suite(self):
+        tasks = self.document.get("failed_tasks") or ()
+        if not tasks:
+            return
+        suite = self._suite("tasks")
+        for task in tasks:
+            case = self._case(suite, "tasks.%s" % task.get("host"), task.get("task"), 0)
+            ET.SubElement(case, "error", message=_text(task.get("message")), type="failed_task")
+
+    def _totals(self):
+        totals = dict(tests=0, failures=0, errors=0, skipped=0, time=0.0)
+        for suite in self.root.findall("testsuite"):
+            cases = suite.findall("testcase")
+            counts = dict(
+                tests=len(cases),
+                failures=sum(1 for c in cases if c.find("failure") is not None),
+                errors=sum(1 for c in cases if c.find("error") is not None),
+                skipped=sum(1 for c in cases if c.find("skipped") is not None),
+                time=sum(float(c.get("time")) for c in cases),
+            )
+            _set_counts(suite, counts)
+            for key in totals:
+                totals[key] += counts[key]
+        _set_counts(self.root, totals)
+
+
+def _set_counts(element, counts):
+    for key in ("tests", "failures", "errors", "skipped"):
+        element.set(key, str(counts[key]))
+    element.set("time", "%.3f" % counts["time"])
+
+
+def render_junit(document):
+    """junit.xml text of a report document: what CI servers (Jenkins, GitLab, GitHub actions) read as tests.
+
+    One testsuite per checklist section with one testcase per host and check (classname
+    '<section>.<host>', name '<id> - <title>'): fail -> failure, error -> error, skipped and waived
+    problems -> skipped, warn -> passed with a system-out note. Hosts without results and tasks that
+    failed outside the checks are errors in the suites 'hosts' and 'tasks'. The first suite, 'golive',
+    has no cases: its properties and system-out carry the verdict, sign-off, waivers and the changes
+    since the previous run.
+    """
+    tree = _Builder(document).build()
+    ET.indent(tree)
+    return ET.tostring(tree, encoding="unicode", xml_declaration=True) + "\n"
