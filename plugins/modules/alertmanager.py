@@ -1,0 +1,159 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: alertmanager
+short_description: Check that Alertmanager is ready, has receivers that notify and routes alerts to them
+version_added: 0.1.0
+description:
+  - Asks Alertmanager whether it is ready (C(/-/ready)) and reads its loaded configuration and cluster state
+    (C(/api/v2/status)). Checks that at least I(min_receivers) receivers have a notification integration
+    (a webhook, e-mail, PagerDuty, Slack... configuration); that the I(required_receivers) exist and notify;
+    that the I(required_routes) are present; and, with I(min_cluster_peers), that the high-availability
+    cluster is ready with enough peers.
+  - A route is required by receiver name, optionally with the labels of an alert. With I(labels), the alert
+    is routed the way Alertmanager routes it (nested routes tried depth first, in order; the first
+    matching route ends the search unless it has C(continue); a route without a receiver uses its
+    parent's), and the receiver must be among those the alert reaches. Without I(labels), some route of
+    the tree (the root route included) must send to the receiver.
+  - Not ready (any answer but 200 from C(/-/ready)) fails, and the configuration is then not judged.
+    Unreachable, not answering within the check's I(timeout), or a configuration that cannot be read is
+    an C(error).
+  - Endpoint check; it runs on the probe host (by default the controller) with the Python standard library
+    and PyYAML (which Ansible itself requires). Proxy environment variables are not used and redirects are
+    not followed.
+author: golive.readiness contributors (@golive-readiness)
+extends_documentation_fragment:
+  - golive.readiness.check_item
+requirements:
+  - PyYAML (on the probe host)
+options:
+  checks:
+    description: The Alertmanagers to check, one item each.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      url:
+        description:
+          - Base URL of Alertmanager, for example V(https://alertmanager.example.com:9093), with its path
+            prefix if it is served under one (C(--web.route-prefix)), without a query.
+          - Put credentials in I(username) and I(password) or I(bearer_token), not in the URL.
+        type: str
+        required: true
+      validate_certs:
+        description: Verify the server's TLS certificate (https only).
+        type: bool
+        default: true
+      ca_file:
+        description: PEM file of the CA certificates to verify an https server against, instead of the system store.
+        type: path
+      username:
+        description: User name for HTTP Basic authentication.
+        type: str
+      password:
+        description: Password for HTTP Basic authentication, with I(username). Never shown.
+        type: str
+      bearer_token:
+        description: Token sent as C(Authorization Bearer); not together with I(username). Never shown.
+        type: str
+      min_receivers:
+        description:
+          - Fail when fewer receivers than this have at least one notification integration. Receivers
+            without any (which drop the alerts routed to them) are listed but not counted.
+        type: int
+        default: 1
+      required_receivers:
+        description: Receiver names that must be configured, each with at least one notification integration.
+        type: list
+        elements: str
+      required_routes:
+        description: Routes that must be present, identified by the receiver they send to.
+        type: list
+        elements: dict
+        suboptions:
+          receiver:
+            description: The receiver name.
+            type: str
+            required: true
+          labels:
+            description:
+              - "Labels of an alert that must reach I(receiver), for example V({severity: critical, team: db})."
+              - Without it, any route sending to I(receiver) will do.
+            type: dict
+      min_cluster_peers:
+        description:
+          - Fail unless the gossip cluster is C(ready) with at least this many peers (an Alertmanager counts
+            itself). Without it the cluster state is only reported.
+        type: int
+      id:
+        description: Result id; defaults to C(alertmanager:<url>).
+        type: str
+      title:
+        description: Human title; defaults to C(Alertmanager at <url>).
+        type: str
+      section:
+        description: Checklist section; defaults to the module's I(section), else C(monitoring).
+        type: str
+      severity:
+        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        type: str
+        choices: [critical, high, medium, low]
+      timeout:
+        description: Time limit of this check (both requests together); defaults to the module's I(timeout).
+        type: raw
+      target:
+        description: Inventory host this check is about, when it runs from another host.
+        type: str
+seealso:
+  - module: golive.readiness.prometheus_targets
+  - module: golive.readiness.verify
+"""
+
+EXAMPLES = r"""
+- name: Alertmanager pages the on-call for critical alerts and tells the database team about theirs
+  golive.readiness.alertmanager:
+    checks:
+      - url: https://alertmanager.example.com
+        username: probe
+        password: "{{ vault_alertmanager_password }}"
+        required_receivers: [pagerduty, slack-ops]
+        required_routes:
+          - receiver: pagerduty
+            labels: {severity: critical}
+          - receiver: slack-db
+            labels: {team: db, severity: warning}
+          - receiver: slack-ops
+        min_cluster_peers: 3
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+golive_checks:
+  description:
+    - One record per item (see the common return values below).
+    - C(observed) holds C(url), C(ready), and once ready C(cluster) (C(status) - V(ready), V(settling) or
+      V(disabled) - and C(peers), the number of peers), C(version), C(receivers) (each receiver name with
+      its integrations and how many of each, for example C(webhook=1); empty for a receiver without any),
+      C(missing_receivers) with I(required_receivers) and C(routes) with I(required_routes) (per entry
+      C(receiver), C(labels), C(routed_to) - the receivers the alert reaches, or every receiver of the
+      routing tree without I(labels) - and C(ok)).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.golive.readiness.plugins.module_utils._checks import alertmanager
+from ansible_collections.golive.readiness.plugins.module_utils._module import run_kind_module
+
+
+def main():
+    run_kind_module(alertmanager)
+
+
+if __name__ == "__main__":
+    main()

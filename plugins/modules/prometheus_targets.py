@@ -1,0 +1,159 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: prometheus_targets
+short_description: Check that Prometheus scrapes its targets and has the required alert rules loaded
+version_added: 0.1.0
+description:
+  - Asks Prometheus's HTTP API for its active targets (C(/api/v1/targets?state=active)) and alerting rules
+    (C(/api/v1/rules?type=alert)) and checks that every target, or every target of the named I(jobs), is up;
+    that each named job has at least one active target; that the alert rules the checklist requires
+    (I(required_alerts)) are loaded; and that no alert rule fails to evaluate.
+  - A target that is down fails (see I(down_warn_above) and I(down_fail_above) for an allowance); one not
+    scraped yet (health C(unknown)) warns (I(unknown_status)). A required alert rule that is missing or whose
+    evaluation fails fails; any other alert rule whose evaluation fails warns.
+  - Prometheus unreachable, not answering within the check's I(timeout), or answering something other than
+    its API's success JSON is an C(error).
+  - A target's job is its C(job) label; a named job also matches the scrape pool (the C(job_name) of the
+    scrape configuration), in case relabelling changed the label.
+  - Endpoint check; it runs on the probe host (by default the controller) with the Python standard library.
+    Proxy environment variables are not used and redirects are not followed.
+author: golive.readiness contributors (@golive-readiness)
+extends_documentation_fragment:
+  - golive.readiness.check_item
+options:
+  checks:
+    description: The Prometheus servers to check, one item each.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      url:
+        description:
+          - Base URL of Prometheus, for example V(https://prometheus.example.com:9090), with its path prefix
+            if it is served under one (C(--web.external-url)), without a query.
+          - Put credentials in I(username) and I(password) or I(bearer_token), not in the URL.
+        type: str
+        required: true
+      validate_certs:
+        description: Verify the server's TLS certificate (https only).
+        type: bool
+        default: true
+      ca_file:
+        description: PEM file of the CA certificates to verify an https server against, instead of the system store.
+        type: path
+      username:
+        description: User name for HTTP Basic authentication (for example in front of Prometheus by a proxy).
+        type: str
+      password:
+        description: Password for HTTP Basic authentication, with I(username). Never shown.
+        type: str
+      bearer_token:
+        description: Token sent as C(Authorization Bearer); not together with I(username). Never shown.
+        type: str
+      jobs:
+        description:
+          - Only the targets of these jobs are checked, and each must have at least one active target.
+          - Without it, every active target is checked.
+        type: list
+        elements: str
+      down_warn_above:
+        description: Warn when more targets than this are down (a whole number).
+        type: raw
+      down_fail_above:
+        description:
+          - Fail when more targets than this are down (a whole number).
+          - When neither I(down_warn_above) nor I(down_fail_above) is set, any target down fails (V(0)).
+        type: raw
+      min_targets:
+        description: Fail when fewer active targets than this are checked (all of them, or those of I(jobs)).
+        type: int
+        default: 1
+      unknown_status:
+        description: Status of targets not scraped yet (health C(unknown)), as after a restart of Prometheus.
+        type: str
+        choices: [pass, warn, fail]
+        default: warn
+      required_alerts:
+        description:
+          - Names of alerting rules that must be loaded, for example V(ApiDown), V(HighErrorRate),
+            V(HighLatency), V(HighMemory), V(HighCpu). Missing ones fail and are listed.
+        type: list
+        elements: str
+      id:
+        description:
+          - Result id; defaults to C(prometheus_targets:<url>), or C(prometheus_targets:<url>:<jobs>) with I(jobs)
+            (the job names joined by commas).
+        type: str
+      title:
+        description: Human title; defaults to C(Prometheus targets at <url>) (or C(of <jobs> at <url>)).
+        type: str
+      section:
+        description: Checklist section; defaults to the module's I(section), else C(monitoring).
+        type: str
+      severity:
+        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        type: str
+        choices: [critical, high, medium, low]
+      timeout:
+        description: Time limit of this check (both requests together); defaults to the module's I(timeout).
+        type: raw
+      target:
+        description: Inventory host this check is about, when it runs from another host.
+        type: str
+seealso:
+  - module: golive.readiness.alertmanager
+  - module: golive.readiness.verify
+"""
+
+EXAMPLES = r"""
+- name: Every Prometheus target is up and the alerts of the checklist are loaded
+  golive.readiness.prometheus_targets:
+    checks:
+      - url: https://prometheus.example.com
+        bearer_token: "{{ vault_prometheus_token }}"
+        required_alerts: [ApiDown, HighErrorRate, HighLatency, HighMemory, HighCpu]
+  delegate_to: localhost
+
+- name: The API's own targets, tolerating one node exporter down
+  golive.readiness.prometheus_targets:
+    checks:
+      - url: http://prometheus.internal:9090
+        jobs: [api]
+        min_targets: 3
+      - url: http://prometheus.internal:9090
+        jobs: [node]
+        down_warn_above: 0
+        down_fail_above: 1
+        severity: medium
+"""
+
+RETURN = r"""
+golive_checks:
+  description:
+    - One record per item (see the common return values below).
+    - C(observed) holds C(url); C(targets) (C(total), C(up), C(down), C(unknown)) and C(jobs) (the same per
+      job) of the checked targets; C(down_targets) and, when there are any, C(unknown_targets) (at most 10
+      each, with C(job), C(instance), C(health), C(last_error), C(last_scrape)); C(missing_jobs) with I(jobs);
+      C(alert_rules) (how many alerting rules are loaded), C(unhealthy_rules) (C(name), C(group), C(health),
+      C(last_error)), C(firing_alerts) (names, at most 10) and C(missing_alerts) with I(required_alerts).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.golive.readiness.plugins.module_utils._checks import prometheus_targets
+from ansible_collections.golive.readiness.plugins.module_utils._module import run_kind_module
+
+
+def main():
+    run_kind_module(prometheus_targets)
+
+
+if __name__ == "__main__":
+    main()
