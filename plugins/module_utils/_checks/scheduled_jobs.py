@@ -356,7 +356,7 @@ def _grade_schedule(ev, plan, crontab, line):
 
 def _grade_zone(ev, plan, line, honored, zone_name):
     cron_tz = line.env.get("CRON_TZ")
-    if cron_tz and not honored:
+    if cron_tz and not honored and not same_zone(cron_tz, zone_name):
         ev.finding("warn", "CRON_TZ=%s is set, but this host's cron ignores CRON_TZ: the job runs in %s"
                    % (cron_tz, zone_name))
     if plan["timezone"] is not None:
