@@ -1,0 +1,190 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: rollback_readiness
+short_description: Check a release can be rolled back - script, dry run, previous release and release tag
+version_added: 0.1.0
+description:
+  - For each item, checks the parts of a rollback that are set, each reported on its own under
+    C(observed) and graded together (the worst part decides the status).
+  - I(script) - the rollback script exists, is a regular file and is executable by the user the
+    check runs as.
+  - I(dry_run) - a command (typically the rollback script with a dry-run flag) exits with one of
+    I(dry_run_rc). It runs last, with the time the other parts left.
+  - I(previous_release) - a previous release is present - a directory that is not empty, or a file
+    that is not empty, such as a file naming the previous container image.
+  - I(releases_dir) - the releases directory holds at least I(min_releases) releases; with
+    I(current), at least one besides the release C(current) points to.
+  - I(checkout) - the deployed git checkout has a tag matching I(tag_pattern) on C(HEAD).
+  - Runs on the managed host with the Python standard library, and the C(git) executable for
+    I(checkout). Only reading git commands run (C(rev-parse), C(tag --points-at), C(tag --list),
+    C(describe)), with optional locks off and the repository declared safe for that one command,
+    so a checkout owned by another user is read without changing any git configuration.
+author: golive.readiness contributors (@golive-readiness)
+extends_documentation_fragment:
+  - golive.readiness.check_item
+options:
+  checks:
+    description: The rollbacks to check, one item each. Each item needs at least one of I(script),
+      I(dry_run), I(previous_release), I(releases_dir) and I(checkout).
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: Short name of the application, used in the id and title.
+        type: str
+      script:
+        description:
+          - Absolute path of the rollback script. Fails when it does not exist, is not a regular
+            file (symlinks are followed), has no execute bit, or is not executable by the user the
+            check runs as.
+        type: path
+      dry_run:
+        description:
+          - A command to run, as a list of arguments (V([/srv/shop/bin/rollback, --dry-run])) or a
+            string split like a shell would (quotes respected), run without a shell.
+          - B(It must only read.) This module cannot tell whether a command changes anything; a dry
+            run of the rollback is the intended use.
+          - The command runs in a session of its own, standard output and error together, and the
+            last 500 characters of its output are returned. A command that cannot be started fails.
+          - A dry run that outlives the check's I(timeout) is killed with its whole process group and
+            B(fails) the check (a rollback that hangs is not ready); raise I(timeout) when it needs longer.
+        type: raw
+      dry_run_rc:
+        description: The exit codes that mean the dry run succeeded (V(0), V([0, 3]) or V('0,3')).
+        type: raw
+        default: 0
+      dry_run_chdir:
+        description: Absolute path of the directory to run the dry run in. Only with I(dry_run).
+        type: path
+      previous_release:
+        description:
+          - Absolute path, or glob, of the previous release - a release directory or a file such
+            as one holding the previous image tag (V(/srv/shop/PREVIOUS_IMAGE)).
+          - Fails when nothing matches, or when the newest match (by modification time) is an empty
+            directory or an empty file. The first line of a file is returned (with any URL password
+            masked).
+        type: path
+      releases_dir:
+        description:
+          - Absolute path of the directory holding one subdirectory per release (hidden entries are
+            not counted), as Capistrano-style deployments keep them.
+        type: path
+      min_releases:
+        description:
+          - The fewest releases I(releases_dir) may hold; fewer fail. Defaults to V(2) - the current
+            one and one to roll back to. Only with I(releases_dir).
+        type: int
+      current:
+        description:
+          - Absolute path of the link to the live release (V(/srv/shop/current)). When set, it must
+            point to one of the releases of I(releases_dir), and at least one other release must
+            exist. Only with I(releases_dir).
+        type: path
+      checkout:
+        description:
+          - Absolute path of the deployed git checkout. Fails when it does not exist, is not a git
+            checkout or has no commits; the C(git) executable missing on the host is an C(error).
+        type: path
+      tag_pattern:
+        description:
+          - Glob the release tags match (V(v*)); C(HEAD) must carry one. Defaults to V(*), any tag.
+          - When C(HEAD) carries none but matching tags exist, the check reports I(untagged_head)
+            and says how many commits C(HEAD) is past the nearest one; when no tag matches at all, it fails.
+          - Only with I(checkout).
+        type: str
+      untagged_head:
+        description:
+          - The status when matching tags exist but none is on C(HEAD) - the deployed code is not a
+            release, though there are releases to roll back to.
+        type: str
+        choices: [warn, fail]
+        default: warn
+      git_executable:
+        description: The git executable, a name looked up on C(PATH) (then C(/usr/local/bin:/usr/bin:/bin)) or a path.
+        type: str
+        default: git
+      id:
+        description: Result id; defaults to C(rollback_readiness:<name>), else the first of I(script), I(dry_run),
+          I(previous_release), I(releases_dir) and I(checkout) that is set.
+        type: str
+      title:
+        description: Human title; defaults to C(Rollback readiness of <name>).
+        type: str
+      section:
+        description: Checklist section; defaults to the module's I(section), else C(application).
+        type: str
+      severity:
+        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        type: str
+        choices: [critical, high, medium, low]
+      timeout:
+        description: Time limit of this check, and of its dry run; defaults to the module's I(timeout).
+        type: raw
+      target:
+        description: Inventory host this check is about, when it runs from another host.
+        type: str
+seealso:
+  - module: golive.readiness.verify
+  - module: golive.readiness.path
+  - module: golive.readiness.command_output
+"""
+
+EXAMPLES = r"""
+- name: The shop can be rolled back
+  golive.readiness.rollback_readiness:
+    checks:
+      - name: shop
+        script: /srv/shop/bin/rollback
+        dry_run: [/srv/shop/bin/rollback, --dry-run]
+        timeout: 30s
+        releases_dir: /srv/shop/releases
+        current: /srv/shop/current
+        checkout: /srv/shop/current
+        tag_pattern: "v*"
+
+- name: The previous container image is recorded, and the deployed checkout is a tagged release
+  golive.readiness.rollback_readiness:
+    checks:
+      - name: api
+        previous_release: /srv/api/PREVIOUS_IMAGE
+        checkout: /srv/api/src
+        tag_pattern: "release-*"
+        untagged_head: fail
+"""
+
+RETURN = r"""
+golive_checks:
+  description:
+    - One record per item (see the common return values below).
+    - C(observed) holds one entry per part that is set.
+    - C(script) - C(path), C(exists), and for an existing path C(type), C(mode), C(owner) and C(executable).
+    - C(dry_run) - C(argv), C(rc) (null when it was killed), C(seconds), C(output_tail) (the last 500
+      characters of output) and C(output_bytes).
+    - C(previous_release) - C(pattern), C(matches), and for the newest match C(path), C(type) and
+      C(entries), or C(size) and C(content) (its first line).
+    - C(releases) - C(path), C(count), C(newest) (the last five names), and with I(current) C(current)
+      (where it points) and C(previous).
+    - C(tag) - C(path), C(pattern), C(head) (the commit), C(head_tags), and when C(HEAD) is untagged
+      C(matching_tags), C(nearest_tag) and C(commits_since_tag).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.golive.readiness.plugins.module_utils._checks import rollback_readiness
+from ansible_collections.golive.readiness.plugins.module_utils._module import run_kind_module
+
+
+def main():
+    run_kind_module(rollback_readiness)
+
+
+if __name__ == "__main__":
+    main()

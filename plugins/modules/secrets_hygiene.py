@@ -1,0 +1,193 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: secrets_hygiene
+short_description: Check an application directory or git checkout for leaked keys, exposed env files and loose modes
+version_added: 0.1.0
+description:
+  - For each application directory or git checkout, checks five rules.
+  - Env files (C(.env), C(.env.production), C(app.env)) are not tracked by git (C(fail)) and are ignored
+    by git (else I(env_not_ignored), C(warn) by default - the secret is not in the repository yet,
+    but one C(git add) away).
+  - No tracked file holds a high-confidence secret - a private key block, a Stripe live secret or
+    restricted key, an AWS access key id, a GitHub token, a Slack token or a Google API key, plus
+    any I(patterns) (C(fail)).
+  - Secret files (env files, key files, and C(.pem) or C(.crt) files holding a private key) grant
+    no more access to group and others than I(secret_mode_max) (C(fail)).
+  - No file or directory is world-writable (C(fail)).
+  - Every requirement of the requirements files is pinned with C(==) or C(===) (C(warn) - unpinned
+    requirements make a deployment unreproducible, they do not expose a secret).
+  - B(Findings never show a secret.) They name the file, the line and the rule, with at most a masked
+    hint (C(sk_live_…a1b2)); a requirement given as a URL is shown by its project name only.
+  - In a git checkout only tracked files are searched for secrets (what the repository holds); modes
+    are checked on everything on disk, ignored files included. A directory that is not a git checkout
+    is searched whole and the result says that the tracked and ignored rules did not apply.
+  - Bounded - binary files and files over I(max_file_size) are not searched (the result counts and
+    names them), and the scan stops before the check's I(timeout). A scan that did not finish, or
+    could not read a file, is an C(error), not a pass.
+  - Runs on the managed host with the Python standard library, and the C(git) executable when the
+    path is in a git checkout (missing, it makes the check C(error)). Only reading git commands run
+    (C(ls-files), C(check-ignore)), with optional locks off and the repository declared safe for that
+    one command, so a checkout owned by another user is read without changing any git configuration.
+author: golive.readiness contributors (@golive-readiness)
+extends_documentation_fragment:
+  - golive.readiness.check_item
+options:
+  checks:
+    description: The directories to check, one item each.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      path:
+        description:
+          - Absolute path of the application directory or git checkout (or a directory inside one).
+          - A path that does not exist or is not a directory makes the check C(error) - nothing could
+            be checked; use M(golive.readiness.path) to require that it exists.
+        type: path
+        required: true
+      env_files:
+        description:
+          - Globs of env file names. A glob with a C(/) is matched against the path relative to
+            I(path), one without against the file name, in any directory.
+        type: list
+        elements: str
+        default: [.env, .env.*, "*.env"]
+      env_templates:
+        description: Globs of env file templates, which hold no secrets and may be tracked and readable.
+        type: list
+        elements: str
+        default: ["*.example", "*.sample", "*.template", "*.dist"]
+      env_not_ignored:
+        description: The status of an untracked env file that git does not ignore.
+        type: str
+        choices: [warn, fail]
+        default: warn
+      secret_files:
+        description:
+          - Globs of secret file names, besides env files, whose modes are checked. A file ending in
+            C(.pem) or C(.crt) is only taken as secret when it holds a private key block (certificates
+            and chains are public).
+        type: list
+        elements: str
+        default: ["*.key", "*.pem", "*.p12", "*.pfx", "*.jks", "*.keystore", id_rsa, id_dsa, id_ecdsa, id_ed25519]
+      secret_mode_max:
+        description:
+          - The loosest mode of a secret file, as a quoted octal string. Only its group and other bits
+            count; V('0640') allows the group to read.
+        type: raw
+        default: "0600"
+      builtin_patterns:
+        description: Search for the built-in high-confidence secret patterns. V(false) leaves only I(patterns).
+        type: bool
+        default: true
+      patterns:
+        description:
+          - More secrets to search for, as rule names mapped to Python regular expressions, for example
+            the rule C(internal_token) with the expression V(itk_[0-9a-f]{32}).
+          - "A line containing C(pragma: allowlist secret) is not searched, by any rule."
+        type: dict
+      exclude:
+        description:
+          - Globs of paths not to check at all (V(vendor), V(tests/fixtures/*)), matched like
+            I(env_files); a matching directory is skipped with everything under it. C(.git) is never
+            walked.
+        type: list
+        elements: str
+        default: []
+      requirements:
+        description:
+          - Globs of pip requirements files, matched like I(env_files); files git ignores are skipped.
+          - Comments, options (C(-r), C(-c), C(-e), C(--index-url)) and local paths are ignored; a direct
+            URL reference is pinned when it names a commit or a hash. V([]) turns the rule off.
+        type: list
+        elements: str
+        default: [requirements*.txt]
+      max_file_size:
+        description: Files larger than this (V(1MB), V(512KB)) are not read.
+        type: raw
+        default: 1MB
+      max_findings:
+        description: The most findings listed in the summary and in C(observed.findings); the rest are counted.
+        type: int
+        default: 10
+      git_executable:
+        description: The git executable, a name looked up on C(PATH) (then C(/usr/local/bin:/usr/bin:/bin)) or a path.
+        type: str
+        default: git
+      id:
+        description: Result id; defaults to C(secrets_hygiene:<path>).
+        type: str
+      title:
+        description: Human title; defaults to C(Secrets hygiene of <path>).
+        type: str
+      section:
+        description: Checklist section; defaults to the module's I(section), else C(security).
+        type: str
+      severity:
+        description: Severity of this check; defaults to the module's I(severity), else C(critical).
+        type: str
+        choices: [critical, high, medium, low]
+      timeout:
+        description: Time limit of this check, and of its scan; defaults to the module's I(timeout).
+        type: raw
+      target:
+        description: Inventory host this check is about, when it runs from another host.
+        type: str
+seealso:
+  - module: golive.readiness.verify
+  - module: golive.readiness.path
+  - module: golive.readiness.env_vars
+"""
+
+EXAMPLES = r"""
+- name: No secrets in the deployed checkout, env files private
+  golive.readiness.secrets_hygiene:
+    checks:
+      - path: /srv/shop/current
+        exclude: [node_modules, tests/fixtures]
+        timeout: 30s
+
+- name: A plain application directory, with the company's own token format and group-readable secrets
+  golive.readiness.secrets_hygiene:
+    checks:
+      - path: /opt/billing
+        secret_mode_max: "0640"
+        env_not_ignored: fail
+        patterns:
+          billing_token: 'btk_[0-9a-f]{40}'
+        requirements: [requirements*.txt, requirements/*.txt]
+"""
+
+RETURN = r"""
+golive_checks:
+  description:
+    - One record per directory (see the common return values below).
+    - C(observed) holds C(path), C(git_checkout) (the top of the checkout, or null), C(files) (regular
+      files on disk), C(tracked_files) (null outside a checkout), C(files_searched), C(env_files) and
+      C(requirements_files) (relative paths), C(findings) (up to I(max_findings), each with C(status),
+      C(rule), C(file), C(line) when it is about one, and C(detail) - a masked hint for a secret),
+      C(findings_total), C(findings_by_rule), and C(skipped) (C(binary), C(too_large), C(unreadable)).
+    - The rules are C(env_file_tracked), C(env_file_not_ignored), C(private_key), C(stripe_live_key),
+      C(aws_access_key_id), C(github_token), C(slack_token), C(google_api_key), the names of I(patterns),
+      C(secret_file_mode), C(world_writable) and C(unpinned_requirement).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.golive.readiness.plugins.module_utils._checks import secrets_hygiene
+from ansible_collections.golive.readiness.plugins.module_utils._module import run_kind_module
+
+
+def main():
+    run_kind_module(secrets_hygiene)
+
+
+if __name__ == "__main__":
+    main()
