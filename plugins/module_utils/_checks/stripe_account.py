@@ -560,8 +560,8 @@ def _match_webhook(endpoints, wanted):
     missing = _missing_events(best, wanted["events"])
     shown.update(endpoint=best.get("id"), status=best.get("status"), missing_events=missing)
     if best.get("status") != "enabled":
-        return shown, "the webhook endpoint %s for %s is %s" % (best.get("id"), mask_url(wanted["url"]),
-                                                               best.get("status"))
+        return shown, "the webhook endpoint %s for %s is %s" % (
+            best.get("id"), mask_url(wanted["url"]), best.get("status"))
     if missing:
         return shown, "the webhook endpoint %s for %s is not subscribed to %s" % (
             best.get("id"), mask_url(wanted["url"]), ", ".join(missing))

@@ -47,6 +47,7 @@ def leaked_fragments(text, secrets=SECRETS, window=LEAK_WINDOW):
                 found.add(body[start:start + window])
     return sorted(found)
 
+
 ACCOUNT_ID = "acct_1PgolivE7test42"
 SHOP_URL = "https://shop.example.test/stripe/webhook"
 BILLING_URL = "https://billing.example.test/hooks/stripe"

@@ -215,8 +215,8 @@ def test_an_enabled_endpoint_is_preferred_to_a_disabled_one_with_the_same_url(st
 
 
 def test_a_missing_event_fails_and_a_wildcard_covers_every_event(stripe):
-    record = check(stripe, webhooks=[dict(url=SHOP_URL, events=["payment_intent.succeeded", "invoice.paid",
-                                                               "checkout.session.completed"]),
+    shop_events = ["payment_intent.succeeded", "invoice.paid", "checkout.session.completed"]
+    record = check(stripe, webhooks=[dict(url=SHOP_URL, events=shop_events),
                                      dict(url=BILLING_URL, events=["anything.at_all"])])
     assert record["status"] == "fail"
     assert record["summary"] == ("the webhook endpoint we_1PgolivE7test0001 for %s is not subscribed to "
