@@ -32,6 +32,17 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_common im
 VALUE_LIMIT = 240
 STATUS_SYMBOLS = {"pass": "✓", "warn": "!", "fail": "✗", "error": "⚠", "skipped": "–"}
 VERDICT_CLASSES = {GO: "go", NO_GO: "nogo"}
+_ICON = ('<svg class="icon" viewBox="0 0 48 48" width="56" height="56" aria-hidden="true" focusable="false">'
+         '<circle cx="24" cy="24" r="22" fill="#fff" fill-opacity=".18" stroke="#fff" stroke-width="3"/>%s</svg>')
+_STROKE = 'fill="none" stroke="#fff" stroke-width="5" stroke-linecap="round" stroke-linejoin="round"'
+VERDICT_ICONS = {
+    "go": _ICON % ('<path d="M14 25l7 7 13-15" %s/>' % _STROKE),
+    "warn": _ICON % ('<path d="M24 12v15" %s/><circle cx="24" cy="35" r="3" fill="#fff"/>' % _STROKE),
+    "nogo": _ICON % ('<path d="M16 16l16 16M32 16L16 32" %s/>' % _STROKE),
+}
+# Fixed column widths: the browser lays out thousands of rows without measuring each one.
+CHECK_COLUMNS = "<colgroup>%s</colgroup>" % "".join('<col style="width:%s">' % w for w in (
+    "96px", "132px", "22%", "20%", "auto", "15%", "52px"))
 CHANGE_TITLES = {"regressions": "Newly failing (regressions)", "fixed": "Fixed", "new": "New checks",
                  "removed": "Removed checks"}
 
@@ -119,24 +130,24 @@ class _Page(object):
         chips = "".join('<li class="chip s-%s"><b>%d</b> %s</li>' % (s, by_status.get(s, 0), s)
                         for s in STATUS_ORDER if by_status.get(s))
         headline = "%s on %s" % (plural(counts.get("total", len(self.checks)), "check"), plural(len(hosts), "host"))
-        facts = [plural(counts.get("blocking", 0), "blocking check")]
-        reasons = no_go_reasons(self.doc)
-        if reasons:
-            facts.append(plural(len(reasons), "host or task problem"))
-        if counts.get("waived"):
-            facts.append("%d waived" % counts["waived"])
+        history = history_of(self.doc)
+        stats = [("Blocking", len(self.doc.get("blocking") or ()) + len(no_go_reasons(self.doc))),
+                 ("Warnings", len(self.doc.get("warnings") or ())), ("Waived", counts.get("waived", 0))]
+        if history["previous"]:
+            stats.append(("Regressions", len(history["regressions"])))
         run = self.doc.get("run") or {}
         meta = "Generated %s · %s@%s · inventory %s" % (
             self.doc.get("generated_at"), run.get("user"), run.get("controller"),
             ", ".join(run.get("inventory") or ()) or "–")
+        kind = VERDICT_CLASSES.get(self.verdict, "warn")
         return (
-            '<header class="banner v-%s" id="verdict" role="banner">'
-            '<div class="wrap"><p class="eyebrow">Go-live readiness verdict</p>'
-            '<h1 class="verdict" data-verdict="%s">%s</h1>'
-            '<p class="headline">%s · %s</p><ul class="chips" aria-label="Checks by status">%s</ul>'
-            '<p class="meta">%s</p></div></header>'
-        ) % (VERDICT_CLASSES.get(self.verdict, "warn"), esc(self.verdict), esc(self.verdict), esc(headline),
-             esc(", ".join(facts)), chips, esc(meta))
+            '<header class="banner v-%s" id="verdict" role="banner"><div class="wrap banner-grid">'
+            '<div class="verdict-box">%s<div><p class="eyebrow">Go-live readiness verdict</p>'
+            '<h1 class="verdict" data-verdict="%s">%s</h1><p class="headline">%s</p>'
+            '<ul class="chips" aria-label="Checks by status">%s</ul></div></div>'
+            '<dl class="stats">%s</dl><p class="meta">%s</p></div></header>'
+        ) % (kind, VERDICT_ICONS[kind], esc(self.verdict), esc(self.verdict), esc(headline), chips,
+             "".join("<div><dt>%s</dt><dd>%d</dd></div>" % (esc(k), v) for k, v in stats), esc(meta))
 
     def nav(self):
         links = [("blocking", "Blocking"), ("changes", "Changes"), ("matrix", "Hosts × sections"),
@@ -157,8 +168,8 @@ class _Page(object):
         for host, kind, text in no_go_reasons(self.doc):
             rows.append(_row(['<span class="sev sev-critical">%s</span>' % esc(kind), esc(host), "–",
                               _status_badge("error"), esc(text)]))
-        body = _table(["Severity", "Host", "Check", "Status", "Summary"], rows, "blocking") or _empty(
-            "Nothing blocks the go-live.")
+        body = _table(["Severity", "Host", "Check", "Status", "Summary"], rows, "blocking") or (
+            '<p class="clear">✓ Nothing blocks the go-live.</p>')
         warnings = self.doc.get("warnings") or []
         if warnings:
             wrows = [_row([_severity(w.get("severity")), _hosts_text(hosts),
@@ -265,11 +276,11 @@ class _Page(object):
         ) % (chips, options(sections), options(hosts), len(self.checks), len(self.checks))
         ordered = sorted(range(len(self.checks)), key=lambda i: status_position(self.checks[i].get("status")))
         rows = [self._check_row(index) for index in ordered]
-        table = ('<div class="scroll"><table class="checks" id="check-table"><thead><tr>'
-                 '<th scope="col">Status</th><th scope="col">Severity</th><th scope="col">Host</th>'
-                 '<th scope="col">Section</th><th scope="col">Check</th><th scope="col">Summary</th>'
+        table = ('<div class="scroll"><table class="checks" id="check-table">%s<thead><tr>'
+                 '<th scope="col">Status</th><th scope="col">Host / section</th>'
+                 '<th scope="col">Check</th><th scope="col">Summary</th>'
                  '<th scope="col">Observed</th><th scope="col">Expected</th><th scope="col" class="num">ms</th>'
-                 '</tr></thead><tbody>%s</tbody></table></div>') % "".join(rows)
+                 '</tr></thead><tbody>%s</tbody></table></div>') % (CHECK_COLUMNS, "".join(rows))
         return _section("checks", "All checks", controls + (table if rows else _empty("No check records.")),
                         len(self.checks))
 
@@ -283,15 +294,15 @@ class _Page(object):
             extra.append('<span class="flag">blocking</span>')
         summary = esc(check.get("summary")) + self._waiver_note(check)
         cells = [
-            _status_badge(status), _severity(check.get("severity")), esc(check.get("host")) + " ".join(extra),
-            esc(check.get("section")), _check_label(check), summary,
-            _key_values(check.get("observed")), _key_values(check.get("expected")),
+            '%s<span class="under">%s</span>' % (_status_badge(status), _severity(check.get("severity"))),
+            '%s<span class="under">%s</span>' % (" ".join([esc(check.get("host")), *extra]), esc(check.get("section"))),
+            _check_label(check), summary, _key_values(check.get("observed")), _key_values(check.get("expected")),
             esc(check.get("duration_ms", "")),
         ]
         return '<tr id="row-%d"%s>%s</tr>' % (
             index, _attrs(data_status=status, data_section=check.get("section") or "unknown",
                           data_host=check.get("host")),
-            "".join('<td%s>%s</td>' % (' class="num"' if i == 8 else "", c) for i, c in enumerate(cells)))
+            "".join('<td%s>%s</td>' % (' class="num"' if i == len(cells) - 1 else "", c) for i, c in enumerate(cells)))
 
     def waivers(self):
         waivers = waivers_of(self.doc)
@@ -423,18 +434,27 @@ STYLE = """
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
 color:var(--ink);background:var(--bg)}
 .wrap{max-width:1440px;margin:0 auto;padding:0 24px}
-code{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-all}
+code{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-wrap:anywhere}
+a{color:#0969da;text-decoration:none}a:hover{text-decoration:underline}
 h2{font-size:20px;margin:0 0 12px}h3{font-size:15px;margin:18px 0 8px}
 .n{display:inline-block;min-width:22px;padding:0 7px;border-radius:11px;background:#e1e4e8;font-size:12px;
 text-align:center;vertical-align:middle;font-weight:600}
-.banner{color:#fff;padding:22px 0 18px}
+.banner{color:#fff;padding:20px 0 16px}
+.banner-grid{display:grid;grid-template-columns:1fr auto;gap:8px 24px;align-items:center}
+.verdict-box{display:flex;gap:18px;align-items:center}.icon{flex:none}
+.stats{display:flex;gap:10px;margin:0}
+.stats div{background:rgba(255,255,255,.16);border:1px solid rgba(255,255,255,.35);border-radius:8px;
+padding:8px 16px;min-width:92px;text-align:center}
+.stats dt{font-size:11px;text-transform:uppercase;letter-spacing:.08em;opacity:.92}
+.stats dd{margin:0;font-size:28px;font-weight:700;line-height:1.15}
+.clear{color:var(--go);font-weight:600;margin:4px 0}
 .v-go{background:linear-gradient(135deg,#1a7f37,#2da44e)}
 .v-warn{background:linear-gradient(135deg,#b35900,#d97706)}
 .v-nogo{background:linear-gradient(135deg,#a31515,#d1242f)}
 .eyebrow{margin:0;text-transform:uppercase;letter-spacing:.12em;font-size:12px;opacity:.9}
-.verdict{font-size:44px;line-height:1.1;margin:4px 0 6px;letter-spacing:.02em}
-.headline{margin:0 0 10px;font-size:16px}
-.meta{margin:10px 0 0;font-size:12px;opacity:.9}
+.verdict{font-size:40px;line-height:1.1;margin:2px 0 4px;letter-spacing:.02em}
+.headline{margin:0 0 8px;font-size:15px}
+.meta{grid-column:1/-1;margin:4px 0 0;font-size:12px;opacity:.9}
 .chips{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:8px}
 .chip{background:rgba(255,255,255,.94);color:var(--ink);border-radius:14px;padding:2px 12px;font-size:13px}
 .chip b{font-size:14px}
@@ -464,12 +484,13 @@ padding:0 5px;margin-left:4px}
 .nowrap{white-space:nowrap}
 .waived{display:block;font-size:12px;color:var(--warnc)}
 .hint{color:var(--muted);margin:0 0 8px}
-.matrix th[scope=row]{white-space:nowrap}
+.matrix{table-layout:fixed}.matrix thead th:first-child{width:200px}
+.matrix th[scope=row]{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .matrix td{padding:3px}
 .matrix .m{display:block;width:100%;text-align:left;font:inherit;font-size:12px;font-weight:600;cursor:pointer;
 border-radius:5px;padding:5px 8px;border-width:1px;border-style:solid}
 .matrix .m:hover,.matrix .m:focus{outline:2px solid #0969da;outline-offset:1px}
-.empty-cell{color:#c0c6cc;text-align:center}
+.matrix td.empty-cell{color:#c0c6cc;text-align:center;vertical-align:middle}
 .filters{display:flex;flex-wrap:wrap;gap:10px 16px;align-items:flex-end;margin:0 0 12px;padding:12px;
 background:#f6f8fa;border:1px solid var(--line);border-radius:6px;position:sticky;top:38px;z-index:4}
 .filters fieldset{border:0;margin:0;padding:0;display:flex;gap:6px;flex-wrap:wrap}
@@ -485,8 +506,13 @@ border-radius:14px;padding:3px 10px;cursor:pointer;border-width:1px;border-style
 background:#fff;cursor:pointer}
 #shown{font-weight:600;margin-left:auto;padding-bottom:5px}
 .checks td{font-size:13px}
-.kv{margin:0;display:grid;grid-template-columns:auto 1fr;gap:0 8px;font-size:12px;max-width:340px}
-.kv div{display:contents}.kv dt{color:var(--muted)}.kv dd{margin:0;word-break:break-word}
+.kv{margin:0;display:grid;grid-template-columns:max-content minmax(0,1fr);gap:1px 8px;font-size:12px}
+.kv div{display:contents}.kv dt{color:var(--muted)}.kv dd{margin:0;overflow-wrap:anywhere}
+.checks{table-layout:fixed;min-width:1000px}.checks td{overflow-wrap:anywhere}
+.under{display:block;margin-top:3px;font-size:12px;color:var(--muted)}
+#changes table{table-layout:fixed}
+#changes th:nth-child(1){width:13%}#changes th:nth-child(2){width:29%}#changes th:nth-child(3){width:11%}
+#changes th:nth-child(4){width:9%}#changes th:nth-child(5){width:16%}
 .facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));gap:10px 24px;margin:0}
 .facts dt{font-size:12px;color:var(--muted)}.facts dd{margin:0;word-break:break-word}
 .ch-regressions{color:var(--fail)}.ch-fixed{color:var(--go)}
@@ -499,6 +525,7 @@ details.warnings{margin-top:14px}details.warnings summary{cursor:pointer;font-we
 footer{color:var(--muted);font-size:12px;padding-bottom:24px}
 :target{outline:2px solid #0969da;outline-offset:-2px}
 html:not(.js) .filters{display:none}
+@media (max-width:900px){.banner-grid{grid-template-columns:1fr}.stats{flex-wrap:wrap}}
 @media print{
  body{background:#fff;font-size:11px}.toc,.filters,.hint{display:none}
  .banner{-webkit-print-color-adjust:exact;print-color-adjust:exact}

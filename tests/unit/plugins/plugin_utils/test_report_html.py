@@ -13,7 +13,7 @@ from . import _documents as docs
 class Page(HTMLParser):
     """The rendered page as elements (tag, attributes, text inside), checked for balance as it is read."""
 
-    VOID = {"meta", "input", "br", "hr", "img", "link", "wbr"}
+    VOID = {"meta", "input", "br", "hr", "img", "link", "wbr", "col"}
 
     def __init__(self, text):
         super().__init__(convert_charrefs=True)
