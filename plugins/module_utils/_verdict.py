@@ -513,12 +513,12 @@ def _signoff_summary(status, approvers, verdict):
     stopped = [a for a in approvers if a["decision"] == NO_GO]
     if stopped:
         return "%s signed NO-GO" % ", ".join(_who(a) for a in stopped)
-    text = "%d of %d approvers signed %s" % (len(going), total, GO_WITH_WARNINGS if verdict == GO_WITH_WARNINGS
-                                               else GO)
-    waiting = [a for a in approvers if a["decision"] is None]
-    if waiting:
-        text += "; waiting for %s" % ", ".join(_who(a) for a in waiting)
-    return text
+    waiting = "waiting for %s" % ", ".join(_who(a) for a in approvers if a["decision"] is None)
+    if verdict == NO_GO:
+        # Nobody refused and nobody said NO-GO: nobody decided yet.
+        return "no decision yet; %s" % waiting
+    text = "%d of %d approvers signed %s" % (len(going), total, verdict)
+    return text if status == SIGNOFF_SIGNED else "%s; %s" % (text, waiting)
 
 
 def evaluate_signoff(approvers, verdict):

@@ -69,6 +69,7 @@ GOLIVE_PLAYBOOK = """
         probe_hosts: [localhost]
         waivers: "{{ golive_waivers }}"
         blocking_severities: "{{ golive_blocking_severities }}"
+        signoff: "{{ golive_signoff | default([]) }}"
 """
 
 FAILING_TASK = """
@@ -116,12 +117,12 @@ def run_playbook(tmp_path, playbook, inventory, **env):
     return Run(process, report_dir)
 
 
-def golive_inventory(scope, down=(), probe_checks=(), waivers=(), blocking=("critical", "high")):
+def golive_inventory(scope, down=(), probe_checks=(), waivers=(), blocking=("critical", "high"), signoff=()):
     hosts = dict((name, dict(ansible_connection="local", host_checks=list(checks))) for name, checks in scope.items())
     for name in down:
         hosts[name] = dict(ansible_host="127.0.0.1", ansible_port=1, ansible_connection="ssh", host_checks=[PASS])
     localhost = dict(ansible_connection="local", probe_checks=list(probe_checks), golive_waivers=list(waivers),
-                     golive_blocking_severities=list(blocking))
+                     golive_blocking_severities=list(blocking), golive_signoff=list(signoff))
     return {"all": {
         "vars": {"ansible_python_interpreter": sys.executable},
         "hosts": {"localhost": localhost},
@@ -129,9 +130,9 @@ def golive_inventory(scope, down=(), probe_checks=(), waivers=(), blocking=("cri
     }}
 
 
-def run_golive(tmp_path, scope, extra_host_tasks="", **inventory):
+def run_golive(tmp_path, scope, extra_host_tasks="", env=None, **inventory):
     return run_playbook(tmp_path, GOLIVE_PLAYBOOK % dict(extra_host_tasks=extra_host_tasks),
-                        golive_inventory(scope, **inventory))
+                        golive_inventory(scope, **inventory), **(env or {}))
 
 
 def assert_schema_valid(report):
@@ -466,3 +467,66 @@ def test_report_is_written_when_every_host_is_unreachable(tmp_path):
     root = run.junit
     assert_junit_consistent(root)
     assert junit_counts(root) == dict(tests=2, failures=0, errors=2, skipped=0)
+
+
+def test_formats_option_writes_only_the_chosen_formats(tmp_path):
+    run = run_golive(tmp_path, {"web01": [PASS]},
+                     env=dict(GOLIVE_REPORT_FORMATS="prometheus, html, pdf", GOLIVE_REPORT_HISTORY="false"))
+    assert run.rc == 0, run.stdout + run.stderr
+    assert sorted(os.listdir(run.report_dir)) == ["golive.prom", "report.html"]
+    assert "unknown report format pdf ignored (known: json, junit, html, markdown, prometheus)" in \
+        run.stdout + run.stderr
+    summary = summary_of(run)
+    assert summary.rstrip().splitlines()[-1] == "Report: %s, %s" % (
+        os.path.join(run.report_dir, "report.html"), os.path.join(run.report_dir, "golive.prom"))
+
+
+def test_with_history_report_json_is_always_written_and_archived(tmp_path):
+    env = dict(GOLIVE_REPORT_FORMATS="markdown", GOLIVE_REPORT_HISTORY_KEEP="2")
+    runs = [run_golive(tmp_path, {"web01": [PASS]}, env=env) for dummy in range(3)]
+    assert [r.rc for r in runs] == [0, 0, 0]
+    assert sorted(os.listdir(runs[-1].report_dir)) == ["history", "latest", "report.json", "report.md"]
+    archives = sorted(os.listdir(os.path.join(runs[-1].report_dir, "history")))
+    assert len(archives) == 2  # history_keep
+    report = runs[-1].report
+    assert report["files"] == {"json": "report.json", "markdown": "report.md"}
+    assert report["archive"] == "history/" + archives[-1]
+    assert os.readlink(os.path.join(runs[-1].report_dir, "latest")) == report["archive"]
+    assert sorted(os.listdir(os.path.join(runs[-1].report_dir, report["archive"]))) == ["report.json", "report.md"]
+    assert report["history"]["previous"]["archive"] in ("history/" + a for a in archives)
+    assert_schema_valid(report)
+
+
+def test_no_color_wins_over_force_color(tmp_path):
+    run = run_playbook(tmp_path, GOLIVE_PLAYBOOK % dict(extra_host_tasks=""), golive_inventory({"web01": [FAIL]}),
+                       ANSIBLE_FORCE_COLOR="1", ANSIBLE_NOCOLOR="", NO_COLOR="please")
+    assert "GOLIVE VERDICT: NO-GO" in run.stdout
+    assert "\x1b[" not in summary_of(run)
+
+
+def test_sign_off_is_judged_against_the_report_verdict(tmp_path):
+    # The gate sees only passing checks (GO) and accepts the GO decision; the task that failed outside the
+    # checks makes the report NO-GO, where a GO decision is not accepted.
+    signoff = [dict(role="release manager", name="Ann", decision="GO", date=TODAY.isoformat()),
+               dict(role="qa", name="Cy")]
+    run = run_golive(tmp_path, {"web01": [PASS], "web02": [PASS]}, extra_host_tasks=FAILING_TASK, signoff=signoff)
+    assert run.rc == 2, run.stdout + run.stderr
+    summary = summary_of(run)
+    assert "Sign-off: rejected: a NO-GO cannot be signed off as GO: release manager (Ann) signed GO" in summary
+    assert "  release manager (Ann): GO on %s  NOT ACCEPTED: a NO-GO run cannot be signed off as GO" \
+        % TODAY.isoformat() in summary
+    assert "  qa (Cy): pending" in summary
+    report = run.report
+    assert_schema_valid(report)
+    assert report["verdict"] == "NO-GO"
+    assert report["signoff"]["status"] == "rejected"
+    assert [a["accepted"] for a in report["signoff"]["approvers"]] == [False, True]
+
+
+def test_signed_go(tmp_path):
+    signoff = [dict(role="release manager", name="Ann", decision="GO", date=TODAY.isoformat(), comment="ship it")]
+    run = run_golive(tmp_path, {"web01": [PASS]}, signoff=signoff)
+    assert run.rc == 0, run.stdout + run.stderr
+    assert "Sign-off: signed: 1 of 1 approvers signed GO\n  release manager (Ann): GO on %s - ship it" \
+        % TODAY.isoformat() in summary_of(run)
+    assert run.report["signoff"]["status"] == "signed"
