@@ -85,6 +85,10 @@ def _section(anchor, title, body, count=None):
         anchor, anchor, anchor, heading, body)
 
 
+def _options(values):
+    return "".join('<option value="%s">%s</option>' % (esc(v), esc(v)) for v in values)
+
+
 def _empty(text):
     return '<p class="empty">%s</p>' % esc(text)
 
@@ -263,7 +267,6 @@ class _Page(object):
             '<label class="fchip s-%s"><input type="checkbox" name="status" value="%s" checked> '
             '%s <span class="n">%d</span></label>' % (esc(s), esc(s), esc(s), n)
             for s, n in by_status.items() if n or s in STATUS_ORDER)
-        options = lambda values: "".join('<option value="%s">%s</option>' % (esc(v), esc(v)) for v in values)  # noqa: E731
         controls = (
             '<form class="filters" id="filters" role="search" aria-label="Filter the checks" onsubmit="return false">'
             '<fieldset class="statuses"><legend>Status</legend>%s</fieldset>'
@@ -273,7 +276,7 @@ class _Page(object):
             ' autocomplete="off"></label>'
             '<button type="reset" id="f-reset">Reset</button>'
             '<output id="shown" aria-live="polite">%d of %d shown</output></form>'
-        ) % (chips, options(sections), options(hosts), len(self.checks), len(self.checks))
+        ) % (chips, _options(sections), _options(hosts), len(self.checks), len(self.checks))
         ordered = sorted(range(len(self.checks)), key=lambda i: status_position(self.checks[i].get("status")))
         rows = [self._check_row(index) for index in ordered]
         table = ('<div class="scroll"><table class="checks" id="check-table">%s<thead><tr>'
@@ -381,10 +384,9 @@ class _Page(object):
         if not signoff:
             rows = [_row(["&nbsp;", "&nbsp;", "&nbsp;", "&nbsp;", '<span class="sign-line"></span>'])
                     for dummy in range(3)]
+            table = _table(["Role", "Name", "Decision", "Date", "Signature"], rows, "signoff")
             body = ("<p>No approvers are named in the inventory. Sign here to record the decision on the "
-                    "verdict <b>%s</b>.</p>%s") % (esc(self.verdict),
-                                                  _table(["Role", "Name", "Decision", "Date", "Signature"], rows,
-                                                         "signoff"))
+                    "verdict <b>%s</b>.</p>%s") % (esc(self.verdict), table)
             return _section("signoff", "Sign-off", body)
         status = str(signoff.get("status") or "pending")
         rows = []

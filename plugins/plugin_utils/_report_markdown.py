@@ -84,8 +84,8 @@ def _key_values(mapping):
 def _waiver(waiver):
     if not isinstance(waiver, Mapping):
         return ""
-    return "waived by %s until %s: %s" % (md(waiver.get("owner")), md(waiver.get("expires")),
-                                           md(waiver.get("reason")))
+    return "waived by %s until %s: %s" % (
+        md(waiver.get("owner")), md(waiver.get("expires")), md(waiver.get("reason")))
 
 
 class _Markdown(object):
@@ -297,4 +297,3 @@ class _Markdown(object):
 def render_markdown(document):
     """The report document as GitHub-flavoured Markdown; cell values cannot break tables or inject HTML."""
     return _Markdown(document).render()
-
