@@ -179,8 +179,8 @@ def check_targets(plan, targets, ev):
         missing = [job for job in plan["jobs"]
                    if not any(job in (job_of(t), t.get("scrapePool")) for t in selected)]
         ev.observe("missing_jobs", missing)
-        ev.require(not missing, "no active targets for job%s %s" % ("s" if len(missing) > 1 else "",
-                                                                     ", ".join(missing)))
+        ev.require(not missing, "no active targets for job%s %s" % (
+            "s" if len(missing) > 1 else "", ", ".join(missing)))
     ev.expect("min_targets", plan["min_targets"])
     ev.require(len(selected) >= plan["min_targets"], "%d active target%s (expected at least %d)" % (
         len(selected), "" if len(selected) == 1 else "s", plan["min_targets"]))
@@ -218,9 +218,8 @@ def check_alert_rules(plan, rules, ev):
         ev.expect("required_alerts", required)
         missing = [name for name in required if name not in by_name]
         ev.observe("missing_alerts", missing)
-        ev.require(not missing, "alert rule%s not loaded: %s" % ("s" if len(missing) > 1 else "",
-                                                                  ", ".join(missing)),
-                   passing="%d required alert rules loaded" % len(required))
+        problem = "alert rule%s not loaded: %s" % ("s" if len(missing) > 1 else "", ", ".join(missing))
+        ev.require(not missing, problem, passing="%d required alert rules loaded" % len(required))
     for rule in unhealthy:
         status = "fail" if rule["name"] in required else "warn"
         ev.finding(status, "alert rule %s is not healthy (%s): %s" % (
