@@ -228,7 +228,7 @@ def _split_patterns(text, source, number):
 
 def parse_logrotate(text, source):
     """(stanzas, include arguments) of one logrotate configuration file."""
-    stanzas, includes, pending = [], [], []
+    stanzas, includes, pending, first_line = [], [], [], None
     current, in_script = None, False
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
@@ -247,11 +247,12 @@ def parse_logrotate(text, source):
                 current.directives[word] = line[len(word):].strip()
         elif "{" in line:
             head = line.split("{", 1)[0]
-            current = Stanza(source, number, pending + _split_patterns(head, source, number))
-            pending = []
+            current = Stanza(source, first_line or number, pending + _split_patterns(head, source, number))
+            pending, first_line = [], None
         elif word == "include":
             includes.append(line[len(word):].strip().strip('"'))
         elif line[0] in "/\"'~":
+            first_line = first_line or number
             pending.extend(_split_patterns(line, source, number))
     return stanzas, includes
 
@@ -422,6 +423,16 @@ def line_time(line, now):
 # --- reading the end of the file ------------------------------------------------------------------
 
 
+_BLANK = b" \t\r\x00"
+# A longer run of bytes without a newline ends the scan.
+MAX_LINE_BYTES = 1024 * 1024
+
+
+def _text(raw):
+    """A line as text; NUL bytes (holes left by truncation) dropped."""
+    return raw.replace(b"\x00", b"").decode("utf-8", errors="replace")
+
+
 class BackwardReader(object):
     """The lines of a file from the last to the first, read in blocks from its end."""
 
@@ -438,6 +449,8 @@ class BackwardReader(object):
         while self.position > 0:
             if self.bytes_read >= self.max_bytes:
                 self.capped = True
+                if rest[-MAX_LINE_BYTES:].strip(_BLANK):
+                    yield _text(rest[-MAX_LINE_BYTES:])
                 return
             length = min(_BLOCK, self.position)
             self.position -= length
@@ -447,11 +460,17 @@ class BackwardReader(object):
             parts = chunk.split(b"\n")
             rest = parts[0]
             for part in reversed(parts[1:]):
-                if part.strip():
-                    yield part.decode("utf-8", errors="replace")
+                if part.strip(_BLANK):
+                    yield _text(part)
+            if len(rest) > MAX_LINE_BYTES:
+                # Not a log line: the hole a writer leaves after copytruncate, or binary data. Stop there.
+                self.capped = True
+                if rest[-MAX_LINE_BYTES:].strip(_BLANK):
+                    yield _text(rest[-MAX_LINE_BYTES:])
+                return
         self.reached_start = True
-        if rest.strip():
-            yield rest.decode("utf-8", errors="replace")
+        if rest.strip(_BLANK):
+            yield _text(rest)
 
 
 def last_lines(reader, count):
