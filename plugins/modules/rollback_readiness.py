@@ -171,8 +171,8 @@ golive_checks:
       C(entries), or C(size) and C(content) (its first line).
     - C(releases) - C(path), C(count), C(newest) (the last five names), and with I(current) C(current)
       (where it points) and C(previous).
-    - C(tag) - C(path), C(pattern), C(head) (the commit), C(head_tags), and when C(HEAD) is untagged
-      C(matching_tags), C(nearest_tag) and C(commits_since_tag).
+    - C(tag) - C(path), C(pattern), C(repository) (its top directory), C(head) (the commit), C(head_tags),
+      and when C(HEAD) is untagged C(matching_tags), C(nearest_tag) and C(commits_since_tag).
   returned: always
   type: list
   elements: dict

@@ -399,6 +399,7 @@ def check_tag(ev, plan, ctx):
         if checkout is None:
             ev.finding("fail", "%s is not a git checkout" % path)
             return
+        seen["repository"] = checkout.top
         rc, out = checkout.run(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], ok_codes=(0, 1))
         if rc != 0:
             ev.finding("fail", "checkout %s has no commits" % path)

@@ -8,6 +8,7 @@ Findings name the file, the line and the rule; a matched secret is shown only th
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import os
 import re
@@ -34,9 +35,9 @@ OPTIONS = dict(
     env_files=dict(type="list", elements="str", default=[".env", ".env.*", "*.env"]),
     env_templates=dict(type="list", elements="str", default=["*.example", "*.sample", "*.template", "*.dist"]),
     env_not_ignored=dict(type="str", choices=list(LEVELS), default="warn"),
-    secret_files=dict(type="list", elements="str", default=[
+    secret_files=dict(type="list", elements="str", no_log=False, default=[
         "*.key", "*.pem", "*.p12", "*.pfx", "*.jks", "*.keystore", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"]),
-    secret_mode_max=dict(type="raw", default="0600"),
+    secret_mode_max=dict(type="raw", default="0600", no_log=False),
     builtin_patterns=dict(type="bool", default=True),
     patterns=dict(type="dict"),
     exclude=dict(type="list", elements="str", default=[]),
@@ -230,6 +231,7 @@ class Scan(object):
 class Tree(object):
     def __init__(self):
         self.files = []  # relative paths of regular files
+        self.links = []  # relative paths of symlinks (not followed by the walk)
         self.modes = {}  # relative path -> st_mode, regular files and directories
         self.entries = 0
 
@@ -240,7 +242,8 @@ def _relative(root, directory, name):
 
 
 def walk_tree(scan):
-    """Regular files and directories under the root, not following symlinks, without .git and excluded paths."""
+    """Regular files, directories and symlinks under the root, not following symlinks, without .git and
+    excluded paths."""
     tree = Tree()
     errors = []
     for directory, dirnames, filenames in os.walk(scan.root, onerror=errors.append):
@@ -253,10 +256,12 @@ def walk_tree(scan):
             if name == ".git" or excluded(scan.plan["exclude"], rel):
                 continue
             st = _lstat(scan, rel)
+            tree.entries += 1
             if st is not None and stat.S_ISDIR(st.st_mode):
                 kept.append(name)
                 tree.modes[rel] = st.st_mode
-                tree.entries += 1
+            elif st is not None and stat.S_ISLNK(st.st_mode):
+                tree.links.append(rel)
         dirnames[:] = kept
         for name in sorted(filenames):
             rel = _relative(scan.root, directory, name)
@@ -267,6 +272,8 @@ def walk_tree(scan):
             if st is not None and stat.S_ISREG(st.st_mode):
                 tree.files.append(rel)
                 tree.modes[rel] = st.st_mode
+            elif st is not None and stat.S_ISLNK(st.st_mode):
+                tree.links.append(rel)
     for error in errors:
         where = os.path.relpath(error.filename, scan.root) if error.filename else scan.root
         scan.unreadable.append("%s (%s)" % (where, error.strerror or error))
@@ -309,25 +316,39 @@ def holds_private_key(scan, rel):
     return data is not None and _PRIVATE_KEY.search(data) is not None
 
 
+def _link_target_mode(scan, rel):
+    """The mode of the regular file a symlink points to, or None (dangling, or not a file)."""
+    try:
+        st = os.stat(scan.full(rel))
+    except OSError:
+        return None
+    return st.st_mode if stat.S_ISREG(st.st_mode) else None
+
+
 def secret_files(scan, tree):
-    """Env files and key files on disk; a .pem or .crt only when it holds a private key."""
+    """(path, mode, through a link) of env files and key files on disk; a .pem or .crt only when it holds a
+    private key. A symlink is judged by the file it points to."""
     found = []
-    for rel in tree.files:
+    candidates = [(rel, tree.modes[rel], False) for rel in tree.files]
+    candidates.extend((rel, _link_target_mode(scan, rel), True) for rel in tree.links)
+    for rel, mode, linked in candidates:
+        if mode is None:
+            continue
         if is_env_file(scan.plan, rel) or (matches(scan.plan["secret_files"], rel) and (
                 not rel.endswith(_MAYBE_PUBLIC) or holds_private_key(scan, rel))):
-            found.append(rel)
+            found.append((rel, mode, linked))
     return found
 
 
-def check_secret_modes(scan, tree, files):
+def check_secret_modes(scan, files):
     allowed = scan.plan["secret_mode_max"]
-    for rel in files:
-        mode = tree.modes[rel]
+    for rel, mode, linked in files:
         extra = mode & 0o077 & ~allowed
         if extra:
             who = [name for bits, name in ((0o070, "group"), (0o007, "others")) if extra & bits]
-            scan.add("fail", "secret_file_mode", rel, detail="mode %s gives %s access (max %s)" % (
-                format_mode(mode), " and ".join(who), format_mode(allowed)))
+            scan.add("fail", "secret_file_mode", rel, detail="mode %s%s gives %s access (max %s)" % (
+                format_mode(mode), " (of the link's target)" if linked else "", " and ".join(who),
+                format_mode(allowed)))
 
 
 def check_world_writable(scan, tree):
@@ -356,13 +377,19 @@ def scan_for_secrets(scan, files):
 
 
 def search_text(scan, rel, text):
-    for number, line in enumerate(text.splitlines(), 1):
-        if ALLOW_MARKER in line:
-            continue
-        for rule, regex in scan.plan["rules"]:
-            match = regex.search(line)
-            if match:
-                scan.add("fail", rule, rel, number, detail=hint(rule, match.group(0)))
+    """Each rule over the whole text (much faster than line by line); a match is placed on its line."""
+    starts = None
+    for rule, regex in scan.plan["rules"]:
+        lines = set()
+        for match in regex.finditer(text):
+            if starts is None:
+                starts = [0] + [newline.end() for newline in re.finditer("\n", text)]
+            number = bisect.bisect_right(starts, match.start())
+            end = text.find("\n", match.start())
+            if number in lines or ALLOW_MARKER in text[starts[number - 1]:end if end >= 0 else len(text)]:
+                continue
+            lines.add(number)
+            scan.add("fail", rule, rel, number, detail=hint(rule, match.group(0)))
 
 
 def hint(rule, matched):
@@ -498,7 +525,7 @@ def run(plan, ctx):
     ev.observe("path", root)
     ev.observe("git_checkout", checkout.top if checkout else None)
     tree = walk_tree(scan)
-    env_files = [p for p in tree.files if is_env_file(plan, p)]
+    env_files = sorted(p for p in tree.files + tree.links if is_env_file(plan, p))
     if checkout:
         tracked = [p for p in _tracked_files(checkout) if not excluded(plan["exclude"], p)]
         check_env_files_in_git(scan, checkout, tracked, env_files)
@@ -508,7 +535,7 @@ def run(plan, ctx):
         tracked = None
         to_search = tree.files
         requirements = [p for p in tree.files if matches(plan["requirements"], p)]
-    check_secret_modes(scan, tree, secret_files(scan, tree))
+    check_secret_modes(scan, secret_files(scan, tree))
     check_world_writable(scan, tree)
     check_requirements(scan, requirements)
     searched = scan_for_secrets(scan, to_search)

@@ -263,6 +263,26 @@ def test_world_writable_files_and_directories_fail(tmp_path):
         ("world_writable", "app.py", "mode 0666"), ("world_writable", "uploads/", "mode 1777")]
 
 
+def test_symlinked_secrets_are_judged_by_their_target(tmp_path):
+    init_repo(tmp_path / "app", {"app.py": "x = 1\n"}, gitignore="")
+    shared = write(tmp_path, "shared/shop.env", "A=1\n", 0o644)
+    os.symlink(shared, str(tmp_path / "app" / ".env"))
+    os.symlink(str(tmp_path / "gone.key"), str(tmp_path / "app" / "dangling.key"))
+    record = check(dict(path=str(tmp_path / "app")))
+    assert [(f["rule"], f["file"], f["detail"]) for f in record["observed"]["findings"]] == [
+        ("secret_file_mode", ".env", "mode 0644 (of the link's target) gives group and others access (max 0600)"),
+        ("env_file_not_ignored", ".env", "not ignored by git; add it to .gitignore")]
+
+
+def test_each_match_is_placed_on_its_own_line(tmp_path):
+    first, second = aws_access_key_id(), aws_access_key_id()
+    text = "a = 1\r\nkeys = ['%s', '%s']\n\n\nother = '%s'  # pragma: allowlist secret\nlast = '%s'" % (
+        first, second, aws_access_key_id(), aws_access_key_id())
+    init_repo(tmp_path, {"keys.py": text})
+    record = check(dict(path=str(tmp_path)))
+    assert rules_at(record) == [("aws_access_key_id", "keys.py", 2), ("aws_access_key_id", "keys.py", 6)]
+
+
 # --- requirements ---------------------------------------------------------------------------------
 
 def test_unpinned_requirements_warn_per_line(tmp_path):
