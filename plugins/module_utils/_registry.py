@@ -9,6 +9,7 @@ import importlib
 from collections.abc import Mapping
 
 KIND_NAMES = (
+    "alertmanager",
     "command_output",
     "data_file",
     "db_data_quality",
@@ -21,6 +22,7 @@ KIND_NAMES = (
     "http_endpoint",
     "path",
     "process",
+    "prometheus_targets",
     "python_runtime",
     "redis",
     "smtp_server",
@@ -41,6 +43,7 @@ def _bundled_for_ansiballz():  # pragma: no cover
     (the network kinds alone pull in ssl, http.client and smtplib).
     """
     from ansible_collections.golive.readiness.plugins.module_utils._checks import (  # noqa: F401  pylint: disable=unused-import
+        alertmanager,
         command_output,
         data_file,
         db_data_quality,
@@ -53,6 +56,7 @@ def _bundled_for_ansiballz():  # pragma: no cover
         http_endpoint,
         path,
         process,
+        prometheus_targets,
         python_runtime,
         redis,
         smtp_server,
