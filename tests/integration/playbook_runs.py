@@ -159,3 +159,19 @@ class GoliveRunner(object):
         finally:
             self.fleet.release_control_dir(control_dir)
         return PlaybookRun(args, completed, report_dir, time.monotonic() - started)
+
+
+def run_repository_inventory(inventory, report_dir, *extra_args, playbook="golive.yml", env=None):
+    """``ansible-playbook <playbook> -i <inventory>`` from the repository (e.g. inventories/demo, no SSH hosts).
+
+    The environment is clean (see clean_environment) with GOLIVE_REPORT_DIR set to ``report_dir``; ``env``
+    is added to it.
+    """
+    run_env = clean_environment()
+    run_env["GOLIVE_REPORT_DIR"] = report_dir
+    run_env.update(env or {})
+    args = [ansible_tool("ansible-playbook"), playbook, "-i", inventory, *extra_args]
+    started = time.monotonic()
+    completed = subprocess.run(args, cwd=REPO, env=run_env, stdin=subprocess.DEVNULL, capture_output=True,
+                               text=True, timeout=RUN_TIMEOUT, check=False)
+    return PlaybookRun(args, completed, report_dir, time.monotonic() - started)
