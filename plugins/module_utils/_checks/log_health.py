@@ -615,4 +615,3 @@ def run(plan, ctx):
     _grade_rotation(ev, plan, path)
     _grade_lines(ev, plan, path, st.st_size, now)
     return ev.outcome()
-
