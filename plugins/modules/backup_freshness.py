@@ -1,0 +1,166 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: backup_freshness
+short_description: Check that backups are recent, big enough, kept long enough and readable to the end
+version_added: 0.1.0
+description:
+  - For each glob of backup files, grades the newest matching regular file by its age and size, all
+    matches by their number and by the age of the oldest (the history kept), and then verifies the
+    newest by reading all of it.
+  - "Verification (I(verify=auto) chooses by magic bytes, then by name): gzip, bzip2 and xz data is
+    decompressed to its end-of-stream marker with every checksum checked; tar archives (plain or
+    compressed, including C(pg_dump -Ft) dumps) are read header by header, every member's data
+    included, up to the end-of-archive marker; PostgreSQL custom-format dumps (C(PGDMP) header) are
+    listed with C(pg_restore --list) and then read through every data block by C(pg_restore) writing
+    its script to C(/dev/null); plain SQL dumps (also compressed) must end with the completion trailer
+    C(pg_dump), C(pg_dumpall), C(mysqldump) or C(mariadb-dump) writes last."
+  - A truncated or corrupt archive, a dump cut short, or a plain dump without its trailer makes the
+    check C(fail) with the reason. When that file was modified in the last two minutes, the summary
+    says the backup job may still be writing it.
+  - No matching file makes the check C(fail). A newest file whose format C(auto) cannot tell is not
+    verified and makes the check C(warn); set I(verify) to a format, or to V(none) to skip on purpose.
+  - Verification streams the file and stops at the check's I(timeout); a file that cannot be read
+    through in time makes the check C(error) (raise I(timeout) for large backups). C(pg_restore) runs
+    under the same limit and is killed with its process group when it is reached.
+  - C(error) also when a file or directory cannot be read, or when C(pg_restore) is needed and not
+    installed.
+  - A host check; runs on the host that holds the backups, with the Python standard library only (and
+    C(pg_restore) for custom-format dumps). Only reads.
+author: golive.readiness contributors (@golive-readiness)
+extends_documentation_fragment:
+  - golive.readiness.check_item
+requirements:
+  - pg_restore (PostgreSQL client) on the host, to verify custom-format dumps
+options:
+  checks:
+    description: The backup sets to check, one item each.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      path:
+        description:
+          - An absolute path or glob pattern of the backup files, such as V(/var/backups/db/shop-*.dump).
+          - Only regular files count (symlinks to them included); matching directories are left out.
+        type: path
+        required: true
+      newest_age_warn_above:
+        description: Warn when the newest backup (by modification time) is older than this duration (V(26h)).
+        type: str
+      newest_age_fail_above:
+        description: Fail when the newest backup is older than this duration.
+        type: str
+      size_warn_below:
+        description: Warn when the newest backup is smaller than this size (V(50MB); 1K = 1024 bytes).
+        type: str
+      size_fail_below:
+        description: Fail when the newest backup is smaller than this size.
+        type: str
+      count_warn_below:
+        description: Warn when fewer backup files than this match.
+        type: int
+      count_fail_below:
+        description: Fail when fewer backup files than this match.
+        type: int
+      history_warn_below:
+        description:
+          - Warn when the oldest matching backup is younger than this duration, that is when less
+            history than this is kept (V(30d)).
+        type: str
+      history_fail_below:
+        description: Fail when the oldest matching backup is younger than this duration.
+        type: str
+      verify:
+        description:
+          - How the newest backup is verified. V(auto) decides by its magic bytes and then its name;
+            V(gzip) checks gzip data only; V(tar) reads a tar archive (compressed or not); V(pg_custom)
+            reads a PostgreSQL custom-format dump with C(pg_restore); V(sql) looks for a plain SQL
+            dump's completion trailer (decompressing it if needed); V(none) does not verify.
+        type: str
+        choices: [auto, gzip, tar, pg_custom, sql, none]
+        default: auto
+      bin_dir:
+        description:
+          - Directory of C(pg_restore), such as V(/usr/lib/postgresql/16/bin), to use a version able to
+            read the dumps. Defaults to the one found on E(PATH).
+        type: path
+      id:
+        description: Result id; defaults to C(backup_freshness:<path>).
+        type: str
+      title:
+        description: Human title; defaults to C(Backups <path>).
+        type: str
+      section:
+        description: Checklist section; defaults to the module's I(section), else C(backup).
+        type: str
+      severity:
+        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        type: str
+        choices: [critical, high, medium, low]
+      timeout:
+        description:
+          - Time limit of this check, verification included; defaults to the module's I(timeout).
+          - Large backups need more than the default to be read through.
+        type: raw
+      target:
+        description: Inventory host this check is about, when it runs from another host.
+        type: str
+notes:
+  - Only the newest backup is verified; the others are counted and dated.
+  - A tar archive has no checksum over its members' data, so damage inside a member's data is found
+    only when the archive is compressed (the compression's checksum) or by restoring it
+    (M(golive.readiness.backup_restore)).
+seealso:
+  - module: golive.readiness.backup_restore
+  - module: golive.readiness.path
+  - module: golive.readiness.verify
+"""
+
+EXAMPLES = r"""
+- name: Nightly database dumps are fresh, big enough, kept a month and readable
+  golive.readiness.backup_freshness:
+    timeout: 5m
+    deadline: 6m
+    checks:
+      - path: /var/backups/postgres/shop-*.dump
+        newest_age_warn_above: 26h
+        newest_age_fail_above: 50h
+        size_fail_below: 50MB
+        history_fail_below: 30d
+        count_fail_below: 30
+      - path: /var/backups/files/uploads-*.tar.gz
+        newest_age_fail_above: 8d
+        verify: tar
+        severity: medium
+"""
+
+RETURN = r"""
+golive_checks:
+  description:
+    - One record per backup set (see the common return values below).
+    - C(observed) holds C(count) (matching files), C(newest), C(newest_age_seconds), C(newest_size),
+      C(oldest) and C(oldest_age_seconds), and C(verification) - C(method) (such as V(pg_custom),
+      V(sql+gzip), V(tar+xz)), C(sound) (true, false, or null when not verified), C(detail), the
+      C(seconds) it took, and what was seen - C(uncompressed_bytes), C(members) and C(member_bytes)
+      of a tar archive, C(toc_entries) of a custom-format dump.
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.golive.readiness.plugins.module_utils._checks import backup_freshness
+from ansible_collections.golive.readiness.plugins.module_utils._module import run_kind_module
+
+
+def main():
+    run_kind_module(backup_freshness)
+
+
+if __name__ == "__main__":
+    main()
