@@ -43,8 +43,8 @@ def test_module_checks_real_crontabs(tmp_path):
 def test_module_passes_when_every_job_is_scheduled(tmp_path):
     tree = CronTree(tmp_path)
     tree.cron_d("certbot", "0 */12 * * * root certbot -q renew\n")
-    done, result = ansible_run("scheduled_jobs", {"checks": [tree.options(command="certbot .*renew",
-                                                                         fires_within="12h")]})
+    item = tree.options(command="certbot .*renew", fires_within="12h")
+    done, result = ansible_run("scheduled_jobs", {"checks": [item]})
     assert done.returncode == 0, done.stdout
     assert result["changed"] is False
     assert result["golive_checks"][0]["status"] == "pass"
