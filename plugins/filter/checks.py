@@ -92,7 +92,7 @@ def checklist(parts, also_validate=None):
     return items
 
 
-SECTIONS = ("infrastructure", "application", "security", "services", "data")
+SECTIONS = ("infrastructure", "application", "security", "services", "data", "monitoring", "backup")
 
 
 def selected_sections(run_tags, skip_tags=None):

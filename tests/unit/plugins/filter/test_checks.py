@@ -62,9 +62,9 @@ def test_probe_checks_of_tags_each_item_with_its_host():
 
 
 @pytest.mark.parametrize("run_tags, skip_tags, expected", [
-    (["all"], [], ["infrastructure", "application", "security", "services", "data"]),
+    (["all"], [], ["infrastructure", "application", "security", "services", "data", "monitoring", "backup"]),
     (["data", "security"], [], ["security", "data"]),
-    (["all"], ["services", "data"], ["infrastructure", "application", "security"]),
+    (["all"], ["services", "data"], ["infrastructure", "application", "security", "monitoring", "backup"]),
     (["infrastructure"], ["infrastructure"], []),
 ])
 def test_selected_sections_follow_tags(run_tags, skip_tags, expected):
