@@ -625,8 +625,8 @@ class CallbackModule(CallbackBase):
         if paths:
             self._say("Report: %s" % ", ".join(_shown_path(p) for p in paths))
             if document.get("archive"):
-                self._say("Archived in %s (latest)" % _shown_path(os.path.join(os.path.dirname(paths[0]),
-                                                                                 document["archive"])))
+                archive = os.path.join(os.path.dirname(paths[0]), document["archive"])
+                self._say("Archived in %s (latest)" % _shown_path(archive))
 
     @staticmethod
     def _blocking_lines(decision):
@@ -665,11 +665,11 @@ class CallbackModule(CallbackBase):
         previous = history.get("previous")
         if not previous:
             return
-        changes = ["%d regression%s" % (len(history["regressions"]), "" if len(history["regressions"]) == 1
-                                        else "s")]
+        regressions = len(history["regressions"])
+        changes = ["%d regression%s" % (regressions, "" if regressions == 1 else "s")]
         changes += ["%d %s" % (len(history[key]), key) for key in ("fixed", "new", "removed")]
-        self._say("Since the previous run (%s, %s): %s" % (previous.get("verdict"), previous.get("generated_at"),
-                                                          ", ".join(changes)))
+        self._say("Since the previous run (%s, %s): %s"
+                  % (previous.get("verdict"), previous.get("generated_at"), ", ".join(changes)))
         for change in history["regressions"][:SHOWN_LINES]:
             self._say("  regressed: %s" % _change_line(change), color=C.COLOR_ERROR)
         for change in history["fixed"][:SHOWN_LINES]:

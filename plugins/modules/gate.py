@@ -125,8 +125,8 @@ options:
   signoff_var:
     description:
       - Name given to O(signoff) in error messages, for example V(golive_signoff) when the list comes
-        from that variable (the C(golive.readiness.gate) role passes it), so that a message reads
-        C(golive_signoff[1].decision: ...).
+        from that variable (the C(golive.readiness.gate) role passes it), so that a message names
+        C(golive_signoff[1].decision).
     type: str
     default: signoff
 notes:

@@ -72,15 +72,15 @@ def test_the_same_problem_on_numbered_hosts_is_one_line_with_ranges():
 
 def test_a_problem_on_one_host_reads_like_before_and_waived_ones_stay_apart():
     waiver = dict(reason="r", owner="o", expires="2030-01-01")
-    checks = [check("web01", "disk_space:/", "warn", "free 9%"), check("web02", "disk_space:/", "warn", "free 8%",
-                                                                        waiver=waiver)]
+    checks = [check("web01", "disk_space:/", "warn", "free 9%"),
+              check("web02", "disk_space:/", "warn", "free 8%", waiver=waiver)]
     assert problem_lines(checks, lambda c: " (waived)" if "waiver" in c else "") == [
         "web01 disk_space:/ warn: free 9%", "web02 disk_space:/ warn: free 8% (waived)"]
 
 
 def test_host_runs_only_join_with_the_same_prefix_and_width():
-    checks = [check(h, "x:1", "fail") for h in ("web9", "web10", "web11", "web12", "app01", "app02", "app03",
-                                                   "app05")]
+    names = ("web9", "web10", "web11", "web12", "app01", "app02", "app03", "app05")
+    checks = [check(h, "x:1", "fail") for h in names]
     (line,) = problem_lines(checks)
     assert line.startswith("x:1 fails on 8 hosts: app01-app03, app05, web9, web10-web12 (web9: s)")
 
