@@ -338,7 +338,7 @@ class _AuditedTarInfo(tarfile.TarInfo):
     """
 
     @classmethod
-    def fromtarfile(cls, archive):
+    def fromtarfile(cls, archive):  # pylint: disable=arguments-renamed
         try:
             info = super(_AuditedTarInfo, cls).fromtarfile(archive)
         except tarfile.HeaderError as exc:

@@ -536,9 +536,10 @@ def compare_tables(ev, plan, source, restored):
     if plan["tables"]:
         ev.observe("tables", rows)
         ev.expect("tolerance", _tolerance_text(plan))
-        ev.note("%d table%s match the source (%s): %s" % (
-            len(rows), "" if len(rows) == 1 else "s", _tolerance_text(plan), ", ".join(
-            "%s %s/%d" % (r["table"], "-" if r["restored"] is None else r["restored"], r["source"]) for r in rows)))
+        counts = ", ".join("%s %s/%d" % (r["table"], "-" if r["restored"] is None else r["restored"], r["source"])
+                           for r in rows)
+        ev.note("%d table%s match the source (%s): %s"
+                % (len(rows), "" if len(rows) == 1 else "s", _tolerance_text(plan), counts))
 
 
 def _observe_dump(ev, plan, dump, name):
