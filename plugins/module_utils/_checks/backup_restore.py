@@ -17,6 +17,7 @@ runs in a ``finally`` block with time kept in reserve for it, also after a faile
 
 from __future__ import annotations
 
+import collections
 import math
 import os
 import re
@@ -105,6 +106,8 @@ _LIBPQ_ENV = {
 # psql commands that would leave the scratch database (pg_dump --create, pg_dumpall write them).
 _SWITCHES_DATABASE = re.compile(rb"^\\(?:c|connect)(?:\s|$)")
 _CHUNK = 1024 * 1024
+# A plain dump's completion trailer is looked for in its last lines.
+_TAIL_LINES = 32
 # Seconds kept back from the restore for dropping the scratch database: a quarter of the time, within these.
 _RESERVE_MIN, _RESERVE_MAX = 2.0, 15.0
 _DROP_CONNECT_TIMEOUT = 5
@@ -419,7 +422,7 @@ class Feeder(threading.Thread):
         self.proc = proc
         self.refused = None
         self.broken = None
-        self.tail = b""
+        self.last_lines = collections.deque(maxlen=_TAIL_LINES)
 
     def _chunks(self, stream):
         if self.dump.tool != "psql":
@@ -432,7 +435,7 @@ class Feeder(threading.Thread):
             if _SWITCHES_DATABASE.match(line):
                 self.refused = line.strip()[:80].decode("utf-8", "replace")
                 return
-            self.tail = (self.tail + line)[-8192:]
+            self.last_lines.append(line)
             yield line
 
     def run(self):
@@ -500,7 +503,7 @@ def restore(plan, dump, binary, name, env, budget):
     elif feeder and feeder.broken:
         problem = feeder.broken
     elif feeder and dump.tool == "psql" and rc == 0:
-        trailer = sql_trailer_problem(feeder.tail)
+        trailer = sql_trailer_problem(b"".join(feeder.last_lines))
         problem = "the SQL dump %s" % trailer if trailer else None
     return Restored(rc, seconds, first_error(text), problem)
 
@@ -538,8 +541,8 @@ def compare_tables(ev, plan, source, restored):
         ev.expect("tolerance", _tolerance_text(plan))
         counts = ", ".join("%s %s/%d" % (r["table"], "-" if r["restored"] is None else r["restored"], r["source"])
                            for r in rows)
-        ev.note("%d table%s match the source (%s): %s"
-                % (len(rows), "" if len(rows) == 1 else "s", _tolerance_text(plan), counts))
+        ev.note("%s the source (%s): %s" % ("1 table matches" if len(rows) == 1 else "%d tables match" % len(rows),
+                                            _tolerance_text(plan), counts))
 
 
 def _observe_dump(ev, plan, dump, name):
@@ -575,11 +578,12 @@ def _drill(ev, plan, dump, name, ctx, sqlalchemy):
     """Everything between creating and dropping the scratch database."""
     binary = find_binary(dump.tool, plan["bin_dir"])
     env = libpq_environment(plan, sqlalchemy, name)
+    budget = ctx.child_timeout()
     try:
-        done = restore(plan, dump, binary, name, env, ctx.child_timeout())
+        done = restore(plan, dump, binary, name, env, budget)
     except OutOfTime:
         ev.finding("error", "the restore did not finish within the time left (%s) and was stopped; give the check "
-                   "a longer timeout (and the call a longer deadline)" % format_duration(ctx.child_timeout()))
+                   "a longer timeout (and the call a longer deadline)" % format_duration(budget))
         return None
     if not _judge_restore(ev, plan, dump, done):
         return None
