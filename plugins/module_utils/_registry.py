@@ -10,6 +10,8 @@ from collections.abc import Mapping
 
 KIND_NAMES = (
     "alertmanager",
+    "backup_freshness",
+    "backup_restore",
     "command_output",
     "data_file",
     "db_data_quality",
@@ -48,6 +50,8 @@ def _bundled_for_ansiballz():  # pragma: no cover
     """
     from ansible_collections.golive.readiness.plugins.module_utils._checks import (  # noqa: F401  pylint: disable=unused-import
         alertmanager,
+        backup_freshness,
+        backup_restore,
         command_output,
         data_file,
         db_data_quality,
