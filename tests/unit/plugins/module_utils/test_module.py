@@ -50,12 +50,11 @@ def test_verify_module_masks_item_secrets_in_the_logged_invocation(monkeypatch):
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_every_secret_option_is_declared_no_log(kind):
     secret_words = ("password", "secret", "token", "env")
-    # Options picking from fixed choices hold no secret; those that only say where a secret lives (a
-    # variable name, a file) may opt out explicitly.
-    source_suffixes = ("_env", "_file", "_variable")
+    # Options picking from fixed choices hold no secret; the others must decide: an explicit no_log=False
+    # (a variable name, a file mode) is that decision, a missing no_log is an oversight.
     for name, spec in KINDS[kind].OPTIONS.items():
         if any(word in name for word in secret_words) and spec.get("type") in ("str", "dict", "raw", None):
-            if spec.get("choices") or (spec.get("no_log") is False and name.endswith(source_suffixes)):
+            if spec.get("choices") or spec.get("no_log") is False:
                 continue
             assert spec.get("no_log") is True, "%s.%s looks secret but is not no_log" % (kind, name)
 
