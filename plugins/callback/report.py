@@ -185,6 +185,7 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_history i
     history_of,
     latest_archive,
     previous_document,
+    reserve_archive,
 )
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_html import render_html
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_junit import render_junit
@@ -347,16 +348,6 @@ RENDERERS = dict(json=render_json, junit=render_junit, html=render_html, markdow
 
 def _stamp(finished):
     return datetime.datetime.fromtimestamp(finished, tz=datetime.timezone.utc).strftime(ARCHIVE_STAMP)
-
-
-def expected_archive(report_dir, stamp):
-    """The archive name archive_run() will pick: history/<stamp>, or <stamp>-2, -3 ... when that is taken."""
-    serial = 1
-    while True:
-        name = stamp if serial == 1 else "%s-%d" % (stamp, serial)
-        if not os.path.lexists(os.path.join(report_dir, "history", name)):
-            return "history/%s" % name
-        serial += 1
 
 
 def _change_line(change):
@@ -524,7 +515,7 @@ class CallbackModule(CallbackBase):
             previous, previous_archive = previous_document(report_dir), latest_archive(report_dir)
         document["history"] = history_of(previous, document, previous_archive)
         document["files"] = dict((name, FORMAT_FILES[name]) for name in formats)
-        document["archive"] = expected_archive(report_dir, stamp) if history else None
+        document["archive"] = self._reserve_archive(report_dir, stamp) if history else None
         document["notification"] = self._notify(report_dir, document)
         texts = self._render(document)
         try:
@@ -532,10 +523,27 @@ class CallbackModule(CallbackBase):
             written = self._write(report_dir, texts)
         except OSError as exc:
             self._display.warning("golive report: cannot write the report into %s: %s" % (report_dir, exc))
+            self._release_archive(report_dir, document["archive"])
             return []
-        if history and written:
-            self._archive(report_dir, document, stamp)
+        if document["archive"]:
+            self._archive(report_dir, document)
         return written
+
+    def _reserve_archive(self, report_dir, stamp):
+        """This run's archive name, claimed before the files naming it are written (None when it cannot be)."""
+        try:
+            return reserve_archive(report_dir, stamp)
+        except (OSError, ValueError) as exc:
+            self._display.warning("golive report: cannot archive the report in %s: %s" % (report_dir, exc))
+            return None
+
+    @staticmethod
+    def _release_archive(report_dir, archive):
+        if archive:
+            try:
+                os.rmdir(os.path.join(report_dir, archive))
+            except OSError:
+                pass
 
     def _notify(self, report_dir, document):
         url = self.get_option("notify_url")
@@ -571,21 +579,19 @@ class CallbackModule(CallbackBase):
             paths.append(path)
         return paths
 
-    def _archive(self, report_dir, document, stamp):
+    def _archive(self, report_dir, document):
         keep = self.get_option("history_keep")
         try:
-            archive = archive_run(report_dir, list(document["files"].values()), stamp=stamp,
-                                  keep=keep if keep and keep > 0 else None)
+            archive_run(report_dir, list(document["files"].values()), archive=document["archive"],
+                        keep=keep if keep and keep > 0 else None)
         except (OSError, ValueError) as exc:
             self._display.warning("golive report: cannot archive the report in %s: %s" % (report_dir, exc))
-            archive = None
-        if archive != document["archive"]:
-            # Another run took the expected name in the meantime (or archiving failed): say where it really is.
-            document["archive"] = archive
+            # The files name an archive that does not exist: write them again without it.
+            document["archive"] = None
             try:
                 self._write(report_dir, self._render(document))
-            except OSError as exc:
-                self._display.warning("golive report: cannot write the report into %s: %s" % (report_dir, exc))
+            except OSError as exc2:
+                self._display.warning("golive report: cannot write the report into %s: %s" % (report_dir, exc2))
 
     # --- terminal summary -------------------------------------------------------------------
 

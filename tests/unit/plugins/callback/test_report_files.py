@@ -12,7 +12,6 @@ from ansible_collections.golive.readiness.plugins.callback.report import (
     FORMATS,
     collection_version,
     colour_wanted,
-    expected_archive,
     problem_lines,
     selected_formats,
     write_atomic,
@@ -112,10 +111,3 @@ def test_selected_formats(value, history, expected, unknown):
 ])
 def test_colour_rules(environ, nocolor, expected):
     assert colour_wanted(environ, nocolor) is expected
-
-
-def test_expected_archive_skips_taken_names(tmp_path):
-    assert expected_archive(str(tmp_path), "20261124T101500Z") == "history/20261124T101500Z"
-    (tmp_path / "history" / "20261124T101500Z").mkdir(parents=True)
-    (tmp_path / "history" / "20261124T101500Z-2").mkdir()
-    assert expected_archive(str(tmp_path), "20261124T101500Z") == "history/20261124T101500Z-3"
