@@ -161,16 +161,14 @@ class GoliveRunner(object):
         return PlaybookRun(args, completed, report_dir, time.monotonic() - started)
 
 
-def run_repository_inventory(inventory, report_dir, *extra_args, playbook="golive.yml", env=None):
-    """``ansible-playbook <playbook> -i <inventory>`` from the repository (e.g. inventories/demo, no SSH hosts).
+def run_demo(report_dir, *extra_args):
+    """``scripts/demo`` exactly as the README's quick start runs it, with the report written to ``report_dir``.
 
-    The environment is clean (see clean_environment) with GOLIVE_REPORT_DIR set to ``report_dir``; ``env``
-    is added to it.
+    The one test that runs it owns the demo shop's generated state (database, env file, backup) meanwhile.
     """
     run_env = clean_environment()
     run_env["GOLIVE_REPORT_DIR"] = report_dir
-    run_env.update(env or {})
-    args = [ansible_tool("ansible-playbook"), playbook, "-i", inventory, *extra_args]
+    args = [os.path.join(REPO, "scripts", "demo"), *extra_args]
     started = time.monotonic()
     completed = subprocess.run(args, cwd=REPO, env=run_env, stdin=subprocess.DEVNULL, capture_output=True,
                                text=True, timeout=RUN_TIMEOUT, check=False)
