@@ -15,16 +15,22 @@ VALIDATE = """
 - hosts: all
   gather_facts: false
   tasks:
-    - name: Infrastructure section
-      ansible.builtin.import_role:
-        name: golive.readiness.infrastructure
-    - name: Application section
-      ansible.builtin.import_role:
-        name: golive.readiness.application
-    - name: Count each host's validated checks
+    - {name: Infrastructure section, ansible.builtin.import_role: {name: golive.readiness.infrastructure}}
+    - {name: Application section, ansible.builtin.import_role: {name: golive.readiness.application}}
+    - {name: Security section, ansible.builtin.import_role: {name: golive.readiness.security}}
+    - {name: Services section, ansible.builtin.import_role: {name: golive.readiness.services}}
+    - {name: Data section, ansible.builtin.import_role: {name: golive.readiness.data}}
+    - {name: Monitoring section, ansible.builtin.import_role: {name: golive.readiness.monitoring}}
+    - {name: Backup section, ansible.builtin.import_role: {name: golive.readiness.backup}}
+    - name: Count each host's validated checks (host and endpoint checks)
       ansible.builtin.set_fact:
         golive_count: >-
-          {{ ([golive_infrastructure_host_checks, golive_application_host_checks]
+          {{ ([golive_infrastructure_host_checks, golive_application_host_checks, golive_security_host_checks,
+               golive_services_host_checks, golive_data_host_checks, golive_monitoring_host_checks,
+               golive_backup_host_checks, golive_infrastructure_endpoint_checks,
+               golive_application_endpoint_checks, golive_security_endpoint_checks,
+               golive_services_endpoint_checks, golive_data_endpoint_checks,
+               golive_monitoring_endpoint_checks, golive_backup_endpoint_checks]
               | golive.readiness.checklist) | length }}
 - hosts: localhost
   gather_facts: false
@@ -35,18 +41,31 @@ VALIDATE = """
 """
 
 
+# What the example's ansible-vault would hold; made up here so no key-shaped value sits in the repository.
+VAULT = dict(
+    vault_stripe_secret_key="sk_" + "live_" + "7" * 24,
+    stripe_publishable_key="pk_" + "live_" + "8" * 24,
+    vault_stripe_webhook_secret="whsec_" + "9" * 32,
+    vault_prometheus_token="example-token",
+    vault_golive_db_password="example-password",
+    vault_restore_db_password="example-password",
+)
+
+
 def test_example_inventory_variables_validate(tmp_path):
     playbook = tmp_path / "validate.yml"
     playbook.write_text(VALIDATE)
     env = dict(os.environ, ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_NOCOLOR="1",
                GOLIVE_REPORT_DIR=str(tmp_path / "report"))
+    vault = tmp_path / "vault.json"
+    vault.write_text(json.dumps(VAULT))
     proc = subprocess.run(
         [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "inventories/example",
-         "-e", "ansible_connection=local", str(playbook)],
+         "-e", "ansible_connection=local", "-e", "@%s" % vault, str(playbook)],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     shown_at = proc.stdout.index("ok: [localhost] => {") + len("ok: [localhost] => ")
     shown = json.JSONDecoder().raw_decode(proc.stdout[shown_at:])[0]["msg"]
-    assert shown["web01.shop.internal"] == 13
-    assert shown["worker01.shop.internal"] == 8
-    assert shown["bastion.shop.internal"] == 5
+    assert shown["web01.shop.internal"] == 16
+    assert shown["worker01.shop.internal"] == 12
+    assert shown["bastion.shop.internal"] == 8
