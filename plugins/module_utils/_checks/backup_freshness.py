@@ -14,8 +14,6 @@ last. Nothing is written; ``pg_restore`` writes its script to /dev/null.
 from __future__ import annotations
 
 import bz2
-import errno
-import glob
 import gzip
 import lzma
 import os
@@ -38,6 +36,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     parse_duration,
     parse_size,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._globs import MISSING, glob_matches
 from ansible_collections.golive.readiness.plugins.module_utils._runner import kill_process_group
 
 KIND = "backup_freshness"
@@ -58,7 +57,6 @@ OPTIONS = dict(
     bin_dir=dict(type="path"),
 )
 
-_MISSING = (errno.ENOENT, errno.ENOTDIR)
 _CHUNK = 1024 * 1024
 _SNIFF_BYTES = 512
 # A plain dump's completion trailer is looked for in this many bytes at its end.
@@ -84,7 +82,6 @@ _TAR_NAMES = re.compile(r"\.(?:tar|tar\.(?:gz|bz2|xz)|tgz|tbz2?|txz)$", re.IGNOR
 _SQL_NAMES = re.compile(r"\.sql(?:\.(?:gz|bz2|xz))?$", re.IGNORECASE)
 _COMPRESSED_NAMES = {".gz": "gzip", ".tgz": "gzip", ".bz2": "bzip2", ".tbz": "bzip2", ".tbz2": "bzip2",
                      ".xz": "xz", ".txz": "xz"}
-_MAGIC = re.compile(r"[*?[]")
 
 
 def describe(item):
@@ -121,35 +118,14 @@ def prepare(item):
 
 # --- finding the backups ------------------------------------------------------------------------
 
-def _literal_prefix(pattern):
-    """The directory of a pattern before its first wildcard: '/var/backups' for '/var/backups/*/db-*.gz'."""
-    literal = []
-    for part in pattern.split("/")[:-1]:
-        if _MAGIC.search(part):
-            break
-        literal.append(part)
-    return "/".join(literal) or "/"
-
-
-def _ensure_listable(directory):
-    """glob() sees an unreadable directory as empty; that is an error, not 'no backups'."""
-    try:
-        with os.scandir(directory):
-            pass
-    except OSError as exc:
-        if exc.errno not in _MISSING:
-            raise CheckError("cannot list %s: %s" % (directory, exc.strerror or exc)) from None
-
-
 def backup_files(pattern):
     """[(path, stat)] of the regular files matching ``pattern``, oldest first; directories are left out."""
-    _ensure_listable(_literal_prefix(pattern))
     found = []
-    for match in glob.glob(pattern):
+    for match in glob_matches(pattern):
         try:
             st = os.stat(match)
         except OSError as exc:
-            if exc.errno in _MISSING:
+            if exc.errno in MISSING:
                 continue  # removed since globbing, or a dangling symlink
             raise CheckError("cannot stat %s: %s" % (match, exc.strerror or exc)) from None
         if os.path.isfile(match):

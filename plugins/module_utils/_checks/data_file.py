@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import errno
-import glob
 import io
 import json
 import math
@@ -35,6 +33,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     parse_duration,
     parse_size,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._globs import MISSING, glob_matches, is_glob
 from ansible_collections.golive.readiness.plugins.module_utils._json_assert import (
     QUERY_OPTIONS,
     evaluate,
@@ -81,8 +80,6 @@ OPTIONS = dict(
 EXTENSIONS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 _CSV_ONLY = ("has_header", "columns", "required_columns", "numeric_bounds", "key_value")
 _ROW_OPTIONS = ("rows_warn_below", "rows_fail_below", "max_rows")
-_MAGIC = re.compile(r"[*?[]")
-_MISSING = (errno.ENOENT, errno.ENOTDIR)
 SHOWN_LINES = 5  # line numbers listed per kind of problem; the rest are counted
 SHOWN_COLUMNS = 100  # header names shown in observed
 _TIME_CHECK_EVERY = 2048  # lines
@@ -272,7 +269,7 @@ def prepare(item):
     rows, max_rows = _row_limits(item)
     return dict(
         path=path,
-        glob=bool(_MAGIC.search(path)),
+        glob=is_glob(path),
         format=fmt,
         encoding=_encoding(item),
         age=_age_limit(item),
@@ -296,25 +293,9 @@ def _stat(path):
     try:
         return os.stat(path)
     except OSError as exc:
-        if exc.errno in _MISSING:
+        if exc.errno in MISSING:
             return None
         raise CheckError("cannot stat %s: %s" % (path, exc.strerror or exc)) from None
-
-
-def _ensure_listable(pattern):
-    """glob.glob() treats an unreadable directory as empty; that must be an error, not 'nothing matches'."""
-    literal = []
-    for part in pattern.split("/")[:-1]:
-        if _MAGIC.search(part):
-            break
-        literal.append(part)
-    directory = "/".join(literal) or "/"
-    try:
-        with os.scandir(directory):
-            pass
-    except OSError as exc:
-        if exc.errno not in _MISSING:
-            raise CheckError("cannot list %s: %s" % (directory, exc.strerror or exc)) from None
 
 
 def locate(plan, ev):
@@ -324,9 +305,8 @@ def locate(plan, ev):
         if st is None:
             ev.finding("fail", "%s does not exist" % plan["path"])
         return None if st is None else (plan["path"], st)
-    _ensure_listable(plan["path"])
     files = []
-    for match in glob.glob(plan["path"]):
+    for match in glob_matches(plan["path"]):
         st = _stat(match)
         if st is not None and stat.S_ISREG(st.st_mode):
             files.append((match, st))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 import fnmatch
-import glob
 import os
 import re
 import shlex
@@ -34,6 +33,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._checks.path impo
     resolve_user,
     user_name,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._globs import glob_matches, is_glob
 
 KIND = "log_health"
 SECTION = "monitoring"
@@ -65,7 +65,6 @@ MAX_SCAN_BYTES = 32 * 1024 * 1024
 SHOWN_LINES = 5
 SHOWN_CHARS = 200
 _BLOCK = 64 * 1024
-_MAGIC = re.compile(r"[*?[]")
 
 
 def describe(item):
@@ -127,7 +126,7 @@ def prepare(item):
     levels.update((k, item[k]) for k in levels if item.get(k) is not None)
     return dict(
         path=path,
-        glob=bool(_MAGIC.search(path)),
+        glob=is_glob(path),
         writable=item.get("writable") is not False,
         writable_by=writable_by,
         age=_age_limit(item),
@@ -159,7 +158,7 @@ def find_log(plan):
         st = _stat(plan["path"])
         return (plan["path"], st) if st is not None else (None, None)
     found = []
-    for match in glob.glob(plan["path"]):
+    for match in glob_matches(plan["path"]):
         st = _stat(match)
         if st is not None and not os.path.isdir(match):
             found.append((st.st_mtime, match, st))

@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import errno
-import glob
 import grp
 import os
 import pwd
@@ -24,6 +22,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     parse_count,
     parse_duration,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._globs import MISSING, glob_matches, is_glob
 
 KIND = "path"
 SECTION = "infrastructure"
@@ -48,9 +47,7 @@ OPTIONS = dict(
 _GLOB_OPTIONS = ("newest_age_warn_above", "newest_age_fail_above", "count_warn_below", "count_fail_below",
                  "count_max")
 _ATTRIBUTE_OPTIONS = ("mode_max", "owner", "group", "writable_by", "readable_by")
-_MAGIC = re.compile(r"[*?[]")
 _MODE = re.compile(r"^(?:0o)?([0-7]{3,4})$")
-_MISSING = (errno.ENOENT, errno.ENOTDIR)
 # In glob mode, problems of this many matches are listed; the rest are counted.
 _SHOWN_PROBLEMS = 5
 
@@ -119,7 +116,7 @@ def prepare(item):
     if state is not None and state not in STATES:
         raise OptionError("state: %r is not one of %s" % (state, ", ".join(STATES)))
     _validate_state(item, state)
-    is_pattern = bool(_MAGIC.search(path))
+    is_pattern = is_glob(path)
     glob_mode = any(item.get(o) is not None for o in _GLOB_OPTIONS) or (is_pattern and state == "absent")
     if is_pattern and not glob_mode:
         raise OptionError("path: %r is a glob pattern; patterns are only allowed with the newest_age_* "
@@ -222,7 +219,7 @@ def stat_path(path, follow):
     try:
         return os.stat(path) if follow else os.lstat(path)
     except OSError as exc:
-        if exc.errno in _MISSING:
+        if exc.errno in MISSING:
             return None
         raise CheckError("cannot stat %s: %s" % (path, exc.strerror or exc)) from None
 
@@ -395,33 +392,10 @@ def _check_single(ev, plan, principals):
 # --- a glob ---------------------------------------------------------------------------------------
 
 
-def _literal_prefix(pattern):
-    """The directory part of a pattern before its first wildcard: '/var/backups' for '/var/backups/*.gz'."""
-    parts = pattern.split("/")
-    literal = []
-    for part in parts[:-1]:
-        if _MAGIC.search(part):
-            break
-        literal.append(part)
-    return "/".join(literal) or "/"
-
-
-def _ensure_listable(directory):
-    """glob.glob() silently treats an unreadable directory as empty; that must be an error, not 0 matches."""
-    try:
-        with os.scandir(directory):
-            pass
-    except OSError as exc:
-        if exc.errno in _MISSING:
-            return
-        raise CheckError("cannot list %s: %s" % (directory, exc.strerror or exc)) from None
-
-
 def matching_paths(plan):
     """(path, stat) of every existing match of the pattern, sorted by path."""
-    _ensure_listable(_literal_prefix(plan["path"]))
     found = []
-    for match in sorted(glob.glob(plan["path"])):
+    for match in glob_matches(plan["path"]):
         st = stat_path(match, plan["follow"])
         if st is not None:  # vanished since globbing, or a symlink to nothing
             found.append((match, st))

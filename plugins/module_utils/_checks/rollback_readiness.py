@@ -8,9 +8,7 @@ Each configured part is checked and reported on its own (``observed.<part>``); t
 
 from __future__ import annotations
 
-import glob
 import os
-import re
 import selectors
 import shlex
 import stat
@@ -27,6 +25,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
 )
 from ansible_collections.golive.readiness.plugins.module_utils._checks import _git
 from ansible_collections.golive.readiness.plugins.module_utils._checks.path import format_mode, user_name
+from ansible_collections.golive.readiness.plugins.module_utils._globs import glob_matches, is_glob
 from ansible_collections.golive.readiness.plugins.module_utils._runner import kill_process_group
 
 KIND = "rollback_readiness"
@@ -53,7 +52,6 @@ _PARTS = ("script", "dry_run", "previous_release", "releases_dir", "checkout")
 TAIL_BYTES = 4096  # of the dry run's output, kept while it runs
 SHOWN_TAIL = 500
 _DRAIN_AFTER_EXIT = 0.5
-_MAGIC = re.compile(r"[*?[]")
 _SHOWN_RELEASES = 5
 
 
@@ -285,7 +283,7 @@ def _newest_first(paths):
 def check_previous_release(ev, pattern):
     seen = dict(pattern=pattern)
     ev.observe("previous_release", seen)
-    found = _newest_first(glob.glob(pattern)) if _MAGIC.search(pattern) else (
+    found = _newest_first(glob_matches(pattern)) if is_glob(pattern) else (
         [pattern] if os.path.exists(pattern) else [])
     seen["matches"] = len(found)
     if not found:
