@@ -49,7 +49,9 @@ options:
     choices: [pass, warn, fail, error, skipped]
     default: [fail, error]
 notes:
-  - Checks only read. Every module supports check mode and reports C(changed=false).
+  - Checks only read; the one exception is the opt-in M(golive.readiness.backup_restore) drill, which
+    writes only to a scratch database it creates and drops. Every module supports check mode and
+    reports C(changed=false).
   - A check that cannot be evaluated (timeout, refused connection, missing library, unreadable
     file) is reported as C(error), never as C(pass).
 attributes:
