@@ -186,15 +186,17 @@ def test_expired_waiver_does_not_apply_and_is_reported(golive, tmp_path):
     assert_quick(run)
 
 
-@pytest.mark.parametrize("value, problem", [
-    ([dict(path="/", free_warn_below="20XB")], ("free_warn_below", "20XB")),
-    ("not-a-list", ("golive_disk_space",)),
-], ids=["bad-size-unit", "not-a-list"])
-def test_malformed_variable_fails_fast_naming_variable_and_option(golive, value, problem):
-    run = golive.run(group_vars=with_vars(golive_disk_space=value), label="malformed")
+@pytest.mark.parametrize("variable, value, problem", [
+    ("golive_disk_space", [dict(path="/", free_warn_below="20XB")], ("free_warn_below", "20XB")),
+    ("golive_disk_space", "not-a-list", ()),
+    # An endpoint check runs later, on the probe host, but its settings stop the run up front too.
+    ("golive_prometheus", [dict(url="http://127.0.0.1:9", down_fail_above="many")], ("down_fail_above", "many")),
+], ids=["bad-size-unit", "not-a-list", "endpoint-check"])
+def test_malformed_variable_fails_fast_naming_variable_and_option(golive, variable, value, problem):
+    run = golive.run(group_vars=with_vars(**{variable: value}), label="malformed")
 
     assert run.returncode != 0, run.tail()
-    assert "golive_disk_space" in run.output, run.tail()
+    assert variable in run.output, run.tail()
     for word in problem:
         assert word in run.output, run.tail()
     assert "Traceback" not in run.output, run.tail()
