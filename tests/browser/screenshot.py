@@ -15,7 +15,9 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 import _chromium
-import conftest  # noqa: F401  (makes the collection importable as ansible_collections.golive.readiness)
+
+# Importing conftest makes the collection importable as ansible_collections.golive.readiness.
+import conftest  # noqa: F401  pylint: disable=unused-import
 
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_html import render_html
 

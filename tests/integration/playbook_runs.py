@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 
+import jsonschema
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # The virtualenv's own ansible tools, next to the interpreter running the tests.
 ANSIBLE_BIN = os.path.dirname(sys.executable)
@@ -22,6 +24,7 @@ HEALTHY_VARS = dict(
     golive_system_resources=dict(cpus_fail_below=1, load_per_core_warn_above=50, memory_available_fail_below="1%"),
 )
 
+SCHEMA = os.path.join(REPO, "docs", "report.schema.json")
 VERIFY_TASK = "Run this host's checks in one call"
 PROBE_TASK = "Run every host's endpoint checks in one call"
 _VERDICT_LINE = re.compile(r"^GOLIVE VERDICT: (GO WITH WARNINGS|NO-GO|GO)\b", re.MULTILINE)
@@ -32,6 +35,22 @@ _HOST_RESULT = re.compile(r"^(?P<status>ok|changed|skipping|failed|fatal): \[(?P
 
 def ansible_tool(name):
     return os.path.join(ANSIBLE_BIN, name)
+
+
+def schema_errors(document):
+    """Where report.json departs from docs/report.schema.json: ['path: message', ...]."""
+    with open(SCHEMA, encoding="utf-8") as handle:
+        validator = jsonschema.Draft202012Validator(json.load(handle),
+                                                    format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    return ["%s: %s" % ("/".join(str(p) for p in e.absolute_path), e.message) for e in validator.iter_errors(document)]
+
+
+def read_report(path):
+    """A report.json a real run wrote, checked against its JSON Schema on the way (every test reads it here)."""
+    with open(path, encoding="utf-8") as handle:
+        document = json.load(handle)
+    assert schema_errors(document) == [], path
+    return document
 
 
 def clean_environment():
@@ -113,7 +132,8 @@ class PlaybookRun(object):
 
     @property
     def report(self):
-        return json.loads(self.report_text("report.json"))
+        self.report_text("report.json")  # says which run left no report
+        return read_report(self.report_path("report.json"))
 
     @property
     def junit(self):

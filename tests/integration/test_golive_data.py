@@ -8,13 +8,13 @@ never show a database password, and decide the verdict from them.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import subprocess
 import sys
 
 import pytest
 import yaml
+from playbook_runs import read_report
 
 from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._dq_databases import (
     mariadb_database,
@@ -80,7 +80,7 @@ def test_data_and_service_checks_land_in_the_report(tmp_path):
     output = proc.stdout + proc.stderr
     report_text = (tmp_path / "report" / "report.json").read_text()
     junit_text = (tmp_path / "report" / "junit.xml").read_text()
-    report = json.loads(report_text)
+    report = read_report(str(tmp_path / "report" / "report.json"))
     statuses = dict(((c["host"], c["id"]), c["status"]) for c in report["checks"])
     expected = {
         ("db01", "db_server:%s" % pg_shown): "pass",

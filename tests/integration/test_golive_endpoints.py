@@ -9,13 +9,13 @@ probe (the controller) recorded, and the verdict must follow from the statuses.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import subprocess
 import sys
 
 import pytest
 import yaml
+from playbook_runs import read_report
 
 from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._dns_server import dns_server
 from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._http_apps import running_apps
@@ -96,7 +96,7 @@ def run_golive(tmp_path, servers):
     proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "golive.yml",
                            "-i", str(inventory_path)], cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=240, check=False)
-    report = json.loads((report_dir / "report.json").read_text()) if (report_dir / "report.json").exists() else None
+    report = read_report(str(report_dir / "report.json")) if (report_dir / "report.json").exists() else None
     return proc, report
 
 

@@ -29,7 +29,7 @@ import types
 
 import pytest
 import yaml
-from playbook_runs import REPO, ansible_tool, clean_environment, printed_verdict
+from playbook_runs import REPO, ansible_tool, clean_environment, printed_verdict, read_report
 
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_markdown import code as markdown_code
 from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._backups import (
@@ -281,8 +281,7 @@ def run_golive(directory, servers):
     report_path = os.path.join(report_dir, "report.json")
     report = None
     if os.path.isfile(report_path):
-        with open(report_path) as handle:
-            report = json.load(handle)
+        report = read_report(report_path)
     return types.SimpleNamespace(returncode=completed.returncode, stdout=completed.stdout, stderr=completed.stderr,
                                  report=report, report_dir=report_dir, seconds=time.monotonic() - started)
 
@@ -464,8 +463,8 @@ def test_operations_checks_run_for_real_and_decide_the_verdict(operations_run):
     assert run.returncode != 0
 
     counts = report["counts"]["by_section"]
-    assert dict((section, counts.get(section)) for section in ("services", "monitoring", "backup", "application",
-                                                              "security")) == {
+    sections = ("services", "monitoring", "backup", "application", "security")
+    assert dict((section, counts.get(section)) for section in sections) == {
         "services": dict(pass_counts(1), fail=1),
         "monitoring": dict(pass_counts(2), warn=1, fail=1),
         "backup": dict(pass_counts(2), fail=1),

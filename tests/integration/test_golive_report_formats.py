@@ -17,11 +17,10 @@ import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import jsonschema
 import pytest
 import xmlschema
 from junitparser import JUnitXml, SystemOut
-from playbook_runs import HEALTHY_VARS, REPO, SSH_HOSTS, checks_by_host, run_demo
+from playbook_runs import HEALTHY_VARS, REPO, SSH_HOSTS, checks_by_host, run_demo, schema_errors
 from prometheus_client.parser import text_string_to_metric_families
 from sshhosts import free_port
 
@@ -29,7 +28,6 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_markdown 
 
 pytestmark = pytest.mark.integration
 
-SCHEMA = os.path.join(REPO, "docs", "report.schema.json")
 JUNIT_XSD = os.path.join(REPO, "tests", "unit", "plugins", "plugin_utils", "junit.xsd")
 PROMTOOL = "/usr/bin/promtool"
 FILES = dict(json="report.json", junit="junit.xml", html="report.html", markdown="report.md",
@@ -51,12 +49,7 @@ def read(report_dir, name):
 
 
 def assert_json_valid(document):
-    with open(SCHEMA, encoding="utf-8") as handle:
-        validator = jsonschema.Draft202012Validator(json.load(handle),
-                                                    format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-    errors = ["%s: %s" % ("/".join(str(p) for p in e.absolute_path), e.message)
-              for e in validator.iter_errors(document)]
-    assert errors == []
+    assert schema_errors(document) == []
 
 
 def assert_junit_valid(text, document):

@@ -154,6 +154,7 @@ def test_routing_follows_alertmanager_rules():
             {"matchers": ['team!~"ops|sre"'], "receiver": "others"},
         ],
     })
+
     def receivers(**labels):
         return [r.receiver for r in root.match(labels)]
     assert receivers(service="api", severity="critical") == ["web-pager"]
