@@ -1,0 +1,18 @@
+"""The collection tarball leaves out what a demo run generates: the demo shop's secrets, database and backups."""
+
+from __future__ import annotations
+
+import os
+
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_every_generated_demo_file_is_left_out_of_the_build():
+    with open(os.path.join(REPO, ".gitignore"), encoding="utf-8") as handle:
+        generated = [line.strip().rstrip("/") for line in handle if line.startswith("demo/")]
+    with open(os.path.join(REPO, "galaxy.yml"), encoding="utf-8") as handle:
+        ignored = yaml.safe_load(handle)["build_ignore"]
+    assert "demo/shop/.env.production" in generated
+    assert [path for path in generated if path not in ignored] == []
