@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from ansible_collections.golive.readiness.plugins.module_utils._checks import stripe_account
 from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._ports import unused_port
 from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._stripe_standin import (
@@ -22,7 +20,6 @@ from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._check
     UNKNOWN_SECRET,
     WEBHOOK_SECRET,
     leaked_fragments,
-    stripe_standin,
 )
 
 from ._adhoc import ansible_run_logged, assert_documents_options
@@ -31,18 +28,6 @@ WEBHOOKS = [dict(url=SHOP_URL, events=SHOP_EVENTS), dict(url=BILLING_URL, events
 # What Ansible writes in place of a no_log value: the records must never have needed it.
 ANSIBLE_MASK = "********"
 
-
-@pytest.fixture(scope="module")
-def running():
-    with stripe_standin() as standin:
-        yield standin
-
-
-@pytest.fixture
-def stripe(running):
-    running.state.reset()
-    yield running
-    running.state.reset()
 
 
 def item(standin, **options):

@@ -30,24 +30,11 @@ from ._stripe_standin import (
     UNKNOWN_SECRET,
     WEBHOOK_SECRET,
     leaked_fragments,
-    stripe_standin,
     webhook_endpoint,
 )
 
 WEBHOOKS = [dict(url=SHOP_URL, events=SHOP_EVENTS), dict(url=BILLING_URL, events=["invoice.paid"])]
 
-
-@pytest.fixture(scope="module")
-def running():
-    with stripe_standin() as standin:
-        yield standin
-
-
-@pytest.fixture
-def stripe(running):
-    running.state.reset()
-    yield running
-    running.state.reset()
 
 
 def check(standin, timeout=5.0, **item):
