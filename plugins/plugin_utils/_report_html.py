@@ -143,6 +143,9 @@ class _Page(object):
         meta = "Generated %s · %s@%s · inventory %s" % (
             self.doc.get("generated_at"), run.get("user"), run.get("controller"),
             ", ".join(run.get("inventory") or ()) or "–")
+        signoff = signoff_of(self.doc)
+        if signoff and signoff.get("approvers"):
+            meta += " · sign-off %s" % str(signoff.get("status") or "pending").replace("_", " ")
         kind = VERDICT_CLASSES.get(self.verdict, "warn")
         return (
             '<header class="banner v-%s" id="verdict" role="banner"><div class="wrap banner-grid">'

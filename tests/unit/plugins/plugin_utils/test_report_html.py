@@ -203,8 +203,11 @@ def test_signoff_lists_approvers_with_decisions_and_lines_to_sign():
     assert "not accepted" in Page.text(rows[1]) and "a GO cannot be given" in Page.text(rows[1])
     assert "pending" in Page.text(rows[2])
     assert len(page.find("span", **{"class": "sign-line"})) == 1
+    # The meeting sees the sign-off's state next to the verdict, without scrolling.
+    assert "sign-off rejected" in Page.text(page.by_id("verdict"))
     # No approvers named: still blank lines to sign.
     old = page_of(docs.old_schema())
+    assert "sign-off" not in Page.text(old.by_id("verdict"))
     assert "No approvers are named" in Page.text(old.by_id("signoff"))
     assert len(old.find("span", **{"class": "sign-line"})) == 3
 
