@@ -137,15 +137,19 @@ def _ticket(waiver, where):
     return str(ticket)
 
 
-def normalise_waiver(waiver, where, today):
-    """One validated waiver: id and hosts globs, reason, owner, expires (ISO date), ticket, expired flag."""
-    if not isinstance(waiver, Mapping):
-        raise OptionError("%s: must be a dictionary with id, reason, owner and expires, got %r"
-                          % (where, _plain(waiver)))
-    unknown = sorted(str(key) for key in waiver if key not in WAIVER_KEYS + _COMPUTED_WAIVER_KEYS)
+def _require_known_keys(value, where, expected, keys, computed_keys=()):
+    """A dictionary whose keys are all ``keys`` (or ``computed_keys``, added by an earlier normalising)."""
+    if not isinstance(value, Mapping):
+        raise OptionError("%s: must be a dictionary with %s, got %r" % (where, expected, _plain(value)))
+    unknown = sorted(str(key) for key in value if key not in tuple(keys) + tuple(computed_keys))
     if unknown:
         raise OptionError("%s: unknown key%s %s (allowed: %s)" % (
-            where, "" if len(unknown) == 1 else "s", ", ".join(repr(k) for k in unknown), ", ".join(WAIVER_KEYS)))
+            where, "" if len(unknown) == 1 else "s", ", ".join(repr(k) for k in unknown), ", ".join(keys)))
+
+
+def normalise_waiver(waiver, where, today):
+    """One validated waiver: id and hosts globs, reason, owner, expires (ISO date), ticket, expired flag."""
+    _require_known_keys(waiver, where, "id, reason, owner and expires", WAIVER_KEYS, _COMPUTED_WAIVER_KEYS)
     check_id = _required_text(waiver, "id", where, "a check id or glob such as 'disk_space:*'")
     hosts = _host_patterns(waiver, where)
     reason = _required_text(waiver, "reason", where, "why the risk is accepted")
@@ -460,13 +464,8 @@ def _optional_text(entry, key, where):
 
 def normalise_approver(entry, where):
     """One validated approver: role, name, decision (None while pending), date (ISO) and comment."""
-    if not isinstance(entry, Mapping):
-        raise OptionError("%s: must be a dictionary with role and name (and decision, date, comment), got %r"
-                          % (where, _plain(entry)))
-    unknown = sorted(str(key) for key in entry if key not in SIGNOFF_KEYS + _COMPUTED_SIGNOFF_KEYS)
-    if unknown:
-        raise OptionError("%s: unknown key%s %s (allowed: %s)" % (
-            where, "" if len(unknown) == 1 else "s", ", ".join(repr(k) for k in unknown), ", ".join(SIGNOFF_KEYS)))
+    _require_known_keys(entry, where, "role and name (and decision, date, comment)", SIGNOFF_KEYS,
+                        _COMPUTED_SIGNOFF_KEYS)
     role = _required_text(entry, "role", where, "what the approver answers for, e.g. 'release manager'")
     name = _required_text(entry, "name", where, "who signs")
     decision = _decision(entry.get("decision"), where)
