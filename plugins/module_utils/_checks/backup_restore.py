@@ -21,6 +21,7 @@ import collections
 import math
 import os
 import re
+import signal
 import subprocess
 import tempfile
 import threading
@@ -456,10 +457,20 @@ class Feeder(threading.Thread):
         finally:
             if stream is not None:
                 stream.close()
+            if self.refused or self.broken:
+                self._abort()
             try:
                 self.proc.stdin.close()
             except (BrokenPipeError, OSError):
                 pass
+
+    def _abort(self):
+        """Kill the tool before its stdin ends: at a clean end of input psql would COMMIT its single transaction,
+        keeping what the dump did before the refused line (roles of a pg_dumpall are cluster-wide)."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 class Restored(object):

@@ -49,6 +49,19 @@ def database_exists(name):
     return admin_scalar("SELECT count(*) FROM pg_database WHERE datname = :name", name=name) == 1
 
 
+def role_exists(name):
+    return admin_scalar("SELECT count(*) FROM pg_roles WHERE rolname = :name", name=name) == 1
+
+
+def drop_role(name):
+    engine = _engine(PG_ADMIN, autocommit=True)
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text('DROP ROLE IF EXISTS "%s"' % name))
+    finally:
+        engine.dispose()
+
+
 def create_database(name):
     engine = _engine(PG_ADMIN, autocommit=True)
     try:

@@ -21,8 +21,10 @@ from ._backups import (
     cut,
     database_exists,
     drop_database,
+    drop_role,
     gzip_copy,
     pg_dump,
+    role_exists,
     set_age,
     source_database,
     unique_name,
@@ -212,6 +214,19 @@ def test_a_dump_that_switches_databases_is_refused(untouched, tmp_path):
     assert record["status"] == "fail"
     assert record["summary"].startswith("restore of hostile.sql failed: the dump switches databases (\\connect %s; "
                                         % untouched.database.name)
+
+
+def test_what_a_refused_dump_ran_before_switching_databases_is_rolled_back(untouched, tmp_path):
+    role = unique_name("golive_probe")
+    hostile = with_statement(untouched.plain, tmp_path / "cluster.sql",
+                             "CREATE ROLE %s;\n\\connect %s\nDELETE FROM users;" % (role, untouched.database.name))
+    try:
+        record = run_item(untouched.item(set_age(hostile, HOUR)))
+        assert record["status"] == "fail"
+        assert "the dump switches databases" in record["summary"]
+        assert not role_exists(role), "the refused dump created role %s on the server" % role
+    finally:
+        drop_role(role)
 
 
 def test_a_file_that_is_not_an_archive_fails_with_format_custom(untouched):
