@@ -29,7 +29,9 @@ description:
     SQLAlchemy's PostgreSQL dialect, and dropped (with the C(FORCE) option on PostgreSQL 13 and later,
     ending any session left in it) in all cases - after a pass, a failed restore, an error or a restore
     stopped at the time limit. A plain dump that switches databases (C(\connect), as written by
-    C(pg_dump --create) or C(pg_dumpall)) is refused.
+    C(pg_dump --create) or C(pg_dumpall)) is refused, and psql is killed at that line so that nothing
+    it ran before is committed; a C(pg_dumpall) cluster dump (also C(--globals-only)) is refused before
+    it runs.
   - C(fail) when no dump matches, when the restore fails, when a table is missing from the restored
     database or its row count differs from the source's by more than the tolerance, or when the
     restore took longer than I(duration_fail_above).

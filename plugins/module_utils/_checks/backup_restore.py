@@ -11,7 +11,9 @@ tolerance, and the restore's duration is graded as evidence for the recovery-tim
 
 Safety: the source database is only ever read, through a read-only session; the restore tools are
 given the scratch database alone. A scratch name equal to the source's or the admin connection's
-database is refused, as is one that already exists: the drill drops only what it created. The drop
+database is refused, as is one that already exists: the drill drops only what it created. A pg_dumpall
+cluster dump is refused (its roles are cluster-wide), and psql is killed, not given a clean end of input
+(which would commit its transaction), at a line switching databases. The drop
 runs in a ``finally`` block with time kept in reserve for it, also after a failed or timed-out restore.
 """
 
@@ -97,6 +99,8 @@ OPTIONS = dict(
 SCRATCH_PREFIX = "golive_restore_"
 _SCRATCH_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _PG_CUSTOM_MAGIC = b"PGDMP"
+# The header pg_dumpall writes (also with --globals-only, which has no \connect line to refuse).
+_CLUSTER_DUMP = b"-- PostgreSQL database cluster dump"
 # libpq settings an admin URL may carry in its query, and the environment variables that pass them on.
 _LIBPQ_ENV = {
     "host": "PGHOST", "port": "PGPORT", "sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT",
@@ -258,6 +262,9 @@ def choose_dump(plan):
         raise _NotRestorable("%s is not a pg_dump archive (custom or tar format)" % os.path.basename(path))
     if plan["format"] == "plain" and is_archive:
         raise _NotRestorable("%s is a pg_dump archive, not a plain SQL dump (format: plain)" % os.path.basename(path))
+    if not is_archive and _CLUSTER_DUMP in inner:
+        raise _NotRestorable("%s is a pg_dumpall cluster dump: refusing to restore it, its roles, tablespaces and "
+                             "databases are cluster-wide, outside the scratch database" % os.path.basename(path))
     return Dump(path, st, "pg_restore" if is_archive else "psql", compression)
 
 

@@ -229,6 +229,21 @@ def test_what_a_refused_dump_ran_before_switching_databases_is_rolled_back(untou
         drop_role(role)
 
 
+def test_a_cluster_dump_without_database_switches_is_refused_before_it_runs(untouched, tmp_path):
+    role = unique_name("golive_probe")
+    globals_dump = tmp_path / "globals.sql"
+    globals_dump.write_text("--\n-- PostgreSQL database cluster dump\n--\n\nSET default_transaction_read_only = off;\n"
+                            "CREATE ROLE %s;\nALTER ROLE %s WITH LOGIN;\n\n"
+                            "--\n-- PostgreSQL database cluster dump complete\n--\n\n" % (role, role))
+    try:
+        record = run_item(untouched.item(set_age(str(globals_dump), HOUR)))
+        assert record["status"] == "fail"
+        assert record["summary"].startswith("globals.sql is a pg_dumpall cluster dump")
+        assert not role_exists(role), "the cluster dump created role %s on the server" % role
+    finally:
+        drop_role(role)
+
+
 def test_a_file_that_is_not_an_archive_fails_with_format_custom(untouched):
     record = run_item(untouched.item(untouched.plain, format="custom"))
     assert record["status"] == "fail"
