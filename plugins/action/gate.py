@@ -69,6 +69,17 @@ def _registered(hostvars, host, var):
 FAILED_GATE_KEYS = ("verdict", "counts", "waivers", "blocking_severities", "signoff")
 
 
+def _compact(gate):
+    """The result of a failing gate: the keys the report callback needs, and only the hosts that are not ok.
+
+    The callback learns of hosts without results (a skipped or missing check task) only from the gate; without
+    them its report could say GO while the gate fails the play on NO-GO.
+    """
+    compact = dict((key, gate[key]) for key in FAILED_GATE_KEYS)
+    compact["hosts"] = [host for host in gate["hosts"] if host.get("status") != "ok"]
+    return compact
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
@@ -106,7 +117,7 @@ class ActionModule(ActionBase):
         if decision["verdict"] == NO_GO and args["fail_on_nogo"]:
             # Ansible prints a failed result whole; the readiness report already lists every item,
             # so a failing gate returns only the verdict and what the report callback needs.
-            result.update(failed=True, golive_gate=dict((key, gate[key]) for key in FAILED_GATE_KEYS))
+            result.update(failed=True, golive_gate=_compact(gate))
         return result
 
     def _collect(self, hostvars, args):

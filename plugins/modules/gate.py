@@ -174,8 +174,8 @@ golive_gate:
   description:
     - The decision and everything it rests on.
     - When the gate fails the task on NO-GO, only C(verdict), C(counts), C(waivers),
-      C(blocking_severities) and C(signoff) are returned (Ansible prints a failed result whole; the readiness
-      report lists every item).
+      C(blocking_severities), C(signoff) and the C(hosts) that are not C(ok) are returned (Ansible prints a
+      failed result whole; the readiness report lists every item).
   returned: always, unless an option is invalid
   type: dict
   contains:

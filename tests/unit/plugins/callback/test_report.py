@@ -332,6 +332,22 @@ def test_no_go_on_failed_task_outside_the_checks(tmp_path):
     assert ("tasks.web02", "Install the application") in cases_by_name(root)
 
 
+def test_no_go_when_a_host_skipped_its_checks_agrees_with_the_failing_gate(tmp_path):
+    playbook = GOLIVE_PLAYBOOK % dict(extra_host_tasks="")
+    playbook = playbook.replace("      register: golive_host_verify\n",
+                                "      register: golive_host_verify\n      when: inventory_hostname != 'web02'\n")
+    run = run_playbook(tmp_path, playbook, golive_inventory({"web01": [PASS], "web02": [PASS]}))
+    assert run.rc == 2, run.stdout + run.stderr
+    assert "NO-GO: 1 blocking item: web02: its check task was skipped" in run.stdout  # the gate's failure
+    summary = summary_of(run)
+    assert summary.startswith("GOLIVE VERDICT: NO-GO *")
+    assert "  web02: its check task was skipped" in summary
+    report = run.report
+    assert_schema_valid(report)
+    assert report["verdict"] == "NO-GO"
+    assert [(h["name"], h["status"]) for h in report["hosts"]] == [("web01", "ok"), ("web02", "no_results")]
+
+
 def test_no_go_when_the_waiver_has_expired(tmp_path):
     waivers = [dict(id="disk_space:/", hosts=["web*"], reason="grow volume", owner="ops",
                     expires=YESTERDAY.isoformat())]
