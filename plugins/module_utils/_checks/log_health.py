@@ -13,6 +13,7 @@ import fnmatch
 import os
 import re
 import shlex
+import stat
 import time
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
@@ -596,6 +597,14 @@ def _ago(seconds):
     return "%s ago" % format_duration(seconds) if seconds >= 1 else "just now"
 
 
+def _file_type(mode):
+    for test, name in ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a file"
+
+
 def run(plan, ctx):
     ev = Evaluation()
     ev.expect("path", plan["path"])
@@ -606,6 +615,10 @@ def run(plan, ctx):
         return ev.outcome()
     if os.path.isdir(path):
         raise CheckError("%s is a directory, not a log file" % path)
+    if not stat.S_ISREG(st.st_mode):
+        # A device or pipe has no size to read back from (it would pass as an empty log), and opening a
+        # pipe waits for a writer.
+        raise CheckError("%s is not a regular file (%s): its lines cannot be read" % (path, _file_type(st.st_mode)))
     now = time.time()
     ev.observe("exists", True)
     ev.observe("file", path)

@@ -272,6 +272,19 @@ def test_a_directory_and_an_unknown_writer_are_errors(where, rotate):
     assert record["summary"] == "writable_by: user 'golive-no-such-user' does not exist on this host"
 
 
+def test_a_log_that_is_a_device_or_a_pipe_is_an_error_not_an_empty_log(where, rotate):
+    device = os.path.join(where, "stdout.log")
+    os.symlink(os.devnull, device)
+    record = check(rotate, path=device, rotation=False)
+    assert record["status"] == "error", record["summary"]
+    assert record["summary"] == "%s is not a regular file (a character device): its lines cannot be read" % device
+    pipe = os.path.join(where, "pipe.log")
+    os.mkfifo(pipe)
+    record = check(rotate, path=pipe, rotation=False, since="1h")
+    assert record["status"] == "error", record["summary"]
+    assert record["summary"] == "%s is not a regular file (a named pipe): its lines cannot be read" % pipe
+
+
 # --- big files ---------------------------------------------------------------------------------------
 
 
