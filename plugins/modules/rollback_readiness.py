@@ -52,7 +52,8 @@ options:
           - B(It must only read.) This module cannot tell whether a command changes anything; a dry
             run of the rollback is the intended use.
           - The command runs in a session of its own, standard output and error together, and the
-            last 500 characters of its output are returned. A command that cannot be started fails.
+            last 500 characters of its output are returned, with passwords in URLs, assigned secrets,
+            bearer tokens and key-like strings masked. A command that cannot be started fails.
           - A dry run that outlives the check's I(timeout) is killed with its whole process group and
             B(fails) the check (a rollback that hangs is not ready); raise I(timeout) when it needs longer.
         type: raw
@@ -94,7 +95,8 @@ options:
         type: path
       tag_pattern:
         description:
-          - Glob the release tags match (V(v*)); C(HEAD) must carry one. Defaults to V(*), any tag.
+          - Glob the release tags match (V(v*)); C(HEAD) must carry one. Defaults to V(*), any tag. It
+            must not start with C(-).
           - When C(HEAD) carries none but matching tags exist, the check reports I(untagged_head)
             and says how many commits C(HEAD) is past the nearest one; when no tag matches at all, it fails.
           - Only with I(checkout).

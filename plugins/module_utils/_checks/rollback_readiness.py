@@ -24,6 +24,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     parse_codes,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._checks import _git
+from ansible_collections.golive.readiness.plugins.module_utils._checks.log_health import mask_line
 from ansible_collections.golive.readiness.plugins.module_utils._checks.path import format_mode, user_name
 from ansible_collections.golive.readiness.plugins.module_utils._globs import glob_matches, is_glob
 from ansible_collections.golive.readiness.plugins.module_utils._runner import kill_process_group
@@ -116,6 +117,9 @@ def prepare(item):
         raise OptionError("untagged_head: %r is not one of %s" % (level, ", ".join(LEVELS)))
     if item.get("tag_pattern") is not None and not item["tag_pattern"].strip():
         raise OptionError("tag_pattern: must not be empty")
+    if (item.get("tag_pattern") or "").startswith("-"):
+        raise OptionError("tag_pattern: %r must not start with '-' (git would read it as an option)"
+                          % item["tag_pattern"])
     return dict(
         script=_absolute(item, "script"),
         dry_run=_dry_run_argv(item.get("dry_run")),
@@ -175,7 +179,8 @@ class Tail(object):
         del self.kept[:-TAIL_BYTES]
 
     def text(self):
-        text = bytes(self.kept).decode("utf-8", errors="replace")
+        """The end of the output, with secrets masked before it is cut (a cut URL would no longer be masked)."""
+        text = mask_line(bytes(self.kept).decode("utf-8", errors="replace"))
         whole = self.total == len(self.kept)
         return text if whole and len(text) <= SHOWN_TAIL else "\u2026" + text[-SHOWN_TAIL:]
 
@@ -223,8 +228,8 @@ def execute(argv, chdir, budget):
 
 def check_dry_run(ev, plan, ctx):
     argv = plan["dry_run"]
-    shown = " ".join(argv)
-    seen = dict(argv=argv)
+    shown = mask_line(" ".join(argv))
+    seen = dict(argv=[mask_line(arg) for arg in argv])
     ev.observe("dry_run", seen)
     ev.expect("dry_run_rc", plan["dry_run_rc"])
     if plan["dry_run_chdir"] is not None and not os.path.isdir(plan["dry_run_chdir"]):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -134,6 +135,18 @@ def test_dry_run_output_keeps_its_tail(tmp_path):
     assert dry_run["output_tail"].startswith("\u2026") and dry_run["output_tail"].endswith("step 19999\n")
     assert len(dry_run["output_tail"]) == 501
     assert dry_run["output_bytes"] == sum(len("step %d\n" % n) for n in range(20000))
+
+
+def test_secrets_a_dry_run_prints_are_masked_in_its_output_tail(tmp_path):
+    password, token = "s3cr3tPassw0rd", "tok3nAbcdefGhijkLmnop"
+    rollback = script(tmp_path / "rollback", "#!/bin/sh\necho 'connecting to postgresql://app:%s@db/shop'\n"
+                      "echo 'curl -H \"Authorization: Bearer %s\" https://deploy/api'\necho 'password=%s'\n"
+                      "exit 1\n" % (password, token, password))
+    record = check(dict(dry_run=[rollback]))
+    assert record["status"] == "fail"
+    tail = record["observed"]["dry_run"]["output_tail"]
+    assert "postgresql://app:****@db/shop" in tail
+    assert password not in json.dumps(record) and token not in json.dumps(record)
 
 
 def test_dry_run_runs_in_its_directory(tmp_path):
@@ -387,6 +400,8 @@ def validated(item):
     (dict(script="/x", current="/srv/app/current"), "current: only applies with releases_dir"),
     (dict(script="/x", tag_pattern="v*"), "tag_pattern: only applies with checkout"),
     (dict(checkout="/srv/app", tag_pattern=" "), "tag_pattern: must not be empty"),
+    (dict(checkout="/srv/app", tag_pattern="--format=v1"),
+     "tag_pattern: '--format=v1' must not start with '-' (git would read it as an option)"),
 ])
 def test_bad_options_name_the_option(item, message):
     with pytest.raises(OptionError) as caught:
