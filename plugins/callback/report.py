@@ -510,10 +510,7 @@ class CallbackModule(CallbackBase):
         history = self.get_option("history")
         formats = self._formats()
         stamp = _stamp(finished)
-        previous, previous_archive = None, None
-        if history:
-            previous, previous_archive = previous_document(report_dir), latest_archive(report_dir)
-        document["history"] = history_of(previous, document, previous_archive)
+        document["history"] = self._history(report_dir, document) if history else history_of(None, document)
         document["files"] = dict((name, FORMAT_FILES[name]) for name in formats)
         document["archive"] = self._reserve_archive(report_dir, stamp) if history else None
         document["notification"] = self._notify(report_dir, document)
@@ -528,6 +525,15 @@ class CallbackModule(CallbackBase):
         if document["archive"]:
             self._archive(report_dir, document)
         return written
+
+    def _history(self, report_dir, document):
+        """What changed since the previous run; a previous report that cannot be compared counts as none."""
+        try:
+            return history_of(previous_document(report_dir), document, latest_archive(report_dir))
+        except Exception as exc:  # a damaged history must not cost this run its report
+            self._display.warning("golive report: cannot compare with the previous report in %s: %s: %s"
+                                  % (report_dir, type(exc).__name__, exc))
+            return history_of(None, document)
 
     def _reserve_archive(self, report_dir, stamp):
         """This run's archive name, claimed before the files naming it are written (None when it cannot be)."""

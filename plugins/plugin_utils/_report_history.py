@@ -28,7 +28,6 @@ DEFAULT_KEEP = 30
 HISTORY_RANK = {"pass": 0, "skipped": 1, "warn": 2, "fail": 3, "error": 4}
 # A host is compared like a check with the id "host:<name>": with results it passes, without it is an error.
 HOST_ID_PREFIX = "host:"
-HOST_STATUS = {"ok": "pass"}
 
 _STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 _ARCHIVE_NAME = re.compile(r"^(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<serial>\d+))?$")
@@ -99,8 +98,19 @@ def _is_report(document):
 # --- what changed -------------------------------------------------------------------------------
 
 
+def _status(record):
+    """A record's status as compared and reported: anything that is not a known status (a previous report
+    edited by hand or written by another tool may hold any JSON there) counts as an error."""
+    status = record.get("status")
+    return status if isinstance(status, str) and status in HISTORY_RANK else "error"
+
+
 def _rank(status):
-    return HISTORY_RANK.get(status, HISTORY_RANK["error"])
+    return HISTORY_RANK.get(status, HISTORY_RANK["error"]) if isinstance(status, str) else HISTORY_RANK["error"]
+
+
+def _text(value):
+    return None if value is None else str(value)
 
 
 def _severity_rank(severity):
@@ -114,8 +124,8 @@ def _host_pseudo_checks(document):
         if not isinstance(host, Mapping) or not host.get("name"):
             continue
         name = str(host["name"])
-        status = HOST_STATUS.get(host.get("status"), "error")
-        reason = host.get("reason") or ("has check results" if status == "pass" else host.get("status"))
+        status = "pass" if host.get("status") == "ok" else "error"
+        reason = host.get("reason") or ("has check results" if status == "pass" else _text(host.get("status")))
         records[(name, HOST_ID_PREFIX + name)] = dict(
             host=name, id=HOST_ID_PREFIX + name, title="Host %s returns check results" % name,
             section="hosts", severity="critical", status=status, summary=str(reason or "unknown"))
@@ -140,11 +150,11 @@ def _records(document):
 def _change(key, before, after):
     shown = after if after is not None else before
     return dict(
-        host=key[0], id=key[1], title=shown.get("title"), section=shown.get("section"),
-        severity=shown.get("severity"),
-        before=None if before is None else before.get("status"),
-        after=None if after is None else after.get("status"),
-        summary=shown.get("summary"),
+        host=key[0], id=key[1], title=_text(shown.get("title")), section=_text(shown.get("section")),
+        severity=_text(shown.get("severity")),
+        before=None if before is None else _status(before),
+        after=None if after is None else _status(after),
+        summary=_text(shown.get("summary")),
     )
 
 
@@ -172,7 +182,7 @@ def history_of(previous, document, previous_archive=None):
         return empty
     before, after = _records(previous), _records(document)
     silent_before, silent_now = _hosts_without_results(previous), _hosts_without_results(document)
-    history = dict(previous=dict(generated_at=previous.get("generated_at"), verdict=previous.get("verdict"),
+    history = dict(previous=dict(generated_at=_text(previous.get("generated_at")), verdict=previous["verdict"],
                                  archive=previous_archive),
                    regressions=[], fixed=[], new=[], removed=[])
     for key, record in after.items():
@@ -180,9 +190,9 @@ def history_of(previous, document, previous_archive=None):
         if old is None:
             if key[0] not in silent_before:
                 history["new"].append(_change(key, None, record))
-        elif _rank(record.get("status")) > _rank(old.get("status")):
+        elif _rank(_status(record)) > _rank(_status(old)):
             history["regressions"].append(_change(key, old, record))
-        elif _rank(record.get("status")) < _rank(old.get("status")):
+        elif _rank(_status(record)) < _rank(_status(old)):
             history["fixed"].append(_change(key, old, record))
     for key, record in before.items():
         if key not in after and key[0] not in silent_now:

@@ -513,6 +513,27 @@ def test_with_history_report_json_is_always_written_and_archived(tmp_path):
     assert_schema_valid(report)
 
 
+def test_a_damaged_previous_report_costs_neither_this_report_nor_its_history(tmp_path):
+    report_dir = tmp_path / "out" / "report"
+    archive = report_dir / "history" / "20200101T000000Z"
+    archive.mkdir(parents=True)
+    damaged = dict(verdict="GO", generated_at=None, hosts=[dict(name="web01", status=[])],
+                   checks=[dict(host="web01", id="disk_space:/", status={"was": "pass"}, title=["x"])])
+    (archive / "report.json").write_text(json.dumps(damaged), encoding="utf-8")
+    os.symlink("history/20200101T000000Z", str(report_dir / "latest"))
+    run = run_golive(tmp_path, {"web01": [FAIL]})
+    assert run.rc == 2, run.stdout + run.stderr
+    summary = summary_of(run)
+    assert "Since the previous run (GO, None): 0 regressions, 2 fixed, 0 new, 0 removed" in summary
+    assert "WARNING" not in run.stdout + run.stderr
+    report = run.report
+    assert_schema_valid(report)
+    assert [(c["id"], c["before"], c["after"]) for c in report["history"]["fixed"]] == [
+        ("disk_space:/", "error", "fail"), ("host:web01", "error", "pass")]
+    assert sorted(os.listdir(run.report_dir)) == ["golive.prom", "history", "junit.xml", "latest", "report.html",
+                                                  "report.json", "report.md"]
+
+
 def test_no_color_wins_over_force_color(tmp_path):
     run = run_playbook(tmp_path, GOLIVE_PLAYBOOK % dict(extra_host_tasks=""), golive_inventory({"web01": [FAIL]}),
                        ANSIBLE_FORCE_COLOR="1", ANSIBLE_NOCOLOR="", NO_COLOR="please")

@@ -8,6 +8,7 @@ import stat
 
 import pytest
 
+from ansible_collections.golive.readiness.plugins.callback import report as report_callback
 from ansible_collections.golive.readiness.plugins.callback.report import (
     FORMATS,
     collection_version,
@@ -111,3 +112,31 @@ def test_selected_formats(value, history, expected, unknown):
 ])
 def test_colour_rules(environ, nocolor, expected):
     assert colour_wanted(environ, nocolor) is expected
+
+
+class RecordingDisplay(object):
+    """Stands in for Ansible's Display: keeps the warnings."""
+
+    def __init__(self):
+        self.warnings = []
+        self.columns = 80
+        self.verbosity = 0
+
+    def warning(self, text, *args, **kwargs):
+        self.warnings.append(text)
+
+    def display(self, *args, **kwargs):
+        pass
+
+
+def test_a_history_that_cannot_be_read_is_no_history_and_a_warning(tmp_path, monkeypatch):
+    def broken(report_dir):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(report_callback, "previous_document", broken)
+    display = RecordingDisplay()
+    callback = report_callback.CallbackModule(display=display)
+    history = callback._history(str(tmp_path), dict(verdict="GO", checks=[], hosts=[]))
+    assert history == dict(previous=None, regressions=[], fixed=[], new=[], removed=[])
+    assert display.warnings == ["golive report: cannot compare with the previous report in %s: RuntimeError: "
+                                "disk on fire" % tmp_path]

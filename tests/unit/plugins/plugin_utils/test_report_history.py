@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import threading
 
+import jsonschema
 import pytest
 
 from ansible_collections.golive.readiness.plugins.plugin_utils import _report_history
@@ -23,6 +24,7 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_history i
 )
 
 STAMP = "20261124T101500Z"
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 
 
 def check(host, check_id, status, severity="high", summary=None):
@@ -146,6 +148,31 @@ def test_records_without_id_and_documents_without_hosts_are_tolerated():
     after = dict(verdict="GO", checks=[check("a", "x:1", "fail")], hosts=["junk", {"status": "ok"}])
     history = history_of(before, after)
     assert [(c["id"], c["before"], c["after"]) for c in history["regressions"]] == [("x:1", "pass", "fail")]
+
+
+def test_a_previous_report_with_values_of_any_json_type_is_compared_without_error():
+    # A hand-edited or foreign report.json: statuses, titles and host states that are lists, maps or numbers.
+    before = dict(verdict="GO", generated_at=20261123, hosts=[dict(name="web01", status=["ok"]),
+                                                              dict(name="web02", status={"x": 1})],
+                  checks=[dict(host="web01", id="a:1", status=["pass"], title=7, section=None, severity=[],
+                               summary={"s": 1}),
+                          dict(host="web01", id="b:2", status="broken"), dict(host="web02", id="c:3", status={})])
+    after = document([check("web01", "a:1", "pass"), check("web01", "b:2", "fail"), check("web02", "c:3", "pass")])
+    history = history_of(before, after, "history/20261123T090000Z")
+    assert history["previous"]["generated_at"] == "20261123"
+    # Unknown statuses count as errors: anything known now is an improvement.
+    assert [(c["host"], c["id"], c["before"], c["after"]) for c in history["fixed"]] == [
+        ("web01", "a:1", "error", "pass"), ("web01", "b:2", "error", "fail"), ("web01", "host:web01", "error", "pass"),
+        ("web02", "c:3", "error", "pass"), ("web02", "host:web02", "error", "pass")]
+    assert history["regressions"] == history["new"] == history["removed"] == []
+    with open(os.path.join(REPO, "docs", "report.schema.json"), encoding="utf-8") as handle:
+        schema = json.load(handle)
+    change_schema = dict(schema["$defs"]["change"], **{"$defs": schema["$defs"]})
+    for change in history["fixed"]:
+        jsonschema.validate(change, change_schema)
+    removed = history_of(before, document([]))["removed"]
+    assert [(c["id"], c["before"], c["title"], c["summary"]) for c in removed if c["id"] == "a:1"] == [
+        ("a:1", "error", "7", "{'s': 1}")]
 
 
 # --- archives and the latest pointer ------------------------------------------------------------
