@@ -18,9 +18,9 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     Evaluation,
     OptionError,
     format_duration,
-    mask_url,
     parse_duration,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._checks.log_health import mask_line
 from ansible_collections.golive.readiness.plugins.module_utils._cron import (
     CronError,
     Schedule,
@@ -323,13 +323,14 @@ def _report_missing(ev, plan, found, user):
 
 
 def _report_invalid(ev, found, chosen_files):
+    # cron's complaint may quote the line, and a job's command line can carry a password or token
     for crontab, line in found.invalid:
-        ev.finding("fail", "%s: cron rejects this line: %s" % (crontab.where(line), line.error))
+        ev.finding("fail", "%s: cron rejects this line: %s" % (crontab.where(line), mask_line(line.error)))
     for crontab in chosen_files:
         for line in crontab.lines:
             if line.kind == "invalid" and (crontab, line) not in found.invalid:
                 ev.finding("fail", "%s: cron rejects this line (%s); Debian's cron then ignores the whole file"
-                           % (crontab.where(line), line.error))
+                           % (crontab.where(line), mask_line(line.error)))
 
 
 def _fits(plan, line, zone_name):
@@ -413,7 +414,7 @@ def _observe_entry(ev, crontab, line, zone_name, found):
     ev.observe("timezone", zone_name)
     if line.user:
         ev.observe("user", line.user)
-    command = mask_url(line.command)
+    command = mask_line(line.command)
     ev.observe("command", command if len(command) <= _SHOWN_COMMAND else command[:_SHOWN_COMMAND] + "…")
 
 

@@ -189,6 +189,19 @@ def test_url_passwords_in_commands_are_masked(tree):
     assert record["observed"]["command"] == "curl -fsS https://ping:****@hc.example.com/abc"
 
 
+def test_passwords_and_tokens_in_commands_are_masked(tree):
+    tree.user(USER, "0 3 * * * PGPASSWORD=s3cretPw0rd pg_dump -h db shop > /var/backups/shop.sql\n"
+                    "0 * * * * curl -H 'Authorization: Bearer 9f8e7d6c5b4a39281716' https://hc.example.com/ping\n")
+    tree.cron_d("sync", "sync --token=tok3nValue99\n")
+    for command, secret in (("pg_dump", "s3cretPw0rd"), ("curl", "9f8e7d6c5b4a39281716")):
+        record = check(tree, command=command)
+        assert record["status"] == "pass", record["summary"]
+        assert secret not in str(record)
+    record = check(tree, command="sync")
+    assert record["status"] == "fail"
+    assert "tok3nValue99" not in str(record)
+
+
 # --- error ------------------------------------------------------------------------------------------
 
 
