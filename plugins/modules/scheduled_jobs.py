@@ -148,8 +148,8 @@ golive_checks:
     - One record per job (see the common return values below).
     - C(observed) holds C(searched) (the crontabs read) and, when an entry runs the command, C(entry)
       (V(/etc/cron.d/shop:4)), C(entries) (every matching entry), C(schedule), C(user), C(timezone),
-      C(command) (URL passwords, assigned secrets and bearer tokens masked), C(next_run) (ISO 8601 with the zone's offset, or null for
-      C(@reboot)) and C(next_run_in_seconds).
+      C(command) (URL passwords, assigned secrets and bearer tokens masked), C(next_run) (ISO 8601 with
+      the zone's offset, or null for C(@reboot)) and C(next_run_in_seconds).
   returned: always
   type: list
   elements: dict
