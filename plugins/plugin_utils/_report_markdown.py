@@ -37,6 +37,8 @@ CHANGE_TITLES = {"regressions": "Newly failing (regressions)", "fixed": "Fixed",
 # Characters that GitHub Markdown would read as formatting, links or table structure.
 _SPECIAL = re.compile(r"([\\`*_\[\]{}()#+!|~])")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+# Characters a code span in a table cell cannot carry: CR and LF both end a line in Markdown.
+_NOT_IN_CODE = re.compile(r"[`|\r\n<&]")
 
 
 def md(value):
@@ -48,9 +50,10 @@ def md(value):
 
 
 def code(value):
-    """An id or path shown as code; backticks inside are not possible in a code span, so it falls back to md."""
+    """An id or path shown as code; what a code span cannot hold in a table cell (backticks, pipes, line breaks,
+    and HTML-looking text) falls back to md."""
     text = "" if value is None else str(value)
-    if "`" in text or "|" in text or "\n" in text or "<" in text or "&" in text or not text:
+    if not text or _NOT_IN_CODE.search(text):
         return md(text)
     return "`%s`" % text
 

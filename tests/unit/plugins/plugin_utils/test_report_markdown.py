@@ -70,6 +70,26 @@ def test_every_table_keeps_its_columns_and_only_report_markup_comes_through(docu
     assert len(rendered.tables) == len(re.findall(r"^\|( --- \|)+$", markdown, re.M))
 
 
+@pytest.mark.parametrize("check_id", ["path:/srv/a\rb", "path:/srv/a\r\nb", "path:/srv/a\nb"])
+def test_a_line_break_in_an_id_shown_as_code_stays_in_its_cell(check_id):
+    # Ids are shown as code spans (passed checks, waivers, the archive); CR alone ends a line in Markdown too.
+    waiver = dict(id=check_id, hosts=["web01"], reason="r", owner="o", expires="2026-12-01", ticket=None,
+                  expired=False)
+    document = docs.document([docs.check("web01", check_id, "pass")],
+                             waivers=dict(applied=[], expired=[], unused=[waiver]))
+    markdown = render_markdown(document)
+    assert "\r" not in markdown
+    rendered = Rendered(markdown)
+    assert len(rendered.tables) == len(re.findall(r"^\|( --- \|)+$", markdown, re.M))
+    for table in rendered.tables:
+        assert len(set(len(row) for row in table)) == 1, table
+    # The break is a <br> in the cell (its text joins up around it).
+    passed = table_headed(rendered, ["Host", "Section", "Check", "Summary"])
+    assert passed[1][2] == "path:/srv/ab" and "path:/srv/a<br>b" in markdown
+    unused = table_headed(rendered, ["Waiver", "Reason", "Owner", "Expires", "Ticket"])
+    assert unused[1][0] == "path:/srv/ab on web01"
+
+
 def test_hostile_values_read_back_as_the_same_text():
     markdown = render_markdown(docs.nasty())
     rendered = Rendered(markdown)
