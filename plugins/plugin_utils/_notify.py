@@ -57,8 +57,14 @@ def mask_webhook_url(url):
     segments = [seg if not seg or _PLAIN_SEGMENT.match(seg) else _mask_token(seg) for seg in parts.path.split("/")]
     masked = "%s://%s%s" % (parts.scheme, netloc, "/".join(segments))
     if parts.query:
-        masked += "?" + "&".join("%s=****" % key for key, dummy in parse_qsl(parts.query, keep_blank_values=True))
+        masked += "?" + "&".join(_masked_parameter(part) for part in parts.query.split("&") if part)
     return masked
+
+
+def _masked_parameter(part):
+    """'key=****' for a parameter with a plain name; '****' for a bare token ('?s3cr3t') or an odd name."""
+    key, sep, dummy = part.partition("=")
+    return "%s=****" % key if sep and _PLAIN_SEGMENT.match(key) else "****"
 
 
 def _secrets_of(url):
@@ -66,7 +72,10 @@ def _secrets_of(url):
     parts = urlsplit(str(url))
     pieces = [str(url), parts.path, parts.query, parts.netloc.rpartition("@")[0]]
     pieces += [seg for seg in parts.path.split("/") if seg and not _PLAIN_SEGMENT.match(seg)]
-    pieces += [value for dummy, value in parse_qsl(parts.query, keep_blank_values=True)]
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        pieces.append(value)
+        if not value or not _PLAIN_SEGMENT.match(key):
+            pieces.append(key)
     return sorted((p for p in pieces if p and len(p) >= 4), key=len, reverse=True)
 
 

@@ -191,6 +191,15 @@ def test_receiver_echoing_the_url_does_not_leak_it():
     assert result["target"].endswith("?token=****")
 
 
+def test_a_bare_query_token_echoed_by_the_receiver_does_not_leak():
+    with running_receiver(answer(403, "unknown token %s" % TOKEN)) as receiver:
+        result = notify(receiver.url("/hook?") + TOKEN, no_go_document(), None)
+    assert result["status"] == "failed" and result["http_status"] == 403
+    assert result["target"] == "http://127.0.0.1:%d/hook?****" % receiver.port
+    assert result["message"] == "receiver answered HTTP 403: unknown token ****"
+    _assert_secret_free(result)
+
+
 def test_hanging_receiver_is_bounded_by_the_timeout(waits):
     with running_receiver(hang()) as receiver:
         started = time.monotonic()
@@ -262,6 +271,10 @@ def test_a_given_session_is_used_and_left_open():
     ("https://user:pa55word@alerts.example.com:8443/webhook?key=abc&channel=ops#frag",
      "https://****@alerts.example.com:8443/webhook?key=****&channel=****"),
     ("http://[::1]:8080/incoming/abc123", "http://[::1]:8080/incoming/****"),
+    # A token given as the bare query, or as a parameter's name, is a secret like any value.
+    ("https://hooks.example.com/hook?" + TOKEN, "https://hooks.example.com/hook?****"),
+    ("https://hooks.example.com/hook?channel=ops&" + TOKEN + "&" + TOKEN + "=1",
+     "https://hooks.example.com/hook?channel=****&****&****"),
     ("", None),
 ])
 def test_mask_webhook_url(url, masked):
