@@ -63,7 +63,7 @@ def mask_webhook_url(url):
 
 def _masked_parameter(part):
     """'key=****' for a parameter with a plain name; '****' for a bare token ('?s3cr3t') or an odd name."""
-    key, sep, dummy = part.partition("=")
+    key, sep = part.partition("=")[:2]
     return "%s=****" % key if sep and _PLAIN_SEGMENT.match(key) else "****"
 
 
