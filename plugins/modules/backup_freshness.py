@@ -54,7 +54,10 @@ options:
         description: Warn when the newest backup (by modification time) is older than this duration (V(26h)).
         type: str
       newest_age_fail_above:
-        description: Fail when the newest backup is older than this duration.
+        description:
+          - Fail when the newest backup is older than this duration.
+          - When neither O(checks[].newest_age_warn_above) nor this is set, the newest backup fails above V(48h)
+            (a missed nightly run).
         type: str
       size_warn_below:
         description: Warn when the newest backup is smaller than this size (V(50MB); 1K = 1024 bytes).

@@ -43,6 +43,7 @@ KIND = "backup_freshness"
 SECTION = "backup"
 SEVERITY = "high"
 VERIFY_MODES = ("auto", "gzip", "tar", "pg_custom", "sql", "none")
+DEFAULT_NEWEST_AGE_FAIL = "48h"
 OPTIONS = dict(
     path=dict(type="path", required=True),
     newest_age_warn_above=dict(type="str"),
@@ -96,6 +97,9 @@ def _positive(limit, option):
 
 
 def prepare(item):
+    if item.get("newest_age_warn_above") is None and item.get("newest_age_fail_above") is None:
+        # A backup of any age is no backup to go live on: a missed nightly run fails after two days.
+        item = dict(item, newest_age_fail_above=DEFAULT_NEWEST_AGE_FAIL)
     path = item["path"]
     if not os.path.isabs(path):
         raise OptionError("path: %r must be absolute" % path)

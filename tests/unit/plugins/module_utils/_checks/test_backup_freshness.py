@@ -380,3 +380,13 @@ def test_gzip_module_reads_what_the_check_calls_sound(tmp_path, dumps):
     observed = verification(run_item({"path": path}))
     with gzip.open(path, "rb") as handle:
         assert observed["uncompressed_bytes"] == len(handle.read())
+
+
+def test_without_an_age_limit_a_backup_older_than_two_days_fails(tmp_path):
+    backup = random_file(tmp_path / "db-1.bin", 1024)
+    set_age(backup, 3 * DAY)
+    record = run_item({"path": str(tmp_path / "db-*.bin"), "verify": "none"})
+    assert record["status"] == "fail"
+    assert "fail > 2d" in record["summary"]
+    set_age(backup, HOUR)
+    assert run_item({"path": str(tmp_path / "db-*.bin"), "verify": "none"})["status"] == "pass"
