@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlsplit
@@ -25,6 +26,8 @@ MESSAGE_LIMIT = 200
 # "webhookb2". Everything else (tokens, ids) is masked, because the URL itself is the credential.
 _PLAIN_SEGMENT = re.compile(r"^[A-Za-z][A-Za-z_.-]{0,19}$")
 _MRKDWN_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+# An attempt may take this many times the timeout in all (connecting, then reading the answer).
+_DEADLINE_FACTOR = 2
 # The wait between attempts (a name of its own so tests can record the waits).
 _sleep = time.sleep
 
@@ -296,6 +299,31 @@ def _post(session, url, payload, timeout):
                         headers={"User-Agent": "golive.readiness report"})
 
 
+class _Overdue(Exception):
+    """An attempt outlived its deadline: the receiver kept the connection busy without finishing its answer."""
+
+
+def _post_within(session, url, payload, timeout):
+    """_post() bounded as a whole, not only per read: a receiver that trickles its answer a byte at a time
+    never trips the read timeout. The attempt runs in a daemon thread that is abandoned when overdue."""
+    outcome = {}
+
+    def attempt():
+        try:
+            outcome["response"] = _post(session, url, payload, timeout)
+        except BaseException as exc:  # handed over to the caller below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=attempt, name="golive-notify", daemon=True)
+    worker.start()
+    worker.join(_DEADLINE_FACTOR * timeout)
+    if worker.is_alive():
+        raise _Overdue()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["response"]
+
+
 def _send(url, payload, timeout, retries, backoff, session):
     """POST with retries; returns (status, attempts, http_status, message)."""
     import requests
@@ -306,9 +334,11 @@ def _send(url, payload, timeout, retries, backoff, session):
         delay = backoff * (2 ** (attempts - 1))
         retry = False
         try:
-            response = _post(session, url, payload, timeout)
+            response = _post_within(session, url, payload, timeout)
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
             http_status, message, retry = None, _error_text(exc, timeout), True
+        except _Overdue:
+            http_status, message, retry = None, "no complete answer within %gs" % (_DEADLINE_FACTOR * timeout), True
         else:
             http_status = response.status_code
             if 200 <= http_status < 300:
@@ -331,7 +361,8 @@ def _send(url, payload, timeout, retries, backoff, session):
 def notify(url, document, report_path, timeout=5, retries=2, backoff=0.5, top=5, session=None):
     """Post the verdict to a Slack-compatible incoming webhook; returns the report's "notification" dict.
 
-    Never raises. Each attempt is bounded by ``timeout`` seconds to connect and to read; connection errors,
+    Never raises. Each attempt is bounded by ``timeout`` seconds to connect and to read, and by twice that in
+    all (a receiver trickling its answer cannot hold the run); connection errors,
     timeouts, HTTP 429 (waiting its Retry-After, at most RETRY_AFTER_CAP seconds) and 5xx are retried up to
     ``retries`` times with exponential backoff; any other 4xx and redirects fail at once. The URL is a
     secret: the result shows it masked, and messages never repeat it.

@@ -30,6 +30,12 @@ def hang():
     return dict(kind="hang")
 
 
+def trickle(pause):
+    """A scripted answer sent one byte every ``pause`` seconds (until HANG_SECONDS or the receiver stops):
+    the connection is never idle long enough for a read timeout."""
+    return dict(kind="trickle", pause=pause)
+
+
 class Receiver(object):
     """Answers requests in script order (the last answer repeats) and records them."""
 
@@ -69,6 +75,9 @@ class Receiver(object):
                     receiver.released.wait(HANG_SECONDS)
                     self.close_connection = True
                     return
+                if step["kind"] == "trickle":
+                    self._trickle(step["pause"])
+                    return
                 data = step["body"].encode("utf-8")
                 self.send_response(step["status"])
                 for name, value in step["headers"].items():
@@ -77,6 +86,19 @@ class Receiver(object):
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def _trickle(self, pause):
+                self.close_connection = True
+                answer_bytes = b"HTTP/1.1 200 OK\r\nX-Padding: " + b"x" * 10000
+                deadline = time.monotonic() + HANG_SECONDS
+                for index in range(len(answer_bytes)):
+                    if receiver.released.wait(pause) or time.monotonic() > deadline:
+                        return
+                    try:
+                        self.wfile.write(answer_bytes[index:index + 1])
+                        self.wfile.flush()
+                    except OSError:
+                        return
 
             def log_message(self, *args):
                 pass

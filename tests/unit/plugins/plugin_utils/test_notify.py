@@ -10,7 +10,7 @@ import pytest
 from ansible_collections.golive.readiness.plugins.plugin_utils import _notify
 from ansible_collections.golive.readiness.plugins.plugin_utils._notify import build_payload, mask_webhook_url, notify
 
-from ._webhook_receiver import answer, hang, running_receiver, unused_port
+from ._webhook_receiver import answer, hang, running_receiver, trickle, unused_port
 
 TOKEN = "Zq9XwV3tKp7LmN2bR8sYc4Hd"
 HOOK_PATH = "/services/T0A1B2C3D/B0E4F5G6H/" + TOKEN
@@ -207,6 +207,19 @@ def test_hanging_receiver_is_bounded_by_the_timeout(waits):
         elapsed = time.monotonic() - started
     assert result["status"] == "failed" and result["attempts"] == 2 and result["http_status"] is None
     assert result["message"] == "no answer within 0.5s (after 2 attempts)"
+    assert len(receiver.requests) == 2
+    assert elapsed < RETURNS_WITHIN
+    _assert_secret_free(result)
+
+
+def test_receiver_trickling_its_answer_is_bounded_too(waits):
+    # A byte every 0.1 s never lets the 0.5 s read timeout expire; each attempt still ends after 2 x 0.5 s.
+    with running_receiver(trickle(0.1)) as receiver:
+        started = time.monotonic()
+        result = notify(receiver.url(HOOK_PATH), no_go_document(), None, timeout=0.5, retries=1)
+        elapsed = time.monotonic() - started
+    assert result["status"] == "failed" and result["attempts"] == 2 and result["http_status"] is None
+    assert result["message"] == "no complete answer within 1s (after 2 attempts)"
     assert len(receiver.requests) == 2
     assert elapsed < RETURNS_WITHIN
     _assert_secret_free(result)
