@@ -105,9 +105,12 @@ class _Markdown(object):
         hosts = self.doc.get("hosts") or []
         run = self.doc.get("run") or {}
         self.add("# %s Go-live verdict: %s" % (VERDICT_MARKS.get(self.verdict, "🟡"), md(self.verdict)), "")
+        # Blocking counts every reason for NO-GO (checks, unreachable hosts, hosts without results, failed
+        # tasks), as the Blocking section below, the HTML banner and the notification do.
+        blocking = len(self.doc.get("blocking") or ()) + len(no_go_reasons(self.doc))
         self.add("**%s on %s**: %s. Blocking: %d. Waived: %d." % (
             plural(counts.get("total", 0), "check"), plural(len(hosts), "host"), md(count_text(
-                counts.get("by_status"))), counts.get("blocking", 0), counts.get("waived", 0)), "")
+                counts.get("by_status"))), blocking, counts.get("waived", 0)), "")
         self.add("Generated %s by %s on %s for inventory %s." % (
             md(self.doc.get("generated_at")), md(run.get("user")), md(run.get("controller")),
             md(", ".join(run.get("inventory") or ()) or "none")), "")

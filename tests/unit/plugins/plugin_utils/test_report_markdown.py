@@ -127,6 +127,18 @@ def test_verdict_heading_then_blocking_then_changes_with_regressions_first():
     assert [row[1] for row in blocking[1:]] == ["web02", "db01", "web01", "web03", "db01"]
 
 
+def test_the_headline_counts_every_reason_for_no_go_like_the_other_formats():
+    from ansible_collections.golive.readiness.plugins.plugin_utils._report_html import render_html
+
+    document = docs.document([docs.check("web01", "disk_space:/", "pass")], unreachable=["db01"],
+                             failed_tasks=[dict(host="web01", task="Install", message="no package")])
+    assert document["verdict"] == "NO-GO" and document["counts"]["blocking"] == 0
+    markdown = render_markdown(document)
+    assert "**1 check on 2 hosts**: 1 pass. Blocking: 2. Waived: 0." in markdown
+    assert "## Blocking (2)" in markdown
+    assert "<dt>Blocking</dt><dd>2</dd>" in render_html(document)
+
+
 def test_old_documents_render_without_history_signoff_or_notification():
     markdown = render_markdown(docs.old_schema())
     assert "No history in this report." in markdown
