@@ -31,7 +31,9 @@ description:
     stopped at the time limit. A plain dump that switches databases (C(\connect), as written by
     C(pg_dump --create) or C(pg_dumpall)) is refused, and psql is killed at that line so that nothing
     it ran before is committed; a C(pg_dumpall) cluster dump (also C(--globals-only)) is refused before
-    it runs.
+    it runs. So is a plain dump holding a psql command pg_dump does not write that could run programs or
+    read and write files on the host (C(\!), C(\o), C(\w), C(\copy), C(\g), C(\i), C(\cd), C(\setenv),
+    C(\lo_*), or any other line starting with a backslash outside COPY data).
   - C(fail) when no dump matches, when the restore fails, when a table is missing from the restored
     database or its row count differs from the source's by more than the tolerance, or when the
     restore took longer than I(duration_fail_above).
@@ -165,7 +167,8 @@ notes:
     on the scratch server; dumps made with C(pg_dump --no-owner) avoid that. Archives are restored without
     owners and privileges.
   - A line starting with C(\connect) or C(\c) inside a dollar-quoted function body of a plain dump is
-    taken for a database switch and the dump is refused.
+    taken for a database switch, and a string holding such a command word followed by a space for a
+    command; the dump is then refused (never restored unsafely).
 seealso:
   - module: golive.readiness.backup_freshness
   - module: golive.readiness.db_row_counts

@@ -110,6 +110,17 @@ _LIBPQ_ENV = {
 }
 # psql commands that would leave the scratch database (pg_dump --create, pg_dumpall write them).
 _SWITCHES_DATABASE = re.compile(rb"^\\(?:c|connect)(?:\s|$)")
+# Outside COPY data, pg_dump writes no psql meta-command but these (newer releases guard the dump with them).
+_PG_DUMP_META = re.compile(rb"^\\(?:restrict|unrestrict)\s")
+# psql meta-commands that run a shell command, read or write a file, or run query results as SQL. psql
+# honours them after a statement on the same line too, so a tampered dump is refused on any such word
+# outside COPY data. Regular-expression escapes in SQL strings ('\w+', '\s') are not followed by a
+# space, so they do not count; a string that still looks like a command makes the drill refuse the dump
+# (safe, and said in the result).
+_HOST_META = re.compile(rb"(?:^|[\s;])\\(?:!|(?:o|out|w|write|copy|g\w*|i|ir|include\w*|cd|setenv|lo_\w+|s)"
+                        rb"(?=\s|$))")
+_COPY_FROM_STDIN = re.compile(rb"^COPY\b.*\bFROM stdin;\s*$")
+_END_OF_COPY = b"\\."
 _CHUNK = 1024 * 1024
 # A plain dump's completion trailer is looked for in its last lines.
 _TAIL_LINES = 32
@@ -419,6 +430,14 @@ def restore_command(plan, dump, binary, name):
             "--dbname=%s" % conninfo, "--file=-"]
 
 
+def unexpected_meta_command(line):
+    """Whether a line of a plain dump (outside COPY data) holds a psql meta-command pg_dump does not write."""
+    stripped = line.lstrip()
+    if stripped.startswith(b"\\") and not _PG_DUMP_META.match(stripped):
+        return True
+    return bool(_HOST_META.search(line))
+
+
 class Feeder(threading.Thread):
     """Writes the dump (decompressed) to the restore tool's stdin. For psql, it stops at a line that would
     switch databases (the restore is then refused) and keeps the end of the text, to check that the dump
@@ -429,6 +448,7 @@ class Feeder(threading.Thread):
         self.dump = dump
         self.proc = proc
         self.refused = None
+        self.unsafe = None
         self.broken = None
         self.last_lines = collections.deque(maxlen=_TAIL_LINES)
 
@@ -439,10 +459,18 @@ class Feeder(threading.Thread):
                 if not chunk:
                     return
                 yield chunk
+        in_copy = False
         for line in stream:
-            if _SWITCHES_DATABASE.match(line):
+            if in_copy:
+                in_copy = line.rstrip(b"\r\n") != _END_OF_COPY
+            elif _SWITCHES_DATABASE.match(line):
                 self.refused = line.strip()[:80].decode("utf-8", "replace")
                 return
+            elif unexpected_meta_command(line):
+                self.unsafe = line.strip()[:80].decode("utf-8", "replace")
+                return
+            else:
+                in_copy = bool(_COPY_FROM_STDIN.match(line))
             self.last_lines.append(line)
             yield line
 
@@ -464,7 +492,7 @@ class Feeder(threading.Thread):
         finally:
             if stream is not None:
                 stream.close()
-            if self.refused or self.broken:
+            if self.refused or self.unsafe or self.broken:
                 self._abort()
             try:
                 self.proc.stdin.close()
@@ -518,6 +546,9 @@ def restore(plan, dump, binary, name, env, budget):
     if feeder and feeder.refused:
         problem = ("the dump switches databases (%s; made with pg_dump --create or pg_dumpall): "
                    "refusing to restore it, it would write outside the scratch database" % feeder.refused)
+    elif feeder and feeder.unsafe:
+        problem = ("the dump holds a psql command that could run programs or touch files on this host (%s): "
+                   "refusing to restore it" % feeder.unsafe)
     elif feeder and feeder.broken:
         problem = feeder.broken
     elif feeder and dump.tool == "psql" and rc == 0:

@@ -216,6 +216,29 @@ def test_a_dump_that_switches_databases_is_refused(untouched, tmp_path):
                                         % untouched.database.name)
 
 
+@pytest.mark.parametrize("command", ["\\! touch {marker}", "SELECT 1; \\! touch {marker}",
+                                     "SELECT 'x' \\g {marker}", "\\o {marker}"],
+                         ids=["shell", "shell-after-statement", "query-to-file", "output-to-file"])
+def test_a_dump_with_host_commands_is_refused_and_runs_none_of_them(untouched, tmp_path, command):
+    marker = tmp_path / "ran"
+    hostile = with_statement(untouched.plain, tmp_path / "hostile.sql", command.format(marker=marker), at_end=True)
+    record = run_item(untouched.item(set_age(hostile, HOUR)))
+    assert record["status"] == "fail"
+    assert "could run programs or touch files on this host" in record["summary"]
+    assert not marker.exists(), "the refused dump ran %r" % command
+
+
+def test_copy_data_and_regular_expressions_are_not_taken_for_commands(untouched, tmp_path):
+    # A regular expression in a constraint holds backslashes, as COPY data may: the dump still restores.
+    check = with_statement(untouched.plain, tmp_path / "regex.sql",
+                           "CREATE TABLE public.contacts (email text CHECK (email ~ '^\\w+@\\S+$'));\n"
+                           "CREATE TABLE public.notes (body text);\n"
+                           "COPY public.notes (body) FROM stdin;\n\\\\! not a command\n\\.",
+                           at_end=True)
+    record = run_item(untouched.item(set_age(check, HOUR)))
+    assert record["status"] == "pass", record["summary"]
+
+
 def test_what_a_refused_dump_ran_before_switching_databases_is_rolled_back(untouched, tmp_path):
     role = unique_name("golive_probe")
     hostile = with_statement(untouched.plain, tmp_path / "cluster.sql",
