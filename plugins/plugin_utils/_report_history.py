@@ -147,6 +147,14 @@ def _records(document):
     return records
 
 
+def _hosts_of(records):
+    return set(host for host, _check_id in records)
+
+
+def _is_host_entry(key):
+    return key[1] == HOST_ID_PREFIX + key[0]
+
+
 def _change(key, before, after):
     shown = after if after is not None else before
     return dict(
@@ -174,28 +182,31 @@ def history_of(previous, document, previous_archive=None):
     HISTORY_RANK). Each host is also compared as the pseudo-check 'host:<name>' (pass with results, error
     when unreachable or without results), so a host that stops answering is ONE regression rather than all
     its checks "removed"; for the same reason the checks of a host without results in one of the two runs
-    are not listed as new or removed. Regressions are sorted most severe first, the other lists by host
-    (natural order) and id.
+    are not listed as new or removed, nor are those of a host that is in one run only (a run limited with
+    --limit, a host added to the inventory): that host is one new or removed entry. Regressions are sorted
+    most severe first, the other lists by host (natural order) and id.
     """
     empty = dict(previous=None, regressions=[], fixed=[], new=[], removed=[])
     if not _is_report(previous):
         return empty
     before, after = _records(previous), _records(document)
-    silent_before, silent_now = _hosts_without_results(previous), _hosts_without_results(document)
+    # Hosts whose own checks are not compared one by one: silent in one run, or present in one run only.
+    skip_new = _hosts_without_results(previous) | (_hosts_of(after) - _hosts_of(before))
+    skip_removed = _hosts_without_results(document) | (_hosts_of(before) - _hosts_of(after))
     history = dict(previous=dict(generated_at=_text(previous.get("generated_at")), verdict=previous["verdict"],
                                  archive=previous_archive),
                    regressions=[], fixed=[], new=[], removed=[])
     for key, record in after.items():
         old = before.get(key)
         if old is None:
-            if key[0] not in silent_before:
+            if key[0] not in skip_new or _is_host_entry(key):
                 history["new"].append(_change(key, None, record))
         elif _rank(_status(record)) > _rank(_status(old)):
             history["regressions"].append(_change(key, old, record))
         elif _rank(_status(record)) < _rank(_status(old)):
             history["fixed"].append(_change(key, old, record))
     for key, record in before.items():
-        if key not in after and key[0] not in silent_now:
+        if key not in after and (key[0] not in skip_removed or _is_host_entry(key)):
             history["removed"].append(_change(key, record, None))
     history["regressions"].sort(key=_by_gravity)
     for name in ("fixed", "new", "removed"):

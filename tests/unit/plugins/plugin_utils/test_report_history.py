@@ -113,7 +113,7 @@ def test_regressions_most_severe_first_then_natural_host_order_then_id():
 
 def test_other_lists_are_sorted_by_natural_host_order_then_id():
     after = document([check(h, i, "pass") for h in ("db10", "db9") for i in ("z:1", "a:1")])
-    history = history_of(document([]), after)
+    history = history_of(document([check(h, "old:1", "pass") for h in ("db10", "db9")]), after)
     assert [(c["host"], c["id"]) for c in history["new"] if not c["id"].startswith("host:")] == [
         ("db9", "a:1"), ("db9", "z:1"), ("db10", "a:1"), ("db10", "z:1")]
 
@@ -135,12 +135,14 @@ def test_unreachable_host_is_one_regression_not_a_list_of_removed_checks():
     assert back["new"] == [] and back["regressions"] == [] and back["removed"] == []
 
 
-def test_hosts_added_and_removed_show_with_their_checks():
-    before = document([check("web01", "a:1", "pass"), check("old01", "a:1", "pass")])
-    after = document([check("web01", "a:1", "pass"), check("new01", "a:1", "fail")])
+def test_a_host_in_one_run_only_is_one_entry_not_all_its_checks():
+    # A run limited with --limit, or a host added to or taken out of the inventory.
+    before = document([check("web01", "a:1", "pass"), check("old01", "a:1", "pass"), check("old01", "b:1", "fail")])
+    after = document([check("web01", "a:1", "pass"), check("web01", "c:1", "pass"), check("new01", "a:1", "fail")])
     history = history_of(before, after)
-    assert [(c["host"], c["id"]) for c in history["new"]] == [("new01", "a:1"), ("new01", "host:new01")]
-    assert [(c["host"], c["id"]) for c in history["removed"]] == [("old01", "a:1"), ("old01", "host:old01")]
+    assert [(c["host"], c["id"]) for c in history["new"]] == [("new01", "host:new01"), ("web01", "c:1")]
+    assert [(c["host"], c["id"]) for c in history["removed"]] == [("old01", "host:old01")]
+    assert history["regressions"] == history["fixed"] == []
 
 
 def test_records_without_id_and_documents_without_hosts_are_tolerated():
@@ -170,7 +172,8 @@ def test_a_previous_report_with_values_of_any_json_type_is_compared_without_erro
     change_schema = dict(schema["$defs"]["change"], **{"$defs": schema["$defs"]})
     for change in history["fixed"]:
         jsonschema.validate(change, change_schema)
-    removed = history_of(before, document([]))["removed"]
+    removed = history_of(before, document([check("web01", "other:1", "pass"), check("web02", "other:1", "pass")]))[
+        "removed"]
     assert [(c["id"], c["before"], c["title"], c["summary"]) for c in removed if c["id"] == "a:1"] == [
         ("a:1", "error", "7", "{'s': 1}")]
 
