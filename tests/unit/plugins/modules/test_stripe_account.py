@@ -29,7 +29,6 @@ WEBHOOKS = [dict(url=SHOP_URL, events=SHOP_EVENTS), dict(url=BILLING_URL, events
 ANSIBLE_MASK = "********"
 
 
-
 def item(standin, **options):
     options.setdefault("secret_key", LIVE_SECRET)
     options.setdefault("api_base", standin.api_base)

@@ -36,7 +36,6 @@ from ._stripe_standin import (
 WEBHOOKS = [dict(url=SHOP_URL, events=SHOP_EVENTS), dict(url=BILLING_URL, events=["invoice.paid"])]
 
 
-
 def check(standin, timeout=5.0, **item):
     item.setdefault("secret_key", LIVE_SECRET)
     if standin is not None:
