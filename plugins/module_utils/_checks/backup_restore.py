@@ -127,7 +127,6 @@ _TAIL_LINES = 32
 # Seconds kept back from the restore for dropping the scratch database: a quarter of the time, within these.
 _RESERVE_MIN, _RESERVE_MAX = 2.0, 15.0
 _DROP_CONNECT_TIMEOUT = 5
-_DROP_STATEMENT_TIMEOUT_MS = 30000
 
 
 def describe(item):
@@ -217,6 +216,14 @@ def prepare(item):
 
 
 # --- time ---------------------------------------------------------------------------------------
+
+def drop_limits(ctx):
+    """(connect seconds, statement ms) for dropping the scratch database within what is left of the check's
+    time (the reserve kept for it), so the drop ends, or says it failed, before the check is given up."""
+    left = max(1.0, ctx.remaining())
+    connect = max(1, min(_DROP_CONNECT_TIMEOUT, int(left / 3)))
+    return connect, int(max(1.0, left - connect) * 1000)
+
 
 class Reserved(object):
     """The check's context with time held back for dropping the scratch database."""
@@ -374,7 +381,7 @@ class Admin(object):
         remaining = ctx.remaining()
         self.session(min(remaining, self.plan["connect_timeout"] or remaining), remaining * 1000, work)
 
-    def drop(self, name):
+    def drop(self, name, ctx):
         """Drop the scratch database, ending any session still in it; True when it is gone."""
         def work(connection):
             quoted = self.quoted(connection, name)
@@ -387,7 +394,7 @@ class Admin(object):
                 connection.execute(self.sqlalchemy.text("DROP DATABASE IF EXISTS %s" % quoted))
             return not self.exists(connection, name)
 
-        return self.session(_DROP_CONNECT_TIMEOUT, _DROP_STATEMENT_TIMEOUT_MS, work)
+        return self.session(*drop_limits(ctx), work)
 
 
 # --- the restore --------------------------------------------------------------------------------
@@ -665,7 +672,7 @@ def run(plan, ctx):
         ev.finding("error", str(exc))
     finally:
         try:
-            dropped = admin.drop(name)
+            dropped = admin.drop(name, ctx)
         except CheckError as exc:
             ev.finding("error", "the scratch database %s could not be dropped, drop it by hand: %s" % (name, exc))
         ev.observe("dropped", dropped)

@@ -369,3 +369,16 @@ def test_bad_options_name_the_option(options, message):
         prepare(item)
     assert str(raised.value).startswith(message)
     assert "S3cret-pw" not in str(raised.value)
+
+
+class _Left(object):
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def remaining(self):
+        return self.seconds
+
+
+@pytest.mark.parametrize("left, limits", [(15.0, (5, 10000)), (6.0, (2, 4000)), (0.05, (1, 1000))])
+def test_the_drop_is_bounded_by_the_time_kept_for_it(left, limits):
+    assert backup_restore.drop_limits(_Left(left)) == limits
