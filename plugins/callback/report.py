@@ -150,6 +150,7 @@ import datetime
 import getpass
 import json
 import os
+import re
 import socket
 import tempfile
 import time
@@ -197,6 +198,8 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_prometheu
 KINDS.load_all()
 
 SCHEMA_VERSION = 1
+# C0 controls but the newline, DEL and C1 controls (the escape sequences terminals act on).
+_CONTROL_CHARACTERS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 # Lines per list in the terminal summary; report.json always has everything.
 SHOWN_LINES = 20
 COLLECTION_PREFIX = "golive.readiness."
@@ -353,6 +356,12 @@ def _stamp(finished):
 def _change_line(change):
     return "%s %s: %s -> %s (%s)" % (change.get("host"), change.get("id"), change.get("before") or "absent",
                                      change.get("after") or "absent", change.get("summary") or "")
+
+
+def terminal_safe(text):
+    """Text with control characters shown as escapes: a check's summary (a log line, a banner) must not be
+    able to move the cursor, recolour or retitle the operator's terminal."""
+    return _CONTROL_CHARACTERS.sub(lambda match: "\\x%02x" % ord(match.group()), str(text))
 
 
 class CallbackModule(CallbackBase):
@@ -604,7 +613,7 @@ class CallbackModule(CallbackBase):
     def _say(self, text="", color=None):
         # Keep the stdout of machine-readable stdout callbacks parseable.
         to_stderr = str(C.DEFAULT_STDOUT_CALLBACK).rsplit(".", 1)[-1] in ("json", "jsonl")
-        self._display.display(text, color=color if self._colour else None, stderr=to_stderr)
+        self._display.display(terminal_safe(text), color=color if self._colour else None, stderr=to_stderr)
 
     def _say_lines(self, title, lines, color=None):
         if not lines:

@@ -15,6 +15,7 @@ from ansible_collections.golive.readiness.plugins.callback.report import (
     colour_wanted,
     problem_lines,
     selected_formats,
+    terminal_safe,
     write_atomic,
 )
 
@@ -140,3 +141,9 @@ def test_a_history_that_cannot_be_read_is_no_history_and_a_warning(tmp_path, mon
     assert history == dict(previous=None, regressions=[], fixed=[], new=[], removed=[])
     assert display.warnings == ["golive report: cannot compare with the previous report in %s: RuntimeError: "
                                 "disk on fire" % tmp_path]
+
+
+def test_terminal_lines_cannot_carry_escape_sequences():
+    summary = "1 match: 2026-11-24 ERROR \x1b]0;owned\x07\x1b[2J boom\x9b"
+    assert terminal_safe(summary) == "1 match: 2026-11-24 ERROR \\x1b]0;owned\\x07\\x1b[2J boom\\x9b"
+    assert terminal_safe("\nGOLIVE VERDICT: GO\tx") == "\nGOLIVE VERDICT: GO\\x09x"
