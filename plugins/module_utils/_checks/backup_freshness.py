@@ -209,7 +209,7 @@ def _is_sql(head):
 def open_data(path, compression):
     """The file's contents, decompressed by ``compression`` (None: as stored)."""
     try:
-        raw = open(path, "rb")  # noqa: SIM115 - closed by the caller, through _closing
+        raw = open(path, "rb")  # noqa: SIM115 - closed by the caller, through close_data
     except OSError as exc:
         raise _read_error(path, exc) from None
     if compression is None:
@@ -217,7 +217,7 @@ def open_data(path, compression):
     return _opener(compression)(fileobj=raw, mode="rb") if compression == "gzip" else _opener(compression)(raw)
 
 
-def _closing(stream):
+def close_data(stream):
     """Close a decompressing stream and the file under it."""
     inner = getattr(stream, "fileobj", None) or getattr(stream, "_fp", None)
     stream.close()
@@ -269,7 +269,7 @@ def verify_compressed(path, compression, budget, tail=None):
             raise _read_error(path, exc) from None
         return Verdict(compression, False, problem)
     finally:
-        _closing(stream)
+        close_data(stream)
     return Verdict(compression, True, "%s data intact (%s uncompressed)" % (compression, format_size(size)),
                    uncompressed_bytes=size)
 
@@ -374,7 +374,7 @@ def verify_tar(path, compression, budget):
             raise _read_error(path, exc) from None
         return Verdict(method, False, problem)
     finally:
-        _closing(stream)
+        close_data(stream)
     if members == 0:
         return Verdict(method, False, "tar archive is empty")
     return Verdict(method, True, "tar archive intact (%d members, %s)" % (members, format_size(data)),
@@ -456,7 +456,7 @@ def _inner_head(path, compression):
     except (EOFError, OSError, zlib.error, lzma.LZMAError, ValueError):
         return b""  # verification of the compressed data says what is wrong
     finally:
-        _closing(stream)
+        close_data(stream)
 
 
 def _auto_method(path, head):

@@ -50,6 +50,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
 from ansible_collections.golive.readiness.plugins.module_utils._checks.backup_freshness import (
     OutOfTime,
     backup_files,
+    close_data,
     compression_of,
     find_binary,
     first_error,
@@ -263,7 +264,7 @@ def _inner_head(path, compression):
     except Exception:  # pylint: disable=broad-except
         return b""  # the restore itself reports the broken compression
     finally:
-        stream.close()
+        close_data(stream)
 
 
 def choose_dump(plan):
@@ -498,7 +499,7 @@ class Feeder(threading.Thread):
                                                         else exc or type(exc).__name__)
         finally:
             if stream is not None:
-                stream.close()
+                close_data(stream)
             if self.refused or self.unsafe or self.broken:
                 self._abort()
             try:

@@ -4,8 +4,10 @@ afterwards and the source untouched (row counts and an md5 of every row)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
+import warnings
 
 import pytest
 
@@ -382,3 +384,12 @@ class _Left(object):
 @pytest.mark.parametrize("left, limits", [(15.0, (5, 10000)), (6.0, (2, 4000)), (0.05, (1, 1000))])
 def test_the_drop_is_bounded_by_the_time_kept_for_it(left, limits):
     assert backup_restore.drop_limits(_Left(left)) == limits
+
+
+def test_looking_into_a_compressed_dump_closes_the_file_under_it(untouched, tmp_path):
+    dump = gzip_copy(untouched.custom, tmp_path / "shop.dump.gz")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        assert backup_restore._inner_head(dump, "gzip").startswith(b"PGDMP")  # pylint: disable=protected-access
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
