@@ -28,6 +28,7 @@ import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+sys.path.insert(0, os.path.join(REPO, ".collections"))  # scripts/setup links the checkout there
 
 from playbook_runs import ansible_tool, clean_environment
 from sshhosts import SSHFleet

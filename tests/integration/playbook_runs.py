@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-import jsonschema
+from ansible_collections.golive.readiness.tests.unit.plugins.callback._report_schema import schema_errors
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # The virtualenv's own ansible tools, next to the interpreter running the tests.
@@ -24,7 +24,6 @@ HEALTHY_VARS = dict(
     golive_system_resources=dict(cpus_fail_below=1, load_per_core_warn_above=50, memory_available_fail_below="1%"),
 )
 
-SCHEMA = os.path.join(REPO, "docs", "report.schema.json")
 VERIFY_TASK = "Run this host's checks in one call"
 PROBE_TASK = "Run every host's endpoint checks in one call"
 _VERDICT_LINE = re.compile(r"^GOLIVE VERDICT: (GO WITH WARNINGS|NO-GO|GO)\b", re.MULTILINE)
@@ -35,14 +34,6 @@ _HOST_RESULT = re.compile(r"^(?P<status>ok|changed|skipping|failed|fatal): \[(?P
 
 def ansible_tool(name):
     return os.path.join(ANSIBLE_BIN, name)
-
-
-def schema_errors(document):
-    """Where report.json departs from docs/report.schema.json: ['path: message', ...]."""
-    with open(SCHEMA, encoding="utf-8") as handle:
-        validator = jsonschema.Draft202012Validator(json.load(handle),
-                                                    format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-    return ["%s: %s" % ("/".join(str(p) for p in e.absolute_path), e.message) for e in validator.iter_errors(document)]
 
 
 def read_report(path):

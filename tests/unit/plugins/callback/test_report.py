@@ -15,12 +15,12 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-import jsonschema
 import yaml
+
+from ansible_collections.golive.readiness.tests.unit.plugins.callback._report_schema import schema_errors
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
-SCHEMA_PATH = os.path.join(REPO, "docs", "report.schema.json")
 
 TODAY = datetime.date.today()
 YESTERDAY = TODAY - datetime.timedelta(days=1)
@@ -136,12 +136,7 @@ def run_golive(tmp_path, scope, extra_host_tasks="", env=None, **inventory):
 
 
 def assert_schema_valid(report):
-    with open(SCHEMA_PATH, encoding="utf-8") as handle:
-        schema = json.load(handle)
-    validator = jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-    errors = ["%s: %s" % ("/".join(str(p) for p in e.absolute_path), e.message) for e in validator.iter_errors(report)]
-    assert errors == []
+    assert schema_errors(report) == []
 
 
 def summary_of(run):
