@@ -24,9 +24,19 @@ description:
   - When the run has a M(golive.readiness.gate) task, its waivers, blocking severities and
     sign-off are used, so the report and the gate agree. The sign-off is judged against the
     report's own verdict; a GO decision on a NO-GO run is shown as not accepted.
-  - With O(history), every run's files are copied into C(history/<UTC time>/) under O(report_dir),
-    C(latest) points at the newest archive, and every format lists what changed since the
-    previous run (regressions first, then fixed, new and removed checks).
+  - The formats of one run are published together or not at all. They are written into this run's
+    own directory C(history/<UTC time>/) under O(report_dir), and the set becomes current in one step
+    when the C(latest) symlink is renamed to point at it. The top-level names (C(report.json),
+    C(junit.xml), ...) are relative symlinks through C(latest) (C(latest/report.json)), so readers keep
+    opening C(<report_dir>/report.json) and always get files of one run.
+  - When the report cannot be written (a full disk, an unwritable directory), nothing of the run is
+    left, the previous run's set stays current, the summary ends with a line starting
+    C(GOLIVE REPORT NOT WRITTEN) and C(ansible-playbook) exits with code 1. Callbacks listed after
+    this one in C(callbacks_enabled) then miss that playbook's stats.
+  - With O(history), every format lists what changed since the previous run (regressions first,
+    then fixed, new and removed checks). A previous report that is not a regular file (a FIFO, a
+    device, a symbolic link) or is larger than 64 MiB is not read; a warning says so and the run
+    is compared with no previous report.
   - With O(notify_url), the verdict, the top blocking items and the report's path are posted to a
     Slack-compatible webhook. A failed notification never changes the verdict or the exit code;
     it is shown in the report. The URL is treated as a secret and only ever shown masked.
@@ -47,7 +57,8 @@ options:
     description:
       - Directory the report files are written to, created when missing. A relative path is
         relative to the current directory.
-      - Files are replaced atomically, so a reader never sees half a report.
+      - A run's files are switched in as one set, so a reader never sees half a report nor files of
+        two runs side by side (see the description above). It needs a filesystem with symbolic links.
     type: str
     default: golive-report
     ini:
@@ -71,9 +82,10 @@ options:
       - name: GOLIVE_REPORT_FORMATS
   history:
     description:
-      - Archive each run's files under C(history/<UTC time>/) in O(report_dir), point C(latest) at
-        the newest archive, and compare every run with the previous one.
-      - When off, nothing is archived and the report shows no changes.
+      - Keep each run's files under C(history/<UTC time>/) in O(report_dir) (O(history_keep) of
+        them) and compare every run with the previous one.
+      - When off, the report shows no changes and only the current run's set is kept in
+        C(history/) (older archives are deleted); the set is still published through C(latest).
     type: bool
     default: true
     ini:
