@@ -68,7 +68,7 @@ _FILE_TYPES = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S
 
 
 def _file_type(mode: int) -> str:
-    return next((name for test, name in _FILE_TYPES if test(mode)), "not a regular file")
+    return next((name for test, name in _FILE_TYPES if test(mode)), "a special file")
 
 
 def read_regular_file(path: str, limit: int) -> bytes:

@@ -135,6 +135,9 @@ def test_a_full_report_disk_keeps_the_previous_run_set_whole_and_fails_the_run(g
         # The run tells its own verdict first, then that its report is not on disk, and fails.
         assert first_verdict(second.stdout) in ("GO", "GO WITH WARNINGS"), second.tail()
         assert NOT_WRITTEN.search(second.stdout), second.tail()
+        # The disk filled up after junit.xml (written first) was on it: the case that used to mix two runs.
+        assert re.search(r"No space left on device: \S*/history/\.incoming-\S+/report\.html;", second.stdout), \
+            second.tail()
         assert second.returncode == 1, second.tail()
         # The previous run's set is still the one every reader finds, whole; nothing of the failed run is left.
         assert assert_one_run_set(report_dir, "NO-GO") == previous
