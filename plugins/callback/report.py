@@ -24,9 +24,19 @@ description:
   - When the run has a M(golive.readiness.gate) task, its waivers, blocking severities and
     sign-off are used, so the report and the gate agree. The sign-off is judged against the
     report's own verdict; a GO decision on a NO-GO run is shown as not accepted.
-  - With O(history), every run's files are copied into C(history/<UTC time>/) under O(report_dir),
-    C(latest) points at the newest archive, and every format lists what changed since the
-    previous run (regressions first, then fixed, new and removed checks).
+  - The formats of one run are published together or not at all. They are written into this run's
+    own directory C(history/<UTC time>/) under O(report_dir), and the set becomes current in one step
+    when the C(latest) symlink is renamed to point at it. The top-level names (C(report.json),
+    C(junit.xml), ...) are relative symlinks through C(latest) (C(latest/report.json)), so readers keep
+    opening C(<report_dir>/report.json) and always get files of one run.
+  - When the report cannot be written (a full disk, an unwritable directory), nothing of the run is
+    left, the previous run's set stays current, the summary ends with a line starting
+    C(GOLIVE REPORT NOT WRITTEN) and C(ansible-playbook) exits with code 1. Callbacks listed after
+    this one in C(callbacks_enabled) then miss that playbook's stats.
+  - With O(history), every format lists what changed since the previous run (regressions first,
+    then fixed, new and removed checks). A previous report that is not a regular file (a FIFO, a
+    device, a symbolic link) or is larger than 64 MiB is not read; a warning says so and the run
+    is compared with no previous report.
   - With O(notify_url), the verdict, the top blocking items and the report's path are posted to a
     Slack-compatible webhook. A failed notification never changes the verdict or the exit code;
     it is shown in the report. The URL is treated as a secret and only ever shown masked.
@@ -47,7 +57,8 @@ options:
     description:
       - Directory the report files are written to, created when missing. A relative path is
         relative to the current directory.
-      - Files are replaced atomically, so a reader never sees half a report.
+      - A run's files are switched in as one set, so a reader never sees half a report nor files of
+        two runs side by side (see the description above). It needs a filesystem with symbolic links.
     type: str
     default: golive-report
     ini:
@@ -71,9 +82,10 @@ options:
       - name: GOLIVE_REPORT_FORMATS
   history:
     description:
-      - Archive each run's files under C(history/<UTC time>/) in O(report_dir), point C(latest) at
-        the newest archive, and compare every run with the previous one.
-      - When off, nothing is archived and the report shows no changes.
+      - Keep each run's files under C(history/<UTC time>/) in O(report_dir) (O(history_keep) of
+        them) and compare every run with the previous one.
+      - When off, the report shows no changes and only the current run's set is kept in
+        C(history/) (older archives are deleted); the set is still published through C(latest).
     type: bool
     default: true
     ini:
@@ -152,7 +164,6 @@ import json
 import os
 import re
 import socket
-import tempfile
 import time
 from collections.abc import Mapping
 
@@ -182,10 +193,11 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
 from ansible_collections.golive.readiness.plugins.plugin_utils._notify import notify
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import count_text, host_ranges
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_history import (
-    archive_run,
+    RefusedFile,
     history_of,
     latest_archive,
     previous_document,
+    publish_run,
     reserve_archive,
 )
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_html import render_html
@@ -210,6 +222,8 @@ FORMAT_FILES = dict(junit="junit.xml", html="report.html", markdown="report.md",
                     json="report.json")
 FORMATS = ("json", "junit", "html", "markdown", "prometheus")
 ARCHIVE_STAMP = "%Y%m%dT%H%M%SZ"
+# ansible-playbook's exit code when the report could not be published (Ansible's own "generic error").
+REPORT_NOT_WRITTEN_EXIT_CODE = 1
 # How a problem shared by several hosts reads: "disk_space:/ fails on 12 hosts: web01-web12".
 STATUS_VERBS = dict(fail="fails", error="cannot be evaluated", warn="warns")
 
@@ -238,29 +252,6 @@ def collection_version(root=COLLECTION_ROOT):
             return str(yaml.safe_load(handle)["version"])
     except (OSError, KeyError, TypeError, yaml.YAMLError):
         return "unknown"
-
-
-def _umask():
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
-def write_atomic(path, text):
-    """Write a file so readers see the old or the new content, never a part (temp file + os.replace)."""
-    directory = os.path.dirname(path) or "."
-    handle, temp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temp, 0o666 & ~_umask())
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
 
 
 def selected_formats(value, history):
@@ -349,6 +340,19 @@ RENDERERS = dict(json=render_json, junit=render_junit, html=render_html, markdow
                  prometheus=render_prometheus)
 
 
+def _in_write_order(texts):
+    return sorted(texts, key=list(FORMAT_FILES).index)
+
+
+def _error_text(exc: BaseException) -> str:
+    """An OSError as 'what: path' without Python's '[Errno 28]' prefix; a RefusedFile as 'path is why'."""
+    if isinstance(exc, RefusedFile):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    return str(exc)
+
+
 def _stamp(finished):
     return datetime.datetime.fromtimestamp(finished, tz=datetime.timezone.utc).strftime(ARCHIVE_STAMP)
 
@@ -380,6 +384,7 @@ class CallbackModule(CallbackBase):
         self._unreachable = {}
         self._golive_ran = False
         self._colour = colour_wanted()
+        self._publish_error = None
 
     # --- collecting -------------------------------------------------------------------------
 
@@ -457,6 +462,7 @@ class CallbackModule(CallbackBase):
         document = self.report(decision, finished)
         paths = self._publish(report_dir, document, finished)
         self._print(decision, document, paths)
+        self._end_unpublished(report_dir)
 
     # --- report files -----------------------------------------------------------------------
 
@@ -515,42 +521,70 @@ class CallbackModule(CallbackBase):
         return formats
 
     def _publish(self, report_dir, document, finished):
-        """Add history, files and notification to the document, write every format, archive; the paths written."""
+        """Add history, files and notification to the document and publish every format as one set; the paths.
+
+        The set is written into this run's archive directory and made current in one step (see publish_run),
+        so the top-level names always show one run's files. When it cannot be published, nothing of this run
+        is left, the previous set stays current, the reason is kept for _end_unpublished and [] is returned.
+        """
         history = self.get_option("history")
         formats = self._formats()
-        stamp = _stamp(finished)
         document["history"] = self._history(report_dir, document) if history else history_of(None, document)
         document["files"] = dict((name, FORMAT_FILES[name]) for name in formats)
-        document["archive"] = self._reserve_archive(report_dir, stamp) if history else None
+        document["archive"] = None
+        try:
+            archive = reserve_archive(report_dir, _stamp(finished))
+        except (OSError, ValueError) as exc:
+            return self._unpublished(report_dir, exc)
+        if history:
+            document["archive"] = archive
         document["notification"] = self._notify(report_dir, document)
         texts = self._render(document)
+        # Without history only this run's set is kept: it is still published as a set, through latest.
+        keep = self.get_option("history_keep") if history else 1
         try:
-            os.makedirs(report_dir, exist_ok=True)
-            written = self._write(report_dir, texts)
-        except OSError as exc:
-            self._display.warning("golive report: cannot write the report into %s: %s" % (report_dir, exc))
-            self._release_archive(report_dir, document["archive"])
-            return []
-        if document["archive"]:
-            self._archive(report_dir, document)
-        return written
+            publish_run(report_dir, dict((FORMAT_FILES[name], text) for name, text in texts.items()),
+                        archive=archive, keep=keep if keep and keep > 0 else None, known_names=FORMAT_FILES.values())
+        except (OSError, ValueError) as exc:
+            self._release_archive(report_dir, archive)
+            return self._unpublished(report_dir, exc)
+        return [os.path.join(report_dir, FORMAT_FILES[name]) for name in _in_write_order(texts)]
+
+    def _unpublished(self, report_dir, exc):
+        self._publish_error = f"cannot write the report into {report_dir}: {_error_text(exc)}"
+        return []
+
+    def _end_unpublished(self, report_dir):
+        """Say that this run's report was not written and end ansible-playbook with a non-zero exit code.
+
+        A callback cannot set the exit code: PlaybookExecutor.run() has computed it before it sends
+        v2_playbook_on_stats, and an exception a callback raises is turned into a warning. SystemExit is no
+        Exception, so it passes send_callback() and the CLI's handlers, after PlaybookExecutor.run()'s
+        cleanup, and becomes the exit code. Callbacks listed after this one do not get this run's stats.
+        """
+        if not self._publish_error:
+            return
+        try:
+            previous = latest_archive(report_dir)
+        except OSError:
+            previous = None
+        kept = f"the current report is still the previous run's ({previous})" if previous else \
+            "no report is current"
+        self._say(f"GOLIVE REPORT NOT WRITTEN: {self._publish_error}; {kept}", color=C.COLOR_ERROR)
+        raise SystemExit(REPORT_NOT_WRITTEN_EXIT_CODE)
 
     def _history(self, report_dir, document):
         """What changed since the previous run; a previous report that cannot be compared counts as none."""
         try:
             return history_of(previous_document(report_dir), document, latest_archive(report_dir))
+        except RefusedFile as exc:
+            self._display.warning(f"golive report: the previous report {_error_text(exc)}; "
+                                  f"comparing with no previous report")
+            return history_of(None, document)
         except Exception as exc:  # a damaged history must not cost this run its report
             self._display.warning("golive report: cannot compare with the previous report in %s: %s: %s"
                                   % (report_dir, type(exc).__name__, exc))
             return history_of(None, document)
-
-    def _reserve_archive(self, report_dir, stamp):
-        """This run's archive name, claimed before the files naming it are written (None when it cannot be)."""
-        try:
-            return reserve_archive(report_dir, stamp)
-        except (OSError, ValueError) as exc:
-            self._display.warning("golive report: cannot archive the report in %s: %s" % (report_dir, exc))
-            return None
 
     @staticmethod
     def _release_archive(report_dir, archive):
@@ -584,29 +618,6 @@ class CallbackModule(CallbackBase):
                 return texts
             for name in broken:
                 del document["files"][name]
-
-    @staticmethod
-    def _write(report_dir, texts):
-        paths = []
-        for name in sorted(texts, key=list(FORMAT_FILES).index):
-            path = os.path.join(report_dir, FORMAT_FILES[name])
-            write_atomic(path, texts[name])
-            paths.append(path)
-        return paths
-
-    def _archive(self, report_dir, document):
-        keep = self.get_option("history_keep")
-        try:
-            archive_run(report_dir, list(document["files"].values()), archive=document["archive"],
-                        keep=keep if keep and keep > 0 else None)
-        except (OSError, ValueError) as exc:
-            self._display.warning("golive report: cannot archive the report in %s: %s" % (report_dir, exc))
-            # The files name an archive that does not exist: write them again without it.
-            document["archive"] = None
-            try:
-                self._write(report_dir, self._render(document))
-            except OSError as exc2:
-                self._display.warning("golive report: cannot write the report into %s: %s" % (report_dir, exc2))
 
     # --- terminal summary -------------------------------------------------------------------
 

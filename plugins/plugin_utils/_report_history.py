@@ -1,18 +1,20 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) golive.readiness contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Report history: archive each run's report files, find the previous run, list what changed (private)."""
+"""Report history: publish each run's report set whole, find the previous run, list what changed (private)."""
 
 from __future__ import annotations
 
 import datetime
+import errno
 import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import SEVERITIES
 from ansible_collections.golive.readiness.plugins.module_utils._verdict import host_sort_key
@@ -21,6 +23,10 @@ HISTORY_DIR = "history"
 LATEST = "latest"
 REPORT_JSON = "report.json"
 DEFAULT_KEEP = 30
+# The largest previous report.json read back; a bigger one is refused (a full run of 100 hosts is a few MB).
+MAX_REPORT_BYTES = 64 * 1024 * 1024
+# The largest ``latest`` pointer read back where it is a text file rather than a link.
+MAX_POINTER_BYTES = 4096
 
 # How bad a status is when comparing two runs. Unlike STATUS_RANK (which orders statuses for the verdict,
 # skipped lowest), a skipped check proved nothing: pass -> skipped loses evidence and is a regression,
@@ -47,22 +53,83 @@ _UMASK = _read_umask()
 CHANGE_FIELDS = ("host", "id", "title", "section", "severity", "before", "after", "summary")
 
 
-# --- the previous run ---------------------------------------------------------------------------
+# --- reading back what earlier runs left ------------------------------------------------------------
+
+
+class RefusedFile(OSError):
+    """A file in the report directory that is there but is not read: not a regular file, or too large."""
+
+    def __str__(self) -> str:
+        return f"{self.filename} {self.strerror}"
+
+
+_FILE_TYPES = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+               (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _file_type(mode: int) -> str:
+    return next((name for test, name in _FILE_TYPES if test(mode)), "a special file")
+
+
+def read_regular_file(path: str, limit: int) -> bytes:
+    """The bytes of ``path`` when it is a regular file of at most ``limit`` bytes.
+
+    The file is opened without following a final symbolic link and without blocking (a FIFO would otherwise
+    wait for a writer forever), and checked with fstat on the descriptor, so what is checked is what is
+    read. Raises RefusedFile for a link, a FIFO, a device, a directory or a file over ``limit`` (also one
+    that grows past it while read), FileNotFoundError when it is absent, OSError otherwise.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise RefusedFile(errno.ELOOP, "is a symbolic link", path) from None
+        raise
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise RefusedFile(errno.EINVAL, f"is {_file_type(status.st_mode)}, not a regular file", path)
+        if status.st_size > limit:
+            raise RefusedFile(errno.EFBIG, f"is larger than the {_size_text(limit)} read limit", path)
+        content = _read_at_most(descriptor, limit + 1)
+    finally:
+        os.close(descriptor)
+    if len(content) > limit:
+        raise RefusedFile(errno.EFBIG, f"is larger than the {_size_text(limit)} read limit", path)
+    return content
+
+
+def _read_at_most(descriptor: int, count: int) -> bytes:
+    chunks, left = [], count
+    while left > 0:
+        chunk = os.read(descriptor, min(left, 1024 * 1024))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _size_text(size: int) -> str:
+    return f"{size // (1024 * 1024)} MiB" if size >= 1024 * 1024 else f"{size} bytes"
 
 
 def latest_archive(report_dir):
     """The archive the ``latest`` pointer names ('history/20261124T101500Z'), or None.
 
-    The pointer is a relative symlink, or (where symlinks are unavailable) a text file holding the same
-    relative path. Anything else, or a path outside ``history/``, is ignored.
+    The pointer is a relative symlink, or (left by an older release) a text file holding the same relative
+    path. A missing pointer or one naming anything else (a path outside ``history/``) gives None; a pointer
+    that is neither a link nor a regular file of at most MAX_POINTER_BYTES raises RefusedFile.
     """
     pointer = os.path.join(report_dir, LATEST)
     try:
         if os.path.islink(pointer):
             target = os.readlink(pointer)
         else:
-            with open(pointer, encoding="utf-8") as handle:
-                target = handle.read(4096).strip()
+            target = read_regular_file(pointer, MAX_POINTER_BYTES).decode("utf-8").strip()
+    except RefusedFile:
+        raise
     except (OSError, UnicodeDecodeError):
         return None
     parts = target.replace("\\", "/").split("/")
@@ -74,16 +141,24 @@ def latest_archive(report_dir):
 def previous_document(report_dir):
     """The report.json document of the previous run (through ``latest``), or None.
 
-    Call it before this run's archive is written. A missing pointer or archive, unreadable or corrupt JSON,
-    or a JSON file that is not a golive report (no verdict, no list of checks) all give None, never an error.
+    Call it before this run's set is published. A missing pointer, archive or file, undecodable or corrupt
+    JSON, or a JSON file that is not a golive report (no verdict, no list of checks) all give None. A file
+    that is there but refused (a FIFO, a device, a symbolic link, over MAX_REPORT_BYTES) raises RefusedFile,
+    naming it, so the caller can say why there is no previous report; nothing here can block or read
+    without limit.
     """
     archive = latest_archive(report_dir)
     if archive is None:
         return None
     try:
-        with open(os.path.join(report_dir, archive, REPORT_JSON), encoding="utf-8") as handle:
-            document = json.load(handle)
-    except (OSError, ValueError):
+        content = read_regular_file(os.path.join(report_dir, archive, REPORT_JSON), MAX_REPORT_BYTES)
+    except RefusedFile:
+        raise
+    except OSError:
+        return None
+    try:
+        document = json.loads(content.decode("utf-8"))
+    except ValueError:
         return None
     if not _is_report(document):
         return None
@@ -262,7 +337,7 @@ def reserve_archive(report_dir, stamp=None):
 
     The name is claimed with mkdir, which only one process can win: two runs in the same second get
     '<stamp>' and '<stamp>-2'. Use it to put the path into the report (its "archive" field), then pass it
-    to archive_run(). Raises OSError when history/ cannot be written.
+    to publish_run(). Raises OSError when history/ cannot be written.
     """
     stamp = _stamp_text(stamp)
     history = os.path.join(report_dir, HISTORY_DIR)
@@ -285,20 +360,45 @@ def _archive_name(archive):
     return parts[1]
 
 
-def _point_latest(report_dir, archive):
-    """Repoint ``latest`` at ``archive`` atomically: a relative symlink, else a text file with the path."""
+def _point_latest(report_dir: str, archive: str) -> None:
+    """Repoint ``latest`` at ``archive`` in one step: a new relative symlink renamed over the old pointer."""
     pointer = os.path.join(report_dir, LATEST)
-    temp = os.path.join(report_dir, ".%s.%d.%d.tmp" % (LATEST, os.getpid(), time.monotonic_ns()))
-    try:
-        os.symlink(archive, temp)
-    except (OSError, NotImplementedError, AttributeError):
-        with open(temp, "w", encoding="utf-8") as handle:
-            handle.write(archive + "\n")
+    temp = os.path.join(report_dir, f".{LATEST}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+    os.symlink(archive, temp)
     try:
         os.replace(temp, pointer)
     except OSError:
         _remove_quietly(temp)
         raise
+    _sync_directory(report_dir)
+
+
+def _link_through_latest(report_dir: str, name: str) -> None:
+    """Make the top-level ``name`` a relative symlink to ``latest/<name>`` (replacing whatever is there)."""
+    path = os.path.join(report_dir, name)
+    target = os.path.relpath(os.path.join(LATEST, name), os.path.dirname(name) or os.curdir)
+    try:
+        if os.readlink(path) == target:
+            return
+    except OSError:
+        pass
+    directory, base = os.path.split(path)
+    os.makedirs(directory, exist_ok=True)
+    temp = os.path.join(directory, f".{base}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+    os.symlink(target, temp)
+    try:
+        os.replace(temp, path)
+    except OSError:
+        _remove_quietly(temp)
+        raise
+
+
+def _unlink_dangling(report_dir: str, names: Iterable[str]) -> None:
+    """Remove the top-level links of formats the current set does not have; a failure leaves a dangling link."""
+    for name in names:
+        path = os.path.join(report_dir, name)
+        if os.path.islink(path) and not os.path.exists(path):
+            _remove_quietly(path)
 
 
 def _remove_quietly(path):
@@ -309,6 +409,58 @@ def _remove_quietly(path):
             os.unlink(path)
     except OSError:
         pass
+
+
+def _sync_directory(path: str) -> None:
+    # Makes a rename durable; not every filesystem can sync a directory, and the rename itself has happened.
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _write_new_file(path: str, text: str) -> None:
+    """Create ``path`` (never reusing a file or following a link there) holding ``text``, synced to disk.
+
+    The sync makes a full disk fail here, on this run's temporary set, instead of leaving a short file behind
+    a successful close (delayed allocation).
+    """
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    descriptor = os.open(path, flags, 0o666)
+    try:
+        remaining = memoryview(text.encode("utf-8"))
+        while remaining:
+            remaining = remaining[os.write(descriptor, remaining):]
+        os.fsync(descriptor)
+    except OSError as exc:
+        # write() and fsync() name no file; the operator should see which one the disk refused.
+        raise OSError(exc.errno, exc.strerror, path) from exc
+    finally:
+        os.close(descriptor)
+
+
+def _fill_archive(report_dir: str, written: str, texts: Mapping[str, str]) -> None:
+    """Write the set into a temporary directory and rename it onto the reserved (empty) archive directory."""
+    history = os.path.join(report_dir, HISTORY_DIR)
+    temp = tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{written}.", dir=history)
+    try:
+        for name, text in texts.items():
+            _write_new_file(os.path.join(temp, name), text)
+        os.chmod(temp, 0o777 & ~_UMASK)
+        _sync_directory(temp)
+        # POSIX rename() atomically replaces an EMPTY directory: the reserved one.
+        os.rename(temp, os.path.join(history, written))
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    _sync_directory(history)
 
 
 def _prune(report_dir, keep, written):
@@ -331,41 +483,44 @@ def _prune(report_dir, keep, written):
             pass
 
 
-def archive_run(report_dir, files, stamp=None, keep=DEFAULT_KEEP, archive=None):
-    """Copy this run's report files into history/<UTC stamp>/, point ``latest`` at it, prune old archives.
+def publish_run(report_dir: str, texts: Mapping[str, str], archive: str | None = None, stamp=None,
+                keep: int | None = DEFAULT_KEEP, known_names: Iterable[str] = ()) -> str:
+    """Publish this run's report files as one set: together they become the current report, or none does.
 
-    ``files`` are names relative to ``report_dir`` (a list, or the document's "files" mapping). ``archive``
-    is a name from reserve_archive(); without it one is reserved here from ``stamp`` (default: now). The
-    files are copied into a temp dir that is then renamed onto the reserved (empty) directory, so the
-    archive appears complete or not at all. ``latest`` is a relative symlink replaced atomically; where
-    symlinks are not available it is a text file holding the relative path. Then all but the newest
-    ``keep`` archives are deleted (the one just written always stays; None keeps everything); a failed
-    deletion is retried by the next run. Returns the archive's path relative to ``report_dir``
-    ('history/20261124T101500Z'). Raises OSError when the archive cannot be written or the pointer not
-    moved (the reserved directory is then removed), ValueError on bad names.
+    ``texts`` maps file names relative to ``report_dir`` ('report.json') to their text. The files are
+    created and synced in a temporary directory under history/, which is then renamed onto this run's
+    archive directory: ``archive`` from reserve_archive(), or one reserved here from ``stamp`` (default:
+    now). The set becomes current in one step, when ``latest`` (a relative symlink, replaced by rename)
+    moves to it: every top-level name (``report.json``) is a relative symlink into ``latest``
+    (``latest/report.json``), so all of them change at once. The names of ``texts`` and of ``known_names``
+    (every file a run may publish) are made such links before the switch, replacing files an older
+    release wrote there; after it, the links of ``known_names`` the new set lacks are removed. Then all but
+    the newest ``keep`` archives are deleted (the new one always stays; None keeps everything); a failed
+    deletion is retried by the next run.
+
+    Returns the archive's path relative to ``report_dir`` ('history/20261124T101500Z'). Raises OSError when
+    the set cannot be written or made current (a full disk, a report directory without symlinks): nothing
+    of this run is left then, and ``latest`` still names the previous complete set. ValueError on bad names.
     """
-    names = _file_names(files)
+    names = _file_names(texts.keys())
+    linked = _file_names(list(names) + [name for name in known_names if name not in names])
     if archive is None:
         archive = reserve_archive(report_dir, stamp)
     written = _archive_name(archive)
-    history = os.path.join(report_dir, HISTORY_DIR)
-    target = os.path.join(history, written)
-    temp = None
+    target = os.path.join(report_dir, HISTORY_DIR, written)
     try:
-        temp = tempfile.mkdtemp(prefix=_TEMP_PREFIX + written + ".", dir=history)
-        for name in names:
-            destination = os.path.join(temp, name)
-            os.makedirs(os.path.dirname(destination), exist_ok=True)
-            shutil.copy2(os.path.join(report_dir, name), destination)
-        os.chmod(temp, 0o777 & ~_UMASK)
-        # POSIX rename() atomically replaces an EMPTY directory: the reserved one.
-        os.rename(temp, target)
+        _fill_archive(report_dir, written, dict((name, texts[name]) for name in names))
     except BaseException:
-        if temp is not None:
-            shutil.rmtree(temp, ignore_errors=True)
         _remove_if_empty(target)
         raise
-    _point_latest(report_dir, archive)
+    try:
+        for name in linked:
+            _link_through_latest(report_dir, name)
+        _point_latest(report_dir, archive)
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    _unlink_dangling(report_dir, [name for name in linked if name not in names])
     if keep is not None:
         _prune(report_dir, max(1, int(keep)), written)
     return archive

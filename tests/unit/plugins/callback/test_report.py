@@ -484,7 +484,7 @@ def test_formats_option_writes_only_the_chosen_formats(tmp_path):
     run = run_golive(tmp_path, {"web01": [PASS]},
                      env=dict(GOLIVE_REPORT_FORMATS="prometheus, html, pdf", GOLIVE_REPORT_HISTORY="false"))
     assert run.rc == 0, run.stdout + run.stderr
-    assert sorted(os.listdir(run.report_dir)) == ["golive.prom", "report.html"]
+    assert sorted(os.listdir(run.report_dir)) == ["golive.prom", "history", "latest", "report.html"]
     assert "unknown report format pdf ignored (known: json, junit, html, markdown, prometheus)" in \
         run.stdout + run.stderr
     summary = summary_of(run)

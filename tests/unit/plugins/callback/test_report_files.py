@@ -1,10 +1,11 @@
-"""The report callback's helpers: atomic writes, collection version, formats, colour rules, grouping across hosts."""
+"""The report callback's helpers: publishing the set, collection version, formats, colour rules, grouping."""
 
 from __future__ import annotations
 
+import datetime
+import errno
 import json
 import os
-import stat
 
 import pytest
 
@@ -16,31 +17,7 @@ from ansible_collections.golive.readiness.plugins.callback.report import (
     problem_lines,
     selected_formats,
     terminal_safe,
-    write_atomic,
 )
-
-
-def test_write_atomic_replaces_the_file_and_leaves_no_temp_file(tmp_path):
-    target = tmp_path / "report.json"
-    write_atomic(str(target), "first\n")
-    write_atomic(str(target), "second\n")
-    assert target.read_text() == "second\n"
-    assert os.listdir(tmp_path) == ["report.json"]
-
-
-def test_write_atomic_honours_the_umask(tmp_path):
-    previous = os.umask(0o027)
-    try:
-        write_atomic(str(tmp_path / "junit.xml"), "<testsuites/>\n")
-    finally:
-        os.umask(previous)
-    assert stat.S_IMODE(os.stat(tmp_path / "junit.xml").st_mode) == 0o640
-
-
-def test_write_atomic_into_a_missing_directory_fails_cleanly(tmp_path):
-    with pytest.raises(FileNotFoundError):
-        write_atomic(str(tmp_path / "missing" / "report.json"), "x")
-    assert not (tmp_path / "missing").exists()
 
 
 def test_collection_version_prefers_manifest_then_galaxy_then_unknown(tmp_path):
@@ -116,18 +93,19 @@ def test_colour_rules(environ, nocolor, expected):
 
 
 class RecordingDisplay(object):
-    """Stands in for Ansible's Display: keeps the warnings."""
+    """Stands in for Ansible's Display: keeps the warnings and the lines displayed."""
 
     def __init__(self):
         self.warnings = []
+        self.lines = []
         self.columns = 80
         self.verbosity = 0
 
     def warning(self, text, *args, **kwargs):
         self.warnings.append(text)
 
-    def display(self, *args, **kwargs):
-        pass
+    def display(self, text="", *args, **kwargs):
+        self.lines.append(text)
 
 
 def test_a_history_that_cannot_be_read_is_no_history_and_a_warning(tmp_path, monkeypatch):
@@ -147,3 +125,97 @@ def test_terminal_lines_cannot_carry_escape_sequences():
     summary = "1 match: 2026-11-24 ERROR \x1b]0;owned\x07\x1b[2J boom\x9b"
     assert terminal_safe(summary) == "1 match: 2026-11-24 ERROR \\x1b]0;owned\\x07\\x1b[2J boom\\x9b"
     assert terminal_safe("\nGOLIVE VERDICT: GO\tx") == "\nGOLIVE VERDICT: GO\\x09x"
+
+
+# 2026-11-24T10:15:00Z, the run's finishing time: its archive is history/20261124T101500Z.
+TEN_FIFTEEN = datetime.datetime(2026, 11, 24, 10, 15, tzinfo=datetime.timezone.utc).timestamp()
+OPTIONS = dict(history=True, history_keep=30, formats=["json", "junit", "prometheus"], notify_url=None,
+               notify_timeout=5, notify_retries=0)
+
+
+def publishing_callback(monkeypatch, **options):
+    display = RecordingDisplay()
+    callback = report_callback.CallbackModule(display=display)
+    monkeypatch.setattr(callback, "get_option", dict(OPTIONS, **options).get)
+    return callback, display
+
+
+def run_document(verdict, generated_at):
+    return dict(schema_version=1, verdict=verdict, generated_at=generated_at, hosts=[], checks=[], counts={})
+
+
+def published(report_dir):
+    """{file name: text} of the top-level report files, read the way a reader finds them."""
+    return dict((name, (report_dir / name).read_text()) for name in ("report.json", "junit.xml", "golive.prom")
+                if (report_dir / name).exists())
+
+
+def test_one_publish_gives_one_run_set_and_its_paths(tmp_path, monkeypatch):
+    callback, display = publishing_callback(monkeypatch)
+    report_dir = tmp_path / "report"
+    paths = callback._publish(str(report_dir), run_document("GO", "2026-11-24T10:15:00Z"), TEN_FIFTEEN)
+    assert paths == [str(report_dir / name) for name in ("junit.xml", "golive.prom", "report.json")]
+    assert os.readlink(report_dir / "latest") == "history/20261124T101500Z"
+    assert json.loads((report_dir / "report.json").read_text())["archive"] == "history/20261124T101500Z"
+    callback._end_unpublished(str(report_dir))  # nothing to say: it returns
+    assert display.warnings == [] and display.lines == []
+
+
+def test_a_report_that_cannot_be_published_keeps_the_previous_set_says_so_and_exits_non_zero(tmp_path, monkeypatch):
+    report_dir = tmp_path / "report"
+    callback, display = publishing_callback(monkeypatch)
+    callback._publish(str(report_dir), run_document("NO-GO", "2026-11-24T10:15:00Z"), TEN_FIFTEEN)
+    before = published(report_dir)
+    real_write = os.write
+
+    def disk_full(descriptor, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    callback, display = publishing_callback(monkeypatch)
+    monkeypatch.setattr(os, "write", disk_full)
+    assert callback._publish(str(report_dir), run_document("GO", "2026-11-24T11:00:00Z"), TEN_FIFTEEN + 2700) == []
+    monkeypatch.setattr(os, "write", real_write)
+    assert published(report_dir) == before and json.loads(before["report.json"])["verdict"] == "NO-GO"
+    assert sorted(os.listdir(report_dir / "history")) == ["20261124T101500Z"]
+    with pytest.raises(SystemExit) as ended:
+        callback._end_unpublished(str(report_dir))
+    assert ended.value.code == report_callback.REPORT_NOT_WRITTEN_EXIT_CODE != 0
+    (line,) = display.lines
+    assert line.startswith("GOLIVE REPORT NOT WRITTEN: cannot write the report into %s: No space left on device: "
+                           % report_dir)
+    assert line.endswith("; the current report is still the previous run's (history/20261124T101500Z)")
+
+
+def test_a_report_dir_that_cannot_be_created_is_not_written_and_says_why(tmp_path, monkeypatch):
+    (tmp_path / "file").write_text("not a directory")
+    callback, display = publishing_callback(monkeypatch, history=False)
+    assert callback._publish(str(tmp_path / "file" / "report"), run_document("GO", "x"), TEN_FIFTEEN) == []
+    with pytest.raises(SystemExit):
+        callback._end_unpublished(str(tmp_path / "file" / "report"))
+    assert display.lines == ["GOLIVE REPORT NOT WRITTEN: cannot write the report into %s: Not a directory: %s; "
+                             "no report is current" % (tmp_path / "file" / "report", tmp_path / "file" / "report")]
+
+
+def test_without_history_only_the_current_set_is_kept_and_the_report_names_no_archive(tmp_path, monkeypatch):
+    report_dir = tmp_path / "report"
+    for number in range(3):
+        callback = publishing_callback(monkeypatch, history=False)[0]
+        callback._publish(str(report_dir), run_document("GO", "run %d" % number), TEN_FIFTEEN + number)
+    assert len(os.listdir(report_dir / "history")) == 1
+    document = json.loads((report_dir / "report.json").read_text())
+    assert document["generated_at"] == "run 2" and document["archive"] is None
+    assert 'value="run 2"' in (report_dir / "junit.xml").read_text()
+
+
+def test_a_fifo_in_place_of_the_previous_report_is_a_warning_and_no_previous_report(tmp_path):
+    report_dir = tmp_path / "report"
+    (report_dir / "history" / "20261124T101500Z").mkdir(parents=True)
+    os.mkfifo(report_dir / "history" / "20261124T101500Z" / "report.json")
+    os.symlink("history/20261124T101500Z", report_dir / "latest")
+    display = RecordingDisplay()
+    callback = report_callback.CallbackModule(display=display)
+    history = callback._history(str(report_dir), dict(verdict="GO", checks=[], hosts=[]))
+    assert history["previous"] is None
+    assert display.warnings == ["golive report: the previous report %s is a FIFO, not a regular file; comparing "
+                                "with no previous report" % (report_dir / "history" / "20261124T101500Z" /
+                                                               "report.json")]

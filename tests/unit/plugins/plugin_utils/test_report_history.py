@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime
+import errno
 import json
 import multiprocessing
 import os
+import stat
 import threading
 
 import jsonschema
@@ -15,11 +17,13 @@ import pytest
 from ansible_collections.golive.readiness.plugins.plugin_utils import _report_history
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_history import (
     CHANGE_FIELDS,
-    archive_run,
+    RefusedFile,
     archives,
     history_of,
     latest_archive,
     previous_document,
+    publish_run,
+    read_regular_file,
     reserve_archive,
 )
 
@@ -37,15 +41,6 @@ def document(checks, verdict="GO", generated_at="2026-11-24T10:15:00Z", hosts=No
     if hosts is None:
         hosts = [dict(name=name, status="ok") for name in sorted(set(c["host"] for c in checks))]
     return dict(schema_version=1, verdict=verdict, generated_at=generated_at, hosts=hosts, checks=checks)
-
-
-def write_run(report_dir, doc, names=("report.json", "junit.xml")):
-    report_dir.mkdir(exist_ok=True)
-    (report_dir / "report.json").write_text(json.dumps(doc), encoding="utf-8")
-    for name in names:
-        if name != "report.json":
-            (report_dir / name).write_text("<%s of %s/>" % (name, doc["generated_at"]), encoding="utf-8")
-    return list(names)
 
 
 # --- what changed -------------------------------------------------------------------------------
@@ -178,44 +173,88 @@ def test_a_previous_report_with_values_of_any_json_type_is_compared_without_erro
         ("a:1", "error", "7", "{'s': 1}")]
 
 
-# --- archives and the latest pointer ------------------------------------------------------------
+# --- publishing a run's set, the latest pointer, pruning ----------------------------------------
 
 
-def test_archive_copies_the_files_and_points_latest_at_them(tmp_path):
+def set_of(doc, names=("report.json", "junit.xml")):
+    """The texts of one run's report set: report.json holds ``doc``, the others name its run."""
+    return dict((name, json.dumps(doc) if name == "report.json" else "<%s of %s/>" % (name, doc["generated_at"]))
+                for name in names)
+
+
+def read_top_level(report_dir, names=("report.json", "junit.xml")):
+    return dict((name, (report_dir / name).read_text()) for name in names)
+
+
+def test_publishing_writes_the_set_into_its_archive_and_links_the_top_level_names_through_latest(tmp_path):
     report_dir = tmp_path / "golive-report"
     first = document([check("web01", "a:1", "pass")], generated_at="2026-11-24T10:15:00Z")
-    names = write_run(report_dir, first)
     assert previous_document(str(report_dir)) is None
-    archive = archive_run(str(report_dir), names, stamp=STAMP)
+    archive = publish_run(str(report_dir), set_of(first), stamp=STAMP)
     assert archive == "history/" + STAMP
     assert sorted(os.listdir(report_dir / archive)) == ["junit.xml", "report.json"]
     assert (report_dir / archive / "junit.xml").read_text() == "<junit.xml of 2026-11-24T10:15:00Z/>"
     assert os.path.islink(report_dir / "latest") and os.readlink(report_dir / "latest") == archive
+    assert os.readlink(report_dir / "report.json") == "latest/report.json"
+    assert os.readlink(report_dir / "junit.xml") == "latest/junit.xml"
+    assert read_top_level(report_dir) == set_of(first)
     assert latest_archive(str(report_dir)) == archive
     assert previous_document(str(report_dir)) == first
+    assert sorted(os.listdir(report_dir)) == ["history", "junit.xml", "latest", "report.json"]
 
 
-def test_latest_moves_to_each_new_run(tmp_path):
+def test_the_set_honours_the_umask(tmp_path):
+    previous = os.umask(0o027)
+    try:
+        archive = publish_run(str(tmp_path / "r"), set_of(document([])), stamp=STAMP)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(os.stat(tmp_path / "r" / archive / "junit.xml").st_mode) == 0o640
+
+
+def test_latest_and_every_top_level_name_move_to_each_new_run(tmp_path):
     report_dir = tmp_path / "r"
     first = document([check("web01", "a:1", "pass")], generated_at="2026-11-24T10:15:00Z")
-    archive_run(str(report_dir), write_run(report_dir, first), stamp=datetime.datetime(2026, 11, 24, 10, 15))
+    publish_run(str(report_dir), set_of(first), stamp=datetime.datetime(2026, 11, 24, 10, 15))
     second = document([check("web01", "a:1", "fail")], generated_at="2026-11-24T11:00:00Z", verdict="NO-GO")
     assert previous_document(str(report_dir)) == first
-    write_run(report_dir, second)
     epoch = datetime.datetime(2026, 11, 24, 11, 0, tzinfo=datetime.timezone.utc).timestamp()
-    archive = archive_run(str(report_dir), {"json": "report.json", "junit": "junit.xml"}, stamp=epoch)
+    archive = publish_run(str(report_dir), set_of(second), stamp=epoch)
     assert archive == "history/20261124T110000Z"
     assert os.readlink(report_dir / "latest") == archive
+    assert read_top_level(report_dir) == set_of(second)
     assert previous_document(str(report_dir)) == second
     history = history_of(first, second, "history/" + STAMP)
     assert history["previous"]["archive"] == "history/" + STAMP
     assert len(history["regressions"]) == 1
 
 
+def test_a_format_the_new_set_lacks_disappears_with_the_switch(tmp_path):
+    report_dir = tmp_path / "r"
+    known = ("report.json", "junit.xml", "report.html")
+    publish_run(str(report_dir), set_of(document([]), known), stamp=STAMP, known_names=known)
+    assert (report_dir / "report.html").read_text() == "<report.html of 2026-11-24T10:15:00Z/>"
+    later = document([], generated_at="2026-11-24T11:00:00Z")
+    publish_run(str(report_dir), set_of(later), stamp="20261124T110000Z", known_names=known)
+    assert not os.path.lexists(report_dir / "report.html")
+    assert read_top_level(report_dir) == set_of(later)
+
+
+def test_files_an_older_release_wrote_at_the_top_level_become_links_to_the_set(tmp_path):
+    report_dir = tmp_path / "r"
+    report_dir.mkdir()
+    for name in ("report.json", "junit.xml", "report.md"):
+        (report_dir / name).write_text("old run")
+    publish_run(str(report_dir), set_of(document([])), stamp=STAMP, known_names=["report.md"])
+    assert read_top_level(report_dir) == set_of(document([]))
+    # The old run's Markdown is not this run's: it is gone rather than left beside the new set.
+    assert not os.path.lexists(report_dir / "report.md")
+    assert all(os.path.islink(report_dir / name) for name in ("report.json", "junit.xml"))
+
+
 def test_two_runs_in_one_second_get_distinct_archives(tmp_path):
     report_dir = tmp_path / "r"
-    names = write_run(report_dir, document([]))
-    made = [archive_run(str(report_dir), names, stamp=STAMP) for dummy in range(11)]
+    made = [publish_run(str(report_dir), set_of(document([])), stamp=STAMP) for dummy in range(11)]
     assert made == ["history/" + STAMP] + ["history/%s-%d" % (STAMP, n) for n in range(2, 12)]
     assert archives(str(report_dir))[-1] == STAMP + "-11"
     assert latest_archive(str(report_dir)) == "history/%s-11" % STAMP
@@ -223,18 +262,18 @@ def test_two_runs_in_one_second_get_distinct_archives(tmp_path):
 
 def test_concurrent_runs_never_share_or_half_write_an_archive(tmp_path):
     report_dir = tmp_path / "r"
-    names = write_run(report_dir, document([check("web01", "a:1", "pass")]))
     made, errors = [], []
     start = threading.Barrier(8)
 
-    def run():
+    def run(number):
         try:
             start.wait()
-            made.append(archive_run(str(report_dir), names, stamp=STAMP, keep=None))
+            doc = document([check("web01", "a:1", "pass")], generated_at="run %d" % number)
+            made.append(publish_run(str(report_dir), set_of(doc), stamp=STAMP, keep=None))
         except Exception as exc:  # surfaced by the assertion below
             errors.append(exc)
 
-    threads = [threading.Thread(target=run) for dummy in range(8)]
+    threads = [threading.Thread(target=run, args=(number,)) for number in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -245,19 +284,21 @@ def test_concurrent_runs_never_share_or_half_write_an_archive(tmp_path):
         assert sorted(os.listdir(report_dir / archive)) == ["junit.xml", "report.json"]
     assert sorted(os.listdir(report_dir / "history")) == sorted(a.split("/")[1] for a in made)
     assert latest_archive(str(report_dir)) in made
+    # Whichever run switched last, both top-level files are its own.
+    current = json.loads((report_dir / "report.json").read_text())
+    assert (report_dir / "junit.xml").read_text() == "<junit.xml of %s/>" % current["generated_at"]
     assert [n for n in os.listdir(report_dir) if n.startswith(".")] == []
 
 
-def _archive_in_a_process(report_dir, names):
-    return archive_run(report_dir, names, stamp=STAMP, keep=None)
+def _publish_in_a_process(report_dir, number):
+    return publish_run(report_dir, set_of(document([], generated_at="run %d" % number)), stamp=STAMP, keep=None)
 
 
 def test_concurrent_processes_never_share_an_archive(tmp_path):
     report_dir = tmp_path / "r"
-    names = write_run(report_dir, document([]))
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(4, mp_context=context) as pool:
-        made = list(pool.map(_archive_in_a_process, [str(report_dir)] * 12, [names] * 12))
+        made = list(pool.map(_publish_in_a_process, [str(report_dir)] * 12, range(12)))
     assert sorted(made) == sorted(["history/" + STAMP] + ["history/%s-%d" % (STAMP, n) for n in range(2, 13)])
     assert all(sorted(os.listdir(report_dir / archive)) == ["junit.xml", "report.json"] for archive in made)
 
@@ -268,24 +309,22 @@ def test_reserved_archive_name_goes_into_the_report_before_it_is_written(tmp_pat
     second = reserve_archive(str(report_dir), STAMP)
     assert (first, second) == ("history/" + STAMP, "history/%s-2" % STAMP)
     doc = dict(document([check("web01", "a:1", "pass")]), archive=second)
-    names = write_run(report_dir, doc)
     assert latest_archive(str(report_dir)) is None
-    assert archive_run(str(report_dir), names, archive=second) == second
+    assert publish_run(str(report_dir), set_of(doc), archive=second) == second
     assert previous_document(str(report_dir))["archive"] == second
     # The reservation nobody filled stays empty and is pruned like any old archive.
     assert os.listdir(report_dir / first) == []
-    archive_run(str(report_dir), names, stamp="20261124T111500Z", keep=2)
+    publish_run(str(report_dir), set_of(doc), stamp="20261124T111500Z", keep=2)
     assert archives(str(report_dir)) == [STAMP + "-2", "20261124T111500Z"]
 
 
 def test_an_archive_is_never_overwritten(tmp_path):
     report_dir = tmp_path / "r"
-    names = write_run(report_dir, document([]))
-    archive = archive_run(str(report_dir), names, stamp=STAMP)
-    (report_dir / "junit.xml").write_text("changed")
+    archive = publish_run(str(report_dir), set_of(document([])), stamp=STAMP)
     with pytest.raises(OSError):
-        archive_run(str(report_dir), names, archive=archive)
+        publish_run(str(report_dir), dict(set_of(document([])), **{"junit.xml": "changed"}), archive=archive)
     assert (report_dir / archive / "junit.xml").read_text() != "changed"
+    assert latest_archive(str(report_dir)) == archive
     assert [n for n in os.listdir(report_dir / "history") if n.startswith(".")] == []
 
 
@@ -293,16 +332,16 @@ def test_an_archive_is_never_overwritten(tmp_path):
                                      "history/20261124T101500Z/sub"])
 def test_bad_archive_names_are_refused(tmp_path, archive):
     with pytest.raises(ValueError, match="archive must look like"):
-        archive_run(str(tmp_path), [], archive=archive)
+        publish_run(str(tmp_path), {}, archive=archive)
 
 
 def test_pruning_keeps_the_newest_archives_and_foreign_entries(tmp_path):
     report_dir = tmp_path / "r"
-    names = write_run(report_dir, document([]))
-    (report_dir / "history").mkdir()
+    (report_dir / "history").mkdir(parents=True)
     (report_dir / "history" / "notes.txt").write_text("mine")
     (report_dir / "history" / "20200101-manual").mkdir()
-    made = [archive_run(str(report_dir), names, stamp="2026112%dT000000Z" % day, keep=3) for day in range(1, 6)]
+    made = [publish_run(str(report_dir), set_of(document([])), stamp="2026112%dT000000Z" % day, keep=3)
+            for day in range(1, 6)]
     assert archives(str(report_dir)) == [m.split("/")[1] for m in made[-3:]]
     assert sorted(os.listdir(report_dir / "history")) == sorted(
         ["notes.txt", "20200101-manual"] + [m.split("/")[1] for m in made[-3:]])
@@ -310,81 +349,100 @@ def test_pruning_keeps_the_newest_archives_and_foreign_entries(tmp_path):
 
 def test_pruning_never_removes_the_archive_just_written(tmp_path):
     report_dir = tmp_path / "r"
-    names = write_run(report_dir, document([]))
-    archive_run(str(report_dir), names, stamp="20261125T000000Z")
+    publish_run(str(report_dir), set_of(document([])), stamp="20261125T000000Z")
     # An older stamp (a clock set back) is still the run just made: it stays, the newer one goes.
-    archive = archive_run(str(report_dir), names, stamp="20261120T000000Z", keep=0)
+    archive = publish_run(str(report_dir), set_of(document([])), stamp="20261120T000000Z", keep=0)
     assert archives(str(report_dir)) == ["20261120T000000Z"]
     assert latest_archive(str(report_dir)) == archive
 
 
 def test_stale_temporary_archives_are_cleaned_fresh_ones_left(tmp_path):
     report_dir = tmp_path / "r"
-    names = write_run(report_dir, document([]))
     stale = report_dir / "history" / ".incoming-20200101T000000Z.abc"
     fresh = report_dir / "history" / ".incoming-20261124T101459Z.def"
     stale.mkdir(parents=True)
     fresh.mkdir()
     os.utime(stale, (0, 0))
-    archive_run(str(report_dir), names, stamp=STAMP)
+    publish_run(str(report_dir), set_of(document([])), stamp=STAMP)
     assert not stale.exists() and fresh.exists()
 
 
-def test_failed_archive_leaves_nothing_behind_and_latest_unchanged(tmp_path):
+def test_a_set_that_cannot_be_written_leaves_nothing_and_the_previous_set_current(tmp_path, monkeypatch):
     report_dir = tmp_path / "r"
-    names = write_run(report_dir, document([]))
-    first = archive_run(str(report_dir), names, stamp=STAMP)
-    with pytest.raises(OSError):
-        archive_run(str(report_dir), ["report.json", "missing.html"], stamp="20261124T120000Z")
+    first = document([check("web01", "a:1", "fail")], verdict="NO-GO")
+    archive = publish_run(str(report_dir), set_of(first), stamp=STAMP)
+    real_write = os.write
+
+    def disk_full_after_the_first_file(descriptor, data):
+        if len(os.listdir(next(report_dir.glob("history/.incoming-*")))) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(descriptor, data)
+
+    monkeypatch.setattr(_report_history.os, "write", disk_full_after_the_first_file)
+    with pytest.raises(OSError, match="No space left"):
+        publish_run(str(report_dir), set_of(document([], generated_at="later")), stamp="20261124T120000Z")
+    monkeypatch.undo()
     assert os.listdir(report_dir / "history") == [STAMP]
-    assert latest_archive(str(report_dir)) == first
+    assert latest_archive(str(report_dir)) == archive
+    assert read_top_level(report_dir) == set_of(first)
+    assert sorted(os.listdir(report_dir)) == ["history", "junit.xml", "latest", "report.json"]
+
+
+def test_a_set_that_cannot_be_made_current_is_removed_again(tmp_path, monkeypatch):
+    def no_symlinks(*args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    report_dir = tmp_path / "r"
+    first = document([check("web01", "a:1", "pass")])
+    archive = publish_run(str(report_dir), set_of(first), stamp=STAMP)
+    monkeypatch.setattr(_report_history.os, "symlink", no_symlinks)
+    with pytest.raises(OSError, match="not permitted"):
+        publish_run(str(report_dir), set_of(document([], generated_at="later"), ("report.json", "report.md")),
+                    stamp="20261124T111500Z")
+    monkeypatch.undo()
+    assert archives(str(report_dir)) == [STAMP]
+    assert latest_archive(str(report_dir)) == archive
+    assert read_top_level(report_dir) == set_of(first)
 
 
 def test_unwritable_report_dir_raises_oserror(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     with pytest.raises(OSError):
-        archive_run(str(blocker), [], stamp=STAMP)
+        publish_run(str(blocker), {}, stamp=STAMP)
 
 
 @pytest.mark.parametrize("names", [["/etc/passwd"], ["../report.json"], ["latest"], ["history/x"], [""]])
 def test_file_names_must_stay_inside_the_report_dir(tmp_path, names):
     with pytest.raises(ValueError, match="relative to the report directory"):
-        archive_run(str(tmp_path), names, stamp=STAMP)
+        publish_run(str(tmp_path), dict.fromkeys(names, "x"), stamp=STAMP)
+    with pytest.raises(ValueError, match="relative to the report directory"):
+        publish_run(str(tmp_path), {}, stamp=STAMP, known_names=names)
 
 
 @pytest.mark.parametrize("stamp", ["2026-11-24", "20261124T101500Z-2", "../x"])
 def test_bad_stamps_are_refused(tmp_path, stamp):
     with pytest.raises(ValueError, match="stamp"):
-        archive_run(str(tmp_path), [], stamp=stamp)
+        publish_run(str(tmp_path), {}, stamp=stamp)
 
 
-def test_nested_file_names_are_archived(tmp_path):
+def test_nested_file_names_are_published_through_latest(tmp_path):
     report_dir = tmp_path / "r"
-    write_run(report_dir, document([]), names=("report.json",))
-    (report_dir / "assets").mkdir()
-    (report_dir / "assets" / "style.css").write_text("body{}")
-    archive = archive_run(str(report_dir), ["report.json", "assets/style.css"], stamp=STAMP)
+    archive = publish_run(str(report_dir), {"report.json": "{}", "assets/style.css": "body{}"}, stamp=STAMP)
     assert (report_dir / archive / "assets" / "style.css").read_text() == "body{}"
+    assert os.readlink(report_dir / "assets" / "style.css") == "../latest/assets/style.css"
+    assert (report_dir / "assets" / "style.css").read_text() == "body{}"
 
 
-def test_latest_is_a_text_file_where_symlinks_are_unavailable(tmp_path, monkeypatch):
-    def no_symlinks(*args, **kwargs):
-        raise OSError(1, "Operation not permitted")
-
+def test_a_text_pointer_left_by_an_older_release_is_read_and_replaced_by_a_link(tmp_path):
     report_dir = tmp_path / "r"
     doc = document([check("web01", "a:1", "pass")])
-    names = write_run(report_dir, doc)
-    archive_run(str(report_dir), names, stamp=STAMP)
-    monkeypatch.setattr(_report_history.os, "symlink", no_symlinks)
-    archive = archive_run(str(report_dir), names, stamp="20261124T111500Z")
-    pointer = report_dir / "latest"
-    assert not os.path.islink(pointer) and pointer.read_text() == archive + "\n"
+    publish_run(str(report_dir), set_of(doc), stamp=STAMP)
+    os.unlink(report_dir / "latest")
+    (report_dir / "latest").write_text("history/%s\n" % STAMP)
     assert previous_document(str(report_dir)) == doc
-    monkeypatch.undo()
-    # Back on a filesystem with symlinks, the text file is replaced by a link again.
-    archive = archive_run(str(report_dir), names, stamp="20261124T121500Z")
-    assert os.readlink(pointer) == archive
+    archive = publish_run(str(report_dir), set_of(doc), stamp="20261124T121500Z")
+    assert os.readlink(report_dir / "latest") == archive
 
 
 # --- a previous report that cannot be used ------------------------------------------------------
@@ -426,9 +484,94 @@ def test_missing_pointer_archive_or_report_is_none(tmp_path):
     assert previous_document(str(report_dir)) is None
 
 
-def test_latest_as_a_directory_or_binary_file_is_ignored(tmp_path):
-    (tmp_path / "a" / "latest").mkdir(parents=True)
-    assert previous_document(str(tmp_path / "a")) is None
+def test_a_binary_pointer_file_is_ignored(tmp_path):
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "latest").write_bytes(b"\xff\xfe\x00garbage")
     assert previous_document(str(tmp_path / "b")) is None
+
+
+def _run_bounded(function, *args):
+    """function(*args) in a daemon thread: the test fails after 60 s instead of hanging with a blocked reader."""
+    outcome = {}
+
+    def call():
+        try:
+            outcome["value"] = function(*args)
+        except BaseException as exc:  # handed to the test below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=call, daemon=True)
+    thread.start()
+    thread.join(60)
+    if thread.is_alive():
+        pytest.fail("%s%r did not return within 60 s" % (function.__name__, args))
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def test_a_fifo_named_report_json_is_refused_without_waiting_for_a_writer(tmp_path):
+    report_dir = _with_latest(tmp_path, "history/" + STAMP)
+    fifo = os.path.join(report_dir, "history", STAMP, "report.json")
+    os.mkfifo(fifo)
+    with pytest.raises(RefusedFile, match="is a FIFO, not a regular file") as refused:
+        _run_bounded(previous_document, report_dir)
+    assert str(refused.value) == fifo + " is a FIFO, not a regular file"
+
+
+def test_a_fifo_named_latest_is_refused_without_waiting_for_a_writer(tmp_path):
+    report_dir = tmp_path / "r"
+    report_dir.mkdir()
+    os.mkfifo(report_dir / "latest")
+    with pytest.raises(RefusedFile, match="FIFO"):
+        _run_bounded(previous_document, str(report_dir))
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "/dev/null"])
+def test_a_report_json_linked_to_a_device_is_refused_not_read(tmp_path, target):
+    report_dir = _with_latest(tmp_path, "history/" + STAMP)
+    os.symlink(target, os.path.join(report_dir, "history", STAMP, "report.json"))
+    with pytest.raises(RefusedFile, match="is a symbolic link"):
+        _run_bounded(previous_document, report_dir)
+
+
+def test_a_device_node_or_directory_named_report_json_is_refused(tmp_path):
+    report_dir = _with_latest(tmp_path, "history/" + STAMP)
+    os.mkdir(os.path.join(report_dir, "history", STAMP, "report.json"))
+    with pytest.raises(RefusedFile, match="is a directory, not a regular file"):
+        previous_document(report_dir)
+    os.rmdir(os.path.join(report_dir, "history", STAMP, "report.json"))
+    os.mknod(os.path.join(report_dir, "history", STAMP, "report.json"), 0o600 | stat.S_IFCHR, os.makedev(1, 5))
+    with pytest.raises(RefusedFile, match="is a character device, not a regular file"):
+        _run_bounded(previous_document, report_dir)
+
+
+def test_a_previous_report_over_the_size_limit_is_refused(tmp_path, monkeypatch):
+    report_dir = _with_latest(tmp_path, "history/" + STAMP)
+    path = os.path.join(report_dir, "history", STAMP, "report.json")
+    with open(path, "wb") as handle:
+        handle.truncate(_report_history.MAX_REPORT_BYTES + 1)  # sparse: no disk used
+    with pytest.raises(RefusedFile, match="is larger than the 64 MiB read limit"):
+        previous_document(report_dir)
+    monkeypatch.setattr(_report_history, "MAX_REPORT_BYTES", 1000)
+    with open(path, "w") as handle:
+        json.dump(document([check("web01", "a:%d" % n, "pass") for n in range(20)]), handle)
+    with pytest.raises(RefusedFile, match="1000 bytes"):
+        previous_document(report_dir)
+
+
+def test_read_regular_file_refuses_a_file_that_grows_past_the_limit_while_read(tmp_path, monkeypatch):
+    path = tmp_path / "report.json"
+    path.write_bytes(b"x" * 10)
+    real_fstat = os.fstat
+
+    def stale_size(descriptor):
+        status = real_fstat(descriptor)
+        path.write_bytes(b"x" * 100)  # grows after the size was read
+        return status
+
+    monkeypatch.setattr(_report_history.os, "fstat", stale_size)
+    with pytest.raises(RefusedFile, match="larger than"):
+        read_regular_file(str(path), 50)
+    monkeypatch.undo()
+    assert read_regular_file(str(path), 100) == b"x" * 100
