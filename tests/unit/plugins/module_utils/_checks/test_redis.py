@@ -18,6 +18,7 @@ import pytest
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
 from ansible_collections.golive.readiness.plugins.module_utils._checks import redis as kind
 
+from ._hostile_servers import hostile, huge_bulk_redis
 from ._kind_runner import run_item
 from ._ports import unused_port
 from ._redis_servers import (
@@ -465,3 +466,13 @@ def test_prepare_touches_no_network():
     assert plan["require_maxmemory"] is True
     assert prepare(host="::1")["host"] == "::1"
     assert kind.describe(dict(host="::1", port=6380, db=2)) == ("[::1]:6380/2", "Redis [::1]:6380/2")
+
+
+def test_reply_announcing_gigabytes_is_an_error_naming_the_cap():
+    server = hostile(huge_bulk_redis)
+    try:
+        record = check(server.port, timeout=30.0)
+    finally:
+        server.stop()
+    assert record["status"] == "error"
+    assert "REDIS_READ_CAP" in record["summary"] and "1.0 MiB" in record["summary"]
