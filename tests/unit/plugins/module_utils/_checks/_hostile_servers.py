@@ -58,3 +58,8 @@ def huge_chain_tls_server(pki, copies=200):
 
     leaf = pki.leaf("valid")
     return TLSServer(server_context([leaf] + [pki.intermediate] * copies, leaf.key)).start()
+
+
+def endless_starttls_greeting(server, conn):
+    """An SMTP greeting of continuation lines that never ends, for a client that wants STARTTLS."""
+    stream(conn, b"", b"220-" + b"z" * 200 + b"\r\n")
