@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -117,7 +118,8 @@ def test_server_that_never_answers_times_out_within_the_check():
     finally:
         silent.stop()
     assert record["status"] == "error"
-    assert record["summary"] == "timed out after 800ms waiting for the answer to PING"
+    # The time left after connecting depends on how long connecting took (machine load): not its exact figure.
+    assert re.fullmatch(r"timed out after \d+ms waiting for the answer to PING", record["summary"]), record["summary"]
     assert elapsed < 1.5
 
 
