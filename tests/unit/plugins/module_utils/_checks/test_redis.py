@@ -398,8 +398,9 @@ def test_tls_against_a_plain_server_and_plain_against_tls_are_errors(tls, plain)
     # a plain Redis takes the TLS ClientHello for the start of a command and waits for its end
     record = check(plain.port, tls=True, validate_certs=False, timeout=1.0)
     assert record["status"] == "error"
-    assert record["summary"] == "timed out after 800ms connecting to 127.0.0.1:%d (TCP, TLS handshake and AUTH)" % (
-        plain.port)
+    # Either redis-py's connect timeout says so, or, on a loaded machine, the runner's check timeout wins.
+    assert re.fullmatch(r"timed out after (\d+ms connecting to 127\.0\.0\.1:%d \(TCP, TLS handshake and AUTH\)|1s)"
+                        % plain.port, record["summary"]), record["summary"]
     record = check(tls[1].port, password=PASSWORD, timeout=2.0)
     assert record["status"] == "error"
     assert record["summary"] == "cannot connect to 127.0.0.1:%d: Connection reset by peer" % tls[1].port
