@@ -33,13 +33,29 @@ options:
     description:
       - Time limit of the whole call. Checks still running or not yet started when it passes are
         reported as C(error).
+      - V(auto) derives it from the work, so that it never cuts a check short by itself - for each pool
+        (O(max_workers), O(network_workers)) the number of waves times the longest check timeout, the
+        slower pool's figure plus 10% (at least 10s) for a loaded machine. The golive playbook's probe
+        play uses V(auto).
     type: raw
     default: 45s
   max_workers:
     description:
-      - How many checks run at the same time.
+      - How many checks run at the same time (network-bound checks aside, see O(network_workers)).
     type: int
     default: 8
+  network_workers:
+    description:
+      - How many network-bound checks run at the same time, in a pool of their own next to
+        O(max_workers). Network-bound are the kinds that spend their time waiting on one short-lived
+        connection to a remote server - C(alertmanager), C(dns_record), C(http_endpoint),
+        C(prometheus_targets), C(redis), C(smtp_server), C(stripe_account), C(tcp_port),
+        C(tls_certificate). A thread waiting on a socket costs little, so a probe checking a whole
+        fleet's endpoints keeps its call short. Database kinds stay in the O(max_workers) pool, as
+        database servers cap their connections.
+      - V(0) runs every check in the O(max_workers) pool.
+    type: int
+    default: 64
   fail_on:
     description:
       - Statuses that fail the task, like M(ansible.builtin.assert).

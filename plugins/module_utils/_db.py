@@ -17,6 +17,7 @@ import time
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.golive.readiness.plugins.module_utils._caps import CapExceeded
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
     CheckError,
     OptionError,
@@ -32,6 +33,11 @@ DB_OPTIONS = dict(
     password=dict(type="str", no_log=True),
     connect_timeout=dict(type="raw"),
 )
+
+# Rows read from one result set whose length the query does not bound (migration tables, a custom
+# query). They are streamed (a server-side cursor on PostgreSQL and MySQL), so the cap bounds memory.
+DB_ROW_CAP = 100000
+_STREAM_BATCH = 1000
 
 _URL = re.compile(r"^(?P<backend>[a-z][a-z0-9]*)(?:\+(?P<driver>[a-z0-9_]+))?://", re.IGNORECASE)
 BACKENDS = ("postgresql", "mysql", "mariadb", "sqlite")
@@ -170,6 +176,24 @@ def _make_session_read_only(connection, backend, sqlalchemy, ctx):
             connection.execute(text("SET SESSION max_execution_time = :ms"), {"ms": milliseconds})
     elif backend == "sqlite":
         connection.execute(text("PRAGMA query_only = ON"))
+
+
+def first_rows(connection, statement, count: int) -> list:
+    """At most ``count`` rows of ``statement``, streamed: the rest of the result set is never fetched."""
+    streamed = connection.execution_options(stream_results=True, max_row_buffer=min(count, _STREAM_BATCH))
+    result = streamed.execute(statement)
+    try:
+        return result.fetchmany(count)
+    finally:
+        result.close()
+
+
+def fetch_rows(connection, statement, what: str, cap: int = DB_ROW_CAP) -> list:
+    """The rows of ``statement``, streamed; more than ``cap`` rows is CapExceeded naming DB_ROW_CAP."""
+    rows = first_rows(connection, statement, cap + 1)
+    if len(rows) > cap:
+        raise CapExceeded(what, cap, "DB_ROW_CAP", f"{cap} rows")
+    return rows
 
 
 def table_of(sqlalchemy, name, option="table"):

@@ -36,6 +36,7 @@ RUN_OPTIONS = dict(
     timeout=dict(type="raw", default="10s"),
     deadline=dict(type="raw", default="45s"),
     max_workers=dict(type="int", default=8),
+    network_workers=dict(type="int", default=64),
     fail_on=dict(type="list", elements="str", default=["fail", "error"], choices=list(STATUSES)),
 )
 
@@ -58,6 +59,17 @@ def _positive_seconds(value, option):
     if seconds <= 0:
         raise OptionError("%s: must be greater than zero, got %r" % (option, value))
     return seconds
+
+
+# The deadline value that derives the call's deadline from its checks (see _runner.work_deadline).
+AUTO_DEADLINE = "auto"
+
+
+def _call_deadline(value: object) -> float | None:
+    """Seconds of the call deadline, or None for a deadline that follows the work."""
+    if isinstance(value, str) and value.strip().lower() == AUTO_DEADLINE:
+        return None
+    return _positive_seconds(value, "deadline")
 
 
 class CheckBatch(object):
@@ -166,12 +178,15 @@ def run_batch(module, batch):
     if batch.errors:
         module.fail_json(msg="invalid check options: " + "; ".join(batch.errors), errors=batch.errors)
     try:
-        deadline = _positive_seconds(module.params["deadline"], "deadline")
+        deadline = _call_deadline(module.params["deadline"])
     except OptionError as exc:
         module.fail_json(msg=str(exc))
     if module.params["max_workers"] < 1:
         module.fail_json(msg="max_workers: must be at least 1, got %d" % module.params["max_workers"])
-    records = run_checks(batch.prepared, module.params["max_workers"], deadline)
+    network_workers = module.params["network_workers"]
+    if network_workers < 0:
+        module.fail_json(msg=f"network_workers: must be 0 (no pool of their own) or more, got {network_workers}")
+    records = run_checks(batch.prepared, module.params["max_workers"], deadline, network_workers)
     counts = counts_by_status(records)
     result = dict(changed=False, golive_checks=records, golive_counts=counts, msg=describe_counts(counts))
     failing = [r for r in records if r["status"] in module.params["fail_on"]]

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import collections
+import math
 import os
 import signal
 import threading
@@ -84,16 +86,57 @@ class _Slot(object):
         self.started = time.monotonic()
         self.outcome = None
         self.finished = None
+        self.network = False
 
 
-def run_checks(checks, max_workers=8, deadline=45.0):
+# Kinds whose checks spend their time waiting on a remote server's socket, with one short-lived
+# connection each: they run in their own, wider pool (network_workers). Database kinds are not here:
+# each holds a server connection, and database servers cap those (max_connections).
+NETWORK_BOUND_KINDS = frozenset((
+    "alertmanager", "dns_record", "http_endpoint", "prometheus_targets", "redis", "smtp_server",
+    "stripe_account", "tcp_port", "tls_certificate",
+))
+# A derived deadline allows this much beyond the worst case, for starting threads on a loaded machine.
+_DEADLINE_GRACE = 10.0
+
+
+def is_network_bound(check: PreparedCheck) -> bool:
+    return check.kind_module.KIND in NETWORK_BOUND_KINDS
+
+
+def _pool_bound(timeouts: list[float], workers: int) -> float:
+    """Worst case of one pool: every wave of ``workers`` checks runs to the longest timeout."""
+    if not timeouts:
+        return 0.0
+    return math.ceil(len(timeouts) / float(workers)) * max(timeouts)
+
+
+def work_deadline(checks: list[PreparedCheck], max_workers: int = 8, network_workers: int = 0) -> float:
+    """A call deadline that follows the work: the worst case of the slower pool (each check ends by
+    its own timeout), plus a grace for a loaded machine. Never cuts a check short by itself."""
+    network = [c.timeout for c in checks if network_workers and is_network_bound(c)]
+    local = [c.timeout for c in checks if not (network_workers and is_network_bound(c))]
+    worst = max(_pool_bound(network, network_workers or 1), _pool_bound(local, max_workers))
+    return worst + max(_DEADLINE_GRACE, worst * 0.1)
+
+
+def run_checks(checks, max_workers=8, deadline=45.0, network_workers=0):
     """Run prepared checks concurrently and return their records in input order.
 
-    Worker threads are daemons: a check stuck in a system call is abandoned once its timeout
-    passes (reported as ``error``) and cannot keep the module process alive.
+    At most ``max_workers`` checks run at once, plus, when ``network_workers`` is set, up to that many
+    network-bound checks (NETWORK_BOUND_KINDS) in a pool of their own. ``deadline=None`` derives the
+    call deadline from the work (work_deadline). Worker threads are daemons: a check stuck in a
+    system call is abandoned once its timeout passes (reported as ``error``) and cannot keep the
+    module process alive.
     """
+    if deadline is None:
+        deadline = work_deadline(checks, max_workers, network_workers)
     records = [None] * len(checks)
-    pending = list(range(len(checks)))
+    queues = {True: collections.deque(), False: collections.deque()}
+    for index, check in enumerate(checks):
+        queues[bool(network_workers) and is_network_bound(check)].append(index)
+    limits = {True: network_workers, False: max_workers}
+    busy = {True: 0, False: 0}
     running = {}
     done = threading.Condition()
     call_started = time.monotonic()
@@ -108,15 +151,22 @@ def run_checks(checks, max_workers=8, deadline=45.0):
 
     def finish(index, slot, outcome, ended):
         records[index] = slot.check.record(outcome, (ended - slot.started) * 1000)
+        busy[slot.network] -= 1
         del running[index]
 
-    with done:
-        while pending or running:
-            while pending and len(running) < max_workers and time.monotonic() < call_deadline:
-                index = pending.pop(0)
+    def start_what_fits():
+        for network, queue in queues.items():
+            while queue and busy[network] < limits[network] and time.monotonic() < call_deadline:
+                index = queue.popleft()
                 slot = _Slot(checks[index])
+                slot.network = network
                 running[index] = slot
+                busy[network] += 1
                 threading.Thread(target=work, args=(slot,), daemon=True).start()
+
+    with done:
+        while queues[True] or queues[False] or running:
+            start_what_fits()
             now = time.monotonic()
             for index, slot in list(running.items()):
                 if slot.outcome is not None:
@@ -128,12 +178,13 @@ def run_checks(checks, max_workers=8, deadline=45.0):
                     finish(index, slot, Outcome(
                         "error", "call deadline of %s reached before the check finished"
                         % format_duration(deadline)), now)
-            if now >= call_deadline and pending:
-                for index in pending:
-                    records[index] = checks[index].record(Outcome(
-                        "error", "not started: the call deadline of %s was reached"
-                        % format_duration(deadline)), 0)
-                pending = []
+            if now >= call_deadline:
+                for queue in queues.values():
+                    for index in queue:
+                        records[index] = checks[index].record(Outcome(
+                            "error", "not started: the call deadline of %s was reached"
+                            % format_duration(deadline)), 0)
+                    queue.clear()
             if running:
                 wake_at = min([call_deadline] + [s.started + s.check.timeout for s in running.values()])
                 if not any(s.outcome is not None for s in running.values()):

@@ -29,6 +29,10 @@ description:
     reached (the summary says C(timed out)), a missing driver, a I(migration_query) that fails.
   - The URL and password are secrets (C(no_log)); results show the URL with its password masked.
   - An endpoint check; runs on the probe host, which needs SQLAlchemy and the driver of the URL.
+  - B(Size cap.) The rows of a migration history table are streamed (a server-side cursor on PostgreSQL
+    and MySQL/MariaDB) and at most 100000 are read (C(DB_ROW_CAP)); a longer history ends the check as
+    C(error) naming C(DB_ROW_CAP). I(migration_query) must return one row; the driver receives its
+    whole result, so write it to return one (for example with C(LIMIT 1)).
 author: golive.readiness contributors (@golive-readiness)
 extends_documentation_fragment:
   - golive.readiness.check_item

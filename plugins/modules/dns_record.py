@@ -20,6 +20,9 @@ description:
     further name is asked of the same nameserver); every query is bounded by the time left to the check.
   - Runs where the module runs, usually the controller or a probe host; needs the C(dnspython) library
     there. Sends only queries.
+  - B(Size cap.) An answer is one DNS message, at most 64 KiB by the protocol (C(DNS_MESSAGE_CAP));
+    dnspython reads a UDP datagram of at most 65535 bytes and a TCP message behind a 16-bit length, so
+    no answer can grow past it; nothing is read beyond one message per query.
 author: golive.readiness contributors (@golive-readiness)
 extends_documentation_fragment:
   - golive.readiness.check_item

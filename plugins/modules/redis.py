@@ -25,6 +25,9 @@ description:
     reason is named) or a TLS handshake that fails.
   - The password is handed to the server only and never appears in results, not even masked.
   - An endpoint check; runs on the probe host.
+  - B(Size cap.) At most 1 MiB (C(REDIS_READ_CAP)) is read from the server over the whole check; a
+    reply that announces or streams more (a hostile or broken server) ends the check as C(error)
+    naming C(REDIS_READ_CAP), whatever length the reply claims.
 author: golive.readiness contributors (@golive-readiness)
 requirements:
   - redis (redis-py) 5.0 or later on the host that runs the check

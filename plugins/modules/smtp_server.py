@@ -25,6 +25,9 @@ description:
   - The password is handed to the server only inside the TLS session (unless I(allow_plaintext_auth))
     and never appears in results, not even masked.
   - An endpoint check; runs on the probe host with the Python standard library only.
+  - B(Size caps.) A reply line longer than 8 KiB (C(SMTP_LINE_CAP)), or more than 256 KiB read from the
+    server over the whole conversation (C(SMTP_READ_CAP), e.g. endless continuation lines), ends the
+    check as C(error) naming the cap.
 author: golive.readiness contributors (@golive-readiness)
 extends_documentation_fragment:
   - golive.readiness.check_item

@@ -28,6 +28,10 @@ description:
     never answers is reported as C(error) (C(timed out ...) within the check's I(timeout)).
   - Read-only. With I(starttls=smtp) the check sends only C(EHLO) and C(STARTTLS); it never sends mail.
   - Runs on the probe host (by default the controller), which needs the C(cryptography) Python library.
+  - B(Size caps.) A certificate chain over 100 KiB (C(TLS_CHAIN_CAP), OpenSSL's limit on the Certificate
+    message, enforced during the handshake), more than 64 KiB of SMTP replies before STARTTLS
+    (C(STARTTLS_READ_CAP)), or a I(path) file over 1 MiB (C(PEM_FILE_CAP)) ends the check as C(error)
+    naming the cap.
 author: golive.readiness contributors (@golive-readiness)
 extends_documentation_fragment:
   - golive.readiness.check_item

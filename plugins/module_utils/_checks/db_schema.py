@@ -15,6 +15,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import Che
 from ansible_collections.golive.readiness.plugins.module_utils._db import (
     DB_OPTIONS,
     Database,
+    fetch_rows,
     load_sqlalchemy,
     shown_url,
 )
@@ -226,7 +227,7 @@ def _rows(connection, sqlalchemy, table_name, columns, schema, where=None, order
         statement = statement.where(where(table))
     if order_by is not None:
         statement = statement.order_by(*order_by(table))
-    return [tuple(row) for row in connection.execute(statement)]
+    return [tuple(row) for row in fetch_rows(connection, statement, f"the rows of {table_name}")]
 
 
 def read_alembic(connection, sqlalchemy, schema):

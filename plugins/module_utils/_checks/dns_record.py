@@ -49,6 +49,9 @@ OPTIONS = dict(
     expect_absent=dict(type="bool", default=False),
 )
 
+# One answer is one DNS message: dnspython reads a UDP datagram of at most 65535 bytes, and over TCP one
+# message behind a 16-bit length. The protocol bounds what a nameserver can make this check read.
+DNS_MESSAGE_CAP = 65535
 MAX_CHAIN = 16  # CNAME hops followed at most: a loop or a runaway chain cannot be evaluated
 SHOWN_CHARS = 120
 _ONLY_PRESENT = ("values", "min_count", "within_cidrs", "ttl_max", "cname_chain_max")

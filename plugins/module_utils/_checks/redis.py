@@ -17,6 +17,7 @@ import time
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.golive.readiness.plugins.module_utils._caps import ByteBudget, CappedSocket
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
     CheckError,
     Evaluation,
@@ -64,6 +65,9 @@ OPTIONS = dict(
 
 # Our own time limits end this much before the runner's, so that a silent server is reported by the
 # step it was silent in rather than by the runner's generic message.
+# Bytes read from one server over a whole check (every reply: PING, INFO, CONFIG GET, CLUSTER INFO).
+# INFO of a busy server is a few tens of KiB; a reply announcing more is not read past this.
+REDIS_READ_CAP = 1024 * 1024
 _MARGIN = 0.2
 _NAME = re.compile(r"^[A-Za-z0-9._:\[\]-]+$")
 _POLICY = re.compile(r"^[a-z]+(-[a-z]+)*$")
@@ -208,6 +212,17 @@ def _bounded(ctx):
     return max(0.05, ctx.remaining() - _MARGIN)
 
 
+def _capped(connection_class):
+    """``connection_class`` whose socket reads are charged to a REDIS_READ_CAP budget."""
+
+    class Capped(connection_class):
+        def _connect(self):
+            budget = ByteBudget(REDIS_READ_CAP, "REDIS_READ_CAP", "the Redis server's replies")
+            return CappedSocket(super()._connect(), budget)
+
+    return Capped
+
+
 def _connection(redis, plan, ctx):
     from redis.backoff import NoBackoff
     from redis.retry import Retry
@@ -218,10 +233,10 @@ def _connection(redis, plan, ctx):
                   retry=Retry(NoBackoff(), 0), decode_responses=True, protocol=2)
     kwargs.update(_quiet_identity(redis))
     if not plan["tls"]:
-        return redis.Connection(**kwargs)
+        return _capped(redis.Connection)(**kwargs)
     if plan["ca_file"] and not os.access(plan["ca_file"], os.R_OK):
         raise CheckError("ca_file: cannot read %s" % plan["ca_file"])
-    return redis.SSLConnection(ssl_ca_certs=plan["ca_file"],
+    return _capped(redis.SSLConnection)(ssl_ca_certs=plan["ca_file"],
                                ssl_cert_reqs="required" if plan["validate_certs"] else "none",
                                ssl_check_hostname=plan["validate_certs"], **kwargs)
 

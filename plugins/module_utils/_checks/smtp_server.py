@@ -15,6 +15,7 @@ import socket
 import ssl
 import time
 
+from ansible_collections.golive.readiness.plugins.module_utils._caps import ByteBudget, CappedReader
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
     CheckError,
     Evaluation,
@@ -47,6 +48,10 @@ OPTIONS = dict(
 
 # Our own time limits end this much before the runner's, so that a silent server is reported by the
 # step it was silent in ("timed out waiting for the banner") rather than by the runner's generic message.
+# Bytes read from the server over the whole conversation (banner, EHLO twice, STARTTLS, AUTH): a reply
+# of endless continuation lines stops here. One line is at most SMTP_LINE_CAP (RFC 5321 allows 512).
+SMTP_READ_CAP = 256 * 1024
+SMTP_LINE_CAP = 8192
 _MARGIN = 0.2
 _NAME = re.compile(r"^[A-Za-z0-9._:\[\]-]+$")
 
@@ -165,7 +170,14 @@ class _Client(smtplib.SMTP):
         self._server_name = plan["server_name"]
         self._context = context
         self._implicit = plan["tls"] == "implicit"
+        self._budget = ByteBudget(SMTP_READ_CAP, "SMTP_READ_CAP", "the SMTP server's replies")
         smtplib.SMTP.__init__(self, local_hostname=plan["ehlo_name"], timeout=timeout)
+
+    def getreply(self):
+        # smtplib reads replies from self.file, made again after STARTTLS: make it the capped reader.
+        if self.file is None and self.sock is not None:
+            self.file = CappedReader(self.sock.makefile("rb"), self._budget, SMTP_LINE_CAP, "SMTP_LINE_CAP")
+        return smtplib.SMTP.getreply(self)
 
     def _get_socket(self, host, port, timeout):
         sock = socket.create_connection((host, port), timeout)

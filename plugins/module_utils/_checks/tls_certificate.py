@@ -32,6 +32,12 @@ import warnings
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.golive.readiness.plugins.module_utils._caps import (
+    ByteBudget,
+    CapExceeded,
+    CappedSocket,
+    read_at_most,
+)
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
     CheckError,
     Evaluation,
@@ -68,6 +74,13 @@ MIN_EC_BITS = 256
 # OpenSSL reasons meaning the local client cannot offer a version at all (not that the server refused it).
 _CANNOT_OFFER = ("NO_PROTOCOLS_AVAILABLE", "NO_CIPHERS_AVAILABLE")
 _SMTP_CLIENT_NAME = "golive-readiness.invalid"
+# The certificate chain a server may present: OpenSSL's own limit on the Certificate message (its default
+# max_cert_list), which ends the handshake with EXCESSIVE_MESSAGE_SIZE; reported naming this cap.
+TLS_CHAIN_CAP = 100 * 1024
+# Bytes read from an SMTP server before STARTTLS (greeting, EHLO and STARTTLS replies).
+STARTTLS_READ_CAP = 64 * 1024
+# Size of a local PEM bundle read with path (a leaf and its chain are a few KiB).
+PEM_FILE_CAP = 1024 * 1024
 
 
 def describe(item):
@@ -174,7 +187,8 @@ class _LineReader(object):
     """CRLF-terminated lines from a socket, without reading past what the server has sent."""
 
     def __init__(self, sock):
-        self.sock = sock
+        self.sock = CappedSocket(sock, ByteBudget(STARTTLS_READ_CAP, "STARTTLS_READ_CAP",
+                                                  "the SMTP server's replies before STARTTLS"))
         self.buffer = b""
 
     def line(self):
@@ -183,8 +197,6 @@ class _LineReader(object):
             if not chunk:
                 raise CheckError("the SMTP server closed the connection")
             self.buffer += chunk
-            if len(self.buffer) > 65536:
-                raise CheckError("the SMTP server sent an overlong line")
         line, self.buffer = self.buffer.split(b"\n", 1)
         return line.rstrip(b"\r").decode("utf-8", "replace")
 
@@ -269,6 +281,8 @@ def _presented_chain(tls):
 
 
 def _tls_failure(plan, exc):
+    if getattr(exc, "reason", None) == "EXCESSIVE_MESSAGE_SIZE":
+        return CapExceeded("the handshake of %s" % endpoint(plan["host"], plan["port"]), TLS_CHAIN_CAP, "TLS_CHAIN_CAP")
     return CheckError("TLS handshake with %s failed: %s" % (endpoint(plan["host"], plan["port"]),
                                                             getattr(exc, "reason", None) or exc))
 
@@ -286,7 +300,10 @@ def fetch_presented(plan, ctx):
         leaf = tls.getpeercert(binary_form=True)
         if not leaf:
             raise CheckError("%s presented no certificate" % endpoint(plan["host"], plan["port"]))
-        return dict(leaf=leaf, chain=_presented_chain(tls), protocol=tls.version(), cipher=(tls.cipher() or [None])[0])
+        chain = _presented_chain(tls)
+        if chain and sum(len(cert) for cert in chain) > TLS_CHAIN_CAP:
+            raise CapExceeded("the chain of %s" % endpoint(plan["host"], plan["port"]), TLS_CHAIN_CAP, "TLS_CHAIN_CAP")
+        return dict(leaf=leaf, chain=chain, protocol=tls.version(), cipher=(tls.cipher() or [None])[0])
 
 
 def _verifying_context(ca_file):
@@ -377,7 +394,7 @@ def pem_blocks(data):
 def read_pem_bundle(path, x509):
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
+            data = read_at_most(handle.read, PEM_FILE_CAP, "PEM_FILE_CAP", path)
     except OSError as exc:
         raise CheckError("cannot read %s: %s" % (path, exc.strerror or exc)) from None
     certs = []

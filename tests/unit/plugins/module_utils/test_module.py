@@ -81,3 +81,22 @@ def test_every_kind_module_is_listed_for_ansiballz():
         source = handle.read()
     bundled = source[source.index("def _bundled_for_ansiballz"):source.index("class LazyKinds")]
     assert all("        %s,\n" % name in bundled for name in listed)
+
+
+def test_every_run_option_is_documented_with_its_type_and_default():
+    import yaml
+
+    from ansible_collections.golive.readiness.plugins.doc_fragments.check_item import ModuleDocFragment
+    from ansible_collections.golive.readiness.plugins.module_utils._module import RUN_OPTIONS
+
+    documented = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
+    assert sorted(documented) == sorted(RUN_OPTIONS)
+    for name, spec in RUN_OPTIONS.items():
+        assert (documented[name]["type"], documented[name].get("default")) == (spec["type"], spec.get("default")), name
+
+
+@pytest.mark.parametrize("deadline, expected", [("auto", None), (" Auto ", None), ("90s", 90.0), (30, 30.0)])
+def test_deadline_auto_follows_the_work_and_a_duration_is_kept(deadline, expected):
+    from ansible_collections.golive.readiness.plugins.module_utils._module import _call_deadline
+
+    assert _call_deadline(deadline) == expected

@@ -7,16 +7,22 @@ import time
 import types
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import CheckError, Outcome
-from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks
+from ansible_collections.golive.readiness.plugins.module_utils._registry import KIND_NAMES
+from ansible_collections.golive.readiness.plugins.module_utils._runner import (
+    NETWORK_BOUND_KINDS,
+    PreparedCheck,
+    run_checks,
+    work_deadline,
+)
 
 
-def fake_kind(behaviour):
-    return types.SimpleNamespace(KIND="fake", run=behaviour)
+def fake_kind(behaviour, kind="fake"):
+    return types.SimpleNamespace(KIND=kind, run=behaviour)
 
 
-def prepared(name, behaviour, timeout=2.0):
+def prepared(name, behaviour, timeout=2.0, kind="fake"):
     item = {"section": "infrastructure", "severity": "high"}
-    return PreparedCheck(item, "fake:%s" % name, name, fake_kind(behaviour), name, timeout)
+    return PreparedCheck(item, "%s:%s" % (kind, name), name, fake_kind(behaviour, kind), name, timeout)
 
 
 def sleeper(seconds, status="pass"):
@@ -104,3 +110,60 @@ def test_context_reports_remaining_time():
 
     run_checks([prepared("a", run, timeout=3)], deadline=5)
     assert 2.5 < seen["remaining"] <= 3
+
+
+class PeakConcurrency(object):
+    """A check behaviour that records how many checks of each kind ran at the same time."""
+
+    def __init__(self, hold=0.2):
+        self.hold = hold
+        self.active = {}
+        self.peak = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, plan, ctx):
+        kind = plan.split("/")[0]
+        with self.lock:
+            self.active[kind] = self.active.get(kind, 0) + 1
+            self.peak[kind] = max(self.peak.get(kind, 0), self.active[kind])
+        time.sleep(self.hold)
+        with self.lock:
+            self.active[kind] -= 1
+        return Outcome("pass", "ok")
+
+
+def mixed(behaviour, network, local, timeout=30.0):
+    return ([prepared("tcp_port/%d" % i, behaviour, timeout, kind="tcp_port") for i in range(network)]
+            + [prepared("disk_space/%d" % i, behaviour, timeout, kind="disk_space") for i in range(local)])
+
+
+def test_network_bound_checks_run_in_their_own_wider_pool():
+    peaks = PeakConcurrency()
+    records = run_checks(mixed(peaks, network=40, local=12), max_workers=3, deadline=120, network_workers=20)
+    assert [r["status"] for r in records] == ["pass"] * 52
+    assert peaks.peak["disk_space"] == 3
+    assert 1 < peaks.peak["tcp_port"] <= 20
+
+
+def test_without_network_workers_every_check_shares_max_workers():
+    peaks = PeakConcurrency(hold=0.05)
+    run_checks(mixed(peaks, network=6, local=6), max_workers=2, deadline=120)
+    assert sum(peaks.peak.values()) <= 4 and max(peaks.peak.values()) <= 2
+
+
+def test_derived_deadline_covers_every_wave_of_the_slower_pool():
+    checks = mixed(sleeper(0), network=130, local=10, timeout=10.0)
+    # 130 network checks on 64 workers: 3 waves of up to 10 s; 10 local on 8 workers: 2 waves.
+    assert work_deadline(checks, max_workers=8, network_workers=64) == 30.0 + 10.0
+    # Without a pool of their own, all 140 checks are waves of 8: 18 x 10 s, plus 10% grace.
+    assert work_deadline(checks, max_workers=8) == 180.0 + 18.0
+
+
+def test_derived_deadline_lets_more_checks_than_a_fixed_one_would_finish():
+    checks = [prepared(str(i), sleeper(0.3), timeout=5) for i in range(6)]
+    records = run_checks(checks, max_workers=1, deadline=None)
+    assert [r["status"] for r in records] == ["pass"] * 6
+
+
+def test_network_bound_kinds_are_kinds():
+    assert sorted(NETWORK_BOUND_KINDS - set(KIND_NAMES)) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 
 SSH_BANNER = b"SSH-2.0-OpenSSH_9.2 Debian-2\r\n"
 
@@ -102,3 +103,12 @@ def full_backlog():
     finally:
         filler.close()
         server.stop()
+
+
+def greet_after(seconds, banner):
+    """Waits ``seconds`` after accepting, then greets with ``banner``: a healthy but slow endpoint."""
+    def serve(server, conn):
+        time.sleep(seconds)
+        conn.sendall(banner)
+        conn.recv(1024)  # until the client goes away
+    return serve

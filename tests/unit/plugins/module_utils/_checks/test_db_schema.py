@@ -270,3 +270,25 @@ def test_bad_options_name_the_option(options, message):
     item.update(options)
     with pytest.raises(OptionError, match=message):
         prepare(item)
+
+
+# --- size caps -----------------------------------------------------------------------------------
+
+# One more migration row than the reader takes, written by the database itself.
+_MANY_MIGRATIONS = dict(
+    postgresql="INSERT INTO schema_migrations SELECT 'm' || g FROM generate_series(1, {n}) AS g",
+    mariadb="INSERT INTO schema_migrations SELECT CONCAT('m', seq) FROM seq_1_to_{n}",
+    sqlite="INSERT INTO schema_migrations WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g "
+           "WHERE n < {n}) SELECT 'm' || n FROM g",
+)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_migration_table_over_the_row_cap_is_an_error_naming_the_cap(backend, tmp_path):
+    from ansible_collections.golive.readiness.plugins.module_utils._db import DB_ROW_CAP
+
+    with database(backend, tmp_path, ("rails",)) as url:
+        execute(url, _MANY_MIGRATIONS[backend].format(n=DB_ROW_CAP + 1))
+        record = run_item(dict(url=url, migration_tool="rails", migration_version="m1"), timeout=60.0)
+    assert record["status"] == "error"
+    assert record["summary"].startswith("the rows of schema_migrations exceeded the size cap DB_ROW_CAP (100000 rows)")

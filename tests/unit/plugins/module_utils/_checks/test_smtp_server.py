@@ -11,6 +11,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import Opt
 from ansible_collections.golive.readiness.plugins.module_utils._checks import smtp_server
 from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks, run_one
 
+from ._hostile_servers import endless_line_smtp, endless_reply_smtp, hostile
 from ._ports import unused_port
 from ._smtpservers import (
     PASSWORD,
@@ -282,3 +283,15 @@ def test_prepare_touches_nothing():
     # prepare also runs on the controller: a ca_file that does not exist there is only looked at by run().
     plan = smtp_server.prepare(dict(host="mx.shop.test", ca_file="/nonexistent/ca.pem", port=587))
     assert plan["port"] == 587 and plan["server_name"] == "mx.shop.test"
+
+
+@pytest.mark.parametrize("serve, cap", [(endless_line_smtp, "SMTP_LINE_CAP (8.0 KiB)"),
+                                        (endless_reply_smtp, "SMTP_READ_CAP (256.0 KiB)")])
+def test_server_that_never_ends_its_reply_is_an_error_naming_the_cap(serve, cap):
+    server = hostile(serve)
+    try:
+        outcome = check(timeout=30.0, port=server.port)
+    finally:
+        server.stop()
+    assert outcome.status == "error"
+    assert cap in outcome.summary

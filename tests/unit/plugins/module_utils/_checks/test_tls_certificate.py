@@ -16,6 +16,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import Opt
 from ansible_collections.golive.readiness.plugins.module_utils._checks import tls_certificate
 from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks
 
+from ._hostile_servers import huge_chain_tls_server
 from ._kind_runner import run_item as run_kind_item
 from ._kind_runner import validated_item
 from ._ports import unused_port
@@ -397,3 +398,21 @@ def test_bad_options_name_the_option(item, message):
 
 def test_describe_brackets_ipv6_hosts():
     assert tls_certificate.describe(dict(host="::1", port=8443)) == ("[::1]:8443", "TLS certificate of [::1]:8443")
+
+
+def test_chain_over_the_cap_is_an_error_naming_the_cap(pki, ca_file):
+    server = huge_chain_tls_server(pki)
+    try:
+        record = remote(server, ca_file)
+    finally:
+        server.stop()
+    assert record["status"] == "error"
+    assert "TLS_CHAIN_CAP (100.0 KiB)" in record["summary"]
+
+
+def test_pem_file_over_the_cap_is_an_error_naming_the_cap(tmp_path):
+    path = tmp_path / "huge.pem"
+    path.write_bytes(b"#" * (tls_certificate.PEM_FILE_CAP + 1))
+    record = check(dict(path=str(path)))
+    assert record["status"] == "error"
+    assert "PEM_FILE_CAP (1.0 MiB)" in record["summary"]
