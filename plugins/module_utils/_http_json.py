@@ -21,6 +21,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     mask_url,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._checks.http_endpoint import (
+    ACCEPT_ENCODING,
     USER_AGENT,
     Client,
     Scrubber,
@@ -106,7 +107,7 @@ class JsonApi(object):
 
     def get(self, path, query=None, accept="application/json"):
         """The Response to GET ``path``; CheckError (scrubbed) when there is none."""
-        headers = {"User-Agent": USER_AGENT, "Accept": accept}
+        headers = {"User-Agent": USER_AGENT, "Accept": accept, "Accept-Encoding": ACCEPT_ENCODING}
         if self.connection["authorization"]:
             headers["Authorization"] = self.connection["authorization"]
         try:

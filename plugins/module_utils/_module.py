@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import copy
+import json
+from urllib.parse import unquote
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -14,8 +16,11 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     SEVERITIES,
     STATUSES,
     OptionError,
+    basic_auth_forms,
+    is_credential_header,
     parse_duration,
-    url_passwords,
+    secret_forms,
+    url_credentials,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks
 
@@ -210,19 +215,46 @@ def _secret_leaves(value):
         yield str(value)
 
 
+def _credential_header_values(item):
+    """Values of credential headers (Authorization, Cookie, *token*...) in an item's ``headers``."""
+    headers = item.get("headers")
+    if not isinstance(headers, dict):
+        return []
+    return [str(value) for name, value in headers.items() if value not in (None, "") and is_credential_header(name)]
+
+
+def _plain_secrets_of(item, kind_module):
+    """The secrets an item states: no_log option values, credential headers, passwords in URLs."""
+    secrets = set()
+    for name, spec in (kind_module.OPTIONS.items() if kind_module else ()):
+        if spec.get("no_log"):
+            secrets.update(_secret_leaves(item.get(name)))
+            if isinstance(item.get(name), (dict, list)):  # a request body, also as it is sent
+                secrets.add(json.dumps(item[name]))
+    secrets.update(_credential_header_values(item))
+    for value in _secret_leaves(item):
+        for username, password in url_credentials(value):
+            secrets.update((password, unquote(password)))
+            secrets.update(basic_auth_forms(unquote(username), unquote(password)))
+    if item.get("username") and item.get("password"):
+        secrets.update(basic_auth_forms(str(item["username"]), str(item["password"])))
+    return secrets
+
+
 def no_log_values_of(items, kinds, default_kind=None):
-    """The secrets in check items: every value of a ``no_log`` option of the item's kind (an env dict,
-    a password) and every password embedded in a URL or DSN anywhere in the item."""
+    """The secrets in check items, each with the forms it takes on the wire (see ``secret_forms``).
+
+    A secret is every value of a ``no_log`` option of the item's kind (an env dict, a password, a request
+    body), every credential header given in ``headers``, every password embedded in a URL or DSN
+    anywhere in the item, and the basic-auth header made of a username and its password.
+    """
     secrets = set()
     for item in items or []:
         if not isinstance(item, dict):
             continue
         kind_module = kinds.get(item.get("kind") or default_kind)
-        for name, spec in (kind_module.OPTIONS.items() if kind_module else ()):
-            if spec.get("no_log"):
-                secrets.update(_secret_leaves(item.get(name)))
-        for value in _secret_leaves(item):
-            secrets.update(url_passwords(value))
+        for secret in _plain_secrets_of(item, kind_module):
+            secrets.update(secret_forms(secret))
     return secrets
 
 
