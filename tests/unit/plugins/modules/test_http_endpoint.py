@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import sys
 import time
@@ -10,7 +11,7 @@ import pytest
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import http_endpoint
 
-from ._adhoc import ansible_run, assert_documents_options
+from ._adhoc import ansible_run, ansible_run_logged, assert_documents_options
 
 # The apps live next to the kind-level tests; their directory is the package root pytest gives them.
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, "module_utils")))
@@ -49,6 +50,20 @@ def test_module_checks_endpoints_and_never_shows_the_token(apps):
     received = [headers.get("Authorization") for method, path, headers in apps.http_app.requests
                 if path == "/api/orders"]
     assert BEARER in received and None in received
+
+
+def test_credentials_in_headers_and_request_bodies_never_show_at_vvv(apps, tmp_path):
+    body_secret = "body-" + TOKEN[::-1]
+    done, result, written = ansible_run_logged("http_endpoint", tmp_path, {"checks": [
+        {"url": apps.http + "/echo", "method": "POST", "headers": {"Authorization": BEARER, "X-Probe": "golive"},
+         "json": {"refresh_token": body_secret}, "json_query": [{"query": "method", "equals": "POST"}]},
+    ]})
+    assert done.returncode == 0, done.stdout
+    assert result["golive_checks"][0]["status"] == "pass"
+    for secret in (TOKEN, body_secret, base64.b64encode(TOKEN.encode()).decode()):
+        assert secret not in written
+    received = [headers.get("Authorization") for method, path, headers in apps.http_app.requests if method == "POST"]
+    assert BEARER in received  # sent for real, only never shown
 
 
 def test_many_endpoints_cost_about_the_slowest(apps):

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
+import gzip
 import ipaddress
 import json
 import os
@@ -20,6 +22,7 @@ import ssl
 import tempfile
 import threading
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -246,6 +249,16 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.answer(200, "ok")
 
+    def gzip_bomb(self):
+        """A few KB on the wire that decode to BOMB_BYTES: the probe must not decode it all."""
+        self.answer(200, _gzip_bomb(), headers={"Content-Encoding": "gzip"}, content_type="application/json")
+
+    def raw_deflate(self):
+        """deflate without the zlib header, as some servers send it."""
+        packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+        body = packer.compress(json.dumps(HEALTH).encode()) + packer.flush()
+        self.answer(200, body, headers={"Content-Encoding": "deflate"}, content_type="application/json")
+
     def huge_headers_then_nothing(self):
         """Sends the status line and headers, then holds the body back."""
         self.send_response(200)
@@ -279,7 +292,15 @@ ROUTES = {
     "/cors-strict": Handler.cors_strict,
     "/limited": Handler.limited,
     "/stalls-body": Handler.huge_headers_then_nothing,
+    "/gzip-bomb": Handler.gzip_bomb,
+    "/raw-deflate": Handler.raw_deflate,
 }
+BOMB_BYTES = 64 * 1024 * 1024
+
+
+@functools.lru_cache(maxsize=1)
+def _gzip_bomb():
+    return gzip.compress(b"[" + b" " * (BOMB_BYTES - 2) + b"]", compresslevel=9)
 
 
 class AppState(object):

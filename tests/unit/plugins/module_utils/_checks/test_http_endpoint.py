@@ -131,6 +131,33 @@ def test_head_and_post_with_json(apps):
     assert sent["observed"]["request"] == dict(method="PUT", url=apps.http + "/echo", headers={"X-Probe": "golive"})
 
 
+def test_compressed_bodies_are_decoded_within_max_body_bytes(apps):
+    record = check(dict(url=apps.http + "/raw-deflate", json_query=[{"query": "status", "equals": "healthy"}]))
+    assert record["status"] == "pass", record["summary"]
+    bomb = check(dict(url=apps.http + "/gzip-bomb", json_query=[{"query": "length(@)", "equals": 0}]), timeout=20)
+    assert bomb["status"] == "error"
+    assert bomb["summary"] == "body is larger than max_body_bytes (1.0 MiB); its JSON cannot be evaluated"
+    assert bomb["observed"]["body_bytes"] == 1024 * 1024 and bomb["observed"]["body_truncated"] is True
+
+
+def test_credential_headers_given_in_headers_are_sent_but_shown_masked(apps):
+    record = check(dict(url=apps.http + "/echo", headers={"X-Api-Key": TOKEN, "X-Probe": "golive"},
+                        json_query=[{"query": "headers.\"X-Api-Key\"", "equals": TOKEN}]))
+    assert record["status"] == "pass", record["summary"]  # the server got the key (check() searched the record)
+    request = record["observed"]["request"]
+    assert request["headers"] == {"X-Probe": "golive"}
+    assert request["secret_headers"] == {"X-Api-Key": "\u2026c7b2"}
+
+
+def test_request_body_echoed_back_is_not_shown(apps):
+    secret_body = {"grant": "refresh", "refresh_token": "rt-" + TOKEN[::-1]}
+    record = check(dict(url=apps.http + "/echo", method="POST", json=secret_body,
+                        json_query=[{"query": "body", "equals": json.dumps(secret_body)}]))
+    assert record["status"] == "pass", record["summary"]
+    assert TOKEN[::-1] not in json.dumps(record)
+    assert "body" not in record["observed"]["request"]
+
+
 # --- redirects ----------------------------------------------------------------------------------
 
 def test_redirect_is_the_answer_unless_followed(apps):
@@ -447,6 +474,11 @@ def test_missing_jmespath_is_an_error_with_the_standard_text(apps, monkeypatch):
     (dict(url="https://h.test/", ca_file="/ca.pem", validate_certs=False), "ca_file: only applies when"),
     (dict(url="http://h.test/", hsts_min_age="1d"), "hsts_min_age: only applies to an https:// url"),
     (dict(url="https://h.test/", hsts_min_age="a while"), "hsts_min_age: 'a while' is not a number"),
+    (dict(url="https://h.test/", server_name="shop.test:443"), "server_name: 'shop.test:443' is not a host name"),
+    (dict(url="https://h.test/", server_name="a.test", headers={"host": "b.test"}), "server_name: give either"),
+    (dict(url="https://h.test/", redirect_hosts=["cdn.test"]), "redirect_hosts: only applies with follow_redirects"),
+    (dict(url="https://h.test/", follow_redirects=True, redirect_hosts=["ok.test", "https://cdn.test"]),
+     "redirect_hosts[1]: 'https://cdn.test' is not a host name"),
 ])
 def test_bad_options_name_the_option(item, message):
     with pytest.raises(OptionError) as raised:
