@@ -259,6 +259,14 @@ class Handler(BaseHTTPRequestHandler):
         body = packer.compress(json.dumps(HEALTH).encode()) + packer.flush()
         self.answer(200, body, headers={"Content-Encoding": "deflate"}, content_type="application/json")
 
+    def trickle(self):
+        """Headers one byte at a time, each well within any per-read timeout, never ending."""
+        self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+        for _ in range(600):
+            self.wfile.write(b"X")
+            self.wfile.flush()
+            time.sleep(0.05)
+
     def huge_headers_then_nothing(self):
         """Sends the status line and headers, then holds the body back."""
         self.send_response(200)
@@ -294,6 +302,7 @@ ROUTES = {
     "/stalls-body": Handler.huge_headers_then_nothing,
     "/gzip-bomb": Handler.gzip_bomb,
     "/raw-deflate": Handler.raw_deflate,
+    "/trickle": Handler.trickle,
 }
 BOMB_BYTES = 64 * 1024 * 1024
 

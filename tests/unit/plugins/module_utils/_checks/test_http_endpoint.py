@@ -394,6 +394,13 @@ def test_body_that_never_comes_times_out(apps):
     assert record["summary"].startswith("timed out after ") and "reading the body" in record["summary"]
 
 
+def test_server_that_trickles_its_answer_is_bounded_by_the_check_timeout(apps):
+    record = check(dict(url=apps.http + "/trickle"), timeout=1.0)
+    assert record["status"] == "error"
+    # The client's own deadline ended it (the runner's would say only "timed out after 1s").
+    assert record["summary"].endswith("waiting for the response from %s" % apps.http[len("http://"):]), record
+
+
 def test_refused_connection_is_an_error(apps):
     record = check(dict(url=apps.refused + "/health"))
     assert record["status"] == "error"
