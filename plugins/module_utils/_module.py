@@ -215,7 +215,7 @@ def _secret_leaves(value):
         yield str(value)
 
 
-def _credential_header_values(item):
+def _credential_header_values(item: dict) -> list[str]:
     """Values of credential headers (Authorization, Cookie, *token*...) in an item's ``headers``."""
     headers = item.get("headers")
     if not isinstance(headers, dict):
@@ -223,7 +223,7 @@ def _credential_header_values(item):
     return [str(value) for name, value in headers.items() if value not in (None, "") and is_credential_header(name)]
 
 
-def _plain_secrets_of(item, kind_module):
+def _plain_secrets_of(item: dict, kind_module) -> set[str]:
     """The secrets an item states: no_log option values, credential headers, passwords in URLs."""
     secrets = set()
     for name, spec in (kind_module.OPTIONS.items() if kind_module else ()):

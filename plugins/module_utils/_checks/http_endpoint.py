@@ -24,7 +24,8 @@ import socket
 import ssl
 import time
 import zlib
-from urllib.parse import unquote, urljoin, urlsplit
+from collections.abc import Callable
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from ansible.module_utils.basic import missing_required_lib
 
@@ -141,7 +142,7 @@ def _headers(value, option, secret=False):
         if not _TOKEN.match(str(name)):
             raise OptionError("%s: %r is not a header name" % (option, name))
         text = "" if content is None else str(content)
-        shown = "its value" if secret else repr(text)
+        shown = "its value" if secret or is_credential_header(name) else repr(text)
         if "\r" in text or "\n" in text or "\0" in text:
             raise OptionError("%s: %s of %s contains a line break" % (option, shown, name))
         try:
@@ -418,7 +419,7 @@ class _DeadlineSocket(object):
     the exchange, which owns the socket.
     """
 
-    def __init__(self, sock, seconds_left):
+    def __init__(self, sock: socket.socket, seconds_left: Callable[[], float]):
         self.sock = sock
         self.seconds_left = seconds_left
 
@@ -436,7 +437,7 @@ class _DeadlineSocket(object):
 class _DeadlineReader(io.RawIOBase):
     """The receiving side of a _DeadlineSocket."""
 
-    def __init__(self, sock, seconds_left):
+    def __init__(self, sock: socket.socket, seconds_left: Callable[[], float]):
         super().__init__()
         self.sock = sock
         self.seconds_left = seconds_left
@@ -506,7 +507,7 @@ _DECODED_ENCODINGS = ("gzip", "x-gzip", "deflate")
 ACCEPT_ENCODING = "gzip, deflate"
 
 
-def _host_header(parts, server_name):
+def _host_header(parts: SplitResult, server_name: str | None) -> str:
     """The Host header of a request to ``parts``: the server name when one is given, the URL's host otherwise."""
     host = server_name or parts.hostname
     if ":" in host:
@@ -547,7 +548,7 @@ class Client(object):
             self.tls = make_tls_context(self.plan)
         return self.tls
 
-    def name_of(self, parts):
+    def name_of(self, parts: SplitResult) -> str | None:
         """The server name of a request to ``parts`` (SNI, certificate name, Host), or None for the URL's host."""
         if self.server_name and (parts.hostname or "").lower() == self.origin_host:
             return self.server_name
@@ -580,7 +581,7 @@ class Client(object):
         except OSError as exc:
             raise CheckError("cannot connect to %s: %s" % (where, exc.strerror or exc)) from None
 
-    def exchange(self, method, url, headers, body=None):
+    def exchange(self, method: str, url: str, headers: dict[str, str], body: bytes | None = None) -> Response:
         """Send one request (no redirect followed) and read at most max_body_bytes of the answer.
 
         Any server framing works: Content-Length, chunked, or an answer that ends when the server closes the
@@ -629,14 +630,15 @@ class Client(object):
             reader.feed(chunk)
         return reader.body(), reader.truncated
 
-    def may_follow(self, url):
+    def may_follow(self, url: str) -> bool:
         """Whether a redirect to ``url`` may be followed: same host, the server name, or one of redirect_hosts."""
         host = (urlsplit(url).hostname or "").lower()
         allowed = {self.origin_host, (self.server_name or "").lower()}
         allowed.update(name.lower() for name in self.plan.get("redirect_hosts") or ())
         return host in allowed
 
-    def fetch(self, method, url, headers, body=None, follow=False):
+    def fetch(self, method: str, url: str, headers: dict[str, str], body: bytes | None = None,
+              follow: bool = False) -> tuple[Response, list[dict]]:
         """(final response, [redirect hops]): the request, following redirects when ``follow``.
 
         A redirect to another host is followed only when redirect_hosts lists it; otherwise the redirect is

@@ -497,6 +497,9 @@ def test_secret_header_with_a_line_break_is_refused_without_showing_it():
     with pytest.raises(OptionError) as raised:
         prepare(url="http://h.test/", secret_headers={"Authorization": BEARER + "\r\nX-Evil: 1"})
     assert str(raised.value) == "secret_headers: its value of Authorization contains a line break"
+    with pytest.raises(OptionError) as raised:
+        prepare(url="http://h.test/", headers={"X-Auth-Token": TOKEN + "\n"})
+    assert str(raised.value) == "headers: its value of X-Auth-Token contains a line break"
 
 
 def test_prepare_touches_nothing(tmp_path):
