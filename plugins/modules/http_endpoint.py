@@ -74,13 +74,16 @@ options:
       body:
         description:
           - Request body as text. Not with I(json).
-          - C(no_log) - a request body often carries credentials - so it is never shown, nor anything
-            an endpoint echoes of it.
+          - Never shown - a request body often carries credentials - nor anything an endpoint echoes
+            of it. The invocation shows it as C(VALUE_SPECIFIED_IN_NO_LOG_PARAMETER). Unlike a C(no_log)
+            option, a body's short values (numbers, V(true), texts under 4 characters) are not masked
+            everywhere in the output, which would mask every such number of the results.
         type: str
       json:
         description:
           - Request body as JSON (C(Content-Type application/json) unless I(headers) set one). Not with I(body).
-          - C(no_log) like O(checks[].body); its values are masked wherever they appear in the output.
+          - Never shown, like O(checks[].body); the body as sent and its texts of 4 characters or more are
+            masked wherever they appear in the output.
         type: raw
       status:
         description:

@@ -61,8 +61,8 @@ OPTIONS = dict(
     method=dict(type="str", default="GET"),
     headers=dict(type="dict"),
     secret_headers=dict(type="dict", no_log=True),
-    body=dict(type="str", no_log=True),
-    json=dict(type="raw", no_log=True),
+    body=dict(type="str"),
+    json=dict(type="raw"),
     status=dict(type="raw"),
     latency_warn_above=dict(type="raw"),
     latency_fail_above=dict(type="raw"),
@@ -92,6 +92,8 @@ OPTIONS = dict(
     )),
 )
 
+# Never shown, yet not no_log: see _module.request_body_options.
+REQUEST_BODY_OPTIONS = ("body", "json")
 DEFAULT_STATUS = [200]
 DEFAULT_UNAUTHENTICATED = [401, 403]
 PERMANENT_REDIRECTS = (301, 308)

@@ -67,11 +67,26 @@ def test_credential_headers_given_in_headers_are_secret(name):
 
 
 def test_request_bodies_are_secret_as_given_and_as_sent():
-    body = {"query": "tok-body-73a9", "page": {"size": "tok-nested-11"}}
+    body = {"query": "tok-body-73a9", "page": {"size": "tok-nested-11", "number": 1, "all": True, "sort": "id"}}
     found = no_log_values_of([{"kind": "http_endpoint", "url": "https://api.test/", "json": body},
                               {"kind": "http_endpoint", "url": "https://api.test/", "body": "grant=secret-body-5"}],
                              KINDS)
     assert {"tok-body-73a9", "tok-nested-11", json.dumps(body), "grant=secret-body-5"} <= found
+    # Masking these would mask every 1, True and "id" of the output (counts, durations, ids).
+    assert not {"1", "True", "id"} & found
+
+
+def test_request_bodies_are_hidden_from_the_invocation_without_masking_numbers(monkeypatch):
+    logged = []
+    monkeypatch.setattr(AnsibleModule, "log", lambda self, msg, log_args=None: logged.append(msg))
+    module_class = type("VerifyModule", (CheckModule,), {"kinds": KINDS})
+    item = {"kind": "http_endpoint", "url": "https://api.test/", "json": {"page": 1, "key": "k1"}}
+    with patch_module_args({"checks": [item]}):
+        module = module_class(argument_spec=verify_argument_spec(), supports_check_mode=True)
+    shown = module.shown_params()["checks"][0]
+    assert shown["json"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" and shown["url"] == "https://api.test/"
+    assert "'page'" not in " ".join(logged) and "k1" not in " ".join(logged)
+    assert "1" not in module.no_log_values
 
 
 def test_verify_module_masks_item_secrets_in_the_logged_invocation(monkeypatch):

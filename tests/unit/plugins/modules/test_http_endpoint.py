@@ -56,10 +56,12 @@ def test_credentials_in_headers_and_request_bodies_never_show_at_vvv(apps, tmp_p
     body_secret = "body-" + TOKEN[::-1]
     done, result, written = ansible_run_logged("http_endpoint", tmp_path, {"checks": [
         {"url": apps.http + "/echo", "method": "POST", "headers": {"Authorization": BEARER, "X-Probe": "golive"},
-         "json": {"refresh_token": body_secret}, "json_query": [{"query": "method", "equals": "POST"}]},
+         "json": {"refresh_token": body_secret, "page": 1}, "json_query": [{"query": "method", "equals": "POST"}]},
     ]})
     assert done.returncode == 0, done.stdout
     assert result["golive_checks"][0]["status"] == "pass"
+    assert result["invocation"]["module_args"]["checks"][0]["json"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    assert result["golive_counts"]["pass"] == 1  # a body's values do not mask the output's numbers
     for secret in (TOKEN, body_secret, base64.b64encode(TOKEN.encode()).decode()):
         assert secret not in written
     received = [headers.get("Authorization") for method, path, headers in apps.http_app.requests if method == "POST"]
