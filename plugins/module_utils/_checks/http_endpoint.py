@@ -703,6 +703,8 @@ def request_headers(plan, authenticated=True, extra=None):
     headers = {"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": ACCEPT_ENCODING}
     if plan["content_type"]:
         headers["Content-Type"] = plan["content_type"]
+    given = set(name.lower() for name in plan["headers"])
+    headers = dict((k, v) for k, v in headers.items() if k.lower() not in given)  # 'accept' replaces 'Accept'
     headers.update(plan["headers"])
     if authenticated:
         if plan["basic_auth"] and not any(h.lower() == "authorization" for h in plan["secret_headers"]):

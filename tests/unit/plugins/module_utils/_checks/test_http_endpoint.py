@@ -140,6 +140,14 @@ def test_compressed_bodies_are_decoded_within_max_body_bytes(apps):
     assert bomb["observed"]["body_bytes"] == 1024 * 1024 and bomb["observed"]["body_truncated"] is True
 
 
+def test_headers_replace_the_defaults_whatever_their_case(apps):
+    record = check(dict(url=apps.http + "/echo", headers={"accept-encoding": "identity", "user-agent": "ops-probe"},
+                        json_query=[{"query": "headers.\"accept-encoding\"", "equals": "identity"},
+                                    {"query": "headers.\"User-Agent\"", "truthy": False},
+                                    {"query": "headers.\"user-agent\"", "equals": "ops-probe"}]))
+    assert record["status"] == "pass", record["summary"]
+
+
 def test_credential_headers_given_in_headers_are_sent_but_shown_masked(apps):
     record = check(dict(url=apps.http + "/echo", headers={"X-Api-Key": TOKEN, "X-Probe": "golive"},
                         json_query=[{"query": "headers.\"X-Api-Key\"", "equals": TOKEN}]))
