@@ -68,18 +68,16 @@ def test_credentials_in_headers_and_request_bodies_never_show_at_vvv(apps, tmp_p
     assert BEARER in received  # sent for real, only never shown
 
 
-def test_many_endpoints_cost_about_the_slowest(apps):
+def test_many_endpoints_are_asked_at_once(apps):
     count = 20
-    started = time.monotonic()
     done, result = ansible_run("http_endpoint", {"max_workers": count, "checks": [
         {"url": "%s/slow?n=%d" % (apps.http, n)} for n in range(count)]})
-    elapsed = time.monotonic() - started
     assert done.returncode == 0, done.stdout
     records = result["golive_checks"]
     assert len(records) == count and all(r["status"] == "pass" for r in records)
     assert all(r["duration_ms"] >= SLOW_SECONDS * 1000 for r in records)  # each one really waited
-    # One after the other they would take count * 0.5 s = 10 s, without Ansible's own start-up.
-    assert elapsed < count * SLOW_SECONDS / 2, elapsed
+    # Proved by the server, not by a clock a busy machine would skew: it held several requests at once.
+    assert apps.http_app.most_at_once["slow"] >= 2, apps.http_app.most_at_once
 
 
 def test_server_that_never_answers_is_an_error_within_the_timeout(apps):

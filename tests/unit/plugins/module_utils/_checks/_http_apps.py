@@ -170,7 +170,8 @@ class Handler(BaseHTTPRequestHandler):
         self.answer(200, "<html><body>Welcome to the shop</body></html>", content_type="text/html")
 
     def slow(self):
-        time.sleep(SLOW_SECONDS)
+        with self.server.app.in_flight("slow"):
+            time.sleep(SLOW_SECONDS)
         self.answer(200, "slow but fine")
 
     def big(self):
@@ -321,11 +322,24 @@ class AppState(object):
         self.lock = threading.Lock()
         self.counters = {}
         self.requests = []  # (method, path, headers)
+        self.running = {}
+        self.most_at_once = {}  # key -> the most requests of that key the server held at the same time
 
     def count(self, key):
         with self.lock:
             self.counters[key] = self.counters.get(key, 0) + 1
             return self.counters[key]
+
+    @contextlib.contextmanager
+    def in_flight(self, key):
+        with self.lock:
+            self.running[key] = self.running.get(key, 0) + 1
+            self.most_at_once[key] = max(self.most_at_once.get(key, 0), self.running[key])
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.running[key] -= 1
 
     def record(self, handler):
         with self.lock:
