@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import base64
 import re
+from urllib.parse import quote, quote_plus
 
 STATUSES = ("pass", "warn", "fail", "error", "skipped")
 SEVERITIES = ("critical", "high", "medium", "low")
@@ -370,3 +372,52 @@ def mask_url(url):
 def url_passwords(text):
     """The passwords embedded in any URLs or DSNs in ``text`` ('s3cr3t' of 'postgresql://app:s3cr3t@db/app')."""
     return [match.group("password") for match in _URL_PASSWORD.finditer(str(text))]
+
+
+def url_credentials(text: str) -> list[tuple[str, str]]:
+    """(user, password) of every URL or DSN in ``text`` that embeds a password, as written (URL-encoded)."""
+    return [(match.group("user"), match.group("password")) for match in _URL_PASSWORD.finditer(str(text))]
+
+
+# Header names whose values are credentials, wherever they are given (exact names, then name parts).
+_CREDENTIAL_HEADERS = ("authorization", "proxy-authorization", "cookie", "x-api-key")
+_CREDENTIAL_HEADER_PARTS = ("token", "secret", "key")
+# Derived forms shorter than this would mask ordinary text; the plain secret itself is always masked.
+_MIN_DERIVED_CHARS = 4
+
+
+def is_credential_header(name: str) -> bool:
+    """Whether a request header of this name carries a credential (Authorization, Cookie, X-Api-Key, *token*...)."""
+    lowered = str(name).lower()
+    return lowered in _CREDENTIAL_HEADERS or any(part in lowered for part in _CREDENTIAL_HEADER_PARTS)
+
+
+def _base64_forms(raw: bytes) -> set[str]:
+    """Standard and URL-safe base64 of ``raw``, without padding (so the padded forms contain them)."""
+    return {base64.b64encode(raw).decode("ascii").rstrip("="),
+            base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")}
+
+
+def secret_forms(value: str) -> set[str]:
+    """A secret and the forms it takes on the wire: base64, URL-encoded, and without an auth scheme word.
+
+    'Bearer abc…' is also secret as 'abc…'. Forms shorter than four characters are left out.
+    """
+    text = str(value)
+    forms = {text}
+    credential = text.strip().split(" ", 1)
+    if len(credential) == 2 and credential[0].isalpha():
+        forms.add(credential[1].strip())
+    for form in list(forms):
+        forms.update(_base64_forms(form.encode("utf-8")))
+        forms.update((quote(form, safe=""), quote_plus(form, safe="")))
+    return {form for form in forms if form == text or len(form) >= _MIN_DERIVED_CHARS}
+
+
+def basic_auth_forms(username: str, password: str) -> set[str]:
+    """The secret forms of HTTP basic authentication with ``username`` and ``password``."""
+    pair = f"{username}:{password or ''}"
+    forms = {f"Basic {encoded}" for encoded in _base64_forms(pair.encode("utf-8"))}
+    for form in list(forms):
+        forms.update(secret_forms(form))
+    return forms

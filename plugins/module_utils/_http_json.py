@@ -5,7 +5,7 @@
 
 The requests go through http_endpoint's client, so connecting, the TLS handshake and reading the answer are
 all bounded by the time the check has left, proxies are not used and redirects are not followed. Credentials
-are sent but never shown: error messages are scrubbed of them.
+are sent but never shown: error messages are scrubbed of them in every form they take on the wire.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     OptionError,
     format_size,
     mask_url,
+    secret_forms,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._checks.http_endpoint import (
+    ACCEPT_ENCODING,
     USER_AGENT,
     Client,
     Scrubber,
@@ -81,9 +83,10 @@ def prepare_connection(item):
     if item.get("ca_file") and urlsplit(url).scheme != "https":
         raise OptionError("ca_file: only applies to an https:// url")
     authorization = _authorization(item)
-    secrets = [value for value in (item.get("password"), item.get("bearer_token"), authorization) if value]
-    if authorization and authorization.startswith("Basic "):
-        secrets.append(authorization.split(" ", 1)[1])
+    secrets = set()
+    for value in (item.get("password"), item.get("bearer_token"), authorization):
+        if value:
+            secrets.update(secret_forms(value))  # the wire forms too: base64, URL-encoded
     return dict(url=url, validate_certs=item.get("validate_certs") is not False, ca_file=item.get("ca_file"),
                 authorization=authorization,
                 secrets=sorted(set(s for s in secrets if len(s) >= 4), key=len, reverse=True))
@@ -106,7 +109,7 @@ class JsonApi(object):
 
     def get(self, path, query=None, accept="application/json"):
         """The Response to GET ``path``; CheckError (scrubbed) when there is none."""
-        headers = {"User-Agent": USER_AGENT, "Accept": accept}
+        headers = {"User-Agent": USER_AGENT, "Accept": accept, "Accept-Encoding": ACCEPT_ENCODING}
         if self.connection["authorization"]:
             headers["Authorization"] = self.connection["authorization"]
         try:

@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import copy
+import json
+from urllib.parse import unquote
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -14,8 +16,11 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     SEVERITIES,
     STATUSES,
     OptionError,
+    basic_auth_forms,
+    is_credential_header,
     parse_duration,
-    url_passwords,
+    secret_forms,
+    url_credentials,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks
 
@@ -28,6 +33,11 @@ COMMON_ITEM_OPTIONS = dict(
     timeout=dict(type="raw"),
     target=dict(type="str"),
 )
+
+# Request bodies are masked whole and by their texts of at least this length (see _request_body_secrets).
+MIN_BODY_SECRET_CHARS = 4
+# What the invocation shows of a request body: Ansible's own placeholder for a no_log value.
+HIDDEN_VALUE = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 
 # Module-level options shared by every check module (doc fragment golive.readiness.run_options).
 RUN_OPTIONS = dict(
@@ -225,19 +235,77 @@ def _secret_leaves(value):
         yield str(value)
 
 
+def _credential_header_values(item: dict) -> list[str]:
+    """Values of credential headers (Authorization, Cookie, *token*...) in an item's ``headers``."""
+    headers = item.get("headers")
+    if not isinstance(headers, dict):
+        return []
+    return [str(value) for name, value in headers.items() if value not in (None, "") and is_credential_header(name)]
+
+
+def _string_leaves(value):
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _string_leaves(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _string_leaves(item)
+    elif isinstance(value, str):
+        yield value
+
+
+def request_body_options(kind_module) -> tuple[str, ...]:
+    """The options of a kind that hold a request body (``REQUEST_BODY_OPTIONS`` of its module)."""
+    return tuple(getattr(kind_module, "REQUEST_BODY_OPTIONS", ()))
+
+
+def _request_body_secrets(item: dict, kind_module) -> set[str]:
+    """A request body as sent, and each text in it long enough to be a secret.
+
+    Not every value: masking a body's ``1`` or ``true`` would mask every such number and word of the
+    output (Ansible's no_log does that to the values it is given), so bodies are not declared no_log.
+    """
+    secrets = set()
+    for name in request_body_options(kind_module):
+        value = item.get(name)
+        if value is None or value == "":
+            continue
+        secrets.add(value if isinstance(value, str) else json.dumps(value))
+        secrets.update(leaf for leaf in _string_leaves(value) if len(leaf) >= MIN_BODY_SECRET_CHARS)
+    return {secret for secret in secrets if len(secret) >= MIN_BODY_SECRET_CHARS}
+
+
+def _plain_secrets_of(item: dict, kind_module) -> set[str]:
+    """The secrets an item states: no_log option values, request bodies, credential headers, passwords in URLs."""
+    secrets = set()
+    for name, spec in (kind_module.OPTIONS.items() if kind_module else ()):
+        if spec.get("no_log"):
+            secrets.update(_secret_leaves(item.get(name)))
+    secrets.update(_request_body_secrets(item, kind_module))
+    secrets.update(_credential_header_values(item))
+    for value in _secret_leaves(item):
+        for username, password in url_credentials(value):
+            secrets.update((password, unquote(password)))
+            secrets.update(basic_auth_forms(unquote(username), unquote(password)))
+    if item.get("username") and item.get("password"):
+        secrets.update(basic_auth_forms(str(item["username"]), str(item["password"])))
+    return secrets
+
+
 def no_log_values_of(items, kinds, default_kind=None):
-    """The secrets in check items: every value of a ``no_log`` option of the item's kind (an env dict,
-    a password) and every password embedded in a URL or DSN anywhere in the item."""
+    """The secrets in check items, each with the forms it takes on the wire (see ``secret_forms``).
+
+    A secret is every value of a ``no_log`` option of the item's kind (an env dict, a password), a request
+    body and its texts, every credential header given in ``headers``, every password embedded in a URL or
+    DSN anywhere in the item, and the basic-auth header made of a username and its password.
+    """
     secrets = set()
     for item in items or []:
         if not isinstance(item, dict):
             continue
         kind_module = kinds.get(item.get("kind") or default_kind)
-        for name, spec in (kind_module.OPTIONS.items() if kind_module else ()):
-            if spec.get("no_log"):
-                secrets.update(_secret_leaves(item.get(name)))
-        for value in _secret_leaves(item):
-            secrets.update(url_passwords(value))
+        for secret in _plain_secrets_of(item, kind_module):
+            secrets.update(secret_forms(secret))
     return secrets
 
 
@@ -255,7 +323,31 @@ class CheckModule(AnsibleModule):
     def _log_invocation(self):
         # Runs at the end of AnsibleModule.__init__, before anything is logged or returned.
         self.no_log_values.update(no_log_values_of(self.params.get("checks"), self.kinds, self.default_kind))
-        super(CheckModule, self)._log_invocation()
+        params = self.params
+        self.params = self.shown_params()
+        try:
+            super(CheckModule, self)._log_invocation()
+        finally:
+            self.params = params
+
+    def shown_params(self) -> dict:
+        """The module's parameters with every request body of its items replaced, as logged and returned."""
+        shown = dict(self.params)
+        items = shown.get("checks")
+        if isinstance(items, list):
+            shown["checks"] = [self._shown_item(item) for item in items]
+        return shown
+
+    def _shown_item(self, item):
+        if not isinstance(item, dict):
+            return item
+        kind_module = self.kinds.get(item.get("kind") or self.default_kind)
+        hidden = [name for name in request_body_options(kind_module) if item.get(name) is not None]
+        return dict(item, **dict.fromkeys(hidden, HIDDEN_VALUE)) if hidden else item
+
+    def _return_formatted(self, kwargs):
+        kwargs.setdefault("invocation", {"module_args": self.shown_params()})
+        super(CheckModule, self)._return_formatted(kwargs)
 
 
 def run_verify_module(kinds):

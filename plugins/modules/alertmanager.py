@@ -26,6 +26,9 @@ description:
   - Endpoint check; it runs on the probe host (by default the controller) with the Python standard library
     and PyYAML (which Ansible itself requires). Proxy environment variables are not used and redirects are
     not followed.
+  - An API answer is read up to 64 MiB (decoded, when the server sends it gzip-compressed); a larger one
+    is an C(error) naming that cap. Servers that close the connection after answering, keep it alive
+    or send it chunked are all read.
 author: golive.readiness contributors (@golive-readiness)
 extends_documentation_fragment:
   - golive.readiness.check_item
@@ -56,10 +59,14 @@ options:
         description: User name for HTTP Basic authentication.
         type: str
       password:
-        description: Password for HTTP Basic authentication, with I(username). Never shown.
+        description:
+          - Password for HTTP Basic authentication, with I(username). Never shown, nor the
+            C(Authorization Basic) header made of it (in any base64 or URL-encoded form), even when a server echoes it.
         type: str
       bearer_token:
-        description: Token sent as C(Authorization Bearer); not together with I(username). Never shown.
+        description:
+          - Token sent as C(Authorization Bearer); not together with I(username). Never shown, in any
+            base64 or URL-encoded form either.
         type: str
       min_receivers:
         description:

@@ -20,10 +20,16 @@ description:
     never answers) is C(error), naming the reason; C(timed out ...) comes within the check's
     I(timeout). When the main request succeeds but one of the extra posture requests cannot be made,
     that part alone is C(error).
-  - Redirects are not followed unless I(follow_redirects) is set; then at most 10 are. Credentials
+  - Redirects are not followed unless I(follow_redirects) is set; then at most 10 are, and only to
+    the URL's own host (or O(checks[].server_name)) and the hosts of O(checks[].redirect_hosts). Credentials
     (I(secret_headers), C(Authorization), C(Cookie)) follow a redirect only to the same host name,
     never from https down to http.
-  - At most I(max_body_bytes) of a body are read. Proxy environment variables are not used; the
+  - >-
+    Any ordinary server's answer is read - HTTP/1.0, C(Connection: close), keep-alive, chunked, and
+    gzip or deflate bodies (the request says C(Accept-Encoding: gzip, deflate) unless O(checks[].headers)
+    sets it), which are decoded. Connecting, the TLS handshake, the headers and the body together take
+    at most the check's I(timeout).
+  - At most I(max_body_bytes) of a (decoded) body are read. Proxy environment variables are not used; the
     probe host connects to the endpoint directly.
   - Endpoint check; it runs on the probe host (by default the controller) with the Python standard
     library; I(json_query) needs the C(jmespath) Python library there. Checks only read, but the
@@ -53,7 +59,11 @@ options:
         type: str
         default: GET
       headers:
-        description: Request headers, shown in the results. Put credentials in I(secret_headers).
+        description:
+          - Request headers, shown in the results. Put credentials in I(secret_headers).
+          - Headers that carry credentials are treated as I(secret_headers) even when given here -
+            C(Authorization), C(Proxy-Authorization), C(Cookie), C(X-Api-Key) and any name containing
+            C(token), C(secret) or C(key) (case-insensitive) - so their values are never shown.
         type: dict
       secret_headers:
         description:
@@ -62,11 +72,18 @@ options:
             scrubbed from anything the results show of a response.
         type: dict
       body:
-        description: Request body as text. Not with I(json).
+        description:
+          - Request body as text. Not with I(json).
+          - Never shown - a request body often carries credentials - nor anything an endpoint echoes
+            of it. The invocation shows it as C(VALUE_SPECIFIED_IN_NO_LOG_PARAMETER). Unlike a C(no_log)
+            option, a body's short values (numbers, V(true), texts under 4 characters) are not masked
+            everywhere in the output, which would mask every such number of the results.
         type: str
       json:
         description:
           - Request body as JSON (C(Content-Type application/json) unless I(headers) set one). Not with I(body).
+          - Never shown, like O(checks[].body); the body as sent and its texts of 4 characters or more are
+            masked wherever they appear in the output.
         type: raw
       status:
         description:
@@ -138,13 +155,35 @@ options:
             with C(tls_certificate)) already covers.
         type: bool
         default: true
+      server_name:
+        description:
+          - The server's name, for probing one node by address behind a name-based certificate or
+            virtual host - C(url=https://10.0.0.7/health) with C(server_name=shop.example.com).
+          - Sent as the TLS SNI name, checked against the certificate (with O(checks[].validate_certs)), and
+            sent as the C(Host) header of every request to the URL's host. Not with a C(Host) header
+            in O(checks[].headers).
+        type: str
       follow_redirects:
         description:
           - Follow redirects (at most 10) and judge the final answer. Without it a redirect is the answer.
+          - A redirect to another host is not followed unless O(checks[].redirect_hosts) lists it; the
+            check then fails naming the redirect's target.
         type: bool
         default: false
+      redirect_hosts:
+        description:
+          - With O(checks[].follow_redirects), the other hosts (DNS names or IP addresses, no port) a redirect may
+            go to, such as a login or CDN host. The URL's own host and O(checks[].server_name) are always
+            allowed.
+        type: list
+        elements: str
       max_body_bytes:
-        description: The most of a body that is read, as a size (V(64KB), V(1MiB)) or bytes.
+        description:
+          - The most of a body that is read, as a size (V(64KB), V(1MiB)) or bytes; it bounds the
+            probe's memory. A gzip or deflate body counts decoded.
+          - A longer body is cut there. What the cut part cannot decide is C(error) naming the cap -
+            O(checks[].json_query), or a O(checks[].body_regex) or O(checks[].body_not_regex) whose pattern is not in
+            the part read.
         type: raw
         default: 1MiB
       require_https_redirect:

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import json
+import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import quote, quote_plus
+
 import pytest
 from playbook_runs import HEALTHY_VARS, SSH_HOSTS, checks_by_host
 
@@ -64,4 +72,113 @@ def test_env_secrets_stay_on_the_hosts(golive, secret_env_file):
     places = dict(stdout=run.stdout, stderr=run.stderr, report_json=run.report_text("report.json"),
                   junit_xml=run.junit)
     leaks = dict((place, leaked_fragments(text)) for place, text in places.items())
+    assert dict((place, found) for place, found in leaks.items() if found) == {}, leaks
+
+
+# --- credentials an endpoint echoes back ---------------------------------------------------------
+
+ECHO_USER = "probe"
+ECHO_PASSWORD = "Wq7/Lr+Xe92Tz=Vn4"  # '/', '+' and '=' make its URL-encoded forms differ from it
+BEARER_TAIL = "Bt5Rk82WqYz3NcLp"
+BODY_SECRET = "Rf6Jn3Qx8Tb1MzKd"
+# Derived forms are longer and made of base64 or %-escapes: fragments this long cannot occur by chance.
+DERIVED_WINDOW = 10
+
+
+def wire_forms():
+    """Every form the echoed credentials take: plain, basic-auth base64, URL-encoded, and base64 of each."""
+    pair = ("%s:%s" % (ECHO_USER, ECHO_PASSWORD)).encode()
+    forms = [base64.b64encode(pair).decode(), base64.urlsafe_b64encode(pair).decode()]
+    for secret in (ECHO_PASSWORD, BEARER_TAIL, BODY_SECRET):
+        forms += [quote(secret, safe=""), quote_plus(secret), base64.b64encode(secret.encode()).decode()]
+    return [form.rstrip("=") for form in forms]
+
+
+class EchoHandler(BaseHTTPRequestHandler):
+    """Answers every request with its headers and body: in the response's headers and in a JSON body."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format, *args):
+        pass
+
+    def echo(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode(errors="replace") if length else ""
+        payload = json.dumps({"path": self.path, "headers": dict(self.headers.items()), "body": body}).encode()
+        self.send_response(200)
+        for name, value in self.headers.items():
+            self.send_header("X-Echo-" + name, value)
+        self.send_header("X-Echo-Body", body.replace("\r", " ").replace("\n", " "))
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = echo
+
+
+@contextlib.contextmanager
+def echo_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), EchoHandler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        yield "http://127.0.0.1:%d" % server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def endpoint_vars(echo):
+    """Endpoint checks of web01 that send credentials in every way an item can give them."""
+    return dict(
+        golive_http_endpoints=[
+            dict(url=echo + "/api/search", method="POST", headers={"Authorization": "Bearer " + BEARER_TAIL},
+                 json={"refresh_token": BODY_SECRET, "query": "shoes"}, body_regex="never-in-the-answer"),
+            dict(url=echo.replace("http://", "http://%s:%s@" % (ECHO_USER, quote(ECHO_PASSWORD, safe=""))) + "/me",
+                 headers={"X-Api-Key": BEARER_TAIL[::-1], "Accept": "application/json"}),
+        ],
+        golive_prometheus=[dict(url=echo + "/prometheus", username=ECHO_USER, password=ECHO_PASSWORD)],
+        golive_alertmanagers=[dict(url=echo + "/alertmanager", bearer_token=BEARER_TAIL)],
+    )
+
+
+def files_under(directory):
+    """{relative path: text} of every file the report callback wrote, the history's archives included."""
+    texts = {}
+    for root, _dirs, names in os.walk(directory):
+        for name in names:
+            path = os.path.join(root, name)
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                texts[os.path.relpath(path, directory)] = handle.read()
+    return texts
+
+
+def test_echoed_credentials_stay_secret_in_every_form(golive, tmp_path):
+    log_path = str(tmp_path / "ansible.log")
+    with echo_server() as echo:
+        run = golive.run("-vvv", group_vars=HEALTHY_VARS, host_vars={"web01": endpoint_vars(echo)},
+                         env={"ANSIBLE_LOG_PATH": log_path}, label="echoed-secrets")
+
+    checks = checks_by_host(run.report)["web01"]
+    kinds = sorted(record["kind"] for record in checks.values()
+                   if record["kind"] in ("http_endpoint", "prometheus_targets", "alertmanager"))
+    assert kinds == ["alertmanager", "http_endpoint", "http_endpoint", "prometheus_targets"], run.tail()
+    search = next(record for record in checks.values() if record["kind"] == "http_endpoint"
+                  and record["observed"].get("request", {}).get("method") == "POST")
+    # The server did get the credentials and echoed them (the check read its answer, shown masked).
+    assert search["observed"]["status"] == 200 and "X-Echo-Authorization" in search["observed"]["headers"], search
+    assert os.path.isdir(os.path.join(run.report_dir, "history")), run.tail()
+
+    with open(log_path, encoding="utf-8", errors="replace") as handle:
+        places = dict(stdout=run.stdout, stderr=run.stderr, log=handle.read())
+    places.update(files_under(run.report_dir))
+    assert {"report.json", "junit.xml", "report.html", "report.md", "golive.prom"} <= set(places), sorted(places)
+    assert any(name.startswith("history" + os.sep) for name in places), sorted(places)
+    plain = (ECHO_PASSWORD, BEARER_TAIL, BEARER_TAIL[::-1], BODY_SECRET)
+    leaks = dict((place, leaked_fragments(text, plain) + leaked_fragments(text, wire_forms(), DERIVED_WINDOW))
+                 for place, text in places.items())
     assert dict((place, found) for place, found in leaks.items() if found) == {}, leaks

@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import base64
 import http.client
+import io
+import ipaddress
 import json
 import re
 import socket
 import ssl
 import time
-from urllib.parse import unquote, urljoin, urlsplit
+import zlib
+from collections.abc import Callable
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from ansible.module_utils.basic import missing_required_lib
 
@@ -32,12 +36,14 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     Outcome,
     format_duration,
     format_size,
+    is_credential_header,
     limit_from_options,
     mask_secret,
     mask_url,
     parse_codes,
     parse_duration,
     parse_size,
+    secret_forms,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._json_assert import (
     QUERY_OPTIONS,
@@ -67,7 +73,9 @@ OPTIONS = dict(
     client_cert=dict(type="path"),
     client_key=dict(type="path"),
     validate_certs=dict(type="bool", default=True),
+    server_name=dict(type="str"),
     follow_redirects=dict(type="bool", default=False),
+    redirect_hosts=dict(type="list", elements="str"),
     max_body_bytes=dict(type="raw", default="1MiB"),
     require_https_redirect=dict(type="bool", default=False),
     allow_temporary_redirect=dict(type="bool", default=False),
@@ -84,6 +92,8 @@ OPTIONS = dict(
     )),
 )
 
+# Never shown, yet not no_log: see _module.request_body_options.
+REQUEST_BODY_OPTIONS = ("body", "json")
 DEFAULT_STATUS = [200]
 DEFAULT_UNAUTHENTICATED = [401, 403]
 PERMANENT_REDIRECTS = (301, 308)
@@ -97,6 +107,8 @@ USER_AGENT = "golive-readiness http_endpoint"
 SENSITIVE_RESPONSE_HEADERS = ("set-cookie", "authorization", "proxy-authorization")
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _ORIGIN = re.compile(r"^https?://[^/\s?#]+$")
+_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?"
+_HOST_NAME = re.compile(r"^(?=.{1,253}$)%s(?:\.%s)*\.?$" % (_LABEL, _LABEL))
 
 
 def describe(item):
@@ -132,7 +144,7 @@ def _headers(value, option, secret=False):
         if not _TOKEN.match(str(name)):
             raise OptionError("%s: %r is not a header name" % (option, name))
         text = "" if content is None else str(content)
-        shown = "its value" if secret else repr(text)
+        shown = "its value" if secret or is_credential_header(name) else repr(text)
         if "\r" in text or "\n" in text or "\0" in text:
             raise OptionError("%s: %s of %s contains a line break" % (option, shown, name))
         try:
@@ -237,6 +249,43 @@ def _check_redirect_options(item, scheme):
         raise OptionError("allow_temporary_redirect: only applies with require_https_redirect")
 
 
+def _host_name(value, option):
+    """A DNS name or IP address as a request names its server (no port, no scheme)."""
+    text = str(value).strip().lower()
+    try:
+        return str(ipaddress.ip_address(text.strip("[]")))
+    except ValueError:
+        pass
+    if not _HOST_NAME.match(text):
+        raise OptionError(f"{option}: {value!r} is not a host name (give a DNS name or an IP address, no port)")
+    return text.rstrip(".")
+
+
+def _redirect_hosts(item):
+    hosts = item.get("redirect_hosts")
+    if hosts is None:
+        return []
+    if not item.get("follow_redirects"):
+        raise OptionError("redirect_hosts: only applies with follow_redirects")
+    return [_host_name(host, f"redirect_hosts[{index}]") for index, host in enumerate(hosts)]
+
+
+def _server_name(item, headers):
+    if item.get("server_name") is None:
+        return None
+    if any(name.lower() == "host" for name in headers):
+        raise OptionError("server_name: give either server_name or a Host header, not both")
+    return _host_name(item["server_name"], "server_name")
+
+
+def _split_credential_headers(headers, secret_headers):
+    """(headers, secret_headers) with every credential header (Authorization, Cookie, *token*...) secret."""
+    plain = dict((k, v) for k, v in headers.items() if not is_credential_header(k))
+    secret = dict((k, v) for k, v in headers.items() if is_credential_header(k))
+    secret.update(secret_headers)
+    return plain, secret
+
+
 def _basic_auth(parts):
     """The Authorization value for a url's user:password, or None."""
     if parts.username is None:
@@ -254,6 +303,8 @@ def prepare(item):
     clash = set(h.lower() for h in headers) & set(h.lower() for h in secret_headers)
     if clash:
         raise OptionError("headers/secret_headers: %s set in both" % ", ".join(sorted(clash)))
+    server_name = _server_name(item, headers)
+    headers, secret_headers = _split_credential_headers(headers, secret_headers)
     body, content_type = _body(item)
     reads_body = item.get("body_regex") or item.get("body_not_regex") or item.get("json_query")
     if method == "HEAD" and reads_body:
@@ -288,7 +339,9 @@ def prepare(item):
         client_cert=item.get("client_cert"),
         client_key=item.get("client_key"),
         validate_certs=item.get("validate_certs") is not False,
+        server_name=server_name,
         follow_redirects=follow,
+        redirect_hosts=_redirect_hosts(item),
         max_body_bytes=max_body,
         require_https_redirect=bool(item.get("require_https_redirect")),
         allow_temporary_redirect=bool(item.get("allow_temporary_redirect")),
@@ -318,6 +371,7 @@ class Response(object):
         self.body = body
         self.truncated = truncated
         self.seconds = seconds
+        self.refused_redirect = None  # the target of a redirect to a host not allowed, when following
 
     def header(self, name):
         """The first value of a header (case-insensitive), or None."""
@@ -358,14 +412,126 @@ def _tls_failure(exc, has_client_cert, what="TLS handshake"):
     return "%s failed: %s%s" % (what, exc.reason or exc, hint)
 
 
+class _DeadlineSocket(object):
+    """A connected socket as http.client uses it, every send and receive bounded by the exchange's deadline.
+
+    A per-call socket timeout alone would let a server that trickles its answer byte by byte hold the
+    check far beyond its time. http.client also closes its socket as soon as an answer says it will
+    close the connection (HTTP/1.0, ``Connection: close``), before the body is read: closing is left to
+    the exchange, which owns the socket.
+    """
+
+    def __init__(self, sock: socket.socket, seconds_left: Callable[[], float]):
+        self.sock = sock
+        self.seconds_left = seconds_left
+
+    def sendall(self, data):
+        self.sock.settimeout(self.seconds_left())
+        self.sock.sendall(data)
+
+    def makefile(self, mode="rb", *args, **kwargs):
+        return io.BufferedReader(_DeadlineReader(self.sock, self.seconds_left))
+
+    def close(self):
+        pass
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The receiving side of a _DeadlineSocket."""
+
+    def __init__(self, sock: socket.socket, seconds_left: Callable[[], float]):
+        super().__init__()
+        self.sock = sock
+        self.seconds_left = seconds_left
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        self.sock.settimeout(self.seconds_left())
+        return self.sock.recv_into(buffer)
+
+
+class BodyReader(object):
+    """Keeps at most ``limit`` bytes of a body, decoded when it comes gzip- or deflate-encoded.
+
+    The compressed bytes read are bounded too, so neither a large body nor a compression bomb grows
+    beyond the cap.
+    """
+
+    def __init__(self, limit: int, encoding: str | None):
+        self.limit = limit
+        self.kept = bytearray()
+        self.raw_left = 2 * limit + 64 * 1024
+        self.truncated = False
+        encoding = (encoding or "").strip().lower()
+        self.encoding = encoding if encoding in _DECODED_ENCODINGS else None
+        gzip_framed = self.encoding in ("gzip", "x-gzip")
+        self.decoder = zlib.decompressobj(zlib.MAX_WBITS | 16 if gzip_framed else zlib.MAX_WBITS)
+
+    def wanted(self) -> int:
+        """How many bytes to read next."""
+        room = self.limit + 1 - len(self.kept)
+        return max(1, min(64 * 1024, room if self.encoding is None else self.raw_left))
+
+    def feed(self, chunk: bytes) -> None:
+        if self.encoding is None:
+            self.kept.extend(chunk)
+        else:
+            self._decode(chunk)
+        if len(self.kept) > self.limit:
+            self.truncated = True
+            del self.kept[self.limit:]
+
+    def _decode(self, chunk):
+        self.raw_left -= len(chunk)
+        data = chunk
+        while data and len(self.kept) <= self.limit:
+            try:
+                self.kept.extend(self.decoder.decompress(data, self.limit + 1 - len(self.kept)))
+            except zlib.error as exc:
+                if self.encoding == "deflate" and not self.kept:
+                    # Some servers send raw deflate data without the zlib header that RFC 9110 asks for.
+                    self.encoding = "raw deflate"
+                    self.decoder = zlib.decompressobj(-zlib.MAX_WBITS)
+                    continue
+                raise CheckError(f"the body is not valid {self.encoding} data: {exc}") from None
+            data = self.decoder.unconsumed_tail
+        if self.raw_left <= 0 and len(self.kept) <= self.limit:
+            self.truncated = True
+
+    def body(self) -> bytes:
+        return bytes(self.kept)
+
+
+# Content-Encodings the client asks for (Accept-Encoding) and decodes.
+_DECODED_ENCODINGS = ("gzip", "x-gzip", "deflate")
+ACCEPT_ENCODING = "gzip, deflate"
+
+
+def _host_header(parts: SplitResult, server_name: str | None) -> str:
+    """The Host header of a request to ``parts``: the server name when one is given, the URL's host otherwise."""
+    host = server_name or parts.hostname
+    if ":" in host:
+        host = f"[{host}]"
+    default_port = 443 if parts.scheme == "https" else 80
+    return host if parts.port in (None, default_port) else f"{host}:{parts.port}"
+
+
 class Client(object):
-    """Makes the check's requests, each bounded by the time the check has left."""
+    """Makes the check's requests, each bounded by the time the check has left.
+
+    ``plan`` supplies validate_certs, ca_file, client_cert, client_key, max_body_bytes and secret_headers,
+    and optionally url, server_name (SNI and Host of requests to the url's host) and redirect_hosts.
+    """
 
     def __init__(self, plan, budget):
         self.plan = plan
         self.deadline = time.monotonic() + budget
         self.tls = None
         self.sent = 0  # requests this check has sent, all urls
+        self.origin_host = (urlsplit(plan["url"]).hostname or "").lower() if plan.get("url") else None
+        self.server_name = plan.get("server_name")
 
     def _left(self, started, where, phase):
         left = self.deadline - time.monotonic()
@@ -373,10 +539,22 @@ class Client(object):
             raise CheckError("timed out after %s %s %s" % (format_duration(time.monotonic() - started), phase, where))
         return left
 
+    def _seconds_left(self):
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise socket.timeout("the check's time is up")
+        return left
+
     def tls_context(self):
         if self.tls is None:
             self.tls = make_tls_context(self.plan)
         return self.tls
+
+    def name_of(self, parts: SplitResult) -> str | None:
+        """The server name of a request to ``parts`` (SNI, certificate name, Host), or None for the URL's host."""
+        if self.server_name and (parts.hostname or "").lower() == self.origin_host:
+            return self.server_name
+        return None
 
     def _connect(self, parts, started):
         host, port, where = _endpoint(parts)
@@ -386,9 +564,10 @@ class Client(object):
             if parts.scheme != "https":
                 return sock
             phase = "in the TLS handshake with"
-            sock.settimeout(self._left(started, where, phase))
             try:
-                return self.tls_context().wrap_socket(sock, server_hostname=host)
+                context = self.tls_context()  # loading the CA store takes time of its own
+                sock.settimeout(self._left(started, where, phase))
+                return context.wrap_socket(sock, server_hostname=self.name_of(parts) or host)
             except BaseException:
                 sock.close()
                 raise
@@ -404,23 +583,27 @@ class Client(object):
         except OSError as exc:
             raise CheckError("cannot connect to %s: %s" % (where, exc.strerror or exc)) from None
 
-    def exchange(self, method, url, headers, body=None):
-        """Send one request (no redirect followed) and read at most max_body_bytes of the answer."""
+    def exchange(self, method: str, url: str, headers: dict[str, str], body: bytes | None = None) -> Response:
+        """Send one request (no redirect followed) and read at most max_body_bytes of the answer.
+
+        Any server framing works: Content-Length, chunked, or an answer that ends when the server closes the
+        connection (HTTP/1.0, ``Connection: close``). The connection is closed after each exchange.
+        """
         parts = urlsplit(url)
         started = time.monotonic()
         host, port, where = _endpoint(parts)
         sock = self._connect(parts, started)
-        connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-        conn = connection_class(host, port)
-        conn.sock = sock
+        conn = http.client.HTTPConnection(host, port)
+        conn.sock = _DeadlineSocket(sock, self._seconds_left)
+        if not any(name.lower() == "host" for name in headers):
+            headers = {"Host": _host_header(parts, self.name_of(parts)), **headers}
         self.sent += 1
         phase = "waiting for the response from"
         try:
-            sock.settimeout(self._left(started, where, phase))
             conn.request(method, _target(parts), body=body, headers=headers)
             answer = conn.getresponse()
             phase = "reading the body from"
-            content, truncated = self._read_body(answer, sock, started, where, phase)
+            content, truncated = self._read_body(answer)
             return Response(url, answer.status, answer.reason, answer.getheaders(), content, truncated,
                             time.monotonic() - started)
         except socket.timeout:
@@ -437,25 +620,32 @@ class Client(object):
             raise CheckError("connection to %s failed: %s" % (where, exc.strerror or exc)) from None
         finally:
             conn.close()
+            sock.close()
 
-    def _read_body(self, answer, sock, started, where, phase):
-        """Up to max_body_bytes of the body, and whether there was more."""
-        limit = self.plan["max_body_bytes"]
-        kept = bytearray()
-        while len(kept) <= limit:
-            sock.settimeout(self._left(started, where, phase))
-            chunk = answer.read(min(64 * 1024, limit + 1 - len(kept)))
+    def _read_body(self, answer):
+        """Up to max_body_bytes of the (decoded) body, and whether there was more."""
+        reader = BodyReader(self.plan["max_body_bytes"], answer.getheader("Content-Encoding"))
+        while not reader.truncated:
+            chunk = answer.read(reader.wanted())
             if not chunk:
                 break
-            kept.extend(chunk)
-        truncated = len(kept) > limit
-        return bytes(kept[:limit]), truncated
+            reader.feed(chunk)
+        return reader.body(), reader.truncated
 
-    def fetch(self, method, url, headers, body=None, follow=False):
+    def may_follow(self, url: str) -> bool:
+        """Whether a redirect to ``url`` may be followed: same host, the server name, or one of redirect_hosts."""
+        host = (urlsplit(url).hostname or "").lower()
+        allowed = {self.origin_host, (self.server_name or "").lower()}
+        allowed.update(name.lower() for name in self.plan.get("redirect_hosts") or ())
+        return host in allowed
+
+    def fetch(self, method: str, url: str, headers: dict[str, str], body: bytes | None = None,
+              follow: bool = False) -> tuple[Response, list[dict]]:
         """(final response, [redirect hops]): the request, following redirects when ``follow``.
 
-        Credentials (the secret headers, Authorization, Cookie) follow a redirect only to the same host,
-        and never from https down to http.
+        A redirect to another host is followed only when redirect_hosts lists it; otherwise the redirect is
+        the final response, with ``refused_redirect`` set to its target. Credentials (the secret headers,
+        Authorization, Cookie) follow a redirect only to the same host, and never from https down to http.
         """
         hops = []
         origin_host = urlsplit(url).hostname
@@ -467,6 +657,9 @@ class Client(object):
             next_url = urljoin(url, location)
             if urlsplit(next_url).scheme not in ("http", "https"):
                 raise CheckError("redirect to %s, which is not http(s)" % mask_url(next_url))
+            if not self.may_follow(next_url):
+                response.refused_redirect = mask_url(next_url)
+                return response, hops
             hops.append(dict(status=response.status, location=mask_url(next_url)))
             if response.status == 303 or (response.status in (301, 302) and method not in ("GET", "HEAD")):
                 method, body = ("HEAD" if method == "HEAD" else "GET"), None
@@ -507,9 +700,11 @@ def make_tls_context(plan):
 
 def request_headers(plan, authenticated=True, extra=None):
     """Headers of a request: the plan's, its secret ones unless ``authenticated`` is false."""
-    headers = {"User-Agent": USER_AGENT, "Accept": "*/*"}
+    headers = {"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": ACCEPT_ENCODING}
     if plan["content_type"]:
         headers["Content-Type"] = plan["content_type"]
+    given = set(name.lower() for name in plan["headers"])
+    headers = dict((k, v) for k, v in headers.items() if k.lower() not in given)  # 'accept' replaces 'Accept'
     headers.update(plan["headers"])
     if authenticated:
         if plan["basic_auth"] and not any(h.lower() == "authorization" for h in plan["secret_headers"]):
@@ -520,18 +715,19 @@ def request_headers(plan, authenticated=True, extra=None):
 
 
 def secrets_of(plan):
-    """Every value a result must never show."""
+    """Every value a result must never show, in every form it takes on the wire (see ``secret_forms``)."""
     values = [v for v in plan["secret_headers"].values() if v]
     if plan["basic_auth"]:
-        parts = urlsplit(plan["url"])
-        values.extend([plan["basic_auth"], plan["basic_auth"].split(" ", 1)[1]])
-        if parts.password:
-            values.extend([parts.password, unquote(parts.password)])
-    for value in list(values):
-        # A bearer token is also secret without its scheme word.
-        if " " in value.strip():
-            values.append(value.strip().split(" ", 1)[1].strip())
-    return sorted(set(v for v in values if len(v) >= 4), key=len, reverse=True)
+        values.append(plan["basic_auth"])
+        password = urlsplit(plan["url"]).password
+        if password:
+            values.extend([password, unquote(password)])
+    if plan["body"]:
+        values.append(plan["body"].decode("utf-8"))  # a request body is no_log: an echo of it is not shown
+    forms = set()
+    for value in values:
+        forms.update(secret_forms(value))
+    return sorted(set(v for v in forms if len(v) >= 4), key=len, reverse=True)
 
 
 class Scrubber(object):
@@ -601,6 +797,17 @@ def check_status(plan, response, ev):
                passing="status %d" % response.status)
 
 
+def check_refused_redirect(plan, response, ev):
+    """A redirect to a host that is neither the url's nor in redirect_hosts is not followed: a failure."""
+    if response.refused_redirect is None:
+        return
+    ev.expect("redirect_hosts", sorted({urlsplit(plan["url"]).hostname, plan["server_name"] or ""}
+                                       .union(plan["redirect_hosts"]) - {""}))
+    ev.observe("refused_redirect", dict(status=response.status, location=response.refused_redirect))
+    ev.finding("fail", "redirect %d to %s not followed: host %s is not the url's host nor in redirect_hosts"
+               % (response.status, response.refused_redirect, urlsplit(response.refused_redirect).hostname))
+
+
 def check_latency(plan, seconds, ev):
     ev.measure("latency", round(seconds, 3), plan["latency"], formatter=format_duration)
     ev.observe("latency_ms", round(seconds * 1000))
@@ -612,13 +819,18 @@ def check_body(plan, response, ev, results):
         regex = plan[option]
         if regex is None:
             continue
-        passed = (regex.search(text) is not None) == should_match
+        found = regex.search(text) is not None
+        passed = found == should_match
         ev.expect(option, regex.pattern)
         verb = "matches" if should_match else "does not match"
+        if response.truncated and not found:
+            # The part beyond max_body_bytes was not read: it may hold the pattern.
+            results.append(dict(assertion="body %s /%s/" % (verb, regex.pattern), passed=False))
+            ev.finding("error", "%s: /%s/ cannot be judged: the body is larger than max_body_bytes (%s) and the "
+                       "part read does not contain it" % (option, regex.pattern, format_size(plan["max_body_bytes"])))
+            continue
         results.append(dict(assertion="body %s /%s/" % (verb, regex.pattern), passed=passed))
-        ev.require(passed, "body %s /%s/%s" % ("does not match" if should_match else "matches", regex.pattern,
-                                               " (first %s read)" % format_size(len(response.body))
-                                               if response.truncated else ""))
+        ev.require(passed, "body %s /%s/" % ("does not match" if should_match else "matches", regex.pattern))
 
 
 def check_json(plan, response, ev, results):
@@ -710,7 +922,8 @@ def check_https_redirect(plan, first, ev):
         return
     allowed = list(PERMANENT_REDIRECTS) + (list(TEMPORARY_REDIRECTS) if plan["allow_temporary_redirect"] else [])
     source = urlsplit(plan["url"])
-    wanted = "https://%s%s" % (source.hostname, source.path or "/")
+    same_hosts = (source.hostname, plan["server_name"])
+    wanted = "https://%s%s" % (plan["server_name"] or source.hostname, source.path or "/")
     ev.expect("https_redirect", "%s to %s" % (" or ".join(str(c) for c in allowed), wanted))
     location = first.header("Location")
     ev.observe("https_redirect", dict(status=first.status, location=mask_url(location)))
@@ -723,7 +936,7 @@ def check_https_redirect(plan, first, ev):
     target = urlsplit(urljoin(plan["url"], location or ""))
     if not location or target.scheme != "https":
         ev.finding("fail", "redirect goes to %s, not https" % (mask_url(location) or "no Location"))
-    elif target.hostname != source.hostname or (target.path or "/") != (source.path or "/"):
+    elif target.hostname not in same_hosts or (target.path or "/") != (source.path or "/"):
         ev.finding("fail", "redirect goes to %s, not to the same host and path over https" % mask_url(location))
     elif first.status in allowed:
         ev.note("redirects %d to https" % first.status)
@@ -864,6 +1077,21 @@ def run(plan, ctx):
         raise CheckError(scrub(str(exc))) from None
     seconds = time.monotonic() - started
     observe_response(final, hops, ev, scrub)
+    if final.refused_redirect is not None:
+        check_refused_redirect(plan, final, ev)  # the answer to judge is behind it
+    else:
+        check_final_response(plan, final, hops, seconds, ev)
+    check_not_found(plan, client, ev)
+    check_unauthenticated(plan, client, ev)
+    check_cors_allowed(plan, client, ev)
+    check_cors_forbidden(plan, client, ev)
+    check_rate_limit(plan, client, ev)  # last: the burst may get the client limited
+    outcome = ev.outcome()
+    return Outcome(outcome.status, scrub(outcome.summary), scrub.deep(outcome.observed), scrub.deep(outcome.expected))
+
+
+def check_final_response(plan, final, hops, seconds, ev):
+    """Status, latency, body and headers of the final answer."""
     if plan["check_status"]:
         check_status(plan, final, ev)
     check_latency(plan, seconds, ev)
@@ -877,13 +1105,6 @@ def run(plan, ctx):
     check_required_headers(plan, final, ev)
     check_forbidden_headers(plan, final, ev)
     check_hsts(plan, final, ev)
-    check_not_found(plan, client, ev)
-    check_unauthenticated(plan, client, ev)
-    check_cors_allowed(plan, client, ev)
-    check_cors_forbidden(plan, client, ev)
-    check_rate_limit(plan, client, ev)  # last: the burst may get the client limited
-    outcome = ev.outcome()
-    return Outcome(outcome.status, scrub(outcome.summary), scrub.deep(outcome.observed), scrub.deep(outcome.expected))
 
 
 def _first_of(final, hops, plan):

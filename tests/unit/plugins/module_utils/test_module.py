@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import subprocess
 import sys
@@ -21,18 +23,70 @@ from ansible_collections.golive.readiness.plugins.module_utils._registry import 
 TOKEN = "tok_9f8e7d6c5b4a39281706"
 
 
+def b64(text):
+    return base64.b64encode(text.encode()).decode().rstrip("=")
+
+
 def test_no_log_values_of_finds_passwords_embedded_in_urls_of_any_option():
     items = [{"kind": "db_server", "url": "postgresql+psycopg://app:Pw-url-secret@db:5432/app"},
              {"kind": "http_endpoint", "url": "https://probe:Pw-basic-auth@api.shop.test/health"},
              {"url": "mysql+pymysql://root@db/app"}]
-    assert no_log_values_of(items, KINDS) == {"Pw-url-secret", "Pw-basic-auth"}
-    assert no_log_values_of([{"url": "redis://:Pw-default@cache:6379"}], KINDS, "db_server") == {"Pw-default"}
+    found = no_log_values_of(items, KINDS)
+    assert {"Pw-url-secret", "Pw-basic-auth", b64("probe:Pw-basic-auth"), b64("app:Pw-url-secret")} <= found
+    assert not any("root" in value or "api.shop.test" in value for value in found)
+    assert "Pw-default" in no_log_values_of([{"url": "redis://:Pw-default@cache:6379"}], KINDS, "db_server")
 
 
 def test_no_log_values_of_collects_nested_secret_option_values():
     items = [{"kind": "command_output", "argv": ["true"], "env": {"API_TOKEN": TOKEN, "EMPTY": ""}},
              {"kind": "disk_space", "path": "/"}, "not-a-dict", {"kind": "unknown"}]
-    assert no_log_values_of(items, KINDS) == {TOKEN}
+    found = no_log_values_of(items, KINDS)
+    assert TOKEN in found and b64(TOKEN) in found
+    assert all(TOKEN in value or len(value) >= 4 for value in found)
+
+
+def test_registering_a_secret_registers_its_wire_forms():
+    password = "S3cret/pw+9 x"
+    found = no_log_values_of([{"kind": "alertmanager", "url": "https://am.test", "username": "ops",
+                               "password": password}], KINDS)
+    basic = base64.b64encode(b"ops:" + password.encode()).decode()
+    for form in (password, "S3cret%2Fpw%2B9%20x", "S3cret%2Fpw%2B9+x", b64(password),
+                 base64.urlsafe_b64encode(password.encode()).decode().rstrip("="), basic.rstrip("=")):
+        assert form in found, form
+    echoed = "Authorization: Basic " + basic  # what a server echoing its request headers answers
+    assert any(form in echoed for form in found)
+
+
+@pytest.mark.parametrize("name", ["Authorization", "proxy-authorization", "Cookie", "X-Api-Key", "X-Auth-Token",
+                                  "X-Client-Secret", "Api-Key", "x-upstream-TOKEN"])
+def test_credential_headers_given_in_headers_are_secret(name):
+    found = no_log_values_of([{"kind": "http_endpoint", "url": "https://api.test/", "headers": {
+        name: "Bearer " + TOKEN, "Accept": "application/json", "X-Request-Id": "req-1234"}}], KINDS)
+    assert {"Bearer " + TOKEN, TOKEN, b64(TOKEN)} <= found
+    assert "application/json" not in found and "req-1234" not in found
+
+
+def test_request_bodies_are_secret_as_given_and_as_sent():
+    body = {"query": "tok-body-73a9", "page": {"size": "tok-nested-11", "number": 1, "all": True, "sort": "id"}}
+    found = no_log_values_of([{"kind": "http_endpoint", "url": "https://api.test/", "json": body},
+                              {"kind": "http_endpoint", "url": "https://api.test/", "body": "grant=secret-body-5"}],
+                             KINDS)
+    assert {"tok-body-73a9", "tok-nested-11", json.dumps(body), "grant=secret-body-5"} <= found
+    # Masking these would mask every 1, True and "id" of the output (counts, durations, ids).
+    assert not {"1", "True", "id"} & found
+
+
+def test_request_bodies_are_hidden_from_the_invocation_without_masking_numbers(monkeypatch):
+    logged = []
+    monkeypatch.setattr(AnsibleModule, "log", lambda self, msg, log_args=None: logged.append(msg))
+    module_class = type("VerifyModule", (CheckModule,), {"kinds": KINDS})
+    item = {"kind": "http_endpoint", "url": "https://api.test/", "json": {"page": 1, "key": "k1"}}
+    with patch_module_args({"checks": [item]}):
+        module = module_class(argument_spec=verify_argument_spec(), supports_check_mode=True)
+    shown = module.shown_params()["checks"][0]
+    assert shown["json"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" and shown["url"] == "https://api.test/"
+    assert "'page'" not in " ".join(logged) and "k1" not in " ".join(logged)
+    assert "1" not in module.no_log_values
 
 
 def test_verify_module_masks_item_secrets_in_the_logged_invocation(monkeypatch):

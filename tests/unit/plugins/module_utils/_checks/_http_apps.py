@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
+import gzip
 import ipaddress
 import json
 import os
@@ -20,6 +22,7 @@ import ssl
 import tempfile
 import threading
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -167,7 +170,8 @@ class Handler(BaseHTTPRequestHandler):
         self.answer(200, "<html><body>Welcome to the shop</body></html>", content_type="text/html")
 
     def slow(self):
-        time.sleep(SLOW_SECONDS)
+        with self.server.app.in_flight("slow"):
+            time.sleep(SLOW_SECONDS)
         self.answer(200, "slow but fine")
 
     def big(self):
@@ -246,6 +250,24 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.answer(200, "ok")
 
+    def gzip_bomb(self):
+        """A few KB on the wire that decode to BOMB_BYTES: the probe must not decode it all."""
+        self.answer(200, _gzip_bomb(), headers={"Content-Encoding": "gzip"}, content_type="application/json")
+
+    def raw_deflate(self):
+        """deflate without the zlib header, as some servers send it."""
+        packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+        body = packer.compress(json.dumps(HEALTH).encode()) + packer.flush()
+        self.answer(200, body, headers={"Content-Encoding": "deflate"}, content_type="application/json")
+
+    def trickle(self):
+        """Headers one byte at a time, each well within any per-read timeout, never ending."""
+        self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+        for _ in range(600):
+            self.wfile.write(b"X")
+            self.wfile.flush()
+            time.sleep(0.05)
+
     def huge_headers_then_nothing(self):
         """Sends the status line and headers, then holds the body back."""
         self.send_response(200)
@@ -279,7 +301,16 @@ ROUTES = {
     "/cors-strict": Handler.cors_strict,
     "/limited": Handler.limited,
     "/stalls-body": Handler.huge_headers_then_nothing,
+    "/gzip-bomb": Handler.gzip_bomb,
+    "/raw-deflate": Handler.raw_deflate,
+    "/trickle": Handler.trickle,
 }
+BOMB_BYTES = 64 * 1024 * 1024
+
+
+@functools.lru_cache(maxsize=1)
+def _gzip_bomb():
+    return gzip.compress(b"[" + b" " * (BOMB_BYTES - 2) + b"]", compresslevel=9)
 
 
 class AppState(object):
@@ -291,11 +322,24 @@ class AppState(object):
         self.lock = threading.Lock()
         self.counters = {}
         self.requests = []  # (method, path, headers)
+        self.running = {}
+        self.most_at_once = {}  # key -> the most requests of that key the server held at the same time
 
     def count(self, key):
         with self.lock:
             self.counters[key] = self.counters.get(key, 0) + 1
             return self.counters[key]
+
+    @contextlib.contextmanager
+    def in_flight(self, key):
+        with self.lock:
+            self.running[key] = self.running.get(key, 0) + 1
+            self.most_at_once[key] = max(self.most_at_once.get(key, 0), self.running[key])
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.running[key] -= 1
 
     def record(self, handler):
         with self.lock:
