@@ -119,6 +119,25 @@ def test_chdir_and_env_reach_the_command(tmp_path):
     assert record["status"] == "pass", record["observed"]
 
 
+def tree_of(directory):
+    return sorted(os.path.relpath(os.path.join(root, name), directory)
+                  for root, dirs, files in os.walk(directory) for name in dirs + files)
+
+
+def test_python_commands_write_no_bytecode_into_the_checked_tree(tmp_path):
+    (tmp_path / "app.py").write_text("import helper\nprint(helper.VALUE)\n")
+    (tmp_path / "helper.py").write_text("VALUE = 42\n")
+    before = tree_of(tmp_path)
+    compiled = check(dict(argv=[PY, "-m", "py_compile", "app.py", "helper.py"], chdir=str(tmp_path)))
+    compiled_all = check(dict(argv=[PY, "-m", "compileall", "-q", "."], chdir=str(tmp_path)))
+    imported = check(dict(argv=[PY, "app.py"], chdir=str(tmp_path), stdout_regex="^42$"))
+    assert [r["status"] for r in (compiled, compiled_all, imported)] == ["pass"] * 3
+    assert tree_of(tmp_path) == before
+    told = check(dict(argv=["sh", "-c", 'echo "$PYTHONDONTWRITEBYTECODE"; test -d "$PYTHONPYCACHEPREFIX" && echo ok'],
+                      stdout_regex="^1\nok$"))
+    assert told["status"] == "pass", told["observed"]["stdout"]
+
+
 def test_output_is_kept_up_to_64_kib_and_shown_up_to_500_chars():
     record = check(dict(argv=[PY, "-c", "import sys; sys.stdout.write('x' * 300000)"], stdout_regex="^x+$"))
     assert record["status"] == "pass"
