@@ -38,7 +38,8 @@ from ansible_collections.golive.readiness.plugins.module_utils._globs import glo
 
 KIND = "log_health"
 SECTION = "monitoring"
-SEVERITY = "medium"
+# ERROR lines in a production log at go-live block it: at medium severity a fail never could.
+SEVERITY = "high"
 DEFAULT_PATTERNS = [r"\bERROR\b", r"\bCRITICAL\b", r"\bFATAL\b", r"Traceback \(most recent call last\)",
                     r"\w*Exception\b"]
 DEFAULT_TAIL_LINES = 1000

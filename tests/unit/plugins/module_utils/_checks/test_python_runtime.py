@@ -195,13 +195,13 @@ def test_wrong_pin_and_missing_package_fail(venv_python, tmp_path):
         % installed("jmespath")
 
 
-def test_unpinned_requirements_warn_or_fail(venv_python, tmp_path):
+def test_unpinned_requirements_fail_by_default_or_warn(venv_python, tmp_path):
     path = requirements(tmp_path, "jmespath==%s\nrequests>=2.0\nnetaddr\n" % installed("jmespath"))
     record = check(dict(python=venv_python, requirements=path))
-    assert record["status"] == "warn"
+    assert record["status"] == "fail"
     assert record["observed"]["unpinned"] == ["requests", "netaddr"]
     assert record["summary"] == "not pinned with ==: requests, netaddr"
-    assert check(dict(python=venv_python, requirements=path, unpinned_status="fail"))["status"] == "fail"
+    assert check(dict(python=venv_python, requirements=path, unpinned_status="warn"))["status"] == "warn"
     relaxed = check(dict(python=venv_python, requirements=path, require_pinned=False))
     assert relaxed["status"] == "pass"
     assert "pinned" not in relaxed["expected"]

@@ -107,7 +107,8 @@ def test_observes_every_metric_from_the_real_proc():
     assert observed["load_per_core"] == round(observed["load_1"] / observed["cpus"], 2)
     assert observed["memory_available_percent"] == round(
         100.0 * observed["memory_available_bytes"] / observed["memory_total_bytes"], 2)
-    assert outcome.expected == {"cpu_busy_percent": "fail > 100.0%"}
+    assert outcome.expected == {"cpu_busy_percent": "fail > 100.0%",
+                                "memory_available_percent": "warn < 10.0%, fail < 5.0%"}
 
 
 def test_cpu_is_not_sampled_without_a_busy_level():

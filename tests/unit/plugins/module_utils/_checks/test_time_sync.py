@@ -76,11 +76,11 @@ def test_max_offset_is_the_fail_level():
     assert outcome.expected["median_offset_ms"] == "fail > 1s"
 
 
-def test_without_levels_the_offset_is_only_measured():
+def test_without_levels_the_offset_warns_above_100ms_and_fails_above_1s():
     with ntp_server(Behaviour(offset=600.0)) as served:
         outcome = check(ntp_servers=[local(served)])
-    assert outcome.status == "pass"
-    assert "median_offset_ms" not in outcome.expected
+    assert outcome.status == "fail"
+    assert outcome.expected["median_offset_ms"] == "warn > 100ms, fail > 1s"
 
 
 def test_status_comes_from_the_median_of_the_servers():
