@@ -54,6 +54,9 @@ def test_module_checks_endpoints_and_never_shows_the_token(apps):
 def test_many_endpoints_cost_about_the_slowest(apps):
     count = 20
     started = time.monotonic()
+    ansible_run("http_endpoint", {"checks": [{"url": "%s/slow?n=one" % apps.http}]})
+    one = time.monotonic() - started  # Ansible's own start-up on this machine right now, plus one endpoint
+    started = time.monotonic()
     done, result = ansible_run("http_endpoint", {"max_workers": count, "checks": [
         {"url": "%s/slow?n=%d" % (apps.http, n)} for n in range(count)]})
     elapsed = time.monotonic() - started
@@ -61,14 +64,14 @@ def test_many_endpoints_cost_about_the_slowest(apps):
     records = result["golive_checks"]
     assert len(records) == count and all(r["status"] == "pass" for r in records)
     assert all(r["duration_ms"] >= SLOW_SECONDS * 1000 for r in records)  # each one really waited
-    # One after the other they would take count * 0.5 s = 10 s, without Ansible's own start-up.
-    assert elapsed < count * SLOW_SECONDS / 2, elapsed
+    # One after the other they would add (count - 1) * 0.5 s = 9.5 s to the run of one.
+    assert elapsed < one + count * SLOW_SECONDS / 2, (elapsed, one)
 
 
 def test_server_that_never_answers_is_an_error_within_the_timeout(apps):
     started = time.monotonic()
     done, result = ansible_run("http_endpoint", {"timeout": "1s", "checks": [{"url": apps.silent + "/health"}]})
-    assert time.monotonic() - started < 15
+    assert time.monotonic() - started < 60  # the listener never answers: only the 1 s timeout ends it
     assert done.returncode == 2
     [record] = result["golive_checks"]
     assert record["status"] == "error"

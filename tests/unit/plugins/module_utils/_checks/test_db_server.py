@@ -202,8 +202,8 @@ def test_server_options_are_refused_for_sqlite(tmp_path, option, value):
 def test_a_server_that_is_down_is_an_error_at_once():
     port = unused_port()
     started = time.monotonic()
-    record = run_item(dict(url="postgresql+psycopg://postgres@127.0.0.1:%d/postgres" % port))
-    assert time.monotonic() - started < 3
+    record = run_item(dict(url="postgresql+psycopg://postgres@127.0.0.1:%d/postgres" % port), timeout=60.0)
+    assert time.monotonic() - started < 30  # refused at once, not given up on after the 60 s timeout
     assert record["status"] == "error"
     assert "Connection refused" in record["summary"]
     record = run_item(dict(url="mysql+pymysql://root@127.0.0.1:%d/" % port))
@@ -213,13 +213,13 @@ def test_a_server_that_is_down_is_an_error_at_once():
 
 @pytest.mark.parametrize("scheme", ["postgresql+psycopg", "mysql+pymysql"])
 def test_a_server_that_says_nothing_times_out(scheme):
-    with tcp_server(lambda server, conn: time.sleep(6)) as silent:
+    with tcp_server(lambda server, conn: time.sleep(120)) as silent:
         started = time.monotonic()
         record = run_item(dict(url="%s://app@127.0.0.1:%d/app" % (scheme, silent.port)), timeout=1.5)
         elapsed = time.monotonic() - started
     assert record["status"] == "error"
     assert "timed out" in record["summary"]
-    assert elapsed < 3
+    assert elapsed < 60  # the server says nothing for 120 s: only the 1.5 s timeout ends it
 
 
 def test_missing_driver_is_reported_with_the_standard_message(monkeypatch, pg):

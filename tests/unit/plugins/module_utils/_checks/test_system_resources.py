@@ -113,8 +113,8 @@ def test_observes_every_metric_from_the_real_proc():
 
 def test_cpu_is_not_sampled_without_a_busy_level():
     started = time.monotonic()
-    outcome = check(cpu_sample="2s")
-    assert time.monotonic() - started < 1, "the 2 s CPU sample ran although no cpu_busy level was set"
+    outcome = check(timeout=120.0, cpu_sample="60s")
+    assert time.monotonic() - started < 30, "the 60 s CPU sample ran although no cpu_busy level was set"
     assert "cpu_busy_percent" not in outcome.observed
     assert outcome.status == "pass", outcome.summary
 
@@ -144,8 +144,8 @@ def test_cpu_busy_cannot_exceed_100_percent(busy_cpus):
 
 def test_cpu_sample_is_bounded_by_the_time_the_check_has_left():
     started = time.monotonic()
-    outcome = check(timeout=0.4, cpu_sample="5s", cpu_busy_fail_above="100%")
-    assert time.monotonic() - started < 1.5
+    outcome = check(timeout=0.4, cpu_sample="60s", cpu_busy_fail_above="100%")
+    assert time.monotonic() - started < 20  # the 60 s sample was cut to what the 0.4 s check had left
     assert outcome.observed["cpu_sample_seconds"] <= 0.2
     assert outcome.status == "pass"
 
