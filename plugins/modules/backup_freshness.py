@@ -57,7 +57,7 @@ options:
         description:
           - Fail when the newest backup is older than this duration.
           - When neither O(checks[].newest_age_warn_above) nor this is set, the newest backup fails above V(26h)
-            (a nightly backup with two hours of slack: one missed night fails). Set it for backups taken
+            (a nightly backup with two hours of slack, so one missed night fails). Set it for backups taken
             less often (V(8d) for weekly ones).
         type: str
       size_warn_below:

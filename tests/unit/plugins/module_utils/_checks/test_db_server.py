@@ -55,7 +55,7 @@ def cluster():
 # --- PostgreSQL (the machine's server) ------------------------------------------------------------
 
 def test_postgresql_passes_with_everything_observed(pg):
-    record = run_item(dict(url=pg.url, min_version="13", latency_warn_above="5s", latency_fail_above="8s",
+    record = run_item(dict(url=pg.url, min_version="13", latency_warn_above="20s", latency_fail_above="30s",
                            connections_warn_above="90%", connections_fail_above="95%", role="primary"))
     assert record["id"] == "db_server:%s" % pg.url
     assert record["title"] == "Database %s" % pg.url
@@ -171,7 +171,7 @@ def test_mariadb_wrong_password_is_an_error_without_the_password(maria):
 
 def test_sqlite_version_and_not_applicable_parts(tmp_path):
     url = sqlite_database(tmp_path)
-    record = run_item(dict(url=url, min_version="3.7", latency_warn_above="5s"))
+    record = run_item(dict(url=url, min_version="3.7", latency_warn_above="20s"))
     assert record["status"] == "pass", record["summary"]
     observed = record["observed"]
     assert observed["product"] == "SQLite"
