@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+import yaml
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
 from ansible_collections.golive.readiness.plugins.module_utils._checks import system_resources
@@ -277,3 +278,23 @@ def test_bad_options_are_option_errors(item, message):
 
 def test_describe():
     assert system_resources.describe({}) == ("host", "System resources")
+
+
+def _inventory_levels(relative):
+    repo = os.path.join(os.path.dirname(os.path.abspath(__file__)), *[os.pardir] * 5)
+    with open(os.path.join(repo, relative)) as handle:
+        return yaml.safe_load(handle)["golive_system_resources"]
+
+
+def test_the_demo_verdict_does_not_depend_on_the_machine_load(tmp_path):
+    proc = copy_proc(tmp_path, names=("stat", "meminfo"))
+    with open(os.path.join(proc, "loadavg"), "w") as handle:
+        handle.write("%.2f %.2f %.2f 40/400 4242\n" % ((20.0 * cores(),) * 3))  # load 20 per core
+    demo = check(proc=proc, **_inventory_levels("inventories/demo/group_vars/all.yml"))
+    assert demo.status == "pass", demo.summary
+    assert demo.observed["load_per_core"] == 20.0
+    # The same machine under the role's production levels fails, so the load really was seen.
+    production = check(proc=proc, **_inventory_levels("roles/infrastructure/defaults/main.yml"))
+    assert production.status == "fail"
+    assert production.expected["load_per_core"] == "warn > 2, fail > 4", production.expected
+    assert "fail > 4" in production.summary, production.summary
