@@ -8,8 +8,9 @@ Every check opens its own connection (no pool) to a session that is read-only fr
 statement, works inside an explicitly read-only transaction with a statement timeout, and rolls it
 back. Table and column names from options are turned into SQLAlchemy constructs, so the library
 quotes them; they are never formatted into SQL text. SQL written by users (db_schema's
-migration_query) runs through run_single_statement: one statement, by the driver's protocol, inside
-a savepoint of that transaction; on SQLite an authorizer denies every write, ATTACH and PRAGMA change.
+migration_query) runs through run_single_statement: one statement, by the driver's protocol (on
+PostgreSQL a server-side cursor inside a savepoint of that transaction); on SQLite an authorizer
+denies every write, ATTACH and PRAGMA change.
 """
 
 from __future__ import annotations
@@ -190,23 +191,23 @@ def _read_only_pg_options(url, ctx) -> str:
 
 
 def _postgresql_first_rows(driver_connection, sql: str, max_rows: int) -> list[tuple]:
-    # stream() always uses the extended query protocol, whose Parse message holds exactly one
-    # statement, and fetches row by row, so a huge result is never held in memory.
-    rows = []
     with driver_connection.cursor() as cursor:
         # Inside a savepoint PostgreSQL refuses SET transaction_read_only = off, whatever the statement
         # says. The transaction is rolled back as a whole, so the savepoint is never released.
         cursor.execute("SAVEPOINT golive_user_statement")
-        for row in cursor.stream(sql):
-            rows.append(tuple(row))
-            if len(rows) >= max_rows:
-                break
-    return rows
+    # A server-side cursor: DECLARE ... CURSOR FOR takes only a query, goes through the extended query
+    # protocol (whose Parse message holds exactly one statement), and sends only the rows fetched.
+    with driver_connection.cursor(name="golive_user_statement") as cursor:
+        cursor.execute(sql)
+        return [tuple(row) for row in cursor.fetchmany(max_rows)]
 
 
 def _mysql_first_rows(driver_connection, sql: str, max_rows: int) -> list[tuple]:
     import pymysql.cursors
 
+    with driver_connection.cursor() as cursor:
+        # The server sends at most this many rows of a SELECT (unless it says LIMIT itself).
+        cursor.execute("SET SESSION sql_select_limit = %s", (max_rows,))
     # Unbuffered, so a huge result is never held in memory; without MULTI_STATEMENTS the server
     # answers a second statement with a syntax error. No arguments: PyMySQL leaves '%' alone.
     with driver_connection.cursor(pymysql.cursors.SSCursor) as cursor:
