@@ -64,7 +64,7 @@ def test_postgresql_passes_with_everything_observed(pg):
     observed = record["observed"]
     assert observed["product"] == "PostgreSQL"
     assert observed["version"].startswith("15.")
-    assert 0 < observed["latency_ms"] < 5000
+    assert 0 < observed["latency_ms"] < 30000  # a measured figure; how large depends on the machine's load
     assert observed["role"] == "primary"
     assert observed["ssl"]["encrypted"] is False
     connections = observed["connections"]

@@ -57,7 +57,7 @@ def test_healthy_json_endpoint_passes_with_its_facts(apps):
     assert json.loads(observed["body"]) == HEALTH
     assert observed["body_bytes"] == len(json.dumps(HEALTH)) and observed["body_truncated"] is False
     assert observed["headers"]["Content-Type"] == "application/json"
-    assert 0 <= observed["latency_ms"] < 1000
+    assert 0 <= observed["latency_ms"] < 30000  # a measured figure; how large depends on the machine's load
     assert [a["passed"] for a in observed["assertions"]] == [True, True, True]
     assert observed["assertions"][2] == dict(query="workers", assertion="min 2, max 16", passed=True, actual="4")
     assert record["expected"]["status"] == [200]
