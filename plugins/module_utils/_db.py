@@ -192,8 +192,9 @@ def _read_only_pg_options(url, ctx) -> str:
 
 def _postgresql_first_rows(driver_connection, sql: str, max_rows: int) -> list[tuple]:
     with driver_connection.cursor() as cursor:
-        # Inside a savepoint PostgreSQL refuses SET transaction_read_only = off, whatever the statement
-        # says. The transaction is rolled back as a whole, so the savepoint is never released.
+        # Inside a savepoint PostgreSQL refuses to make the transaction read-write, even through
+        # set_config('transaction_read_only', 'off', ...) in a query. The transaction is rolled back
+        # as a whole, so the savepoint is never released.
         cursor.execute("SAVEPOINT golive_user_statement")
     # A server-side cursor: DECLARE ... CURSOR FOR takes only a query, goes through the extended query
     # protocol (whose Parse message holds exactly one statement), and sends only the rows fetched.
