@@ -224,8 +224,22 @@ def _level_options(metric, direction):
     return tuple("%s_%s_%s" % (metric, level, direction) for level in ("warn", "fail"))
 
 
-def limit_from_options(item, metric, direction, parse, formatter=format_number):
-    """The Limit set by the item's ``<metric>_warn_<direction>`` and ``<metric>_fail_<direction>`` options."""
+def with_default_levels(item, metric, direction, defaults):
+    """The item, with the kind's default (warn, fail) levels of a metric when it sets neither level.
+
+    A pair is defaulted only as a whole: an item that sets one level gets no default for the other,
+    so 'days_fail_below: 60' never clashes with a default warn level below it.
+    """
+    options = _level_options(metric, direction)
+    if defaults is None or any(item.get(option) is not None for option in options):
+        return item
+    return dict(item, **dict((option, value) for option, value in zip(options, defaults) if value is not None))
+
+
+def limit_from_options(item, metric, direction, parse, formatter=format_number, defaults=None):
+    """The Limit set by the item's ``<metric>_warn_<direction>`` and ``<metric>_fail_<direction>`` options,
+    or by ``defaults`` (warn, fail) when it sets neither."""
+    item = with_default_levels(item, metric, direction, defaults)
     levels = {}
     for level, option in zip(("warn", "fail"), _level_options(metric, direction)):
         if item.get(option) is not None:
@@ -235,8 +249,10 @@ def limit_from_options(item, metric, direction, parse, formatter=format_number):
     return limit
 
 
-def size_or_percent_limits(item, metric, direction="below"):
-    """Two Limits (bytes, percent) for a metric whose levels may each be a size or a percentage."""
+def size_or_percent_limits(item, metric, direction="below", defaults=None):
+    """Two Limits (bytes, percent) for a metric whose levels may each be a size or a percentage;
+    ``defaults`` (warn, fail) apply when the item sets neither level."""
+    item = with_default_levels(item, metric, direction, defaults)
     levels = {"bytes": {}, "percent": {}}
     for level, option in zip(("warn", "fail"), _level_options(metric, direction)):
         if item.get(option) is not None:

@@ -56,8 +56,9 @@ options:
       newest_age_fail_above:
         description:
           - Fail when the newest backup is older than this duration.
-          - When neither O(checks[].newest_age_warn_above) nor this is set, the newest backup fails above V(48h)
-            (a missed nightly run).
+          - When neither O(checks[].newest_age_warn_above) nor this is set, the newest backup fails above V(26h)
+            (a nightly backup with two hours of slack, so one missed night fails). Set it for backups taken
+            less often (V(8d) for weekly ones).
         type: str
       size_warn_below:
         description: Warn when the newest backup is smaller than this size (V(50MB); 1K = 1024 bytes).

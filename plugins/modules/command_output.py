@@ -16,6 +16,12 @@ description:
   - B(The command must only read.) This module cannot tell whether a command changes anything; it
     runs whatever it is given, also in check mode. Choosing a read-only command (a status, a listing,
     a dry run) is the responsibility of whoever writes the check.
+  - Python commands run read-only as far as bytecode goes - the command's environment always has
+    C(PYTHONDONTWRITEBYTECODE=1) (no C(__pycache__) from imports, like C(python -B)) and a
+    C(PYTHONPYCACHEPREFIX) in a scratch directory removed after the check, because C(py_compile) and
+    C(compileall) write their C(.pyc) files even with C(-B). Give C(-B) too when the command runs
+    Python through a wrapper that resets the environment. A syntax check that writes nothing at all -
+    C(python3 -B -c "import ast, sys; [ast.parse(open(p).read(), p) for p in sys.argv[1:]]" app.py).
   - The command runs in a session of its own and is bounded by the check's I(timeout); when the time
     is up its whole process group is killed and the check is reported as C(error) with
     C(timed out after ...). Once the command itself has exited, background processes it left
@@ -61,7 +67,8 @@ options:
       env:
         description:
           - Variables added to the module's environment for the command. Their values are treated as
-            secrets (C(no_log)).
+            secrets (C(no_log)). C(PYTHONDONTWRITEBYTECODE) and C(PYTHONPYCACHEPREFIX) are always set
+            by the check (see the description).
         type: dict
       expect_rc:
         description: The exit code, or list of exit codes, that pass.

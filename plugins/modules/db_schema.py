@@ -109,8 +109,13 @@ options:
       migration_query:
         description:
           - For V(custom) - a C(SELECT) returning exactly one row, whose first column is the current
-            version. B(Trusted input); it runs as written, inside the read-only transaction, so it can
-            read but not change anything.
+            version.
+          - It runs as exactly one statement (a second one is refused by the driver's protocol) inside the
+            read-only transaction, which it cannot make writable; on PostgreSQL as a server-side cursor,
+            which takes only a query; on SQLite an authorizer denies every write, C(ATTACH) and C(PRAGMA)
+            change. Anything else is an C(error) naming the reason. At most two rows are read.
+          - Needs a driver that refuses a second statement - V(postgresql+psycopg://), V(mysql+pymysql://)
+            or V(sqlite:///); other drivers are refused.
         type: str
       expected_migrations:
         description:

@@ -86,7 +86,10 @@ options:
         description: Warn when more than this percentage of the server's maximum connections is in use (V(80%)).
         type: raw
       connections_fail_above:
-        description: Fail when more than this percentage of the server's maximum connections is in use.
+        description:
+          - Fail when more than this percentage of the server's maximum connections is in use.
+          - When neither this nor O(checks[].connections_warn_above) is set, the levels are V(80%) (warn)
+            and V(95%) (fail), except for SQLite. Setting one of them sets only that level.
         type: raw
       require_ssl:
         description: Fail unless this session's connection is encrypted (C(pg_stat_ssl); MySQL C(Ssl_cipher)).

@@ -32,15 +32,17 @@ options:
         description:
           - Warn when free space is below this size (V(20GB)) or percentage (V(15%)).
           - Sizes use binary multiples (1GB = 1024^3 bytes).
+          - When neither this nor O(checks[].free_fail_below) is set, the levels are V(15%) (warn) and
+            V(5%) (fail). Setting one of them sets only that level.
         type: str
       free_fail_below:
-        description: Fail when free space is below this size or percentage.
+        description: Fail when free space is below this size or percentage (V(5%) when neither level is set).
         type: str
       inodes_free_warn_below:
         description: Warn when the free inodes are below this percentage.
         type: str
       inodes_free_fail_below:
-        description: Fail when the free inodes are below this percentage.
+        description: Fail when the free inodes are below this percentage (V(5%) when neither inode level is set).
         type: str
       id:
         description: Result id; defaults to C(disk_space:<path>).

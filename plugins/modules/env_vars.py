@@ -80,8 +80,8 @@ options:
             I(source=env_file), to every variable the file defines.
           - The default catches C(changeme), C(example)/C(example.com), C(placeholder), C(todo),
             C(xxx...), C(your_..._here), C(dummy), test API keys (C(sk_test_), C(pk_test_)),
-            URLs pointing to C(localhost) or C(127.0.0.1), and empty-ish values such as C(none),
-            C(null) or C(<value>).
+            and empty-ish values such as C(none), C(null) or C(<value>). URLs to this machine count
+            only with I(local_urls_are_placeholders).
           - Set V([]) to disable the placeholder check.
         type: list
         elements: str
@@ -90,6 +90,14 @@ options:
         type: list
         elements: str
         default: []
+      local_urls_are_placeholders:
+        description:
+          - Also count URLs to this machine (C(localhost), C(127.0.0.1), C(0.0.0.0), C([::1])) as
+            placeholders, in addition to I(placeholder_patterns).
+          - Off by default, because a local pgbouncer, proxy or sidecar is a legitimate production
+            address; turn it on where every service must be reached over the network.
+        type: bool
+        default: false
       expected_values:
         description:
           - Variable name to regular expression its value must match (searched, so anchor it,

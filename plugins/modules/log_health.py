@@ -115,7 +115,7 @@ options:
         description: Checklist section; defaults to the module's I(section), else C(monitoring).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(medium).
+        description: Severity of this check; defaults to the module's I(severity), else C(high).
         type: str
         choices: [critical, high, medium, low]
       timeout:

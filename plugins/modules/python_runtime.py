@@ -67,10 +67,13 @@ options:
           - Defaults to V(true) when I(requirements) is given.
         type: bool
       unpinned_status:
-        description: Status of unpinned requirements when I(require_pinned) is on.
+        description:
+          - Status of unpinned requirements when I(require_pinned) is on.
+          - V(fail) by default - production requirements are pinned to exact versions, or the next
+            install may bring a release nobody tested. V(warn) to accept ranges knowingly.
         type: str
         choices: [warn, fail]
-        default: warn
+        default: fail
       id:
         description: Result id; defaults to C(python_runtime:<python>), or C(python_runtime:self).
         type: str

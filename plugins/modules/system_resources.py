@@ -65,7 +65,10 @@ options:
           - Sizes use binary multiples (1GB = 1024^3 bytes).
         type: str
       memory_available_fail_below:
-        description: Fail when the available memory is below this size or percentage.
+        description:
+          - Fail when the available memory is below this size or percentage.
+          - When neither this nor O(checks[].memory_available_warn_below) is set, the levels are V(10%)
+            (warn) and V(5%) (fail). Setting one of them sets only that level.
         type: str
       swap_used_warn_above:
         description:

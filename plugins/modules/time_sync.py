@@ -52,7 +52,10 @@ options:
         description: Warn when the median clock offset is above this duration.
         type: str
       offset_fail_above:
-        description: Fail when the median clock offset is above this duration (V(5m)).
+        description:
+          - Fail when the median clock offset is above this duration (V(5m)).
+          - When no offset level is set (neither this, I(max_offset) nor I(offset_warn_above)), the levels
+            are V(100ms) (warn) and V(1s) (fail).
         type: str
       timezone:
         description: The IANA timezone the host must use, such as V(Europe/Paris) or V(UTC).

@@ -78,10 +78,14 @@ options:
       days_warn_below:
         description:
           - Warn when the leaf or any certificate of the chain expires in fewer days than this.
+          - When neither this nor O(checks[].days_fail_below) is set, the levels are V(30) (warn) and
+            V(14) (fail). Setting one of them sets only that level.
         type: raw
       days_fail_below:
         description:
           - Fail when the leaf or any certificate of the chain expires in fewer days than this.
+          - V(14) when neither level is set (see O(checks[].days_warn_below)); V(0) fails only what has
+            expired.
           - An expired or not yet valid certificate always fails.
         type: raw
       check_hostname:

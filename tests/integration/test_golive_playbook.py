@@ -19,8 +19,10 @@ from playbook_runs import (
 
 pytestmark = pytest.mark.integration
 
-# Well under the one-minute budget of a test; a run over three loopback hosts takes a few seconds.
-RUN_BUDGET_SECONDS = 45
+# A run over three loopback hosts takes a few seconds on an idle machine and some twenty times that
+# at load 20 per core; the bound proves the run ends (no check or host stalls it), not its speed,
+# which benchmarks/ measures.
+RUN_BUDGET_SECONDS = 300
 
 
 def with_vars(**extra):

@@ -43,7 +43,8 @@ KIND = "backup_freshness"
 SECTION = "backup"
 SEVERITY = "high"
 VERIFY_MODES = ("auto", "gzip", "tar", "pg_custom", "sql", "none")
-DEFAULT_NEWEST_AGE_FAIL = "48h"
+# A nightly backup is at most 24h old; two hours of slack for a slow run, then a missed night fails.
+DEFAULT_NEWEST_AGE = (None, "26h")
 OPTIONS = dict(
     path=dict(type="path", required=True),
     newest_age_warn_above=dict(type="str"),
@@ -97,9 +98,6 @@ def _positive(limit, option):
 
 
 def prepare(item):
-    if item.get("newest_age_warn_above") is None and item.get("newest_age_fail_above") is None:
-        # A backup of any age is no backup to go live on: a missed nightly run fails after two days.
-        item = dict(item, newest_age_fail_above=DEFAULT_NEWEST_AGE_FAIL)
     path = item["path"]
     if not os.path.isabs(path):
         raise OptionError("path: %r must be absolute" % path)
@@ -110,7 +108,8 @@ def prepare(item):
         raise OptionError("bin_dir: %r must be absolute" % item["bin_dir"])
     return dict(
         path=path,
-        newest_age=_positive(limit_from_options(item, "newest_age", "above", parse_duration, format_duration),
+        newest_age=_positive(limit_from_options(item, "newest_age", "above", parse_duration, format_duration,
+                                                defaults=DEFAULT_NEWEST_AGE),
                              "newest_age_warn_above/newest_age_fail_above"),
         size=limit_from_options(item, "size", "below", parse_size, format_size),
         count=limit_from_options(item, "count", "below", parse_count),

@@ -14,6 +14,7 @@ import re
 import selectors
 import shlex
 import subprocess
+import tempfile
 import time
 
 from ansible.module_utils.basic import missing_required_lib
@@ -161,11 +162,24 @@ class Completed(object):
         self.seconds = seconds
 
 
+def command_environment(plan) -> dict:
+    """The command's environment: the module's, the item's env, and Python told to write no bytecode.
+
+    PYTHONDONTWRITEBYTECODE stops the __pycache__ of imports; py_compile and compileall write their
+    .pyc regardless, so PYTHONPYCACHEPREFIX sends those to the check's scratch directory.
+    """
+    env = dict(os.environ)
+    env.update(plan["env"])
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if plan.get("bytecode_cache"):
+        env["PYTHONPYCACHEPREFIX"] = plan["bytecode_cache"]
+    return env
+
+
 def _spawn(plan):
     if plan["chdir"] is not None and not os.path.isdir(plan["chdir"]):
         raise CheckError("chdir: %s is not a directory" % plan["chdir"])
-    env = dict(os.environ)
-    env.update(plan["env"])
+    env = command_environment(plan)
     try:
         # A session of its own: on timeout the whole process group, grandchildren included, is killed.
         return subprocess.Popen(plan["argv"], cwd=plan["chdir"], env=env, stdin=subprocess.DEVNULL,
@@ -290,7 +304,8 @@ def run(plan, ctx):
     if plan["queries"] and load_jmespath() is None:
         # Checked before running the command: its output could not be evaluated anyway.
         raise CheckError(missing_required_lib("jmespath"))
-    done = execute(plan, ctx.child_timeout(), ctx.timeout)
+    with tempfile.TemporaryDirectory(prefix="golive-pycache-") as bytecode_cache:
+        done = execute(dict(plan, bytecode_cache=bytecode_cache), ctx.child_timeout(), ctx.timeout)
     if plan["argv"][:2] == ["/bin/sh", "-c"] and done.rc == 127 and 127 not in plan["expect_rc"]:
         raise CheckError("command not found (the shell exited 127): %s" % _first(done.stderr).strip()[:200])
     ev = Evaluation()

@@ -6,7 +6,8 @@
 Tables and indexes are looked up with SQLAlchemy's inspector; names from options are passed to it as
 values, never written into SQL. Migration state is read from the table the migration tool keeps
 (alembic_version, django_migrations, flyway_schema_history, schema_migrations) with Core statements,
-or from a trusted custom query, all inside the read-only transaction.
+or from a custom query, all inside the read-only transaction. The custom query runs as exactly one
+statement through _db's run_single_statement, which nothing in it can turn into a write.
 """
 
 from __future__ import annotations
@@ -119,6 +120,8 @@ def prepare(item):
     versions = _versions(item)
     expected = _names(item, "expected_migrations")
     _check_django_names(tool, versions, expected)
+    if tool == "custom":
+        database.require_single_statement_driver("migration_query")
     if item.get("schema") is not None and not item["schema"].strip():
         raise OptionError("schema: must not be empty")
     tables, indexes = _names(item, "tables"), _indexes(item)
@@ -261,9 +264,8 @@ def read_rails(connection, sqlalchemy, schema):
     return Migrations("rails", versions[-1:], set(versions), ordered=versions)
 
 
-def read_custom(connection, sqlalchemy, query):
-    # Trusted input from the check's author (documented): run as written, inside the read-only transaction.
-    rows = connection.execute(sqlalchemy.text(query)).fetchmany(2)
+def read_custom(database, connection, query):
+    rows = database.run_single_statement(connection, query, max_rows=2)
     if len(rows) != 1:
         raise CheckError("migration_query returned %s rows, expected exactly one" % ("no" if not rows else "several"))
     value = rows[0][0]
@@ -281,7 +283,7 @@ def detect_tool(inspector, schema):
 def read_migrations(plan, connection, inspector, sqlalchemy, ev):
     """The Migrations of the configured or detected tool; None (with a finding) when there is no history."""
     if plan["tool"] == "custom":
-        return read_custom(connection, sqlalchemy, plan["query"])
+        return read_custom(plan["database"], connection, plan["query"])
     tools = [plan["tool"]] if plan["tool"] != "auto" else detect_tool(inspector, plan["schema"])
     if plan["tool"] == "auto":
         ev.observe("migration_tools_found", tools)

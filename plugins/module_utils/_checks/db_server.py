@@ -40,6 +40,8 @@ OPTIONS.update(
     replica_lag_fail_above=dict(type="str"),
 )
 
+# A server at 95% of max_connections refuses the next deploy's pool; 80% leaves no room for a spike.
+DEFAULT_CONNECTIONS = ("80%", "95%")
 _VERSION = re.compile(r"^\s*(\d+(?:\.\d+)*)")
 # Options that mean nothing for an SQLite file: no connection limit, no transport, no replication.
 _NOT_FOR_SQLITE = ("connections_warn_above", "connections_fail_above", "require_ssl", "role",
@@ -92,7 +94,8 @@ def prepare(item):
         database=database,
         latency=limit_from_options(item, "latency", "above", _milliseconds, format_ms),
         min_version=None if min_version is None else (str(min_version).strip(), version_tuple(min_version)),
-        connections=limit_from_options(item, "connections", "above", parse_percent, format_percent),
+        connections=limit_from_options(item, "connections", "above", parse_percent, format_percent,
+                                       defaults=None if database.backend == "sqlite" else DEFAULT_CONNECTIONS),
         require_ssl=bool(item.get("require_ssl")),
         role=item.get("role"),
         replica_lag=limit_from_options(item, "replica_lag", "above", parse_duration, format_duration),

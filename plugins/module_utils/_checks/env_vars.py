@@ -31,6 +31,7 @@ OPTIONS = dict(
     forbidden=dict(type="list", elements="str", default=[]),
     placeholder_patterns=dict(type="list", elements="str"),
     allow_placeholders_for=dict(type="list", elements="str", default=[]),
+    local_urls_are_placeholders=dict(type="bool", default=False),
     expected_values=dict(type="dict"),
 )
 
@@ -45,17 +46,20 @@ DEFAULT_PLACEHOLDER_PATTERNS = (
     r"your[-_ ]?[a-z0-9_-]+?[-_ ]?here",
     r"dummy",
     r"(?<![a-z0-9])(sk|pk|rk)_test_",
-    r"://([^/@\s]*@)?(localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?![a-z0-9.-])",
     r"^\s*(none|null|nil|undefined|n/?a)\s*$",
     r"^\s*(secret|password|passw0rd|123456)\s*$",
     r"^<[^>]*>$",
 )
 
+# A URL to this machine: a template leftover in most env files, but a local pgbouncer or sidecar is
+# legitimate, so it is a placeholder only with local_urls_are_placeholders.
+LOCAL_URL_PATTERN = r"://([^/@\s]*@)?(localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?![a-z0-9.-])"
+
 # A dotenv file bigger than this is not an env file; refuse rather than read it into memory.
 MAX_ENV_FILE_BYTES = 1024 * 1024
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_.]*"
-_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?(?P<name>%s)\s*=\s*(?P<rest>.*)$" % _NAME)
+_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?(?P<name>%s)\s*=(?P<space>\s*)(?P<rest>.*)$" % _NAME)
 _DOUBLE_QUOTE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "$": "$"}
 
 
@@ -140,6 +144,8 @@ def prepare(item):
     patterns = item.get("placeholder_patterns")
     if patterns is None:
         patterns = list(DEFAULT_PLACEHOLDER_PATTERNS)
+    if item.get("local_urls_are_placeholders"):
+        patterns = [*patterns, LOCAL_URL_PATTERN]
     return dict(
         source=source,
         env_file=item.get("env_file"),
@@ -227,7 +233,8 @@ def parse_dotenv(text):
             value = body[:end]
             variables[name] = _unescape_double(value) if quote == '"' else value
         else:
-            variables[name] = _unquoted_value(rest)
+            # 'KEY=   # set at cut-over': the '#' follows whitespace, so the value is only a comment.
+            variables[name] = "" if match.group("space") and rest.startswith("#") else _unquoted_value(rest)
     return variables, malformed
 
 

@@ -38,11 +38,12 @@ from ansible_collections.golive.readiness.plugins.module_utils._globs import glo
 
 KIND = "log_health"
 SECTION = "monitoring"
-SEVERITY = "medium"
+# ERROR lines in a production log at go-live block it: at medium severity a fail never could.
+SEVERITY = "high"
 DEFAULT_PATTERNS = [r"\bERROR\b", r"\bCRITICAL\b", r"\bFATAL\b", r"Traceback \(most recent call last\)",
                     r"\w*Exception\b"]
 DEFAULT_TAIL_LINES = 1000
-DEFAULT_AGE_FAIL = "24h"
+DEFAULT_AGE = (None, "24h")
 OPTIONS = dict(
     path=dict(type="path", required=True),
     writable=dict(type="bool", default=True),
@@ -86,9 +87,7 @@ def _regexes(item, option):
 
 
 def _age_limit(item):
-    if item.get("age_warn_above") is None and item.get("age_fail_above") is None:
-        item = dict(item, age_fail_above=DEFAULT_AGE_FAIL)
-    return limit_from_options(item, "age", "above", parse_duration, format_duration)
+    return limit_from_options(item, "age", "above", parse_duration, format_duration, defaults=DEFAULT_AGE)
 
 
 def _window(item):

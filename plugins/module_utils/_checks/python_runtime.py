@@ -28,7 +28,7 @@ OPTIONS = dict(
     require_virtualenv=dict(type="bool", default=False),
     requirements=dict(type="path"),
     require_pinned=dict(type="bool"),
-    unpinned_status=dict(type="str", choices=["warn", "fail"], default="warn"),
+    unpinned_status=dict(type="str", choices=["warn", "fail"], default="fail"),
 )
 
 # Includes nest rarely; a deeper chain is almost certainly a loop through differently spelled paths.
@@ -127,7 +127,7 @@ def prepare(item):
         require_virtualenv=bool(item.get("require_virtualenv")),
         requirements=requirements,
         require_pinned=require_pinned,
-        unpinned_status=item.get("unpinned_status") or "warn",
+        unpinned_status=item.get("unpinned_status") or "fail",
     )
 
 

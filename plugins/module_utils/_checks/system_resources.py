@@ -40,6 +40,10 @@ OPTIONS = dict(
     swap_used_fail_above=dict(type="str"),
 )
 
+# Below 5% available the kernel reclaims hard and the OOM killer is near. Load and CPU levels depend
+# on the workload, so they have none here (the infrastructure role sets them).
+DEFAULT_MEMORY_AVAILABLE = ("10%", "5%")
+
 PROC = "/proc"
 # The CPU sample may use at most this share of the time the check has left, so the rest still fits.
 _SAMPLE_SHARE_OF_REMAINING = 0.5
@@ -57,7 +61,8 @@ def _cpu_sample(item):
 
 
 def prepare(item):
-    memory_bytes, memory_percent = size_or_percent_limits(item, "memory_available")
+    memory_bytes, memory_percent = size_or_percent_limits(item, "memory_available",
+                                                         defaults=DEFAULT_MEMORY_AVAILABLE)
     return dict(
         proc=PROC,
         cpu_sample=_cpu_sample(item),

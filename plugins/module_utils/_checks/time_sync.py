@@ -86,6 +86,10 @@ def server_label(host, port):
     return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
 
 
+# Clocks a second apart already break token expiry, TLS validity edges and log correlation.
+DEFAULT_OFFSET_MS = dict(warn=100.0, fail=1000.0)
+
+
 def _offset_limit(item):
     if item.get("max_offset") is not None and item.get("offset_fail_above") is not None:
         raise OptionError("max_offset: is another name for offset_fail_above; give one of them")
@@ -94,6 +98,8 @@ def _offset_limit(item):
     for level, option in (("warn", "offset_warn_above"), ("fail", fail_option)):
         if item.get(option) is not None:
             levels[level] = parse_duration(item[option], option) * 1000.0
+    if not levels and item.get("ntp_servers"):
+        levels = dict(DEFAULT_OFFSET_MS)
     limit = Limit(direction="above", formatter=format_ms, **levels)
     check_order(limit, "offset_warn_above/%s" % fail_option)
     return limit

@@ -47,6 +47,8 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
 )
 
 KIND = "tls_certificate"
+# Warn a month ahead, fail two weeks ahead: time to renew and deploy before anyone sees an error.
+DEFAULT_DAYS = ("30", "14")
 SECTION = "infrastructure"
 SEVERITY = "critical"
 OPTIONS = dict(
@@ -132,7 +134,7 @@ def prepare(item):
     min_key_bits = item.get("min_key_bits") if item.get("min_key_bits") is not None else 2048
     if min_key_bits < 0:
         raise OptionError("min_key_bits: %r must not be negative" % min_key_bits)
-    days = limit_from_options(item, "days", "below", parse_count)
+    days = limit_from_options(item, "days", "below", parse_count, defaults=DEFAULT_DAYS)
     plan = dict(
         source=source,
         path=item.get("path"),

@@ -126,6 +126,21 @@ def test_limit_from_options_reads_both_levels_and_names_them_in_errors():
         limit_from_options({"load_fail_above": "lots"}, "load", "above", parse_count)
 
 
+def test_default_levels_apply_as_a_pair_only_when_the_item_sets_neither():
+    defaults = ("30", "14")
+    both = limit_from_options({}, "days", "below", parse_count, defaults=defaults)
+    assert (both.warn, both.fail) == (30, 14)
+    # A stricter fail level alone would clash with the default warn level: it comes alone.
+    alone = limit_from_options({"days_fail_below": 60}, "days", "below", parse_count, defaults=defaults)
+    assert (alone.warn, alone.fail) == (None, 60)
+    only_fail = limit_from_options({}, "age", "above", parse_duration, defaults=(None, "26h"))
+    assert (only_fail.warn, only_fail.fail) == (None, 26 * 3600)
+    by_bytes, by_percent = size_or_percent_limits({}, "free", defaults=("15%", "5%"))
+    assert not by_bytes.is_set and (by_percent.warn, by_percent.fail) == (15.0, 5.0)
+    by_bytes, by_percent = size_or_percent_limits({"free_fail_below": "1GB"}, "free", defaults=("15%", "5%"))
+    assert by_bytes.fail == 1024 ** 3 and not by_percent.is_set
+
+
 def test_size_or_percent_limits_split_each_level_by_unit():
     by_bytes, by_percent = size_or_percent_limits({"free_warn_below": "20GB", "free_fail_below": "5%"}, "free")
     assert (by_bytes.warn, by_bytes.fail) == (20 * 1024 ** 3, None)

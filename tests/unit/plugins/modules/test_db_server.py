@@ -30,7 +30,7 @@ def test_postgresql_mariadb_and_sqlite_pass_and_passwords_stay_secret(tmp_path):
     with postgres_database(with_role=True) as pg, mariadb_database(with_role=True) as maria:
         done, result, written = run_logged(tmp_path, {"checks": [
             {"url": pg.url_as(pg.role, ROLE_PASSWORD), "min_version": "13", "role": "primary",
-             "connections_fail_above": "95%", "latency_fail_above": "5s"},
+             "connections_fail_above": "95%", "latency_fail_above": "30s"},
             {"url": "mysql+pymysql://%s@127.0.0.1:3306/%s" % (maria.role, maria.name), "password": ROLE_PASSWORD,
              "min_version": "10.6"},
             {"url": sqlite_url, "min_version": "3"},

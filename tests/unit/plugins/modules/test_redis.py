@@ -37,13 +37,13 @@ def test_primary_and_replica_pass_with_every_expectation(tmp_path):
         add_acl_user(primary, "+ping", "+info", "+config|get")
         done, result = run_logged(tmp_path, {"checks": [
             {"host": "127.0.0.1", "port": primary.port, "username": ACL_USER, "password": ACL_PASSWORD,
-             "role": "primary", "min_replicas": 1, "latency_warn_above": "1s", "latency_fail_above": "2s",
+             "role": "primary", "min_replicas": 1, "latency_warn_above": "20s", "latency_fail_above": "30s",
              "memory_used_warn_above": "75%", "memory_used_fail_above": "90%", "eviction_policy": "allkeys-lru",
              "require_aof": True, "require_rdb": True, "rdb_last_save_max_age": "1h"},
             {"host": "127.0.0.1", "port": replica.port, "password": PASSWORD, "role": "replica",
              "replica_link_required": True,
              "replica_lag_fail_above": "1h"},
-            {"host": "127.0.0.1", "port": 6379, "db": 15, "latency_fail_above": "1s"},
+            {"host": "127.0.0.1", "port": 6379, "db": 15, "latency_fail_above": "30s"},
         ]})
     assert done.returncode == 0, done.stdout
     records = result["golive_checks"]

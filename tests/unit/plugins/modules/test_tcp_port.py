@@ -19,7 +19,7 @@ def test_module_reports_open_closed_banner_and_timeouts():
             tcp_servers.tcp_server() as silent:
         started = time.monotonic()
         done, result = ansible_run("tcp_port", {"fail_on": [], "checks": [
-            dict(host="127.0.0.1", port=ssh.port, banner_regex=r"^SSH-2\.0-OpenSSH_9", connect_fail_above="2s"),
+            dict(host="127.0.0.1", port=ssh.port, banner_regex=r"^SSH-2\.0-OpenSSH_9", connect_fail_above="30s"),
             dict(host="127.0.0.1", port=closed, state="closed", severity="critical"),
             dict(host="127.0.0.1", port=closed, id="must-be-open"),
             dict(host="127.0.0.1", port=ssh.port, state="closed", id="must-be-closed"),

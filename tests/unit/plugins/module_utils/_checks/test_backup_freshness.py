@@ -382,11 +382,14 @@ def test_gzip_module_reads_what_the_check_calls_sound(tmp_path, dumps):
         assert observed["uncompressed_bytes"] == len(handle.read())
 
 
-def test_without_an_age_limit_a_backup_older_than_two_days_fails(tmp_path):
+def test_without_an_age_limit_a_missed_nightly_backup_fails(tmp_path):
     backup = random_file(tmp_path / "db-1.bin", 1024)
-    set_age(backup, 3 * DAY)
+    set_age(backup, 27 * HOUR)
     record = run_item({"path": str(tmp_path / "db-*.bin"), "verify": "none"})
     assert record["status"] == "fail"
-    assert "fail > 2d" in record["summary"]
-    set_age(backup, HOUR)
+    assert "fail > 1d 2h" in record["summary"]
+    set_age(backup, 25 * HOUR)
     assert run_item({"path": str(tmp_path / "db-*.bin"), "verify": "none"})["status"] == "pass"
+    weekly = run_item({"path": str(tmp_path / "db-*.bin"), "verify": "none", "newest_age_fail_above": "8d"})
+    set_age(backup, 3 * DAY)
+    assert weekly["status"] == "pass"

@@ -119,6 +119,25 @@ def test_chdir_and_env_reach_the_command(tmp_path):
     assert record["status"] == "pass", record["observed"]
 
 
+def tree_of(directory):
+    return sorted(os.path.relpath(os.path.join(root, name), directory)
+                  for root, dirs, files in os.walk(directory) for name in dirs + files)
+
+
+def test_python_commands_write_no_bytecode_into_the_checked_tree(tmp_path):
+    (tmp_path / "app.py").write_text("import helper\nprint(helper.VALUE)\n")
+    (tmp_path / "helper.py").write_text("VALUE = 42\n")
+    before = tree_of(tmp_path)
+    compiled = check(dict(argv=[PY, "-m", "py_compile", "app.py", "helper.py"], chdir=str(tmp_path)))
+    compiled_all = check(dict(argv=[PY, "-m", "compileall", "-q", "."], chdir=str(tmp_path)))
+    imported = check(dict(argv=[PY, "app.py"], chdir=str(tmp_path), stdout_regex="^42$"))
+    assert [r["status"] for r in (compiled, compiled_all, imported)] == ["pass"] * 3
+    assert tree_of(tmp_path) == before
+    told = check(dict(argv=["sh", "-c", 'echo "$PYTHONDONTWRITEBYTECODE"; test -d "$PYTHONPYCACHEPREFIX" && echo ok'],
+                      stdout_regex="^1\nok$"))
+    assert told["status"] == "pass", told["observed"]["stdout"]
+
+
 def test_output_is_kept_up_to_64_kib_and_shown_up_to_500_chars():
     record = check(dict(argv=[PY, "-c", "import sys; sys.stdout.write('x' * 300000)"], stdout_regex="^x+$"))
     assert record["status"] == "pass"
@@ -267,7 +286,7 @@ def test_command_outliving_its_timeout_is_killed_with_its_children(tmp_path):
     assert record["status"] == "error"
     assert record["summary"].startswith("timed out after ")
     assert record["summary"].endswith("(time limit 1s); the command was killed")
-    assert elapsed < 1.5
+    assert elapsed < 40  # the command sleeps 60 s
     shell_pid, sleep_pid = [int(line) for line in pids.read_text().split()]
     assert wait_gone(shell_pid), "the command is still running"
     assert wait_gone(sleep_pid), "the command's child is still running"
@@ -279,10 +298,14 @@ def test_command_closing_its_output_but_still_running_times_out():
     assert "timed out after" in record["summary"]
 
 
-def test_background_child_keeping_the_output_open_does_not_hold_the_check():
+def test_background_child_keeping_the_output_open_does_not_hold_the_check(tmp_path):
+    pid_file = tmp_path / "pid"
+    script = 'echo started; sleep 120 & echo $! > "$1"; exit 0'
     started = time.monotonic()
-    record = check(dict(argv=["sh", "-c", "echo started; sleep 3 & exit 0"], stdout_regex="^started$"), timeout=10)
-    assert time.monotonic() - started < 2
+    record = check(dict(argv=["sh", "-c", script, "sh", str(pid_file)], stdout_regex="^started$"), timeout=90)
+    elapsed = time.monotonic() - started
+    os.kill(int(pid_file.read_text()), 9)  # left behind by design; not by this test
+    assert elapsed < 45  # the child holds the output for 120 s and the timeout is 90 s
     assert record["status"] == "pass"
 
 

@@ -10,7 +10,7 @@ import time
 import pytest
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
+from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError, format_duration
 from ansible_collections.golive.readiness.plugins.module_utils._checks import db_data_quality
 
 from ._dq_databases import (
@@ -151,7 +151,8 @@ def test_freshness_by_the_database_clock(db):
     age = record["observed"]["age_seconds"]
     elapsed = (datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) - NOW).total_seconds()
     assert 300 - 5 <= age <= 300 + elapsed + 5  # the newest user was created 5 minutes before the run
-    assert record["summary"].startswith("newest created_at is 5m")
+    # The age grows with the time the suite has run (minutes on a loaded machine): the summary shows the observed one.
+    assert record["summary"] == f"newest created_at is {format_duration(age)} old (max_age 1h)"
     stale = check(db, table="orders", test="freshness", column="placed_at", max_age="1d")
     assert stale["status"] == "fail"
     assert stale["summary"].startswith("newest placed_at is 7d")
@@ -281,34 +282,34 @@ def test_a_wrong_password_is_an_error_without_either_password():
 def test_a_server_that_is_down_is_an_error_at_once():
     started = time.monotonic()
     record = run_item(dict(url="mysql+pymysql://root@127.0.0.1:%d/x" % unused_port(), table="users",
-                           test="unique", column="id"))
-    assert time.monotonic() - started < 3
+                           test="unique", column="id"), timeout=60.0)
+    assert time.monotonic() - started < 30  # refused at once, not given up on after the 60 s timeout
     assert record["status"] == "error"
     assert "Can't connect to MySQL server on '127.0.0.1'" in record["summary"]
 
 
 def test_a_server_that_says_nothing_times_out():
-    with tcp_server(lambda server, conn: time.sleep(6)) as silent:
+    with tcp_server(lambda server, conn: time.sleep(120)) as silent:
         started = time.monotonic()
         record = run_item(dict(url="postgresql+psycopg://app@127.0.0.1:%d/app" % silent.port, table="t",
                                test="not_null", column="c"), timeout=1.5)
         elapsed = time.monotonic() - started
     assert record["status"] == "error"
     assert "timed out" in record["summary"]
-    assert elapsed < 3
+    assert elapsed < 60  # the server says nothing for 120 s: only the 1.5 s timeout ends it
 
 
 def test_a_statement_that_outlives_the_check_is_cancelled_by_the_server(db):
     if db.backend == "sqlite":
         pytest.skip("SQLite has no statement timeout; the runner gives up on the check instead")
     view = "slow_view"
-    sleep = "pg_sleep(5)" if db.backend == "postgresql" else "SLEEP(5)"
+    sleep = "pg_sleep(60)" if db.backend == "postgresql" else "SLEEP(60)"
     db.execute("CREATE VIEW %s AS SELECT id, (SELECT 1 FROM (SELECT %s) s) AS v FROM users" % (view, sleep))
     if db.backend == "postgresql":
         db.execute('GRANT SELECT ON %s TO "%s"' % (view, db.user))
     started = time.monotonic()
     record = check(db, table=view, test="not_null", column="v", timeout="1.5s")
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 30  # the view sleeps 60 s: only the cancelled statement ends it early
     assert record["status"] == "error"
     assert "timed out" in record["summary"]
 

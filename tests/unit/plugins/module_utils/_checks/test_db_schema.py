@@ -210,7 +210,7 @@ def test_custom_query_reads_the_version_inside_the_read_only_transaction(pg):
     writing = run_item(dict(url=pg.url, migration_query="DELETE FROM schema_migrations RETURNING version",
                             migration_version="1"))
     assert writing["status"] == "error"
-    assert "read-only transaction" in writing["summary"]
+    assert 'syntax error at or near "DELETE"' in writing["summary"]  # a cursor takes only a query
     assert execute(pg.url, "SELECT count(*) FROM schema_migrations")[0][0][0] == len(RAILS_APPLIED)
 
 

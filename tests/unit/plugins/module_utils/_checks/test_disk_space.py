@@ -37,15 +37,25 @@ def small_fs(tmp_path):
 
 
 def test_root_filesystem_is_measured_for_real():
-    outcome = check(path="/")
-    assert outcome.status == "pass"
+    outcome = check(path="/", free_fail_below="1B", inodes_free_fail_below="0%")
+    assert outcome.status == "pass", outcome.summary
     observed = outcome.observed
     st = os.statvfs("/")
     assert observed["total_bytes"] == st.f_blocks * st.f_frsize
     assert 0 < observed["free_bytes"] <= observed["total_bytes"]
     assert 0 < observed["free_percent"] <= 100
     assert 0 < observed["inodes_free_percent"] <= 100
-    assert outcome.expected == {}
+    assert outcome.expected == {"free_bytes": "fail < 1 B", "inodes_free_percent": "fail < 0.0%"}
+
+
+def test_without_levels_free_space_warns_below_15_and_fails_below_5_percent(small_fs):
+    # small_fs: 25% free, 50% of its inodes free
+    outcome = check(path=small_fs)
+    assert outcome.status == "pass", outcome.summary
+    assert outcome.expected == {"free_percent": "warn < 15.0%, fail < 5.0%", "inodes_free_percent": "fail < 5.0%"}
+    assert check(path=small_fs, free_warn_below="30%").status == "warn"  # one level given: no default for the other
+    assert check(path=small_fs, free_fail_below="1MB").expected == {
+        "free_bytes": "fail < 1.0 MiB", "inodes_free_percent": "fail < 5.0%"}
 
 
 def test_tmp_dir_passes_generous_levels(tmp_path):
@@ -84,7 +94,8 @@ def test_percent_levels_on_a_tmpfs_of_known_size(small_fs):
     assert check(path=small_fs, free_warn_below="50%", free_fail_below="26%").status == "fail"
     passing = check(path=small_fs, free_warn_below="25%", free_fail_below="10%")
     assert passing.status == "pass"
-    assert passing.summary == "free 1.0 MiB; free 25.0% (warn < 25.0%, fail < 10.0%); inodes free 50.0%"
+    assert passing.summary == ("free 1.0 MiB; free 25.0% (warn < 25.0%, fail < 10.0%);"
+                               " inodes free 50.0% (fail < 5.0%)")
 
 
 def test_size_and_percent_levels_mix(small_fs):
@@ -106,7 +117,10 @@ def test_filesystem_without_inode_counts_is_an_error_when_inodes_are_graded():
     outcome = check(path="/proc", inodes_free_fail_below="5%")
     assert outcome.status == "error"
     assert "reports no inode counts" in outcome.summary
-    assert check(path="/proc").status == "pass"
+    # The default inode level has nothing to grade there (btrfs allocates inodes the same way).
+    unasked = check(path="/proc", free_fail_below="0%")
+    assert unasked.status == "pass", unasked.summary
+    assert "no inode counts" in unasked.summary
 
 
 def test_missing_path_is_an_error_not_a_pass(tmp_path):

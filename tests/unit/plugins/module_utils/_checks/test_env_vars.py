@@ -183,9 +183,7 @@ def test_forbidden_variable_set_even_empty_fails(tmp_path):
 @pytest.mark.parametrize("value", [
     "changeme", "CHANGE_ME_PLEASE", "https://api.example.com/v1", "example", "<placeholder>", "TODO",
     "todo: fill in", "xxxxxxxx", "sk_live_XXXXXXXXXXXX", "your_api_key_here", "YOUR-SECRET-HERE",
-    "dummy-token-123", STRIPE_TEST_KEY, "pk_test_abcdefghijklmnop", "http://localhost:8000",
-    "redis://127.0.0.1:6379/0", "postgresql://shop:%s@localhost/shop" % DB_PASSWORD, "None", "null",
-    "undefined", "<your key>",
+    "dummy-token-123", STRIPE_TEST_KEY, "pk_test_abcdefghijklmnop", "None", "null", "undefined", "<your key>",
 ])
 def test_default_placeholder_patterns_catch_template_leftovers(tmp_path, value):
     path = env_file(tmp_path, "APP_ENV=production\nAPI_TOKEN='%s'\n" % value)
@@ -204,6 +202,7 @@ def test_default_placeholder_patterns_catch_template_leftovers(tmp_path, value):
     DATABASE_URL, SECRET_KEY, STRIPE_KEY, "rk_live_51Demo4NotARealKey9f8e7d6c5b4a3", "https://api.shop.com/v1",
     "redis://cache.shop.internal:6379/0", "false", "0", "production", "https://4f1c2a9e7d6b@sentry.shop.io/7",
     "shop.internal,www.shop.internal", "Europe/Berlin", "https://localhost.shop.com",
+    "postgresql://shop:%s@127.0.0.1:6432/shop" % DB_PASSWORD, "http://localhost:9000/metrics",
 ])
 def test_real_production_values_are_not_placeholders(tmp_path, value):
     path = env_file(tmp_path, "VALUE='%s'\n" % value)
@@ -211,9 +210,37 @@ def test_real_production_values_are_not_placeholders(tmp_path, value):
     assert record["status"] == "pass", record["summary"]
 
 
+@pytest.mark.parametrize("value", [
+    "http://localhost:8000", "redis://127.0.0.1:6379/0", "postgresql://shop:%s@localhost/shop" % DB_PASSWORD,
+    "http://0.0.0.0:5000", "http://[::1]:8080/hook",
+])
+def test_local_urls_are_placeholders_only_when_asked(tmp_path, value):
+    path = env_file(tmp_path, "APP_ENV=production\nAPI_URL='%s'\n" % value)
+    assert check(dict(env_file=path, required=["APP_ENV"]))["status"] == "pass"
+    record = check(dict(env_file=path, required=["APP_ENV"], local_urls_are_placeholders=True))
+    assert record["status"] == "fail", value
+    assert record["observed"]["placeholders"][0]["pattern"] == env_vars.LOCAL_URL_PATTERN
+    assert record["summary"] == "placeholder value in variable API_URL"
+    custom = check(dict(env_file=path, placeholder_patterns=["^never$"], local_urls_are_placeholders=True))
+    assert custom["status"] == "fail"
+
+
+@pytest.mark.parametrize("line", ["KEY=   # set at cut-over", "KEY= # x", "KEY=\t# tab then comment", "export KEY= #"])
+def test_a_value_that_is_only_an_inline_comment_is_empty(tmp_path, line):
+    assert env_vars.parse_dotenv(line + "\n")[0] == {"KEY": ""}
+    record = check(dict(env_file=env_file(tmp_path, line + "\n"), required=["KEY"]))
+    assert record["status"] == "fail"
+    assert record["observed"]["empty"] == ["KEY"]
+
+
+def test_a_hash_without_whitespace_before_it_is_part_of_the_value():
+    assert env_vars.parse_dotenv("A=#fff\nB=a#b\nC= a # b\n")[0] == {"A": "#fff", "B": "a#b", "C": "a"}
+
+
 def test_placeholder_exemptions_and_custom_patterns(tmp_path):
     path = env_file(tmp_path, "CALLBACK_URL=http://localhost:8080/hook\nREGION=todo\nTOKEN=%s\n" % STRIPE_TEST_KEY)
-    exempt = check(dict(env_file=path, allow_placeholders_for=["CALLBACK_URL", "REGION", "TOKEN"]))
+    exempt = check(dict(env_file=path, allow_placeholders_for=["CALLBACK_URL", "REGION", "TOKEN"],
+                        local_urls_are_placeholders=True))
     assert exempt["status"] == "pass"
     custom = check(dict(env_file=path, placeholder_patterns=["^todo$"]))
     assert custom["status"] == "fail"

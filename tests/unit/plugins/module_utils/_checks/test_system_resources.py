@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+import yaml
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
 from ansible_collections.golive.readiness.plugins.module_utils._checks import system_resources
@@ -107,13 +108,14 @@ def test_observes_every_metric_from_the_real_proc():
     assert observed["load_per_core"] == round(observed["load_1"] / observed["cpus"], 2)
     assert observed["memory_available_percent"] == round(
         100.0 * observed["memory_available_bytes"] / observed["memory_total_bytes"], 2)
-    assert outcome.expected == {"cpu_busy_percent": "fail > 100.0%"}
+    assert outcome.expected == {"cpu_busy_percent": "fail > 100.0%",
+                                "memory_available_percent": "warn < 10.0%, fail < 5.0%"}
 
 
 def test_cpu_is_not_sampled_without_a_busy_level():
     started = time.monotonic()
-    outcome = check(cpu_sample="2s")
-    assert time.monotonic() - started < 1, "the 2 s CPU sample ran although no cpu_busy level was set"
+    outcome = check(timeout=120.0, cpu_sample="60s")
+    assert time.monotonic() - started < 30, "the 60 s CPU sample ran although no cpu_busy level was set"
     assert "cpu_busy_percent" not in outcome.observed
     assert outcome.status == "pass", outcome.summary
 
@@ -143,8 +145,8 @@ def test_cpu_busy_cannot_exceed_100_percent(busy_cpus):
 
 def test_cpu_sample_is_bounded_by_the_time_the_check_has_left():
     started = time.monotonic()
-    outcome = check(timeout=0.4, cpu_sample="5s", cpu_busy_fail_above="100%")
-    assert time.monotonic() - started < 1.5
+    outcome = check(timeout=0.4, cpu_sample="60s", cpu_busy_fail_above="100%")
+    assert time.monotonic() - started < 20  # the 60 s sample was cut to what the 0.4 s check had left
     assert outcome.observed["cpu_sample_seconds"] <= 0.2
     assert outcome.status == "pass"
 
@@ -276,3 +278,23 @@ def test_bad_options_are_option_errors(item, message):
 
 def test_describe():
     assert system_resources.describe({}) == ("host", "System resources")
+
+
+def _inventory_levels(relative):
+    repo = os.path.join(os.path.dirname(os.path.abspath(__file__)), *[os.pardir] * 5)
+    with open(os.path.join(repo, relative)) as handle:
+        return yaml.safe_load(handle)["golive_system_resources"]
+
+
+def test_the_demo_verdict_does_not_depend_on_the_machine_load(tmp_path):
+    proc = copy_proc(tmp_path, names=("stat", "meminfo"))
+    with open(os.path.join(proc, "loadavg"), "w") as handle:
+        handle.write("%.2f %.2f %.2f 40/400 4242\n" % ((20.0 * cores(),) * 3))  # load 20 per core
+    demo = check(proc=proc, **_inventory_levels("inventories/demo/group_vars/all.yml"))
+    assert demo.status == "pass", demo.summary
+    assert demo.observed["load_per_core"] == 20.0
+    # The same machine under the role's production levels fails, so the load really was seen.
+    production = check(proc=proc, **_inventory_levels("roles/infrastructure/defaults/main.yml"))
+    assert production.status == "fail"
+    assert production.expected["load_per_core"] == "warn > 2, fail > 4", production.expected
+    assert "fail > 4" in production.summary, production.summary

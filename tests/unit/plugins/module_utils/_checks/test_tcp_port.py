@@ -45,7 +45,7 @@ def closed_port():
 
 def test_open_port_passes_with_connect_time_observed():
     with tcp_server(greet(SSH_BANNER)) as server:
-        record = probe(server.port, connect_warn_above="1s", connect_fail_above="2s")
+        record = probe(server.port, connect_warn_above="20s", connect_fail_above="30s")
     assert record["id"] == "tcp_port:127.0.0.1:%d" % server.port
     assert record["title"] == "TCP port 127.0.0.1:%d" % server.port
     assert (tcp_port.SECTION, tcp_port.SEVERITY) == ("security", "high")
@@ -54,7 +54,7 @@ def test_open_port_passes_with_connect_time_observed():
     assert observed["state"] == "open"
     assert observed["address"] == "127.0.0.1"
     assert 0 <= observed["connect_ms"] < 1000
-    assert record["expected"] == {"state": "open", "connect_ms": "warn > 1s, fail > 2s"}
+    assert record["expected"] == {"state": "open", "connect_ms": "warn > 20s, fail > 30s"}
     assert record["summary"].startswith("open; connect ")
 
 
@@ -69,8 +69,8 @@ def test_banner_matching_the_regex_passes():
 def test_banner_not_matching_fails_quickly_with_what_was_read():
     with tcp_server(greet(SSH_BANNER)) as server:
         started = time.monotonic()
-        record = probe(server.port, banner_regex=r"^SSH-2\.0-OpenSSH_(8|10)\.")
-    assert time.monotonic() - started < 3
+        record = probe(server.port, timeout=60.0, banner_regex=r"^SSH-2\.0-OpenSSH_(8|10)\.")
+    assert time.monotonic() - started < 30  # judged on the banner read, not after the 60 s timeout
     assert record["status"] == "fail"
     assert record["summary"] == r"banner 'SSH-2.0-OpenSSH_9.2 Debian-2' does not match /^SSH-2\.0-OpenSSH_(8|10)\./"
 
@@ -87,7 +87,7 @@ def test_silent_server_with_banner_regex_is_a_timed_out_error_within_the_timeout
     with tcp_server() as server:
         started = time.monotonic()
         record = probe(server.port, timeout=1.0, banner_regex="^SSH-")
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 20  # the server never sends a banner: only the 1 s timeout ends it
     assert record["status"] == "error"
     assert record["summary"].startswith("timed out after ")
     assert record["summary"].endswith("waiting for the server to send anything; if the client speaks first, set send")
@@ -123,7 +123,7 @@ def test_unanswered_connect_expected_open_fails_as_timed_out_within_the_timeout(
     with full_backlog() as server:
         started = time.monotonic()
         record = probe(server.port, timeout=1.0)
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 20  # the connect is never answered: only the 1 s timeout ends it
     assert record["status"] == "fail"
     assert record["summary"].startswith("connection timed out after ")
     assert record["summary"].endswith("(expected open)")

@@ -76,11 +76,11 @@ def test_max_offset_is_the_fail_level():
     assert outcome.expected["median_offset_ms"] == "fail > 1s"
 
 
-def test_without_levels_the_offset_is_only_measured():
+def test_without_levels_the_offset_warns_above_100ms_and_fails_above_1s():
     with ntp_server(Behaviour(offset=600.0)) as served:
         outcome = check(ntp_servers=[local(served)])
-    assert outcome.status == "pass"
-    assert "median_offset_ms" not in outcome.expected
+    assert outcome.status == "fail"
+    assert outcome.expected["median_offset_ms"] == "warn > 100ms, fail > 1s"
 
 
 def test_status_comes_from_the_median_of_the_servers():
@@ -111,8 +111,8 @@ def test_unusable_replies_make_the_server_an_error(behaviour, reason):
 def test_dead_port_is_an_error_at_once():
     port = unused_udp_port()
     started = time.monotonic()
-    outcome = check(ntp_servers=[local(port)], **LEVELS)
-    assert time.monotonic() - started < 1
+    outcome = check(timeout=60.0, ntp_servers=[local(port)], **LEVELS)
+    assert time.monotonic() - started < 30  # the ICMP answer ends it, not the 60 s timeout
     assert outcome.status == "error"
     assert "port unreachable (nothing listens on UDP %d)" % port in outcome.summary
 
@@ -122,9 +122,9 @@ def test_silent_servers_share_the_time_limit():
             ntp_server(Behaviour(silent=True)) as p2:
         plan = time_sync.prepare(dict(ntp_servers=[local(p1), local(p2)]))
         started = time.monotonic()
-        [record] = run_checks([PreparedCheck({}, "time_sync:silent", "t", time_sync, plan, 1.0)])
+        [record] = run_checks([PreparedCheck({}, "time_sync:silent", "t", time_sync, plan, 10.0)])
         elapsed = time.monotonic() - started
-    assert elapsed < 1.3
+    assert elapsed < 18  # one after the other, each with the whole limit, they would take 20 s
     assert record["status"] == "error"
     assert [s["error"].startswith("no answer within ") for s in record["observed"]["servers"]] == [True, True]
 
