@@ -147,10 +147,12 @@ options:
 """
 
 import datetime
+import functools
 import getpass
 import json
 import os
 import re
+import signal
 import socket
 import tempfile
 import time
@@ -180,7 +182,11 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     tag_record,
 )
 from ansible_collections.golive.readiness.plugins.plugin_utils._notify import notify
-from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import count_text, host_ranges
+from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
+    count_text,
+    host_ranges,
+    interrupted_text,
+)
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_history import (
     archive_run,
     history_of,
@@ -212,6 +218,9 @@ FORMATS = ("json", "junit", "html", "markdown", "prometheus")
 ARCHIVE_STAMP = "%Y%m%dT%H%M%SZ"
 # How a problem shared by several hosts reads: "disk_space:/ fails on 12 hosts: web01-web12".
 STATUS_VERBS = dict(fail="fails", error="cannot be evaluated", warn="warns")
+# Signals that stop ansible-playbook; the run then still leaves its (NO-GO, incomplete) report.
+INTERRUPT_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+INTERRUPTED_REASON = "run interrupted"
 
 
 def _iso(timestamp):
@@ -353,6 +362,23 @@ def _stamp(finished):
     return datetime.datetime.fromtimestamp(finished, tz=datetime.timezone.utc).strftime(ARCHIVE_STAMP)
 
 
+def pass_signal_on(previous, signum, frame):
+    """Do what the handler that was there before would have done with the signal."""
+    if callable(previous):
+        previous(signum, frame)
+    elif previous == signal.SIG_DFL:
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+
+def interrupted_decision(decision, signal_name):
+    """The decision of a run stopped by a signal: NO-GO whatever was checked so far, said why."""
+    decision = dict(decision)
+    decision["verdict"] = NO_GO
+    decision["interrupted"] = dict(reason=INTERRUPTED_REASON, signal=signal_name)
+    return decision
+
+
 def _change_line(change):
     return "%s %s: %s -> %s (%s)" % (change.get("host"), change.get("id"), change.get("before") or "absent",
                                      change.get("after") or "absent", change.get("summary") or "")
@@ -379,7 +405,12 @@ class CallbackModule(CallbackBase):
         self._failed_tasks = []
         self._unreachable = {}
         self._golive_ran = False
+        self._golive_started = False
+        self._interrupted = None
+        self._reporting = False
+        self._reported = False
         self._colour = colour_wanted()
+        self._catch_interrupts()
 
     # --- collecting -------------------------------------------------------------------------
 
@@ -387,6 +418,10 @@ class CallbackModule(CallbackBase):
         name = getattr(playbook, "_file_name", None)
         if name:
             self._playbooks.append(_shown_path(name))
+
+    def v2_playbook_on_task_start(self, task, is_conditional):
+        if str(getattr(task, "action", "") or "").startswith(COLLECTION_PREFIX):
+            self._golive_started = True
 
     def v2_runner_on_ok(self, result):
         self._collect(result, failed=False)
@@ -451,12 +486,49 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_stats(self, stats):
         if not (self._records or self._gate is not None or self._golive_ran):
             return
+        self._report_run()
+
+    def _report_run(self, interrupted=None):
+        """Decide, publish every format and print the summary, once per run."""
+        if self._reported:
+            return
+        self._reported = True
         finished = time.time()
         decision = self._decide()
+        if interrupted:
+            decision = interrupted_decision(decision, interrupted)
         report_dir = os.path.abspath(os.path.expanduser(self.get_option("report_dir")))
         document = self.report(decision, finished)
         paths = self._publish(report_dir, document, finished)
         self._print(decision, document, paths)
+
+    # --- interruption -----------------------------------------------------------------------
+
+    def _catch_interrupts(self):
+        """Chain a handler before ansible's own for SIGINT and SIGTERM, which would end the run without stats."""
+        for signum in INTERRUPT_SIGNALS:
+            try:
+                previous = signal.getsignal(signum)
+                signal.signal(signum, functools.partial(self._on_interrupt, previous))
+            except (ValueError, OSError):  # not the main thread: signals cannot be caught from here
+                return
+
+    def _on_interrupt(self, previous, signum, frame):
+        if self._interrupted is not None:
+            if not self._reporting:
+                pass_signal_on(previous, signum, frame)
+            return  # a second signal while the report is written: the first one is passed on after it
+        self._interrupted = signal.Signals(signum).name
+        # The report first: ansible's handler then tells the workers (which end their connections, so the
+        # modules stop what they started) and raises KeyboardInterrupt (SIGINT) or ends this process at
+        # once by sending it SIGTERM again, with the default action, which any thread may receive.
+        self._reporting = True
+        try:
+            if self._records or self._gate is not None or self._golive_ran or self._golive_started:
+                self._report_run(interrupted=self._interrupted)
+        finally:
+            self._reporting = False
+            pass_signal_on(previous, signum, frame)
 
     # --- report files -----------------------------------------------------------------------
 
@@ -504,6 +576,8 @@ class CallbackModule(CallbackBase):
             "failed_tasks": decision["failed_tasks"],
             "unreachable": unreachable,
             "signoff": self._signoff(decision["verdict"]),
+            "incomplete": bool(decision.get("interrupted")),
+            "interrupted": decision.get("interrupted"),
         }
 
     def _formats(self):
@@ -653,6 +727,8 @@ class CallbackModule(CallbackBase):
     def _blocking_lines(decision):
         """Blocking checks (grouped across hosts), then unreachable hosts, hosts without results, failed tasks."""
         lines = problem_lines(decision["blocking"])
+        if decision.get("interrupted"):
+            lines.insert(0, interrupted_text(decision["interrupted"]))
         reasons = dict((host["name"], host.get("reason")) for host in decision["hosts"])
         by_reason = {}
         for host in decision["unreachable"]:

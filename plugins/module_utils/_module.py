@@ -17,6 +17,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     parse_duration,
     url_passwords,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._processes import watch_controller
 from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks
 
 # Options every check item accepts, whatever its kind (documented in each module's checks suboptions).
@@ -171,7 +172,9 @@ def run_batch(module, batch):
         module.fail_json(msg=str(exc))
     if module.params["max_workers"] < 1:
         module.fail_json(msg="max_workers: must be at least 1, got %d" % module.params["max_workers"])
-    records = run_checks(batch.prepared, module.params["max_workers"], deadline)
+    # An interrupted run kills its controller's ssh, not this process: the watch ends what the checks started.
+    with watch_controller():
+        records = run_checks(batch.prepared, module.params["max_workers"], deadline)
     counts = counts_by_status(records)
     result = dict(changed=False, golive_checks=records, golive_counts=counts, msg=describe_counts(counts))
     failing = [r for r in records if r["status"] in module.params["fail_on"]]
