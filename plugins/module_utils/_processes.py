@@ -35,6 +35,8 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 UNWIND_GRACE = 5.0
 # How often the watchdog looks at stdout and the parent process.
 WATCH_INTERVAL = 0.25
+# Seconds a stopping module waits, beyond the grace, for the pending cleanups (each bounds its own time).
+_CLEANUP_BOUND = 60.0
 # Exit status of a module stopped because its controller is gone.
 STOPPED_EXIT = 143
 
@@ -266,6 +268,10 @@ class ControllerWatch(object):
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
+        if self.reason or _stopping.is_set():
+            # The checks ended because their children were killed: the watchdog, not this thread, ends the module
+            # once the cleanups ran (a module returning now would cut them short).
+            self._thread.join(self.grace + _CLEANUP_BOUND)
         self._closed.set()
         self._wake.set()
         for signum, previous in self._previous.items():
