@@ -35,6 +35,9 @@ description:
     report's paths. It is coloured like Ansible's own output, and not at all when C(NO_COLOR) is set
     to a non-empty value or Ansible's C(nocolor) setting (C(ANSIBLE_NOCOLOR)) is on; these win over
     C(ANSIBLE_FORCE_COLOR)."
+  - "When C(ansible-playbook) is interrupted (SIGINT, e.g. Ctrl-C, or SIGTERM), the report is still written,
+    archived and printed, with the verdict NO-GO and the reason C(run interrupted), marked incomplete
+    (C(incomplete) and C(interrupted) in C(report.json)). The modules end what their checks started."
   - A run without any task of this collection (called by its C(golive.readiness.) name) and
     without check results (an unrelated playbook) prints and writes nothing.
   - Records are already masked by the checks; task arguments are never written.
