@@ -159,21 +159,23 @@ def section_matrix(document):
     return sorted(hosts, key=host_sort_key), sections_of(document), cells
 
 
+def _interruption(interrupted):
+    """'run interrupted (SIGINT)'."""
+    reason = interrupted.get("reason") or "run interrupted"
+    signal_name = interrupted.get("signal")
+    return f"{reason} ({signal_name})" if signal_name else reason
+
+
 def interrupted_text(interrupted):
     """'run interrupted (SIGINT): the report is incomplete; checks still running were stopped'."""
-    signal_name = interrupted.get("signal")
-    return "%s%s: the report is incomplete; checks still running were stopped" % (
-        interrupted.get("reason") or "run interrupted", " (%s)" % signal_name if signal_name else "")
+    return f"{_interruption(interrupted)}: the report is incomplete; checks still running were stopped"
 
 
 def incomplete_note(document):
     """'INCOMPLETE: run interrupted (SIGTERM)' for a report of an interrupted run, else None."""
     if not document.get("incomplete"):
         return None
-    interrupted = document.get("interrupted") or {}
-    signal_name = interrupted.get("signal")
-    return "INCOMPLETE: %s%s" % (interrupted.get("reason") or "run interrupted",
-                                 " (%s)" % signal_name if signal_name else "")
+    return f"INCOMPLETE: {_interruption(document.get('interrupted') or {})}"
 
 
 def no_go_reasons(document):

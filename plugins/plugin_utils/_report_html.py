@@ -136,7 +136,7 @@ class _Page(object):
                         for s in STATUS_ORDER if by_status.get(s))
         headline = "%s on %s" % (plural(counts.get("total", len(self.checks)), "check"), plural(len(hosts), "host"))
         if incomplete_note(self.doc):
-            headline = "%s · %s" % (incomplete_note(self.doc), headline)
+            headline = f"{incomplete_note(self.doc)} · {headline}"
         history = history_of(self.doc)
         stats = [("Blocking", len(self.doc.get("blocking") or ()) + len(no_go_reasons(self.doc))),
                  ("Warnings", len(self.doc.get("warnings") or ())), ("Waived", counts.get("waived", 0))]

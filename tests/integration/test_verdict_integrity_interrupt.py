@@ -67,6 +67,11 @@ def marked_processes(marker):
     return sorted(pid for pid, line in command_lines().items() if marker in line)
 
 
+def unique_sleep():
+    """A sleep argument no other process has: CHECK_RUNS_FOR seconds and a random fraction."""
+    return f"{CHECK_RUNS_FOR}.{uuid.uuid4().int % 1000000:06d}"
+
+
 def wait_until(condition, within, step=0.25):
     """Poll ``condition`` until it is true or ``within`` seconds pass; its last value."""
     give_up = time.monotonic() + within
@@ -87,14 +92,14 @@ def kill_leftovers(*markers):
 
 # --- the slow restore ----------------------------------------------------------------------------------
 
-SLOW_SOURCE = """
+SLOW_SOURCE = f"""
 CREATE FUNCTION public.row_is_fine(id integer) RETURNS boolean LANGUAGE plpgsql IMMUTABLE
     AS $$ BEGIN RETURN id > 0; END $$;
 CREATE TABLE public.payments (id integer PRIMARY KEY CHECK (public.row_is_fine(id)));
 INSERT INTO public.payments SELECT generate_series(1, 50);
 CREATE OR REPLACE FUNCTION public.row_is_fine(id integer) RETURNS boolean LANGUAGE plpgsql IMMUTABLE
-    AS $$ BEGIN PERFORM pg_catalog.pg_sleep(%d); RETURN id > 0; END $$;
-""" % CHECK_RUNS_FOR
+    AS $$ BEGIN PERFORM pg_catalog.pg_sleep({CHECK_RUNS_FOR}); RETURN id > 0; END $$;
+"""
 
 
 class SlowDump(object):
@@ -176,7 +181,7 @@ def interrupt_run(workdir, inventory, env, signum, markers):
         try:
             running = wait_until(lambda: all(marked_processes(m) for m in markers) or proc.poll() is not None,
                                  SEEN_RUNNING_WITHIN)
-            assert proc.poll() is None and running, "the checks never ran; %s" % _tail(output)
+            assert proc.poll() is None and running, f"the checks never ran; {_tail(output)}"
             proc.send_signal(signum)
             returncode = proc.wait(timeout=EXIT_WITHIN)
         finally:
@@ -194,10 +199,10 @@ def _tail(output):
 
 def assert_nothing_left(run, markers, scratch):
     left = wait_until(lambda: not any(marked_processes(m) for m in markers), GONE_WITHIN)
-    assert left, "still running after %ds: %s" % (GONE_WITHIN, [
-        line for m in markers for pid, line in command_lines().items() if m in line])
+    still = [line for m in markers for line in command_lines().values() if m in line]
+    assert left, f"still running after {GONE_WITHIN}s: {still}"
     assert wait_until(lambda: not database_exists(scratch), GONE_WITHIN), \
-        "scratch database %s was not dropped; %s" % (scratch, run.stdout[-3000:])
+        f"scratch database {scratch} was not dropped; {run.stdout[-3000:]}"
 
 
 def assert_interrupted_report(run, signal_name):
@@ -212,19 +217,19 @@ def assert_interrupted_report(run, signal_name):
     archived = read_report(os.path.join(run.report_dir, latest, "report.json"))
     assert archived["generated_at"] == report["generated_at"] and archived["incomplete"] is True
     assert "golive_report_incomplete 1" in run.text("golive.prom")
-    said = "run interrupted (%s)" % signal_name
+    said = f"run interrupted ({signal_name})"
     for name in ("junit.xml", "report.html"):
         assert said in run.text(name), name
     assert md(said) in run.text("report.md")
-    assert "run interrupted (%s)" % signal_name in run.stdout
+    assert said in run.stdout
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_interrupted_run_over_ssh_ends_its_checks_and_reports_no_go(ssh_fleet, slow_dump, tmp_path, signum):
     """sshd (loopback), PostgreSQL: the module on the managed host notices its controller is gone."""
     scratch = unique_name("golive_intr_scratch")
-    sleep_marker = "%d.%06d" % (CHECK_RUNS_FOR, uuid.uuid4().int % 1000000)
-    markers = ["sleep %s" % sleep_marker, slow_dump.path]
+    sleep_marker = unique_sleep()
+    markers = [f"sleep {sleep_marker}", slow_dump.path]
     inventory = ssh_inventory(ssh_fleet, checklist(slow_dump, scratch, sleep_marker))
     control_dir = ssh_fleet.new_control_dir()
     try:
@@ -242,8 +247,8 @@ def test_interrupted_run_over_ssh_ends_its_checks_and_reports_no_go(ssh_fleet, s
 def test_interrupted_run_over_local_connection_ends_its_checks_and_reports_no_go(slow_dump, tmp_path, signum):
     """PostgreSQL, the controller itself with the local connection (as a probe host runs)."""
     scratch = unique_name("golive_intr_scratch")
-    sleep_marker = "%d.%06d" % (CHECK_RUNS_FOR, uuid.uuid4().int % 1000000)
-    markers = ["sleep %s" % sleep_marker, slow_dump.path]
+    sleep_marker = unique_sleep()
+    markers = [f"sleep {sleep_marker}", slow_dump.path]
     try:
         run = interrupt_run(str(tmp_path), local_inventory(checklist(slow_dump, scratch, sleep_marker)),
                             clean_environment(), signum, markers)

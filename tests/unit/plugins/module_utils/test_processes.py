@@ -41,21 +41,28 @@ def marked(marker):
                 line = handle.read().replace(b"\0", b" ").decode("utf-8", "replace")
         except OSError:
             continue
-        if marker in line and "<defunct>" not in line:
+        if marker in line:
             found.append(int(entry))
     return found
 
 
+def wait_for(condition):
+    """The first true value of ``condition`` within WITHIN seconds, else its last value."""
+    give_up = time.monotonic() + WITHIN
+    value = condition()
+    while not value and time.monotonic() < give_up:
+        time.sleep(0.05)
+        value = condition()
+    return value
+
+
 def gone(marker):
     """Whether no live process holds ``marker`` within WITHIN seconds (zombies do not count: /proc cmdline is empty)."""
-    give_up = time.monotonic() + WITHIN
-    while marked(marker) and time.monotonic() < give_up:
-        time.sleep(0.05)
-    return not marked(marker)
+    return wait_for(lambda: not marked(marker))
 
 
 def sleep_marker():
-    return "%d.%06d" % (300, uuid.uuid4().int % 1000000)
+    return f"300.{uuid.uuid4().int % 1000000:06d}"
 
 
 @pytest.fixture(autouse=True)
@@ -80,10 +87,7 @@ def test_a_child_leads_its_own_process_group():
 def test_kill_all_children_ends_grandchildren_too():
     marker = sleep_marker()
     proc = start_child(["sh", "-c", f"sleep {marker} & sleep {marker} & wait"], stdin=subprocess.DEVNULL)
-    give_up = time.monotonic() + WITHIN
-    while len(marked(f"sleep {marker}")) < 2 and time.monotonic() < give_up:
-        time.sleep(0.05)
-    assert len(marked(f"sleep {marker}")) >= 2
+    assert wait_for(lambda: len(marked(f"sleep {marker}")) >= 2)
     assert kill_all_children() == 1
     proc.wait(timeout=WITHIN)
     assert gone(f"sleep {marker}")
@@ -144,15 +148,15 @@ def test_stop_waits_for_the_check_to_run_its_own_cleanup():
         try:
             with child_process(["sleep", marker], stdin=subprocess.DEVNULL) as proc:
                 proc.wait()
+        except Interrupted:
+            pass  # the stop came while the child was being registered: it was killed there (the runner's way)
         finally:
             time.sleep(0.2)
             cleanup.run()
 
     worker = threading.Thread(target=check, name="check")
     worker.start()
-    give_up = time.monotonic() + WITHIN
-    while not marked(f"sleep {marker}") and time.monotonic() < give_up:
-        time.sleep(0.05)
+    assert wait_for(lambda: marked(f"sleep {marker}"))
     stop_everything(grace=WITHIN)
     worker.join(WITHIN)
     assert calls == ["check"]
@@ -225,7 +229,9 @@ def test_a_signalled_module_ends_its_children(tmp_path, signum):
 
 def test_a_module_left_alone_returns_normally(tmp_path):
     proc, marker, cleaned = start_module(tmp_path)
-    for pid in marked(f"sleep {marker}"):
+    sleeping = wait_for(lambda: marked(f"sleep {marker}"))
+    assert sleeping
+    for pid in sleeping:
         os.kill(pid, signal.SIGTERM)  # the child ends by itself: nothing is interrupted
     out, _err = proc.communicate(timeout=WITHIN)
     assert proc.returncode == 0
