@@ -411,6 +411,7 @@ class CallbackModule(CallbackBase):
         self._golive_started = False
         self._interrupted = None
         self._reporting = False
+        self._held_signal = None
         self._reported = False
         self._colour = colour_wanted()
         self._catch_interrupts()
@@ -489,7 +490,18 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_stats(self, stats):
         if not (self._records or self._gate is not None or self._golive_ran):
             return
-        self._report_run()
+        self._report_holding_signals()
+
+    def _report_holding_signals(self, interrupted=None):
+        """_report_run, with SIGINT and SIGTERM passed on to ansible only once the report is published."""
+        self._reporting = True
+        try:
+            self._report_run(interrupted)
+        finally:
+            self._reporting = False
+            held, self._held_signal = self._held_signal, None
+            if held:
+                pass_signal_on(*held)
 
     def _report_run(self, interrupted=None):
         """Decide, publish every format and print the summary, once per run."""
@@ -517,21 +529,21 @@ class CallbackModule(CallbackBase):
                 return
 
     def _on_interrupt(self, previous, signum, frame):
-        if self._interrupted is not None:
-            if not self._reporting:
-                pass_signal_on(previous, signum, frame)
-            return  # a second signal while the report is written: the first one is passed on after it
+        if self._reporting and self._held_signal is None:  # the report being written is this run's: it goes first
+            self._held_signal = (previous, signum, frame)
+            return
+        if self._reporting or self._reported or self._interrupted is not None or not self._golive_run_started():
+            pass_signal_on(previous, signum, frame)  # a second signal while reporting forces the way out
+            return
         self._interrupted = signal.Signals(signum).name
         # The report first: ansible's handler then tells the workers (which end their connections, so the
         # modules stop what they started) and raises KeyboardInterrupt (SIGINT) or ends this process at
         # once by sending it SIGTERM again, with the default action, which any thread may receive.
-        self._reporting = True
-        try:
-            if self._records or self._gate is not None or self._golive_ran or self._golive_started:
-                self._report_run(interrupted=self._interrupted)
-        finally:
-            self._reporting = False
-            pass_signal_on(previous, signum, frame)
+        self._held_signal = (previous, signum, frame)
+        self._report_holding_signals(interrupted=self._interrupted)
+
+    def _golive_run_started(self):
+        return bool(self._records or self._gate is not None or self._golive_ran or self._golive_started)
 
     # --- report files -----------------------------------------------------------------------
 
