@@ -206,6 +206,13 @@ def _stdout_hung_up(poller: Any) -> bool:
     return any(mask & (select.POLLERR | select.POLLHUP | select.POLLNVAL) for _fd, mask in events)
 
 
+def _stdout_fd() -> int:
+    try:
+        return sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced by an object without a descriptor
+        return 1
+
+
 def _stdout_poller(fd: int) -> Any:
     try:
         os.fstat(fd)
@@ -229,7 +236,7 @@ class ControllerWatch(object):
         self._closed = threading.Event()
         self._previous: dict[int, Any] = {}
         self._parent = os.getppid()
-        self._stdout = _stdout_poller(sys.stdout.fileno() if hasattr(sys.stdout, "fileno") else 1)
+        self._stdout = _stdout_poller(_stdout_fd())
         self._thread = threading.Thread(target=self._watch, name="golive-controller-watch", daemon=True)
 
     def _on_signal(self, signum: int, _frame: Any) -> None:
