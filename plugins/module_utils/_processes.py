@@ -50,14 +50,12 @@ class Interrupted(CheckError):
     """The module is being stopped: no new process is started."""
 
 
-def stopping() -> bool:
-    """Whether the module is being stopped (its controller is gone)."""
-    return _stopping.is_set()
+_STOPPED_MESSAGE = "the run was interrupted; the check was stopped"
 
 
 def _refuse_when_stopping() -> None:
     if _stopping.is_set():
-        raise Interrupted("the run was interrupted; the check was stopped")
+        raise Interrupted(_STOPPED_MESSAGE)
 
 
 def start_child(argv: list[str], **popen_kwargs: Any) -> subprocess.Popen:
@@ -72,7 +70,10 @@ def start_child(argv: list[str], **popen_kwargs: Any) -> subprocess.Popen:
         racing = _stopping.is_set()
     if racing:  # the watchdog's kill may have run before the registration
         kill_process_group(proc)
-        raise Interrupted("the run was interrupted; the check was stopped")
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+        raise Interrupted(_STOPPED_MESSAGE)
     return proc
 
 
