@@ -45,6 +45,9 @@ description:
     report's paths. It is coloured like Ansible's own output, and not at all when C(NO_COLOR) is set
     to a non-empty value or Ansible's C(nocolor) setting (C(ANSIBLE_NOCOLOR)) is on; these win over
     C(ANSIBLE_FORCE_COLOR)."
+  - "When C(ansible-playbook) is interrupted (SIGINT, e.g. Ctrl-C, or SIGTERM), the report is still written,
+    archived and printed, with the verdict NO-GO and the reason C(run interrupted), marked incomplete
+    (C(incomplete) and C(interrupted) in C(report.json)). The modules end what their checks started."
   - A run without any task of this collection (called by its C(golive.readiness.) name) and
     without check results (an unrelated playbook) prints and writes nothing.
   - Records are already masked by the checks; task arguments are never written.
@@ -159,10 +162,12 @@ options:
 """
 
 import datetime
+import functools
 import getpass
 import json
 import os
 import re
+import signal
 import socket
 import time
 from collections.abc import Mapping
@@ -191,7 +196,11 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     tag_record,
 )
 from ansible_collections.golive.readiness.plugins.plugin_utils._notify import notify
-from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import count_text, host_ranges
+from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
+    count_text,
+    host_ranges,
+    interrupted_text,
+)
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_history import (
     RefusedFile,
     history_of,
@@ -226,6 +235,9 @@ ARCHIVE_STAMP = "%Y%m%dT%H%M%SZ"
 REPORT_NOT_WRITTEN_EXIT_CODE = 1
 # How a problem shared by several hosts reads: "disk_space:/ fails on 12 hosts: web01-web12".
 STATUS_VERBS = dict(fail="fails", error="cannot be evaluated", warn="warns")
+# Signals that stop ansible-playbook; the run then still leaves its (NO-GO, incomplete) report.
+INTERRUPT_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+INTERRUPTED_REASON = "run interrupted"
 
 
 def _iso(timestamp):
@@ -357,6 +369,23 @@ def _stamp(finished):
     return datetime.datetime.fromtimestamp(finished, tz=datetime.timezone.utc).strftime(ARCHIVE_STAMP)
 
 
+def pass_signal_on(previous, signum, frame):
+    """Do what the handler that was there before would have done with the signal."""
+    if callable(previous):
+        previous(signum, frame)
+    elif previous == signal.SIG_DFL:
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+
+def interrupted_decision(decision, signal_name):
+    """The decision of a run stopped by a signal: NO-GO whatever was checked so far, said why."""
+    decision = dict(decision)
+    decision["verdict"] = NO_GO
+    decision["interrupted"] = dict(reason=INTERRUPTED_REASON, signal=signal_name)
+    return decision
+
+
 def _change_line(change):
     return "%s %s: %s -> %s (%s)" % (change.get("host"), change.get("id"), change.get("before") or "absent",
                                      change.get("after") or "absent", change.get("summary") or "")
@@ -383,8 +412,14 @@ class CallbackModule(CallbackBase):
         self._failed_tasks = []
         self._unreachable = {}
         self._golive_ran = False
+        self._golive_started = False
+        self._interrupted = None
+        self._reporting = False
+        self._held_signal = None
+        self._reported = False
         self._colour = colour_wanted()
         self._publish_error = None
+        self._catch_interrupts()
 
     # --- collecting -------------------------------------------------------------------------
 
@@ -392,6 +427,10 @@ class CallbackModule(CallbackBase):
         name = getattr(playbook, "_file_name", None)
         if name:
             self._playbooks.append(_shown_path(name))
+
+    def v2_playbook_on_task_start(self, task, is_conditional):
+        if str(getattr(task, "action", "") or "").startswith(COLLECTION_PREFIX):
+            self._golive_started = True
 
     def v2_runner_on_ok(self, result):
         self._collect(result, failed=False)
@@ -456,13 +495,61 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_stats(self, stats):
         if not (self._records or self._gate is not None or self._golive_ran):
             return
+        self._report_holding_signals()
+
+    def _report_holding_signals(self, interrupted=None):
+        """_report_run, with SIGINT and SIGTERM passed on to ansible only once the report is published."""
+        self._reporting = True
+        try:
+            self._report_run(interrupted)
+        finally:
+            self._reporting = False
+            held, self._held_signal = self._held_signal, None
+            if held:
+                pass_signal_on(*held)
+
+    def _report_run(self, interrupted=None):
+        """Decide, publish every format and print the summary, once per run."""
+        if self._reported:
+            return
+        self._reported = True
         finished = time.time()
         decision = self._decide()
+        if interrupted:
+            decision = interrupted_decision(decision, interrupted)
         report_dir = os.path.abspath(os.path.expanduser(self.get_option("report_dir")))
         document = self.report(decision, finished)
         paths = self._publish(report_dir, document, finished)
         self._print(decision, document, paths)
         self._end_unpublished(report_dir)
+
+    # --- interruption -----------------------------------------------------------------------
+
+    def _catch_interrupts(self):
+        """Chain a handler before ansible's own for SIGINT and SIGTERM, which would end the run without stats."""
+        for signum in INTERRUPT_SIGNALS:
+            try:
+                previous = signal.getsignal(signum)
+                signal.signal(signum, functools.partial(self._on_interrupt, previous))
+            except (ValueError, OSError):  # not the main thread: signals cannot be caught from here
+                return
+
+    def _on_interrupt(self, previous, signum, frame):
+        if self._reporting and self._held_signal is None:  # the report being written is this run's: it goes first
+            self._held_signal = (previous, signum, frame)
+            return
+        if self._reporting or self._reported or self._interrupted is not None or not self._golive_run_started():
+            pass_signal_on(previous, signum, frame)  # a second signal while reporting forces the way out
+            return
+        self._interrupted = signal.Signals(signum).name
+        # The report first: ansible's handler then tells the workers (which end their connections, so the
+        # modules stop what they started) and raises KeyboardInterrupt (SIGINT) or ends this process at
+        # once by sending it SIGTERM again, with the default action, which any thread may receive.
+        self._held_signal = (previous, signum, frame)
+        self._report_holding_signals(interrupted=self._interrupted)
+
+    def _golive_run_started(self):
+        return bool(self._records or self._gate is not None or self._golive_ran or self._golive_started)
 
     # --- report files -----------------------------------------------------------------------
 
@@ -510,6 +597,8 @@ class CallbackModule(CallbackBase):
             "failed_tasks": decision["failed_tasks"],
             "unreachable": unreachable,
             "signoff": self._signoff(decision["verdict"]),
+            "incomplete": bool(decision.get("interrupted")),
+            "interrupted": decision.get("interrupted"),
         }
 
     def _formats(self):
@@ -664,6 +753,8 @@ class CallbackModule(CallbackBase):
     def _blocking_lines(decision):
         """Blocking checks (grouped across hosts), then unreachable hosts, hosts without results, failed tasks."""
         lines = problem_lines(decision["blocking"])
+        if decision.get("interrupted"):
+            lines.insert(0, interrupted_text(decision["interrupted"]))
         reasons = dict((host["name"], host.get("reason")) for host in decision["hosts"])
         by_reason = {}
         for host in decision["unreachable"]:

@@ -22,6 +22,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     secret_forms,
     url_credentials,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._processes import watch_controller
 from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks
 
 # Options every check item accepts, whatever its kind (documented in each module's checks suboptions).
@@ -196,7 +197,9 @@ def run_batch(module, batch):
     network_workers = module.params["network_workers"]
     if network_workers < 0:
         module.fail_json(msg=f"network_workers: must be 0 (no pool of their own) or more, got {network_workers}")
-    records = run_checks(batch.prepared, module.params["max_workers"], deadline, network_workers)
+    # An interrupted run kills its controller's ssh, not this process: the watch ends what the checks started.
+    with watch_controller():
+        records = run_checks(batch.prepared, module.params["max_workers"], deadline, network_workers)
     counts = counts_by_status(records)
     result = dict(changed=False, golive_checks=records, golive_counts=counts, msg=describe_counts(counts))
     failing = [r for r in records if r["status"] in module.params["fail_on"]]

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import collections
 import math
-import os
-import signal
 import threading
 import time
 
@@ -55,15 +53,6 @@ class CheckContext(object):
         reaped before the runner gives up on the check (and the module may exit, orphaning it)."""
         remaining = self.remaining()
         return max(0.05, remaining - min(0.25, remaining * 0.2))
-
-
-def kill_process_group(proc):
-    """Kill a child started with start_new_session=True, grandchildren included, and reap it."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except OSError:
-        pass
-    proc.wait()
 
 
 def run_one(check, call_deadline=None):

@@ -22,7 +22,8 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
 __all__ = [
     "CHANGE_KINDS", "GO", "GO_WITH_WARNINGS", "HOST_STATUSES", "NO_GO", "STATUSES", "STATUS_ORDER", "VERDICTS",
     "WAIVER_STATES", "count_text", "group_by_hosts", "history_of", "host_ranges", "host_sort_key",
-    "matched_text", "no_go_reasons", "notification_of", "plural", "section_matrix", "sections_of", "signoff_of",
+    "incomplete_note", "interrupted_text", "matched_text",
+    "no_go_reasons", "notification_of", "plural", "section_matrix", "sections_of", "signoff_of",
     "status_position", "status_rank", "timestamp_of", "value_text", "waivers_of", "worst_status",
 ]
 
@@ -158,10 +159,31 @@ def section_matrix(document):
     return sorted(hosts, key=host_sort_key), sections_of(document), cells
 
 
+def _interruption(interrupted):
+    """'run interrupted (SIGINT)'."""
+    reason = interrupted.get("reason") or "run interrupted"
+    signal_name = interrupted.get("signal")
+    return f"{reason} ({signal_name})" if signal_name else reason
+
+
+def interrupted_text(interrupted):
+    """'run interrupted (SIGINT): the report is incomplete; checks still running were stopped'."""
+    return f"{_interruption(interrupted)}: the report is incomplete; checks still running were stopped"
+
+
+def incomplete_note(document):
+    """'INCOMPLETE: run interrupted (SIGTERM)' for a report of an interrupted run, else None."""
+    if not document.get("incomplete"):
+        return None
+    return f"INCOMPLETE: {_interruption(document.get('interrupted') or {})}"
+
+
 def no_go_reasons(document):
-    """What besides blocking checks makes a NO-GO: [(host, kind, text)] for unreachable hosts, hosts without
-    results and failed tasks."""
+    """What besides blocking checks makes a NO-GO: [(host, kind, text)] for an interrupted run, unreachable
+    hosts, hosts without results and failed tasks."""
     reasons = []
+    if document.get("interrupted"):
+        reasons.append(("all", "interrupted", interrupted_text(document["interrupted"])))
     unreachable = set()
     for entry in document.get("unreachable") or ():
         unreachable.add(entry.get("host"))

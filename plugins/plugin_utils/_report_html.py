@@ -16,6 +16,7 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_common im
     group_by_hosts,
     history_of,
     host_ranges,
+    incomplete_note,
     matched_text,
     no_go_reasons,
     notification_of,
@@ -134,6 +135,8 @@ class _Page(object):
         chips = "".join('<li class="chip s-%s"><b>%d</b> %s</li>' % (s, by_status.get(s, 0), s)
                         for s in STATUS_ORDER if by_status.get(s))
         headline = "%s on %s" % (plural(counts.get("total", len(self.checks)), "check"), plural(len(hosts), "host"))
+        if incomplete_note(self.doc):
+            headline = f"{incomplete_note(self.doc)} · {headline}"
         history = history_of(self.doc)
         stats = [("Blocking", len(self.doc.get("blocking") or ()) + len(no_go_reasons(self.doc))),
                  ("Warnings", len(self.doc.get("warnings") or ())), ("Waived", counts.get("waived", 0))]

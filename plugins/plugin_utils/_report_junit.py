@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
+from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import incomplete_note, interrupted_text
+
 # The run's own suite: no test cases, the verdict, sign-off, waivers and history as properties and text.
 RUN_SUITE = "golive"
 # Characters XML 1.0 cannot carry at all; command output in a summary could hold them.
@@ -50,6 +52,8 @@ def _change_line(change):
 def _run_lines(document):
     """The run's summary as text: verdict, sign-off, waivers, notification and the changes since the last run."""
     lines = ["verdict: %s" % document.get("verdict")]
+    if incomplete_note(document):
+        lines.append(incomplete_note(document))
     signoff = document.get("signoff") or {}
     if signoff:
         lines.append("sign-off: %s (%s)" % (signoff.get("status"), signoff.get("summary")))
@@ -98,6 +102,7 @@ class _Builder(object):
             suite = self._suite(section)
             for check in checks:
                 self._check_case(suite, section, check)
+        self._interrupted_suite()
         self._hosts_suite()
         self._tasks_suite()
         self._totals()
@@ -119,6 +124,7 @@ class _Builder(object):
         history = self.document.get("history") or {}
         values = [
             ("verdict", self.document.get("verdict")),
+            ("incomplete", "true" if self.document.get("incomplete") else "false"),
             ("schema_version", self.document.get("schema_version")),
             ("generated_at", self.document.get("generated_at")),
             ("blocking_severities", ",".join(self.document.get("blocking_severities") or ())),
@@ -158,6 +164,13 @@ class _Builder(object):
         elif status == "warn":
             note = " (%s)" % _waived_text(waiver) if waiver else ""
             ET.SubElement(case, "system-out").text = _text("warn: %s%s" % (summary, note))
+
+    def _interrupted_suite(self):
+        interrupted = self.document.get("interrupted")
+        if not interrupted:
+            return
+        case = self._case(self._suite("run"), "run", "the run completed", 0)
+        ET.SubElement(case, "error", message=_text(interrupted_text(interrupted)), type="interrupted")
 
     def _hosts_suite(self):
         troubled = [host for host in self.document.get("hosts") or () if host.get("status") != "ok"]
@@ -206,8 +219,9 @@ def render_junit(document):
 
     One testsuite per checklist section with one testcase per host and check (classname
     '<section>.<host>', name '<id> - <title>'): fail -> failure, error -> error, skipped and waived
-    problems -> skipped, warn -> passed with a system-out note. Hosts without results and tasks that
-    failed outside the checks are errors in the suites 'hosts' and 'tasks'. The first suite, 'golive',
+    problems -> skipped, warn -> passed with a system-out note. An interrupted run is an error in the suite
+    'run'; hosts without results and tasks that failed outside the checks are errors in the suites 'hosts'
+    and 'tasks'. The first suite, 'golive',
     has no cases: its properties and system-out carry the verdict, sign-off, waivers and the changes
     since the previous run.
     """

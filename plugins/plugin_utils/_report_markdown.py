@@ -16,6 +16,7 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_common im
     group_by_hosts,
     history_of,
     host_ranges,
+    incomplete_note,
     matched_text,
     no_go_reasons,
     notification_of,
@@ -105,6 +106,9 @@ class _Markdown(object):
         hosts = self.doc.get("hosts") or []
         run = self.doc.get("run") or {}
         self.add("# %s Go-live verdict: %s" % (VERDICT_MARKS.get(self.verdict, "🟡"), md(self.verdict)), "")
+        if incomplete_note(self.doc):
+            self.add(f"**{md(incomplete_note(self.doc))}**: checks still running were stopped; "
+                     "what they would have found is unknown.", "")
         # Blocking counts every reason for NO-GO (checks, unreachable hosts, hosts without results, failed
         # tasks), as the Blocking section below, the HTML banner and the notification do.
         blocking = len(self.doc.get("blocking") or ()) + len(no_go_reasons(self.doc))

@@ -65,6 +65,8 @@ def render_prometheus(document):
     counts = document.get("counts") or {}
     out.family("golive_verdict", "Go-live verdict of the last run: 1 for the verdict reached, 0 for the others.",
                _one_hot("verdict", VERDICTS, document.get("verdict")))
+    out.family("golive_report_incomplete", "1 when the last run was interrupted and its report is incomplete.",
+               [({}, 1 if document.get("incomplete") else 0)])
     by_section = counts.get("by_section") or {}
     samples = []
     for section in sections_of(document):

@@ -16,7 +16,11 @@ import shutil
 import subprocess
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import CheckError
-from ansible_collections.golive.readiness.plugins.module_utils._runner import kill_process_group
+from ansible_collections.golive.readiness.plugins.module_utils._processes import (
+    end_child,
+    kill_process_group,
+    start_child,
+)
 
 # Where git usually lives, searched after PATH (a module's PATH can be minimal).
 _FALLBACK_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -70,9 +74,8 @@ class Checkout(object):
         argv = [self.git, "-c", "safe.directory=%s" % self.top, "-c", "core.fsmonitor=false", "-C", self.cwd]
         argv.extend(args)
         try:
-            proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_environment(),
-                                    start_new_session=True)
+            proc = start_child(argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_environment())
         except OSError as exc:
             raise CheckError("cannot run %s: %s" % (self.git, exc.strerror or exc)) from None
         budget = self.ctx.child_timeout()
@@ -81,6 +84,8 @@ class Checkout(object):
         except subprocess.TimeoutExpired:
             kill_process_group(proc)
             raise CheckError("git %s did not finish within %.1fs; it was killed" % (args[0], budget)) from None
+        finally:
+            end_child(proc)
         if proc.returncode not in ok_codes:
             raise CheckError("git %s failed in %s (exit %d): %s" % (
                 " ".join(args[:2]), self.cwd, proc.returncode, _first_line(err)))

@@ -37,7 +37,11 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     parse_size,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._globs import MISSING, glob_matches
-from ansible_collections.golive.readiness.plugins.module_utils._runner import kill_process_group
+from ansible_collections.golive.readiness.plugins.module_utils._processes import (
+    end_child,
+    kill_process_group,
+    start_child,
+)
 
 KIND = "backup_freshness"
 SECTION = "backup"
@@ -398,8 +402,7 @@ def find_binary(name, bin_dir):
 def run_bounded(argv, budget):
     """(rc, stdout, stderr) of a command; OutOfTime when it outlives the budget (its process group is killed)."""
     try:
-        proc = subprocess.Popen(argv, cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, start_new_session=True)
+        proc = start_child(argv, cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError as exc:
         raise CheckError("cannot execute %s: %s" % (argv[0], exc.strerror or exc)) from None
     try:
@@ -407,6 +410,8 @@ def run_bounded(argv, budget):
     except subprocess.TimeoutExpired:
         kill_process_group(proc)
         raise OutOfTime() from None
+    finally:
+        end_child(proc)
     return proc.returncode, stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace")
 
 

@@ -23,7 +23,6 @@ import collections
 import math
 import os
 import re
-import signal
 import subprocess
 import tempfile
 import threading
@@ -74,7 +73,13 @@ from ansible_collections.golive.readiness.plugins.module_utils._db_data import (
     require_table,
     split_name,
 )
-from ansible_collections.golive.readiness.plugins.module_utils._runner import kill_process_group
+from ansible_collections.golive.readiness.plugins.module_utils._processes import (
+    end_child,
+    kill_process_group,
+    on_interrupt,
+    signal_group,
+    start_child,
+)
 
 KIND = "backup_restore"
 SECTION = "backup"
@@ -510,10 +515,7 @@ class Feeder(threading.Thread):
     def _abort(self):
         """Kill the tool before its stdin ends: at a clean end of input psql would COMMIT its single transaction,
         keeping what the dump did before the refused line (roles of a pg_dumpall are cluster-wide)."""
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except OSError:
-            pass
+        signal_group(self.proc)
 
 
 class Restored(object):
@@ -532,8 +534,8 @@ def restore(plan, dump, binary, name, env, budget):
     with tempfile.TemporaryFile() as errors:
         started = time.monotonic()
         try:
-            proc = subprocess.Popen(argv, cwd="/", env=env, stdin=subprocess.PIPE if fed else subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
+            proc = start_child(argv, cwd="/", env=env, stdin=subprocess.PIPE if fed else subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=errors)
         except OSError as exc:
             raise CheckError("cannot execute %s: %s" % (binary, exc.strerror or exc)) from None
         feeder = Feeder(dump, proc) if fed else None
@@ -547,6 +549,7 @@ def restore(plan, dump, binary, name, env, budget):
         finally:
             if feeder:
                 feeder.join(5)
+            end_child(proc)
         seconds = time.monotonic() - started
         errors.seek(0)
         text = errors.read().decode("utf-8", "replace")
@@ -664,7 +667,13 @@ def run(plan, ctx):
     _observe_dump(ev, plan, dump, name)
     source = count_source(plan, reserved)
     admin = Admin(plan, sqlalchemy)
-    admin.create(name, reserved)
+    # Registered before the database exists: a module stopped while it is being created still drops it.
+    drop = on_interrupt(lambda: admin.drop(name, ctx))
+    try:
+        admin.create(name, reserved)
+    except BaseException:
+        drop.cancel()  # nothing was created (or it was there before: not ours to drop)
+        raise
     restored = None
     dropped = False
     try:
@@ -673,7 +682,7 @@ def run(plan, ctx):
         ev.finding("error", str(exc))
     finally:
         try:
-            dropped = admin.drop(name, ctx)
+            dropped = drop.run()
         except CheckError as exc:
             ev.finding("error", "the scratch database %s could not be dropped, drop it by hand: %s" % (name, exc))
         ev.observe("dropped", dropped)

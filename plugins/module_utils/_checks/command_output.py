@@ -33,7 +33,11 @@ from ansible_collections.golive.readiness.plugins.module_utils._json_assert impo
     load_jmespath,
     prepare_assertions,
 )
-from ansible_collections.golive.readiness.plugins.module_utils._runner import kill_process_group
+from ansible_collections.golive.readiness.plugins.module_utils._processes import (
+    end_child,
+    kill_process_group,
+    start_child,
+)
 
 KIND = "command_output"
 SECTION = "infrastructure"
@@ -181,9 +185,8 @@ def _spawn(plan):
         raise CheckError("chdir: %s is not a directory" % plan["chdir"])
     env = command_environment(plan)
     try:
-        # A session of its own: on timeout the whole process group, grandchildren included, is killed.
-        return subprocess.Popen(plan["argv"], cwd=plan["chdir"], env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        return start_child(plan["argv"], cwd=plan["chdir"], env=env, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except FileNotFoundError:
         raise CheckError("command not found: %s" % plan["argv"][0]) from None
     except PermissionError:
@@ -240,6 +243,7 @@ def execute(plan, budget, limit):
         selector.close()
         proc.stdout.close()
         proc.stderr.close()
+        end_child(proc)
     return Completed(rc, captured[proc.stdout], captured[proc.stderr], time.monotonic() - started)
 
 

@@ -17,7 +17,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     OptionError,
     format_duration,
 )
-from ansible_collections.golive.readiness.plugins.module_utils._runner import kill_process_group
+from ansible_collections.golive.readiness.plugins.module_utils._processes import child_process, kill_process_group
 
 KIND = "python_runtime"
 SECTION = "application"
@@ -353,13 +353,13 @@ def inspect_self(with_distributions):
 def _probe(argv, timeout):
     """(rc, stdout, stderr) of the probe; on timeout its whole process group is killed and reaped."""
     # cwd "/" so that no module in the caller's directory can shadow the probe's imports.
-    proc = subprocess.Popen(argv, cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        stdout, stderr = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        kill_process_group(proc)
-        raise
+    with child_process(argv, cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE) as proc:
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_process_group(proc)
+            raise
     return proc.returncode, stdout, stderr
 
 

@@ -27,7 +27,11 @@ from ansible_collections.golive.readiness.plugins.module_utils._checks import _g
 from ansible_collections.golive.readiness.plugins.module_utils._checks.log_health import mask_line
 from ansible_collections.golive.readiness.plugins.module_utils._checks.path import format_mode, user_name
 from ansible_collections.golive.readiness.plugins.module_utils._globs import glob_matches, is_glob
-from ansible_collections.golive.readiness.plugins.module_utils._runner import kill_process_group
+from ansible_collections.golive.readiness.plugins.module_utils._processes import (
+    end_child,
+    kill_process_group,
+    start_child,
+)
 
 KIND = "rollback_readiness"
 SECTION = "application"
@@ -186,9 +190,7 @@ class Tail(object):
 
 
 def _spawn(argv, chdir):
-    # A session of its own: on timeout the whole process group, grandchildren included, is killed.
-    return subprocess.Popen(argv, cwd=chdir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    return start_child(argv, cwd=chdir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
 def execute(argv, chdir, budget):
@@ -223,6 +225,7 @@ def execute(argv, chdir, budget):
     finally:
         selector.close()
         proc.stdout.close()
+        end_child(proc)
     return rc, tail, time.monotonic() - started
 
 

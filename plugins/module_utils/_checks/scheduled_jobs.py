@@ -29,7 +29,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._cron import (
     parse_crontab,
     same_zone,
 )
-from ansible_collections.golive.readiness.plugins.module_utils._runner import kill_process_group
+from ansible_collections.golive.readiness.plugins.module_utils._processes import child_process, kill_process_group
 
 KIND = "scheduled_jobs"
 SECTION = "application"
@@ -175,13 +175,12 @@ def _crontab_list(user, ctx):
     if binary is None:
         return None
     argv = [binary, "-l"] + ([] if user == current_user() else ["-u", user])
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=ctx.child_timeout())
-    except subprocess.TimeoutExpired:
-        kill_process_group(proc)
-        raise CheckError("%s timed out" % " ".join(argv)) from None
+    with child_process(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        try:
+            out, err = proc.communicate(timeout=ctx.child_timeout())
+        except subprocess.TimeoutExpired:
+            kill_process_group(proc)
+            raise CheckError("%s timed out" % " ".join(argv)) from None
     err = err.decode("utf-8", errors="replace").strip()
     if proc.returncode != 0:
         if "no crontab for" in err:
