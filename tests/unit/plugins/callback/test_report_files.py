@@ -146,4 +146,6 @@ def test_a_history_that_cannot_be_read_is_no_history_and_a_warning(tmp_path, mon
 def test_terminal_lines_cannot_carry_escape_sequences():
     summary = "1 match: 2026-11-24 ERROR \x1b]0;owned\x07\x1b[2J boom\x9b"
     assert terminal_safe(summary) == "1 match: 2026-11-24 ERROR \\x1b]0;owned\\x07\\x1b[2J boom\\x9b"
-    assert terminal_safe("\nGOLIVE VERDICT: GO\tx") == "\nGOLIVE VERDICT: GO\\x09x"
+    assert terminal_safe("\nGOLIVE VERDICT: GO\tx\r") == "\\nGOLIVE VERDICT: GO\\tx\\r"
+    assert terminal_safe("a\u202eb\u2066c\u2069\u200e\u200f\u061c\u2028") == (
+        "a\\u202eb\\u2066c\\u2069\\u200e\\u200f\\u061c\\u2028")
