@@ -35,6 +35,10 @@ description:
     report's paths. It is coloured like Ansible's own output, and not at all when C(NO_COLOR) is set
     to a non-empty value or Ansible's C(nocolor) setting (C(ANSIBLE_NOCOLOR)) is on; these win over
     C(ANSIBLE_FORCE_COLOR)."
+  - "Every line it prints (and every warning) shows line breaks, control characters and Unicode
+    bidirectional marks from checked systems as escapes (C(\\n), C(\\x1b), C(\\u202e)), so no
+    text from a checked system can start a line such as C(GOLIVE VERDICT: GO) or recolour the
+    terminal. Each reason for NO-GO is printed once, whole; hosts sharing it are named together."
   - A run without any task of this collection (called by its C(golive.readiness.) name) and
     without check results (an unrelated playbook) prints and writes nothing.
   - Records are already masked by the checks; task arguments are never written.
