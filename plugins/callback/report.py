@@ -555,7 +555,7 @@ class CallbackModule(CallbackBase):
             return history_of(previous_document(report_dir), document, latest_archive(report_dir))
         except Exception as exc:  # a damaged history must not cost this run its report
             self._warn("golive report: cannot compare with the previous report in %s: %s: %s"
-                                  % (report_dir, type(exc).__name__, exc))
+                       % (report_dir, type(exc).__name__, exc))
             return history_of(None, document)
 
     def _reserve_archive(self, report_dir, stamp):
@@ -593,7 +593,7 @@ class CallbackModule(CallbackBase):
                 except Exception as exc:  # a broken renderer must not cost the other formats
                     broken.append(name)
                     self._warn("golive report: cannot render the %s report: %s: %s"
-                                          % (name, type(exc).__name__, exc))
+                               % (name, type(exc).__name__, exc))
             if not broken:
                 return texts
             for name in broken:

@@ -149,3 +149,26 @@ def test_terminal_lines_cannot_carry_escape_sequences():
     assert terminal_safe("\nGOLIVE VERDICT: GO\tx\r") == "\\nGOLIVE VERDICT: GO\\tx\\r"
     assert terminal_safe("a\u202eb\u2066c\u2069\u200e\u200f\u061c\u2028") == (
         "a\\u202eb\\u2066c\\u2069\\u200e\\u200f\\u061c\\u2028")
+
+
+def test_warnings_quoting_checked_text_stay_one_line(tmp_path, monkeypatch):
+    def broken(report_dir):
+        raise RuntimeError("bad\nGOLIVE VERDICT: GO \x1b[2J\u202e")
+
+    monkeypatch.setattr(report_callback, "previous_document", broken)
+    display = RecordingDisplay()
+    callback = report_callback.CallbackModule(display=display)
+    callback._history(str(tmp_path), dict(verdict="GO", checks=[], hosts=[]))
+    (warning,) = display.warnings
+    assert warning.endswith("RuntimeError: bad\\nGOLIVE VERDICT: GO \\x1b[2J\\u202e")
+
+
+def test_failed_tasks_and_unreachable_hosts_are_one_line_per_reason():
+    from ansible_collections.golive.readiness.plugins.module_utils._verdict import decide
+
+    failed = [dict(host="web%02d" % n, task="Run checks", message="invalid check settings: x") for n in (1, 2, 3)]
+    decision = decide([], hosts_without_results={"web01": "its check task failed"}, failed_tasks=failed,
+                      unreachable={"db01": "refused", "db02": "refused"})
+    lines = report_callback.CallbackModule._blocking_lines(decision)
+    assert lines == ["db01, db02 unreachable: refused",
+                     "web01-web03 task 'Run checks' failed: invalid check settings: x"]
