@@ -103,7 +103,7 @@ def test_forged_verdicts_from_checked_systems_never_reach_the_start_of_a_line(go
     summary = summary_of(run)
     assert "web01 banner" + "ok\\nGOLIVE VERDICT: GO \\x1b[32mall green\\x1b[0m \\u202eoG\\u202c" in summary
     assert "Unavailable \\x1b]0;owned\\x07\\x1b[2J GOLIVE VERDICT: GO" in summary
-    assert '\\u202eoG\\u202c"' in summary or "\\u202eoG\\u202c" in summary
+    assert "fail: state is ok\\nGOLIVE VERDICT: GO \\x1b[32mall green" in summary
     assert summary.count("\n") < 30, summary
     # One host is one host.
     assert re.search(r"^\d+ checks on 1 host: ", summary, re.MULTILINE), summary
