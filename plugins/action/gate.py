@@ -12,6 +12,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
+from ansible_collections.golive.readiness.plugins.module_utils._terminal import one_line, printable_data
 from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     DEFAULT_BLOCKING_SEVERITIES,
     NO_GO,
@@ -55,7 +56,8 @@ def _why_missing(result, var):
     if result.get("skipped"):
         return "its check task was skipped"
     if result.get("failed"):
-        return "its check task failed: %s" % short_message(result.get("msg", ""))
+        # Not its message again: Ansible printed that task's error whole, and the report lists it once.
+        return "its check task failed (its own error says why)"
     return "%s has no golive_checks" % var
 
 
@@ -66,18 +68,24 @@ def _registered(hostvars, host, var):
     return value if isinstance(value, Mapping) else None
 
 
-FAILED_GATE_KEYS = ("verdict", "counts", "waivers", "blocking_severities", "signoff")
-
-
 def _compact(gate):
-    """The result of a failing gate: the keys the report callback needs, and only the hosts that are not ok.
+    """The result of a failing gate: only what the report callback needs, which prints the details.
 
-    The callback learns of hosts without results (a skipped or missing check task) only from the gate; without
-    them its report could say GO while the gate fails the play on NO-GO.
+    Ansible prints a failed result whole. The callback learns of hosts without results (a skipped or missing
+    check task) and of the policy only from the gate; without them its report could say GO while the gate
+    fails the play on NO-GO. Empty parts are left out, so a plain NO-GO prints as a short line.
     """
-    compact = dict((key, gate[key]) for key in FAILED_GATE_KEYS)
-    compact["hosts"] = [host for host in gate["hosts"] if host.get("status") != "ok"]
+    compact = dict(verdict=gate["verdict"], blocking_severities=gate["blocking_severities"])
+    hosts = [host for host in gate["hosts"] if host.get("status") != "ok"]
+    optional = dict(hosts=hosts, waivers=gate["waivers"],
+                    signoff=gate["signoff"] if gate["signoff"].get("approvers") else None)
+    compact.update((key, value) for key, value in optional.items() if value)
     return compact
+
+
+def _fail(result, message):
+    result.update(failed=True, msg=one_line(message))
+    return result
 
 
 class ActionModule(ActionBase):
@@ -91,16 +99,14 @@ class ActionModule(ActionBase):
         try:
             _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         except AnsibleActionFail as exc:
-            result.update(failed=True, msg=str(exc))
-            return result
+            return _fail(result, str(exc))
         today = datetime.date.today()
         try:
             severities = normalise_severities(args["blocking_severities"])
             waivers = normalise_waivers(args["waivers"], today)
             approvers = normalise_signoff(args["signoff"], args["signoff_var"])
         except OptionError as exc:
-            result.update(failed=True, msg=str(exc))
-            return result
+            return _fail(result, str(exc))
 
         records, missing, unreachable = self._collect(task_vars.get("hostvars") or {}, args)
         decision = decide(records, waivers, severities, hosts_without_results=missing, today=today,
@@ -110,14 +116,13 @@ class ActionModule(ActionBase):
         message = describe_verdict(decision)
         if approvers:
             message += " | sign-off %s: %s" % (signoff["status"], signoff["summary"])
-        result.update(changed=False, golive_gate=gate, msg=message)
+        # Ansible prints msg and warnings as they are and the rest as JSON or YAML: see _terminal.
+        result.update(changed=False, golive_gate=printable_data(gate), msg=one_line(message))
         if signoff["status"] == SIGNOFF_REJECTED:
             # The verdict comes from the checks; a rejected sign-off does not change it, but must not pass unseen.
-            result["warnings"] = ["go-live sign-off rejected: %s" % signoff["summary"]]
+            result["warnings"] = [one_line("go-live sign-off rejected: %s" % signoff["summary"])]
         if decision["verdict"] == NO_GO and args["fail_on_nogo"]:
-            # Ansible prints a failed result whole; the readiness report already lists every item,
-            # so a failing gate returns only the verdict and what the report callback needs.
-            result.update(failed=True, golive_gate=_compact(gate))
+            result.update(failed=True, golive_gate=printable_data(_compact(gate)))
         return result
 
     def _collect(self, hostvars, args):

@@ -48,6 +48,10 @@ description:
   - "When C(ansible-playbook) is interrupted (SIGINT, e.g. Ctrl-C, or SIGTERM), the report is still written,
     archived and printed, with the verdict NO-GO and the reason C(run interrupted), marked incomplete
     (C(incomplete) and C(interrupted) in C(report.json)). The modules end what their checks started."
+  - "Every line it prints (and every warning) shows line breaks, control characters and Unicode
+    bidirectional marks from checked systems as escapes (C(\\n), C(\\x1b), C(\\u202e)), so no
+    text from a checked system can start a line such as C(GOLIVE VERDICT: GO) or recolour the
+    terminal. Each reason for NO-GO is printed once, whole; hosts sharing it are named together."
   - A run without any task of this collection (called by its C(golive.readiness.) name) and
     without check results (an unrelated playbook) prints and writes nothing.
   - Records are already masked by the checks; task arguments are never written.
@@ -166,7 +170,6 @@ import functools
 import getpass
 import json
 import os
-import re
 import signal
 import socket
 import time
@@ -180,11 +183,14 @@ from ansible.release import __version__ as ANSIBLE_VERSION
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
 from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
+from ansible_collections.golive.readiness.plugins.module_utils._terminal import one_line
 from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     GO,
     NO_GO,
     SIGNOFF_PENDING,
     SIGNOFF_SIGNED,
+    WHOLE_MESSAGE_LIMIT,
+    blocking_lines,
     decide,
     describe_check,
     describe_waiver,
@@ -219,8 +225,6 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_prometheu
 KINDS.load_all()
 
 SCHEMA_VERSION = 1
-# C0 controls but the newline, DEL and C1 controls (the escape sequences terminals act on).
-_CONTROL_CHARACTERS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 # Lines per list in the terminal summary; report.json always has everything.
 SHOWN_LINES = 20
 COLLECTION_PREFIX = "golive.readiness."
@@ -249,7 +253,8 @@ def _failure_message(data):
     message = data.get("msg") or data.get("message") or data.get("stderr") or data.get("reason")
     if not message and data.get("censored"):
         message = data["censored"]
-    return short_message(message or "failed")
+    # Kept whole (on one line): the summary prints each failure once, so it must not be cut.
+    return short_message(message or "failed", WHOLE_MESSAGE_LIMIT)
 
 
 def collection_version(root=COLLECTION_ROOT):
@@ -316,9 +321,9 @@ def problem_lines(checks, note=None):
             lines.append(describe_check(check) + extra)
             continue
         verb = STATUS_VERBS.get(check["status"], check["status"])
-        lines.append("%s %s on %d hosts: %s (%s: %s)%s" % (
+        lines.append(one_line("%s %s on %d hosts: %s (%s: %s)%s" % (
             check.get("id"), verb, len(hosts), ", ".join(host_ranges(hosts)), check["host"],
-            check.get("summary", ""), extra))
+            check.get("summary", ""), extra)))
     return lines
 
 
@@ -391,10 +396,19 @@ def _change_line(change):
                                      change.get("after") or "absent", change.get("summary") or "")
 
 
-def terminal_safe(text):
-    """Text with control characters shown as escapes: a check's summary (a log line, a banner) must not be
-    able to move the cursor, recolour or retitle the operator's terminal."""
-    return _CONTROL_CHARACTERS.sub(lambda match: "\\x%02x" % ord(match.group()), str(text))
+def terminal_safe(text: object) -> str:
+    """Text as one line with line breaks, controls and bidi marks shown as escapes: a check's summary (a log
+    line, a banner) must not be able to start a line of its own, move the cursor, recolour or retitle the
+    operator's terminal, or reorder what the operator reads."""
+    return one_line(text)
+
+
+def _hosts_text(hosts: list) -> str:
+    return ", ".join(host_ranges(hosts))
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 class CallbackModule(CallbackBase):
@@ -480,7 +494,7 @@ class CallbackModule(CallbackBase):
         try:
             return decide(records, waivers, severities, missing, self._failed_tasks, unreachable=unreachable)
         except OptionError as exc:
-            self._display.warning("golive report: %s; using no waivers and the default blocking severities" % exc)
+            self._warn("golive report: %s; using no waivers and the default blocking severities" % exc)
             return decide(records, (), None, missing, self._failed_tasks, unreachable=unreachable)
 
     def _signoff(self, verdict):
@@ -489,7 +503,7 @@ class CallbackModule(CallbackBase):
         try:
             return evaluate_signoff(normalise_signoff(approvers), verdict)
         except OptionError as exc:
-            self._display.warning("golive report: %s; the sign-off is left out" % exc)
+            self._warn("golive report: %s; the sign-off is left out" % exc)
             return evaluate_signoff([], verdict)
 
     def v2_playbook_on_stats(self, stats):
@@ -605,7 +619,7 @@ class CallbackModule(CallbackBase):
         history = self.get_option("history")
         formats, unknown = selected_formats(self.get_option("formats"), history)
         if unknown:
-            self._display.warning("golive report: unknown report format%s %s ignored (known: %s)" % (
+            self._warn("golive report: unknown report format%s %s ignored (known: %s)" % (
                 "" if len(unknown) == 1 else "s", ", ".join(unknown), ", ".join(FORMATS)))
         return formats
 
@@ -667,12 +681,12 @@ class CallbackModule(CallbackBase):
         try:
             return history_of(previous_document(report_dir), document, latest_archive(report_dir))
         except RefusedFile as exc:
-            self._display.warning(f"golive report: the previous report {_error_text(exc)}; "
+            self._warn(f"golive report: the previous report {_error_text(exc)}; "
                                   f"comparing with no previous report")
             return history_of(None, document)
         except Exception as exc:  # a damaged history must not cost this run its report
-            self._display.warning("golive report: cannot compare with the previous report in %s: %s: %s"
-                                  % (report_dir, type(exc).__name__, exc))
+            self._warn("golive report: cannot compare with the previous report in %s: %s: %s"
+                       % (report_dir, type(exc).__name__, exc))
             return history_of(None, document)
 
     @staticmethod
@@ -701,8 +715,8 @@ class CallbackModule(CallbackBase):
                     texts[name] = RENDERERS[name](document)
                 except Exception as exc:  # a broken renderer must not cost the other formats
                     broken.append(name)
-                    self._display.warning("golive report: cannot render the %s report: %s: %s"
-                                          % (name, type(exc).__name__, exc))
+                    self._warn("golive report: cannot render the %s report: %s: %s"
+                               % (name, type(exc).__name__, exc))
             if not broken:
                 return texts
             for name in broken:
@@ -711,9 +725,14 @@ class CallbackModule(CallbackBase):
     # --- terminal summary -------------------------------------------------------------------
 
     def _say(self, text="", color=None):
+        """Print one line; whatever the text holds, it stays one line (see terminal_safe)."""
         # Keep the stdout of machine-readable stdout callbacks parseable.
         to_stderr = str(C.DEFAULT_STDOUT_CALLBACK).rsplit(".", 1)[-1] in ("json", "jsonl")
         self._display.display(terminal_safe(text), color=color if self._colour else None, stderr=to_stderr)
+
+    def _warn(self, text):
+        # Warnings quote paths, waivers and exceptions: printed as one line like the summary.
+        self._display.warning(terminal_safe(text))
 
     def _say_lines(self, title, lines, color=None):
         if not lines:
@@ -729,9 +748,10 @@ class CallbackModule(CallbackBase):
         color = C.COLOR_ERROR if verdict == NO_GO else C.COLOR_OK if verdict == GO else C.COLOR_WARN
         counts = decision["counts"]
         title = "GOLIVE VERDICT: %s" % verdict
-        self._say("\n%s %s" % (title, "*" * max(3, self._display.columns - len(title) - 1)), color=color)
-        self._say("%d checks on %d hosts: %s" % (counts["total"], len(decision["hosts"]),
-                                                 count_text(counts["by_status"])), color=color)
+        self._say()
+        self._say("%s %s" % (title, "*" * max(3, self._display.columns - len(title) - 1)), color=color)
+        self._say("%s on %s: %s" % (_plural(counts["total"], "check"), _plural(len(decision["hosts"]), "host"),
+                                    count_text(counts["by_status"])), color=color)
         self._print_signoff(document["signoff"])
         self._say_lines("Blocking:", self._blocking_lines(decision), color=C.COLOR_ERROR)
         self._say_lines("Warnings:", problem_lines(decision["warnings"], _waived_note), color=C.COLOR_WARN)
@@ -752,19 +772,9 @@ class CallbackModule(CallbackBase):
     @staticmethod
     def _blocking_lines(decision):
         """Blocking checks (grouped across hosts), then unreachable hosts, hosts without results, failed tasks."""
-        lines = problem_lines(decision["blocking"])
+        lines = blocking_lines(decision, problem_lines, _hosts_text)
         if decision.get("interrupted"):
             lines.insert(0, interrupted_text(decision["interrupted"]))
-        reasons = dict((host["name"], host.get("reason")) for host in decision["hosts"])
-        by_reason = {}
-        for host in decision["unreachable"]:
-            by_reason.setdefault(reasons.get(host) or "unreachable", []).append(host)
-        for reason, hosts in by_reason.items():
-            lines.append("%s unreachable: %s" % (", ".join(host_ranges(hosts)), reason))
-        for host in decision["hosts_without_results"]:
-            lines.append("%s: %s" % (host, reasons.get(host) or "no check results"))
-        for task in decision["failed_tasks"]:
-            lines.append("%s task %r failed: %s" % (task.get("host"), task.get("task"), task.get("message")))
         return lines
 
     def _print_signoff(self, signoff):

@@ -9,7 +9,7 @@ import copy
 import json
 from urllib.parse import unquote
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, remove_values
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
@@ -24,6 +24,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
 )
 from ansible_collections.golive.readiness.plugins.module_utils._processes import watch_controller
 from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks
+from ansible_collections.golive.readiness.plugins.module_utils._terminal import one_line, printable_data
 
 # Options every check item accepts, whatever its kind (documented in each module's checks suboptions).
 COMMON_ITEM_OPTIONS = dict(
@@ -97,13 +98,13 @@ class CheckBatch(object):
         try:
             check = self._prepare(item, kind_module)
         except OptionError as exc:
-            self.errors.append("%s: %s" % (where, exc))
+            self._error("%s: %s" % (where, exc))
             return
         # The same check may run for several targets from one probe host; ids are unique per target.
         key = (check.item.get("target"), check.check_id)
         if key in self._ids:
-            self.errors.append("%s: id %r is already used by %s; give one of them an explicit id"
-                               % (where, check.check_id, self._ids[key]))
+            self._error("%s: id %r is already used by %s; give one of them an explicit id"
+                        % (where, check.check_id, self._ids[key]))
             return
         self._ids[key] = where
         self.prepared.append(check)
@@ -111,15 +112,20 @@ class CheckBatch(object):
     def add_mixed(self, where, item, kinds):
         """Validate an item that names its own ``kind`` against that kind's options, then add it."""
         if isinstance(item, dict) and item.get("kind") == INVALID_KIND:
-            self.errors.extend(item.get("errors") or ["%s: invalid check settings" % where])
+            for error in item.get("errors") or ["%s: invalid check settings" % where]:
+                self._error(error)
             return
         try:
             kind_module, params = validate_mixed_item(item, kinds)
         except OptionError as exc:
             text = str(exc)
-            self.errors.append("%s %s" % (where, text) if text.startswith("(") else "%s: %s" % (where, text))
+            self._error("%s %s" % (where, text) if text.startswith("(") else "%s: %s" % (where, text))
             return
         self.add("%s (%s)" % (where, kind_module.KIND), params, kind_module)
+
+    def _error(self, message: str) -> None:
+        # Messages quote the inventory's values and end up in a task's msg, which Ansible prints as is.
+        self.errors.append(one_line(message))
 
     def _prepare(self, item, kind_module):
         item = dict(item)
@@ -204,8 +210,8 @@ def run_batch(module, batch):
     result = dict(changed=False, golive_checks=records, golive_counts=counts, msg=describe_counts(counts))
     failing = [r for r in records if r["status"] in module.params["fail_on"]]
     if failing:
-        result["msg"] = "%s; %s" % (result["msg"], "; ".join(
-            "%s %s: %s" % (r["id"], r["status"], r["summary"]) for r in failing))
+        result["msg"] = one_line("%s; %s" % (result["msg"], "; ".join(
+            "%s %s: %s" % (r["id"], r["status"], r["summary"]) for r in failing)))
         module.fail_json(**result)
     module.exit_json(**result)
 
@@ -351,6 +357,28 @@ class CheckModule(AnsibleModule):
     def _return_formatted(self, kwargs):
         kwargs.setdefault("invocation", {"module_args": self.shown_params()})
         super(CheckModule, self)._return_formatted(kwargs)
+
+    def exit_json(self, **kwargs):
+        super(CheckModule, self).exit_json(**self._printable(kwargs))
+
+    def fail_json(self, msg, **kwargs):
+        kwargs["msg"] = msg
+        super(CheckModule, self).fail_json(**self._printable(kwargs))
+
+    def _printable(self, result: dict) -> dict:
+        """The result as Ansible may print it: msg one line, every other string free of bidi marks and C1 controls.
+
+        Secrets are masked first (escaping would hide them from the masking); the invocation is added here,
+        masked and escaped, because Ansible prints it at -vvv and would otherwise add the raw parameters.
+        """
+        result = dict(result)
+        result.setdefault("invocation", {"module_args": self.params})
+        kept = dict((key, value) for key, value in result.items() if value is None or isinstance(value, bool))
+        result = printable_data(remove_values(result, self.no_log_values))
+        result.update(kept)
+        if "msg" in result:
+            result["msg"] = one_line(result["msg"])
+        return result
 
 
 def run_verify_module(kinds):

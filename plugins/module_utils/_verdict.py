@@ -17,6 +17,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     OptionError,
     worst,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._terminal import one_line, shortened
 
 GO = "GO"
 GO_WITH_WARNINGS = "GO WITH WARNINGS"
@@ -33,10 +34,10 @@ WAIVER_KEYS = ("id", "hosts", "reason", "owner", "expires", "ticket")
 _COMPUTED_WAIVER_KEYS = ("expired",)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-# Longest list of items a one-line message names before saying "and N more".
-MESSAGE_ITEMS = 20
-# Longest failure or unreachable message kept from a task result.
+# Longest failure or unreachable message kept from a task result for a one-line reason.
 MESSAGE_LIMIT = 300
+# Longest failure message kept whole (a task's error is printed once, whole; this only bounds a runaway one).
+WHOLE_MESSAGE_LIMIT = 10000
 # ansible-core 2.19 starts every task error with this; in a report line it says nothing.
 _TASK_FAILED_PREFIX = "Task failed: "
 
@@ -78,12 +79,12 @@ def _type_name(value):
     return type(value).__name__
 
 
-def short_message(text, limit=MESSAGE_LIMIT):
-    """A task's message on one line, at most ``limit`` characters."""
+def short_message(text: object, limit: int = MESSAGE_LIMIT) -> str:
+    """A task's message as one printable line of at most about ``limit`` characters, cut between words."""
     text = " ".join(str(text or "").split())
     if text.startswith(_TASK_FAILED_PREFIX):
         text = text[len(_TASK_FAILED_PREFIX):]
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return shortened(one_line(text), limit)
 
 
 def normalise_severities(value, option="blocking_severities"):
@@ -378,50 +379,81 @@ def decide(records, waivers=(), blocking_severities=DEFAULT_BLOCKING_SEVERITIES,
     )
 
 
-def describe_check(check):
-    """'web03 disk_space:/ fail: free 2.1 GiB (fail < 10.0 GiB)'."""
-    return "%s %s %s: %s" % (check["host"], check.get("id"), check["status"], check.get("summary", ""))
+def describe_check(check: Mapping) -> str:
+    """'web03 disk_space:/ fail: free 2.1 GiB (fail < 10.0 GiB)', as one printable line."""
+    return one_line(f"{check['host']} {check.get('id')} {check['status']}: {check.get('summary', '')}")
 
 
-def blocking_lines(decision):
-    """One line per reason for NO-GO: blocking checks, hosts without results, failed tasks."""
-    lines = [describe_check(check) for check in decision["blocking"]]
+def _grouped_hosts(pairs) -> list:
+    """[(key, [hosts])] from (host, key) pairs, keys in first-seen order, each host once per key."""
+    groups = {}
+    for host, key in pairs:
+        hosts = groups.setdefault(key, [])
+        if host not in hosts:
+            hosts.append(host)
+    return list(groups.items())
+
+
+def unexplained_hosts(decision: Mapping) -> list:
+    """Hosts without results whose failed task, listed on its own, does not already say why."""
+    failed = set(task.get("host") for task in decision["failed_tasks"])
+    return [host for host in decision["hosts_without_results"] if host not in failed]
+
+
+def blocking_lines(decision: Mapping, check_lines=None, hosts_text=", ".join) -> list:
+    """One printable line per reason for NO-GO: blocking checks, unreachable hosts, hosts without results,
+    failed tasks; each reason once, the hosts sharing it named together.
+
+    ``check_lines`` turns the blocking checks into lines (default: one per check), ``hosts_text`` a list of
+    host names into text (the callback shows ranges, web01-web12).
+    """
+    lines = check_lines(decision["blocking"]) if check_lines else [describe_check(c) for c in decision["blocking"]]
     reasons = dict((host["name"], host.get("reason")) for host in decision["hosts"])
-    for host in decision["unreachable"]:
-        lines.append("%s unreachable: %s" % (host, reasons.get(host) or "unreachable"))
-    for host in decision["hosts_without_results"]:
-        lines.append("%s: %s" % (host, reasons.get(host) or "no check results"))
-    for task in decision["failed_tasks"]:
-        lines.append("%s task %r failed: %s" % (task.get("host"), task.get("task"), task.get("message")))
+    unreachable = ((host, reasons.get(host) or "unreachable") for host in decision["unreachable"])
+    for reason, hosts in _grouped_hosts(unreachable):
+        lines.append(one_line(f"{hosts_text(hosts)} unreachable: {reason}"))
+    for host in unexplained_hosts(decision):
+        lines.append(one_line(f"{host}: {reasons.get(host) or 'no check results'}"))
+    failures = ((task.get("host"), (task.get("task"), task.get("message"))) for task in decision["failed_tasks"])
+    for (task, message), hosts in _grouped_hosts(failures):
+        lines.append(one_line(f"{hosts_text(hosts)} task {task!r} failed: {message}"))
     return lines
-
-
-def _joined(lines):
-    shown = lines[:MESSAGE_ITEMS]
-    text = "; ".join(shown)
-    if len(lines) > len(shown):
-        text += "; and %d more" % (len(lines) - len(shown))
-    return text
 
 
 def _plural(count, word):
     return "%d %s%s" % (count, word, "" if count == 1 else "s")
 
 
-def describe_verdict(decision):
-    """The one-line verdict message: 'NO-GO: 3 blocking items: web03 disk_space:/ fail: ...; ...'."""
+def _blocking_hosts(decision: Mapping) -> set:
+    hosts = set(check["host"] for check in decision["blocking"])
+    hosts.update(decision["unreachable"], decision["hosts_without_results"])
+    hosts.update(task.get("host") for task in decision["failed_tasks"])
+    return hosts
+
+
+def describe_verdict(decision: Mapping) -> str:
+    """The verdict as one short line, counts only: 'NO-GO: 3 blocking items on 2 hosts'.
+
+    The items themselves are text from checked systems and can be long; the report callback prints each
+    of them once, and the gate's result carries them.
+    """
     verdict = decision["verdict"]
     if verdict == NO_GO:
-        lines = blocking_lines(decision)
-        return "%s: %s: %s" % (verdict, _plural(len(lines), "blocking item"), _joined(lines))
+        items = len(blocking_lines(decision))
+        return f"{verdict}: {_plural(items, 'blocking item')} on {_plural(len(_blocking_hosts(decision)), 'host')}"
     if verdict == GO_WITH_WARNINGS:
-        lines = [describe_check(check) + (" (waived)" if "waiver" in check else "")
-                 for check in decision["warnings"]]
-        lines += ["waiver expired: %s" % describe_waiver(w) for w in decision["expired_waivers"]]
-        return "%s: %s: %s" % (verdict, _plural(len(lines), "warning"), _joined(lines))
+        warnings = decision["warnings"]
+        text = f"{verdict}: {_plural(len(warnings), 'warning')}"
+        if warnings:
+            text += f" on {_plural(len(set(check['host'] for check in warnings)), 'host')}"
+        waived = sum(1 for check in warnings if "waiver" in check)
+        if waived:
+            text += f" ({waived} waived)"
+        if decision["expired_waivers"]:
+            text += f", {_plural(len(decision['expired_waivers']), 'expired waiver')}"
+        return text
     counts = decision["counts"]
-    return "%s: %s on %s passed" % (verdict, _plural(counts["total"], "check"),
-                                    _plural(len(decision["hosts"]), "host"))
+    return f"{verdict}: {_plural(counts['total'], 'check')} on {_plural(len(decision['hosts']), 'host')} passed"
 
 
 # --- sign-off ------------------------------------------------------------------------------------

@@ -170,12 +170,22 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+msg:
+  description:
+    - The verdict as one short line of counts, with the sign-off's state when approvers are
+      configured. Line breaks and control characters from checked systems are shown as escapes.
+  returned: always
+  type: str
+  sample: "NO-GO: 3 blocking items on 2 hosts"
 golive_gate:
   description:
     - The decision and everything it rests on.
-    - When the gate fails the task on NO-GO, only C(verdict), C(counts), C(waivers),
-      C(blocking_severities), C(signoff) and the C(hosts) that are not C(ok) are returned (Ansible prints a
+    - When the gate fails the task on NO-GO, only C(verdict), C(blocking_severities) and, when not
+      empty, C(waivers), C(signoff) and the C(hosts) that are not C(ok) are returned (Ansible prints a
       failed result whole; the readiness report lists every item).
+    - Text from checked systems and the inventory carries Unicode bidirectional marks and C1
+      control characters as escapes (V(\\u202e)), so printing the result cannot reorder or
+      recolour what the operator reads.
   returned: always, unless an option is invalid
   type: dict
   contains:

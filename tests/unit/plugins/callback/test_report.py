@@ -255,7 +255,7 @@ def test_go_with_warnings_on_waived_failure(tmp_path):
 def test_no_go_on_critical_failures_grouped_across_hosts(tmp_path):
     run = run_golive(tmp_path, {"web01": [FAIL], "web02": [FAIL, ERROR], "web03": [FAIL]})
     assert run.rc == 2, run.stdout + run.stderr
-    assert "NO-GO: 4 blocking items: " in run.stdout  # the gate's failure message
+    assert "NO-GO: 4 blocking items on 3 hosts" in run.stdout  # the gate's failure: one line of counts
     summary = summary_of(run)
     assert summary.startswith("GOLIVE VERDICT: NO-GO *")
     # The same failure on three hosts is one line, the hosts folded into a range.
@@ -333,7 +333,7 @@ def test_no_go_when_a_host_skipped_its_checks_agrees_with_the_failing_gate(tmp_p
                                 "      register: golive_host_verify\n      when: inventory_hostname != 'web02'\n")
     run = run_playbook(tmp_path, playbook, golive_inventory({"web01": [PASS], "web02": [PASS]}))
     assert run.rc == 2, run.stdout + run.stderr
-    assert "NO-GO: 1 blocking item: web02: its check task was skipped" in run.stdout  # the gate's failure
+    assert "NO-GO: 1 blocking item on 1 host" in run.stdout  # the gate's failure: one line of counts
     summary = summary_of(run)
     assert summary.startswith("GOLIVE VERDICT: NO-GO *")
     assert "  web02: its check task was skipped" in summary

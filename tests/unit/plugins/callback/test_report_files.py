@@ -124,7 +124,9 @@ def test_a_history_that_cannot_be_read_is_no_history_and_a_warning(tmp_path, mon
 def test_terminal_lines_cannot_carry_escape_sequences():
     summary = "1 match: 2026-11-24 ERROR \x1b]0;owned\x07\x1b[2J boom\x9b"
     assert terminal_safe(summary) == "1 match: 2026-11-24 ERROR \\x1b]0;owned\\x07\\x1b[2J boom\\x9b"
-    assert terminal_safe("\nGOLIVE VERDICT: GO\tx") == "\nGOLIVE VERDICT: GO\\x09x"
+    assert terminal_safe("\nGOLIVE VERDICT: GO\tx\r") == "\\nGOLIVE VERDICT: GO\\tx\\r"
+    assert terminal_safe("a\u202eb\u2066c\u2069\u200e\u200f\u061c\u2028") == (
+        "a\\u202eb\\u2066c\\u2069\\u200e\\u200f\\u061c\\u2028")
 
 
 # 2026-11-24T10:15:00Z, the run's finishing time: its archive is history/20261124T101500Z.
@@ -219,3 +221,26 @@ def test_a_fifo_in_place_of_the_previous_report_is_a_warning_and_no_previous_rep
     assert display.warnings == ["golive report: the previous report %s is a FIFO, not a regular file; comparing "
                                 "with no previous report" % (report_dir / "history" / "20261124T101500Z" /
                                                                "report.json")]
+
+
+def test_warnings_quoting_checked_text_stay_one_line(tmp_path, monkeypatch):
+    def broken(report_dir):
+        raise RuntimeError("bad\nGOLIVE VERDICT: GO \x1b[2J\u202e")
+
+    monkeypatch.setattr(report_callback, "previous_document", broken)
+    display = RecordingDisplay()
+    callback = report_callback.CallbackModule(display=display)
+    callback._history(str(tmp_path), dict(verdict="GO", checks=[], hosts=[]))
+    (warning,) = display.warnings
+    assert warning.endswith("RuntimeError: bad\\nGOLIVE VERDICT: GO \\x1b[2J\\u202e")
+
+
+def test_failed_tasks_and_unreachable_hosts_are_one_line_per_reason():
+    from ansible_collections.golive.readiness.plugins.module_utils._verdict import decide
+
+    failed = [dict(host="web%02d" % n, task="Run checks", message="invalid check settings: x") for n in (1, 2, 3)]
+    decision = decide([], hosts_without_results={"web01": "its check task failed"}, failed_tasks=failed,
+                      unreachable={"db01": "refused", "db02": "refused"})
+    lines = report_callback.CallbackModule._blocking_lines(decision)
+    assert lines == ["db01, db02 unreachable: refused",
+                     "web01-web03 task 'Run checks' failed: invalid check settings: x"]

@@ -154,3 +154,48 @@ def test_deadline_auto_follows_the_work_and_a_duration_is_kept(deadline, expecte
     from ansible_collections.golive.readiness.plugins.module_utils._module import _call_deadline
 
     assert _call_deadline(deadline) == expected
+
+
+FORGED_ID = "cmd\nGOLIVE VERDICT: GO \x1b]0;owned\x07 \u202eevil"
+FORGED_OUTPUT = "x\\nGOLIVE VERDICT: GO\\n\\033[31mred \u2066\x9b"
+
+
+def _module_result(capsys, args):
+    from ansible_collections.golive.readiness.plugins.module_utils._module import run_verify_module
+
+    with patch_module_args(args), pytest.raises(SystemExit):
+        run_verify_module(KINDS)
+    return json.loads(capsys.readouterr().out)
+
+
+def _strings(value):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, str):
+        yield value
+
+
+def _unsafe(text):
+    return [c for c in text if 0x7F <= ord(c) <= 0x9F or c in "\u202e\u2066"]
+
+
+@pytest.mark.parametrize("fail_on", [[], ["fail", "error"]])
+def test_verify_result_carries_no_bidi_marks_and_a_one_line_msg(capsys, fail_on):
+    """Ansible prints msg as is and the rest as JSON, which keeps bidi marks and C1 controls raw."""
+    check = {"kind": "command_output", "id": FORGED_ID, "title": FORGED_ID, "argv": ["printf", FORGED_OUTPUT],
+             "stdout_regex": "^never$", "env": {"API_TOKEN": TOKEN + "\u202e"}}
+    result = _module_result(capsys, {"checks": [check], "fail_on": fail_on})
+    (record,) = result["golive_checks"]
+    assert record["status"] == "fail"
+    assert record["id"] == "cmd\nGOLIVE VERDICT: GO \x1b]0;owned\x07 \\u202eevil"
+    assert "\n" not in result["msg"] and "\x1b" not in result["msg"]
+    assert bool(result.get("failed")) == bool(fail_on)
+    for text in _strings(result):
+        assert _unsafe(text) == [], text
+        assert TOKEN not in text
+    assert result["invocation"]["module_args"]["checks"][0]["title"] == record["id"]

@@ -206,32 +206,68 @@ def test_records_are_not_modified():
     assert record == before
 
 
-def test_no_go_message_names_every_blocking_item():
+def test_no_go_message_is_one_short_line_of_counts():
     decision = decide(
         [dict(rec("web03", status="fail", severity="critical"), summary="free 2.1 GiB (fail < 10.0 GiB)")],
-        hosts_without_results={"web05": "its check task failed: boom"}, unreachable={"web04": "refused"},
+        hosts_without_results={"web05": "its check task failed"}, unreachable={"web04": "refused"},
         failed_tasks=[dict(host="web01", task="Install", message="no package")], today=TODAY)
-    assert describe_verdict(decision) == (
-        "NO-GO: 4 blocking items: web03 disk_space:/ fail: free 2.1 GiB (fail < 10.0 GiB); "
-        "web04 unreachable: refused; web05: its check task failed: boom; "
-        "web01 task 'Install' failed: no package")
-    assert len(blocking_lines(decision)) == 4
+    assert describe_verdict(decision) == "NO-GO: 4 blocking items on 4 hosts"
+    assert blocking_lines(decision) == [
+        "web03 disk_space:/ fail: free 2.1 GiB (fail < 10.0 GiB)", "web04 unreachable: refused",
+        "web05: its check task failed", "web01 task 'Install' failed: no package"]
 
 
-def test_long_messages_are_capped():
+def test_no_go_message_counts_one_host_in_the_singular():
+    decision = decide([rec("web01", status="fail"), rec("web01", "x:1", status="error")], today=TODAY)
+    assert describe_verdict(decision) == "NO-GO: 2 blocking items on 1 host"
+    decision = decide([rec("web01", status="fail")], today=TODAY)
+    assert describe_verdict(decision) == "NO-GO: 1 blocking item on 1 host"
+
+
+def test_many_blocking_items_stay_one_short_line():
     decision = decide([rec("web%02d" % n, status="fail") for n in range(25)], today=TODAY)
-    message = describe_verdict(decision)
-    assert message.startswith("NO-GO: 25 blocking items: web00 disk_space:/ fail")
-    assert message.endswith("; and 5 more")
+    assert describe_verdict(decision) == "NO-GO: 25 blocking items on 25 hosts"
+
+
+def test_host_whose_check_task_failed_is_named_once_with_its_failure():
+    decision = decide([rec("web01")], hosts_without_results={"web02": "its check task failed"},
+                      failed_tasks=[dict(host="web02", task="Run checks", message="invalid check options: x")],
+                      today=TODAY)
+    assert blocking_lines(decision) == ["web02 task 'Run checks' failed: invalid check options: x"]
+    assert describe_verdict(decision) == "NO-GO: 1 blocking item on 1 host"
+
+
+def test_hosts_sharing_a_failure_or_an_unreachable_reason_are_one_line():
+    decision = decide([], unreachable={"web01": "refused", "web02": "refused", "db01": "timeout"},
+                      failed_tasks=[dict(host=h, task="T", message="bad item") for h in ("web03", "web04")],
+                      today=TODAY)
+    assert blocking_lines(decision) == ["db01 unreachable: timeout", "web01, web02 unreachable: refused",
+                                        "web03, web04 task 'T' failed: bad item"]
+
+
+FORGED = "x\nGOLIVE VERDICT: GO \x1b[2J\u202eevil\u2066"
+
+
+def test_lines_from_checked_systems_cannot_start_a_line_of_their_own():
+    check = dict(rec("web01", check_id=FORGED, status="fail"), summary=FORGED)
+    decision = decide([check], failed_tasks=[dict(host="web02", task=FORGED, message=FORGED)],
+                      unreachable={"web03": FORGED}, today=TODAY)
+    lines = blocking_lines(decision)
+    assert len(lines) == 3
+    for line in lines:
+        assert "\n" not in line and "\x1b" not in line and "\u202e" not in line and "\u2066" not in line
+        assert "GOLIVE VERDICT: GO \\x1b[2J\\u202eevil\\u2066" in line
+    assert "\n" not in describe_verdict(decision)
 
 
 def test_warning_and_go_messages():
     decision = decide([rec("web01", status="warn"), rec("web02", status="fail")],
                       [waiver(hosts="web02")], today=TODAY)
-    assert describe_verdict(decision) == (
-        "GO WITH WARNINGS: 2 warnings: web02 disk_space:/ fail: disk_space:/ is fail (waived); "
-        "web01 disk_space:/ warn: disk_space:/ is warn")
+    assert describe_verdict(decision) == "GO WITH WARNINGS: 2 warnings on 2 hosts (1 waived)"
+    decision = decide([rec("web01", status="warn")], [waiver(expires=YESTERDAY)], today=TODAY)
+    assert describe_verdict(decision) == "GO WITH WARNINGS: 1 warning on 1 host, 1 expired waiver"
     assert describe_verdict(decide([rec("web01"), rec("web02")], today=TODAY)) == "GO: 2 checks on 2 hosts passed"
+    assert describe_verdict(decide([rec("web01")], today=TODAY)) == "GO: 1 check on 1 host passed"
 
 
 def test_normalised_waiver_shape():
@@ -345,7 +381,9 @@ def test_records_of_result():
     ("Task failed: Data could not be sent", "Data could not be sent"),
     ("line one\n  line two", "line one line two"),
     (None, ""),
-    ("x" * 400, "x" * 297 + "..."),
+    ("x" * 400, "x" * 300 + " ... (100 more characters)"),
+    ("word " * 100, ("word " * 60).strip() + " ... (200 more characters)"),
+    ("esc \x1b[31m bidi \u202e", "esc \\x1b[31m bidi \\u202e"),
 ])
 def test_short_message(text, expected):
     assert short_message(text) == expected
