@@ -681,8 +681,7 @@ class CallbackModule(CallbackBase):
         try:
             return history_of(previous_document(report_dir), document, latest_archive(report_dir))
         except RefusedFile as exc:
-            self._warn(f"golive report: the previous report {_error_text(exc)}; "
-                                  f"comparing with no previous report")
+            self._warn(f"golive report: the previous report {_error_text(exc)}; comparing with no previous report")
             return history_of(None, document)
         except Exception as exc:  # a damaged history must not cost this run its report
             self._warn("golive report: cannot compare with the previous report in %s: %s: %s"
