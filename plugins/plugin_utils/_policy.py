@@ -31,6 +31,9 @@ POLICY_VARIABLES = dict(waivers="golive_waivers", blocking_severities="golive_bl
                         fail_on_nogo="golive_fail_on_nogo", signoff="golive_signoff")
 # Settings with one value for the whole run: a host carrying another value is an error.
 FLEET_WIDE = ("blocking_severities", "fail_on_nogo", "signoff")
+# golive_waivers_<anything> adds to golive_waivers: a host's own golive_waivers replaces its groups' (Ansible's
+# precedence), so a waiver that must add to the others takes a name of its own.
+WAIVERS_PREFIX = "golive_waivers_"
 # Hosts a message names before saying "and N more".
 NAMED_HOSTS = 5
 
@@ -56,18 +59,24 @@ def _same_key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=repr)
 
 
-def _values_by_host(hostvars: Mapping, hosts: Iterable[str], variable: str) -> list[tuple[list[str], Any]]:
-    """[(hosts, value)] of the hosts that define ``variable``, hosts with equal values together."""
-    grouped: dict[str, tuple[list[str], Any]] = {}
+def _own_values(own: Mapping, variable: str) -> list[tuple[str, Any]]:
+    """[(name, value)]: ``variable`` and, for the waivers, every golive_waivers_<anything> (by name)."""
+    names = [variable] if variable in own else []
+    if variable == POLICY_VARIABLES["waivers"]:
+        names += sorted(name for name in own if str(name).startswith(WAIVERS_PREFIX))
+    return [(str(name), own[name]) for name in names]
+
+
+def _values_by_host(hostvars: Mapping, hosts: Iterable[str], variable: str) -> list[tuple[list[str], list]]:
+    """[(hosts, [(name, value)])] of the hosts that define ``variable``, hosts with equal values together."""
+    grouped: dict[str, tuple[list[str], list]] = {}
     for host in hosts:
         try:
-            own = hostvars[host]
-            if variable not in own:
-                continue
-            value = own[variable]
+            values = _own_values(hostvars[host], variable)
         except Exception as exc:  # a template in the inventory that cannot be resolved
             raise OptionError(f"{variable} of {host}: cannot be read: {exc}") from exc
-        grouped.setdefault(_same_key(value), ([], value))[0].append(str(host))
+        if values:
+            grouped.setdefault(_same_key(values), ([], values))[0].append(str(host))
     return list(grouped.values())
 
 
@@ -81,7 +90,21 @@ def _normaliser(name: str, today: datetime.date):
     return normalisers[name]
 
 
-def _host_values(hostvars, hosts, name, variable, fleet_value, normalise, errors):
+def _normalised_values(values, normalise, where, errors):
+    """The normalised values of [(name, value)], waivers concatenated; None when any is invalid."""
+    normalised, valid = [], True
+    for variable, value in values:
+        try:
+            normalised.append(normalise(value, variable))
+        except OptionError as exc:
+            errors.append(f"{exc}{where}")
+            valid = False
+    if not valid:
+        return None
+    return [waiver for part in normalised for waiver in part] if len(normalised) > 1 else normalised[0]
+
+
+def _host_values(hostvars, hosts, variable, fleet_values, normalise, errors):
     """[(hosts, normalised value)] of the hosts whose own value differs from the fleet's."""
     found = []
     try:
@@ -89,14 +112,23 @@ def _host_values(hostvars, hosts, name, variable, fleet_value, normalise, errors
     except OptionError as exc:
         errors.append(str(exc))
         return found
-    for group_hosts, value in groups:
-        if _same_key(value) == _same_key(fleet_value):
+    for group_hosts, values in groups:
+        if _same_key(values) == _same_key(fleet_values):
             continue
-        try:
-            found.append((group_hosts, normalise(value, variable)))
-        except OptionError as exc:
-            errors.append(f"{exc} (in the variables of {hosts_text(group_hosts)})")
+        value = _normalised_values(values, normalise, f" (in the variables of {hosts_text(group_hosts)})", errors)
+        if value is not None:
+            found.append((group_hosts, value))
     return found
+
+
+def _controller_extras(hostvars: Mapping | None, variable: str) -> list[tuple[str, Any]]:
+    """The controller's golive_waivers_<anything> (fleet-wide, like its golive_waivers)."""
+    if hostvars is None or variable != POLICY_VARIABLES["waivers"]:
+        return []
+    try:
+        return [(name, value) for name, value in _own_values(hostvars["localhost"], variable) if name != variable]
+    except Exception:  # no controller in these hostvars: only the given value is the fleet's
+        return []
 
 
 def _fleet_wide_conflicts(variable: str, fleet, host_values) -> list[str]:
@@ -118,12 +150,11 @@ def read_policy(fleet: Mapping[str, Any], today: datetime.date, hostvars: Mappin
     hosts = list(hosts) if hostvars is not None else []
     for name, variable in names.items():
         normalise = _normaliser(name, today)
-        try:
-            value = normalise(fleet.get(name), variable)
-        except OptionError as exc:
-            errors.append(str(exc))
+        fleet_values = [(variable, fleet.get(name)), *_controller_extras(hostvars, variable)]
+        value = _normalised_values(fleet_values, normalise, "", errors)
+        if value is None:
             continue
-        host_values = _host_values(hostvars, hosts, name, variable, fleet.get(name), normalise, errors)
+        host_values = _host_values(hostvars, hosts, variable, fleet_values, normalise, errors)
         if name == "waivers":
             value = scoped_waivers(value, host_values)
         else:
