@@ -24,6 +24,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
 )
 from ansible_collections.golive.readiness.plugins.plugin_utils._policy import (
     POLICY_VARIABLES,
+    CachedHostvars,
     controller_problem,
     count_endpoint_checks,
     empty_scope_problem,
@@ -110,7 +111,7 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg=str(exc))
             return result
         today = datetime.date.today()
-        hostvars = task_vars.get("hostvars") or {}
+        hostvars = CachedHostvars(task_vars.get("hostvars") or {})
         policy, problems = self._policy(args, hostvars, today)
         problems = unknown_tags(args["run_tags"], args["skip_tags"]) + problems
         if args["stage"] == "policy":
@@ -147,7 +148,8 @@ class ActionModule(ActionBase):
         """The validated policy: the given values, and with read_host_policy each scope host's own."""
         fleet = dict((name, args[name]) for name in POLICY_VARIABLES)
         if args["read_host_policy"]:
-            return read_policy(fleet, today, hostvars, args["scope_hosts"] + args["probe_hosts"])
+            hosts = args["scope_hosts"] + args["probe_hosts"] + (args["probe_group_hosts"] or [])
+            return read_policy(fleet, today, hostvars, list(dict.fromkeys(hosts)))
         names = dict((name, name) for name in POLICY_VARIABLES)
         names["signoff"] = args["signoff_var"]
         return read_policy(fleet, today, names=names)

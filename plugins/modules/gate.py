@@ -151,9 +151,10 @@ options:
     default: verdict
   read_host_policy:
     description:
-      - Also read the policy from each host of O(scope_hosts) and O(probe_hosts), from the inventory
-        variables C(golive_waivers), C(golive_blocking_severities), C(golive_fail_on_nogo) and
-        C(golive_signoff); messages then name those variables.
+      - Also read the policy from each host of O(scope_hosts), O(probe_hosts) and O(probe_group_hosts),
+        from the inventory variables C(golive_waivers) (and any C(golive_waivers_<name>), which adds to
+        it), C(golive_blocking_severities), C(golive_fail_on_nogo) and C(golive_signoff); messages then
+        name those variables.
       - A host's own waivers cover only that host's records; a waiver identical to one of O(waivers)
         (seen through group C(all)) is one fleet-wide waiver.
       - Blocking severities, O(fail_on_nogo) and O(signoff) are fleet-wide; a host whose own value

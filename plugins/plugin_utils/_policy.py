@@ -48,6 +48,29 @@ class Policy:
     signoff: list[dict] = field(default_factory=list)
 
 
+class CachedHostvars(Mapping):
+    """``hostvars`` with each host's variables computed once: Ansible computes all of a host's variables again
+    on every lookup, and the policy reads several variables of every host in scope."""
+
+    def __init__(self, hostvars: Mapping):
+        self._hostvars = hostvars
+        self._seen: dict[str, Any] = {}
+
+    def __getitem__(self, host: str) -> Any:
+        if host not in self._seen:
+            self._seen[host] = self._hostvars[host]
+        return self._seen[host]
+
+    def __contains__(self, host: object) -> bool:
+        return host in self._seen or host in self._hostvars
+
+    def __iter__(self):
+        return iter(self._hostvars)
+
+    def __len__(self) -> int:
+        return len(self._hostvars)
+
+
 def hosts_text(hosts: list[str]) -> str:
     """'web01, web02 and 3 more'."""
     shown = ", ".join(hosts[:NAMED_HOSTS])

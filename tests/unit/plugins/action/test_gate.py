@@ -102,7 +102,8 @@ def test_no_go_fails_the_task_with_a_compact_result(tmp_path):
     run = run_gate(tmp_path, {"web01": [FAIL], "web02": [PASS], "web03": [INVALID]})
     assert run.rc == 2, run.output
     assert run.gate_failed and run.result["changed"] is False
-    assert sorted(run.gate) == ["blocking_severities", "counts", "hosts", "signoff", "verdict", "waivers"]
+    assert sorted(run.gate) == ["blocking_severities", "counts", "hosts", "scope_problems", "signoff", "verdict",
+                               "waivers"]
     assert run.gate["verdict"] == "NO-GO"
     # Only the hosts that are not ok: the report callback needs them to reach the same verdict.
     assert [(h["name"], h["status"]) for h in run.gate["hosts"]] == [("web03", "no_results")]
