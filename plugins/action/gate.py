@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
 from ansible_collections.golive.readiness.plugins.module_utils._terminal import one_line, printable_data
 from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     DEFAULT_BLOCKING_SEVERITIES,
@@ -20,12 +19,19 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     decide,
     describe_verdict,
     evaluate_signoff,
-    normalise_severities,
-    normalise_signoff,
-    normalise_waivers,
     records_of_result,
     short_message,
     tag_record,
+)
+from ansible_collections.golive.readiness.plugins.plugin_utils._policy import (
+    POLICY_VARIABLES,
+    CachedHostvars,
+    controller_problem,
+    count_endpoint_checks,
+    empty_scope_problem,
+    read_policy,
+    unknown_tags,
+    unprobed_problem,
 )
 
 ARGUMENT_SPEC = dict(
@@ -36,10 +42,21 @@ ARGUMENT_SPEC = dict(
     # Validated by _verdict so that messages name the waiver and the field.
     waivers=dict(type="raw", default=[]),
     blocking_severities=dict(type="raw", default=list(DEFAULT_BLOCKING_SEVERITIES)),
-    fail_on_nogo=dict(type="bool", default=True),
+    fail_on_nogo=dict(type="raw", default=True),
     # Validated by _verdict so that messages name the approver and the field.
     signoff=dict(type="raw", default=[]),
     signoff_var=dict(type="str", default="signoff"),
+    stage=dict(type="str", default="verdict", choices=["policy", "verdict"]),
+    read_host_policy=dict(type="bool", default=False),
+    run_tags=dict(type="list", elements="str"),
+    skip_tags=dict(type="list", elements="str"),
+    host_pattern=dict(type="str"),
+    limit=dict(type="str"),
+    controller_in_limit=dict(type="bool", default=True),
+    probe_group=dict(type="str"),
+    probe_group_hosts=dict(type="list", elements="str"),
+    endpoint_checks_vars=dict(type="list", elements="str",
+                              default=["golive_endpoint_checks", "golive_probe_checks"]),
 )
 
 ITEM_FIELDS = ("host", "id", "title", "status", "severity", "summary")
@@ -77,7 +94,7 @@ def _compact(gate):
     """
     compact = dict(verdict=gate["verdict"], blocking_severities=gate["blocking_severities"])
     hosts = [host for host in gate["hosts"] if host.get("status") != "ok"]
-    optional = dict(hosts=hosts, waivers=gate["waivers"],
+    optional = dict(hosts=hosts, waivers=gate["waivers"], scope_problems=gate.get("scope_problems"),
                     signoff=gate["signoff"] if gate["signoff"].get("approvers") else None)
     compact.update((key, value) for key, value in optional.items() if value)
     return compact
@@ -101,16 +118,22 @@ class ActionModule(ActionBase):
         except AnsibleActionFail as exc:
             return _fail(result, str(exc))
         today = datetime.date.today()
-        try:
-            severities = normalise_severities(args["blocking_severities"])
-            waivers = normalise_waivers(args["waivers"], today)
-            approvers = normalise_signoff(args["signoff"], args["signoff_var"])
-        except OptionError as exc:
-            return _fail(result, str(exc))
+        hostvars = CachedHostvars(task_vars.get("hostvars") or {})
+        policy, problems = self._policy(args, hostvars, today)
+        problems = unknown_tags(args["run_tags"], args["skip_tags"]) + problems
+        if args["stage"] == "policy":
+            problems += self._unrunnable(args, hostvars)
+        if problems:
+            return _fail(result, "go-live policy: " + "; ".join(problems))
+        if args["stage"] == "policy":
+            result.update(changed=False, msg="go-live policy valid for %d hosts" % len(args["scope_hosts"]))
+            return result
 
-        records, missing, unreachable = self._collect(task_vars.get("hostvars") or {}, args)
-        decision = decide(records, waivers, severities, hosts_without_results=missing, today=today,
-                          unreachable=unreachable)
+        records, missing, unreachable = self._collect(hostvars, args)
+        decision = decide(records, policy.waivers, policy.blocking_severities, hosts_without_results=missing,
+                          today=today, unreachable=unreachable, scope_hosts=args["scope_hosts"],
+                          scope_problems=self._scope_problems(args, hostvars))
+        approvers = policy.signoff
         signoff = evaluate_signoff(approvers, decision["verdict"])
         gate = self._gate_result(decision, signoff)
         message = describe_verdict(decision)
@@ -121,9 +144,40 @@ class ActionModule(ActionBase):
         if signoff["status"] == SIGNOFF_REJECTED:
             # The verdict comes from the checks; a rejected sign-off does not change it, but must not pass unseen.
             result["warnings"] = [one_line("go-live sign-off rejected: %s" % signoff["summary"])]
-        if decision["verdict"] == NO_GO and args["fail_on_nogo"]:
+        if decision["verdict"] == NO_GO and policy.fail_on_nogo:
             result.update(failed=True, golive_gate=printable_data(_compact(gate)))
         return result
+
+    @staticmethod
+    def _policy(args, hostvars, today):
+        """The validated policy: the given values, and with read_host_policy each scope host's own."""
+        fleet = dict((name, args[name]) for name in POLICY_VARIABLES)
+        if args["read_host_policy"]:
+            hosts = args["scope_hosts"] + args["probe_hosts"] + (args["probe_group_hosts"] or [])
+            return read_policy(fleet, today, hostvars, list(dict.fromkeys(hosts)))
+        names = dict((name, name) for name in POLICY_VARIABLES)
+        names["signoff"] = args["signoff_var"]
+        return read_policy(fleet, today, names=names)
+
+    @staticmethod
+    def _endpoint_checks(args, hostvars):
+        return count_endpoint_checks(hostvars, args["scope_hosts"], args["endpoint_checks_vars"])
+
+    def _unrunnable(self, args, hostvars):
+        """Before any host is contacted: what would leave the verdict undecided or endpoint checks unrun."""
+        problems = controller_problem(args["controller_in_limit"], args["limit"])
+        if args["probe_group_hosts"] is not None:
+            problems += unprobed_problem(args["probe_group_hosts"], args["probe_group"], args["limit"],
+                                         self._endpoint_checks(args, hostvars))
+        return problems
+
+    def _scope_problems(self, args, hostvars):
+        """Why the run checked less than it was asked to: no host in scope, or no probe host for endpoint checks."""
+        problems = empty_scope_problem(args["scope_hosts"], args["host_pattern"], args["limit"])
+        if args["probe_group"] is not None:
+            problems += unprobed_problem(args["probe_hosts"], args["probe_group"], args["limit"],
+                                         self._endpoint_checks(args, hostvars))
+        return problems
 
     def _collect(self, hostvars, args):
         """Tagged records of the scope and probe hosts, and {host: why it has no results} (unreachable apart)."""
@@ -167,5 +221,7 @@ class ActionModule(ActionBase):
             unused_waivers=decision["unused_waivers"],
             blocking_severities=decision["blocking_severities"],
             hosts_without_results=decision["hosts_without_results"],
+            scope_problems=decision["scope_problems"],
+            critical_waivers=decision["critical_waivers"],
             signoff=signoff,
         )

@@ -491,11 +491,14 @@ class CallbackModule(CallbackBase):
                 unreachable.setdefault(host["name"], host.get("reason"))
         # Results arrive in completion order; the report lists hosts in a stable, natural order.
         records = sorted(self._records, key=lambda record: host_sort_key(record["host"]))
+        # The gate knows the run's scope: hosts with an empty checklist, and what the scope left unchecked.
+        scope = dict(scope_hosts=[h["name"] for h in gate.get("hosts") or () if h.get("status") == "no_checks"],
+                     scope_problems=gate.get("scope_problems") or ())
         try:
-            return decide(records, waivers, severities, missing, self._failed_tasks, unreachable=unreachable)
+            return decide(records, waivers, severities, missing, self._failed_tasks, unreachable=unreachable, **scope)
         except OptionError as exc:
             self._warn("golive report: %s; using no waivers and the default blocking severities" % exc)
-            return decide(records, (), None, missing, self._failed_tasks, unreachable=unreachable)
+            return decide(records, (), None, missing, self._failed_tasks, unreachable=unreachable, **scope)
 
     def _signoff(self, verdict):
         """The gate's approvers judged against the report's verdict (which also counts failed tasks)."""
@@ -603,7 +606,9 @@ class CallbackModule(CallbackBase):
             "checks": decision["checks"],
             "blocking": [_item(check) for check in decision["blocking"]],
             "warnings": [_item(check) for check in decision["warnings"]],
+            "scope_problems": decision["scope_problems"],
             "waivers": {
+                "critical": decision["critical_waivers"],
                 "applied": decision["applied_waivers"],
                 "expired": decision["expired_waivers"],
                 "unused": decision["unused_waivers"],
@@ -820,6 +825,9 @@ class CallbackModule(CallbackBase):
         if not (applied or expired or unused):
             return
         self._say("Waivers: %d applied, %d expired, %d unused" % (len(applied), len(expired), len(unused)))
+        for entry in decision["critical_waivers"]:
+            self._say("  WAIVED A CRITICAL CHECK: %s (%s)" % (describe_waiver(entry["waiver"]), ", ".join(
+                "%s %s" % (c["host"], c["id"]) for c in entry["checks"][:SHOWN_LINES])), color=C.COLOR_WARN)
         for entry in applied[:SHOWN_LINES]:
             self._say("  applied to %s %s: %s" % (entry["host"], entry["id"], describe_waiver(entry["waiver"])))
         for waiver in expired:

@@ -11,6 +11,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
 from ansible_collections.golive.readiness.plugins.module_utils._module import INVALID_KIND, CheckBatch, invalid_item
 from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
+from ansible_collections.golive.readiness.plugins.plugin_utils._policy import SECTIONS
 
 
 def _as_list(value, variable):
@@ -90,9 +91,6 @@ def checklist(parts, also_validate=None):
     if errors:
         raise AnsibleFilterError("invalid check settings: " + "; ".join(errors))
     return items
-
-
-SECTIONS = ("infrastructure", "application", "security", "services", "data", "monitoring", "backup")
 
 
 def selected_sections(run_tags, skip_tags=None):

@@ -29,9 +29,12 @@ DEFAULT_BLOCKING_SEVERITIES = ("critical", "high")
 PROBLEM_STATUSES = ("warn", "fail", "error")
 FAILING_STATUSES = ("fail", "error")
 
-WAIVER_KEYS = ("id", "hosts", "reason", "owner", "expires", "ticket")
-# Added by normalise_waivers(); accepted back so that normalised waivers can be normalised again.
-_COMPUTED_WAIVER_KEYS = ("expired",)
+WAIVER_KEYS = ("id", "hosts", "reason", "owner", "expires", "ticket", "catch_all")
+# Added by normalise_waivers() and scoped_waivers(); accepted back so that normalised waivers can be
+# normalised again.
+_COMPUTED_WAIVER_KEYS = ("expired", "applies_to")
+# Why a run is NO-GO though no check failed: it checked nothing.
+NOTHING_CHECKED = "nothing was checked: the run executed no check"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # Longest failure or unreachable message kept from a task result for a one-line reason.
@@ -148,10 +151,39 @@ def _require_known_keys(value, where, expected, keys, computed_keys=()):
             where, "" if len(unknown) == 1 else "s", ", ".join(repr(k) for k in unknown), ", ".join(keys)))
 
 
+def _matches_every_id(pattern: str) -> bool:
+    """Whether a check id glob matches any id at all (made of nothing but '*')."""
+    return set(pattern) == {"*"}
+
+
+def _catch_all(waiver: Mapping, check_id: str, where: str) -> bool:
+    """The catch_all flag; a waiver whose id matches every check must set it, so that it is never an accident."""
+    value = waiver.get("catch_all", False)
+    if value is None:
+        value = False
+    if not isinstance(value, bool):
+        raise OptionError(f"{where}.catch_all: must be true or false, got {_plain(value)!r}")
+    if _matches_every_id(check_id) and not value:
+        raise OptionError(f"{where}.id: {check_id!r} waives every check; name the checks it accepts, "
+                          f"or set catch_all: true on this waiver to mean it")
+    return value
+
+
+def _applies_to(waiver: Mapping, where: str) -> list[str] | None:
+    """The hosts whose own variables carried a waiver (None: the fleet's, applying to every host)."""
+    scope = waiver.get("applies_to")
+    if scope is None:
+        return None
+    if not isinstance(scope, (list, tuple)) or not all(isinstance(host, str) for host in scope):
+        raise OptionError(f"{where}.applies_to: must be a list of host names, got {_plain(scope)!r}")
+    return [str(host) for host in scope]
+
+
 def normalise_waiver(waiver, where, today):
     """One validated waiver: id and hosts globs, reason, owner, expires (ISO date), ticket, expired flag."""
     _require_known_keys(waiver, where, "id, reason, owner and expires", WAIVER_KEYS, _COMPUTED_WAIVER_KEYS)
     check_id = _required_text(waiver, "id", where, "a check id or glob such as 'disk_space:*'")
+    catch_all = _catch_all(waiver, check_id, where)
     hosts = _host_patterns(waiver, where)
     reason = _required_text(waiver, "reason", where, "why the risk is accepted")
     owner = _required_text(waiver, "owner", where, "who accepted the risk")
@@ -165,8 +197,10 @@ def normalise_waiver(waiver, where, today):
         owner=owner,
         expires=expires.isoformat(),
         ticket=_ticket(waiver, where),
+        catch_all=catch_all,
         # A waiver holds through the whole of its expiry day.
         expired=expires < today,
+        applies_to=_applies_to(waiver, where),
     )
 
 
@@ -180,11 +214,35 @@ def normalise_waivers(waivers, today=None, option="waivers"):
     return [normalise_waiver(waiver, "%s[%d]" % (option, index), today) for index, waiver in enumerate(waivers)]
 
 
+def _waiver_identity(waiver: Mapping) -> tuple:
+    return tuple(str(waiver.get(key)) for key in WAIVER_KEYS)
+
+
+def scoped_waivers(fleet: list[dict], by_host: list[tuple[list[str], list[dict]]]) -> list[dict]:
+    """One list of normalised waivers from the fleet's and from hosts' own variables.
+
+    ``fleet`` waivers apply to every host; each (hosts, waivers) pair of ``by_host`` applies to those
+    hosts only. A waiver seen several times (through group ``all`` on every host, or in two groups) is
+    one waiver, its hosts merged; a fleet waiver stays fleet-wide.
+    """
+    merged: dict[tuple, dict] = {}
+    for waiver in fleet:
+        merged.setdefault(_waiver_identity(waiver), dict(waiver, applies_to=None))
+    for hosts, waivers in by_host:
+        for waiver in waivers:
+            entry = merged.setdefault(_waiver_identity(waiver), dict(waiver, applies_to=[]))
+            if entry["applies_to"] is not None:
+                entry["applies_to"] += [host for host in hosts if host not in entry["applies_to"]]
+    return list(merged.values())
+
+
 def waiver_matches(waiver, record):
     """Whether a normalised waiver covers a record (globs on check id and host name, case-sensitive)."""
     if not fnmatch.fnmatchcase(str(record.get("id", "")), waiver["id"]):
         return False
     host = str(record.get("host", ""))
+    if waiver.get("applies_to") is not None and host not in waiver["applies_to"]:
+        return False
     return any(fnmatch.fnmatchcase(host, pattern) for pattern in waiver["hosts"])
 
 
@@ -245,7 +303,9 @@ def _severity_rank(check):
 
 
 def _waiver_summary(waiver):
-    return dict((key, waiver[key]) for key in WAIVER_KEYS)
+    summary = dict((key, waiver[key]) for key in WAIVER_KEYS)
+    summary["applies_to"] = waiver.get("applies_to")
+    return summary
 
 
 def _host_reasons(hosts, default):
@@ -270,12 +330,16 @@ def _counts(checks, blocking, waived):
                 blocking=len(blocking), waived=waived)
 
 
-def _hosts(checks, without_results, unreachable):
+def _hosts(checks, without_results, unreachable, in_scope=()):
     hosts = {}
     for check in checks:
         entry = hosts.setdefault(check["host"], dict(name=check["host"], status="ok", checks=0, statuses=[]))
         entry["checks"] += 1
         entry["statuses"].append(check["status"])
+    for name in in_scope:
+        # In scope, answered, and nothing was checked on it: listed, so that an empty checklist shows.
+        hosts.setdefault(name, dict(name=name, status="no_checks", checks=0, statuses=[],
+                                    reason="its checklist is empty: no check is about this host"))
     for name, reason in without_results.items():
         entry = hosts.setdefault(name, dict(name=name, checks=0, statuses=[]))
         entry.update(status="no_results", reason=reason)
@@ -309,8 +373,18 @@ class _WaiverBook(object):
                 chosen = waiver
         if chosen is not None:
             self.applied.append(dict(host=check["host"], id=check.get("id"), status=check["status"],
-                                     waiver=_waiver_summary(chosen)))
+                                     severity=check.get("severity"), waiver=_waiver_summary(chosen)))
         return chosen
+
+    def critical(self):
+        """Each waiver that waived a critical check, with the records it waived (the riskiest waivers first)."""
+        found = {}
+        for entry in self.applied:
+            if entry.get("severity") == "critical":
+                key = _waiver_identity(entry["waiver"])
+                found.setdefault(key, dict(waiver=entry["waiver"], checks=[]))["checks"].append(
+                    dict(host=entry["host"], id=entry["id"], status=entry["status"]))
+        return sorted(found.values(), key=lambda e: not e["waiver"].get("catch_all"))
 
     def expired(self):
         return [dict(waiver, matched=matched) for waiver, matched in zip(self.waivers, self.matched)
@@ -321,11 +395,14 @@ class _WaiverBook(object):
 
 
 def decide(records, waivers=(), blocking_severities=DEFAULT_BLOCKING_SEVERITIES, hosts_without_results=(),
-           failed_tasks=(), today=None, unreachable=()):
+           failed_tasks=(), today=None, unreachable=(), scope_hosts=(), scope_problems=()):
     """The verdict over tagged check records (each with ``host``); see DESIGN.md, "The verdict".
 
     ``hosts_without_results`` and ``unreachable`` are host names or mappings of host name to reason;
-    ``failed_tasks`` are dicts with host, task and message.
+    ``failed_tasks`` are dicts with host, task and message. ``scope_hosts`` are the hosts the run is
+    about: one without records is listed as having an empty checklist. ``scope_problems`` are reasons
+    the run checked less than it was asked to (a probe group matching no host); each makes it NO-GO,
+    and so does a run without any check.
     """
     today = _today(today)
     severities = normalise_severities(blocking_severities)
@@ -354,7 +431,10 @@ def decide(records, waivers=(), blocking_severities=DEFAULT_BLOCKING_SEVERITIES,
     gone = _host_reasons(unreachable, "unreachable")
     failed_tasks = [dict(task) for task in failed_tasks or ()]
     expired = book.expired()
-    if blocking or without or gone or failed_tasks:
+    problems = [str(problem) for problem in scope_problems or ()]
+    if not checks and NOTHING_CHECKED not in problems:
+        problems.append(NOTHING_CHECKED)
+    if blocking or without or gone or failed_tasks or problems:
         verdict = NO_GO
     elif warnings or expired:
         verdict = GO_WITH_WARNINGS
@@ -366,14 +446,16 @@ def decide(records, waivers=(), blocking_severities=DEFAULT_BLOCKING_SEVERITIES,
         warnings=warnings,
         checks=checks,
         waivers=waivers,
-        applied_waivers=book.applied,
+        applied_waivers=sorted(book.applied, key=lambda entry: entry.get("severity") != "critical"),
+        critical_waivers=book.critical(),
         expired_waivers=expired,
         unused_waivers=book.unused(),
         blocking_severities=severities,
         hosts_without_results=sorted(h for h in without if h not in gone),
         unreachable=sorted(gone),
         failed_tasks=failed_tasks,
-        hosts=_hosts(checks, without, gone),
+        scope_problems=problems,
+        hosts=_hosts(checks, without, gone, [str(host) for host in scope_hosts or ()]),
         counts=_counts(checks, blocking, len(book.applied)),
         today=today.isoformat(),
     )
@@ -401,13 +483,14 @@ def unexplained_hosts(decision: Mapping) -> list:
 
 
 def blocking_lines(decision: Mapping, check_lines=None, hosts_text=", ".join) -> list:
-    """One printable line per reason for NO-GO: blocking checks, unreachable hosts, hosts without results,
-    failed tasks; each reason once, the hosts sharing it named together.
+    """One printable line per reason for NO-GO: scope problems, blocking checks, unreachable hosts, hosts
+    without results, failed tasks; each reason once, the hosts sharing it named together.
 
     ``check_lines`` turns the blocking checks into lines (default: one per check), ``hosts_text`` a list of
     host names into text (the callback shows ranges, web01-web12).
     """
-    lines = check_lines(decision["blocking"]) if check_lines else [describe_check(c) for c in decision["blocking"]]
+    lines = [one_line(problem) for problem in decision.get("scope_problems") or ()]
+    lines += check_lines(decision["blocking"]) if check_lines else [describe_check(c) for c in decision["blocking"]]
     reasons = dict((host["name"], host.get("reason")) for host in decision["hosts"])
     unreachable = ((host, reasons.get(host) or "unreachable") for host in decision["unreachable"])
     for reason, hosts in _grouped_hosts(unreachable):
@@ -569,3 +652,16 @@ def evaluate_signoff(approvers, verdict):
     else:
         status = SIGNOFF_SIGNED
     return dict(status=status, summary=_signoff_summary(status, judged, verdict), approvers=judged)
+
+
+_TRUE_WORDS = ("true", "yes", "on", "1")
+_FALSE_WORDS = ("false", "no", "off", "0")
+
+
+def normalise_flag(value, option: str) -> bool:
+    """A yes/no setting (YAML booleans, or their usual spellings); anything else is an error naming the option."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE_WORDS + _FALSE_WORDS:
+        return value.strip().lower() in _TRUE_WORDS
+    raise OptionError(f"{option}: {_plain(value)!r} is not a boolean (true or false)")

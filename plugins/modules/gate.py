@@ -14,7 +14,8 @@ description:
     results of the probe hosts (I(probe_result_var)) from C(hostvars), applies the waivers and
     decides the verdict of the whole fleet.
   - NO-GO when any unwaived C(fail) or C(error) has a blocking severity, or any in-scope host has
-    no results (unreachable, or its check task failed or never ran). GO WITH WARNINGS when there
+    no results (unreachable, or its check task failed or never ran), or the run checked nothing (no
+    host in scope, no check at all, or endpoint checks with no probe host to run them). GO WITH WARNINGS when there
     are only warnings, failures of non-blocking severities, or waived failures. GO when every
     check passed (C(skipped) is fine).
   - On NO-GO the task fails (see I(fail_on_nogo)), so C(ansible-playbook) exits non-zero and a
@@ -82,6 +83,14 @@ options:
       ticket:
         description: Reference of the ticket tracking the fix.
         type: str
+      catch_all:
+        description:
+          - Set to V(true) to say that the waiver means to match every check. A waiver whose O(waivers[].id)
+            is only V(*) is refused without it, so that no waiver turns a NO-GO into a GO by accident.
+          - Every waiver that waived a critical check is listed first, in RV(golive_gate.critical_waivers)
+            and in every report format.
+        type: bool
+        default: false
   blocking_severities:
     description: Severities whose unwaived C(fail) or C(error) makes the verdict NO-GO.
     type: list
@@ -89,7 +98,9 @@ options:
     choices: [critical, high, medium, low]
     default: [critical, high]
   fail_on_nogo:
-    description: Fail the task when the verdict is NO-GO.
+    description:
+      - Fail the task when the verdict is NO-GO.
+      - A value that is not a boolean (V(maybe)) is an error naming the option, never read as V(false).
     type: bool
     default: true
   signoff:
@@ -129,6 +140,66 @@ options:
         C(golive_signoff[1].decision).
     type: str
     default: signoff
+  stage:
+    description:
+      - V(verdict) decides the verdict. V(policy) only validates, before any host is contacted, the
+        policy (with O(read_host_policy), of every host in O(scope_hosts)), O(run_tags) and O(skip_tags),
+        that O(controller_in_limit), and that the probe group (O(probe_group_hosts)) is not empty while
+        the scope hosts have endpoint checks. It fails naming every problem, and returns nothing else.
+    type: str
+    choices: [policy, verdict]
+    default: verdict
+  read_host_policy:
+    description:
+      - Also read the policy from each host of O(scope_hosts), O(probe_hosts) and O(probe_group_hosts),
+        from the inventory variables C(golive_waivers) (and any C(golive_waivers_<name>), which adds to
+        it), C(golive_blocking_severities), C(golive_fail_on_nogo) and C(golive_signoff); messages then
+        name those variables.
+      - A host's own waivers cover only that host's records; a waiver identical to one of O(waivers)
+        (seen through group C(all)) is one fleet-wide waiver.
+      - Blocking severities, O(fail_on_nogo) and O(signoff) are fleet-wide; a host whose own value
+        differs from the option's is an error naming the hosts.
+    type: bool
+    default: false
+  run_tags:
+    description:
+      - The run's C(ansible_run_tags). Any tag that is neither a checklist section nor one of Ansible's
+        special tags (V(all), V(always), V(never), V(tagged), V(untagged)) is an error naming it.
+      - Not checked when omitted.
+    type: list
+    elements: str
+  skip_tags:
+    description: The run's C(ansible_skip_tags), checked like O(run_tags).
+    type: list
+    elements: str
+  host_pattern:
+    description: The host pattern that selected O(scope_hosts), named when it selects no host (the run is then NO-GO).
+    type: str
+  limit:
+    description: The run's C(--limit) (C(ansible_limit)), named in messages about an empty scope.
+    type: str
+  controller_in_limit:
+    description:
+      - Whether C(--limit) keeps C(localhost), where the golive playbook decides the verdict. With
+        O(stage=policy), V(false) is an error (the verdict would never be decided).
+    type: bool
+    default: true
+  probe_group:
+    description:
+      - The host pattern of the probe hosts. When given and O(probe_hosts) is empty while the scope hosts
+        have endpoint checks (O(endpoint_checks_vars)), the verdict is NO-GO with that reason.
+    type: str
+  probe_group_hosts:
+    description:
+      - With O(stage=policy), the hosts O(probe_group) will select (within C(--limit)); none while the
+        scope hosts have endpoint checks is an error.
+    type: list
+    elements: str
+  endpoint_checks_vars:
+    description: Variables of the scope hosts holding the endpoint checks the probe hosts run.
+    type: list
+    elements: str
+    default: [golive_endpoint_checks, golive_probe_checks]
 notes:
   - The C(golive.readiness.report) callback takes the waivers and blocking severities from this
     task's result, so the report and the gate agree.
@@ -181,8 +252,8 @@ golive_gate:
   description:
     - The decision and everything it rests on.
     - When the gate fails the task on NO-GO, only C(verdict), C(blocking_severities) and, when not
-      empty, C(waivers), C(signoff) and the C(hosts) that are not C(ok) are returned (Ansible prints a
-      failed result whole; the readiness report lists every item).
+      empty, C(waivers), C(signoff), C(scope_problems) and the C(hosts) that are not C(ok) are
+      returned (Ansible prints a failed result whole; the readiness report lists every item).
     - Text from checked systems and the inventory carries Unicode bidirectional marks and C1
       control characters as escapes (V(\\u202e)), so printing the result cannot reorder or
       recolour what the operator reads.
@@ -208,7 +279,9 @@ golive_gate:
       description: C(total), C(by_status), C(by_section) (section to status counts), C(blocking), C(waived).
       type: dict
     hosts:
-      description: Per host C(name), C(status) (C(ok), C(no_results), C(unreachable)), C(checks), C(worst), C(reason).
+      description:
+        - Per host C(name), C(status), C(checks), C(worst), C(reason). C(status) is V(ok), V(no_results),
+          V(unreachable), or V(no_checks) for a host in scope whose checklist was empty.
       type: list
       elements: dict
     waivers:
@@ -236,6 +309,15 @@ golive_gate:
       description: In-scope (or probe) hosts without check results, other than unreachable ones.
       type: list
       elements: str
+    scope_problems:
+      description: Why the run checked less than it was asked to; each makes the verdict NO-GO.
+      type: list
+      elements: str
+      sample: ["probe group 'bastoin' (golive_probe_group) matches no host: 3 endpoint checks did not run"]
+    critical_waivers:
+      description: Each waiver that waived a critical check (C(waiver)), with the records it covered (C(checks)).
+      type: list
+      elements: dict
     signoff:
       description:
         - The sign-off judged against the verdict. C(status) is V(signed) (every approver accepted the
@@ -264,6 +346,16 @@ ARGUMENT_SPEC = dict(
     blocking_severities=dict(type="list", elements="str", default=["critical", "high"],
                              choices=["critical", "high", "medium", "low"]),
     fail_on_nogo=dict(type="bool", default=True),
+    stage=dict(type="str", default="verdict", choices=["policy", "verdict"]),
+    read_host_policy=dict(type="bool", default=False),
+    run_tags=dict(type="list", elements="str"),
+    skip_tags=dict(type="list", elements="str"),
+    host_pattern=dict(type="str"),
+    limit=dict(type="str"),
+    controller_in_limit=dict(type="bool", default=True),
+    probe_group=dict(type="str"),
+    probe_group_hosts=dict(type="list", elements="str"),
+    endpoint_checks_vars=dict(type="list", elements="str", default=["golive_endpoint_checks", "golive_probe_checks"]),
     signoff=dict(type="list", elements="dict", default=[], options=dict(
         role=dict(type="str", required=True),
         name=dict(type="str", required=True),

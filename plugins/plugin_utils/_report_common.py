@@ -21,15 +21,15 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
 
 __all__ = [
     "CHANGE_KINDS", "GO", "GO_WITH_WARNINGS", "HOST_STATUSES", "NO_GO", "STATUSES", "STATUS_ORDER", "VERDICTS",
-    "WAIVER_STATES", "count_text", "group_by_hosts", "history_of", "host_ranges", "host_sort_key",
-    "incomplete_note", "interrupted_text", "matched_text",
+    "WAIVER_STATES", "count_text", "critical_waivers_of", "empty_checklist_hosts", "group_by_hosts",
+    "history_of", "host_ranges", "host_sort_key", "incomplete_note", "interrupted_text", "matched_text",
     "no_go_reasons", "notification_of", "plural", "section_matrix", "sections_of", "signoff_of",
     "status_position", "status_rank", "timestamp_of", "value_text", "waivers_of", "worst_status",
 ]
 
 # Worst first: the order statuses are listed in everywhere a human reads them.
 STATUS_ORDER = ("error", "fail", "warn", "skipped", "pass")
-HOST_STATUSES = ("ok", "unreachable", "no_results")
+HOST_STATUSES = ("ok", "unreachable", "no_results", "no_checks")
 # The parts of document["history"], in the order they are shown: regressions first.
 CHANGE_KINDS = ("regressions", "fixed", "new", "removed")
 WAIVER_STATES = ("applied", "expired", "unused")
@@ -179,11 +179,13 @@ def incomplete_note(document):
 
 
 def no_go_reasons(document):
-    """What besides blocking checks makes a NO-GO: [(host, kind, text)] for an interrupted run, unreachable
-    hosts, hosts without results and failed tasks."""
+    """What besides blocking checks makes a NO-GO: [(host, kind, text)] for an interrupted run, what the run's
+    scope left unchecked (nothing at all, a probe group matching no host), unreachable hosts, hosts without
+    results and failed tasks."""
     reasons = []
     if document.get("interrupted"):
         reasons.append(("all", "interrupted", interrupted_text(document["interrupted"])))
+    reasons += [("-", "scope", str(problem)) for problem in document.get("scope_problems") or ()]
     unreachable = set()
     for entry in document.get("unreachable") or ():
         unreachable.add(entry.get("host"))
@@ -215,6 +217,16 @@ def history_of(document):
 def waivers_of(document):
     waivers = document.get("waivers") or {}
     return dict((state, list(waivers.get(state) or ())) for state in WAIVER_STATES)
+
+
+def critical_waivers_of(document):
+    """The waivers that waived a critical check, each with the records it covered (listed before any other)."""
+    return [dict(entry) for entry in (document.get("waivers") or {}).get("critical") or ()]
+
+
+def empty_checklist_hosts(document):
+    """Hosts in scope that had no check at all."""
+    return [host for host in document.get("hosts") or () if host.get("status") == "no_checks"]
 
 
 def signoff_of(document):

@@ -13,6 +13,8 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_common im
     GO,
     NO_GO,
     STATUS_ORDER,
+    critical_waivers_of,
+    empty_checklist_hosts,
     group_by_hosts,
     history_of,
     host_ranges,
@@ -316,6 +318,12 @@ class _Page(object):
     def waivers(self):
         waivers = waivers_of(self.doc)
         parts = []
+        critical = critical_waivers_of(self.doc)
+        if critical:
+            rows = [_row([*self._waiver_cells(c["waiver"]), esc(", ".join(
+                "%s %s" % (r.get("host"), r.get("id")) for r in c.get("checks") or ()))]) for c in critical]
+            parts.append('<h3>Waived a critical check <span class="n">%d</span></h3>' % len(rows) + _table(
+                ["Waiver", "Reason", "Owner", "Expires", "Ticket", "Critical checks waived"], rows, "expired"))
         applied = [_row([esc(a.get("host")), self._check_link(a.get("host"), a.get("id"), "<code>%s</code>" % esc(
             a.get("id"))), _status_badge(a.get("status")), *self._waiver_cells(a.get("waiver") or {})])
             for a in waivers["applied"]]
@@ -347,13 +355,18 @@ class _Page(object):
                        for u in self.doc.get("unreachable") or ()]
         without = [_row([esc(h.get("name")), esc(h.get("reason") or "no check results")])
                    for h in self.doc.get("hosts") or () if h.get("status") == "no_results"]
+        empty = [_row([esc(h.get("name")), esc(h.get("reason"))]) for h in empty_checklist_hosts(self.doc)]
         body = ('<h3>Unreachable hosts <span class="n">%d</span></h3>%s'
                 '<h3>Hosts without results <span class="n">%d</span></h3>%s'
                 '<h3>Failed tasks <span class="n">%d</span></h3>%s') % (
             len(unreachable), _table(["Host", "Task", "Message"], unreachable) or _empty("Every host was reached."),
             len(without), _table(["Host", "Reason"], without) or _empty("Every host returned check results."),
             len(failed), _table(["Host", "Task", "Message"], failed) or _empty("No task failed outside the checks."))
-        return _section("problems", "Hosts & tasks", body, len(failed) + len(unreachable) + len(without))
+        if empty:
+            body += '<h3>Hosts with an empty checklist <span class="n">%d</span></h3>%s' % (
+                len(empty), _table(["Host", "Reason"], empty))
+        return _section("problems", "Hosts & tasks", body, len(failed) + len(unreachable) + len(without)
+                        + len(empty))
 
     def run(self):
         run = self.doc.get("run") or {}

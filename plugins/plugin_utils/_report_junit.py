@@ -103,6 +103,7 @@ class _Builder(object):
             for check in checks:
                 self._check_case(suite, section, check)
         self._interrupted_suite()
+        self._scope_suite()
         self._hosts_suite()
         self._tasks_suite()
         self._totals()
@@ -179,8 +180,21 @@ class _Builder(object):
         suite = self._suite("hosts")
         for host in troubled:
             case = self._case(suite, "hosts.%s" % host.get("name"), "%s has check results" % host.get("name"), 0)
+            if host.get("status") == "no_checks":
+                # Listed, not an error: the host answered and its checklist (for the chosen sections) was empty.
+                ET.SubElement(case, "skipped", message=_text("no_checks: %s" % (host.get("reason") or "")))
+                continue
             ET.SubElement(case, "error", message=_text("%s: %s" % (host.get("status"), host.get("reason") or "")),
                           type=_text(host.get("status")))
+
+    def _scope_suite(self):
+        problems = self.document.get("scope_problems") or ()
+        if not problems:
+            return
+        suite = self._suite("scope")
+        for problem in problems:
+            case = self._case(suite, "scope", _text(problem), 0)
+            ET.SubElement(case, "error", message=_text(problem), type="scope")
 
     def _tasks_suite(self):
         tasks = self.document.get("failed_tasks") or ()

@@ -13,6 +13,8 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_common im
     GO,
     NO_GO,
     count_text,
+    critical_waivers_of,
+    empty_checklist_hosts,
     group_by_hosts,
     history_of,
     host_ranges,
@@ -191,6 +193,10 @@ class _Markdown(object):
             self.add("## Unreachable hosts (%d)" % len(unreachable), "")
             self.add(*_table(["Host", "Task", "Message"], [[md(u.get("host")), md(u.get("task")), md(u.get(
                 "message"))] for u in unreachable]))
+        empty = empty_checklist_hosts(self.doc)
+        if empty:
+            self.add("## Hosts with an empty checklist (%d)" % len(empty), "")
+            self.add(*_table(["Host", "Reason"], [[md(h.get("name")), md(h.get("reason"))] for h in empty]))
         if failed:
             self.add("## Failed tasks (%d)" % len(failed), "")
             self.add(*_table(["Host", "Task", "Message"], [[md(t.get("host")), md(t.get("task")), md(t.get(
@@ -206,6 +212,13 @@ class _Markdown(object):
             return ["%s on %s" % (code(w.get("id")), md(", ".join(str(h) for h in w.get("hosts") or ()))),
                     md(w.get("reason")), md(w.get("owner")), md(w.get("expires")), md(w.get("ticket") or "")]
 
+        critical = critical_waivers_of(self.doc)
+        if critical:
+            self.add("### Waived a critical check (%d)" % len(critical), "")
+            self.add(*_table(["Waiver", "Reason", "Owner", "Expires", "Ticket", "Critical checks waived"],
+                             [[*cells(c["waiver"]), md(", ".join("%s %s" % (r.get("host"), r.get("id"))
+                                                                  for r in c.get("checks") or ()))]
+                              for c in critical]))
         if waivers["applied"]:
             self.add("### Applied", "")
             rows = [[md(a.get("host")), code(a.get("id")), _status(a.get("status")), *cells(a.get("waiver") or {})]

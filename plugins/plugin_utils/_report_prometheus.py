@@ -83,13 +83,21 @@ def render_prometheus(document):
     for host in document.get("hosts") or ():
         status = str(host.get("status"))
         host_counts[status] = host_counts.get(status, 0) + 1
-    out.family("golive_hosts", "Hosts in the report by status (ok, unreachable, no_results).",
+    out.family("golive_hosts", "Hosts in the report by status (ok, unreachable, no_results, no_checks).",
                [({"status": status}, n) for status, n in host_counts.items()])
+    empty = [host.get("name") for host in document.get("hosts") or () if host.get("status") == "no_checks"]
+    if empty:
+        out.family("golive_host_empty_checklist", "1 for each host in scope that had no check.",
+                   [({"host": name}, 1) for name in empty])
+    out.family("golive_scope_problems", "Reasons the run checked less than asked (nothing, a probe group "
+               "matching no host); each makes the verdict NO-GO.", [({}, len(document.get("scope_problems") or ()))])
     out.family("golive_failed_tasks", "Tasks that failed outside the checks.",
                [({}, len(document.get("failed_tasks") or ()))])
     waivers = waivers_of(document)
     out.family("golive_waivers", "Waivers by state: applied (records covered), expired (matched but not applied), "
                "unused (matched no problem).", [({"state": state}, len(waivers[state])) for state in WAIVER_STATES])
+    out.family("golive_critical_waivers", "Waivers that waived a critical check.",
+               [({}, len((document.get("waivers") or {}).get("critical") or ()))])
     history = history_of(document)
     out.family("golive_changes", "Checks whose status changed since the previous run, by kind of change.",
                [({"change": kind}, len(history[kind])) for kind in CHANGE_KINDS])

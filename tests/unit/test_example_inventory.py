@@ -35,6 +35,15 @@ VALIDATE = """
 - hosts: localhost
   gather_facts: false
   tasks:
+    - name: Validate the example's policy of every level, as the golive playbook does before any host
+      golive.readiness.gate:
+        stage: policy
+        read_host_policy: true
+        scope_hosts: "{{ groups['all'] }}"
+        waivers: "{{ golive_waivers | default([]) }}"
+        blocking_severities: "{{ golive_blocking_severities | default(['critical', 'high']) }}"
+        fail_on_nogo: "{{ golive_fail_on_nogo | default(true) }}"
+        signoff: "{{ golive_signoff | default([]) }}"
     - name: Show the number of checks per host
       ansible.builtin.debug:
         msg: "{{ dict(groups['all'] | zip(groups['all'] | map('extract', hostvars, 'golive_count'))) }}"

@@ -477,7 +477,9 @@ def test_report_is_written_when_every_host_is_unreachable(tmp_path):
                                                                    ("down02", "unreachable")]
     root = run.junit
     assert_junit_consistent(root)
-    assert junit_counts(root) == dict(tests=2, failures=0, errors=2, skipped=0)
+    # Two unreachable hosts, and the run checked nothing.
+    assert report["scope_problems"] == ["nothing was checked: the run executed no check"]
+    assert junit_counts(root) == dict(tests=3, failures=0, errors=3, skipped=0)
 
 
 def test_formats_option_writes_only_the_chosen_formats(tmp_path):

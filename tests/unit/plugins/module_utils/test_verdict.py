@@ -14,12 +14,15 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     GO,
     GO_WITH_WARNINGS,
     NO_GO,
+    NOTHING_CHECKED,
     blocking_lines,
     decide,
     describe_verdict,
+    normalise_flag,
     normalise_severities,
     normalise_waivers,
     records_of_result,
+    scoped_waivers,
     short_message,
     tag_record,
 )
@@ -34,7 +37,7 @@ def rec(host, check_id="disk_space:/", status="pass", severity="high", section="
                 observed={}, expected={}, duration_ms=3, host=host)
 
 
-def waiver(check_id="*", hosts=None, expires="2025-06-15", **extra):
+def waiver(check_id="disk_space:*", hosts=None, expires="2025-06-15", **extra):
     result = dict(id=check_id, reason="accepted for the launch", owner="ops", expires=expires)
     if hosts is not None:
         result["hosts"] = hosts
@@ -50,7 +53,7 @@ def refs(checks):
 VERDICT_CASES = [
     ("everything passed", [rec("web01"), rec("web02")], {}, GO, [], []),
     ("skipped is fine", [rec("web01"), rec("web01", "path:/x", "skipped")], {}, GO, [], []),
-    ("nothing at all", [], {}, GO, [], []),
+    ("nothing checked is never go", [], {}, NO_GO, [], []),
     ("warn only", [rec("web01"), rec("web02", status="warn")], {}, GO_WITH_WARNINGS, [],
      [("web02", "disk_space:/")]),
     ("fail of low severity", [rec("web01", status="fail", severity="low")], {}, GO_WITH_WARNINGS, [],
@@ -116,9 +119,10 @@ def test_waived_item_is_shown_with_its_waiver():
                       [waiver("disk_space:*", "web*", ticket="OPS-1")], today=TODAY)
     (check,) = decision["checks"]
     assert check["waiver"] == dict(id="disk_space:*", hosts=["web*"], reason="accepted for the launch",
-                                   owner="ops", expires="2025-06-15", ticket="OPS-1")
+                                   owner="ops", expires="2025-06-15", ticket="OPS-1", catch_all=False,
+                                   applies_to=None)
     assert decision["applied_waivers"] == [dict(host="web01", id="disk_space:/", status="fail",
-                                                waiver=check["waiver"])]
+                                                severity="critical", waiver=check["waiver"])]
     assert decision["counts"]["waived"] == 1
     assert decision["counts"]["blocking"] == 0
 
@@ -274,7 +278,7 @@ def test_normalised_waiver_shape():
     (normal,) = normalise_waivers([dict(id="disk_space:/", hosts="web*", reason="r", owner="o",
                                         expires=datetime.datetime(2025, 6, 15, 23, 59), ticket=1234)], TODAY)
     assert normal == dict(id="disk_space:/", hosts=["web*"], reason="r", owner="o", expires="2025-06-15",
-                          ticket="1234", expired=False)
+                          ticket="1234", catch_all=False, expired=False, applies_to=None)
     (default_hosts,) = normalise_waivers([waiver(expires=YESTERDAY)], TODAY)
     assert default_hosts["hosts"] == ["*"]
     assert default_hosts["ticket"] is None
@@ -296,7 +300,7 @@ MALFORMED = [
     ("disk_space:*", "waivers: must be a list of waivers, got str"),
     (["disk_space:*"], "waivers[0]: must be a dictionary with id, reason, owner and expires, got 'disk_space:*'"),
     ([waiver(expiry="2025-01-01")], "waivers[0]: unknown key 'expiry' (allowed: id, hosts, reason, owner, expires,"
-                                    " ticket)"),
+                                    " ticket, catch_all)"),
     ([dict(reason="r", owner="o", expires="2025-01-01")], "waivers[0].id: required (a check id or glob"),
     ([waiver(check_id=12)], "waivers[0].id: must be a non-empty string, got 12"),
     ([waiver(hosts=[])], "waivers[0].hosts: must be a host name glob or a non-empty list of them, got []"),
@@ -393,3 +397,85 @@ def test_verdict_module_is_python38_syntax():
     path = _verdict.__file__
     with open(path, encoding="utf-8") as handle:
         ast.parse(handle.read(), filename=os.path.basename(path), feature_version=(3, 8))
+
+
+# --- issue 10: nothing checked is never GO; scoped and catch-all waivers ---------------------------------------
+
+
+def test_scope_problem_makes_the_run_no_go_and_leads_the_blocking_lines():
+    decision = decide([rec("web01")], today=TODAY, scope_problems=["probe group 'bastoin' matches no host"])
+    assert decision["verdict"] == NO_GO
+    assert blocking_lines(decision)[0] == "probe group 'bastoin' matches no host"
+
+
+def test_run_without_checks_says_nothing_was_checked():
+    decision = decide([], today=TODAY, scope_hosts=["web01"])
+    assert decision["verdict"] == NO_GO
+    assert decision["scope_problems"] == [NOTHING_CHECKED]
+    assert decision["hosts"] == [dict(name="web01", status="no_checks", checks=0, worst=None,
+                                      reason="its checklist is empty: no check is about this host")]
+
+
+def test_host_in_scope_with_empty_checklist_is_listed_without_changing_the_verdict():
+    decision = decide([rec("web01")], today=TODAY, scope_hosts=["web01", "web02"],
+                      unreachable={"db01": "timed out"})
+    assert decision["verdict"] == NO_GO  # db01, not web02
+    statuses = dict((host["name"], host["status"]) for host in decision["hosts"])
+    assert statuses == dict(web01="ok", web02="no_checks", db01="unreachable")
+    assert decide([rec("web01")], today=TODAY, scope_hosts=["web01", "web02"])["verdict"] == GO
+
+
+@pytest.mark.parametrize("check_id", ["*", "**"])
+def test_waiver_matching_every_check_is_refused_unless_it_says_so(check_id):
+    with pytest.raises(OptionError) as error:
+        normalise_waivers([waiver(check_id, "*")], TODAY, option="golive_waivers")
+    assert str(error.value).startswith("golive_waivers[0].id: %r waives every check" % check_id)
+    assert "catch_all: true" in str(error.value)
+    (accepted,) = normalise_waivers([waiver(check_id, "*", catch_all=True)], TODAY)
+    assert accepted["catch_all"] is True
+
+
+def test_catch_all_must_be_a_boolean():
+    with pytest.raises(OptionError, match=r"^waivers\[0\]\.catch_all: must be true or false, got 'yes please'"):
+        normalise_waivers([waiver(catch_all="yes please")], TODAY)
+
+
+def test_waiver_of_a_critical_check_is_listed_first():
+    records = [rec("web01", "disk_space:/", status="fail", severity="high"),
+               rec("web01", "tls_certificate:api:443", status="fail", severity="critical")]
+    waivers = [waiver("disk_space:*"), waiver("*", catch_all=True, reason="launch at any cost")]
+    decision = decide(records, waivers, today=TODAY)
+    assert decision["verdict"] == GO_WITH_WARNINGS
+    assert [entry["severity"] for entry in decision["applied_waivers"]] == ["critical", "high"]
+    (critical,) = decision["critical_waivers"]
+    assert critical["waiver"]["catch_all"] is True
+    assert critical["checks"] == [dict(host="web01", id="tls_certificate:api:443", status="fail")]
+
+
+def test_host_scoped_waiver_covers_only_the_hosts_that_carry_it():
+    web = normalise_waivers([waiver("disk_space:*")], TODAY)
+    merged = scoped_waivers([], [(["web01"], web), (["web02"], web)])
+    assert len(merged) == 1 and merged[0]["applies_to"] == ["web01", "web02"]
+    records = [rec(host, status="fail") for host in ("web01", "web02", "db01")]
+    decision = decide(records, merged, today=TODAY)
+    assert refs(decision["blocking"]) == [("db01", "disk_space:/")]
+    assert decision["verdict"] == NO_GO
+
+
+def test_waiver_seen_through_all_and_a_host_is_one_fleet_waiver():
+    fleet = normalise_waivers([waiver("disk_space:*")], TODAY)
+    merged = scoped_waivers(fleet, [(["web01"], fleet), (["web02"], normalise_waivers([waiver("x:*")], TODAY))])
+    assert [(w["id"], w["applies_to"]) for w in merged] == [("disk_space:*", None), ("x:*", ["web02"])]
+    # Normalised again (the report callback reads the gate's waivers back), the scope is kept.
+    assert normalise_waivers(merged, TODAY) == merged
+
+
+@pytest.mark.parametrize("value, expected", [(True, True), ("no", False), ("True", True), (False, False)])
+def test_flag_accepts_booleans_and_their_spellings(value, expected):
+    assert normalise_flag(value, "golive_fail_on_nogo") is expected
+
+
+@pytest.mark.parametrize("value", ["maybe", 2, None, [True]])
+def test_flag_names_the_variable_when_it_is_not_a_boolean(value):
+    with pytest.raises(OptionError, match=r"^golive_fail_on_nogo: .* is not a boolean"):
+        normalise_flag(value, "golive_fail_on_nogo")

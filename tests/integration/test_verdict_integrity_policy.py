@@ -1,0 +1,135 @@
+"""Policy is read where users write it and validated before any host is contacted: real ansible-playbook runs
+over the loopback SSH hosts (sshd on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import xml.etree.ElementTree as ET
+
+import pytest
+import yaml
+from playbook_runs import HEALTHY_VARS, VERIFY_TASK, checks_by_host, hosts_of_task
+
+pytestmark = pytest.mark.integration
+
+WEB = ("web01", "web02")
+
+
+def days_from_today(days):
+    return (datetime.date.today() + datetime.timedelta(days=days)).isoformat()
+
+
+def group_inventory(tmp_path, group_vars, name="groups.yml"):
+    """A second inventory source: group web (web01, web02) with ``group_vars``, as group_vars/web.yml would."""
+    path = os.path.join(str(tmp_path), name)
+    with open(path, "w") as handle:
+        yaml.safe_dump({"web": {"hosts": dict((host, None) for host in WEB), "vars": group_vars}}, handle)
+    return path
+
+
+def missing_path_everywhere(tmp_path, severity="high"):
+    """A path check failing on every host; its id is the same on each."""
+    missing = str(tmp_path / "golive-missing" / "release.tar.gz")
+    return "path:%s" % missing, dict(HEALTHY_VARS, golive_paths=[dict(path=missing, state="file", severity=severity)])
+
+
+def waiver(check_id, **extra):
+    entry = dict(id=check_id, reason="release archive is fetched at deploy", owner="release-team",
+                 expires=days_from_today(30))
+    entry.update(extra)
+    return entry
+
+
+def assert_stopped_before_any_host(run, *words):
+    assert run.returncode != 0, run.tail()
+    assert run.verdict == "NO-GO", run.tail()
+    report = run.report
+    assert report["verdict"] == "NO-GO"
+    assert hosts_of_task(run.stdout, VERIFY_TASK) == [], run.tail()
+    assert report["checks"] == []
+    (message,) = [task["message"] for task in report["failed_tasks"]]
+    for word in words:
+        assert word in message, message
+    assert "Traceback" not in run.output
+
+
+def test_waiver_in_a_groups_variables_applies_to_that_groups_hosts(golive, tmp_path):
+    check_id, group_vars = missing_path_everywhere(tmp_path)
+    web = group_inventory(tmp_path, dict(golive_waivers=[waiver(check_id)]))
+    run = golive.run("-i", web, group_vars=group_vars, label="group-waiver")
+
+    # db01 is not in group web: its failure still blocks.
+    assert run.returncode != 0 and run.verdict == "NO-GO", run.tail()
+    report = run.report
+    assert [(b["host"], b["id"]) for b in report["blocking"]] == [("db01", check_id)]
+    assert sorted(a["host"] for a in report["waivers"]["applied"]) == list(WEB)
+    assert report["waivers"]["applied"][0]["waiver"]["applies_to"] == list(WEB)
+    assert checks_by_host(report)["web02"][check_id]["waiver"]["owner"] == "release-team"
+
+
+def test_waiver_in_all_seen_by_every_host_is_one_fleet_waiver(golive, tmp_path):
+    check_id, group_vars = missing_path_everywhere(tmp_path)
+    group_vars["golive_waivers"] = [waiver(check_id)]
+    run = golive.run(group_vars=group_vars, label="fleet-waiver")
+
+    assert run.returncode == 0, run.tail()
+    report = run.report
+    assert report["verdict"] == "GO WITH WARNINGS"
+    assert sorted(a["host"] for a in report["waivers"]["applied"]) == ["db01", "web01", "web02"]
+    assert {a["waiver"]["applies_to"] for a in report["waivers"]["applied"]} == {None}
+    assert report["waivers"]["unused"] == []
+
+
+@pytest.mark.parametrize("where, variable, value, words", [
+    ("web", "golive_waivers", [waiver("path:*", expires="2026-13-45")],
+     ["golive_waivers[0].expires: '2026-13-45' is not a date (YYYY-MM-DD)", "in the variables of web01, web02"]),
+    ("all", "golive_waivers", [dict(id="path:*", owner="ops", expires="2030-01-01")],
+     ["golive_waivers[0].reason: required"]),
+    ("web", "golive_waivers", "path:*", ["golive_waivers: must be a list of waivers, got str", "web01, web02"]),
+    ("all", "golive_signoff", [dict(role="release manager", name="Ann Example", decision="MAYBE")],
+     ["golive_signoff[0].decision: 'MAYBE' is not a decision"]),
+    ("all", "golive_blocking_severities", ["urgent"], ["golive_blocking_severities: 'urgent' is not a severity"]),
+    ("all", "golive_fail_on_nogo", "maybe", ["golive_fail_on_nogo: 'maybe' is not a boolean (true or false)"]),
+    ("web", "golive_blocking_severities", ["critical"],
+     ["golive_blocking_severities is fleet-wide (set it for group all, or with -e): web01, web02 have ['critical']"]),
+], ids=["bad-expiry-in-group", "no-reason", "string-not-list", "signoff-maybe", "unknown-severity",
+        "fail-on-nogo-maybe", "fleet-wide-in-group"])
+def test_invalid_policy_stops_the_run_before_any_host_naming_variable_item_and_field(
+        golive, tmp_path, where, variable, value, words):
+    if where == "all":
+        run = golive.run(group_vars=dict(HEALTHY_VARS, **{variable: value}), label="bad-policy")
+    else:
+        run = golive.run("-i", group_inventory(tmp_path, {variable: value}), group_vars=HEALTHY_VARS,
+                         label="bad-policy")
+
+    assert_stopped_before_any_host(run, *words)
+
+
+def test_catch_all_waiver_is_refused_unless_it_says_so(golive, tmp_path):
+    _check_id, group_vars = missing_path_everywhere(tmp_path, severity="critical")
+    group_vars["golive_waivers"] = [waiver("*", hosts="*")]
+    run = golive.run(group_vars=group_vars, label="catch-all-refused")
+
+    assert_stopped_before_any_host(run, "golive_waivers[0].id: '*' waives every check", "catch_all: true")
+
+
+def test_explicit_catch_all_waiver_is_listed_first_in_every_format(golive, tmp_path):
+    _check_id, group_vars = missing_path_everywhere(tmp_path, severity="critical")
+    group_vars["golive_waivers"] = [waiver("*", hosts="*", catch_all=True, reason="launch whatever happens")]
+    run = golive.run(group_vars=group_vars, label="catch-all-explicit")
+
+    assert run.returncode == 0, run.tail()
+    report = run.report
+    assert report["verdict"] == "GO WITH WARNINGS"
+    (critical,) = report["waivers"]["critical"]
+    assert critical["waiver"]["catch_all"] is True
+    assert sorted(c["host"] for c in critical["checks"]) == ["db01", "web01", "web02"]
+    assert "WAIVED A CRITICAL CHECK: * on * (release-team" in run.stdout
+    markdown = run.report_text("report.md")
+    assert markdown.index("### Waived a critical check (1)") < markdown.index("### Applied")
+    page = run.report_text("report.html")
+    assert page.index("Waived a critical check") < page.index("<h3>Applied")
+    assert "golive_critical_waivers 1" in run.report_text("golive.prom")
+    waived_cases = ET.fromstring(run.junit).findall(".//testcase/skipped")
+    assert len(waived_cases) >= 3
