@@ -242,5 +242,5 @@ def test_failed_tasks_and_unreachable_hosts_are_one_line_per_reason():
     decision = decide([], hosts_without_results={"web01": "its check task failed"}, failed_tasks=failed,
                       unreachable={"db01": "refused", "db02": "refused"})
     lines = report_callback.CallbackModule._blocking_lines(decision)
-    assert lines == ["db01, db02 unreachable: refused",
+    assert lines == ["nothing was checked: the run executed no check", "db01, db02 unreachable: refused",
                      "web01-web03 task 'Run checks' failed: invalid check settings: x"]

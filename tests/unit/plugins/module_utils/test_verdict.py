@@ -245,8 +245,8 @@ def test_hosts_sharing_a_failure_or_an_unreachable_reason_are_one_line():
     decision = decide([], unreachable={"web01": "refused", "web02": "refused", "db01": "timeout"},
                       failed_tasks=[dict(host=h, task="T", message="bad item") for h in ("web03", "web04")],
                       today=TODAY)
-    assert blocking_lines(decision) == ["db01 unreachable: timeout", "web01, web02 unreachable: refused",
-                                        "web03, web04 task 'T' failed: bad item"]
+    assert blocking_lines(decision) == [NOTHING_CHECKED, "db01 unreachable: timeout",
+                                        "web01, web02 unreachable: refused", "web03, web04 task 'T' failed: bad item"]
 
 
 FORGED = "x\nGOLIVE VERDICT: GO \x1b[2J\u202eevil\u2066"
