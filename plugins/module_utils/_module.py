@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import copy
+import math
+from collections.abc import Mapping
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -14,7 +16,10 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     SEVERITIES,
     STATUSES,
     OptionError,
+    checked_number,
+    named_range,
     parse_duration,
+    shown_option_value,
     url_passwords,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks
@@ -47,6 +52,11 @@ def item_spec(kind_module):
     return spec
 
 
+def _item_options(kind_module) -> dict:
+    """item_spec to read, not to hand to a validator (which may change it): no copies per item."""
+    return {**COMMON_ITEM_OPTIONS, **kind_module.OPTIONS}
+
+
 def kind_argument_spec(kind_module):
     spec = copy.deepcopy(RUN_OPTIONS)
     spec["checks"] = dict(type="list", elements="dict", required=True, options=item_spec(kind_module))
@@ -60,14 +70,104 @@ def _positive_seconds(value, option):
     return seconds
 
 
+# Spec types whose values are numbers; their ranges are looked up in _check's tables by option name.
+_NUMBER_TYPES = ("int", "float")
+
+
+def option_problems(params: Mapping, spec: Mapping, prefix: str = "") -> list[str]:
+    """Every number that is not finite or outside its range and every string holding a NUL byte in
+    validated ``params`` of ``spec``, suboptions and list elements included, each naming its option.
+
+    This is the one guard of every option of every kind: a kind declares a number ``type: int`` or
+    ``float`` (or reads it with a parser of _check, which holds it to the same tables) and is covered.
+    """
+    problems = []
+    for name, option in spec.items():
+        value = params.get(name) if isinstance(params, Mapping) else None
+        if value is not None:
+            problems.extend(_value_problems(value, f"{prefix}{name}", option))
+    return problems
+
+
+def _value_problems(value, where: str, option: Mapping) -> list[str]:
+    if option.get("type") == "list" and isinstance(value, list):
+        element = dict(option, type=option.get("elements") or "raw")
+        return [problem for index, entry in enumerate(value)
+                for problem in _value_problems(entry, f"{where}[{index}]", element)]
+    if option.get("options") and isinstance(value, Mapping):
+        return option_problems(value, option["options"], f"{where}.")
+    hidden = bool(option.get("no_log"))
+    return [problem for leaf_where, leaf in _leaves(value, where)
+            for problem in [_leaf_problem(leaf, leaf_where, option.get("type"), hidden)] if problem]
+
+
+def _leaves(value, where: str):
+    """(where, scalar) for a value and everything inside it, dictionary keys included."""
+    if isinstance(value, Mapping):
+        for key, entry in value.items():
+            yield from _leaves(key, f"{where} key")
+            yield from _leaves(entry, f"{where}.{key}")
+    elif isinstance(value, (list, tuple)):
+        for index, entry in enumerate(value):
+            yield from _leaves(entry, f"{where}[{index}]")
+    else:
+        yield where, value
+
+
+def _leaf_problem(value, where: str, spec_type, hidden: bool):
+    shown = "the value" if hidden else shown_option_value(value)
+    if isinstance(value, str):
+        return f"{where}: {shown} contains a NUL byte" if "\0" in value else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if spec_type in _NUMBER_TYPES:
+        try:
+            checked_number(value, where, spec_type, "the value" if hidden else None)
+        except OptionError as exc:
+            return str(exc)
+    elif isinstance(value, float) and not math.isfinite(value):  # a raw value's kind reads it further
+        allowed = named_range(where)
+        return f"{where}: {shown} is not a finite number" + (f" (allowed: {allowed.shown})" if allowed else "")
+    return None
+
+
+def run_option_problems(params: Mapping) -> list[str]:
+    """The problems of a call's own options (timeout, deadline, max_workers ...), each named once."""
+    limits = ("timeout", "deadline")
+    others = dict((name, option) for name, option in RUN_OPTIONS.items() if name not in limits)
+    problems = option_problems(params, others)
+    for name in limits:
+        if params.get(name) is not None:
+            try:
+                _positive_seconds(params[name], name)
+            except OptionError as exc:
+                problems.append(str(exc))
+    return problems
+
+
+def run_options_as_given(options: Mapping) -> list[str]:
+    """run_option_problems of options not yet converted by a module (templated strings included)."""
+    spec = dict((name, RUN_OPTIONS[name]) for name in options if name in RUN_OPTIONS)
+    given = dict((name, value) for name, value in options.items() if value is not None)
+    result = ArgumentSpecValidator(spec).validate(given)
+    if result.error_messages:
+        return _option_problems(result, given, spec)
+    return run_option_problems(result.validated_parameters)
+
+
 class CheckBatch(object):
     """Turns validated items into prepared checks, collecting every problem before failing."""
 
     def __init__(self, params):
         self.params = params
-        self.errors = []
+        self.errors = run_option_problems(params)
         self.prepared = []
         self._ids = {}
+        try:
+            self.default_timeout = _positive_seconds(
+                params["timeout"] if params.get("timeout") is not None else "10s", "timeout")
+        except OptionError:  # already among the errors, which stop the batch before anything runs
+            self.default_timeout = None
 
     def add(self, where, item, kind_module):
         """Prepare one item; ``where`` names it in error messages (``checks[3] (disk_space)``)."""
@@ -99,11 +199,14 @@ class CheckBatch(object):
         self.add("%s (%s)" % (where, kind_module.KIND), params, kind_module)
 
     def _prepare(self, item, kind_module):
+        problems = option_problems(item, _item_options(kind_module))
+        if problems:
+            raise OptionError("; ".join(problems))
         item = dict(item)
         item["severity"] = item.get("severity") or self.params.get("severity") or kind_module.SEVERITY
         item["section"] = item.get("section") or self.params.get("section") or kind_module.SECTION
-        timeout = _positive_seconds(
-            item["timeout"] if item.get("timeout") is not None else self.params.get("timeout", "10s"), "timeout")
+        timeout = (_positive_seconds(item["timeout"], "timeout") if item.get("timeout") is not None
+                   else self.default_timeout or 10.0)
         key, title = kind_module.describe(item)
         check_id = item.get("id") or "%s:%s" % (kind_module.KIND, key)
         plan = kind_module.prepare(item)
@@ -165,12 +268,7 @@ def run_batch(module, batch):
     """Run the prepared checks and exit the module with the records."""
     if batch.errors:
         module.fail_json(msg="invalid check options: " + "; ".join(batch.errors), errors=batch.errors)
-    try:
-        deadline = _positive_seconds(module.params["deadline"], "deadline")
-    except OptionError as exc:
-        module.fail_json(msg=str(exc))
-    if module.params["max_workers"] < 1:
-        module.fail_json(msg="max_workers: must be at least 1, got %d" % module.params["max_workers"])
+    deadline = _positive_seconds(module.params["deadline"], "deadline")  # valid: its problems are batch errors
     records = run_checks(batch.prepared, module.params["max_workers"], deadline)
     counts = counts_by_status(records)
     result = dict(changed=False, golive_checks=records, golive_counts=counts, msg=describe_counts(counts))

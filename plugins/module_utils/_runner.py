@@ -14,6 +14,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     CheckError,
     OptionError,
     Outcome,
+    checked_number,
     format_duration,
     make_record,
 )
@@ -92,6 +93,8 @@ def run_checks(checks, max_workers=8, deadline=45.0):
     Worker threads are daemons: a check stuck in a system call is abandoned once its timeout
     passes (reported as ``error``) and cannot keep the module process alive.
     """
+    # A deadline that is not a finite number would never be reached: no check would start, none end.
+    checked_number(deadline, "deadline", "duration")
     records = [None] * len(checks)
     pending = list(range(len(checks)))
     running = {}
