@@ -18,6 +18,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     OptionError,
     checked_number,
     named_range,
+    number_range,
     parse_duration,
     shown_option_value,
     url_passwords,
@@ -116,8 +117,12 @@ def _leaves(value, where: str):
 
 def _leaf_problem(value, where: str, spec_type, hidden: bool):
     shown = "the value" if hidden else shown_option_value(value)
+    if isinstance(value, str) and "\0" in value:
+        return f"{where}: {shown} contains a NUL byte"
+    if isinstance(value, str) and spec_type in _NUMBER_TYPES:
+        return _infinite_text_problem(value, where, spec_type, shown)
     if isinstance(value, str):
-        return f"{where}: {shown} contains a NUL byte" if "\0" in value else None
+        return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     if spec_type in _NUMBER_TYPES:
@@ -129,6 +134,18 @@ def _leaf_problem(value, where: str, spec_type, hidden: bool):
         allowed = named_range(where)
         return f"{where}: {shown} is not a finite number" + (f" (allowed: {allowed.shown})" if allowed else "")
     return None
+
+
+def _infinite_text_problem(text: str, where: str, spec_type: str, shown: str):
+    """Text such as 'inf' for a number option, which Ansible's int conversion meets with OverflowError
+    (a traceback) instead of an error; other text is left to its type check."""
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    if math.isfinite(number):
+        return None
+    return f"{where}: {shown} is not a finite number (allowed: {number_range(where, spec_type).shown})"
 
 
 def run_option_problems(params: Mapping) -> list[str]:
@@ -233,6 +250,9 @@ def validate_mixed_item(item, kinds):
     kind_module = kinds[kind]
     params = dict((k, v) for k, v in item.items() if k != "kind")
     spec = item_spec(kind_module)
+    problems = option_problems(params, spec)  # before the validator, which cannot take infinity
+    if problems:
+        raise OptionError("(%s): %s" % (kind, "; ".join(problems)))
     result = ArgumentSpecValidator(spec).validate(params)
     if result.error_messages:
         raise OptionError("(%s): %s" % (kind, "; ".join(_option_problems(result, params, spec))))
@@ -334,6 +354,13 @@ class CheckModule(AnsibleModule):
 
     kinds = {}
     default_kind = None
+
+    def _set_internal_properties(self):
+        # Runs in AnsibleModule.__init__ just before its argument validation, which cannot take infinity.
+        super(CheckModule, self)._set_internal_properties()
+        problems = option_problems(self.params, self.argument_spec)
+        if problems:
+            self.fail_json(msg="invalid options: " + "; ".join(problems), errors=problems)
 
     def _log_invocation(self):
         # Runs at the end of AnsibleModule.__init__, before anything is logged or returned.
