@@ -29,6 +29,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._module import (
     run_option_problems,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
+from ansible_collections.golive.readiness.tests.unit.plugins.modules._adhoc import ansible_run
 
 NAN, INF = float("nan"), float("inf")
 NUMBER_TYPES = ("int", "float")
@@ -295,3 +296,23 @@ def test_data_quality_bounds_that_compare_are_kept_as_given(bounds):
     assert errors == []
     plan = batch.prepared[0].plan
     assert (plan["min"], plan["max"]) == (bounds.get("min"), bounds.get("max"))
+
+
+# --- the module path: real `ansible localhost -m`; its JSON arguments carry NaN and Infinity as numbers -----------
+
+@pytest.mark.parametrize("module, args, message", [
+    ("verify", dict(deadline=NAN, checks=[dict(kind="disk_space", path="/")]),
+     "deadline: nan is not a finite number (allowed: 1ms to 24h)"),
+    ("verify", dict(checks=[dict(kind="tcp_port", host="127.0.0.1", port=INF)]),
+     "checks[0].port: inf is not a finite number (allowed: 1 to 65535)"),
+    ("tcp_port", dict(checks=[dict(host="127.0.0.1", port="inf")]),
+     "checks[0].port: 'inf' is not a finite number (allowed: 1 to 65535)"),
+    ("disk_space", dict(checks=[dict(path="/", timeout=NAN)]),
+     "checks[0].timeout: nan is not a finite number (allowed: 1ms to 24h)"),
+    ("disk_space", dict(max_workers=300, checks=[dict(path="/")]), "max_workers: 300 is outside 1 to 256"),
+])
+def test_modules_refuse_bad_numbers_with_a_named_error_not_a_traceback(module, args, message):
+    done, result = ansible_run(module, args)
+    assert "localhost | FAILED!" in done.stdout, done.stdout
+    assert message in result["msg"] and result["errors"] == [message], result
+    assert "Traceback" not in done.stdout + done.stderr
