@@ -73,6 +73,8 @@ RANGES_BY_OPTION = {
     "nameserver_port": _PORT,
     "expect_status": NumberRange(100, 599, "100 to 599"),
     "pid": NumberRange(1, 2 ** 22, "1 to 4194304"),
+    "notify_timeout": NumberRange(0.001, 300, "1ms to 5m"),
+    "notify_retries": NumberRange(0, 10, "0 to 10"),
 }
 RANGES_BY_UNIT = {
     "size": NumberRange(0, 2 ** 60, "0 B to 1 EiB"),
