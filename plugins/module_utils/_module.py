@@ -117,8 +117,8 @@ def _leaves(value, where: str):
 
 def _leaf_problem(value, where: str, spec_type, hidden: bool):
     shown = "the value" if hidden else shown_option_value(value)
-    if isinstance(value, str) and "\0" in value:
-        return f"{where}: {shown} contains a NUL byte"
+    if isinstance(value, str) and "\0" in value:  # the text is not shown: it may be a secret of a verify item
+        return f"{where}: contains a NUL byte"
     if isinstance(value, str) and spec_type in _NUMBER_TYPES:
         return _infinite_text_problem(value, where, spec_type, shown)
     if isinstance(value, str):
@@ -360,6 +360,8 @@ class CheckModule(AnsibleModule):
         super(CheckModule, self)._set_internal_properties()
         problems = option_problems(self.params, self.argument_spec)
         if problems:
+            # fail_json returns the arguments too: the items' secrets must be known as no_log first.
+            self.no_log_values.update(no_log_values_of(self.params.get("checks"), self.kinds, self.default_kind))
             self.fail_json(msg="invalid options: " + "; ".join(problems), errors=problems)
 
     def _log_invocation(self):

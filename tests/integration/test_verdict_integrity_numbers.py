@@ -77,5 +77,5 @@ def test_out_of_range_numbers_and_nul_bytes_stop_the_run_each_named(golive, tmp_
         run, calls,
         "golive_max_workers: max_workers: 0 is outside 1 to 256",
         "golive_check_timeout: timeout: '25h' is outside 1ms to 24h",
-        "golive_paths[0] (path): path: '/etc/pass\\x00wd' contains a NUL byte",
+        "golive_paths[0] (path): path: contains a NUL byte",
         "golive_disk_space[0] (disk_space): free_fail_below: '100000000000000000000000PB' is outside 0 B to 1 EiB")
