@@ -27,7 +27,7 @@ options:
       - Default time limit of each check, as a duration (V(10s), V(500ms), V(2m)) or seconds.
       - A check still running at its limit is reported as C(error) with C(timed out after ...);
         it never stalls the call.
-      - From V(1ms) to V(24h), like every check's own O(checks[].timeout); NaN, infinities and values
+      - From V(1ms) to V(24h), like every check's own C(timeout); NaN, infinities and values
         outside the range are refused with an error naming the option.
     type: raw
     default: 10s
