@@ -58,7 +58,7 @@ class NumberRange(object):
 
 _DAY = 86400
 _TIME_LIMIT = NumberRange(0.001, _DAY, "1ms to 24h")
-_PORT = NumberRange(1, 65535, "1 to 65535")
+_PORT = NumberRange(1, 65535, "1-65535")
 _COUNT = NumberRange(0, 10 ** 12, "0 to 1000000000000")
 
 # The sane range of every number an option takes, stated once. An option whose name means the same

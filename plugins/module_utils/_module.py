@@ -75,31 +75,33 @@ def _positive_seconds(value, option):
 _NUMBER_TYPES = ("int", "float")
 
 
-def option_problems(params: Mapping, spec: Mapping, prefix: str = "") -> list[str]:
+def option_problems(params: Mapping, spec: Mapping, prefix: str = "", unvalidated: bool = False) -> list[str]:
     """Every number that is not finite or outside its range and every string holding a NUL byte in
     validated ``params`` of ``spec``, suboptions and list elements included, each naming its option.
 
     This is the one guard of every option of every kind: a kind declares a number ``type: int`` or
     ``float`` (or reads it with a parser of _check, which holds it to the same tables) and is covered.
+    ``unvalidated``: only what Ansible's validator cannot take (infinity), before it runs.
     """
     problems = []
     for name, option in spec.items():
         value = params.get(name) if isinstance(params, Mapping) else None
         if value is not None:
-            problems.extend(_value_problems(value, f"{prefix}{name}", option))
+            problems.extend(_value_problems(value, f"{prefix}{name}", option, unvalidated))
     return problems
 
 
-def _value_problems(value, where: str, option: Mapping) -> list[str]:
+def _value_problems(value, where: str, option: Mapping, unvalidated: bool) -> list[str]:
     if option.get("type") == "list" and isinstance(value, list):
         element = dict(option, type=option.get("elements") or "raw")
         return [problem for index, entry in enumerate(value)
-                for problem in _value_problems(entry, f"{where}[{index}]", element)]
+                for problem in _value_problems(entry, f"{where}[{index}]", element, unvalidated)]
     if option.get("options") and isinstance(value, Mapping):
-        return option_problems(value, option["options"], f"{where}.")
+        return option_problems(value, option["options"], f"{where}.", unvalidated)
+    check = _non_finite_problem if unvalidated else _leaf_problem
     hidden = bool(option.get("no_log"))
     return [problem for leaf_where, leaf in _leaves(value, where)
-            for problem in [_leaf_problem(leaf, leaf_where, option.get("type"), hidden)] if problem]
+            for problem in [check(leaf, leaf_where, option.get("type"), hidden)] if problem]
 
 
 def _leaves(value, where: str):
@@ -133,6 +135,15 @@ def _leaf_problem(value, where: str, spec_type, hidden: bool):
     elif isinstance(value, float) and not math.isfinite(value):  # a raw value's kind reads it further
         allowed = named_range(where)
         return f"{where}: {shown} is not a finite number" + (f" (allowed: {allowed.shown})" if allowed else "")
+    return None
+
+
+def _non_finite_problem(value, where: str, spec_type, hidden: bool):
+    """_leaf_problem's NaN and infinity only."""
+    if isinstance(value, str) and "\0" not in value and spec_type in _NUMBER_TYPES:
+        return _infinite_text_problem(value, where, spec_type, "the value" if hidden else shown_option_value(value))
+    if isinstance(value, float) and not math.isfinite(value):
+        return _leaf_problem(value, where, spec_type, hidden)
     return None
 
 
@@ -250,7 +261,7 @@ def validate_mixed_item(item, kinds):
     kind_module = kinds[kind]
     params = dict((k, v) for k, v in item.items() if k != "kind")
     spec = item_spec(kind_module)
-    problems = option_problems(params, spec)  # before the validator, which cannot take infinity
+    problems = option_problems(params, spec, unvalidated=True)  # the validator cannot take infinity
     if problems:
         raise OptionError("(%s): %s" % (kind, "; ".join(problems)))
     result = ArgumentSpecValidator(spec).validate(params)
@@ -358,7 +369,7 @@ class CheckModule(AnsibleModule):
     def _set_internal_properties(self):
         # Runs in AnsibleModule.__init__ just before its argument validation, which cannot take infinity.
         super(CheckModule, self)._set_internal_properties()
-        problems = option_problems(self.params, self.argument_spec)
+        problems = option_problems(self.params, self.argument_spec, unvalidated=True)
         if problems:
             # fail_json returns the arguments too: the items' secrets must be known as no_log first.
             self.no_log_values.update(no_log_values_of(self.params.get("checks"), self.kinds, self.default_kind))
