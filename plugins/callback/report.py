@@ -123,7 +123,8 @@ options:
     env:
       - name: GOLIVE_NOTIFY_URL
   notify_timeout:
-    description: Seconds each notification attempt may take to connect and to get an answer.
+    description:
+      - Seconds each notification attempt may take to connect and to get an answer, from V(0.001) to V(300).
     type: float
     default: 5
     ini:
@@ -135,6 +136,8 @@ options:
     description:
       - How many times a failed notification is retried (connection errors, timeouts, HTTP 429 and
         5xx), with growing pauses. Other HTTP errors are not retried.
+      - From V(0) to V(10); a value outside it (or a time limit outside its range) fails the notification
+        with a message naming the option.
     type: int
     default: 2
     ini:

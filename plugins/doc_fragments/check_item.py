@@ -27,12 +27,15 @@ options:
       - Default time limit of each check, as a duration (V(10s), V(500ms), V(2m)) or seconds.
       - A check still running at its limit is reported as C(error) with C(timed out after ...);
         it never stalls the call.
+      - From V(1ms) to V(24h), like every check's own C(timeout); NaN, infinities and values
+        outside the range are refused with an error naming the option.
     type: raw
     default: 10s
   deadline:
     description:
       - Time limit of the whole call. Checks still running or not yet started when it passes are
         reported as C(error).
+      - From V(1ms) to V(24h); NaN, infinities and values outside the range are refused.
       - V(auto) derives it from the work, so that it never cuts a check short by itself - for each pool
         (O(max_workers), O(network_workers)) the number of waves times the longest check timeout, the
         slower pool's figure plus 10% (at least 10s) for a loaded machine. The golive playbook's probe
@@ -41,7 +44,8 @@ options:
     default: 45s
   max_workers:
     description:
-      - How many checks run at the same time (network-bound checks aside, see O(network_workers)).
+      - How many checks run at the same time (network-bound checks aside, see O(network_workers)), from
+        V(1) to V(256).
     type: int
     default: 8
   network_workers:
@@ -53,7 +57,7 @@ options:
         C(tls_certificate). A thread waiting on a socket costs little, so a probe checking a whole
         fleet's endpoints keeps its call short. Database kinds stay in the O(max_workers) pool, as
         database servers cap their connections.
-      - V(0) runs every check in the O(max_workers) pool.
+      - V(0) runs every check in the O(max_workers) pool; at most V(1024).
     type: int
     default: 64
   fail_on:
@@ -70,6 +74,10 @@ notes:
     reports C(changed=false).
   - A check that cannot be evaluated (timeout, refused connection, missing library, unreadable
     file) is reported as C(error), never as C(pass).
+  - Every numeric option of every check must be a finite number inside its range (time limits V(1ms)
+    to V(24h), ports V(1) to V(65535), sizes up to V(1EiB), durations up to V(3650d), percentages
+    V(0) to V(100), counts up to V(1000000000000)); a text option holding a NUL byte is refused. The
+    error names the item, the option, the value and the range.
 attributes:
   check_mode:
     support: full

@@ -9,7 +9,12 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
-from ansible_collections.golive.readiness.plugins.module_utils._module import INVALID_KIND, CheckBatch, invalid_item
+from ansible_collections.golive.readiness.plugins.module_utils._module import (
+    INVALID_KIND,
+    CheckBatch,
+    invalid_item,
+    run_options_as_given,
+)
 from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
 from ansible_collections.golive.readiness.plugins.plugin_utils._policy import SECTIONS
 
@@ -78,16 +83,36 @@ def _split_invalid(parts):
     return items, errors
 
 
-def checklist(parts, also_validate=None):
+# The playbook variable that sets each of verify's own options, for messages users can act on.
+RUN_VARIABLES = {"timeout": "golive_check_timeout", "deadline": "golive_deadline", "max_workers": "golive_max_workers",
+                 "network_workers": "golive_network_workers"}
+
+
+def run_option_errors(run_options):
+    """The problems of verify's own options as the playbook passes them, each led by its variable."""
+    if not isinstance(run_options, Mapping):
+        return ["run_options: must be a dictionary of verify options, got %s" % type(run_options).__name__]
+    errors = []
+    for option, value in run_options.items():
+        for problem in run_options_as_given({option: value}):
+            errors.append("%s: %s" % (RUN_VARIABLES.get(option, option), problem))
+    return errors
+
+
+def checklist(parts, also_validate=None, run_options=None):
     """One list of check items from lists of them; raises with the messages of any invalid settings.
 
     Used where the playbook hands the checklist to verify: the task is not no_log (verify keeps the
     items' secrets out of its output), so the problems show, and nothing is sent to the host.
     ``also_validate`` are lists whose problems count too though their items run elsewhere (the
     endpoint checks the probe hosts run later), so that every wrong setting stops the run up front.
+    ``run_options`` are verify's own options of the same task (timeout, deadline, max_workers),
+    validated here for the same reason.
     """
     items, errors = _split_invalid(parts)
     errors += _split_invalid(also_validate)[1]
+    if run_options is not None:
+        errors += run_option_errors(run_options)
     if errors:
         raise AnsibleFilterError("invalid check settings: " + "; ".join(errors))
     return items

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import base64
+import math
 import re
 from urllib.parse import quote, quote_plus
 
@@ -45,48 +46,135 @@ def worst(statuses):
     return max(statuses, key=STATUS_RANK.__getitem__)
 
 
-def _split_number(text, option):
+class NumberRange(object):
+    """The values a number option may take (``low`` to ``high``, both included) and how to say so."""
+
+    def __init__(self, low: float, high: float, shown: str) -> None:
+        self.low = low
+        self.high = high
+        self.shown = shown
+
+    def admits(self, value: float) -> bool:
+        return self.low <= value <= self.high
+
+
+_DAY = 86400
+_TIME_LIMIT = NumberRange(0.001, _DAY, "1ms to 24h")
+_PORT = NumberRange(1, 65535, "1-65535")
+_COUNT = NumberRange(0, 10 ** 12, "0 to 1000000000000")
+
+# The sane range of every number an option takes, stated once. An option whose name means the same
+# in every kind (a port, a time limit) has its own range; any other number is held to the range of
+# what it is: the parser that reads it (size, duration, percent, count, code) or its spec type.
+RANGES_BY_OPTION = {
+    "timeout": _TIME_LIMIT,
+    "deadline": _TIME_LIMIT,
+    "connect_timeout": _TIME_LIMIT,
+    "max_workers": NumberRange(1, 256, "1 to 256"),
+    "network_workers": NumberRange(0, 1024, "0 to 1024"),
+    "port": _PORT,
+    "nameserver_port": _PORT,
+    "expect_status": NumberRange(100, 599, "100 to 599"),
+    "pid": NumberRange(1, 2 ** 22, "1 to 4194304"),
+    "notify_timeout": NumberRange(0.001, 300, "1ms to 5m"),
+    "notify_retries": NumberRange(0, 10, "0 to 10"),
+}
+RANGES_BY_UNIT = {
+    "size": NumberRange(0, 2 ** 60, "0 B to 1 EiB"),
+    "duration": NumberRange(0, 3650 * _DAY, "0s to 3650d"),
+    "percent": NumberRange(0, 100, "0-100%"),
+    "count": _COUNT,
+    "code": NumberRange(-255, 255, "-255 to 255"),
+    "bound": NumberRange(-(2 ** 63), 2 ** 63 - 1, "the range of a 64-bit integer"),
+    "int": _COUNT,
+    "float": NumberRange(-1e15, 1e15, "-1e15 to 1e15"),
+}
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def named_range(option: str):
+    """The range of an option whose name means the same in every kind ('timeout', 'port'), or None."""
+    return RANGES_BY_OPTION.get(_INDEX.sub("", str(option)).rsplit(".", 1)[-1])
+
+
+def number_range(option: str, unit: str) -> NumberRange:
+    """The range of option ``option`` ('timeout', 'json_query[0].min') holding a number of ``unit``."""
+    return named_range(option) or RANGES_BY_UNIT[unit]
+
+
+def shown_option_value(value, limit: int = 40) -> str:
+    """repr() of an option's value for a message, cut short (a 400-digit number says nothing more)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "\u2026"
+
+
+def checked_number(value, option: str, unit: str, shown=None):
+    """``value`` when it is finite and inside the option's range, else an OptionError naming the option,
+    the value as given (``shown``) and the range. NaN compares false with everything, so it is asked first."""
+    given = shown_option_value(value if shown is None else shown)
+    allowed = number_range(option, unit)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise OptionError(f"{option}: {given} is not a finite number (allowed: {allowed.shown})")
+    if not allowed.admits(value):
+        raise OptionError(f"{option}: {given} is outside {allowed.shown}")
+    return value
+
+
+def _split_number(text, option, unit):
     match = _NUMBER_UNIT.match(str(text))
     if not match:
-        raise OptionError("%s: %r is not a number with an optional unit" % (option, text))
+        raise OptionError(f"{option}: {shown_option_value(text)} is not a number with an optional unit "
+                          f"(allowed: {number_range(option, unit).shown})")
     return float(match.group(1)), match.group(2).lower()
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _as_float(value, option: str, unit: str) -> float:
+    """A float of a YAML number; an integer too large for a float is outside every range."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise OptionError(f"{option}: {shown_option_value(value)} is outside "
+                          f"{number_range(option, unit).shown}") from None
 
 
 def parse_size(text, option="size"):
     """Bytes from '20GB', '512M', '1.5TiB' or a plain number (binary multiples: 1K = 1024)."""
-    if isinstance(text, (int, float)) and not isinstance(text, bool):
-        return int(text)
-    number, unit = _split_number(text, option)
+    if _is_number(text):
+        number = checked_number(_as_float(text, option, "size"), option, "size", text)
+        return int(number)
+    number, unit = _split_number(text, option, "size")
     if unit not in _SIZE_UNITS:
         raise OptionError("%s: unknown size unit %r in %r (use B, KB, MB, GB, TB)" % (option, unit, text))
     if number < 0:
         raise OptionError("%s: %r must not be negative" % (option, text))
-    return int(number * _SIZE_UNITS[unit])
+    return int(checked_number(number * _SIZE_UNITS[unit], option, "size", text))
 
 
 def parse_duration(text, option="duration"):
     """Seconds from '30d', '500ms', '2h', '90' (plain numbers are seconds)."""
-    if isinstance(text, (int, float)) and not isinstance(text, bool):
-        return float(text)
-    number, unit = _split_number(text, option)
+    if _is_number(text):
+        return checked_number(_as_float(text, option, "duration"), option, "duration", text)
+    number, unit = _split_number(text, option, "duration")
     if unit not in _DURATION_UNITS:
         raise OptionError("%s: unknown duration unit %r in %r (use ms, s, m, h, d, w)" % (option, unit, text))
     if number < 0:
         raise OptionError("%s: %r must not be negative" % (option, text))
-    return number * _DURATION_UNITS[unit]
+    return checked_number(number * _DURATION_UNITS[unit], option, "duration", text)
 
 
 def parse_percent(text, option="percent"):
     """A percentage from '15%', '15' or 15."""
-    if isinstance(text, (int, float)) and not isinstance(text, bool):
-        number = float(text)
+    if _is_number(text):
+        number = _as_float(text, option, "percent")
     else:
-        number, unit = _split_number(text, option)
+        number, unit = _split_number(text, option, "percent")
         if unit not in ("", "%"):
             raise OptionError("%s: %r is not a percentage" % (option, text))
-    if not 0 <= number <= 100:
-        raise OptionError("%s: %r is outside 0-100%%" % (option, text))
-    return number
+    return checked_number(number, option, "percent", text)
 
 
 def parse_count(text, option="count"):
@@ -95,10 +183,13 @@ def parse_count(text, option="count"):
         raise OptionError("%s: %r is not a number" % (option, text)) from None
     try:
         number = float(text)
+    except OverflowError:
+        number = math.inf
     except (TypeError, ValueError):
         raise OptionError("%s: %r is not a number" % (option, text)) from None
     if number < 0:
         raise OptionError("%s: %r must not be negative" % (option, text))
+    checked_number(number, option, "count", text)
     return int(number) if number.is_integer() else number
 
 
@@ -116,7 +207,7 @@ def parse_codes(value, option, noun, short_noun, low=None, high=None):
             raise OptionError("%s: %r is not %s" % (option, code, noun)) from None
         if low is not None and not low <= number <= high:
             raise OptionError("%s: %r is not %s (%d-%d)" % (option, code, noun, low, high))
-        codes.append(number)
+        codes.append(number if low is not None else checked_number(number, option, "code", code))
     if not codes:
         raise OptionError("%s: must list at least one %s" % (option, short_noun))
     return codes

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import copy
 import json
+import math
+from collections.abc import Mapping
 from urllib.parse import unquote
 
 from ansible.module_utils.basic import AnsibleModule, remove_values
@@ -17,9 +19,13 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     STATUSES,
     OptionError,
     basic_auth_forms,
+    checked_number,
     is_credential_header,
+    named_range,
+    number_range,
     parse_duration,
     secret_forms,
+    shown_option_value,
     url_credentials,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._processes import watch_controller
@@ -60,6 +66,11 @@ def item_spec(kind_module):
     return spec
 
 
+def _item_options(kind_module) -> dict:
+    """item_spec to read, not to hand to a validator (which may change it): no copies per item."""
+    return {**COMMON_ITEM_OPTIONS, **kind_module.OPTIONS}
+
+
 def kind_argument_spec(kind_module):
     spec = copy.deepcopy(RUN_OPTIONS)
     spec["checks"] = dict(type="list", elements="dict", required=True, options=item_spec(kind_module))
@@ -84,14 +95,131 @@ def _call_deadline(value: object) -> float | None:
     return _positive_seconds(value, "deadline")
 
 
+# Spec types whose values are numbers; their ranges are looked up in _check's tables by option name.
+_NUMBER_TYPES = ("int", "float")
+
+
+def option_problems(params: Mapping, spec: Mapping, prefix: str = "", unvalidated: bool = False) -> list[str]:
+    """Every number that is not finite or outside its range and every string holding a NUL byte in
+    validated ``params`` of ``spec``, suboptions and list elements included, each naming its option.
+
+    This is the one guard of every option of every kind: a kind declares a number ``type: int`` or
+    ``float`` (or reads it with a parser of _check, which holds it to the same tables) and is covered.
+    ``unvalidated``: only what Ansible's validator cannot take (infinity), before it runs.
+    """
+    problems = []
+    for name, option in spec.items():
+        value = params.get(name) if isinstance(params, Mapping) else None
+        if value is not None:
+            problems.extend(_value_problems(value, f"{prefix}{name}", option, unvalidated))
+    return problems
+
+
+def _value_problems(value, where: str, option: Mapping, unvalidated: bool) -> list[str]:
+    if option.get("type") == "list" and isinstance(value, list):
+        element = dict(option, type=option.get("elements") or "raw")
+        return [problem for index, entry in enumerate(value)
+                for problem in _value_problems(entry, f"{where}[{index}]", element, unvalidated)]
+    if option.get("options") and isinstance(value, Mapping):
+        return option_problems(value, option["options"], f"{where}.", unvalidated)
+    check = _non_finite_problem if unvalidated else _leaf_problem
+    hidden = bool(option.get("no_log"))
+    return [problem for leaf_where, leaf in _leaves(value, where)
+            for problem in [check(leaf, leaf_where, option.get("type"), hidden)] if problem]
+
+
+def _leaves(value, where: str):
+    """(where, scalar) for a value and everything inside it, dictionary keys included."""
+    if isinstance(value, Mapping):
+        for key, entry in value.items():
+            yield from _leaves(key, f"{where} key")
+            yield from _leaves(entry, f"{where}.{key}")
+    elif isinstance(value, (list, tuple)):
+        for index, entry in enumerate(value):
+            yield from _leaves(entry, f"{where}[{index}]")
+    else:
+        yield where, value
+
+
+def _leaf_problem(value, where: str, spec_type, hidden: bool):
+    shown = "the value" if hidden else shown_option_value(value)
+    if isinstance(value, str) and "\0" in value:  # the text is not shown: it may be a secret of a verify item
+        return f"{where}: contains a NUL byte"
+    if isinstance(value, str) and spec_type in _NUMBER_TYPES:
+        return _infinite_text_problem(value, where, spec_type, shown)
+    if isinstance(value, str):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if spec_type in _NUMBER_TYPES:
+        try:
+            checked_number(value, where, spec_type, "the value" if hidden else None)
+        except OptionError as exc:
+            return str(exc)
+    elif isinstance(value, float) and not math.isfinite(value):  # a raw value's kind reads it further
+        allowed = named_range(where)
+        return f"{where}: {shown} is not a finite number" + (f" (allowed: {allowed.shown})" if allowed else "")
+    return None
+
+
+def _non_finite_problem(value, where: str, spec_type, hidden: bool):
+    """_leaf_problem's NaN and infinity only."""
+    if isinstance(value, str) and "\0" not in value and spec_type in _NUMBER_TYPES:
+        return _infinite_text_problem(value, where, spec_type, "the value" if hidden else shown_option_value(value))
+    if isinstance(value, float) and not math.isfinite(value):
+        return _leaf_problem(value, where, spec_type, hidden)
+    return None
+
+
+def _infinite_text_problem(text: str, where: str, spec_type: str, shown: str):
+    """Text such as 'inf' for a number option, which Ansible's int conversion meets with OverflowError
+    (a traceback) instead of an error; other text is left to its type check."""
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    if math.isfinite(number):
+        return None
+    return f"{where}: {shown} is not a finite number (allowed: {number_range(where, spec_type).shown})"
+
+
+def run_option_problems(params: Mapping) -> list[str]:
+    """The problems of a call's own options (timeout, deadline, max_workers ...), each named once."""
+    limits = ("timeout", "deadline")
+    others = dict((name, option) for name, option in RUN_OPTIONS.items() if name not in limits)
+    problems = option_problems(params, others)
+    for name in limits:
+        if params.get(name) is not None:
+            try:
+                _call_deadline(params[name]) if name == "deadline" else _positive_seconds(params[name], name)
+            except OptionError as exc:
+                problems.append(str(exc))
+    return problems
+
+
+def run_options_as_given(options: Mapping) -> list[str]:
+    """run_option_problems of options not yet converted by a module (templated strings included)."""
+    spec = dict((name, RUN_OPTIONS[name]) for name in options if name in RUN_OPTIONS)
+    given = dict((name, value) for name, value in options.items() if value is not None)
+    result = ArgumentSpecValidator(spec).validate(given)
+    if result.error_messages:
+        return _option_problems(result, given, spec)
+    return run_option_problems(result.validated_parameters)
+
+
 class CheckBatch(object):
     """Turns validated items into prepared checks, collecting every problem before failing."""
 
     def __init__(self, params):
         self.params = params
-        self.errors = []
+        self.errors = run_option_problems(params)
         self.prepared = []
         self._ids = {}
+        try:
+            self.default_timeout = _positive_seconds(
+                params["timeout"] if params.get("timeout") is not None else "10s", "timeout")
+        except OptionError:  # already among the errors, which stop the batch before anything runs
+            self.default_timeout = None
 
     def add(self, where, item, kind_module):
         """Prepare one item; ``where`` names it in error messages (``checks[3] (disk_space)``)."""
@@ -128,11 +256,14 @@ class CheckBatch(object):
         self.errors.append(one_line(message))
 
     def _prepare(self, item, kind_module):
+        problems = option_problems(item, _item_options(kind_module))
+        if problems:
+            raise OptionError("; ".join(problems))
         item = dict(item)
         item["severity"] = item.get("severity") or self.params.get("severity") or kind_module.SEVERITY
         item["section"] = item.get("section") or self.params.get("section") or kind_module.SECTION
-        timeout = _positive_seconds(
-            item["timeout"] if item.get("timeout") is not None else self.params.get("timeout", "10s"), "timeout")
+        timeout = (_positive_seconds(item["timeout"], "timeout") if item.get("timeout") is not None
+                   else self.default_timeout or 10.0)
         key, title = kind_module.describe(item)
         check_id = item.get("id") or "%s:%s" % (kind_module.KIND, key)
         plan = kind_module.prepare(item)
@@ -159,6 +290,9 @@ def validate_mixed_item(item, kinds):
     kind_module = kinds[kind]
     params = dict((k, v) for k, v in item.items() if k != "kind")
     spec = item_spec(kind_module)
+    problems = option_problems(params, spec, unvalidated=True)  # the validator cannot take infinity
+    if problems:
+        raise OptionError("(%s): %s" % (kind, "; ".join(problems)))
     result = ArgumentSpecValidator(spec).validate(params)
     if result.error_messages:
         raise OptionError("(%s): %s" % (kind, "; ".join(_option_problems(result, params, spec))))
@@ -194,15 +328,8 @@ def run_batch(module, batch):
     """Run the prepared checks and exit the module with the records."""
     if batch.errors:
         module.fail_json(msg="invalid check options: " + "; ".join(batch.errors), errors=batch.errors)
-    try:
-        deadline = _call_deadline(module.params["deadline"])
-    except OptionError as exc:
-        module.fail_json(msg=str(exc))
-    if module.params["max_workers"] < 1:
-        module.fail_json(msg="max_workers: must be at least 1, got %d" % module.params["max_workers"])
+    deadline = _call_deadline(module.params["deadline"])  # valid: its problems are batch errors
     network_workers = module.params["network_workers"]
-    if network_workers < 0:
-        module.fail_json(msg=f"network_workers: must be 0 (no pool of their own) or more, got {network_workers}")
     # An interrupted run kills its controller's ssh, not this process: the watch ends what the checks started.
     with watch_controller():
         records = run_checks(batch.prepared, module.params["max_workers"], deadline, network_workers)
@@ -328,6 +455,15 @@ class CheckModule(AnsibleModule):
 
     kinds = {}
     default_kind = None
+
+    def _set_internal_properties(self):
+        # Runs in AnsibleModule.__init__ just before its argument validation, which cannot take infinity.
+        super(CheckModule, self)._set_internal_properties()
+        problems = option_problems(self.params, self.argument_spec, unvalidated=True)
+        if problems:
+            # fail_json returns the arguments too: the items' secrets must be known as no_log first.
+            self.no_log_values.update(no_log_values_of(self.params.get("checks"), self.kinds, self.default_kind))
+            self.fail_json(msg="invalid options: " + "; ".join(problems), errors=problems)
 
     def _log_invocation(self):
         # Runs at the end of AnsibleModule.__init__, before anything is logged or returned.

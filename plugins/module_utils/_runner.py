@@ -14,6 +14,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     CheckError,
     OptionError,
     Outcome,
+    checked_number,
     format_duration,
     make_record,
 )
@@ -120,6 +121,8 @@ def run_checks(checks, max_workers=8, deadline=45.0, network_workers=0):
     """
     if deadline is None:
         deadline = work_deadline(checks, max_workers, network_workers)
+    # A deadline that is not a finite number would never be reached: no check would start, none end.
+    checked_number(deadline, "deadline", "duration")
     records = [None] * len(checks)
     queues = {True: collections.deque(), False: collections.deque()}
     for index, check in enumerate(checks):

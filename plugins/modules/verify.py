@@ -18,6 +18,10 @@ description:
     M(golive.readiness.disk_space)'s I(checks) suboptions) plus C(kind). Items are validated
     against their kind before anything runs; every problem is reported at once, naming the item
     and the option.
+  - Numbers are numbers. NaN, infinities and values outside an option's range (for example
+    V(1ms) to V(24h) for O(timeout), O(deadline) and each item's C(timeout), V(1) to V(256) for
+    O(max_workers), V(1) to V(65535) for a port) are refused, as is a NUL byte in any text, with
+    an error naming the item, the option, the value and the range.
 author: golive.readiness contributors (@golive-readiness)
 extends_documentation_fragment:
   - golive.readiness.check_item

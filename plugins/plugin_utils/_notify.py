@@ -11,6 +11,8 @@ import time
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlsplit
 
+from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError, checked_number
+
 NOT_CONFIGURED = "not_configured"
 SENT = "sent"
 FAILED = "failed"
@@ -100,6 +102,18 @@ def _validate(url):
         return "webhook URL must use http or https, not %r" % (parts.scheme or "no scheme")[:10]
     if not parts.hostname:
         return "webhook URL has no host"
+    return None
+
+
+def _limits_problem(timeout, retries):
+    """None when the attempt's time limit and the retry count are sane numbers, else which is not and why."""
+    try:
+        checked_number(float(timeout), "notify_timeout", "duration", timeout)
+        checked_number(int(retries), "notify_retries", "int", retries)
+    except OptionError as exc:
+        return str(exc)
+    except (TypeError, ValueError, OverflowError):
+        return "notify_timeout/notify_retries: not a number"
     return None
 
 
@@ -373,7 +387,7 @@ def notify(url, document, report_path, timeout=5, retries=2, backoff=0.5, top=5,
     try:
         url = str(url).strip()
         target = mask_webhook_url(url)
-        problem = _validate(url)
+        problem = _validate(url) or _limits_problem(timeout, retries)
         if problem:
             return _result(FAILED, target, 0, None, problem)
         payload = build_payload(document if isinstance(document, Mapping) else {}, report_path, top)

@@ -20,6 +20,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     Limit,
     OptionError,
     check_order,
+    checked_number,
     format_duration,
     parse_count,
     parse_duration,
@@ -137,6 +138,39 @@ def _scalar(value, option):
     return value
 
 
+def _bound(value, option):
+    """An accepted_range bound a database can compare a column with: a finite number, or a date/time
+    (a YAML date, or text such as '2024-05-01' or '2024-05-01T12:00:00Z'), kept as the user gave it."""
+    value = _scalar(value, option)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return checked_number(value, option, "bound")
+    if isinstance(value, str):
+        number = _number_in(value)
+        if number is not None:
+            checked_number(number, option, "bound", value)
+            return value
+        if parse_timestamp_text(value) is not None:
+            return value
+    raise OptionError("%s: %r is neither a number nor a date/time such as 2024-05-01 or 2024-05-01T12:00:00Z"
+                      % (option, value))
+
+
+def _number_in(text):
+    try:
+        return float(text.strip())
+    except ValueError:
+        return None
+
+
+def _refuse_crossed_bounds(bounds):
+    low, high = bounds["min"], bounds["max"]
+    numbers = [bound for bound in (low, high) if isinstance(bound, (int, float)) and not isinstance(bound, bool)]
+    if len(numbers) == 2 and low > high:
+        raise OptionError("min/max: min %r is above max %r, so every row would offend" % (low, high))
+
+
 def _limit(item, test):
     if test == "freshness":
         for option in ("warn_above", "fail_above"):
@@ -172,8 +206,9 @@ def _specifics(item, test, database):
     if test == "accepted_range":
         if item.get("min") is None and item.get("max") is None:
             raise OptionError("min/max: the accepted_range test needs at least one of them")
-        bounds = dict((option, None if item.get(option) is None else _scalar(item[option], option))
+        bounds = dict((option, None if item.get(option) is None else _bound(item[option], option))
                       for option in ("min", "max"))
+        _refuse_crossed_bounds(bounds)
         return dict(bounds, inclusive=item.get("inclusive") is not False)
     if test == "freshness":
         if item.get("max_age") is None:

@@ -292,3 +292,16 @@ def test_a_given_session_is_used_and_left_open():
 ])
 def test_mask_webhook_url(url, masked):
     assert mask_webhook_url(url) == masked
+
+
+@pytest.mark.parametrize("timeout, retries, message", [
+    (float("nan"), 2, "notify_timeout: nan is not a finite number (allowed: 1ms to 5m)"),
+    (float("inf"), 2, "notify_timeout: inf is not a finite number (allowed: 1ms to 5m)"),
+    (0, 2, "notify_timeout: 0 is outside 1ms to 5m"),
+    (5, 1000, "notify_retries: 1000 is outside 0 to 10"),
+])
+def test_notification_limits_that_are_not_sane_numbers_are_refused_by_name(timeout, retries, message):
+    with running_receiver(answer(200, "ok")) as receiver:
+        result = notify(receiver.url(HOOK_PATH), no_go_document(), None, timeout=timeout, retries=retries)
+    assert (result["status"], result["attempts"], result["message"]) == ("failed", 0, message)
+    assert receiver.requests == []
