@@ -386,7 +386,7 @@ class CheckModule(AnsibleModule):
         masked and escaped, because Ansible prints it at -vvv and would otherwise add the raw parameters.
         """
         result = dict(result)
-        result.setdefault("invocation", {"module_args": self.params})
+        result.setdefault("invocation", {"module_args": self.shown_params()})
         kept = dict((key, value) for key, value in result.items() if value is None or isinstance(value, bool))
         result = printable_data(remove_values(result, self.no_log_values))
         result.update(kept)
