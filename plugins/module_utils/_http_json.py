@@ -14,10 +14,10 @@ import base64
 import json
 from urllib.parse import urlencode, urlsplit
 
+from ansible_collections.golive.readiness.plugins.module_utils._caps import CapExceeded
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
     CheckError,
     OptionError,
-    format_size,
     mask_url,
     secret_forms,
 )
@@ -117,7 +117,7 @@ class JsonApi(object):
         except CheckError as exc:
             raise CheckError(self.scrub(str(exc))) from None
         if response.truncated:
-            raise CheckError("%s: the answer is larger than %s" % (path, format_size(MAX_BODY_BYTES)))
+            raise CapExceeded(f"{path}: the answer", MAX_BODY_BYTES, "MAX_BODY_BYTES")
         return response
 
     def get_json(self, path, query=None):

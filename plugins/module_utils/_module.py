@@ -9,7 +9,7 @@ import copy
 import json
 import math
 from collections.abc import Mapping
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from ansible.module_utils.basic import AnsibleModule, remove_values
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -395,6 +395,19 @@ def request_body_options(kind_module) -> tuple[str, ...]:
     return tuple(getattr(kind_module, "REQUEST_BODY_OPTIONS", ()))
 
 
+def _texts_of_body_string(body: str) -> list[str]:
+    """The field values of a body given as text: form-encoded pairs, or the strings of a JSON document.
+
+    A server may echo one field alone (``client_secret`` of an OAuth token request), not the body whole.
+    """
+    texts = [value for _name, value in parse_qsl(body, keep_blank_values=False)]
+    try:
+        texts.extend(_string_leaves(json.loads(body)))
+    except ValueError:
+        pass
+    return texts
+
+
 def _request_body_secrets(item: dict, kind_module) -> set[str]:
     """A request body as sent, and each text in it long enough to be a secret.
 
@@ -407,7 +420,8 @@ def _request_body_secrets(item: dict, kind_module) -> set[str]:
         if value is None or value == "":
             continue
         secrets.add(value if isinstance(value, str) else json.dumps(value))
-        secrets.update(leaf for leaf in _string_leaves(value) if len(leaf) >= MIN_BODY_SECRET_CHARS)
+        texts = _texts_of_body_string(value) if isinstance(value, str) else _string_leaves(value)
+        secrets.update(texts)
     return {secret for secret in secrets if len(secret) >= MIN_BODY_SECRET_CHARS}
 
 
@@ -508,7 +522,7 @@ class CheckModule(AnsibleModule):
         masked and escaped, because Ansible prints it at -vvv and would otherwise add the raw parameters.
         """
         result = dict(result)
-        result.setdefault("invocation", {"module_args": self.params})
+        result.setdefault("invocation", {"module_args": self.shown_params()})
         kept = dict((key, value) for key, value in result.items() if value is None or isinstance(value, bool))
         result = printable_data(remove_values(result, self.no_log_values))
         result.update(kept)

@@ -162,6 +162,8 @@ options:
           - Sent as the TLS SNI name, checked against the certificate (with O(checks[].validate_certs)), and
             sent as the C(Host) header of every request to the URL's host. Not with a C(Host) header
             in O(checks[].headers).
+          - A followed redirect to this name stays on the node the URL names (its address), as a redirect to
+            the URL's own host does; the name is not resolved.
         type: str
       follow_redirects:
         description:

@@ -8,7 +8,7 @@ import json
 import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import quote, quote_plus
+from urllib.parse import parse_qsl, quote, quote_plus
 
 import pytest
 from playbook_runs import HEALTHY_VARS, SSH_HOSTS, checks_by_host
@@ -81,6 +81,7 @@ ECHO_USER = "probe"
 ECHO_PASSWORD = "Wq7/Lr+Xe92Tz=Vn4"  # '/', '+' and '=' make its URL-encoded forms differ from it
 BEARER_TAIL = "Bt5Rk82WqYz3NcLp"
 BODY_SECRET = "Rf6Jn3Qx8Tb1MzKd"
+FORM_SECRET = "Kp4/Wz8+Nq2Xv6Tj"  # sent form-encoded; the server echoes the field alone, decoded
 # Derived forms are longer and made of base64 or %-escapes: fragments this long cannot occur by chance.
 DERIVED_WINDOW = 10
 
@@ -89,13 +90,14 @@ def wire_forms():
     """Every form the echoed credentials take: plain, basic-auth base64, URL-encoded, and base64 of each."""
     pair = ("%s:%s" % (ECHO_USER, ECHO_PASSWORD)).encode()
     forms = [base64.b64encode(pair).decode(), base64.urlsafe_b64encode(pair).decode()]
-    for secret in (ECHO_PASSWORD, BEARER_TAIL, BODY_SECRET):
+    for secret in (ECHO_PASSWORD, BEARER_TAIL, BODY_SECRET, FORM_SECRET):
         forms += [quote(secret, safe=""), quote_plus(secret), base64.b64encode(secret.encode()).decode()]
     return [form.rstrip("=") for form in forms]
 
 
 class EchoHandler(BaseHTTPRequestHandler):
-    """Answers every request with its headers and body: in the response's headers and in a JSON body."""
+    """Answers every request with its headers and body: in the response's headers and in a JSON body,
+    which also holds the body's form fields one by one (as an OAuth server's error names a field)."""
 
     protocol_version = "HTTP/1.1"
 
@@ -105,7 +107,8 @@ class EchoHandler(BaseHTTPRequestHandler):
     def echo(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode(errors="replace") if length else ""
-        payload = json.dumps({"path": self.path, "headers": dict(self.headers.items()), "body": body}).encode()
+        payload = json.dumps({"form": dict(parse_qsl(body)), "path": self.path, "headers": dict(self.headers.items()),
+                              "body": body}).encode()
         self.send_response(200)
         for name, value in self.headers.items():
             self.send_header("X-Echo-" + name, value)
@@ -140,6 +143,9 @@ def endpoint_vars(echo):
                  json={"refresh_token": BODY_SECRET, "query": "shoes"}, body_regex="never-in-the-answer"),
             dict(url=echo.replace("http://", "http://%s:%s@" % (ECHO_USER, quote(ECHO_PASSWORD, safe=""))) + "/me",
                  headers={"X-Api-Key": BEARER_TAIL[::-1], "Accept": "application/json"}),
+            dict(url=echo + "/oauth/token", method="POST",
+                 headers={"Content-Type": "application/x-www-form-urlencoded"},
+                 body="grant_type=client_credentials&client_secret=" + quote(FORM_SECRET, safe="")),
         ],
         golive_prometheus=[dict(url=echo + "/prometheus", username=ECHO_USER, password=ECHO_PASSWORD)],
         golive_alertmanagers=[dict(url=echo + "/alertmanager", bearer_token=BEARER_TAIL)],
@@ -166,9 +172,13 @@ def test_echoed_credentials_stay_secret_in_every_form(golive, tmp_path):
     checks = checks_by_host(run.report)["web01"]
     kinds = sorted(record["kind"] for record in checks.values()
                    if record["kind"] in ("http_endpoint", "prometheus_targets", "alertmanager"))
-    assert kinds == ["alertmanager", "http_endpoint", "http_endpoint", "prometheus_targets"], run.tail()
+    assert kinds == ["alertmanager", "http_endpoint", "http_endpoint", "http_endpoint", "prometheus_targets"], \
+        run.tail()
     search = next(record for record in checks.values() if record["kind"] == "http_endpoint"
-                  and record["observed"].get("request", {}).get("method") == "POST")
+                  and record["observed"].get("request", {}).get("url", "").endswith("/api/search"))
+    token = next(record for record in checks.values() if record["kind"] == "http_endpoint"
+                 and record["observed"].get("request", {}).get("url", "").endswith("/oauth/token"))
+    assert '"form"' in token["observed"]["body"], token
     # The server did get the credentials and echoed them (the check read its answer, shown masked).
     assert search["observed"]["status"] == 200 and "X-Echo-Authorization" in search["observed"]["headers"], search
     assert os.path.isdir(os.path.join(run.report_dir, "history")), run.tail()
@@ -178,7 +188,7 @@ def test_echoed_credentials_stay_secret_in_every_form(golive, tmp_path):
     places.update(files_under(run.report_dir))
     assert {"report.json", "junit.xml", "report.html", "report.md", "golive.prom"} <= set(places), sorted(places)
     assert any(name.startswith("history" + os.sep) for name in places), sorted(places)
-    plain = (ECHO_PASSWORD, BEARER_TAIL, BEARER_TAIL[::-1], BODY_SECRET)
+    plain = (ECHO_PASSWORD, BEARER_TAIL, BEARER_TAIL[::-1], BODY_SECRET, FORM_SECRET)
     leaks = dict((place, leaked_fragments(text, plain) + leaked_fragments(text, wire_forms(), DERIVED_WINDOW))
                  for place, text in places.items())
     assert dict((place, found) for place, found in leaks.items() if found) == {}, leaks

@@ -393,6 +393,12 @@ def _endpoint(parts):
     return host, port, ("[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port))
 
 
+def _netloc_at(host: str, port: int | None) -> str:
+    """The netloc of ``host`` (a name or an address) with ``port``, if any."""
+    shown = f"[{host}]" if ":" in host else host
+    return shown if port is None else f"{shown}:{port}"
+
+
 def _target(parts):
     return (parts.path or "/") + ("?" + parts.query if parts.query else "")
 
@@ -550,14 +556,26 @@ class Client(object):
             self.tls = make_tls_context(self.plan)
         return self.tls
 
+    def on_probed_node(self, hostname: str | None) -> bool:
+        """Whether a request to ``hostname`` goes to the node the url names: its own host, or the server name."""
+        hostname = (hostname or "").lower()
+        return hostname == self.origin_host or (bool(self.server_name) and hostname == self.server_name.lower())
+
     def name_of(self, parts: SplitResult) -> str | None:
         """The server name of a request to ``parts`` (SNI, certificate name, Host), or None for the URL's host."""
-        if self.server_name and (parts.hostname or "").lower() == self.origin_host:
+        if self.server_name and self.on_probed_node(parts.hostname):
             return self.server_name
         return None
 
+    def endpoint_of(self, parts: SplitResult) -> tuple[str, int, str]:
+        """(host, port, shown) to connect to. A redirect to the server name stays on the node probed by address:
+        resolving the name would reach another node, or the load balancer."""
+        if self.server_name and self.on_probed_node(parts.hostname):
+            return _endpoint(parts._replace(netloc=_netloc_at(self.origin_host, parts.port)))
+        return _endpoint(parts)
+
     def _connect(self, parts, started):
-        host, port, where = _endpoint(parts)
+        host, port, where = self.endpoint_of(parts)
         phase = "connecting to"
         try:
             sock = socket.create_connection((host, port), timeout=self._left(started, where, phase))
@@ -591,7 +609,7 @@ class Client(object):
         """
         parts = urlsplit(url)
         started = time.monotonic()
-        host, port, where = _endpoint(parts)
+        host, port, where = self.endpoint_of(parts)
         sock = self._connect(parts, started)
         conn = http.client.HTTPConnection(host, port)
         conn.sock = _DeadlineSocket(sock, self._seconds_left)
@@ -669,7 +687,8 @@ class Client(object):
 
     def _headers_for_redirect(self, headers, url, next_url, origin_host):
         here, there = urlsplit(url), urlsplit(next_url)
-        if there.hostname == origin_host and not (here.scheme == "https" and there.scheme == "http"):
+        same_node = there.hostname == origin_host or self.on_probed_node(there.hostname)
+        if same_node and not (here.scheme == "https" and there.scheme == "http"):
             return headers
         credentials = set(name.lower() for name in self.plan["secret_headers"]) | {"authorization", "cookie"}
         return dict((k, v) for k, v in headers.items() if k.lower() not in credentials)

@@ -199,3 +199,13 @@ def test_verify_result_carries_no_bidi_marks_and_a_one_line_msg(capsys, fail_on)
         assert _unsafe(text) == [], text
         assert TOKEN not in text
     assert result["invocation"]["module_args"]["checks"][0]["title"] == record["id"]
+
+
+def test_each_field_of_a_body_given_as_text_is_secret_on_its_own():
+    form = "grant_type=client_credentials&client_id=app&client_secret=Zx9QkT4m%2BWp7"
+    text_json = '{"refresh_token": "tok-text-json-42", "page": 1}'
+    found = no_log_values_of([{"kind": "http_endpoint", "url": "https://api.test/", "body": form},
+                              {"kind": "http_endpoint", "url": "https://api.test/", "body": text_json}], KINDS)
+    # A server echoing one field (an OAuth error naming the client_secret) shows it decoded.
+    assert {form, "Zx9QkT4m+Wp7", "client_credentials", text_json, "tok-text-json-42"} <= found
+    assert not {"app", "1"} & found

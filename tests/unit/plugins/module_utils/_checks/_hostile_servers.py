@@ -47,6 +47,13 @@ def endless_reply_smtp(server, conn):
     stream(conn, b"", b"220-" + b"y" * 200 + b"\r\n")
 
 
+def endless_json_http(server, conn):
+    """Answers an HTTP request with a JSON array that never ends, as a hostile monitoring API would."""
+    if _read_until(conn, b"\r\n\r\n") is not None:
+        stream(conn, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n[",
+               b"1," * 32768)
+
+
 def hostile(serve):
     """A started TcpServer running ``serve`` for each connection (the caller stops it)."""
     return TcpServer(serve, backlog=64).start()

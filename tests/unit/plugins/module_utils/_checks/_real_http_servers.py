@@ -153,6 +153,7 @@ def nginx_config(directory, http_port, https_port, certs):
                 server_name {vhost};
                 ssl_certificate {vhost_cert};
                 ssl_certificate_key {vhost_key};
+                location = /moved {{ return 302 https://$host:{https_port}/; }}
                 location / {{ default_type text/plain; return 200 'the {vhost} virtual host'; }}
             }}
         }}

@@ -128,6 +128,14 @@ def test_server_name_probes_a_name_based_virtual_host_by_address(servers):
     assert default["observed"]["body"].startswith("<html>")
 
 
+def test_a_redirect_to_the_server_name_stays_on_the_node_probed_by_address(servers):
+    # nginx redirects to $host, the server name, which DNS does not know here (and would send elsewhere).
+    record = passes(url=servers.nginx_https + "/moved", server_name=VHOST, ca_file=servers.ca_file,
+                    follow_redirects=True, body_regex="the %s virtual host" % VHOST)
+    port = servers.nginx_https.rsplit(":", 1)[1]
+    assert record["observed"]["final_url"] == "https://%s:%s/" % (VHOST, port), record["observed"]
+
+
 def test_server_name_the_certificate_does_not_name_is_an_error(servers):
     record = check(url=servers.nginx_https + "/", server_name="other.test", ca_file=servers.ca_file)
     assert record["status"] == "error"

@@ -12,6 +12,7 @@ import pytest
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
 from ansible_collections.golive.readiness.plugins.module_utils._checks import prometheus_targets as kind
 
+from ._hostile_servers import endless_json_http, hostile
 from ._kind_runner import run_item
 from ._ports import unused_port
 from ._prometheus_servers import PASSWORD, REQUIRED_ALERTS, TOKEN, monitoring_stack
@@ -126,6 +127,16 @@ def test_prometheus_error_answer_is_an_error(stack):
     assert record["status"] == "error"
     assert record["summary"].startswith("/api/v1/targets answered HTTP 503 Service Unavailable: "
                                         '{"status": "error"')
+
+
+def test_endless_answer_is_an_error_naming_the_cap():
+    server = hostile(endless_json_http)
+    try:
+        record = check("http://127.0.0.1:%d" % server.port, timeout=60.0)
+    finally:
+        server.stop()
+    assert record["status"] == "error"
+    assert "MAX_BODY_BYTES" in record["summary"] and "64.0 MiB" in record["summary"], record["summary"]
 
 
 def test_refused_port_is_an_error():
