@@ -39,6 +39,7 @@ from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._check
     ROWS,
     admin_scalar,
     cut,
+    drop_database,
     pg_dump,
     set_age,
     source_database,
@@ -291,13 +292,16 @@ def operations_run(tmp_path_factory):
     """One golive run over the four hosts, with what the test needs to judge it."""
     directory = str(tmp_path_factory.mktemp("operations"))
     with operations_servers(directory) as servers:
-        source_before = servers.database.fingerprint()
-        run = run_golive(directory, servers)
-        run.servers = servers
-        run.source_unchanged = servers.database.fingerprint() == source_before
-        run.scratch_left = scratch_databases()
-        run.stripe_requests = [r["path"] for r in servers.stripe.state.requests]
-        yield run
+        try:
+            source_before = servers.database.fingerprint()
+            run = run_golive(directory, servers)
+            run.servers = servers
+            run.source_unchanged = servers.database.fingerprint() == source_before
+            run.scratch_left = scratch_databases()
+            run.stripe_requests = [r["path"] for r in servers.stripe.state.requests]
+            yield run
+        finally:
+            drop_database(servers.scratch)  # a failed drill never leaves it on the shared server
 
 
 # --- judging it -----------------------------------------------------------------------------------

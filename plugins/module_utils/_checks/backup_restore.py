@@ -14,7 +14,9 @@ given the scratch database alone. A scratch name equal to the source's or the ad
 database is refused, as is one that already exists: the drill drops only what it created. A pg_dumpall
 cluster dump is refused (its roles are cluster-wide), and psql is killed, not given a clean end of input
 (which would commit its transaction), at a line switching databases. The drop
-runs in a ``finally`` block with time kept in reserve for it, also after a failed or timed-out restore.
+runs in a ``finally`` block, also after a failed or timed-out restore, with a fixed reserve of the check's time
+kept for it (and a floor when that is spent): other sessions in it are ended first, and it is tried again
+until it is gone or the time is up, when the result says to drop it by hand, naming it.
 """
 
 from __future__ import annotations
@@ -130,9 +132,14 @@ _END_OF_COPY = b"\\."
 _CHUNK = 1024 * 1024
 # A plain dump's completion trailer is looked for in its last lines.
 _TAIL_LINES = 32
-# Seconds kept back from the restore for dropping the scratch database: a quarter of the time, within these.
-_RESERVE_MIN, _RESERVE_MAX = 2.0, 15.0
+# Seconds kept back from the restore for dropping the scratch database (at most half of the check's time).
+# A loaded server (load 20 on 2 cores) needs seconds to connect, end the restore's backends and drop.
+_DROP_RESERVE = 15.0
+# The least time a drop is given, even when the check's own time is spent.
+_DROP_FLOOR = 10.0
 _DROP_CONNECT_TIMEOUT = 5
+# Pause between drop attempts (a backend being terminated, a timed-out statement).
+_DROP_RETRY_PAUSE = 0.25
 
 
 def describe(item):
@@ -223,20 +230,26 @@ def prepare(item):
 
 # --- time ---------------------------------------------------------------------------------------
 
-def drop_limits(ctx):
-    """(connect seconds, statement ms) for dropping the scratch database within what is left of the check's
-    time (the reserve kept for it), so the drop ends, or says it failed, before the check is given up."""
-    left = max(1.0, ctx.remaining())
+def drop_seconds(ctx) -> float:
+    """Seconds the drop may take: what is left of the check's time (the reserve kept for it), and never less
+    than a floor, so a check whose time ran out (or a module being stopped) still drops what it created."""
+    return max(_DROP_FLOOR, ctx.remaining())
+
+
+def drop_limits(seconds: float) -> tuple[int, int]:
+    """(connect seconds, statement ms) of one drop attempt that has ``seconds`` left."""
+    left = max(1.0, seconds)
     connect = max(1, min(_DROP_CONNECT_TIMEOUT, int(left / 3)))
     return connect, int(max(1.0, left - connect) * 1000)
 
 
 class Reserved(object):
-    """The check's context with time held back for dropping the scratch database."""
+    """The check's context with time held back for dropping the scratch database: a fixed reserve (what a drop
+    needs on a loaded server), not a share of the timeout, but at most half of the check's time."""
 
     def __init__(self, ctx):
         self.ctx = ctx
-        self.reserve = min(_RESERVE_MAX, max(_RESERVE_MIN, ctx.remaining() * 0.25))
+        self.reserve = min(_DROP_RESERVE, ctx.remaining() / 2)
 
     def remaining(self):
         return max(0.05, self.ctx.remaining() - self.reserve)
@@ -387,20 +400,35 @@ class Admin(object):
         remaining = ctx.remaining()
         self.session(min(remaining, self.plan["connect_timeout"] or remaining), remaining * 1000, work)
 
-    def drop(self, name, ctx):
-        """Drop the scratch database, ending any session still in it; True when it is gone."""
+    def _end_other_sessions(self, connection, name: str) -> None:
+        connection.execute(self.sqlalchemy.text(
+            "SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity "
+            "WHERE datname = :name AND pid <> pg_catalog.pg_backend_pid()"), {"name": name})
+
+    def _drop_once(self, name: str, seconds: float) -> bool:
+        """One attempt: end the sessions still in the database, drop it; True when it is gone."""
         def work(connection):
             quoted = self.quoted(connection, name)
-            if connection.dialect.server_version_info >= (13,):
-                connection.execute(self.sqlalchemy.text("DROP DATABASE IF EXISTS %s WITH (FORCE)" % quoted))
-            else:
-                connection.execute(self.sqlalchemy.text(
-                    "SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity "
-                    "WHERE datname = :name"), {"name": name})
-                connection.execute(self.sqlalchemy.text("DROP DATABASE IF EXISTS %s" % quoted))
+            self._end_other_sessions(connection, name)
+            force = " WITH (FORCE)" if connection.dialect.server_version_info >= (13,) else ""
+            connection.execute(self.sqlalchemy.text(f"DROP DATABASE IF EXISTS {quoted}{force}"))
             return not self.exists(connection, name)
 
-        return self.session(*drop_limits(ctx), work)
+        return self.session(*drop_limits(seconds), work)
+
+    def drop(self, name: str, seconds: float) -> bool:
+        """Drop the scratch database, trying again within ``seconds``; CheckError naming it when it is still there."""
+        ends = time.monotonic() + seconds
+        problem = "it still exists"
+        while True:
+            try:
+                if self._drop_once(name, ends - time.monotonic()):
+                    return True
+            except CheckError as exc:
+                problem = str(exc)
+            if ends - time.monotonic() <= _DROP_RETRY_PAUSE + 1.0:
+                raise CheckError(f"the scratch database {name} could not be dropped, drop it by hand: {problem}")
+            time.sleep(_DROP_RETRY_PAUSE)
 
 
 # --- the restore --------------------------------------------------------------------------------
@@ -668,7 +696,7 @@ def run(plan, ctx):
     source = count_source(plan, reserved)
     admin = Admin(plan, sqlalchemy)
     # Registered before the database exists: a module stopped while it is being created still drops it.
-    drop = on_interrupt(lambda: admin.drop(name, ctx))
+    drop = on_interrupt(lambda: admin.drop(name, drop_seconds(ctx)))
     try:
         admin.create(name, reserved)
     except BaseException:
@@ -684,7 +712,7 @@ def run(plan, ctx):
         try:
             dropped = drop.run()
         except CheckError as exc:
-            ev.finding("error", "the scratch database %s could not be dropped, drop it by hand: %s" % (name, exc))
+            ev.finding("error", str(exc))
         ev.observe("dropped", dropped)
     if restored is not None:
         compare_tables(ev, plan, source, restored)

@@ -62,7 +62,7 @@ def test_failures_and_errors_in_one_call(tmp_path):
         elapsed = time.monotonic() - started
     assert wrong not in written
     assert done.returncode == 2
-    assert elapsed < 30
+    assert elapsed < 60  # a bound against a hang, not against a loaded machine's speed
     statuses = [(r["status"], r["summary"]) for r in result["golive_checks"]]
     assert statuses[0] == ("fail", "primary, expected replica")
     assert statuses[1][0] == "pass" and "replica lag 0ms" in statuses[1][1]

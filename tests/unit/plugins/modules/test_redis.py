@@ -81,7 +81,7 @@ def test_failures_and_errors_in_one_call(tmp_path):
     finally:
         silent.stop()
     assert done.returncode == 2
-    assert elapsed < 30
+    assert elapsed < 60  # the silent server never answers: only the timeouts end the call, however loaded the machine
     summaries = [(r["status"], r["summary"]) for r in result["golive_checks"]]
     assert summaries[0] == ("error", "authentication failed for the default user: "
                                      "invalid username-password pair or user is disabled.")

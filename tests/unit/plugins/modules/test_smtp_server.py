@@ -66,7 +66,7 @@ def test_failures_and_errors_in_one_call(tmp_path, ca):
         elapsed = time.monotonic() - started
     assert PASSWORD not in written
     assert done.returncode == 2
-    assert elapsed < 30
+    assert elapsed < 60  # the silent server never answers: only the timeouts end the call, however loaded the machine
     summaries = [(r["status"], r["summary"]) for r in result["golive_checks"]]
     assert summaries[0] == ("fail", "STARTTLS not offered; "
                                     "AUTH not attempted: the credentials are not sent without TLS")

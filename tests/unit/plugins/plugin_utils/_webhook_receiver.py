@@ -10,7 +10,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 # Longest a "hang" answer holds the request open (the receiver is released sooner when stopped).
-HANG_SECONDS = 30
+HANG_SECONDS = 120
 
 
 def unused_port():
