@@ -362,15 +362,20 @@ def _archive_name(archive):
 
 def _point_latest(report_dir: str, archive: str) -> None:
     """Repoint ``latest`` at ``archive`` in one step: a new relative symlink renamed over the old pointer."""
-    pointer = os.path.join(report_dir, LATEST)
-    temp = os.path.join(report_dir, f".{LATEST}.{os.getpid()}.{time.monotonic_ns()}.tmp")
-    os.symlink(archive, temp)
+    _replace_with_symlink(os.path.join(report_dir, LATEST), archive)
+    _sync_directory(report_dir)
+
+
+def _replace_with_symlink(path: str, target: str) -> None:
+    """Make ``path`` a symlink to ``target`` in one step: a new link renamed over whatever is there."""
+    directory, base = os.path.split(path)
+    temp = os.path.join(directory, f".{base}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+    os.symlink(target, temp)
     try:
-        os.replace(temp, pointer)
+        os.replace(temp, path)
     except OSError:
         _remove_quietly(temp)
         raise
-    _sync_directory(report_dir)
 
 
 def _link_through_latest(report_dir: str, name: str) -> None:
@@ -382,15 +387,8 @@ def _link_through_latest(report_dir: str, name: str) -> None:
             return
     except OSError:
         pass
-    directory, base = os.path.split(path)
-    os.makedirs(directory, exist_ok=True)
-    temp = os.path.join(directory, f".{base}.{os.getpid()}.{time.monotonic_ns()}.tmp")
-    os.symlink(target, temp)
-    try:
-        os.replace(temp, path)
-    except OSError:
-        _remove_quietly(temp)
-        raise
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    _replace_with_symlink(path, target)
 
 
 def _unlink_dangling(report_dir: str, names: Iterable[str]) -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import os
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, quote, quote_plus
 
 import pytest
+from loopback_http import serve_http
 from playbook_runs import HEALTHY_VARS, SSH_HOSTS, checks_by_host
 
 pytestmark = pytest.mark.integration
@@ -121,20 +120,6 @@ class EchoHandler(BaseHTTPRequestHandler):
     do_GET = do_POST = echo
 
 
-@contextlib.contextmanager
-def echo_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), EchoHandler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    try:
-        yield "http://127.0.0.1:%d" % server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
 def endpoint_vars(echo):
     """Endpoint checks of web01 that send credentials in every way an item can give them."""
     return dict(
@@ -165,7 +150,7 @@ def files_under(directory):
 
 def test_echoed_credentials_stay_secret_in_every_form(golive, tmp_path):
     log_path = str(tmp_path / "ansible.log")
-    with echo_server() as echo:
+    with serve_http(EchoHandler) as echo:
         run = golive.run("-vvv", group_vars=HEALTHY_VARS, host_vars={"web01": endpoint_vars(echo)},
                          env={"ANSIBLE_LOG_PATH": log_path}, label="echoed-secrets")
 

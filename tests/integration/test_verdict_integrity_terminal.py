@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+from loopback_http import serve_http
 from playbook_runs import HEALTHY_VARS
 
 pytestmark = pytest.mark.integration
@@ -48,15 +48,8 @@ class PlantingHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def planting_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), PlantingHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield "http://127.0.0.1:%d" % server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=30)
+    with serve_http(PlantingHandler) as url:
+        yield url
 
 
 def planted_vars(server):
