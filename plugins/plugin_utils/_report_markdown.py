@@ -65,6 +65,10 @@ def _status(status):
     return "%s %s" % (STATUS_MARKS.get(status, "⛔"), md(status))
 
 
+def _waived_checks_text(critical_waiver):
+    return md(", ".join(f"{r.get('host')} {r.get('id')}" for r in critical_waiver.get("checks") or ()))
+
+
 def _table(headers, rows):
     if not rows:
         return []
@@ -215,10 +219,9 @@ class _Markdown(object):
         critical = critical_waivers_of(self.doc)
         if critical:
             self.add("### Waived a critical check (%d)" % len(critical), "")
-            self.add(*_table(["Waiver", "Reason", "Owner", "Expires", "Ticket", "Critical checks waived"],
-                             [[*cells(c["waiver"]), md(", ".join("%s %s" % (r.get("host"), r.get("id"))
-                                                                  for r in c.get("checks") or ()))]
-                              for c in critical]))
+            rows = [[*cells(c["waiver"]), _waived_checks_text(c)]
+                    for c in critical]
+            self.add(*_table(["Waiver", "Reason", "Owner", "Expires", "Ticket", "Critical checks waived"], rows))
         if waivers["applied"]:
             self.add("### Applied", "")
             rows = [[md(a.get("host")), code(a.get("id")), _status(a.get("status")), *cells(a.get("waiver") or {})]

@@ -36,7 +36,6 @@ def test_every_kind_with_a_default_level_has_a_row_and_every_row_is_a_kind():
     assert not missing, f"kinds with DEFAULT_ levels missing from the README table: {sorted(missing)}"
 
 
-
 def policy_table_changers() -> dict[str, list[str]]:
     """Each row's kind and the names in its last column ("change it with"), values and role parts dropped."""
     with open(os.path.join(REPO, "README.md"), encoding="utf-8") as handle:

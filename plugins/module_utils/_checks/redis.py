@@ -236,9 +236,9 @@ def _connection(redis, plan, ctx):
         return _capped(redis.Connection)(**kwargs)
     if plan["ca_file"] and not os.access(plan["ca_file"], os.R_OK):
         raise CheckError("ca_file: cannot read %s" % plan["ca_file"])
-    return _capped(redis.SSLConnection)(ssl_ca_certs=plan["ca_file"],
-                               ssl_cert_reqs="required" if plan["validate_certs"] else "none",
-                               ssl_check_hostname=plan["validate_certs"], **kwargs)
+    connection = _capped(redis.SSLConnection)
+    return connection(ssl_ca_certs=plan["ca_file"], ssl_cert_reqs="required" if plan["validate_certs"] else "none",
+                      ssl_check_hostname=plan["validate_certs"], **kwargs)
 
 
 def _ssl_cause(exc):

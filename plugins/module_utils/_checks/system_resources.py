@@ -61,8 +61,8 @@ def _cpu_sample(item):
 
 
 def prepare(item):
-    memory_bytes, memory_percent = size_or_percent_limits(item, "memory_available",
-                                                         defaults=DEFAULT_MEMORY_AVAILABLE)
+    memory_bytes, memory_percent = size_or_percent_limits(
+        item, "memory_available", defaults=DEFAULT_MEMORY_AVAILABLE)
     return dict(
         proc=PROC,
         cpu_sample=_cpu_sample(item),

@@ -218,9 +218,9 @@ def test_a_fifo_in_place_of_the_previous_report_is_a_warning_and_no_previous_rep
     callback = report_callback.CallbackModule(display=display)
     history = callback._history(str(report_dir), dict(verdict="GO", checks=[], hosts=[]))
     assert history["previous"] is None
+    fifo = report_dir / "history" / "20261124T101500Z" / "report.json"
     assert display.warnings == ["golive report: the previous report %s is a FIFO, not a regular file; comparing "
-                                "with no previous report" % (report_dir / "history" / "20261124T101500Z" /
-                                                               "report.json")]
+                                "with no previous report" % fifo]
 
 
 def test_warnings_quoting_checked_text_stay_one_line(tmp_path, monkeypatch):

@@ -94,8 +94,8 @@ def nul_cases():
 
 
 @pytest.mark.parametrize("kind, path, spec_type, params, value", list(numeric_cases()))
-def test_every_number_option_of_every_kind_refuses_nan_infinity_and_out_of_range(kind, path, spec_type, params,
-                                                                               value):
+def test_every_number_option_of_every_kind_refuses_nan_infinity_and_out_of_range(
+        kind, path, spec_type, params, value):
     problems = option_problems(params, item_spec(KINDS[kind]))
     assert len(problems) == 1, problems
     assert problems[0].startswith(f"{path}: "), problems

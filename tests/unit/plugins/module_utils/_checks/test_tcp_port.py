@@ -183,8 +183,8 @@ def test_ipv6_literal_key_is_bracketed():
                                 "subpattern at position 0"),
     (dict(connect_warn_above="2s", connect_fail_above="1s"),
      "connect_warn_above/connect_fail_above: the warn level (2s) must be below the fail level (1s)"),
-    (dict(connect_warn_above="soon"), "connect_warn_above: 'soon' is not a number with an optional unit "
-                                        "(allowed: 0s to 3650d)"),
+    (dict(connect_warn_above="soon"),
+     "connect_warn_above: 'soon' is not a number with an optional unit (allowed: 0s to 3650d)"),
     (dict(state="closed", banner_regex="^SSH"), "banner_regex: only applies with state open"),
     (dict(state="closed", connect_fail_above="1s"), "connect_fail_above: only applies with state open"),
     (dict(send="PING\r\n"), "send: only applies with banner_regex (the answer is what is checked)"),
