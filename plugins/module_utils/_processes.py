@@ -235,6 +235,7 @@ class ControllerWatch(object):
         self.reason: str | None = None
         self._wake = threading.Event()
         self._closed = threading.Event()
+        self._stopped = False
         self._previous: dict[int, Any] = {}
         self._parent = os.getppid()
         self._stdout = _stdout_poller(_stdout_fd())
@@ -256,15 +257,20 @@ class ControllerWatch(object):
         return None
 
     def _watch(self) -> None:
-        while not self._closed.is_set():
+        while not self._closed.is_set() and not self._stopped:
             reason = self.controller_gone()
             if reason:
-                self.reason = reason
-                stop_everything(self.grace)
-                self.exit_process(STOPPED_EXIT)
-                return
-            self._wake.wait(self.interval)
-            self._wake.clear()
+                self._stop_module(reason)
+            else:
+                self._wake.wait(self.interval)
+                self._wake.clear()
+
+    def _stop_module(self, reason: str) -> None:
+        """Kill what the checks started, let their cleanups run, then end the module process."""
+        self.reason = reason
+        self._stopped = True
+        stop_everything(self.grace)
+        self.exit_process(STOPPED_EXIT)
 
     def __enter__(self) -> ControllerWatch:
         for signum in STOP_SIGNALS:

@@ -97,7 +97,7 @@ def run_verify(tmp_path, checks):
 def test_hostile_servers_cannot_exhaust_the_probe(tmp_path):
     with hostile_servers() as servers:
         items = hostile_checks(servers)
-        result, peak = run_verify(tmp_path, [item for item, _ in items])
+        result, peak = run_verify(tmp_path, [item for item, dummy in items])
     records = {record["id"]: record for record in result["golive_checks"]}
     for item, cap in items:
         record = records[item["id"]]

@@ -112,8 +112,8 @@ def test_every_string_option_of_every_kind_refuses_a_nul_byte(kind, path, params
 
 def test_the_walk_finds_numbers_and_strings_in_every_kind():
     """Guards the two walks above against silently finding nothing (a spec shape they would miss)."""
-    numbers = {path for kind in KINDS for path, *_ in numeric_leaves(item_spec(KINDS[kind]))}
-    strings = {path for kind in KINDS for path, *_ in string_leaves(item_spec(KINDS[kind]))}
+    numbers = {path for kind in KINDS for path, *dummy in numeric_leaves(item_spec(KINDS[kind]))}
+    strings = {path for kind in KINDS for path, *dummy in string_leaves(item_spec(KINDS[kind]))}
     assert {"port", "max_findings", "json_query[0].min", "json_query[0].length", "rate_limit.max_requests"} <= numbers
     assert {"id", "path", "title", "argv[0]", "required_routes[0].receiver", "indexes[0].table"} <= strings
 
@@ -191,7 +191,7 @@ def test_every_kind_refuses_a_nul_byte_in_any_string_option_by_name(kind):
         value = {"key": "a\x00b"} if kind_of == "dict" else ["a\x00b"] if kind_of == "list" else "a\x00b"
         if option.get("options"):
             continue  # suboptions: covered by test_every_string_option_of_every_kind_refuses_a_nul_byte
-        errors, _ = batch_errors(kind, dict(base, **{name: value}))
+        errors = batch_errors(kind, dict(base, **{name: value}))[0]
         assert errors, (name, value)
         assert any(f": {name}" in error or f"'{name}'" in error for error in errors), (name, errors)
 
@@ -264,7 +264,7 @@ def test_run_option_defaults_are_within_their_ranges():
 
 
 def test_a_secret_option_with_a_nul_byte_is_refused_without_showing_it():
-    errors, _ = batch_errors("command_output", {"argv": ["true"], "env": {"API_TOKEN": "tok-9f8e\x007d6c"}})
+    errors = batch_errors("command_output", {"argv": ["true"], "env": {"API_TOKEN": "tok-9f8e\x007d6c"}})[0]
     assert errors == ["golive_items[0] (command_output): env.API_TOKEN: contains a NUL byte"]
     assert "tok-9f8e" not in errors[0]
 
@@ -285,7 +285,7 @@ DQ = dict(url="postgresql+psycopg://postgres@127.0.0.1:5432/postgres", table="us
     (dict(min=10, max=5), "min/max: min 10 is above max 5"),
 ])
 def test_data_quality_bound_that_cannot_be_compared_is_an_option_error(bounds, message):
-    errors, _ = batch_errors("db_data_quality", dict(DQ, **bounds))
+    errors = batch_errors("db_data_quality", dict(DQ, **bounds))[0]
     assert len(errors) == 1 and errors[0].startswith(f"golive_items[0] (db_data_quality): {message}"), errors
 
 

@@ -263,8 +263,8 @@ class Handler(BaseHTTPRequestHandler):
     def trickle(self):
         """Headers one byte at a time, each well within any per-read timeout, never ending."""
         self.wfile.write(b"HTTP/1.1 200 OK\r\n")
-        for _ in range(600):
-            self.wfile.write(b"X")
+        for byte in b"X" * 600:
+            self.wfile.write(bytes([byte]))
             self.wfile.flush()
             time.sleep(0.05)
 
