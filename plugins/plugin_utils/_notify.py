@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlsplit
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError, checked_number
+from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import no_go_reasons
 
 NOT_CONFIGURED = "not_configured"
 SENT = "sent"
@@ -137,18 +138,14 @@ def _plural(count, word):
 
 
 def _blocking_lines(document):
-    """(host, id, summary) of every reason for NO-GO: blocking checks, unreachable hosts, failed tasks."""
-    lines = [(item.get("host"), item.get("id"), item.get("summary"))
-             for item in document.get("blocking") or () if isinstance(item, Mapping)]
-    lines += [(entry.get("host"), "unreachable", entry.get("message"))
-              for entry in document.get("unreachable") or () if isinstance(entry, Mapping)]
-    unreachable = set(entry.get("host") for entry in document.get("unreachable") or () if isinstance(entry, Mapping))
-    lines += [(host.get("name"), "no results", host.get("reason"))
-              for host in document.get("hosts") or () if isinstance(host, Mapping)
-              and host.get("status") == "no_results" and host.get("name") not in unreachable]
-    lines += [(task.get("host"), "task %s failed" % task.get("task"), task.get("message"))
-              for task in document.get("failed_tasks") or () if isinstance(task, Mapping)]
-    return lines
+    """(host, id, summary) of every reason for NO-GO: the blocking checks, then the report's other reasons
+    (an interrupted run, what the scope left unchecked, unreachable hosts, hosts without results, failed tasks)."""
+    checks = [(item.get("host"), item.get("id"), item.get("summary"))
+              for item in document.get("blocking") or () if isinstance(item, Mapping)]
+    reasons = no_go_reasons(document)
+    # Why the whole run falls short (interrupted, nothing checked) leads, as in every other format.
+    run_wide = [reason for reason in reasons if reason[1] in ("interrupted", "scope")]
+    return run_wide + checks + [reason for reason in reasons if reason not in run_wide]
 
 
 def _warning_lines(document):

@@ -98,7 +98,17 @@ def test_unreachable_hosts_and_failed_tasks_count_as_blocking():
     assert payload["text"].startswith("GOLIVE NO-GO: 2 blocking, 1 warning;")
     text = payload["blocks"][2]["text"]["text"]
     assert "*db02* `unreachable` ssh: connection timed out" in text
-    assert "*web03* `task Gather failed` boom" in text
+    assert "*web03* `task failed` Gather: boom" in text
+
+
+def test_an_interrupted_or_unchecked_run_says_so_first():
+    document = no_go_document(blocking=1, history=False)
+    document["interrupted"] = {"reason": "run interrupted", "signal": "SIGINT"}
+    document["scope_problems"] = ["nothing was checked: the run executed no check"]
+    text = build_payload(document, None, top=5)["blocks"][2]["text"]["text"]
+    lines = text.splitlines()[1:]
+    assert lines[0].startswith("• *all* `interrupted` run interrupted (SIGINT)"), lines
+    assert lines[1] == "• *-* `scope` nothing was checked: the run executed no check", lines
 
 
 def test_go_with_warnings_lists_warnings_and_old_documents_are_accepted():
