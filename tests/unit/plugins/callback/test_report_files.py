@@ -108,14 +108,19 @@ class RecordingDisplay(object):
         self.lines.append(text)
 
 
-def test_a_history_that_cannot_be_read_is_no_history_and_a_warning(tmp_path, monkeypatch):
+def history_when_the_previous_report_raises(tmp_path, monkeypatch, error):
+    """(history, display) of a run whose previous report cannot be read because of ``error``."""
     def broken(report_dir):
-        raise RuntimeError("disk on fire")
+        raise error
 
     monkeypatch.setattr(report_callback, "previous_document", broken)
     display = RecordingDisplay()
     callback = report_callback.CallbackModule(display=display)
-    history = callback._history(str(tmp_path), dict(verdict="GO", checks=[], hosts=[]))
+    return callback._history(str(tmp_path), dict(verdict="GO", checks=[], hosts=[])), display
+
+
+def test_a_history_that_cannot_be_read_is_no_history_and_a_warning(tmp_path, monkeypatch):
+    history, display = history_when_the_previous_report_raises(tmp_path, monkeypatch, RuntimeError("disk on fire"))
     assert history == dict(previous=None, regressions=[], fixed=[], new=[], removed=[])
     assert display.warnings == ["golive report: cannot compare with the previous report in %s: RuntimeError: "
                                 "disk on fire" % tmp_path]
@@ -224,13 +229,8 @@ def test_a_fifo_in_place_of_the_previous_report_is_a_warning_and_no_previous_rep
 
 
 def test_warnings_quoting_checked_text_stay_one_line(tmp_path, monkeypatch):
-    def broken(report_dir):
-        raise RuntimeError("bad\nGOLIVE VERDICT: GO \x1b[2J\u202e")
-
-    monkeypatch.setattr(report_callback, "previous_document", broken)
-    display = RecordingDisplay()
-    callback = report_callback.CallbackModule(display=display)
-    callback._history(str(tmp_path), dict(verdict="GO", checks=[], hosts=[]))
+    error = RuntimeError("bad\nGOLIVE VERDICT: GO \x1b[2J\u202e")
+    display = history_when_the_previous_report_raises(tmp_path, monkeypatch, error)[1]
     (warning,) = display.warnings
     assert warning.endswith("RuntimeError: bad\\nGOLIVE VERDICT: GO \\x1b[2J\\u202e")
 
