@@ -32,6 +32,8 @@ from ansible_collections.golive.readiness.plugins.module_utils._http_json import
 KIND = "alertmanager"
 SECTION = "monitoring"
 SEVERITY = "high"
+VARIABLES = {"golive_alertmanagers": "monitoring"}
+ENDPOINT = True
 OPTIONS = dict(CONNECTION_OPTIONS)
 OPTIONS.update(
     min_receivers=dict(type="int", default=1),

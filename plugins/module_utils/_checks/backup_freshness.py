@@ -46,6 +46,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._processes import
 KIND = "backup_freshness"
 SECTION = "backup"
 SEVERITY = "high"
+VARIABLES = {"golive_backups": "backup"}
 VERIFY_MODES = ("auto", "gzip", "tar", "pg_custom", "sql", "none")
 # A nightly backup is at most 24h old; two hours of slack for a slow run, then a missed night fails.
 DEFAULT_NEWEST_AGE = (None, "26h")

@@ -86,6 +86,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._processes import
 KIND = "backup_restore"
 SECTION = "backup"
 SEVERITY = "high"
+VARIABLES = {"golive_restore_drills": "backup"}
 FORMATS = ("auto", "custom", "plain")
 OPTIONS = dict(
     path=dict(type="path", required=True),

@@ -42,6 +42,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._processes import
 KIND = "command_output"
 SECTION = "infrastructure"
 SEVERITY = "high"
+VARIABLES = {"golive_commands": "infrastructure", "golive_app_commands": "application"}
 OPTIONS = dict(
     argv=dict(type="list", elements="str"),
     cmd=dict(type="str"),

@@ -46,6 +46,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._json_assert impo
 KIND = "data_file"
 SECTION = "data"
 SEVERITY = "high"
+VARIABLES = {"golive_data_files": "data"}
 FORMATS = ("auto", "csv", "json", "jsonl")
 # "key" is a row's identifier (currency=USD), not a secret: no_log=False says so to the sanity tests.
 KEY_VALUE_OPTIONS = dict(

@@ -40,6 +40,8 @@ from ansible_collections.golive.readiness.plugins.module_utils._db_data import (
 KIND = "db_data_quality"
 SECTION = "data"
 SEVERITY = "high"
+VARIABLES = {"golive_data_quality": "data"}
+ENDPOINT = True
 TESTS = ("unique", "not_null", "relationships", "accepted_values", "accepted_range", "freshness", "regex",
          "duplicates")
 MAX_SAMPLE_SIZE = 100

@@ -33,6 +33,8 @@ from ansible_collections.golive.readiness.plugins.module_utils._db_data import (
 KIND = "db_row_counts"
 SECTION = "data"
 SEVERITY = "high"
+VARIABLES = {"golive_row_counts": "data"}
+ENDPOINT = True
 METHODS = ("auto", "exact", "estimate")
 OPTIONS = dict(DB_OPTIONS)
 OPTIONS.update(

@@ -24,6 +24,8 @@ from ansible_collections.golive.readiness.plugins.module_utils._db import (
 KIND = "db_schema"
 SECTION = "data"
 SEVERITY = "high"
+VARIABLES = {"golive_db_schemas": "data"}
+ENDPOINT = True
 TOOLS = ("auto", "alembic", "django", "flyway", "rails", "custom")
 # The table each tool keeps its history in, in the order auto detection tries them.
 TOOL_TABLES = (("alembic", "alembic_version"), ("django", "django_migrations"),

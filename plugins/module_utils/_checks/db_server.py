@@ -27,6 +27,8 @@ from ansible_collections.golive.readiness.plugins.module_utils._db import DB_OPT
 KIND = "db_server"
 SECTION = "services"
 SEVERITY = "critical"
+VARIABLES = {"golive_databases": "services"}
+ENDPOINT = True
 OPTIONS = dict(DB_OPTIONS)
 OPTIONS.update(
     latency_warn_above=dict(type="str"),

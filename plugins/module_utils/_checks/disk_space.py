@@ -24,6 +24,9 @@ DEFAULT_FREE = ("15%", "5%")
 DEFAULT_INODES_FREE = (None, "5%")
 SECTION = "infrastructure"
 SEVERITY = "high"
+VARIABLES = {"golive_disk_space": "infrastructure"}
+ROLE_DEFAULTS = {"golive_disk_space": [
+    {"path": "/", "free_warn_below": "15%", "free_fail_below": "5%", "inodes_free_fail_below": "5%"}]}
 OPTIONS = dict(
     path=dict(type="path", required=True),
     free_warn_below=dict(type="str"),

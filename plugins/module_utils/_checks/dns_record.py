@@ -30,6 +30,8 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
 KIND = "dns_record"
 SECTION = "infrastructure"
 SEVERITY = "high"
+VARIABLES = {"golive_dns_records": "infrastructure"}
+ENDPOINT = True
 TYPES = ("A", "AAAA", "CNAME", "MX", "TXT", "NS")
 ADDRESS_TYPES = {"A": 4, "AAAA": 6}
 OPTIONS = dict(

@@ -21,6 +21,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
 KIND = "env_vars"
 SECTION = "application"
 SEVERITY = "high"
+VARIABLES = {"golive_env_vars": "application"}
 SOURCES = ("env_file", "process", "module")
 OPTIONS = dict(
     source=dict(type="str", choices=list(SOURCES), default="env_file"),

@@ -56,6 +56,8 @@ from ansible_collections.golive.readiness.plugins.module_utils._json_assert impo
 KIND = "http_endpoint"
 SECTION = "application"
 SEVERITY = "high"
+VARIABLES = {"golive_http_endpoints": "application", "golive_http_security": "security"}
+ENDPOINT = True
 OPTIONS = dict(
     url=dict(type="str", required=True),
     method=dict(type="str", default="GET"),

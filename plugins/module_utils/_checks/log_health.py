@@ -40,6 +40,7 @@ KIND = "log_health"
 SECTION = "monitoring"
 # ERROR lines in a production log at go-live block it: at medium severity a fail never could.
 SEVERITY = "high"
+VARIABLES = {"golive_logs": "monitoring"}
 DEFAULT_PATTERNS = [r"\bERROR\b", r"\bCRITICAL\b", r"\bFATAL\b", r"Traceback \(most recent call last\)",
                     r"\w*Exception\b"]
 DEFAULT_TAIL_LINES = 1000

@@ -27,6 +27,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._globs import MIS
 KIND = "path"
 SECTION = "infrastructure"
 SEVERITY = "high"
+VARIABLES = {"golive_paths": "infrastructure", "golive_app_paths": "application"}
 STATES = ("exists", "file", "directory", "absent")
 OPTIONS = dict(
     path=dict(type="path", required=True),

@@ -22,6 +22,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
 KIND = "process"
 SECTION = "application"
 SEVERITY = "high"
+VARIABLES = {"golive_processes": "infrastructure", "golive_app_processes": "application"}
 OPTIONS = dict(
     name=dict(type="str"),
     cmdline_regex=dict(type="str"),

@@ -27,6 +27,8 @@ from ansible_collections.golive.readiness.plugins.module_utils._http_json import
 KIND = "prometheus_targets"
 SECTION = "monitoring"
 SEVERITY = "high"
+VARIABLES = {"golive_prometheus": "monitoring"}
+ENDPOINT = True
 OPTIONS = dict(CONNECTION_OPTIONS)
 OPTIONS.update(
     jobs=dict(type="list", elements="str"),

@@ -22,6 +22,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._processes import
 KIND = "python_runtime"
 SECTION = "application"
 SEVERITY = "high"
+VARIABLES = {"golive_python_runtime": "application"}
 OPTIONS = dict(
     python=dict(type="path"),
     min_version=dict(type="raw"),

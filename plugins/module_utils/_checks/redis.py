@@ -36,6 +36,8 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
 KIND = "redis"
 SECTION = "services"
 SEVERITY = "critical"
+VARIABLES = {"golive_redis": "services"}
+ENDPOINT = True
 ROLES = {"master": "master", "primary": "master", "replica": "replica"}
 OPTIONS = dict(
     host=dict(type="str", required=True),

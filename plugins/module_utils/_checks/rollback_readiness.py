@@ -36,6 +36,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._processes import
 KIND = "rollback_readiness"
 SECTION = "application"
 SEVERITY = "high"
+VARIABLES = {"golive_rollback": "application"}
 LEVELS = ("warn", "fail")
 OPTIONS = dict(
     name=dict(type="str"),

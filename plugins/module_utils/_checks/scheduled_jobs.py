@@ -34,6 +34,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._processes import
 KIND = "scheduled_jobs"
 SECTION = "application"
 SEVERITY = "high"
+VARIABLES = {"golive_cron_jobs": "application"}
 SOURCES = ("user", "crontab", "cron_d")
 CRON_TZ_MODES = ("auto", "honored", "ignored")
 OPTIONS = dict(

@@ -29,6 +29,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._checks.path impo
 KIND = "secrets_hygiene"
 SECTION = "security"
 SEVERITY = "critical"
+VARIABLES = {"golive_secrets_hygiene": "security"}
 LEVELS = ("warn", "fail")
 OPTIONS = dict(
     path=dict(type="path", required=True),

@@ -29,6 +29,8 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
 KIND = "smtp_server"
 SECTION = "services"
 SEVERITY = "high"
+VARIABLES = {"golive_smtp_servers": "services"}
+ENDPOINT = True
 TLS_MODES = ("none", "starttls", "implicit")
 OPTIONS = dict(
     host=dict(type="str", required=True),

@@ -38,6 +38,8 @@ from ansible_collections.golive.readiness.plugins.module_utils._checks.env_vars 
 KIND = "stripe_account"
 SECTION = "services"
 SEVERITY = "critical"
+VARIABLES = {"golive_stripe_accounts": "services"}
+ENDPOINT = True
 DEFAULT_API_BASE = "https://api.stripe.com"
 DEFAULT_SECRET_VARIABLE = "STRIPE_WEBHOOK_SECRET"
 WEBHOOK_OPTIONS = dict(

@@ -26,6 +26,10 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
 KIND = "system_resources"
 SECTION = "infrastructure"
 SEVERITY = "high"
+VARIABLES = {"golive_system_resources": "infrastructure"}
+ROLE_DEFAULTS = {"golive_system_resources": {
+    "cpus_fail_below": 1, "load_per_core_warn_above": 2, "load_per_core_fail_above": 4,
+    "memory_available_warn_below": "10%", "memory_available_fail_below": "5%", "swap_used_warn_above": "50%"}}
 OPTIONS = dict(
     cpus_warn_below=dict(type="str"),
     cpus_fail_below=dict(type="str"),

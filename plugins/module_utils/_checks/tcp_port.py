@@ -27,6 +27,8 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
 KIND = "tcp_port"
 SECTION = "security"
 SEVERITY = "high"
+VARIABLES = {"golive_ports": "security"}
+ENDPOINT = True
 OPTIONS = dict(
     host=dict(type="str", required=True),
     port=dict(type="int", required=True),

@@ -27,6 +27,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
 KIND = "time_sync"
 SECTION = "infrastructure"
 SEVERITY = "high"
+VARIABLES = {"golive_time_sync": "infrastructure"}
 OPTIONS = dict(
     ntp_servers=dict(type="list", elements="str"),
     max_offset=dict(type="str"),

@@ -51,6 +51,8 @@ KIND = "tls_certificate"
 DEFAULT_DAYS = ("30", "14")
 SECTION = "infrastructure"
 SEVERITY = "critical"
+VARIABLES = {"golive_tls_certificates": "security"}
+ENDPOINT = True
 OPTIONS = dict(
     host=dict(type="str"),
     port=dict(type="int", default=443),
