@@ -21,8 +21,8 @@ benchmark:       ## golive run vs ansible -m ping over 20 SSH hosts; 50 TLS endp
 screenshot:      ## regenerate docs/images/report.png from the demo's HTML report
 	scripts/demo; .venv/bin/python tests/browser/screenshot.py
 
-build:
-	scripts/setup && .venv/bin/ansible-galaxy collection build --force
+build:           ## the collection tarball; refuses files generated from the kinds that are out of date
+	scripts/setup && scripts/generate --check && .venv/bin/ansible-galaxy collection build --force
 
 clean:
 	rm -rf golive-report tests/output .pytest_cache golive-readiness-*.tar.gz
