@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from ansible_collections.golive.readiness.plugins.module_utils._checks import log_health
-from ansible_collections.golive.readiness.plugins.module_utils._registry import KIND_NAMES
 from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._logs import (
     Logrotate,
     stamp,
@@ -61,7 +58,6 @@ def test_bad_option_fails_the_task_naming_it(tmp_path):
     assert "Traceback" not in done.stdout + done.stderr
 
 
-@pytest.mark.skipif("log_health" not in KIND_NAMES, reason="log_health is not registered with verify yet")
 def test_verify_runs_log_health_in_a_mixed_list(tmp_path):
     rotate = Logrotate(tmp_path / "etc")
     log = write_log(tmp_path / "app.log", timed_lines(3, 3))

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from ansible_collections.golive.readiness.plugins.module_utils._checks import scheduled_jobs
-from ansible_collections.golive.readiness.plugins.module_utils._registry import KIND_NAMES
 from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._crontabs import CronTree
 
 from ._adhoc import ansible_run, assert_documents_options
@@ -58,7 +55,6 @@ def test_bad_schedule_fails_the_task_naming_the_option(tmp_path):
     assert "Traceback" not in done.stdout + done.stderr
 
 
-@pytest.mark.skipif("scheduled_jobs" not in KIND_NAMES, reason="scheduled_jobs is not registered with verify yet")
 def test_verify_runs_scheduled_jobs_in_a_mixed_list(tmp_path):
     tree = CronTree(tmp_path)
     tree.system("@hourly root /opt/shop/bin/sync\n")
