@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -48,3 +49,18 @@ def test_each_section_role_defines_and_specifies_exactly_the_variables_its_kinds
         for name, variable in declared.items():
             assert defaults[name] == options[name]["default"] == variable.default, name
             assert options[name]["type"] == ("dict" if isinstance(variable.default, dict) else "list"), name
+
+
+def readme_check_kinds_rows() -> list[str]:
+    with open(os.path.join(REPO, "README.md"), encoding="utf-8") as handle:
+        text = handle.read()
+    table = text.split("### Check kinds", 1)[1].strip().split("\n\n", 1)[0]
+    return re.findall(r"^\| `([a-z_]+)` \|", table, re.MULTILINE)
+
+
+def test_the_readme_describes_every_kind_once_and_only_kinds():
+    """The "Check kinds" table is prose, not generated: held equal to the kinds instead."""
+    rows = readme_check_kinds_rows()
+    assert [name for name, count in Counter(rows).items() if count > 1] == [], "kinds with two rows"
+    assert [name for name in KINDS if name not in rows] == [], "kinds missing from the README's Check kinds table"
+    assert [name for name in rows if name not in KINDS] == [], "README Check kinds rows naming no kind"
