@@ -211,7 +211,10 @@ def generated_files() -> dict[str, str]:
 
 
 def main(argv: list[str]) -> int:
-    problems = unknown_sections()
+    try:
+        problems = unknown_sections()
+    except AttributeError as exc:
+        problems = [str(exc)]
     if problems:
         print("\n".join(problems), file=sys.stderr)
         return 1
