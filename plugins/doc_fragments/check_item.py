@@ -87,54 +87,102 @@ attributes:
     description: Nothing is changed, so there is no diff.
 """
 
-    RETURN = r"""
-golive_checks:
-  description: One result record per check, in the order of I(checks).
+    # Ansible merges a fragment's DOCUMENTATION only at the top level, and never its RETURN. What every
+    # check module documents below that level is therefore written here once and copied into each module
+    # by scripts/generate (scripts/generators/module_docs.py) between "BEGIN generated" and "END generated"
+    # lines; tests/unit/test_module_docs.py fails when a copy is stale or the options disagree with the code.
+
+    # The options every check item takes (_module.COMMON_ITEM_OPTIONS), in each module's checks suboptions.
+    ITEM_OPTIONS = r"""
+id:
+  description:
+    - Result id, unique within a host; waivers and reports refer to it.
+    - Its default is given in the description of O(checks).
+  type: str
+title:
+  description: Human title; its default is given in the description of O(checks).
+  type: str
+section:
+  description:
+    - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+      O(checks)).
+  type: str
+severity:
+  description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
+  type: str
+  choices: [critical, high, medium, low]
+timeout:
+  description:
+    - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+      O(timeout).
+    - What it bounds besides the check itself, if anything, is said in the description of O(checks).
+  type: raw
+target:
+  description: Inventory host this check is about, when it runs from another (probe) host.
+  type: str
+"""
+
+    # A kind's own defaults, at the end of its checks description; {section} and {severity} come from the kind.
+    KIND_DEFAULTS = r"""
+- An item's C(section) defaults to the module's O(section), else V({section}); its C(severity) to the
+  module's O(severity), else V({severity}).
+"""
+
+    # The fields of every result record (_check.make_record), in each module's golive_checks contains.
+    # What a kind puts in observed is said in the module's own golive_checks description.
+    RECORD = r"""
+id:
+  description: Stable identifier of the check, unique within a host; waivers refer to it.
   returned: always
-  type: list
-  elements: dict
-  contains:
-    id:
-      description: Stable identifier, unique within a host; waivers refer to it.
-      type: str
-      sample: "disk_space:/"
-    kind:
-      description: The check kind.
-      type: str
-      sample: disk_space
-    section:
-      description: Checklist section.
-      type: str
-      sample: infrastructure
-    title:
-      description: Human title.
-      type: str
-      sample: "Disk space on /"
-    status:
-      description: C(pass), C(warn), C(fail), C(error) (could not evaluate) or C(skipped).
-      type: str
-      sample: warn
-    severity:
-      description: C(critical), C(high), C(medium) or C(low).
-      type: str
-      sample: high
-    summary:
-      description: One line saying what was observed against what was expected.
-      type: str
-      sample: "free 14.2 GiB (warn < 20.0 GiB, fail < 10.0 GiB)"
-    observed:
-      description: Measured values, by name. Secrets appear only masked.
-      type: dict
-    expected:
-      description: The thresholds or expectations each observed value was held against.
-      type: dict
-    duration_ms:
-      description: How long the check took.
-      type: int
-    target:
-      description: Inventory host the check is about, when it ran from another (probe) host.
-      type: str
-      returned: when set in the item
+  type: str
+kind:
+  description: The check kind (the module's name).
+  returned: always
+  type: str
+section:
+  description: Checklist section.
+  returned: always
+  type: str
+title:
+  description: Human title.
+  returned: always
+  type: str
+status:
+  description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+  returned: always
+  type: str
+severity:
+  description: V(critical), V(high), V(medium) or V(low).
+  returned: always
+  type: str
+summary:
+  description: One line saying what was observed against what was expected.
+  returned: always
+  type: str
+observed:
+  description:
+    - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+    - Secrets appear only masked.
+  returned: always
+  type: dict
+expected:
+  description:
+    - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+      against. Empty when nothing was graded.
+  returned: always
+  type: dict
+duration_ms:
+  description: How long the check took, in milliseconds.
+  returned: always
+  type: int
+target:
+  description: Inventory host the check is about, when it ran from another (probe) host.
+  returned: when set in the item
+  type: str
+"""
+
+    # The second return value of every check module.
+    COUNTS = r"""
 golive_counts:
   description: Number of results per status.
   returned: always
