@@ -1,0 +1,143 @@
+"""Every check module documents what its kind accepts and returns, and the shared parts are generated.
+
+The item options come from _module.COMMON_ITEM_OPTIONS and the kind's OPTIONS; their documentation is in
+the module (the common ones copied there by scripts/generators/module_docs.py). These tests hold the two
+equal, name by name, and fail naming the kind and the option that differ.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+
+import pytest
+import yaml
+
+from ansible_collections.golive.readiness.plugins.module_utils._check import Outcome, make_record
+from ansible_collections.golive.readiness.plugins.module_utils._module import COMMON_ITEM_OPTIONS
+from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MODULES = os.path.join(REPO, "plugins", "modules")
+# What a spec entry says that the documentation must say the same way (absent means None).
+COMPARED_KEYS = ("type", "elements", "choices", "required", "default")
+
+
+def module_docs(name: str) -> dict[str, dict]:
+    """DOCUMENTATION and RETURN of plugins/modules/<name>.py, read as YAML without importing the module."""
+    with open(os.path.join(MODULES, f"{name}.py"), encoding="utf-8") as handle:
+        tree = ast.parse(handle.read())
+    texts = {node.targets[0].id: node.value.value for node in tree.body
+             if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+             and node.targets[0].id in ("DOCUMENTATION", "RETURN")}
+    return {key: yaml.safe_load(text) for key, text in texts.items()}
+
+
+def _documented_value(doc: dict, key: str):
+    value = doc.get(key)
+    if key == "required":
+        return bool(value)
+    if key == "type":
+        return value or "str"
+    return value
+
+
+def _spec_value(spec: dict, key: str):
+    value = spec.get(key)
+    if key == "required":
+        return bool(value)
+    if key == "type":
+        return value or "str"
+    if key == "choices" and value is not None:
+        return list(value)
+    return value
+
+
+def option_differences(spec: dict, documented: dict, where: str) -> list[str]:
+    """Each way the documented options differ from the argument spec, naming the option (``where``-prefixed)."""
+    problems = []
+    for name in spec:
+        if name not in documented:
+            problems.append(f"{where}{name}: in the argument spec but not documented")
+    for name in documented:
+        if name not in spec:
+            problems.append(f"{where}{name}: documented but not in the argument spec")
+    for name in spec.keys() & documented.keys():
+        problems.extend(_one_option_differences(spec[name], documented[name] or {}, f"{where}{name}"))
+    return sorted(problems)
+
+
+def _one_option_differences(spec: dict, doc: dict, where: str) -> list[str]:
+    problems = []
+    if not doc.get("description"):
+        problems.append(f"{where}: no description")
+    for key in COMPARED_KEYS:
+        wanted, written = _spec_value(spec, key), _documented_value(doc, key)
+        if wanted != written:
+            problems.append(f"{where}: {key} is {wanted!r} in the argument spec but {written!r} in the documentation")
+    if spec.get("options") or doc.get("suboptions"):
+        problems.extend(option_differences(spec.get("options") or {}, doc.get("suboptions") or {}, f"{where}."))
+    return problems
+
+
+def item_differences(kind_name: str) -> list[str]:
+    kind = KINDS[kind_name]
+    checks = module_docs(kind_name)["DOCUMENTATION"]["options"]["checks"]
+    spec = {**COMMON_ITEM_OPTIONS, **kind.OPTIONS}
+    problems = option_differences(spec, checks.get("suboptions") or {}, "checks[].")
+    return [f"{kind_name}: {problem}" for problem in problems]
+
+
+@pytest.mark.parametrize("kind_name", sorted(KINDS))
+def test_each_kind_documents_exactly_its_item_options(kind_name):
+    problems = item_differences(kind_name)
+    assert not problems, "\n".join(problems)
+
+
+def test_an_undocumented_option_is_named_with_its_kind():
+    spec = {"path": {"type": "path", "required": True}, "max_age": {"type": "raw", "default": "1d"}}
+    documented = {"path": {"description": "A path.", "type": "path", "required": True}}
+    assert option_differences(spec, documented, "checks[].") == [
+        "checks[].max_age: in the argument spec but not documented"]
+    documented["max_age"] = {"description": "Oldest.", "type": "str", "default": "1d"}
+    assert option_differences(spec, documented, "checks[].") == [
+        "checks[].max_age: type is 'raw' in the argument spec but 'str' in the documentation"]
+
+
+def test_suboptions_of_an_option_are_compared_too():
+    spec = {"auth": {"type": "dict", "options": {"user": {"type": "str"}, "token": {"type": "str", "no_log": True}}}}
+    documented = {"auth": {"description": "Credentials.", "type": "dict",
+                           "suboptions": {"user": {"description": "Who.", "type": "str"}}}}
+    assert option_differences(spec, documented, "checks[].") == [
+        "checks[].auth.token: in the argument spec but not documented"]
+
+
+def record_fields() -> set[str]:
+    """Every field a result record can hold: one built with every optional part set."""
+    item = {"section": "infrastructure", "severity": "high", "target": "web01"}
+    return set(make_record(item, "disk_space:/", "disk_space", "Disk space on /", Outcome("pass", "ok"), 1.0))
+
+
+@pytest.mark.parametrize("name", [*sorted(KINDS), "verify"])
+def test_each_module_documents_every_record_field(name):
+    returned = module_docs(name)["RETURN"]
+    records = returned["golive_checks"]
+    contains = records.get("contains") or {}
+    missing = sorted(record_fields() - set(contains))
+    unknown = sorted(set(contains) - record_fields())
+    assert not missing and not unknown, f"{name}: golive_checks.contains misses {missing}, has unknown {unknown}"
+    for field, doc in contains.items():
+        assert doc.get("description") and doc.get("type") and doc.get("returned"), f"{name}: golive_checks.{field}"
+    assert "golive_counts" in returned, name
+
+
+def test_verify_names_every_kind_and_no_other_module():
+    seealso = module_docs("verify")["DOCUMENTATION"]["seealso"]
+    assert sorted(entry["module"] for entry in seealso) == [f"golive.readiness.{name}" for name in sorted(KINDS)]
+
+
+def test_every_kind_has_its_module_and_every_check_module_its_kind():
+    modules = {name[:-3] for name in os.listdir(MODULES) if name.endswith(".py")}
+    assert sorted(set(KINDS) - modules) == [], "kinds without a module"
+    assert sorted(modules - set(KINDS)) == ["gate", "verify"], "modules that are neither a kind, verify nor gate"
+
