@@ -169,6 +169,24 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: alertmanager:http://alertmanager.internal:9093
+      kind: alertmanager
+      section: monitoring
+      title: Alertmanager at http://alertmanager.internal:9093
+      status: pass
+      severity: high
+      summary: ready; cluster ready with 2 peers; 1 receiver with integrations; 1 required route present
+      observed:
+        url: http://alertmanager.internal:9093
+        ready: true
+        cluster: {status: ready, peers: 2}
+        version: 0.27.0
+        receivers: {oncall: [pagerduty=1, email=1]}
+        missing_receivers: []
+        routes: [{receiver: oncall, labels: {severity: critical}, routed_to: [oncall], ok: true}]
+      expected: {}
+      duration_ms: 48
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

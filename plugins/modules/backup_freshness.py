@@ -172,6 +172,29 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: backup_freshness:/var/backups/shop
+      kind: backup_freshness
+      section: backup
+      title: Backups /var/backups/shop
+      status: warn
+      severity: high
+      summary: newest backup 1d 2h old (warn > 1d, fail > 2d); pg_custom dump sound (214 entries)
+      observed:
+        count: 7
+        newest: /var/backups/shop/shop-2030-06-01.dump
+        newest_age_seconds: 93600.0
+        newest_size: 1288490188
+        oldest: /var/backups/shop/shop-2030-05-26.dump
+        oldest_age_seconds: 612000.0
+        verification:
+          method: pg_custom
+          sound: true
+          detail: pg_custom dump sound (214 entries)
+          seconds: 0.4
+          toc_entries: 214
+      expected: {newest_age_seconds: 'warn > 1d, fail > 2d'}
+      duration_ms: 412
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

@@ -220,6 +220,30 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: backup_restore:/var/backups/shop
+      kind: backup_restore
+      section: backup
+      title: Restore drill of /var/backups/shop
+      status: pass
+      severity: high
+      summary: restored shop-2030-06-01.dump in 3m 12s; 2 tables match the source
+      observed:
+        dump: /var/backups/shop/shop-2030-06-01.dump
+        dump_format: archive
+        dump_size: 1288490188
+        dump_age_seconds: 20510.0
+        source: postgresql://golive:****@db.internal:5432/shop
+        admin: postgresql://postgres:****@db-restore.internal:5432/postgres
+        scratch_database: golive_restore_3f9c2a
+        restore_exit_code: 0
+        restore_seconds: 192.4
+        dropped: true
+        tables:
+          - {table: orders, source: 1048576, restored: 1048576, difference: 0}
+          - {table: users, source: 52210, restored: 52210, difference: 0}
+      expected: {restore_seconds: fail > 15m}
+      duration_ms: 201733
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

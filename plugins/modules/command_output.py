@@ -217,6 +217,24 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: command_output:kubectl nodes
+      kind: command_output
+      section: infrastructure
+      title: Command kubectl nodes
+      status: fail
+      severity: high
+      summary: length(items[?status == 'NotReady']) is 1 (expected 0)
+      observed:
+        rc: 0
+        stdout: '{"items": [{"name": "node-1", "status": "Ready"}, {"name": "node-2", "status": "NotReady"}]}'
+        stderr: ''
+        stdout_bytes: 88
+        stdout_truncated: false
+        assertions:
+          - {assertion: equals 0, passed: false, query: 'length(items[?status == ''NotReady''])', actual: '1'}
+      expected: {rc: [0]}
+      duration_ms: 655
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

@@ -272,6 +272,25 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: data_file:/srv/shop/import/prices.csv
+      kind: data_file
+      section: data
+      title: Data file /srv/shop/import/prices.csv
+      status: pass
+      severity: high
+      summary: rows 12840 (fail < 1000); age 2h 14m (fail > 1d); header as expected
+      observed:
+        format: csv
+        path: /srv/shop/import/prices.csv
+        size: 801244
+        age: 8040.0
+        header: [sku, price, currency]
+        columns: 3
+        rows: 12840
+        ragged_rows: {rows: 0, lines: []}
+      expected: {rows: fail < 1000, age: fail > 1d, columns: 'sku, price, currency'}
+      duration_ms: 96
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

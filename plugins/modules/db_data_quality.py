@@ -236,6 +236,25 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: db_data_quality:postgresql+psycopg://golive:****@db.internal:5432/shop:users:unique(users.email)
+      kind: db_data_quality
+      section: data
+      title: unique(users.email)
+      status: fail
+      severity: high
+      summary: 3 values of users.email repeated in 7 rows
+      observed:
+        database: postgresql+psycopg://golive:****@db.internal:5432/shop
+        table: users
+        test: unique
+        columns: [email]
+        offending_rows: 7
+        offending_groups: 3
+        key_columns: [email]
+        samples: [{value: ann@example.com, rows: 3}, {value: bo@example.com, rows: 2}]
+      expected: {offending_rows: fail > 0}
+      duration_ms: 143
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

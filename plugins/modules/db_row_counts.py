@@ -165,6 +165,22 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: db_row_counts:postgresql+psycopg://golive:****@db.internal:5432/shop:countries
+      kind: db_row_counts
+      section: data
+      title: Rows of countries
+      status: pass
+      severity: high
+      summary: 249 rows (fail < 249, fail > 249)
+      observed:
+        database: postgresql+psycopg://golive:****@db.internal:5432/shop
+        table: countries
+        rows: 249
+        method: exact
+        exact: 249
+      expected: {rows: 'fail < 249, fail > 249'}
+      duration_ms: 38
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

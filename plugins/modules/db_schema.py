@@ -207,6 +207,23 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: db_schema:postgresql+psycopg://golive:****@db.internal:5432/shop
+      kind: db_schema
+      section: data
+      title: Schema of postgresql+psycopg://golive:****@db.internal:5432/shop
+      status: fail
+      severity: high
+      summary: '1 migration not applied: 0042_add_refunds'
+      observed:
+        database: postgresql+psycopg://golive:****@db.internal:5432/shop
+        tables_found: [orders, users]
+        tables_missing: []
+        migration_tool: alembic
+        migration_version: ['0041']
+        pending: [0042_add_refunds]
+      expected: {tables: [orders, users], migration_version: 0042_add_refunds}
+      duration_ms: 61
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

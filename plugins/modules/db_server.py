@@ -188,6 +188,25 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: db_server:postgresql+psycopg://golive:****@db.internal:5432/shop
+      kind: db_server
+      section: services
+      title: Database postgresql+psycopg://golive:****@db.internal:5432/shop
+      status: warn
+      severity: critical
+      summary: connections 84.0% used (warn > 80.0%, fail > 95.0%); PostgreSQL 16.3; primary
+      observed:
+        database: postgresql+psycopg://golive:****@db.internal:5432/shop
+        latency_ms: 4.2
+        product: PostgreSQL
+        version: '16.3'
+        connections: {used: 84, max: 100, percent: 84.0}
+        ssl: {encrypted: true, version: TLSv1.3, cipher: TLS_AES_256_GCM_SHA384}
+        role: primary
+        replica_lag_seconds: null
+      expected: {connections_percent: 'warn > 80.0%, fail > 95.0%'}
+      duration_ms: 57
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

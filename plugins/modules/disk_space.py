@@ -103,6 +103,17 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: disk_space:/
+      kind: disk_space
+      section: infrastructure
+      title: Disk space on /
+      status: warn
+      severity: high
+      summary: free 14.2 GiB (warn < 20.0 GiB, fail < 10.0 GiB); inodes free 91.3% (fail < 5.0%)
+      observed: {total_bytes: 53687091200, free_bytes: 15246948352, free_percent: 28.4, inodes_free_percent: 91.3}
+      expected: {free_bytes: 'warn < 20.0 GiB, fail < 10.0 GiB', inodes_free_percent: fail < 5.0%}
+      duration_ms: 1
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

@@ -191,6 +191,22 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: dns_record:shop.example.com A
+      kind: dns_record
+      section: infrastructure
+      title: DNS shop.example.com A
+      status: pass
+      severity: high
+      summary: A 203.0.113.10, 203.0.113.11; via CNAME shop.example.com -> lb.example.net
+      observed:
+        answers: [203.0.113.10, 203.0.113.11]
+        ttl: 300
+        cname_chain: [shop.example.com, lb.example.net]
+        nameserver: 192.0.2.53:53
+        latency_ms: 12.7
+      expected: {answers: [203.0.113.10, 203.0.113.11]}
+      duration_ms: 15
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

@@ -187,6 +187,27 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: env_vars:/srv/shop/.env
+      kind: env_vars
+      section: application
+      title: Environment of /srv/shop/.env
+      status: fail
+      severity: high
+      summary: missing SENTRY_DSN; placeholder value in STRIPE_SECRET_KEY
+      observed:
+        source: /srv/shop/.env
+        env_file: /srv/shop/.env
+        variables: 23
+        present: [DATABASE_URL, SECRET_KEY, STRIPE_SECRET_KEY]
+        missing: [SENTRY_DSN]
+        empty: []
+        forbidden_set: []
+        placeholders: [{name: STRIPE_SECRET_KEY, value: '****', pattern: '(?i)changeme'}]
+        mismatched: []
+        malformed_lines: []
+      expected: {required: [DATABASE_URL, SECRET_KEY, SENTRY_DSN, STRIPE_SECRET_KEY]}
+      duration_ms: 2
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

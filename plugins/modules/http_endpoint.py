@@ -356,6 +356,27 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: http_endpoint:GET https://shop.example.com/healthz
+      kind: http_endpoint
+      section: application
+      title: HTTP GET https://shop.example.com/healthz
+      status: pass
+      severity: high
+      summary: 'HTTP 200 OK in 84ms (warn > 500ms, fail > 2s); body matches /"status": *"ok"/'
+      observed:
+        request: {method: GET, url: 'https://shop.example.com/healthz', headers: {Authorization: '****'}}
+        status: 200
+        reason: OK
+        latency: 0.084
+        latency_ms: 84.0
+        headers: {content-type: application/json}
+        body_bytes: 15
+        body_truncated: false
+        body: '{"status": "ok"}'
+        assertions: []
+      expected: {status: [200], latency_ms: 'warn > 500ms, fail > 2s'}
+      duration_ms: 91
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

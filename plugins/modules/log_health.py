@@ -177,6 +177,32 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: log_health:/var/log/shop/app.log
+      kind: log_health
+      section: monitoring
+      title: Log /var/log/shop/app.log
+      status: warn
+      severity: high
+      summary: 3 matches of ERROR|Traceback in the last 15m (warn > 0, fail > 20)
+      observed:
+        exists: true
+        file: /var/log/shop/app.log
+        size: 5242880
+        age_seconds: 4.0
+        writable_by: [shop]
+        rotation:
+          config: /etc/logrotate.d/shop:1
+          patterns: [/var/log/shop/*.log]
+          directives: [daily, rotate 14, compress]
+        window: 15m
+        lines_scanned: 18230
+        bytes_read: 2411806
+        matches: 3
+        matches_by_pattern: {ERROR|Traceback: 3}
+        matching_lines: ['2030-06-01 12:03:11 ERROR payment webhook failed: timeout']
+      expected: {matches: 'warn > 0, fail > 20'}
+      duration_ms: 37
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

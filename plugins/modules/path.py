@@ -171,6 +171,24 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: path:/srv/shop/releases/current
+      kind: path
+      section: infrastructure
+      title: Path /srv/shop/releases/current
+      status: pass
+      severity: high
+      summary: exists; directory owned by shop, mode 0755
+      observed:
+        exists: true
+        type: directory
+        mode: '0755'
+        owner: shop
+        group: shop
+        size: 4096
+        mtime_age_seconds: 86012.0
+      expected: {}
+      duration_ms: 1
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

@@ -122,6 +122,21 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: process:celery
+      kind: process
+      section: application
+      title: Process celery
+      status: pass
+      severity: high
+      summary: 2 running as app (expected 2 to 8)
+      observed:
+        count: 2
+        pids: [1423, 1467]
+        users: [app]
+        samples: [/srv/shop/venv/bin/python -m celery -A shop worker --concurrency 4]
+      expected: {count: 2 to 8, user: app}
+      duration_ms: 6
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

@@ -168,6 +168,29 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: prometheus_targets:http://prometheus.internal:9090
+      kind: prometheus_targets
+      section: monitoring
+      title: Prometheus targets at http://prometheus.internal:9090
+      status: fail
+      severity: high
+      summary: '1 of 12 targets down: node/db02:9100 (connection refused)'
+      observed:
+        url: http://prometheus.internal:9090
+        targets: {total: 12, up: 11, down: 1, unknown: 0}
+        jobs: {node: {total: 6, up: 5, down: 1, unknown: 0}, shop: {total: 6, up: 6, down: 0, unknown: 0}}
+        down_targets:
+          - job: node
+            instance: db02:9100
+            health: down
+            last_error: connection refused
+            last_scrape: '2030-06-01T12:00:03Z'
+        alert_rules: 18
+        unhealthy_rules: []
+        firing_alerts: []
+      expected: {targets_down: fail > 0}
+      duration_ms: 73
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

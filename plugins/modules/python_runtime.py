@@ -141,6 +141,25 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: python_runtime:/srv/shop/venv/bin/python
+      kind: python_runtime
+      section: application
+      title: Python runtime /srv/shop/venv/bin/python
+      status: fail
+      severity: high
+      summary: 'version mismatch: django 4.2.11 (wanted ==5.0.6)'
+      observed:
+        executable: /srv/shop/venv/bin/python
+        version: 3.11.7
+        virtualenv: true
+        requirements_checked: 42
+        missing: []
+        mismatched: [{name: django, wanted: ==5.0.6, installed: 4.2.11}]
+        unpinned: []
+        notes: []
+      expected: {min_version: '3.11', virtualenv: true}
+      duration_ms: 388
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

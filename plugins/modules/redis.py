@@ -249,6 +249,33 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: redis:cache.internal:6379
+      kind: redis
+      section: services
+      title: Redis cache.internal:6379
+      status: pass
+      severity: critical
+      summary: Redis 7.2.4 master; memory 41.2% used (warn > 80.0%, fail > 95.0%); 1 replica online
+      observed:
+        latency_ms: 1.3
+        redis_version: 7.2.4
+        redis_mode: standalone
+        uptime_seconds: 1209600
+        role: master
+        connected_replicas: 1
+        online_replicas: 1
+        replicas: [{address: '10.0.0.12:6379', state: online, offset: 88123411, lag: 0}]
+        used_memory: 442619904
+        maxmemory: 1073741824
+        memory_used_percent: 41.2
+        maxmemory_policy: allkeys-lru
+        aof_enabled: false
+        rdb_last_bgsave_status: ok
+        rdb_changes_since_last_save: 120
+        cluster_enabled: false
+      expected: {memory_used_percent: 'warn > 80.0%, fail > 95.0%', online_replicas: fail < 1}
+      duration_ms: 9
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

@@ -194,6 +194,36 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: rollback_readiness:shop
+      kind: rollback_readiness
+      section: application
+      title: Rollback readiness of shop
+      status: pass
+      severity: high
+      summary: previous release 2030.05.28 kept; rollback script executable; dry run exit 0 in 1.2s
+      observed:
+        script:
+          path: /srv/shop/bin/rollback
+          exists: true
+          type: file
+          mode: '0755'
+          owner: shop
+          executable: true
+        dry_run:
+          argv: [/srv/shop/bin/rollback, --dry-run]
+          rc: 0
+          seconds: 1.2
+          output_tail: would switch current -> releases/2030.05.28
+          output_bytes: 44
+        releases:
+          path: /srv/shop/releases
+          count: 5
+          newest: [2030.06.01, 2030.05.28, 2030.05.20]
+          current: /srv/shop/releases/2030.06.01
+          previous: /srv/shop/releases/2030.05.28
+      expected: {dry_run_rc: [0], releases: at least 2}
+      duration_ms: 1231
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

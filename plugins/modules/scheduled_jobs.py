@@ -169,6 +169,26 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: scheduled_jobs:/srv/shop/bin/nightly-export
+      kind: scheduled_jobs
+      section: application
+      title: Cron job /nightly-export/
+      status: pass
+      severity: high
+      summary: runs 30 2 * * * as shop; next in 13h 27m
+      observed:
+        searched: [/etc/crontab, /etc/cron.d/shop, /var/spool/cron/crontabs/shop]
+        entry: /etc/cron.d/shop:4
+        entries: ['/etc/cron.d/shop:4']
+        schedule: 30 2 * * *
+        user: shop
+        timezone: Europe/Berlin
+        command: /srv/shop/bin/nightly-export --to s3://exports
+        next_run: '2030-06-02T02:30:00+02:00'
+        next_run_in_seconds: 48420
+      expected: {user: shop}
+      duration_ms: 5
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

@@ -196,6 +196,29 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: secrets_hygiene:/srv/shop/app
+      kind: secrets_hygiene
+      section: security
+      title: Secrets hygiene of /srv/shop/app
+      status: fail
+      severity: critical
+      summary: '1 finding: stripe_live_key in settings/production.py:12'
+      observed:
+        path: /srv/shop/app
+        git_checkout: /srv/shop/app
+        files: 812
+        tracked_files: 790
+        files_searched: 790
+        env_files: [.env]
+        requirements_files: [requirements.txt]
+        findings:
+          - {status: fail, rule: stripe_live_key, file: settings/production.py, line: 12, detail: sk_live_…a1b2}
+        findings_total: 1
+        findings_by_rule: {stripe_live_key: 1}
+        skipped: {binary: 14, too_large: 0, unreadable: 0}
+      expected: {}
+      duration_ms: 233
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

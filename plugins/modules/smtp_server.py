@@ -168,6 +168,29 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: smtp_server:smtp.example.com:587
+      kind: smtp_server
+      section: services
+      title: SMTP smtp.example.com:587
+      status: pass
+      severity: high
+      summary: banner 220 smtp.example.com ESMTP; STARTTLS TLSv1.3; login accepted
+      observed:
+        banner: 220 smtp.example.com ESMTP
+        latency_ms: 38.5
+        esmtp_extensions: [AUTH, PIPELINING, 8BITMIME]
+        starttls_offered: true
+        starttls_ok: true
+        tls_protocol: TLSv1.3
+        tls_cipher: TLS_AES_256_GCM_SHA384
+        certificate_subject: CN=smtp.example.com
+        certificate_not_after: '2030-09-14T23:59:59Z'
+        auth_mechanisms: [PLAIN, LOGIN]
+        auth_user: noreply@example.com
+        auth_ok: true
+      expected: {starttls: true, auth: true}
+      duration_ms: 164
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

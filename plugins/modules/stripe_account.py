@@ -239,6 +239,32 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: stripe_account:live
+      kind: stripe_account
+      section: services
+      title: Stripe account, live mode
+      status: pass
+      severity: critical
+      summary: live account acct_1Nx2example; charges and payouts enabled; no requirements due
+      observed:
+        api_base: https://api.stripe.com
+        secret_key: sk_live_…a1b2
+        secret_key_type: secret
+        secret_key_mode: live
+        account_id: acct_1Nx2example
+        country: DE
+        default_currency: eur
+        charges_enabled: true
+        payouts_enabled: true
+        details_submitted: true
+        requirements_due: []
+        requirements_past_due: 0
+        disabled_reason: null
+        requirements_deadline: null
+        retries: 0
+      expected: {mode: live, charges_enabled: true, payouts_enabled: true}
+      duration_ms: 322
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

@@ -141,6 +141,27 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: system_resources:host
+      kind: system_resources
+      section: infrastructure
+      title: System resources
+      status: pass
+      severity: high
+      summary: cpus 4 (fail < 2); memory available 61.5% (warn < 15.0%); swap used 0.0%
+      observed:
+        cpus: 4
+        load_1: 0.42
+        load_5: 0.38
+        load_15: 0.31
+        load_per_core: 0.1
+        memory_total_bytes: 8241020928
+        memory_available_bytes: 5068349440
+        memory_available_percent: 61.5
+        swap_total_bytes: 2147479552
+        swap_used_percent: 0.0
+      expected: {cpus: fail < 2, memory_available_percent: warn < 15.0%}
+      duration_ms: 2
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

@@ -149,6 +149,18 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: tcp_port:db.internal:5432
+      kind: tcp_port
+      section: security
+      title: TCP port db.internal:5432
+      status: fail
+      severity: high
+      summary: 'open: db.internal:5432 accepted the connection (expected closed)'
+      observed: {state: open, address: '10.0.0.21:5432', tried: ['10.0.0.21:5432'], connect_ms: 0.6}
+      expected: {state: closed}
+      duration_ms: 3
+      target: db01
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

@@ -132,6 +132,21 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: time_sync:pool.ntp.org
+      kind: time_sync
+      section: infrastructure
+      title: Time sync
+      status: pass
+      severity: high
+      summary: median offset 12ms (warn > 100ms, fail > 1s) of 1 server; timezone UTC
+      observed:
+        servers: [{server: pool.ntp.org, answered: true, offset_ms: 12.1, delay_ms: 21.4, stratum: 2}]
+        median_offset_ms: 12.1
+        timezone: UTC
+        timezone_source: /etc/localtime
+      expected: {min_servers: 1, median_offset_ms: 'warn > 100ms, fail > 1s', timezone: UTC}
+      duration_ms: 54
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

@@ -188,6 +188,37 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: tls_certificate:shop.example.com:443
+      kind: tls_certificate
+      section: infrastructure
+      title: TLS certificate of shop.example.com:443
+      status: warn
+      severity: critical
+      summary: certificate expires in 19 days (warn < 30, fail < 7)
+      observed:
+        subject: CN=shop.example.com
+        issuer: CN=R11,O=Let's Encrypt,C=US
+        sans: [shop.example.com, www.shop.example.com]
+        not_before: '2030-03-22T00:00:00Z'
+        not_after: '2030-06-20T23:59:59Z'
+        days_left: 19
+        chain_length: 2
+        protocol: TLSv1.3
+        cipher: TLS_AES_256_GCM_SHA384
+        key_type: EC
+        key_bits: 256
+        signature_algorithm: sha256
+        self_signed: false
+        verified: true
+        verify_error: null
+      expected:
+        hostname: shop.example.com
+        days_left: warn < 30, fail < 7
+        require_chain_valid: true
+        min_key_bits: 2048
+        forbid_weak_signatures: true
+      duration_ms: 46
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

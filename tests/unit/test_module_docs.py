@@ -141,3 +141,15 @@ def test_every_kind_has_its_module_and_every_check_module_its_kind():
     assert sorted(set(KINDS) - modules) == [], "kinds without a module"
     assert sorted(modules - set(KINDS)) == ["gate", "verify"], "modules that are neither a kind, verify nor gate"
 
+
+
+@pytest.mark.parametrize("kind_name", sorted(KINDS))
+def test_each_kind_module_shows_a_sample_record_of_its_kind(kind_name):
+    sample = module_docs(kind_name)["RETURN"]["golive_checks"].get("sample")
+    assert isinstance(sample, list) and sample, f"{kind_name}: golive_checks has no sample"
+    for record in sample:
+        fields = set(record)
+        assert record_fields() - {"target"} <= fields <= record_fields(), f"{kind_name}: sample fields {sorted(fields)}"
+        assert record["kind"] == kind_name, f"{kind_name}: the sample is a record of kind {record['kind']!r}"
+        assert record["section"] == KINDS[kind_name].SECTION, f"{kind_name}: the sample's section"
+        assert str(record["id"]).startswith(f"{kind_name}:"), f"{kind_name}: the sample's id {record['id']!r}"
