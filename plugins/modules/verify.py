@@ -93,6 +93,31 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: disk_space:/var/lib/postgresql
+      kind: disk_space
+      section: infrastructure
+      title: Disk space on /var/lib/postgresql
+      status: pass
+      severity: critical
+      summary: free 38.2% (warn < 25.0%, fail < 10.0%); inodes free 99.1% (fail < 5.0%)
+      observed: {total_bytes: 214748364800, free_bytes: 82033079910, free_percent: 38.2, inodes_free_percent: 99.1}
+      expected: {free_percent: 'warn < 25.0%, fail < 10.0%', inodes_free_percent: fail < 5.0%}
+      duration_ms: 1
+    - id: process:celery
+      kind: process
+      section: application
+      title: Process celery
+      status: pass
+      severity: high
+      summary: 2 running as app (expected 2 to 8)
+      observed:
+        count: 2
+        pids: [1423, 1467]
+        users: [app]
+        samples: [/srv/shop/venv/bin/python -m celery -A shop worker --concurrency 4]
+      expected: {count: 2 to 8, user: app}
+      duration_ms: 6
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

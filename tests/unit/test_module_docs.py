@@ -153,3 +153,21 @@ def test_each_kind_module_shows_a_sample_record_of_its_kind(kind_name):
         assert record["kind"] == kind_name, f"{kind_name}: the sample is a record of kind {record['kind']!r}"
         assert record["section"] == KINDS[kind_name].SECTION, f"{kind_name}: the sample's section"
         assert str(record["id"]).startswith(f"{kind_name}:"), f"{kind_name}: the sample's id {record['id']!r}"
+
+
+def _unsampled(values: dict, where: str) -> list[str]:
+    """Return values that show no sample, neither their own nor one for each of their fields."""
+    missing = []
+    for name, doc in values.items():
+        if "sample" in doc:
+            continue
+        if doc.get("contains"):
+            missing.extend(_unsampled(doc["contains"], f"{where}{name}."))
+        else:
+            missing.append(f"{where}{name}")
+    return missing
+
+
+@pytest.mark.parametrize("name", sorted(name[:-3] for name in os.listdir(MODULES) if name.endswith(".py")))
+def test_every_return_value_of_every_module_has_a_sample(name):
+    assert _unsampled(module_docs(name)["RETURN"], "") == []
