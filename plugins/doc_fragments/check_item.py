@@ -1,7 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) golive.readiness contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Options and return values shared by every check module (private)."""
+"""Module-level options shared by every check module (private).
+
+Ansible merges a fragment only at the top level of DOCUMENTATION and never merges its RETURN: what the
+check modules share below that level (item options, record fields) is written once in
+scripts/generators/module_docs.yml and copied into each module by scripts/generate.
+"""
 
 from __future__ import annotations
 
@@ -85,107 +90,4 @@ attributes:
   diff_mode:
     support: none
     description: Nothing is changed, so there is no diff.
-"""
-
-    # Ansible merges a fragment's DOCUMENTATION only at the top level, and never its RETURN. What every
-    # check module documents below that level is therefore written here once and copied into each module
-    # by scripts/generate (scripts/generators/module_docs.py) between "BEGIN generated" and "END generated"
-    # lines; tests/unit/test_module_docs.py fails when a copy is stale or the options disagree with the code.
-
-    # The options every check item takes (_module.COMMON_ITEM_OPTIONS), in each module's checks suboptions.
-    ITEM_OPTIONS = r"""
-id:
-  description:
-    - Result id, unique within a host; waivers and reports refer to it.
-    - Its default is given in the description of O(checks).
-  type: str
-title:
-  description: Human title; its default is given in the description of O(checks).
-  type: str
-section:
-  description:
-    - Checklist section of this check; defaults to the module's O(section), else the kind's (see
-      O(checks)).
-  type: str
-severity:
-  description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
-  type: str
-  choices: [critical, high, medium, low]
-timeout:
-  description:
-    - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
-      O(timeout).
-    - What it bounds besides the check itself, if anything, is said in the description of O(checks).
-  type: raw
-target:
-  description: Inventory host this check is about, when it runs from another (probe) host.
-  type: str
-"""
-
-    # A kind's own defaults, at the end of its checks description; {section} and {severity} come from the kind.
-    KIND_DEFAULTS = r"""
-- An item's C(section) defaults to the module's O(section), else V({section}); its C(severity) to the
-  module's O(severity), else V({severity}).
-"""
-
-    # The fields of every result record (_check.make_record), in each module's golive_checks contains.
-    # What a kind puts in observed is said in the module's own golive_checks description.
-    RECORD = r"""
-id:
-  description: Stable identifier of the check, unique within a host; waivers refer to it.
-  returned: always
-  type: str
-kind:
-  description: The check kind (the module's name).
-  returned: always
-  type: str
-section:
-  description: Checklist section.
-  returned: always
-  type: str
-title:
-  description: Human title.
-  returned: always
-  type: str
-status:
-  description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
-  returned: always
-  type: str
-severity:
-  description: V(critical), V(high), V(medium) or V(low).
-  returned: always
-  type: str
-summary:
-  description: One line saying what was observed against what was expected.
-  returned: always
-  type: str
-observed:
-  description:
-    - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-    - Secrets appear only masked.
-  returned: always
-  type: dict
-expected:
-  description:
-    - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-      against. Empty when nothing was graded.
-  returned: always
-  type: dict
-duration_ms:
-  description: How long the check took, in milliseconds.
-  returned: always
-  type: int
-target:
-  description: Inventory host the check is about, when it ran from another (probe) host.
-  returned: when set in the item
-  type: str
-"""
-
-    # The second return value of every check module.
-    COUNTS = r"""
-golive_counts:
-  description: Number of results per status.
-  returned: always
-  type: dict
-  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
 """

@@ -56,6 +56,7 @@ options:
           - Put credentials in I(username) and I(password) or I(bearer_token), not in the URL.
         type: str
         required: true
+      # BEGIN generated: monitoring connection (scripts/generate; do not edit by hand)
       validate_certs:
         description: Verify the server's TLS certificate (https only).
         type: bool
@@ -76,6 +77,7 @@ options:
           - Token sent as C(Authorization Bearer); not together with I(username). Never shown, in any
             base64 or URL-encoded form either.
         type: str
+      # END generated: monitoring connection
       min_receivers:
         description:
           - Fail when fewer receivers than this have at least one notification integration. Receivers

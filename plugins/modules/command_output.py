@@ -105,6 +105,7 @@ options:
             description: A JMESPath expression, such as V(length(items[?status == 'NotReady'])).
             type: str
             required: true
+          # BEGIN generated: json_query assertions (scripts/generate; do not edit by hand)
           equals:
             description: The result must equal this value (a JSON boolean never equals a number).
             type: raw
@@ -127,6 +128,7 @@ options:
               - V(true) - the result must be truthy (not null, false, 0, empty); V(false) - it must be
                 falsy.
             type: bool
+          # END generated: json_query assertions
       json_lines:
         description:
           - The standard output holds one JSON document per line (C(docker ps --format json)); the

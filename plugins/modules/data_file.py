@@ -159,6 +159,7 @@ options:
             description: A JMESPath expression, such as V(length(orders[?total < `0`])).
             type: str
             required: true
+          # BEGIN generated: json_query assertions (scripts/generate; do not edit by hand)
           equals:
             description: The result must equal this value (a JSON boolean never equals a number).
             type: raw
@@ -181,6 +182,7 @@ options:
               - V(true) - the result must be truthy (not null, false, 0, empty); V(false) - it must be
                 falsy.
             type: bool
+          # END generated: json_query assertions
       # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
         description:

@@ -67,6 +67,7 @@ options:
     elements: dict
     required: true
     suboptions:
+      # BEGIN generated: database connection (scripts/generate; do not edit by hand)
       url:
         description:
           - SQLAlchemy URL of the database, such as V(postgresql+psycopg://app@db.example.com:5432/shop),
@@ -82,6 +83,7 @@ options:
           - Time limit of the connection attempt, as a duration; never more than what is left of the
             check's I(timeout).
         type: raw
+      # END generated: database connection
       table:
         description:
           - The table under test, as V(name) or V(schema.name) (the last dot separates the schema).

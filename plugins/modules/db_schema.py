@@ -56,6 +56,7 @@ options:
     elements: dict
     required: true
     suboptions:
+      # BEGIN generated: database connection (scripts/generate; do not edit by hand)
       url:
         description:
           - SQLAlchemy URL of the database, such as V(postgresql+psycopg://app@db.example.com:5432/shop),
@@ -71,6 +72,7 @@ options:
           - Time limit of the connection attempt, as a duration; never more than what is left of the
             check's I(timeout).
         type: raw
+      # END generated: database connection
       schema:
         description:
           - Schema (PostgreSQL) or database (MySQL) of the tables, indexes and migration table whose

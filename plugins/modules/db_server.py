@@ -52,6 +52,7 @@ options:
   checks:
     description:
       - The database servers to check, one item each.
+      - TLS options go in the query string of O(checks[].url) (V(?sslmode=verify-full) for psycopg).
       - An item's C(id) defaults to C(db_server:<url with the password masked>).
       - Its C(title) defaults to C(Database <url with the password masked>).
       - An item's C(timeout) is the time limit of this check, connection and statements included.
@@ -63,11 +64,11 @@ options:
     elements: dict
     required: true
     suboptions:
+      # BEGIN generated: database connection (scripts/generate; do not edit by hand)
       url:
         description:
           - SQLAlchemy URL of the database, such as V(postgresql+psycopg://app@db.example.com:5432/shop),
             V(mysql+pymysql://app@db.example.com:3306/shop) or V(sqlite:////srv/shop/shop.db).
-          - TLS options go in the query string (V(?sslmode=verify-full) for psycopg).
           - May contain the password; it is masked in every result. Prefer I(password).
         type: str
         required: true
@@ -79,6 +80,7 @@ options:
           - Time limit of the connection attempt, as a duration; never more than what is left of the
             check's I(timeout).
         type: raw
+      # END generated: database connection
       latency_warn_above:
         description: Warn when connecting and running C(SELECT 1) takes longer than this duration (V(50ms)).
         type: str

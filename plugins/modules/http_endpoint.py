@@ -125,6 +125,7 @@ options:
             description: A JMESPath expression, such as V(db.ok).
             type: str
             required: true
+          # BEGIN generated: json_query assertions (scripts/generate; do not edit by hand)
           equals:
             description: The result must equal this value (a JSON boolean never equals a number).
             type: raw
@@ -147,6 +148,7 @@ options:
               - V(true) - the result must be truthy (not null, false, 0, empty); V(false) - it must be
                 falsy.
             type: bool
+          # END generated: json_query assertions
       ca_file:
         description: PEM file of the CAs to trust instead of the system's, for C(https) URLs.
         type: path

@@ -49,9 +49,11 @@ options:
         description:
           - Base URL of Prometheus, for example V(https://prometheus.example.com:9090), with its path prefix
             if it is served under one (C(--web.external-url)), without a query.
-          - Put credentials in I(username) and I(password) or I(bearer_token), not in the URL.
+          - Put credentials in I(username) and I(password) (for example for a proxy in front of Prometheus) or
+            I(bearer_token), not in the URL.
         type: str
         required: true
+      # BEGIN generated: monitoring connection (scripts/generate; do not edit by hand)
       validate_certs:
         description: Verify the server's TLS certificate (https only).
         type: bool
@@ -60,7 +62,7 @@ options:
         description: PEM file of the CA certificates to verify an https server against, instead of the system store.
         type: path
       username:
-        description: User name for HTTP Basic authentication (for example in front of Prometheus by a proxy).
+        description: User name for HTTP Basic authentication.
         type: str
       password:
         description:
@@ -72,6 +74,7 @@ options:
           - Token sent as C(Authorization Bearer); not together with I(username). Never shown, in any
             base64 or URL-encoded form either.
         type: str
+      # END generated: monitoring connection
       jobs:
         description:
           - Only the targets of these jobs are checked, and each must have at least one active target.

@@ -104,20 +104,16 @@ golive_checks:
       observed: {total_bytes: 214748364800, free_bytes: 82033079910, free_percent: 38.2, inodes_free_percent: 99.1}
       expected: {free_percent: 'warn < 25.0%, fail < 10.0%', inodes_free_percent: fail < 5.0%}
       duration_ms: 1
-    - id: process:celery
+    - id: process:nginx
       kind: process
       section: application
-      title: Process celery
-      status: pass
+      title: Process nginx
+      status: fail
       severity: high
-      summary: 2 running as app (expected 2 to 8)
-      observed:
-        count: 2
-        pids: [1423, 1467]
-        users: [app]
-        samples: [/srv/shop/venv/bin/python -m celery -A shop worker --concurrency 4]
-      expected: {count: 2 to 8, user: app}
-      duration_ms: 6
+      summary: 0 running as www-data (expected at least 1)
+      observed: {count: 0, pids: [], users: [], samples: []}
+      expected: {count: at least 1, user: www-data}
+      duration_ms: 4
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:

@@ -1,13 +1,15 @@
 """Copies the documentation every check module shares into each module's marked regions.
 
 Ansible merges a doc fragment only at the top level of DOCUMENTATION and never merges its RETURN, so the
-common item options, the result record's fields and ``verify``'s list of kinds are written once
-(plugins/doc_fragments/check_item.py, the kinds themselves) and copied here between the lines
+common item options, the option groups several kinds share (database connection, json_query assertions,
+the monitoring kinds' connection), the result record's fields and ``verify``'s list of kinds are written
+once (module_docs.yml next to this file, the kinds themselves) and copied between the lines
 
-    # BEGIN generated: <region> (scripts/generate; edit plugins/doc_fragments/check_item.py)
+    # BEGIN generated: <region> (scripts/generate; do not edit by hand)
     # END generated: <region>
 
-which keep their indentation. Everything outside the regions is written by hand.
+which keep their indentation. Everything outside the regions is written by hand. A kind's module holds a
+shared group's region exactly when the kind's OPTIONS take that group's argument spec.
 """
 
 from __future__ import annotations
@@ -16,12 +18,16 @@ import os
 import re
 import sys
 
+import yaml
 from _common import REPO, check_requested, write_or_check
 
-from ansible_collections.golive.readiness.plugins.doc_fragments.check_item import ModuleDocFragment
+from ansible_collections.golive.readiness.plugins.module_utils._db import DB_OPTIONS
+from ansible_collections.golive.readiness.plugins.module_utils._http_json import CONNECTION_OPTIONS
+from ansible_collections.golive.readiness.plugins.module_utils._json_assert import QUERY_OPTIONS
 from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
 
 MODULES = "plugins/modules"
+SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "module_docs.yml")
 VERIFY = "verify"
 _MARKER = re.compile(r"^(?P<indent> *)# (?P<end>BEGIN|END) generated: (?P<region>[a-z_ ]+?)(?: \(.*\))?$")
 
@@ -38,27 +44,44 @@ def end_line(indent: str, region: str) -> str:
     return f"{indent}# END generated: {region}"
 
 
-def _block(text: str) -> str:
-    return text.strip("\n")
+def shared_blocks() -> dict[str, str]:
+    """The blocks of module_docs.yml by region name, without their surrounding blank lines."""
+    with open(SOURCE, encoding="utf-8") as handle:
+        return {name: text.strip("\n") for name, text in yaml.safe_load(handle).items()}
 
 
-def kind_regions(kind_module) -> dict[str, str]:
+def _takes(options: dict, group: dict) -> bool:
+    return all(options.get(name) == spec for name, spec in group.items())
+
+
+def _json_query_entry(options: dict) -> dict:
+    return (options.get("json_query") or {}).get("options") or {}
+
+
+# Option groups several kinds share: the region and whether a kind's OPTIONS take the group.
+SHARED_GROUPS = (
+    ("database connection", lambda options: _takes(options, DB_OPTIONS)),
+    ("monitoring connection",
+     lambda options: _takes(options, {name: spec for name, spec in CONNECTION_OPTIONS.items() if name != "url"})),
+    ("json_query assertions", lambda options: _json_query_entry(options) == QUERY_OPTIONS),
+)
+RETURN_REGIONS = ("record fields", "golive_counts")
+
+
+def kind_regions(kind_module, blocks: dict[str, str]) -> dict[str, str]:
     """The generated regions of a kind's module, by name: zero-indented YAML."""
-    return {
-        "kind defaults": _block(ModuleDocFragment.KIND_DEFAULTS).format(
-            section=kind_module.SECTION, severity=kind_module.SEVERITY),
-        "item options": _block(ModuleDocFragment.ITEM_OPTIONS),
-        "record fields": _block(ModuleDocFragment.RECORD),
-        "golive_counts": _block(ModuleDocFragment.COUNTS),
-    }
+    regions = {"kind defaults": blocks["kind defaults"].format(section=kind_module.SECTION,
+                                                              severity=kind_module.SEVERITY)}
+    regions.update((region, blocks[region]) for region, taken in SHARED_GROUPS if taken(kind_module.OPTIONS))
+    regions["item options"] = blocks["item options"]
+    regions.update((region, blocks[region]) for region in RETURN_REGIONS)
+    return regions
 
 
-def verify_regions(kind_names: list[str]) -> dict[str, str]:
-    return {
-        "seealso": "\n".join(f"- module: golive.readiness.{name}" for name in kind_names),
-        "record fields": _block(ModuleDocFragment.RECORD),
-        "golive_counts": _block(ModuleDocFragment.COUNTS),
-    }
+def verify_regions(kind_names: list[str], blocks: dict[str, str]) -> dict[str, str]:
+    regions = {"seealso": "\n".join(f"- module: golive.readiness.{name}" for name in kind_names)}
+    regions.update((region, blocks[region]) for region in RETURN_REGIONS)
+    return regions
 
 
 def _indented(block: str, indent: str) -> list[str]:
@@ -106,8 +129,9 @@ def module_path(name: str) -> str:
 def expected_modules() -> dict[str, dict[str, str]]:
     """{module path: {region: text}} for every kind's module and verify."""
     names = sorted(KINDS)
-    wanted = {module_path(name): kind_regions(KINDS[name]) for name in names}
-    wanted[module_path(VERIFY)] = verify_regions(names)
+    blocks = shared_blocks()
+    wanted = {module_path(name): kind_regions(KINDS[name], blocks) for name in names}
+    wanted[module_path(VERIFY)] = verify_regions(names, blocks)
     return wanted
 
 
