@@ -8,14 +8,20 @@ equal, name by name, and fail naming the kind and the option that differ.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import os
+import re
+import sys
+from types import SimpleNamespace
 
 import pytest
 import yaml
 
+from ansible_collections.golive.readiness.plugins.doc_fragments.check_item import ModuleDocFragment
 from ansible_collections.golive.readiness.plugins.module_utils._check import Outcome, make_record
 from ansible_collections.golive.readiness.plugins.module_utils._module import COMMON_ITEM_OPTIONS
 from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
+from ansible_collections.golive.readiness.plugins.module_utils._runner import is_network_bound
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODULES = os.path.join(REPO, "plugins", "modules")
@@ -171,3 +177,43 @@ def _unsampled(values: dict, where: str) -> list[str]:
 @pytest.mark.parametrize("name", sorted(name[:-3] for name in os.listdir(MODULES) if name.endswith(".py")))
 def test_every_return_value_of_every_module_has_a_sample(name):
     assert _unsampled(module_docs(name)["RETURN"], "") == []
+
+
+def fragment_documentation() -> dict:
+    return yaml.safe_load(ModuleDocFragment.DOCUMENTATION)
+
+
+def test_network_workers_names_exactly_the_network_bound_kinds():
+    text = " ".join(fragment_documentation()["options"]["network_workers"]["description"])
+    named = {name for name in re.findall(r"C\((\w+)\)", text) if name in KINDS}
+    bound = {name for name in KINDS if is_network_bound(SimpleNamespace(kind_module=KINDS[name]))}
+    assert sorted(bound - named) == [], "network-bound kinds the network_workers documentation does not name"
+    assert sorted(named - bound) == [], "kinds the network_workers documentation names that are not network-bound"
+
+
+def _generator():
+    """scripts/generators/module_docs.py as a module (it imports its sibling _common by plain name)."""
+    folder = os.path.join(REPO, "scripts", "generators")
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    spec = importlib.util.spec_from_file_location("module_docs_generator", os.path.join(folder, "module_docs.py"))
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    return generator
+
+
+def test_a_region_is_filled_at_the_indentation_of_its_markers():
+    generator = _generator()
+    text = "options:\n  # BEGIN generated: item options (anything)\n  stale: line\n  # END generated: item options\n"
+    filled = generator.with_regions(text, {"item options": "id:\n  type: str"}, "m.py")
+    assert filled == ("options:\n  # BEGIN generated: item options (scripts/generate; do not edit by hand)\n"
+                      "  id:\n    type: str\n  # END generated: item options\n")
+
+
+def test_a_module_without_a_region_it_needs_is_named_with_the_region():
+    generator = _generator()
+    with pytest.raises(generator.RegionError, match=r"new_kind\.py: no region 'record fields'"):
+        generator.with_regions("options: {}\n", {"record fields": "id: {}"}, "plugins/modules/new_kind.py")
+    with pytest.raises(generator.RegionError, match=r"m\.py:1: unexpected region 'json_query assertions'"):
+        generator.with_regions("# BEGIN generated: json_query assertions\n# END generated: json_query assertions\n",
+                               {}, "m.py")
