@@ -148,7 +148,6 @@ def test_every_kind_has_its_module_and_every_check_module_its_kind():
     assert sorted(modules - set(KINDS)) == ["gate", "verify"], "modules that are neither a kind, verify nor gate"
 
 
-
 @pytest.mark.parametrize("kind_name", sorted(KINDS))
 def test_each_kind_module_shows_a_sample_record_of_its_kind(kind_name):
     sample = module_docs(kind_name)["RETURN"]["golive_checks"].get("sample")
