@@ -42,8 +42,7 @@ options:
       - Its C(title) defaults to C(Alertmanager at <url>).
       - An item's C(timeout) is the time limit of this check (both requests together).
       # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
-      - An item's C(section) defaults to the module's O(section), else V(monitoring); its C(severity) to the
-        module's O(severity), else V(high).
+      - A C(alertmanager) item defaults to section V(monitoring) and severity V(high).
       # END generated: kind defaults
     type: list
     elements: dict

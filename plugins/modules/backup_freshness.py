@@ -46,8 +46,7 @@ options:
       - An item's C(timeout) is the time limit of this check, verification included. Large backups need more than
         the default to be read through.
       # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
-      - An item's C(section) defaults to the module's O(section), else V(backup); its C(severity) to the
-        module's O(severity), else V(high).
+      - A C(backup_freshness) item defaults to section V(backup) and severity V(high).
       # END generated: kind defaults
     type: list
     elements: dict

@@ -65,8 +65,7 @@ options:
         C(10s) - set it, and the module's I(deadline), to more than the recovery-time objective. A quarter of it (at
         least 2 and at most 15 seconds) is kept back for dropping the scratch database.
       # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
-      - An item's C(section) defaults to the module's O(section), else V(backup); its C(severity) to the
-        module's O(severity), else V(high).
+      - A C(backup_restore) item defaults to section V(backup) and severity V(high).
       # END generated: kind defaults
     type: list
     elements: dict

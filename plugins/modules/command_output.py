@@ -44,8 +44,7 @@ options:
       - Its C(title) defaults to C(Command <name>), or the command line.
       - An item's C(timeout) is the time limit of this check, and of the command.
       # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
-      - An item's C(section) defaults to the module's O(section), else V(infrastructure); its C(severity) to the
-        module's O(severity), else V(high).
+      - A C(command_output) item defaults to section V(infrastructure) and severity V(high).
       # END generated: kind defaults
     type: list
     elements: dict

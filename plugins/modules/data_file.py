@@ -38,8 +38,7 @@ options:
       - Its C(title) defaults to C(Data file <path>).
       - An item's C(timeout) is the time limit of this check, and of reading the file.
       # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
-      - An item's C(section) defaults to the module's O(section), else V(data); its C(severity) to the
-        module's O(severity), else V(high).
+      - A C(data_file) item defaults to section V(data) and severity V(high).
       # END generated: kind defaults
     type: list
     elements: dict

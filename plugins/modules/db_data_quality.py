@@ -60,8 +60,7 @@ options:
         C(relationships(orders.user_id -> users.id)).
       - An item's C(timeout) is the time limit of this check, connection and statements included.
       # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
-      - An item's C(section) defaults to the module's O(section), else V(data); its C(severity) to the
-        module's O(severity), else V(high).
+      - A C(db_data_quality) item defaults to section V(data) and severity V(high).
       # END generated: kind defaults
     type: list
     elements: dict

@@ -49,8 +49,7 @@ options:
       - Its C(title) defaults to C(Schema of <url with the password masked>[:<schema>]).
       - An item's C(timeout) is the time limit of this check, connection and statements included.
       # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
-      - An item's C(section) defaults to the module's O(section), else V(data); its C(severity) to the
-        module's O(severity), else V(high).
+      - A C(db_schema) item defaults to section V(data) and severity V(high).
       # END generated: kind defaults
     type: list
     elements: dict

@@ -57,8 +57,7 @@ options:
       - Its C(title) defaults to C(Database <url with the password masked>).
       - An item's C(timeout) is the time limit of this check, connection and statements included.
       # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
-      - An item's C(section) defaults to the module's O(section), else V(services); its C(severity) to the
-        module's O(severity), else V(critical).
+      - A C(db_server) item defaults to section V(services) and severity V(critical).
       # END generated: kind defaults
     type: list
     elements: dict

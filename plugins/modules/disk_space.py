@@ -24,8 +24,7 @@ options:
       - An item's C(id) defaults to C(disk_space:<path>).
       - Its C(title) defaults to C(Disk space on <path>).
       # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
-      - An item's C(section) defaults to the module's O(section), else V(infrastructure); its C(severity) to the
-        module's O(severity), else V(high).
+      - A C(disk_space) item defaults to section V(infrastructure) and severity V(high).
       # END generated: kind defaults
     type: list
     elements: dict

@@ -29,8 +29,7 @@ options:
         process name or C(module).
       - Its C(title) defaults to C(Environment of <source>).
       # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
-      - An item's C(section) defaults to the module's O(section), else V(application); its C(severity) to the
-        module's O(severity), else V(high).
+      - A C(env_vars) item defaults to section V(application) and severity V(high).
       # END generated: kind defaults
     type: list
     elements: dict

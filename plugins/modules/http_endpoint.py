@@ -48,8 +48,7 @@ options:
       - Its C(title) defaults to C(HTTP <METHOD> <url>).
       - An item's C(timeout) is the time limit of this check, all its requests together.
       # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
-      - An item's C(section) defaults to the module's O(section), else V(application); its C(severity) to the
-        module's O(severity), else V(high).
+      - A C(http_endpoint) item defaults to section V(application) and severity V(high).
       # END generated: kind defaults
     type: list
     elements: dict

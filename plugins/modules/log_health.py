@@ -28,8 +28,7 @@ options:
       - An item's C(id) defaults to C(log_health:<path>).
       - Its C(title) defaults to C(Log <path>).
       # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
-      - An item's C(section) defaults to the module's O(section), else V(monitoring); its C(severity) to the
-        module's O(severity), else V(high).
+      - A C(log_health) item defaults to section V(monitoring) and severity V(high).
       # END generated: kind defaults
     type: list
     elements: dict

@@ -32,8 +32,7 @@ options:
       - An item's C(id) defaults to C(path:<path>).
       - Its C(title) defaults to C(Path <path>).
       # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
-      - An item's C(section) defaults to the module's O(section), else V(infrastructure); its C(severity) to the
-        module's O(severity), else V(high).
+      - A C(path) item defaults to section V(infrastructure) and severity V(high).
       # END generated: kind defaults
     type: list
     elements: dict

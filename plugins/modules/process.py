@@ -30,8 +30,7 @@ options:
       - An item's C(id) defaults to C(process:<name>), or C(process:<cmdline_regex>) without a name.
       - Its C(title) defaults to C(Process <name>).
       # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
-      - An item's C(section) defaults to the module's O(section), else V(application); its C(severity) to the
-        module's O(severity), else V(high).
+      - A C(process) item defaults to section V(application) and severity V(high).
       # END generated: kind defaults
     type: list
     elements: dict

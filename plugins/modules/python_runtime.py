@@ -27,8 +27,7 @@ options:
       - An item's C(id) defaults to C(python_runtime:<python>), or C(python_runtime:self).
       - Its C(title) defaults to C(Python runtime <python>), or C(Python runtime self).
       # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
-      - An item's C(section) defaults to the module's O(section), else V(application); its C(severity) to the
-        module's O(severity), else V(high).
+      - A C(python_runtime) item defaults to section V(application) and severity V(high).
       # END generated: kind defaults
     type: list
     elements: dict

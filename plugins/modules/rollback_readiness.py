@@ -37,8 +37,7 @@ options:
       - Its C(title) defaults to C(Rollback readiness of <name>).
       - An item's C(timeout) is the time limit of this check, and of its dry run.
       # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
-      - An item's C(section) defaults to the module's O(section), else V(application); its C(severity) to the
-        module's O(severity), else V(high).
+      - A C(rollback_readiness) item defaults to section V(application) and severity V(high).
       # END generated: kind defaults
     type: list
     elements: dict

@@ -39,8 +39,7 @@ options:
       - An item's C(id) defaults to C(scheduled_jobs:<command>) or C(scheduled_jobs:<command>@<user>).
       - Its C(title) defaults to C(Cron job /<command>/).
       # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
-      - An item's C(section) defaults to the module's O(section), else V(application); its C(severity) to the
-        module's O(severity), else V(high).
+      - A C(scheduled_jobs) item defaults to section V(application) and severity V(high).
       # END generated: kind defaults
     type: list
     elements: dict

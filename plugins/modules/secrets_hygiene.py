@@ -45,8 +45,7 @@ options:
       - Its C(title) defaults to C(Secrets hygiene of <path>).
       - An item's C(timeout) is the time limit of this check, and of its scan.
       # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
-      - An item's C(section) defaults to the module's O(section), else V(security); its C(severity) to the
-        module's O(severity), else V(critical).
+      - A C(secrets_hygiene) item defaults to section V(security) and severity V(critical).
       # END generated: kind defaults
     type: list
     elements: dict

@@ -39,8 +39,7 @@ options:
       - Its C(title) defaults to C(SMTP <host>:<port>).
       - An item's C(timeout) is the time limit of this check, the whole SMTP session included.
       # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
-      - An item's C(section) defaults to the module's O(section), else V(services); its C(severity) to the
-        module's O(severity), else V(high).
+      - A C(smtp_server) item defaults to section V(services) and severity V(high).
       # END generated: kind defaults
     type: list
     elements: dict

@@ -49,8 +49,7 @@ options:
       - An item's C(timeout) is the time limit of this check, retries and back-off included. Every request is
         bounded by what is left of it.
       # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
-      - An item's C(section) defaults to the module's O(section), else V(services); its C(severity) to the
-        module's O(severity), else V(critical).
+      - A C(stripe_account) item defaults to section V(services) and severity V(critical).
       # END generated: kind defaults
     type: list
     elements: dict

@@ -32,8 +32,7 @@ options:
       - An item's C(id) defaults to C(tcp_port:<host>:<port>).
       - Its C(title) defaults to C(TCP port <host>:<port>).
       # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
-      - An item's C(section) defaults to the module's O(section), else V(security); its C(severity) to the
-        module's O(severity), else V(high).
+      - A C(tcp_port) item defaults to section V(security) and severity V(high).
       # END generated: kind defaults
     type: list
     elements: dict

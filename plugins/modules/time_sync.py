@@ -37,8 +37,7 @@ options:
       - Its C(title) defaults to C(Time sync).
       - An item's C(timeout) is the time limit of this check, shared by its NTP queries.
       # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
-      - An item's C(section) defaults to the module's O(section), else V(infrastructure); its C(severity) to the
-        module's O(severity), else V(high).
+      - A C(time_sync) item defaults to section V(infrastructure) and severity V(high).
       # END generated: kind defaults
     type: list
     elements: dict

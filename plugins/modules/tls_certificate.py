@@ -45,8 +45,7 @@ options:
       - Its C(title) defaults to C(TLS certificate of <host>:<port>) or C(TLS certificate in <path>).
       - An item's C(timeout) is the time limit of this check (all its handshakes together).
       # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
-      - An item's C(section) defaults to the module's O(section), else V(infrastructure); its C(severity) to the
-        module's O(severity), else V(critical).
+      - A C(tls_certificate) item defaults to section V(infrastructure) and severity V(critical).
       # END generated: kind defaults
     type: list
     elements: dict

@@ -70,7 +70,8 @@ RETURN_REGIONS = ("record fields", "golive_counts")
 
 def kind_regions(kind_module, blocks: dict[str, str]) -> dict[str, str]:
     """The generated regions of a kind's module, by name: zero-indented YAML."""
-    defaults = blocks["kind defaults"].format(section=kind_module.SECTION, severity=kind_module.SEVERITY)
+    defaults = blocks["kind defaults"].format(kind=kind_module.KIND, section=kind_module.SECTION,
+                                              severity=kind_module.SEVERITY)
     regions = {"kind defaults": defaults}
     regions.update((region, blocks[region]) for region, taken in SHARED_GROUPS if taken(kind_module.OPTIONS))
     regions["item options"] = blocks["item options"]

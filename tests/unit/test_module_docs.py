@@ -73,10 +73,17 @@ def option_differences(spec: dict, documented: dict, where: str) -> list[str]:
     return sorted(problems)
 
 
+def _description_problem(doc: dict, where: str) -> str | None:
+    """Why an option's description is not text (a YAML 'word: word' line turns into a mapping), or None."""
+    description = doc.get("description")
+    lines = description if isinstance(description, list) else [description]
+    if not description or not all(isinstance(line, str) and line for line in lines):
+        return f"{where}: the description is not text, or a list of texts: {description!r}"
+    return None
+
+
 def _one_option_differences(spec: dict, doc: dict, where: str) -> list[str]:
-    problems = []
-    if not doc.get("description"):
-        problems.append(f"{where}: no description")
+    problems = [problem for problem in [_description_problem(doc, where)] if problem]
     for key in COMPARED_KEYS:
         wanted, written = _spec_value(spec, key), _documented_value(doc, key)
         if wanted != written:
@@ -90,7 +97,8 @@ def item_differences(kind_name: str) -> list[str]:
     kind = KINDS[kind_name]
     checks = module_docs(kind_name)["DOCUMENTATION"]["options"]["checks"]
     spec = {**COMMON_ITEM_OPTIONS, **kind.OPTIONS}
-    problems = option_differences(spec, checks.get("suboptions") or {}, "checks[].")
+    problems = [problem for problem in [_description_problem(checks, "checks")] if problem]
+    problems += option_differences(spec, checks.get("suboptions") or {}, "checks[].")
     return [f"{kind_name}: {problem}" for problem in problems]
 
 
