@@ -1,4 +1,5 @@
-"""Fails when any module or plugin of the collection does not render with ansible-doc."""
+"""Fails when any module or plugin of the collection does not render with ansible-doc, or a module's return
+values render without their fields (a dict, or a list of dicts, without ``contains``) or without a sample."""
 
 from __future__ import annotations
 
@@ -28,15 +29,48 @@ def render(plugin_type, name):
     return proc.returncode == 0 and "ERROR" not in proc.stderr, proc.stderr.strip()
 
 
+def rendered_returns(names: list[str]) -> dict[str, dict]:
+    """The return values of modules as ansible-doc renders them (fragments applied), by module name."""
+    proc = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-doc"), "--json", "-t", "module", *names],
+        cwd=REPO, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        return {name: {} for name in names}
+    return {name: doc.get("return") or {} for name, doc in json.loads(proc.stdout).items()}
+
+
+def _is_record(value: dict) -> bool:
+    return value.get("type") == "dict" or (value.get("type") == "list" and value.get("elements") == "dict")
+
+
+def return_problems(values: dict, where: str, top: bool = True) -> list[str]:
+    """Return values without a sample of their own or of each of their fields; top-level records without fields."""
+    problems = []
+    for name, value in values.items():
+        if top and _is_record(value) and not value.get("contains"):
+            problems.append(f"{where}{name}: no fields (contains)")
+        if "sample" not in value:
+            if value.get("contains"):
+                problems.extend(return_problems(value["contains"], f"{where}{name}.", top=False))
+            else:
+                problems.append(f"{where}{name}: no sample")
+    return problems
+
+
 def main():
     problems = []
     total = 0
     for plugin_type in PLUGIN_TYPES:
-        for name in listed(plugin_type):
+        names = listed(plugin_type)
+        for name in names:
             total += 1
             ok, err = render(plugin_type, name)
             if not ok:
-                problems.append("%s %s: %s" % (plugin_type, name, err))
+                problems.append(f"{plugin_type} {name}: {err}")
+        if plugin_type == "module":
+            for name, values in rendered_returns(names).items():
+                problems.extend(return_problems(values, f"module {name}: return ") if values else
+                                [f"module {name}: no return values rendered"])
     for problem in problems:
         print(problem)
     print("ansible-doc: %d rendered, %d failed" % (total - len(problems), len(problems)))

@@ -1,7 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) golive.readiness contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Options and return values shared by every check module (private)."""
+"""Module-level options shared by every check module (private).
+
+Ansible merges a fragment only at the top level of DOCUMENTATION and never merges its RETURN: what the
+check modules share below that level (item options, record fields) is written once in
+scripts/generators/module_docs.yml and copied into each module by scripts/generate.
+"""
 
 from __future__ import annotations
 
@@ -85,59 +90,4 @@ attributes:
   diff_mode:
     support: none
     description: Nothing is changed, so there is no diff.
-"""
-
-    RETURN = r"""
-golive_checks:
-  description: One result record per check, in the order of I(checks).
-  returned: always
-  type: list
-  elements: dict
-  contains:
-    id:
-      description: Stable identifier, unique within a host; waivers refer to it.
-      type: str
-      sample: "disk_space:/"
-    kind:
-      description: The check kind.
-      type: str
-      sample: disk_space
-    section:
-      description: Checklist section.
-      type: str
-      sample: infrastructure
-    title:
-      description: Human title.
-      type: str
-      sample: "Disk space on /"
-    status:
-      description: C(pass), C(warn), C(fail), C(error) (could not evaluate) or C(skipped).
-      type: str
-      sample: warn
-    severity:
-      description: C(critical), C(high), C(medium) or C(low).
-      type: str
-      sample: high
-    summary:
-      description: One line saying what was observed against what was expected.
-      type: str
-      sample: "free 14.2 GiB (warn < 20.0 GiB, fail < 10.0 GiB)"
-    observed:
-      description: Measured values, by name. Secrets appear only masked.
-      type: dict
-    expected:
-      description: The thresholds or expectations each observed value was held against.
-      type: dict
-    duration_ms:
-      description: How long the check took.
-      type: int
-    target:
-      description: Inventory host the check is about, when it ran from another (probe) host.
-      type: str
-      returned: when set in the item
-golive_counts:
-  description: Number of results per status.
-  returned: always
-  type: dict
-  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
 """

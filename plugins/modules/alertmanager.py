@@ -36,7 +36,14 @@ requirements:
   - PyYAML (on the probe host)
 options:
   checks:
-    description: The Alertmanagers to check, one item each.
+    description:
+      - The Alertmanagers to check, one item each.
+      - An item's C(id) defaults to C(alertmanager:<url>).
+      - Its C(title) defaults to C(Alertmanager at <url>).
+      - An item's C(timeout) is the time limit of this check (both requests together).
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(alertmanager) item defaults to section V(monitoring) and severity V(high).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
@@ -48,6 +55,7 @@ options:
           - Put credentials in I(username) and I(password) or I(bearer_token), not in the URL.
         type: str
         required: true
+      # BEGIN generated: monitoring connection (scripts/generate; do not edit by hand)
       validate_certs:
         description: Verify the server's TLS certificate (https only).
         type: bool
@@ -68,6 +76,7 @@ options:
           - Token sent as C(Authorization Bearer); not together with I(username). Never shown, in any
             base64 or URL-encoded form either.
         type: str
+      # END generated: monitoring connection
       min_receivers:
         description:
           - Fail when fewer receivers than this have at least one notification integration. Receivers
@@ -97,25 +106,34 @@ options:
           - Fail unless the gossip cluster is C(ready) with at least this many peers (an Alertmanager counts
             itself). Without it the cluster state is only reported.
         type: int
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
-        description: Result id; defaults to C(alertmanager:<url>).
+        description:
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(Alertmanager at <url>).
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(monitoring).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
-        description: Time limit of this check (both requests together); defaults to the module's I(timeout).
+        description:
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 seealso:
   - module: golive.readiness.prometheus_targets
   - module: golive.readiness.verify
@@ -142,7 +160,7 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per item (see the common return values below).
+    - One record per item, in the order of O(checks).
     - C(observed) holds C(url), C(ready), and once ready C(cluster) (C(status) - V(ready), V(settling) or
       V(disabled) - and C(peers), the number of peers), C(version), C(receivers) (each receiver name with
       its integrations and how many of each, for example C(webhook=1); empty for a receiver without any),
@@ -152,6 +170,103 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: alertmanager:http://alertmanager.internal:9093
+      kind: alertmanager
+      section: monitoring
+      title: Alertmanager at http://alertmanager.internal:9093
+      status: pass
+      severity: high
+      summary: ready; cluster ready with 2 peers; 1 receiver with integrations; 1 required route present
+      observed:
+        url: http://alertmanager.internal:9093
+        ready: true
+        cluster: {status: ready, peers: 2}
+        version: 0.27.0
+        receivers: {oncall: [pagerduty=1, email=1]}
+        missing_receivers: []
+        routes: [{receiver: oncall, labels: {severity: critical}, routed_to: [oncall], ok: true}]
+      expected: {}
+      duration_ms: 48
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import alertmanager

@@ -39,7 +39,15 @@ requirements:
   - pg_restore (PostgreSQL client) on the host, to verify custom-format dumps
 options:
   checks:
-    description: The backup sets to check, one item each.
+    description:
+      - The backup sets to check, one item each.
+      - An item's C(id) defaults to C(backup_freshness:<path>).
+      - Its C(title) defaults to C(Backups <path>).
+      - An item's C(timeout) is the time limit of this check, verification included. Large backups need more than
+        the default to be read through.
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(backup_freshness) item defaults to section V(backup) and severity V(high).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
@@ -94,27 +102,34 @@ options:
           - Directory of C(pg_restore), such as V(/usr/lib/postgresql/16/bin), to use a version able to
             read the dumps. Defaults to the one found on E(PATH).
         type: path
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
-        description: Result id; defaults to C(backup_freshness:<path>).
+        description:
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(Backups <path>).
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(backup).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
         description:
-          - Time limit of this check, verification included; defaults to the module's I(timeout).
-          - Large backups need more than the default to be read through.
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 notes:
   - Only the newest backup is verified; the others are counted and dated.
   - A tar archive has no checksum over its members' data, so damage inside a member's data is found
@@ -147,7 +162,7 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per backup set (see the common return values below).
+    - One record per backup set, in the order of O(checks).
     - C(observed) holds C(count) (matching files), C(newest), C(newest_age_seconds), C(newest_size),
       C(oldest) and C(oldest_age_seconds), and C(verification) - C(method) (such as V(pg_custom),
       V(sql+gzip), V(tar+xz)), C(sound) (true, false, or null when not verified), C(detail), the
@@ -156,6 +171,108 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: backup_freshness:/var/backups/shop
+      kind: backup_freshness
+      section: backup
+      title: Backups /var/backups/shop
+      status: warn
+      severity: high
+      summary: newest backup 1d 2h old (warn > 1d, fail > 2d); pg_custom dump sound (214 entries)
+      observed:
+        count: 7
+        newest: /var/backups/shop/shop-2030-06-01.dump
+        newest_age_seconds: 93600.0
+        newest_size: 1288490188
+        oldest: /var/backups/shop/shop-2030-05-26.dump
+        oldest_age_seconds: 612000.0
+        verification:
+          method: pg_custom
+          sound: true
+          detail: pg_custom dump sound (214 entries)
+          seconds: 0.4
+          toc_entries: 214
+      expected: {newest_age_seconds: 'warn > 1d, fail > 2d'}
+      duration_ms: 412
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import backup_freshness

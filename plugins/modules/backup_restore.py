@@ -57,7 +57,16 @@ attributes:
         creates is always dropped) and C(changed) is always false; a drill is asked for by listing it.
 options:
   checks:
-    description: The restore drills, one item each.
+    description:
+      - The restore drills, one item each.
+      - An item's C(id) defaults to C(backup_restore:<path>).
+      - Its C(title) defaults to C(Restore drill of <path>).
+      - An item's C(timeout) is the time limit of the whole drill. A real restore needs far more than the default
+        C(10s) - set it, and the module's I(deadline), to more than the recovery-time objective. A quarter of it (at
+        least 2 and at most 15 seconds) is kept back for dropping the scratch database.
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(backup_restore) item defaults to section V(backup) and severity V(high).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
@@ -138,30 +147,34 @@ options:
           - Time limit of each connection attempt, as a duration; never more than what is left of the
             check's I(timeout).
         type: raw
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
-        description: Result id; defaults to C(backup_restore:<path>).
+        description:
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(Restore drill of <path>).
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(backup).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
         description:
-          - Time limit of the whole drill; defaults to the module's I(timeout). A real restore needs far
-            more than the default C(10s) - set it, and the module's I(deadline), to more than the
-            recovery-time objective.
-          - A quarter of it (at least 2 and at most 15 seconds) is kept back for dropping the scratch
-            database.
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 notes:
   - Plain dumps are restored as written, C(ALTER ... OWNER TO) included, so the roles they name must exist
     on the scratch server; dumps made with C(pg_dump --no-owner) avoid that. Archives are restored without
@@ -196,7 +209,7 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per drill (see the common return values below).
+    - One record per drill, in the order of O(checks).
     - C(observed) holds C(dump), C(dump_format) (V(archive), V(plain), or either with the compression,
       such as V(plain+gzip)), C(dump_size), C(dump_age_seconds), C(source) and C(admin) (URLs, passwords
       masked), C(scratch_database), C(restore_exit_code), C(restore_seconds) (the recovery-time evidence),
@@ -206,6 +219,109 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: backup_restore:/var/backups/shop
+      kind: backup_restore
+      section: backup
+      title: Restore drill of /var/backups/shop
+      status: pass
+      severity: high
+      summary: restored shop-2030-06-01.dump in 3m 12s; 2 tables match the source
+      observed:
+        dump: /var/backups/shop/shop-2030-06-01.dump
+        dump_format: archive
+        dump_size: 1288490188
+        dump_age_seconds: 20510.0
+        source: postgresql://golive:****@db.internal:5432/shop
+        admin: postgresql://postgres:****@db-restore.internal:5432/postgres
+        scratch_database: golive_restore_3f9c2a
+        restore_exit_code: 0
+        restore_seconds: 192.4
+        dropped: true
+        tables:
+          - {table: orders, source: 1048576, restored: 1048576, difference: 0}
+          - {table: users, source: 52210, restored: 52210, difference: 0}
+      expected: {restore_seconds: fail > 15m}
+      duration_ms: 201733
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import backup_restore

@@ -38,7 +38,14 @@ requirements:
   - jmespath (on the managed host, only for I(json_query))
 options:
   checks:
-    description: The commands to run, one item each.
+    description:
+      - The commands to run, one item each.
+      - An item's C(id) defaults to C(command_output:<name>), or the command line.
+      - Its C(title) defaults to C(Command <name>), or the command line.
+      - An item's C(timeout) is the time limit of this check, and of the command.
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(command_output) item defaults to section V(infrastructure) and severity V(high).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
@@ -97,6 +104,7 @@ options:
             description: A JMESPath expression, such as V(length(items[?status == 'NotReady'])).
             type: str
             required: true
+          # BEGIN generated: json_query assertions (scripts/generate; do not edit by hand)
           equals:
             description: The result must equal this value (a JSON boolean never equals a number).
             type: raw
@@ -119,6 +127,7 @@ options:
               - V(true) - the result must be truthy (not null, false, 0, empty); V(false) - it must be
                 falsy.
             type: bool
+          # END generated: json_query assertions
       json_lines:
         description:
           - The standard output holds one JSON document per line (C(docker ps --format json)); the
@@ -128,25 +137,34 @@ options:
       name:
         description: Short name of the command, used in the id and title instead of the command line.
         type: str
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
-        description: Result id; defaults to C(command_output:<name>), or the command line.
+        description:
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(Command <name>), or the command line.
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(infrastructure).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
-        description: Time limit of this check, and of the command; defaults to the module's I(timeout).
+        description:
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 seealso:
   - module: golive.readiness.verify
   - module: ansible.builtin.command
@@ -193,13 +211,110 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per command (see the common return values below).
+    - One record per command, in the order of O(checks).
     - C(observed) holds C(rc), the first 500 characters of C(stdout) and C(stderr), C(stdout_bytes),
       C(stdout_truncated) (more than 64 KiB), and C(assertions), the result of each assertion
       (C(assertion), C(passed) and for JSON queries C(query) and C(actual), the result shortened).
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: command_output:kubectl nodes
+      kind: command_output
+      section: infrastructure
+      title: Command kubectl nodes
+      status: fail
+      severity: high
+      summary: length(items[?status == 'NotReady']) is 1 (expected 0)
+      observed:
+        rc: 0
+        stdout: '{"items": [{"name": "node-1", "status": "Ready"}, {"name": "node-2", "status": "NotReady"}]}'
+        stderr: ''
+        stdout_bytes: 88
+        stdout_truncated: false
+        assertions:
+          - {assertion: equals 0, passed: false, query: 'length(items[?status == ''NotReady''])', actual: '1'}
+      expected: {rc: [0]}
+      duration_ms: 655
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import command_output

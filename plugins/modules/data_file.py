@@ -32,7 +32,14 @@ requirements:
   - jmespath (on the managed host, only for I(json_query))
 options:
   checks:
-    description: The data files to check, one item each.
+    description:
+      - The data files to check, one item each.
+      - An item's C(id) defaults to C(data_file:<path>).
+      - Its C(title) defaults to C(Data file <path>).
+      - An item's C(timeout) is the time limit of this check, and of reading the file.
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(data_file) item defaults to section V(data) and severity V(high).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
@@ -151,6 +158,7 @@ options:
             description: A JMESPath expression, such as V(length(orders[?total < `0`])).
             type: str
             required: true
+          # BEGIN generated: json_query assertions (scripts/generate; do not edit by hand)
           equals:
             description: The result must equal this value (a JSON boolean never equals a number).
             type: raw
@@ -173,25 +181,35 @@ options:
               - V(true) - the result must be truthy (not null, false, 0, empty); V(false) - it must be
                 falsy.
             type: bool
+          # END generated: json_query assertions
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
-        description: Result id; defaults to C(data_file:<path>).
+        description:
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(Data file <path>).
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(data).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
-        description: Time limit of this check, and of reading the file; defaults to the module's I(timeout).
+        description:
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 seealso:
   - module: golive.readiness.path
   - module: golive.readiness.verify
@@ -243,7 +261,7 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per file (see the common return values below).
+    - One record per file, in the order of O(checks).
     - C(observed) holds C(format), C(path) (the file checked - the newest match of a glob), C(matches) (for a
       glob), C(size) in bytes, C(age) in seconds since its last modification, and by format
     - CSV - C(header) (the column names, each shortened to 200 characters), C(columns) (their count),
@@ -255,6 +273,104 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: data_file:/srv/shop/import/prices.csv
+      kind: data_file
+      section: data
+      title: Data file /srv/shop/import/prices.csv
+      status: pass
+      severity: high
+      summary: rows 12840 (fail < 1000); age 2h 14m (fail > 1d); header as expected
+      observed:
+        format: csv
+        path: /srv/shop/import/prices.csv
+        size: 801244
+        age: 8040.0
+        header: [sku, price, currency]
+        columns: 3
+        rows: 12840
+        ragged_rows: {rows: 0, lines: []}
+      expected: {rows: fail < 1000, age: fail > 1d, columns: 'sku, price, currency'}
+      duration_ms: 96
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import data_file

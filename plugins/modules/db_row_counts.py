@@ -37,11 +37,19 @@ requirements:
   - psycopg (PostgreSQL) or PyMySQL (MySQL/MariaDB), as named in the URL's driver
 options:
   checks:
-    description: The tables to check, one item each.
+    description:
+      - The tables to check, one item each.
+      - An item's C(id) defaults to C(db_row_counts:<url with the password masked>:<table>).
+      - Its C(title) defaults to C(Rows of <table>).
+      - An item's C(timeout) is the time limit of this check, connection and statements included.
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(db_row_counts) item defaults to section V(data) and severity V(high).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
     suboptions:
+      # BEGIN generated: database connection (scripts/generate; do not edit by hand)
       url:
         description:
           - SQLAlchemy URL of the database, such as V(postgresql+psycopg://app@db.example.com:5432/shop),
@@ -57,6 +65,7 @@ options:
           - Time limit of the connection attempt, as a duration; never more than what is left of the
             check's I(timeout).
         type: raw
+      # END generated: database connection
       table:
         description:
           - The table, as V(name) (found on the search path / in the URL's database) or V(schema.name).
@@ -92,26 +101,34 @@ options:
         description: With I(method=auto), the estimate is used only when it is above this many rows.
         type: raw
         default: 1000000
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
-        description: Result id; defaults to C(db_row_counts:<url with the password masked>:<table>).
+        description:
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(Rows of <table>).
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(data).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
         description:
-          - Time limit of this check, connection and statements included; defaults to the module's I(timeout).
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 seealso:
   - module: golive.readiness.db_data_quality
   - module: golive.readiness.verify
@@ -141,7 +158,7 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per table (see the common return values below).
+    - One record per table, in the order of O(checks).
     - C(observed) holds C(database) (the URL, password masked), C(table), C(rows), C(method) (the
       method used, V(exact) or V(estimate)), C(estimate) and C(exact) when known (both when the estimate
       was low enough to count exactly), and C(method_note) when the table was counted exactly because no
@@ -149,6 +166,101 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: db_row_counts:postgresql+psycopg://golive:****@db.internal:5432/shop:countries
+      kind: db_row_counts
+      section: data
+      title: Rows of countries
+      status: pass
+      severity: high
+      summary: 249 rows (fail < 249, fail > 249)
+      observed:
+        database: postgresql+psycopg://golive:****@db.internal:5432/shop
+        table: countries
+        rows: 249
+        method: exact
+        exact: 249
+      expected: {rows: 'fail < 249, fail > 249'}
+      duration_ms: 38
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import db_row_counts

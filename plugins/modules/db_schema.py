@@ -45,10 +45,17 @@ options:
       - The databases to check, one item each. Each needs at least one of I(tables), I(indexes),
         I(migration_version), I(expected_migrations), I(migration_query), or a I(migration_tool) other
         than V(auto) (which only reports the version found).
+      - An item's C(id) defaults to C(db_schema:<url with the password masked>[:<schema>]).
+      - Its C(title) defaults to C(Schema of <url with the password masked>[:<schema>]).
+      - An item's C(timeout) is the time limit of this check, connection and statements included.
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(db_schema) item defaults to section V(data) and severity V(high).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
     suboptions:
+      # BEGIN generated: database connection (scripts/generate; do not edit by hand)
       url:
         description:
           - SQLAlchemy URL of the database, such as V(postgresql+psycopg://app@db.example.com:5432/shop),
@@ -64,6 +71,7 @@ options:
           - Time limit of the connection attempt, as a duration; never more than what is left of the
             check's I(timeout).
         type: raw
+      # END generated: database connection
       schema:
         description:
           - Schema (PostgreSQL) or database (MySQL) of the tables, indexes and migration table whose
@@ -124,26 +132,34 @@ options:
             V(custom).
         type: list
         elements: str
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
-        description: Result id; defaults to C(db_schema:<url with the password masked>[:<schema>]).
+        description:
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(Schema of <url with the password masked>[:<schema>]).
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(data).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
         description:
-          - Time limit of this check, connection and statements included; defaults to the module's I(timeout).
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 seealso:
   - module: golive.readiness.db_server
   - module: golive.readiness.verify
@@ -184,7 +200,7 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per database (see the common return values below).
+    - One record per database, in the order of O(checks).
     - C(observed) holds C(database) (the URL, password masked), C(tables_found), C(tables_missing),
       C(indexes_found), C(indexes_missing), C(migration_tool) (the tool read), C(migration_tools_found)
       (with V(auto)), C(migration_version) (the current version(s)), C(pending) (expected migrations
@@ -192,6 +208,102 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: db_schema:postgresql+psycopg://golive:****@db.internal:5432/shop
+      kind: db_schema
+      section: data
+      title: Schema of postgresql+psycopg://golive:****@db.internal:5432/shop
+      status: fail
+      severity: high
+      summary: '1 migration not applied: 0042_add_refunds'
+      observed:
+        database: postgresql+psycopg://golive:****@db.internal:5432/shop
+        tables_found: [orders, users]
+        tables_missing: []
+        migration_tool: alembic
+        migration_version: ['0041']
+        pending: [0042_add_refunds]
+      expected: {tables: [orders, users], migration_version: 0042_add_refunds}
+      duration_ms: 61
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import db_schema

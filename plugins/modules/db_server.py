@@ -50,16 +50,24 @@ requirements:
   - psycopg (PostgreSQL) or PyMySQL (MySQL/MariaDB), as named in the URL's driver
 options:
   checks:
-    description: The database servers to check, one item each.
+    description:
+      - The database servers to check, one item each.
+      - TLS options go in the query string of O(checks[].url) (V(?sslmode=verify-full) for psycopg).
+      - An item's C(id) defaults to C(db_server:<url with the password masked>).
+      - Its C(title) defaults to C(Database <url with the password masked>).
+      - An item's C(timeout) is the time limit of this check, connection and statements included.
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(db_server) item defaults to section V(services) and severity V(critical).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
     suboptions:
+      # BEGIN generated: database connection (scripts/generate; do not edit by hand)
       url:
         description:
           - SQLAlchemy URL of the database, such as V(postgresql+psycopg://app@db.example.com:5432/shop),
             V(mysql+pymysql://app@db.example.com:3306/shop) or V(sqlite:////srv/shop/shop.db).
-          - TLS options go in the query string (V(?sslmode=verify-full) for psycopg).
           - May contain the password; it is masked in every result. Prefer I(password).
         type: str
         required: true
@@ -71,6 +79,7 @@ options:
           - Time limit of the connection attempt, as a duration; never more than what is left of the
             check's I(timeout).
         type: raw
+      # END generated: database connection
       latency_warn_above:
         description: Warn when connecting and running C(SELECT 1) takes longer than this duration (V(50ms)).
         type: str
@@ -106,26 +115,34 @@ options:
         description: On a replica, fail when it is further behind its primary than this duration, or when
           the lag cannot be known.
         type: str
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
-        description: Result id; defaults to C(db_server:<url with the password masked>).
+        description:
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(Database <url with the password masked>).
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(services).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(critical).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
         description:
-          - Time limit of this check, connection and statements included; defaults to the module's I(timeout).
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 seealso:
   - module: golive.readiness.db_schema
   - module: golive.readiness.verify
@@ -162,7 +179,7 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per database (see the common return values below).
+    - One record per database, in the order of O(checks).
     - C(observed) holds C(database) (the URL, password masked), C(latency_ms), C(product)
       (PostgreSQL, MariaDB, MySQL, SQLite), C(version), C(connections) (C(used), C(max), C(percent)),
       C(ssl) (C(encrypted), C(version), C(cipher)), C(role), C(replica_lag_seconds) (null on a primary
@@ -172,6 +189,104 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: db_server:postgresql+psycopg://golive:****@db.internal:5432/shop
+      kind: db_server
+      section: services
+      title: Database postgresql+psycopg://golive:****@db.internal:5432/shop
+      status: warn
+      severity: critical
+      summary: connections 84.0% used (warn > 80.0%, fail > 95.0%); PostgreSQL 16.3; primary
+      observed:
+        database: postgresql+psycopg://golive:****@db.internal:5432/shop
+        latency_ms: 4.2
+        product: PostgreSQL
+        version: '16.3'
+        connections: {used: 84, max: 100, percent: 84.0}
+        ssl: {encrypted: true, version: TLSv1.3, cipher: TLS_AES_256_GCM_SHA384}
+        role: primary
+        replica_lag_seconds: null
+      expected: {connections_percent: 'warn > 80.0%, fail > 95.0%'}
+      duration_ms: 57
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import db_server

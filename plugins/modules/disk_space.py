@@ -19,7 +19,13 @@ extends_documentation_fragment:
   - golive.readiness.check_item
 options:
   checks:
-    description: The filesystems to check, one item each.
+    description:
+      - The filesystems to check, one item each.
+      - An item's C(id) defaults to C(disk_space:<path>).
+      - Its C(title) defaults to C(Disk space on <path>).
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(disk_space) item defaults to section V(infrastructure) and severity V(high).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
@@ -44,25 +50,34 @@ options:
       inodes_free_fail_below:
         description: Fail when the free inodes are below this percentage (V(5%) when neither inode level is set).
         type: str
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
-        description: Result id; defaults to C(disk_space:<path>).
+        description:
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(Disk space on <path>).
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(infrastructure).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
-        description: Time limit of this check; defaults to the module's I(timeout).
+        description:
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 """
 
 EXAMPLES = r"""
@@ -82,11 +97,101 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per path (see the common return values below).
+    - One record per path, in the order of O(checks).
     - C(observed) holds C(total_bytes), C(free_bytes), C(free_percent) and C(inodes_free_percent).
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: disk_space:/
+      kind: disk_space
+      section: infrastructure
+      title: Disk space on /
+      status: warn
+      severity: high
+      summary: free 14.2 GiB (warn < 20.0 GiB, fail < 10.0 GiB); inodes free 91.3% (fail < 5.0%)
+      observed: {total_bytes: 53687091200, free_bytes: 15246948352, free_percent: 28.4, inodes_free_percent: 91.3}
+      expected: {free_bytes: 'warn < 20.0 GiB, fail < 10.0 GiB', inodes_free_percent: fail < 5.0%}
+      duration_ms: 1
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import disk_space

@@ -30,7 +30,13 @@ requirements:
   - dnspython >= 2.0 (where the module runs)
 options:
   checks:
-    description: The records to check, one item each.
+    description:
+      - The records to check, one item each.
+      - An item's C(id) defaults to C(dns_record:<name> <type>).
+      - Its C(title) defaults to C(DNS <name> <type>).
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(dns_record) item defaults to section V(infrastructure) and severity V(high).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
@@ -109,25 +115,34 @@ options:
           - Cannot be combined with I(values), I(min_count), I(within_cidrs), I(ttl_max) or I(cname_chain_max).
         type: bool
         default: false
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
-        description: Result id; defaults to C(dns_record:<name> <type>).
+        description:
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(DNS <name> <type>).
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(infrastructure).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
-        description: Time limit of this check; defaults to the module's I(timeout).
+        description:
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 seealso:
   - module: golive.readiness.verify
   - module: golive.readiness.tcp_port
@@ -168,13 +183,108 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per item (see the common return values below).
+    - One record per item, in the order of O(checks).
     - C(observed) holds C(answers) (sorted), C(ttl) (seconds), C(cname_chain) (the names the CNAMEs lead
       through, in order), C(nameserver) (V(address:port) that answered) and C(latency_ms); also
       C(cname_chain_length) when I(cname_chain_max) is set.
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: dns_record:shop.example.com A
+      kind: dns_record
+      section: infrastructure
+      title: DNS shop.example.com A
+      status: pass
+      severity: high
+      summary: A 203.0.113.10, 203.0.113.11; via CNAME shop.example.com -> lb.example.net
+      observed:
+        answers: [203.0.113.10, 203.0.113.11]
+        ttl: 300
+        cname_chain: [shop.example.com, lb.example.net]
+        nameserver: 192.0.2.53:53
+        latency_ms: 12.7
+      expected: {answers: [203.0.113.10, 203.0.113.11]}
+      duration_ms: 15
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import dns_record

@@ -23,7 +23,14 @@ extends_documentation_fragment:
   - golive.readiness.check_item
 options:
   checks:
-    description: The environments to check, one item each.
+    description:
+      - The environments to check, one item each.
+      - An item's C(id) defaults to C(env_vars:<source>), where the source is the env file path, C(pid:<pid>), the
+        process name or C(module).
+      - Its C(title) defaults to C(Environment of <source>).
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(env_vars) item defaults to section V(application) and severity V(high).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
@@ -103,26 +110,34 @@ options:
           - Variable name to regular expression its value must match (searched, so anchor it,
             for example V(^production$)). A missing variable fails too.
         type: dict
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
-        description: Result id; defaults to C(env_vars:<source>), where the source is the env file path,
-          C(pid:<pid>), the process name or C(module).
+        description:
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(Environment of <source>).
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(application).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
-        description: Time limit of this check; defaults to the module's I(timeout).
+        description:
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 notes:
   - Whether the env file itself is readable by others is not checked here.
 seealso:
@@ -162,7 +177,7 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per environment (see the common return values below).
+    - One record per environment, in the order of O(checks).
     - C(observed) holds C(source), C(env_file) or C(pid) (and with I(process_name) C(process_name) and
       C(matching_pids)), C(variables) (how many are defined), the names that are C(present),
       C(missing) or C(empty), C(forbidden_set), C(placeholders) and C(mismatched) (lists of
@@ -171,6 +186,106 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: env_vars:/srv/shop/.env
+      kind: env_vars
+      section: application
+      title: Environment of /srv/shop/.env
+      status: fail
+      severity: high
+      summary: missing SENTRY_DSN; placeholder value in STRIPE_SECRET_KEY
+      observed:
+        source: /srv/shop/.env
+        env_file: /srv/shop/.env
+        variables: 23
+        present: [DATABASE_URL, SECRET_KEY, STRIPE_SECRET_KEY]
+        missing: [SENTRY_DSN]
+        empty: []
+        forbidden_set: []
+        placeholders: [{name: STRIPE_SECRET_KEY, value: '****', pattern: '(?i)changeme'}]
+        mismatched: []
+        malformed_lines: []
+      expected: {required: [DATABASE_URL, SECRET_KEY, SENTRY_DSN, STRIPE_SECRET_KEY]}
+      duration_ms: 2
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import env_vars

@@ -262,10 +262,12 @@ golive_gate:
   contains:
     verdict:
       description: V(GO), V(GO WITH WARNINGS) or V(NO-GO).
+      returned: always
       type: str
       sample: NO-GO
     blocking:
       description: The unwaived failures of blocking severity, most severe first.
+      returned: when the task does not fail on NO-GO
       type: list
       elements: dict
       sample:
@@ -273,51 +275,99 @@ golive_gate:
            summary: "free 2.1 GiB (fail < 10.0 GiB)"}
     warnings:
       description: Warnings, failures of non-blocking severity and waived problems (C(waived=true)).
+      returned: when the task does not fail on NO-GO
       type: list
       elements: dict
+      sample:
+        - {host: web01, id: "disk_space:/var/log", title: "Disk space on /var/log", status: warn, severity: high,
+           summary: "free 18.0 GiB (warn < 20.0 GiB, fail < 10.0 GiB)", waived: true}
     counts:
       description: C(total), C(by_status), C(by_section) (section to status counts), C(blocking), C(waived).
+      returned: when the task does not fail on NO-GO
       type: dict
+      sample:
+        total: 42
+        by_status: {pass: 38, warn: 2, fail: 1, error: 1, skipped: 0}
+        by_section: {infrastructure: {pass: 20, warn: 2, fail: 1, error: 0, skipped: 0},
+                     application: {pass: 18, warn: 0, fail: 0, error: 1, skipped: 0}}
+        blocking: 2
+        waived: 1
     hosts:
       description:
         - Per host C(name), C(status), C(checks), C(worst), C(reason). C(status) is V(ok), V(no_results),
           V(unreachable), or V(no_checks) for a host in scope whose checklist was empty.
+      returned: always (only the hosts that are not C(ok) when the task fails on NO-GO)
       type: list
       elements: dict
+      sample:
+        - {name: web01, status: ok, checks: 21, worst: warn}
+        - {name: web03, status: unreachable, checks: 0, worst: null,
+           reason: "ssh: connect to host web03 port 22: timed out"}
     waivers:
       description: The normalised waivers (C(hosts) as a list, C(expires) as V(YYYY-MM-DD), C(expired)).
+      returned: when there are any, or the task does not fail on NO-GO
       type: list
       elements: dict
+      sample:
+        - {id: "disk_space:/var/log", hosts: ["web*"], reason: Log volume is grown on Monday, owner: ops@example.com,
+             expires: "2030-06-30", ticket: OPS-1234, catch_all: false,
+           expired: false, applies_to: null}
     applied_waivers:
       description: Each waived record (C(host), C(id), C(status)) with the C(waiver) that covered it.
+      returned: when the task does not fail on NO-GO
       type: list
       elements: dict
+      sample:
+        - host: web01
+          id: "disk_space:/var/log"
+          status: warn
+          severity: high
+          waiver: {id: "disk_space:/var/log", hosts: ["web*"], reason: Log volume is grown on Monday,
+                   owner: ops@example.com, expires: "2030-06-30", ticket: OPS-1234, catch_all: false, applies_to: null}
     expired_waivers:
       description: Expired waivers that matched a problem (not applied), with what they C(matched).
+      returned: when the task does not fail on NO-GO
       type: list
       elements: dict
+      sample:
+        - {id: "tls_certificate:*", hosts: ["*"], reason: Certificate renewal is scheduled, owner: sec@example.com,
+           expires: "2030-05-31", ticket: null, catch_all: false, applies_to: null, expired: true,
+           matched: [{host: web02, id: "tls_certificate:shop.example.com:443"}]}
     unused_waivers:
       description: Waivers that matched no problem; the issue may be fixed and the waiver can go.
+      returned: when the task does not fail on NO-GO
       type: list
       elements: dict
+      sample:
+        - {id: "redis:*", hosts: ["cache*"], reason: Replica is rebuilt after the move, owner: ops@example.com,
+           expires: "2030-06-30", ticket: OPS-1301, catch_all: false, applies_to: null, expired: false}
     blocking_severities:
       description: The severities that blocked.
+      returned: always
       type: list
       elements: str
       sample: [critical, high]
     hosts_without_results:
       description: In-scope (or probe) hosts without check results, other than unreachable ones.
+      returned: when the task does not fail on NO-GO
       type: list
       elements: str
+      sample: [db02]
     scope_problems:
       description: Why the run checked less than it was asked to; each makes the verdict NO-GO.
+      returned: always, unless empty when the task fails on NO-GO
       type: list
       elements: str
       sample: ["probe group 'bastoin' (golive_probe_group) matches no host: 3 endpoint checks did not run"]
     critical_waivers:
       description: Each waiver that waived a critical check (C(waiver)), with the records it covered (C(checks)).
+      returned: when the task does not fail on NO-GO
       type: list
       elements: dict
+      sample:
+        - waiver: {id: "tls_certificate:*", hosts: ["web*"], reason: New certificate is issued on Monday,
+                   owner: sec@example.com, expires: "2030-06-30", ticket: SEC-77, catch_all: false, applies_to: null}
+          checks: [{host: web01, id: "tls_certificate:shop.example.com:443", status: warn}]
     signoff:
       description:
         - The sign-off judged against the verdict. C(status) is V(signed) (every approver accepted the
@@ -325,6 +375,7 @@ golive_gate:
           NO-GO run) or V(not_required) (no approvers); C(summary) says it in one line.
         - C(approvers) lists C(role), C(name), C(decision), C(date), C(comment), C(accepted) and C(note)
           (why a decision is not accepted).
+      returned: always, unless nobody signs and the task fails on NO-GO
       type: dict
       sample:
         status: rejected

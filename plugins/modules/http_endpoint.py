@@ -42,7 +42,14 @@ requirements:
   - jmespath (on the probe host, only for I(json_query))
 options:
   checks:
-    description: The endpoints to check, one item each.
+    description:
+      - The endpoints to check, one item each.
+      - An item's C(id) defaults to C(http_endpoint:<METHOD> <url>), the url with its password masked.
+      - Its C(title) defaults to C(HTTP <METHOD> <url>).
+      - An item's C(timeout) is the time limit of this check, all its requests together.
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(http_endpoint) item defaults to section V(application) and severity V(high).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
@@ -117,6 +124,7 @@ options:
             description: A JMESPath expression, such as V(db.ok).
             type: str
             required: true
+          # BEGIN generated: json_query assertions (scripts/generate; do not edit by hand)
           equals:
             description: The result must equal this value (a JSON boolean never equals a number).
             type: raw
@@ -139,6 +147,7 @@ options:
               - V(true) - the result must be truthy (not null, false, 0, empty); V(false) - it must be
                 falsy.
             type: bool
+          # END generated: json_query assertions
       ca_file:
         description: PEM file of the CAs to trust instead of the system's, for C(https) URLs.
         type: path
@@ -255,26 +264,34 @@ options:
             description: The status of a limited answer.
             type: int
             default: 429
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
-        description: Result id; defaults to C(http_endpoint:<METHOD> <url>), the url with its password masked.
+        description:
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(HTTP <METHOD> <url>).
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(application).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
         description:
-          - Time limit of this check, all its requests together; defaults to the module's I(timeout).
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 seealso:
   - module: golive.readiness.verify
   - module: ansible.builtin.uri
@@ -328,7 +345,7 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per endpoint (see the common return values below).
+    - One record per endpoint, in the order of O(checks).
     - C(observed) holds C(request) (method, url, headers; secret headers masked), C(status), C(reason),
       C(latency) (seconds) and C(latency_ms), C(headers) of the answer (cookies masked), C(body_bytes),
       C(body_truncated), C(body) (its first 200 characters), C(redirects) and C(final_url) when
@@ -340,6 +357,106 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: http_endpoint:GET https://shop.example.com/healthz
+      kind: http_endpoint
+      section: application
+      title: HTTP GET https://shop.example.com/healthz
+      status: pass
+      severity: high
+      summary: 'HTTP 200 OK in 84ms (warn > 500ms, fail > 2s); body matches /"status": *"ok"/'
+      observed:
+        request: {method: GET, url: 'https://shop.example.com/healthz', headers: {Authorization: '****'}}
+        status: 200
+        reason: OK
+        latency: 0.084
+        latency_ms: 84.0
+        headers: {content-type: application/json}
+        body_bytes: 15
+        body_truncated: false
+        body: '{"status": "ok"}'
+        assertions: []
+      expected: {status: [200], latency_ms: 'warn > 500ms, fail > 2s'}
+      duration_ms: 91
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import http_endpoint

@@ -23,7 +23,13 @@ extends_documentation_fragment:
   - golive.readiness.check_item
 options:
   checks:
-    description: The logs to check, one item each.
+    description:
+      - The logs to check, one item each.
+      - An item's C(id) defaults to C(log_health:<path>).
+      - Its C(title) defaults to C(Log <path>).
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(log_health) item defaults to section V(monitoring) and severity V(high).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
@@ -105,25 +111,34 @@ options:
         description: Fail when more lines than this match.
         type: int
         default: 10
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
-        description: Result id; defaults to C(log_health:<path>).
+        description:
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(Log <path>).
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(monitoring).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
-        description: Time limit of this check; defaults to the module's I(timeout).
+        description:
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 notes:
   - A log file the check cannot read is an C(error).
   - Log rotation done by the application itself (for example Python's C(RotatingFileHandler)) is not
@@ -153,7 +168,7 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per log (see the common return values below).
+    - One record per log, in the order of O(checks).
     - C(observed) holds C(exists), and for an existing log C(file) (the match of a glob), C(size),
       C(age_seconds), C(writable_by), C(rotation) (the stanza's C(config) V(/etc/logrotate.d/shop:1),
       C(patterns) and C(directives), or null), C(window), C(lines_scanned), C(bytes_read), C(matches),
@@ -161,6 +176,111 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: log_health:/var/log/shop/app.log
+      kind: log_health
+      section: monitoring
+      title: Log /var/log/shop/app.log
+      status: warn
+      severity: high
+      summary: 3 matches of ERROR|Traceback in the last 15m (warn > 0, fail > 20)
+      observed:
+        exists: true
+        file: /var/log/shop/app.log
+        size: 5242880
+        age_seconds: 4.0
+        writable_by: [shop]
+        rotation:
+          config: /etc/logrotate.d/shop:1
+          patterns: [/var/log/shop/*.log]
+          directives: [daily, rotate 14, compress]
+        window: 15m
+        lines_scanned: 18230
+        bytes_read: 2411806
+        matches: 3
+        matches_by_pattern: {ERROR|Traceback: 3}
+        matching_lines: ['2030-06-01 12:03:11 ERROR payment webhook failed: timeout']
+      expected: {matches: 'warn > 0, fail > 20'}
+      duration_ms: 37
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import log_health

@@ -27,6 +27,11 @@ options:
     description:
       - The processes to check, one item each. Each item needs I(name) or I(cmdline_regex), or both
         (then a process must match both).
+      - An item's C(id) defaults to C(process:<name>), or C(process:<cmdline_regex>) without a name.
+      - Its C(title) defaults to C(Process <name>).
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(process) item defaults to section V(application) and severity V(high).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
@@ -58,25 +63,34 @@ options:
         type: str
         choices: [present, absent]
         default: present
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
-        description: Result id; defaults to C(process:<name>), or C(process:<cmdline_regex>) without a name.
+        description:
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(Process <name>).
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(application).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
-        description: Time limit of this check; defaults to the module's I(timeout).
+        description:
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 notes:
   - Processes hidden from the checking user (C(hidepid) mount option of C(/proc)) cannot be seen.
 """
@@ -100,13 +114,107 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per item (see the common return values below).
+    - One record per item, in the order of O(checks).
     - C(observed) holds C(count), C(pids) (at most 20), C(users), C(samples) (up to 5 command lines
       of at most 200 characters, secrets masked) and, with I(user), C(other_users) when matching
       processes of other users run.
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: process:celery
+      kind: process
+      section: application
+      title: Process celery
+      status: pass
+      severity: high
+      summary: 2 running as app (expected 2 to 8)
+      observed:
+        count: 2
+        pids: [1423, 1467]
+        users: [app]
+        samples: [/srv/shop/venv/bin/python -m celery -A shop worker --concurrency 4]
+      expected: {count: 2 to 8, user: app}
+      duration_ms: 6
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import process

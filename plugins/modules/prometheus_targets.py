@@ -31,7 +31,15 @@ extends_documentation_fragment:
   - golive.readiness.check_item
 options:
   checks:
-    description: The Prometheus servers to check, one item each.
+    description:
+      - The Prometheus servers to check, one item each.
+      - An item's C(id) defaults to C(prometheus_targets:<url>), or C(prometheus_targets:<url>:<jobs>) with I(jobs)
+        (the job names joined by commas).
+      - Its C(title) defaults to C(Prometheus targets at <url>) (or C(of <jobs> at <url>)).
+      - An item's C(timeout) is the time limit of this check (both requests together).
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(prometheus_targets) item defaults to section V(monitoring) and severity V(high).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
@@ -40,9 +48,11 @@ options:
         description:
           - Base URL of Prometheus, for example V(https://prometheus.example.com:9090), with its path prefix
             if it is served under one (C(--web.external-url)), without a query.
-          - Put credentials in I(username) and I(password) or I(bearer_token), not in the URL.
+          - Put credentials in I(username) and I(password) (for example for a proxy in front of Prometheus) or
+            I(bearer_token), not in the URL.
         type: str
         required: true
+      # BEGIN generated: monitoring connection (scripts/generate; do not edit by hand)
       validate_certs:
         description: Verify the server's TLS certificate (https only).
         type: bool
@@ -51,7 +61,7 @@ options:
         description: PEM file of the CA certificates to verify an https server against, instead of the system store.
         type: path
       username:
-        description: User name for HTTP Basic authentication (for example in front of Prometheus by a proxy).
+        description: User name for HTTP Basic authentication.
         type: str
       password:
         description:
@@ -63,6 +73,7 @@ options:
           - Token sent as C(Authorization Bearer); not together with I(username). Never shown, in any
             base64 or URL-encoded form either.
         type: str
+      # END generated: monitoring connection
       jobs:
         description:
           - Only the targets of these jobs are checked, and each must have at least one active target.
@@ -92,27 +103,34 @@ options:
             V(HighLatency), V(HighMemory), V(HighCpu). Missing ones fail and are listed.
         type: list
         elements: str
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
         description:
-          - Result id; defaults to C(prometheus_targets:<url>), or C(prometheus_targets:<url>:<jobs>) with I(jobs)
-            (the job names joined by commas).
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(Prometheus targets at <url>) (or C(of <jobs> at <url>)).
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(monitoring).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
-        description: Time limit of this check (both requests together); defaults to the module's I(timeout).
+        description:
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 seealso:
   - module: golive.readiness.alertmanager
   - module: golive.readiness.verify
@@ -143,7 +161,7 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per item (see the common return values below).
+    - One record per item, in the order of O(checks).
     - C(observed) holds C(url); C(targets) (C(total), C(up), C(down), C(unknown)) and C(jobs) (the same per
       job) of the checked targets; C(down_targets) and, when there are any, C(unknown_targets) (at most 10
       each, with C(job), C(instance), C(health), C(last_error), C(last_scrape)); C(missing_jobs) with I(jobs);
@@ -152,6 +170,108 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: prometheus_targets:http://prometheus.internal:9090
+      kind: prometheus_targets
+      section: monitoring
+      title: Prometheus targets at http://prometheus.internal:9090
+      status: fail
+      severity: high
+      summary: '1 of 12 targets down: node/db02:9100 (connection refused)'
+      observed:
+        url: http://prometheus.internal:9090
+        targets: {total: 12, up: 11, down: 1, unknown: 0}
+        jobs: {node: {total: 6, up: 5, down: 1, unknown: 0}, shop: {total: 6, up: 6, down: 0, unknown: 0}}
+        down_targets:
+          - job: node
+            instance: db02:9100
+            health: down
+            last_error: connection refused
+            last_scrape: '2030-06-01T12:00:03Z'
+        alert_rules: 18
+        unhealthy_rules: []
+        firing_alerts: []
+      expected: {targets_down: fail > 0}
+      duration_ms: 73
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import prometheus_targets

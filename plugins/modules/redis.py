@@ -35,7 +35,15 @@ extends_documentation_fragment:
   - golive.readiness.check_item
 options:
   checks:
-    description: The Redis servers to check, one item each.
+    description:
+      - The Redis servers to check, one item each.
+      - An item's C(id) defaults to C(redis:<host>:<port>), with C(/<db>) when I(db) is set and not V(0).
+      - Its C(title) defaults to C(Redis <host>:<port>) (with C(/<db>) like the id).
+      - An item's C(timeout) is the time limit of this check, connecting included. Every network step is bounded by
+        what is left of it.
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(redis) item defaults to section V(services) and severity V(critical).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
@@ -152,27 +160,34 @@ options:
           - The server must run in cluster mode and C(CLUSTER INFO) must report C(cluster_state:ok).
         type: bool
         default: false
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
-        description: Result id; defaults to C(redis:<host>:<port>), with C(/<db>) when I(db) is set and not V(0).
+        description:
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(Redis <host>:<port>) (with C(/<db>) like the id).
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(services).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(critical).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
         description:
-          - Time limit of this check, connecting included; defaults to the module's I(timeout). Every
-            network step is bounded by what is left of it.
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 seealso:
   - module: golive.readiness.verify
 """
@@ -220,7 +235,7 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per server (see the common return values below).
+    - One record per server, in the order of O(checks).
     - C(observed) holds C(latency_ms), C(redis_version), C(redis_mode), C(uptime_seconds), C(role)
       (V(master) or V(replica)), C(connected_replicas), C(online_replicas), C(replicas) (address, state,
       offset, lag of each), C(used_memory), C(maxmemory), C(memory_used_percent), C(maxmemory_policy),
@@ -233,6 +248,112 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: redis:cache.internal:6379
+      kind: redis
+      section: services
+      title: Redis cache.internal:6379
+      status: pass
+      severity: critical
+      summary: Redis 7.2.4 master; memory 41.2% used (warn > 80.0%, fail > 95.0%); 1 replica online
+      observed:
+        latency_ms: 1.3
+        redis_version: 7.2.4
+        redis_mode: standalone
+        uptime_seconds: 1209600
+        role: master
+        connected_replicas: 1
+        online_replicas: 1
+        replicas: [{address: '10.0.0.12:6379', state: online, offset: 88123411, lag: 0}]
+        used_memory: 442619904
+        maxmemory: 1073741824
+        memory_used_percent: 41.2
+        maxmemory_policy: allkeys-lru
+        aof_enabled: false
+        rdb_last_bgsave_status: ok
+        rdb_changes_since_last_save: 120
+        cluster_enabled: false
+      expected: {memory_used_percent: 'warn > 80.0%, fail > 95.0%', online_replicas: fail < 1}
+      duration_ms: 9
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import redis

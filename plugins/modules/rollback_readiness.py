@@ -30,8 +30,15 @@ extends_documentation_fragment:
   - golive.readiness.check_item
 options:
   checks:
-    description: The rollbacks to check, one item each. Each item needs at least one of I(script),
-      I(dry_run), I(previous_release), I(releases_dir) and I(checkout).
+    description:
+      - The rollbacks to check, one item each. Each item needs at least one of I(script),
+      - An item's C(id) defaults to C(rollback_readiness:<name>), else the first of I(script), I(dry_run),
+        I(previous_release), I(releases_dir) and I(checkout) that is set.
+      - Its C(title) defaults to C(Rollback readiness of <name>).
+      - An item's C(timeout) is the time limit of this check, and of its dry run.
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(rollback_readiness) item defaults to section V(application) and severity V(high).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
@@ -112,26 +119,34 @@ options:
         description: The git executable, a name looked up on C(PATH) (then C(/usr/local/bin:/usr/bin:/bin)) or a path.
         type: str
         default: git
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
-        description: Result id; defaults to C(rollback_readiness:<name>), else the first of I(script), I(dry_run),
-          I(previous_release), I(releases_dir) and I(checkout) that is set.
+        description:
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(Rollback readiness of <name>).
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(application).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
-        description: Time limit of this check, and of its dry run; defaults to the module's I(timeout).
+        description:
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 seealso:
   - module: golive.readiness.verify
   - module: golive.readiness.path
@@ -164,7 +179,7 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per item (see the common return values below).
+    - One record per item, in the order of O(checks).
     - C(observed) holds one entry per part that is set.
     - C(script) - C(path), C(exists), and for an existing path C(type), C(mode), C(owner) and C(executable).
     - C(dry_run) - C(argv), C(rc) (null when it was killed), C(seconds), C(output_tail) (the last 500
@@ -178,6 +193,115 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: rollback_readiness:shop
+      kind: rollback_readiness
+      section: application
+      title: Rollback readiness of shop
+      status: pass
+      severity: high
+      summary: previous release 2030.05.28 kept; rollback script executable; dry run exit 0 in 1.2s
+      observed:
+        script:
+          path: /srv/shop/bin/rollback
+          exists: true
+          type: file
+          mode: '0755'
+          owner: shop
+          executable: true
+        dry_run:
+          argv: [/srv/shop/bin/rollback, --dry-run]
+          rc: 0
+          seconds: 1.2
+          output_tail: would switch current -> releases/2030.05.28
+          output_bytes: 44
+        releases:
+          path: /srv/shop/releases
+          count: 5
+          newest: [2030.06.01, 2030.05.28, 2030.05.20]
+          current: /srv/shop/releases/2030.06.01
+          previous: /srv/shop/releases/2030.05.28
+      expected: {dry_run_rc: [0], releases: at least 2}
+      duration_ms: 1231
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import rollback_readiness

@@ -34,7 +34,13 @@ extends_documentation_fragment:
   - golive.readiness.check_item
 options:
   checks:
-    description: The required jobs, one item each.
+    description:
+      - The required jobs, one item each.
+      - An item's C(id) defaults to C(scheduled_jobs:<command>) or C(scheduled_jobs:<command>@<user>).
+      - Its C(title) defaults to C(Cron job /<command>/).
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(scheduled_jobs) item defaults to section V(application) and severity V(high).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
@@ -99,25 +105,34 @@ options:
         type: str
         choices: [auto, honored, ignored]
         default: auto
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
-        description: Result id; defaults to C(scheduled_jobs:<command>) or C(scheduled_jobs:<command>@<user>).
+        description:
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(Cron job /<command>/).
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(application).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
-        description: Time limit of this check; defaults to the module's I(timeout).
+        description:
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 notes:
   - Jobs run by C(run-parts) from C(/etc/cron.daily) and similar directories, systemd timers and
     anacron are not examined.
@@ -145,7 +160,7 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per job (see the common return values below).
+    - One record per job, in the order of O(checks).
     - C(observed) holds C(searched) (the crontabs read) and, when an entry runs the command, C(entry)
       (V(/etc/cron.d/shop:4)), C(entries) (every matching entry), C(schedule), C(user), C(timezone),
       C(command) (URL passwords, assigned secrets and bearer tokens masked), C(next_run) (ISO 8601 with
@@ -153,6 +168,105 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: scheduled_jobs:/srv/shop/bin/nightly-export
+      kind: scheduled_jobs
+      section: application
+      title: Cron job /nightly-export/
+      status: pass
+      severity: high
+      summary: runs 30 2 * * * as shop; next in 13h 27m
+      observed:
+        searched: [/etc/crontab, /etc/cron.d/shop, /var/spool/cron/crontabs/shop]
+        entry: /etc/cron.d/shop:4
+        entries: ['/etc/cron.d/shop:4']
+        schedule: 30 2 * * *
+        user: shop
+        timezone: Europe/Berlin
+        command: /srv/shop/bin/nightly-export --to s3://exports
+        next_run: '2030-06-02T02:30:00+02:00'
+        next_run_in_seconds: 48420
+      expected: {user: shop}
+      duration_ms: 5
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import scheduled_jobs

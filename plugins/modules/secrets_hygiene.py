@@ -39,7 +39,14 @@ extends_documentation_fragment:
   - golive.readiness.check_item
 options:
   checks:
-    description: The directories to check, one item each.
+    description:
+      - The directories to check, one item each.
+      - An item's C(id) defaults to C(secrets_hygiene:<path>).
+      - Its C(title) defaults to C(Secrets hygiene of <path>).
+      - An item's C(timeout) is the time limit of this check, and of its scan.
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(secrets_hygiene) item defaults to section V(security) and severity V(critical).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
@@ -120,25 +127,34 @@ options:
         description: The git executable, a name looked up on C(PATH) (then C(/usr/local/bin:/usr/bin:/bin)) or a path.
         type: str
         default: git
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
-        description: Result id; defaults to C(secrets_hygiene:<path>).
+        description:
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(Secrets hygiene of <path>).
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(security).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(critical).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
-        description: Time limit of this check, and of its scan; defaults to the module's I(timeout).
+        description:
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 seealso:
   - module: golive.readiness.verify
   - module: golive.readiness.path
@@ -167,7 +183,7 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per directory (see the common return values below).
+    - One record per directory, in the order of O(checks).
     - C(observed) holds C(path), C(git_checkout) (the top of the checkout, or null), C(files) (regular
       files on disk), C(tracked_files) (null outside a checkout), C(files_searched), C(env_files) and
       C(requirements_files) (relative paths), C(findings) (up to I(max_findings), each with C(status),
@@ -179,6 +195,108 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: secrets_hygiene:/srv/shop/app
+      kind: secrets_hygiene
+      section: security
+      title: Secrets hygiene of /srv/shop/app
+      status: fail
+      severity: critical
+      summary: '1 finding: stripe_live_key in settings/production.py:12'
+      observed:
+        path: /srv/shop/app
+        git_checkout: /srv/shop/app
+        files: 812
+        tracked_files: 790
+        files_searched: 790
+        env_files: [.env]
+        requirements_files: [requirements.txt]
+        findings:
+          - {status: fail, rule: stripe_live_key, file: settings/production.py, line: 12, detail: sk_live_…a1b2}
+        findings_total: 1
+        findings_by_rule: {stripe_live_key: 1}
+        skipped: {binary: 14, too_large: 0, unreadable: 0}
+      expected: {}
+      duration_ms: 233
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import secrets_hygiene

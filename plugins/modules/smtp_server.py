@@ -33,7 +33,14 @@ extends_documentation_fragment:
   - golive.readiness.check_item
 options:
   checks:
-    description: The SMTP servers to check, one item each.
+    description:
+      - The SMTP servers to check, one item each.
+      - An item's C(id) defaults to C(smtp_server:<host>:<port>).
+      - Its C(title) defaults to C(SMTP <host>:<port>).
+      - An item's C(timeout) is the time limit of this check, the whole SMTP session included.
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(smtp_server) item defaults to section V(services) and severity V(high).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
@@ -96,26 +103,34 @@ options:
       latency_fail_above:
         description: Fail when the banner arrives later than this duration.
         type: str
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
-        description: Result id; defaults to C(smtp_server:<host>:<port>).
+        description:
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(SMTP <host>:<port>).
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(services).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
         description:
-          - Time limit of this check, the whole SMTP session included; defaults to the module's I(timeout).
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 seealso:
   - module: golive.readiness.verify
 """
@@ -145,13 +160,115 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per server (see the common return values below).
+    - One record per server, in the order of O(checks).
     - C(observed) holds C(banner), C(latency_ms), C(esmtp_extensions) (after STARTTLS when it was used),
       C(starttls_offered), C(starttls_ok), C(tls_protocol), C(tls_cipher), C(certificate_subject),
       C(certificate_not_after), C(auth_mechanisms), and with I(username) C(auth_user) and C(auth_ok).
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: smtp_server:smtp.example.com:587
+      kind: smtp_server
+      section: services
+      title: SMTP smtp.example.com:587
+      status: pass
+      severity: high
+      summary: banner 220 smtp.example.com ESMTP; STARTTLS TLSv1.3; login accepted
+      observed:
+        banner: 220 smtp.example.com ESMTP
+        latency_ms: 38.5
+        esmtp_extensions: [AUTH, PIPELINING, 8BITMIME]
+        starttls_offered: true
+        starttls_ok: true
+        tls_protocol: TLSv1.3
+        tls_cipher: TLS_AES_256_GCM_SHA384
+        certificate_subject: CN=smtp.example.com
+        certificate_not_after: '2030-09-14T23:59:59Z'
+        auth_mechanisms: [PLAIN, LOGIN]
+        auth_user: noreply@example.com
+        auth_ok: true
+      expected: {starttls: true, auth: true}
+      duration_ms: 164
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import smtp_server

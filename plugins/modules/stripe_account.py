@@ -41,7 +41,16 @@ extends_documentation_fragment:
   - golive.readiness.check_item
 options:
   checks:
-    description: The Stripe accounts to check, one item each.
+    description:
+      - The Stripe accounts to check, one item each.
+      - An item's C(id) defaults to C(stripe_account:<mode>), with C(@<host[:port]>) of I(api_base) when it is not
+        the default. Give an id to each account when checking several from one host.
+      - Its C(title) defaults to C(Stripe account, <mode> mode) (with C(, via <host>) like the id).
+      - An item's C(timeout) is the time limit of this check, retries and back-off included. Every request is
+        bounded by what is left of it.
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(stripe_account) item defaults to section V(services) and severity V(critical).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
@@ -139,29 +148,34 @@ options:
             with the SDK's exponential back-off, while the check's time limit leaves room.
         type: int
         default: 2
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
         description:
-          - Result id; defaults to C(stripe_account:<mode>), with C(@<host[:port]>) of I(api_base) when it is not
-            the default. Give an id to each account when checking several from one host.
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(Stripe account, <mode> mode) (with C(, via <host>) like the id).
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(services).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(critical).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
         description:
-          - Time limit of this check, retries and back-off included; defaults to the module's I(timeout). Every
-            request is bounded by what is left of it.
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 seealso:
   - module: golive.readiness.verify
   - name: Stripe API keys
@@ -211,7 +225,7 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per account (see the common return values below).
+    - One record per account, in the order of O(checks).
     - C(observed) holds C(api_base), C(secret_key) (masked), C(secret_key_type) (V(secret), V(restricted),
       V(publishable) or V(unknown)), C(secret_key_mode) (V(live), V(test) or null); with I(publishable_key)
       C(publishable_key) (masked), C(publishable_key_type) and C(publishable_key_mode); with a signing secret
@@ -224,6 +238,111 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: stripe_account:live
+      kind: stripe_account
+      section: services
+      title: Stripe account, live mode
+      status: pass
+      severity: critical
+      summary: live account acct_1Nx2example; charges and payouts enabled; no requirements due
+      observed:
+        api_base: https://api.stripe.com
+        secret_key: sk_live_…a1b2
+        secret_key_type: secret
+        secret_key_mode: live
+        account_id: acct_1Nx2example
+        country: DE
+        default_currency: eur
+        charges_enabled: true
+        payouts_enabled: true
+        details_submitted: true
+        requirements_due: []
+        requirements_past_due: 0
+        disabled_reason: null
+        requirements_deadline: null
+        retries: 0
+      expected: {mode: live, charges_enabled: true, payouts_enabled: true}
+      duration_ms: 322
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import stripe_account

@@ -24,6 +24,11 @@ options:
     description:
       - The checks to run, one item each. Usually a single item per host, since every item
         measures the same host; give further items an explicit I(id).
+      - An item's C(id) defaults to C(system_resources:host).
+      - Its C(title) defaults to C(System resources).
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(system_resources) item defaults to section V(infrastructure) and severity V(high).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
@@ -78,25 +83,34 @@ options:
       swap_used_fail_above:
         description: Fail when the swap in use is above this percentage.
         type: str
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
-        description: Result id; defaults to C(system_resources:host).
+        description:
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(System resources).
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(infrastructure).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
-        description: Time limit of this check; defaults to the module's I(timeout).
+        description:
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 notes:
   - CPU busy and memory are those of the whole host (or of what C(/proc) shows inside a container).
 """
@@ -118,7 +132,7 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per item (see the common return values below).
+    - One record per item, in the order of O(checks).
     - C(observed) holds C(cpus), C(cpu_busy_percent) and C(cpu_sample_seconds) (when a CPU busy
       level is set), C(load_1), C(load_5),
       C(load_15), C(load_per_core), C(memory_total_bytes), C(memory_available_bytes),
@@ -126,6 +140,106 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: system_resources:host
+      kind: system_resources
+      section: infrastructure
+      title: System resources
+      status: pass
+      severity: high
+      summary: cpus 4 (fail < 2); memory available 61.5% (warn < 15.0%); swap used 0.0%
+      observed:
+        cpus: 4
+        load_1: 0.42
+        load_5: 0.38
+        load_15: 0.31
+        load_per_core: 0.1
+        memory_total_bytes: 8241020928
+        memory_available_bytes: 5068349440
+        memory_available_percent: 61.5
+        swap_total_bytes: 2147479552
+        swap_used_percent: 0.0
+      expected: {cpus: fail < 2, memory_available_percent: warn < 15.0%}
+      duration_ms: 2
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import system_resources

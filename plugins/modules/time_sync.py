@@ -31,7 +31,14 @@ extends_documentation_fragment:
   - golive.readiness.check_item
 options:
   checks:
-    description: The time checks, one item each (usually one per host).
+    description:
+      - The time checks, one item each (usually one per host).
+      - An item's C(id) defaults to C(time_sync:<servers joined by commas>), or C(time_sync:timezone).
+      - Its C(title) defaults to C(Time sync).
+      - An item's C(timeout) is the time limit of this check, shared by its NTP queries.
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(time_sync) item defaults to section V(infrastructure) and severity V(high).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
@@ -64,25 +71,34 @@ options:
         description: How many of I(ntp_servers) must answer.
         type: int
         default: 1
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
-        description: Result id; defaults to C(time_sync:<servers joined by commas>), or C(time_sync:timezone).
+        description:
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(Time sync).
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(infrastructure).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(high).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
-        description: Time limit of this check, shared by its NTP queries; defaults to the module's I(timeout).
+        description:
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 seealso:
   - module: golive.readiness.verify
 """
@@ -108,13 +124,107 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per item (see the common return values below).
+    - One record per item, in the order of O(checks).
     - C(observed) holds C(servers), one entry per server with C(server), C(answered) and either
       C(offset_ms) (positive when the host is behind the server), C(delay_ms) and C(stratum), or
       C(error); C(median_offset_ms) of the servers that answered; C(timezone) and C(timezone_source).
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: time_sync:pool.ntp.org
+      kind: time_sync
+      section: infrastructure
+      title: Time sync
+      status: pass
+      severity: high
+      summary: median offset 12ms (warn > 100ms, fail > 1s) of 1 server; timezone UTC
+      observed:
+        servers: [{server: pool.ntp.org, answered: true, offset_ms: 12.1, delay_ms: 21.4, stratum: 2}]
+        median_offset_ms: 12.1
+        timezone: UTC
+        timezone_source: /etc/localtime
+      expected: {min_servers: 1, median_offset_ms: 'warn > 100ms, fail > 1s', timezone: UTC}
+      duration_ms: 54
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import time_sync

@@ -39,7 +39,14 @@ requirements:
   - cryptography (on the host that runs the check; 42 or later to verify the chain of a file)
 options:
   checks:
-    description: The certificates to check, one item each.
+    description:
+      - The certificates to check, one item each.
+      - An item's C(id) defaults to C(tls_certificate:<host>:<port>) or C(tls_certificate:<path>).
+      - Its C(title) defaults to C(TLS certificate of <host>:<port>) or C(TLS certificate in <path>).
+      - An item's C(timeout) is the time limit of this check (all its handshakes together).
+      # BEGIN generated: kind defaults (scripts/generate; do not edit by hand)
+      - A C(tls_certificate) item defaults to section V(infrastructure) and severity V(critical).
+      # END generated: kind defaults
     type: list
     elements: dict
     required: true
@@ -114,25 +121,34 @@ options:
           - Oldest protocol version the server may accept (C(TLSv1), C(TLSv1.1), C(TLSv1.2), C(TLSv1.3)).
             Fails when the server completes a handshake with an older one. Only with I(host).
         type: str
+      # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
-        description: Result id; defaults to C(tls_certificate:<host>:<port>) or C(tls_certificate:<path>).
+        description:
+          - Result id, unique within a host; waivers and reports refer to it.
+          - Its default is given in the description of O(checks).
         type: str
       title:
-        description: Human title; defaults to C(TLS certificate of <host>:<port>) or C(TLS certificate in <path>).
+        description: Human title; its default is given in the description of O(checks).
         type: str
       section:
-        description: Checklist section; defaults to the module's I(section), else C(infrastructure).
+        description:
+          - Checklist section of this check; defaults to the module's O(section), else the kind's (see
+            O(checks)).
         type: str
       severity:
-        description: Severity of this check; defaults to the module's I(severity), else C(critical).
+        description: Severity of this check; defaults to the module's O(severity), else the kind's (see O(checks)).
         type: str
         choices: [critical, high, medium, low]
       timeout:
-        description: Time limit of this check (all its handshakes together); defaults to the module's I(timeout).
+        description:
+          - Time limit of this check, as a duration (V(10s), V(500ms), V(2m)) or seconds; defaults to the module's
+            O(timeout).
+          - What it bounds besides the check itself, if anything, is said in the description of O(checks).
         type: raw
       target:
-        description: Inventory host this check is about, when it runs from another host.
+        description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      # END generated: item options
 """
 
 EXAMPLES = r"""
@@ -162,7 +178,7 @@ EXAMPLES = r"""
 RETURN = r"""
 golive_checks:
   description:
-    - One record per item (see the common return values below).
+    - One record per item, in the order of O(checks).
     - C(observed) holds C(subject), C(issuer), C(sans), C(not_before), C(not_after), C(days_left),
       C(chain_length) (certificates the server presented; null when this Python cannot tell),
       C(protocol), C(cipher), C(key_type), C(key_bits), C(signature_algorithm), C(self_signed),
@@ -171,6 +187,116 @@ golive_checks:
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: tls_certificate:shop.example.com:443
+      kind: tls_certificate
+      section: infrastructure
+      title: TLS certificate of shop.example.com:443
+      status: warn
+      severity: critical
+      summary: certificate expires in 19 days (warn < 30, fail < 7)
+      observed:
+        subject: CN=shop.example.com
+        issuer: CN=R11,O=Let's Encrypt,C=US
+        sans: [shop.example.com, www.shop.example.com]
+        not_before: '2030-03-22T00:00:00Z'
+        not_after: '2030-06-20T23:59:59Z'
+        days_left: 19
+        chain_length: 2
+        protocol: TLSv1.3
+        cipher: TLS_AES_256_GCM_SHA384
+        key_type: EC
+        key_bits: 256
+        signature_algorithm: sha256
+        self_signed: false
+        verified: true
+        verify_error: null
+      expected:
+        hostname: shop.example.com
+        days_left: warn < 30, fail < 7
+        require_chain_valid: true
+        min_key_bits: 2048
+        forbid_weak_signatures: true
+      duration_ms: 46
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import tls_certificate

@@ -28,15 +28,16 @@ extends_documentation_fragment:
 options:
   checks:
     description:
-      - The checks to run. Each is a dictionary with C(kind) (one of C(command_output),
-        C(data_file), C(db_data_quality), C(db_row_counts), C(db_schema), C(db_server),
-        C(disk_space), C(dns_record), C(env_vars), C(http_endpoint), C(path), C(process),
-        C(python_runtime), C(redis), C(smtp_server), C(system_resources), C(tcp_port), C(time_sync),
-        C(tls_certificate)) and the options of that kind.
+      - The checks to run. Each is a dictionary with C(kind), the name of a check module listed below, and the
+        options of that kind (that module's O(checks) suboptions).
     type: list
     elements: dict
     required: true
 seealso:
+  # BEGIN generated: seealso (scripts/generate; do not edit by hand)
+  - module: golive.readiness.alertmanager
+  - module: golive.readiness.backup_freshness
+  - module: golive.readiness.backup_restore
   - module: golive.readiness.command_output
   - module: golive.readiness.data_file
   - module: golive.readiness.db_data_quality
@@ -47,15 +48,22 @@ seealso:
   - module: golive.readiness.dns_record
   - module: golive.readiness.env_vars
   - module: golive.readiness.http_endpoint
+  - module: golive.readiness.log_health
   - module: golive.readiness.path
   - module: golive.readiness.process
+  - module: golive.readiness.prometheus_targets
   - module: golive.readiness.python_runtime
   - module: golive.readiness.redis
+  - module: golive.readiness.rollback_readiness
+  - module: golive.readiness.scheduled_jobs
+  - module: golive.readiness.secrets_hygiene
   - module: golive.readiness.smtp_server
+  - module: golive.readiness.stripe_account
   - module: golive.readiness.system_resources
   - module: golive.readiness.tcp_port
   - module: golive.readiness.time_sync
   - module: golive.readiness.tls_certificate
+  # END generated: seealso
 """
 
 EXAMPLES = r"""
@@ -79,10 +87,112 @@ EXAMPLES = r"""
 
 RETURN = r"""
 golive_checks:
-  description: One record per check, in the order of I(checks) (see the common return values below).
+  description:
+    - One record per check, in the order of O(checks).
+    - C(observed) holds what the item's kind measures (see RV(golive_checks) of that kind's module).
   returned: always
   type: list
   elements: dict
+  sample:
+    - id: disk_space:/var/lib/postgresql
+      kind: disk_space
+      section: infrastructure
+      title: Disk space on /var/lib/postgresql
+      status: pass
+      severity: critical
+      summary: free 38.2% (warn < 25.0%, fail < 10.0%); inodes free 99.1% (fail < 5.0%)
+      observed: {total_bytes: 214748364800, free_bytes: 82033079910, free_percent: 38.2, inodes_free_percent: 99.1}
+      expected: {free_percent: 'warn < 25.0%, fail < 10.0%', inodes_free_percent: fail < 5.0%}
+      duration_ms: 1
+    - id: process:nginx
+      kind: process
+      section: application
+      title: Process nginx
+      status: fail
+      severity: high
+      summary: 0 running as www-data (expected at least 1)
+      observed: {count: 0, pids: [], users: [], samples: []}
+      expected: {count: at least 1, user: www-data}
+      duration_ms: 4
+  contains:
+    # BEGIN generated: record fields (scripts/generate; do not edit by hand)
+    id:
+      description: Stable identifier of the check, unique within a host; waivers refer to it.
+      returned: always
+      type: str
+    kind:
+      description: The check kind (the module's name).
+      returned: always
+      type: str
+    section:
+      description: Checklist section.
+      returned: always
+      type: str
+    title:
+      description: Human title.
+      returned: always
+      type: str
+    status:
+      description: V(pass), V(warn), V(fail), V(error) (could not be evaluated) or V(skipped).
+      returned: always
+      type: str
+    severity:
+      description: V(critical), V(high), V(medium) or V(low).
+      returned: always
+      type: str
+    summary:
+      description: One line saying what was observed against what was expected.
+      returned: always
+      type: str
+    observed:
+      description:
+        - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
+        - Secrets appear only masked.
+      returned: always
+      type: dict
+    expected:
+      description:
+        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
+          against. Empty when nothing was graded.
+      returned: always
+      type: dict
+    duration_ms:
+      description: How long the check took, in milliseconds.
+      returned: always
+      type: int
+    target:
+      description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    # END generated: record fields
+# BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
+golive_counts:
+  description: Number of results per status.
+  returned: always
+  type: dict
+  sample: {pass: 3, warn: 1, fail: 0, error: 0, skipped: 0}
+  contains:
+    pass:
+      description: Checks that passed.
+      returned: always
+      type: int
+    warn:
+      description: Checks that warned.
+      returned: always
+      type: int
+    fail:
+      description: Checks that failed.
+      returned: always
+      type: int
+    error:
+      description: Checks that could not be evaluated.
+      returned: always
+      type: int
+    skipped:
+      description: Checks that were skipped.
+      returned: always
+      type: int
+# END generated: golive_counts
 """
 
 from ansible_collections.golive.readiness.plugins.module_utils._module import run_verify_module
