@@ -52,6 +52,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._json_assert impo
     load_jmespath,
     prepare_assertions,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._net import connect_tcp
 
 KIND = "http_endpoint"
 SECTION = "application"
@@ -578,7 +579,7 @@ class Client(object):
         host, port, where = self.endpoint_of(parts)
         phase = "connecting to"
         try:
-            sock = socket.create_connection((host, port), timeout=self._left(started, where, phase))
+            sock = connect_tcp(host, port, self._left(started, where, phase))
             if parts.scheme != "https":
                 return sock
             phase = "in the TLS handshake with"

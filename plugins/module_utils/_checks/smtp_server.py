@@ -25,6 +25,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     format_duration,
     parse_duration,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._net import connect_tcp
 
 KIND = "smtp_server"
 SECTION = "services"
@@ -180,7 +181,7 @@ class _Client(smtplib.SMTP):
         return smtplib.SMTP.getreply(self)
 
     def _get_socket(self, host, port, timeout):
-        sock = socket.create_connection((host, port), timeout)
+        sock = connect_tcp(host, port, timeout)
         if self._implicit:
             try:
                 sock = self._context.wrap_socket(sock, server_hostname=self._server_name)
