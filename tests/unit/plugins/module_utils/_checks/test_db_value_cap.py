@@ -2,59 +2,25 @@
 SQLite files, a huge value is cut by the server (or, in SQLite, refused before it is built), the check process
 stays far below the value's size, and the record names what was cut. Values up to the cap are read unchanged.
 
-Each huge read runs in a child process, whose peak RSS is the measure of what it held: VmHWM of its own memory
-(ru_maxrss would also count the parent's RSS that exec inherits, and the parent holds what the fixtures built).
+Each huge read runs in a child process, whose peak RSS is the measure of what it held (_child_check).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import sqlite3
-import subprocess
-import sys
-import textwrap
 
 import pytest
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import db_schema
 from ansible_collections.golive.readiness.plugins.module_utils._db import DB_VALUE_CAP, SQLITE_VALUE_CAP
 
+from ._child_check import run_in_child
 from ._kind_runner import run_item
 from ._sql_databases import RAILS_APPLIED, execute, mariadb_database, postgres_database, sqlite_database
 
-COLLECTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), *[".."] * 5, ".collections")
-# The check process imports ansible, SQLAlchemy and the drivers (about 60 MB); a value read whole adds its size.
+# The check process imports ansible, SQLAlchemy and the drivers (about 50 MB); a value read whole adds its size.
 PEAK_RSS_LIMIT = 200 * 1024 * 1024
 HUGE = 500 * 1000 * 1000
-
-_CHILD = textwrap.dedent("""
-    import json, sys
-    sys.path.insert(0, sys.argv[1])
-    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-    from ansible_collections.golive.readiness.plugins.module_utils._module import CheckBatch, item_spec
-    from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
-    from ansible_collections.golive.readiness.plugins.module_utils._runner import run_checks
-
-    kind = KINDS[sys.argv[2]]
-    item = ArgumentSpecValidator(item_spec(kind)).validate(json.loads(sys.argv[3])).validated_parameters
-    batch = CheckBatch({"timeout": 120.0})
-    batch.add("checks[0]", item, kind)
-    assert not batch.errors, batch.errors
-    [record] = run_checks(batch.prepared, deadline=None)
-    with open("/proc/self/status") as status:
-        peak = [int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:")][0]
-    print(json.dumps(dict(record=record, peak_rss=peak)))
-""")
-
-
-def run_in_child(kind, item):
-    """(record, peak RSS in bytes) of one check run in a process of its own."""
-    done = subprocess.run([sys.executable, "-c", _CHILD, os.path.normpath(COLLECTIONS), kind, json.dumps(item)],
-                          capture_output=True, text=True, timeout=300, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    answer = json.loads(done.stdout.strip().splitlines()[-1])
-    return answer["record"], answer["peak_rss"]
 
 
 def migration_item(url, query, version=RAILS_APPLIED[-1]):
