@@ -22,6 +22,7 @@ longer than SQLITE_VALUE_CAP (SQLITE_LIMIT_LENGTH) before it is built in memory.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import re
 import time
 import uuid
@@ -37,6 +38,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     format_size,
     mask_url,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._net import resolve
 
 # Options every database kind takes (documented in each module's checks suboptions). The URL is not
 # no_log as a whole: results show it masked, and its embedded password is treated as no_log by
@@ -123,10 +125,12 @@ class Database(object):
         seconds = max(1, int(min(self.connect_timeout or ctx.remaining(), ctx.remaining())))
         kwargs = dict(poolclass=sqlalchemy.pool.NullPool)
         if self.backend == "postgresql":
-            kwargs["connect_args"] = {"connect_timeout": seconds, "options": _read_only_pg_options(url, ctx)}
+            kwargs["connect_args"] = {"connect_timeout": seconds, "options": _read_only_pg_options(url, ctx),
+                                      **_resolved_host(url, self.backend, ctx.child_timeout())}
         elif self.backend in ("mysql", "mariadb"):
             kwargs["connect_args"] = {"connect_timeout": seconds, "read_timeout": max(1, int(ctx.remaining())),
-                                      "client_flag": _MYSQL_CLIENT_FLAGS}
+                                      "client_flag": _MYSQL_CLIENT_FLAGS,
+                                      **_resolved_host(url, self.backend, ctx.child_timeout())}
         elif self.backend == "sqlite":
             url = _read_only_sqlite(url)
             kwargs["connect_args"] = {"timeout": seconds}
@@ -204,6 +208,35 @@ def said_as_timeout(reason, started):
     if any(word in reason.lower() for word in _TIMEOUT_WORDS):
         return "timed out after %s: %s" % (format_duration(time.monotonic() - started), reason)
     return reason
+
+
+_DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306}
+
+
+def _resolved_host(url, backend: str, seconds: float) -> dict[str, str]:
+    """The URL's host name resolved by _net.resolve within ``seconds``: libpq and PyMySQL resolve names by
+    getaddrinfo, which no connect timeout bounds, so a silent nameserver is told here, in time.
+
+    libpq is then given the addresses (hostaddr; the name stays for TLS and messages). PyMySQL takes one host,
+    which is also the name a TLS certificate is checked against: it resolves the name again itself, which a
+    resolver that has just answered does at once.
+    """
+    host = url.host
+    query = {key.lower() for key in url.query}
+    if not host or host.startswith("/") or query & {"host", "hostaddr", "unix_socket"} or _is_address(host):
+        return {}
+    addresses = [address[3][0] for address in resolve(host, url.port or _DEFAULT_PORTS[backend], seconds)]
+    if backend != "postgresql":
+        return {}
+    return {"host": ",".join([host] * len(addresses)), "hostaddr": ",".join(addresses)}
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def _read_only_pg_options(url, ctx) -> str:

@@ -148,23 +148,27 @@ def silent_namespace():
 
 
 NETWORK_ITEMS = {
-    "tcp_port": dict(host=HUNG_NAME, port=5432),
-    "http_endpoint": dict(url=f"http://{HUNG_NAME}/health"),
-    "tls_certificate": dict(host=HUNG_NAME, port=443),
-    "smtp_server": dict(host=HUNG_NAME, port=25),
-    "redis": dict(host=HUNG_NAME),
-    "prometheus_targets": dict(url=f"http://{HUNG_NAME}:9090"),
-    "alertmanager": dict(url=f"http://{HUNG_NAME}:9093"),
-    "time_sync": dict(ntp_servers=[HUNG_NAME]),
-    "stripe_account": dict(secret_key="sk_test_" + "0" * 24, api_base=f"https://{HUNG_NAME}"),
+    "tcp_port": ("tcp_port", dict(host=HUNG_NAME, port=5432)),
+    "http_endpoint": ("http_endpoint", dict(url=f"http://{HUNG_NAME}/health")),
+    "tls_certificate": ("tls_certificate", dict(host=HUNG_NAME, port=443)),
+    "smtp_server": ("smtp_server", dict(host=HUNG_NAME, port=25)),
+    "redis": ("redis", dict(host=HUNG_NAME)),
+    "prometheus_targets": ("prometheus_targets", dict(url=f"http://{HUNG_NAME}:9090")),
+    "alertmanager": ("alertmanager", dict(url=f"http://{HUNG_NAME}:9093")),
+    "time_sync": ("time_sync", dict(ntp_servers=[HUNG_NAME])),
+    "stripe_account": ("stripe_account", dict(secret_key="sk_test_" + "0" * 24, api_base=f"https://{HUNG_NAME}")),
+    # The database drivers resolve names themselves (libpq, PyMySQL); every database kind connects through _db.
+    "db_server-postgresql": ("db_server", dict(url=f"postgresql+psycopg://app@{HUNG_NAME}/shop")),
+    "db_server-mariadb": ("db_server", dict(url=f"mysql+pymysql://app@{HUNG_NAME}/shop")),
 }
 
 
-@pytest.mark.parametrize("kind", sorted(NETWORK_ITEMS))
-def test_a_silent_nameserver_is_an_error_within_the_checks_time(silent_namespace, kind):
+@pytest.mark.parametrize("case", sorted(NETWORK_ITEMS))
+def test_a_silent_nameserver_is_an_error_within_the_checks_time(silent_namespace, case):
+    kind, item = NETWORK_ITEMS[case]
     queries_before = silent_namespace.queries
     started = time.monotonic()
-    record = run_in_child(kind, NETWORK_ITEMS[kind], timeout=CHECK_TIMEOUT, prefix=silent_namespace.prefix)[0]
+    record = run_in_child(kind, item, timeout=CHECK_TIMEOUT, prefix=silent_namespace.prefix)[0]
     took = time.monotonic() - started
     assert record["status"] == "error", record
     assert f"resolving {HUNG_NAME} timed out after " in record["summary"]
