@@ -30,7 +30,7 @@ from typing import Any
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.golive.readiness.plugins.module_utils._caps import CapExceeded
+from ansible_collections.golive.readiness.plugins.module_utils._caps import ByteBudget, CapExceeded
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
     CheckError,
     OptionError,
@@ -58,6 +58,9 @@ _STREAM_BATCH = 1000
 DB_VALUE_CAP = 65536
 # SQLite builds values in this process: a connection refuses any string or blob longer than this.
 SQLITE_VALUE_CAP = 16 * 1024 * 1024
+# Characters of all the values of one result set streamed by fetch_rows (a migration history): DB_ROW_CAP
+# rows of DB_VALUE_CAP characters each would be gigabytes.
+DB_READ_CAP = 64 * 1024 * 1024
 
 _URL = re.compile(r"^(?P<backend>[a-z][a-z0-9]*)(?:\+(?P<driver>[a-z0-9_]+))?://", re.IGNORECASE)
 BACKENDS = ("postgresql", "mysql", "mariadb", "sqlite")
@@ -560,22 +563,33 @@ def capped_statement(connection, statement):
     return statement.with_only_columns(*columns, maintain_column_froms=True)
 
 
-def capped_rows(connection, statement, count: int) -> list:
+def capped_rows(connection, statement, count: int, budget: ByteBudget | None = None) -> list:
     """At most ``count`` rows of ``statement``, streamed (the rest of the result set is never fetched), with
-    every long value cut by the server (is_cut tells which)."""
+    every long value cut by the server (is_cut tells which); the length of every value read is charged to
+    ``budget``, if given, as the rows arrive."""
     capped = capped_statement(connection, statement)
     streamed = connection.execution_options(stream_results=True, max_row_buffer=min(count, _STREAM_BATCH))
     result = streamed.execute(capped)
+    rows: list[tuple] = []
     try:
-        return [tuple(row) for row in result.fetchmany(count)]
+        while len(rows) < count:
+            batch = result.fetchmany(min(_STREAM_BATCH, count - len(rows)))
+            if not batch:
+                break
+            for row in batch:
+                if budget is not None:
+                    budget.charge(sum(len(value) for value in row if isinstance(value, (str, bytes))))
+                rows.append(tuple(row))
+        return rows
     finally:
         result.close()
 
 
 def fetch_rows(connection, statement, what: str, cap: int = DB_ROW_CAP) -> list:
-    """The rows of ``statement``, streamed; more than ``cap`` rows is CapExceeded naming DB_ROW_CAP, a value longer
-    than DB_VALUE_CAP is CapExceeded naming its column and DB_VALUE_CAP."""
-    rows = capped_rows(connection, statement, cap + 1)
+    """The rows of ``statement``, streamed; more than ``cap`` rows is CapExceeded naming DB_ROW_CAP, more than
+    DB_READ_CAP characters in all is CapExceeded naming DB_READ_CAP, a value longer than DB_VALUE_CAP is
+    CapExceeded naming its column and DB_VALUE_CAP."""
+    rows = capped_rows(connection, statement, cap + 1, ByteBudget(DB_READ_CAP, "DB_READ_CAP", what))
     if len(rows) > cap:
         raise CapExceeded(what, cap, "DB_ROW_CAP", f"{cap} rows")
     return refuse_cut(rows, [column.name for column in statement.selected_columns], what)

@@ -172,3 +172,24 @@ def test_short_values_keep_their_types(pg, maria, huge_sqlite, backend):
         rows = database.run_single_statement(
             connection, "SELECT 42 AS answer, 'text' AS word, NULL AS missing, 1.5 AS half;", max_rows=5)
     assert [tuple(float(v) if k == 3 else v for k, v in enumerate(row)) for row in rows] == [(42, "text", None, 1.5)]
+
+
+# --- all the values of a migration history, together ---------------------------------------------
+
+def test_a_history_of_many_long_versions_is_read_within_its_total_cap(tmp_path, monkeypatch):
+    from ansible_collections.golive.readiness.plugins.module_utils import _db
+
+    url = sqlite_database(tmp_path, ("rails",))
+    connection = sqlite3.connect(url[len("sqlite:///"):])
+    try:  # SQLite does not hold varchar(20) to its length: 300 versions of 1000 characters
+        connection.executemany("INSERT INTO schema_migrations VALUES (?)",
+                               [(f"{number:04d}" + "9" * 996,) for number in range(300)])
+        connection.commit()
+    finally:
+        connection.close()
+    item = dict(url=url, migration_version=RAILS_APPLIED[-1])
+    assert run_item(db_schema, item, 30.0)["status"] == "warn"  # read whole: versions newer than expected
+    monkeypatch.setattr(_db, "DB_READ_CAP", 100000)
+    record = run_item(db_schema, item, 30.0)
+    assert record["status"] == "error"
+    assert record["summary"].startswith("the rows of schema_migrations exceeded the size cap DB_READ_CAP (")
