@@ -31,10 +31,11 @@ description:
   - An endpoint check; runs on the probe host, which needs SQLAlchemy and the driver of the URL.
   - B(Size cap.) The rows of a migration history table are streamed (a server-side cursor on PostgreSQL
     and MySQL/MariaDB) and at most 100000 are read (C(DB_ROW_CAP)), of at most 64 Mi characters in all
-    (C(DB_READ_CAP)); a longer history ends the check as C(error) naming the cap. I(migration_query) must return one row; at most two are read. No value
-    crosses the wire whole - the server cuts each one at 65536 characters (C(DB_VALUE_CAP)), and a
-    version longer than that is an C(error) naming its column and C(DB_VALUE_CAP). SQLite refuses any
-    value over 16 MiB (C(SQLITE_VALUE_CAP)) before it is built.
+    (C(DB_READ_CAP)); a longer history ends the check as C(error) naming the cap. I(migration_query)
+    must return one row; at most two are read. No value crosses the wire whole - the server cuts each
+    one at 65536 characters (C(DB_VALUE_CAP)), and a version longer than that is an C(error) naming its
+    column and C(DB_VALUE_CAP). SQLite refuses any value over 16 MiB (C(SQLITE_VALUE_CAP)) before it
+    is built.
 author: golive.readiness contributors (@golive-readiness)
 extends_documentation_fragment:
   - golive.readiness.check_item
