@@ -15,8 +15,10 @@ denies every write, ATTACH and PRAGMA change.
 No value is read whole: every statement that reads values (capped_rows, fetch_rows and
 run_single_statement) is first described, and its variable-length columns (text, bytea, JSON, blobs,
 arrays...) are selected as their first DB_VALUE_CAP + 1 characters, cut by the server, so a 500 MB
-value never crosses the wire. SQLite runs in this process, so its connections also refuse any value
-longer than SQLITE_VALUE_CAP (SQLITE_LIMIT_LENGTH) before it is built in memory.
+value never crosses the wire. On PostgreSQL such a value comes back as its text (a JSON document or an
+array as the server writes it); MySQL needs distinct column names to read a query as a subquery.
+SQLite runs in this process, so its connections also refuse any value longer than SQLITE_VALUE_CAP
+(SQLITE_LIMIT_LENGTH) before it is built in memory.
 """
 
 from __future__ import annotations
@@ -307,6 +309,10 @@ class _PostgresqlReader(_QueryReader):
             cursor.execute(self.statement.sql)
             described = [(column.name, column.type_code) for column in cursor.description or ()]
         self.names = [name for name, dummy in described]
+        if not described:  # SELECT without columns (PostgreSQL allows it): no value to cut
+            with self.driver_connection.cursor(name="golive_capped_statement") as cursor:
+                cursor.execute(self.statement.sql)
+                return [tuple(row) for row in cursor.fetchmany(self.max_rows)]
         alias = sql.Identifier(self.statement.alias)
         columns = [sql.SQL(".").join([alias, sql.Identifier(name)])
                    for name in self.statement.column_names(len(described))]
