@@ -595,8 +595,6 @@ class Client(object):
                 format_duration(time.monotonic() - started), phase, where)) from None
         except ConnectionRefusedError:
             raise CheckError("connection refused by %s" % where) from None
-        except socket.gaierror as exc:
-            raise CheckError("cannot resolve %s: %s" % (host, exc.strerror or exc)) from None
         except ssl.SSLError as exc:
             raise CheckError("%s (%s)" % (_tls_failure(exc, bool(self.plan["client_cert"])), where)) from None
         except OSError as exc:

@@ -255,8 +255,6 @@ def _connect(client, plan, ctx, ev):
             raise CheckError("timed out after %s waiting for the %sbanner" % (
                 format_duration(seconds), "TLS handshake and " if plan["tls"] == "implicit" else "")) from None
         raise CheckError("the server closed the connection before the banner") from None
-    except socket.gaierror as exc:
-        raise CheckError("cannot resolve %s: %s" % (plan["host"], exc.strerror or exc)) from None
     except OSError as exc:
         raise CheckError("cannot connect to %s: %s"
                          % (endpoint(plan["host"], plan["port"]), exc.strerror or exc)) from None
