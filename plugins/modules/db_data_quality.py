@@ -12,7 +12,8 @@ version_added: 0.1.0
 description:
   - The generic tests dbt users write, without dbt. Each item runs one I(test) on one I(table) of a
     PostgreSQL, MySQL/MariaDB or SQLite database (addressed by SQLAlchemy URL), counts the offending rows
-    and shows at most I(sample_size) offending key values - never whole rows.
+    and shows at most I(sample_size) offending key values - never whole rows, and no key value longer than
+    65536 characters (C(DB_VALUE_CAP)) - the server cuts it there.
   - V(unique) - rows whose value of I(columns) (one or several) another row has too; NULLs are not
     compared, as in a UNIQUE constraint. V(duplicates) - rows whose combination of I(columns), NULLs
     included, appears more than once; the samples are the repeated combinations with their row counts.

@@ -30,9 +30,12 @@ description:
   - The URL and password are secrets (C(no_log)); results show the URL with its password masked.
   - An endpoint check; runs on the probe host, which needs SQLAlchemy and the driver of the URL.
   - B(Size cap.) The rows of a migration history table are streamed (a server-side cursor on PostgreSQL
-    and MySQL/MariaDB) and at most 100000 are read (C(DB_ROW_CAP)); a longer history ends the check as
-    C(error) naming C(DB_ROW_CAP). I(migration_query) must return one row; the driver receives its
-    whole result, so write it to return one (for example with C(LIMIT 1)).
+    and MySQL/MariaDB) and at most 100000 are read (C(DB_ROW_CAP)), of at most 64 Mi characters in all
+    (C(DB_READ_CAP)); a longer history ends the check as C(error) naming the cap. I(migration_query)
+    must return one row; at most two are read. No value crosses the wire whole - the server cuts each
+    one at 65536 characters (C(DB_VALUE_CAP)), and a version longer than that is an C(error) naming its
+    column and C(DB_VALUE_CAP). SQLite refuses any value over 16 MiB (C(SQLITE_VALUE_CAP)) before it
+    is built.
 author: golive.readiness contributors (@golive-readiness)
 extends_documentation_fragment:
   - golive.readiness.check_item

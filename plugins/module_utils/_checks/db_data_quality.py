@@ -4,7 +4,8 @@
 """Check kind db_data_quality: one data test on one table, the generic tests dbt users write, without dbt (private).
 
 Each test counts the offending rows with one statement and fetches at most ``sample_size`` offending
-key values with another; whole rows are never read. Every statement is a SQLAlchemy Core construct:
+key values with another; whole rows are never read, and a sampled value is sent cut to _db.DB_VALUE_CAP.
+Every statement is a SQLAlchemy Core construct:
 table and column names from options are quoted by the library, values are bound parameters, and
 there is no free SQL (no ``where`` option).
 """
@@ -25,7 +26,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     parse_count,
     parse_duration,
 )
-from ansible_collections.golive.readiness.plugins.module_utils._db import DB_OPTIONS, Database
+from ansible_collections.golive.readiness.plugins.module_utils._db import DB_OPTIONS, Database, capped_rows
 from ansible_collections.golive.readiness.plugins.module_utils._db_data import (
     DataSession,
     check_table_name,
@@ -329,8 +330,8 @@ def find_groups(connection, sqlalchemy, plan):
     samples = []
     if plan["sample_size"] and total[1]:
         keys = [groups.c[name] for name in plan["columns"]]
-        rows = connection.execute(sqlalchemy.select(*keys, groups.c[_COUNT_ALIAS]).order_by(
-            groups.c[_COUNT_ALIAS].desc(), *keys).limit(plan["sample_size"])).fetchall()
+        rows = capped_rows(connection, sqlalchemy.select(*keys, groups.c[_COUNT_ALIAS]).order_by(
+            groups.c[_COUNT_ALIAS].desc(), *keys).limit(plan["sample_size"]), plan["sample_size"])
         samples = _sample_rows(rows, plan["columns"], extra="rows")
     return Finding(int(total[0]), samples, groups=int(total[1]), key_columns=plan["columns"])
 
@@ -356,8 +357,8 @@ def find_rows(connection, sqlalchemy, plan):
     samples = []
     if plan["sample_size"] and rows and keys:
         key_refs = [table.c[name] for name in keys]
-        fetched = connection.execute(sqlalchemy.select(*key_refs).where(condition).distinct().order_by(
-            *key_refs).limit(plan["sample_size"])).fetchall()
+        fetched = capped_rows(connection, sqlalchemy.select(*key_refs).where(condition).group_by(*key_refs).order_by(
+            *key_refs).limit(plan["sample_size"]), plan["sample_size"])
         samples = _sample_rows(fetched, keys)
     return Finding(rows, samples, key_columns=keys)
 
@@ -434,7 +435,7 @@ def newest_and_clock(connection, sqlalchemy, plan):
             # TIMESTAMP columns are then returned in UTC too; DATETIME columns are returned as stored.
             connection.execute(sqlalchemy.text("SET time_zone = '+00:00'"))
         clocks = [func.utc_timestamp(6), func.now(6)]
-    row = connection.execute(sqlalchemy.select(newest, *clocks).select_from(table)).first()
+    [row] = capped_rows(connection, sqlalchemy.select(newest, *clocks).select_from(table), 1)
     return row[0], Clock(_naive(row[1]), _naive(row[2]))
 
 

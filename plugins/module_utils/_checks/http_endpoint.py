@@ -52,6 +52,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._json_assert impo
     load_jmespath,
     prepare_assertions,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._net import connect_tcp
 
 KIND = "http_endpoint"
 SECTION = "application"
@@ -580,7 +581,7 @@ class Client(object):
         host, port, where = self.endpoint_of(parts)
         phase = "connecting to"
         try:
-            sock = socket.create_connection((host, port), timeout=self._left(started, where, phase))
+            sock = connect_tcp(host, port, self._left(started, where, phase))
             if parts.scheme != "https":
                 return sock
             phase = "in the TLS handshake with"
@@ -596,8 +597,6 @@ class Client(object):
                 format_duration(time.monotonic() - started), phase, where)) from None
         except ConnectionRefusedError:
             raise CheckError("connection refused by %s" % where) from None
-        except socket.gaierror as exc:
-            raise CheckError("cannot resolve %s: %s" % (host, exc.strerror or exc)) from None
         except ssl.SSLError as exc:
             raise CheckError("%s (%s)" % (_tls_failure(exc, bool(self.plan["client_cert"])), where)) from None
         except OSError as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 import os
 import re
+import socket
 import time
 
 from ansible.module_utils.basic import missing_required_lib
@@ -32,6 +33,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     parse_duration,
     parse_percent,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._net import connect_tcp
 
 KIND = "redis"
 SECTION = "services"
@@ -214,10 +216,26 @@ def _bounded(ctx):
     return max(0.05, ctx.remaining() - _MARGIN)
 
 
-def _capped(connection_class):
-    """``connection_class`` whose socket reads are charged to a REDIS_READ_CAP budget."""
+def _bounded_tcp(redis):
+    """redis-py's TCP connection, with the host resolved and connected by _net.connect_tcp: bounded by the
+    connect timeout, resolution included (redis-py calls getaddrinfo, which takes no timeout)."""
 
-    class Capped(connection_class):
+    class BoundedTCP(redis.Connection):
+        def _connect(self):
+            sock = connect_tcp(self.host, self.port, self.socket_connect_timeout)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.settimeout(self.socket_timeout)
+            return sock
+
+    return BoundedTCP
+
+
+def _capped(redis, tls):
+    """The connection class (TLS or not) whose socket reads are charged to a REDIS_READ_CAP budget."""
+    # SSLConnection wraps the socket its super()._connect() makes: BoundedTCP's, by this order of bases.
+    bases = (redis.SSLConnection, _bounded_tcp(redis)) if tls else (_bounded_tcp(redis),)
+
+    class Capped(*bases):
         def _connect(self):
             budget = ByteBudget(REDIS_READ_CAP, "REDIS_READ_CAP", "the Redis server's replies")
             return CappedSocket(super()._connect(), budget)
@@ -235,10 +253,10 @@ def _connection(redis, plan, ctx):
                   retry=Retry(NoBackoff(), 0), decode_responses=True, protocol=2)
     kwargs.update(_quiet_identity(redis))
     if not plan["tls"]:
-        return _capped(redis.Connection)(**kwargs)
+        return _capped(redis, tls=False)(**kwargs)
     if plan["ca_file"] and not os.access(plan["ca_file"], os.R_OK):
         raise CheckError("ca_file: cannot read %s" % plan["ca_file"])
-    connection = _capped(redis.SSLConnection)
+    connection = _capped(redis, tls=True)
     return connection(ssl_ca_certs=plan["ca_file"], ssl_cert_reqs="required" if plan["validate_certs"] else "none",
                       ssl_check_hostname=plan["validate_certs"], **kwargs)
 

@@ -25,6 +25,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     format_duration,
     parse_duration,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._net import connect_tcp
 
 KIND = "smtp_server"
 SECTION = "services"
@@ -182,7 +183,7 @@ class _Client(smtplib.SMTP):
         return smtplib.SMTP.getreply(self)
 
     def _get_socket(self, host, port, timeout):
-        sock = socket.create_connection((host, port), timeout)
+        sock = connect_tcp(host, port, timeout)
         if self._implicit:
             try:
                 sock = self._context.wrap_socket(sock, server_hostname=self._server_name)
@@ -256,8 +257,6 @@ def _connect(client, plan, ctx, ev):
             raise CheckError("timed out after %s waiting for the %sbanner" % (
                 format_duration(seconds), "TLS handshake and " if plan["tls"] == "implicit" else "")) from None
         raise CheckError("the server closed the connection before the banner") from None
-    except socket.gaierror as exc:
-        raise CheckError("cannot resolve %s: %s" % (plan["host"], exc.strerror or exc)) from None
     except OSError as exc:
         raise CheckError("cannot connect to %s: %s"
                          % (endpoint(plan["host"], plan["port"]), exc.strerror or exc)) from None

@@ -34,6 +34,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     mask_url,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._checks.env_vars import read_env_file
+from ansible_collections.golive.readiness.plugins.module_utils._net import create_connection
 
 KIND = "stripe_account"
 SECTION = "services"
@@ -384,6 +385,7 @@ def _client_class(stripe):
             seconds = max(0.05, self.time_left())
             connection = http.client.HTTPSConnection(parts.hostname, parts.port or 443, timeout=seconds,
                                                      context=self.context)
+            connection._create_connection = create_connection  # resolution bounded too  # pylint: disable=protected-access
             where = _where(url)
             try:
                 connection.request(method.upper(), path, body=post_data, headers=headers)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import socket
-import threading
 import time
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
@@ -23,6 +22,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     limit_from_options,
     parse_duration,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._net import resolve
 
 KIND = "tcp_port"
 SECTION = "security"
@@ -115,30 +115,9 @@ def prepare(item):
 # --- connecting ---------------------------------------------------------------------------------
 
 def addresses_of(host, port, deadline):
-    """getaddrinfo of the host, bounded: a hung resolver is given up on at the deadline."""
-    found = {}
-
-    def lookup():
-        try:
-            found["addresses"] = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
-        except (OSError, UnicodeError) as exc:  # socket.gaierror is an OSError
-            found["error"] = exc
-
-    worker = threading.Thread(target=lookup, daemon=True)
-    worker.start()
-    worker.join(max(0.0, deadline - time.monotonic()))
-    if worker.is_alive():
-        raise CheckError("timed out resolving %s" % host)
-    if "error" in found:
-        exc = found["error"]
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise CheckError("cannot resolve %s: %s" % (host, reason))
-    unique = []
-    for info in found["addresses"]:
-        family, proto, sockaddr = info[0], info[2], info[4]
-        if (family, proto, sockaddr) not in unique:
-            unique.append((family, proto, sockaddr))
-    return unique
+    """The host's addresses, resolved by the time of the deadline (a hung resolver is given up on)."""
+    addresses = resolve(host, port, deadline - time.monotonic())
+    return [(family, proto, sockaddr) for family, dummy, proto, sockaddr in addresses]
 
 
 class Attempt(object):

@@ -16,6 +16,7 @@ import struct
 import time
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
+    CheckError,
     Evaluation,
     Limit,
     OptionError,
@@ -23,6 +24,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     format_duration,
     parse_duration,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._net import resolve
 
 KIND = "time_sync"
 SECTION = "infrastructure"
@@ -175,14 +177,14 @@ class ServerError(Exception):
 
 def _exchange(host, port, budget):
     """Send one client request; (request transmit timestamp, reply bytes, t1, t4)."""
+    started = time.monotonic()
     try:
-        info = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM)[0]
-    except socket.gaierror as exc:
-        raise ServerError("cannot resolve %s: %s" % (host, exc.strerror or exc)) from None
-    family, socktype, proto, address = info[0], info[1], info[2], info[4]
+        family, socktype, proto, address = resolve(host, port, budget, socket.SOCK_DGRAM)[0]
+    except CheckError as exc:
+        raise ServerError(str(exc)) from None
     sock = socket.socket(family, socktype, proto)
     try:
-        sock.settimeout(budget)
+        sock.settimeout(max(0.01, budget - (time.monotonic() - started)))
         sock.connect(address)  # connected: only the server's datagrams (and ICMP errors) reach us
         t1 = time.time()
         sent = to_ntp(t1)

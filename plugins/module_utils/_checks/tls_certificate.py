@@ -45,6 +45,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     limit_from_options,
     parse_count,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._net import connect_tcp
 
 KIND = "tls_certificate"
 # Warn a month ahead, fail two weeks ahead: time to renew and deploy before anyone sees an error.
@@ -169,11 +170,9 @@ def _budget(ctx):
 def _connect(plan, ctx):
     where = endpoint(plan["host"], plan["port"])
     try:
-        sock = socket.create_connection((plan["host"], plan["port"]), timeout=_budget(ctx))
+        sock = connect_tcp(plan["host"], plan["port"], _budget(ctx))
     except socket.timeout:
         raise CheckError("timed out connecting to %s" % where) from None
-    except socket.gaierror as exc:
-        raise CheckError("cannot resolve %s: %s" % (plan["host"], exc.strerror or exc)) from None
     except ConnectionRefusedError:
         raise CheckError("connection refused by %s" % where) from None
     except OSError as exc:
