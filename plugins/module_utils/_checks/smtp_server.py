@@ -23,6 +23,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     OptionError,
     check_order,
     format_duration,
+    format_ms,
     parse_duration,
 )
 
@@ -142,9 +143,6 @@ def prepare(item):
         latency=_latency_limit(item),
     )
 
-
-def format_ms(milliseconds):
-    return format_duration(milliseconds / 1000.0)
 
 
 # --- the conversation ---------------------------------------------------------------------------
