@@ -74,7 +74,6 @@ def _milliseconds(text, option):
     return parse_duration(text, option) * 1000.0
 
 
-
 def _reject_for_sqlite(item):
     for option in _NOT_FOR_SQLITE:
         value = item.get(option)

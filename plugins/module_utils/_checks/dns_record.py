@@ -157,7 +157,6 @@ def _latency_ms(text, option):
     return parse_duration(text, option) * 1000.0
 
 
-
 def prepare(item):
     name = _normal_name(item["name"])
     rdtype = _record_type(item)

@@ -144,7 +144,6 @@ def prepare(item):
     )
 
 
-
 # --- the conversation ---------------------------------------------------------------------------
 
 def tls_context(plan):

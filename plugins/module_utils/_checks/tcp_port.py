@@ -86,7 +86,6 @@ def _connect_ms(text, option):
     return parse_duration(text, option) * 1000.0
 
 
-
 def prepare(item):
     state = item.get("state") or "open"
     if state == "closed":

@@ -136,7 +136,6 @@ def prepare(item):
     return dict(servers=servers, limit=limit, min_servers=min_servers, timezone=timezone)
 
 
-
 def format_offset_ms(milliseconds):
     """'+850ms', '-2.0s', '+10m': signed, and rounded so that 599.99 s reads as 10m."""
     seconds = abs(milliseconds) / 1000.0
