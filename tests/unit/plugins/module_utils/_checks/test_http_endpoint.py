@@ -84,10 +84,12 @@ def test_latency_grades_warn_and_fail(apps):
     warned = check(dict(url=url, latency_warn_above="100ms"))
     assert warned["status"] == "warn"
     assert warned["summary"].startswith("latency ") and warned["summary"].endswith("(warn > 100ms)")
-    assert warned["observed"]["latency_ms"]["value"] >= 500
+    assert warned["observed"]["latency_ms"]["value"] >= 500 and warned["observed"]["latency_ms"]["unit"] == "ms"
+    assert warned["observed"]["latency"]["unit"] == "seconds" and warned["observed"]["latency"]["value"] >= 0.5
     assert warned["expected"]["latency"] == {"warn": {"above": 0.1}, "unit": "seconds"}
+    failed_levels = {"warn": {"above": 0.1}, "fail": {"above": 0.2}, "unit": "seconds"}
     failed = check(dict(url=url, latency_warn_above="100ms", latency_fail_above=0.2))
-    assert failed["status"] == "fail"
+    assert failed["status"] == "fail" and failed["expected"]["latency"] == failed_levels
     assert failed["summary"].endswith("(warn > 100ms, fail > 200ms)")
     assert check(dict(url=url, latency_warn_above="20s", latency_fail_above="30s"), timeout=60.0)["status"] == "pass"
 
