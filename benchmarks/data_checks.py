@@ -68,7 +68,7 @@ def time_count(database, method):
     elapsed = time.monotonic() - started
     if record["status"] != "pass" or record["observed"]["method"] != method:
         raise SystemExit("db_row_counts %s did not pass as expected: %s" % (method, record))
-    return elapsed, record["observed"]["rows"]
+    return elapsed, record["observed"]["rows"]["value"]
 
 
 def bench_counts(database, rows, rounds):

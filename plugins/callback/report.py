@@ -227,7 +227,7 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_prometheu
 # kinds the roles' checks_of filter validates with, instead of importing them once per host and task.
 KINDS.load_all()
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Lines per list in the terminal summary; report.json always has everything.
 SHOWN_LINES = 20
 COLLECTION_PREFIX = "golive.readiness."

@@ -10,7 +10,14 @@ import json
 import re
 from collections.abc import Mapping
 
-from ansible_collections.golive.readiness.plugins.module_utils._check import STATUS_RANK, STATUSES
+from ansible_collections.golive.readiness.plugins.module_utils._check import (
+    STATUS_RANK,
+    STATUSES,
+    format_value,
+    is_levels,
+    is_quantity,
+    levels_text,
+)
 from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     GO,
     GO_WITH_WARNINGS,
@@ -24,7 +31,7 @@ __all__ = [
     "WAIVER_STATES", "count_text", "critical_waivers_of", "empty_checklist_hosts", "group_by_hosts",
     "history_of", "host_ranges", "host_sort_key", "incomplete_note", "interrupted_text", "matched_text",
     "no_go_reasons", "notification_of", "plural", "section_matrix", "sections_of", "signoff_of",
-    "status_position", "status_rank", "timestamp_of", "value_text", "waivers_of", "worst_status",
+    "status_position", "status_rank", "timestamp_of", "value_text", "values_text", "waivers_of", "worst_status",
 ]
 
 # Worst first: the order statuses are listed in everywhere a human reads them.
@@ -106,23 +113,38 @@ def group_by_hosts(items, keys):
     return list(groups.values())
 
 
-def value_text(value, limit=None):
-    """A measured or expected value as one line of text: lists comma-joined, mappings as 'k: v', JSON scalars."""
+def value_text(value, limit: int | None = None) -> str:
+    """A measured or expected value as one line of text for people: a quantity in its unit ('76.9 GiB'), levels
+    as 'warn < 20.0 GiB, fail < 10.0 GiB', lists comma-joined, mappings as 'k: v', JSON scalars.
+
+    Every format shows a record's values through this function (and _check.format_value / levels_text, which
+    the checks' summaries use too); a schema version 1 record's plain values read as before."""
     if value is None:
         text = "null"
     elif isinstance(value, bool):
         text = "true" if value else "false"
     elif isinstance(value, str):
         text = value
+    elif is_quantity(value):
+        text = format_value(value["value"], value["unit"])
+    elif is_levels(value):
+        text = levels_text(value)
     elif isinstance(value, Mapping):
-        text = "{%s}" % ", ".join("%s: %s" % (k, value_text(v)) for k, v in value.items())
+        text = "{" + ", ".join(f"{k}: {value_text(v)}" for k, v in value.items()) + "}"
     elif isinstance(value, (list, tuple)):
-        text = "[%s]" % ", ".join(value_text(v) for v in value)
+        text = "[" + ", ".join(value_text(v) for v in value) + "]"
     else:
         text = str(value)
     if limit is not None and len(text) > limit:
         text = text[:limit - 1] + "…"
     return text
+
+
+def values_text(values, limit: int | None = None) -> str:
+    """A record's observed or expected mapping on one line: 'free_bytes: 76.9 GiB, free_percent: 24.4%'."""
+    if not isinstance(values, Mapping):
+        return "" if values in (None, "") else value_text(values, limit)
+    return ", ".join(f"{name}: {value_text(value, limit)}" for name, value in values.items())
 
 
 def timestamp_of(text):

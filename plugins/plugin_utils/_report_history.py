@@ -165,6 +165,15 @@ def previous_document(report_dir):
     return document
 
 
+def schema_version_of(document: Mapping) -> int:
+    """The schema version of a report document; reports written before the field existed are version 1.
+
+    Runs are compared by (host, id) and status, which every version holds alike, so a version 1 report
+    (bare numbers in observed, formatted texts in expected) is read and compared like a version 2 one."""
+    version = document.get("schema_version")
+    return version if isinstance(version, int) and not isinstance(version, bool) and version >= 1 else 1
+
+
 def _is_report(document):
     return (isinstance(document, Mapping) and isinstance(document.get("verdict"), str)
             and isinstance(document.get("checks"), list) and isinstance(document.get("hosts", []), list))
@@ -269,7 +278,7 @@ def history_of(previous, document, previous_archive=None):
     skip_new = _hosts_without_results(previous) | (_hosts_of(after) - _hosts_of(before))
     skip_removed = _hosts_without_results(document) | (_hosts_of(before) - _hosts_of(after))
     history = dict(previous=dict(generated_at=_text(previous.get("generated_at")), verdict=previous["verdict"],
-                                 archive=previous_archive),
+                                 archive=previous_archive, schema_version=schema_version_of(previous)),
                    regressions=[], fixed=[], new=[], removed=[])
     for key, record in after.items():
         old = before.get(key)

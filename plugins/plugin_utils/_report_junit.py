@@ -5,10 +5,13 @@
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 
-from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import incomplete_note, interrupted_text
+from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
+    incomplete_note,
+    interrupted_text,
+    values_text,
+)
 
 # The run's own suite: no test cases, the verdict, sign-off, waivers and history as properties and text.
 RUN_SUITE = "golive"
@@ -39,9 +42,8 @@ def _waived_text(waiver):
 
 
 def _detail(check):
-    return "severity: %s\nobserved: %s\nexpected: %s" % (
-        check.get("severity"), json.dumps(check.get("observed") or {}, sort_keys=True, default=str),
-        json.dumps(check.get("expected") or {}, sort_keys=True, default=str))
+    return (f"severity: {check.get('severity')}\nobserved: {values_text(check.get('observed'))}\n"
+            f"expected: {values_text(check.get('expected'))}")
 
 
 def _change_line(change):

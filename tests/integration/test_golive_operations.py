@@ -433,7 +433,8 @@ def assert_application(records, servers):
     missing = records[("app01", "scheduled_jobs:%s" % INVOICE_COMMAND)]
     assert missing["severity"] == "high", missing
     log = records[("app01", "log_health:%s" % servers.app.log)]["observed"]
-    assert log["matches"] == 1 and "ERROR payment webhook handler failed" in log["matching_lines"][0], log
+    assert log["matches"] == {"value": 1, "unit": "count"}, log
+    assert "ERROR payment webhook handler failed" in log["matching_lines"][0], log
     hygiene = records[("app01", "secrets_hygiene:%s" % servers.app.leaky_checkout)]
     rules = set((f["rule"], f["file"]) for f in hygiene["observed"]["findings"])
     assert {("env_file_tracked", ".env"), ("stripe_live_key", ".env")} <= rules, hygiene

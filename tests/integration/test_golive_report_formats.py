@@ -190,7 +190,7 @@ def test_history_shows_a_regression_and_a_fix_in_every_format(golive, tmp_path):
     document, texts = validate_report(report_dir)
     history = document["history"]
     assert history["previous"] == dict(generated_at=first_document["generated_at"], verdict="NO-GO",
-                                       archive=first_document["archive"])
+                                       archive=first_document["archive"], schema_version=2)
     regressed, fixed = "path:%s" % present, "path:%s" % absent
     assert sorted((c["host"], c["id"], c["before"], c["after"]) for c in history["regressions"]) == sorted(
         (host, regressed, "pass", "fail") for host in SSH_HOSTS)

@@ -558,7 +558,7 @@ def run(plan, ctx):
     found = backup_files(plan["path"])
     ev = Evaluation()
     if not found:
-        ev.observe("count", 0)
+        ev.observe("count", 0, "count")
         ev.finding("fail", "no backup file matches %s" % plan["path"])
         return ev.outcome()
     now = time.time()

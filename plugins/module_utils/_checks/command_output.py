@@ -317,7 +317,7 @@ def run(plan, ctx):
     ev.observe("rc", done.rc)
     ev.observe("stdout", _first(done.stdout))
     ev.observe("stderr", _first(done.stderr))
-    ev.observe("stdout_bytes", done.stdout.total)
+    ev.observe("stdout_bytes", done.stdout.total, "bytes")
     ev.observe("stdout_truncated", done.stdout.truncated)
     ev.expect("rc", plan["expect_rc"])
     results = [dict(assertion="rc in %s" % plan["expect_rc"], passed=done.rc in plan["expect_rc"])]

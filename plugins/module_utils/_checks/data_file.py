@@ -311,7 +311,7 @@ def locate(plan, ev):
         st = _stat(match)
         if st is not None and stat.S_ISREG(st.st_mode):
             files.append((match, st))
-    ev.observe("matches", len(files))
+    ev.observe("matches", len(files), "count")
     if not files:
         ev.finding("fail", "no file matches %s" % plan["path"])
         return None
@@ -637,7 +637,7 @@ class CsvScan(object):
 def _grade_rows(plan, rows, ev):
     ev.measure("rows", rows, plan["rows"], label="rows")
     if plan["max_rows"] is not None:
-        ev.expect("max_rows", format_number(plan["max_rows"]))
+        ev.expect_at_most("rows", plan["max_rows"], "count")
         ev.require(rows <= plan["max_rows"], "%d rows, more than max_rows %s" % (rows, format_number(plan["max_rows"])))
 
 
@@ -769,11 +769,10 @@ def check_jsonl(plan, handle, budget, ev):
 
 def _grade_file(plan, path, st, ev):
     ev.observe("path", path)
-    ev.observe("size", st.st_size)
-    ev.observe("age", round(time.time() - st.st_mtime, 1))
-    ev.measure("age", ev.observed["age"], plan["age"], label="age", formatter=format_duration)
+    ev.observe("size", st.st_size, "bytes")
+    ev.measure("age", round(time.time() - st.st_mtime, 1), plan["age"], label="age", formatter=format_duration)
     if plan["min_size"] is not None:
-        ev.expect("min_size", format_size(plan["min_size"]))
+        ev.expect_at_least("size", plan["min_size"], "bytes")
         ev.require(st.st_size >= plan["min_size"], "size %s (min %s)" % (
             format_size(st.st_size), format_size(plan["min_size"])), passing="size %s" % format_size(st.st_size))
 

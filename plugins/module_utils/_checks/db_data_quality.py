@@ -442,7 +442,7 @@ def newest_and_clock(connection, sqlalchemy, plan):
 def check_freshness(connection, sqlalchemy, plan, ev):
     newest, clock = newest_and_clock(connection, sqlalchemy, plan)
     column = plan["columns"][0]
-    ev.expect("max_age", format_duration(plan["max_age"]))
+    ev.expect_at_most("age_seconds", plan["max_age"], "seconds")
     ev.observe("database_now_utc", clock.utc_naive.isoformat() if clock.utc_naive else None)
     ev.observe("newest", shown_value(newest))
     if newest is None:
@@ -450,7 +450,7 @@ def check_freshness(connection, sqlalchemy, plan, ev):
         ev.finding("fail", "no %s values: the table is empty or the column is all NULL" % column)
         return
     age = clock.age_of(newest, plan["naive_timezone"])
-    ev.observe("age_seconds", round(age, 3))
+    ev.observe("age_seconds", round(age, 3), "seconds")
     if age < 0:
         ev.note("newest %s is %s in the future by the database's clock" % (column, format_duration(-age)))
         return
@@ -492,12 +492,12 @@ def _examples(finding):
 
 def grade_finding(plan, finding, ev):
     limit = plan["limit"]
-    ev.observe("offending_rows", finding.rows)
+    ev.observe("offending_rows", finding.rows, "count")
     if finding.groups is not None:
         ev.observe("offending_groups", finding.groups)
     ev.observe("key_columns", finding.key_columns)
     ev.observe("samples", finding.samples)
-    ev.expect("offending_rows", limit.describe())
+    ev.expect_levels("offending_rows", limit)
     message = "%d %s" % (finding.rows, what_offends(plan))
     if finding.rows == 1:
         message = message.replace(" rows ", " row ", 1).replace(" share ", " shares ", 1).replace(

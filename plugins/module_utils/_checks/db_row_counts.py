@@ -174,7 +174,7 @@ def count_rows(connection, sqlalchemy, plan):
 def _observe(ev, plan, count):
     ev.observe("database", plan["database"].shown)
     ev.observe("table", plan["table"])
-    ev.observe("rows", count.rows)
+    ev.observe("rows", count.rows, "count")
     ev.observe("method", count.method)
     if count.estimate is not None:
         ev.observe("estimate", count.estimate)
@@ -189,12 +189,12 @@ def _grade(ev, plan, count):
     if count.method == "estimate":
         shown = "about %d rows (planner estimate)" % count.rows
     if plan["expect_empty"]:
-        ev.expect("rows", 0)
+        ev.expect_at_most("rows", 0, "count")
         ev.require(count.rows == 0, "%s, expected none (expect_empty)" % shown, passing="empty")
         return
     limits = [limit for limit in (plan["below"], plan["above"]) if limit.is_set]
     if limits:
-        ev.expect("rows", ", ".join(limit.describe() for limit in limits))
+        ev.expect_levels("rows", *limits, unit="count")
     statuses = [limit.grade(count.rows) for limit in limits]
     message = "%s (%s)" % (shown, ", ".join(limit.describe() for limit in limits)) if limits else shown
     failing = [status for status in statuses if status != "pass"]

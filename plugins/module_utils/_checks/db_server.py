@@ -17,6 +17,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     Evaluation,
     OptionError,
     format_duration,
+    format_ms,
     format_percent,
     limit_from_options,
     parse_duration,
@@ -73,10 +74,6 @@ def newer_or_equal(version, minimum):
 
 def _milliseconds(text, option):
     return parse_duration(text, option) * 1000.0
-
-
-def format_ms(ms):
-    return format_duration(ms / 1000.0)
 
 
 def _reject_for_sqlite(item):
@@ -234,9 +231,10 @@ def _grade_version(plan, ev, product, version):
 def _grade_connections(plan, ev, used, maximum):
     percent = 100.0 * used / maximum if maximum else 100.0
     ev.observe("connections", dict(used=used, max=maximum, percent=round(percent, 1)))
+    ev.observe("connections_percent", round(percent, 1), "percent")
     limit = plan["connections"]
     if limit.is_set:
-        ev.expect("connections", limit.describe())
+        ev.expect_levels("connections_percent", limit)
     message = "connections %d of %d (%s)" % (used, maximum, format_percent(percent))
     status = limit.grade(percent)
     if status == "pass":
@@ -268,13 +266,13 @@ def _grade_lag(plan, ev, replication):
     if replication.role != "replica":
         ev.observe("replica_lag_seconds", None)
         if limit.is_set:
-            ev.expect("replica_lag_seconds", limit.describe())
+            ev.expect_levels("replica_lag_seconds", limit)
             ev.note("replica lag: not a replica")
         return
     if replication.lag is None:
         ev.observe("replica_lag_seconds", None)
         if limit.is_set:
-            ev.expect("replica_lag_seconds", limit.describe())
+            ev.expect_levels("replica_lag_seconds", limit)
             ev.finding("fail", "replica lag unknown: %s" % replication.lag_reason)
         return
     ev.measure("replica_lag_seconds", round(replication.lag, 3), limit, label="replica lag")

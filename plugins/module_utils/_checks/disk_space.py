@@ -59,7 +59,7 @@ def run(plan, ctx):
     total = st.f_blocks * st.f_frsize
     free = st.f_bavail * st.f_frsize
     ev = Evaluation()
-    ev.observe("total_bytes", total)
+    ev.observe("total_bytes", total, "bytes")
     ev.measure("free_bytes", free, plan["by_bytes"], label="free", formatter=format_size)
     free_pct = 100.0 * free / total if total else 0.0
     ev.measure("free_percent", round(free_pct, 2), plan["by_percent"], label="free", formatter=format_percent)

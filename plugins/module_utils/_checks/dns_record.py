@@ -22,6 +22,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     Limit,
     OptionError,
     format_duration,
+    format_ms,
     format_number,
     limit_from_options,
     parse_duration,
@@ -156,10 +157,6 @@ def _non_negative(item, option):
 
 def _latency_ms(text, option):
     return parse_duration(text, option) * 1000.0
-
-
-def format_ms(ms):
-    return format_duration(ms / 1000.0)
 
 
 def prepare(item):
@@ -400,7 +397,8 @@ def _evaluate_answers(plan, found, ev):
     if found.chain:
         ev.note("via CNAME %s" % " -> ".join(_chain_names(found)))
     if plan["min_count"] is not None:
-        ev.expect("min_count", plan["min_count"])
+        ev.expect_at_least("count", plan["min_count"], "count")
+        ev.observe("count", len(answers), "count")
         ev.require(len(answers) >= plan["min_count"], "%d %s record%s (min %d)" % (
             len(answers), rdtype, "" if len(answers) == 1 else "s", plan["min_count"]))
     if plan["values"] is not None:

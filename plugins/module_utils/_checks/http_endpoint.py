@@ -830,7 +830,7 @@ def check_refused_redirect(plan, response, ev):
 
 def check_latency(plan, seconds, ev):
     ev.measure("latency", round(seconds, 3), plan["latency"], formatter=format_duration)
-    ev.observe("latency_ms", round(seconds * 1000))
+    ev.observe("latency_ms", round(seconds * 1000), "ms")
 
 
 def check_body(plan, response, ev, results):
@@ -915,7 +915,7 @@ def check_hsts(plan, response, ev):
     minimum = plan["hsts_min_age"]
     if minimum is None:
         return
-    ev.expect("hsts_min_age", minimum)
+    ev.expect_at_least("hsts_max_age", minimum, "seconds")
     value = response.header("Strict-Transport-Security")
     if urlsplit(response.url).scheme != "https":
         ev.finding("fail", "HSTS cannot be judged: the final response came over http (browsers ignore HSTS there)")
@@ -926,6 +926,7 @@ def check_hsts(plan, response, ev):
         return
     hsts = parse_hsts(value)
     ev.observe("hsts", hsts)
+    ev.observe("hsts_max_age", hsts["max_age"], "seconds")
     present = (("includeSubDomains", hsts["include_subdomains"]), ("preload", hsts["preload"]))
     flags = "".join("; %s" % flag for flag, on in present if on)
     if hsts["max_age"] is None:
@@ -1153,6 +1154,6 @@ def observe_response(response, hops, ev, scrub):
         ev.observe("redirects", hops)
         ev.observe("final_url", mask_url(response.url))
     ev.observe("headers", shown_headers(response))
-    ev.observe("body_bytes", len(response.body))
+    ev.observe("body_bytes", len(response.body), "bytes")
     ev.observe("body_truncated", response.truncated)
     ev.observe("body", _shown_body(response, scrub))

@@ -570,14 +570,14 @@ def _grade_lines(ev, plan, path, size, now):
     matching, by_pattern = count_matches(plan, lines)
     ev.observe("window", window)
     ev.observe("lines_scanned", len(lines))
-    ev.observe("bytes_read", reader.bytes_read)
+    ev.observe("bytes_read", reader.bytes_read, "bytes")
     ev.observe("matches_by_pattern", by_pattern)
     ev.observe("matching_lines", [shown_line(line) for line in matching[-SHOWN_LINES:]])
     if reader.capped:
         ev.note("only the last %s were read" % format_size(reader.bytes_read))
     limit = plan["matches"]
-    ev.observe("matches", len(matching))
-    ev.expect("matches", limit.describe())
+    ev.observe("matches", len(matching), "count")
+    ev.expect_levels("matches", limit)
     status = limit.grade(len(matching))
     message = "%d matching line%s in the %s (%s)" % (
         len(matching), "" if len(matching) == 1 else "s", window, limit.describe())
@@ -589,7 +589,7 @@ def _grade_lines(ev, plan, path, size, now):
 
 def _grade_age(ev, plan, st, now):
     age = max(0.0, now - st.st_mtime)
-    ev.observe("size", st.st_size)
+    ev.observe("size", st.st_size, "bytes")
     ev.measure("age_seconds", round(age, 1), plan["age"], label="last written", formatter=_ago)
 
 

@@ -344,7 +344,7 @@ def _observe_attributes(ev, st, now):
     ev.observe("mode", format_mode(st.st_mode))
     ev.observe("owner", user_name(st.st_uid))
     ev.observe("group", group_name(st.st_gid))
-    ev.observe("size", st.st_size)
+    ev.observe("size", st.st_size, "bytes")
     ev.observe("mtime_age_seconds", round(now - st.st_mtime, 1))
 
 
@@ -406,7 +406,7 @@ def matching_paths(plan):
 def _grade_count(ev, plan, count):
     ev.measure("matches", count, plan["count"], label="matches")
     if plan["count_max"] is not None:
-        ev.expect("matches_max", format_number(plan["count_max"]))
+        ev.expect_at_most("matches", plan["count_max"], "count")
         ev.require(count <= plan["count_max"], "%d matches, more than count_max %s" % (
             count, format_number(plan["count_max"])))
 

@@ -270,7 +270,10 @@ def _expectation(plan):
 
 def _grade(ev, plan, count, other_users):
     expected = _expectation(plan)
-    ev.expect("count", expected)
+    if plan["min_count"]:
+        ev.expect_at_least("count", plan["min_count"], "count")
+    if plan["max_count"] is not None:
+        ev.expect_at_most("count", plan["max_count"], "count")
     shown = "%d running%s (expected %s)" % (
         count, " as %s" % plan["user"] if plan["user"] is not None else "", expected)
     if other_users:
@@ -295,7 +298,7 @@ def run(plan, ctx):
         others = sorted({user_name(p.uid, names) for p in candidates if p.uid != uid})
         if others:
             ev.observe("other_users", others)
-    ev.observe("count", len(counted))
+    ev.observe("count", len(counted), "count")
     ev.observe("pids", [p.pid for p in counted[:MAX_PIDS]])
     ev.observe("users", sorted({user_name(p.uid, names) for p in counted}))
     ev.observe("samples", [sample(p) for p in counted[:MAX_SAMPLES]])

@@ -183,7 +183,8 @@ def check_targets(plan, targets, ev):
         ev.observe("missing_jobs", missing)
         ev.require(not missing, "no active targets for job%s %s" % (
             "s" if len(missing) > 1 else "", ", ".join(missing)))
-    ev.expect("min_targets", plan["min_targets"])
+    ev.observe("active_targets", len(selected), "count")
+    ev.expect_at_least("active_targets", plan["min_targets"], "count")
     ev.require(len(selected) >= plan["min_targets"], "%d active target%s (expected at least %d)" % (
         len(selected), "" if len(selected) == 1 else "s", plan["min_targets"]))
     _grade_down(plan["down"], down, len(selected), ev)
@@ -195,7 +196,8 @@ def check_targets(plan, targets, ev):
 
 
 def _grade_down(limit, down, total, ev):
-    ev.expect("targets_down", limit.describe())
+    ev.observe("targets_down", len(down), "count")
+    ev.expect_levels("targets_down", limit)
     status = limit.grade(len(down))
     message = "%d of %d targets down (%s)" % (len(down), total, limit.describe())
     if down:

@@ -414,7 +414,7 @@ def _replica_checks(ev, info, plan, role):
         if plan["replica_link_required"]:
             ev.expect("master_link_status", "up")
         if plan["replica_lag"].is_set:
-            ev.expect("replica_lag_seconds", plan["replica_lag"].describe())
+            ev.expect_levels("replica_lag_seconds", plan["replica_lag"], unit="seconds")
         ev.require(not wanted, "not a replica (role %s): no replication link" % role)
         return
     master, link_up, lag = _replication_link(ev, info)
@@ -424,10 +424,11 @@ def _replica_checks(ev, info, plan, role):
     if not plan["replica_lag"].is_set:
         return
     if link_up and lag is not None:
-        ev.measure("replica_lag_seconds", lag, plan["replica_lag"], label="master last heard", formatter=format_seconds)
+        ev.measure("replica_lag_seconds", lag, plan["replica_lag"], label="master last heard", formatter=format_seconds,
+                   unit="seconds")
     else:
         ev.observe("replica_lag_seconds", None)
-        ev.expect("replica_lag_seconds", plan["replica_lag"].describe())
+        ev.expect_levels("replica_lag_seconds", plan["replica_lag"], unit="seconds")
         if not plan["replica_link_required"]:  # already said
             ev.finding("fail", "replica lag unknown: %s" % _link_down_text(ev, master))
 
@@ -436,10 +437,10 @@ def _replica_count(ev, info, plan):
     replicas = _replicas(info)
     online = len([r for r in replicas if r["state"] == "online"])
     ev.observe("connected_replicas", _number(info, "connected_slaves"))
-    ev.observe("online_replicas", online)
+    ev.observe("online_replicas", online, "count")
     ev.observe("replicas", replicas)
     if plan["min_replicas"] is not None:
-        ev.expect("online_replicas", ">= %s" % plan["min_replicas"])
+        ev.expect_at_least("online_replicas", plan["min_replicas"], "count")
         ev.require(online >= plan["min_replicas"],
                    "%d replica%s online, expected at least %s" % (online, "" if online == 1 else "s",
                                                                   plan["min_replicas"]),
@@ -543,13 +544,13 @@ def _rdb_age(ev, info, max_age):
     saved = _number(info, "rdb_last_save_time")
     now_usec = _number(info, "server_time_usec")  # the server's clock, so probe clock skew does not count
     now = now_usec / 1e6 if now_usec else time.time()
-    ev.expect("rdb_last_save_age_seconds", "<= %s" % format_seconds(max_age))
+    ev.expect_at_most("rdb_last_save_age_seconds", max_age, "seconds")
     if saved is None:
         ev.observe("rdb_last_save_age_seconds", None)
         ev.finding("error", "INFO persistence reports no rdb_last_save_time")
         return
     age = max(0, int(now - saved))
-    ev.observe("rdb_last_save_age_seconds", age)
+    ev.observe("rdb_last_save_age_seconds", age, "seconds")
     ev.require(age <= max_age, "last RDB save %s ago (max %s)" % (format_seconds(age), format_seconds(max_age)),
                passing="last RDB save %s ago" % format_seconds(age))
 
@@ -583,7 +584,7 @@ def _ping(redis, connection, ctx, ev, plan):
     latency_ms = round((time.monotonic() - started) * 1000.0, 2)
     if answer not in ("PONG", b"PONG", True):
         raise CheckError("PING answered %r instead of PONG" % (answer,))
-    ev.measure("latency_ms", latency_ms, plan["latency"], label="PONG in", formatter=format_ms)
+    ev.measure("latency_ms", latency_ms, plan["latency"], label="PONG in", formatter=format_ms, unit="ms")
 
 
 def _info(redis, connection, ctx):

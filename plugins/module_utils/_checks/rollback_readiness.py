@@ -337,7 +337,7 @@ def check_releases_dir(ev, plan):
     directory = plan["releases_dir"]
     seen = dict(path=directory)
     ev.observe("releases", seen)
-    ev.expect("min_releases", plan["min_releases"])
+    ev.expect_at_least("releases_kept", plan["min_releases"], "count")
     if not os.path.isdir(directory):
         ev.finding("fail", "releases directory %s does not exist" % directory)
         return
@@ -347,6 +347,7 @@ def check_releases_dir(ev, plan):
         ev.finding("error", "cannot list releases in %s: %s" % (directory, exc.strerror or exc))
         return
     seen.update(count=len(releases), newest=releases[-_SHOWN_RELEASES:])
+    ev.observe("releases_kept", len(releases), "count")
     if plan["current"] is not None:
         live = _current_release(ev, plan, releases, seen)
         if live is None:

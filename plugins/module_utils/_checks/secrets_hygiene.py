@@ -497,7 +497,7 @@ def report_skipped(ev, scan):
 def _expectations(ev, plan, git_rules):
     ev.expect("rules", [name for name, dummy in plan["rules"]])
     ev.expect("secret_mode_max", format_mode(plan["secret_mode_max"]))
-    ev.expect("max_file_size", format_size(plan["max_file_size"]))
+    ev.expect("max_file_size", plan["max_file_size"], "bytes")
     if git_rules:
         ev.expect("env_files", "not tracked, ignored by git (else %s)" % plan["env_not_ignored"])
 

@@ -23,6 +23,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     OptionError,
     check_order,
     format_duration,
+    format_ms,
     parse_duration,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._net import connect_tcp
@@ -144,10 +145,6 @@ def prepare(item):
         allow_plaintext_auth=bool(item.get("allow_plaintext_auth")),
         latency=_latency_limit(item),
     )
-
-
-def format_ms(milliseconds):
-    return format_duration(milliseconds / 1000.0)
 
 
 # --- the conversation ---------------------------------------------------------------------------

@@ -159,7 +159,7 @@ def _measure_cpu_busy(ev, plan, ctx):
     except CheckError as exc:
         ev.finding("error", "cpu busy: %s" % exc)
         return
-    ev.observe("cpu_sample_seconds", round(seconds, 3))
+    ev.observe("cpu_sample_seconds", round(seconds, 3), "seconds")
     ev.measure("cpu_busy_percent", round(busy, 1), plan["cpu_busy"], label="cpu busy")
 
 
@@ -176,7 +176,7 @@ def _measure_load(ev, plan, cpus):
         if plan["load_per_core"].is_set:
             ev.finding("error", "load per core: the number of CPU cores is unknown")
         return
-    ev.measure("load_per_core", round(load1 / cpus, 2), plan["load_per_core"], label="load per core")
+    ev.measure("load_per_core", round(load1 / cpus, 2), plan["load_per_core"], label="load per core", unit="ratio")
 
 
 def _available_memory(meminfo):
@@ -192,7 +192,7 @@ def _measure_memory(ev, plan, meminfo):
         ev.finding("error", "memory: %s/meminfo reports no MemTotal" % plan["proc"])
         return
     available, estimated = _available_memory(meminfo)
-    ev.observe("memory_total_bytes", total)
+    ev.observe("memory_total_bytes", total, "bytes")
     if estimated:
         ev.observe("memory_available_estimated", True)
     ev.measure("memory_available_bytes", available, plan["memory_bytes"], label="memory available",
@@ -206,7 +206,7 @@ def _measure_swap(ev, plan, meminfo):
         ev.finding("error", "swap: %s/meminfo reports no SwapTotal" % plan["proc"])
         return
     total = meminfo["SwapTotal"]
-    ev.observe("swap_total_bytes", total)
+    ev.observe("swap_total_bytes", total, "bytes")
     used_percent = 100.0 * (total - meminfo.get("SwapFree", 0)) / total if total else 0.0
     if not total:
         ev.note("no swap configured")

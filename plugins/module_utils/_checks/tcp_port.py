@@ -19,6 +19,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     Evaluation,
     OptionError,
     format_duration,
+    format_ms,
     limit_from_options,
     parse_duration,
 )
@@ -85,10 +86,6 @@ def _banner_regex(item):
 
 def _connect_ms(text, option):
     return parse_duration(text, option) * 1000.0
-
-
-def format_ms(ms):
-    return format_duration(ms / 1000.0)
 
 
 def prepare(item):

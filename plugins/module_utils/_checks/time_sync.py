@@ -22,6 +22,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     OptionError,
     check_order,
     format_duration,
+    format_ms,
     parse_duration,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._net import resolve
@@ -136,10 +137,6 @@ def prepare(item):
     if not servers and min_servers != 1:
         raise OptionError("min_servers: only applies with ntp_servers")
     return dict(servers=servers, limit=limit, min_servers=min_servers, timezone=timezone)
-
-
-def format_ms(milliseconds):
-    return format_duration(milliseconds / 1000.0)
 
 
 def format_offset_ms(milliseconds):
@@ -323,7 +320,8 @@ def _describe_missing(results):
 def _grade_servers(plan, results, ev):
     ev.observe("servers", results)
     answered = [r for r in results if r["answered"]]
-    ev.expect("min_servers", plan["min_servers"])
+    ev.expect_at_least("servers_answered", plan["min_servers"], "count")
+    ev.observe("servers_answered", len(answered), "count")
     if not answered:
         ev.finding("error", "no NTP server answered (%s)" % _describe_missing(results))
         return
@@ -331,12 +329,12 @@ def _grade_servers(plan, results, ev):
         ev.finding("fail", "only %d of %d NTP servers answered, min_servers %d (%s)" % (
             len(answered), len(results), plan["min_servers"], _describe_missing(results)))
     median = statistics.median(r["offset_ms"] for r in answered)
-    ev.observe("median_offset_ms", round(median, 3))
+    ev.observe("median_offset_ms", round(median, 3), "ms")
     limit = plan["limit"]
     shown = "clock offset %s (median of %d server%s" % (
         format_offset_ms(median), len(answered), "" if len(answered) == 1 else "s")
     if limit.is_set:
-        ev.expect("median_offset_ms", limit.describe())
+        ev.expect_levels("median_offset_ms", limit, unit="ms")
         shown += "; %s" % limit.describe()
     shown += ")"
     status = limit.grade(abs(median))

@@ -621,7 +621,7 @@ def judge_validity(ev, certs, plan, now):
             ev.finding("fail", "%s is not valid until %s" % (what, _stamp(start)))
         elif plan["days"].is_set:
             status = plan["days"].grade(left)
-            message = "%s expires in %d days (%s)" % (what, left, plan["days"].describe())
+            message = f"{what} expires in {left} days ({plan['days'].describe('days')})"
             if status == "pass":
                 if index == 0:
                     ev.note(message)
@@ -707,7 +707,7 @@ def observe_certificate(ev, certs, lib, now):
     ev.observe("sans", dns_names + [str(a) for a in ip_addresses])
     ev.observe("not_before", _stamp(_utc(leaf, "not_valid_before")))
     ev.observe("not_after", _stamp(_utc(leaf, "not_valid_after")))
-    ev.observe("days_left", days_left(leaf, now))
+    ev.observe("days_left", days_left(leaf, now), "days")
     ev.observe("key_type", key_type)
     ev.observe("key_bits", bits)
     if curve:
@@ -719,7 +719,7 @@ def observe_certificate(ev, certs, lib, now):
 
 def expect_settings(ev, plan):
     if plan["days"].is_set:
-        ev.expect("days_left", plan["days"].describe())
+        ev.expect_levels("days_left", plan["days"], unit="days")
     ev.expect("require_chain_valid", plan["require_chain_valid"])
     ev.expect("min_key_bits", plan["min_key_bits"])
     ev.expect("forbid_weak_signatures", plan["forbid_weak_signatures"])

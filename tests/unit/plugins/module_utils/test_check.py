@@ -11,6 +11,8 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     check_order,
     format_duration,
     format_size,
+    format_value,
+    levels_text,
     limit_from_options,
     mask_secret,
     mask_url,
@@ -84,7 +86,61 @@ def test_evaluation_is_worst_finding_with_failures_first():
     outcome = ev.outcome()
     assert outcome.status == "fail"
     assert outcome.summary == "owner is nobody; free 15 (warn < 20, fail < 10)"
-    assert outcome.expected == {"free": "warn < 20, fail < 10"}
+    assert outcome.observed == {"free": {"value": 15, "unit": "count"}}
+    assert outcome.expected == {"free": {"warn": {"below": 20}, "fail": {"below": 10}, "unit": "count"}}
+
+
+def test_a_measured_size_is_a_quantity_held_against_numeric_levels():
+    by_bytes = size_or_percent_limits({"free_warn_below": "20GB", "free_fail_below": "10GB"}, "free")[0]
+    ev = Evaluation()
+    ev.measure("free_bytes", 82621554688, by_bytes, label="free", formatter=format_size)
+    outcome = ev.outcome()
+    assert outcome.observed == {"free_bytes": {"value": 82621554688, "unit": "bytes"}}
+    assert outcome.expected == {"free_bytes": {"warn": {"below": 20 * 1024 ** 3}, "fail": {"below": 10 * 1024 ** 3},
+                                               "unit": "bytes"}}
+    assert outcome.summary == "free 76.9 GiB (warn < 20.0 GiB, fail < 10.0 GiB)"
+
+
+def test_a_metric_without_levels_records_its_quantity_and_no_expectation():
+    ev = Evaluation()
+    ev.measure("latency", 0.25, Limit(direction="above", formatter=format_duration))
+    assert ev.outcome().observed == {"latency": {"value": 0.25, "unit": "seconds"}}
+    assert ev.outcome().expected == {}
+
+
+def test_lower_and_upper_bounds_of_one_metric_merge_into_one_levels_entry():
+    ev = Evaluation()
+    ev.expect_levels("rows", Limit(warn=10, fail=1, direction="below"), Limit(fail=1000, direction="above"))
+    ev.expect_at_most("matches", 5, "count")
+    ev.expect_at_least("matches", 1, "count")
+    assert ev.expected == {"rows": {"warn": {"below": 10}, "fail": {"below": 1, "above": 1000}, "unit": "count"},
+                           "matches": {"fail": {"above": 5, "below": 1}, "unit": "count"}}
+    assert levels_text(ev.expected["rows"]) == "warn < 10, fail < 1, fail > 1000"
+
+
+def test_a_kind_with_its_own_formatter_names_the_unit():
+    limit = Limit(fail=30000, direction="above", formatter=lambda ms: f"{ms}ms")
+    with pytest.raises(ValueError, match="needs a unit"):
+        Evaluation().measure("latency_ms", 12, limit)
+    ev = Evaluation()
+    ev.measure("latency_ms", 12, limit, unit="ms")
+    assert ev.outcome().summary == "latency ms 12ms (fail > 30s)"
+    assert ev.expected == {"latency_ms": {"fail": {"above": 30000}, "unit": "ms"}}
+
+
+@pytest.mark.parametrize("value, unit, shown", [
+    (82621554688, "bytes", "76.9 GiB"), (93784, "seconds", "1d 2h"), (850, "ms", "850ms"), (12.5, "percent", "12.5%"),
+    (3, "count", "3"), (2.314, "ratio", "2.31"), (1, "days", "1 day"), (13, "days", "13 days"), ("n/a", "bytes", "n/a"),
+])
+def test_format_value_shows_each_unit_for_people(value, unit, shown):
+    assert format_value(value, unit) == shown
+
+
+def test_unknown_units_are_refused():
+    with pytest.raises(ValueError, match="unknown unit"):
+        Evaluation().observe("x", 1, "furlongs")
+    with pytest.raises(ValueError, match="unknown unit"):
+        Limit(fail=1, unit="furlongs")
 
 
 def test_worst():

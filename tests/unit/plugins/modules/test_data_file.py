@@ -52,12 +52,12 @@ def test_module_checks_real_data_files(tmp_path):
     records = result["golive_checks"]
     assert [r["status"] for r in records] == ["pass", "fail", "error", "pass", "warn", "fail"]
     assert records[0]["id"] == "data_file:%s/rates-*.csv" % tmp_path
-    assert records[0]["observed"]["path"] == rates and records[0]["observed"]["matches"] == 2
-    assert records[0]["observed"]["rows"] == 3
+    assert records[0]["observed"]["path"] == rates and records[0]["observed"]["matches"]["value"] == 2
+    assert records[0]["observed"]["rows"]["value"] == 3
     assert records[1]["summary"] == ("rate: 1 row not numeric (line 3); rate of currency=USD is 2.0, "
                                      "expected 1.0 (line 2)")
     assert records[2]["summary"] == "cannot decode line 3, byte 2 as utf-8 (is encoding right?)"
-    assert records[4]["severity"] == "medium" and records[4]["observed"]["rows"] == 2
+    assert records[4]["severity"] == "medium" and records[4]["observed"]["rows"]["value"] == 2
     assert records[5]["summary"] == "%s does not exist" % (tmp_path / "missing.csv")
     assert result["golive_counts"] == {"pass": 2, "warn": 1, "fail": 2, "error": 1, "skipped": 0}
     assert "confidential-figure" not in done.stdout + done.stderr

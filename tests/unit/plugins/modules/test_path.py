@@ -51,7 +51,7 @@ def test_module_checks_a_real_tree(tmp_path):
     assert records[1]["summary"] == "mode 0666 is looser than 0644 (group write, other write)"
     assert records[1]["severity"] == "medium"
     assert records[2]["summary"] == "does not exist (expected a directory)"
-    assert records[3]["observed"]["matches"] == 2
+    assert records[3]["observed"]["matches"]["value"] == 2
     assert records[3]["observed"]["newest"] == str(backups / "db-2.sql.gz")
     assert result["golive_counts"] == {"pass": 2, "warn": 1, "fail": 2, "error": 0, "skipped": 0}
 

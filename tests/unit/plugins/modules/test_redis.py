@@ -51,7 +51,7 @@ def test_primary_and_replica_pass_with_every_expectation(tmp_path):
     assert records[0]["id"] == "redis:127.0.0.1:%d" % primary.port
     assert records[0]["title"] == "Redis 127.0.0.1:%d" % primary.port
     assert (records[0]["section"], records[0]["severity"]) == ("services", "critical")
-    assert records[0]["observed"]["online_replicas"] == 1
+    assert records[0]["observed"]["online_replicas"]["value"] == 1
     assert records[0]["observed"]["rdb_save"] == "3600 1"
     assert records[1]["observed"]["master_link_status"] == "up"
     assert records[2]["id"] == "redis:127.0.0.1:6379/15"

@@ -27,12 +27,13 @@ def test_module_measures_the_host():
     assert (record["id"], record["kind"], record["title"]) == ("system_resources:host", "system_resources",
                                                                "System resources")
     assert (record["section"], record["severity"], record["status"]) == ("infrastructure", "high", "pass")
-    assert record["observed"]["cpus"] == cores()
+    assert record["observed"]["cpus"]["value"] == cores()
     for name in ("cpu_busy_percent", "load_1", "load_5", "load_15", "load_per_core", "memory_total_bytes",
                  "memory_available_bytes", "memory_available_percent", "swap_total_bytes", "swap_used_percent"):
         assert name in record["observed"], name
-    assert record["expected"] == {"cpus": "fail < 1", "memory_available_bytes": "fail < 1.0 KiB",
-                                  "cpu_busy_percent": "fail > 100.0%"}
+    assert record["expected"] == {"cpus": {"fail": {"below": 1}, "unit": "count"},
+                                  "memory_available_bytes": {"fail": {"below": 1024}, "unit": "bytes"},
+                                  "cpu_busy_percent": {"fail": {"above": 100}, "unit": "percent"}}
     assert result["changed"] is False
 
 

@@ -1,4 +1,4 @@
-"""Report documents (report.json shape, schema 1 plus the issue-6 fields) for the renderer tests."""
+"""Report documents (report.json shape, schema 2: observed and expected with units) for the renderer tests."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ def check(host, check_id, status="pass", section="infrastructure", severity="hig
     record = dict(
         id=check_id, kind=check_id.split(":", 1)[0], section=section, title="Title of %s" % check_id,
         status=status, severity=severity, summary=summary if summary is not None else "%s is %s" % (check_id, status),
-        observed={"value": 1}, expected={"value": "fail < 1"}, duration_ms=12, host=host, blocking=False,
+        observed={"value": {"value": 1, "unit": "count"}}, expected={"value": {"fail": {"below": 1}, "unit": "count"}},
+        duration_ms=12, host=host, blocking=False,
     )
     record.update(extra)
     return record
@@ -66,7 +67,7 @@ def document(checks, verdict=None, unreachable=(), no_results=(), failed_tasks=(
         else:
             verdict = "GO"
     found = {
-        "schema_version": 1,
+        "schema_version": 2,
         "verdict": verdict,
         "generated_at": "2026-11-24T10:15:00Z",
         "run": dict(started="2026-11-24T10:14:20Z", finished="2026-11-24T10:15:00Z", duration_s=40.5,
@@ -105,7 +106,9 @@ def no_go():
     """A NO-GO with every part: blocking, warnings, waivers in each state, history, sign-off, notification."""
     checks = [
         check("web01", "disk_space:/", "fail", summary="free 1.2 GiB (fail < 2 GiB)",
-              observed={"free_bytes": 1288490188, "free_percent": 1.5}, expected={"free_percent": "fail < 2%"}),
+              observed={"free_bytes": {"value": 1288490188, "unit": "bytes"},
+                        "free_percent": {"value": 1.5, "unit": "percent"}},
+              expected={"free_percent": {"fail": {"below": 2}, "unit": "percent"}}),
         check("web01", "tls_certificate:api.example.com:443", "warn", summary="expires in 20 days (warn < 30)",
               waiver=dict(WAIVER), section="security"),
         check("web01", "http_endpoint:https://api.example.com/health", "pass", section="application",
@@ -235,6 +238,7 @@ def large(hosts=20, checks_per_host=100):
                 status = "skipped"
             records.append(check(host, "%s_check:item-%03d" % (section, c), status, section=section,
                                  severity=SEVERITY_OF[section],
-                                 observed={"value": c, "list": ["a", "b"], "text": "x" * (c % 5)},
-                                 expected={"value": "fail > %d" % (c + 1)}))
+                                 observed={"value": {"value": c, "unit": "count"}, "list": ["a", "b"],
+                                           "text": "x" * (c % 5)},
+                                 expected={"value": {"fail": {"above": c + 1}, "unit": "count"}}))
     return document(records)

@@ -55,7 +55,7 @@ def test_changes_between_two_runs():
                       check("web02", "added:y", "warn")])
     history = history_of(before, after, "history/20261123T090000Z")
     assert history["previous"] == dict(generated_at="2026-11-23T09:00:00Z", verdict="NO-GO",
-                                       archive="history/20261123T090000Z")
+                                       archive="history/20261123T090000Z", schema_version=1)
     assert history["regressions"] == [dict(host="web01", id="disk_space:/", title="Title of disk_space:/",
                                            section="infrastructure", severity="high", before="pass",
                                            after="fail", summary="free 2 GiB (fail < 10 GiB)")]

@@ -19,14 +19,16 @@ WAIVER = dict(id="disk_space:*", hosts=["web02"], reason="volume grows on Monday
 
 def record(host, check_id, status, section="infrastructure", severity="high", **extra):
     base = dict(id=check_id, kind=check_id.split(":")[0], section=section, title="Title of %s" % check_id,
-                status=status, severity=severity, summary="%s on %s" % (status, host), observed={"free": "2%"},
-                expected={"free_fail_below": "10%"}, duration_ms=1250, host=host, blocking=status == "fail")
+                status=status, severity=severity, summary="%s on %s" % (status, host),
+                observed={"free_percent": {"value": 2, "unit": "percent"}, "mount": "/"},
+                expected={"free_percent": {"fail": {"below": 10}, "unit": "percent"}}, duration_ms=1250, host=host,
+                blocking=status == "fail")
     base.update(extra)
     return base
 
 
 def document(**extra):
-    """A report document of schema 1 as the callback writes it, without the fields issue 6 added."""
+    """A report document of schema 2 as the callback writes it, without the fields issue 6 added."""
     checks = [
         record("web01", "disk_space:/", "pass"),
         record("web02", "disk_space:/", "fail", waiver=WAIVER),
@@ -36,7 +38,7 @@ def document(**extra):
         record("web01", "process:cron", "skipped", section="application", severity="low"),
     ]
     base = dict(
-        schema_version=1, verdict="NO-GO", generated_at="2026-11-24T10:15:00Z",
+        schema_version=2, verdict="NO-GO", generated_at="2026-11-24T10:15:00Z",
         run=dict(controller="ci-runner-1"), blocking_severities=["critical", "high"],
         counts=dict(total=len(checks)), checks=checks,
         hosts=[dict(name="web01", status="ok", checks=4, worst="error"),
@@ -105,7 +107,7 @@ def test_statuses_map_to_failure_error_skipped():
     (failure,) = cases[("infrastructure.web03", "disk_space:/ - Title of disk_space:/")].result
     assert isinstance(failure, Failure)
     assert (failure.message, failure.type) == ("fail on web03", "high")
-    assert 'observed: {"free": "2%"}' in failure.text
+    assert "observed: free_percent: 2.0%, mount: /\nexpected: free_percent: fail < 10.0%" in failure.text
     (error,) = cases[("services.web01", "tls_certificate:api:443 - Title of tls_certificate:api:443")].result
     assert isinstance(error, Error) and error.type == "critical"
     (skipped,) = cases[("application.web01", "process:cron - Title of process:cron")].result

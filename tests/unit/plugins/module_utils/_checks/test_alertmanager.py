@@ -54,7 +54,7 @@ def test_ready_with_receivers_and_routes_passes(stack):
     assert routed["audit"] == ["db-oncall", "audit"]
     assert routed["pager"] == ["pager"]
     assert "blackhole" in routed["db-team"]
-    assert record["expected"]["min_receivers"] == 1
+    assert record["expected"]["notifying_receivers"] == {"fail": {"below": 1}, "unit": "count"}
 
 
 def test_missing_and_silent_receivers_fail(stack):

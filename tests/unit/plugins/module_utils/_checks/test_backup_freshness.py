@@ -86,18 +86,19 @@ def test_a_month_of_fresh_sound_custom_dumps_passes(tmp_path, dumps):
     observed = record["observed"]
     assert observed["newest"] == str(tmp_path / "db-30.dump")
     assert observed["oldest"] == str(tmp_path / "db-00.dump")
-    assert observed["count"] == 31
-    assert HOUR - 5 < observed["newest_age_seconds"] < HOUR + 60
-    assert observed["oldest_age_seconds"] >= 30 * DAY
-    assert observed["newest_size"] == os.path.getsize(dumps.custom)
+    assert observed["count"]["value"] == 31
+    assert HOUR - 5 < observed["newest_age_seconds"]["value"] < HOUR + 60
+    assert observed["oldest_age_seconds"]["value"] >= 30 * DAY
+    assert observed["newest_size"]["value"] == os.path.getsize(dumps.custom)
     assert verification(record)["method"] == "pg_custom"
     assert verification(record)["sound"] is True
     assert verification(record)["toc_entries"] > 3
     assert record["summary"].startswith("newest backup age 1h")
     assert "(warn > 1d 2h, fail > 2d 2h)" in record["summary"]
     assert "PostgreSQL custom-format dump reads completely" in record["summary"]
-    assert record["expected"]["newest_age_seconds"] == "warn > 1d 2h, fail > 2d 2h"
-    assert record["expected"]["oldest_age_seconds"] == "fail < 30d"
+    assert record["expected"]["newest_age_seconds"] == {"warn": {"above": 93600}, "fail": {"above": 180000},
+                                                        "unit": "seconds"}
+    assert record["expected"]["oldest_age_seconds"] == {"fail": {"below": 30 * 86400}, "unit": "seconds"}
 
 
 # --- age, size, count and history ----------------------------------------------------------------
@@ -140,7 +141,7 @@ def test_no_matching_file_fails(tmp_path):
     record = run_item({"path": str(tmp_path / "db-*.dump"), "newest_age_fail_above": "1d"})
     assert record["status"] == "fail"
     assert record["summary"] == "no backup file matches %s/db-*.dump" % tmp_path
-    assert record["observed"] == {"count": 0}
+    assert record["observed"] == {"count": {"value": 0, "unit": "count"}}
 
 
 def test_directories_that_match_are_left_out(tmp_path, dumps):
@@ -149,7 +150,7 @@ def test_directories_that_match_are_left_out(tmp_path, dumps):
     newer.mkdir()
     record = run_item({"path": pattern})
     assert record["status"] == "pass", record["summary"]
-    assert record["observed"]["count"] == 2
+    assert record["observed"]["count"]["value"] == 2
     assert record["observed"]["newest"] == str(tmp_path / "db-01.dump")
 
 

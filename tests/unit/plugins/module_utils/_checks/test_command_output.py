@@ -71,7 +71,7 @@ def test_passing_command_records_rc_output_and_assertions():
     assert observed["rc"] == 0
     assert observed["stdout"] == "migrations: all applied\n"
     assert observed["stderr"] == "using settings prod\n"
-    assert observed["stdout_bytes"] == 24 and observed["stdout_truncated"] is False
+    assert observed["stdout_bytes"]["value"] == 24 and observed["stdout_truncated"] is False
     assert observed["assertions"] == [
         dict(assertion="rc in [0]", passed=True),
         dict(assertion="stdout matches /^migrations: all applied$/", passed=True),
@@ -142,7 +142,7 @@ def test_output_is_kept_up_to_64_kib_and_shown_up_to_500_chars():
     record = check(dict(argv=[PY, "-c", "import sys; sys.stdout.write('x' * 300000)"], stdout_regex="^x+$"))
     assert record["status"] == "pass"
     observed = record["observed"]
-    assert observed["stdout_bytes"] == 300000
+    assert observed["stdout_bytes"]["value"] == 300000
     assert observed["stdout_truncated"] is True
     assert observed["stdout"] == "x" * 500 + "\u2026"
     captured = command_output.Captured()

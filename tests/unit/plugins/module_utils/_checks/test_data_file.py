@@ -61,16 +61,16 @@ def test_good_rates_file_passes_and_reports_what_it_saw(tmp_path):
     assert record["status"] == "pass", record["summary"]
     observed = record["observed"]
     assert observed["path"] == path
-    assert observed["size"] == os.path.getsize(path)
-    assert HOUR - 5 < observed["age"] < HOUR + 60
-    assert observed["rows"] == 5
+    assert observed["size"]["value"] == os.path.getsize(path)
+    assert HOUR - 5 < observed["age"]["value"] < HOUR + 60
+    assert observed["rows"]["value"] == 5
     assert observed["header"] == ["currency", "rate", "published_at"]
     assert observed["numeric_bounds"] == {"rate": {"non_numeric": {"rows": 0, "lines": []},
                                                    "out_of_bounds": {"rows": 0, "lines": []}}}
     assert observed["key_value"] == [dict(key_column="currency", key="USD", column="rate", assertion="equals 1.0",
                                           rows=1, passed=True)]
-    assert record["expected"]["age"] == "fail > 2h"
-    assert record["expected"]["rows"] == "fail < 5"
+    assert record["expected"]["age"] == {"fail": {"above": 7200}, "unit": "seconds"}
+    assert record["expected"]["rows"] == {"fail": {"below": 5}, "unit": "count"}
     assert record["summary"].startswith("age 1h")
     assert "rows 5 (fail < 5)" in record["summary"]
 
@@ -180,7 +180,7 @@ def test_latin1_file_read_as_utf8_is_an_error_naming_the_line(tmp_path):
     assert record["summary"] == "cannot decode line 3, byte 2 as utf-8 (is encoding right?)"
     record = check(path=path, encoding="latin-1", numeric_bounds={"population": {"min": 1}})
     assert record["status"] == "pass", record["summary"]
-    assert record["observed"]["rows"] == 3
+    assert record["observed"]["rows"]["value"] == 3
 
 
 def test_utf8_byte_order_mark_and_utf16_files(tmp_path):
@@ -190,14 +190,14 @@ def test_utf8_byte_order_mark_and_utf16_files(tmp_path):
     record = check(path=utf16, encoding="utf-16", delimiter="\t", required_columns=["rate"],
                    numeric_bounds={"rate": {"max": 200}})
     assert record["status"] == "pass", record["summary"]
-    assert record["observed"]["rows"] == 2
+    assert record["observed"]["rows"]["value"] == 2
 
 
 def test_quoted_line_breaks_ragged_rows_and_broken_quoting(tmp_path):
     multi = write(tmp_path, "notes.csv", 'id,note,amount\n1,"two\nlines",5\n2,plain,-1\n3,short\n')
     record = check(path=multi, numeric_bounds={"amount": {"min": 0}})
     assert record["status"] == "fail"
-    assert record["observed"]["rows"] == 3
+    assert record["observed"]["rows"]["value"] == 3
     assert record["observed"]["numeric_bounds"]["amount"]["out_of_bounds"]["lines"] == [4]
     assert record["observed"]["ragged_rows"] == {"rows": 1, "lines": [5]}
     assert "1 row with another number of fields than the header (line 5)" in record["summary"]
@@ -237,7 +237,7 @@ def test_glob_checks_the_newest_of_several(tmp_path):
     pattern = str(tmp_path / "rates-*.csv")
     record = check(path=pattern, max_age="3h", rows_fail_below=3)
     assert record["id"] == "data_file:%s" % pattern
-    assert record["observed"]["matches"] == 3
+    assert record["observed"]["matches"]["value"] == 3
     assert record["observed"]["path"] == newest
     assert record["status"] == "fail"
     assert record["summary"] == "rows 2 (fail < 3)"
@@ -251,7 +251,7 @@ def test_missing_file_and_empty_glob_fail(tmp_path):
     record = check(path=str(tmp_path / "rates-*.csv"))
     assert record["status"] == "fail"
     assert record["summary"] == "no file matches %s/rates-*.csv" % tmp_path
-    assert record["observed"]["matches"] == 0
+    assert record["observed"]["matches"]["value"] == 0
 
 
 def test_directory_where_a_file_is_expected_is_an_error(tmp_path):
@@ -329,7 +329,7 @@ def test_json_lines_count_documents_and_name_a_bad_line(tmp_path):
     record = check(path=path, rows_fail_below=3, json_query=[dict(query="[?level == 'error'] | length(@)", max=1),
                                                              dict(query="length(@)", equals=3)])
     assert record["status"] == "pass", record["summary"]
-    assert record["observed"]["rows"] == 3
+    assert record["observed"]["rows"]["value"] == 3
     assert check(path=path, max_rows=2)["summary"] == "3 rows, more than max_rows 2"
     broken = write(tmp_path, "broken.ndjson", '{"n": 1}\n{"n": 2\n{"n": 3}\n')
     record = check(path=broken)

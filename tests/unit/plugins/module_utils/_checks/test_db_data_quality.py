@@ -66,11 +66,11 @@ def test_unique_counts_the_rows_sharing_a_value_and_shows_the_values(db):
     assert record["id"] == "db_data_quality:%s:users:unique(users.email)" % record["observed"]["database"]
     assert (record["section"], record["severity"]) == ("data", "high")
     observed = record["observed"]
-    assert (observed["offending_rows"], observed["offending_groups"]) == (2, 1)
+    assert (observed["offending_rows"]["value"], observed["offending_groups"]) == (2, 1)
     assert observed["samples"] == [{"email": "ann@example.test", "rows": 2}]
     assert record["summary"] == ("2 rows share their email with another row in 1 group (fail > 0), "
                                  "e.g. (email=ann@example.test, rows=2)")
-    assert record["expected"] == {"offending_rows": "fail > 0"}
+    assert record["expected"] == {"offending_rows": {"fail": {"above": 0}, "unit": "count"}}
     assert check(db, table="users", test="unique", column="id")["status"] == "pass"
     # NULL emails (users 4 and 5) are not duplicates of each other, as in a UNIQUE constraint
     assert check(db, table="users", test="unique", columns=["email", "status"])["status"] == "pass"
@@ -79,7 +79,7 @@ def test_unique_counts_the_rows_sharing_a_value_and_shows_the_values(db):
 def test_not_null_samples_the_primary_key_of_the_offending_rows(db):
     record = check(db, table="users", test="not_null", column="email")
     assert record["status"] == "fail"
-    assert record["observed"]["offending_rows"] == 2
+    assert record["observed"]["offending_rows"]["value"] == 2
     assert record["observed"]["key_columns"] == ["id"]
     assert record["observed"]["samples"] == [4, 5]
     assert record["summary"] == "2 rows with email NULL (fail > 0), e.g. 4, 5"
@@ -90,7 +90,8 @@ def test_relationships_finds_the_orphans_and_ignores_nulls(db):
     record = check(db, table="orders", test="relationships", column="user_id", to_table="users", to_column="id")
     assert record["title"] == "relationships(orders.user_id -> users.id)"
     assert record["status"] == "fail"
-    assert record["observed"]["offending_rows"] == 3  # user 99 once, user 98 twice; the NULL user_id is no orphan
+    # user 99 once, user 98 twice; the NULL user_id is no orphan
+    assert record["observed"]["offending_rows"] == {"value": 3, "unit": "count"}
     assert record["observed"]["samples"] == [98, 99]
     assert record["summary"].startswith("3 rows of orders whose user_id has no users.id (fail > 0)")
     good = check(db, table="users", test="relationships", column="id", to_table="users", to_column="id")
@@ -115,7 +116,7 @@ def test_accepted_range_inclusive_and_exclusive(db):
     assert record["summary"].startswith("2 rows with age outside [18, 120] (fail > 0)")
     assert check(db, table="users", test="accepted_range", column="age", min=17, max=200)["status"] == "pass"
     exclusive = check(db, table="users", test="accepted_range", column="age", min=17, max=200, inclusive=False)
-    assert exclusive["observed"]["offending_rows"] == 2
+    assert exclusive["observed"]["offending_rows"]["value"] == 2
     assert check(db, table="users", test="accepted_range", column="age", max=200)["status"] == "pass"
 
 
@@ -133,7 +134,7 @@ def test_duplicates_counts_groups_including_nulls(db):
     record = check(db, table="orders", test="duplicates", columns=["user_id", "number"])
     assert record["status"] == "fail"
     observed = record["observed"]
-    assert (observed["offending_rows"], observed["offending_groups"]) == (4, 2)
+    assert (observed["offending_rows"]["value"], observed["offending_groups"]) == (4, 2)
     assert observed["samples"] == [{"user_id": 1, "number": "N-1", "rows": 2},
                                    {"user_id": 98, "number": "N-6", "rows": 2}]
     assert check(db, table="orders", test="duplicates", columns=["id"])["status"] == "pass"
@@ -148,7 +149,7 @@ def test_freshness_by_the_database_clock(db):
     record = check(db, table="users", test="freshness", column="created_at", max_age="1h")
     assert record["status"] == "pass", record["summary"]
     assert record["title"] == "freshness(users.created_at)"
-    age = record["observed"]["age_seconds"]
+    age = record["observed"]["age_seconds"]["value"]
     elapsed = (datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) - NOW).total_seconds()
     assert 300 - 5 <= age <= 300 + elapsed + 5  # the newest user was created 5 minutes before the run
     # The age grows with the time the suite has run (minutes on a loaded machine): the summary shows the observed one.
@@ -156,7 +157,7 @@ def test_freshness_by_the_database_clock(db):
     stale = check(db, table="orders", test="freshness", column="placed_at", max_age="1d")
     assert stale["status"] == "fail"
     assert stale["summary"].startswith("newest placed_at is 7d")
-    assert stale["expected"] == {"max_age": "1d"}
+    assert stale["expected"] == {"age_seconds": {"fail": {"above": 86400}, "unit": "seconds"}}
 
 
 def test_freshness_of_an_empty_table_fails(db):
@@ -170,7 +171,7 @@ def test_freshness_reads_naive_values_in_the_session_zone_when_asked(db):
         pytest.skip("the PostgreSQL test database runs its sessions in %s" % PG_SESSION_ZONE)
     record = check(db, table="users", test="freshness", column="created_at", max_age="1h", naive_timezone="database")
     assert record["status"] == "fail"  # UTC values read as Kiritimati time (UTC+14) look 14 hours old
-    assert 14 * 3600 - 60 < record["observed"]["age_seconds"] < 14 * 3600 + 600
+    assert 14 * 3600 - 60 < record["observed"]["age_seconds"]["value"] < 14 * 3600 + 600
 
 
 def test_freshness_of_timestamptz_values_is_exact_whatever_the_session_zone(db):
@@ -182,7 +183,7 @@ def test_freshness_of_timestamptz_values_is_exact_whatever_the_session_zone(db):
     for zone in ("utc", "database"):
         record = check(db, table="events", test="freshness", column="at", max_age="15m", naive_timezone=zone)
         assert record["status"] == "pass", record["summary"]
-        assert 600 <= record["observed"]["age_seconds"] < 700
+        assert 600 <= record["observed"]["age_seconds"]["value"] < 700
 
 
 def test_freshness_of_sqlite_text_and_unix_seconds(tmp_path):
@@ -197,7 +198,7 @@ def test_freshness_of_sqlite_text_and_unix_seconds(tmp_path):
         for column in ("iso_z", "iso_offset", "unix"):
             record = run_item(dict(url=database.url, table="stamps", test="freshness", column=column, max_age="5m"))
             assert record["status"] == "pass", (column, record["summary"])
-            assert 170 < record["observed"]["age_seconds"] < 240, column
+            assert 170 < record["observed"]["age_seconds"]["value"] < 240, column
         database.execute("CREATE TABLE junk (v TEXT)", "INSERT INTO junk VALUES ('yesterday')")
         record = run_item(dict(url=database.url, table="junk", test="freshness", column="v", max_age="5m"))
         assert record["status"] == "error"
@@ -212,12 +213,13 @@ def test_warn_and_fail_levels_of_offending_rows(db):
     assert check(db, warn_above=2, fail_above=2, **options)["status"] == "fail"
     assert check(db, warn_above=3, **options)["status"] == "pass"
     record = check(db, warn_above=1, **options)
-    assert (record["status"], record["expected"]) == ("warn", {"offending_rows": "warn > 1"})
+    assert (record["status"], record["expected"]) == (
+        "warn", {"offending_rows": {"warn": {"above": 1}, "unit": "count"}})
 
 
 def test_sample_size_and_key_column(db):
     record = check(db, table="users", test="accepted_range", column="age", min=18, max=120, sample_size=1)
-    assert (record["observed"]["offending_rows"], record["observed"]["samples"]) == (2, [17])
+    assert (record["observed"]["offending_rows"]["value"], record["observed"]["samples"]) == (2, [17])
     record = check(db, table="users", test="accepted_range", column="age", min=18, max=120, sample_size=0)
     assert record["observed"]["samples"] == []
     record = check(db, table="users", test="accepted_range", column="age", min=18, max=120,

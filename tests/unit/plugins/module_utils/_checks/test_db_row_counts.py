@@ -44,14 +44,14 @@ def test_rows_within_bounds_pass_and_are_counted_exactly_below_the_estimate_thre
     assert record["id"] == "db_row_counts:%s:users" % record["observed"]["database"]
     assert (record["title"], record["section"], record["severity"]) == ("Rows of users", "data", "high")
     observed = record["observed"]
-    assert (observed["rows"], observed["method"], observed["exact"]) == (len(USERS), "exact", len(USERS))
+    assert (observed["rows"]["value"], observed["method"], observed["exact"]) == (len(USERS), "exact", len(USERS))
     if db.backend == "sqlite":
         assert observed["method_note"] == "SQLite keeps no row estimate: counted exactly"
     else:  # both known: the estimate was asked first and was low enough to count
         assert observed["estimate"] == len(USERS)
         assert "at most estimate_above (1000000): counted exactly" in observed["method_note"]
     assert record["summary"].startswith("6 rows (fail < 1, fail > 10)")
-    assert record["expected"] == {"rows": "fail < 1, fail > 10"}
+    assert record["expected"] == {"rows": {"fail": {"below": 1, "above": 10}, "unit": "count"}}
 
 
 def test_too_few_and_too_many_rows_fail(db):
@@ -81,11 +81,11 @@ def test_the_estimate_is_used_above_the_threshold_or_when_asked(db):
     for options in (dict(estimate_above=2), dict(method="estimate")):
         observed = count(db, table="orders", **options)["observed"]
         if db.backend == "sqlite":
-            assert (observed["method"], observed["rows"]) == ("exact", 7)
+            assert (observed["method"], observed["rows"]["value"]) == ("exact", 7)
             assert observed["method_note"] == "SQLite keeps no row estimate: counted exactly"
             continue
         assert observed["method"] == "estimate"
-        assert observed["rows"] == observed["estimate"] == 7  # ANALYZEd by the seed; exact for so few rows
+        assert observed["rows"]["value"] == observed["estimate"] == 7  # ANALYZEd by the seed; exact for so few rows
         assert "exact" not in observed
     record = count(db, table="orders", method="estimate", min_rows=100)
     assert record["status"] == "fail"
@@ -105,7 +105,7 @@ def test_a_postgresql_table_never_analysed_is_counted_exactly_and_says_so(db):
     record = count(db, table=ODD_TABLE, method="estimate")
     assert record["status"] == "pass"
     assert record["observed"]["method"] == "exact"
-    assert record["observed"]["rows"] == 2
+    assert record["observed"]["rows"]["value"] == 2
     assert record["observed"]["method_note"] == (
         "no planner estimate (reltuples -1: the table was never analysed): counted exactly")
 
@@ -126,7 +126,7 @@ def test_injection_shaped_table_names_are_quoted_not_executed(db):
     assert db.has_table("users")
     record = count(db, table=ODD_TABLE, method="exact", min_rows=2)  # a real table with such a name
     assert record["status"] == "pass", record["summary"]
-    assert record["observed"]["rows"] == 2
+    assert record["observed"]["rows"]["value"] == 2
     assert db.has_table("users")
 
 

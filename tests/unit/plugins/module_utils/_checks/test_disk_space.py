@@ -41,28 +41,31 @@ def test_root_filesystem_is_measured_for_real():
     assert outcome.status == "pass", outcome.summary
     observed = outcome.observed
     st = os.statvfs("/")
-    assert observed["total_bytes"] == st.f_blocks * st.f_frsize
-    assert 0 < observed["free_bytes"] <= observed["total_bytes"]
-    assert 0 < observed["free_percent"] <= 100
-    assert 0 < observed["inodes_free_percent"] <= 100
-    assert outcome.expected == {"free_bytes": "fail < 1 B", "inodes_free_percent": "fail < 0.0%"}
+    assert observed["total_bytes"]["value"] == st.f_blocks * st.f_frsize
+    assert 0 < observed["free_bytes"]["value"] <= observed["total_bytes"]["value"]
+    assert 0 < observed["free_percent"]["value"] <= 100
+    assert 0 < observed["inodes_free_percent"]["value"] <= 100
+    assert outcome.expected == {"free_bytes": {"fail": {"below": 1}, "unit": "bytes"},
+                                "inodes_free_percent": {"fail": {"below": 0}, "unit": "percent"}}
 
 
 def test_without_levels_free_space_warns_below_15_and_fails_below_5_percent(small_fs):
     # small_fs: 25% free, 50% of its inodes free
     outcome = check(path=small_fs)
     assert outcome.status == "pass", outcome.summary
-    assert outcome.expected == {"free_percent": "warn < 15.0%, fail < 5.0%", "inodes_free_percent": "fail < 5.0%"}
+    assert outcome.expected == {"free_percent": {"warn": {"below": 15}, "fail": {"below": 5}, "unit": "percent"},
+                                "inodes_free_percent": {"fail": {"below": 5}, "unit": "percent"}}
     assert check(path=small_fs, free_warn_below="30%").status == "warn"  # one level given: no default for the other
     assert check(path=small_fs, free_fail_below="1MB").expected == {
-        "free_bytes": "fail < 1.0 MiB", "inodes_free_percent": "fail < 5.0%"}
+        "free_bytes": {"fail": {"below": 1024 ** 2}, "unit": "bytes"},
+        "inodes_free_percent": {"fail": {"below": 5}, "unit": "percent"}}
 
 
 def test_tmp_dir_passes_generous_levels(tmp_path):
     outcome = check(path=str(tmp_path), free_warn_below="2KB", free_fail_below="1KB", inodes_free_fail_below="0.001%")
     assert outcome.status == "pass", outcome.summary
-    assert outcome.expected["free_bytes"] == "warn < 2.0 KiB, fail < 1.0 KiB"
-    assert outcome.expected["inodes_free_percent"] == "fail < 0.0%"
+    assert outcome.expected["free_bytes"] == {"warn": {"below": 2048}, "fail": {"below": 1024}, "unit": "bytes"}
+    assert outcome.expected["inodes_free_percent"] == {"fail": {"below": 0.001}, "unit": "percent"}
 
 
 def test_fail_by_size_when_free_space_is_below_the_level(tmp_path):
@@ -81,9 +84,9 @@ def test_warn_by_size_between_the_levels(tmp_path):
 
 def test_levels_on_a_tmpfs_of_known_size(small_fs):
     outcome = check(path=small_fs)
-    assert outcome.observed["total_bytes"] == 4 * MIB
-    assert outcome.observed["free_bytes"] == 1 * MIB
-    assert outcome.observed["free_percent"] == 25.0
+    assert outcome.observed["total_bytes"]["value"] == 4 * MIB
+    assert outcome.observed["free_bytes"]["value"] == 1 * MIB
+    assert outcome.observed["free_percent"]["value"] == 25.0
     assert check(path=small_fs, free_warn_below="2MB", free_fail_below="512KB").status == "warn"
     assert check(path=small_fs, free_fail_below="1.5MB").status == "fail"
     assert check(path=small_fs, free_fail_below="1MB").status == "pass"
@@ -106,7 +109,7 @@ def test_size_and_percent_levels_mix(small_fs):
 
 
 def test_inodes_free(small_fs):
-    assert check(path=small_fs).observed["inodes_free_percent"] == 50.0
+    assert check(path=small_fs).observed["inodes_free_percent"]["value"] == 50.0
     assert check(path=small_fs, inodes_free_warn_below="60%", inodes_free_fail_below="40%").status == "warn"
     failing = check(path=small_fs, inodes_free_fail_below="51%")
     assert failing.status == "fail"

@@ -55,9 +55,9 @@ def test_healthy_json_endpoint_passes_with_its_facts(apps):
     observed = record["observed"]
     assert observed["status"] == 200 and observed["reason"] == "OK"
     assert json.loads(observed["body"]) == HEALTH
-    assert observed["body_bytes"] == len(json.dumps(HEALTH)) and observed["body_truncated"] is False
+    assert observed["body_bytes"]["value"] == len(json.dumps(HEALTH)) and observed["body_truncated"] is False
     assert observed["headers"]["Content-Type"] == "application/json"
-    assert 0 <= observed["latency_ms"] < 30000  # a measured figure; how large depends on the machine's load
+    assert 0 <= observed["latency_ms"]["value"] < 30000  # a measured figure; how large depends on the machine's load
     assert [a["passed"] for a in observed["assertions"]] == [True, True, True]
     assert observed["assertions"][2] == dict(query="workers", assertion="min 2, max 16", passed=True, actual="4")
     assert record["expected"]["status"] == [200]
@@ -84,10 +84,12 @@ def test_latency_grades_warn_and_fail(apps):
     warned = check(dict(url=url, latency_warn_above="100ms"))
     assert warned["status"] == "warn"
     assert warned["summary"].startswith("latency ") and warned["summary"].endswith("(warn > 100ms)")
-    assert warned["observed"]["latency_ms"] >= 500
-    assert warned["expected"]["latency"] == "warn > 100ms"
+    assert warned["observed"]["latency_ms"]["value"] >= 500 and warned["observed"]["latency_ms"]["unit"] == "ms"
+    assert warned["observed"]["latency"]["unit"] == "seconds" and warned["observed"]["latency"]["value"] >= 0.5
+    assert warned["expected"]["latency"] == {"warn": {"above": 0.1}, "unit": "seconds"}
+    failed_levels = {"warn": {"above": 0.1}, "fail": {"above": 0.2}, "unit": "seconds"}
     failed = check(dict(url=url, latency_warn_above="100ms", latency_fail_above=0.2))
-    assert failed["status"] == "fail"
+    assert failed["status"] == "fail" and failed["expected"]["latency"] == failed_levels
     assert failed["summary"].endswith("(warn > 100ms, fail > 200ms)")
     assert check(dict(url=url, latency_warn_above="20s", latency_fail_above="30s"), timeout=60.0)["status"] == "pass"
 
@@ -109,7 +111,7 @@ def test_body_that_is_not_json_is_an_error_finding(apps):
 def test_only_max_body_bytes_are_read(apps):
     record = check(dict(url=apps.http + "/big", max_body_bytes="4KB", body_regex="items"))
     assert record["status"] == "pass"
-    assert record["observed"]["body_bytes"] == 4096 and record["observed"]["body_truncated"] is True
+    assert record["observed"]["body_bytes"]["value"] == 4096 and record["observed"]["body_truncated"] is True
     record = check(dict(url=apps.http + "/big", max_body_bytes=1000, json_query=[{"query": "items", "length": 2048}]))
     assert record["status"] == "error"
     assert record["summary"] == "body is larger than max_body_bytes (1000 B); its JSON cannot be evaluated"
@@ -118,7 +120,7 @@ def test_only_max_body_bytes_are_read(apps):
 def test_head_and_post_with_json(apps):
     head = check(dict(url=apps.http + "/health", method="head"))
     assert head["status"] == "pass" and head["id"].startswith("http_endpoint:HEAD ")
-    assert head["observed"]["body_bytes"] == 0
+    assert head["observed"]["body_bytes"]["value"] == 0
     posted = check(dict(url=apps.http + "/echo", method="POST", json={"query": "shoes"},
                         json_query=[{"query": "method", "equals": "POST"},
                                     {"query": "headers.\"Content-Type\"", "equals": "application/json"},
@@ -137,7 +139,7 @@ def test_compressed_bodies_are_decoded_within_max_body_bytes(apps):
     bomb = check(dict(url=apps.http + "/gzip-bomb", json_query=[{"query": "length(@)", "equals": 0}]), timeout=20)
     assert bomb["status"] == "error"
     assert bomb["summary"] == "body is larger than max_body_bytes (1.0 MiB); its JSON cannot be evaluated"
-    assert bomb["observed"]["body_bytes"] == 1024 * 1024 and bomb["observed"]["body_truncated"] is True
+    assert bomb["observed"]["body_bytes"]["value"] == 1024 * 1024 and bomb["observed"]["body_truncated"] is True
 
 
 def test_headers_replace_the_defaults_whatever_their_case(apps):
@@ -252,7 +254,7 @@ def test_hsts(apps):
     assert long["status"] == "pass", long["summary"]
     assert long["observed"]["hsts"] == dict(max_age=63072000, include_subdomains=True, preload=False)
     assert "HSTS max-age 730d; includeSubDomains" in long["summary"]
-    assert long["expected"]["hsts_min_age"] == 365 * 86400
+    assert long["expected"]["hsts_max_age"] == {"fail": {"below": 365 * 86400}, "unit": "seconds"}
     short = check(dict(url=apps.https + "/hsts-short", ca_file=apps.ca_file, hsts_min_age=86400))
     assert short["status"] == "fail"
     assert short["summary"] == "HSTS max-age 5m is below 1d"

@@ -37,7 +37,7 @@ def test_http_server_answers_over_http_1_0_and_closes(servers):
     assert record["observed"]["headers"]["Server"].startswith("SimpleHTTP/")
     assert record["summary"].endswith("2 of 2 body assertions hold")
     head = passes(url=servers.http_server + "/health.json", method="HEAD")
-    assert head["observed"]["body_bytes"] == 0
+    assert head["observed"]["body_bytes"]["value"] == 0
 
 
 def test_gunicorn_sync_worker_closes_every_connection(servers):
@@ -68,7 +68,7 @@ def test_nginx_answers_gzip_and_chunked_over_https(servers):
     assert headers["Connection"] == "keep-alive"
     big = passes(url=servers.nginx_https + "/big.json", ca_file=servers.ca_file,
                  json_query=[{"query": "length(items)", "equals": BIG_ITEMS}])
-    assert big["observed"]["body_bytes"] > 50000  # decoded, not the compressed size
+    assert big["observed"]["body_bytes"]["value"] > 50000  # decoded, not the compressed size
 
 
 def test_nginx_body_over_the_cap_is_an_error_naming_it(servers):
@@ -77,7 +77,7 @@ def test_nginx_body_over_the_cap_is_an_error_naming_it(servers):
     assert record["status"] == "error"
     assert record["summary"] == ("body_not_regex: /item-04999/ cannot be judged: the body is larger than "
                                  "max_body_bytes (16.0 KiB) and the part read does not contain it")
-    assert record["observed"]["body_bytes"] == 16 * 1024 and record["observed"]["body_truncated"] is True
+    assert record["observed"]["body_bytes"]["value"] == 16 * 1024 and record["observed"]["body_truncated"] is True
 
 
 # --- the security posture, as nginx's own config sets it ----------------------------------------

@@ -67,7 +67,7 @@ def test_empty_log_passes_on_lines(where, rotate):
     record = check(rotate, path=path)
     assert record["status"] == "pass", record["summary"]
     assert record["observed"]["lines_scanned"] == 0
-    assert record["observed"]["size"] == 0
+    assert record["observed"]["size"]["value"] == 0
 
 
 def test_glob_checks_the_newest_log(where, rotate):
@@ -121,7 +121,7 @@ def test_stale_log_warns_by_its_modification_time(where, rotate):
     record = check(rotate, path=path, age_warn_above="1h", age_fail_above="6h")
     assert record["status"] == "warn"
     assert re.match(r"^last written 2h( \d+s)? ago \(warn > 1h, fail > 6h\)$", record["summary"])
-    assert 2 * HOUR - 5 < record["observed"]["age_seconds"] < 2 * HOUR + 60
+    assert 2 * HOUR - 5 < record["observed"]["age_seconds"]["value"] < 2 * HOUR + 60
 
 
 def test_stanza_outside_what_logrotate_conf_includes_warns(where):
@@ -299,12 +299,12 @@ def test_a_huge_log_is_read_from_its_end_only(where, rotate):
     record = check(rotate, path=path, tail_lines=20)
     assert record["status"] == "warn", record["summary"]
     assert record["observed"]["lines_scanned"] == 20
-    assert record["observed"]["bytes_read"] <= 64 * 1024
+    assert record["observed"]["bytes_read"]["value"] <= 64 * 1024
     record = check(rotate, path=path, since="5m")
     assert record["status"] == "warn", record["summary"]
     assert record["observed"]["lines_scanned"] == 21
     # the window reaches back into the hole before the lines: the scan stops a line's length into it
-    assert record["observed"]["bytes_read"] <= log_health.MAX_LINE_BYTES + 128 * 1024
+    assert record["observed"]["bytes_read"]["value"] <= log_health.MAX_LINE_BYTES + 128 * 1024
     assert record["summary"] == "1 matching line in the last 5m (warn > 0, fail > 10)"
 
 

@@ -70,7 +70,7 @@ def test_existing_file_is_observed(tree):
     assert observed["mode"] == "0640"
     assert (observed["owner"], observed["group"]) == (pwd.getpwuid(os.geteuid()).pw_name,
                                                       grp.getgrgid(os.getegid()).gr_name)
-    assert observed["size"] == 123
+    assert observed["size"]["value"] == 123
     assert HOUR - 5 < observed["mtime_age_seconds"] < HOUR + 60
 
 
@@ -365,10 +365,10 @@ def test_newest_match_age(backups):
     outcome = check(path=pattern, newest_age_warn_above="1h", newest_age_fail_above="1d")
     assert outcome.status == "warn"
     observed = outcome.observed
-    assert observed["matches"] == 3
+    assert observed["matches"]["value"] == 3
     assert observed["newest"] == newest
-    assert 2 * HOUR - 5 < observed["newest_age_seconds"] < 2 * HOUR + 60
-    assert (observed["size"], observed["mode"]) == (30, "0640")
+    assert 2 * HOUR - 5 < observed["newest_age_seconds"]["value"] < 2 * HOUR + 60
+    assert (observed["size"]["value"], observed["mode"]) == (30, "0640")
     assert outcome.summary.startswith("newest age 2h ")
     assert check(path=pattern, newest_age_fail_above="90m").status == "fail"
     assert check(path=pattern, newest_age_warn_above="3h", newest_age_fail_above="26h").status == "pass"
@@ -379,7 +379,7 @@ def test_no_match_has_no_newest_file(backups):
     outcome = check(path=os.path.join(folder, "*.dump"), newest_age_fail_above="1d")
     assert outcome.status == "fail"
     assert outcome.summary == "no file matches %s/*.dump, so there is no newest one" % folder
-    assert outcome.observed["matches"] == 0
+    assert outcome.observed["matches"]["value"] == 0
 
 
 def test_match_counts(backups):
@@ -390,7 +390,7 @@ def test_match_counts(backups):
     too_many = check(path=pattern, count_max=2)
     assert too_many.status == "fail"
     assert too_many.summary == "3 matches, more than count_max 2"
-    assert too_many.expected == {"matches_max": "2"}
+    assert too_many.expected == {"matches": {"fail": {"above": 2}, "unit": "count"}}
     assert check(path=pattern, count_fail_below=3, count_max=3).status == "pass"
 
 
@@ -429,7 +429,7 @@ def test_literal_path_with_count_options(backups):
     _folder, newest = backups
     outcome = check(path=newest, count_fail_below=1, newest_age_fail_above="1d")
     assert outcome.status == "pass"
-    assert outcome.observed["matches"] == 1
+    assert outcome.observed["matches"]["value"] == 1
 
 
 # --- bad options -----------------------------------------------------------------------------------

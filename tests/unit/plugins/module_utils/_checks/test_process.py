@@ -100,7 +100,7 @@ def test_name_matches_argv0_and_counts(children):
     outcome = check(name=name)
     assert outcome.status == "pass"
     assert outcome.summary == "2 running (expected at least 1)"
-    assert outcome.observed["count"] == 2
+    assert outcome.observed["count"]["value"] == 2
     assert outcome.observed["pids"] == pids
     assert outcome.observed["users"] == [pwd.getpwuid(os.geteuid()).pw_name]
     assert outcome.observed["samples"] == [name + " 300"] * 2
@@ -108,7 +108,7 @@ def test_name_matches_argv0_and_counts(children):
     too_few = check(name=name, min_count=3)
     assert too_few.status == "fail"
     assert too_few.summary == "2 running (expected at least 3)"
-    assert too_few.expected == {"count": "at least 3"}
+    assert too_few.expected == {"count": {"fail": {"below": 3}, "unit": "count"}}
     too_many = check(name=name, max_count=1)
     assert too_many.status == "fail"
     assert too_many.summary == "2 running (expected exactly 1)"
@@ -121,7 +121,7 @@ def test_name_matches_comm(children, tmp_path):
     link.symlink_to(shutil.which("sleep"))
     children.start(["bash", "-c", 'exec -a some-other-name "$0" 300', str(link)], argv0="some-other-name", comm=comm)
     outcome = check(name=comm)
-    assert outcome.observed["count"] == 1
+    assert outcome.observed["count"]["value"] == 1
     assert outcome.observed["samples"] == ["some-other-name 300"]
 
 
@@ -129,7 +129,8 @@ def test_nothing_running_fails(children):
     outcome = check(name="golive-test-%s" % token())
     assert outcome.status == "fail"
     assert outcome.summary == "0 running (expected at least 1)"
-    assert outcome.observed == {"count": 0, "pids": [], "users": [], "samples": []}
+    assert outcome.observed == {"count": {"value": 0, "unit": "count"}, "pids": [], "users": [], "samples": []}
+    assert outcome.expected == {"count": {"fail": {"below": 1}, "unit": "count"}}
 
 
 def test_cmdline_regex(children):
@@ -139,16 +140,16 @@ def test_cmdline_regex(children):
     assert outcome.status == "pass"
     assert outcome.observed["pids"] == [child.pid]
     assert check(cmdline_regex=r"%s --workers=\d+$" % marker, min_count=2).status == "fail"
-    assert check(cmdline_regex=marker + " --threads").observed["count"] == 0
+    assert check(cmdline_regex=marker + " --threads").observed["count"]["value"] == 0
 
 
 def test_name_and_regex_must_both_match(children):
     marker = "golive-marker-%s" % token()
     children.python("golive-a-" + marker, "--queue=mail")
     children.python("golive-b-" + marker, "--queue=mail")
-    assert check(name="golive-a-" + marker, cmdline_regex="--queue=mail").observed["count"] == 1
-    assert check(name="golive-a-" + marker, cmdline_regex="--queue=sms").observed["count"] == 0
-    assert check(cmdline_regex=marker + " -c .* --queue=mail").observed["count"] == 2
+    assert check(name="golive-a-" + marker, cmdline_regex="--queue=mail").observed["count"]["value"] == 1
+    assert check(name="golive-a-" + marker, cmdline_regex="--queue=sms").observed["count"]["value"] == 0
+    assert check(cmdline_regex=marker + " -c .* --queue=mail").observed["count"]["value"] == 2
 
 
 def test_zombies_are_not_counted(children, tmp_path):
@@ -157,7 +158,7 @@ def test_zombies_are_not_counted(children, tmp_path):
     link.symlink_to(shutil.which("true"))
     child = children.start([str(link)])
     _wait_until(lambda: b") Z " in _read_proc(child.pid, "stat"), "the child to become a zombie")
-    assert check(name=comm).observed["count"] == 0
+    assert check(name=comm).observed["count"]["value"] == 0
 
 
 def test_at_most_twenty_pids_are_reported(children):
@@ -166,7 +167,7 @@ def test_at_most_twenty_pids_are_reported(children):
         children.sleeper(name)
     outcome = check(name=name, min_count=22)
     assert outcome.status == "pass"
-    assert outcome.observed["count"] == 22
+    assert outcome.observed["count"]["value"] == 22
     assert len(outcome.observed["pids"]) == 20
     assert len(outcome.observed["samples"]) == 5
 
@@ -177,7 +178,7 @@ def test_processes_coming_and_going_during_the_scan_are_skipped(children):
     children.sleeper(name)
     for _dummy in range(20):
         outcome = check(name=name)
-        assert (outcome.status, outcome.observed["count"]) == ("pass", 1), outcome.summary
+        assert (outcome.status, outcome.observed["count"]["value"]) == ("pass", 1), outcome.summary
 
 
 # --- users ----------------------------------------------------------------------------------------
@@ -193,9 +194,9 @@ def test_user_filter(children):
     assert mine.status == "pass"
     assert mine.summary == "1 running as nobody (expected at least 1); matching processes of other users: root"
     assert mine.observed["users"] == ["nobody"]
-    assert check(name=name, user=str(user.pw_uid)).observed["count"] == 1
+    assert check(name=name, user=str(user.pw_uid)).observed["count"]["value"] == 1
     both = check(name=name)
-    assert (both.observed["count"], both.observed["users"]) == (2, ["nobody", "root"])
+    assert (both.observed["count"]["value"], both.observed["users"]) == (2, ["nobody", "root"])
 
 
 def test_user_that_owns_nothing_fails_and_reports_who_runs_it(children):
@@ -207,7 +208,7 @@ def test_user_that_owns_nothing_fails_and_reports_who_runs_it(children):
     assert outcome.summary == "0 running as %d (expected at least 1); matching processes of other users: nobody" \
         % STRANGER_UID
     assert outcome.observed["other_users"] == ["nobody"]
-    assert outcome.expected == {"count": "at least 1", "user": str(STRANGER_UID)}
+    assert outcome.expected == {"count": {"fail": {"below": 1}, "unit": "count"}, "user": str(STRANGER_UID)}
     assert check(name=name, user="root").status == "fail"
 
 
@@ -228,7 +229,7 @@ def test_absent(children):
     assert outcome.status == "fail"
     assert outcome.summary == "1 running (expected none running)"
     assert outcome.observed["pids"] == [child.pid]
-    assert outcome.expected == {"count": "none running"}
+    assert outcome.expected == {"count": {"fail": {"above": 0}, "unit": "count"}}
 
 
 # --- what is shown of command lines ----------------------------------------------------------------

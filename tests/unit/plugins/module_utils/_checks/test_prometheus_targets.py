@@ -45,7 +45,7 @@ def test_all_jobs_fail_because_one_target_is_down(stack):
     assert [t["job"] for t in observed["unknown_targets"]] == ["slow"]
     assert "1 target not scraped yet (health unknown): slow 127.0.0.1:" in record["summary"]
     assert observed["firing_alerts"] == ["TargetDown"]
-    assert record["expected"]["targets_down"] == "fail > 0"
+    assert record["expected"]["targets_down"] == {"fail": {"above": 0}, "unit": "count"}
 
 
 def test_named_job_that_is_up_passes_with_the_required_alerts(stack):

@@ -90,14 +90,14 @@ def test_shared_server_passes_read_only_on_a_spare_db():
     assert (record["section"], record["severity"]) == ("services", "critical")
     assert record["summary"].startswith("PONG in ")
     assert record["observed"]["redis_version"]
-    assert record["expected"]["latency_ms"] == "warn > 20s, fail > 30s"
+    assert record["expected"]["latency_ms"] == {"warn": {"above": 20000}, "fail": {"above": 30000}, "unit": "ms"}
 
 
 def test_latency_above_levels_warns_or_fails(plain):
     warned = check(plain.port, latency_warn_above="0ms", latency_fail_above="10s")
     assert warned["status"] == "warn"
-    assert warned["summary"].startswith("PONG in ") and warned["summary"].endswith("(warn > 0.0ms, fail > 10s)")
-    assert warned["observed"]["latency_ms"] > 0
+    assert warned["summary"].startswith("PONG in ") and warned["summary"].endswith("(warn > 0ms, fail > 10s)")
+    assert warned["observed"]["latency_ms"]["value"] > 0
     assert check(plain.port, latency_fail_above="0ms")["status"] == "fail"
     assert check(plain.port)["id"] == "redis:127.0.0.1:%d" % plain.port
 
@@ -192,7 +192,7 @@ def test_replica_lag_grows_while_the_primary_is_quiet(pair):
     time.sleep(2.2)  # the primary pings its replicas only every 60s
     warned = check(replica.port, replica_lag_warn_above="1s", replica_lag_fail_above="1h")
     assert warned["status"] == "warn", warned["summary"]
-    assert warned["observed"]["replica_lag_seconds"] >= 2
+    assert warned["observed"]["replica_lag_seconds"]["value"] >= 2
     assert "master last heard" in warned["summary"] and "(warn > 1s, fail > 1h)" in warned["summary"]
     assert check(replica.port, replica_lag_fail_above="1s")["status"] == "fail"
     record = check(primary.port, replica_lag_warn_above="1s")
@@ -218,7 +218,7 @@ def test_min_replicas_counts_online_replicas(pair):
     primary, replica = pair
     record = check(primary.port, min_replicas=1)
     assert record["status"] == "pass", record["summary"]
-    assert record["observed"]["online_replicas"] == 1
+    assert record["observed"]["online_replicas"]["value"] == 1
     assert record["observed"]["replicas"][0]["address"] == "127.0.0.1:%d" % replica.port
     assert record["observed"]["replicas"][0]["state"] == "online"
     record = check(primary.port, min_replicas=2)
@@ -235,12 +235,12 @@ def test_memory_percent_of_maxmemory(three_quarters_full):
     record = check(port, memory_used_warn_above="95%")
     assert record["status"] == "pass", record["summary"]
     assert record["observed"]["maxmemory"] == 4 * 1024 * 1024
-    assert abs(record["observed"]["memory_used_percent"] - used) < 5
+    assert abs(record["observed"]["memory_used_percent"]["value"] - used) < 5
     warned = check(port, memory_used_warn_above="50%", memory_used_fail_above="95")
     assert warned["status"] == "warn"
     assert warned["summary"].startswith("memory used (")
     assert warned["summary"].endswith("of 4.0 MiB) %.1f%% (warn > 50.0%%, fail > 95.0%%)"
-                                      % warned["observed"]["memory_used_percent"])
+                                      % warned["observed"]["memory_used_percent"]["value"])
     assert check(port, memory_used_fail_above=60)["status"] == "fail"
 
 
@@ -250,7 +250,7 @@ def test_full_instance_fails():
         record = check(server.port, memory_used_warn_above="80", memory_used_fail_above="90",
                        eviction_policy="noeviction")
     assert record["status"] == "fail"
-    assert record["observed"]["memory_used_percent"] > 90
+    assert record["observed"]["memory_used_percent"]["value"] > 90
     assert "maxmemory-policy noeviction" not in record["summary"]  # only findings are shown when failing
 
 
@@ -325,7 +325,7 @@ def test_last_rdb_save_age(plain):
     record = check(plain.port, rdb_last_save_max_age="1s")
     assert record["status"] == "fail"
     assert record["summary"].startswith("last RDB save ") and record["summary"].endswith(" ago (max 1s)")
-    assert record["observed"]["rdb_last_save_age_seconds"] >= 2
+    assert record["observed"]["rdb_last_save_age_seconds"]["value"] >= 2
 
 
 def test_failed_snapshot_fails():

@@ -78,7 +78,8 @@ def test_ready_rollback_passes_with_every_part_observed(tmp_path):
     assert "previous release 2026.01.04; 3 releases in %s" % directory in summary
     assert "HEAD %s is tagged v1.1.0" % observed["tag"]["head"][:12] in summary
     assert "dry run exited 0 in " in summary
-    assert record["expected"]["min_releases"] == 2 and record["expected"]["dry_run_rc"] == [0]
+    assert record["expected"]["releases_kept"] == {"fail": {"below": 2}, "unit": "count"}
+    assert record["expected"]["dry_run_rc"] == [0]
 
 
 # --- the script --------------------------------------------------------------------------------------

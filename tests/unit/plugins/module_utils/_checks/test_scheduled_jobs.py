@@ -28,7 +28,7 @@ def check(tree, **item):
 
 
 def _hours_until(record):
-    return record["observed"]["next_run_in_seconds"] / 3600.0
+    return record["observed"]["next_run_in_seconds"]["value"] / 3600.0
 
 
 # --- pass -------------------------------------------------------------------------------------------
@@ -50,7 +50,7 @@ def test_user_crontab_entry_with_schedule_and_next_run(tree):
     assert record["summary"].startswith("%s:4 runs /" % path)
     assert "next run %s" % observed["next_run"] in record["summary"]
     assert record["expected"] == {"command": r"/opt/shop/bin/backup\b", "schedule": "30 2 * * 0-7",
-                                  "fires_within": "1d 1h"}
+                                  "next_run_in_seconds": {"fail": {"above": 90000}, "unit": "seconds"}}
     assert record["section"] == "application"
     assert record["severity"] == "high"
 

@@ -100,16 +100,17 @@ def test_observes_every_metric_from_the_real_proc():
 
     observed = outcome.observed
     info = meminfo()
-    assert observed["cpus"] == cores()
-    assert observed["memory_total_bytes"] == info["MemTotal"]
-    assert 0 < observed["memory_available_bytes"] <= observed["memory_total_bytes"]
-    assert observed["swap_total_bytes"] == info["SwapTotal"]
-    assert 0 <= observed["cpu_busy_percent"] <= 100
-    assert observed["load_per_core"] == round(observed["load_1"] / observed["cpus"], 2)
-    assert observed["memory_available_percent"] == round(
-        100.0 * observed["memory_available_bytes"] / observed["memory_total_bytes"], 2)
-    assert outcome.expected == {"cpu_busy_percent": "fail > 100.0%",
-                                "memory_available_percent": "warn < 10.0%, fail < 5.0%"}
+    assert observed["cpus"]["value"] == cores()
+    assert observed["memory_total_bytes"]["value"] == info["MemTotal"]
+    assert 0 < observed["memory_available_bytes"]["value"] <= observed["memory_total_bytes"]["value"]
+    assert observed["swap_total_bytes"]["value"] == info["SwapTotal"]
+    assert 0 <= observed["cpu_busy_percent"]["value"] <= 100
+    assert observed["load_per_core"]["value"] == round(observed["load_1"] / observed["cpus"]["value"], 2)
+    assert observed["memory_available_percent"]["value"] == round(
+        100.0 * observed["memory_available_bytes"]["value"] / observed["memory_total_bytes"]["value"], 2)
+    assert outcome.expected == {"cpu_busy_percent": {"fail": {"above": 100}, "unit": "percent"},
+                                "memory_available_percent": {"warn": {"below": 10}, "fail": {"below": 5},
+                                                             "unit": "percent"}}
 
 
 def test_cpu_is_not_sampled_without_a_busy_level():
@@ -132,7 +133,7 @@ def test_cpus_fail_warn_and_pass_relative_to_the_real_count():
 def test_busy_cpus_are_detected(busy_cpus):
     outcome = check(cpu_busy_fail_above="40%", cpu_sample="1s")
     assert outcome.status == "fail", outcome.summary
-    assert outcome.observed["cpu_busy_percent"] > 40
+    assert outcome.observed["cpu_busy_percent"]["value"] > 40
     assert "cpu busy" in outcome.summary and "(fail > 40.0%)" in outcome.summary
     assert check(cpu_busy_warn_above="40", cpu_busy_fail_above="100", cpu_sample="500ms").status == "warn"
 
@@ -140,14 +141,14 @@ def test_busy_cpus_are_detected(busy_cpus):
 def test_cpu_busy_cannot_exceed_100_percent(busy_cpus):
     outcome = check(cpu_busy_fail_above="100%", cpu_sample="300ms")
     assert outcome.status == "pass"
-    assert outcome.expected["cpu_busy_percent"] == "fail > 100.0%"
+    assert outcome.expected["cpu_busy_percent"] == {"fail": {"above": 100}, "unit": "percent"}
 
 
 def test_cpu_sample_is_bounded_by_the_time_the_check_has_left():
     started = time.monotonic()
     outcome = check(timeout=0.4, cpu_sample="60s", cpu_busy_fail_above="100%")
     assert time.monotonic() - started < 20  # the 60 s sample was cut to what the 0.4 s check had left
-    assert outcome.observed["cpu_sample_seconds"] <= 0.2
+    assert outcome.observed["cpu_sample_seconds"]["value"] <= 0.2
     assert outcome.status == "pass"
 
 
@@ -173,7 +174,7 @@ def test_memory_available_by_percent():
     assert check(memory_available_warn_below="100%", memory_available_fail_below="0%").status == "warn"
     passing = check(memory_available_warn_below="0.001%")
     assert passing.status == "pass"
-    assert passing.expected == {"memory_available_percent": "warn < 0.0%"}
+    assert passing.expected == {"memory_available_percent": {"warn": {"below": 0.001}, "unit": "percent"}}
 
 
 def test_swap_use_on_this_host():
@@ -182,7 +183,7 @@ def test_swap_use_on_this_host():
     used = info["SwapTotal"] - info["SwapFree"]
     if info["SwapTotal"] == 0:
         assert outcome.status == "pass"
-        assert outcome.observed["swap_used_percent"] == 0.0
+        assert outcome.observed["swap_used_percent"]["value"] == 0.0
         assert "no swap configured" in outcome.summary
     else:
         assert outcome.status == ("warn" if used else "pass")
@@ -204,7 +205,7 @@ def test_swap_in_use_is_graded(tmp_path):
     proc = copy_proc(tmp_path, meminfo_edit=_swap_in_use)
     outcome = check(proc=proc, swap_used_warn_above="20%", swap_used_fail_above="50%")
     assert outcome.status == "warn"
-    assert outcome.observed["swap_total_bytes"] == 8 * 1024 ** 3
+    assert outcome.observed["swap_total_bytes"]["value"] == 8 * 1024 ** 3
     assert outcome.summary == "swap used 25.0% (warn > 20.0%, fail > 50.0%)"
     assert check(proc=proc, swap_used_fail_above="24").status == "fail"
     assert check(proc=proc, swap_used_fail_above="25").status == "pass"
@@ -219,7 +220,7 @@ def test_memory_available_is_estimated_on_kernels_without_memavailable(tmp_path)
     info = meminfo(os.path.join(proc, "meminfo"))
     assert outcome.status == "pass"
     assert outcome.observed["memory_available_estimated"] is True
-    assert outcome.observed["memory_available_bytes"] == info["MemFree"] + info["Buffers"] + info["Cached"]
+    assert outcome.observed["memory_available_bytes"]["value"] == info["MemFree"] + info["Buffers"] + info["Cached"]
 
 
 def test_missing_meminfo_is_an_error_for_memory_and_swap_only(tmp_path):
@@ -227,7 +228,7 @@ def test_missing_meminfo_is_an_error_for_memory_and_swap_only(tmp_path):
     outcome = check(proc=proc, cpus_fail_below=1, cpu_busy_fail_above="100%")
     assert outcome.status == "error"
     assert outcome.summary == "memory and swap: cannot read %s/meminfo: No such file or directory" % proc
-    assert outcome.observed["cpus"] == cores()
+    assert outcome.observed["cpus"]["value"] == cores()
     assert "cpu_busy_percent" in outcome.observed and "load_1" in outcome.observed
     assert "memory_total_bytes" not in outcome.observed
 
@@ -248,7 +249,7 @@ def test_without_proc_every_proc_metric_is_an_error():
     for needed in ("cpu busy: cannot read /proc/stat", "load: cannot read /proc/loadavg",
                    "memory and swap: cannot read /proc/meminfo"):
         assert needed in outcome["summary"]
-    assert outcome["observed"] == {"cpus": cores()}
+    assert outcome["observed"] == {"cpus": {"value": cores(), "unit": "count"}}
 
 
 @pytest.mark.parametrize("item, message", [
@@ -292,9 +293,10 @@ def test_the_demo_verdict_does_not_depend_on_the_machine_load(tmp_path):
         handle.write("%.2f %.2f %.2f 40/400 4242\n" % ((20.0 * cores(),) * 3))  # load 20 per core
     demo = check(proc=proc, **_inventory_levels("inventories/demo/group_vars/all.yml"))
     assert demo.status == "pass", demo.summary
-    assert demo.observed["load_per_core"] == 20.0
+    assert demo.observed["load_per_core"]["value"] == 20.0
     # The same machine under the role's production levels fails, so the load really was seen.
     production = check(proc=proc, **_inventory_levels("roles/infrastructure/defaults/main.yml"))
     assert production.status == "fail"
-    assert production.expected["load_per_core"] == "warn > 2, fail > 4", production.expected
+    assert production.expected["load_per_core"] == {"warn": {"above": 2}, "fail": {"above": 4}, "unit": "ratio"}, \
+        production.expected
     assert "fail > 4" in production.summary, production.summary

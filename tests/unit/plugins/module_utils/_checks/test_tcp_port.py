@@ -53,8 +53,9 @@ def test_open_port_passes_with_connect_time_observed():
     observed = record["observed"]
     assert observed["state"] == "open"
     assert observed["address"] == "127.0.0.1"
-    assert 0 <= observed["connect_ms"] < 1000
-    assert record["expected"] == {"state": "open", "connect_ms": "warn > 20s, fail > 30s"}
+    assert 0 <= observed["connect_ms"]["value"] < 1000
+    assert record["expected"] == {"state": "open", "connect_ms": {"warn": {"above": 20000}, "fail": {"above": 30000},
+                                                                  "unit": "ms"}}
     assert record["summary"].startswith("open; connect ")
 
 

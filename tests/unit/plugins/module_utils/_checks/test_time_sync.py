@@ -46,8 +46,8 @@ def test_clock_in_sync_passes_with_measured_values():
     assert server["stratum"] == 2
     assert abs(server["offset_ms"]) < 50
     assert 0 <= server["delay_ms"] < 500
-    assert outcome.observed["median_offset_ms"] == server["offset_ms"]
-    assert outcome.expected["median_offset_ms"] == "warn > 1s, fail > 5m"
+    assert outcome.observed["median_offset_ms"]["value"] == server["offset_ms"]
+    assert outcome.expected["median_offset_ms"] == {"warn": {"above": 1000}, "fail": {"above": 300000}, "unit": "ms"}
     assert outcome.summary.startswith("clock offset ")
     [request] = served.seen
     assert len(request) == 48 and request[0] & 7 == 3  # one 48-byte mode-3 request
@@ -57,7 +57,7 @@ def test_two_seconds_off_warns():
     with ntp_server(Behaviour(offset=2.0)) as served:
         outcome = check(ntp_servers=[local(served)], **LEVELS)
     assert outcome.status == "warn"
-    assert abs(outcome.observed["median_offset_ms"] - 2000) < 50
+    assert abs(outcome.observed["median_offset_ms"]["value"] - 2000) < 50
     assert outcome.summary == "clock offset +2.0s (median of 1 server; warn > 1s, fail > 5m)"
 
 
@@ -73,14 +73,14 @@ def test_max_offset_is_the_fail_level():
     with ntp_server(Behaviour(offset=2.0)) as served:
         outcome = check(ntp_servers=[local(served)], max_offset="1s")
     assert outcome.status == "fail"
-    assert outcome.expected["median_offset_ms"] == "fail > 1s"
+    assert outcome.expected["median_offset_ms"] == {"fail": {"above": 1000}, "unit": "ms"}
 
 
 def test_without_levels_the_offset_warns_above_100ms_and_fails_above_1s():
     with ntp_server(Behaviour(offset=600.0)) as served:
         outcome = check(ntp_servers=[local(served)])
     assert outcome.status == "fail"
-    assert outcome.expected["median_offset_ms"] == "warn > 100ms, fail > 1s"
+    assert outcome.expected["median_offset_ms"] == {"warn": {"above": 100}, "fail": {"above": 1000}, "unit": "ms"}
 
 
 def test_status_comes_from_the_median_of_the_servers():
@@ -88,7 +88,7 @@ def test_status_comes_from_the_median_of_the_servers():
             ntp_server(Behaviour(offset=600.0)) as p3:
         outcome = check(ntp_servers=[local(p1), local(p2), local(p3)], min_servers=3, **LEVELS)
     assert outcome.status == "warn"
-    assert abs(outcome.observed["median_offset_ms"] - 2000) < 50
+    assert abs(outcome.observed["median_offset_ms"]["value"] - 2000) < 50
     assert "median of 3 servers" in outcome.summary
 
 
@@ -143,7 +143,8 @@ def test_fewer_answers_than_min_servers_fail():
     assert outcome.status == "fail"
     assert outcome.summary.startswith("only 1 of 2 NTP servers answered, min_servers 2 (%s: port unreachable"
                                       % local(port))
-    assert outcome.expected["min_servers"] == 2
+    assert outcome.expected["servers_answered"] == {"fail": {"below": 2}, "unit": "count"}
+    assert outcome.observed["servers_answered"] == {"value": 1, "unit": "count"}
 
 
 # --- timezone -----------------------------------------------------------------------------------

@@ -93,7 +93,7 @@ def test_valid_certificate_passes_with_the_facts_observed(serve, ca_file):
     assert observed["subject"] == "CN=%s,O=golive test" % NAME
     assert observed["issuer"] == "CN=golive test intermediate,O=golive test"
     assert observed["sans"] == [NAME, LOOPBACK]
-    assert 58 <= observed["days_left"] <= 60
+    assert 58 <= observed["days_left"]["value"] <= 60
     assert observed["chain_length"] == 2
     assert observed["protocol"] == "TLSv1.3" and observed["cipher"]
     assert (observed["key_type"], observed["key_bits"]) == ("EC", 256)
@@ -102,7 +102,7 @@ def test_valid_certificate_passes_with_the_facts_observed(serve, ca_file):
     assert observed["verified"] is True and observed["verify_error"] is None
     assert observed["old_protocols_accepted"] == [] and observed["old_protocols_not_probed"] == []
     assert [c["subject"] for c in observed["chain"]] == [observed["subject"], observed["issuer"]]
-    assert record["expected"]["days_left"] == "warn < 30, fail < 14"
+    assert record["expected"]["days_left"] == {"warn": {"below": 30}, "fail": {"below": 14}, "unit": "days"}
     assert record["summary"].startswith("leaf expires in ")
 
 
@@ -133,21 +133,22 @@ def test_expiring_certificate_warns_then_fails(serve, ca_file):
     server = serve("expiring")
     warned = remote(server, ca_file, days_warn_below=30, days_fail_below=5)
     assert warned["status"] == "warn"
-    assert warned["summary"] == "leaf expires in 9 days (warn < 30, fail < 5)"
+    assert warned["summary"] == "leaf expires in 9 days (warn < 30 days, fail < 5 days)"
     failed = remote(server, ca_file, days_warn_below=30, days_fail_below=14)
     assert failed["status"] == "fail"
-    assert failed["summary"] == "leaf expires in 9 days (warn < 30, fail < 14)"
+    assert failed["summary"] == "leaf expires in 9 days (warn < 30 days, fail < 14 days)"
 
 
 def test_with_default_options_a_certificate_expiring_within_two_weeks_fails(serve, ca_file):
     expiring = remote(serve("expiring"), ca_file)  # 9 days left
     assert expiring["status"] == "fail"
-    assert expiring["summary"] == "leaf expires in 9 days (warn < 30, fail < 14)"
-    assert expiring["expected"]["days_left"] == "warn < 30, fail < 14"
+    assert expiring["summary"] == "leaf expires in 9 days (warn < 30 days, fail < 14 days)"
+    assert expiring["expected"]["days_left"] == {"warn": {"below": 30}, "fail": {"below": 14}, "unit": "days"}
+    assert expiring["observed"]["days_left"] == {"value": 9, "unit": "days"}
     # One level given: the other gets no default, so a stricter fail level never clashes with it.
     stricter = remote(serve("valid"), ca_file, days_fail_below=90)
     assert stricter["status"] == "fail"
-    assert stricter["expected"]["days_left"] == "fail < 90"
+    assert stricter["expected"]["days_left"] == {"fail": {"below": 90}, "unit": "days"}
     assert remote(serve("expiring"), ca_file, days_fail_below=0)["status"] == "pass"
 
 
@@ -164,7 +165,7 @@ def test_expired_certificate_fails(serve, ca_file):
     assert record["status"] == "fail"
     assert record["summary"].startswith("leaf expired 10 days ago")
     assert record["observed"]["verify_error"] == "expired"
-    assert record["observed"]["days_left"] < 0
+    assert record["observed"]["days_left"]["value"] < 0
 
 
 def test_not_yet_valid_certificate_fails(serve, ca_file):
