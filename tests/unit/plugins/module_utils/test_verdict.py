@@ -125,7 +125,7 @@ def test_verdict_rules(records, kwargs, verdict, blocking, warnings):
 
 def test_waived_item_is_shown_with_its_waiver():
     decision = decided([rec("web01", status="fail", severity="critical")],
-                      [waiver("disk_space:*", "web*", ticket="OPS-1")], today=TODAY)
+                       [waiver("disk_space:*", "web*", ticket="OPS-1")], today=TODAY)
     (check,) = decision["checks"]
     assert check["waiver"] == dict(id="disk_space:*", hosts=["web*"], reason="accepted for the launch",
                                    owner="ops", expires="2025-06-15", ticket="OPS-1", catch_all=False,
@@ -138,7 +138,7 @@ def test_waived_item_is_shown_with_its_waiver():
 
 def test_expired_waiver_is_reported_with_what_it_matched_and_not_applied():
     decision = decided([rec("web01", status="fail"), rec("web02", status="fail")],
-                      [waiver(hosts="web01", expires=YESTERDAY)], today=TODAY)
+                       [waiver(hosts="web01", expires=YESTERDAY)], today=TODAY)
     assert decision["applied_waivers"] == []
     (expired,) = decision["expired_waivers"]
     assert expired["expired"] is True
@@ -149,7 +149,7 @@ def test_expired_waiver_is_reported_with_what_it_matched_and_not_applied():
 
 def test_valid_waiver_applies_even_when_an_expired_one_matches_too():
     decision = decided([rec("web01", status="fail")],
-                      [waiver(expires=YESTERDAY, reason="old"), waiver(reason="renewed")], today=TODAY)
+                       [waiver(expires=YESTERDAY, reason="old"), waiver(reason="renewed")], today=TODAY)
     assert decision["verdict"] == GO_WITH_WARNINGS
     assert decision["applied_waivers"][0]["waiver"]["reason"] == "renewed"
     assert [w["reason"] for w in decision["expired_waivers"]] == ["old"]
@@ -188,8 +188,8 @@ def test_counts_by_status_and_section():
 
 def test_per_host_status():
     decision = decided([rec("web01"), rec("web01", "x:1", "warn"), rec("web02", status="error")],
-                      hosts_without_results={"web03": "its check task failed: bad option"},
-                      unreachable={"web04": "connection refused"}, today=TODAY)
+                       hosts_without_results={"web03": "its check task failed: bad option"},
+                       unreachable={"web04": "connection refused"}, today=TODAY)
     assert decision["hosts"] == [
         dict(name="web01", status="ok", checks=2, worst="warn"),
         dict(name="web02", status="ok", checks=1, worst="error"),
@@ -244,16 +244,16 @@ def test_many_blocking_items_stay_one_short_line():
 
 def test_host_whose_check_task_failed_is_named_once_with_its_failure():
     decision = decided([rec("web01")], hosts_without_results={"web02": "its check task failed"},
-                      failed_tasks=[dict(host="web02", task="Run checks", message="invalid check options: x")],
-                      today=TODAY)
+                       failed_tasks=[dict(host="web02", task="Run checks", message="invalid check options: x")],
+                       today=TODAY)
     assert blocking_lines(decision) == ["web02 task 'Run checks' failed: invalid check options: x"]
     assert describe_verdict(decision) == "NO-GO: 1 blocking item on 1 host"
 
 
 def test_hosts_sharing_a_failure_or_an_unreachable_reason_are_one_line():
     decision = decided([], unreachable={"web01": "refused", "web02": "refused", "db01": "timeout"},
-                      failed_tasks=[dict(host=h, task="T", message="bad item") for h in ("web03", "web04")],
-                      today=TODAY)
+                       failed_tasks=[dict(host=h, task="T", message="bad item") for h in ("web03", "web04")],
+                       today=TODAY)
     assert blocking_lines(decision) == [NOTHING_CHECKED, "db01 unreachable: timeout",
                                         "web01, web02 unreachable: refused", "web03, web04 task 'T' failed: bad item"]
 
@@ -264,7 +264,7 @@ FORGED = "x\nGOLIVE VERDICT: GO \x1b[2J\u202eevil\u2066"
 def test_lines_from_checked_systems_cannot_start_a_line_of_their_own():
     check = dict(rec("web01", check_id=FORGED, status="fail"), summary=FORGED)
     decision = decided([check], failed_tasks=[dict(host="web02", task=FORGED, message=FORGED)],
-                      unreachable={"web03": FORGED}, today=TODAY)
+                       unreachable={"web03": FORGED}, today=TODAY)
     lines = blocking_lines(decision)
     assert len(lines) == 3
     for line in lines:
@@ -275,7 +275,7 @@ def test_lines_from_checked_systems_cannot_start_a_line_of_their_own():
 
 def test_warning_and_go_messages():
     decision = decided([rec("web01", status="warn"), rec("web02", status="fail")],
-                      [waiver(hosts="web02")], today=TODAY)
+                       [waiver(hosts="web02")], today=TODAY)
     assert describe_verdict(decision) == "GO WITH WARNINGS: 2 warnings on 2 hosts (1 waived)"
     decision = decided([rec("web01", status="warn")], [waiver(expires=YESTERDAY)], today=TODAY)
     assert describe_verdict(decision) == "GO WITH WARNINGS: 1 warning on 1 host, 1 expired waiver"
@@ -423,7 +423,7 @@ def test_run_without_checks_says_nothing_was_checked():
 
 def test_host_in_scope_with_empty_checklist_is_listed_without_changing_the_verdict():
     decision = decided([rec("web01")], today=TODAY, scope_hosts=["web01", "web02"],
-                      unreachable={"db01": "timed out"})
+                       unreachable={"db01": "timed out"})
     assert decision["verdict"] == NO_GO  # db01, not web02
     statuses = dict((host["name"], host["status"]) for host in decision["hosts"])
     assert statuses == dict(web01="ok", web02="no_checks", db01="unreachable")
