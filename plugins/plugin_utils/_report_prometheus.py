@@ -23,7 +23,7 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_common im
 
 NOTIFICATION_STATUSES = ("sent", "failed", "not_configured")
 SIGNOFF_STATUSES = ("signed", "pending", "rejected", "not_required")
-# Longest reason text kept in a label; report.json has it whole.
+# Longest reason text (and host list) kept in a label; report.json has them whole.
 REASON_LABEL_LIMIT = 300
 
 
@@ -129,7 +129,7 @@ def render_prometheus(document):
 
 def _reason_samples(document: dict) -> list[tuple[dict, int]]:
     """One series per reason for NO-GO, its rank, kind, hosts and text as labels (none for GO)."""
-    return [(dict(rank=str(rank), kind=reason["kind"], hosts=",".join(reason["hosts"]),
+    return [(dict(rank=str(rank), kind=reason["kind"], hosts=_cut(",".join(reason["hosts"]), REASON_LABEL_LIMIT),
                   reason=_cut(reason["text"], REASON_LABEL_LIMIT)), 1)
             for rank, reason in enumerate(reasons_of(document), start=1)]
 
