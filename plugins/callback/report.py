@@ -52,6 +52,10 @@ description:
     bidirectional marks from checked systems as escapes (C(\\n), C(\\x1b), C(\\u202e)), so no
     text from a checked system can start a line such as C(GOLIVE VERDICT: GO) or recolour the
     terminal. Each reason for NO-GO is printed once, whole; hosts sharing it are named together."
+  - "The reasons for NO-GO are decided once, with the verdict and the waiver outcome, and kept in
+    C(report.json) as C(reasons); the summary, every format and the notification list exactly those,
+    in that order: an interruption, what the scope left unchecked, blocking checks, unreachable hosts,
+    hosts without results, failed tasks."
   - A run without any task of this collection (called by its C(golive.readiness.) name) and
     without check results (an unrelated playbook) prints and writes nothing.
   - Records are already masked by the checks; task arguments are never written.
