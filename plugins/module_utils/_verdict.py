@@ -587,6 +587,11 @@ def no_go_reasons(blocking: list[Mapping], scope_problems: list[str], hosts: lis
     return reasons + _check_reasons(blocking) + _host_problem_reasons(hosts, failed_tasks)
 
 
+def blocking_count(reasons: list[Mapping]) -> int:
+    """How many items block: each blocking check on each host, and each other reason once."""
+    return sum(len(reason["hosts"]) if reason["kind"] == "check" else 1 for reason in reasons)
+
+
 def reason_lines(reasons: list[Mapping]) -> list[str]:
     """The reasons as printable lines."""
     return [reason["text"] for reason in reasons]
@@ -608,8 +613,7 @@ def describe_verdict(decision: Mapping) -> str:
     """
     verdict = decision["verdict"]
     if verdict == NO_GO:
-        # Each blocking check counts, also where one reason names it on several hosts.
-        items = len(decision["blocking"]) + sum(1 for reason in decision["reasons"] if reason["kind"] != "check")
+        items = blocking_count(decision["reasons"])
         return f"{verdict}: {_plural(items, 'blocking item')} on {_plural(len(_blocking_hosts(decision)), 'host')}"
     if verdict == GO_WITH_WARNINGS:
         warnings = decision["warnings"]

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError, checked_number
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
     REASON_LABELS,
+    blocking_count,
     hosts_text,
     reasons_of,
 )
@@ -170,9 +171,9 @@ def headline(document):
     """'GOLIVE NO-GO: 3 blocking, 2 warnings, 1 regression; 120 checks on 12 hosts'."""
     counts = document.get("counts") if isinstance(document.get("counts"), Mapping) else {}
     parts = []
-    blocking = _blocking_lines(document)
+    blocking = blocking_count(reasons_of(document))
     if blocking:
-        parts.append(f"{len(blocking)} blocking")
+        parts.append(f"{blocking} blocking")
     warnings = _warning_lines(document)
     if warnings:
         parts.append(_plural(len(warnings), "warning"))

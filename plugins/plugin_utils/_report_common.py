@@ -16,6 +16,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     INTERRUPTED_REASON,
     NO_GO,
     VERDICTS,
+    blocking_count,
     host_ranges,
     host_sort_key,
     hosts_text,
@@ -26,7 +27,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
 __all__ = [
     "CHANGE_KINDS", "GO", "GO_WITH_WARNINGS", "HOST_STATUSES", "NO_GO", "REASON_LABELS", "STATUSES", "STATUS_ORDER",
     "VERDICTS",
-    "WAIVER_STATES", "count_text", "critical_waivers_of", "empty_checklist_hosts", "group_by_hosts",
+    "WAIVER_STATES", "blocking_count", "count_text", "critical_waivers_of", "empty_checklist_hosts", "group_by_hosts",
     "history_of", "host_ranges", "host_sort_key", "hosts_text", "incomplete_note", "interrupted_text",
     "matched_text", "notification_of", "plural", "reasons_of", "section_matrix", "sections_of", "signoff_of",
     "status_position", "status_rank", "timestamp_of", "value_text", "waivers_of", "worst_status",

@@ -14,6 +14,7 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_common im
     NO_GO,
     REASON_LABELS,
     STATUS_ORDER,
+    blocking_count,
     critical_waivers_of,
     empty_checklist_hosts,
     group_by_hosts,
@@ -141,7 +142,7 @@ class _Page(object):
         if incomplete_note(self.doc):
             headline = f"{incomplete_note(self.doc)} · {headline}"
         history = history_of(self.doc)
-        stats = [("Blocking", len(reasons_of(self.doc))),
+        stats = [("Blocking", blocking_count(reasons_of(self.doc))),
                  ("Warnings", len(self.doc.get("warnings") or ())), ("Waived", counts.get("waived", 0))]
         if history["previous"]:
             stats.append(("Regressions", len(history["regressions"])))

@@ -13,6 +13,7 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_common im
     GO,
     NO_GO,
     REASON_LABELS,
+    blocking_count,
     count_text,
     critical_waivers_of,
     empty_checklist_hosts,
@@ -125,8 +126,8 @@ class _Markdown(object):
         if incomplete_note(self.doc):
             self.add(f"**{md(incomplete_note(self.doc))}**: checks still running were stopped; "
                      "what they would have found is unknown.", "")
-        # Blocking counts the reasons for NO-GO, as the Blocking section below and every other format do.
-        blocking = len(reasons_of(self.doc))
+        # Every blocking check on every host, and each other reason for NO-GO, as the gate and the notification count.
+        blocking = blocking_count(reasons_of(self.doc))
         self.add("**%s on %s**: %s. Blocking: %d. Waived: %d." % (
             plural(counts.get("total", 0), "check"), plural(len(hosts), "host"), md(count_text(
                 counts.get("by_status"))), blocking, counts.get("waived", 0)), "")

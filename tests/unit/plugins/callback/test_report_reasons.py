@@ -116,7 +116,10 @@ def test_every_format_shows_the_same_reasons_in_the_same_order(tmp_path, monkeyp
     assert len(items) == len(EXPECTED_DETAILS)
     for item, detail in zip(items, EXPECTED_DETAILS):
         assert item.endswith(f" {detail}"), item
-    assert payload["text"].startswith("GOLIVE NO-GO: 3 blocking")
+    # Counted as the gate counts: each blocking check on each host, each other reason once.
+    assert payload["text"].startswith("GOLIVE NO-GO: 4 blocking")
+    assert "Blocking: 4." in (report_dir / "report.md").read_text()
+    assert "<dt>Blocking</dt><dd>4</dd>" in (report_dir / "report.html").read_text()
 
 
 def test_the_critical_waiver_is_decided_once_and_shown_first_everywhere(tmp_path, monkeypatch):
