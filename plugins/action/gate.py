@@ -211,6 +211,7 @@ class ActionModule(ActionBase):
     def _gate_result(decision, signoff):
         return dict(
             verdict=decision["verdict"],
+            reasons=decision["reasons"],
             blocking=[_item(check) for check in decision["blocking"]],
             warnings=[dict(_item(check), waived="waiver" in check) for check in decision["warnings"]],
             counts=decision["counts"],

@@ -52,6 +52,10 @@ description:
     bidirectional marks from checked systems as escapes (C(\\n), C(\\x1b), C(\\u202e)), so no
     text from a checked system can start a line such as C(GOLIVE VERDICT: GO) or recolour the
     terminal. Each reason for NO-GO is printed once, whole; hosts sharing it are named together."
+  - "The reasons for NO-GO are decided once, with the verdict and the waiver outcome, and kept in
+    C(report.json) as C(reasons); the summary, every format and the notification list exactly those,
+    in that order: an interruption, what the scope left unchecked, blocking checks, unreachable hosts,
+    hosts without results, failed tasks."
   - A run without any task of this collection (called by its C(golive.readiness.) name) and
     without check results (an unrelated playbook) prints and writes nothing.
   - Records are already masked by the checks; task arguments are never written.
@@ -188,18 +192,22 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import Opt
 from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
 from ansible_collections.golive.readiness.plugins.module_utils._terminal import one_line
 from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
+    DEFAULT_BLOCKING_SEVERITIES,
     GO,
     NO_GO,
     SIGNOFF_PENDING,
     SIGNOFF_SIGNED,
+    STATUS_VERBS,
     WHOLE_MESSAGE_LIMIT,
-    blocking_lines,
     decide,
     describe_check,
     describe_waiver,
     evaluate_signoff,
     host_sort_key,
+    hosts_text,
+    normalise_severities,
     normalise_signoff,
+    reason_lines,
     records_of_result,
     short_message,
     tag_record,
@@ -207,8 +215,6 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
 from ansible_collections.golive.readiness.plugins.plugin_utils._notify import notify
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
     count_text,
-    host_ranges,
-    interrupted_text,
 )
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_history import (
     RefusedFile,
@@ -240,11 +246,8 @@ FORMATS = ("json", "junit", "html", "markdown", "prometheus")
 ARCHIVE_STAMP = "%Y%m%dT%H%M%SZ"
 # ansible-playbook's exit code when the report could not be published (Ansible's own "generic error").
 REPORT_NOT_WRITTEN_EXIT_CODE = 1
-# How a problem shared by several hosts reads: "disk_space:/ fails on 12 hosts: web01-web12".
-STATUS_VERBS = dict(fail="fails", error="cannot be evaluated", warn="warns")
 # Signals that stop ansible-playbook; the run then still leaves its (NO-GO, incomplete) report.
 INTERRUPT_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-INTERRUPTED_REASON = "run interrupted"
 
 
 def _iso(timestamp):
@@ -324,9 +327,8 @@ def problem_lines(checks, note=None):
             lines.append(describe_check(check) + extra)
             continue
         verb = STATUS_VERBS.get(check["status"], check["status"])
-        lines.append(one_line("%s %s on %d hosts: %s (%s: %s)%s" % (
-            check.get("id"), verb, len(hosts), ", ".join(host_ranges(hosts)), check["host"],
-            check.get("summary", ""), extra)))
+        lines.append(one_line(f"{check.get('id')} {verb} on {len(hosts)} hosts: {hosts_text(hosts)} "
+                              f"({check['host']}: {check.get('summary', '')}){extra}"))
     return lines
 
 
@@ -345,11 +347,11 @@ def _shown_path(path):
 
 
 def _waived_text(waiver):
-    return "waived: %s (%s, until %s)" % (waiver["reason"], waiver["owner"], waiver["expires"])
+    return f"waived: {waiver['reason']} ({waiver['owner']}, until {waiver['expires']})"
 
 
 def _waived_note(check):
-    return " (%s)" % _waived_text(check["waiver"]) if "waiver" in check else ""
+    return f" ({_waived_text(check['waiver'])})" if "waiver" in check else ""
 
 
 def render_json(document):
@@ -386,17 +388,9 @@ def pass_signal_on(previous, signum, frame):
         os.kill(os.getpid(), signum)
 
 
-def interrupted_decision(decision, signal_name):
-    """The decision of a run stopped by a signal: NO-GO whatever was checked so far, said why."""
-    decision = dict(decision)
-    decision["verdict"] = NO_GO
-    decision["interrupted"] = dict(reason=INTERRUPTED_REASON, signal=signal_name)
-    return decision
-
-
 def _change_line(change):
-    return "%s %s: %s -> %s (%s)" % (change.get("host"), change.get("id"), change.get("before") or "absent",
-                                     change.get("after") or "absent", change.get("summary") or "")
+    before, after = change.get("before") or "absent", change.get("after") or "absent"
+    return f"{change.get('host')} {change.get('id')}: {before} -> {after} ({change.get('summary') or ''})"
 
 
 def terminal_safe(text: object) -> str:
@@ -404,10 +398,6 @@ def terminal_safe(text: object) -> str:
     line, a banner) must not be able to start a line of its own, move the cursor, recolour or retitle the
     operator's terminal, or reorder what the operator reads."""
     return one_line(text)
-
-
-def _hosts_text(hosts: list) -> str:
-    return ", ".join(host_ranges(hosts))
 
 
 def _plural(count: int, word: str) -> str:
@@ -481,27 +471,36 @@ class CallbackModule(CallbackBase):
 
     # --- deciding ---------------------------------------------------------------------------
 
-    def _decide(self):
+    def _decide(self, interrupted: str | None = None) -> dict:
+        """The report's decision, decided here once: the verdict, its reasons and the waiver outcome.
+
+        The gate hands over the run's policy, already validated (its waivers normalised, their expiry judged),
+        and what it alone knows of the scope (hosts without results, hosts with an empty checklist, what the
+        scope left unchecked); this callback adds what only it sees: every record, failed task and unreachable
+        host of the run, and an interruption.
+        """
         gate = self._gate or {}
-        waivers = gate.get("waivers") or []
-        # An empty list from the gate means nothing blocks; only a missing gate falls back to the option.
-        severities = gate["blocking_severities"] if "blocking_severities" in gate \
-            else self.get_option("blocking_severities")
-        missing = dict((h["name"], h.get("reason")) for h in gate.get("hosts") or () if h.get("status") == "no_results")
-        unreachable = dict((h, u["message"]) for h, u in self._unreachable.items())
+        missing = {h["name"]: h.get("reason") for h in gate.get("hosts") or () if h.get("status") == "no_results"}
+        unreachable = {h: u["message"] for h, u in self._unreachable.items()}
         for host in gate.get("hosts") or ():
             if host.get("status") == "unreachable":
                 unreachable.setdefault(host["name"], host.get("reason"))
         # Results arrive in completion order; the report lists hosts in a stable, natural order.
         records = sorted(self._records, key=lambda record: host_sort_key(record["host"]))
-        # The gate knows the run's scope: hosts with an empty checklist, and what the scope left unchecked.
-        scope = dict(scope_hosts=[h["name"] for h in gate.get("hosts") or () if h.get("status") == "no_checks"],
-                     scope_problems=gate.get("scope_problems") or ())
+        empty = [h["name"] for h in gate.get("hosts") or () if h.get("status") == "no_checks"]
+        return decide(records, gate.get("waivers") or [], self._blocking_severities(gate), missing,
+                      self._failed_tasks, unreachable=unreachable, scope_hosts=empty,
+                      scope_problems=gate.get("scope_problems") or (), interrupted=interrupted)
+
+    def _blocking_severities(self, gate: Mapping) -> list[str]:
+        """The gate's blocking severities (an empty list means nothing blocks), else this callback's option."""
+        if "blocking_severities" in gate:
+            return gate["blocking_severities"]
         try:
-            return decide(records, waivers, severities, missing, self._failed_tasks, unreachable=unreachable, **scope)
+            return normalise_severities(self.get_option("blocking_severities"))
         except OptionError as exc:
-            self._warn("golive report: %s; using no waivers and the default blocking severities" % exc)
-            return decide(records, (), None, missing, self._failed_tasks, unreachable=unreachable, **scope)
+            self._warn(f"golive report: {exc}; using the default blocking severities")
+            return list(DEFAULT_BLOCKING_SEVERITIES)
 
     def _signoff(self, verdict):
         """The gate's approvers judged against the report's verdict (which also counts failed tasks)."""
@@ -509,7 +508,7 @@ class CallbackModule(CallbackBase):
         try:
             return evaluate_signoff(normalise_signoff(approvers), verdict)
         except OptionError as exc:
-            self._warn("golive report: %s; the sign-off is left out" % exc)
+            self._warn(f"golive report: {exc}; the sign-off is left out")
             return evaluate_signoff([], verdict)
 
     def v2_playbook_on_stats(self, stats):
@@ -534,13 +533,11 @@ class CallbackModule(CallbackBase):
             return
         self._reported = True
         finished = time.time()
-        decision = self._decide()
-        if interrupted:
-            decision = interrupted_decision(decision, interrupted)
+        decision = self._decide(interrupted)
         report_dir = os.path.abspath(os.path.expanduser(self.get_option("report_dir")))
         document = self.report(decision, finished)
         paths = self._publish(report_dir, document, finished)
-        self._print(decision, document, paths)
+        self._print(document, paths)
         self._end_unpublished(report_dir)
 
     # --- interruption -----------------------------------------------------------------------
@@ -610,6 +607,7 @@ class CallbackModule(CallbackBase):
             "blocking": [_item(check) for check in decision["blocking"]],
             "warnings": [_item(check) for check in decision["warnings"]],
             "scope_problems": decision["scope_problems"],
+            "reasons": decision["reasons"],
             "waivers": {
                 "critical": decision["critical_waivers"],
                 "applied": decision["applied_waivers"],
@@ -619,16 +617,16 @@ class CallbackModule(CallbackBase):
             "failed_tasks": decision["failed_tasks"],
             "unreachable": unreachable,
             "signoff": self._signoff(decision["verdict"]),
-            "incomplete": bool(decision.get("interrupted")),
-            "interrupted": decision.get("interrupted"),
+            "incomplete": bool(decision["interrupted"]),
+            "interrupted": decision["interrupted"],
         }
 
     def _formats(self):
         history = self.get_option("history")
         formats, unknown = selected_formats(self.get_option("formats"), history)
         if unknown:
-            self._warn("golive report: unknown report format%s %s ignored (known: %s)" % (
-                "" if len(unknown) == 1 else "s", ", ".join(unknown), ", ".join(FORMATS)))
+            self._warn(f"golive report: unknown report format{'' if len(unknown) == 1 else 's'} "
+                       f"{', '.join(unknown)} ignored (known: {', '.join(FORMATS)})")
         return formats
 
     def _publish(self, report_dir, document, finished):
@@ -692,8 +690,8 @@ class CallbackModule(CallbackBase):
             self._warn(f"golive report: the previous report {_error_text(exc)}; comparing with no previous report")
             return history_of(None, document)
         except Exception as exc:  # a damaged history must not cost this run its report
-            self._warn("golive report: cannot compare with the previous report in %s: %s: %s"
-                       % (report_dir, type(exc).__name__, exc))
+            self._warn(f"golive report: cannot compare with the previous report in {report_dir}: "
+                       f"{type(exc).__name__}: {exc}")
             return history_of(None, document)
 
     @staticmethod
@@ -722,8 +720,7 @@ class CallbackModule(CallbackBase):
                     texts[name] = RENDERERS[name](document)
                 except Exception as exc:  # a broken renderer must not cost the other formats
                     broken.append(name)
-                    self._warn("golive report: cannot render the %s report: %s: %s"
-                               % (name, type(exc).__name__, exc))
+                    self._warn(f"golive report: cannot render the {name} report: {type(exc).__name__}: {exc}")
             if not broken:
                 return texts
             for name in broken:
@@ -748,41 +745,34 @@ class CallbackModule(CallbackBase):
         for line in lines[:SHOWN_LINES]:
             self._say("  " + line, color=color)
         if len(lines) > SHOWN_LINES:
-            self._say("  ... and %d more (see the report)" % (len(lines) - SHOWN_LINES))
+            self._say(f"  ... and {len(lines) - SHOWN_LINES} more (see the report)")
 
-    def _print(self, decision, document, paths):
-        verdict = decision["verdict"]
+    def _print(self, document: Mapping, paths: list[str]) -> None:
+        """The terminal summary, from the report document's fields like every other format."""
+        verdict = document["verdict"]
         color = C.COLOR_ERROR if verdict == NO_GO else C.COLOR_OK if verdict == GO else C.COLOR_WARN
-        counts = decision["counts"]
-        title = "GOLIVE VERDICT: %s" % verdict
+        counts = document["counts"]
+        title = f"GOLIVE VERDICT: {verdict}"
         self._say()
-        self._say("%s %s" % (title, "*" * max(3, self._display.columns - len(title) - 1)), color=color)
-        self._say("%s on %s: %s" % (_plural(counts["total"], "check"), _plural(len(decision["hosts"]), "host"),
-                                    count_text(counts["by_status"])), color=color)
+        self._say(f"{title} {'*' * max(3, self._display.columns - len(title) - 1)}", color=color)
+        self._say(f"{_plural(counts['total'], 'check')} on {_plural(len(document['hosts']), 'host')}: "
+                  f"{count_text(counts['by_status'])}", color=color)
         self._print_signoff(document["signoff"])
-        self._say_lines("Blocking:", self._blocking_lines(decision), color=C.COLOR_ERROR)
-        self._say_lines("Warnings:", problem_lines(decision["warnings"], _waived_note), color=C.COLOR_WARN)
+        self._say_lines("Blocking:", reason_lines(document["reasons"]), color=C.COLOR_ERROR)
+        self._say_lines("Warnings:", problem_lines(document["warnings"], _waived_note), color=C.COLOR_WARN)
         self._print_history(document["history"])
-        self._say_lines("Counts:", ["%s: %s" % (section, count_text(by_status))
+        self._say_lines("Counts:", [f"{section}: {count_text(by_status)}"
                                     for section, by_status in sorted(counts["by_section"].items())])
-        self._print_waivers(decision)
+        self._print_waivers(document["waivers"])
         if self.get_option("show_passed"):
-            self._say_lines("Passed:", [describe_check(c) for c in decision["checks"] if c["status"] == "pass"],
+            self._say_lines("Passed:", [describe_check(c) for c in document["checks"] if c["status"] == "pass"],
                             color=C.COLOR_OK)
         self._print_notification(document["notification"])
         if paths:
-            self._say("Report: %s" % ", ".join(_shown_path(p) for p in paths))
+            self._say(f"Report: {', '.join(_shown_path(p) for p in paths)}")
             if document.get("archive"):
                 archive = os.path.join(os.path.dirname(paths[0]), document["archive"])
-                self._say("Archived in %s (latest)" % _shown_path(archive))
-
-    @staticmethod
-    def _blocking_lines(decision):
-        """Blocking checks (grouped across hosts), then unreachable hosts, hosts without results, failed tasks."""
-        lines = blocking_lines(decision, problem_lines, _hosts_text)
-        if decision.get("interrupted"):
-            lines.insert(0, interrupted_text(decision["interrupted"]))
-        return lines
+                self._say(f"Archived in {_shown_path(archive)} (latest)")
 
     def _print_signoff(self, signoff):
         if not signoff.get("approvers"):
@@ -790,15 +780,15 @@ class CallbackModule(CallbackBase):
         status = signoff["status"]
         color = C.COLOR_OK if status == SIGNOFF_SIGNED else C.COLOR_WARN if status == SIGNOFF_PENDING \
             else C.COLOR_ERROR
-        self._say("Sign-off: %s: %s" % (status, signoff["summary"]), color=color)
+        self._say(f"Sign-off: {status}: {signoff['summary']}", color=color)
         for approver in signoff["approvers"]:
-            line = "  %s (%s): %s" % (approver["role"], approver["name"], approver["decision"] or "pending")
+            line = f"  {approver['role']} ({approver['name']}): {approver['decision'] or 'pending'}"
             if approver.get("date"):
-                line += " on %s" % approver["date"]
+                line += f" on {approver['date']}"
             if approver.get("comment"):
-                line += " - %s" % approver["comment"]
+                line += f" - {approver['comment']}"
             if not approver["accepted"]:
-                line += "  NOT ACCEPTED: %s" % approver["note"]
+                line += f"  NOT ACCEPTED: {approver['note']}"
             self._say(line, color=C.COLOR_ERROR if not approver["accepted"] else None)
 
     def _print_history(self, history):
@@ -806,34 +796,33 @@ class CallbackModule(CallbackBase):
         if not previous:
             return
         regressions = len(history["regressions"])
-        changes = ["%d regression%s" % (regressions, "" if regressions == 1 else "s")]
-        changes += ["%d %s" % (len(history[key]), key) for key in ("fixed", "new", "removed")]
-        self._say("Since the previous run (%s, %s): %s"
-                  % (previous.get("verdict"), previous.get("generated_at"), ", ".join(changes)))
+        changes = [_plural(regressions, "regression")]
+        changes += [f"{len(history[key])} {key}" for key in ("fixed", "new", "removed")]
+        self._say(f"Since the previous run ({previous.get('verdict')}, {previous.get('generated_at')}): "
+                  f"{', '.join(changes)}")
         for change in history["regressions"][:SHOWN_LINES]:
-            self._say("  regressed: %s" % _change_line(change), color=C.COLOR_ERROR)
+            self._say(f"  regressed: {_change_line(change)}", color=C.COLOR_ERROR)
         for change in history["fixed"][:SHOWN_LINES]:
-            self._say("  fixed: %s" % _change_line(change), color=C.COLOR_OK)
+            self._say(f"  fixed: {_change_line(change)}", color=C.COLOR_OK)
 
     def _print_notification(self, notification):
         status = notification.get("status")
         if status == "not_configured":
             return
-        self._say("Notification %s: %s" % (status, notification.get("message")),
+        self._say(f"Notification {status}: {notification.get('message')}",
                   color=C.COLOR_WARN if status != "sent" else None)
 
-    def _print_waivers(self, decision):
-        applied, expired, unused = (decision["applied_waivers"], decision["expired_waivers"],
-                                    decision["unused_waivers"])
+    def _print_waivers(self, waivers: Mapping) -> None:
+        applied, expired, unused = waivers["applied"], waivers["expired"], waivers["unused"]
         if not (applied or expired or unused):
             return
-        self._say("Waivers: %d applied, %d expired, %d unused" % (len(applied), len(expired), len(unused)))
-        for entry in decision["critical_waivers"]:
-            self._say("  WAIVED A CRITICAL CHECK: %s (%s)" % (describe_waiver(entry["waiver"]), ", ".join(
-                "%s %s" % (c["host"], c["id"]) for c in entry["checks"][:SHOWN_LINES])), color=C.COLOR_WARN)
+        self._say(f"Waivers: {len(applied)} applied, {len(expired)} expired, {len(unused)} unused")
+        for entry in waivers["critical"]:
+            waived = ", ".join(f"{c['host']} {c['id']}" for c in entry["checks"][:SHOWN_LINES])
+            self._say(f"  WAIVED A CRITICAL CHECK: {describe_waiver(entry['waiver'])} ({waived})", color=C.COLOR_WARN)
         for entry in applied[:SHOWN_LINES]:
-            self._say("  applied to %s %s: %s" % (entry["host"], entry["id"], describe_waiver(entry["waiver"])))
+            self._say(f"  applied to {entry['host']} {entry['id']}: {describe_waiver(entry['waiver'])}")
         for waiver in expired:
-            self._say("  EXPIRED, not applied: %s" % describe_waiver(waiver), color=C.COLOR_WARN)
+            self._say(f"  EXPIRED, not applied: {describe_waiver(waiver)}", color=C.COLOR_WARN)
         for waiver in unused:
-            self._say("  unused (matches no problem): %s" % describe_waiver(waiver))
+            self._say(f"  unused (matches no problem): {describe_waiver(waiver)}")

@@ -30,11 +30,13 @@ PROBLEM_STATUSES = ("warn", "fail", "error")
 FAILING_STATUSES = ("fail", "error")
 
 WAIVER_KEYS = ("id", "hosts", "reason", "owner", "expires", "ticket", "catch_all")
-# Added by normalise_waivers() and scoped_waivers(); accepted back so that normalised waivers can be
-# normalised again.
-_COMPUTED_WAIVER_KEYS = ("expired", "applies_to")
 # Why a run is NO-GO though no check failed: it checked nothing.
 NOTHING_CHECKED = "nothing was checked: the run executed no check"
+INTERRUPTED_REASON = "run interrupted"
+# The kinds of reasons for NO-GO, in the order every format lists them: what concerns the whole run first.
+REASON_KINDS = ("interrupted", "scope", "check", "unreachable", "no_results", "task_failed")
+# How a check failing on several hosts reads: "disk_space:/ fails on 12 hosts: web01-web12".
+STATUS_VERBS = dict(fail="fails", error="cannot be evaluated", warn="warns")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # Longest failure or unreachable message kept from a task result for a one-line reason.
@@ -45,7 +47,7 @@ WHOLE_MESSAGE_LIMIT = 10000
 _TASK_FAILED_PREFIX = "Task failed: "
 
 
-def _today(today):
+def _today(today: object) -> datetime.date:
     if today is None:
         return datetime.date.today()
     if isinstance(today, datetime.datetime):
@@ -55,7 +57,7 @@ def _today(today):
     return _parse_date(today, "today")
 
 
-def _parse_date(value, where):
+def _parse_date(value: object, where: str) -> datetime.date:
     """A datetime.date from a date, a datetime or a 'YYYY-MM-DD' string."""
     if isinstance(value, datetime.datetime):
         return datetime.date(value.year, value.month, value.day)
@@ -66,15 +68,15 @@ def _parse_date(value, where):
             return datetime.datetime.strptime(value.strip(), "%Y-%m-%d").date()
         except ValueError:
             pass
-    raise OptionError("%s: %r is not a date (YYYY-MM-DD)" % (where, _plain(value)))
+    raise OptionError(f"{where}: {_plain(value)!r} is not a date (YYYY-MM-DD)")
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     """Strip str subclasses (tagged template results) so reprs and JSON stay plain."""
     return str(value) if isinstance(value, str) else value
 
 
-def _type_name(value):
+def _type_name(value: object) -> str:
     """The plain type name of a value (template results are tagged subclasses of dict, str, list)."""
     for plain in (bool, int, float, str, Mapping, list, tuple):
         if isinstance(value, plain):
@@ -90,65 +92,64 @@ def short_message(text: object, limit: int = MESSAGE_LIMIT) -> str:
     return shortened(one_line(text), limit)
 
 
-def normalise_severities(value, option="blocking_severities"):
+def normalise_severities(value: object, option: str = "blocking_severities") -> list[str]:
     """The blocking severities as a list in severity order; accepts a list or a comma-separated string."""
     if value is None:
         return list(DEFAULT_BLOCKING_SEVERITIES)
     if isinstance(value, str):
         value = [part for part in value.split(",") if part.strip()]
     if not isinstance(value, (list, tuple, set, frozenset)):
-        raise OptionError("%s: must be a list of severities (%s), got %r"
-                          % (option, ", ".join(SEVERITIES), _plain(value)))
+        raise OptionError(f"{option}: must be a list of severities ({', '.join(SEVERITIES)}), got {_plain(value)!r}")
     chosen = set()
     for entry in value:
         name = entry.strip().lower() if isinstance(entry, str) else entry
         if name not in SEVERITIES:
-            raise OptionError("%s: %r is not a severity (%s)" % (option, _plain(entry), ", ".join(SEVERITIES)))
+            raise OptionError(f"{option}: {_plain(entry)!r} is not a severity ({', '.join(SEVERITIES)})")
         chosen.add(name)
     return [severity for severity in SEVERITIES if severity in chosen]
 
 
-def _required_text(waiver, key, where, hint):
+def _required_text(waiver: Mapping, key: str, where: str, hint: str) -> str:
     if key not in waiver or waiver[key] is None or waiver[key] == "":
-        raise OptionError("%s.%s: required (%s)" % (where, key, hint))
+        raise OptionError(f"{where}.{key}: required ({hint})")
     value = waiver[key]
     if not isinstance(value, str) or not value.strip():
-        raise OptionError("%s.%s: must be a non-empty string, got %r" % (where, key, _plain(value)))
+        raise OptionError(f"{where}.{key}: must be a non-empty string, got {_plain(value)!r}")
     return str(value).strip()
 
 
-def _host_patterns(waiver, where):
+def _host_patterns(waiver: Mapping, where: str) -> list[str]:
     hosts = waiver.get("hosts")
     if hosts is None:
         return ["*"]
     if isinstance(hosts, str):
         hosts = [hosts]
     if not isinstance(hosts, (list, tuple)) or not hosts:
-        raise OptionError("%s.hosts: must be a host name glob or a non-empty list of them, got %r"
-                          % (where, _plain(hosts)))
+        raise OptionError(f"{where}.hosts: must be a host name glob or a non-empty list of them, got {_plain(hosts)!r}")
     for pattern in hosts:
         if not isinstance(pattern, str) or not pattern.strip():
-            raise OptionError("%s.hosts: %r is not a host name glob" % (where, _plain(pattern)))
+            raise OptionError(f"{where}.hosts: {_plain(pattern)!r} is not a host name glob")
     return [str(pattern).strip() for pattern in hosts]
 
 
-def _ticket(waiver, where):
+def _ticket(waiver: Mapping, where: str) -> str | None:
     ticket = waiver.get("ticket")
     if ticket is None or ticket == "":
         return None
     if isinstance(ticket, bool) or not isinstance(ticket, (str, int)):
-        raise OptionError("%s.ticket: must be a string, got %r" % (where, _plain(ticket)))
+        raise OptionError(f"{where}.ticket: must be a string, got {_plain(ticket)!r}")
     return str(ticket)
 
 
-def _require_known_keys(value, where, expected, keys, computed_keys=()):
+def _require_known_keys(value: object, where: str, expected: str, keys: tuple, computed_keys: tuple = ()) -> None:
     """A dictionary whose keys are all ``keys`` (or ``computed_keys``, added by an earlier normalising)."""
     if not isinstance(value, Mapping):
-        raise OptionError("%s: must be a dictionary with %s, got %r" % (where, expected, _plain(value)))
+        raise OptionError(f"{where}: must be a dictionary with {expected}, got {_plain(value)!r}")
     unknown = sorted(str(key) for key in value if key not in tuple(keys) + tuple(computed_keys))
     if unknown:
-        raise OptionError("%s: unknown key%s %s (allowed: %s)" % (
-            where, "" if len(unknown) == 1 else "s", ", ".join(repr(k) for k in unknown), ", ".join(keys)))
+        named = ", ".join(repr(k) for k in unknown)
+        plural = "" if len(unknown) == 1 else "s"
+        raise OptionError(f"{where}: unknown key{plural} {named} (allowed: {', '.join(keys)})")
 
 
 def _matches_every_id(pattern: str) -> bool:
@@ -169,27 +170,20 @@ def _catch_all(waiver: Mapping, check_id: str, where: str) -> bool:
     return value
 
 
-def _applies_to(waiver: Mapping, where: str) -> list[str] | None:
-    """The hosts whose own variables carried a waiver (None: the fleet's, applying to every host)."""
-    scope = waiver.get("applies_to")
-    if scope is None:
-        return None
-    if not isinstance(scope, (list, tuple)) or not all(isinstance(host, str) for host in scope):
-        raise OptionError(f"{where}.applies_to: must be a list of host names, got {_plain(scope)!r}")
-    return [str(host) for host in scope]
+def normalise_waiver(waiver: object, where: str, today: datetime.date) -> dict:
+    """One validated waiver: id and hosts globs, reason, owner, expires (ISO date), ticket, expired flag.
 
-
-def normalise_waiver(waiver, where, today):
-    """One validated waiver: id and hosts globs, reason, owner, expires (ISO date), ticket, expired flag."""
-    _require_known_keys(waiver, where, "id, reason, owner and expires", WAIVER_KEYS, _COMPUTED_WAIVER_KEYS)
+    ``applies_to`` is None (every host); scoped_waivers() narrows it to the hosts whose variables carry it.
+    """
+    _require_known_keys(waiver, where, "id, reason, owner and expires", WAIVER_KEYS)
     check_id = _required_text(waiver, "id", where, "a check id or glob such as 'disk_space:*'")
     catch_all = _catch_all(waiver, check_id, where)
     hosts = _host_patterns(waiver, where)
     reason = _required_text(waiver, "reason", where, "why the risk is accepted")
     owner = _required_text(waiver, "owner", where, "who accepted the risk")
     if waiver.get("expires") is None or waiver.get("expires") == "":
-        raise OptionError("%s.expires: required (YYYY-MM-DD)" % where)
-    expires = _parse_date(waiver["expires"], "%s.expires" % where)
+        raise OptionError(f"{where}.expires: required (YYYY-MM-DD)")
+    expires = _parse_date(waiver["expires"], f"{where}.expires")
     return dict(
         id=check_id,
         hosts=hosts,
@@ -200,18 +194,18 @@ def normalise_waiver(waiver, where, today):
         catch_all=catch_all,
         # A waiver holds through the whole of its expiry day.
         expired=expires < today,
-        applies_to=_applies_to(waiver, where),
+        applies_to=None,
     )
 
 
-def normalise_waivers(waivers, today=None, option="waivers"):
+def normalise_waivers(waivers: object, today: object = None, option: str = "waivers") -> list[dict]:
     """Validate waivers; OptionError names the waiver and field, e.g. "waivers[2].expires: ..."."""
     today = _today(today)
     if waivers is None or waivers == "":
         return []
     if not isinstance(waivers, (list, tuple)):
-        raise OptionError("%s: must be a list of waivers, got %s" % (option, _type_name(waivers)))
-    return [normalise_waiver(waiver, "%s[%d]" % (option, index), today) for index, waiver in enumerate(waivers)]
+        raise OptionError(f"{option}: must be a list of waivers, got {_type_name(waivers)}")
+    return [normalise_waiver(waiver, f"{option}[{index}]", today) for index, waiver in enumerate(waivers)]
 
 
 def _waiver_identity(waiver: Mapping) -> tuple:
@@ -236,7 +230,7 @@ def scoped_waivers(fleet: list[dict], by_host: list[tuple[list[str], list[dict]]
     return list(merged.values())
 
 
-def waiver_matches(waiver, record):
+def waiver_matches(waiver: Mapping, record: Mapping) -> bool:
     """Whether a normalised waiver covers a record (globs on check id and host name, case-sensitive)."""
     if not fnmatch.fnmatchcase(str(record.get("id", "")), waiver["id"]):
         return False
@@ -246,14 +240,14 @@ def waiver_matches(waiver, record):
     return any(fnmatch.fnmatchcase(host, pattern) for pattern in waiver["hosts"])
 
 
-def describe_waiver(waiver):
+def describe_waiver(waiver: Mapping) -> str:
     """'disk_space:* on web* (ops, until 2024-05-01, OPS-12): reason'."""
-    extra = ", %s" % waiver["ticket"] if waiver.get("ticket") else ""
-    return "%s on %s (%s, until %s%s): %s" % (
-        waiver["id"], ",".join(waiver["hosts"]), waiver["owner"], waiver["expires"], extra, waiver["reason"])
+    extra = f", {waiver['ticket']}" if waiver.get("ticket") else ""
+    hosts = ",".join(waiver["hosts"])
+    return f"{waiver['id']} on {hosts} ({waiver['owner']}, until {waiver['expires']}{extra}): {waiver['reason']}"
 
 
-def tag_record(record, ran_on, delegated_to=None):
+def tag_record(record: Mapping, ran_on: str, delegated_to: str | None = None) -> dict:
     """A copy of a check record with ``host`` (the host it is about) and ``probe`` (where it ran, if elsewhere)."""
     tagged = dict(record)
     runner = delegated_to or ran_on
@@ -264,7 +258,7 @@ def tag_record(record, ran_on, delegated_to=None):
     return tagged
 
 
-def records_of_result(result):
+def records_of_result(result: object) -> list | None:
     """The check records of one task result, or None when it carries none (also inside loop ``results``)."""
     if not isinstance(result, Mapping):
         return None
@@ -277,49 +271,49 @@ def records_of_result(result):
     return found
 
 
-def host_sort_key(name):
+def host_sort_key(name: object) -> list[tuple]:
     """Natural order of host names: web2 before web10."""
     return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", str(name))]
 
 
-def _effective_status(check):
+def _effective_status(check: dict) -> str:
     status = check.get("status")
     if status in STATUSES:
         return status
     # Unknown is not OK: anything that is not a contract status counts as an error.
-    check["summary"] = "unknown status %r: %s" % (_plain(status), check.get("summary", ""))
+    check["summary"] = f"unknown status {_plain(status)!r}: {check.get('summary', '')}"
     check["status"] = "error"
     return "error"
 
 
-def _blocks(check, severities):
+def _blocks(check: Mapping, severities: list[str]) -> bool:
     severity = check.get("severity")
     return severity in severities or severity not in SEVERITIES
 
 
-def _severity_rank(check):
+def _severity_rank(check: Mapping) -> int:
     severity = check.get("severity")
     return SEVERITIES.index(severity) if severity in SEVERITIES else -1
 
 
-def _waiver_summary(waiver):
+def _waiver_summary(waiver: Mapping) -> dict:
     summary = dict((key, waiver[key]) for key in WAIVER_KEYS)
     summary["applies_to"] = waiver.get("applies_to")
     return summary
 
 
-def _host_reasons(hosts, default):
+def _host_reasons(hosts: object, default: str) -> dict[str, str]:
     """{host: reason} from a list of names or a mapping of name to reason."""
     if isinstance(hosts, Mapping):
         return dict((str(h), str(r) if r else default) for h, r in hosts.items())
     return dict((str(h), default) for h in hosts or ())
 
 
-def _empty_counts():
+def _empty_counts() -> dict[str, int]:
     return dict((status, 0) for status in STATUSES)
 
 
-def _counts(checks, blocking, waived):
+def _counts(checks: list[dict], blocking: list[dict], waived: int) -> dict:
     by_status = _empty_counts()
     by_section = {}
     for check in checks:
@@ -330,7 +324,7 @@ def _counts(checks, blocking, waived):
                 blocking=len(blocking), waived=waived)
 
 
-def _hosts(checks, without_results, unreachable, in_scope=()):
+def _hosts(checks: list[dict], without_results: dict, unreachable: dict, in_scope: list[str] = ()) -> list[dict]:
     hosts = {}
     for check in checks:
         entry = hosts.setdefault(check["host"], dict(name=check["host"], status="ok", checks=0, statuses=[]))
@@ -354,15 +348,15 @@ def _hosts(checks, without_results, unreachable, in_scope=()):
     return listed
 
 
-class _WaiverBook(object):
+class _WaiverBook:
     """Applies waivers to records and remembers which waiver matched what."""
 
-    def __init__(self, waivers):
+    def __init__(self, waivers: list[dict]) -> None:
         self.waivers = waivers
-        self.matched = [[] for dummy in waivers]
+        self.matched: list[list[dict]] = [[] for dummy in waivers]
         self.applied = []
 
-    def apply(self, check):
+    def apply(self, check: Mapping) -> dict | None:
         """The waiver that covers a problem record, or None; expired waivers match but never apply."""
         chosen = None
         for index, waiver in enumerate(self.waivers):
@@ -376,7 +370,7 @@ class _WaiverBook(object):
                                      severity=check.get("severity"), waiver=_waiver_summary(chosen)))
         return chosen
 
-    def critical(self):
+    def critical(self) -> list[dict]:
         """Each waiver that waived a critical check, with the records it waived (the riskiest waivers first)."""
         found = {}
         for entry in self.applied:
@@ -386,27 +380,32 @@ class _WaiverBook(object):
                     dict(host=entry["host"], id=entry["id"], status=entry["status"]))
         return sorted(found.values(), key=lambda e: not e["waiver"].get("catch_all"))
 
-    def expired(self):
+    def expired(self) -> list[dict]:
         return [dict(waiver, matched=matched) for waiver, matched in zip(self.waivers, self.matched)
                 if waiver["expired"] and matched]
 
-    def unused(self):
+    def unused(self) -> list[dict]:
         return [waiver for waiver, matched in zip(self.waivers, self.matched) if not matched]
 
 
-def decide(records, waivers=(), blocking_severities=DEFAULT_BLOCKING_SEVERITIES, hosts_without_results=(),
-           failed_tasks=(), today=None, unreachable=(), scope_hosts=(), scope_problems=()):
-    """The verdict over tagged check records (each with ``host``); see DESIGN.md, "The verdict".
+def decide(records: list[Mapping], waivers: list[dict] = (), blocking_severities=DEFAULT_BLOCKING_SEVERITIES,
+           hosts_without_results=(), failed_tasks=(), today=None, unreachable=(), scope_hosts=(),
+           scope_problems=(), interrupted: str | None = None) -> dict:
+    """The verdict over tagged check records (each with ``host``): the one place a run is judged.
 
-    ``hosts_without_results`` and ``unreachable`` are host names or mappings of host name to reason;
-    ``failed_tasks`` are dicts with host, task and message. ``scope_hosts`` are the hosts the run is
-    about: one without records is listed as having an empty checklist. ``scope_problems`` are reasons
-    the run checked less than it was asked to (a probe group matching no host); each makes it NO-GO,
-    and so does a run without any check.
+    ``waivers`` are normalised (normalise_waivers, scoped_waivers): their expiry was judged when the policy
+    was read. ``hosts_without_results`` and ``unreachable`` are host names or mappings of host name to
+    reason; ``failed_tasks`` are dicts with host, task and message. ``scope_hosts`` are the hosts the run is
+    about: one without records is listed as having an empty checklist. ``scope_problems`` are reasons the run
+    checked less than it was asked to (a probe group matching no host); each makes it NO-GO, and so does a
+    run without any check, and an ``interrupted`` one (the name of the signal that stopped it).
+
+    The result holds the verdict, its ``reasons`` (one list, in the order every format shows them) and the
+    waiver outcome; the report renders these fields and recomputes none of them.
     """
     today = _today(today)
     severities = normalise_severities(blocking_severities)
-    waivers = normalise_waivers(waivers, today)
+    waivers = [dict(waiver) for waiver in waivers or ()]
     book = _WaiverBook(waivers)
     checks, blocking, warnings = [], [], []
     for record in records:
@@ -434,7 +433,10 @@ def decide(records, waivers=(), blocking_severities=DEFAULT_BLOCKING_SEVERITIES,
     problems = [str(problem) for problem in scope_problems or ()]
     if not checks and NOTHING_CHECKED not in problems:
         problems.append(NOTHING_CHECKED)
-    if blocking or without or gone or failed_tasks or problems:
+    stopped = dict(reason=INTERRUPTED_REASON, signal=interrupted) if interrupted else None
+    hosts = _hosts(checks, without, gone, [str(host) for host in scope_hosts or ()])
+    reasons = no_go_reasons(blocking, problems, hosts, failed_tasks, stopped)
+    if reasons:
         verdict = NO_GO
     elif warnings or expired:
         verdict = GO_WITH_WARNINGS
@@ -442,6 +444,7 @@ def decide(records, waivers=(), blocking_severities=DEFAULT_BLOCKING_SEVERITIES,
         verdict = GO
     return dict(
         verdict=verdict,
+        reasons=reasons,
         blocking=blocking,
         warnings=warnings,
         checks=checks,
@@ -455,15 +458,56 @@ def decide(records, waivers=(), blocking_severities=DEFAULT_BLOCKING_SEVERITIES,
         unreachable=sorted(gone),
         failed_tasks=failed_tasks,
         scope_problems=problems,
-        hosts=_hosts(checks, without, gone, [str(host) for host in scope_hosts or ()]),
+        hosts=hosts,
         counts=_counts(checks, blocking, len(book.applied)),
         today=today.isoformat(),
+        interrupted=stopped,
     )
 
 
 def describe_check(check: Mapping) -> str:
     """'web03 disk_space:/ fail: free 2.1 GiB (fail < 10.0 GiB)', as one printable line."""
     return one_line(f"{check['host']} {check.get('id')} {check['status']}: {check.get('summary', '')}")
+
+
+def host_ranges(names) -> list[str]:
+    """Host names with runs of numbered siblings folded: ['web01'...'web12', 'db1'] -> ['web01-web12', 'db1'].
+
+    Only names sharing the prefix, the suffix and the number's width join a run, so the text reads back
+    to exactly the given hosts.
+    """
+    ranges, run = [], []
+    for name in sorted({str(n) for n in names}, key=host_sort_key):
+        parts = _numbered(name)
+        if run and parts and run[-1][1] and _continues(run[-1][1], parts):
+            run.append((name, parts))
+            continue
+        ranges += _closed_run(run)
+        run = [(name, parts)]
+    return ranges + _closed_run(run)
+
+
+def _numbered(name: str) -> tuple[str, str, str] | None:
+    match = re.match(r"^(.*?)(\d+)(\D*)$", name)
+    return match.groups() if match else None
+
+
+def _continues(last: tuple[str, str, str], parts: tuple[str, str, str]) -> bool:
+    prefix, number, suffix = parts
+    last_prefix, last_number, last_suffix = last
+    return (prefix, suffix, len(number)) == (last_prefix, last_suffix, len(last_number)) \
+        and int(number) == int(last_number) + 1
+
+
+def _closed_run(run: list) -> list[str]:
+    if len(run) > 2:
+        return [f"{run[0][0]}-{run[-1][0]}"]
+    return [entry[0] for entry in run]
+
+
+def hosts_text(hosts) -> str:
+    """'db1, web01-web12'."""
+    return ", ".join(host_ranges(hosts))
 
 
 def _grouped_hosts(pairs) -> list:
@@ -476,42 +520,89 @@ def _grouped_hosts(pairs) -> list:
     return list(groups.items())
 
 
-def unexplained_hosts(decision: Mapping) -> list:
-    """Hosts without results whose failed task, listed on its own, does not already say why."""
-    failed = set(task.get("host") for task in decision["failed_tasks"])
-    return [host for host in decision["hosts_without_results"] if host not in failed]
+def interrupted_text(interrupted: Mapping) -> str:
+    """'run interrupted (SIGINT): the report is incomplete; checks still running were stopped'."""
+    reason = interrupted.get("reason") or INTERRUPTED_REASON
+    signal_name = interrupted.get("signal")
+    stopped = f"{reason} ({signal_name})" if signal_name else reason
+    return f"{stopped}: the report is incomplete; checks still running were stopped"
 
 
-def blocking_lines(decision: Mapping, check_lines=None, hosts_text=", ".join) -> list:
-    """One printable line per reason for NO-GO: scope problems, blocking checks, unreachable hosts, hosts
-    without results, failed tasks; each reason once, the hosts sharing it named together.
+def _reason(kind: str, hosts: list, text: str, detail: str | None = None, **check) -> dict:
+    """A reason for NO-GO: ``text`` says it whole, hosts included; ``detail`` says it without naming the hosts."""
+    return dict(kind=kind, hosts=[str(host) for host in hosts], text=one_line(text),
+                detail=one_line(text if detail is None else detail), **check)
 
-    ``check_lines`` turns the blocking checks into lines (default: one per check), ``hosts_text`` a list of
-    host names into text (the callback shows ranges, web01-web12).
+
+def _check_reasons(blocking: list[Mapping]) -> list[dict]:
+    """One reason per blocking check id and status, the hosts it blocks on named together (first host's summary)."""
+    first: dict[tuple, Mapping] = {}
+    grouped = _grouped_hosts((check["host"], (check.get("id"), check["status"])) for check in blocking)
+    for check in blocking:
+        first.setdefault((check.get("id"), check["status"]), check)
+    reasons = []
+    for key, hosts in grouped:
+        check = first[key]
+        summary = str(check.get("summary") or "")
+        if len(hosts) == 1:
+            text = describe_check(check)
+        else:
+            verb = STATUS_VERBS.get(check["status"], check["status"])
+            text = f"{check.get('id')} {verb} on {len(hosts)} hosts: {hosts_text(hosts)} ({check['host']}: {summary})"
+        reasons.append(_reason("check", hosts, text, summary, id=check.get("id"), title=check.get("title"),
+                               status=check["status"], severity=check.get("severity")))
+    return reasons
+
+
+def _host_problem_reasons(hosts: list[Mapping], failed_tasks: list[Mapping]) -> list[dict]:
+    """Unreachable hosts (grouped by why), hosts without results no failed task explains, failed tasks."""
+    listed = {host["name"]: host for host in hosts}
+    unreachable = ((name, host.get("reason") or "unreachable") for name, host in listed.items()
+                   if host.get("status") == "unreachable")
+    reasons = [_reason("unreachable", names, f"{hosts_text(names)} unreachable: {why}", why)
+               for why, names in _grouped_hosts(unreachable)]
+    explained = {task.get("host") for task in failed_tasks}
+    for name, host in listed.items():
+        if host.get("status") == "no_results" and name not in explained:
+            why = host.get("reason") or "no check results"
+            reasons.append(_reason("no_results", [name], f"{name}: {why}", why))
+    failures = ((task.get("host"), (task.get("task"), task.get("message"))) for task in failed_tasks)
+    reasons += [_reason("task_failed", names, f"{hosts_text(names)} task {task!r} failed: {message}",
+                        f"{task}: {message}")
+                for (task, message), names in _grouped_hosts(failures)]
+    return reasons
+
+
+def no_go_reasons(blocking: list[Mapping], scope_problems: list[str], hosts: list[Mapping],
+                  failed_tasks: list[Mapping], interrupted: Mapping | None = None) -> list[dict]:
+    """Every reason for NO-GO, each once, in the order every format lists them (REASON_KINDS).
+
+    Each is a dict with ``kind``, ``hosts`` (empty when it concerns the whole run), ``text`` (one printable
+    line naming the hosts) and ``detail`` (the same without the hosts; a check's summary); a blocking check's
+    reason also has its id, title, status and severity.
+    ``hosts`` are the decision's host entries (name, status, reason).
     """
-    lines = [one_line(problem) for problem in decision.get("scope_problems") or ()]
-    lines += check_lines(decision["blocking"]) if check_lines else [describe_check(c) for c in decision["blocking"]]
-    reasons = dict((host["name"], host.get("reason")) for host in decision["hosts"])
-    unreachable = ((host, reasons.get(host) or "unreachable") for host in decision["unreachable"])
-    for reason, hosts in _grouped_hosts(unreachable):
-        lines.append(one_line(f"{hosts_text(hosts)} unreachable: {reason}"))
-    for host in unexplained_hosts(decision):
-        lines.append(one_line(f"{host}: {reasons.get(host) or 'no check results'}"))
-    failures = ((task.get("host"), (task.get("task"), task.get("message"))) for task in decision["failed_tasks"])
-    for (task, message), hosts in _grouped_hosts(failures):
-        lines.append(one_line(f"{hosts_text(hosts)} task {task!r} failed: {message}"))
-    return lines
+    reasons = [_reason("interrupted", [], interrupted_text(interrupted))] if interrupted else []
+    reasons += [_reason("scope", [], str(problem)) for problem in scope_problems or ()]
+    return reasons + _check_reasons(blocking) + _host_problem_reasons(hosts, failed_tasks)
 
 
-def _plural(count, word):
-    return "%d %s%s" % (count, word, "" if count == 1 else "s")
+def blocking_count(reasons: list[Mapping]) -> int:
+    """How many items block: each blocking check on each host, and each other reason once."""
+    return sum(len(reason["hosts"]) if reason["kind"] == "check" else 1 for reason in reasons)
+
+
+def reason_lines(reasons: list[Mapping]) -> list[str]:
+    """The reasons as printable lines."""
+    return [reason["text"] for reason in reasons]
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _blocking_hosts(decision: Mapping) -> set:
-    hosts = set(check["host"] for check in decision["blocking"])
-    hosts.update(decision["unreachable"], decision["hosts_without_results"])
-    hosts.update(task.get("host") for task in decision["failed_tasks"])
-    return hosts
+    return {host for reason in decision["reasons"] for host in reason["hosts"]}
 
 
 def describe_verdict(decision: Mapping) -> str:
@@ -522,13 +613,13 @@ def describe_verdict(decision: Mapping) -> str:
     """
     verdict = decision["verdict"]
     if verdict == NO_GO:
-        items = len(blocking_lines(decision))
+        items = blocking_count(decision["reasons"])
         return f"{verdict}: {_plural(items, 'blocking item')} on {_plural(len(_blocking_hosts(decision)), 'host')}"
     if verdict == GO_WITH_WARNINGS:
         warnings = decision["warnings"]
         text = f"{verdict}: {_plural(len(warnings), 'warning')}"
         if warnings:
-            text += f" on {_plural(len(set(check['host'] for check in warnings)), 'host')}"
+            text += f" on {_plural(len({check['host'] for check in warnings}), 'host')}"
         waived = sum(1 for check in warnings if "waiver" in check)
         if waived:
             text += f" ({waived} waived)"
@@ -564,8 +655,8 @@ def _decision(value, where):
         spelled = " ".join(value.upper().replace("_", " ").replace("-", " ").split())
         if spelled in _DECISION_SPELLINGS:
             return _DECISION_SPELLINGS[spelled]
-    raise OptionError("%s.decision: %r is not a decision (%s, or empty while pending)"
-                      % (where, _plain(value), ", ".join(VERDICTS)))
+    raise OptionError(f"{where}.decision: {_plain(value)!r} is not a decision ({', '.join(VERDICTS)}, "
+                      "or empty while pending)")
 
 
 def _optional_text(entry, key, where):
@@ -573,11 +664,11 @@ def _optional_text(entry, key, where):
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise OptionError("%s.%s: must be a string, got %r" % (where, key, _plain(value)))
+        raise OptionError(f"{where}.{key}: must be a string, got {_plain(value)!r}")
     return str(value)
 
 
-def normalise_approver(entry, where):
+def normalise_approver(entry: object, where: str) -> dict:
     """One validated approver: role, name, decision (None while pending), date (ISO) and comment."""
     _require_known_keys(entry, where, "role and name (and decision, date, comment)", SIGNOFF_KEYS,
                         _COMPUTED_SIGNOFF_KEYS)
@@ -585,22 +676,22 @@ def normalise_approver(entry, where):
     name = _required_text(entry, "name", where, "who signs")
     decision = _decision(entry.get("decision"), where)
     date = entry.get("date")
-    date = None if date is None or date == "" else _parse_date(date, "%s.date" % where).isoformat()
+    date = None if date is None or date == "" else _parse_date(date, f"{where}.date").isoformat()
     return dict(role=role, name=name, decision=decision, date=date, comment=_optional_text(entry, "comment", where))
 
 
-def normalise_signoff(approvers, option="signoff"):
+def normalise_signoff(approvers: object, option: str = "signoff") -> list[dict]:
     """Validate the sign-off list; OptionError names the entry and field, e.g. "golive_signoff[1].decision: ..."."""
     if approvers is None or approvers == "":
         return []
     if not isinstance(approvers, (list, tuple)):
-        raise OptionError("%s: must be a list of approvers (role, name, decision, date, comment), got %s"
-                          % (option, _type_name(approvers)))
-    return [normalise_approver(entry, "%s[%d]" % (option, index)) for index, entry in enumerate(approvers)]
+        raise OptionError(f"{option}: must be a list of approvers (role, name, decision, date, comment), "
+                          f"got {_type_name(approvers)}")
+    return [normalise_approver(entry, f"{option}[{index}]") for index, entry in enumerate(approvers)]
 
 
 def _who(approver):
-    return "%s (%s)" % (approver["role"], approver["name"])
+    return f"{approver['role']} ({approver['name']})"
 
 
 def _judged(approver, verdict):
@@ -609,7 +700,7 @@ def _judged(approver, verdict):
     judged["accepted"] = decision is None or decision in _ALLOWED_DECISIONS.get(verdict, VERDICTS)
     judged["note"] = None
     if not judged["accepted"]:
-        judged["note"] = "a %s run cannot be signed off as %s" % (verdict, decision)
+        judged["note"] = f"a {verdict} run cannot be signed off as {decision}"
     elif decision == GO and verdict == GO_WITH_WARNINGS:
         judged["note"] = "signed GO on a run with warnings: counted as GO WITH WARNINGS"
     return judged
@@ -622,20 +713,20 @@ def _signoff_summary(status, approvers, verdict):
         return "no approvers configured"
     refused = [a for a in approvers if not a["accepted"]]
     if refused:
-        return "a %s cannot be signed off as GO: %s" % (verdict, ", ".join(
-            "%s signed %s" % (_who(a), a["decision"]) for a in refused))
+        signed = ", ".join(f"{_who(a)} signed {a['decision']}" for a in refused)
+        return f"a {verdict} cannot be signed off as GO: {signed}"
     stopped = [a for a in approvers if a["decision"] == NO_GO]
     if stopped:
-        return "%s signed NO-GO" % ", ".join(_who(a) for a in stopped)
-    waiting = "waiting for %s" % ", ".join(_who(a) for a in approvers if a["decision"] is None)
+        return f"{', '.join(_who(a) for a in stopped)} signed NO-GO"
+    waiting = f"waiting for {', '.join(_who(a) for a in approvers if a['decision'] is None)}"
     if verdict == NO_GO:
         # Nobody refused and nobody said NO-GO: nobody decided yet.
-        return "no decision yet; %s" % waiting
-    text = "%d of %d approvers signed %s" % (len(going), total, verdict)
-    return text if status == SIGNOFF_SIGNED else "%s; %s" % (text, waiting)
+        return f"no decision yet; {waiting}"
+    text = f"{len(going)} of {total} approvers signed {verdict}"
+    return text if status == SIGNOFF_SIGNED else f"{text}; {waiting}"
 
 
-def evaluate_signoff(approvers, verdict):
+def evaluate_signoff(approvers: list[dict], verdict: str) -> dict:
     """The report's "signoff" section: each approver's decision judged against the verdict, and the status.
 
     ``approvers`` are normalised (normalise_signoff). A GO or GO WITH WARNINGS decision on a NO-GO run is

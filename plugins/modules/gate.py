@@ -359,6 +359,18 @@ golive_gate:
       type: list
       elements: str
       sample: ["probe group 'bastoin' (golive_probe_group) matches no host: 3 endpoint checks did not run"]
+    reasons:
+      description:
+        - Every reason for NO-GO, each once, in the order the readiness report shows them (an interruption,
+          scope problems, blocking checks with the hosts they block on named together, unreachable hosts,
+          hosts without results, failed tasks). Each has C(kind), C(hosts), C(text) (one line) and C(detail)
+          (without the hosts); a blocking check's also C(id), C(title), C(status) and C(severity).
+      type: list
+      elements: dict
+      sample:
+        - {kind: check, hosts: [web03], text: "web03 disk_space:/ fail: free 2.1 GiB (fail < 10.0 GiB)",
+           detail: "free 2.1 GiB (fail < 10.0 GiB)", id: "disk_space:/", title: "Disk space on /",
+           status: fail, severity: high}
     critical_waivers:
       description: Each waiver that waived a critical check (C(waiver)), with the records it covered (C(checks)).
       returned: when the task does not fail on NO-GO

@@ -12,7 +12,12 @@ from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlsplit
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError, checked_number
-from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import no_go_reasons
+from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
+    REASON_LABELS,
+    blocking_count,
+    hosts_text,
+    reasons_of,
+)
 
 NOT_CONFIGURED = "not_configured"
 SENT = "sent"
@@ -57,11 +62,11 @@ def mask_webhook_url(url):
         port = parts.port
     except ValueError:
         return None
-    netloc = ("****@" if "@" in parts.netloc else "") + (("[%s]" % host) if ":" in host else host)
+    netloc = ("****@" if "@" in parts.netloc else "") + ((f"[{host}]") if ":" in host else host)
     if port is not None:
-        netloc += ":%d" % port
+        netloc += f":{port}"
     segments = [seg if not seg or _PLAIN_SEGMENT.match(seg) else _mask_token(seg) for seg in parts.path.split("/")]
-    masked = "%s://%s%s" % (parts.scheme, netloc, "/".join(segments))
+    masked = f"{parts.scheme}://{netloc}{'/'.join(segments)}"
     if parts.query:
         masked += "?" + "&".join(_masked_parameter(part) for part in parts.query.split("&") if part)
     return masked
@@ -70,7 +75,7 @@ def mask_webhook_url(url):
 def _masked_parameter(part):
     """'key=****' for a parameter with a plain name; '****' for a bare token ('?s3cr3t') or an odd name."""
     key, sep = part.partition("=")[:2]
-    return "%s=****" % key if sep and _PLAIN_SEGMENT.match(key) else "****"
+    return f"{key}=****" if sep and _PLAIN_SEGMENT.match(key) else "****"
 
 
 def _secrets_of(url):
@@ -98,9 +103,9 @@ def _validate(url):
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as exc:
-        return "webhook URL is not valid (%s)" % type(exc).__name__
+        return f"webhook URL is not valid ({type(exc).__name__})"
     if parts.scheme.lower() not in ("http", "https"):
-        return "webhook URL must use http or https, not %r" % (parts.scheme or "no scheme")[:10]
+        return f"webhook URL must use http or https, not {(parts.scheme or 'no scheme')[:10]!r}"
     if not parts.hostname:
         return "webhook URL has no host"
     return None
@@ -134,18 +139,20 @@ def _cut(text, limit):
 
 
 def _plural(count, word):
-    return "%d %s%s" % (count, word, "" if count == 1 else "s")
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _blocking_lines(document):
-    """(host, id, summary) of every reason for NO-GO: the blocking checks, then the report's other reasons
-    (an interrupted run, what the scope left unchecked, unreachable hosts, hosts without results, failed tasks)."""
-    checks = [(item.get("host"), item.get("id"), item.get("summary"))
-              for item in document.get("blocking") or () if isinstance(item, Mapping)]
-    reasons = no_go_reasons(document)
-    # Why the whole run falls short (interrupted, nothing checked) leads, as in every other format.
-    run_wide = [reason for reason in reasons if reason[1] in ("interrupted", "scope")]
-    return run_wide + checks + [reason for reason in reasons if reason not in run_wide]
+def _blocking_lines(document: Mapping) -> list[tuple[str, str, str]]:
+    """(hosts, what, text) of every reason for NO-GO, in the report's order: a blocking check as its hosts, id and
+    summary, any other reason as its hosts (or 'all'), its kind and its text."""
+    lines = []
+    for reason in reasons_of(document):
+        hosts = hosts_text(reason["hosts"]) or "all"
+        if reason["kind"] == "check":
+            lines.append((hosts, reason.get("id"), reason["detail"]))
+        else:
+            lines.append((hosts, REASON_LABELS.get(reason["kind"], reason["kind"]), reason["detail"]))
+    return lines
 
 
 def _warning_lines(document):
@@ -164,9 +171,9 @@ def headline(document):
     """'GOLIVE NO-GO: 3 blocking, 2 warnings, 1 regression; 120 checks on 12 hosts'."""
     counts = document.get("counts") if isinstance(document.get("counts"), Mapping) else {}
     parts = []
-    blocking = _blocking_lines(document)
+    blocking = blocking_count(reasons_of(document))
     if blocking:
-        parts.append("%d blocking" % len(blocking))
+        parts.append(f"{blocking} blocking")
     warnings = _warning_lines(document)
     if warnings:
         parts.append(_plural(len(warnings), "warning"))
@@ -174,14 +181,14 @@ def headline(document):
     if regressions:
         parts.append(_plural(len(regressions), "regression"))
     total = counts.get("total", len(document.get("checks") or ()))
-    scope = "%s on %s" % (_plural(int(total or 0), "check"), _plural(len(document.get("hosts") or ()), "host"))
+    scope = f"{_plural(int(total or 0), 'check')} on {_plural(len(document.get('hosts') or ()), 'host')}"
     verdict = document.get("verdict") or "UNKNOWN"
-    return "GOLIVE %s: %s" % (verdict, "; ".join([", ".join(parts), scope] if parts else [scope]))
+    return f"GOLIVE {verdict}: {'; '.join([', '.join(parts), scope] if parts else [scope])}"
 
 
 def _item_text(host, check_id, summary):
-    return "\u2022 *%s* `%s` %s" % (
-        _mrkdwn(_cut(host, 80)), _mrkdwn(_cut(check_id, 120)), _mrkdwn(_cut(summary or "", SUMMARY_LIMIT)))
+    return (f"\u2022 *{_mrkdwn(_cut(host, 80))}* `{_mrkdwn(_cut(check_id, 120))}` "
+            f"{_mrkdwn(_cut(summary or '', SUMMARY_LIMIT))}")
 
 
 def _cut_lines(text, limit):
@@ -197,36 +204,37 @@ def _section(text):
 def _list_block(title, lines, top):
     shown = [_item_text(*line) for line in lines[:top]]
     if len(lines) > top:
-        shown.append("\u2026 and %d more in the report" % (len(lines) - top))
-    return _section("*%s*\n%s" % (title, "\n".join(shown)))
+        shown.append(f"\u2026 and {len(lines) - top} more in the report")
+    listed = "\n".join(shown)
+    return _section(f"*{title}*\n{listed}")
 
 
 def _counts_text(document):
     counts = document.get("counts") if isinstance(document.get("counts"), Mapping) else {}
     by_status = counts.get("by_status") if isinstance(counts.get("by_status"), Mapping) else {}
-    shown = ["%d %s" % (by_status[s], s) for s in ("pass", "warn", "fail", "error", "skipped") if by_status.get(s)]
+    shown = [f"{by_status[s]} {s}" for s in ("pass", "warn", "fail", "error", "skipped") if by_status.get(s)]
     text = ", ".join(shown) or "no checks"
     if counts.get("waived"):
-        text += "; %d waived" % counts["waived"]
+        text += f"; {counts['waived']} waived"
     return text
 
 
 def _regression_block(document, regressions, top):
     since = document["history"]["previous"].get("generated_at") or "the previous run"
-    lines = [(c.get("host"), c.get("id"), "%s -> %s: %s" % (c.get("before"), c.get("after"), c.get("summary") or ""))
+    lines = [(c.get("host"), c.get("id"), f"{c.get('before')} -> {c.get('after')}: {c.get('summary') or ''}")
              for c in regressions]
-    return _list_block("Regressions since %s" % _mrkdwn(since), lines, top)
+    return _list_block(f"Regressions since {_mrkdwn(since)}", lines, top)
 
 
 def _context_block(document, report_path):
     run = document.get("run") if isinstance(document.get("run"), Mapping) else {}
     lines = []
     if report_path:
-        lines.append("Report: %s" % _cut(report_path, 300))
+        lines.append(f"Report: {_cut(report_path, 300)}")
     if run.get("playbook"):
-        lines.append("Playbook: %s" % _cut(run["playbook"], 200))
+        lines.append(f"Playbook: {_cut(run['playbook'], 200)}")
     if document.get("generated_at"):
-        lines.append("Generated: %s" % _cut(document["generated_at"], 40))
+        lines.append(f"Generated: {_cut(document['generated_at'], 40)}")
     if not lines:
         return None
     return dict(type="context", elements=[dict(type="mrkdwn", text=_mrkdwn(line)) for line in lines])
@@ -238,9 +246,9 @@ def build_payload(document, report_path=None, top=5):
     warnings), regressions since the previous run, and a context line with the report's path."""
     top = max(1, int(top))
     text = headline(document)
-    verdict = "GOLIVE %s" % (document.get("verdict") or "UNKNOWN")
+    verdict = f"GOLIVE {document.get('verdict') or 'UNKNOWN'}"
     blocks = [dict(type="header", text=dict(type="plain_text", text=_cut(verdict, HEADER_LIMIT))),
-              _section("%s\n%s" % (_mrkdwn(_cut(text, 1000)), _mrkdwn(_counts_text(document))))]
+              _section(f"{_mrkdwn(_cut(text, 1000))}\n{_mrkdwn(_counts_text(document))}")]
     if _blocking_lines(document):
         blocks.append(_list_block("Blocking", _blocking_lines(document), top))
     elif _warning_lines(document):
@@ -252,7 +260,7 @@ def build_payload(document, report_path=None, top=5):
     if context:
         blocks.append(context)
     if report_path:
-        text += "\nReport: %s" % report_path
+        text += f"\nReport: {report_path}"
     return dict(text=text, blocks=blocks)
 
 
@@ -280,9 +288,9 @@ def _error_text(exc, timeout):
 
     detail = str(exc).lower()
     if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return "connect timed out after %gs" % timeout
+        return f"connect timed out after {timeout:g}s"
     if isinstance(exc, requests.exceptions.ReadTimeout):
-        return "no answer within %gs" % timeout
+        return f"no answer within {timeout:g}s"
     if isinstance(exc, requests.exceptions.SSLError):
         return "TLS handshake failed"
     if isinstance(exc, requests.exceptions.ConnectionError):
@@ -293,7 +301,7 @@ def _error_text(exc, timeout):
         if "reset" in detail or "aborted" in detail or "remotedisconnected" in detail:
             return "connection closed by the receiver"
         return "connection failed"
-    return "%s" % type(exc).__name__
+    return f"{type(exc).__name__}"
 
 
 def _body_hint(response):
@@ -302,7 +310,7 @@ def _body_hint(response):
     except Exception:  # any decoding problem just means no hint
         return ""
     body = _cut(body or "", 80)
-    return ": %s" % body if body else ""
+    return f": {body}" if body else ""
 
 
 def _post(session, url, payload, timeout):
@@ -349,14 +357,14 @@ def _send(url, payload, timeout, retries, backoff, session):
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
             http_status, message, retry = None, _error_text(exc, timeout), True
         except _Overdue:
-            http_status, message, retry = None, "no complete answer within %gs" % (_DEADLINE_FACTOR * timeout), True
+            http_status, message, retry = None, f"no complete answer within {_DEADLINE_FACTOR * timeout:g}s", True
         else:
             http_status = response.status_code
             if 200 <= http_status < 300:
-                return SENT, attempts, http_status, "sent (HTTP %d)" % http_status
-            message = "receiver answered HTTP %d%s" % (http_status, _body_hint(response))
+                return SENT, attempts, http_status, f"sent (HTTP {http_status})"
+            message = f"receiver answered HTTP {http_status}{_body_hint(response)}"
             if 300 <= http_status < 400:
-                message = "receiver redirected (HTTP %d); configure the final webhook URL" % http_status
+                message = f"receiver redirected (HTTP {http_status}); configure the final webhook URL"
             elif http_status == 429:
                 retry, delay = True, _retry_after(response, delay)
             elif http_status >= 500:
@@ -364,7 +372,7 @@ def _send(url, payload, timeout, retries, backoff, session):
             response.close()
         if not retry or attempts > retries:
             if retry and attempts > 1:
-                message += " (after %s)" % _plural(attempts, "attempt")
+                message += f" (after {_plural(attempts, 'attempt')})"
             return FAILED, attempts, http_status, message
         _sleep(delay)
 
@@ -403,5 +411,5 @@ def notify(url, document, report_path, timeout=5, retries=2, backoff=0.5, top=5,
                 session.close()
         return _result(status, target, attempts, http_status, _scrub(message, url))
     except Exception as exc:  # a notification must never break the report
-        message = "notification failed: %s" % type(exc).__name__
+        message = f"notification failed: {type(exc).__name__}"
         return _result(FAILED, target, 0, None, message)

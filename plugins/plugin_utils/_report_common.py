@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import re
 from collections.abc import Mapping
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
@@ -21,17 +20,24 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
 from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     GO,
     GO_WITH_WARNINGS,
+    INTERRUPTED_REASON,
     NO_GO,
     VERDICTS,
+    blocking_count,
+    host_ranges,
     host_sort_key,
+    hosts_text,
+    interrupted_text,
+    no_go_reasons,
 )
 
 __all__ = [
-    "CHANGE_KINDS", "GO", "GO_WITH_WARNINGS", "HOST_STATUSES", "NO_GO", "STATUSES", "STATUS_ORDER", "VERDICTS",
-    "WAIVER_STATES", "count_text", "critical_waivers_of", "empty_checklist_hosts", "group_by_hosts",
-    "history_of", "host_ranges", "host_sort_key", "incomplete_note", "interrupted_text", "matched_text",
-    "no_go_reasons", "notification_of", "plural", "section_matrix", "sections_of", "signoff_of",
-    "status_position", "status_rank", "timestamp_of", "value_text", "values_text", "waivers_of", "worst_status",
+    "CHANGE_KINDS", "GO", "GO_WITH_WARNINGS", "HOST_STATUSES", "NO_GO", "REASON_LABELS", "STATUSES", "STATUS_ORDER",
+    "VERDICTS", "WAIVER_STATES", "blocking_count", "count_text", "critical_waivers_of", "empty_checklist_hosts",
+    "group_by_hosts", "history_of", "host_ranges", "host_sort_key", "hosts_text", "incomplete_note",
+    "interrupted_text", "matched_text", "notification_of", "plural", "reasons_of", "section_matrix", "sections_of",
+    "signoff_of", "status_position", "status_rank", "timestamp_of", "value_text", "values_text", "waivers_of",
+    "worst_status",
 ]
 
 # Worst first: the order statuses are listed in everywhere a human reads them.
@@ -40,6 +46,9 @@ HOST_STATUSES = ("ok", "unreachable", "no_results", "no_checks")
 # The parts of document["history"], in the order they are shown: regressions first.
 CHANGE_KINDS = ("regressions", "fixed", "new", "removed")
 WAIVER_STATES = ("applied", "expired", "unused")
+# How the formats label a reason for NO-GO that is not a blocking check.
+REASON_LABELS = dict(interrupted="interrupted", scope="scope", unreachable="unreachable", no_results="no results",
+                     task_failed="task failed")
 
 
 def status_rank(status):
@@ -66,39 +75,6 @@ def count_text(by_status):
     """'2 fail, 1 warn, 35 pass' (worst first, zeros left out), or 'none'."""
     by_status = by_status or {}
     return ", ".join("%d %s" % (by_status[s], s) for s in STATUS_ORDER if by_status.get(s)) or "none"
-
-
-def host_ranges(names):
-    """Host names with runs of numbered siblings folded: ['web01'...'web12', 'db1'] -> ['web01-web12', 'db1'].
-
-    Only names sharing the prefix, the suffix and the number's width join a run, so the text reads back
-    to exactly the given hosts.
-    """
-    parsed = []
-    for name in sorted(set(str(n) for n in names), key=host_sort_key):
-        match = re.match(r"^(.*?)(\d+)(\D*)$", name)
-        parsed.append((name, match.groups() if match else None))
-    ranges, run = [], []
-
-    def close():
-        if len(run) > 2:
-            ranges.append("%s-%s" % (run[0][0], run[-1][0]))
-        else:
-            ranges.extend(entry[0] for entry in run)
-        del run[:]
-
-    for name, parts in parsed:
-        if run and parts and run[-1][1]:
-            prefix, number, suffix = parts
-            last_prefix, last_number, last_suffix = run[-1][1]
-            if (prefix, suffix, len(number)) == (last_prefix, last_suffix, len(last_number)) \
-                    and int(number) == int(last_number) + 1:
-                run.append((name, parts))
-                continue
-        close()
-        run.append((name, parts))
-    close()
-    return ranges
 
 
 def group_by_hosts(items, keys):
@@ -181,45 +157,34 @@ def section_matrix(document):
     return sorted(hosts, key=host_sort_key), sections_of(document), cells
 
 
-def _interruption(interrupted):
-    """'run interrupted (SIGINT)'."""
-    reason = interrupted.get("reason") or "run interrupted"
-    signal_name = interrupted.get("signal")
-    return f"{reason} ({signal_name})" if signal_name else reason
-
-
-def interrupted_text(interrupted):
-    """'run interrupted (SIGINT): the report is incomplete; checks still running were stopped'."""
-    return f"{_interruption(interrupted)}: the report is incomplete; checks still running were stopped"
-
-
-def incomplete_note(document):
+def incomplete_note(document: Mapping) -> str | None:
     """'INCOMPLETE: run interrupted (SIGTERM)' for a report of an interrupted run, else None."""
     if not document.get("incomplete"):
         return None
-    return f"INCOMPLETE: {_interruption(document.get('interrupted') or {})}"
+    interrupted = document.get("interrupted") or {}
+    reason = interrupted.get("reason") or INTERRUPTED_REASON
+    return f"INCOMPLETE: {reason} ({interrupted['signal']})" if interrupted.get("signal") else f"INCOMPLETE: {reason}"
 
 
-def no_go_reasons(document):
-    """What besides blocking checks makes a NO-GO: [(host, kind, text)] for an interrupted run, what the run's
-    scope left unchecked (nothing at all, a probe group matching no host), unreachable hosts, hosts without
-    results and failed tasks."""
-    reasons = []
-    if document.get("interrupted"):
-        reasons.append(("all", "interrupted", interrupted_text(document["interrupted"])))
-    reasons += [("-", "scope", str(problem)) for problem in document.get("scope_problems") or ()]
-    unreachable = set()
+def reasons_of(document: Mapping) -> list[dict]:
+    """The report's reasons for NO-GO, in the order every format shows them (see _verdict.no_go_reasons).
+
+    A report written before the document carried them (schema 1) has them derived here, the one place, from
+    its blocking items, scope problems, hosts, failed tasks and interruption.
+    """
+    reasons = document.get("reasons")
+    if isinstance(reasons, list):
+        return [dict(reason) for reason in reasons]
+    blocking = [dict(item, host=str(item.get("host")), status=item.get("status") or "error")
+                for item in document.get("blocking") or () if isinstance(item, Mapping)]
+    hosts = {str(host["name"]): dict(host) for host in document.get("hosts") or ()
+             if isinstance(host, Mapping) and "name" in host}
     for entry in document.get("unreachable") or ():
-        unreachable.add(entry.get("host"))
-        reasons.append((entry.get("host"), "unreachable", entry.get("message") or "unreachable"))
-    for host in document.get("hosts") or ():
-        if host.get("status") == "unreachable" and host.get("name") not in unreachable:
-            reasons.append((host.get("name"), "unreachable", host.get("reason") or "unreachable"))
-        elif host.get("status") == "no_results":
-            reasons.append((host.get("name"), "no results", host.get("reason") or "no check results"))
-    for task in document.get("failed_tasks") or ():
-        reasons.append((task.get("host"), "task failed", "%s: %s" % (task.get("task"), task.get("message"))))
-    return reasons
+        if isinstance(entry, Mapping) and hosts.get(str(entry.get("host")), {}).get("status") != "unreachable":
+            hosts[str(entry.get("host"))] = dict(name=str(entry.get("host")), status="unreachable",
+                                                 reason=entry.get("message") or "unreachable")
+    return no_go_reasons(blocking, list(document.get("scope_problems") or ()), list(hosts.values()),
+                         [dict(task) for task in document.get("failed_tasks") or ()], document.get("interrupted"))
 
 
 def matched_text(expired_waiver):

@@ -12,7 +12,9 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_common im
     CHANGE_KINDS,
     GO,
     NO_GO,
+    REASON_LABELS,
     STATUS_ORDER,
+    blocking_count,
     critical_waivers_of,
     empty_checklist_hosts,
     group_by_hosts,
@@ -20,9 +22,9 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_common im
     host_ranges,
     incomplete_note,
     matched_text,
-    no_go_reasons,
     notification_of,
     plural,
+    reasons_of,
     section_matrix,
     signoff_of,
     status_position,
@@ -140,7 +142,7 @@ class _Page(object):
         if incomplete_note(self.doc):
             headline = f"{incomplete_note(self.doc)} · {headline}"
         history = history_of(self.doc)
-        stats = [("Blocking", len(self.doc.get("blocking") or ()) + len(no_go_reasons(self.doc))),
+        stats = [("Blocking", blocking_count(reasons_of(self.doc))),
                  ("Warnings", len(self.doc.get("warnings") or ())), ("Waived", counts.get("waived", 0))]
         if history["previous"]:
             stats.append(("Regressions", len(history["regressions"])))
@@ -171,15 +173,7 @@ class _Page(object):
     # --- sections -----------------------------------------------------------------------------
 
     def blocking(self):
-        items = self.doc.get("blocking") or []
-        rows = []
-        for item, hosts in group_by_hosts(items, ("id", "status", "severity", "summary")):
-            rows.append(_row([_severity(item.get("severity")), _hosts_text(hosts),
-                              self._check_link(hosts[0], item.get("id"), _check_label(item)),
-                              _status_badge(item.get("status")), esc(item.get("summary"))]))
-        for host, kind, text in no_go_reasons(self.doc):
-            rows.append(_row(['<span class="sev sev-critical">%s</span>' % esc(kind), esc(host), "–",
-                              _status_badge("error"), esc(text)]))
+        rows = [self._reason_row(reason) for reason in reasons_of(self.doc)]
         body = _table(["Severity", "Host", "Check", "Status", "Summary"], rows, "blocking") or (
             '<p class="clear">✓ Nothing blocks the go-live.</p>')
         warnings = self.doc.get("warnings") or []
@@ -192,6 +186,17 @@ class _Page(object):
                 " open" if len(wrows) <= 30 else "", esc(plural(len(warnings), "warning")),
                 _table(["Severity", "Host", "Check", "Status", "Summary"], wrows))
         return _section("blocking", "Blocking", body, len(rows))
+
+    def _reason_row(self, reason: Mapping) -> str:
+        """A reason for NO-GO as a Blocking row: a check with its severity and summary, anything else by its kind."""
+        hosts = _hosts_text(reason["hosts"]) if reason["hosts"] else "all"
+        if reason["kind"] == "check":
+            return _row([_severity(reason.get("severity")), hosts,
+                         self._check_link(reason["hosts"][0], reason.get("id"), _check_label(reason)),
+                         _status_badge(reason.get("status")), esc(reason["detail"])])
+        label = REASON_LABELS.get(reason["kind"], reason["kind"])
+        return _row([f'<span class="sev sev-critical">{esc(label)}</span>', hosts, "–", _status_badge("error"),
+                     esc(reason["detail"])])
 
     @staticmethod
     def _waiver_note(item):

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
     incomplete_note,
     interrupted_text,
+    reasons_of,
     values_text,
 )
 
@@ -52,10 +53,12 @@ def _change_line(change):
 
 
 def _run_lines(document):
-    """The run's summary as text: verdict, sign-off, waivers, notification and the changes since the last run."""
-    lines = ["verdict: %s" % document.get("verdict")]
+    """The run's summary as text: verdict and its reasons, sign-off, waivers, notification and the changes since
+    the last run."""
+    lines = [f"verdict: {document.get('verdict')}"]
     if incomplete_note(document):
         lines.append(incomplete_note(document))
+    lines += [f"NO-GO reason: {reason['text']}" for reason in reasons_of(document)]
     signoff = document.get("signoff") or {}
     if signoff:
         lines.append("sign-off: %s (%s)" % (signoff.get("status"), signoff.get("summary")))

@@ -12,6 +12,8 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_common im
     CHANGE_KINDS,
     GO,
     NO_GO,
+    REASON_LABELS,
+    blocking_count,
     count_text,
     critical_waivers_of,
     empty_checklist_hosts,
@@ -20,9 +22,9 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_common im
     host_ranges,
     incomplete_note,
     matched_text,
-    no_go_reasons,
     notification_of,
     plural,
+    reasons_of,
     section_matrix,
     signoff_of,
     status_position,
@@ -85,6 +87,15 @@ def _check(item):
     return "%s<br>%s" % (md(item.get("title")), code(item.get("id")))
 
 
+def _reason_row(reason: Mapping) -> list[str]:
+    """A reason for NO-GO as a Blocking row: a check with its severity and summary, anything else by its kind."""
+    hosts = _hosts(reason["hosts"]) if reason["hosts"] else "all"
+    if reason["kind"] == "check":
+        return [md(reason.get("severity")), hosts, _check(reason), _status(reason.get("status")),
+                md(reason["detail"])]
+    return [md(REASON_LABELS.get(reason["kind"], reason["kind"])), hosts, "", _status("error"), md(reason["detail"])]
+
+
 def _key_values(mapping):
     if not isinstance(mapping, Mapping):
         return md(value_text(mapping, VALUE_LIMIT)) if mapping not in (None, "") else ""
@@ -115,9 +126,8 @@ class _Markdown(object):
         if incomplete_note(self.doc):
             self.add(f"**{md(incomplete_note(self.doc))}**: checks still running were stopped; "
                      "what they would have found is unknown.", "")
-        # Blocking counts every reason for NO-GO (checks, unreachable hosts, hosts without results, failed
-        # tasks), as the Blocking section below, the HTML banner and the notification do.
-        blocking = len(self.doc.get("blocking") or ()) + len(no_go_reasons(self.doc))
+        # Every blocking check on every host, and each other reason for NO-GO, as the gate and the notification count.
+        blocking = blocking_count(reasons_of(self.doc))
         self.add("**%s on %s**: %s. Blocking: %d. Waived: %d." % (
             plural(counts.get("total", 0), "check"), plural(len(hosts), "host"), md(count_text(
                 counts.get("by_status"))), blocking, counts.get("waived", 0)), "")
@@ -126,10 +136,7 @@ class _Markdown(object):
             md(", ".join(run.get("inventory") or ()) or "none")), "")
 
     def blocking(self):
-        items = self.doc.get("blocking") or []
-        rows = [[md(i.get("severity")), _hosts(hosts), _check(i), _status(i.get("status")), md(i.get("summary"))]
-                for i, hosts in group_by_hosts(items, ("id", "status", "severity", "summary"))]
-        rows += [[md(kind), md(host), "", _status("error"), md(text)] for host, kind, text in no_go_reasons(self.doc)]
+        rows = [_reason_row(reason) for reason in reasons_of(self.doc)]
         self.add("## Blocking (%d)" % len(rows), "")
         self.add(*(_table(["Severity", "Host", "Check", "Status", "Summary"], rows)
                    or ["Nothing blocks the go-live.", ""]))

@@ -14,6 +14,7 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_common im
     WAIVER_STATES,
     history_of,
     notification_of,
+    reasons_of,
     sections_of,
     signoff_of,
     timestamp_of,
@@ -22,6 +23,8 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_common im
 
 NOTIFICATION_STATUSES = ("sent", "failed", "not_configured")
 SIGNOFF_STATUSES = ("signed", "pending", "rejected", "not_required")
+# Longest reason text (and host list) kept in a label; report.json has them whole.
+REASON_LABEL_LIMIT = 300
 
 
 def label_value(value):
@@ -76,6 +79,8 @@ def render_prometheus(document):
         samples += [({"section": section, "status": status}, int(section_counts.get(status, 0)))
                     for status in STATUSES]
     out.family("golive_checks", "Check records of the last run by checklist section and status.", samples)
+    out.family("golive_no_go_reasons", "Reasons the verdict is NO-GO, in the report's order (rank), by kind.",
+               _reason_samples(document))
     out.family("golive_blocking_checks", "Check records that make the verdict NO-GO.",
                [({}, int(counts.get("blocking", len(document.get("blocking") or ()))))])
     out.family("golive_waived_checks", "Check records a waiver applied to.", [({}, int(counts.get("waived", 0)))])
@@ -120,6 +125,17 @@ def render_prometheus(document):
         out.family("golive_run_duration_seconds", "Wall-clock duration of the ansible-playbook run.",
                    [({}, float(duration))])
     return out.text()
+
+
+def _reason_samples(document: dict) -> list[tuple[dict, int]]:
+    """One series per reason for NO-GO, its rank, kind, hosts and text as labels (none for GO)."""
+    return [(dict(rank=str(rank), kind=reason["kind"], hosts=_cut(",".join(reason["hosts"]), REASON_LABEL_LIMIT),
+                  reason=_cut(reason["text"], REASON_LABEL_LIMIT)), 1)
+            for rank, reason in enumerate(reasons_of(document), start=1)]
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
 def _count_checks(document, section):

@@ -236,11 +236,11 @@ def test_warnings_quoting_checked_text_stay_one_line(tmp_path, monkeypatch):
 
 
 def test_failed_tasks_and_unreachable_hosts_are_one_line_per_reason():
-    from ansible_collections.golive.readiness.plugins.module_utils._verdict import decide
+    from ansible_collections.golive.readiness.plugins.module_utils._verdict import decide, reason_lines
 
     failed = [dict(host="web%02d" % n, task="Run checks", message="invalid check settings: x") for n in (1, 2, 3)]
     decision = decide([], hosts_without_results={"web01": "its check task failed"}, failed_tasks=failed,
                       unreachable={"db01": "refused", "db02": "refused"})
-    lines = report_callback.CallbackModule._blocking_lines(decision)
+    lines = reason_lines(decision["reasons"])
     assert lines == ["nothing was checked: the run executed no check", "db01, db02 unreachable: refused",
                      "web01-web03 task 'Run checks' failed: invalid check settings: x"]

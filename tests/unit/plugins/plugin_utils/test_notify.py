@@ -35,8 +35,9 @@ def no_go_document(blocking=3, history=True):
                    "blocking": blocking, "waived": 1},
         "hosts": [{"name": "web%02d" % n, "status": "ok"} for n in range(1, 5)],
         "checks": [],
-        "blocking": [_item("web%02d" % (n + 1), "disk_space:/var", "free 2.1 GiB (fail < 10 GiB) <&>")
-                     for n in range(blocking)],
+        # Each a check of its own: one check failing on several hosts would be one reason.
+        "blocking": [_item("web%02d" % (n + 1), "disk_space:/var" + ("/%d" % n if n else ""),
+                           "free 2.1 GiB (fail < 10 GiB) <&>") for n in range(blocking)],
         "warnings": [_item("web01", "time_sync", "offset 80 ms (warn > 50 ms)", "warn", "medium")],
         "unreachable": [{"host": "db02", "task": "verify", "message": "ssh: connection timed out"}],
         "failed_tasks": [],
@@ -108,7 +109,7 @@ def test_an_interrupted_or_unchecked_run_says_so_first():
     text = build_payload(document, None, top=5)["blocks"][2]["text"]["text"]
     lines = text.splitlines()[1:]
     assert lines[0].startswith("• *all* `interrupted` run interrupted (SIGINT)"), lines
-    assert lines[1] == "• *-* `scope` nothing was checked: the run executed no check", lines
+    assert lines[1] == "• *all* `scope` nothing was checked: the run executed no check", lines
 
 
 def test_go_with_warnings_lists_warnings_and_old_documents_are_accepted():

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 import xmlschema
 
-from ansible_collections.golive.readiness.plugins.callback.report import RENDERERS, interrupted_decision
+from ansible_collections.golive.readiness.plugins.callback.report import RENDERERS
 from ansible_collections.golive.readiness.plugins.module_utils._verdict import decide
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_markdown import md
 from ansible_collections.golive.readiness.tests.unit.plugins.callback._report_schema import schema_errors
@@ -27,9 +27,10 @@ def interrupted_document(incomplete=True):
 def test_an_interrupted_run_is_no_go_whatever_passed_so_far():
     passed = [dict(check("web01", "disk_space:/", "pass"))]
     assert decide(passed)["verdict"] == "GO"
-    decision = interrupted_decision(decide(passed), "SIGINT")
+    decision = decide(passed, interrupted="SIGINT")
     assert decision["verdict"] == "NO-GO"
     assert decision["interrupted"] == {"reason": "run interrupted", "signal": "SIGINT"}
+    assert [reason["kind"] for reason in decision["reasons"]] == ["interrupted"]
 
 
 def test_the_schema_takes_both_complete_and_interrupted_reports():
