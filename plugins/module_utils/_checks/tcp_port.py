@@ -90,7 +90,7 @@ def format_ms(ms):
 
 
 def prepare(item):
-    state = item.get("state") or "open"
+    state = item["state"]
     if state == "closed":
         for option in _ONLY_OPEN:
             if item.get(option) is not None:
