@@ -59,7 +59,7 @@ RUN_OPTIONS = dict(
 )
 
 
-def item_spec(kind_module):
+def item_spec(kind_module) -> dict:
     """The argument spec of one item of a kind: common options plus the kind's own."""
     spec = copy.deepcopy(COMMON_ITEM_OPTIONS)
     spec.update(copy.deepcopy(kind_module.OPTIONS))
@@ -71,7 +71,7 @@ def _item_options(kind_module) -> dict:
     return {**COMMON_ITEM_OPTIONS, **kind_module.OPTIONS}
 
 
-def kind_argument_spec(kind_module):
+def kind_argument_spec(kind_module) -> dict:
     spec = copy.deepcopy(RUN_OPTIONS)
     spec["checks"] = dict(type="list", elements="dict", required=True, options=item_spec(kind_module))
     return spec
@@ -365,7 +365,7 @@ def run_kind_module(kind_module) -> None:
     run_batch(module, batch)
 
 
-def verify_argument_spec():
+def verify_argument_spec() -> dict:
     spec = copy.deepcopy(RUN_OPTIONS)
     spec["checks"] = dict(type="list", elements="dict", required=True)
     return spec

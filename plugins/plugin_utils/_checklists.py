@@ -16,6 +16,7 @@ from functools import partial
 from typing import Any
 
 from ansible_collections.golive.readiness.plugins.filter.checks import checklist, checks_of
+from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
 from ansible_collections.golive.readiness.plugins.module_utils._module import (
     CheckBatch,
     origin_of,
@@ -104,11 +105,15 @@ class ChecklistValidation:
         return self._items[key]
 
 
-def _cause_text(exc: BaseException) -> str:
-    """The message of the error at the root of a templating failure (the filter's own, naming the variable)."""
-    while exc.__cause__ is not None:
-        exc = exc.__cause__
-    return one_line(str(exc))
+def _cause_text(exc: BaseException, name: str) -> str:
+    """Why ``name`` could not be templated: the filters' own message (naming the inventory variable) when
+    one of them refused a value, else Ansible's."""
+    root = exc
+    while root.__cause__ is not None:
+        root = root.__cause__
+    if isinstance(root, OptionError):
+        return one_line(str(root))
+    return one_line(f"{name}: cannot be templated: {exc}")
 
 
 class _HostContext:
@@ -133,7 +138,7 @@ def _resolved(context: _HostContext, name: str, shape, validation: ChecklistVali
     try:
         return shape(context.resolve(name))
     except Exception as exc:  # an inventory value the filters cannot shape, or a template that fails
-        validation.add_problem(_cause_text(exc), host)
+        validation.add_problem(_cause_text(exc, name), host)
         return None
 
 
