@@ -109,15 +109,6 @@ def _compact(gate):
     return compact
 
 
-def _settings_count(settings: list[str]) -> str:
-    """The msg part of invalid check settings, whose texts are the task's warnings."""
-    if not settings:
-        return ""
-    if len(settings) == 1:
-        return "invalid check settings: 1 problem, printed above as a warning"
-    return f"invalid check settings: {len(settings)} problems, each printed above as a warning"
-
-
 def _fail(result, message):
     result.update(failed=True, msg=one_line(message))
     return result
@@ -196,9 +187,9 @@ class ActionModule(ActionBase):
         if settings:
             result["warnings"] = settings
         if problems or settings:
-            count = _settings_count(settings)
-            return _fail(result, "; ".join(part for part in ("go-live policy: " + "; ".join(problems) if problems
-                                                             else "", count) if part))
+            parts = (f"go-live policy: {'; '.join(problems)}" if problems else "",
+                     checklists.summary() if settings else "")
+            return _fail(result, "; ".join(part for part in parts if part))
         result.update(changed=False, msg=f"go-live policy valid for {len(args['scope_hosts'])} hosts")
         return result
 

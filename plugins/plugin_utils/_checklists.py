@@ -29,6 +29,8 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._policy import ho
 # The playbook variable that sets each of verify's own options, for messages users can act on.
 HOST_RUN_VARIABLES = {"timeout": "golive_check_timeout", "deadline": "golive_deadline",
                       "max_workers": "golive_max_workers"}
+# Places (variables and items) the task's message names before saying "and N more".
+NAMED_PLACES = 5
 PROBE_RUN_VARIABLES = {"timeout": "golive_check_timeout", "deadline": "golive_probe_deadline",
                        "max_workers": "golive_max_workers", "network_workers": "golive_network_workers"}
 
@@ -94,6 +96,17 @@ class ChecklistValidation:
         """Every problem once, with the hosts whose variables hold it."""
         return [f"{problem} (in the variables of {hosts_text(hosts)})"
                 for problem, hosts in self._hosts_by_problem.items()]
+
+    def summary(self) -> str:
+        """The task's message: how many problems and where; their texts are the task's warnings (printed once)."""
+        count = len(self._hosts_by_problem)
+        places = list(dict.fromkeys(problem.split(": ", 1)[0] for problem in self._hosts_by_problem))
+        shown = ", ".join(places[:NAMED_PLACES])
+        if len(places) > NAMED_PLACES:
+            shown += f" and {len(places) - NAMED_PLACES} more"
+        if count == 1:
+            return f"invalid check settings in {shown}: 1 problem, printed above as a warning"
+        return f"invalid check settings in {shown}: {count} problems, each printed above as a warning"
 
     def _validated(self, item: Any, where: str) -> tuple[tuple | None, list[str]]:
         key = _content_key([where, item])

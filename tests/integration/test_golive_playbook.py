@@ -203,7 +203,8 @@ def test_malformed_variable_fails_fast_naming_variable_and_option(golive, variab
         assert word in run.output, run.tail()
     assert "Traceback" not in run.output, run.tail()
     # Nothing reached the hosts: the policy stage of the gate validated every host's checklist on the controller.
-    assert "invalid check settings: 1 problem, printed above as a warning" in run.output, run.tail()
+    assert "invalid check settings in %s" % variable in run.output, run.tail()
+    assert ": 1 problem, printed above as a warning" in run.output, run.tail()
     assert hosts_of_task(run.stdout, VERIFY_TASK) == [], run.tail()
     assert run.verdict in (None, "NO-GO"), run.tail()
     assert_quick(run)

@@ -144,7 +144,7 @@ def test_a_configuration_error_is_printed_once_and_whole(golive, shared):
     assert line.endswith("target, timeout, title) (in the variables of %s)" % hosts), line
     assert run.output.count(UNKNOWN_OPTION) == 1, run.tail()
     # The task's message, the report and its summary count it and say where it is.
-    count = "invalid check settings: 1 problem, printed above as a warning"
+    count = "invalid check settings in golive_commands[0] (command_output): 1 problem, printed above as a warning"
     (failed,) = run.report["failed_tasks"]
     assert failed["message"] == count, failed
     summary = summary_of(run)

@@ -71,3 +71,16 @@ def test_run_options_are_named_by_their_playbook_variable():
         "golive_max_workers: max_workers: 0 is outside 1 to 256 (in the variables of web01)",
         "golive_probe_deadline: deadline: 'nope' is not a number with an optional unit (allowed: 1ms to 24h) "
         "(in the variables of localhost)"]
+
+
+def test_the_summary_counts_the_problems_and_names_where_they_are():
+    validation = ChecklistValidation()
+    assert validation.problems() == []
+    validation.check_items("web01", checks_of([{"path": "rel"}, {"path": "/", "free_warn_below": "1XB"}],
+                                              "disk_space", None, "golive_disk_space"), "checks")
+    assert validation.summary() == ("invalid check settings in golive_disk_space[0] (disk_space), golive_disk_space[1] "
+                                    "(disk_space): 2 problems, each printed above as a warning")
+    for index in range(6):
+        validation.check_run_options(f"web{index}", {"max_workers": 1000 + index}, HOST_RUN_VARIABLES)
+    assert validation.summary().startswith("invalid check settings in golive_disk_space[0] (disk_space), ")
+    assert validation.summary().endswith(", golive_max_workers: 8 problems, each printed above as a warning")
