@@ -374,5 +374,5 @@ def test_bad_options_name_the_option(item, problem):
 
 
 def test_describe_is_stable():
-    assert described(log_health, {"path": "/var/log/shop/app.log"}) == ("/var/log/shop/app.log",
-                                                                      "Log /var/log/shop/app.log")
+    assert described(log_health, {"path": "/var/log/shop/app.log"}) == (
+        "/var/log/shop/app.log", "Log /var/log/shop/app.log")

@@ -93,8 +93,8 @@ def test_test_mode_is_checked_when_asked_for(stripe):
 def test_describe_names_the_mode_and_a_non_default_api():
     assert described(kind, {"secret_key": LIVE_SECRET}) == ("live", "Stripe account, live mode")
     proxied = {"secret_key": LIVE_SECRET, "mode": "test", "api_base": "https://stripe-proxy.internal:8443/"}
-    assert described(kind, proxied) == ("test@stripe-proxy.internal:8443",
-                                      "Stripe account, test mode, via stripe-proxy.internal:8443")
+    assert described(kind, proxied) == (
+        "test@stripe-proxy.internal:8443", "Stripe account, test mode, via stripe-proxy.internal:8443")
 
 
 # --- keys ---------------------------------------------------------------------------------------
