@@ -23,6 +23,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     short_message,
     tag_record,
 )
+from ansible_collections.golive.readiness.plugins.plugin_utils._checklists import validate_checklists
 from ansible_collections.golive.readiness.plugins.plugin_utils._policy import (
     POLICY_VARIABLES,
     CachedHostvars,
@@ -57,6 +58,14 @@ ARGUMENT_SPEC = dict(
     probe_group_hosts=dict(type="list", elements="str"),
     endpoint_checks_vars=dict(type="list", elements="str",
                               default=["golive_endpoint_checks", "golive_probe_checks"]),
+    # stage policy: the variables holding each scope host's checklists, validated here in that host's context.
+    checklists=dict(type="dict", options=dict(
+        host=dict(type="str", required=True),
+        endpoint=dict(type="str", required=True),
+        probe=dict(type="str", default="golive_probe_checks"),
+        host_run_options=dict(type="str"),
+        probe_run_options=dict(type="str"),
+    )),
 )
 
 ITEM_FIELDS = ("host", "id", "title", "status", "severity", "summary")
@@ -122,12 +131,9 @@ class ActionModule(ActionBase):
         policy, problems = self._policy(args, hostvars, today)
         problems = unknown_tags(args["run_tags"], args["skip_tags"]) + problems
         if args["stage"] == "policy":
-            problems += self._unrunnable(args, hostvars)
+            return self._policy_stage(result, args, hostvars, problems)
         if problems:
             return _fail(result, "go-live policy: " + "; ".join(problems))
-        if args["stage"] == "policy":
-            result.update(changed=False, msg="go-live policy valid for %d hosts" % len(args["scope_hosts"]))
-            return result
 
         records, missing, unreachable = self._collect(hostvars, args)
         decision = decide(records, policy.waivers, policy.blocking_severities, hosts_without_results=missing,
@@ -163,12 +169,37 @@ class ActionModule(ActionBase):
     def _endpoint_checks(args, hostvars):
         return count_endpoint_checks(hostvars, args["scope_hosts"], args["endpoint_checks_vars"])
 
-    def _unrunnable(self, args, hostvars):
+    def _policy_stage(self, result: dict, args: dict, hostvars: Mapping, problems: list[str]) -> dict:
+        """Before any host is contacted: the policy, the scope and every scope host's checks and run options.
+
+        The checks' problems quote whole option lists: each is printed once, as a warning of this task
+        (Ansible prints a failed task's msg twice), and msg counts them.
+        """
+        checklists = None
+        if args["checklists"]:
+            checklists = validate_checklists(self._task, self._templar, args["checklists"], args["scope_hosts"],
+                                             args["probe_group_hosts"] or [])
+            endpoint_checks = checklists.endpoint_checks
+        else:
+            endpoint_checks = self._endpoint_checks(args, hostvars)
+        problems += self._unrunnable(args, endpoint_checks)
+        settings = checklists.problems() if checklists else []
+        if settings:
+            result["warnings"] = settings
+        if problems or settings:
+            parts = (f"go-live policy: {'; '.join(problems)}" if problems else "",
+                     checklists.summary() if settings else "")
+            return _fail(result, "; ".join(part for part in parts if part))
+        result.update(changed=False, msg=f"go-live policy valid for {len(args['scope_hosts'])} hosts")
+        return result
+
+    @staticmethod
+    def _unrunnable(args: dict, endpoint_checks: int) -> list[str]:
         """Before any host is contacted: what would leave the verdict undecided or endpoint checks unrun."""
         problems = controller_problem(args["controller_in_limit"], args["limit"])
         if args["probe_group_hosts"] is not None:
             problems += unprobed_problem(args["probe_group_hosts"], args["probe_group"], args["limit"],
-                                         self._endpoint_checks(args, hostvars))
+                                         endpoint_checks)
         return problems
 
     def _scope_problems(self, args, hostvars):

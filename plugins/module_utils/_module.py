@@ -59,7 +59,7 @@ RUN_OPTIONS = dict(
 )
 
 
-def item_spec(kind_module):
+def item_spec(kind_module) -> dict:
     """The argument spec of one item of a kind: common options plus the kind's own."""
     spec = copy.deepcopy(COMMON_ITEM_OPTIONS)
     spec.update(copy.deepcopy(kind_module.OPTIONS))
@@ -71,16 +71,16 @@ def _item_options(kind_module) -> dict:
     return {**COMMON_ITEM_OPTIONS, **kind_module.OPTIONS}
 
 
-def kind_argument_spec(kind_module):
+def kind_argument_spec(kind_module) -> dict:
     spec = copy.deepcopy(RUN_OPTIONS)
     spec["checks"] = dict(type="list", elements="dict", required=True, options=item_spec(kind_module))
     return spec
 
 
-def _positive_seconds(value, option):
+def _positive_seconds(value: object, option: str) -> float:
     seconds = parse_duration(value, option)
     if seconds <= 0:
-        raise OptionError("%s: must be greater than zero, got %r" % (option, value))
+        raise OptionError(f"{option}: must be greater than zero, got {value!r}")
     return seconds
 
 
@@ -207,55 +207,62 @@ def run_options_as_given(options: Mapping) -> list[str]:
     return run_option_problems(result.validated_parameters)
 
 
+# The key checks_of gives each item: where it was written ('golive_disk_space[1]'), so that every message
+# about the item, on the controller or on the host, names the inventory variable and the item's index.
+ORIGIN_KEY = "_origin"
+
+
 class CheckBatch(object):
     """Turns validated items into prepared checks, collecting every problem before failing."""
 
-    def __init__(self, params):
+    def __init__(self, params: Mapping) -> None:
         self.params = params
-        self.errors = run_option_problems(params)
-        self.prepared = []
-        self._ids = {}
+        self.errors: list[str] = run_option_problems(params)
+        self.prepared: list[PreparedCheck] = []
+        self._ids: dict[tuple, str] = {}
         try:
             self.default_timeout = _positive_seconds(
                 params["timeout"] if params.get("timeout") is not None else "10s", "timeout")
         except OptionError:  # already among the errors, which stop the batch before anything runs
             self.default_timeout = None
 
-    def add(self, where, item, kind_module):
-        """Prepare one item; ``where`` names it in error messages (``checks[3] (disk_space)``)."""
+    def add(self, where: str, item: Mapping, kind_module) -> None:
+        """Prepare one validated item; ``where`` names it in error messages (``checks[3] (disk_space)``)."""
         try:
             check = self._prepare(item, kind_module)
         except OptionError as exc:
-            self._error("%s: %s" % (where, exc))
+            self._error(f"{where}: {exc}")
             return
         # The same check may run for several targets from one probe host; ids are unique per target.
         key = (check.item.get("target"), check.check_id)
         if key in self._ids:
-            self._error("%s: id %r is already used by %s; give one of them an explicit id"
-                        % (where, check.check_id, self._ids[key]))
+            self._error(f"{where}: id {check.check_id!r} is already used by {self._ids[key]}; "
+                        f"give one of them an explicit id")
             return
         self._ids[key] = where
         self.prepared.append(check)
 
-    def add_mixed(self, where, item, kinds):
+    def add_mixed(self, where: str, item: object, kinds: Mapping) -> None:
         """Validate an item that names its own ``kind`` against that kind's options, then add it."""
-        if isinstance(item, dict) and item.get("kind") == INVALID_KIND:
-            for error in item.get("errors") or ["%s: invalid check settings" % where]:
-                self._error(error)
-            return
+        where = origin_of(item, where)
         try:
-            kind_module, params = validate_mixed_item(item, kinds)
+            kind_module = kind_of(item, kinds)
         except OptionError as exc:
-            text = str(exc)
-            self._error("%s %s" % (where, text) if text.startswith("(") else "%s: %s" % (where, text))
+            self._error(f"{where}: {exc}")
             return
-        self.add("%s (%s)" % (where, kind_module.KIND), params, kind_module)
+        where = f"{where} ({kind_module.KIND})"
+        try:
+            params = validated_item(item, kind_module)
+        except OptionError as exc:
+            self._error(f"{where}: {exc}")
+            return
+        self.add(where, params, kind_module)
 
     def _error(self, message: str) -> None:
         # Messages quote the inventory's values and end up in a task's msg, which Ansible prints as is.
         self.errors.append(one_line(message))
 
-    def _prepare(self, item, kind_module):
+    def _prepare(self, item: Mapping, kind_module) -> PreparedCheck:
         problems = option_problems(item, _item_options(kind_module))
         if problems:
             raise OptionError("; ".join(problems))
@@ -265,66 +272,70 @@ class CheckBatch(object):
         timeout = (_positive_seconds(item["timeout"], "timeout") if item.get("timeout") is not None
                    else self.default_timeout or 10.0)
         key, title = kind_module.describe(item)
-        check_id = item.get("id") or "%s:%s" % (kind_module.KIND, key)
+        check_id = item.get("id") or f"{kind_module.KIND}:{key}"
         plan = kind_module.prepare(item)
         return PreparedCheck(item, check_id, item.get("title") or title, kind_module, plan, timeout)
 
 
-# The kind of the marker item that stands for invalid check settings (see invalid_item).
-INVALID_KIND = "_golive_invalid_settings"
+def origin_of(item: object, where: str) -> str:
+    """Where an item was written (its ORIGIN_KEY, set by checks_of; with the host it is about, if another),
+    else ``where`` ('checks[3]')."""
+    origin = item.get(ORIGIN_KEY) if isinstance(item, Mapping) else None
+    if not isinstance(origin, str) or not origin:
+        return where
+    target = item.get("target")
+    return f"{origin} of {target}" if isinstance(target, str) and target else origin
 
 
-def invalid_item(errors):
-    """An item that makes the batch fail with ``errors``: how controller-side validation reports
-    problems through tasks whose own output is hidden (no_log)."""
-    return {"kind": INVALID_KIND, "errors": list(errors)}
-
-
-def validate_mixed_item(item, kinds):
-    """Check an item naming its ``kind`` against that kind's spec; returns (kind_module, params)."""
-    if not isinstance(item, dict):
-        raise OptionError("must be a dictionary of check options, got %s" % type(item).__name__)
+def kind_of(item: object, kinds: Mapping):
+    """The kind module an item names with its ``kind``."""
+    if not isinstance(item, Mapping):
+        raise OptionError(f"must be a dictionary of check options, got {type(item).__name__}")
     kind = item.get("kind")
     if kind not in kinds:
-        raise OptionError("kind %r is not one of %s" % (kind, ", ".join(sorted(kinds))))
-    kind_module = kinds[kind]
-    params = dict((k, v) for k, v in item.items() if k != "kind")
+        raise OptionError(f"kind {kind!r} is not one of {', '.join(sorted(kinds))}")
+    return kinds[kind]
+
+
+def validated_item(item: Mapping, kind_module) -> dict:
+    """The item's options (without ``kind`` and its origin) validated against its kind's spec, defaults applied."""
+    params = {name: value for name, value in item.items() if name not in ("kind", ORIGIN_KEY)}
     spec = item_spec(kind_module)
     problems = option_problems(params, spec, unvalidated=True)  # the validator cannot take infinity
     if problems:
-        raise OptionError("(%s): %s" % (kind, "; ".join(problems)))
+        raise OptionError("; ".join(problems))
     result = ArgumentSpecValidator(spec).validate(params)
     if result.error_messages:
-        raise OptionError("(%s): %s" % (kind, "; ".join(_option_problems(result, params, spec))))
-    return kind_module, result.validated_parameters
+        raise OptionError("; ".join(_option_problems(result, params, spec)))
+    return result.validated_parameters
 
 
-def _option_problems(result, params, spec):
+def _option_problems(result, params: Mapping, spec: Mapping) -> list[str]:
     """The validator's messages, with unknown options said plainly ('unsupported option x')."""
     unknown = sorted(set(params) - set(spec))
     problems = []
     if unknown:
-        problems.append("unsupported option%s %s (supported: %s)" % (
-            "s" if len(unknown) > 1 else "", ", ".join(unknown), ", ".join(sorted(spec))))
+        problems.append(f"unsupported option{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} "
+                        f"(supported: {', '.join(sorted(spec))})")
     problems.extend(error.msg if hasattr(error, "msg") else str(error) for error in result.errors
                     if not type(error).__name__.startswith("Unsupported"))
     return problems
 
 
-def counts_by_status(records):
+def counts_by_status(records: list[dict]) -> dict[str, int]:
     counts = dict((status, 0) for status in STATUSES)
     for record in records:
         counts[record["status"]] += 1
     return counts
 
 
-def describe_counts(counts):
+def describe_counts(counts: Mapping[str, int]) -> str:
     total = sum(counts.values())
-    shown = ", ".join("%d %s" % (n, s) for s, n in counts.items() if n)
-    return "%d check%s: %s" % (total, "" if total == 1 else "s", shown or "none")
+    shown = ", ".join(f"{number} {status}" for status, number in counts.items() if number)
+    return f"{total} check{'' if total == 1 else 's'}: {shown or 'none'}"
 
 
-def run_batch(module, batch):
+def run_batch(module: AnsibleModule, batch: CheckBatch) -> None:
     """Run the prepared checks and exit the module with the records."""
     if batch.errors:
         module.fail_json(msg="invalid check options: " + "; ".join(batch.errors), errors=batch.errors)
@@ -337,24 +348,24 @@ def run_batch(module, batch):
     result = dict(changed=False, golive_checks=records, golive_counts=counts, msg=describe_counts(counts))
     failing = [r for r in records if r["status"] in module.params["fail_on"]]
     if failing:
-        result["msg"] = one_line("%s; %s" % (result["msg"], "; ".join(
-            "%s %s: %s" % (r["id"], r["status"], r["summary"]) for r in failing)))
+        failures = "; ".join(f"{r['id']} {r['status']}: {r['summary']}" for r in failing)
+        result["msg"] = one_line(f"{result['msg']}; {failures}")
         module.fail_json(**result)
     module.exit_json(**result)
 
 
-def run_kind_module(kind_module):
+def run_kind_module(kind_module) -> None:
     """main() of a single-kind module."""
     attributes = {"kinds": {kind_module.KIND: kind_module}, "default_kind": kind_module.KIND}
     module_class = type("CheckModule", (CheckModule,), attributes)
     module = module_class(argument_spec=kind_argument_spec(kind_module), supports_check_mode=True)
     batch = CheckBatch(module.params)
     for index, item in enumerate(module.params["checks"]):
-        batch.add("checks[%d]" % index, item, kind_module)
+        batch.add(f"checks[{index}]", item, kind_module)
     run_batch(module, batch)
 
 
-def verify_argument_spec():
+def verify_argument_spec() -> dict:
     spec = copy.deepcopy(RUN_OPTIONS)
     spec["checks"] = dict(type="list", elements="dict", required=True)
     return spec
@@ -531,11 +542,11 @@ class CheckModule(AnsibleModule):
         return result
 
 
-def run_verify_module(kinds):
+def run_verify_module(kinds: Mapping) -> None:
     """main() of ``verify``: a mixed list of checks of any kinds, in one call."""
     module_class = type("VerifyModule", (CheckModule,), {"kinds": kinds})
     module = module_class(argument_spec=verify_argument_spec(), supports_check_mode=True)
     batch = CheckBatch(module.params)
     for index, item in enumerate(module.params["checks"]):
-        batch.add_mixed("checks[%d]" % index, item, kinds)
+        batch.add_mixed(f"checks[{index}]", item, kinds)
     run_batch(module, batch)

@@ -200,6 +200,35 @@ options:
     type: list
     elements: str
     default: [golive_endpoint_checks, golive_probe_checks]
+  checklists:
+    description:
+      - With O(stage=policy), the variables of the running play that hold each scope host's checklists. Each
+        is templated in every scope host's context (the section roles' variables included) and validated
+        before any host is contacted; each distinct item is validated once, and each problem is printed
+        once, as a warning of this task naming the variable, the item, its kind, the option and the hosts
+        whose variables hold it. The task's message counts them.
+    type: dict
+    suboptions:
+      host:
+        description: A list of lists of the host's own check items.
+        type: str
+        required: true
+      endpoint:
+        description: A list of lists of the host's endpoint check items (run by the probe hosts).
+        type: str
+        required: true
+      probe:
+        description: The host's own list of endpoint checks of any kind.
+        type: str
+        default: golive_probe_checks
+      host_run_options:
+        description: A dictionary of the options of the host's M(golive.readiness.verify) call.
+        type: str
+      probe_run_options:
+        description: >-
+          A dictionary of the options of the probe's M(golive.readiness.verify) call, templated in the
+          context of each of O(probe_group_hosts).
+        type: str
 notes:
   - The C(golive.readiness.report) callback takes the waivers and blocking severities from this
     task's result, so the report and the gate agree.
@@ -419,6 +448,13 @@ ARGUMENT_SPEC = dict(
     probe_group=dict(type="str"),
     probe_group_hosts=dict(type="list", elements="str"),
     endpoint_checks_vars=dict(type="list", elements="str", default=["golive_endpoint_checks", "golive_probe_checks"]),
+    checklists=dict(type="dict", options=dict(
+        host=dict(type="str", required=True),
+        endpoint=dict(type="str", required=True),
+        probe=dict(type="str", default="golive_probe_checks"),
+        host_run_options=dict(type="str"),
+        probe_run_options=dict(type="str"),
+    )),
     signoff=dict(type="list", elements="dict", default=[], options=dict(
         role=dict(type="str", required=True),
         name=dict(type="str", required=True),

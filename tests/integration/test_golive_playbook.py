@@ -202,10 +202,10 @@ def test_malformed_variable_fails_fast_naming_variable_and_option(golive, variab
     for word in problem:
         assert word in run.output, run.tail()
     assert "Traceback" not in run.output, run.tail()
-    # Nothing reached the hosts: the checklist failed on the controller, while the verify task's
-    # arguments were being finalised, so no host ran a check (the assembling tasks are no_log).
-    assert "Finalization of task args for 'golive.readiness.verify' failed" in run.output, run.tail()
-    assert all(status != "ok" for status, host in hosts_of_task(run.stdout, VERIFY_TASK)), run.tail()
+    # Nothing reached the hosts: the policy stage of the gate validated every host's checklist on the controller.
+    assert "invalid check settings in %s" % variable in run.output, run.tail()
+    assert ": 1 problem, printed above as a warning" in run.output, run.tail()
+    assert hosts_of_task(run.stdout, VERIFY_TASK) == [], run.tail()
     assert run.verdict in (None, "NO-GO"), run.tail()
     assert_quick(run)
 

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 from loopback_http import serve_http
-from playbook_runs import HEALTHY_VARS
+from playbook_runs import HEALTHY_VARS, VERIFY_TASK, hosts_of_task
 
 pytestmark = pytest.mark.integration
 
@@ -117,22 +117,36 @@ def test_the_gate_failure_is_one_short_line(golive, planting_server):
     assert errors == ["[ERROR]: Task failed: Action failed: NO-GO: 3 blocking items on 1 host"], run.tail()
 
 
-def test_a_configuration_error_is_printed_once_and_whole_in_the_summary(golive):
-    bad = dict(name="bad", argv=["true"], expect_rc="zero \u202e", stdout_regex="^x$", **{
-        "option_that_does_not_exist_" + "x" * 40: 1})
-    run = golive.run(hosts=["web01", "web02"], group_vars=dict(HEALTHY_VARS), label="config",
-                     host_vars={"web02": dict(golive_commands=[bad])})
+UNKNOWN_OPTION = "option_that_does_not_exist_" + "x" * 40
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["one-host", "two-hosts-share-it"])
+def test_a_configuration_error_is_printed_once_and_whole(golive, shared):
+    bad = dict(name="bad", argv=["true"], expect_rc="zero \u202e", stdout_regex="^x$", **{UNKNOWN_OPTION: 1})
+    if shared:  # in group_vars: both hosts hold the same item
+        run = golive.run(hosts=["web01", "web02"], group_vars=dict(HEALTHY_VARS, golive_commands=[bad]),
+                         label="config-shared")
+    else:
+        run = golive.run(hosts=["web01", "web02"], group_vars=dict(HEALTHY_VARS), label="config",
+                         host_vars={"web02": dict(golive_commands=[bad])})
     assert run.returncode != 0, run.tail()
     assert run.report["verdict"] == "NO-GO"
     assert_output_is_inert(run)
+    # Stopped on the controller, before any host was contacted.
+    assert hosts_of_task(run.stdout, VERIFY_TASK) == [], run.tail()
+    # The problem, whole (the option list is not cut), in the whole output once: Ansible prints it as the
+    # policy task's warning, with or without the report callback.
+    problem = "golive_commands[0] (command_output): unsupported option " + UNKNOWN_OPTION + " (supported: argv, "
+    assert run.output.count(problem) == 1, run.tail()
+    [line] = [line for line in run.output.splitlines() if problem in line]
+    hosts = "web01, web02" if shared else "web02"
+    assert line.startswith("[WARNING]: " + problem), line
+    assert line.endswith("target, timeout, title) (in the variables of %s)" % hosts), line
+    assert run.output.count(UNKNOWN_OPTION) == 1, run.tail()
+    # The task's message, the report and its summary count it and say where it is.
+    count = "invalid check settings in golive_commands[0] (command_output): 1 problem, printed above as a warning"
     (failed,) = run.report["failed_tasks"]
-    message = failed["message"]
-    assert "unsupported option option_that_does_not_exist_" + "x" * 40 in message
-    assert message.endswith("target, timeout, title)"), message  # whole: the option list is not cut
+    assert failed["message"] == count, failed
     summary = summary_of(run)
-    assert summary.count(message) == 1, summary
-    assert "web02 task \"Run this host's checks in one call\" failed: " + message in summary
-    # Not repeated as web02's missing results, nor by the gate.
-    assert "web02: its check task failed" not in summary
-    assert run.stdout[:run.stdout.index("PLAY RECAP")].count("its check task failed (its own error says why)") == 1
-    assert "\n2 checks on 2 hosts: 2 pass\n" in summary
+    assert 'task "Check the go-live policy and the run\'s scope" failed: ' + count in summary, summary
+    assert "its check task failed" not in summary, summary

@@ -9,11 +9,20 @@ import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-# The section roles themselves assemble every example host's checklist (role variables, templated
-# on the controller), and the connection is forced to local, so no example host is ever contacted.
+# The section roles themselves assemble every example host's checklist (role variables), the gate's policy
+# stage validates them on the controller, and the connection is forced to local: no example host is contacted.
 VALIDATE = """
 - hosts: all
   gather_facts: false
+  vars:
+    example_host_checks: >-
+      {{ [golive_infrastructure_host_checks, golive_application_host_checks, golive_security_host_checks,
+          golive_services_host_checks, golive_data_host_checks, golive_monitoring_host_checks,
+          golive_backup_host_checks] }}
+    example_endpoint_checks: >-
+      {{ [golive_infrastructure_endpoint_checks, golive_application_endpoint_checks,
+          golive_security_endpoint_checks, golive_services_endpoint_checks, golive_data_endpoint_checks,
+          golive_monitoring_endpoint_checks, golive_backup_endpoint_checks] }}
   tasks:
     - {name: Infrastructure section, ansible.builtin.import_role: {name: golive.readiness.infrastructure}}
     - {name: Application section, ansible.builtin.import_role: {name: golive.readiness.application}}
@@ -22,28 +31,24 @@ VALIDATE = """
     - {name: Data section, ansible.builtin.import_role: {name: golive.readiness.data}}
     - {name: Monitoring section, ansible.builtin.import_role: {name: golive.readiness.monitoring}}
     - {name: Backup section, ansible.builtin.import_role: {name: golive.readiness.backup}}
-    - name: Count each host's validated checks (host and endpoint checks)
-      ansible.builtin.set_fact:
-        golive_count: >-
-          {{ ([golive_infrastructure_host_checks, golive_application_host_checks, golive_security_host_checks,
-               golive_services_host_checks, golive_data_host_checks, golive_monitoring_host_checks,
-               golive_backup_host_checks, golive_infrastructure_endpoint_checks,
-               golive_application_endpoint_checks, golive_security_endpoint_checks,
-               golive_services_endpoint_checks, golive_data_endpoint_checks,
-               golive_monitoring_endpoint_checks, golive_backup_endpoint_checks]
-              | golive.readiness.checklist) | length }}
-- hosts: localhost
-  gather_facts: false
-  tasks:
-    - name: Validate the example's policy of every level, as the golive playbook does before any host
+    - name: Validate every host's checks and the policy of every level, as the golive playbook does before any host
       golive.readiness.gate:
         stage: policy
         read_host_policy: true
-        scope_hosts: "{{ groups['all'] }}"
-        waivers: "{{ golive_waivers | default([]) }}"
-        blocking_severities: "{{ golive_blocking_severities | default(['critical', 'high']) }}"
-        fail_on_nogo: "{{ golive_fail_on_nogo | default(true) }}"
-        signoff: "{{ golive_signoff | default([]) }}"
+        scope_hosts: "{{ ansible_play_hosts_all }}"
+        checklists: {host: example_host_checks, endpoint: example_endpoint_checks}
+        waivers: "{{ hostvars['localhost'].golive_waivers | default([]) }}"
+        blocking_severities: "{{ hostvars['localhost'].golive_blocking_severities | default(['critical', 'high']) }}"
+        fail_on_nogo: "{{ hostvars['localhost'].golive_fail_on_nogo | default(true) }}"
+        signoff: "{{ hostvars['localhost'].golive_signoff | default([]) }}"
+      delegate_to: localhost
+      run_once: true
+    - name: Count each host's checks (host and endpoint checks)
+      ansible.builtin.set_fact:
+        golive_count: "{{ (example_host_checks + example_endpoint_checks) | golive.readiness.checklist | length }}"
+- hosts: localhost
+  gather_facts: false
+  tasks:
     - name: Show the number of checks per host
       ansible.builtin.debug:
         msg: "{{ dict(groups['all'] | zip(groups['all'] | map('extract', hostvars, 'golive_count'))) }}"

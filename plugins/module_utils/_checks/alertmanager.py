@@ -85,7 +85,7 @@ def _routes(values):
 
 
 def prepare(item):
-    min_receivers = item.get("min_receivers") if item.get("min_receivers") is not None else 1
+    min_receivers = item["min_receivers"]
     if min_receivers < 0:
         raise OptionError("min_receivers: must not be negative, got %d" % min_receivers)
     if item.get("min_cluster_peers") is not None and item["min_cluster_peers"] < 1:

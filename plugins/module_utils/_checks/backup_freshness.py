@@ -106,7 +106,7 @@ def prepare(item):
     path = item["path"]
     if not os.path.isabs(path):
         raise OptionError("path: %r must be absolute" % path)
-    verify = item.get("verify") or "auto"
+    verify = item["verify"]
     if verify not in VERIFY_MODES:
         raise OptionError("verify: %r is not one of %s" % (verify, ", ".join(VERIFY_MODES)))
     if item.get("bin_dir") is not None and not os.path.isabs(item["bin_dir"]):

@@ -214,7 +214,7 @@ def prepare(item):
     jobs = 1 if item.get("jobs") is None else item["jobs"]
     if jobs < 1:
         raise OptionError("jobs: must be at least 1, got %d" % jobs)
-    dump_format = item.get("format") or "auto"
+    dump_format = item["format"]
     if dump_format not in FORMATS:
         raise OptionError("format: %r is not one of %s" % (dump_format, ", ".join(FORMATS)))
     source = Database(dict(url=source_url, password=item.get("source_password"),

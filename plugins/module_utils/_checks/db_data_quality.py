@@ -217,7 +217,7 @@ def _specifics(item, test, database):
         if item.get("max_age") is None:
             raise OptionError("max_age: the freshness test needs it")
         return dict(max_age=parse_duration(item["max_age"], "max_age"),
-                    naive_timezone=item.get("naive_timezone") or "utc")
+                    naive_timezone=item["naive_timezone"])
     if test == "regex":
         if not item.get("pattern"):
             raise OptionError("pattern: the regex test needs a pattern")

@@ -92,7 +92,7 @@ def prepare(item):
     below, above = _limits(item)
     estimate_above = _whole_count(item, "estimate_above")
     return dict(database=database, table=item["table"], below=below, above=above,
-                expect_empty=bool(item.get("expect_empty")), method=item.get("method") or "auto",
+                expect_empty=bool(item.get("expect_empty")), method=item["method"],
                 estimate_above=1000000 if estimate_above is None else estimate_above)
 
 

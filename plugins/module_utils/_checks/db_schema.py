@@ -88,7 +88,7 @@ def _versions(item):
 
 
 def _tool(item):
-    tool = item.get("migration_tool") or "auto"
+    tool = item["migration_tool"]
     query = item.get("migration_query")
     if query is not None and not query.strip():
         raise OptionError("migration_query: must not be empty")

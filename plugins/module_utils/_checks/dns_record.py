@@ -184,14 +184,14 @@ def prepare(item):
         type=rdtype,
         absent=absent,
         values=values,
-        match=item.get("match") or "exact",
+        match=item["match"],
         min_count=_non_negative(item, "min_count"),
         networks=_networks(item, rdtype),
         ttl=Limit(fail=ttl_max, direction="above", formatter=format_duration),
         chain=Limit(fail=chain_max, direction="above", formatter=format_number),
         nameserver=nameserver,
         port=port,
-        protocol=item.get("protocol") or "udp",
+        protocol=item["protocol"],
         latency=limit_from_options(item, "latency", "above", _latency_ms, format_ms),
     )
 

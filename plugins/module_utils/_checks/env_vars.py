@@ -65,7 +65,7 @@ _DOUBLE_QUOTE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", 
 
 
 def _source_key(item):
-    source = item.get("source") or "env_file"
+    source = item["source"]
     if source == "env_file":
         return item.get("env_file") or "env_file"
     if source == "process":
@@ -110,7 +110,7 @@ def _expected_values(item):
 
 
 def _source_options(item):
-    source = item.get("source") or "env_file"
+    source = item["source"]
     given = dict((o, item.get(o) is not None) for o in ("env_file", "pid", "process_name"))
     wanted = {"env_file": ("env_file",), "process": ("pid", "process_name"), "module": ()}[source]
     for option, is_set in given.items():
@@ -134,8 +134,8 @@ def _source_options(item):
 
 def prepare(item):
     source = _source_options(item)
-    required = _check_names(item.get("required") or [], "required")
-    forbidden = _check_names(item.get("forbidden") or [], "forbidden")
+    required = _check_names(item["required"], "required")
+    forbidden = _check_names(item["forbidden"], "forbidden")
     both = sorted(set(required) & set(forbidden))
     if both:
         raise OptionError("required/forbidden: %s cannot be both" % ", ".join(both))
@@ -156,7 +156,7 @@ def prepare(item):
         forbidden=forbidden,
         expected=expected,
         placeholders=[(p, _compile(p, "placeholder_patterns")) for p in patterns],
-        exempt=set(_check_names(item.get("allow_placeholders_for") or [], "allow_placeholders_for")),
+        exempt=set(_check_names(item["allow_placeholders_for"], "allow_placeholders_for")),
     )
 
 

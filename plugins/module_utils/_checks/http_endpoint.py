@@ -315,8 +315,7 @@ def prepare(item):
     follow = bool(item.get("follow_redirects"))
     _check_redirect_options(item, parts.scheme)
     _check_tls_options(item, parts.scheme == "https" or follow)
-    max_body = parse_size(item["max_body_bytes"] if item.get("max_body_bytes") is not None else "1MiB",
-                          "max_body_bytes")
+    max_body = parse_size(item["max_body_bytes"], "max_body_bytes")
     if max_body < 1:
         raise OptionError("max_body_bytes: must be at least 1 byte")
     not_found = item.get("expect_not_found_path")

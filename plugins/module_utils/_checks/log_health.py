@@ -107,7 +107,7 @@ def _window(item):
 
 
 def _absolute(item, option):
-    value = item.get(option) if item.get(option) is not None else OPTIONS[option].get("default")
+    value = item.get(option)
     if not value or not os.path.isabs(value):
         raise OptionError("%s: %r must be absolute" % (option, value))
     return value

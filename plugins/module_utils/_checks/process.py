@@ -81,9 +81,7 @@ def _counts(item, state):
 def prepare(item):
     if not item.get("name") and not item.get("cmdline_regex"):
         raise OptionError("name/cmdline_regex: give at least one of them")
-    state = item.get("state") or "present"
-    if state not in ("present", "absent"):
-        raise OptionError("state: %r is not one of present, absent" % state)
+    state = item["state"]
     min_count, max_count = _counts(item, state)
     user = item.get("user")
     return dict(

@@ -82,7 +82,7 @@ def _down_limit(item):
 
 
 def prepare(item):
-    min_targets = item.get("min_targets") if item.get("min_targets") is not None else 1
+    min_targets = item["min_targets"]
     if min_targets < 0:
         raise OptionError("min_targets: must not be negative, got %d" % min_targets)
     return dict(
@@ -90,7 +90,7 @@ def prepare(item):
         jobs=_names(item.get("jobs"), "jobs"),
         down=_down_limit(item),
         min_targets=min_targets,
-        unknown_status=item.get("unknown_status") or "warn",
+        unknown_status=item["unknown_status"],
         required_alerts=_names(item.get("required_alerts"), "required_alerts"),
     )
 

@@ -128,7 +128,7 @@ def prepare(item):
         require_virtualenv=bool(item.get("require_virtualenv")),
         requirements=requirements,
         require_pinned=require_pinned,
-        unpinned_status=item.get("unpinned_status") or "fail",
+        unpinned_status=item["unpinned_status"],
     )
 
 

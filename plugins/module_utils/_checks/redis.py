@@ -83,7 +83,7 @@ def endpoint(host, port):
 
 
 def _port(item):
-    return item["port"] if item.get("port") is not None else 6379
+    return item["port"]
 
 
 def describe(item):

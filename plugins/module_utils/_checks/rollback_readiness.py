@@ -117,7 +117,7 @@ def prepare(item):
     for option, needs in (("dry_run_chdir", "dry_run"), ("min_releases", "releases_dir"),
                           ("current", "releases_dir"), ("tag_pattern", "checkout")):
         _dependent(item, option, needs)
-    level = item.get("untagged_head") or "warn"
+    level = item["untagged_head"]
     if level not in LEVELS:
         raise OptionError("untagged_head: %r is not one of %s" % (level, ", ".join(LEVELS)))
     if item.get("tag_pattern") is not None and not item["tag_pattern"].strip():

@@ -118,7 +118,7 @@ def prepare(item):
     timezone = item.get("timezone")
     if timezone is not None and (not timezone.strip() or " " in timezone.strip()):
         raise OptionError("timezone: %r is not a time zone name like Europe/Berlin or UTC" % timezone)
-    cron_tz = item.get("cron_tz") or "auto"
+    cron_tz = item["cron_tz"]
     if cron_tz not in CRON_TZ_MODES:
         raise OptionError("cron_tz: %r is not one of %s" % (cron_tz, ", ".join(CRON_TZ_MODES)))
     schedule = _schedule(item)

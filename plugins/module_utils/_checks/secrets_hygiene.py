@@ -121,7 +121,7 @@ def prepare(item):
     path = item["path"]
     if not os.path.isabs(path):
         raise OptionError("path: %r must be absolute" % path)
-    level = item.get("env_not_ignored") or "warn"
+    level = item["env_not_ignored"]
     if level not in LEVELS:
         raise OptionError("env_not_ignored: %r is not one of %s" % (level, ", ".join(LEVELS)))
     max_size = parse_size("1MB" if item.get("max_file_size") is None else item["max_file_size"], "max_file_size")

@@ -65,7 +65,7 @@ def default_port(tls):
 
 
 def _port(item):
-    return item["port"] if item.get("port") is not None else default_port(item.get("tls") or "starttls")
+    return item["port"] if item.get("port") is not None else default_port(item["tls"])
 
 
 def endpoint(host, port):
@@ -112,7 +112,7 @@ def _credentials(item, tls):
 
 
 def prepare(item):
-    tls = item.get("tls") or "starttls"
+    tls = item["tls"]
     host = _name_option(item, "host")
     if not host:
         raise OptionError("host: must not be empty")

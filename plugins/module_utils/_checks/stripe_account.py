@@ -91,7 +91,7 @@ def _api_base(item):
 
 
 def describe(item):
-    mode = item.get("mode") or "live"
+    mode = item["mode"]
     base = _api_base(item)
     if base == DEFAULT_API_BASE:
         return mode, "Stripe account, %s mode" % mode
@@ -194,10 +194,10 @@ def prepare(item):
     return dict(
         secret_key=_key_option(item, "secret_key", required=True),
         publishable_key=_key_option(item, "publishable_key", required=False),
-        mode=item.get("mode") or "live",
+        mode=item["mode"],
         require=dict((flag, item.get("require_%s" % flag) is not False)
                      for flag in ("charges_enabled", "payouts_enabled", "details_submitted")),
-        requirements_due=item.get("requirements_due") or "warn",
+        requirements_due=item["requirements_due"],
         webhooks=_webhooks_option(item),
         webhook_secret=_webhook_secret_option(item),
         api_base=_api_base_option(item),

@@ -89,7 +89,7 @@ def _connect_ms(text, option):
 
 
 def prepare(item):
-    state = item.get("state") or "open"
+    state = item["state"]
     if state == "closed":
         for option in _ONLY_OPEN:
             if item.get(option) is not None:

@@ -91,7 +91,7 @@ PEM_FILE_CAP = 1024 * 1024
 def describe(item):
     if item.get("path"):
         return item["path"], "TLS certificate in %s" % item["path"]
-    key = endpoint(item.get("host") or "", item.get("port") if item.get("port") is not None else 443)
+    key = endpoint(item.get("host") or "", item["port"])
     return key, "TLS certificate of %s" % key
 
 
@@ -121,12 +121,12 @@ def _source(item):
         for option in ("server_name", "min_protocol"):
             if item.get(option):
                 raise OptionError("%s: only applies with host" % option)
-        if (item.get("starttls") or "none") != "none":
+        if item["starttls"] != "none":
             raise OptionError("starttls: only applies with host")
         return "file"
     if item.get("hostname"):
         raise OptionError("hostname: only applies with path (use server_name with host)")
-    port = item.get("port") if item.get("port") is not None else 443
+    port = item["port"]
     if not 1 <= port <= 65535:
         raise OptionError("port: %r is not a TCP port (1-65535)" % port)
     return "remote"
@@ -134,7 +134,7 @@ def _source(item):
 
 def prepare(item):
     source = _source(item)
-    min_key_bits = item.get("min_key_bits") if item.get("min_key_bits") is not None else 2048
+    min_key_bits = item["min_key_bits"]
     if min_key_bits < 0:
         raise OptionError("min_key_bits: %r must not be negative" % min_key_bits)
     days = limit_from_options(item, "days", "below", parse_count, defaults=DEFAULT_DAYS)
@@ -142,8 +142,8 @@ def prepare(item):
         source=source,
         path=item.get("path"),
         host=item.get("host"),
-        port=item.get("port") if item.get("port") is not None else 443,
-        starttls=item.get("starttls") or "none",
+        port=item["port"],
+        starttls=item["starttls"],
         ca_file=item.get("ca_file"),
         days=days,
         check_hostname=item.get("check_hostname") is not False,

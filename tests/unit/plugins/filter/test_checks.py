@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from ansible.errors import AnsibleFilterError
 
 from ansible_collections.golive.readiness.plugins.filter.checks import (
     checklist,
@@ -11,7 +10,9 @@ from ansible_collections.golive.readiness.plugins.filter.checks import (
     probe_checks_of,
     selected_sections,
 )
-from ansible_collections.golive.readiness.plugins.module_utils._module import INVALID_KIND, CheckBatch
+from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
+from ansible_collections.golive.readiness.plugins.module_utils._module import ORIGIN_KEY, CheckBatch
+from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
 
 
 def test_checks_of_sets_kind_and_section_without_overriding_the_item():
@@ -22,33 +23,36 @@ def test_checks_of_sets_kind_and_section_without_overriding_the_item():
     assert checks_of(None, "disk_space") == [] and checks_of({"path": "/"}, "disk_space")[0]["path"] == "/"
 
 
-@pytest.mark.parametrize("value, message", [
-    ([{"path": "/", "free_warn_below": "20XB"}],
-     "golive_disk_space[0] (disk_space): free_warn_below: unknown size unit"),
-    ([{"path": "/", "free_warn_blow": "20GB"}], "golive_disk_space[0] (disk_space): "),
-    (["/"], "golive_disk_space[0]: must be a dictionary of check options, got str"),
-    ("/", "golive_disk_space: must be a list of check settings, got str"),
-])
-def test_invalid_settings_become_one_marker_naming_variable_item_and_option(value, message):
-    [marker] = checks_of(value, "disk_space", "infrastructure", "golive_disk_space")
-    assert marker["kind"] == INVALID_KIND
-    assert any(error.startswith(message) for error in marker["errors"]), marker["errors"]
+def test_checks_of_records_where_each_item_was_written():
+    items = checks_of([{"path": "/"}, {"path": "/var"}], "disk_space", "infrastructure", "golive_disk_space")
+    assert [item[ORIGIN_KEY] for item in items] == ["golive_disk_space[0]", "golive_disk_space[1]"]
 
 
-def test_checklist_joins_lists_and_raises_with_every_message():
+def test_checks_of_only_tags_it_does_not_validate():
+    # Validation is the gate's (once, on the controller) and verify's (on the host): a wrong option passes here.
+    [item] = checks_of([{"path": "/", "free_warn_below": "20XB"}], "disk_space", None, "golive_disk_space")
+    assert item["free_warn_below"] == "20XB"
+    assert checks_of(["/"], "disk_space") == ["/"]
+
+
+def test_checks_of_names_the_variable_that_is_not_a_list():
+    with pytest.raises(OptionError, match="golive_disk_space: must be a list of check settings, got str"):
+        checks_of("/", "disk_space", "infrastructure", "golive_disk_space")
+
+
+def test_checklist_only_joins_lists():
     good = checks_of([{"path": "/"}], "disk_space")
-    assert checklist([good, [], None]) == good
-    bad = checks_of([{"path": "relative"}], "disk_space", None, "golive_disk_space")
-    with pytest.raises(AnsibleFilterError) as exc:
-        checklist([good, bad])
-    assert ("invalid check settings: golive_disk_space[0] (disk_space): path: 'relative' must be absolute"
-            in str(exc.value))
+    bad = checks_of([{"path": "relative"}], "disk_space")
+    assert checklist([good, [], None, bad]) == good + bad
 
 
-def test_verify_fails_on_a_marker_with_its_messages():
+def test_verify_names_an_item_by_where_it_was_written():
     batch = CheckBatch({})
-    batch.add_mixed("checks[0]", {"kind": INVALID_KIND, "errors": ["golive_paths[2] (path): state: nope"]}, {})
-    assert batch.errors == ["golive_paths[2] (path): state: nope"] and batch.prepared == []
+    for index, item in enumerate(checks_of([{"path": "/"}, {"path": "relative"}], "disk_space", None,
+                                           "golive_disk_space")):
+        batch.add_mixed(f"checks[{index}]", item, KINDS)
+    assert batch.errors == ["golive_disk_space[1] (disk_space): path: 'relative' must be absolute"]
+    assert [check.check_id for check in batch.prepared] == ["disk_space:/"]
 
 
 def test_probe_checks_of_tags_each_item_with_its_host():
@@ -56,9 +60,10 @@ def test_probe_checks_of_tags_each_item_with_its_host():
                 "web02": {"golive_endpoint_checks": [{"kind": "tcp_port", "host": "h", "port": 2, "target": "lb"}]},
                 "db01": {}}
     items = probe_checks_of(["web01", "web02", "db01"], hostvars, "golive_endpoint_checks")
-    assert [(i["target"], i["port"]) for i in items] == [("web01", 1), ("lb", 2)]
-    [marker] = probe_checks_of(["web01"], {"web01": {"golive_probe_checks": "oops"}})
-    assert marker["kind"] == INVALID_KIND
+    assert [(i["target"], i["port"], i[ORIGIN_KEY]) for i in items] == [
+        ("web01", 1, "golive_endpoint_checks[0]"), ("lb", 2, "golive_endpoint_checks[0]")]
+    with pytest.raises(OptionError, match="golive_probe_checks of web01: must be a list"):
+        probe_checks_of(["web01"], {"web01": {"golive_probe_checks": "oops"}})
 
 
 @pytest.mark.parametrize("run_tags, skip_tags, expected", [
@@ -69,9 +74,3 @@ def test_probe_checks_of_tags_each_item_with_its_host():
 ])
 def test_selected_sections_follow_tags(run_tags, skip_tags, expected):
     assert selected_sections(run_tags, skip_tags) == expected
-
-
-def test_checklist_reports_problems_of_lists_that_run_elsewhere():
-    endpoint = checks_of([{"host": "h", "port": 0}], "tcp_port", None, "golive_ports")
-    with pytest.raises(AnsibleFilterError, match=r"golive_ports\[0\] \(tcp_port\)"):
-        checklist([checks_of([{"path": "/"}], "disk_space")], also_validate=[endpoint])

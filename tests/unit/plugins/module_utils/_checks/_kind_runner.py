@@ -7,6 +7,7 @@ import json
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.golive.readiness.plugins.module_utils._module import CheckBatch, item_spec
+from ansible_collections.golive.readiness.plugins.module_utils._module import validated_item as checked_item
 from ansible_collections.golive.readiness.plugins.module_utils._runner import run_checks
 
 
@@ -25,3 +26,15 @@ def run_item(kind_module, item, timeout):
     [record] = run_checks(batch.prepared)
     json.dumps(record)
     return record
+
+
+def prepared(kind_module, item):
+    """prepare() as every module calls it: on the item validated against its kind's spec, defaults applied.
+
+    Problems the spec finds raise OptionError with the message a user would read."""
+    return kind_module.prepare(checked_item(item, kind_module))
+
+
+def described(kind_module, item):
+    """describe() of the item as every module calls it (validated, defaults applied)."""
+    return kind_module.describe(checked_item(item, kind_module))

@@ -13,6 +13,9 @@ import tempfile
 
 import pytest
 
+from ansible_collections.golive.readiness.plugins.module_utils._module import validated_item
+from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
+
 TESTS = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(TESTS, "..", "..", "..", "..", ".."))
 COLLECTIONS = os.path.join(REPO, ".collections")
@@ -83,10 +86,16 @@ print(json.dumps(dict(status=outcome.status, summary=outcome.summary, observed=o
 """
 
 
+def _validated(kind, item):
+    """The item as prepare() receives it from every module: validated, defaults applied (done here, where
+    Ansible is importable; the child's interpreter may lack it)."""
+    return validated_item({name: value for name, value in item.items() if value is not None}, KINDS[kind])
+
+
 def run_check_as(user, kind, item):
     """Run one check of ``kind`` in a child process as ``user`` (a pwd entry); returns its outcome as a dict."""
     require_root()
-    done = subprocess.run([_python_for(user), "-c", _RUN_AS, COLLECTIONS, kind, json.dumps(item)],
+    done = subprocess.run([_python_for(user), "-c", _RUN_AS, COLLECTIONS, kind, json.dumps(_validated(kind, item))],
                           preexec_fn=become(user), capture_output=True, text=True, cwd="/", timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
@@ -100,7 +109,7 @@ def run_check_without_proc(kind, item):
         pytest.skip("unshare is not installed")
     script = 'mount -t tmpfs golive-noproc /proc && exec "$0" -c "$1" "$2" "$3" "$4"'
     done = subprocess.run([unshare, "--mount", "--propagation", "private", "sh", "-c", script,
-                           sys.executable, _RUN_AS, COLLECTIONS, kind, json.dumps(item)],
+                           sys.executable, _RUN_AS, COLLECTIONS, kind, json.dumps(_validated(kind, item))],
                           capture_output=True, text=True, cwd="/", timeout=60, check=False)
     if done.returncode != 0 and "unshare" in done.stderr:
         pytest.skip("cannot create a mount namespace: %s" % done.stderr.strip())

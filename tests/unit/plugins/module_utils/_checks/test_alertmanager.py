@@ -12,7 +12,7 @@ import pytest
 from ansible_collections.golive.readiness.plugins.module_utils._check import CheckError, OptionError
 from ansible_collections.golive.readiness.plugins.module_utils._checks import alertmanager as kind
 
-from ._kind_runner import run_item
+from ._kind_runner import run_item, validated_item
 from ._ports import unused_port
 from ._prometheus_servers import PASSWORD, TOKEN, monitoring_stack
 
@@ -140,7 +140,7 @@ def test_ready_server_that_is_not_alertmanager_is_an_error(stack):
 ])
 def test_bad_options_are_named(item, message):
     with pytest.raises(OptionError) as raised:
-        kind.prepare(item)
+        kind.prepare(validated_item(kind, item))
     assert str(raised.value).startswith(message)
 
 

@@ -11,7 +11,7 @@ import pytest
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
 from ansible_collections.golive.readiness.plugins.module_utils._checks import log_health
 
-from ._kind_runner import run_item
+from ._kind_runner import described, prepared, run_item
 from ._logs import Logrotate, stamp, stanza, timed_lines, write_log
 from ._realfs import kernel_allows, nobody, require_root, run_check_as, searchable_tmp_dir
 
@@ -369,10 +369,10 @@ def test_mask_line():
 ])
 def test_bad_options_name_the_option(item, problem):
     with pytest.raises(OptionError) as raised:
-        log_health.prepare(item)
+        prepared(log_health, item)
     assert str(raised.value).startswith(problem)
 
 
 def test_describe_is_stable():
-    assert log_health.describe({"path": "/var/log/shop/app.log"}) == ("/var/log/shop/app.log",
-                                                                      "Log /var/log/shop/app.log")
+    assert described(log_health, {"path": "/var/log/shop/app.log"}) == (
+        "/var/log/shop/app.log", "Log /var/log/shop/app.log")

@@ -15,6 +15,7 @@ import pytest
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
 from ansible_collections.golive.readiness.plugins.module_utils._checks import process
+from ansible_collections.golive.readiness.plugins.module_utils._module import validated_item
 from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_one
 
 from ._realfs import COLLECTIONS, become, nobody, require_root, run_check_without_proc
@@ -23,8 +24,13 @@ from ._realfs import COLLECTIONS, become, nobody, require_root, run_check_withou
 STRANGER_UID = 54321
 
 
+def prepare(item):
+    """prepare() as every module calls it: on the item validated and defaulted by the kind's spec."""
+    return process.prepare(validated_item(item, process))
+
+
 def check(**item):
-    plan = process.prepare(item)
+    plan = prepare(item)
     return run_one(PreparedCheck(item, "process:x", "t", process, plan, 10.0))
 
 
@@ -277,8 +283,9 @@ _CHECK_ITSELF = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
 from ansible_collections.golive.readiness.plugins.module_utils._checks import process
+from ansible_collections.golive.readiness.plugins.module_utils._module import validated_item
 from ansible_collections.golive.readiness.plugins.module_utils._runner import CheckContext
-outcome = process.run(process.prepare(dict(cmdline_regex=sys.argv[2])), CheckContext(10.0))
+outcome = process.run(process.prepare(dict(cmdline_regex=sys.argv[2], state="present")), CheckContext(10.0))
 print(json.dumps(outcome.observed))
 """
 
@@ -300,7 +307,7 @@ def test_own_process_and_its_shell_wrapper_are_not_counted(children):
 
 
 def test_unreadable_proc_is_an_error(tmp_path):
-    plan = process.prepare(dict(name="sshd"))
+    plan = prepare(dict(name="sshd"))
     plan["proc"] = str(tmp_path / "no-proc")
     outcome = run_one(PreparedCheck({}, "process:sshd", "t", process, plan, 10.0))
     assert outcome.status == "error"
@@ -319,14 +326,14 @@ def test_without_procfs_the_check_is_an_error():
     (dict(cmdline_regex="celery (worker"), "cmdline_regex: 'celery (worker' is not a valid regular expression"),
     (dict(name="x", min_count=3, max_count=2), "max_count: 2 is below min_count 3"),
     (dict(name="x", min_count=-1), "min_count: -1 must not be negative"),
-    (dict(name="x", max_count="lots"), "max_count: 'lots' is not a number"),
+    (dict(name="x", max_count="lots"), "argument 'max_count' is of type str and we were unable to convert to int"),
     (dict(name="x", state="absent", min_count=1), "min_count: not used with state=absent"),
     (dict(name="x", state="absent", max_count=0), "max_count: not used with state=absent"),
-    (dict(name="x", state="stopped"), "state: 'stopped' is not one of present, absent"),
+    (dict(name="x", state="stopped"), "value of state must be one of: present, absent, got: stopped"),
 ])
 def test_bad_options_are_option_errors(item, message):
     with pytest.raises(OptionError) as raised:
-        process.prepare(item)
+        prepare(item)
     assert str(raised.value).startswith(message)
 
 

@@ -13,7 +13,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import Opt
 from ansible_collections.golive.readiness.plugins.module_utils._checks import prometheus_targets as kind
 
 from ._hostile_servers import endless_json_http, hostile
-from ._kind_runner import run_item
+from ._kind_runner import described, prepared, run_item
 from ._ports import unused_port
 from ._prometheus_servers import PASSWORD, REQUIRED_ALERTS, TOKEN, monitoring_stack
 
@@ -172,12 +172,12 @@ def test_hung_server_is_an_error_within_the_timeout(stack):
 ])
 def test_bad_options_are_named(item, message):
     with pytest.raises(OptionError) as raised:
-        kind.prepare(item)
+        prepared(kind, item)
     assert str(raised.value).startswith(message)
 
 
 def test_describe():
-    assert kind.describe(dict(url="https://prom.example.com:9090")) == (
+    assert described(kind, dict(url="https://prom.example.com:9090")) == (
         "https://prom.example.com:9090", "Prometheus targets at https://prom.example.com:9090")
-    assert kind.describe(dict(url="https://prom.example.com", jobs=["api", "node"])) == (
+    assert described(kind, dict(url="https://prom.example.com", jobs=["api", "node"])) == (
         "https://prom.example.com:api,node", "Prometheus targets of api, node at https://prom.example.com")

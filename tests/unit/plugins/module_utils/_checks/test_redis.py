@@ -20,7 +20,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import Opt
 from ansible_collections.golive.readiness.plugins.module_utils._checks import redis as kind
 
 from ._hostile_servers import hostile, huge_bulk_redis
-from ._kind_runner import run_item
+from ._kind_runner import described, prepared, run_item
 from ._ports import unused_port
 from ._redis_servers import (
     ACL_PASSWORD,
@@ -50,7 +50,7 @@ def check(port, timeout=5.0, **item):
 
 def prepare(**item):
     item.setdefault("host", "127.0.0.1")
-    return kind.prepare(item)
+    return prepared(kind, item)
 
 
 @pytest.fixture(scope="module")
@@ -420,7 +420,8 @@ def test_missing_redis_library_is_an_error_naming_it():
         sys.modules["redis"] = None  # this interpreter has no redis-py
         from ansible_collections.golive.readiness.plugins.module_utils._checks import redis as kind
         from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks
-        plan = kind.prepare(dict(host="127.0.0.1", port=6379))
+        from ansible_collections.golive.readiness.plugins.module_utils._module import validated_item
+        plan = kind.prepare(validated_item(dict(host="127.0.0.1", port=6379), kind))
         [record] = run_checks([PreparedCheck({}, "t", "t", kind, plan, 5.0)])
         print(json.dumps(record))
         """)
@@ -468,7 +469,7 @@ def test_prepare_touches_no_network():
     plan = prepare(host="cache.invalid", port=1, memory_used_warn_above="80%")
     assert plan["require_maxmemory"] is True
     assert prepare(host="::1")["host"] == "::1"
-    assert kind.describe(dict(host="::1", port=6380, db=2)) == ("[::1]:6380/2", "Redis [::1]:6380/2")
+    assert described(kind, dict(host="::1", port=6380, db=2)) == ("[::1]:6380/2", "Redis [::1]:6380/2")
 
 
 def test_reply_announcing_gigabytes_is_an_error_naming_the_cap():

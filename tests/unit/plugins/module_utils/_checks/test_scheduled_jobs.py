@@ -12,7 +12,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._checks import sc
 from ansible_collections.golive.readiness.plugins.module_utils._cron import host_zone
 
 from ._crontabs import CronTree, installed_crontab
-from ._kind_runner import run_item
+from ._kind_runner import described, prepared, run_item
 from ._realfs import nobody, run_check_as
 
 USER = scheduled_jobs.current_user()
@@ -233,7 +233,7 @@ def test_real_crontab_is_read_from_the_spool_and_through_crontab_l():
         assert as_root["status"] == "pass", as_root["summary"]
         assert as_root["observed"]["entry"].startswith("/var/spool/cron/crontabs/%s:" % user.pw_name)
         # nobody cannot read the spool directory; the setgid crontab command reads its crontab for it
-        as_nobody = run_check_as(user, "scheduled_jobs", dict(scheduled_jobs.prepare(item), **item))
+        as_nobody = run_check_as(user, "scheduled_jobs", item)
         assert as_nobody["status"] == "pass", as_nobody["summary"]
         assert as_nobody["observed"]["entry"].startswith("crontab -l -u %s:" % user.pw_name)
         assert as_nobody["observed"]["schedule"] == "45 23 * * *"
@@ -251,19 +251,19 @@ def test_real_crontab_is_read_from_the_spool_and_through_crontab_l():
     (dict(command="x", fires_within="soon"), "fires_within: 'soon' is not a number"),
     (dict(command="x", fires_within="0"), "fires_within: must be greater than zero"),
     (dict(command="x", sources=[]), "sources: must list some of user, crontab, cron_d"),
-    (dict(command="x", sources=["anacron"]), "sources: must list some of"),
+    (dict(command="x", sources=["anacron"]), "value of sources must be one or more of: user, crontab, cron_d"),
     (dict(command="x", spool_dir="spool"), "spool_dir: 'spool' must be absolute"),
     (dict(command="x", timezone="Europe/ Berlin"), "timezone: 'Europe/ Berlin' is not a time zone name"),
     (dict(command="x", user="../root"), "user: '../root' is not a user name"),
-    (dict(command="x", cron_tz="maybe"), "cron_tz: 'maybe' is not one of auto, honored, ignored"),
+    (dict(command="x", cron_tz="maybe"), "value of cron_tz must be one of: auto, honored, ignored, got: maybe"),
 ])
 def test_bad_options_name_the_option(item, problem):
     with pytest.raises(OptionError) as raised:
-        scheduled_jobs.prepare(item)
+        prepared(scheduled_jobs, item)
     assert str(raised.value).startswith(problem)
 
 
 def test_describe_is_stable():
-    assert scheduled_jobs.describe({"command": "backup"}) == ("backup", "Cron job /backup/")
-    assert scheduled_jobs.describe({"command": "backup", "user": "postgres"}) == (
+    assert described(scheduled_jobs, {"command": "backup"}) == ("backup", "Cron job /backup/")
+    assert described(scheduled_jobs, {"command": "backup", "user": "postgres"}) == (
         "backup@postgres", "Cron job /backup/ of postgres")

@@ -12,6 +12,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._checks import sm
 from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks, run_one
 
 from ._hostile_servers import endless_line_smtp, endless_reply_smtp, hostile
+from ._kind_runner import described, prepared
 from ._ports import unused_port
 from ._smtpservers import (
     PASSWORD,
@@ -59,7 +60,7 @@ def smtps(ca):
 
 def check(timeout=5.0, **item):
     item.setdefault("host", "127.0.0.1")
-    plan = smtp_server.prepare(item)
+    plan = prepared(smtp_server, item)
     outcome = run_one(PreparedCheck(item, "smtp_server:x", "t", smtp_server, plan, timeout))
     shown = repr((outcome.status, outcome.summary, outcome.observed, outcome.expected))
     assert PASSWORD not in shown
@@ -170,7 +171,7 @@ def test_starttls_client_at_an_implicit_tls_port_times_out(smtps):
 
 def test_silent_server_is_an_error_within_the_timeout():
     with raw_server() as port:
-        plan = smtp_server.prepare(dict(host="127.0.0.1", port=port))
+        plan = prepared(smtp_server, dict(host="127.0.0.1", port=port))
         started = time.monotonic()
         [record] = run_checks([PreparedCheck({}, "smtp_server:silent", "t", smtp_server, plan, 1.0)])
         elapsed = time.monotonic() - started
@@ -246,10 +247,10 @@ def test_missing_ca_file_is_an_error(tmp_path, submission):
 
 
 def test_key_and_title():
-    assert smtp_server.describe(dict(host="mx.shop.test")) == ("mx.shop.test:25", "SMTP mx.shop.test:25")
-    assert smtp_server.describe(dict(host="mx.shop.test", tls="implicit"))[0] == "mx.shop.test:465"
-    assert smtp_server.describe(dict(host="mx.shop.test", port=587))[0] == "mx.shop.test:587"
-    assert smtp_server.describe(dict(host="::1", port=25))[0] == "[::1]:25"
+    assert described(smtp_server, dict(host="mx.shop.test")) == ("mx.shop.test:25", "SMTP mx.shop.test:25")
+    assert described(smtp_server, dict(host="mx.shop.test", tls="implicit"))[0] == "mx.shop.test:465"
+    assert described(smtp_server, dict(host="mx.shop.test", port=587))[0] == "mx.shop.test:587"
+    assert described(smtp_server, dict(host="::1", port=25))[0] == "[::1]:25"
 
 
 @pytest.mark.parametrize("item, message", [
@@ -274,14 +275,14 @@ def test_key_and_title():
 ])
 def test_bad_options_name_the_option(item, message):
     with pytest.raises(OptionError) as raised:
-        smtp_server.prepare(item)
+        prepared(smtp_server, item)
     assert str(raised.value).startswith(message)
     assert PASSWORD not in str(raised.value)
 
 
 def test_prepare_touches_nothing():
     # prepare also runs on the controller: a ca_file that does not exist there is only looked at by run().
-    plan = smtp_server.prepare(dict(host="mx.shop.test", ca_file="/nonexistent/ca.pem", port=587))
+    plan = prepared(smtp_server, dict(host="mx.shop.test", ca_file="/nonexistent/ca.pem", port=587))
     assert plan["port"] == 587 and plan["server_name"] == "mx.shop.test"
 
 

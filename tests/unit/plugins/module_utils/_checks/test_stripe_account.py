@@ -14,7 +14,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
 from ansible_collections.golive.readiness.plugins.module_utils._checks import stripe_account as kind
 
-from ._kind_runner import run_item
+from ._kind_runner import described, prepared, run_item
 from ._ports import unused_port
 from ._stripe_standin import (
     ACCOUNT_ID,
@@ -49,7 +49,7 @@ def check(standin, timeout=5.0, **item):
 
 def prepare(**item):
     item.setdefault("secret_key", LIVE_SECRET)
-    return kind.prepare(item)
+    return prepared(kind, item)
 
 
 # --- pass ---------------------------------------------------------------------------------------
@@ -91,10 +91,10 @@ def test_test_mode_is_checked_when_asked_for(stripe):
 
 
 def test_describe_names_the_mode_and_a_non_default_api():
-    assert kind.describe({"secret_key": LIVE_SECRET}) == ("live", "Stripe account, live mode")
+    assert described(kind, {"secret_key": LIVE_SECRET}) == ("live", "Stripe account, live mode")
     proxied = {"secret_key": LIVE_SECRET, "mode": "test", "api_base": "https://stripe-proxy.internal:8443/"}
-    assert kind.describe(proxied) == ("test@stripe-proxy.internal:8443",
-                                      "Stripe account, test mode, via stripe-proxy.internal:8443")
+    assert described(kind, proxied) == (
+        "test@stripe-proxy.internal:8443", "Stripe account, test mode, via stripe-proxy.internal:8443")
 
 
 # --- keys ---------------------------------------------------------------------------------------

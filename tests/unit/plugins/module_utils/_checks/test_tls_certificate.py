@@ -17,8 +17,8 @@ from ansible_collections.golive.readiness.plugins.module_utils._checks import tl
 from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks
 
 from ._hostile_servers import huge_chain_tls_server
+from ._kind_runner import described, validated_item
 from ._kind_runner import run_item as run_kind_item
-from ._kind_runner import validated_item
 from ._ports import unused_port
 from ._tls_servers import (
     LOOPBACK,
@@ -320,13 +320,14 @@ def test_missing_cryptography_is_an_error_naming_the_library(tmp_path):
         sys.modules["cryptography"] = None  # this interpreter has no cryptography
         from ansible_collections.golive.readiness.plugins.module_utils._checks import tls_certificate as kind
         from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks
-        plan = kind.prepare(dict(path=sys.argv[1]))
+        plan = kind.prepare(json.loads(sys.argv[1]))
         [record] = run_checks([PreparedCheck({}, "t", "t", kind, plan, 5.0)])
         print(json.dumps(record))
         """)
     collections = [p for p in sys.path if p.endswith(".collections")]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(collections))
-    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "cert.pem")], capture_output=True,
+    item = json.dumps(validated(dict(path=str(tmp_path / "cert.pem"))))
+    done = subprocess.run([sys.executable, "-c", script, item], capture_output=True,
                           text=True, env=env, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     record = json.loads(done.stdout)
@@ -410,7 +411,7 @@ def test_bad_options_name_the_option(item, message):
 
 
 def test_describe_brackets_ipv6_hosts():
-    assert tls_certificate.describe(dict(host="::1", port=8443)) == ("[::1]:8443", "TLS certificate of [::1]:8443")
+    assert described(tls_certificate, dict(host="::1", port=8443)) == ("[::1]:8443", "TLS certificate of [::1]:8443")
 
 
 def test_chain_over_the_cap_is_an_error_naming_the_cap(pki, ca_file):

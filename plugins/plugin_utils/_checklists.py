@@ -1,0 +1,184 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) golive.readiness contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Every scope host's checklist and run options validated once, on the controller, before any host is contacted.
+
+The gate's policy stage templates each host's checklists in that host's context and hands them here. Hosts share
+their groups' variables, so the same item recurs on many hosts: each distinct item is validated once, and each
+problem is reported once, with the hosts whose variables hold it (private).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from functools import partial
+from typing import Any
+
+from ansible_collections.golive.readiness.plugins.filter.checks import checklist, checks_of
+from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
+from ansible_collections.golive.readiness.plugins.module_utils._module import (
+    CheckBatch,
+    origin_of,
+    run_options_as_given,
+)
+from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
+from ansible_collections.golive.readiness.plugins.module_utils._terminal import one_line
+from ansible_collections.golive.readiness.plugins.plugin_utils._policy import hosts_text
+
+# The playbook variable that sets each of verify's own options, for messages users can act on.
+HOST_RUN_VARIABLES = {"timeout": "golive_check_timeout", "deadline": "golive_deadline",
+                      "max_workers": "golive_max_workers"}
+# Places (variables and items) the task's message names before saying "and N more".
+NAMED_PLACES = 5
+PROBE_RUN_VARIABLES = {"timeout": "golive_check_timeout", "deadline": "golive_probe_deadline",
+                       "max_workers": "golive_max_workers", "network_workers": "golive_network_workers"}
+
+
+def run_option_errors(run_options: Any, variables: Mapping[str, str]) -> list[str]:
+    """The problems of verify's own options as the playbook passes them, each led by its variable."""
+    if not isinstance(run_options, Mapping):
+        return [f"run options: must be a dictionary of verify options, got {type(run_options).__name__}"]
+    return [f"{variables.get(option, option)}: {problem}"
+            for option, value in run_options.items()
+            for problem in run_options_as_given({option: value})]
+
+
+def plain(value: Any) -> Any:
+    """A templated value as plain dicts and lists (resolving every lazy template in it)."""
+    if isinstance(value, Mapping):
+        return {key: plain(entry) for key, entry in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(entry) for entry in value]
+    return value
+
+
+def _content_key(item: Any) -> str:
+    return json.dumps(item, sort_keys=True, default=repr)
+
+
+class ChecklistValidation:
+    """The problems of every scope host's checklists, each validated and reported once."""
+
+    def __init__(self) -> None:
+        # content key -> ((target, check id) or None when invalid, the item's problems)
+        self._items: dict[str, tuple[tuple | None, list[str]]] = {}
+        # problem -> the hosts whose variables hold it, in the order they were met
+        self._hosts_by_problem: dict[str, list[str]] = {}
+        self.endpoint_checks = 0
+
+    def add_problem(self, problem: str, host: str) -> None:
+        hosts = self._hosts_by_problem.setdefault(one_line(problem), [])
+        if host not in hosts:
+            hosts.append(host)
+
+    def check_items(self, host: str, items: Iterable, label: str) -> None:
+        """Validate one checklist of a host (its items run in one call: their ids must differ)."""
+        used: dict[tuple, str] = {}
+        for index, item in enumerate(items):
+            where = origin_of(item, f"{label}[{index}]")
+            key, problems = self._validated(item, where)
+            for problem in problems:
+                self.add_problem(problem, host)
+            if key is None:
+                continue
+            if key in used:
+                self.add_problem(f"{where} ({item['kind']}): id {key[1]!r} is already used by {used[key]}; "
+                                 f"give one of them an explicit id", host)
+            else:
+                used[key] = f"{where} ({item['kind']})"
+
+    def check_run_options(self, host: str, run_options: Any, variables: Mapping[str, str]) -> None:
+        for problem in run_option_errors(run_options, variables):
+            self.add_problem(problem, host)
+
+    def problems(self) -> list[str]:
+        """Every problem once, with the hosts whose variables hold it."""
+        return [f"{problem} (in the variables of {hosts_text(hosts)})"
+                for problem, hosts in self._hosts_by_problem.items()]
+
+    def summary(self) -> str:
+        """The task's message: how many problems and where; their texts are the task's warnings (printed once)."""
+        count = len(self._hosts_by_problem)
+        places = list(dict.fromkeys(problem.split(": ", 1)[0] for problem in self._hosts_by_problem))
+        shown = ", ".join(places[:NAMED_PLACES])
+        if len(places) > NAMED_PLACES:
+            shown += f" and {len(places) - NAMED_PLACES} more"
+        if count == 1:
+            return f"invalid check settings in {shown}: 1 problem, printed above as a warning"
+        return f"invalid check settings in {shown}: {count} problems, each printed above as a warning"
+
+    def _validated(self, item: Any, where: str) -> tuple[tuple | None, list[str]]:
+        key = _content_key([where, item])
+        if key not in self._items:
+            batch = CheckBatch({})
+            batch.add_mixed(where, item, KINDS)
+            check = batch.prepared[0] if batch.prepared else None
+            self._items[key] = ((check.item.get("target"), check.check_id) if check else None, batch.errors)
+        return self._items[key]
+
+
+def _cause_text(exc: BaseException, name: str) -> str:
+    """Why ``name`` could not be templated: the filters' own message (naming the inventory variable) when
+    one of them refused a value, else Ansible's."""
+    root = exc
+    while root.__cause__ is not None:
+        root = root.__cause__
+    if isinstance(root, OptionError):
+        return one_line(str(root))
+    return one_line(f"{name}: cannot be templated: {exc}")
+
+
+class _HostContext:
+    """One host's variables as the tasks of the running play see them, to resolve variables by name."""
+
+    def __init__(self, task, templar, host_name: str) -> None:
+        # The section roles' checklists are role variables, play-level once imported: hostvars leave the play out.
+        variable_manager = task._variable_manager
+        host = variable_manager._inventory.get_host(host_name)
+        self._variables = variable_manager.get_vars(play=task.get_play(), host=host, task=task)
+        self._templar = templar.copy_with_new_env(available_variables=self._variables)
+
+    def resolve(self, name: str, default: Any = None) -> Any:
+        """The variable's value, fully templated; ``default`` when the host does not define it."""
+        if name not in self._variables:
+            return default
+        return plain(self._templar.resolve_variable_expression(name))
+
+
+def _resolved(context: _HostContext, name: str, shape, validation: ChecklistValidation, host: str) -> Any:
+    """``shape`` of the variable ``name`` in the host's context; None, its problem noted, when it cannot be read."""
+    try:
+        return shape(context.resolve(name))
+    except Exception as exc:  # an inventory value the filters cannot shape, or a template that fails
+        validation.add_problem(_cause_text(exc, name), host)
+        return None
+
+
+def validate_checklists(task, templar, names: Mapping[str, str], scope_hosts: Iterable[str],
+                        probe_hosts: Iterable[str]) -> ChecklistValidation:
+    """Every scope host's host and endpoint checks and run options, and the probe hosts' run options, validated.
+
+    ``names`` holds the variables of the running play: ``host`` and ``endpoint`` (lists of lists of items),
+    ``probe`` (the host's own endpoint checks), ``host_run_options`` and ``probe_run_options``.
+    """
+    validation = ChecklistValidation()
+    for host in scope_hosts:
+        context = _HostContext(task, templar, host)
+        items = _resolved(context, names["host"], checklist, validation, host)
+        validation.check_items(host, items or [], "checks")
+        endpoint = _resolved(context, names["endpoint"], checklist, validation, host) or []
+        endpoint += _resolved(context, names["probe"], partial(checks_of, variable=names["probe"]),
+                              validation, host) or []
+        validation.check_items(host, endpoint, "endpoint checks")
+        validation.endpoint_checks += len(endpoint)
+        if names.get("host_run_options"):
+            options = _resolved(context, names["host_run_options"], dict, validation, host)
+            if options is not None:
+                validation.check_run_options(host, options, HOST_RUN_VARIABLES)
+    for host in probe_hosts if names.get("probe_run_options") else ():
+        context = _HostContext(task, templar, host)
+        options = _resolved(context, names["probe_run_options"], dict, validation, host)
+        if options is not None:
+            validation.check_run_options(host, options, PROBE_RUN_VARIABLES)
+    return validation

@@ -1,0 +1,86 @@
+"""The one validation of every scope host's checklist: each distinct item once, each problem once with its hosts."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+from ansible_collections.golive.readiness.plugins.filter.checks import checks_of
+from ansible_collections.golive.readiness.plugins.module_utils._module import CheckBatch
+from ansible_collections.golive.readiness.plugins.plugin_utils._checklists import (
+    HOST_RUN_VARIABLES,
+    PROBE_RUN_VARIABLES,
+    ChecklistValidation,
+)
+
+TYPO = [{"url": "http://127.0.0.1:9/", "statuz": 200}]
+
+
+def test_a_problem_shared_by_hosts_is_reported_once_naming_them():
+    validation = ChecklistValidation()
+    for host in ("web01", "web02"):
+        validation.check_items(host, checks_of(TYPO, "http_endpoint", None, "golive_http_endpoints"), "checks")
+    [problem] = validation.problems()
+    assert problem.startswith("golive_http_endpoints[0] (http_endpoint): unsupported option statuz (supported: ")
+    assert problem.endswith(", validate_certs) (in the variables of web01, web02)")
+
+
+def test_each_distinct_item_is_validated_once():
+    validation = ChecklistValidation()
+    items = checks_of([{"path": "/"}, {"path": "/var"}], "disk_space", None, "golive_disk_space")
+    with mock.patch.object(CheckBatch, "add_mixed", autospec=True, side_effect=CheckBatch.add_mixed) as add:
+        for host in ("web01", "web02", "db01"):
+            validation.check_items(host, items, "checks")
+    assert add.call_count == 2
+    assert validation.problems() == []
+
+
+def test_problems_of_one_host_name_only_that_host():
+    validation = ChecklistValidation()
+    validation.check_items("web01", checks_of([{"path": "/"}], "disk_space", None, "golive_disk_space"), "checks")
+    validation.check_items("web02", checks_of([{"path": "rel"}], "disk_space", None, "golive_disk_space"), "checks")
+    assert validation.problems() == [
+        "golive_disk_space[0] (disk_space): path: 'rel' must be absolute (in the variables of web02)"]
+
+
+def test_two_items_of_one_checklist_with_the_same_id_are_a_problem():
+    validation = ChecklistValidation()
+    items = (checks_of([{"path": "/"}], "disk_space", None, "golive_disk_space")
+             + checks_of([{"path": "/", "kind": "disk_space"}], None, None, "golive_extra_checks"))
+    validation.check_items("web01", items, "checks")
+    assert validation.problems() == [
+        "golive_extra_checks[0] (disk_space): id 'disk_space:/' is already used by golive_disk_space[0] (disk_space); "
+        "give one of them an explicit id (in the variables of web01)"]
+
+
+def test_items_that_are_no_dictionary_or_name_no_kind_are_named():
+    validation = ChecklistValidation()
+    validation.check_items("web01", checks_of(["/", {"url": "x", "kind": "htp"}], None, None, "golive_extra_checks"),
+                           "checks")
+    problems = validation.problems()
+    assert problems[0] == "checks[0]: must be a dictionary of check options, got str (in the variables of web01)"
+    assert problems[1].startswith("golive_extra_checks[1]: kind 'htp' is not one of alertmanager, ")
+
+
+def test_run_options_are_named_by_their_playbook_variable():
+    validation = ChecklistValidation()
+    validation.check_run_options("web01", {"timeout": "25h", "deadline": "45s", "max_workers": "0"},
+                                 HOST_RUN_VARIABLES)
+    validation.check_run_options("localhost", {"deadline": "nope", "network_workers": 64}, PROBE_RUN_VARIABLES)
+    assert validation.problems() == [
+        "golive_check_timeout: timeout: '25h' is outside 1ms to 24h (in the variables of web01)",
+        "golive_max_workers: max_workers: 0 is outside 1 to 256 (in the variables of web01)",
+        "golive_probe_deadline: deadline: 'nope' is not a number with an optional unit (allowed: 1ms to 24h) "
+        "(in the variables of localhost)"]
+
+
+def test_the_summary_counts_the_problems_and_names_where_they_are():
+    validation = ChecklistValidation()
+    assert validation.problems() == []
+    validation.check_items("web01", checks_of([{"path": "rel"}, {"path": "/", "free_warn_below": "1XB"}],
+                                              "disk_space", None, "golive_disk_space"), "checks")
+    assert validation.summary() == ("invalid check settings in golive_disk_space[0] (disk_space), golive_disk_space[1] "
+                                    "(disk_space): 2 problems, each printed above as a warning")
+    for index in range(6):
+        validation.check_run_options(f"web{index}", {"max_workers": 1000 + index}, HOST_RUN_VARIABLES)
+    assert validation.summary().startswith("invalid check settings in golive_disk_space[0] (disk_space), ")
+    assert validation.summary().endswith(", golive_max_workers: 8 problems, each printed above as a warning")
