@@ -159,10 +159,11 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per table, in the order of O(checks).
-    - C(observed) holds C(database) (the URL, password masked), C(table), C(rows), C(method) (the
+    - C(observed) holds C(database) (the URL, password masked), C(table), C(rows) (a count), C(method) (the
       method used, V(exact) or V(estimate)), C(estimate) and C(exact) when known (both when the estimate
       was low enough to count exactly), and C(method_note) when the table was counted exactly because no
       estimate was usable.
+    - C(expected) holds the C(rows) levels, when any are set.
   returned: always
   type: list
   elements: dict
@@ -177,10 +178,11 @@ golive_checks:
       observed:
         database: postgresql+psycopg://golive:****@db.internal:5432/shop
         table: countries
-        rows: 249
+        rows: {value: 249, unit: count}
         method: exact
         exact: 249
-      expected: {rows: 'fail < 249, fail > 249'}
+      expected:
+        rows: {fail: {below: 249, above: 249}, unit: count}
       duration_ms: 38
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)

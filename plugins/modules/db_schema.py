@@ -208,6 +208,7 @@ golive_checks:
       C(indexes_found), C(indexes_missing), C(migration_tool) (the tool read), C(migration_tools_found)
       (with V(auto)), C(migration_version) (the current version(s)), C(pending) (expected migrations
       not applied) and C(failed_migrations) (Flyway) - each when it was checked.
+    - C(expected) holds C(tables), C(indexes), C(migration_version) and C(expected_migrations) as given.
   returned: always
   type: list
   elements: dict
@@ -218,15 +219,17 @@ golive_checks:
       title: Schema of postgresql+psycopg://golive:****@db.internal:5432/shop
       status: fail
       severity: high
-      summary: '1 migration not applied: 0042_add_refunds'
+      summary: '1 pending migration: shop:0042_add_refunds'
       observed:
         database: postgresql+psycopg://golive:****@db.internal:5432/shop
         tables_found: [orders, users]
         tables_missing: []
-        migration_tool: alembic
-        migration_version: ['0041']
-        pending: [0042_add_refunds]
-      expected: {tables: [orders, users], migration_version: 0042_add_refunds}
+        migration_tool: django
+        migration_version: ['auth:0012_alter_user_first_name_max_length', 'shop:0041_order_currency']
+        pending: ['shop:0042_add_refunds']
+      expected:
+        tables: [orders, users]
+        expected_migrations: ['shop:0041_order_currency', 'shop:0042_add_refunds']
       duration_ms: 61
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
