@@ -115,9 +115,11 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per item, in the order of O(checks).
-    - C(observed) holds C(count), C(pids) (at most 20), C(users), C(samples) (up to 5 command lines
-      of at most 200 characters, secrets masked) and, with I(user), C(other_users) when matching
-      processes of other users run.
+    - C(observed) holds, with I(user), C(other_users) when matching processes of other users run, then
+      C(count) (a count), C(pids) (at most 20), C(users) and C(samples) (up to 5 command lines of at most
+      200 characters, secrets masked).
+    - C(expected) holds C(user) when given and the C(count) levels (fail below I(min_count), above
+      I(max_count)).
   returned: always
   type: list
   elements: dict
@@ -130,11 +132,13 @@ golive_checks:
       severity: high
       summary: 2 running as app (expected 2 to 8)
       observed:
-        count: 2
+        count: {value: 2, unit: count}
         pids: [1423, 1467]
         users: [app]
         samples: [/srv/shop/venv/bin/python -m celery -A shop worker --concurrency 4]
-      expected: {count: 2 to 8, user: app}
+      expected:
+        user: app
+        count: {fail: {below: 2, above: 8}, unit: count}
       duration_ms: 6
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
