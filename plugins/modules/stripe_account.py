@@ -234,7 +234,11 @@ golive_checks:
       C(payouts_enabled), C(details_submitted), C(requirements_due) (the first ten names),
       C(requirements_past_due) (a count), C(disabled_reason), C(requirements_deadline) (Unix time) and
       C(retries); with I(webhooks) C(webhook_endpoints_total), C(webhook_endpoints_enabled) and C(webhooks)
-      (for each required URL the matched C(endpoint) id, its C(status) and C(missing_events)).
+      (for each required URL the matched C(endpoint) id, its C(status) and C(missing_events)); nothing here
+      carries a unit.
+    - C(expected) holds what was required of each of them - C(secret_key_type), C(secret_key_mode), the
+      publishable key's, C(webhook_secret), C(charges_enabled), C(payouts_enabled), C(details_submitted),
+      C(requirements_due) and C(webhooks) (each URL with its events).
   returned: always
   type: list
   elements: dict
@@ -245,7 +249,7 @@ golive_checks:
       title: Stripe account, live mode
       status: pass
       severity: critical
-      summary: live account acct_1Nx2example; charges and payouts enabled; no requirements due
+      summary: 'live secret key sk_live_…a1b2; account acct_1Nx2example: charges enabled, payouts enabled, details submitted'
       observed:
         api_base: https://api.stripe.com
         secret_key: sk_live_…a1b2
@@ -262,7 +266,13 @@ golive_checks:
         disabled_reason: null
         requirements_deadline: null
         retries: 0
-      expected: {mode: live, charges_enabled: true, payouts_enabled: true}
+      expected:
+        secret_key_type: secret or restricted
+        secret_key_mode: live
+        charges_enabled: true
+        payouts_enabled: true
+        details_submitted: true
+        requirements_due: none
       duration_ms: 322
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
