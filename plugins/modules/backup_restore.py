@@ -212,7 +212,8 @@ golive_checks:
     - One record per drill, in the order of O(checks).
     - C(observed) holds C(dump), C(dump_format) (V(archive), V(plain), or either with the compression,
       such as V(plain+gzip)), C(dump_size) (bytes) and C(dump_age_seconds) (plain numbers), C(source) and
-      C(admin) (URLs, passwords masked), C(scratch_database), C(restore_exit_code), C(restore_seconds) (seconds, the recovery-time evidence),
+      C(admin) (URLs, passwords masked), C(scratch_database), C(restore_exit_code), C(restore_seconds) (seconds,
+      the recovery-time evidence),
       C(dropped) (true once the scratch database is gone), and C(tables) - per table its C(table),
       C(source) and C(restored) row counts (C(restored) null when the table is missing) and their
       C(difference) (restored minus source).
@@ -288,8 +289,8 @@ golive_checks:
       type: dict
     expected:
       description:
-        - 'What each observed value was held against, under the same name: levels C({warn: {below|above: n}, fail: {...},
-          unit}), a quantity, or a plain value. Empty when nothing was graded.'
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

@@ -178,11 +178,11 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per environment, in the order of O(checks).
-    - C(observed) holds C(source) (V(env_file), V(process) or V(module)), C(env_file) or C(pid) (and with I(process_name)
-      C(process_name) and C(matching_pids)), for env files C(malformed_lines) (line numbers), C(variables) (how
-      many are defined, a plain number), the required names that are C(present), C(missing) or C(empty),
-      C(forbidden_set) with I(forbidden), C(placeholders) and C(mismatched) with I(expected_values) (lists of
-      C(name), masked C(value) and the C(pattern) or C(expected) regular expression).
+    - C(observed) holds C(source) (V(env_file), V(process) or V(module)), C(env_file) or C(pid) (and with
+      I(process_name) C(process_name) and C(matching_pids)), for env files C(malformed_lines) (line numbers),
+      C(variables) (how many are defined, a plain number), the required names that are C(present), C(missing) or
+      C(empty), C(forbidden_set) with I(forbidden), C(placeholders) and C(mismatched) with I(expected_values)
+      (lists of C(name), masked C(value) and the C(pattern) or C(expected) regular expression).
     - C(expected) holds C(required), C(forbidden) and C(expected_values) as given.
   returned: always
   type: list
@@ -245,8 +245,8 @@ golive_checks:
       type: dict
     expected:
       description:
-        - 'What each observed value was held against, under the same name: levels C({warn: {below|above: n}, fail: {...},
-          unit}), a quantity, or a plain value. Empty when nothing was graded.'
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

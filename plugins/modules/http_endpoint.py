@@ -367,7 +367,9 @@ golive_checks:
       title: HTTP GET https://shop.example.com/healthz
       status: pass
       severity: high
-      summary: 'status 200; latency 84ms (warn > 500ms, fail > 2s); 1 of 1 body assertions hold; HSTS max-age 365d; includeSubDomains'
+      summary: >-
+        status 200; latency 84ms (warn > 500ms, fail > 2s); 1 of 1 body assertions hold; HSTS max-age 365d;
+        includeSubDomains
       observed:
         request: {method: GET, url: 'https://shop.example.com/healthz', headers: {Authorization: '****'}}
         status: 200
@@ -426,8 +428,8 @@ golive_checks:
       type: dict
     expected:
       description:
-        - 'What each observed value was held against, under the same name: levels C({warn: {below|above: n}, fail: {...},
-          unit}), a quantity, or a plain value. Empty when nothing was graded.'
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

@@ -249,7 +249,9 @@ golive_checks:
       title: Stripe account, live mode
       status: pass
       severity: critical
-      summary: 'live secret key sk_live_…a1b2; account acct_1Nx2example: charges enabled, payouts enabled, details submitted'
+      summary: >-
+        live secret key sk_live_…a1b2; account acct_1Nx2example: charges enabled, payouts enabled,
+        details submitted
       observed:
         api_base: https://api.stripe.com
         secret_key: sk_live_…a1b2
@@ -313,8 +315,8 @@ golive_checks:
       type: dict
     expected:
       description:
-        - 'What each observed value was held against, under the same name: levels C({warn: {below|above: n}, fail: {...},
-          unit}), a quantity, or a plain value. Empty when nothing was graded.'
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

@@ -141,7 +141,9 @@ golive_checks:
       title: Time sync
       status: pass
       severity: high
-      summary: clock offset +12ms (median of 1 server; warn > 100ms, fail > 1s); timezone Etc/UTC (from /etc/localtime -> /usr/share/zoneinfo/Etc/UTC)
+      summary: >-
+        clock offset +12ms (median of 1 server; warn > 100ms, fail > 1s); timezone Etc/UTC
+        (from /etc/localtime -> /usr/share/zoneinfo/Etc/UTC)
       observed:
         servers: [{server: pool.ntp.org, answered: true, offset_ms: 12.1, delay_ms: 21.4, stratum: 2}]
         servers_answered: {value: 1, unit: count}
@@ -192,8 +194,8 @@ golive_checks:
       type: dict
     expected:
       description:
-        - 'What each observed value was held against, under the same name: levels C({warn: {below|above: n}, fail: {...},
-          unit}), a quantity, or a plain value. Empty when nothing was graded.'
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:
