@@ -1,8 +1,9 @@
 """Every module's documented golive_checks sample is a record of the current contract.
 
 Each sample record must validate against the record definition of docs/report.schema.json (without the
-fields only the report adds: host, blocking, probe, waiver), and every name in its observed and expected
-must be one its kind's code writes. A sample that drifts from the kind fails naming module, record and field.
+fields only the report adds: host, blocking, probe, waiver), every name in its observed and expected must be
+one its kind's code writes, and a name the kind records as a quantity or as levels may not be documented as a
+bare number or a text. A sample that drifts from the kind fails naming module, record and field.
 """
 
 from __future__ import annotations
