@@ -163,10 +163,13 @@ golive_checks:
     - One record per item, in the order of O(checks).
     - C(observed) holds C(url), C(ready), and once ready C(cluster) (C(status) - V(ready), V(settling) or
       V(disabled) - and C(peers), the number of peers), C(version), C(receivers) (each receiver name with
-      its integrations and how many of each, for example C(webhook=1); empty for a receiver without any),
-      C(missing_receivers) with I(required_receivers) and C(routes) with I(required_routes) (per entry
-      C(receiver), C(labels), C(routed_to) - the receivers the alert reaches, or every receiver of the
+      its integrations and how many of each, for example V(webhook) with 1; empty for a receiver without any),
+      C(notifying_receivers) (the count of receivers with an integration), C(cluster_peers) (a count) with
+      I(min_cluster_peers), C(missing_receivers) with I(required_receivers) and C(routes) with I(required_routes)
+      (per entry C(receiver), C(labels), C(routed_to) - the receivers the alert reaches, or every receiver of the
       routing tree without I(labels) - and C(ok)).
+    - C(expected) holds the C(notifying_receivers) level, C(cluster_status) and the C(cluster_peers) level with
+      I(min_cluster_peers), and C(required_receivers) and C(required_routes) as given.
   returned: always
   type: list
   elements: dict
@@ -177,16 +180,23 @@ golive_checks:
       title: Alertmanager at http://alertmanager.internal:9093
       status: pass
       severity: high
-      summary: ready; cluster ready with 2 peers; 1 receiver with integrations; 1 required route present
+      summary: ready; cluster ready, 2 peers; 1 receiver notify; 1 required route present
       observed:
         url: http://alertmanager.internal:9093
         ready: true
         cluster: {status: ready, peers: 2}
         version: 0.27.0
-        receivers: {oncall: [pagerduty=1, email=1]}
+        cluster_peers: {value: 2, unit: count}
+        receivers: {oncall: {pagerduty: 1, email: 1}}
+        notifying_receivers: {value: 1, unit: count}
         missing_receivers: []
         routes: [{receiver: oncall, labels: {severity: critical}, routed_to: [oncall], ok: true}]
-      expected: {}
+      expected:
+        cluster_status: ready
+        cluster_peers: {fail: {below: 2}, unit: count}
+        notifying_receivers: {fail: {below: 1}, unit: count}
+        required_receivers: [oncall]
+        required_routes: [{receiver: oncall, labels: {severity: critical}}]
       duration_ms: 48
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -221,13 +231,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

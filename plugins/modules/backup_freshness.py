@@ -163,11 +163,13 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per backup set, in the order of O(checks).
-    - C(observed) holds C(count) (matching files), C(newest), C(newest_age_seconds), C(newest_size),
-      C(oldest) and C(oldest_age_seconds), and C(verification) - C(method) (such as V(pg_custom),
-      V(sql+gzip), V(tar+xz)), C(sound) (true, false, or null when not verified), C(detail), the
-      C(seconds) it took, and what was seen - C(uncompressed_bytes), C(members) and C(member_bytes)
-      of a tar archive, C(toc_entries) of a custom-format dump.
+    - C(observed) holds C(newest), C(newest_age_seconds) (seconds), C(newest_size) (bytes), C(count) (matching
+      files), C(oldest) and C(oldest_age_seconds) (seconds), and C(verification) - C(method) (such as
+      V(pg_custom), V(sql+gzip), V(tar+xz)), C(sound) (true, false, or null when not verified), C(detail), the
+      C(seconds) it took, and what was seen - C(uncompressed_bytes), C(members) and C(member_bytes) of a tar
+      archive, C(toc_entries) of a custom-format dump.
+    - C(expected) holds the levels of C(newest_age_seconds), and of C(newest_size), C(count) and
+      C(oldest_age_seconds) when they are set.
   returned: always
   type: list
   elements: dict
@@ -178,21 +180,22 @@ golive_checks:
       title: Backups /var/backups/shop
       status: warn
       severity: high
-      summary: newest backup 1d 2h old (warn > 1d, fail > 2d); pg_custom dump sound (214 entries)
+      summary: newest backup age 1d 2h (warn > 1d, fail > 2d)
       observed:
-        count: 7
         newest: /var/backups/shop/shop-2030-06-01.dump
-        newest_age_seconds: 93600.0
-        newest_size: 1288490188
+        newest_age_seconds: {value: 93600.0, unit: seconds}
+        newest_size: {value: 1288490188, unit: bytes}
+        count: {value: 7, unit: count}
         oldest: /var/backups/shop/shop-2030-05-26.dump
-        oldest_age_seconds: 612000.0
+        oldest_age_seconds: {value: 612000.0, unit: seconds}
         verification:
           method: pg_custom
           sound: true
-          detail: pg_custom dump sound (214 entries)
-          seconds: 0.4
+          detail: PostgreSQL custom-format dump reads completely (214 TOC entries)
           toc_entries: 214
-      expected: {newest_age_seconds: 'warn > 1d, fail > 2d'}
+          seconds: 0.4
+      expected:
+        newest_age_seconds: {warn: {above: 86400.0}, fail: {above: 172800.0}, unit: seconds}
       duration_ms: 412
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -227,13 +230,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

@@ -211,11 +211,14 @@ golive_checks:
   description:
     - One record per drill, in the order of O(checks).
     - C(observed) holds C(dump), C(dump_format) (V(archive), V(plain), or either with the compression,
-      such as V(plain+gzip)), C(dump_size), C(dump_age_seconds), C(source) and C(admin) (URLs, passwords
-      masked), C(scratch_database), C(restore_exit_code), C(restore_seconds) (the recovery-time evidence),
+      such as V(plain+gzip)), C(dump_size) (bytes) and C(dump_age_seconds) (plain numbers), C(source) and
+      C(admin) (URLs, passwords masked), C(scratch_database), C(restore_exit_code), C(restore_seconds) (seconds,
+      the recovery-time evidence),
       C(dropped) (true once the scratch database is gone), and C(tables) - per table its C(table),
       C(source) and C(restored) row counts (C(restored) null when the table is missing) and their
       C(difference) (restored minus source).
+    - C(expected) holds the C(restore_seconds) levels when set, and with C(tables) the row count C(tolerance)
+      (V(exact), a number of rows or a percentage).
   returned: always
   type: list
   elements: dict
@@ -226,22 +229,26 @@ golive_checks:
       title: Restore drill of /var/backups/shop
       status: pass
       severity: high
-      summary: restored shop-2030-06-01.dump in 3m 12s; 2 tables match the source
+      summary: >-
+        restored shop-2030-06-01.dump (1.2 GiB); restore took 3m 12s (fail > 15m); 2 tables match the source (exact):
+        orders 1048576/1048576, users 52210/52210; scratch database golive_restore_3f9c2a dropped
       observed:
         dump: /var/backups/shop/shop-2030-06-01.dump
         dump_format: archive
         dump_size: 1288490188
         dump_age_seconds: 20510.0
-        source: postgresql://golive:****@db.internal:5432/shop
-        admin: postgresql://postgres:****@db-restore.internal:5432/postgres
+        source: postgresql+psycopg://golive:****@db.internal:5432/shop
+        admin: postgresql+psycopg://postgres:****@db-restore.internal:5432/postgres
         scratch_database: golive_restore_3f9c2a
         restore_exit_code: 0
-        restore_seconds: 192.4
+        restore_seconds: {value: 192.4, unit: seconds}
         dropped: true
         tables:
           - {table: orders, source: 1048576, restored: 1048576, difference: 0}
           - {table: users, source: 52210, restored: 52210, difference: 0}
-      expected: {restore_seconds: fail > 15m}
+      expected:
+        restore_seconds: {fail: {above: 900.0}, unit: seconds}
+        tolerance: exact
       duration_ms: 201733
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -276,13 +283,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

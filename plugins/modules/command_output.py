@@ -212,9 +212,11 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per command, in the order of O(checks).
-    - C(observed) holds C(rc), the first 500 characters of C(stdout) and C(stderr), C(stdout_bytes),
+    - C(observed) holds C(rc), the first 500 characters of C(stdout) and C(stderr), C(stdout_bytes) (bytes),
       C(stdout_truncated) (more than 64 KiB), and C(assertions), the result of each assertion
       (C(assertion), C(passed) and for JSON queries C(query) and C(actual), the result shortened).
+    - C(expected) holds C(rc) (the accepted exit codes), each regular expression given (C(stdout_regex),
+      C(stdout_not_regex), C(stderr_regex)) and C(json_query) (per entry its C(query) and C(assertion)).
   returned: always
   type: list
   elements: dict
@@ -225,16 +227,19 @@ golive_checks:
       title: Command kubectl nodes
       status: fail
       severity: high
-      summary: length(items[?status == 'NotReady']) is 1 (expected 0)
+      summary: length(items[?status == 'NotReady']) is 1, expected 0
       observed:
         rc: 0
         stdout: '{"items": [{"name": "node-1", "status": "Ready"}, {"name": "node-2", "status": "NotReady"}]}'
         stderr: ''
-        stdout_bytes: 88
+        stdout_bytes: {value: 88, unit: bytes}
         stdout_truncated: false
         assertions:
-          - {assertion: equals 0, passed: false, query: 'length(items[?status == ''NotReady''])', actual: '1'}
-      expected: {rc: [0]}
+          - {assertion: 'rc in [0]', passed: true}
+          - {query: 'length(items[?status == ''NotReady''])', assertion: equals 0, passed: false, actual: '1'}
+      expected:
+        rc: [0]
+        json_query: [{query: 'length(items[?status == ''NotReady''])', assertion: equals 0}]
       duration_ms: 655
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -269,13 +274,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

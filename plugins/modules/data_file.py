@@ -263,13 +263,16 @@ golive_checks:
   description:
     - One record per file, in the order of O(checks).
     - C(observed) holds C(format), C(path) (the file checked - the newest match of a glob), C(matches) (for a
-      glob), C(size) in bytes, C(age) in seconds since its last modification, and by format
+      glob, a count), C(size) (bytes), C(age) (seconds since its last modification), and by format
     - CSV - C(header) (the column names, each shortened to 200 characters), C(columns) (their count),
-      C(rows), C(ragged_rows) (rows with another number of fields, as C(rows) and C(lines)), C(numeric_bounds)
+      C(rows) (a count), C(ragged_rows) when there are rows with another number of fields (as C(rows) and
+      C(lines)), C(numeric_bounds)
       (per column C(non_numeric) and C(out_of_bounds), each the count of C(rows) and the first 5 C(lines)) and
       C(key_value) (per assertion the matching C(rows), C(passed), and for failing rows C(lines) and C(actual)).
     - JSON - C(type) of the document; JSON Lines - C(rows), the number of documents; both - C(assertions), the
       result of each I(json_query) assertion (C(query), C(assertion), C(passed), C(actual) shortened).
+    - C(expected) holds the levels of C(age), C(size) and C(rows) that are set, C(columns) or C(required_columns),
+      C(numeric_bounds) (per column its bounds), C(key_value) and C(json_query) (per entry its assertion) as given.
   returned: always
   type: list
   elements: dict
@@ -280,17 +283,19 @@ golive_checks:
       title: Data file /srv/shop/import/prices.csv
       status: pass
       severity: high
-      summary: rows 12840 (fail < 1000); age 2h 14m (fail > 1d); header as expected
+      summary: age 2h 14m (fail > 1d); rows 12840 (fail < 1000)
       observed:
         format: csv
         path: /srv/shop/import/prices.csv
-        size: 801244
-        age: 8040.0
+        size: {value: 801244, unit: bytes}
+        age: {value: 8040.0, unit: seconds}
         header: [sku, price, currency]
         columns: 3
-        rows: 12840
-        ragged_rows: {rows: 0, lines: []}
-      expected: {rows: fail < 1000, age: fail > 1d, columns: 'sku, price, currency'}
+        rows: {value: 12840, unit: count}
+      expected:
+        age: {fail: {above: 86400.0}, unit: seconds}
+        columns: [sku, price, currency]
+        rows: {fail: {below: 1000}, unit: count}
       duration_ms: 96
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -325,13 +330,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

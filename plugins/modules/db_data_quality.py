@@ -231,10 +231,11 @@ golive_checks:
   description:
     - One record per test, in the order of O(checks).
     - C(observed) holds C(database) (the URL, password masked), C(table), C(test), C(columns), and
-      C(offending_rows), C(key_columns) and C(samples) (at most I(sample_size) offending key values -
-      a value, or a dict of key columns; for V(unique) and V(duplicates) the repeated values with
+      C(offending_rows) (a count), C(key_columns) and C(samples) (at most I(sample_size) offending key values -
+      a value, or a dict of key columns; for V(unique) and V(duplicates) the repeated values by column with
       C(rows)), plus C(offending_groups) for V(unique) and V(duplicates). V(freshness) observes
-      C(newest), C(age_seconds) and C(database_now_utc) instead.
+      C(database_now_utc), C(newest) and C(age_seconds) (seconds) instead.
+    - C(expected) holds the C(offending_rows) levels, or for V(freshness) the C(age_seconds) level.
   returned: always
   type: list
   elements: dict
@@ -245,17 +246,20 @@ golive_checks:
       title: unique(users.email)
       status: fail
       severity: high
-      summary: 3 values of users.email repeated in 7 rows
+      summary: >-
+        7 rows share their email with another row in 3 groups (fail > 0), e.g. (email=ann@example.com, rows=3),
+        (email=bo@example.com, rows=2)
       observed:
         database: postgresql+psycopg://golive:****@db.internal:5432/shop
         table: users
         test: unique
         columns: [email]
-        offending_rows: 7
+        offending_rows: {value: 7, unit: count}
         offending_groups: 3
         key_columns: [email]
-        samples: [{value: ann@example.com, rows: 3}, {value: bo@example.com, rows: 2}]
-      expected: {offending_rows: fail > 0}
+        samples: [{email: ann@example.com, rows: 3}, {email: bo@example.com, rows: 2}]
+      expected:
+        offending_rows: {fail: {above: 0}, unit: count}
       duration_ms: 143
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -290,13 +294,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

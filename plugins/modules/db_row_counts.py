@@ -159,10 +159,11 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per table, in the order of O(checks).
-    - C(observed) holds C(database) (the URL, password masked), C(table), C(rows), C(method) (the
+    - C(observed) holds C(database) (the URL, password masked), C(table), C(rows) (a count), C(method) (the
       method used, V(exact) or V(estimate)), C(estimate) and C(exact) when known (both when the estimate
       was low enough to count exactly), and C(method_note) when the table was counted exactly because no
       estimate was usable.
+    - C(expected) holds the C(rows) levels, when any are set.
   returned: always
   type: list
   elements: dict
@@ -177,10 +178,11 @@ golive_checks:
       observed:
         database: postgresql+psycopg://golive:****@db.internal:5432/shop
         table: countries
-        rows: 249
+        rows: {value: 249, unit: count}
         method: exact
         exact: 249
-      expected: {rows: 'fail < 249, fail > 249'}
+      expected:
+        rows: {fail: {below: 249, above: 249}, unit: count}
       duration_ms: 38
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -215,13 +217,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

@@ -208,6 +208,7 @@ golive_checks:
       C(indexes_found), C(indexes_missing), C(migration_tool) (the tool read), C(migration_tools_found)
       (with V(auto)), C(migration_version) (the current version(s)), C(pending) (expected migrations
       not applied) and C(failed_migrations) (Flyway) - each when it was checked.
+    - C(expected) holds C(tables), C(indexes), C(migration_version) and C(expected_migrations) as given.
   returned: always
   type: list
   elements: dict
@@ -218,15 +219,17 @@ golive_checks:
       title: Schema of postgresql+psycopg://golive:****@db.internal:5432/shop
       status: fail
       severity: high
-      summary: '1 migration not applied: 0042_add_refunds'
+      summary: '1 pending migration: shop:0042_add_refunds'
       observed:
         database: postgresql+psycopg://golive:****@db.internal:5432/shop
         tables_found: [orders, users]
         tables_missing: []
-        migration_tool: alembic
-        migration_version: ['0041']
-        pending: [0042_add_refunds]
-      expected: {tables: [orders, users], migration_version: 0042_add_refunds}
+        migration_tool: django
+        migration_version: ['auth:0012_alter_user_first_name_max_length', 'shop:0041_order_currency']
+        pending: ['shop:0042_add_refunds']
+      expected:
+        tables: [orders, users]
+        expected_migrations: ['shop:0041_order_currency', 'shop:0042_add_refunds']
       duration_ms: 61
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -261,13 +264,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

@@ -180,12 +180,14 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per database, in the order of O(checks).
-    - C(observed) holds C(database) (the URL, password masked), C(latency_ms), C(product)
-      (PostgreSQL, MariaDB, MySQL, SQLite), C(version), C(connections) (C(used), C(max), C(percent)),
-      C(ssl) (C(encrypted), C(version), C(cipher)), C(role), C(replica_lag_seconds) (null on a primary
-      or when unknown) and C(replication) (PostgreSQL replica - C(receive_lsn), C(replay_lsn),
-      C(wal_receiver); MySQL/MariaDB replica - the IO and SQL thread states). For SQLite, connections,
-      ssl, role and lag are C(not applicable).
+    - C(observed) holds C(database) (the URL, password masked), C(latency_ms) (ms), C(product)
+      (PostgreSQL, MariaDB, MySQL, SQLite), C(version), C(connections) (C(used), C(max), C(percent)) and
+      C(connections_percent) (percent), C(ssl) (C(encrypted), C(version), C(cipher)), C(role), C(replication)
+      (PostgreSQL replica - C(receive_lsn), C(replay_lsn), C(wal_receiver); MySQL/MariaDB replica - the IO
+      and SQL thread states) and C(replica_lag_seconds) (seconds; null on a primary or when unknown). For
+      SQLite, connections, ssl, role and lag are V(not applicable).
+    - C(expected) holds the levels of C(connections_percent), and of C(latency_ms) and C(replica_lag_seconds)
+      when set, and C(min_version), C(ssl) and C(role) when asked for.
   returned: always
   type: list
   elements: dict
@@ -196,17 +198,20 @@ golive_checks:
       title: Database postgresql+psycopg://golive:****@db.internal:5432/shop
       status: warn
       severity: critical
-      summary: connections 84.0% used (warn > 80.0%, fail > 95.0%); PostgreSQL 16.3; primary
+      summary: connections 84 of 100 (84.0%) (warn > 80.0%, fail > 95.0%)
       observed:
         database: postgresql+psycopg://golive:****@db.internal:5432/shop
-        latency_ms: 4.2
+        latency_ms: {value: 4.2, unit: ms}
         product: PostgreSQL
         version: '16.3'
         connections: {used: 84, max: 100, percent: 84.0}
+        connections_percent: {value: 84.0, unit: percent}
         ssl: {encrypted: true, version: TLSv1.3, cipher: TLS_AES_256_GCM_SHA384}
         role: primary
+        replication: {}
         replica_lag_seconds: null
-      expected: {connections_percent: 'warn > 80.0%, fail > 95.0%'}
+      expected:
+        connections_percent: {warn: {above: 80.0}, fail: {above: 95.0}, unit: percent}
       duration_ms: 57
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -241,13 +246,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

@@ -98,7 +98,10 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per path, in the order of O(checks).
-    - C(observed) holds C(total_bytes), C(free_bytes), C(free_percent) and C(inodes_free_percent).
+    - C(observed) holds C(total_bytes) and C(free_bytes) (bytes), C(free_percent) and C(inodes_free_percent)
+      (percent; absent on a filesystem without inode counts).
+    - C(expected) holds the levels of C(free_bytes) or C(free_percent) (as they were given), and of
+      C(inodes_free_percent).
   returned: always
   type: list
   elements: dict
@@ -109,9 +112,15 @@ golive_checks:
       title: Disk space on /
       status: warn
       severity: high
-      summary: free 14.2 GiB (warn < 20.0 GiB, fail < 10.0 GiB); inodes free 91.3% (fail < 5.0%)
-      observed: {total_bytes: 53687091200, free_bytes: 15246948352, free_percent: 28.4, inodes_free_percent: 91.3}
-      expected: {free_bytes: 'warn < 20.0 GiB, fail < 10.0 GiB', inodes_free_percent: fail < 5.0%}
+      summary: free 14.2 GiB (warn < 20.0 GiB, fail < 10.0 GiB)
+      observed:
+        total_bytes: {value: 53687091200, unit: bytes}
+        free_bytes: {value: 15246948352, unit: bytes}
+        free_percent: {value: 28.4, unit: percent}
+        inodes_free_percent: {value: 91.3, unit: percent}
+      expected:
+        free_bytes: {warn: {below: 21474836480}, fail: {below: 10737418240}, unit: bytes}
+        inodes_free_percent: {fail: {below: 5.0}, unit: percent}
       duration_ms: 1
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -146,13 +155,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

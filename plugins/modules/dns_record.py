@@ -184,9 +184,11 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per item, in the order of O(checks).
-    - C(observed) holds C(answers) (sorted), C(ttl) (seconds), C(cname_chain) (the names the CNAMEs lead
-      through, in order), C(nameserver) (V(address:port) that answered) and C(latency_ms); also
-      C(cname_chain_length) when I(cname_chain_max) is set.
+    - C(observed) holds C(nameserver) (V(address:port) that answered), C(cname_chain) (the names the CNAMEs
+      lead through, in order), C(ttl) (seconds), C(answers) (sorted) and C(latency_ms) (ms); also C(count)
+      (a count) with I(min_count) and C(cname_chain_length) (a count) when I(cname_chain_max) is set.
+    - C(expected) holds C(values) and C(match) when I(values) are given, C(within_cidrs), C(absent) with
+      I(expect_absent), and the levels of C(count), C(ttl) and C(cname_chain_length) that are set.
   returned: always
   type: list
   elements: dict
@@ -197,14 +199,14 @@ golive_checks:
       title: DNS shop.example.com A
       status: pass
       severity: high
-      summary: A 203.0.113.10, 203.0.113.11; via CNAME shop.example.com -> lb.example.net
+      summary: A 203.0.113.10, 203.0.113.11; via CNAME shop.example.com -> lb.example.net; TTL 5m; latency 13ms
       observed:
-        answers: [203.0.113.10, 203.0.113.11]
-        ttl: 300
-        cname_chain: [shop.example.com, lb.example.net]
         nameserver: 192.0.2.53:53
-        latency_ms: 12.7
-      expected: {answers: [203.0.113.10, 203.0.113.11]}
+        cname_chain: [shop.example.com, lb.example.net]
+        ttl: {value: 300, unit: seconds}
+        answers: [203.0.113.10, 203.0.113.11]
+        latency_ms: {value: 12.7, unit: ms}
+      expected: {values: [203.0.113.10, 203.0.113.11], match: exact}
       duration_ms: 15
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -239,13 +241,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

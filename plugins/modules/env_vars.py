@@ -178,11 +178,12 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per environment, in the order of O(checks).
-    - C(observed) holds C(source), C(env_file) or C(pid) (and with I(process_name) C(process_name) and
-      C(matching_pids)), C(variables) (how many are defined), the names that are C(present),
-      C(missing) or C(empty), C(forbidden_set), C(placeholders) and C(mismatched) (lists of
-      C(name), masked C(value) and the C(pattern) or C(expected) regular expression), and for env
-      files C(malformed_lines) (line numbers).
+    - C(observed) holds C(source) (V(env_file), V(process) or V(module)), C(env_file) or C(pid) (and with
+      I(process_name) C(process_name) and C(matching_pids)), for env files C(malformed_lines) (line numbers),
+      C(variables) (how many are defined, a plain number), the required names that are C(present), C(missing) or
+      C(empty), C(forbidden_set) with I(forbidden), C(placeholders) and C(mismatched) with I(expected_values)
+      (lists of C(name), masked C(value) and the C(pattern) or C(expected) regular expression).
+    - C(expected) holds C(required), C(forbidden) and C(expected_values) as given.
   returned: always
   type: list
   elements: dict
@@ -193,18 +194,16 @@ golive_checks:
       title: Environment of /srv/shop/.env
       status: fail
       severity: high
-      summary: missing SENTRY_DSN; placeholder value in STRIPE_SECRET_KEY
+      summary: missing variable SENTRY_DSN; placeholder value in variable STRIPE_SECRET_KEY
       observed:
-        source: /srv/shop/.env
+        source: env_file
         env_file: /srv/shop/.env
+        malformed_lines: []
         variables: 23
         present: [DATABASE_URL, SECRET_KEY, STRIPE_SECRET_KEY]
         missing: [SENTRY_DSN]
         empty: []
-        forbidden_set: []
-        placeholders: [{name: STRIPE_SECRET_KEY, value: '****', pattern: '(?i)changeme'}]
-        mismatched: []
-        malformed_lines: []
+        placeholders: [{name: STRIPE_SECRET_KEY, value: '****', pattern: 'change[-_ ]?me'}]
       expected: {required: [DATABASE_URL, SECRET_KEY, SENTRY_DSN, STRIPE_SECRET_KEY]}
       duration_ms: 2
   contains:
@@ -240,13 +239,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

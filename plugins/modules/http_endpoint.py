@@ -347,12 +347,15 @@ golive_checks:
   description:
     - One record per endpoint, in the order of O(checks).
     - C(observed) holds C(request) (method, url, headers; secret headers masked), C(status), C(reason),
-      C(latency) (seconds) and C(latency_ms), C(headers) of the answer (cookies masked), C(body_bytes),
-      C(body_truncated), C(body) (its first 200 characters), C(redirects) and C(final_url) when
-      redirects were followed, C(assertions) (body regexes and JSON queries with their C(actual)
-      results), and per posture option C(https_redirect), C(hsts), C(unauthenticated_status),
-      C(not_found), C(cors_allowed_origin), C(cors_forbidden_origin), C(rate_limit) (C(burst),
-      C(limited_after), C(check_requests_before), C(statuses), C(retry_after)).
+      C(headers) of the answer (cookies masked), C(body_bytes) (bytes), C(body_truncated), C(body) (its first
+      200 characters), C(redirects) and C(final_url) when redirects were followed, C(latency) (seconds, the
+      value graded) and C(latency_ms) (the same in ms), C(assertions) (body regexes and JSON queries with their
+      C(actual) results), and per posture option C(https_redirect), C(hsts) and C(hsts_max_age) (seconds),
+      C(unauthenticated_status), C(not_found), C(cors_allowed_origin), C(cors_forbidden_origin), C(rate_limit)
+      (C(burst), C(limited_after), C(check_requests_before), C(statuses), C(retry_after)).
+    - C(expected) holds C(status) (the accepted codes), the C(latency) levels when set, the regular
+      expressions, C(json_query), C(required_headers) and C(forbidden_headers) as given, the C(hsts_max_age)
+      level, and what each posture option expects.
     - Secret header values never appear, not even when a server echoes them back.
   returned: always
   type: list
@@ -364,19 +367,27 @@ golive_checks:
       title: HTTP GET https://shop.example.com/healthz
       status: pass
       severity: high
-      summary: 'HTTP 200 OK in 84ms (warn > 500ms, fail > 2s); body matches /"status": *"ok"/'
+      summary: >-
+        status 200; latency 84ms (warn > 500ms, fail > 2s); 1 of 1 body assertions hold; HSTS max-age 365d;
+        includeSubDomains
       observed:
         request: {method: GET, url: 'https://shop.example.com/healthz', headers: {Authorization: '****'}}
         status: 200
         reason: OK
-        latency: 0.084
-        latency_ms: 84.0
-        headers: {content-type: application/json}
-        body_bytes: 15
+        headers: {Content-Type: application/json, Strict-Transport-Security: max-age=31536000; includeSubDomains}
+        body_bytes: {value: 16, unit: bytes}
         body_truncated: false
         body: '{"status": "ok"}'
-        assertions: []
-      expected: {status: [200], latency_ms: 'warn > 500ms, fail > 2s'}
+        latency: {value: 0.084, unit: seconds}
+        latency_ms: {value: 84, unit: ms}
+        assertions: [{assertion: 'body matches /"status": *"ok"/', passed: true}]
+        hsts: {max_age: 31536000, include_subdomains: true, preload: false}
+        hsts_max_age: {value: 31536000, unit: seconds}
+      expected:
+        status: [200]
+        latency: {warn: {above: 0.5}, fail: {above: 2.0}, unit: seconds}
+        body_regex: '"status": *"ok"'
+        hsts_max_age: {fail: {below: 31536000}, unit: seconds}
       duration_ms: 91
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -411,13 +422,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

@@ -169,10 +169,13 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per log, in the order of O(checks).
-    - C(observed) holds C(exists), and for an existing log C(file) (the match of a glob), C(size),
-      C(age_seconds), C(writable_by), C(rotation) (the stanza's C(config) V(/etc/logrotate.d/shop:1),
-      C(patterns) and C(directives), or null), C(window), C(lines_scanned), C(bytes_read), C(matches),
-      C(matches_by_pattern) and C(matching_lines) (at most 5, masked and truncated).
+    - C(observed) holds C(exists), and for an existing log C(file) (the match of a glob), C(size) (bytes),
+      C(age_seconds) (seconds), C(writable_by) (the user checked), C(rotation) (the stanza's C(config)
+      V(/etc/logrotate.d/shop:1), C(patterns) and C(directives), or null), C(window) (such as V(last 15m) or
+      V(last 1000 lines)), C(lines_scanned), C(bytes_read) (bytes), C(matches_by_pattern), C(matching_lines)
+      (at most 5, masked and truncated) and C(matches) (a count).
+    - C(expected) holds C(path), the C(age_seconds) level, C(rotation) when a logrotate stanza is required,
+      and the C(matches) levels.
   returned: always
   type: list
   elements: dict
@@ -183,24 +186,28 @@ golive_checks:
       title: Log /var/log/shop/app.log
       status: warn
       severity: high
-      summary: 3 matches of ERROR|Traceback in the last 15m (warn > 0, fail > 20)
+      summary: 3 matching lines in the last 15m (warn > 0, fail > 20)
       observed:
         exists: true
         file: /var/log/shop/app.log
-        size: 5242880
-        age_seconds: 4.0
-        writable_by: [shop]
+        size: {value: 5242880, unit: bytes}
+        age_seconds: {value: 4.0, unit: seconds}
+        writable_by: shop
         rotation:
           config: /etc/logrotate.d/shop:1
           patterns: [/var/log/shop/*.log]
-          directives: [daily, rotate 14, compress]
-        window: 15m
+          directives: [compress, daily, rotate]
+        window: last 15m
         lines_scanned: 18230
-        bytes_read: 2411806
-        matches: 3
+        bytes_read: {value: 2411806, unit: bytes}
         matches_by_pattern: {ERROR|Traceback: 3}
         matching_lines: ['2030-06-01 12:03:11 ERROR payment webhook failed: timeout']
-      expected: {matches: 'warn > 0, fail > 20'}
+        matches: {value: 3, unit: count}
+      expected:
+        path: /var/log/shop/app.log
+        age_seconds: {fail: {above: 86400.0}, unit: seconds}
+        rotation: a logrotate stanza in /etc/logrotate.conf or /etc/logrotate.d
+        matches: {warn: {above: 0}, fail: {above: 20}, unit: count}
       duration_ms: 37
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -235,13 +242,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

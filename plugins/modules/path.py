@@ -163,10 +163,13 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per path, in the order of O(checks).
-    - C(observed) holds C(exists), and for an existing path its C(type), C(mode) (V(0644)), C(owner),
-      C(group), C(size) and C(mtime_age_seconds).
-    - For a glob it holds C(matches), C(newest) and C(newest_age_seconds), and the attributes above
-      are those of the newest match.
+    - C(observed) holds C(exists) (and C(dangling_symlink_to) for a broken symlink), and for an existing path
+      its C(type), C(mode) (V(0644)), C(owner), C(group), C(size) (bytes) and C(mtime_age_seconds) (a plain
+      number).
+    - For a glob it holds C(matches) (a count), C(newest) and C(newest_age_seconds) (seconds), and the
+      attributes above are those of the newest match.
+    - C(expected) holds the levels of C(matches) and C(newest_age_seconds) of a glob, when set; the other
+      options are named in the summary when they are not met.
   returned: always
   type: list
   elements: dict
@@ -177,14 +180,14 @@ golive_checks:
       title: Path /srv/shop/releases/current
       status: pass
       severity: high
-      summary: exists; directory owned by shop, mode 0755
+      summary: is a directory
       observed:
         exists: true
         type: directory
         mode: '0755'
         owner: shop
         group: shop
-        size: 4096
+        size: {value: 4096, unit: bytes}
         mtime_age_seconds: 86012.0
       expected: {}
       duration_ms: 1
@@ -221,13 +224,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

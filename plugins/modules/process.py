@@ -115,9 +115,11 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per item, in the order of O(checks).
-    - C(observed) holds C(count), C(pids) (at most 20), C(users), C(samples) (up to 5 command lines
-      of at most 200 characters, secrets masked) and, with I(user), C(other_users) when matching
-      processes of other users run.
+    - C(observed) holds, with I(user), C(other_users) when matching processes of other users run, then
+      C(count) (a count), C(pids) (at most 20), C(users) and C(samples) (up to 5 command lines of at most
+      200 characters, secrets masked).
+    - C(expected) holds C(user) when given and the C(count) levels (fail below I(min_count), above
+      I(max_count)).
   returned: always
   type: list
   elements: dict
@@ -130,11 +132,13 @@ golive_checks:
       severity: high
       summary: 2 running as app (expected 2 to 8)
       observed:
-        count: 2
+        count: {value: 2, unit: count}
         pids: [1423, 1467]
         users: [app]
         samples: [/srv/shop/venv/bin/python -m celery -A shop worker --concurrency 4]
-      expected: {count: 2 to 8, user: app}
+      expected:
+        user: app
+        count: {fail: {below: 2, above: 8}, unit: count}
       duration_ms: 6
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -169,13 +173,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

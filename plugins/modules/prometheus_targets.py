@@ -162,11 +162,14 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per item, in the order of O(checks).
-    - C(observed) holds C(url); C(targets) (C(total), C(up), C(down), C(unknown)) and C(jobs) (the same per
-      job) of the checked targets; C(down_targets) and, when there are any, C(unknown_targets) (at most 10
-      each, with C(job), C(instance), C(health), C(last_error), C(last_scrape)); C(missing_jobs) with I(jobs);
-      C(alert_rules) (how many alerting rules are loaded), C(unhealthy_rules) (C(name), C(group), C(health),
+    - C(observed) holds C(url); C(targets) (C(total), C(up), C(down), C(unknown)) and C(jobs) (per job its
+      C(up), C(down) and C(unknown)) of the checked targets; C(down_targets) and, when there are any,
+      C(unknown_targets) (at most 10 each, with C(job), C(instance), C(health), C(last_error), C(last_scrape));
+      C(missing_jobs) with I(jobs); C(active_targets) and C(targets_down) (counts); C(alert_rules) (how many
+      alerting rules are loaded, a plain number), C(unhealthy_rules) (C(name), C(group), C(health),
       C(last_error)), C(firing_alerts) (names, at most 10) and C(missing_alerts) with I(required_alerts).
+    - C(expected) holds C(jobs) as given, the C(active_targets) and C(targets_down) levels, C(unknown_status)
+      when targets are not scraped yet, and C(required_alerts) as given.
   returned: always
   type: list
   elements: dict
@@ -177,21 +180,25 @@ golive_checks:
       title: Prometheus targets at http://prometheus.internal:9090
       status: fail
       severity: high
-      summary: '1 of 12 targets down: node/db02:9100 (connection refused)'
+      summary: '1 of 12 targets down (fail > 0): node db02:9100'
       observed:
         url: http://prometheus.internal:9090
         targets: {total: 12, up: 11, down: 1, unknown: 0}
-        jobs: {node: {total: 6, up: 5, down: 1, unknown: 0}, shop: {total: 6, up: 6, down: 0, unknown: 0}}
+        jobs: {node: {up: 5, down: 1, unknown: 0}, shop: {up: 6, down: 0, unknown: 0}}
         down_targets:
           - job: node
             instance: db02:9100
             health: down
             last_error: connection refused
             last_scrape: '2030-06-01T12:00:03Z'
+        active_targets: {value: 12, unit: count}
+        targets_down: {value: 1, unit: count}
         alert_rules: 18
         unhealthy_rules: []
         firing_alerts: []
-      expected: {targets_down: fail > 0}
+      expected:
+        active_targets: {fail: {below: 1}, unit: count}
+        targets_down: {fail: {above: 0}, unit: count}
       duration_ms: 73
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -226,13 +233,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

@@ -136,7 +136,8 @@ golive_checks:
     - C(observed) holds C(executable), C(version) (such as C(3.11.7)) and C(virtualenv) (bool), and
       with I(requirements) C(requirements_checked) (how many applied), C(missing) (names),
       C(mismatched) (C(name), C(wanted), C(installed)), C(unpinned) (names) and C(notes) (lines
-      skipped).
+      skipped); nothing here carries a unit.
+    - C(expected) holds C(min_version), C(virtualenv), C(requirements) (the file) and C(pinned) as asked for.
   returned: always
   type: list
   elements: dict
@@ -147,17 +148,17 @@ golive_checks:
       title: Python runtime /srv/shop/venv/bin/python
       status: fail
       severity: high
-      summary: 'version mismatch: django 4.2.11 (wanted ==5.0.6)'
+      summary: 'version mismatch: django 4.2.11 (wanted 5.0.6)'
       observed:
         executable: /srv/shop/venv/bin/python
         version: 3.11.7
         virtualenv: true
         requirements_checked: 42
         missing: []
-        mismatched: [{name: django, wanted: ==5.0.6, installed: 4.2.11}]
+        mismatched: [{name: django, wanted: 5.0.6, installed: 4.2.11}]
         unpinned: []
         notes: []
-      expected: {min_version: '3.11', virtualenv: true}
+      expected: {min_version: '3.11', virtualenv: true, requirements: /srv/shop/requirements.txt}
       duration_ms: 388
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -192,13 +193,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

@@ -236,15 +236,18 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per server, in the order of O(checks).
-    - C(observed) holds C(latency_ms), C(redis_version), C(redis_mode), C(uptime_seconds), C(role)
-      (V(master) or V(replica)), C(connected_replicas), C(online_replicas), C(replicas) (address, state,
-      offset, lag of each), C(used_memory), C(maxmemory), C(memory_used_percent), C(maxmemory_policy),
-      C(aof_enabled), C(aof_last_write_status), C(rdb_last_bgsave_status), C(rdb_changes_since_last_save);
-      on a replica C(master), C(master_link_status),
-      C(master_link_down_seconds), C(replica_offset_lag) and C(replica_lag_seconds); with I(require_rdb)
-      C(rdb_save) (the schedule, or null when C(CONFIG) is not allowed); with I(rdb_last_save_max_age)
-      C(rdb_last_save_age_seconds); C(cluster_enabled), and in cluster mode C(cluster_state),
-      C(cluster_slots_assigned), C(cluster_known_nodes).
+    - C(observed) holds C(latency_ms) (ms), C(redis_version), C(redis_mode), C(uptime_seconds), C(role)
+      (V(master) or V(replica)), C(connected_replicas), C(online_replicas) (a count), C(replicas) (address,
+      state, offset, lag of each), C(used_memory) and C(maxmemory) (bytes, plain numbers as Redis reports
+      them), C(maxmemory_policy), C(memory_used_percent) (percent, null without I(maxmemory)), C(aof_enabled),
+      C(aof_last_write_status), C(rdb_last_bgsave_status), C(rdb_changes_since_last_save); on a replica
+      C(master), C(master_link_status), C(master_link_down_seconds), C(replica_offset_lag) and
+      C(replica_lag_seconds) (seconds); with I(require_rdb) C(rdb_save) (the schedule, or null when C(CONFIG) is
+      not allowed); with I(rdb_last_save_max_age) C(rdb_last_save_age_seconds) (seconds); C(cluster_enabled), and
+      in cluster mode C(cluster_state), C(cluster_slots_assigned), C(cluster_known_nodes).
+    - C(expected) holds C(tls), the levels of C(latency_ms), C(online_replicas), C(memory_used_percent),
+      C(replica_lag_seconds) and C(rdb_last_save_age_seconds) that are set, and C(role), C(master_link_status),
+      C(maxmemory), C(maxmemory_policy), C(aof_enabled), C(rdb_save) and C(cluster_state) as asked for.
   returned: always
   type: list
   elements: dict
@@ -255,25 +258,29 @@ golive_checks:
       title: Redis cache.internal:6379
       status: pass
       severity: critical
-      summary: Redis 7.2.4 master; memory 41.2% used (warn > 80.0%, fail > 95.0%); 1 replica online
+      summary: PONG in 1.3ms; 1 replica online; memory used (422.1 MiB of 1.0 GiB) 41.2% (warn > 80.0%, fail > 95.0%)
       observed:
-        latency_ms: 1.3
+        latency_ms: {value: 1.3, unit: ms}
         redis_version: 7.2.4
         redis_mode: standalone
         uptime_seconds: 1209600
         role: master
         connected_replicas: 1
-        online_replicas: 1
+        online_replicas: {value: 1, unit: count}
         replicas: [{address: '10.0.0.12:6379', state: online, offset: 88123411, lag: 0}]
         used_memory: 442619904
         maxmemory: 1073741824
-        memory_used_percent: 41.2
         maxmemory_policy: allkeys-lru
+        memory_used_percent: {value: 41.2, unit: percent}
         aof_enabled: false
+        aof_last_write_status: ok
         rdb_last_bgsave_status: ok
         rdb_changes_since_last_save: 120
         cluster_enabled: false
-      expected: {memory_used_percent: 'warn > 80.0%, fail > 95.0%', online_replicas: fail < 1}
+      expected:
+        tls: false
+        online_replicas: {fail: {below: 1}, unit: count}
+        memory_used_percent: {warn: {above: 80.0}, fail: {above: 95.0}, unit: percent}
       duration_ms: 9
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -308,13 +315,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

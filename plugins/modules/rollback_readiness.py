@@ -186,10 +186,13 @@ golive_checks:
       characters of output) and C(output_bytes).
     - C(previous_release) - C(pattern), C(matches), and for the newest match C(path), C(type) and
       C(entries), or C(size) and C(content) (its first line).
-    - C(releases) - C(path), C(count), C(newest) (the last five names), and with I(current) C(current)
-      (where it points) and C(previous).
+    - C(releases) - C(path), C(count), C(newest) (the last five names, oldest first), and with I(current)
+      C(current) (where it points) and C(previous) (the releases before it); beside it C(releases_kept) (a
+      count).
     - C(tag) - C(path), C(pattern), C(repository) (its top directory), C(head) (the commit), C(head_tags),
       and when C(HEAD) is untagged C(matching_tags), C(nearest_tag) and C(commits_since_tag).
+    - C(expected) holds the C(releases_kept) level, C(tag) (the pattern and what an untagged C(HEAD) gives) and
+      C(dry_run_rc) (the accepted exit codes), each for a part that is set.
   returned: always
   type: list
   elements: dict
@@ -200,7 +203,9 @@ golive_checks:
       title: Rollback readiness of shop
       status: pass
       severity: high
-      summary: previous release 2030.05.28 kept; rollback script executable; dry run exit 0 in 1.2s
+      summary: >-
+        rollback script /srv/shop/bin/rollback is executable; previous release 2030.05.28; 5 releases in
+        /srv/shop/releases; dry run exited 0 in 1s
       observed:
         script:
           path: /srv/shop/bin/rollback
@@ -209,19 +214,22 @@ golive_checks:
           mode: '0755'
           owner: shop
           executable: true
+        releases:
+          path: /srv/shop/releases
+          count: 5
+          newest: [2030.05.12, 2030.05.15, 2030.05.20, 2030.05.28, 2030.06.01]
+          current: /srv/shop/releases/2030.06.01
+          previous: [2030.05.12, 2030.05.15, 2030.05.20, 2030.05.28]
+        releases_kept: {value: 5, unit: count}
         dry_run:
           argv: [/srv/shop/bin/rollback, --dry-run]
           rc: 0
           seconds: 1.2
-          output_tail: would switch current -> releases/2030.05.28
-          output_bytes: 44
-        releases:
-          path: /srv/shop/releases
-          count: 5
-          newest: [2030.06.01, 2030.05.28, 2030.05.20]
-          current: /srv/shop/releases/2030.06.01
-          previous: /srv/shop/releases/2030.05.28
-      expected: {dry_run_rc: [0], releases: at least 2}
+          output_tail: would switch current to 2030.05.28
+          output_bytes: 35
+      expected:
+        releases_kept: {fail: {below: 2}, unit: count}
+        dry_run_rc: [0]
       duration_ms: 1231
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -256,13 +264,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

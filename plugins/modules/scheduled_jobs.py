@@ -164,7 +164,9 @@ golive_checks:
     - C(observed) holds C(searched) (the crontabs read) and, when an entry runs the command, C(entry)
       (V(/etc/cron.d/shop:4)), C(entries) (every matching entry), C(schedule), C(user), C(timezone),
       C(command) (URL passwords, assigned secrets and bearer tokens masked), C(next_run) (ISO 8601 with
-      the zone's offset, or null for C(@reboot)) and C(next_run_in_seconds).
+      the zone's offset, or null for C(@reboot)) and C(next_run_in_seconds) (seconds).
+    - C(expected) holds C(command) (the pattern searched), and C(user), C(schedule), C(timezone) and the
+      C(next_run_in_seconds) level (with I(fires_within)) as asked for.
   returned: always
   type: list
   elements: dict
@@ -175,18 +177,18 @@ golive_checks:
       title: Cron job /nightly-export/
       status: pass
       severity: high
-      summary: runs 30 2 * * * as shop; next in 13h 27m
+      summary: /etc/cron.d/shop:4 runs /nightly-export/; next run 2030-06-02T02:30:00+02:00 (in 13h 27m)
       observed:
         searched: [/etc/crontab, /etc/cron.d/shop, /var/spool/cron/crontabs/shop]
         entry: /etc/cron.d/shop:4
         entries: ['/etc/cron.d/shop:4']
         schedule: 30 2 * * *
-        user: shop
         timezone: Europe/Berlin
+        user: shop
         command: /srv/shop/bin/nightly-export --to s3://exports
         next_run: '2030-06-02T02:30:00+02:00'
-        next_run_in_seconds: 48420
-      expected: {user: shop}
+        next_run_in_seconds: {value: 48420, unit: seconds}
+      expected: {command: nightly-export, user: shop}
       duration_ms: 5
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -221,13 +223,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

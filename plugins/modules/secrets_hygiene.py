@@ -188,10 +188,13 @@ golive_checks:
       files on disk), C(tracked_files) (null outside a checkout), C(files_searched), C(env_files) and
       C(requirements_files) (relative paths), C(findings) (up to I(max_findings), each with C(status),
       C(rule), C(file), C(line) when it is about one, and C(detail) - a masked hint for a secret),
-      C(findings_total), C(findings_by_rule), and C(skipped) (C(binary), C(too_large), C(unreadable)).
+      C(findings_total), C(findings_by_rule), and C(skipped) (C(binary), a count; C(too_large) and
+      C(unreadable), the paths, with C(too_large_count) and C(unreadable_count)).
     - The rules are C(env_file_tracked), C(env_file_not_ignored), C(private_key), C(stripe_live_key),
       C(aws_access_key_id), C(github_token), C(slack_token), C(google_api_key), the names of I(patterns),
       C(secret_file_mode), C(world_writable) and C(unpinned_requirement).
+    - C(expected) holds C(rules) (the secret rules searched), C(secret_mode_max), C(max_file_size) (a quantity in
+      bytes), and in a checkout C(env_files) (what an env file must be).
   returned: always
   type: list
   elements: dict
@@ -202,7 +205,7 @@ golive_checks:
       title: Secrets hygiene of /srv/shop/app
       status: fail
       severity: critical
-      summary: '1 finding: stripe_live_key in settings/production.py:12'
+      summary: 'settings/production.py:12 stripe_live_key: sk_live_…a1b2'
       observed:
         path: /srv/shop/app
         git_checkout: /srv/shop/app
@@ -215,8 +218,12 @@ golive_checks:
           - {status: fail, rule: stripe_live_key, file: settings/production.py, line: 12, detail: sk_live_…a1b2}
         findings_total: 1
         findings_by_rule: {stripe_live_key: 1}
-        skipped: {binary: 14, too_large: 0, unreadable: 0}
-      expected: {}
+        skipped: {binary: 14, too_large: [], too_large_count: 0, unreadable: [], unreadable_count: 0}
+      expected:
+        rules: [private_key, stripe_live_key, aws_access_key_id, github_token, slack_token, google_api_key]
+        secret_mode_max: '0600'
+        max_file_size: {value: 1048576, unit: bytes}
+        env_files: not tracked, ignored by git (else warn)
       duration_ms: 233
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -251,13 +258,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

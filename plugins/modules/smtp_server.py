@@ -161,9 +161,12 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per server, in the order of O(checks).
-    - C(observed) holds C(banner), C(latency_ms), C(esmtp_extensions) (after STARTTLS when it was used),
-      C(starttls_offered), C(starttls_ok), C(tls_protocol), C(tls_cipher), C(certificate_subject),
-      C(certificate_not_after), C(auth_mechanisms), and with I(username) C(auth_user) and C(auth_ok).
+    - C(observed) holds C(banner) (the greeting after its code), C(latency_ms) (ms, until the banner),
+      C(esmtp_extensions) (after STARTTLS when it was used), C(starttls_offered), C(starttls_ok), C(tls_protocol),
+      C(tls_cipher), C(certificate_subject), C(certificate_not_after), C(auth_mechanisms), and with I(username)
+      C(auth_user) and C(auth_ok).
+    - C(expected) holds C(tls), the C(latency_ms) levels when set, and C(banner), C(starttls) and C(auth) as
+      asked for.
   returned: always
   type: list
   elements: dict
@@ -174,21 +177,21 @@ golive_checks:
       title: SMTP smtp.example.com:587
       status: pass
       severity: high
-      summary: banner 220 smtp.example.com ESMTP; STARTTLS TLSv1.3; login accepted
+      summary: banner smtp.example.com ESMTP; banner after 38ms; STARTTLS ok (TLSv1.3); AUTH ok for noreply@example.com
       observed:
-        banner: 220 smtp.example.com ESMTP
-        latency_ms: 38.5
+        banner: smtp.example.com ESMTP
+        latency_ms: {value: 38.5, unit: ms}
         esmtp_extensions: [AUTH, PIPELINING, 8BITMIME]
         starttls_offered: true
         starttls_ok: true
         tls_protocol: TLSv1.3
         tls_cipher: TLS_AES_256_GCM_SHA384
-        certificate_subject: CN=smtp.example.com
-        certificate_not_after: '2030-09-14T23:59:59Z'
+        certificate_subject: commonName=smtp.example.com
+        certificate_not_after: Sep 14 23:59:59 2030 GMT
         auth_mechanisms: [PLAIN, LOGIN]
         auth_user: noreply@example.com
         auth_ok: true
-      expected: {starttls: true, auth: true}
+      expected: {tls: starttls, starttls: offered and succeeds, auth: succeeds for noreply@example.com}
       duration_ms: 164
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -223,13 +226,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

@@ -234,7 +234,11 @@ golive_checks:
       C(payouts_enabled), C(details_submitted), C(requirements_due) (the first ten names),
       C(requirements_past_due) (a count), C(disabled_reason), C(requirements_deadline) (Unix time) and
       C(retries); with I(webhooks) C(webhook_endpoints_total), C(webhook_endpoints_enabled) and C(webhooks)
-      (for each required URL the matched C(endpoint) id, its C(status) and C(missing_events)).
+      (for each required URL the matched C(endpoint) id, its C(status) and C(missing_events)); nothing here
+      carries a unit.
+    - C(expected) holds what was required of each of them - C(secret_key_type), C(secret_key_mode), the
+      publishable key's, C(webhook_secret), C(charges_enabled), C(payouts_enabled), C(details_submitted),
+      C(requirements_due) and C(webhooks) (each URL with its events).
   returned: always
   type: list
   elements: dict
@@ -245,7 +249,9 @@ golive_checks:
       title: Stripe account, live mode
       status: pass
       severity: critical
-      summary: live account acct_1Nx2example; charges and payouts enabled; no requirements due
+      summary: >-
+        live secret key sk_live_…a1b2; account acct_1Nx2example: charges enabled, payouts enabled,
+        details submitted
       observed:
         api_base: https://api.stripe.com
         secret_key: sk_live_…a1b2
@@ -262,7 +268,13 @@ golive_checks:
         disabled_reason: null
         requirements_deadline: null
         retries: 0
-      expected: {mode: live, charges_enabled: true, payouts_enabled: true}
+      expected:
+        secret_key_type: secret or restricted
+        secret_key_mode: live
+        charges_enabled: true
+        payouts_enabled: true
+        details_submitted: true
+        requirements_due: none
       duration_ms: 322
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -297,13 +309,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

@@ -133,10 +133,11 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per item, in the order of O(checks).
-    - C(observed) holds C(cpus), C(cpu_busy_percent) and C(cpu_sample_seconds) (when a CPU busy
-      level is set), C(load_1), C(load_5),
-      C(load_15), C(load_per_core), C(memory_total_bytes), C(memory_available_bytes),
-      C(memory_available_percent), C(swap_total_bytes) and C(swap_used_percent).
+    - C(observed) holds C(cpus) (a count), C(cpu_sample_seconds) (seconds) and C(cpu_busy_percent) (percent)
+      when a CPU busy level is set, C(load_1), C(load_5) and C(load_15) (plain numbers), C(load_per_core) (a
+      ratio), C(memory_total_bytes) and C(memory_available_bytes) (bytes), C(memory_available_percent) (percent),
+      C(swap_total_bytes) (bytes) and C(swap_used_percent) (percent).
+    - C(expected) holds the levels of each of these that are set, under the same name.
   returned: always
   type: list
   elements: dict
@@ -147,20 +148,30 @@ golive_checks:
       title: System resources
       status: pass
       severity: high
-      summary: cpus 4 (fail < 2); memory available 61.5% (warn < 15.0%); swap used 0.0%
+      summary: >-
+        cpus 4 (fail < 4); cpu busy 12.5% (warn > 80.0%); load per core 0.10 (warn > 1.50, fail > 3); memory available
+        4.7 GiB (fail < 1.0 GiB); memory available 61.5% (warn < 15.0%); swap used 0.0% (warn > 20.0%, fail > 60.0%)
       observed:
-        cpus: 4
+        cpus: {value: 4, unit: count}
+        cpu_sample_seconds: {value: 0.5, unit: seconds}
+        cpu_busy_percent: {value: 12.5, unit: percent}
         load_1: 0.42
         load_5: 0.38
         load_15: 0.31
-        load_per_core: 0.1
-        memory_total_bytes: 8241020928
-        memory_available_bytes: 5068349440
-        memory_available_percent: 61.5
-        swap_total_bytes: 2147479552
-        swap_used_percent: 0.0
-      expected: {cpus: fail < 2, memory_available_percent: warn < 15.0%}
-      duration_ms: 2
+        load_per_core: {value: 0.1, unit: ratio}
+        memory_total_bytes: {value: 8241020928, unit: bytes}
+        memory_available_bytes: {value: 5068349440, unit: bytes}
+        memory_available_percent: {value: 61.5, unit: percent}
+        swap_total_bytes: {value: 2147479552, unit: bytes}
+        swap_used_percent: {value: 0.0, unit: percent}
+      expected:
+        cpus: {fail: {below: 4}, unit: count}
+        cpu_busy_percent: {warn: {above: 80.0}, unit: percent}
+        load_per_core: {warn: {above: 1.5}, fail: {above: 3.0}, unit: ratio}
+        memory_available_bytes: {fail: {below: 1073741824}, unit: bytes}
+        memory_available_percent: {warn: {below: 15.0}, unit: percent}
+        swap_used_percent: {warn: {above: 20.0}, fail: {above: 60.0}, unit: percent}
+      duration_ms: 503
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
     id:
@@ -194,13 +205,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

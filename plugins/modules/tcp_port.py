@@ -143,8 +143,10 @@ golive_checks:
   description:
     - One record per item, in the order of O(checks).
     - C(observed) holds C(state) (V(open), V(refused), V(timed out), V(unreachable)), C(address) (the
-      address last tried), C(tried) (every address tried, in order), C(connect_ms) when it connected,
-      C(reason) when it did not, and C(banner) (the first 200 characters read) with I(banner_regex).
+      address last tried), C(tried) (every address tried, in order), C(connect_ms) (ms) when it connected
+      and was expected to, C(reason) when it did not, and C(banner) (the first 200 characters read) with
+      I(banner_regex).
+    - C(expected) holds C(state) (V(open) or V(closed)), the C(connect_ms) levels when set, and C(banner_regex).
   returned: always
   type: list
   elements: dict
@@ -155,8 +157,8 @@ golive_checks:
       title: TCP port db.internal:5432
       status: fail
       severity: high
-      summary: 'open: db.internal:5432 accepted the connection (expected closed)'
-      observed: {state: open, address: '10.0.0.21:5432', tried: ['10.0.0.21:5432'], connect_ms: 0.6}
+      summary: 'open: 10.0.0.21 accepted the connection (expected closed)'
+      observed: {state: open, address: 10.0.0.21, tried: [10.0.0.21]}
       expected: {state: closed}
       duration_ms: 3
       target: db01
@@ -193,13 +195,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

@@ -127,7 +127,10 @@ golive_checks:
     - One record per item, in the order of O(checks).
     - C(observed) holds C(servers), one entry per server with C(server), C(answered) and either
       C(offset_ms) (positive when the host is behind the server), C(delay_ms) and C(stratum), or
-      C(error); C(median_offset_ms) of the servers that answered; C(timezone) and C(timezone_source).
+      C(error); C(servers_answered) (a count); C(median_offset_ms) (ms) of the servers that answered;
+      C(timezone) and C(timezone_source).
+    - C(expected) holds the C(servers_answered) level (I(min_servers)), the C(median_offset_ms) levels and
+      C(timezone) when given.
   returned: always
   type: list
   elements: dict
@@ -138,13 +141,19 @@ golive_checks:
       title: Time sync
       status: pass
       severity: high
-      summary: median offset 12ms (warn > 100ms, fail > 1s) of 1 server; timezone UTC
+      summary: >-
+        clock offset +12ms (median of 1 server; warn > 100ms, fail > 1s); timezone Etc/UTC
+        (from /etc/localtime -> /usr/share/zoneinfo/Etc/UTC)
       observed:
         servers: [{server: pool.ntp.org, answered: true, offset_ms: 12.1, delay_ms: 21.4, stratum: 2}]
-        median_offset_ms: 12.1
-        timezone: UTC
-        timezone_source: /etc/localtime
-      expected: {min_servers: 1, median_offset_ms: 'warn > 100ms, fail > 1s', timezone: UTC}
+        servers_answered: {value: 1, unit: count}
+        median_offset_ms: {value: 12.1, unit: ms}
+        timezone: Etc/UTC
+        timezone_source: /etc/localtime -> /usr/share/zoneinfo/Etc/UTC
+      expected:
+        servers_answered: {fail: {below: 1}, unit: count}
+        median_offset_ms: {warn: {above: 100.0}, fail: {above: 1000.0}, unit: ms}
+        timezone: Etc/UTC
       duration_ms: 54
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -179,13 +188,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

@@ -179,11 +179,14 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per item, in the order of O(checks).
-    - C(observed) holds C(subject), C(issuer), C(sans), C(not_before), C(not_after), C(days_left),
-      C(chain_length) (certificates the server presented; null when this Python cannot tell),
-      C(protocol), C(cipher), C(key_type), C(key_bits), C(signature_algorithm), C(self_signed),
-      C(verified), C(verify_error), C(chain) (subject, issuer, expiry and signature of each
-      certificate) and, with I(min_protocol), C(old_protocols_accepted) and C(old_protocols_not_probed).
+    - C(observed) holds C(protocol), C(cipher), C(chain_length) (certificates the server presented; null when
+      this Python cannot tell), C(subject), C(issuer), C(sans), C(not_before), C(not_after), C(days_left)
+      (days), C(key_type), C(key_bits), C(key_curve) (elliptic curve keys), C(signature_algorithm),
+      C(self_signed), C(chain) (subject, issuer, expiry, plain C(days_left) and signature of each certificate),
+      C(verified), C(verify_error) and, with I(min_protocol), C(old_protocols_accepted) and
+      C(old_protocols_not_probed).
+    - C(expected) holds the C(days_left) levels, C(require_chain_valid), C(min_key_bits),
+      C(forbid_weak_signatures), C(hostname) and C(min_protocol) when given.
   returned: always
   type: list
   elements: dict
@@ -194,29 +197,35 @@ golive_checks:
       title: TLS certificate of shop.example.com:443
       status: warn
       severity: critical
-      summary: certificate expires in 19 days (warn < 30, fail < 7)
+      summary: leaf expires in 19 days (warn < 30 days, fail < 14 days)
       observed:
+        protocol: TLSv1.3
+        cipher: TLS_AES_256_GCM_SHA384
+        chain_length: 2
         subject: CN=shop.example.com
         issuer: CN=R11,O=Let's Encrypt,C=US
         sans: [shop.example.com, www.shop.example.com]
         not_before: '2030-03-22T00:00:00Z'
         not_after: '2030-06-20T23:59:59Z'
-        days_left: 19
-        chain_length: 2
-        protocol: TLSv1.3
-        cipher: TLS_AES_256_GCM_SHA384
+        days_left: {value: 19, unit: days}
         key_type: EC
         key_bits: 256
-        signature_algorithm: sha256
+        key_curve: secp256r1
+        signature_algorithm: ecdsa-with-SHA384
         self_signed: false
+        chain:
+          - {subject: CN=shop.example.com, issuer: 'CN=R11,O=Let''s Encrypt,C=US', not_after: '2030-06-20T23:59:59Z',
+             days_left: 19, signature_algorithm: ecdsa-with-SHA384}
+          - {subject: 'CN=R11,O=Let''s Encrypt,C=US', issuer: 'CN=ISRG Root X1,O=Internet Security Research Group,C=US',
+             not_after: '2027-03-12T23:59:59Z', days_left: 1025, signature_algorithm: sha256WithRSAEncryption}
         verified: true
         verify_error: null
       expected:
-        hostname: shop.example.com
-        days_left: warn < 30, fail < 7
+        days_left: {warn: {below: 30}, fail: {below: 14}, unit: days}
         require_chain_valid: true
         min_key_bits: 2048
         forbid_weak_signatures: true
+        hostname: shop.example.com
       duration_ms: 46
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -251,13 +260,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:

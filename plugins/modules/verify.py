@@ -100,9 +100,15 @@ golive_checks:
       title: Disk space on /var/lib/postgresql
       status: pass
       severity: critical
-      summary: free 38.2% (warn < 25.0%, fail < 10.0%); inodes free 99.1% (fail < 5.0%)
-      observed: {total_bytes: 214748364800, free_bytes: 82033079910, free_percent: 38.2, inodes_free_percent: 99.1}
-      expected: {free_percent: 'warn < 25.0%, fail < 10.0%', inodes_free_percent: fail < 5.0%}
+      summary: free 76.4 GiB; free 38.2% (warn < 25.0%, fail < 10.0%); inodes free 99.1% (fail < 5.0%)
+      observed:
+        total_bytes: {value: 214748364800, unit: bytes}
+        free_bytes: {value: 82033079910, unit: bytes}
+        free_percent: {value: 38.2, unit: percent}
+        inodes_free_percent: {value: 99.1, unit: percent}
+      expected:
+        free_percent: {warn: {below: 25.0}, fail: {below: 10.0}, unit: percent}
+        inodes_free_percent: {fail: {below: 5.0}, unit: percent}
       duration_ms: 1
     - id: process:nginx
       kind: process
@@ -111,8 +117,8 @@ golive_checks:
       status: fail
       severity: high
       summary: 0 running as www-data (expected at least 1)
-      observed: {count: 0, pids: [], users: [], samples: []}
-      expected: {count: at least 1, user: www-data}
+      observed: {count: {value: 0, unit: count}, pids: [], users: [], samples: []}
+      expected: {user: www-data, count: {fail: {below: 1}, unit: count}}
       duration_ms: 4
   contains:
     # BEGIN generated: record fields (scripts/generate; do not edit by hand)
@@ -147,13 +153,14 @@ golive_checks:
     observed:
       description:
         - Measured values by name (what each kind measures is listed in the description of RV(golive_checks)).
-        - Secrets appear only masked.
+        - A number with a unit is C({value, unit}) (units V(bytes), V(seconds), V(ms), V(percent), V(count), V(ratio),
+          V(days)); texts, lists and flags are plain; secrets only masked.
       returned: always
       type: dict
     expected:
       description:
-        - Levels by name, each the level or expectation that the value of the same name in C(observed) was held
-          against. Empty when nothing was graded.
+        - 'What each observed value was held against, under the same name: levels
+          C({warn: {below|above: n}, fail: {...}, unit}), a quantity, or a plain value. Empty when nothing was graded.'
       returned: always
       type: dict
     duration_ms:
