@@ -52,11 +52,10 @@ BIG_TABLE = "events_big"
 def create_big_table(database, rows):
     started = time.monotonic()
     database.execute(
-        "CREATE TABLE %s (id bigint PRIMARY KEY, account integer, payload text)" % BIG_TABLE,
-        sa.text("INSERT INTO %s SELECT n, n %% 9973, md5(n::text) FROM generate_series(1, :rows) AS n"
-                % BIG_TABLE).bindparams(rows=rows))
-    database.execute("ANALYZE %s" % BIG_TABLE, 'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "%s"' % database.user)
-    size = database.scalar("SELECT pg_size_pretty(pg_total_relation_size('%s'))" % BIG_TABLE)
+        f"CREATE TABLE {BIG_TABLE} (id bigint PRIMARY KEY, account integer, payload text)",
+        sa.text(f"INSERT INTO {BIG_TABLE} SELECT n, n % 9973, md5(n::text) FROM generate_series(1, :rows) AS n").bindparams(rows=rows))
+    database.execute(f"ANALYZE {BIG_TABLE}", f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{database.user}"')
+    size = database.scalar(f"SELECT pg_size_pretty(pg_total_relation_size('{BIG_TABLE}'))")
     print("created %s with %d rows (%s with its index) and analysed it in %.1fs"
           % (BIG_TABLE, rows, size, time.monotonic() - started))
 
@@ -67,7 +66,7 @@ def time_count(database, method):
     record = run_item(db_row_counts, item, 120)
     elapsed = time.monotonic() - started
     if record["status"] != "pass" or record["observed"]["method"] != method:
-        raise SystemExit("db_row_counts %s did not pass as expected: %s" % (method, record))
+        raise SystemExit(f"db_row_counts {method} did not pass as expected: {record}")
     return elapsed, record["observed"]["rows"]["value"]
 
 
@@ -188,7 +187,7 @@ def main(argv=None):
     workdir = tempfile.mkdtemp(prefix="golive-data-bench-")
     try:
         with postgres_database() as database:
-            print("throwaway database %s" % database.url.rsplit("/", 1)[1])
+            print("throwaway database {}".format(database.url.rsplit("/", 1)[1]))
             seed(database)
             create_big_table(database, args.rows)
             print("\n1. db_row_counts exact vs estimate")

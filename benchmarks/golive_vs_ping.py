@@ -95,7 +95,7 @@ def one_task_per_check(checks):
     for kind, variable in sections:
         for index, item in enumerate(checks[variable]):
             tasks.append(dict(name="%s %d" % (kind, index),
-                              **{"golive.readiness.%s" % kind: dict(checks=[item], fail_on=[])}))
+                              **{f"golive.readiness.{kind}": dict(checks=[item], fail_on=[])}))
     return [dict(name="Go-live checklist, one task per check", hosts="all", gather_facts=False, tasks=tasks)]
 
 
@@ -161,9 +161,9 @@ def print_summary(bench, hosts, checks_per_host):
         ratio = median(times) / ping
         print("%-34s %7.2fs %8d  %5.2fx" % (label, median(times), len(times), ratio))
     verdict = "within" if golive <= TARGET_RATIO * ping else "OVER"
-    print("golive/ping = %.2fx: %s the %.0fx target" % (golive / ping, verdict, TARGET_RATIO))
+    print(f"golive/ping = {golive / ping:.2f}x: {verdict} the {TARGET_RATIO:.0f}x target")
     report = bench.last_report or {}
-    print("last golive report: verdict %s, %s checks, %s" % (
+    print("last golive report: verdict {}, {} checks, {}".format(
         report.get("verdict"), report.get("counts", {}).get("total"), report.get("counts", {}).get("by_status")))
 
 

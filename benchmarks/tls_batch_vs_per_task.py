@@ -133,7 +133,7 @@ def main(argv=None):
         print("%-36s %7.2fs" % ("one task, %d items (median)" % len(servers), batch))
         print("%-36s %7.2fs" % ("%d tasks, one item each (median)" % len(servers), per_task))
         ratio = per_task / batch
-        print("per-task / batch = %.1fx: %s the %.0fx target" % (ratio, "meets" if ratio >= TARGET_RATIO else "BELOW",
+        print("per-task / batch = {:.1f}x: {} the {:.0f}x target".format(ratio, "meets" if ratio >= TARGET_RATIO else "BELOW",
                                                                  TARGET_RATIO))
     finally:
         for server in servers:

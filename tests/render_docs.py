@@ -17,8 +17,7 @@ def listed(plugin_type):
         [os.path.join(os.path.dirname(sys.executable), "ansible-doc"), "-t", plugin_type, "-l", "-j",
          "golive.readiness"], cwd=REPO, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        sys.exit("ansible-doc cannot list the collection's %s plugins (is scripts/setup run?): %s"
-                 % (plugin_type, proc.stderr.strip()))
+        sys.exit(f"ansible-doc cannot list the collection's {plugin_type} plugins (is scripts/setup run?): {proc.stderr.strip()}")
     return sorted(json.loads(proc.stdout))
 
 

@@ -64,7 +64,7 @@ def run_one(check, call_deadline=None):
     except (CheckError, OptionError) as exc:
         outcome = Outcome("error", str(exc))
     except Exception as exc:  # a bug or an unforeseen environment must not hide the other checks
-        outcome = Outcome("error", "unexpected %s: %s" % (type(exc).__name__, exc))
+        outcome = Outcome("error", f"unexpected {type(exc).__name__}: {exc}")
     if not isinstance(outcome, Outcome):
         outcome = Outcome("error", "check returned no outcome")
     return outcome
@@ -165,17 +165,15 @@ def run_checks(checks, max_workers=8, deadline=45.0, network_workers=0):
                     finish(index, slot, slot.outcome, slot.finished)
                 elif now >= slot.started + slot.check.timeout:
                     finish(index, slot, Outcome(
-                        "error", "timed out after %s" % format_duration(slot.check.timeout)), now)
+                        "error", f"timed out after {format_duration(slot.check.timeout)}"), now)
                 elif now >= call_deadline:
                     finish(index, slot, Outcome(
-                        "error", "call deadline of %s reached before the check finished"
-                        % format_duration(deadline)), now)
+                        "error", f"call deadline of {format_duration(deadline)} reached before the check finished"), now)
             if now >= call_deadline:
                 for queue in queues.values():
                     for index in queue:
                         records[index] = checks[index].record(Outcome(
-                            "error", "not started: the call deadline of %s was reached"
-                            % format_duration(deadline)), 0)
+                            "error", f"not started: the call deadline of {format_duration(deadline)} was reached"), 0)
                     queue.clear()
             if running:
                 wake_at = min([call_deadline] + [s.started + s.check.timeout for s in running.values()])

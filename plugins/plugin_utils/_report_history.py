@@ -211,7 +211,7 @@ def _host_pseudo_checks(document):
         status = "pass" if host.get("status") == "ok" else "error"
         reason = host.get("reason") or ("has check results" if status == "pass" else _text(host.get("status")))
         records[(name, HOST_ID_PREFIX + name)] = dict(
-            host=name, id=HOST_ID_PREFIX + name, title="Host %s returns check results" % name,
+            host=name, id=HOST_ID_PREFIX + name, title=f"Host {name} returns check results",
             section="hosts", severity="critical", status=status, summary=str(reason or "unknown"))
     return records
 
@@ -306,7 +306,7 @@ def _stamp_text(stamp):
         stamp = time.time()
     if isinstance(stamp, str):
         if not _ARCHIVE_NAME.match(stamp) or "-" in stamp:
-            raise ValueError("stamp must look like 20261124T101500Z, got %r" % stamp)
+            raise ValueError(f"stamp must look like 20261124T101500Z, got {stamp!r}")
         return stamp
     if isinstance(stamp, datetime.datetime):
         moment = stamp if stamp.tzinfo else stamp.replace(tzinfo=datetime.timezone.utc)
@@ -321,7 +321,7 @@ def _file_names(files):
     for name in names:
         parts = str(name).replace("\\", "/").split("/")
         if os.path.isabs(str(name)) or not name or ".." in parts or parts[0] in (HISTORY_DIR, LATEST):
-            raise ValueError("report file names must be relative to the report directory: %r" % (name,))
+            raise ValueError(f"report file names must be relative to the report directory: {name!r}")
         if name not in checked:
             checked.append(name)
     return checked
@@ -359,13 +359,13 @@ def reserve_archive(report_dir, stamp=None):
         except FileExistsError:
             serial += 1
             continue
-        return "%s/%s" % (HISTORY_DIR, name)
+        return f"{HISTORY_DIR}/{name}"
 
 
 def _archive_name(archive):
     parts = str(archive).split("/")
     if len(parts) != 2 or parts[0] != HISTORY_DIR or not _ARCHIVE_NAME.match(parts[1]):
-        raise ValueError("archive must look like history/20261124T101500Z, got %r" % (archive,))
+        raise ValueError(f"archive must look like history/20261124T101500Z, got {archive!r}")
     return parts[1]
 
 

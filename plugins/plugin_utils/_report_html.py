@@ -41,13 +41,13 @@ _ICON = ('<svg class="icon" viewBox="0 0 48 48" width="56" height="56" aria-hidd
          '<circle cx="24" cy="24" r="22" fill="#fff" fill-opacity=".18" stroke="#fff" stroke-width="3"/>%s</svg>')
 _STROKE = 'fill="none" stroke="#fff" stroke-width="5" stroke-linecap="round" stroke-linejoin="round"'
 VERDICT_ICONS = {
-    "go": _ICON % ('<path d="M14 25l7 7 13-15" %s/>' % _STROKE),
-    "warn": _ICON % ('<path d="M24 12v15" %s/><circle cx="24" cy="35" r="3" fill="#fff"/>' % _STROKE),
-    "nogo": _ICON % ('<path d="M16 16l16 16M32 16L16 32" %s/>' % _STROKE),
+    "go": _ICON % (f'<path d="M14 25l7 7 13-15" {_STROKE}/>'),
+    "warn": _ICON % (f'<path d="M24 12v15" {_STROKE}/><circle cx="24" cy="35" r="3" fill="#fff"/>'),
+    "nogo": _ICON % (f'<path d="M16 16l16 16M32 16L16 32" {_STROKE}/>'),
 }
 # Fixed column widths: the browser lays out thousands of rows without measuring each one.
-CHECK_COLUMNS = "<colgroup>%s</colgroup>" % "".join('<col style="width:%s">' % w for w in (
-    "96px", "132px", "22%", "20%", "auto", "15%", "52px"))
+CHECK_COLUMNS = "<colgroup>{}</colgroup>".format("".join(f'<col style="width:{w}">' for w in (
+    "96px", "132px", "22%", "20%", "auto", "15%", "52px")))
 CHANGE_TITLES = {"regressions": "Newly failing (regressions)", "fixed": "Fixed", "new": "New checks",
                  "removed": "Removed checks"}
 
@@ -58,48 +58,47 @@ def esc(value):
 
 
 def _attrs(**attributes):
-    return "".join(' %s="%s"' % (name.rstrip("_").replace("_", "-"), esc(value))
+    return "".join(' {}="{}"'.format(name.rstrip("_").replace("_", "-"), esc(value))
                    for name, value in attributes.items() if value is not None)
 
 
 def _status_badge(status):
     status = str(status or "")
     known = status if status in STATUS_SYMBOLS else "error"
-    return '<span class="badge s-%s">%s %s</span>' % (known, STATUS_SYMBOLS[known], esc(status or "none"))
+    return '<span class="badge s-{}">{} {}</span>'.format(known, STATUS_SYMBOLS[known], esc(status or "none"))
 
 
 def _severity(severity):
-    return '<span class="sev sev-%s">%s</span>' % (esc(severity), esc(severity))
+    return f'<span class="sev sev-{esc(severity)}">{esc(severity)}</span>'
 
 
 def _table(headers, rows, cls=None):
     if not rows:
         return ""
-    head = "".join("<th scope=\"col\">%s</th>" % esc(h) for h in headers)
-    return '<div class="scroll"><table%s><thead><tr>%s</tr></thead><tbody>%s</tbody></table></div>' % (
+    head = "".join(f"<th scope=\"col\">{esc(h)}</th>" for h in headers)
+    return '<div class="scroll"><table{}><thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>'.format(
         _attrs(class_=cls), head, "".join(rows))
 
 
 def _row(cells, **attributes):
-    return "<tr%s>%s</tr>" % (_attrs(**attributes), "".join("<td>%s</td>" % c for c in cells))
+    return "<tr{}>{}</tr>".format(_attrs(**attributes), "".join(f"<td>{c}</td>" for c in cells))
 
 
 def _section(anchor, title, body, count=None):
     heading = esc(title) + ("" if count is None else ' <span class="n">%d</span>' % count)
-    return '<section id="%s" aria-labelledby="%s-h"><h2 id="%s-h">%s</h2>%s</section>' % (
-        anchor, anchor, anchor, heading, body)
+    return f'<section id="{anchor}" aria-labelledby="{anchor}-h"><h2 id="{anchor}-h">{heading}</h2>{body}</section>'
 
 
 def _options(values):
-    return "".join('<option value="%s">%s</option>' % (esc(v), esc(v)) for v in values)
+    return "".join(f'<option value="{esc(v)}">{esc(v)}</option>' for v in values)
 
 
 def _empty(text):
-    return '<p class="empty">%s</p>' % esc(text)
+    return f'<p class="empty">{esc(text)}</p>'
 
 
 def _check_label(item):
-    return '<span class="title">%s</span><code>%s</code>' % (esc(item.get("title")), esc(item.get("id")))
+    return '<span class="title">{}</span><code>{}</code>'.format(esc(item.get("title")), esc(item.get("id")))
 
 
 def _hosts_text(hosts):
@@ -110,9 +109,9 @@ def _hosts_text(hosts):
 def _key_values(mapping):
     if not isinstance(mapping, Mapping) or not mapping:
         return '<span class="muted">–</span>' if not mapping else esc(value_text(mapping, VALUE_LIMIT))
-    items = "".join("<div><dt>%s</dt><dd>%s</dd></div>" % (esc(key), esc(value_text(value, VALUE_LIMIT)))
+    items = "".join(f"<div><dt>{esc(key)}</dt><dd>{esc(value_text(value, VALUE_LIMIT))}</dd></div>"
                     for key, value in mapping.items())
-    return '<dl class="kv">%s</dl>' % items
+    return f'<dl class="kv">{items}</dl>'
 
 
 class _Page(object):
@@ -128,7 +127,7 @@ class _Page(object):
 
     def _check_link(self, host, check_id, text):
         anchor = self.row_ids.get((str(host), str(check_id)))
-        return '<a href="#%s">%s</a>' % (anchor, text) if anchor else text
+        return f'<a href="#{anchor}">{text}</a>' if anchor else text
 
     # --- banner -------------------------------------------------------------------------------
 
@@ -138,7 +137,7 @@ class _Page(object):
         hosts = self.doc.get("hosts") or []
         chips = "".join('<li class="chip s-%s"><b>%d</b> %s</li>' % (s, by_status.get(s, 0), s)
                         for s in STATUS_ORDER if by_status.get(s))
-        headline = "%s on %s" % (plural(counts.get("total", len(self.checks)), "check"), plural(len(hosts), "host"))
+        headline = "{} on {}".format(plural(counts.get("total", len(self.checks)), "check"), plural(len(hosts), "host"))
         if incomplete_note(self.doc):
             headline = f"{incomplete_note(self.doc)} · {headline}"
         history = history_of(self.doc)
@@ -147,28 +146,28 @@ class _Page(object):
         if history["previous"]:
             stats.append(("Regressions", len(history["regressions"])))
         run = self.doc.get("run") or {}
-        meta = "Generated %s · %s@%s · inventory %s" % (
+        meta = "Generated {} · {}@{} · inventory {}".format(
             self.doc.get("generated_at"), run.get("user"), run.get("controller"),
             ", ".join(run.get("inventory") or ()) or "–")
         signoff = signoff_of(self.doc)
         if signoff and signoff.get("approvers"):
-            meta += " · sign-off %s" % str(signoff.get("status") or "pending").replace("_", " ")
+            meta += " · sign-off {}".format(str(signoff.get("status") or "pending").replace("_", " "))
         kind = VERDICT_CLASSES.get(self.verdict, "warn")
         return (
-            '<header class="banner v-%s" id="verdict" role="banner"><div class="wrap banner-grid">'
-            '<div class="verdict-box">%s<div><p class="eyebrow">Go-live readiness verdict</p>'
-            '<h1 class="verdict" data-verdict="%s">%s</h1><p class="headline">%s</p>'
-            '<ul class="chips" aria-label="Checks by status">%s</ul></div></div>'
-            '<dl class="stats">%s</dl><p class="meta">%s</p></div></header>'
-        ) % (kind, VERDICT_ICONS[kind], esc(self.verdict), esc(self.verdict), esc(headline), chips,
+            '<header class="banner v-{}" id="verdict" role="banner"><div class="wrap banner-grid">'
+            '<div class="verdict-box">{}<div><p class="eyebrow">Go-live readiness verdict</p>'
+            '<h1 class="verdict" data-verdict="{}">{}</h1><p class="headline">{}</p>'
+            '<ul class="chips" aria-label="Checks by status">{}</ul></div></div>'
+            '<dl class="stats">{}</dl><p class="meta">{}</p></div></header>'
+        ).format(kind, VERDICT_ICONS[kind], esc(self.verdict), esc(self.verdict), esc(headline), chips,
              "".join("<div><dt>%s</dt><dd>%d</dd></div>" % (esc(k), v) for k, v in stats), esc(meta))
 
     def nav(self):
         links = [("blocking", "Blocking"), ("changes", "Changes"), ("matrix", "Hosts × sections"),
                  ("checks", "All checks"), ("waivers", "Waivers"), ("problems", "Hosts & tasks"),
                  ("run", "Run"), ("signoff", "Sign-off")]
-        return '<nav class="toc" aria-label="Sections"><div class="wrap">%s</div></nav>' % "".join(
-            '<a href="#%s">%s</a>' % (anchor, esc(text)) for anchor, text in links)
+        return '<nav class="toc" aria-label="Sections"><div class="wrap">{}</div></nav>'.format("".join(
+            f'<a href="#{anchor}">{esc(text)}</a>' for anchor, text in links))
 
     # --- sections -----------------------------------------------------------------------------
 
@@ -182,7 +181,7 @@ class _Page(object):
                            self._check_link(hosts[0], w.get("id"), _check_label(w)), _status_badge(w.get("status")),
                            esc(w.get("summary")) + self._waiver_note(w)])
                      for w, hosts in group_by_hosts(warnings, ("id", "status", "severity", "summary", "waiver"))]
-            body += '<details class="warnings"%s><summary>%s</summary>%s</details>' % (
+            body += '<details class="warnings"{}><summary>{}</summary>{}</details>'.format(
                 " open" if len(wrows) <= 30 else "", esc(plural(len(warnings), "warning")),
                 _table(["Severity", "Host", "Check", "Status", "Summary"], wrows))
         return _section("blocking", "Blocking", body, len(rows))
@@ -203,7 +202,7 @@ class _Page(object):
         waiver = item.get("waiver")
         if not isinstance(waiver, Mapping):
             return ""
-        return ' <span class="waived">waived by %s until %s: %s</span>' % (
+        return ' <span class="waived">waived by {} until {}: {}</span>'.format(
             esc(waiver.get("owner")), esc(waiver.get("expires")), esc(waiver.get("reason")))
 
     def changes(self):
@@ -212,7 +211,7 @@ class _Page(object):
         if not history["present"]:
             return _section("changes", "Changes since previous run", _empty("No history in this report."))
         if previous:
-            intro = "<p>Compared with the run of %s (verdict <b>%s</b>, archived in <code>%s</code>).</p>" % (
+            intro = "<p>Compared with the run of {} (verdict <b>{}</b>, archived in <code>{}</code>).</p>".format(
                 esc(previous.get("generated_at")), esc(previous.get("verdict")), esc(previous.get("archive")))
         else:
             intro = "<p>This is the first run: there is no previous report to compare with.</p>"
@@ -237,21 +236,21 @@ class _Page(object):
         before, after = change.get("before"), change.get("after")
         left = _status_badge(before) if before else '<span class="muted">absent</span>'
         right = _status_badge(after) if after else '<span class="muted">absent</span>'
-        return '<span class="nowrap">%s → %s</span>' % (left, right)
+        return f'<span class="nowrap">{left} → {right}</span>'
 
     def matrix(self):
         hosts, sections, cells = section_matrix(self.doc)
         if not hosts:
             return _section("matrix", "Hosts × sections", _empty("No hosts in this report."))
         host_status = dict((str(h.get("name")), h) for h in self.doc.get("hosts") or ())
-        head = '<th scope="col">Host</th>' + "".join('<th scope="col">%s</th>' % esc(s) for s in sections)
+        head = '<th scope="col">Host</th>' + "".join(f'<th scope="col">{esc(s)}</th>' for s in sections)
         rows = []
         for host in hosts:
             cells_html = []
             info = host_status.get(host) or {}
             label = esc(host)
             if info.get("status") not in (None, "ok"):
-                label += ' <span class="badge s-error">%s</span>' % esc(info.get("status"))
+                label += ' <span class="badge s-error">{}</span>'.format(esc(info.get("status")))
             for section in sections:
                 counts = cells.get((host, section))
                 if not counts:
@@ -260,15 +259,15 @@ class _Page(object):
                 worst = worst_status(counts)
                 text = ", ".join("%d %s" % (counts[s], s) for s in sorted(counts, key=status_position))
                 cells_html.append(
-                    '<td class="cell"><button type="button" class="m s-%s"%s title="Show these checks">'
-                    '<span class="sym" aria-hidden="true">%s</span> %s</button></td>' % (
+                    '<td class="cell"><button type="button" class="m s-{}"{} title="Show these checks">'
+                    '<span class="sym" aria-hidden="true">{}</span> {}</button></td>'.format(
                         esc(worst if worst in STATUS_SYMBOLS else "error"),
                         _attrs(data_host=host, data_section=section),
                         STATUS_SYMBOLS.get(worst, "⚠"), esc(text)))
-            rows.append('<tr><th scope="row">%s</th>%s</tr>' % (label, "".join(cells_html)))
+            rows.append('<tr><th scope="row">{}</th>{}</tr>'.format(label, "".join(cells_html)))
         body = ('<p class="hint">Each cell shows the worst status of a host\'s checks in a section; '
-                'click it to list those checks.</p><div class="scroll"><table class="matrix"><thead><tr>%s</tr>'
-                '</thead><tbody>%s</tbody></table></div>') % (head, "".join(rows))
+                'click it to list those checks.</p><div class="scroll"><table class="matrix"><thead><tr>{}</tr>'
+                '</thead><tbody>{}</tbody></table></div>').format(head, "".join(rows))
         return _section("matrix", "Hosts × sections", body)
 
     def check_table(self):
@@ -292,11 +291,11 @@ class _Page(object):
         ) % (chips, _options(sections), _options(hosts), len(self.checks), len(self.checks))
         ordered = sorted(range(len(self.checks)), key=lambda i: status_position(self.checks[i].get("status")))
         rows = [self._check_row(index) for index in ordered]
-        table = ('<div class="scroll"><table class="checks" id="check-table">%s<thead><tr>'
+        table = ('<div class="scroll"><table class="checks" id="check-table">{}<thead><tr>'
                  '<th scope="col">Status</th><th scope="col">Host / section</th>'
                  '<th scope="col">Check</th><th scope="col">Summary</th>'
                  '<th scope="col">Observed</th><th scope="col">Expected</th><th scope="col" class="num">ms</th>'
-                 '</tr></thead><tbody>%s</tbody></table></div>') % (CHECK_COLUMNS, "".join(rows))
+                 '</tr></thead><tbody>{}</tbody></table></div>').format(CHECK_COLUMNS, "".join(rows))
         return _section("checks", "All checks", controls + (table if rows else _empty("No check records.")),
                         len(self.checks))
 
@@ -305,20 +304,20 @@ class _Page(object):
         status = str(check.get("status"))
         extra = []
         if check.get("probe"):
-            extra.append('<span class="muted">via %s</span>' % esc(check.get("probe")))
+            extra.append('<span class="muted">via {}</span>'.format(esc(check.get("probe"))))
         if check.get("blocking"):
             extra.append('<span class="flag">blocking</span>')
         summary = esc(check.get("summary")) + self._waiver_note(check)
         cells = [
-            '%s<span class="under">%s</span>' % (_status_badge(status), _severity(check.get("severity"))),
-            '%s<span class="under">%s</span>' % (" ".join([esc(check.get("host")), *extra]), esc(check.get("section"))),
+            '{}<span class="under">{}</span>'.format(_status_badge(status), _severity(check.get("severity"))),
+            '{}<span class="under">{}</span>'.format(" ".join([esc(check.get("host")), *extra]), esc(check.get("section"))),
             _check_label(check), summary, _key_values(check.get("observed")), _key_values(check.get("expected")),
             esc(check.get("duration_ms", "")),
         ]
         return '<tr id="row-%d"%s>%s</tr>' % (
             index, _attrs(data_status=status, data_section=check.get("section") or "unknown",
                           data_host=check.get("host")),
-            "".join('<td%s>%s</td>' % (' class="num"' if i == len(cells) - 1 else "", c) for i, c in enumerate(cells)))
+            "".join('<td{}>{}</td>'.format(' class="num"' if i == len(cells) - 1 else "", c) for i, c in enumerate(cells)))
 
     def waivers(self):
         waivers = waivers_of(self.doc)
@@ -326,11 +325,11 @@ class _Page(object):
         critical = critical_waivers_of(self.doc)
         if critical:
             rows = [_row([*self._waiver_cells(c["waiver"]), esc(", ".join(
-                "%s %s" % (r.get("host"), r.get("id")) for r in c.get("checks") or ()))]) for c in critical]
+                "{} {}".format(r.get("host"), r.get("id")) for r in c.get("checks") or ()))]) for c in critical]
             parts.append('<h3>Waived a critical check <span class="n">%d</span></h3>' % len(rows) + _table(
                 ["Waiver", "Reason", "Owner", "Expires", "Ticket", "Critical checks waived"], rows, "expired"))
-        applied = [_row([esc(a.get("host")), self._check_link(a.get("host"), a.get("id"), "<code>%s</code>" % esc(
-            a.get("id"))), _status_badge(a.get("status")), *self._waiver_cells(a.get("waiver") or {})])
+        applied = [_row([esc(a.get("host")), self._check_link(a.get("host"), a.get("id"), "<code>{}</code>".format(esc(
+            a.get("id")))), _status_badge(a.get("status")), *self._waiver_cells(a.get("waiver") or {})])
             for a in waivers["applied"]]
         parts.append("<h3>Applied <span class=\"n\">%d</span></h3>" % len(applied) + (
             _table(["Host", "Check", "Status", "Waiver", "Reason", "Owner", "Expires", "Ticket"], applied)
@@ -349,7 +348,7 @@ class _Page(object):
     @staticmethod
     def _waiver_cells(waiver):
         hosts = waiver.get("hosts") or []
-        return ["<code>%s</code> on %s" % (esc(waiver.get("id")), esc(", ".join(str(h) for h in hosts))),
+        return ["<code>{}</code> on {}".format(esc(waiver.get("id")), esc(", ".join(str(h) for h in hosts))),
                 esc(waiver.get("reason")), esc(waiver.get("owner")), esc(waiver.get("expires")),
                 esc(waiver.get("ticket") or "–")]
 
@@ -379,8 +378,8 @@ class _Page(object):
         files = self.doc.get("files") or {}
         facts = [
             ("Started", run.get("started")), ("Finished", run.get("finished")),
-            ("Duration", "%s s" % run.get("duration_s") if run.get("duration_s") is not None else None),
-            ("Run by", "%s on %s" % (run.get("user"), run.get("controller"))),
+            ("Duration", "{} s".format(run.get("duration_s")) if run.get("duration_s") is not None else None),
+            ("Run by", "{} on {}".format(run.get("user"), run.get("controller"))),
             ("Playbook", run.get("playbook")), ("Inventory", ", ".join(run.get("inventory") or ()) or None),
             ("Limit", run.get("limit")), ("Check mode", "yes" if run.get("check_mode") else "no"),
             ("ansible-core", run.get("ansible_version")), ("golive.readiness", run.get("collection_version")),
@@ -389,19 +388,19 @@ class _Page(object):
             ("Files", ", ".join(str(v) for v in files.values()) if files else None),
         ]
         if notification:
-            text = "%s%s" % (notification.get("status"),
-                             " to %s" % notification["target"] if notification.get("target") else "")
+            text = "{}{}".format(notification.get("status"),
+                             " to {}".format(notification["target"]) if notification.get("target") else "")
             if notification.get("attempts"):
-                text += " after %s" % plural(int(notification["attempts"]), "attempt")
+                text += " after {}".format(plural(int(notification["attempts"]), "attempt"))
             if notification.get("http_status"):
-                text += " (HTTP %s)" % notification["http_status"]
+                text += " (HTTP {})".format(notification["http_status"])
             if notification.get("message"):
-                text += ": %s" % notification["message"]
+                text += ": {}".format(notification["message"])
             facts.append(("Notification", text))
         else:
             facts.append(("Notification", "not recorded"))
-        items = "".join("<div><dt>%s</dt><dd>%s</dd></div>" % (esc(k), esc(v)) for k, v in facts if v is not None)
-        return _section("run", "Run", '<dl class="facts">%s</dl>' % items)
+        items = "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in facts if v is not None)
+        return _section("run", "Run", f'<dl class="facts">{items}</dl>')
 
     def signoff(self):
         signoff = signoff_of(self.doc)
@@ -410,7 +409,7 @@ class _Page(object):
                     for dummy in range(3)]
             table = _table(["Role", "Name", "Decision", "Date", "Signature"], rows, "signoff")
             body = ("<p>No approvers are named in the inventory. Sign here to record the decision on the "
-                    "verdict <b>%s</b>.</p>%s") % (esc(self.verdict), table)
+                    f"verdict <b>{esc(self.verdict)}</b>.</p>{table}")
             return _section("signoff", "Sign-off", body)
         status = str(signoff.get("status") or "pending")
         rows = []
@@ -419,7 +418,7 @@ class _Page(object):
             if decision:
                 state = esc(decision)
                 if approver.get("accepted") is False:
-                    state = '<s>%s</s> <span class="flag">not accepted</span>' % state
+                    state = f'<s>{state}</s> <span class="flag">not accepted</span>'
                 note = " ".join(esc(t) for t in (approver.get("comment"), approver.get("note")) if t)
                 signature = '<span class="muted">recorded in the inventory</span>'
             else:
@@ -427,7 +426,7 @@ class _Page(object):
             rows.append(_row([esc(approver.get("role")), esc(approver.get("name")), state,
                               esc(approver.get("date")) if approver.get("date") else '<span class="date-line"></span>',
                               note, signature]))
-        body = '<p class="signoff-status so-%s"><b>%s</b> %s</p>%s' % (
+        body = '<p class="signoff-status so-{}"><b>{}</b> {}</p>{}'.format(
             esc(status), esc(status.replace("_", " ")), esc(signoff.get("summary") or ""),
             _table(["Role", "Name", "Decision", "Date", "Comment", "Signature"], rows, "signoff")
             or _empty("No approvers are named in the inventory."))
@@ -436,13 +435,13 @@ class _Page(object):
     def render(self):
         body = "".join([self.blocking(), self.changes(), self.matrix(), self.check_table(), self.waivers(),
                         self.problems(), self.run(), self.signoff()])
-        title = "Go-live readiness: %s" % self.verdict
+        title = f"Go-live readiness: {self.verdict}"
         return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
                 '<meta name="viewport" content="width=device-width, initial-scale=1">'
                 '<meta name="generator" content="golive.readiness">'
-                "<title>%s</title><style>%s</style></head><body>%s%s<main class=\"wrap\">%s</main>"
-                '<footer class="wrap">golive.readiness report · schema %s · generated %s</footer>'
-                "<script>%s</script></body></html>\n") % (
+                "<title>{}</title><style>{}</style></head><body>{}{}<main class=\"wrap\">{}</main>"
+                '<footer class="wrap">golive.readiness report · schema {} · generated {}</footer>'
+                "<script>{}</script></body></html>\n").format(
             esc(title), STYLE, self.banner(), self.nav(), body, esc(self.doc.get("schema_version")),
             esc(self.doc.get("generated_at")), SCRIPT)
 

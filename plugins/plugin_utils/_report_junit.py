@@ -38,8 +38,8 @@ def _timestamp(generated_at):
 
 
 def _waived_text(waiver):
-    ticket = ", %s" % waiver["ticket"] if waiver.get("ticket") else ""
-    return "waived: %s (%s, until %s%s)" % (waiver.get("reason"), waiver.get("owner"), waiver.get("expires"), ticket)
+    ticket = ", {}".format(waiver["ticket"]) if waiver.get("ticket") else ""
+    return "waived: {} ({}, until {}{})".format(waiver.get("reason"), waiver.get("owner"), waiver.get("expires"), ticket)
 
 
 def _detail(check):
@@ -48,7 +48,7 @@ def _detail(check):
 
 
 def _change_line(change):
-    return "%s %s: %s -> %s" % (change.get("host"), change.get("id"), change.get("before") or "absent",
+    return "{} {}: {} -> {}".format(change.get("host"), change.get("id"), change.get("before") or "absent",
                                 change.get("after") or "absent")
 
 
@@ -61,21 +61,21 @@ def _run_lines(document):
     lines += [f"NO-GO reason: {reason['text']}" for reason in reasons_of(document)]
     signoff = document.get("signoff") or {}
     if signoff:
-        lines.append("sign-off: %s (%s)" % (signoff.get("status"), signoff.get("summary")))
+        lines.append("sign-off: {} ({})".format(signoff.get("status"), signoff.get("summary")))
         for approver in signoff.get("approvers") or ():
-            lines.append("  %s (%s): %s%s%s" % (
+            lines.append("  {} ({}): {}{}{}".format(
                 approver.get("role"), approver.get("name"), approver.get("decision") or "pending",
-                " on %s" % approver["date"] if approver.get("date") else "",
-                "" if approver.get("accepted", True) else " NOT ACCEPTED: %s" % approver.get("note")))
+                " on {}".format(approver["date"]) if approver.get("date") else "",
+                "" if approver.get("accepted", True) else " NOT ACCEPTED: {}".format(approver.get("note"))))
     waivers = document.get("waivers") or {}
     for entry in waivers.get("applied") or ():
-        lines.append("waiver applied to %s %s: %s" % (entry.get("host"), entry.get("id"),
+        lines.append("waiver applied to {} {}: {}".format(entry.get("host"), entry.get("id"),
                                                       _waived_text(entry.get("waiver") or {})))
     for waiver in waivers.get("expired") or ():
-        lines.append("waiver EXPIRED, not applied: %s on %s (%s)" % (
+        lines.append("waiver EXPIRED, not applied: {} on {} ({})".format(
             waiver.get("id"), ",".join(waiver.get("hosts") or ()), _waived_text(waiver)))
     for waiver in waivers.get("unused") or ():
-        lines.append("waiver unused (matches no problem): %s on %s (%s)" % (
+        lines.append("waiver unused (matches no problem): {} on {} ({})".format(
             waiver.get("id"), ",".join(waiver.get("hosts") or ()), _waived_text(waiver)))
     history = document.get("history") or {}
     previous = history.get("previous")
@@ -84,12 +84,12 @@ def _run_lines(document):
             previous.get("verdict"), previous.get("generated_at"), len(history.get("regressions") or ()),
             len(history.get("fixed") or ()), len(history.get("new") or ()), len(history.get("removed") or ())))
         for key in ("regressions", "fixed", "new", "removed"):
-            lines.extend("  %s: %s" % (key, _change_line(change)) for change in history.get(key) or ())
+            lines.extend(f"  {key}: {_change_line(change)}" for change in history.get(key) or ())
     elif history:
         lines.append("no previous run to compare with")
     notification = document.get("notification") or {}
     if notification:
-        lines.append("notification: %s (%s)" % (notification.get("status"), notification.get("message")))
+        lines.append("notification: {} ({})".format(notification.get("status"), notification.get("message")))
     return lines
 
 
@@ -153,8 +153,8 @@ class _Builder(object):
 
     def _check_case(self, suite, section, check):
         status = check.get("status")
-        case = self._case(suite, "%s.%s" % (section, check.get("host")),
-                          "%s - %s" % (check.get("id"), check.get("title")), check.get("duration_ms"))
+        case = self._case(suite, "{}.{}".format(section, check.get("host")),
+                          "{} - {}".format(check.get("id"), check.get("title")), check.get("duration_ms"))
         waiver = check.get("waiver")
         summary = _text(check.get("summary"))
         if waiver and status in ("fail", "error"):
@@ -168,8 +168,8 @@ class _Builder(object):
         elif status == "skipped":
             ET.SubElement(case, "skipped", message=summary)
         elif status == "warn":
-            note = " (%s)" % _waived_text(waiver) if waiver else ""
-            ET.SubElement(case, "system-out").text = _text("warn: %s%s" % (summary, note))
+            note = f" ({_waived_text(waiver)})" if waiver else ""
+            ET.SubElement(case, "system-out").text = _text(f"warn: {summary}{note}")
 
     def _interrupted_suite(self):
         interrupted = self.document.get("interrupted")
@@ -184,12 +184,12 @@ class _Builder(object):
             return
         suite = self._suite("hosts")
         for host in troubled:
-            case = self._case(suite, "hosts.%s" % host.get("name"), "%s has check results" % host.get("name"), 0)
+            case = self._case(suite, "hosts.{}".format(host.get("name")), "{} has check results".format(host.get("name")), 0)
             if host.get("status") == "no_checks":
                 # Listed, not an error: the host answered and its checklist (for the chosen sections) was empty.
                 ET.SubElement(case, "skipped", message=_text("no_checks: %s" % (host.get("reason") or "")))
                 continue
-            ET.SubElement(case, "error", message=_text("%s: %s" % (host.get("status"), host.get("reason") or "")),
+            ET.SubElement(case, "error", message=_text("{}: {}".format(host.get("status"), host.get("reason") or "")),
                           type=_text(host.get("status")))
 
     def _scope_suite(self):
@@ -207,7 +207,7 @@ class _Builder(object):
             return
         suite = self._suite("tasks")
         for task in tasks:
-            case = self._case(suite, "tasks.%s" % task.get("host"), task.get("task"), 0)
+            case = self._case(suite, "tasks.{}".format(task.get("host")), task.get("task"), 0)
             ET.SubElement(case, "error", message=_text(task.get("message")), type="failed_task")
 
     def _totals(self):
@@ -230,7 +230,7 @@ class _Builder(object):
 def _set_counts(element, counts):
     for key in ("tests", "failures", "errors", "skipped"):
         element.set(key, str(counts[key]))
-    element.set("time", "%.3f" % counts["time"])
+    element.set("time", "{:.3f}".format(counts["time"]))
 
 
 def render_junit(document):

@@ -60,11 +60,11 @@ def code(value):
     text = "" if value is None else str(value)
     if not text or _NOT_IN_CODE.search(text):
         return md(text)
-    return "`%s`" % text
+    return f"`{text}`"
 
 
 def _status(status):
-    return "%s %s" % (STATUS_MARKS.get(status, "⛔"), md(status))
+    return "{} {}".format(STATUS_MARKS.get(status, "⛔"), md(status))
 
 
 def _waived_checks_text(critical_waiver):
@@ -74,8 +74,8 @@ def _waived_checks_text(critical_waiver):
 def _table(headers, rows):
     if not rows:
         return []
-    lines = ["| %s |" % " | ".join(headers), "|%s|" % "|".join(" --- " for dummy in headers)]
-    lines += ["| %s |" % " | ".join(cell if cell != "" else " " for cell in row) for row in rows]
+    lines = ["| {} |".format(" | ".join(headers)), "|{}|".format("|".join(" --- " for dummy in headers))]
+    lines += ["| {} |".format(" | ".join(cell if cell != "" else " " for cell in row)) for row in rows]
     return [*lines, ""]
 
 
@@ -84,7 +84,7 @@ def _hosts(hosts):
 
 
 def _check(item):
-    return "%s<br>%s" % (md(item.get("title")), code(item.get("id")))
+    return "{}<br>{}".format(md(item.get("title")), code(item.get("id")))
 
 
 def _reason_row(reason: Mapping) -> list[str]:
@@ -99,13 +99,13 @@ def _reason_row(reason: Mapping) -> list[str]:
 def _key_values(mapping):
     if not isinstance(mapping, Mapping):
         return md(value_text(mapping, VALUE_LIMIT)) if mapping not in (None, "") else ""
-    return "<br>".join("%s: %s" % (md(k), md(value_text(v, VALUE_LIMIT))) for k, v in mapping.items())
+    return "<br>".join(f"{md(k)}: {md(value_text(v, VALUE_LIMIT))}" for k, v in mapping.items())
 
 
 def _waiver(waiver):
     if not isinstance(waiver, Mapping):
         return ""
-    return "waived by %s until %s: %s" % (
+    return "waived by {} until {}: {}".format(
         md(waiver.get("owner")), md(waiver.get("expires")), md(waiver.get("reason")))
 
 
@@ -122,7 +122,7 @@ class _Markdown(object):
         counts = self.doc.get("counts") or {}
         hosts = self.doc.get("hosts") or []
         run = self.doc.get("run") or {}
-        self.add("# %s Go-live verdict: %s" % (VERDICT_MARKS.get(self.verdict, "🟡"), md(self.verdict)), "")
+        self.add("# {} Go-live verdict: {}".format(VERDICT_MARKS.get(self.verdict, "🟡"), md(self.verdict)), "")
         if incomplete_note(self.doc):
             self.add(f"**{md(incomplete_note(self.doc))}**: checks still running were stopped; "
                      "what they would have found is unknown.", "")
@@ -131,7 +131,7 @@ class _Markdown(object):
         self.add("**%s on %s**: %s. Blocking: %d. Waived: %d." % (
             plural(counts.get("total", 0), "check"), plural(len(hosts), "host"), md(count_text(
                 counts.get("by_status"))), blocking, counts.get("waived", 0)), "")
-        self.add("Generated %s by %s on %s for inventory %s." % (
+        self.add("Generated {} by {} on {} for inventory {}.".format(
             md(self.doc.get("generated_at")), md(run.get("user")), md(run.get("controller")),
             md(", ".join(run.get("inventory") or ()) or "none")), "")
 
@@ -159,7 +159,7 @@ class _Markdown(object):
             return
         previous = history["previous"]
         if previous:
-            self.add("Compared with the run of %s (verdict **%s**, archived in %s)." % (
+            self.add("Compared with the run of {} (verdict **{}**, archived in {}).".format(
                 md(previous.get("generated_at")), md(previous.get("verdict")), code(previous.get("archive"))), "")
         else:
             self.add("This is the first run: there is no previous report to compare with.", "")
@@ -170,7 +170,7 @@ class _Markdown(object):
             if not changes:
                 continue
             rows = [[_hosts(hosts), _check(c), md(c.get("severity")),
-                     "%s → %s" % (_status(c["before"]) if c.get("before") else "absent",
+                     "{} → {}".format(_status(c["before"]) if c.get("before") else "absent",
                                   _status(c["after"]) if c.get("after") else "absent"), md(c.get("summary"))]
                     for c, hosts in group_by_hosts(changes, ("id", "before", "after", "summary"))]
             self.add("### %s (%d)" % (CHANGE_TITLES[kind], len(changes)), "")
@@ -191,7 +191,7 @@ class _Markdown(object):
                     row.append("·")
                     continue
                 worst = worst_status(counts)
-                row.append("%s %s" % (STATUS_MARKS.get(worst, "⛔"), ", ".join(
+                row.append("{} {}".format(STATUS_MARKS.get(worst, "⛔"), ", ".join(
                     "%d %s" % (counts[s], md(s)) for s in sorted(counts, key=status_position))))
             rows.append(row)
         self.add("## Hosts × sections", "")
@@ -220,7 +220,7 @@ class _Markdown(object):
             len(waivers[k]) for k in ("applied", "expired", "unused")), "")
 
         def cells(w):
-            return ["%s on %s" % (code(w.get("id")), md(", ".join(str(h) for h in w.get("hosts") or ()))),
+            return ["{} on {}".format(code(w.get("id")), md(", ".join(str(h) for h in w.get("hosts") or ()))),
                     md(w.get("reason")), md(w.get("owner")), md(w.get("expires")), md(w.get("ticket") or "")]
 
         critical = critical_waivers_of(self.doc)
@@ -255,7 +255,7 @@ class _Markdown(object):
         self.add(*(_table(["Status", "Severity", "Host", "Section", "Check", "Summary", "Observed", "Expected"], rows)
                    or ["Every check passed.", ""]))
         if passed:
-            self.add("<details><summary>%s</summary>" % md(plural(len(passed), "passed check")), "")
+            self.add("<details><summary>{}</summary>".format(md(plural(len(passed), "passed check"))), "")
             self.add(*_table(["Host", "Section", "Check", "Summary"], [
                 [md(c.get("host")), md(c.get("section")), code(c.get("id")), md(c.get("summary"))] for c in passed]))
             self.add("</details>", "")
@@ -266,21 +266,21 @@ class _Markdown(object):
             return
         text = md(notification.get("status"))
         if notification.get("target"):
-            text += " to %s" % code(notification["target"])
+            text += " to {}".format(code(notification["target"]))
         if notification.get("attempts"):
-            text += " after %s" % plural(int(notification["attempts"]), "attempt")
+            text += " after {}".format(plural(int(notification["attempts"]), "attempt"))
         if notification.get("http_status"):
-            text += " (HTTP %s)" % md(notification["http_status"])
+            text += " (HTTP {})".format(md(notification["http_status"]))
         if notification.get("message"):
-            text += ": %s" % md(notification["message"])
-        self.add("**Notification:** %s" % text, "")
+            text += ": {}".format(md(notification["message"]))
+        self.add(f"**Notification:** {text}", "")
 
     def run(self):
         run = self.doc.get("run") or {}
         facts = [
             ("Started", run.get("started")), ("Finished", run.get("finished")),
-            ("Duration", "%s s" % run.get("duration_s") if run.get("duration_s") is not None else None),
-            ("Run by", "%s on %s" % (run.get("user"), run.get("controller"))), ("Playbook", run.get("playbook")),
+            ("Duration", "{} s".format(run.get("duration_s")) if run.get("duration_s") is not None else None),
+            ("Run by", "{} on {}".format(run.get("user"), run.get("controller"))), ("Playbook", run.get("playbook")),
             ("Inventory", ", ".join(run.get("inventory") or ()) or None), ("Limit", run.get("limit")),
             ("Check mode", "yes" if run.get("check_mode") else "no"), ("ansible-core", run.get("ansible_version")),
             ("golive.readiness", run.get("collection_version")),
@@ -297,13 +297,13 @@ class _Markdown(object):
         if not signoff:
             self.add("No approvers are named in the inventory.", "")
             return
-        self.add("**%s**: %s" % (md(str(signoff.get("status") or "pending").replace("_", " ")),
+        self.add("**{}**: {}".format(md(str(signoff.get("status") or "pending").replace("_", " ")),
                                  md(signoff.get("summary") or "")), "")
         rows = []
         for a in signoff["approvers"]:
             decision = a.get("decision")
             if decision:
-                shown = md(decision) if a.get("accepted") is not False else "~~%s~~ (not accepted)" % md(decision)
+                shown = md(decision) if a.get("accepted") is not False else f"~~{md(decision)}~~ (not accepted)"
                 note = "; ".join(md(t) for t in (a.get("comment"), a.get("note")) if t)
                 rows.append([md(a.get("role")), md(a.get("name")), shown, md(a.get("date")), note])
             else:

@@ -46,11 +46,11 @@ class _Exposition(object):
 
     def family(self, name, help_text, samples):
         """One metric family: HELP, TYPE (gauge), then its samples [(labels dict, value)]."""
-        self.lines.append("# HELP %s %s" % (name, help_text.replace("\\", "\\\\").replace("\n", "\\n")))
-        self.lines.append("# TYPE %s gauge" % name)
+        self.lines.append("# HELP {} {}".format(name, help_text.replace("\\", "\\\\").replace("\n", "\\n")))
+        self.lines.append(f"# TYPE {name} gauge")
         for labels, value in samples:
-            text = ",".join('%s="%s"' % (key, label_value(val)) for key, val in labels.items())
-            self.lines.append("%s%s %s" % (name, "{%s}" % text if text else "", _number(value)))
+            text = ",".join(f'{key}="{label_value(val)}"' for key, val in labels.items())
+            self.lines.append("{}{} {}".format(name, f"{{{text}}}" if text else "", _number(value)))
 
     def text(self):
         return "\n".join(self.lines) + "\n"

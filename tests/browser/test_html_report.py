@@ -49,7 +49,7 @@ def visible_rows(page):
 
 
 def status_box(page, status):
-    return page.locator('#filters input[name=status][value="%s"]' % status)
+    return page.locator(f'#filters input[name=status][value="{status}"]')
 
 
 def shown_text(page):
@@ -115,7 +115,7 @@ def test_a_blocking_link_reveals_its_row_even_when_filtered_out(chromium, tmp_pa
     target = link.get_attribute("href")
     assert page.locator(target).is_hidden()
     link.click()
-    page.wait_for_function("!document.querySelector('%s').hidden" % target)
+    page.wait_for_function(f"!document.querySelector('{target}').hidden")
     assert page.locator(target).is_visible()
     page.close()
 
@@ -147,7 +147,7 @@ def test_print_shows_every_row_and_hides_the_controls(chromium, tmp_path):
 def test_the_script_detector_sees_a_script_that_runs(chromium, tmp_path):
     """Control for the escaping test: the same payload, written raw, does set the flag."""
     path = tmp_path / "raw.html"
-    path.write_text("<!DOCTYPE html><html><body><p id='shown'>x</p>%s</body></html>" % docs.SCRIPT, encoding="utf-8")
+    path.write_text(f"<!DOCTYPE html><html><body><p id='shown'>x</p>{docs.SCRIPT}</body></html>", encoding="utf-8")
     page = _chromium.offline_page(chromium)
     page.goto(path.as_uri())
     assert page.evaluate("window.__golive_pwned") == 1

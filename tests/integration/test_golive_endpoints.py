@@ -114,8 +114,8 @@ def test_endpoint_checks_run_from_the_probe_and_land_under_their_hosts(tmp_path)
         ("lb01", "dns_record:api.shop.test A"): "pass",
         ("lb01", "tcp_port:127.0.0.1:%d" % servers["ssh_port"]): "pass",
         ("lb01", "tcp_port:database-closed"): "pass",
-        ("web01", "http_endpoint:GET %s/health" % servers["http"]): "pass",
-        ("web01", "http_endpoint:GET %s/hsts-short" % servers["https"]): "fail",
+        ("web01", "http_endpoint:GET {}/health".format(servers["http"])): "pass",
+        ("web01", "http_endpoint:GET {}/hsts-short".format(servers["https"])): "fail",
         ("web01", "smtp_server:127.0.0.1:%d" % servers["smtp_port"]): "fail",
     }
     for key, status in expected.items():

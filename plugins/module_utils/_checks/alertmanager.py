@@ -51,7 +51,7 @@ _MATCHER = re.compile(r"^\s*(?P<name>[^\s=!~\"{},]+)\s*(?P<op>=~|!~|!=|=)\s*(?P<
 
 def describe(item):
     url = mask_url(item.get("url") or "")
-    return url, "Alertmanager at %s" % url
+    return url, f"Alertmanager at {url}"
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -73,12 +73,12 @@ def _routes(values):
         where = "required_routes[%d]" % index
         receiver = (route.get("receiver") or "").strip()
         if not receiver:
-            raise OptionError("%s: receiver must not be empty" % where)
+            raise OptionError(f"{where}: receiver must not be empty")
         labels = route.get("labels")
         if labels is not None:
             for name in labels:
                 if not _LABEL_NAME.match(str(name)):
-                    raise OptionError("%s: labels: %r is not a label name" % (where, name))
+                    raise OptionError(f"{where}: labels: {name!r} is not a label name")
             labels = dict((str(k), "" if v is None else str(v)) for k, v in labels.items())
         routes.append(dict(receiver=receiver, labels=labels))
     return routes
@@ -118,7 +118,7 @@ def parse_config(text):
     try:
         config = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise CheckError("config.original of /api/v2/status is not YAML: %s" % exc) from None
+        raise CheckError(f"config.original of /api/v2/status is not YAML: {exc}") from None
     if not isinstance(config, dict):
         raise CheckError("config.original of /api/v2/status holds no configuration")
     return config
@@ -151,9 +151,9 @@ class Matcher(object):
         self.regex = None
         if op in ("=~", "!~"):
             try:
-                self.regex = re.compile(r"^(?:%s)$" % value)
+                self.regex = re.compile(rf"^(?:{value})$")
             except re.error as exc:
-                raise CheckError("route matcher %s cannot be evaluated here: %s" % (self, exc)) from None
+                raise CheckError(f"route matcher {self} cannot be evaluated here: {exc}") from None
 
     def matches(self, labels):
         value = labels.get(self.name, "")
@@ -165,7 +165,7 @@ class Matcher(object):
         return found if self.op == "=~" else not found
 
     def __str__(self):
-        return "%s%s%s" % (self.name, self.op, json.dumps(self.value))
+        return f"{self.name}{self.op}{json.dumps(self.value)}"
 
 
 def _unquote(text):
@@ -206,7 +206,7 @@ def matchers_of(route):
         for text in _split_matchers(str(line)):
             found = _MATCHER.match(text)
             if not found:
-                raise CheckError("route matcher %r cannot be parsed" % text)
+                raise CheckError(f"route matcher {text!r} cannot be parsed")
             matchers.append(Matcher(found.group("name"), found.group("op"), _unquote(found.group("value"))))
     for name, value in (route.get("match") or {}).items():
         matchers.append(Matcher(str(name), "=", str(value)))
@@ -298,14 +298,14 @@ def check_receivers(plan, receivers, ev):
     missing = [name for name in required if name not in receivers]
     silent = [name for name in required if name in receivers and not receivers[name]]
     ev.observe("missing_receivers", missing)
-    ev.require(not missing, "receiver%s not configured: %s" % ("s" if len(missing) > 1 else "", ", ".join(missing)))
-    ev.require(not silent, "receiver%s without any notification integration: %s" % (
+    ev.require(not missing, "receiver{} not configured: {}".format("s" if len(missing) > 1 else "", ", ".join(missing)))
+    ev.require(not silent, "receiver{} without any notification integration: {}".format(
         "s" if len(silent) > 1 else "", ", ".join(silent)))
 
 
 def _empty_note(receivers):
     empty = sorted(name for name, integrations in receivers.items() if not integrations)
-    return "; without any integration: %s" % ", ".join(empty) if empty else ""
+    return "; without any integration: {}".format(", ".join(empty)) if empty else ""
 
 
 def check_routes(plan, root, ev):
@@ -318,11 +318,11 @@ def check_routes(plan, root, ev):
         if wanted["labels"] is None:
             reached = sorted(set(r for r in root.receivers() if r))
             ok = wanted["receiver"] in reached
-            problem = "no route sends to receiver %s" % wanted["receiver"]
+            problem = "no route sends to receiver {}".format(wanted["receiver"])
         else:
             reached = [route.receiver for route in root.match(wanted["labels"])]
             ok = wanted["receiver"] in reached
-            problem = "an alert with %s is routed to %s, not %s" % (
+            problem = "an alert with {} is routed to {}, not {}".format(
                 _shown_labels(wanted["labels"]), ", ".join(str(r) for r in reached), wanted["receiver"])
         results.append(dict(receiver=wanted["receiver"], labels=wanted["labels"], routed_to=reached, ok=ok))
         ev.require(ok, problem)
@@ -332,7 +332,7 @@ def check_routes(plan, root, ev):
 
 
 def _shown_labels(labels):
-    return "{%s}" % ", ".join("%s=%s" % (name, json.dumps(value)) for name, value in sorted(labels.items()))
+    return "{{{}}}".format(", ".join(f"{name}={json.dumps(value)}" for name, value in sorted(labels.items())))
 
 
 def run(plan, ctx):

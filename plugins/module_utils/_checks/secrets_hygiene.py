@@ -76,19 +76,18 @@ _VCS = ("git+", "hg+", "svn+", "bzr+")
 
 
 def describe(item):
-    return item["path"], "Secrets hygiene of %s" % item["path"]
+    return item["path"], "Secrets hygiene of {}".format(item["path"])
 
 
 # --- options ------------------------------------------------------------------------------------
 
 def _compile(name, pattern, option):
     if not isinstance(pattern, str) or not pattern:
-        raise OptionError("%s: the pattern of %r must be a non-empty string" % (option, name))
+        raise OptionError(f"{option}: the pattern of {name!r} must be a non-empty string")
     try:
         return re.compile(pattern)
     except re.error as exc:
-        raise OptionError("%s: %r is not a valid regular expression for %r: %s" % (
-            option, pattern, name, exc)) from None
+        raise OptionError(f"{option}: {pattern!r} is not a valid regular expression for {name!r}: {exc}") from None
 
 
 def _rules(item):
@@ -97,7 +96,7 @@ def _rules(item):
         rules.extend((name, re.compile(pattern)) for name, pattern in BUILTIN_PATTERNS)
     for name, pattern in sorted((item.get("patterns") or {}).items()):
         if not re.match(r"^[A-Za-z0-9_.-]+$", str(name)):
-            raise OptionError("patterns: rule name %r may only hold letters, digits, '_', '.' and '-'" % (name,))
+            raise OptionError(f"patterns: rule name {name!r} may only hold letters, digits, '_', '.' and '-'")
         rules.append((str(name), _compile(name, pattern, "patterns")))
     return rules
 
@@ -106,7 +105,7 @@ def _globs(item, option):
     globs = list(item.get(option) or [])
     for pattern in globs:
         if not pattern or not pattern.strip() or pattern.startswith("/"):
-            raise OptionError("%s: %r must be a non-empty glob relative to path" % (option, pattern))
+            raise OptionError(f"{option}: {pattern!r} must be a non-empty glob relative to path")
     return globs
 
 
@@ -120,10 +119,10 @@ def _max_findings(item):
 def prepare(item):
     path = item["path"]
     if not os.path.isabs(path):
-        raise OptionError("path: %r must be absolute" % path)
+        raise OptionError(f"path: {path!r} must be absolute")
     level = item["env_not_ignored"]
     if level not in LEVELS:
-        raise OptionError("env_not_ignored: %r is not one of %s" % (level, ", ".join(LEVELS)))
+        raise OptionError("env_not_ignored: {!r} is not one of {}".format(level, ", ".join(LEVELS)))
     max_size = parse_size("1MB" if item.get("max_file_size") is None else item["max_file_size"], "max_file_size")
     if max_size < 1:
         raise OptionError("max_file_size: must be greater than zero")
@@ -179,7 +178,7 @@ class Finding(object):
         return self.file if self.line is None else "%s:%d" % (self.file, self.line)
 
     def message(self):
-        return "%s %s%s" % (self.where, self.rule, ": %s" % self.detail if self.detail else "")
+        return "{} {}{}".format(self.where, self.rule, f": {self.detail}" if self.detail else "")
 
     def as_dict(self):
         record = dict(status=self.status, rule=self.rule, file=self.file)
@@ -219,7 +218,7 @@ class Scan(object):
             with open(self.full(relpath), "rb") as handle:
                 data = handle.read(limit + 1)
         except OSError as exc:
-            self.unreadable.append("%s (%s)" % (relpath, exc.strerror or exc))
+            self.unreadable.append(f"{relpath} ({exc.strerror or exc})")
             return None
         if len(data) > limit:
             self.too_large.append(relpath)
@@ -277,7 +276,7 @@ def walk_tree(scan):
                 tree.links.append(rel)
     for error in errors:
         where = os.path.relpath(error.filename, scan.root) if error.filename else scan.root
-        scan.unreadable.append("%s (%s)" % (where, error.strerror or error))
+        scan.unreadable.append(f"{where} ({error.strerror or error})")
     return tree
 
 
@@ -285,7 +284,7 @@ def _lstat(scan, rel):
     try:
         return os.lstat(scan.full(rel))
     except OSError as exc:
-        scan.unreadable.append("%s (%s)" % (rel, exc.strerror or exc))
+        scan.unreadable.append(f"{rel} ({exc.strerror or exc})")
         return None
 
 
@@ -347,7 +346,7 @@ def check_secret_modes(scan, files):
         extra = mode & 0o077 & ~allowed
         if extra:
             who = [name for bits, name in ((0o070, "group"), (0o007, "others")) if extra & bits]
-            scan.add("fail", "secret_file_mode", rel, detail="mode %s%s gives %s access (max %s)" % (
+            scan.add("fail", "secret_file_mode", rel, detail="mode {}{} gives {} access (max {})".format(
                 format_mode(mode), " (of the link's target)" if linked else "", " and ".join(who),
                 format_mode(allowed)))
 
@@ -356,7 +355,7 @@ def check_world_writable(scan, tree):
     for rel, mode in sorted(tree.modes.items()):
         if mode & stat.S_IWOTH:
             shown = rel + "/" if stat.S_ISDIR(mode) else rel
-            scan.add("fail", "world_writable", shown, detail="mode %s" % format_mode(mode))
+            scan.add("fail", "world_writable", shown, detail=f"mode {format_mode(mode)}")
 
 
 def scan_for_secrets(scan, files):
@@ -446,7 +445,7 @@ def check_requirements(scan, files):
         for number, requirement in logical_lines(data.decode("utf-8", errors="replace")):
             shown = unpinned(requirement)
             if shown:
-                scan.add("warn", "unpinned_requirement", rel, number, detail="%s is not pinned with ==" % shown)
+                scan.add("warn", "unpinned_requirement", rel, number, detail=f"{shown} is not pinned with ==")
 
 
 # --- reporting ------------------------------------------------------------------------------------
@@ -491,7 +490,7 @@ def report_skipped(ev, scan):
             len(scan.unreadable), ", ".join(scan.unreadable[:_SHOWN_PATHS])))
     if scan.stopped:
         ev.observe("stopped", scan.stopped)
-        ev.finding("error", "time limit reached during %s; the scan is incomplete (raise timeout)" % scan.stopped)
+        ev.finding("error", f"time limit reached during {scan.stopped}; the scan is incomplete (raise timeout)")
 
 
 def _expectations(ev, plan, git_rules):
@@ -499,7 +498,7 @@ def _expectations(ev, plan, git_rules):
     ev.expect("secret_mode_max", format_mode(plan["secret_mode_max"]))
     ev.expect("max_file_size", plan["max_file_size"], "bytes")
     if git_rules:
-        ev.expect("env_files", "not tracked, ignored by git (else %s)" % plan["env_not_ignored"])
+        ev.expect("env_files", "not tracked, ignored by git (else {})".format(plan["env_not_ignored"]))
 
 
 # --- run ------------------------------------------------------------------------------------------
@@ -508,9 +507,9 @@ def _require_directory(path):
     try:
         st = os.stat(path)
     except OSError as exc:
-        raise CheckError("cannot check %s: %s" % (path, exc.strerror or exc)) from None
+        raise CheckError(f"cannot check {path}: {exc.strerror or exc}") from None
     if not stat.S_ISDIR(st.st_mode):
-        raise CheckError("%s is not a directory" % path)
+        raise CheckError(f"{path} is not a directory")
 
 
 def _tracked_files(checkout):

@@ -122,8 +122,8 @@ def history_when_the_previous_report_raises(tmp_path, monkeypatch, error):
 def test_a_history_that_cannot_be_read_is_no_history_and_a_warning(tmp_path, monkeypatch):
     history, display = history_when_the_previous_report_raises(tmp_path, monkeypatch, RuntimeError("disk on fire"))
     assert history == dict(previous=None, regressions=[], fixed=[], new=[], removed=[])
-    assert display.warnings == ["golive report: cannot compare with the previous report in %s: RuntimeError: "
-                                "disk on fire" % tmp_path]
+    assert display.warnings == [f"golive report: cannot compare with the previous report in {tmp_path}: RuntimeError: "
+                                "disk on fire"]
 
 
 def test_terminal_lines_cannot_carry_escape_sequences():
@@ -188,8 +188,7 @@ def test_a_report_that_cannot_be_published_keeps_the_previous_set_says_so_and_ex
         callback._end_unpublished(str(report_dir))
     assert ended.value.code == report_callback.REPORT_NOT_WRITTEN_EXIT_CODE != 0
     (line,) = display.lines
-    assert line.startswith("GOLIVE REPORT NOT WRITTEN: cannot write the report into %s: No space left on device: "
-                           % report_dir)
+    assert line.startswith(f"GOLIVE REPORT NOT WRITTEN: cannot write the report into {report_dir}: No space left on device: ")
     assert line.endswith("; the current report is still the previous run's (history/20261124T101500Z)")
 
 
@@ -199,8 +198,8 @@ def test_a_report_dir_that_cannot_be_created_is_not_written_and_says_why(tmp_pat
     assert callback._publish(str(tmp_path / "file" / "report"), run_document("GO", "x"), TEN_FIFTEEN) == []
     with pytest.raises(SystemExit):
         callback._end_unpublished(str(tmp_path / "file" / "report"))
-    assert display.lines == ["GOLIVE REPORT NOT WRITTEN: cannot write the report into %s: Not a directory: %s; "
-                             "no report is current" % (tmp_path / "file" / "report", tmp_path / "file" / "report")]
+    assert display.lines == ["GOLIVE REPORT NOT WRITTEN: cannot write the report into {}: Not a directory: {}; "
+                             "no report is current".format(tmp_path / "file" / "report", tmp_path / "file" / "report")]
 
 
 def test_without_history_only_the_current_set_is_kept_and_the_report_names_no_archive(tmp_path, monkeypatch):
@@ -224,8 +223,8 @@ def test_a_fifo_in_place_of_the_previous_report_is_a_warning_and_no_previous_rep
     history = callback._history(str(report_dir), dict(verdict="GO", checks=[], hosts=[]))
     assert history["previous"] is None
     fifo = report_dir / "history" / "20261124T101500Z" / "report.json"
-    assert display.warnings == ["golive report: the previous report %s is a FIFO, not a regular file; comparing "
-                                "with no previous report" % fifo]
+    assert display.warnings == [f"golive report: the previous report {fifo} is a FIFO, not a regular file; comparing "
+                                "with no previous report"]
 
 
 def test_warnings_quoting_checked_text_stay_one_line(tmp_path, monkeypatch):

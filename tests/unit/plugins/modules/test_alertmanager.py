@@ -38,7 +38,7 @@ def test_receivers_and_routes_pass_and_the_password_stays_hidden(stack, tmp_path
     assert done.returncode == 0, done.stdout
     [record] = result["golive_checks"]
     assert record["status"] == "pass", record["summary"]
-    assert record["id"] == "alertmanager:%s" % stack.alertmanager.url
+    assert record["id"] == f"alertmanager:{stack.alertmanager.url}"
     assert (record["section"], record["severity"]) == ("monitoring", "high")
 
 

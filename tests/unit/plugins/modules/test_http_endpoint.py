@@ -37,11 +37,11 @@ def test_module_checks_endpoints_and_never_shows_the_token(apps):
     assert TOKEN not in done.stdout + done.stderr  # secret_headers is no_log: not even in the -vvv invocation
     assert done.returncode == 0, done.stdout
     assert [(r["id"], r["status"]) for r in result["golive_checks"]] == [
-        ("http_endpoint:GET %s/health" % apps.http, "pass"),
-        ("http_endpoint:GET %s/api/orders" % apps.http, "pass"),
-        ("http_endpoint:GET %s/echo" % apps.http, "pass"),
-        ("http_endpoint:GET %s/banner" % apps.http, "fail"),
-        ("http_endpoint:GET %s/hsts" % apps.https, "pass"),
+        (f"http_endpoint:GET {apps.http}/health", "pass"),
+        (f"http_endpoint:GET {apps.http}/api/orders", "pass"),
+        (f"http_endpoint:GET {apps.http}/echo", "pass"),
+        (f"http_endpoint:GET {apps.http}/banner", "fail"),
+        (f"http_endpoint:GET {apps.https}/hsts", "pass"),
     ]
     protected = result["golive_checks"][1]
     assert protected["observed"]["unauthenticated_status"] == 401

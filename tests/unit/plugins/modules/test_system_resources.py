@@ -71,6 +71,6 @@ def test_verify_runs_system_resources_in_a_mixed_list(tmp_path):
     assert done.returncode == 0, done.stdout
     records = result["golive_checks"]
     assert [(r["id"], r["status"]) for r in records] == [
-        ("system_resources:host", "warn"), ("disk_space:%s" % tmp_path, "pass"),
+        ("system_resources:host", "warn"), (f"disk_space:{tmp_path}", "pass"),
         ("path:%s" % (tmp_path / "missing"), "pass")]
     assert result["golive_counts"] == {"pass": 2, "warn": 1, "fail": 0, "error": 0, "skipped": 0}

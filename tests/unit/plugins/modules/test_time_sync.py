@@ -28,7 +28,7 @@ def test_in_sync_off_and_unanswered_servers():
     assert done.returncode == 0, done.stdout
     records = result["golive_checks"]
     assert [r["status"] for r in records] == ["pass", "warn", "fail", "error"]
-    assert records[0]["id"] == "time_sync:%s" % good.address
+    assert records[0]["id"] == f"time_sync:{good.address}"
     assert (records[0]["title"], records[0]["section"], records[0]["severity"]) == (
         "Time sync", "infrastructure", "high")
     assert records[1]["summary"].startswith("clock offset +2.0s")

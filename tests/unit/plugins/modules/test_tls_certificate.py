@@ -57,7 +57,7 @@ def test_module_checks_servers_smtp_and_a_file(pki, started, tmp_path):
         ("tls_certificate:127.0.0.1:%d" % expired.port, "fail"),
         ("smtp-submission", "pass"),
         ("tls_certificate:127.0.0.1:%d" % silent.port, "error"),
-        ("tls_certificate:%s" % os.path.join(str(tmp_path), "valid.pem"), "pass"),
+        ("tls_certificate:{}".format(os.path.join(str(tmp_path), "valid.pem")), "pass"),
     ]
     assert records[0]["section"] == "infrastructure" and records[0]["severity"] == "critical"
     assert records[0]["title"] == "TLS certificate of 127.0.0.1:%d" % valid.port

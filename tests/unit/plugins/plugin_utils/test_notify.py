@@ -195,7 +195,7 @@ def test_redirects_are_not_followed(waits):
 
 
 def test_receiver_echoing_the_url_does_not_leak_it():
-    with running_receiver(answer(400, "bad hook %s" % HOOK_PATH)) as receiver:
+    with running_receiver(answer(400, f"bad hook {HOOK_PATH}")) as receiver:
         result = notify(receiver.url(HOOK_PATH) + "?token=" + TOKEN + "x", no_go_document(), None)
     assert result["status"] == "failed" and result["http_status"] == 400
     assert "bad hook" in result["message"]
@@ -204,7 +204,7 @@ def test_receiver_echoing_the_url_does_not_leak_it():
 
 
 def test_a_bare_query_token_echoed_by_the_receiver_does_not_leak():
-    with running_receiver(answer(403, "unknown token %s" % TOKEN)) as receiver:
+    with running_receiver(answer(403, f"unknown token {TOKEN}")) as receiver:
         result = notify(receiver.url("/hook?") + TOKEN, no_go_document(), None)
     assert result["status"] == "failed" and result["http_status"] == 403
     assert result["target"] == "http://127.0.0.1:%d/hook?****" % receiver.port

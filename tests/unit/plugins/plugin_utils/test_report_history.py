@@ -33,8 +33,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.d
 
 def check(host, check_id, status, severity="high", summary=None):
     return dict(host=host, id=check_id, kind=check_id.split(":")[0], section="infrastructure",
-                title="Title of %s" % check_id, status=status, severity=severity,
-                summary=summary or "%s is %s" % (check_id, status), observed={}, expected={})
+                title=f"Title of {check_id}", status=status, severity=severity,
+                summary=summary or f"{check_id} is {status}", observed={}, expected={})
 
 
 def document(checks, verdict="GO", generated_at="2026-11-24T10:15:00Z", hosts=None):
@@ -178,7 +178,7 @@ def test_a_previous_report_with_values_of_any_json_type_is_compared_without_erro
 
 def set_of(doc, names=("report.json", "junit.xml")):
     """The texts of one run's report set: report.json holds ``doc``, the others name its run."""
-    return dict((name, json.dumps(doc) if name == "report.json" else "<%s of %s/>" % (name, doc["generated_at"]))
+    return dict((name, json.dumps(doc) if name == "report.json" else "<{} of {}/>".format(name, doc["generated_at"]))
                 for name in names)
 
 
@@ -257,7 +257,7 @@ def test_two_runs_in_one_second_get_distinct_archives(tmp_path):
     made = [publish_run(str(report_dir), set_of(document([])), stamp=STAMP) for dummy in range(11)]
     assert made == ["history/" + STAMP] + ["history/%s-%d" % (STAMP, n) for n in range(2, 12)]
     assert archives(str(report_dir))[-1] == STAMP + "-11"
-    assert latest_archive(str(report_dir)) == "history/%s-11" % STAMP
+    assert latest_archive(str(report_dir)) == f"history/{STAMP}-11"
 
 
 def test_concurrent_runs_never_share_or_half_write_an_archive(tmp_path):
@@ -286,7 +286,7 @@ def test_concurrent_runs_never_share_or_half_write_an_archive(tmp_path):
     assert latest_archive(str(report_dir)) in made
     # Whichever run switched last, both top-level files are its own.
     current = json.loads((report_dir / "report.json").read_text())
-    assert (report_dir / "junit.xml").read_text() == "<junit.xml of %s/>" % current["generated_at"]
+    assert (report_dir / "junit.xml").read_text() == "<junit.xml of {}/>".format(current["generated_at"])
     assert [n for n in os.listdir(report_dir) if n.startswith(".")] == []
 
 
@@ -307,7 +307,7 @@ def test_reserved_archive_name_goes_into_the_report_before_it_is_written(tmp_pat
     report_dir = tmp_path / "r"
     first = reserve_archive(str(report_dir), STAMP)
     second = reserve_archive(str(report_dir), STAMP)
-    assert (first, second) == ("history/" + STAMP, "history/%s-2" % STAMP)
+    assert (first, second) == ("history/" + STAMP, f"history/{STAMP}-2")
     doc = dict(document([check("web01", "a:1", "pass")]), archive=second)
     assert latest_archive(str(report_dir)) is None
     assert publish_run(str(report_dir), set_of(doc), archive=second) == second
@@ -439,7 +439,7 @@ def test_a_text_pointer_left_by_an_older_release_is_read_and_replaced_by_a_link(
     doc = document([check("web01", "a:1", "pass")])
     publish_run(str(report_dir), set_of(doc), stamp=STAMP)
     os.unlink(report_dir / "latest")
-    (report_dir / "latest").write_text("history/%s\n" % STAMP)
+    (report_dir / "latest").write_text(f"history/{STAMP}\n")
     assert previous_document(str(report_dir)) == doc
     archive = publish_run(str(report_dir), set_of(doc), stamp="20261124T121500Z")
     assert os.readlink(report_dir / "latest") == archive
@@ -466,7 +466,7 @@ def test_corrupt_or_foreign_previous_report_is_ignored(tmp_path, content):
 
 
 @pytest.mark.parametrize("target", ["history/" + STAMP + "/../..", "/etc", "../elsewhere/" + STAMP,
-                                    "history/not-a-stamp", "history/%s/report.json" % STAMP])
+                                    "history/not-a-stamp", f"history/{STAMP}/report.json"])
 def test_latest_pointing_outside_the_history_is_ignored(tmp_path, target):
     report_dir = _with_latest(tmp_path, target, json.dumps(document([])))
     assert latest_archive(report_dir) is None
@@ -504,7 +504,7 @@ def _run_bounded(function, *args):
     thread.start()
     thread.join(60)
     if thread.is_alive():
-        pytest.fail("%s%r did not return within 60 s" % (function.__name__, args))
+        pytest.fail(f"{function.__name__}{args!r} did not return within 60 s")
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]

@@ -113,7 +113,7 @@ def test_verdict_banner_is_coloured_and_counts_the_checks():
         assert css in banner["attrs"]["class"].split()
         assert Page.text(page.find("h1")[0]) == document["verdict"]
         assert words in Page.text(banner)
-        assert Page.text(page.find("title")[0]) == "Go-live readiness: %s" % document["verdict"]
+        assert Page.text(page.find("title")[0]) == "Go-live readiness: {}".format(document["verdict"])
 
 
 def test_blocking_lists_checks_then_unreachable_hosts_and_failed_tasks_with_links_to_their_rows():

@@ -105,7 +105,7 @@ def test_hostile_values_read_back_as_the_same_text():
 @pytest.mark.parametrize("text", ["|", "`code`", "<b>x</b>", "a\nb", "*x* _y_", "[a](b)", "\\|", "&amp;", "# h",
                                   "~~s~~", "![i](x)"])
 def test_md_escapes_every_special_character(text):
-    rendered = PARSER.render("| h |\n| --- |\n| %s |\n" % md(text))
+    rendered = PARSER.render(f"| h |\n| --- |\n| {md(text)} |\n")
     cell = re.search(r"<td>(.*)</td>", rendered, re.S).group(1)
     assert cell.replace("<br>", "\n").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"') \
         .replace("&amp;", "&") == text

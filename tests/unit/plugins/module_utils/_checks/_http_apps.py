@@ -226,7 +226,7 @@ class Handler(BaseHTTPRequestHandler):
     def secure_headers(self):
         self.answer(200, "ok", headers={"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
                                         "Content-Security-Policy": "default-src 'self'",
-                                        "Set-Cookie": "session=%s; Secure; HttpOnly" % TOKEN})
+                                        "Set-Cookie": f"session={TOKEN}; Secure; HttpOnly"})
 
     def banner(self):
         self.server_version = "nginx/1.18.0"

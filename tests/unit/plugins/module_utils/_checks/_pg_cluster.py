@@ -21,12 +21,12 @@ from ._ports import unused_port
 PG_BIN = os.environ.get("GOLIVE_PG_BIN", "/usr/lib/postgresql/15/bin")
 PASSWORD_ROLE = "golive_pw"
 PASSWORD = "Pw-5ecret-cluster-9f3c"
-_HBA = """\
+_HBA = f"""\
 local all all trust
-host all %s 127.0.0.1/32 scram-sha-256
+host all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256
 host all all 127.0.0.1/32 trust
 host replication all 127.0.0.1/32 trust
-""" % PASSWORD_ROLE
+"""
 
 
 def available():
@@ -59,11 +59,11 @@ class PgInstance(object):
         self.name = name
         self.port = port
         self.datadir = os.path.join(base, name)
-        self.log = os.path.join(base, "%s.log" % name)
+        self.log = os.path.join(base, f"{name}.log")
         self.running = False
 
     def url(self, user="postgres", password=None, database="postgres", query=""):
-        auth = user if password is None else "%s:%s" % (user, password)
+        auth = user if password is None else f"{user}:{password}"
         return "postgresql+psycopg://%s@127.0.0.1:%d/%s%s" % (auth, self.port, database, query)
 
     def pg_ctl(self, *args):
@@ -119,7 +119,7 @@ class PgCluster(object):
                             "fsync = off\nssl = on\nmax_connections = 20\n"
                             "password_encryption = 'scram-sha-256'\n" % (primary.port, self.base))
         primary.start()
-        primary.psql("CREATE ROLE %s LOGIN PASSWORD '%s'" % (PASSWORD_ROLE, PASSWORD))
+        primary.psql(f"CREATE ROLE {PASSWORD_ROLE} LOGIN PASSWORD '{PASSWORD}'")
         return primary
 
     def start_replica(self, timeout=60):
@@ -148,7 +148,7 @@ class PgCluster(object):
         lsn = self.primary.psql("SELECT pg_current_wal_lsn()")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.replica.psql("SELECT pg_last_wal_replay_lsn() >= '%s'::pg_lsn" % lsn) == "t":
+            if self.replica.psql(f"SELECT pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn") == "t":
                 return
             time.sleep(0.1)
         raise RuntimeError("the replica did not replay %s within %ds" % (lsn, timeout))

@@ -156,8 +156,8 @@ class Exporter(object):
 
 def _binary(path):
     if not os.access(path, os.X_OK):
-        raise RuntimeError("%s is not installed; scripts/setup installs it (Debian packages prometheus and "
-                           "prometheus-alertmanager)" % path)
+        raise RuntimeError(f"{path} is not installed; scripts/setup installs it (Debian packages prometheus and "
+                           "prometheus-alertmanager)")
     return path
 
 
@@ -178,7 +178,7 @@ class Server(object):
     name = "server"
 
     def __init__(self, argv_of, files):
-        self.directory = tempfile.mkdtemp(prefix="golive-%s-" % self.name)
+        self.directory = tempfile.mkdtemp(prefix=f"golive-{self.name}-")
         for name, text in files.items():
             with open(os.path.join(self.directory, name), "w") as handle:
                 handle.write(text)
@@ -197,8 +197,7 @@ class Server(object):
     def wait_until(self, predicate, what, ends):
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError("%s exited with %s while waiting for %s:\n%s" % (
-                    self.name, self.process.returncode, what, self.log()))
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode} while waiting for {what}:\n{self.log()}")
             if predicate():
                 return
             if time.monotonic() > ends:
@@ -232,7 +231,7 @@ class Prometheus(Server):
         text = json.dumps(config)  # JSON is YAML
         super(Prometheus, self).__init__(lambda directory, port: [
             _binary(PROMETHEUS), "--config.file=prometheus.yml", "--web.listen-address=127.0.0.1:%d" % port,
-            "--storage.tsdb.path=%s" % os.path.join(directory, "data"), "--log.level=warn"],
+            "--storage.tsdb.path={}".format(os.path.join(directory, "data")), "--log.level=warn"],
             {"prometheus.yml": text, "rules.yml": rules})
 
     def targets(self):
@@ -256,8 +255,8 @@ class Prometheus(Server):
                 r["name"] == rule and r[key] == value for r in rules)
 
         self.wait_until(self.ready, "/-/ready", ends)
-        self.wait_until(scraped, "the first scrapes of %s" % ", ".join(jobs), ends)
-        self.wait_until(evaluated, "the alert rules' evaluation (%s %s %s)" % (rule, key, value), ends)
+        self.wait_until(scraped, "the first scrapes of {}".format(", ".join(jobs)), ends)
+        self.wait_until(evaluated, f"the alert rules' evaluation ({rule} {key} {value})", ends)
 
 
 def _job(name, *ports, **settings):
@@ -297,7 +296,7 @@ class Alertmanager(Server):
     def __init__(self, config):
         super(Alertmanager, self).__init__(lambda directory, port: [
             _binary(ALERTMANAGER), "--config.file=alertmanager.yml", "--web.listen-address=127.0.0.1:%d" % port,
-            "--storage.path=%s" % os.path.join(directory, "data"), "--cluster.listen-address=",
+            "--storage.path={}".format(os.path.join(directory, "data")), "--cluster.listen-address=",
             "--log.level=warn"], {"alertmanager.yml": json.dumps(config)})
 
 

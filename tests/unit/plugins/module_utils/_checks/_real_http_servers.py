@@ -181,7 +181,7 @@ class ServerProcess(object):
     def __init__(self, name, argv, directory, ports, env=None):
         self.name = name
         self.ports = ports
-        self.log_path = os.path.join(directory, "%s.log" % name)
+        self.log_path = os.path.join(directory, f"{name}.log")
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(argv, cwd=directory, stdout=log, stderr=subprocess.STDOUT,
                                             stdin=subprocess.DEVNULL, start_new_session=True,
@@ -196,7 +196,7 @@ class ServerProcess(object):
         for port in self.ports:
             while not _accepts(port):
                 if self.process.poll() is not None:
-                    raise RuntimeError("%s exited with %s:\n%s" % (self.name, self.process.returncode, self.log()))
+                    raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log()}")
                 if time.monotonic() > ends:
                     raise RuntimeError("%s: port %d not listening after %ds:\n%s" % (
                         self.name, port, STARTUP_SECONDS, self.log()))
@@ -232,14 +232,14 @@ def _nginx_files(directory, ca):
     _write(os.path.join(www, "big.json"), json.dumps({"items": ["item-%05d" % i for i in range(BIG_ITEMS)]}))
     _write(os.path.join(www, "index.html"), "<html><body>Welcome to the shop</body></html>\n")
     # nginx reads {PLAIN} passwords: no crypt() scheme is needed for a test user.
-    _write(os.path.join(directory, "htpasswd"), "%s:{PLAIN}%s\n" % (BASIC_USER, BASIC_PASSWORD))
+    _write(os.path.join(directory, "htpasswd"), f"{BASIC_USER}:{{PLAIN}}{BASIC_PASSWORD}\n")
     return dict(default=ca.issue("nginx", ["127.0.0.1"], ExtendedKeyUsageOID.SERVER_AUTH),
                 vhost=ca.issue("vhost", [VHOST], ExtendedKeyUsageOID.SERVER_AUTH))
 
 
 def _nginx(directory, ca, ports):
     if not os.access(NGINX, os.X_OK):
-        raise RuntimeError("%s is not installed; scripts/setup installs it (Debian package nginx)" % NGINX)
+        raise RuntimeError(f"{NGINX} is not installed; scripts/setup installs it (Debian package nginx)")
     certs = _nginx_files(directory, ca)
     config = os.path.join(directory, "nginx.conf")
     _write(config, nginx_config(directory, ports["nginx_http"], ports["nginx_https"], certs))

@@ -72,7 +72,7 @@ class RedisServer(object):
         client = self.admin(socket_timeout=1, socket_connect_timeout=1)
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError("redis-server exited with %s: %s %s" % (
+                raise RuntimeError("redis-server exited with {}: {} {}".format(
                     self.process.returncode, self.process.stderr.read().decode(errors="replace"), self.log()))
             try:
                 if client.ping():
@@ -168,5 +168,5 @@ def tls_supported():
         shutil.rmtree(directory, ignore_errors=True)
     output = done.stdout + done.stderr
     if "tls-port" in output and ("Bad directive" in output or "not supported" in output.lower()):
-        return False, "redis-server here was built without TLS support: %s" % output.strip().splitlines()[-1]
+        return False, f"redis-server here was built without TLS support: {output.strip().splitlines()[-1]}"
     return True, ""

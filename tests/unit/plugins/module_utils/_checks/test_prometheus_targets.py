@@ -55,7 +55,7 @@ def test_named_job_that_is_up_passes_with_the_required_alerts(stack):
     assert record["observed"]["targets"] == dict(total=1, up=1, down=0, unknown=0)
     assert record["observed"]["missing_alerts"] == []
     assert record["observed"]["alert_rules"] == 6  # the recording rule is not an alert
-    assert record["id"] == "prometheus_targets:%s:api" % stack.prometheus.url
+    assert record["id"] == f"prometheus_targets:{stack.prometheus.url}:api"
 
 
 def test_named_job_without_targets_fails(stack):

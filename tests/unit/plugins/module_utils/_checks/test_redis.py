@@ -143,7 +143,7 @@ def test_wrong_password_is_an_error_that_does_not_show_it(secured):
                                  "invalid username-password pair or user is disabled.")
     record = check(secured.port, username=ACL_USER, password=PASSWORD)
     assert record["status"] == "error"
-    assert record["summary"].startswith("authentication failed for user %s: " % ACL_USER)
+    assert record["summary"].startswith(f"authentication failed for user {ACL_USER}: ")
 
 
 def test_missing_password_is_an_error(secured):
@@ -239,8 +239,7 @@ def test_memory_percent_of_maxmemory(three_quarters_full):
     warned = check(port, memory_used_warn_above="50%", memory_used_fail_above="95")
     assert warned["status"] == "warn"
     assert warned["summary"].startswith("memory used (")
-    assert warned["summary"].endswith("of 4.0 MiB) %.1f%% (warn > 50.0%%, fail > 95.0%%)"
-                                      % warned["observed"]["memory_used_percent"]["value"])
+    assert warned["summary"].endswith("of 4.0 MiB) {:.1f}% (warn > 50.0%, fail > 95.0%)".format(warned["observed"]["memory_used_percent"]["value"]))
     assert check(port, memory_used_fail_above=60)["status"] == "fail"
 
 

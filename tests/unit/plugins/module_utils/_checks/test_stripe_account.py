@@ -59,7 +59,7 @@ def test_live_account_with_webhooks_and_signing_secret_passes(stripe):
     assert record["status"] == "pass", record["summary"]
     assert record["summary"] == (
         "live secret key sk_live_\u2026wPQL; publishable key of the same mode; webhook signing secret present; "
-        "account %s: charges enabled, payouts enabled, details submitted; 2 of 2 webhooks ok" % ACCOUNT_ID)
+        f"account {ACCOUNT_ID}: charges enabled, payouts enabled, details submitted; 2 of 2 webhooks ok")
     observed = record["observed"]
     assert observed["secret_key"] == "sk_live_\u2026wPQL"
     assert (observed["secret_key_type"], observed["secret_key_mode"]) == ("secret", "live")
@@ -190,7 +190,7 @@ def test_a_disabled_endpoint_fails(stripe):
     stripe.state.endpoints[0]["status"] = "disabled"
     record = check(stripe, webhooks=WEBHOOKS)
     assert record["status"] == "fail"
-    assert record["summary"] == "the webhook endpoint we_1PgolivE7test0001 for %s is disabled" % SHOP_URL
+    assert record["summary"] == f"the webhook endpoint we_1PgolivE7test0001 for {SHOP_URL} is disabled"
 
 
 def test_an_enabled_endpoint_is_preferred_to_a_disabled_one_with_the_same_url(stripe):
@@ -205,8 +205,8 @@ def test_a_missing_event_fails_and_a_wildcard_covers_every_event(stripe):
     record = check(stripe, webhooks=[dict(url=SHOP_URL, events=shop_events),
                                      dict(url=BILLING_URL, events=["anything.at_all"])])
     assert record["status"] == "fail"
-    assert record["summary"] == ("the webhook endpoint we_1PgolivE7test0001 for %s is not subscribed to "
-                                 "invoice.paid, checkout.session.completed" % SHOP_URL)
+    assert record["summary"] == (f"the webhook endpoint we_1PgolivE7test0001 for {SHOP_URL} is not subscribed to "
+                                 "invoice.paid, checkout.session.completed")
     assert record["observed"]["webhooks"][1]["missing_events"] == []
 
 
@@ -248,19 +248,18 @@ def test_a_missing_signing_secret_fails(stripe, monkeypatch):
 def test_a_malformed_signing_secret_fails_without_showing_it(stripe, value, problem):
     record = check(stripe, webhook_secret=value)
     assert record["status"] == "fail"
-    assert record["summary"] == "the webhook signing secret (webhook_secret) %s" % problem
+    assert record["summary"] == f"the webhook signing secret (webhook_secret) {problem}"
     assert record["observed"]["webhook_secret"]["format_ok"] is False
 
 
 def test_signing_secret_from_an_env_file(stripe, tmp_path):
     env_file = tmp_path / "shop.env"
-    env_file.write_text("STRIPE_SECRET_KEY=%s\nSTRIPE_WEBHOOK_SECRET=\"%s\"\nHOOKS_SECRET=%s\n"
-                        % (LIVE_SECRET, WEBHOOK_SECRET, "wrong"))
+    env_file.write_text("STRIPE_SECRET_KEY={}\nSTRIPE_WEBHOOK_SECRET=\"{}\"\nHOOKS_SECRET={}\n".format(LIVE_SECRET, WEBHOOK_SECRET, "wrong"))
     passing = check(stripe, webhook_secret_file=str(env_file))
     assert passing["status"] == "pass", passing["summary"]
-    assert passing["observed"]["webhook_secret"]["source"] == "STRIPE_WEBHOOK_SECRET in %s" % env_file
+    assert passing["observed"]["webhook_secret"]["source"] == f"STRIPE_WEBHOOK_SECRET in {env_file}"
     wrong = check(stripe, webhook_secret_file=str(env_file), webhook_secret_variable="HOOKS_SECRET")
-    assert wrong["summary"] == "the webhook signing secret (HOOKS_SECRET in %s) does not start with whsec_" % env_file
+    assert wrong["summary"] == f"the webhook signing secret (HOOKS_SECRET in {env_file}) does not start with whsec_"
     missing = check(stripe, webhook_secret_file=str(env_file), webhook_secret_variable="NOT_THERE")
     assert missing["status"] == "fail"
 
@@ -347,7 +346,7 @@ def test_without_the_sdk_the_check_is_an_error(stripe, monkeypatch):
 
 
 def test_scrub_masks_anything_shaped_like_a_key():
-    text = "bad %s and %s or %s" % (LIVE_SECRET, WEBHOOK_SECRET, "hunter2-but-longer")
+    text = "bad {} and {} or {}".format(LIVE_SECRET, WEBHOOK_SECRET, "hunter2-but-longer")
     assert kind.scrub(text, ["hunter2-but-longer"]) == "bad sk_live_\u2026wPQL and whsec_\u2026y3S8 or \u2026nger"
 
 
@@ -365,7 +364,7 @@ def test_scrub_masks_anything_shaped_like_a_key():
     (dict(webhooks=[dict(url="shop.example.test/hook", events=[])]),
      "webhooks[0].url: 'shop.example.test/hook' is not an http(s) URL"),
     (dict(webhooks=[dict(url=SHOP_URL, events=[]), dict(url=SHOP_URL, events=[])]),
-     "webhooks[1].url: %s is listed twice" % SHOP_URL),
+     f"webhooks[1].url: {SHOP_URL} is listed twice"),
     (dict(webhooks=[dict(url=SHOP_URL, events=["charge. refunded"])]),
      "webhooks[0].events: 'charge. refunded' is not an event type (like payment_intent.succeeded)"),
     (dict(webhook_secret=WEBHOOK_SECRET, webhook_secret_env="X"),

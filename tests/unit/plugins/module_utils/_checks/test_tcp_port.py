@@ -169,7 +169,7 @@ def test_open_port_expected_closed_fails():
 def test_unresolvable_host_is_an_error():
     record = probe(80, host=UNRESOLVABLE)
     assert record["status"] == "error"
-    assert record["summary"].startswith("cannot resolve %s: " % UNRESOLVABLE)
+    assert record["summary"].startswith(f"cannot resolve {UNRESOLVABLE}: ")
 
 
 def test_ipv6_literal_key_is_bracketed():

@@ -90,7 +90,7 @@ def test_valid_certificate_passes_with_the_facts_observed(serve, ca_file):
     assert record["title"] == "TLS certificate of 127.0.0.1:%d" % server.port
     assert (tls_certificate.SECTION, tls_certificate.SEVERITY) == ("infrastructure", "critical")
     observed = record["observed"]
-    assert observed["subject"] == "CN=%s,O=golive test" % NAME
+    assert observed["subject"] == f"CN={NAME},O=golive test"
     assert observed["issuer"] == "CN=golive test intermediate,O=golive test"
     assert observed["sans"] == [NAME, LOOPBACK]
     assert 58 <= observed["days_left"]["value"] <= 60
@@ -341,8 +341,8 @@ def test_file_with_leaf_and_intermediate_passes(pki, tmp_path, ca_file):
     bundle = pki.write_bundle(str(tmp_path), "valid")
     record = check(dict(path=bundle, hostname=NAME, ca_file=ca_file, days_fail_below=14))
     assert record["status"] == "pass", record["summary"]
-    assert record["id"] == "tls_certificate:%s" % bundle
-    assert record["title"] == "TLS certificate in %s" % bundle
+    assert record["id"] == f"tls_certificate:{bundle}"
+    assert record["title"] == f"TLS certificate in {bundle}"
     assert record["observed"]["chain_length"] == 2
     assert record["observed"]["verified"] is True
     assert "protocol" not in record["observed"]
@@ -384,7 +384,7 @@ def test_missing_or_empty_file_is_an_error(tmp_path):
     empty.write_text("not a certificate\n")
     record = check(dict(path=str(empty)))
     assert record["status"] == "error"
-    assert record["summary"] == "%s holds no PEM certificate" % empty
+    assert record["summary"] == f"{empty} holds no PEM certificate"
 
 
 # --- bad input ----------------------------------------------------------------------------------
