@@ -68,13 +68,13 @@ def worst_status(statuses):
 
 
 def plural(count, word, many=None):
-    return "%d %s" % (count, word if count == 1 else (many or word + "s"))
+    return f"{int(count)} {word if count == 1 else (many or word + 's')}"
 
 
 def count_text(by_status):
     """'2 fail, 1 warn, 35 pass' (worst first, zeros left out), or 'none'."""
     by_status = by_status or {}
-    return ", ".join("%d %s" % (by_status[s], s) for s in STATUS_ORDER if by_status.get(s)) or "none"
+    return ", ".join(f"{int(by_status[s])} {s}" for s in STATUS_ORDER if by_status.get(s)) or "none"
 
 
 def group_by_hosts(items, keys):

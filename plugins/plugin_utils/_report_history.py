@@ -353,7 +353,7 @@ def reserve_archive(report_dir, stamp=None):
     os.makedirs(history, exist_ok=True)
     serial = 1
     while True:
-        name = stamp if serial == 1 else "%s-%d" % (stamp, serial)
+        name = stamp if serial == 1 else f"{stamp}-{serial}"
         try:
             os.mkdir(os.path.join(history, name))
         except FileExistsError:

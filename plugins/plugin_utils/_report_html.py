@@ -85,7 +85,7 @@ def _row(cells, **attributes):
 
 
 def _section(anchor, title, body, count=None):
-    heading = esc(title) + ("" if count is None else ' <span class="n">%d</span>' % count)
+    heading = esc(title) + ("" if count is None else f' <span class="n">{int(count)}</span>')
     return f'<section id="{anchor}" aria-labelledby="{anchor}-h"><h2 id="{anchor}-h">{heading}</h2>{body}</section>'
 
 
@@ -97,13 +97,19 @@ def _empty(text):
     return f'<p class="empty">{esc(text)}</p>'
 
 
+def _counted_table(title: str, headers: list, rows: list, empty_text: str = "") -> str:
+    """An h3 naming the title and the row count, then the table, or the empty text when there are no rows."""
+    table = _table(headers, rows) or (_empty(empty_text) if empty_text else "")
+    return f'<h3>{title} <span class="n">{len(rows)}</span></h3>{table}'
+
+
 def _check_label(item):
     return '<span class="title">{}</span><code>{}</code>'.format(esc(item.get("title")), esc(item.get("id")))
 
 
 def _hosts_text(hosts):
     ranges = host_ranges(hosts)
-    return esc(", ".join(ranges)) + ("" if len(hosts) == 1 else ' <span class="muted">(%d hosts)</span>' % len(hosts))
+    return esc(", ".join(ranges)) + ("" if len(hosts) == 1 else f' <span class="muted">({len(hosts)} hosts)</span>')
 
 
 def _key_values(mapping):
@@ -123,7 +129,7 @@ class _Page(object):
         self.verdict = str(document.get("verdict") or "unknown")
         self.row_ids = {}
         for index, check in enumerate(self.checks):
-            self.row_ids.setdefault((str(check.get("host")), str(check.get("id"))), "row-%d" % index)
+            self.row_ids.setdefault((str(check.get("host")), str(check.get("id"))), f"row-{index}")
 
     def _check_link(self, host, check_id, text):
         anchor = self.row_ids.get((str(host), str(check_id)))
@@ -135,9 +141,9 @@ class _Page(object):
         counts = self.doc.get("counts") or {}
         by_status = counts.get("by_status") or {}
         hosts = self.doc.get("hosts") or []
-        chips = "".join('<li class="chip s-%s"><b>%d</b> %s</li>' % (s, by_status.get(s, 0), s)
+        chips = "".join(f'<li class="chip s-{s}"><b>{int(by_status.get(s, 0))}</b> {s}</li>'
                         for s in STATUS_ORDER if by_status.get(s))
-        headline = "{} on {}".format(plural(counts.get("total", len(self.checks)), "check"), plural(len(hosts), "host"))
+        headline = f"{plural(counts.get('total', len(self.checks)), 'check')} on {plural(len(hosts), 'host')}"
         if incomplete_note(self.doc):
             headline = f"{incomplete_note(self.doc)} · {headline}"
         history = history_of(self.doc)
@@ -160,7 +166,7 @@ class _Page(object):
             '<ul class="chips" aria-label="Checks by status">{}</ul></div></div>'
             '<dl class="stats">{}</dl><p class="meta">{}</p></div></header>'
         ).format(kind, VERDICT_ICONS[kind], esc(self.verdict), esc(self.verdict), esc(headline), chips,
-             "".join("<div><dt>%s</dt><dd>%d</dd></div>" % (esc(k), v) for k, v in stats), esc(meta))
+             "".join(f"<div><dt>{esc(k)}</dt><dd>{int(v)}</dd></div>" for k, v in stats), esc(meta))
 
     def nav(self):
         links = [("blocking", "Blocking"), ("changes", "Changes"), ("matrix", "Hosts × sections"),
@@ -224,9 +230,9 @@ class _Page(object):
             rows = [_row([_hosts_text(hosts), _check_label(change), esc(change.get("section")),
                           _severity(change.get("severity")), self._before_after(change), esc(change.get("summary"))])
                     for change, hosts in group_by_hosts(changes, ("id", "before", "after", "summary"))]
-            parts.append('<h3 class="ch-%s">%s <span class="n">%d</span></h3>%s' % (
-                kind, esc(CHANGE_TITLES[kind]), len(changes),
-                _table(["Host", "Check", "Section", "Severity", "Status", "Summary"], rows)))
+            table = _table(["Host", "Check", "Section", "Severity", "Status", "Summary"], rows)
+            parts.append(f'<h3 class="ch-{kind}">{esc(CHANGE_TITLES[kind])} <span class="n">{len(changes)}</span></h3>'
+                         f'{table}')
         if previous and not total:
             parts.append(_empty("No check changed status since the previous run."))
         return _section("changes", "Changes since previous run", intro + "".join(parts), total)
@@ -257,7 +263,7 @@ class _Page(object):
                     cells_html.append('<td class="cell empty-cell">·</td>')
                     continue
                 worst = worst_status(counts)
-                text = ", ".join("%d %s" % (counts[s], s) for s in sorted(counts, key=status_position))
+                text = ", ".join(f"{int(counts[s])} {s}" for s in sorted(counts, key=status_position))
                 cells_html.append(
                     '<td class="cell"><button type="button" class="m s-{}"{} title="Show these checks">'
                     '<span class="sym" aria-hidden="true">{}</span> {}</button></td>'.format(
@@ -276,19 +282,20 @@ class _Page(object):
         for check in self.checks:
             by_status[check.get("status")] = by_status.get(check.get("status"), 0) + 1
         chips = "".join(
-            '<label class="fchip s-%s"><input type="checkbox" name="status" value="%s" checked> '
-            '%s <span class="n">%d</span></label>' % (esc(s), esc(s), esc(s), n)
+            f'<label class="fchip s-{esc(s)}"><input type="checkbox" name="status" value="{esc(s)}" checked> '
+            f'{esc(s)} <span class="n">{n}</span></label>'
             for s, n in by_status.items() if n or s in STATUS_ORDER)
         controls = (
             '<form class="filters" id="filters" role="search" aria-label="Filter the checks" onsubmit="return false">'
-            '<fieldset class="statuses"><legend>Status</legend>%s</fieldset>'
-            '<label>Section <select id="f-section"><option value="">all sections</option>%s</select></label>'
-            '<label>Host <select id="f-host"><option value="">all hosts</option>%s</select></label>'
+            f'<fieldset class="statuses"><legend>Status</legend>{chips}</fieldset>'
+            f'<label>Section <select id="f-section"><option value="">all sections</option>{_options(sections)}'
+            '</select></label>'
+            f'<label>Host <select id="f-host"><option value="">all hosts</option>{_options(hosts)}</select></label>'
             '<label class="grow">Search <input type="search" id="f-text" placeholder="id, title, summary, value"'
             ' autocomplete="off"></label>'
             '<button type="reset" id="f-reset">Reset</button>'
-            '<output id="shown" aria-live="polite">%d of %d shown</output></form>'
-        ) % (chips, _options(sections), _options(hosts), len(self.checks), len(self.checks))
+            f'<output id="shown" aria-live="polite">{len(self.checks)} of {len(self.checks)} shown</output></form>'
+        )
         ordered = sorted(range(len(self.checks)), key=lambda i: status_position(self.checks[i].get("status")))
         rows = [self._check_row(index) for index in ordered]
         table = ('<div class="scroll"><table class="checks" id="check-table">{}<thead><tr>'
@@ -310,14 +317,15 @@ class _Page(object):
         summary = esc(check.get("summary")) + self._waiver_note(check)
         cells = [
             '{}<span class="under">{}</span>'.format(_status_badge(status), _severity(check.get("severity"))),
-            '{}<span class="under">{}</span>'.format(" ".join([esc(check.get("host")), *extra]), esc(check.get("section"))),
+            f'{" ".join([esc(check.get("host")), *extra])}<span class="under">{esc(check.get("section"))}</span>',
             _check_label(check), summary, _key_values(check.get("observed")), _key_values(check.get("expected")),
             esc(check.get("duration_ms", "")),
         ]
-        return '<tr id="row-%d"%s>%s</tr>' % (
-            index, _attrs(data_status=status, data_section=check.get("section") or "unknown",
-                          data_host=check.get("host")),
-            "".join('<td{}>{}</td>'.format(' class="num"' if i == len(cells) - 1 else "", c) for i, c in enumerate(cells)))
+        attrs = _attrs(data_status=status, data_section=check.get("section") or "unknown",
+                       data_host=check.get("host"))
+        last, num = len(cells) - 1, ' class="num"'
+        tds = "".join(f'<td{num if i == last else ""}>{c}</td>' for i, c in enumerate(cells))
+        return f'<tr id="row-{index}"{attrs}>{tds}</tr>'
 
     def waivers(self):
         waivers = waivers_of(self.doc)
@@ -326,20 +334,20 @@ class _Page(object):
         if critical:
             rows = [_row([*self._waiver_cells(c["waiver"]), esc(", ".join(
                 "{} {}".format(r.get("host"), r.get("id")) for r in c.get("checks") or ()))]) for c in critical]
-            parts.append('<h3>Waived a critical check <span class="n">%d</span></h3>' % len(rows) + _table(
+            parts.append(f'<h3>Waived a critical check <span class="n">{len(rows)}</span></h3>' + _table(
                 ["Waiver", "Reason", "Owner", "Expires", "Ticket", "Critical checks waived"], rows, "expired"))
         applied = [_row([esc(a.get("host")), self._check_link(a.get("host"), a.get("id"), "<code>{}</code>".format(esc(
             a.get("id")))), _status_badge(a.get("status")), *self._waiver_cells(a.get("waiver") or {})])
             for a in waivers["applied"]]
-        parts.append("<h3>Applied <span class=\"n\">%d</span></h3>" % len(applied) + (
+        parts.append(f'<h3>Applied <span class="n">{len(applied)}</span></h3>' + (
             _table(["Host", "Check", "Status", "Waiver", "Reason", "Owner", "Expires", "Ticket"], applied)
             or _empty("No waiver applied.")))
         expired = [_row([*self._waiver_cells(w), esc(matched_text(w))]) for w in waivers["expired"]]
-        parts.append('<h3>Expired, not applied <span class="n">%d</span></h3>' % len(expired) + (
+        parts.append(f'<h3>Expired, not applied <span class="n">{len(expired)}</span></h3>' + (
             _table(["Waiver", "Reason", "Owner", "Expired", "Ticket", "Would have covered"], expired, "expired")
             or _empty("No expired waiver matched a problem.")))
         unused = [_row(self._waiver_cells(w)) for w in waivers["unused"]]
-        parts.append('<h3>Unused <span class="n">%d</span></h3>' % len(unused) + (
+        parts.append(f'<h3>Unused <span class="n">{len(unused)}</span></h3>' + (
             _table(["Waiver", "Reason", "Owner", "Expires", "Ticket"], unused)
             or _empty("Every waiver matched a problem.")))
         total = sum(len(v) for v in waivers.values())
@@ -360,15 +368,13 @@ class _Page(object):
         without = [_row([esc(h.get("name")), esc(h.get("reason") or "no check results")])
                    for h in self.doc.get("hosts") or () if h.get("status") == "no_results"]
         empty = [_row([esc(h.get("name")), esc(h.get("reason"))]) for h in empty_checklist_hosts(self.doc)]
-        body = ('<h3>Unreachable hosts <span class="n">%d</span></h3>%s'
-                '<h3>Hosts without results <span class="n">%d</span></h3>%s'
-                '<h3>Failed tasks <span class="n">%d</span></h3>%s') % (
-            len(unreachable), _table(["Host", "Task", "Message"], unreachable) or _empty("Every host was reached."),
-            len(without), _table(["Host", "Reason"], without) or _empty("Every host returned check results."),
-            len(failed), _table(["Host", "Task", "Message"], failed) or _empty("No task failed outside the checks."))
+        body = "".join([
+            _counted_table("Unreachable hosts", ["Host", "Task", "Message"], unreachable, "Every host was reached."),
+            _counted_table("Hosts without results", ["Host", "Reason"], without, "Every host returned check results."),
+            _counted_table("Failed tasks", ["Host", "Task", "Message"], failed, "No task failed outside the checks."),
+        ])
         if empty:
-            body += '<h3>Hosts with an empty checklist <span class="n">%d</span></h3>%s' % (
-                len(empty), _table(["Host", "Reason"], empty))
+            body += _counted_table("Hosts with an empty checklist", ["Host", "Reason"], empty)
         return _section("problems", "Hosts & tasks", body, len(failed) + len(unreachable) + len(without)
                         + len(empty))
 

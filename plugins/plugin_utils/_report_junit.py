@@ -39,7 +39,7 @@ def _timestamp(generated_at):
 
 def _waived_text(waiver):
     ticket = ", {}".format(waiver["ticket"]) if waiver.get("ticket") else ""
-    return "waived: {} ({}, until {}{})".format(waiver.get("reason"), waiver.get("owner"), waiver.get("expires"), ticket)
+    return f"waived: {waiver.get('reason')} ({waiver.get('owner')}, until {waiver.get('expires')}{ticket})"
 
 
 def _detail(check):
@@ -80,9 +80,10 @@ def _run_lines(document):
     history = document.get("history") or {}
     previous = history.get("previous")
     if previous:
-        lines.append("since the previous run (%s, %s): %d regressions, %d fixed, %d new, %d removed" % (
-            previous.get("verdict"), previous.get("generated_at"), len(history.get("regressions") or ()),
-            len(history.get("fixed") or ()), len(history.get("new") or ()), len(history.get("removed") or ())))
+        changed = {key: len(history.get(key) or ()) for key in ("regressions", "fixed", "new", "removed")}
+        lines.append(f"since the previous run ({previous.get('verdict')}, {previous.get('generated_at')}): "
+                     f"{changed['regressions']} regressions, {changed['fixed']} fixed, {changed['new']} new, "
+                     f"{changed['removed']} removed")
         for key in ("regressions", "fixed", "new", "removed"):
             lines.extend(f"  {key}: {_change_line(change)}" for change in history.get(key) or ())
     elif history:
@@ -184,10 +185,11 @@ class _Builder(object):
             return
         suite = self._suite("hosts")
         for host in troubled:
-            case = self._case(suite, "hosts.{}".format(host.get("name")), "{} has check results".format(host.get("name")), 0)
+            name = host.get("name")
+            case = self._case(suite, f"hosts.{name}", f"{name} has check results", 0)
             if host.get("status") == "no_checks":
                 # Listed, not an error: the host answered and its checklist (for the chosen sections) was empty.
-                ET.SubElement(case, "skipped", message=_text("no_checks: %s" % (host.get("reason") or "")))
+                ET.SubElement(case, "skipped", message=_text(f"no_checks: {host.get('reason') or ''}"))
                 continue
             ET.SubElement(case, "error", message=_text("{}: {}".format(host.get("status"), host.get("reason") or "")),
                           type=_text(host.get("status")))

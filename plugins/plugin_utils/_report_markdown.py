@@ -128,16 +128,16 @@ class _Markdown(object):
                      "what they would have found is unknown.", "")
         # Every blocking check on every host, and each other reason for NO-GO, as the gate and the notification count.
         blocking = blocking_count(reasons_of(self.doc))
-        self.add("**%s on %s**: %s. Blocking: %d. Waived: %d." % (
-            plural(counts.get("total", 0), "check"), plural(len(hosts), "host"), md(count_text(
-                counts.get("by_status"))), blocking, counts.get("waived", 0)), "")
+        self.add(f"**{plural(counts.get('total', 0), 'check')} on {plural(len(hosts), 'host')}**: "
+                 f"{md(count_text(counts.get('by_status')))}. Blocking: {blocking}. "
+                 f"Waived: {int(counts.get('waived', 0))}.", "")
         self.add("Generated {} by {} on {} for inventory {}.".format(
             md(self.doc.get("generated_at")), md(run.get("user")), md(run.get("controller")),
             md(", ".join(run.get("inventory") or ()) or "none")), "")
 
     def blocking(self):
         rows = [_reason_row(reason) for reason in reasons_of(self.doc)]
-        self.add("## Blocking (%d)" % len(rows), "")
+        self.add(f"## Blocking ({len(rows)})", "")
         self.add(*(_table(["Severity", "Host", "Check", "Status", "Summary"], rows)
                    or ["Nothing blocks the go-live.", ""]))
 
@@ -148,7 +148,7 @@ class _Markdown(object):
         rows = [[md(i.get("severity")), _hosts(hosts), _check(i), _status(i.get("status")),
                  md(i.get("summary")) + ("<br>" + _waiver(i.get("waiver")) if i.get("waiver") else "")]
                 for i, hosts in group_by_hosts(items, ("id", "status", "severity", "summary", "waiver"))]
-        self.add("## Warnings (%d)" % len(items), "")
+        self.add(f"## Warnings ({len(items)})", "")
         self.add(*_table(["Severity", "Host", "Check", "Status", "Summary"], rows))
 
     def changes(self):
@@ -173,7 +173,7 @@ class _Markdown(object):
                      "{} → {}".format(_status(c["before"]) if c.get("before") else "absent",
                                   _status(c["after"]) if c.get("after") else "absent"), md(c.get("summary"))]
                     for c, hosts in group_by_hosts(changes, ("id", "before", "after", "summary"))]
-            self.add("### %s (%d)" % (CHANGE_TITLES[kind], len(changes)), "")
+            self.add(f"### {CHANGE_TITLES[kind]} ({len(changes)})", "")
             self.add(*_table(["Host", "Check", "Severity", "Status", "Summary"], rows))
         if previous and not total:
             self.add("No check changed status since the previous run.", "")
@@ -192,7 +192,7 @@ class _Markdown(object):
                     continue
                 worst = worst_status(counts)
                 row.append("{} {}".format(STATUS_MARKS.get(worst, "⛔"), ", ".join(
-                    "%d %s" % (counts[s], md(s)) for s in sorted(counts, key=status_position))))
+                    f"{int(counts[s])} {md(s)}" for s in sorted(counts, key=status_position))))
             rows.append(row)
         self.add("## Hosts × sections", "")
         self.add(*_table(["Host"] + [md(s) for s in sections], rows))
@@ -201,23 +201,23 @@ class _Markdown(object):
         unreachable = self.doc.get("unreachable") or []
         failed = self.doc.get("failed_tasks") or []
         if unreachable:
-            self.add("## Unreachable hosts (%d)" % len(unreachable), "")
+            self.add(f"## Unreachable hosts ({len(unreachable)})", "")
             self.add(*_table(["Host", "Task", "Message"], [[md(u.get("host")), md(u.get("task")), md(u.get(
                 "message"))] for u in unreachable]))
         empty = empty_checklist_hosts(self.doc)
         if empty:
-            self.add("## Hosts with an empty checklist (%d)" % len(empty), "")
+            self.add(f"## Hosts with an empty checklist ({len(empty)})", "")
             self.add(*_table(["Host", "Reason"], [[md(h.get("name")), md(h.get("reason"))] for h in empty]))
         if failed:
-            self.add("## Failed tasks (%d)" % len(failed), "")
+            self.add(f"## Failed tasks ({len(failed)})", "")
             self.add(*_table(["Host", "Task", "Message"], [[md(t.get("host")), md(t.get("task")), md(t.get(
                 "message"))] for t in failed]))
 
     def waivers(self):
         waivers = waivers_of(self.doc)
         self.add("## Waivers", "")
-        self.add("%d applied, %d expired (not applied), %d unused." % tuple(
-            len(waivers[k]) for k in ("applied", "expired", "unused")), "")
+        self.add(f"{len(waivers['applied'])} applied, {len(waivers['expired'])} expired (not applied), "
+                 f"{len(waivers['unused'])} unused.", "")
 
         def cells(w):
             return ["{} on {}".format(code(w.get("id")), md(", ".join(str(h) for h in w.get("hosts") or ()))),
@@ -225,7 +225,7 @@ class _Markdown(object):
 
         critical = critical_waivers_of(self.doc)
         if critical:
-            self.add("### Waived a critical check (%d)" % len(critical), "")
+            self.add(f"### Waived a critical check ({len(critical)})", "")
             rows = [[*cells(c["waiver"]), _waived_checks_text(c)]
                     for c in critical]
             self.add(*_table(["Waiver", "Reason", "Owner", "Expires", "Ticket", "Critical checks waived"], rows))
@@ -248,7 +248,7 @@ class _Markdown(object):
         problems = [c for c in checks if c.get("status") != "pass"]
         passed = [c for c in checks if c.get("status") == "pass"]
         problems.sort(key=lambda c: status_position(c.get("status")))
-        self.add("## Checks that did not pass (%d)" % len(problems), "")
+        self.add(f"## Checks that did not pass ({len(problems)})", "")
         rows = [[_status(c.get("status")), md(c.get("severity")), md(c.get("host")), md(c.get("section")), _check(c),
                  md(c.get("summary")) + ("<br>" + _waiver(c.get("waiver")) if c.get("waiver") else ""),
                  _key_values(c.get("observed")), _key_values(c.get("expected"))] for c in problems]
