@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
     CHANGE_KINDS,
@@ -52,27 +52,27 @@ CHANGE_TITLES = {"regressions": "Newly failing (regressions)", "fixed": "Fixed",
                  "removed": "Removed checks"}
 
 
-def esc(value):
+def esc(value: object) -> str:
     """Text for HTML content and attribute values alike (quotes escaped too)."""
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _attrs(**attributes):
+def _attrs(**attributes: object) -> str:
     return "".join(' {}="{}"'.format(name.rstrip("_").replace("_", "-"), esc(value))
                    for name, value in attributes.items() if value is not None)
 
 
-def _status_badge(status):
+def _status_badge(status: object) -> str:
     status = str(status or "")
     known = status if status in STATUS_SYMBOLS else "error"
     return '<span class="badge s-{}">{} {}</span>'.format(known, STATUS_SYMBOLS[known], esc(status or "none"))
 
 
-def _severity(severity):
+def _severity(severity: object) -> str:
     return f'<span class="sev sev-{esc(severity)}">{esc(severity)}</span>'
 
 
-def _table(headers, rows, cls=None):
+def _table(headers: list[str], rows: list[str], cls: str | None = None) -> str:
     if not rows:
         return ""
     head = "".join(f"<th scope=\"col\">{esc(h)}</th>" for h in headers)
@@ -80,39 +80,39 @@ def _table(headers, rows, cls=None):
         _attrs(class_=cls), head, "".join(rows))
 
 
-def _row(cells, **attributes):
+def _row(cells: list[str], **attributes: object) -> str:
     return "<tr{}>{}</tr>".format(_attrs(**attributes), "".join(f"<td>{c}</td>" for c in cells))
 
 
-def _section(anchor, title, body, count=None):
+def _section(anchor: str, title: str, body: str, count: int | None = None) -> str:
     heading = esc(title) + ("" if count is None else f' <span class="n">{int(count)}</span>')
     return f'<section id="{anchor}" aria-labelledby="{anchor}-h"><h2 id="{anchor}-h">{heading}</h2>{body}</section>'
 
 
-def _options(values):
+def _options(values: Iterable) -> str:
     return "".join(f'<option value="{esc(v)}">{esc(v)}</option>' for v in values)
 
 
-def _empty(text):
+def _empty(text: str) -> str:
     return f'<p class="empty">{esc(text)}</p>'
 
 
-def _counted_table(title: str, headers: list, rows: list, empty_text: str = "") -> str:
+def _counted_table(title: str, headers: list[str], rows: list[str], empty_text: str = "") -> str:
     """An h3 naming the title and the row count, then the table, or the empty text when there are no rows."""
     table = _table(headers, rows) or (_empty(empty_text) if empty_text else "")
     return f'<h3>{title} <span class="n">{len(rows)}</span></h3>{table}'
 
 
-def _check_label(item):
+def _check_label(item: Mapping) -> str:
     return '<span class="title">{}</span><code>{}</code>'.format(esc(item.get("title")), esc(item.get("id")))
 
 
-def _hosts_text(hosts):
+def _hosts_text(hosts: list[str]) -> str:
     ranges = host_ranges(hosts)
     return esc(", ".join(ranges)) + ("" if len(hosts) == 1 else f' <span class="muted">({len(hosts)} hosts)</span>')
 
 
-def _key_values(mapping):
+def _key_values(mapping: object) -> str:
     if not isinstance(mapping, Mapping) or not mapping:
         return '<span class="muted">–</span>' if not mapping else esc(value_text(mapping, VALUE_LIMIT))
     items = "".join(f"<div><dt>{esc(key)}</dt><dd>{esc(value_text(value, VALUE_LIMIT))}</dd></div>"
@@ -123,7 +123,7 @@ def _key_values(mapping):
 class _Page(object):
     """Builds the page from one report document."""
 
-    def __init__(self, document):
+    def __init__(self, document: Mapping) -> None:
         self.doc = document
         self.checks = list(document.get("checks") or ())
         self.verdict = str(document.get("verdict") or "unknown")
@@ -131,13 +131,13 @@ class _Page(object):
         for index, check in enumerate(self.checks):
             self.row_ids.setdefault((str(check.get("host")), str(check.get("id"))), f"row-{index}")
 
-    def _check_link(self, host, check_id, text):
+    def _check_link(self, host: object, check_id: object, text: str) -> str:
         anchor = self.row_ids.get((str(host), str(check_id)))
         return f'<a href="#{anchor}">{text}</a>' if anchor else text
 
     # --- banner -------------------------------------------------------------------------------
 
-    def banner(self):
+    def banner(self) -> str:
         counts = self.doc.get("counts") or {}
         by_status = counts.get("by_status") or {}
         hosts = self.doc.get("hosts") or []
@@ -168,7 +168,7 @@ class _Page(object):
         ).format(kind, VERDICT_ICONS[kind], esc(self.verdict), esc(self.verdict), esc(headline), chips,
              "".join(f"<div><dt>{esc(k)}</dt><dd>{int(v)}</dd></div>" for k, v in stats), esc(meta))
 
-    def nav(self):
+    def nav(self) -> str:
         links = [("blocking", "Blocking"), ("changes", "Changes"), ("matrix", "Hosts × sections"),
                  ("checks", "All checks"), ("waivers", "Waivers"), ("problems", "Hosts & tasks"),
                  ("run", "Run"), ("signoff", "Sign-off")]
@@ -177,7 +177,7 @@ class _Page(object):
 
     # --- sections -----------------------------------------------------------------------------
 
-    def blocking(self):
+    def blocking(self) -> str:
         rows = [self._reason_row(reason) for reason in reasons_of(self.doc)]
         body = _table(["Severity", "Host", "Check", "Status", "Summary"], rows, "blocking") or (
             '<p class="clear">✓ Nothing blocks the go-live.</p>')
@@ -204,14 +204,14 @@ class _Page(object):
                      esc(reason["detail"])])
 
     @staticmethod
-    def _waiver_note(item):
+    def _waiver_note(item: Mapping) -> str:
         waiver = item.get("waiver")
         if not isinstance(waiver, Mapping):
             return ""
         return ' <span class="waived">waived by {} until {}: {}</span>'.format(
             esc(waiver.get("owner")), esc(waiver.get("expires")), esc(waiver.get("reason")))
 
-    def changes(self):
+    def changes(self) -> str:
         history = history_of(self.doc)
         previous = history["previous"]
         if not history["present"]:
@@ -238,13 +238,13 @@ class _Page(object):
         return _section("changes", "Changes since previous run", intro + "".join(parts), total)
 
     @staticmethod
-    def _before_after(change):
+    def _before_after(change: Mapping) -> str:
         before, after = change.get("before"), change.get("after")
         left = _status_badge(before) if before else '<span class="muted">absent</span>'
         right = _status_badge(after) if after else '<span class="muted">absent</span>'
         return f'<span class="nowrap">{left} → {right}</span>'
 
-    def matrix(self):
+    def matrix(self) -> str:
         hosts, sections, cells = section_matrix(self.doc)
         if not hosts:
             return _section("matrix", "Hosts × sections", _empty("No hosts in this report."))
@@ -276,7 +276,7 @@ class _Page(object):
                 '</thead><tbody>{}</tbody></table></div>').format(head, "".join(rows))
         return _section("matrix", "Hosts × sections", body)
 
-    def check_table(self):
+    def check_table(self) -> str:
         hosts, sections, _cells = section_matrix(self.doc)
         by_status = dict((s, 0) for s in STATUS_ORDER)
         for check in self.checks:
@@ -306,7 +306,7 @@ class _Page(object):
         return _section("checks", "All checks", controls + (table if rows else _empty("No check records.")),
                         len(self.checks))
 
-    def _check_row(self, index):
+    def _check_row(self, index: int) -> str:
         check = self.checks[index]
         status = str(check.get("status"))
         extra = []
@@ -327,7 +327,7 @@ class _Page(object):
         tds = "".join(f'<td{num if i == last else ""}>{c}</td>' for i, c in enumerate(cells))
         return f'<tr id="row-{index}"{attrs}>{tds}</tr>'
 
-    def waivers(self):
+    def waivers(self) -> str:
         waivers = waivers_of(self.doc)
         parts = []
         critical = critical_waivers_of(self.doc)
@@ -354,13 +354,13 @@ class _Page(object):
         return _section("waivers", "Waivers", "".join(parts), total)
 
     @staticmethod
-    def _waiver_cells(waiver):
+    def _waiver_cells(waiver: Mapping) -> list[str]:
         hosts = waiver.get("hosts") or []
         return ["<code>{}</code> on {}".format(esc(waiver.get("id")), esc(", ".join(str(h) for h in hosts))),
                 esc(waiver.get("reason")), esc(waiver.get("owner")), esc(waiver.get("expires")),
                 esc(waiver.get("ticket") or "–")]
 
-    def problems(self):
+    def problems(self) -> str:
         failed = [_row([esc(t.get("host")), esc(t.get("task")), esc(t.get("message"))])
                   for t in self.doc.get("failed_tasks") or ()]
         unreachable = [_row([esc(u.get("host")), esc(u.get("task") or "–"), esc(u.get("message"))])
@@ -378,7 +378,7 @@ class _Page(object):
         return _section("problems", "Hosts & tasks", body, len(failed) + len(unreachable) + len(without)
                         + len(empty))
 
-    def run(self):
+    def run(self) -> str:
         run = self.doc.get("run") or {}
         notification = notification_of(self.doc)
         files = self.doc.get("files") or {}
@@ -408,7 +408,7 @@ class _Page(object):
         items = "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in facts if v is not None)
         return _section("run", "Run", f'<dl class="facts">{items}</dl>')
 
-    def signoff(self):
+    def signoff(self) -> str:
         signoff = signoff_of(self.doc)
         if not signoff:
             rows = [_row(["&nbsp;", "&nbsp;", "&nbsp;", "&nbsp;", '<span class="sign-line"></span>'])
@@ -438,7 +438,7 @@ class _Page(object):
             or _empty("No approvers are named in the inventory."))
         return _section("signoff", "Sign-off", body)
 
-    def render(self):
+    def render(self) -> str:
         body = "".join([self.blocking(), self.changes(), self.matrix(), self.check_table(), self.waivers(),
                         self.problems(), self.run(), self.signoff()])
         title = f"Go-live readiness: {self.verdict}"
@@ -452,7 +452,7 @@ class _Page(object):
             esc(self.doc.get("generated_at")), SCRIPT)
 
 
-def render_html(document):
+def render_html(document: Mapping) -> str:
     """The report document as one self-contained HTML page; every value is escaped."""
     return _Page(document).render()
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
     incomplete_note,
@@ -20,39 +21,39 @@ RUN_SUITE = "golive"
 _XML_INVALID = dict.fromkeys([c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)] + [0xFFFE, 0xFFFF], "?")
 
 
-def _text(value):
+def _text(value: object) -> str:
     return str("" if value is None else value).translate(_XML_INVALID)
 
 
-def _seconds(duration_ms):
+def _seconds(duration_ms: object) -> str:
     try:
-        return "%.3f" % (max(0.0, float(duration_ms or 0)) / 1000.0)
+        return f"{max(0.0, float(duration_ms or 0)) / 1000.0:.3f}"
     except (TypeError, ValueError):
         return "0.000"
 
 
-def _timestamp(generated_at):
+def _timestamp(generated_at: object) -> str | None:
     """JUnit's timestamp is an ISO 8601 date-time without a zone (the Ant schema): UTC is implied."""
     text = _text(generated_at)
     return text[:19] if len(text) >= 19 else None
 
 
-def _waived_text(waiver):
+def _waived_text(waiver: Mapping) -> str:
     ticket = ", {}".format(waiver["ticket"]) if waiver.get("ticket") else ""
     return f"waived: {waiver.get('reason')} ({waiver.get('owner')}, until {waiver.get('expires')}{ticket})"
 
 
-def _detail(check):
+def _detail(check: Mapping) -> str:
     return (f"severity: {check.get('severity')}\nobserved: {values_text(check.get('observed'))}\n"
             f"expected: {values_text(check.get('expected'))}")
 
 
-def _change_line(change):
+def _change_line(change: Mapping) -> str:
     return "{} {}: {} -> {}".format(change.get("host"), change.get("id"), change.get("before") or "absent",
                                 change.get("after") or "absent")
 
 
-def _run_lines(document):
+def _run_lines(document: Mapping) -> list[str]:
     """The run's summary as text: verdict and its reasons, sign-off, waivers, notification and the changes since
     the last run."""
     lines = [f"verdict: {document.get('verdict')}"]
@@ -95,11 +96,11 @@ def _run_lines(document):
 
 
 class _Builder(object):
-    def __init__(self, document):
+    def __init__(self, document: Mapping) -> None:
         self.document = document
         self.root = ET.Element("testsuites", name="golive readiness")
 
-    def build(self):
+    def build(self) -> ET.Element:
         self._run_suite()
         sections = {}
         for check in self.document.get("checks") or ():
@@ -115,7 +116,7 @@ class _Builder(object):
         self._totals()
         return self.root
 
-    def _suite(self, name):
+    def _suite(self, name: str) -> ET.Element:
         attributes = dict(name=name)
         timestamp = _timestamp(self.document.get("generated_at"))
         if timestamp:
@@ -125,7 +126,7 @@ class _Builder(object):
             attributes["hostname"] = _text(controller)
         return ET.SubElement(self.root, "testsuite", attributes)
 
-    def _run_suite(self):
+    def _run_suite(self) -> None:
         suite = self._suite(RUN_SUITE)
         properties = ET.SubElement(suite, "properties")
         history = self.document.get("history") or {}
@@ -148,11 +149,11 @@ class _Builder(object):
         ET.SubElement(suite, "system-out").text = _text("\n".join(_run_lines(self.document)))
 
     @staticmethod
-    def _case(suite, classname, name, duration_ms):
+    def _case(suite: ET.Element, classname: str, name: str, duration_ms: object) -> ET.Element:
         return ET.SubElement(suite, "testcase", classname=_text(classname), name=_text(name),
                              time=_seconds(duration_ms))
 
-    def _check_case(self, suite, section, check):
+    def _check_case(self, suite: ET.Element, section: str, check: Mapping) -> None:
         status = check.get("status")
         case = self._case(suite, "{}.{}".format(section, check.get("host")),
                           "{} - {}".format(check.get("id"), check.get("title")), check.get("duration_ms"))
@@ -172,14 +173,14 @@ class _Builder(object):
             note = f" ({_waived_text(waiver)})" if waiver else ""
             ET.SubElement(case, "system-out").text = _text(f"warn: {summary}{note}")
 
-    def _interrupted_suite(self):
+    def _interrupted_suite(self) -> None:
         interrupted = self.document.get("interrupted")
         if not interrupted:
             return
         case = self._case(self._suite("run"), "run", "the run completed", 0)
         ET.SubElement(case, "error", message=_text(interrupted_text(interrupted)), type="interrupted")
 
-    def _hosts_suite(self):
+    def _hosts_suite(self) -> None:
         troubled = [host for host in self.document.get("hosts") or () if host.get("status") != "ok"]
         if not troubled:
             return
@@ -194,7 +195,7 @@ class _Builder(object):
             ET.SubElement(case, "error", message=_text("{}: {}".format(host.get("status"), host.get("reason") or "")),
                           type=_text(host.get("status")))
 
-    def _scope_suite(self):
+    def _scope_suite(self) -> None:
         problems = self.document.get("scope_problems") or ()
         if not problems:
             return
@@ -203,7 +204,7 @@ class _Builder(object):
             case = self._case(suite, "scope", _text(problem), 0)
             ET.SubElement(case, "error", message=_text(problem), type="scope")
 
-    def _tasks_suite(self):
+    def _tasks_suite(self) -> None:
         tasks = self.document.get("failed_tasks") or ()
         if not tasks:
             return
@@ -212,7 +213,7 @@ class _Builder(object):
             case = self._case(suite, "tasks.{}".format(task.get("host")), task.get("task"), 0)
             ET.SubElement(case, "error", message=_text(task.get("message")), type="failed_task")
 
-    def _totals(self):
+    def _totals(self) -> None:
         totals = dict(tests=0, failures=0, errors=0, skipped=0, time=0.0)
         for suite in self.root.findall("testsuite"):
             cases = suite.findall("testcase")
@@ -229,13 +230,13 @@ class _Builder(object):
         _set_counts(self.root, totals)
 
 
-def _set_counts(element, counts):
+def _set_counts(element: ET.Element, counts: Mapping) -> None:
     for key in ("tests", "failures", "errors", "skipped"):
         element.set(key, str(counts[key]))
-    element.set("time", "{:.3f}".format(counts["time"]))
+    element.set("time", f"{counts['time']:.3f}")
 
 
-def render_junit(document):
+def render_junit(document: Mapping) -> str:
     """junit.xml text of a report document: what CI servers (Jenkins, GitLab, GitHub actions) read as tests.
 
     One testsuite per checklist section with one testcase per host and check (classname

@@ -46,7 +46,7 @@ _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 _NOT_IN_CODE = re.compile(r"[`|\r\n<&]")
 
 
-def md(value):
+def md(value: object) -> str:
     """Inline text that cannot break a table row, start formatting or inject HTML."""
     text = "" if value is None else str(value)
     text = "".join(_HTML.get(ch, ch) for ch in text)
@@ -54,7 +54,7 @@ def md(value):
     return re.sub(r"\r\n|\r|\n", "<br>", text)
 
 
-def code(value):
+def code(value: object) -> str:
     """An id or path shown as code; what a code span cannot hold in a table cell (backticks, pipes, line breaks,
     and HTML-looking text) falls back to md."""
     text = "" if value is None else str(value)
@@ -63,15 +63,15 @@ def code(value):
     return f"`{text}`"
 
 
-def _status(status):
+def _status(status: object) -> str:
     return "{} {}".format(STATUS_MARKS.get(status, "⛔"), md(status))
 
 
-def _waived_checks_text(critical_waiver):
+def _waived_checks_text(critical_waiver: Mapping) -> str:
     return md(", ".join(f"{r.get('host')} {r.get('id')}" for r in critical_waiver.get("checks") or ()))
 
 
-def _table(headers, rows):
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
     if not rows:
         return []
     lines = ["| {} |".format(" | ".join(headers)), "|{}|".format("|".join(" --- " for dummy in headers))]
@@ -79,11 +79,11 @@ def _table(headers, rows):
     return [*lines, ""]
 
 
-def _hosts(hosts):
+def _hosts(hosts: list[str]) -> str:
     return md(", ".join(host_ranges(hosts)))
 
 
-def _check(item):
+def _check(item: Mapping) -> str:
     return "{}<br>{}".format(md(item.get("title")), code(item.get("id")))
 
 
@@ -96,13 +96,13 @@ def _reason_row(reason: Mapping) -> list[str]:
     return [md(REASON_LABELS.get(reason["kind"], reason["kind"])), hosts, "", _status("error"), md(reason["detail"])]
 
 
-def _key_values(mapping):
+def _key_values(mapping: object) -> str:
     if not isinstance(mapping, Mapping):
         return md(value_text(mapping, VALUE_LIMIT)) if mapping not in (None, "") else ""
     return "<br>".join(f"{md(k)}: {md(value_text(v, VALUE_LIMIT))}" for k, v in mapping.items())
 
 
-def _waiver(waiver):
+def _waiver(waiver: object) -> str:
     if not isinstance(waiver, Mapping):
         return ""
     return "waived by {} until {}: {}".format(
@@ -110,15 +110,15 @@ def _waiver(waiver):
 
 
 class _Markdown(object):
-    def __init__(self, document):
+    def __init__(self, document: Mapping) -> None:
         self.doc = document
         self.verdict = str(document.get("verdict") or "unknown")
         self.lines = []
 
-    def add(self, *lines):
+    def add(self, *lines: str) -> None:
         self.lines.extend(lines)
 
-    def heading(self):
+    def heading(self) -> None:
         counts = self.doc.get("counts") or {}
         hosts = self.doc.get("hosts") or []
         run = self.doc.get("run") or {}
@@ -135,13 +135,13 @@ class _Markdown(object):
             md(self.doc.get("generated_at")), md(run.get("user")), md(run.get("controller")),
             md(", ".join(run.get("inventory") or ()) or "none")), "")
 
-    def blocking(self):
+    def blocking(self) -> None:
         rows = [_reason_row(reason) for reason in reasons_of(self.doc)]
         self.add(f"## Blocking ({len(rows)})", "")
         self.add(*(_table(["Severity", "Host", "Check", "Status", "Summary"], rows)
                    or ["Nothing blocks the go-live.", ""]))
 
-    def warnings(self):
+    def warnings(self) -> None:
         items = self.doc.get("warnings") or []
         if not items:
             return
@@ -151,7 +151,7 @@ class _Markdown(object):
         self.add(f"## Warnings ({len(items)})", "")
         self.add(*_table(["Severity", "Host", "Check", "Status", "Summary"], rows))
 
-    def changes(self):
+    def changes(self) -> None:
         history = history_of(self.doc)
         self.add("## Changes since the previous run", "")
         if not history["present"]:
@@ -178,7 +178,7 @@ class _Markdown(object):
         if previous and not total:
             self.add("No check changed status since the previous run.", "")
 
-    def matrix(self):
+    def matrix(self) -> None:
         hosts, sections, cells = section_matrix(self.doc)
         if not hosts:
             return
@@ -197,7 +197,7 @@ class _Markdown(object):
         self.add("## Hosts × sections", "")
         self.add(*_table(["Host"] + [md(s) for s in sections], rows))
 
-    def problems(self):
+    def problems(self) -> None:
         unreachable = self.doc.get("unreachable") or []
         failed = self.doc.get("failed_tasks") or []
         if unreachable:
@@ -213,13 +213,13 @@ class _Markdown(object):
             self.add(*_table(["Host", "Task", "Message"], [[md(t.get("host")), md(t.get("task")), md(t.get(
                 "message"))] for t in failed]))
 
-    def waivers(self):
+    def waivers(self) -> None:
         waivers = waivers_of(self.doc)
         self.add("## Waivers", "")
         self.add(f"{len(waivers['applied'])} applied, {len(waivers['expired'])} expired (not applied), "
                  f"{len(waivers['unused'])} unused.", "")
 
-        def cells(w):
+        def cells(w: Mapping) -> list[str]:
             return ["{} on {}".format(code(w.get("id")), md(", ".join(str(h) for h in w.get("hosts") or ()))),
                     md(w.get("reason")), md(w.get("owner")), md(w.get("expires")), md(w.get("ticket") or "")]
 
@@ -243,7 +243,7 @@ class _Markdown(object):
             self.add(*_table(["Waiver", "Reason", "Owner", "Expires", "Ticket"],
                              [cells(w) for w in waivers["unused"]]))
 
-    def checks(self):
+    def checks(self) -> None:
         checks = list(self.doc.get("checks") or ())
         problems = [c for c in checks if c.get("status") != "pass"]
         passed = [c for c in checks if c.get("status") == "pass"]
@@ -260,7 +260,7 @@ class _Markdown(object):
                 [md(c.get("host")), md(c.get("section")), code(c.get("id")), md(c.get("summary"))] for c in passed]))
             self.add("</details>", "")
 
-    def notification(self):
+    def notification(self) -> None:
         notification = notification_of(self.doc)
         if not notification:
             return
@@ -275,7 +275,7 @@ class _Markdown(object):
             text += ": {}".format(md(notification["message"]))
         self.add(f"**Notification:** {text}", "")
 
-    def run(self):
+    def run(self) -> None:
         run = self.doc.get("run") or {}
         facts = [
             ("Started", run.get("started")), ("Finished", run.get("finished")),
@@ -291,7 +291,7 @@ class _Markdown(object):
         self.add(*_table(["", ""], [[md(k), md(v)] for k, v in facts if v is not None]))
         self.notification()
 
-    def signoff(self):
+    def signoff(self) -> None:
         signoff = signoff_of(self.doc)
         self.add("## Sign-off", "")
         if not signoff:
@@ -311,7 +311,7 @@ class _Markdown(object):
         self.add(*(_table(["Role", "Name", "Decision", "Date", "Comment"], rows)
                    or ["No approvers are named in the inventory.", ""]))
 
-    def render(self):
+    def render(self) -> str:
         self.heading()
         self.blocking()
         self.changes()
@@ -327,6 +327,6 @@ class _Markdown(object):
         return "\n".join(self.lines) + "\n"
 
 
-def render_markdown(document):
+def render_markdown(document: Mapping) -> str:
     """The report document as GitHub-flavoured Markdown; cell values cannot break tables or inject HTML."""
     return _Markdown(document).render()
