@@ -189,7 +189,7 @@ def reasons_of(document: Mapping) -> list[dict]:
 
 def matched_text(expired_waiver: Mapping) -> str:
     """'web01 disk_space:/, web02 disk_space:/': the records an expired waiver would have covered."""
-    return ", ".join("{} {}".format(m.get("host"), m.get("id")) for m in expired_waiver.get("matched") or ())
+    return ", ".join(f"{m.get('host')} {m.get('id')}" for m in expired_waiver.get("matched") or ())
 
 
 def history_of(document: Mapping) -> dict:

@@ -46,8 +46,8 @@ VERDICT_ICONS = {
     "nogo": _ICON % (f'<path d="M16 16l16 16M32 16L16 32" {_STROKE}/>'),
 }
 # Fixed column widths: the browser lays out thousands of rows without measuring each one.
-CHECK_COLUMNS = "<colgroup>{}</colgroup>".format("".join(f'<col style="width:{w}">' for w in (
-    "96px", "132px", "22%", "20%", "auto", "15%", "52px")))
+CHECK_COLUMNS = "<colgroup>" + "".join(f'<col style="width:{w}">' for w in (
+    "96px", "132px", "22%", "20%", "auto", "15%", "52px")) + "</colgroup>"
 CHANGE_TITLES = {"regressions": "Newly failing (regressions)", "fixed": "Fixed", "new": "New checks",
                  "removed": "Removed checks"}
 
@@ -58,14 +58,14 @@ def esc(value: object) -> str:
 
 
 def _attrs(**attributes: object) -> str:
-    return "".join(' {}="{}"'.format(name.rstrip("_").replace("_", "-"), esc(value))
+    return "".join(f' {name.rstrip("_").replace("_", "-")}="{esc(value)}"'
                    for name, value in attributes.items() if value is not None)
 
 
 def _status_badge(status: object) -> str:
     status = str(status or "")
     known = status if status in STATUS_SYMBOLS else "error"
-    return '<span class="badge s-{}">{} {}</span>'.format(known, STATUS_SYMBOLS[known], esc(status or "none"))
+    return f'<span class="badge s-{known}">{STATUS_SYMBOLS[known]} {esc(status or "none")}</span>'
 
 
 def _severity(severity: object) -> str:
@@ -76,12 +76,13 @@ def _table(headers: list[str], rows: list[str], cls: str | None = None) -> str:
     if not rows:
         return ""
     head = "".join(f"<th scope=\"col\">{esc(h)}</th>" for h in headers)
-    return '<div class="scroll"><table{}><thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>'.format(
-        _attrs(class_=cls), head, "".join(rows))
+    return (f'<div class="scroll"><table{_attrs(class_=cls)}><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
 
 
 def _row(cells: list[str], **attributes: object) -> str:
-    return "<tr{}>{}</tr>".format(_attrs(**attributes), "".join(f"<td>{c}</td>" for c in cells))
+    tds = "".join(f"<td>{c}</td>" for c in cells)
+    return f"<tr{_attrs(**attributes)}>{tds}</tr>"
 
 
 def _section(anchor: str, title: str, body: str, count: int | None = None) -> str:
@@ -104,7 +105,7 @@ def _counted_table(title: str, headers: list[str], rows: list[str], empty_text: 
 
 
 def _check_label(item: Mapping) -> str:
-    return '<span class="title">{}</span><code>{}</code>'.format(esc(item.get("title")), esc(item.get("id")))
+    return f'<span class="title">{esc(item.get("title"))}</span><code>{esc(item.get("id"))}</code>'
 
 
 def _hosts_text(hosts: list[str]) -> str:
@@ -152,12 +153,12 @@ class _Page(object):
         if history["previous"]:
             stats.append(("Regressions", len(history["regressions"])))
         run = self.doc.get("run") or {}
-        meta = "Generated {} · {}@{} · inventory {}".format(
-            self.doc.get("generated_at"), run.get("user"), run.get("controller"),
-            ", ".join(run.get("inventory") or ()) or "–")
+        inventory = ", ".join(run.get("inventory") or ()) or "–"
+        meta = (f"Generated {self.doc.get('generated_at')} · {run.get('user')}@{run.get('controller')} · "
+                f"inventory {inventory}")
         signoff = signoff_of(self.doc)
         if signoff and signoff.get("approvers"):
-            meta += " · sign-off {}".format(str(signoff.get("status") or "pending").replace("_", " "))
+            meta += f" · sign-off {str(signoff.get('status') or 'pending').replace('_', ' ')}"
         kind = VERDICT_CLASSES.get(self.verdict, "warn")
         return (
             '<header class="banner v-{}" id="verdict" role="banner"><div class="wrap banner-grid">'
@@ -172,8 +173,8 @@ class _Page(object):
         links = [("blocking", "Blocking"), ("changes", "Changes"), ("matrix", "Hosts × sections"),
                  ("checks", "All checks"), ("waivers", "Waivers"), ("problems", "Hosts & tasks"),
                  ("run", "Run"), ("signoff", "Sign-off")]
-        return '<nav class="toc" aria-label="Sections"><div class="wrap">{}</div></nav>'.format("".join(
-            f'<a href="#{anchor}">{esc(text)}</a>' for anchor, text in links))
+        anchors = "".join(f'<a href="#{anchor}">{esc(text)}</a>' for anchor, text in links)
+        return f'<nav class="toc" aria-label="Sections"><div class="wrap">{anchors}</div></nav>'
 
     # --- sections -----------------------------------------------------------------------------
 
@@ -187,9 +188,10 @@ class _Page(object):
                            self._check_link(hosts[0], w.get("id"), _check_label(w)), _status_badge(w.get("status")),
                            esc(w.get("summary")) + self._waiver_note(w)])
                      for w, hosts in group_by_hosts(warnings, ("id", "status", "severity", "summary", "waiver"))]
-            body += '<details class="warnings"{}><summary>{}</summary>{}</details>'.format(
-                " open" if len(wrows) <= 30 else "", esc(plural(len(warnings), "warning")),
-                _table(["Severity", "Host", "Check", "Status", "Summary"], wrows))
+            opened = " open" if len(wrows) <= 30 else ""
+            table = _table(["Severity", "Host", "Check", "Status", "Summary"], wrows)
+            body += (f'<details class="warnings"{opened}><summary>{esc(plural(len(warnings), "warning"))}</summary>'
+                     f'{table}</details>')
         return _section("blocking", "Blocking", body, len(rows))
 
     def _reason_row(self, reason: Mapping) -> str:
@@ -208,8 +210,8 @@ class _Page(object):
         waiver = item.get("waiver")
         if not isinstance(waiver, Mapping):
             return ""
-        return ' <span class="waived">waived by {} until {}: {}</span>'.format(
-            esc(waiver.get("owner")), esc(waiver.get("expires")), esc(waiver.get("reason")))
+        return (f' <span class="waived">waived by {esc(waiver.get("owner"))} until {esc(waiver.get("expires"))}: '
+                f'{esc(waiver.get("reason"))}</span>')
 
     def changes(self) -> str:
         history = history_of(self.doc)
@@ -217,8 +219,9 @@ class _Page(object):
         if not history["present"]:
             return _section("changes", "Changes since previous run", _empty("No history in this report."))
         if previous:
-            intro = "<p>Compared with the run of {} (verdict <b>{}</b>, archived in <code>{}</code>).</p>".format(
-                esc(previous.get("generated_at")), esc(previous.get("verdict")), esc(previous.get("archive")))
+            intro = (f"<p>Compared with the run of {esc(previous.get('generated_at'))} (verdict "
+                     f"<b>{esc(previous.get('verdict'))}</b>, archived in <code>{esc(previous.get('archive'))}</code>)."
+                     "</p>")
         else:
             intro = "<p>This is the first run: there is no previous report to compare with.</p>"
         parts, total = [], 0
@@ -256,7 +259,7 @@ class _Page(object):
             info = host_status.get(host) or {}
             label = esc(host)
             if info.get("status") not in (None, "ok"):
-                label += ' <span class="badge s-error">{}</span>'.format(esc(info.get("status")))
+                label += f' <span class="badge s-error">{esc(info.get("status"))}</span>'
             for section in sections:
                 counts = cells.get((host, section))
                 if not counts:
@@ -270,7 +273,7 @@ class _Page(object):
                         esc(worst if worst in STATUS_SYMBOLS else "error"),
                         _attrs(data_host=host, data_section=section),
                         STATUS_SYMBOLS.get(worst, "⚠"), esc(text)))
-            rows.append('<tr><th scope="row">{}</th>{}</tr>'.format(label, "".join(cells_html)))
+            rows.append(f'<tr><th scope="row">{label}</th>{"".join(cells_html)}</tr>')
         body = ('<p class="hint">Each cell shows the worst status of a host\'s checks in a section; '
                 'click it to list those checks.</p><div class="scroll"><table class="matrix"><thead><tr>{}</tr>'
                 '</thead><tbody>{}</tbody></table></div>').format(head, "".join(rows))
@@ -311,12 +314,12 @@ class _Page(object):
         status = str(check.get("status"))
         extra = []
         if check.get("probe"):
-            extra.append('<span class="muted">via {}</span>'.format(esc(check.get("probe"))))
+            extra.append(f'<span class="muted">via {esc(check.get("probe"))}</span>')
         if check.get("blocking"):
             extra.append('<span class="flag">blocking</span>')
         summary = esc(check.get("summary")) + self._waiver_note(check)
         cells = [
-            '{}<span class="under">{}</span>'.format(_status_badge(status), _severity(check.get("severity"))),
+            f'{_status_badge(status)}<span class="under">{_severity(check.get("severity"))}</span>',
             f'{" ".join([esc(check.get("host")), *extra])}<span class="under">{esc(check.get("section"))}</span>',
             _check_label(check), summary, _key_values(check.get("observed")), _key_values(check.get("expected")),
             esc(check.get("duration_ms", "")),
@@ -333,11 +336,12 @@ class _Page(object):
         critical = critical_waivers_of(self.doc)
         if critical:
             rows = [_row([*self._waiver_cells(c["waiver"]), esc(", ".join(
-                "{} {}".format(r.get("host"), r.get("id")) for r in c.get("checks") or ()))]) for c in critical]
+                f"{r.get('host')} {r.get('id')}" for r in c.get("checks") or ()))]) for c in critical]
             parts.append(f'<h3>Waived a critical check <span class="n">{len(rows)}</span></h3>' + _table(
                 ["Waiver", "Reason", "Owner", "Expires", "Ticket", "Critical checks waived"], rows, "expired"))
-        applied = [_row([esc(a.get("host")), self._check_link(a.get("host"), a.get("id"), "<code>{}</code>".format(esc(
-            a.get("id")))), _status_badge(a.get("status")), *self._waiver_cells(a.get("waiver") or {})])
+        applied = [_row([esc(a.get("host")),
+                         self._check_link(a.get("host"), a.get("id"), f"<code>{esc(a.get('id'))}</code>"),
+                         _status_badge(a.get("status")), *self._waiver_cells(a.get("waiver") or {})])
             for a in waivers["applied"]]
         parts.append(f'<h3>Applied <span class="n">{len(applied)}</span></h3>' + (
             _table(["Host", "Check", "Status", "Waiver", "Reason", "Owner", "Expires", "Ticket"], applied)
@@ -356,7 +360,7 @@ class _Page(object):
     @staticmethod
     def _waiver_cells(waiver: Mapping) -> list[str]:
         hosts = waiver.get("hosts") or []
-        return ["<code>{}</code> on {}".format(esc(waiver.get("id")), esc(", ".join(str(h) for h in hosts))),
+        return [f"<code>{esc(waiver.get('id'))}</code> on {esc(', '.join(str(h) for h in hosts))}",
                 esc(waiver.get("reason")), esc(waiver.get("owner")), esc(waiver.get("expires")),
                 esc(waiver.get("ticket") or "–")]
 
@@ -384,8 +388,8 @@ class _Page(object):
         files = self.doc.get("files") or {}
         facts = [
             ("Started", run.get("started")), ("Finished", run.get("finished")),
-            ("Duration", "{} s".format(run.get("duration_s")) if run.get("duration_s") is not None else None),
-            ("Run by", "{} on {}".format(run.get("user"), run.get("controller"))),
+            ("Duration", f"{run.get('duration_s')} s" if run.get("duration_s") is not None else None),
+            ("Run by", f"{run.get('user')} on {run.get('controller')}"),
             ("Playbook", run.get("playbook")), ("Inventory", ", ".join(run.get("inventory") or ()) or None),
             ("Limit", run.get("limit")), ("Check mode", "yes" if run.get("check_mode") else "no"),
             ("ansible-core", run.get("ansible_version")), ("golive.readiness", run.get("collection_version")),
@@ -394,14 +398,15 @@ class _Page(object):
             ("Files", ", ".join(str(v) for v in files.values()) if files else None),
         ]
         if notification:
-            text = "{}{}".format(notification.get("status"),
-                             " to {}".format(notification["target"]) if notification.get("target") else "")
+            text = str(notification.get("status"))
+            if notification.get("target"):
+                text += f" to {notification['target']}"
             if notification.get("attempts"):
-                text += " after {}".format(plural(int(notification["attempts"]), "attempt"))
+                text += f" after {plural(int(notification['attempts']), 'attempt')}"
             if notification.get("http_status"):
-                text += " (HTTP {})".format(notification["http_status"])
+                text += f" (HTTP {notification['http_status']})"
             if notification.get("message"):
-                text += ": {}".format(notification["message"])
+                text += f": {notification['message']}"
             facts.append(("Notification", text))
         else:
             facts.append(("Notification", "not recorded"))

@@ -39,7 +39,7 @@ def _timestamp(generated_at: object) -> str | None:
 
 
 def _waived_text(waiver: Mapping) -> str:
-    ticket = ", {}".format(waiver["ticket"]) if waiver.get("ticket") else ""
+    ticket = f", {waiver['ticket']}" if waiver.get("ticket") else ""
     return f"waived: {waiver.get('reason')} ({waiver.get('owner')}, until {waiver.get('expires')}{ticket})"
 
 
@@ -49,8 +49,8 @@ def _detail(check: Mapping) -> str:
 
 
 def _change_line(change: Mapping) -> str:
-    return "{} {}: {} -> {}".format(change.get("host"), change.get("id"), change.get("before") or "absent",
-                                change.get("after") or "absent")
+    before, after = change.get("before") or "absent", change.get("after") or "absent"
+    return f"{change.get('host')} {change.get('id')}: {before} -> {after}"
 
 
 def _run_lines(document: Mapping) -> list[str]:
@@ -62,22 +62,22 @@ def _run_lines(document: Mapping) -> list[str]:
     lines += [f"NO-GO reason: {reason['text']}" for reason in reasons_of(document)]
     signoff = document.get("signoff") or {}
     if signoff:
-        lines.append("sign-off: {} ({})".format(signoff.get("status"), signoff.get("summary")))
+        lines.append(f"sign-off: {signoff.get('status')} ({signoff.get('summary')})")
         for approver in signoff.get("approvers") or ():
-            lines.append("  {} ({}): {}{}{}".format(
-                approver.get("role"), approver.get("name"), approver.get("decision") or "pending",
-                " on {}".format(approver["date"]) if approver.get("date") else "",
-                "" if approver.get("accepted", True) else " NOT ACCEPTED: {}".format(approver.get("note"))))
+            date = f" on {approver['date']}" if approver.get("date") else ""
+            refused = "" if approver.get("accepted", True) else f" NOT ACCEPTED: {approver.get('note')}"
+            lines.append(f"  {approver.get('role')} ({approver.get('name')}): "
+                         f"{approver.get('decision') or 'pending'}{date}{refused}")
     waivers = document.get("waivers") or {}
     for entry in waivers.get("applied") or ():
-        lines.append("waiver applied to {} {}: {}".format(entry.get("host"), entry.get("id"),
-                                                      _waived_text(entry.get("waiver") or {})))
+        lines.append(f"waiver applied to {entry.get('host')} {entry.get('id')}: "
+                     f"{_waived_text(entry.get('waiver') or {})}")
     for waiver in waivers.get("expired") or ():
-        lines.append("waiver EXPIRED, not applied: {} on {} ({})".format(
-            waiver.get("id"), ",".join(waiver.get("hosts") or ()), _waived_text(waiver)))
+        lines.append(f"waiver EXPIRED, not applied: {waiver.get('id')} on {','.join(waiver.get('hosts') or ())} "
+                     f"({_waived_text(waiver)})")
     for waiver in waivers.get("unused") or ():
-        lines.append("waiver unused (matches no problem): {} on {} ({})".format(
-            waiver.get("id"), ",".join(waiver.get("hosts") or ()), _waived_text(waiver)))
+        lines.append(f"waiver unused (matches no problem): {waiver.get('id')} on "
+                     f"{','.join(waiver.get('hosts') or ())} ({_waived_text(waiver)})")
     history = document.get("history") or {}
     previous = history.get("previous")
     if previous:
@@ -91,7 +91,7 @@ def _run_lines(document: Mapping) -> list[str]:
         lines.append("no previous run to compare with")
     notification = document.get("notification") or {}
     if notification:
-        lines.append("notification: {} ({})".format(notification.get("status"), notification.get("message")))
+        lines.append(f"notification: {notification.get('status')} ({notification.get('message')})")
     return lines
 
 
@@ -155,8 +155,8 @@ class _Builder(object):
 
     def _check_case(self, suite: ET.Element, section: str, check: Mapping) -> None:
         status = check.get("status")
-        case = self._case(suite, "{}.{}".format(section, check.get("host")),
-                          "{} - {}".format(check.get("id"), check.get("title")), check.get("duration_ms"))
+        case = self._case(suite, f"{section}.{check.get('host')}", f"{check.get('id')} - {check.get('title')}",
+                          check.get("duration_ms"))
         waiver = check.get("waiver")
         summary = _text(check.get("summary"))
         if waiver and status in ("fail", "error"):
@@ -192,7 +192,7 @@ class _Builder(object):
                 # Listed, not an error: the host answered and its checklist (for the chosen sections) was empty.
                 ET.SubElement(case, "skipped", message=_text(f"no_checks: {host.get('reason') or ''}"))
                 continue
-            ET.SubElement(case, "error", message=_text("{}: {}".format(host.get("status"), host.get("reason") or "")),
+            ET.SubElement(case, "error", message=_text(f"{host.get('status')}: {host.get('reason') or ''}"),
                           type=_text(host.get("status")))
 
     def _scope_suite(self) -> None:
@@ -210,7 +210,7 @@ class _Builder(object):
             return
         suite = self._suite("tasks")
         for task in tasks:
-            case = self._case(suite, "tasks.{}".format(task.get("host")), task.get("task"), 0)
+            case = self._case(suite, f"tasks.{task.get('host')}", task.get("task"), 0)
             ET.SubElement(case, "error", message=_text(task.get("message")), type="failed_task")
 
     def _totals(self) -> None:

@@ -64,7 +64,7 @@ def code(value: object) -> str:
 
 
 def _status(status: object) -> str:
-    return "{} {}".format(STATUS_MARKS.get(status, "⛔"), md(status))
+    return f"{STATUS_MARKS.get(status, '⛔')} {md(status)}"
 
 
 def _waived_checks_text(critical_waiver: Mapping) -> str:
@@ -74,9 +74,15 @@ def _waived_checks_text(critical_waiver: Mapping) -> str:
 def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
     if not rows:
         return []
-    lines = ["| {} |".format(" | ".join(headers)), "|{}|".format("|".join(" --- " for dummy in headers))]
-    lines += ["| {} |".format(" | ".join(cell if cell != "" else " " for cell in row)) for row in rows]
+    lines = [f"| {' | '.join(headers)} |", f"|{'|'.join(' --- ' for dummy in headers)}|"]
+    lines += [f"| {' | '.join(cell if cell != '' else ' ' for cell in row)} |" for row in rows]
     return [*lines, ""]
+
+
+def _before_after(change: Mapping) -> str:
+    before = _status(change["before"]) if change.get("before") else "absent"
+    after = _status(change["after"]) if change.get("after") else "absent"
+    return f"{before} → {after}"
 
 
 def _hosts(hosts: list[str]) -> str:
@@ -84,7 +90,7 @@ def _hosts(hosts: list[str]) -> str:
 
 
 def _check(item: Mapping) -> str:
-    return "{}<br>{}".format(md(item.get("title")), code(item.get("id")))
+    return f"{md(item.get('title'))}<br>{code(item.get('id'))}"
 
 
 def _reason_row(reason: Mapping) -> list[str]:
@@ -105,8 +111,7 @@ def _key_values(mapping: object) -> str:
 def _waiver(waiver: object) -> str:
     if not isinstance(waiver, Mapping):
         return ""
-    return "waived by {} until {}: {}".format(
-        md(waiver.get("owner")), md(waiver.get("expires")), md(waiver.get("reason")))
+    return f"waived by {md(waiver.get('owner'))} until {md(waiver.get('expires'))}: {md(waiver.get('reason'))}"
 
 
 class _Markdown(object):
@@ -122,7 +127,7 @@ class _Markdown(object):
         counts = self.doc.get("counts") or {}
         hosts = self.doc.get("hosts") or []
         run = self.doc.get("run") or {}
-        self.add("# {} Go-live verdict: {}".format(VERDICT_MARKS.get(self.verdict, "🟡"), md(self.verdict)), "")
+        self.add(f"# {VERDICT_MARKS.get(self.verdict, '🟡')} Go-live verdict: {md(self.verdict)}", "")
         if incomplete_note(self.doc):
             self.add(f"**{md(incomplete_note(self.doc))}**: checks still running were stopped; "
                      "what they would have found is unknown.", "")
@@ -131,9 +136,9 @@ class _Markdown(object):
         self.add(f"**{plural(counts.get('total', 0), 'check')} on {plural(len(hosts), 'host')}**: "
                  f"{md(count_text(counts.get('by_status')))}. Blocking: {blocking}. "
                  f"Waived: {int(counts.get('waived', 0))}.", "")
-        self.add("Generated {} by {} on {} for inventory {}.".format(
-            md(self.doc.get("generated_at")), md(run.get("user")), md(run.get("controller")),
-            md(", ".join(run.get("inventory") or ()) or "none")), "")
+        inventory = md(", ".join(run.get("inventory") or ()) or "none")
+        self.add(f"Generated {md(self.doc.get('generated_at'))} by {md(run.get('user'))} on "
+                 f"{md(run.get('controller'))} for inventory {inventory}.", "")
 
     def blocking(self) -> None:
         rows = [_reason_row(reason) for reason in reasons_of(self.doc)]
@@ -159,8 +164,8 @@ class _Markdown(object):
             return
         previous = history["previous"]
         if previous:
-            self.add("Compared with the run of {} (verdict **{}**, archived in {}).".format(
-                md(previous.get("generated_at")), md(previous.get("verdict")), code(previous.get("archive"))), "")
+            self.add(f"Compared with the run of {md(previous.get('generated_at'))} (verdict "
+                     f"**{md(previous.get('verdict'))}**, archived in {code(previous.get('archive'))}).", "")
         else:
             self.add("This is the first run: there is no previous report to compare with.", "")
         total = 0
@@ -170,8 +175,7 @@ class _Markdown(object):
             if not changes:
                 continue
             rows = [[_hosts(hosts), _check(c), md(c.get("severity")),
-                     "{} → {}".format(_status(c["before"]) if c.get("before") else "absent",
-                                  _status(c["after"]) if c.get("after") else "absent"), md(c.get("summary"))]
+                     _before_after(c), md(c.get("summary"))]
                     for c, hosts in group_by_hosts(changes, ("id", "before", "after", "summary"))]
             self.add(f"### {CHANGE_TITLES[kind]} ({len(changes)})", "")
             self.add(*_table(["Host", "Check", "Severity", "Status", "Summary"], rows))
@@ -191,8 +195,8 @@ class _Markdown(object):
                     row.append("·")
                     continue
                 worst = worst_status(counts)
-                row.append("{} {}".format(STATUS_MARKS.get(worst, "⛔"), ", ".join(
-                    f"{int(counts[s])} {md(s)}" for s in sorted(counts, key=status_position))))
+                texts = ", ".join(f"{int(counts[s])} {md(s)}" for s in sorted(counts, key=status_position))
+                row.append(f"{STATUS_MARKS.get(worst, '⛔')} {texts}")
             rows.append(row)
         self.add("## Hosts × sections", "")
         self.add(*_table(["Host"] + [md(s) for s in sections], rows))
@@ -220,7 +224,7 @@ class _Markdown(object):
                  f"{len(waivers['unused'])} unused.", "")
 
         def cells(w: Mapping) -> list[str]:
-            return ["{} on {}".format(code(w.get("id")), md(", ".join(str(h) for h in w.get("hosts") or ()))),
+            return [f"{code(w.get('id'))} on {md(', '.join(str(h) for h in w.get('hosts') or ()))}",
                     md(w.get("reason")), md(w.get("owner")), md(w.get("expires")), md(w.get("ticket") or "")]
 
         critical = critical_waivers_of(self.doc)
@@ -255,7 +259,7 @@ class _Markdown(object):
         self.add(*(_table(["Status", "Severity", "Host", "Section", "Check", "Summary", "Observed", "Expected"], rows)
                    or ["Every check passed.", ""]))
         if passed:
-            self.add("<details><summary>{}</summary>".format(md(plural(len(passed), "passed check"))), "")
+            self.add(f"<details><summary>{md(plural(len(passed), 'passed check'))}</summary>", "")
             self.add(*_table(["Host", "Section", "Check", "Summary"], [
                 [md(c.get("host")), md(c.get("section")), code(c.get("id")), md(c.get("summary"))] for c in passed]))
             self.add("</details>", "")
@@ -266,21 +270,21 @@ class _Markdown(object):
             return
         text = md(notification.get("status"))
         if notification.get("target"):
-            text += " to {}".format(code(notification["target"]))
+            text += f" to {code(notification['target'])}"
         if notification.get("attempts"):
-            text += " after {}".format(plural(int(notification["attempts"]), "attempt"))
+            text += f" after {plural(int(notification['attempts']), 'attempt')}"
         if notification.get("http_status"):
-            text += " (HTTP {})".format(md(notification["http_status"]))
+            text += f" (HTTP {md(notification['http_status'])})"
         if notification.get("message"):
-            text += ": {}".format(md(notification["message"]))
+            text += f": {md(notification['message'])}"
         self.add(f"**Notification:** {text}", "")
 
     def run(self) -> None:
         run = self.doc.get("run") or {}
         facts = [
             ("Started", run.get("started")), ("Finished", run.get("finished")),
-            ("Duration", "{} s".format(run.get("duration_s")) if run.get("duration_s") is not None else None),
-            ("Run by", "{} on {}".format(run.get("user"), run.get("controller"))), ("Playbook", run.get("playbook")),
+            ("Duration", f"{run.get('duration_s')} s" if run.get("duration_s") is not None else None),
+            ("Run by", f"{run.get('user')} on {run.get('controller')}"), ("Playbook", run.get("playbook")),
             ("Inventory", ", ".join(run.get("inventory") or ()) or None), ("Limit", run.get("limit")),
             ("Check mode", "yes" if run.get("check_mode") else "no"), ("ansible-core", run.get("ansible_version")),
             ("golive.readiness", run.get("collection_version")),
@@ -297,8 +301,8 @@ class _Markdown(object):
         if not signoff:
             self.add("No approvers are named in the inventory.", "")
             return
-        self.add("**{}**: {}".format(md(str(signoff.get("status") or "pending").replace("_", " ")),
-                                 md(signoff.get("summary") or "")), "")
+        status = md(str(signoff.get("status") or "pending").replace("_", " "))
+        self.add(f"**{status}**: {md(signoff.get('summary') or '')}", "")
         rows = []
         for a in signoff["approvers"]:
             decision = a.get("decision")

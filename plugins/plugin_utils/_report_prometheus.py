@@ -48,11 +48,13 @@ class _Exposition(object):
 
     def family(self, name: str, help_text: str, samples: Iterable[tuple[Mapping, float]]) -> None:
         """One metric family: HELP, TYPE (gauge), then its samples [(labels dict, value)]."""
-        self.lines.append("# HELP {} {}".format(name, help_text.replace("\\", "\\\\").replace("\n", "\\n")))
+        escaped = help_text.replace("\\", "\\\\").replace("\n", "\\n")
+        self.lines.append(f"# HELP {name} {escaped}")
         self.lines.append(f"# TYPE {name} gauge")
         for labels, value in samples:
             text = ",".join(f'{key}="{label_value(val)}"' for key, val in labels.items())
-            self.lines.append("{}{} {}".format(name, f"{{{text}}}" if text else "", _number(value)))
+            braced = f"{{{text}}}" if text else ""
+            self.lines.append(f"{name}{braced} {_number(value)}")
 
     def text(self) -> str:
         return "\n".join(self.lines) + "\n"
