@@ -167,7 +167,7 @@ class _Page(object):
             '<ul class="chips" aria-label="Checks by status">{}</ul></div></div>'
             '<dl class="stats">{}</dl><p class="meta">{}</p></div></header>'
         ).format(kind, VERDICT_ICONS[kind], esc(self.verdict), esc(self.verdict), esc(headline), chips,
-             "".join(f"<div><dt>{esc(k)}</dt><dd>{int(v)}</dd></div>" for k, v in stats), esc(meta))
+                 "".join(f"<div><dt>{esc(k)}</dt><dd>{int(v)}</dd></div>" for k, v in stats), esc(meta))
 
     def nav(self) -> str:
         links = [("blocking", "Blocking"), ("changes", "Changes"), ("matrix", "Hosts × sections"),
@@ -342,7 +342,7 @@ class _Page(object):
         applied = [_row([esc(a.get("host")),
                          self._check_link(a.get("host"), a.get("id"), f"<code>{esc(a.get('id'))}</code>"),
                          _status_badge(a.get("status")), *self._waiver_cells(a.get("waiver") or {})])
-            for a in waivers["applied"]]
+                   for a in waivers["applied"]]
         parts.append(f'<h3>Applied <span class="n">{len(applied)}</span></h3>' + (
             _table(["Host", "Check", "Status", "Waiver", "Reason", "Owner", "Expires", "Ticket"], applied)
             or _empty("No waiver applied.")))
