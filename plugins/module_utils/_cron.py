@@ -55,7 +55,7 @@ def _value(text, field):
         raise CronError("{}: {!r} is not a number{}".format(name, text, " or a name" if names else ""))
     number = int(text)
     if not low <= number <= high:
-        raise CronError("%s: %d is outside %d-%d" % (name, number, low, high))
+        raise CronError(f"{name}: {number} is outside {low}-{high}")
     return number
 
 
@@ -111,8 +111,8 @@ class Schedule(object):
                 self.text, ", ".join(sorted(set(ALIASES) | {REBOOT}))))
         fields = expression.split()
         if len(fields) != 5:
-            raise CronError("%r has %d fields; a schedule has 5 (minute hour day-of-month month day-of-week)"
-                            % (self.text, len(fields)))
+            raise CronError(f"{self.text!r} has {len(fields)} fields; a schedule has 5 "
+                            "(minute hour day-of-month month day-of-week)")
         self.minutes, self.hours, self.days, self.months, self.weekdays = (
             parse_field(text, index) for index, text in enumerate(fields))
         self.minute_star, self.hour_star, self.day_star, _dummy, self.weekday_star = (

@@ -87,7 +87,7 @@ def backend_of(url, option="url"):
         raise OptionError(f"{option}: {mask_url(url)!r} is not a SQLAlchemy database URL (dialect+driver://...)")
     backend = match.group("backend").lower()
     if backend not in BACKENDS:
-        raise OptionError("{}: the {!r} dialect is not supported (use one of {})".format(option, backend, ", ".join(BACKENDS)))
+        raise OptionError(f"{option}: the {backend!r} dialect is not supported (use one of {', '.join(BACKENDS)})")
     return backend, (match.group("driver") or DEFAULT_DRIVERS[backend]).lower()
 
 

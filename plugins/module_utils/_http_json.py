@@ -124,8 +124,7 @@ class JsonApi(object):
         """The decoded JSON answer to GET ``path``, which must be 200; CheckError otherwise."""
         response = self.get(path, query)
         if response.status != 200:
-            raise CheckError("%s answered HTTP %d %s: %s" % (
-                path, response.status, response.reason, self.shown_text(response)))
+            raise CheckError(f"{path} answered HTTP {response.status} {response.reason}: {self.shown_text(response)}")
         try:
             return json.loads(response.text())
         except ValueError:

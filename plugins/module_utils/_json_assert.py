@@ -55,7 +55,8 @@ def _prepare_one(where, spec, jmespath):
         try:
             re.compile(spec["matches"])
         except re.error as exc:
-            raise OptionError("{}: matches: {!r} is not a valid regular expression: {}".format(where, spec["matches"], exc)) from None
+            raise OptionError(f"{where}: matches: {spec['matches']!r} is not a valid regular expression: "
+                              f"{exc}") from None
     if spec.get("length") is not None and spec["length"] < 0:
         raise OptionError(f"{where}: length: must not be negative")
     if spec.get("min") is not None and spec.get("max") is not None and spec["min"] > spec["max"]:
@@ -78,7 +79,7 @@ def prepare_assertions(specs, option="json_query"):
     The queries are compiled when jmespath is installed; without it run() reports the missing library.
     """
     jmespath = load_jmespath() if specs else None
-    return [_prepare_one("%s[%d]" % (option, index), spec, jmespath) for index, spec in enumerate(specs or [])]
+    return [_prepare_one(f"{option}[{index}]", spec, jmespath) for index, spec in enumerate(specs or [])]
 
 
 def describe_assertion(assertion):
@@ -119,7 +120,7 @@ def judge(assertion, actual):
         if not isinstance(actual, (list, dict, str)):
             reasons.append(f"is {shown(actual)}, which has no length")
         elif len(actual) != assertion["length"]:
-            reasons.append("has length %d, expected %d" % (len(actual), assertion["length"]))
+            reasons.append(f"has length {len(actual)}, expected {assertion['length']}")
     if assertion["truthy"] is not None and bool(actual) != assertion["truthy"]:
         reasons.append("is {}, expected {}".format(shown(actual), "truthy" if assertion["truthy"] else "falsy"))
     return reasons

@@ -87,8 +87,8 @@ class Checkout(object):
         finally:
             end_child(proc)
         if proc.returncode not in ok_codes:
-            raise CheckError("git %s failed in %s (exit %d): %s" % (
-                " ".join(args[:2]), self.cwd, proc.returncode, _first_line(err)))
+            command = " ".join(args[:2])
+            raise CheckError(f"git {command} failed in {self.cwd} (exit {proc.returncode}): {_first_line(err)}")
         return proc.returncode, out
 
     def output(self, args, stdin=None, ok_codes=(0,)):

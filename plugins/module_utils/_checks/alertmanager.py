@@ -70,7 +70,7 @@ def _receiver_names(values):
 def _routes(values):
     routes = []
     for index, route in enumerate(values or []):
-        where = "required_routes[%d]" % index
+        where = f"required_routes[{index}]"
         receiver = (route.get("receiver") or "").strip()
         if not receiver:
             raise OptionError(f"{where}: receiver must not be empty")
@@ -87,10 +87,10 @@ def _routes(values):
 def prepare(item):
     min_receivers = item["min_receivers"]
     if min_receivers < 0:
-        raise OptionError("min_receivers: must not be negative, got %d" % min_receivers)
+        raise OptionError(f"min_receivers: must not be negative, got {min_receivers}")
     if item.get("min_cluster_peers") is not None and item["min_cluster_peers"] < 1:
-        raise OptionError("min_cluster_peers: must be at least 1 (an Alertmanager counts itself), got %d"
-                          % item["min_cluster_peers"])
+        raise OptionError("min_cluster_peers: must be at least 1 (an Alertmanager counts itself), "
+                          f"got {item['min_cluster_peers']}")
     return dict(
         connection=prepare_connection(item),
         min_receivers=min_receivers,
@@ -247,8 +247,8 @@ class Route(object):
 def check_ready(api, ev):
     response = api.get("/-/ready", accept="text/plain")
     ev.observe("ready", response.status == 200)
-    ev.require(response.status == 200, "not ready: /-/ready answered HTTP %d %s: %s" % (
-        response.status, response.reason, api.shown_text(response)), passing="ready")
+    ev.require(response.status == 200, f"not ready: /-/ready answered HTTP {response.status} {response.reason}: "
+               f"{api.shown_text(response)}", passing="ready")
     return response.status == 200
 
 
@@ -274,12 +274,12 @@ def check_cluster(plan, status, ev):
     ev.observe("cluster_peers", peers, "count")
     ev.expect_at_least("cluster_peers", minimum, "count")
     if state != "ready":
-        ev.finding("fail", "cluster is %s (expected ready with at least %d peer%s)" % (
-            state or "unknown", minimum, "" if minimum == 1 else "s"))
+        ev.finding("fail", f"cluster is {state or 'unknown'} (expected ready with at least {minimum} "
+                           f"peer{'' if minimum == 1 else 's'})")
     else:
-        ev.require(peers >= minimum, "cluster has %d peer%s (expected at least %d)" % (
-            peers, "" if peers == 1 else "s", minimum), passing="cluster ready, %d peer%s" % (
-                peers, "" if peers == 1 else "s"))
+        peer_s = "" if peers == 1 else "s"
+        ev.require(peers >= minimum, f"cluster has {peers} peer{peer_s} (expected at least {minimum})",
+                   passing=f"cluster ready, {peers} peer{peer_s}")
 
 
 def check_receivers(plan, receivers, ev):
@@ -287,10 +287,11 @@ def check_receivers(plan, receivers, ev):
     ev.observe("receivers", receivers)
     ev.observe("notifying_receivers", len(notifying), "count")
     ev.expect_at_least("notifying_receivers", plan["min_receivers"], "count")
-    ev.require(len(notifying) >= plan["min_receivers"], "%d receiver%s with a notification integration "
-               "(expected at least %d)%s" % (len(notifying), "" if len(notifying) == 1 else "s", plan["min_receivers"],
-                                             _empty_note(receivers)),
-               passing="%d receiver%s notify" % (len(notifying), "" if len(notifying) == 1 else "s"))
+    receiver_s = "" if len(notifying) == 1 else "s"
+    ev.require(len(notifying) >= plan["min_receivers"],
+               f"{len(notifying)} receiver{receiver_s} with a notification integration "
+               f"(expected at least {plan['min_receivers']}){_empty_note(receivers)}",
+               passing=f"{len(notifying)} receiver{receiver_s} notify")
     required = plan["required_receivers"]
     if not required:
         return
@@ -328,7 +329,7 @@ def check_routes(plan, root, ev):
         ev.require(ok, problem)
     ev.observe("routes", results)
     if all(result["ok"] for result in results):
-        ev.note("%d required route%s present" % (len(results), "" if len(results) == 1 else "s"))
+        ev.note(f"{len(results)} required route{'' if len(results) == 1 else 's'} present")
 
 
 def _shown_labels(labels):

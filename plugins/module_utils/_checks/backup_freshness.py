@@ -287,7 +287,8 @@ def sql_trailer_problem(tail):
             return None
         if not _AFTER_TRAILER.match(line):
             break
-    return (f"does not end with a dump tool's completion trailer ({_SQL_TRAILERS[0].decode()!r}): the dump is incomplete")
+    return (f"does not end with a dump tool's completion trailer ({_SQL_TRAILERS[0].decode()!r}): "
+            "the dump is incomplete")
 
 
 def verify_sql(path, compression, budget):
@@ -349,7 +350,7 @@ def _walk_tar(stream, budget):
                 budget.check()
         end = getattr(archive, "golive_end", None)
         if not isinstance(end, tarfile.EOFHeaderError):
-            where = "after %d member(s)" % members
+            where = f"after {members} member(s)"
             if isinstance(end, tarfile.EmptyHeaderError):
                 raise _Unsound(f"tar archive is truncated: it ends {where} without the end-of-archive marker")
             raise _Unsound(f"tar archive is corrupt: bad header {where} ({end})")
@@ -380,7 +381,7 @@ def verify_tar(path, compression, budget):
         close_data(stream)
     if members == 0:
         return Verdict(method, False, "tar archive is empty")
-    return Verdict(method, True, "tar archive intact (%d members, %s)" % (members, format_size(data)),
+    return Verdict(method, True, f"tar archive intact ({members} members, {format_size(data)})",
                    members=members, member_bytes=data)
 
 
@@ -439,7 +440,7 @@ def verify_pg_custom(path, head, bin_dir, budget):
             raise CheckError(f"{pg_restore} cannot read this dump: {reason}")
         return Verdict("pg_custom", False, f"pg_restore cannot read the dump: {reason}")
     entries = sum(1 for line in listing.splitlines() if line.strip() and not line.startswith(";"))
-    return Verdict("pg_custom", True, "PostgreSQL custom-format dump reads completely (%d TOC entries)" % entries,
+    return Verdict("pg_custom", True, f"PostgreSQL custom-format dump reads completely ({entries} TOC entries)",
                    toc_entries=entries)
 
 
@@ -533,11 +534,13 @@ def _verify_newest(ev, plan, newest, age, ctx):
         verdict = verify_file(newest, plan["verify"], plan["bin_dir"], budget)
     except OutOfTime:
         ev.observe("verification", dict(method=plan["verify"], sound=None, detail="did not finish"))
-        ev.finding("error", f"verifying {newest} did not finish within the time limit ({format_duration(budget.seconds)}); raise the check's timeout")
+        ev.finding("error", f"verifying {newest} did not finish within the time limit "
+                            f"({format_duration(budget.seconds)}); raise the check's timeout")
         return
     if verdict is None:
         ev.observe("verification", dict(method="unknown", sound=None, detail="format not recognised"))
-        ev.finding("warn", f"cannot tell the format of {os.path.basename(newest)}, so it was not verified (set verify, or verify: none)")
+        ev.finding("warn", f"cannot tell the format of {os.path.basename(newest)}, so it was not verified "
+                           "(set verify, or verify: none)")
         return
     observed = verdict.as_observed()
     observed["seconds"] = round(time.monotonic() - started, 3)

@@ -212,7 +212,7 @@ def prepare(item):
         raise OptionError("bin_dir: {!r} must be absolute".format(item["bin_dir"]))
     jobs = 1 if item.get("jobs") is None else item["jobs"]
     if jobs < 1:
-        raise OptionError("jobs: must be at least 1, got %d" % jobs)
+        raise OptionError(f"jobs: must be at least 1, got {jobs}")
     dump_format = item["format"]
     if dump_format not in FORMATS:
         raise OptionError("format: {!r} is not one of {}".format(dump_format, ", ".join(FORMATS)))
@@ -300,8 +300,8 @@ def choose_dump(plan):
     if plan["format"] == "plain" and is_archive:
         raise _NotRestorable(f"{os.path.basename(path)} is a pg_dump archive, not a plain SQL dump (format: plain)")
     if not is_archive and _CLUSTER_DUMP in inner:
-        raise _NotRestorable(f"{os.path.basename(path)} is a pg_dumpall cluster dump: refusing to restore it, its roles, tablespaces and "
-                             "databases are cluster-wide, outside the scratch database")
+        raise _NotRestorable(f"{os.path.basename(path)} is a pg_dumpall cluster dump: refusing to restore it, "
+                             "its roles, tablespaces and databases are cluster-wide, outside the scratch database")
     return Dump(path, st, "pg_restore" if is_archive else "psql", compression)
 
 
@@ -392,9 +392,10 @@ class Admin(object):
         """Create the scratch database; CheckError (nothing created) when it exists already."""
         def work(connection):
             if self.exists(connection, name):
-                raise CheckError(f"scratch database {name!r} already exists on {self.database.shown}; refusing to use it (the drill only "
-                                 "drops databases it created)")
-            connection.execute(self.sqlalchemy.text(f"CREATE DATABASE {self.quoted(connection, name)} TEMPLATE template0"))
+                raise CheckError(f"scratch database {name!r} already exists on {self.database.shown}; "
+                                 "refusing to use it (the drill only drops databases it created)")
+            statement = f"CREATE DATABASE {self.quoted(connection, name)} TEMPLATE template0"
+            connection.execute(self.sqlalchemy.text(statement))
 
         remaining = ctx.remaining()
         self.session(min(remaining, self.plan["connect_timeout"] or remaining), remaining * 1000, work)
@@ -463,7 +464,7 @@ def restore_command(plan, dump, binary, name):
         argv = [binary, f"--dbname={conninfo}", "--no-owner", "--no-privileges", "--exit-on-error"]
         if dump.compression is None:
             if plan["jobs"] > 1:
-                argv.append("--jobs=%d" % plan["jobs"])
+                argv.append(f"--jobs={plan['jobs']}")
             argv.append(dump.path)
         return argv
     return [binary, "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--single-transaction",
@@ -527,8 +528,8 @@ class Feeder(threading.Thread):
         except (BrokenPipeError, ValueError):
             pass  # the tool stopped reading: it failed or was killed, which its exit status says
         except Exception as exc:  # pylint: disable=broad-except
-            self.broken = "cannot read the dump: %s" % (exc.strerror if isinstance(exc, OSError) and exc.strerror
-                                                        else exc or type(exc).__name__)
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc or type(exc).__name__
+            self.broken = f"cannot read the dump: {reason}"
         finally:
             if stream is not None:
                 close_data(stream)
@@ -585,8 +586,8 @@ def restore(plan, dump, binary, name, env, budget):
         problem = (f"the dump switches databases ({feeder.refused}; made with pg_dump --create or pg_dumpall): "
                    "refusing to restore it, it would write outside the scratch database")
     elif feeder and feeder.unsafe:
-        problem = (f"the dump holds a psql command that could run programs or touch files on this host ({feeder.unsafe}): "
-                   "refusing to restore it")
+        problem = ("the dump holds a psql command that could run programs or touch files on this host "
+                   f"({feeder.unsafe}): refusing to restore it")
     elif feeder and feeder.broken:
         problem = feeder.broken
     elif feeder and dump.tool == "psql" and rc == 0:
@@ -621,15 +622,15 @@ def compare_tables(ev, plan, source, restored):
         rows.append(entry)
         allowed = allowed_difference(plan, entry["source"])
         if abs(entry["difference"]) > allowed:
-            ev.finding("fail", "%s: %d rows restored, %d in the source (difference %+d, tolerance %s)"
-                       % (table, entry["restored"], entry["source"], entry["difference"], _tolerance_text(plan)))
+            ev.finding("fail", f"{table}: {entry['restored']} rows restored, {entry['source']} in the source "
+                       f"(difference {entry['difference']:+d}, tolerance {_tolerance_text(plan)})")
     if plan["tables"]:
         ev.observe("tables", rows)
         ev.expect("tolerance", _tolerance_text(plan))
-        counts = ", ".join("%s %s/%d" % (r["table"], "-" if r["restored"] is None else r["restored"], r["source"])
+        counts = ", ".join(f"{r['table']} {'-' if r['restored'] is None else r['restored']}/{r['source']}"
                            for r in rows)
-        ev.note("{} the source ({}): {}".format("1 table matches" if len(rows) == 1 else "%d tables match" % len(rows),
-                                            _tolerance_text(plan), counts))
+        matching = "1 table matches" if len(rows) == 1 else f"{len(rows)} tables match"
+        ev.note(f"{matching} the source ({_tolerance_text(plan)}): {counts}")
 
 
 def _observe_dump(ev, plan, dump, name):
@@ -652,8 +653,8 @@ def _judge_restore(ev, plan, dump, done):
         if "connection to server" in done.errors or "could not connect" in done.errors:
             ev.finding("error", f"{tool} could not connect to the scratch database: {done.errors}")
         else:
-            ev.finding("fail", "restore of %s failed (%s exit %d): %s"
-                       % (os.path.basename(dump.path), tool, done.rc, done.errors))
+            ev.finding("fail", f"restore of {os.path.basename(dump.path)} failed ({tool} exit {done.rc}): "
+                               f"{done.errors}")
         return False
     ev.note(f"restored {os.path.basename(dump.path)} ({format_size(dump.st.st_size)})")
     ev.measure("restore_seconds", round(done.seconds, 3), plan["duration"], label="restore took",
@@ -669,8 +670,8 @@ def _drill(ev, plan, dump, name, ctx, sqlalchemy):
     try:
         done = restore(plan, dump, binary, name, env, budget)
     except OutOfTime:
-        ev.finding("error", f"the restore did not finish within the time left ({format_duration(budget)}) and was stopped; give the check "
-                   "a longer timeout (and the call a longer deadline)")
+        ev.finding("error", f"the restore did not finish within the time left ({format_duration(budget)}) and was "
+                            "stopped; give the check a longer timeout (and the call a longer deadline)")
         return None
     if not _judge_restore(ev, plan, dump, done):
         return None

@@ -201,7 +201,8 @@ _DRAIN_AFTER_EXIT = 0.5
 
 
 def _timed_out(started, limit):
-    return CheckError(f"timed out after {format_duration(time.monotonic() - started)} (time limit {format_duration(limit)}); the command was killed")
+    return CheckError(f"timed out after {format_duration(time.monotonic() - started)} "
+                      f"(time limit {format_duration(limit)}); the command was killed")
 
 
 def execute(plan, budget, limit):
@@ -263,13 +264,13 @@ def parse_json_output(text, json_lines):
         try:
             documents.append(json.loads(line))
         except ValueError as exc:
-            raise ValueError("stdout line %d is not JSON: %s" % (number, exc)) from None
+            raise ValueError(f"stdout line {number} is not JSON: {exc}") from None
     return documents
 
 
 def _check_json(plan, done, ev, results):
     if done.stdout.truncated:
-        ev.finding("error", "stdout is larger than %d KiB; its JSON cannot be evaluated" % (MAX_KEPT_BYTES // 1024))
+        ev.finding("error", f"stdout is larger than {MAX_KEPT_BYTES // 1024} KiB; its JSON cannot be evaluated")
         return
     try:
         document = parse_json_output(done.stdout.text(), plan["json_lines"])
@@ -320,13 +321,14 @@ def run(plan, ctx):
     ev.observe("stdout_truncated", done.stdout.truncated)
     ev.expect("rc", plan["expect_rc"])
     results = [dict(assertion="rc in {}".format(plan["expect_rc"]), passed=done.rc in plan["expect_rc"])]
-    ev.require(done.rc in plan["expect_rc"], "exit code %d (expected %s)" % (
-        done.rc, " or ".join(str(c) for c in plan["expect_rc"])), passing="exit code %d" % done.rc)
+    expected_rc = " or ".join(str(c) for c in plan["expect_rc"])
+    ev.require(done.rc in plan["expect_rc"], f"exit code {done.rc} (expected {expected_rc})",
+               passing=f"exit code {done.rc}")
     _check_regexes(plan, done, ev, results)
     if plan["queries"]:
         ev.expect("json_query", expected_of(plan["queries"]))
         _check_json(plan, done, ev, results)
     ev.observe("assertions", results)
     passed = sum(1 for r in results if r["passed"])
-    ev.note("%d of %d assertions hold" % (passed, len(results)))
+    ev.note(f"{passed} of {len(results)} assertions hold")
     return ev.outcome()

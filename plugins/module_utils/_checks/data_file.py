@@ -103,7 +103,8 @@ def file_format(path, chosen):
         return chosen
     extension = os.path.splitext(path)[1].lower()
     if extension not in EXTENSIONS:
-        raise OptionError("format: cannot tell the format of {} from its extension (known: {}); set format".format(path, ", ".join(sorted(EXTENSIONS))))
+        known = ", ".join(sorted(EXTENSIONS))
+        raise OptionError(f"format: cannot tell the format of {path} from its extension (known: {known}); set format")
     return EXTENSIONS[extension]
 
 
@@ -126,7 +127,8 @@ def _row_limits(item):
         max_rows = parse_count(item["max_rows"], "max_rows")
         for level, floor in (("warn", limit.warn), ("fail", limit.fail)):
             if floor is not None and max_rows < floor:
-                raise OptionError(f"max_rows: {format_number(max_rows)} is below rows_{level}_below ({format_number(floor)}), so the check could never pass")
+                raise OptionError(f"max_rows: {format_number(max_rows)} is below rows_{level}_below "
+                                  f"({format_number(floor)}), so the check could never pass")
     return limit, max_rows
 
 
@@ -197,7 +199,7 @@ def _numeric_bounds(item, has_header):
 def _key_value(item, has_header):
     prepared = []
     for index, spec in enumerate(item.get("key_value") or []):
-        where = "key_value[%d]" % index
+        where = f"key_value[{index}]"
         if not isinstance(spec, dict):
             raise OptionError(f"{where}: must be a dictionary")
         for option in ("key_column", "key", "column"):
@@ -213,14 +215,16 @@ def _key_value(item, has_header):
             try:
                 entry["matches"] = re.compile(spec["matches"])
             except re.error as exc:
-                raise OptionError("{}.matches: {!r} is not a valid regular expression: {}".format(where, spec["matches"], exc)) from None
+                raise OptionError(f"{where}.matches: {spec['matches']!r} is not a valid regular expression: "
+                                  f"{exc}") from None
         for bound in ("min", "max"):
             if spec.get(bound) is not None:
                 entry[bound] = _bound(spec[bound], f"{where}.{bound}")
         if all(entry[a] is None for a in ("equals", "matches", "min", "max")):
             raise OptionError(f"{where}: give at least one of equals, matches, min, max")
         if entry["min"] is not None and entry["max"] is not None and entry["min"] > entry["max"]:
-            raise OptionError("{}: min ({}) is above max ({})".format(where, format_number(entry["min"]), format_number(entry["max"])))
+            raise OptionError(f"{where}: min ({format_number(entry['min'])}) is above max "
+                              f"({format_number(entry['max'])})")
         prepared.append(entry)
     return prepared
 
@@ -311,7 +315,7 @@ def locate(plan, ev):
     if not files:
         ev.finding("fail", "no file matches {}".format(plan["path"]))
         return None
-    ev.note("newest of %d match%s" % (len(files), "" if len(files) == 1 else "es"))
+    ev.note(f"newest of {len(files)} match{'' if len(files) == 1 else 'es'}")
     return max(files, key=lambda entry: (entry[1].st_mtime, entry[0]))
 
 
@@ -346,8 +350,8 @@ class Budget(object):
                 done = handle.tell()
             except (OSError, ValueError):
                 done = 0
-            raise CheckError(f"timed out after reading {format_size(done)} of {format_size(self.size)} ({what}) within the time limit of {format_duration(self.limit)}; the file was "
-                             "not fully checked")
+            raise CheckError(f"timed out after reading {format_size(done)} of {format_size(self.size)} ({what}) "
+                             f"within the time limit of {format_duration(self.limit)}; the file was not fully checked")
 
 
 def _ascii_compatible(encoding):
@@ -355,7 +359,7 @@ def _ascii_compatible(encoding):
 
 
 def _decode_error(encoding, line, exc, approximate=False):
-    where = ("near line %d" % line) if approximate else ("line %d, byte %d" % (line, exc.start + 1))
+    where = f"near line {line}" if approximate else f"line {line}, byte {exc.start + 1}"
     return CheckError(f"cannot decode {where} as {encoding} (is encoding right?)")
 
 
@@ -617,7 +621,7 @@ class CsvScan(object):
                     self.bounds, self.pairs = _bind_columns(self.plan, [], width, ev)
                 self._take(row, started, width)
         except csv.Error as exc:
-            self.error = "not valid CSV at line %d: %s" % (lines.number, exc)
+            self.error = f"not valid CSV at line {lines.number}: {exc}"
 
     def _take(self, row, line, width):
         self.rows += 1
@@ -633,7 +637,7 @@ def _grade_rows(plan, rows, ev):
     ev.measure("rows", rows, plan["rows"], label="rows")
     if plan["max_rows"] is not None:
         ev.expect_at_most("rows", plan["max_rows"], "count")
-        ev.require(rows <= plan["max_rows"], "%d rows, more than max_rows %s" % (rows, format_number(plan["max_rows"])))
+        ev.require(rows <= plan["max_rows"], f"{rows} rows, more than max_rows {format_number(plan['max_rows'])}")
 
 
 def _report_bounds(scan, ev):
@@ -642,13 +646,13 @@ def _report_bounds(scan, ev):
         column = rule.spec["column"]
         observed[column] = dict(non_numeric=rule.non_numeric.as_dict(), out_of_bounds=rule.out_of_bounds.as_dict())
         if rule.non_numeric.count:
-            ev.finding("fail", "%s: %d row%s not numeric (%s)" % (
-                column, rule.non_numeric.count, "" if rule.non_numeric.count == 1 else "s",
-                rule.non_numeric.where()))
+            count = rule.non_numeric.count
+            ev.finding("fail", f"{column}: {count} row{'' if count == 1 else 's'} not numeric "
+                               f"({rule.non_numeric.where()})")
         if rule.out_of_bounds.count:
-            ev.finding("fail", "%s: %d row%s out of bounds (%s; %s)" % (
-                column, rule.out_of_bounds.count, "" if rule.out_of_bounds.count == 1 else "s",
-                rule.describe_bounds(), rule.out_of_bounds.where()))
+            count = rule.out_of_bounds.count
+            ev.finding("fail", f"{column}: {count} row{'' if count == 1 else 's'} out of bounds "
+                               f"({rule.describe_bounds()}; {rule.out_of_bounds.where()})")
     if scan.bounds:
         ev.observe("numeric_bounds", observed)
         ev.expect("numeric_bounds", dict((r.spec["column"], r.describe_bounds()) for r in scan.bounds))
@@ -666,9 +670,10 @@ def _report_key_values(scan, ev):
         if not rule.rows:
             ev.finding("fail", "no row has {}={}".format(rule.spec["key_column"], rule.spec["key"]))
         for failure in rule.failures:
-            ev.finding("fail", "%s %s (line %d)" % (rule.label(), "; ".join(failure["reasons"]), failure["line"]))
+            reasons = "; ".join(failure["reasons"])
+            ev.finding("fail", f"{rule.label()} {reasons} (line {failure['line']})")
         if rule.failed_rows > len(rule.failures):
-            ev.finding("fail", "%s: and %d more row(s)" % (rule.label(), rule.failed_rows - len(rule.failures)))
+            ev.finding("fail", f"{rule.label()}: and {rule.failed_rows - len(rule.failures)} more row(s)")
     if scan.pairs:
         ev.observe("key_value", results)
         ev.expect("key_value", [dict(key_column=r.spec["key_column"], key=r.spec["key"], column=r.spec["column"],
@@ -687,9 +692,10 @@ def check_csv(plan, handle, budget, ev):
     _grade_rows(plan, scan.rows, ev)
     if scan.ragged.count:
         ev.observe("ragged_rows", scan.ragged.as_dict())
-        ev.finding("fail", "%d row%s with another number of fields than the %s (%s)" % (
-            scan.ragged.count, "" if scan.ragged.count == 1 else "s",
-            "header" if plan["has_header"] else "first row", scan.ragged.where()))
+        count = scan.ragged.count
+        first = "header" if plan["has_header"] else "first row"
+        ev.finding("fail", f"{count} row{'' if count == 1 else 's'} with another number of fields than the {first} "
+                           f"({scan.ragged.where()})")
     _report_bounds(scan, ev)
     _report_key_values(scan, ev)
 
@@ -712,8 +718,8 @@ def read_text(plan, handle, budget):
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - data.rfind(b"\n", 0, exc.start)
-        raise CheckError("cannot decode line %d, byte %d as %s (is encoding right?)"
-                         % (line, column, plan["encoding"])) from None
+        raise CheckError(f"cannot decode line {line}, byte {column} as {plan['encoding']} "
+                         "(is encoding right?)") from None
     return text[1:] if text.startswith("\ufeff") else text
 
 
@@ -731,7 +737,7 @@ def check_json(plan, handle, budget, ev):
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        ev.finding("fail", "not valid JSON at line %d, column %d: %s" % (exc.lineno, exc.colno, exc.msg))
+        ev.finding("fail", f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
         return None
     ev.observe("type", json_type(document))
     ev.note(f"valid JSON {json_type(document)}")
@@ -750,7 +756,7 @@ def check_jsonl(plan, handle, budget, ev):
         try:
             document = json.loads(line.rstrip("\r\n"))
         except json.JSONDecodeError as exc:
-            ev.finding("fail", "not valid JSON at line %d, column %d: %s" % (lines.number, exc.colno, exc.msg))
+            ev.finding("fail", f"not valid JSON at line {lines.number}, column {exc.colno}: {exc.msg}")
             return None
         rows += 1
         if keep:

@@ -156,7 +156,8 @@ def _bound(value, option):
             return value
         if parse_timestamp_text(value) is not None:
             return value
-    raise OptionError(f"{option}: {value!r} is neither a number nor a date/time such as 2024-05-01 or 2024-05-01T12:00:00Z")
+    raise OptionError(f"{option}: {value!r} is neither a number nor a date/time "
+                      "such as 2024-05-01 or 2024-05-01T12:00:00Z")
 
 
 def _number_in(text):
@@ -224,7 +225,7 @@ def _specifics(item, test, database):
             try:
                 re.compile(item["pattern"])
             except re.error as exc:
-                raise OptionError("pattern: {!r} is not a valid regular expression: {}".format(item["pattern"], exc)) from None
+                raise OptionError(f"pattern: {item['pattern']!r} is not a valid regular expression: {exc}") from None
         return dict(pattern=item["pattern"])
     return {}
 
@@ -232,7 +233,7 @@ def _specifics(item, test, database):
 def _sample_size(item):
     size = 5 if item.get("sample_size") is None else item["sample_size"]
     if not 0 <= size <= MAX_SAMPLE_SIZE:
-        raise OptionError("sample_size: must be between 0 and %d, got %d" % (MAX_SAMPLE_SIZE, size))
+        raise OptionError(f"sample_size: must be between 0 and {MAX_SAMPLE_SIZE}, got {size}")
     return size
 
 
@@ -496,12 +497,12 @@ def grade_finding(plan, finding, ev):
     ev.observe("key_columns", finding.key_columns)
     ev.observe("samples", finding.samples)
     ev.expect_levels("offending_rows", limit)
-    message = "%d %s" % (finding.rows, what_offends(plan))
+    message = f"{finding.rows} {what_offends(plan)}"
     if finding.rows == 1:
         message = message.replace(" rows ", " row ", 1).replace(" share ", " shares ", 1).replace(
             " repeat ", " repeats ", 1)
     if finding.groups:
-        message += " in %d group%s" % (finding.groups, "" if finding.groups == 1 else "s")
+        message += f" in {finding.groups} group{'' if finding.groups == 1 else 's'}"
     message += f" ({limit.describe()})"
     if finding.samples:
         message += f", e.g. {_examples(finding)}"

@@ -81,7 +81,8 @@ def _limits(item):
     highest_floor = max(level for level in (below.warn, below.fail, 0) if level is not None)
     lowest_ceiling = min(level for level in (above.warn, above.fail, float("inf")) if level is not None)
     if highest_floor > lowest_ceiling:
-        raise OptionError(f"min_rows/max_rows: the lower levels ({below.describe()}) are above the upper levels ({above.describe()})")
+        raise OptionError(f"min_rows/max_rows: the lower levels ({below.describe()}) "
+                          f"are above the upper levels ({above.describe()})")
     return below, above
 
 
@@ -161,7 +162,7 @@ def count_rows(connection, sqlalchemy, plan):
             count.rows, count.method = count.estimate, "estimate"
             return count
         if count.note is None:
-            count.note = "estimate %d is at most estimate_above (%d)" % (count.estimate, plan["estimate_above"])
+            count.note = f"estimate {count.estimate} is at most estimate_above ({plan['estimate_above']})"
         count.note = f"{count.note}: counted exactly"
     count.exact = exact_count(connection, sqlalchemy, plan["table"])
     count.rows, count.method = count.exact, "exact"
@@ -184,9 +185,9 @@ def _observe(ev, plan, count):
 
 
 def _grade(ev, plan, count):
-    shown = "%d rows" % count.rows
+    shown = f"{count.rows} rows"
     if count.method == "estimate":
-        shown = "about %d rows (planner estimate)" % count.rows
+        shown = f"about {count.rows} rows (planner estimate)"
     if plan["expect_empty"]:
         ev.expect_at_most("rows", 0, "count")
         ev.require(count.rows == 0, f"{shown}, expected none (expect_empty)", passing="empty")

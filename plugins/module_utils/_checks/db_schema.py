@@ -66,7 +66,7 @@ def _names(item, option):
 def _indexes(item):
     wanted = []
     for number, index in enumerate(item.get("indexes") or []):
-        option = "indexes[%d]" % number
+        option = f"indexes[{number}]"
         if not str(index.get("table") or "").strip():
             raise OptionError(f"{option}.table: must not be empty")
         has_name, columns = bool(index.get("name")), [str(c) for c in index.get("columns") or []]
@@ -164,7 +164,7 @@ def _check_tables(plan, inspector, ev):
     ev.observe("tables_missing", missing)
     ev.expect("tables", plan["tables"])
     ev.require(not missing, "missing table{}: {}".format("s" if len(missing) > 1 else "", ", ".join(missing)),
-               passing="%d table%s present" % (len(found), "" if len(found) == 1 else "s"))
+               passing=f"{len(found)} table{'' if len(found) == 1 else 's'} present")
 
 
 def indexes_of(inspector, name, default_schema, sqlalchemy):
@@ -209,7 +209,7 @@ def _check_indexes(plan, inspector, ev, sqlalchemy):
     ev.observe("indexes_missing", missing)
     ev.expect("indexes", [describe_index(w) for w in plan["indexes"]])
     ev.require(not missing, "missing index{}: {}".format("es" if len(missing) > 1 else "", ", ".join(reasons)),
-               passing="%d index%s present" % (len(found), "" if len(found) == 1 else "es"))
+               passing=f"{len(found)} index{'' if len(found) == 1 else 'es'} present")
 
 
 # --- migrations ---------------------------------------------------------------------------------
@@ -269,7 +269,7 @@ def read_rails(connection, sqlalchemy, schema):
 def read_custom(database, connection, query):
     rows = database.run_single_statement(connection, query, max_rows=2)
     if len(rows) != 1:
-        raise CheckError("migration_query returned %s rows, expected exactly one" % ("no" if not rows else "several"))
+        raise CheckError(f"migration_query returned {'no' if not rows else 'several'} rows, expected exactly one")
     value = rows[0][0]
     return Migrations("custom", [] if value is None else [str(value)], None)
 
@@ -324,8 +324,8 @@ def _check_version(plan, migrations, ev):
     expected = plan["versions"]
     ev.expect("migration_version", expected if len(expected) > 1 else expected[0])
     if migrations.tool in ("flyway", "rails", "custom") and len(expected) > 1:
-        ev.finding("error", "migration_version: %s records one current version, %d were given"
-                   % (migrations.tool, len(expected)))
+        ev.finding("error", f"migration_version: {migrations.tool} records one current version, "
+                            f"{len(expected)} were given")
         return
     status = _version_status(migrations, expected)
     current = _shown_current(migrations, expected)
@@ -345,9 +345,8 @@ def _check_pending(plan, migrations, ev):
         return
     pending = [v for v in plan["expected"] if v not in migrations.applied]
     ev.observe("pending", pending)
-    ev.require(not pending, "%d pending migration%s: %s"
-               % (len(pending), "" if len(pending) == 1 else "s", ", ".join(pending)),
-               passing="%d expected migrations applied" % len(plan["expected"]))
+    ev.require(not pending, f"{len(pending)} pending migration{'' if len(pending) == 1 else 's'}: {', '.join(pending)}",
+               passing=f"{len(plan['expected'])} expected migrations applied")
 
 
 def _check_migrations(plan, connection, inspector, sqlalchemy, ev):

@@ -80,7 +80,8 @@ def _reject_for_sqlite(item):
     for option in _NOT_FOR_SQLITE:
         value = item.get(option)
         if value is not None and value is not False:
-            raise OptionError(f"{option}: does not apply to SQLite (a file has no connection limit, transport or replication)")
+            raise OptionError(f"{option}: does not apply to SQLite "
+                              "(a file has no connection limit, transport or replication)")
 
 
 def prepare(item):
@@ -170,8 +171,8 @@ def postgresql_replication(connection, sqlalchemy):
     if receiver == "streaming" and received is not None and received == replayed:
         return Replication("replica", 0.0, details=details)
     if since_replay is None:
-        return Replication("replica", None, "no transaction replayed yet (WAL receiver %s)"
-                           % (receiver or "not running"), details)
+        return Replication("replica", None, f"no transaction replayed yet (WAL receiver {receiver or 'not running'})",
+                           details)
     return Replication("replica", max(0.0, float(since_replay)), details=details)
 
 
@@ -234,7 +235,7 @@ def _grade_connections(plan, ev, used, maximum):
     limit = plan["connections"]
     if limit.is_set:
         ev.expect_levels("connections_percent", limit)
-    message = "connections %d of %d (%s)" % (used, maximum, format_percent(percent))
+    message = f"connections {used} of {maximum} ({format_percent(percent)})"
     status = limit.grade(percent)
     if status == "pass":
         ev.note(message if not limit.is_set else f"{message} ({limit.describe()})")
@@ -247,7 +248,7 @@ def _grade_ssl(plan, ev, ssl):
     if plan["require_ssl"]:
         ev.expect("ssl", True)
         ev.require(ssl["encrypted"], "the connection is not encrypted (require_ssl)",
-                   passing="encrypted (%s)" % (ssl["version"] or "TLS"))
+                   passing=f"encrypted ({ssl['version'] or 'TLS'})")
 
 
 def _grade_role(plan, ev, replication):

@@ -97,14 +97,14 @@ def _expected_value(rdtype, value):
         except ValueError:
             address = None
         if address is None or address.version != ADDRESS_TYPES[rdtype]:
-            raise OptionError("values: %r is not an IPv%d address" % (value, ADDRESS_TYPES[rdtype]))
+            raise OptionError(f"values: {value!r} is not an IPv{ADDRESS_TYPES[rdtype]} address")
         return str(address)
     if rdtype in ("CNAME", "NS"):
         return _normal_name(text, "values")
     if rdtype == "MX":
         parts = text.split()
         if len(parts) == 2 and parts[0].isdigit():
-            return "%d %s" % (int(parts[0]), _normal_name(parts[1], "values"))
+            return f"{int(parts[0])} {_normal_name(parts[1], 'values')}"
         if len(parts) == 1:
             return _normal_name(parts[0], "values")
         raise OptionError(f"values: {value!r} is not an MX value ('10 mail.example.com' or 'mail.example.com')")
@@ -126,8 +126,8 @@ def _networks(item, rdtype):
         except ValueError:
             raise OptionError(f"within_cidrs: {cidr!r} is not a network in CIDR form (10.0.0.0/8)") from None
         if network.version != ADDRESS_TYPES[rdtype]:
-            raise OptionError("within_cidrs: %s is an IPv%d network; %s records hold IPv%d addresses"
-                              % (network, network.version, rdtype, ADDRESS_TYPES[rdtype]))
+            raise OptionError(f"within_cidrs: {network} is an IPv{network.version} network; "
+                              f"{rdtype} records hold IPv{ADDRESS_TYPES[rdtype]} addresses")
         networks.append(network)
     return networks
 
@@ -136,7 +136,7 @@ def _nameserver(item):
     port = item.get("nameserver_port")
     port = 53 if port is None else port
     if not 1 <= port <= 65535:
-        raise OptionError("nameserver_port: %d is outside 1-65535" % port)
+        raise OptionError(f"nameserver_port: {port} is outside 1-65535")
     if item.get("nameserver") is None:
         return None, port
     try:
@@ -150,7 +150,7 @@ def _non_negative(item, option):
     if item.get(option) is None:
         return None
     if item[option] < 0:
-        raise OptionError("%s: must not be negative, got %d" % (option, item[option]))
+        raise OptionError(f"{option}: must not be negative, got {item[option]}")
     return item[option]
 
 
@@ -230,7 +230,7 @@ class Resolution(object):
 
 def _server_text(server):
     address, port = server
-    return ("[%s]:%d" if ":" in address else "%s:%d") % (address, port)
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
 def _servers(dns, plan):
@@ -318,8 +318,8 @@ def resolve_at(dns, plan, server, deadline):
         if resolution.nxdomain or resolution.rrset is not None or len(resolution.chain) == hops:
             break
         if len(resolution.chain) > MAX_CHAIN:
-            raise CheckError("the CNAME chain of %s is longer than %d (a loop?): %s"
-                             % (plan["name"], MAX_CHAIN, " -> ".join(_chain_names(resolution)[:MAX_CHAIN])))
+            chain = " -> ".join(_chain_names(resolution)[:MAX_CHAIN])
+            raise CheckError(f"the CNAME chain of {plan['name']} is longer than {MAX_CHAIN} (a loop?): {chain}")
     resolution.latency_ms = (time.monotonic() - started) * 1000.0
     return resolution
 
@@ -347,7 +347,7 @@ def answer_text(rdtype, rdata):
     if rdtype in ("CNAME", "NS"):
         return _normal_name(rdata.target.to_text())
     if rdtype == "MX":
-        return "%d %s" % (rdata.preference, _normal_name(rdata.exchange.to_text()))
+        return f"{rdata.preference} {_normal_name(rdata.exchange.to_text())}"
     return b"".join(rdata.strings).decode("utf-8", errors="replace")
 
 
@@ -398,8 +398,8 @@ def _evaluate_answers(plan, found, ev):
     if plan["min_count"] is not None:
         ev.expect_at_least("count", plan["min_count"], "count")
         ev.observe("count", len(answers), "count")
-        ev.require(len(answers) >= plan["min_count"], "%d %s record%s (min %d)" % (
-            len(answers), rdtype, "" if len(answers) == 1 else "s", plan["min_count"]))
+        ev.require(len(answers) >= plan["min_count"],
+                   f"{len(answers)} {rdtype} record{'' if len(answers) == 1 else 's'} (min {plan['min_count']})")
     if plan["values"] is not None:
         _check_values(plan, answers, ev)
     if plan["networks"] is not None:

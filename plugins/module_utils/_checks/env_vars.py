@@ -70,7 +70,7 @@ def _source_key(item):
         return item.get("env_file") or "env_file"
     if source == "process":
         if item.get("pid") is not None:
-            return "pid:%d" % item["pid"]
+            return f"pid:{item['pid']}"
         return item.get("process_name") or "process"
     return "module"
 
@@ -104,7 +104,8 @@ def _expected_values(item):
         try:
             compiled[name] = re.compile(pattern)
         except re.error as exc:
-            raise OptionError(f"expected_values: {name}: {pattern!r} is not a valid regular expression: {exc}") from None
+            raise OptionError(f"expected_values: {name}: {pattern!r} is not a valid regular expression: "
+                              f"{exc}") from None
     return compiled
 
 
@@ -242,7 +243,7 @@ def read_env_file(path):
     try:
         size = os.stat(path).st_size
         if size > MAX_ENV_FILE_BYTES:
-            raise CheckError("%s is %d bytes, too big for an env file" % (path, size))
+            raise CheckError(f"{path} is {size} bytes, too big for an env file")
         with open(path, "rb") as handle:
             data = handle.read(MAX_ENV_FILE_BYTES + 1)
     except OSError as exc:
@@ -266,20 +267,20 @@ def parse_environ(data):
 
 def read_process_environ(pid):
     try:
-        with open("/proc/%d/environ" % pid, "rb") as handle:
+        with open(f"/proc/{pid}/environ", "rb") as handle:
             data = handle.read()
     except FileNotFoundError:
-        raise CheckError("no process with pid %d" % pid) from None
+        raise CheckError(f"no process with pid {pid}") from None
     except PermissionError:
-        raise CheckError("cannot read the environment of pid %d: permission denied "
-                         "(run as the process owner or with become)" % pid) from None
+        raise CheckError(f"cannot read the environment of pid {pid}: permission denied "
+                         "(run as the process owner or with become)") from None
     except OSError as exc:
-        raise CheckError("cannot read the environment of pid %d: %s" % (pid, exc.strerror or exc)) from None
+        raise CheckError(f"cannot read the environment of pid {pid}: {exc.strerror or exc}") from None
     return parse_environ(data)
 
 
 def _read_proc_text(pid, name):
-    with open("/proc/%d/%s" % (pid, name), "rb") as handle:
+    with open(f"/proc/{pid}/{name}", "rb") as handle:
         return handle.read().decode("utf-8", errors="replace")
 
 
@@ -377,7 +378,7 @@ def _check_required(plan, variables, ev):
         ev.expect("required", plan["required"])
     count = len(plan["required"])
     ev.require(not missing, f"missing {_plural(missing)}",
-               passing=("all %d required variables set" % count if count > 1 else "the required variable set")
+               passing=(f"all {count} required variables set" if count > 1 else "the required variable set")
                if count else None)
     ev.require(not empty, f"empty {_plural(empty)}")
 
@@ -430,5 +431,5 @@ def run(plan, ctx):
     _check_placeholders(plan, variables, ev)
     _check_expected(plan, variables, ev)
     if not plan["required"]:
-        ev.note("%d variables, no placeholder values" % len(variables))
+        ev.note(f"{len(variables)} variables, no placeholder values")
     return ev.outcome()

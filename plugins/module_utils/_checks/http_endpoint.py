@@ -209,8 +209,7 @@ def _rate_limit(value):
     if maximum is None:
         raise OptionError("rate_limit: max_requests is required (the most requests the burst may send)")
     if not 1 <= maximum <= MAX_RATE_LIMIT_REQUESTS:
-        raise OptionError("rate_limit: max_requests must be between 1 and %d, got %r"
-                          % (MAX_RATE_LIMIT_REQUESTS, maximum))
+        raise OptionError(f"rate_limit: max_requests must be between 1 and {MAX_RATE_LIMIT_REQUESTS}, got {maximum!r}")
     expect = value.get("expect_status") if value.get("expect_status") is not None else 429
     return dict(max_requests=maximum, expect_status=_status_codes(expect, "rate_limit: expect_status")[0])
 
@@ -240,8 +239,8 @@ def _check_tls_options(item, https_possible):
     if not https_possible:
         for option in ("ca_file", "client_cert", "hsts_min_age"):
             if item.get(option) is not None:
-                raise OptionError(f"{option}: only applies to an https:// url (or an http:// one that redirects to https "
-                                  "with follow_redirects)")
+                raise OptionError(f"{option}: only applies to an https:// url "
+                                  "(or an http:// one that redirects to https with follow_redirects)")
 
 
 def _check_redirect_options(item, scheme):
@@ -391,7 +390,7 @@ class Response(object):
 def _endpoint(parts):
     port = parts.port or (443 if parts.scheme == "https" else 80)
     host = parts.hostname
-    return host, port, ("[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port))
+    return host, port, (f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
 
 
 def _netloc_at(host: str, port: int | None) -> str:
@@ -411,7 +410,7 @@ _CLIENT_CERT_WANTED = ("UNEXPECTED_EOF_WHILE_READING", "TLSV13_ALERT_CERTIFICATE
 
 def _tls_failure(exc, has_client_cert, what="TLS handshake"):
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return "TLS certificate verification failed: %s" % (exc.verify_message or exc.reason)
+        return f"TLS certificate verification failed: {exc.verify_message or exc.reason}"
     hint = ""
     # With TLS 1.3 a refused client is told after its handshake, often only by the connection closing.
     if not has_client_cert and (exc.reason in _CLIENT_CERT_WANTED or isinstance(exc, ssl.SSLEOFError)):
@@ -680,7 +679,7 @@ class Client(object):
                 method, body = ("HEAD" if method == "HEAD" else "GET"), None
             headers = self._headers_for_redirect(headers, url, next_url, origin_host)
             url = next_url
-        raise CheckError("more than %d redirects, the last to %s" % (MAX_REDIRECTS, mask_url(url)))
+        raise CheckError(f"more than {MAX_REDIRECTS} redirects, the last to {mask_url(url)}")
 
     def _headers_for_redirect(self, headers, url, next_url, origin_host):
         here, there = urlsplit(url), urlsplit(next_url)
@@ -808,9 +807,9 @@ def _shown_body(response, scrub):
 def check_status(plan, response, ev):
     ev.expect("status", plan["status"])
     ok = response.status in plan["status"]
-    ev.require(ok, "status %d %s (expected %s)" % (response.status, response.reason,
-                                                   " or ".join(str(c) for c in plan["status"])),
-               passing="status %d" % response.status)
+    expected = " or ".join(str(c) for c in plan["status"])
+    ev.require(ok, f"status {response.status} {response.reason} (expected {expected})",
+               passing=f"status {response.status}")
 
 
 def check_refused_redirect(plan, response, ev):
@@ -820,8 +819,9 @@ def check_refused_redirect(plan, response, ev):
     ev.expect("redirect_hosts", sorted({urlsplit(plan["url"]).hostname, plan["server_name"] or ""}
                                        .union(plan["redirect_hosts"]) - {""}))
     ev.observe("refused_redirect", dict(status=response.status, location=response.refused_redirect))
-    ev.finding("fail", "redirect %d to %s not followed: host %s is not the url's host nor in redirect_hosts"
-               % (response.status, response.refused_redirect, urlsplit(response.refused_redirect).hostname))
+    host = urlsplit(response.refused_redirect).hostname
+    ev.finding("fail", f"redirect {response.status} to {response.refused_redirect} not followed: "
+                       f"host {host} is not the url's host nor in redirect_hosts")
 
 
 def check_latency(plan, seconds, ev):
@@ -842,8 +842,8 @@ def check_body(plan, response, ev, results):
         if response.truncated and not found:
             # The part beyond max_body_bytes was not read: it may hold the pattern.
             results.append(dict(assertion=f"body {verb} /{regex.pattern}/", passed=False))
-            ev.finding("error", "{}: /{}/ cannot be judged: the body is larger than max_body_bytes ({}) and the "
-                       "part read does not contain it".format(option, regex.pattern, format_size(plan["max_body_bytes"])))
+            ev.finding("error", f"{option}: /{regex.pattern}/ cannot be judged: the body is larger than max_body_bytes "
+                                f"({format_size(plan['max_body_bytes'])}) and the part read does not contain it")
             continue
         results.append(dict(assertion=f"body {verb} /{regex.pattern}/", passed=passed))
         ev.require(passed, "body {} /{}/".format("does not match" if should_match else "matches", regex.pattern))
@@ -854,7 +854,8 @@ def check_json(plan, response, ev, results):
         return
     ev.expect("json_query", expected_of(plan["queries"]))
     if response.truncated:
-        ev.finding("error", "body is larger than max_body_bytes ({}); its JSON cannot be evaluated".format(format_size(plan["max_body_bytes"])))
+        ev.finding("error", f"body is larger than max_body_bytes ({format_size(plan['max_body_bytes'])}); "
+                            "its JSON cannot be evaluated")
         return
     try:
         document = json.loads(response.text())
@@ -944,18 +945,18 @@ def check_https_redirect(plan, first, ev):
     location = first.header("Location")
     ev.observe("https_redirect", dict(status=first.status, location=mask_url(location)))
     if first.status not in REDIRECTS:
-        ev.finding("fail", "http answered %d instead of redirecting to https" % first.status)
+        ev.finding("fail", f"http answered {first.status} instead of redirecting to https")
         return
     if first.status not in allowed:
-        ev.finding("fail", "redirect to https is temporary (%d); use 301 or 308, or set allow_temporary_redirect"
-                   % first.status)
+        ev.finding("fail", f"redirect to https is temporary ({first.status}); use 301 or 308, "
+                           "or set allow_temporary_redirect")
     target = urlsplit(urljoin(plan["url"], location or ""))
     if not location or target.scheme != "https":
-        ev.finding("fail", "redirect goes to %s, not https" % (mask_url(location) or "no Location"))
+        ev.finding("fail", f"redirect goes to {mask_url(location) or 'no Location'}, not https")
     elif target.hostname not in same_hosts or (target.path or "/") != (source.path or "/"):
         ev.finding("fail", f"redirect goes to {mask_url(location)}, not to the same host and path over https")
     elif first.status in allowed:
-        ev.note("redirects %d to https" % first.status)
+        ev.note(f"redirects {first.status} to https")
 
 
 # --- the posture requests -----------------------------------------------------------------------
@@ -991,7 +992,7 @@ def check_cors_allowed(plan, client, ev):
     elif allowed == "*":
         ev.note(f"CORS allows {origin} (by wildcard)")
     else:
-        ev.finding("fail", "CORS does not allow {} (Access-Control-Allow-Origin: {})".format(origin, allowed or "absent"))
+        ev.finding("fail", f"CORS does not allow {origin} (Access-Control-Allow-Origin: {allowed or 'absent'})")
 
 
 def check_cors_forbidden(plan, client, ev):
@@ -1007,7 +1008,7 @@ def check_cors_forbidden(plan, client, ev):
     ev.observe("cors_forbidden_origin", dict(origin=origin, status=response.status, allow_origin=allowed,
                                              allow_credentials=credentials))
     if allowed is not None and allowed.strip() == origin:
-        ev.finding("fail", "CORS allows the foreign origin {}{}".format(origin, " with credentials" if credentials else ""))
+        ev.finding("fail", f"CORS allows the foreign origin {origin}{' with credentials' if credentials else ''}")
     elif allowed is not None and allowed.strip() == "*" and credentials:
         ev.finding("fail", "CORS allows any origin (*) with credentials")
     elif allowed is not None and allowed.strip() == "null":
@@ -1026,9 +1027,9 @@ def check_unauthenticated(plan, client, ev):
     if response is None:
         return
     ev.observe("unauthenticated_status", response.status)
-    ev.require(response.status in codes, "without credentials the url answers %d (expected %s)"
-               % (response.status, " or ".join(str(c) for c in codes)),
-               passing="without credentials %d" % response.status)
+    expected = " or ".join(str(c) for c in codes)
+    ev.require(response.status in codes, f"without credentials the url answers {response.status} (expected {expected})",
+               passing=f"without credentials {response.status}")
 
 
 def check_not_found(plan, client, ev):
@@ -1043,7 +1044,7 @@ def check_not_found(plan, client, ev):
     if response is None:
         return
     ev.observe("not_found", dict(path=path, status=response.status))
-    ev.require(response.status == 404, "%s answers %d, not 404" % (path, response.status),
+    ev.require(response.status == 404, f"{path} answers {response.status}, not 404",
                passing=f"{path} answers 404")
 
 
@@ -1053,7 +1054,7 @@ def check_rate_limit(plan, client, ev):
     if rule is None:
         return
     expected = rule["expect_status"]
-    ev.expect("rate_limit", "%d within %d requests" % (expected, rule["max_requests"]))
+    ev.expect("rate_limit", f"{expected} within {rule['max_requests']} requests")
     sent_before = client.sent  # the check's own earlier requests count against the limit too
     statuses = {}
     seen = dict(burst=0, limited_after=None, statuses=statuses)
@@ -1069,11 +1070,11 @@ def check_rate_limit(plan, client, ev):
             seen["limited_after"] = sent - 1
             seen["check_requests_before"] = sent_before + sent - 1
             seen["retry_after"] = response.header("Retry-After")
-            ev.note("rate limited (%d) at request %d of the burst, after %d requests of this check"
-                    % (expected, sent, sent_before + sent - 1))
+            ev.note(f"rate limited ({expected}) at request {sent} of the burst, "
+                    f"after {sent_before + sent - 1} requests of this check")
             return
-    ev.finding("fail", "no %d within %d requests (answers: %s)" % (
-        expected, rule["max_requests"], ", ".join("%s x%d" % item for item in sorted(statuses.items()))))
+    answers = ", ".join(f"{status} x{times}" for status, times in sorted(statuses.items()))
+    ev.finding("fail", f"no {expected} within {rule['max_requests']} requests (answers: {answers})")
 
 
 # --- run ----------------------------------------------------------------------------------------
@@ -1117,7 +1118,7 @@ def check_final_response(plan, final, hops, seconds, ev):
     check_json(plan, final, ev, results)
     if results:
         ev.observe("assertions", results)
-        ev.note("%d of %d body assertions hold" % (sum(1 for r in results if r["passed"]), len(results)))
+        ev.note(f"{sum(1 for r in results if r['passed'])} of {len(results)} body assertions hold")
     check_required_headers(plan, final, ev)
     check_forbidden_headers(plan, final, ev)
     check_hsts(plan, final, ev)

@@ -102,7 +102,7 @@ def _window(item):
         return "since", seconds
     lines = DEFAULT_TAIL_LINES if item.get("tail_lines") is None else item["tail_lines"]
     if isinstance(lines, bool) or not isinstance(lines, int) or not 0 < lines <= MAX_TAIL_LINES:
-        raise OptionError("tail_lines: %r must be between 1 and %d" % (lines, MAX_TAIL_LINES))
+        raise OptionError(f"tail_lines: {lines!r} must be between 1 and {MAX_TAIL_LINES}")
     return "lines", lines
 
 
@@ -208,7 +208,7 @@ class Stanza(object):
 
     @property
     def where(self):
-        return "%s:%d" % (self.source, self.number)
+        return f"{self.source}:{self.number}"
 
     def describe(self):
         shown = [d for d in _FREQUENCIES if d in self.directives]
@@ -223,7 +223,7 @@ def _split_patterns(text, source, number):
     try:
         return shlex.split(text)
     except ValueError as exc:
-        raise CheckError("%s:%d: cannot read the log names: %s" % (source, number, exc)) from None
+        raise CheckError(f"{source}:{number}: cannot read the log names: {exc}") from None
 
 
 def parse_logrotate(text, source):
@@ -345,8 +345,9 @@ def _grade_rotation(ev, plan, path):
     stray = stanzas_for(outside.stanzas, path)
     if stray:
         _report_stanzas(ev, stray)
-        ev.finding("warn", f"rotation is configured in {stray[0].where}, but {conf} does not include {directory}" if os.path.exists(conf) else
-            f"rotation is configured in {stray[0].where}, but there is no {conf} to include it")
+        missing = (f"{conf} does not include {directory}" if os.path.exists(conf)
+                   else f"there is no {conf} to include it")
+        ev.finding("warn", f"rotation is configured in {stray[0].where}, but {missing}")
         return
     skipped = _skipped_stanzas(config, path) + _skipped_stanzas(outside, path)
     ev.observe("rotation", None)
@@ -359,8 +360,9 @@ def _report_stanzas(ev, stanzas):
     ev.observe("rotation", dict(config=first.where, patterns=first.patterns, directives=sorted(first.directives)))
     ev.note("rotated by {}{}".format(first.where, f" ({first.describe()})" if first.describe() else ""))
     if len(stanzas) > 1:
-        ev.finding("warn", "%d logrotate stanzas name it (%s): logrotate rejects a duplicate log entry" % (
-            len(stanzas), ", ".join(s.where for s in stanzas)))
+        where = ", ".join(s.where for s in stanzas)
+        ev.finding("warn", f"{len(stanzas)} logrotate stanzas name it ({where}): "
+                           "logrotate rejects a duplicate log entry")
 
 
 # --- timestamps -----------------------------------------------------------------------------------
@@ -538,14 +540,14 @@ def _read_window(plan, path, size, now):
             if kind == "lines":
                 reader = BackwardReader(handle, size, MAX_SCAN_BYTES)
                 lines = last_lines(reader, amount)
-                return list(reversed(lines)), "last %d lines" % amount, reader
+                return list(reversed(lines)), f"last {amount} lines", reader
             reader = BackwardReader(handle, size, MAX_SCAN_BYTES)
             lines, stamped = lines_since(reader, now - amount, now)
     except OSError as exc:
         raise CheckError(f"cannot read {path}: {exc.strerror or exc}") from None
     if size and not stamped:
-        raise CheckError(f"no line of the last {format_size(reader.bytes_read)} of {path} starts with a timestamp this check can read "
-                         "(ISO-8601, syslog or common log format); use tail_lines instead of since")
+        raise CheckError(f"no line of the last {format_size(reader.bytes_read)} of {path} starts with a timestamp "
+                         "this check can read (ISO-8601, syslog or common log format); use tail_lines instead of since")
     return list(reversed(lines)), f"last {format_duration(amount)}", reader
 
 
@@ -577,8 +579,7 @@ def _grade_lines(ev, plan, path, size, now):
     ev.observe("matches", len(matching), "count")
     ev.expect_levels("matches", limit)
     status = limit.grade(len(matching))
-    message = "%d matching line%s in the %s (%s)" % (
-        len(matching), "" if len(matching) == 1 else "s", window, limit.describe())
+    message = f"{len(matching)} matching line{'' if len(matching) == 1 else 's'} in the {window} ({limit.describe()})"
     if status == "pass":
         ev.note(message)
     else:

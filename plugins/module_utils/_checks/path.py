@@ -75,7 +75,7 @@ def describe(item):
 
 
 def format_mode(mode):
-    return "%04o" % (mode & 0o7777)
+    return f"{mode & 0o7777:04o}"
 
 
 def parse_mode(value, option="mode_max"):
@@ -96,7 +96,8 @@ def _count_limits(item):
         count_max = parse_count(item["count_max"], "count_max")
         for level, floor in (("warn", limit.warn), ("fail", limit.fail)):
             if floor is not None and count_max < floor:
-                raise OptionError(f"count_max: {format_number(count_max)} is below count_{level}_below ({format_number(floor)}), so the check could never pass")
+                raise OptionError(f"count_max: {format_number(count_max)} is below count_{level}_below "
+                                  f"({format_number(floor)}), so the check could never pass")
     return limit, count_max
 
 
@@ -253,7 +254,8 @@ def _has(st, who, right):
 
 
 def _describe_denial(path, st, who, what):
-    return f"{who.shown} cannot {what} {path} (mode {format_mode(st.st_mode)}, owner {user_name(st.st_uid)}, group {group_name(st.st_gid)})"
+    return (f"{who.shown} cannot {what} {path} (mode {format_mode(st.st_mode)}, "
+            f"owner {user_name(st.st_uid)}, group {group_name(st.st_gid)})")
 
 
 def _real_path(path, follow):
@@ -357,7 +359,7 @@ def _note_acl(ev, plan, path):
 def _require_state(ev, plan, st):
     state = plan["state"]
     if state == "absent":
-        ev.require(st is None, "exists as a %s but must be absent" % (type_name(st) if st else ""),
+        ev.require(st is None, f"exists as a {type_name(st) if st else ''} but must be absent",
                    passing="absent")
     elif state == "exists":
         ev.require(st is not None, "does not exist", passing="exists")
@@ -405,21 +407,20 @@ def _grade_count(ev, plan, count):
     ev.measure("matches", count, plan["count"], label="matches")
     if plan["count_max"] is not None:
         ev.expect_at_most("matches", plan["count_max"], "count")
-        ev.require(count <= plan["count_max"], "%d matches, more than count_max %s" % (
-            count, format_number(plan["count_max"])))
+        ev.require(count <= plan["count_max"],
+                   f"{count} matches, more than count_max {format_number(plan['count_max'])}")
 
 
 def _require_glob_state(ev, plan, found):
     state = plan["state"]
     if state == "absent":
-        ev.require(not found, "%d path(s) match but none may: %s" % (
-            len(found), ", ".join(match for match, _st in found[:_SHOWN_PROBLEMS])), passing="nothing matches")
+        shown = ", ".join(match for match, _st in found[:_SHOWN_PROBLEMS])
+        ev.require(not found, f"{len(found)} path(s) match but none may: {shown}", passing="nothing matches")
     elif state is not None and not found and not plan["newest_age"].is_set:
         ev.finding("fail", "nothing matches {}".format(plan["path"]))
     if state in ("file", "directory"):
         wrong = [p for p, st in found if type_name(st) != state]
-        ev.require(not wrong, "%d match(es) are not a %s: %s" % (
-            len(wrong), state, ", ".join(wrong[:_SHOWN_PROBLEMS])))
+        ev.require(not wrong, f"{len(wrong)} match(es) are not a {state}: {', '.join(wrong[:_SHOWN_PROBLEMS])}")
 
 
 def _grade_newest(ev, plan, found, now):
@@ -441,7 +442,7 @@ def _report_match_problems(ev, plan, found, principals):
     for problem in problems[:_SHOWN_PROBLEMS]:
         ev.finding("fail", problem)
     if len(problems) > _SHOWN_PROBLEMS:
-        ev.finding("fail", "and %d more problem(s)" % (len(problems) - _SHOWN_PROBLEMS))
+        ev.finding("fail", f"and {len(problems) - _SHOWN_PROBLEMS} more problem(s)")
     if found:
         _note_acl(ev, plan, found[0][0])
 

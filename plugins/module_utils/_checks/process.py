@@ -260,10 +260,10 @@ def _expectation(plan):
     if plan["state"] == "absent":
         return "none running"
     if plan["max_count"] is None:
-        return "at least %d" % plan["min_count"]
+        return f"at least {plan['min_count']}"
     if plan["max_count"] == plan["min_count"]:
-        return "exactly %d" % plan["min_count"]
-    return "%d to %d" % (plan["min_count"], plan["max_count"])
+        return f"exactly {plan['min_count']}"
+    return f"{plan['min_count']} to {plan['max_count']}"
 
 
 def _grade(ev, plan, count, other_users):
@@ -272,8 +272,8 @@ def _grade(ev, plan, count, other_users):
         ev.expect_at_least("count", plan["min_count"], "count")
     if plan["max_count"] is not None:
         ev.expect_at_most("count", plan["max_count"], "count")
-    shown = "%d running%s (expected %s)" % (
-        count, " as {}".format(plan["user"]) if plan["user"] is not None else "", expected)
+    as_user = f" as {plan['user']}" if plan["user"] is not None else ""
+    shown = f"{count} running{as_user} (expected {expected})"
     if other_users:
         shown += "; matching processes of other users: {}".format(", ".join(other_users))
     too_few = count < plan["min_count"]

@@ -84,7 +84,7 @@ def _down_limit(item):
 def prepare(item):
     min_targets = item["min_targets"]
     if min_targets < 0:
-        raise OptionError("min_targets: must not be negative, got %d" % min_targets)
+        raise OptionError(f"min_targets: must not be negative, got {min_targets}")
     return dict(
         connection=prepare_connection(item),
         jobs=_names(item.get("jobs"), "jobs"),
@@ -153,7 +153,7 @@ def _shown_target(target):
 
 def _named(targets):
     return ", ".join("{} {}".format(t["job"], t["instance"]) for t in targets[:SUMMARY_TARGETS]) + (
-        " and %d more" % (len(targets) - SUMMARY_TARGETS) if len(targets) > SUMMARY_TARGETS else "")
+        f" and {len(targets) - SUMMARY_TARGETS} more" if len(targets) > SUMMARY_TARGETS else "")
 
 
 def totals_by_job(targets):
@@ -185,21 +185,22 @@ def check_targets(plan, targets, ev):
             "s" if len(missing) > 1 else "", ", ".join(missing)))
     ev.observe("active_targets", len(selected), "count")
     ev.expect_at_least("active_targets", plan["min_targets"], "count")
-    ev.require(len(selected) >= plan["min_targets"], "%d active target%s (expected at least %d)" % (
-        len(selected), "" if len(selected) == 1 else "s", plan["min_targets"]))
+    ev.require(len(selected) >= plan["min_targets"],
+               f"{len(selected)} active target{'' if len(selected) == 1 else 's'} "
+               f"(expected at least {plan['min_targets']})")
     _grade_down(plan["down"], down, len(selected), ev)
     if unknown:
         ev.expect("unknown_status", plan["unknown_status"])
-        ev.require(plan["unknown_status"] == "pass", "%d target%s not scraped yet (health unknown): %s" % (
-            len(unknown), "" if len(unknown) == 1 else "s", _named(unknown)), status=plan["unknown_status"])
-    ev.note("%d of %d targets up" % (up, len(selected)))
+        ev.require(plan["unknown_status"] == "pass", f"{len(unknown)} target{'' if len(unknown) == 1 else 's'} "
+                   f"not scraped yet (health unknown): {_named(unknown)}", status=plan["unknown_status"])
+    ev.note(f"{up} of {len(selected)} targets up")
 
 
 def _grade_down(limit, down, total, ev):
     ev.observe("targets_down", len(down), "count")
     ev.expect_levels("targets_down", limit)
     status = limit.grade(len(down))
-    message = "%d of %d targets down (%s)" % (len(down), total, limit.describe())
+    message = f"{len(down)} of {total} targets down ({limit.describe()})"
     if down:
         message += ": " + _named(down)
     ev.require(status == "pass", message, status=status, passing=message if down else None)
@@ -223,7 +224,7 @@ def check_alert_rules(plan, rules, ev):
         missing = [name for name in required if name not in by_name]
         ev.observe("missing_alerts", missing)
         problem = "alert rule{} not loaded: {}".format("s" if len(missing) > 1 else "", ", ".join(missing))
-        ev.require(not missing, problem, passing="%d required alert rules loaded" % len(required))
+        ev.require(not missing, problem, passing=f"{len(required)} required alert rules loaded")
     for rule in unhealthy:
         status = "fail" if rule["name"] in required else "warn"
         ev.finding(status, "alert rule {} is not healthy ({}): {}".format(

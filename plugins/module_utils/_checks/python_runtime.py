@@ -197,8 +197,8 @@ def _marker_values(info):
     version.extend([0] * (3 - len(version)))
     major, minor, micro = version[:3]
     values = dict((name, str(info.get(key) or "")) for name, key in _STRING_MARKERS.items())
-    values["python_version"] = "%d.%d" % (major, minor)
-    values["python_full_version"] = "%d.%d.%d" % (major, minor, micro)
+    values["python_version"] = f"{major}.{minor}"
+    values["python_full_version"] = f"{major}.{minor}.{micro}"
     return values
 
 
@@ -317,7 +317,7 @@ def read_requirements(path, notes, seen=None, depth=0):
     if real in seen:
         return []
     if depth > MAX_INCLUDE_DEPTH:
-        raise CheckError("%s: includes nested deeper than %d levels" % (path, MAX_INCLUDE_DEPTH))
+        raise CheckError(f"{path}: includes nested deeper than {MAX_INCLUDE_DEPTH} levels")
     seen.add(real)
     try:
         with open(path, "rb") as handle:
@@ -333,7 +333,7 @@ def read_requirements(path, notes, seen=None, depth=0):
             continue
         if line.startswith("-"):
             continue  # -c, -e, -i, --index-url, --hash ...: options, not requirements to compare
-        source = "%s:%d" % (os.path.basename(path), number)
+        source = f"{os.path.basename(path)}:{number}"
         requirement = _parse_requirement(line, source)
         if requirement is None:
             notes.append(f"{source}: not understood, skipped")
@@ -379,7 +379,7 @@ def inspect_interpreter(python, with_distributions, timeout):
         raise CheckError(f"{python} did not answer: timed out after {format_duration(timeout)}") from None
     if rc != 0:
         last = stderr.decode("utf-8", errors="replace").strip().splitlines()[-1:] or ["no output"]
-        raise CheckError("%s is not a working Python interpreter (exit %d: %s)" % (python, rc, last[0][:200]))
+        raise CheckError(f"{python} is not a working Python interpreter (exit {rc}: {last[0][:200]})")
     try:
         info = json.loads(stdout.decode("utf-8", errors="replace"))
     except ValueError:
@@ -433,7 +433,8 @@ def _applicable(requirements, info, notes):
             continue
         applies = evaluate_marker(requirement.marker, info)
         if applies is None:
-            notes.append(f"{requirement.source}: marker {requirement.marker!r} not evaluated, {requirement.name} skipped")
+            notes.append(f"{requirement.source}: marker {requirement.marker!r} not evaluated, "
+                         f"{requirement.name} skipped")
         elif applies:
             kept.append(requirement)
     return kept
@@ -443,7 +444,8 @@ def _check_requirements(plan, info, ev):
     notes = []
     requirements = _applicable(read_requirements(plan["requirements"], notes), info, notes)
     if info.get("distributions") is None:
-        raise CheckError("cannot list the installed distributions of {} (no importlib.metadata or pkg_resources)".format(info.get("executable")))
+        raise CheckError(f"cannot list the installed distributions of {info.get('executable')} "
+                         "(no importlib.metadata or pkg_resources)")
     installed = dict((normalize_name(n), v) for n, v in info["distributions"].items())
     ev.expect("requirements", plan["requirements"])
     missing, mismatched, unpinned = [], [], []
@@ -467,7 +469,7 @@ def _check_requirements(plan, info, ev):
         ev.expect("pinned", True)
         ev.require(not unpinned, "not pinned with ==: {}".format(", ".join(unpinned)), status=plan["unpinned_status"])
     if not (missing or mismatched):
-        ev.note("%d requirements installed as pinned" % len(requirements))
+        ev.note(f"{len(requirements)} requirements installed as pinned")
 
 
 def _is_own_interpreter(python):

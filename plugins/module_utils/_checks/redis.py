@@ -79,7 +79,7 @@ _REPLICA_LINE = re.compile(r"^slave\d+$")
 
 
 def endpoint(host, port):
-    return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _port(item):
@@ -89,7 +89,7 @@ def _port(item):
 def describe(item):
     key = endpoint(item["host"], _port(item))
     if item.get("db"):
-        key = "%s/%d" % (key, item["db"])
+        key = f"{key}/{item['db']}"
     return key, f"Redis {key}"
 
 
@@ -102,7 +102,7 @@ def format_ms(milliseconds):
 
 
 def format_seconds(seconds):
-    return "%ds" % seconds if seconds < 60 else format_duration(seconds)
+    return f"{int(seconds)}s" if seconds < 60 else format_duration(seconds)
 
 
 def _latency_limit(item):
@@ -128,9 +128,9 @@ def _host(item):
 def _connection_options(item):
     port = _port(item)
     if not 1 <= port <= 65535:
-        raise OptionError("port: %d is not a TCP port (1-65535)" % port)
+        raise OptionError(f"port: {port} is not a TCP port (1-65535)")
     if item.get("db") is not None and item["db"] < 0:
-        raise OptionError("db: %d must not be negative" % item["db"])
+        raise OptionError(f"db: {item['db']} must not be negative")
     if item.get("username") and item.get("password") is None:
         raise OptionError("username: given without password")
     if item.get("ca_file") is not None and not item.get("tls"):
@@ -145,7 +145,7 @@ def _replication_options(item):
     lag = limit_from_options(item, "replica_lag", "above", parse_duration, format_seconds)
     if role == "master":
         if item.get("replica_link_required"):
-            raise OptionError("replica_link_required: contradicts role: {} (only a replica has a link)".format(item["role"]))
+            raise OptionError(f"replica_link_required: contradicts role: {item['role']} (only a replica has a link)")
         if lag.is_set:
             raise OptionError("replica_lag_warn_above/replica_lag_fail_above: contradict role: {} "
                               "(only a replica lags)".format(item["role"]))
@@ -163,7 +163,8 @@ def _memory_options(item):
         require_maxmemory = memory.is_set
     policy = item.get("eviction_policy")
     if policy is not None and not _POLICY.match(policy):
-        raise OptionError(f"eviction_policy: {policy!r} is not a maxmemory-policy name (like allkeys-lru or noeviction)")
+        raise OptionError(f"eviction_policy: {policy!r} is not a maxmemory-policy name "
+                          "(like allkeys-lru or noeviction)")
     return dict(memory_used=memory, require_maxmemory=bool(require_maxmemory), eviction_policy=policy)
 
 
@@ -172,7 +173,8 @@ def _persistence_options(item):
     if item.get("rdb_last_save_max_age") is not None:
         max_age = parse_duration(item["rdb_last_save_max_age"], "rdb_last_save_max_age")
         if max_age <= 0:
-            raise OptionError("rdb_last_save_max_age: must be greater than zero, got {!r}".format(item["rdb_last_save_max_age"]))
+            given = item["rdb_last_save_max_age"]
+            raise OptionError(f"rdb_last_save_max_age: must be greater than zero, got {given!r}")
     return dict(require_aof=bool(item.get("require_aof")), require_rdb=bool(item.get("require_rdb")),
                 rdb_last_save_max_age=max_age)
 
@@ -274,7 +276,7 @@ def _tls_failure(cause):
     verify_message = getattr(cause, "verify_message", None)
     if verify_message:
         return f"certificate not verified: {verify_message}"
-    return "TLS handshake failed: %s" % (getattr(cause, "reason", None) or cause)
+    return f"TLS handshake failed: {getattr(cause, 'reason', None) or cause}"
 
 
 def _oserror_text(exc):
@@ -305,7 +307,7 @@ def _connect(redis, connection, plan, ctx):
         raise CheckError(f"cannot connect to {where}: {_oserror_text(exc)}") from None
     except redis.ResponseError as exc:
         if plan["db"]:
-            raise CheckError("cannot select db %d: %s" % (plan["db"], exc)) from None
+            raise CheckError(f"cannot select db {plan['db']}: {exc}") from None
         raise CheckError(f"the server refused the connection: {exc}") from None
 
 
@@ -434,15 +436,15 @@ def _replica_checks(ev, info, plan, role):
 def _replica_count(ev, info, plan):
     replicas = _replicas(info)
     online = len([r for r in replicas if r["state"] == "online"])
+    replica_s = "" if online == 1 else "s"
     ev.observe("connected_replicas", _number(info, "connected_slaves"))
     ev.observe("online_replicas", online, "count")
     ev.observe("replicas", replicas)
     if plan["min_replicas"] is not None:
         ev.expect_at_least("online_replicas", plan["min_replicas"], "count")
         ev.require(online >= plan["min_replicas"],
-                   "%d replica%s online, expected at least %s" % (online, "" if online == 1 else "s",
-                                                                  plan["min_replicas"]),
-                   passing="%d replica%s online" % (online, "" if online == 1 else "s"))
+                   f"{online} replica{replica_s} online, expected at least {plan['min_replicas']}",
+                   passing=f"{online} replica{replica_s} online")
 
 
 def _memory(ev, info, plan):
@@ -572,7 +574,9 @@ def _cluster(redis, connection, ctx, ev, info, plan):
     ev.observe("cluster_slots_assigned", _number(cluster, "cluster_slots_assigned"))
     ev.observe("cluster_known_nodes", _number(cluster, "cluster_known_nodes"))
     if plan["cluster_state_ok"]:
-        ev.require(state == "ok", "cluster_state is {} ({} of 16384 slots assigned)".format(state, cluster.get("cluster_slots_assigned", "?")), passing="cluster_state ok")
+        assigned = cluster.get("cluster_slots_assigned", "?")
+        ev.require(state == "ok", f"cluster_state is {state} ({assigned} of 16384 slots assigned)",
+                   passing="cluster_state ok")
 
 
 def _ping(redis, connection, ctx, ev, plan):

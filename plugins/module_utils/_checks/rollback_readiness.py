@@ -107,7 +107,7 @@ def _min_releases(item):
     if item.get("min_releases") is None:
         return 2
     if item["min_releases"] < 1:
-        raise OptionError("min_releases: must be at least 1, got %d" % item["min_releases"])
+        raise OptionError(f"min_releases: must be at least 1, got {item['min_releases']}")
     return item["min_releases"]
 
 
@@ -123,7 +123,8 @@ def prepare(item):
     if item.get("tag_pattern") is not None and not item["tag_pattern"].strip():
         raise OptionError("tag_pattern: must not be empty")
     if (item.get("tag_pattern") or "").startswith("-"):
-        raise OptionError("tag_pattern: {!r} must not start with '-' (git would read it as an option)".format(item["tag_pattern"]))
+        raise OptionError(f"tag_pattern: {item['tag_pattern']!r} must not start with '-' "
+                          "(git would read it as an option)")
     return dict(
         script=_absolute(item, "script"),
         dry_run=_dry_run_argv(item.get("dry_run")),
@@ -162,7 +163,8 @@ def check_script(ev, path):
     elif not st.st_mode & 0o111:
         ev.finding("fail", f"rollback script {path} is not executable (mode {format_mode(st.st_mode)})")
     elif not executable:
-        ev.finding("fail", f"rollback script {path} is not executable by {user_name(os.geteuid())} (mode {format_mode(st.st_mode)}, owner {user_name(st.st_uid)})")
+        ev.finding("fail", f"rollback script {path} is not executable by {user_name(os.geteuid())} "
+                           f"(mode {format_mode(st.st_mode)}, owner {user_name(st.st_uid)})")
     else:
         ev.note(f"rollback script {path} is executable")
 
@@ -247,12 +249,12 @@ def check_dry_run(ev, plan, ctx):
     seen.update(rc=rc, seconds=round(seconds, 2), output_tail=tail.text(), output_bytes=tail.total)
     expected = " or ".join(str(c) for c in plan["dry_run_rc"])
     if rc is None:
-        ev.finding("fail", f"dry run {shown} did not finish within {format_duration(budget)} and was killed (a rollback that hangs is not "
-                           "ready; raise timeout if it needs longer)")
+        ev.finding("fail", f"dry run {shown} did not finish within {format_duration(budget)} and was killed "
+                           "(a rollback that hangs is not ready; raise timeout if it needs longer)")
     elif rc not in plan["dry_run_rc"]:
-        ev.finding("fail", "dry run %s exited %d (expected %s)" % (shown, rc, expected))
+        ev.finding("fail", f"dry run {shown} exited {rc} (expected {expected})")
     else:
-        ev.note("dry run exited %d in %s" % (rc, format_duration(seconds)))
+        ev.note(f"dry run exited {rc} in {format_duration(seconds)}")
 
 
 # --- previous releases ----------------------------------------------------------------------------
@@ -353,9 +355,10 @@ def check_releases_dir(ev, plan):
         previous = [name for name in releases if name != live]
         seen["previous"] = previous[-_SHOWN_RELEASES:]
         ev.require(previous, f"no release in {directory} besides the current one ({live})",
-                   passing="previous release %s" % (previous[-1] if previous else ""))
-    ev.require(len(releases) >= plan["min_releases"], "%d release(s) in %s, fewer than min_releases %d" % (
-        len(releases), directory, plan["min_releases"]), passing="%d releases in %s" % (len(releases), directory))
+                   passing=f"previous release {previous[-1] if previous else ''}")
+    ev.require(len(releases) >= plan["min_releases"],
+               f"{len(releases)} release(s) in {directory}, fewer than min_releases {plan['min_releases']}",
+               passing=f"{len(releases)} releases in {directory}")
 
 
 # --- the release tag ------------------------------------------------------------------------------
@@ -385,7 +388,7 @@ def _grade_untagged(ev, plan, checkout, head, seen):
     nearest = _nearest_tag(checkout, pattern)
     if nearest:
         seen.update(nearest_tag=nearest[0], commits_since_tag=nearest[1])
-        where = "%d commit(s) after %s" % (nearest[1], nearest[0])
+        where = f"{nearest[1]} commit(s) after {nearest[0]}"
     else:
         where = f"not descended from any of them (newest {matching[0]})"
     ev.finding(plan["untagged_head"], "HEAD {} of {} carries no tag matching {}; it is {}".format(

@@ -149,7 +149,7 @@ class Crontab(object):
         self.ignored = ignored
 
     def where(self, line):
-        return "%s:%d" % (self.label, line.number)
+        return f"{self.label}:{line.number}"
 
 
 def _read_text(path):
@@ -186,7 +186,7 @@ def _crontab_list(user, ctx):
     if proc.returncode != 0:
         if "no crontab for" in err:
             return ""
-        raise CheckError("%s failed (exit %d): %s" % (" ".join(argv), proc.returncode, err[:200]))
+        raise CheckError(f"{' '.join(argv)} failed (exit {proc.returncode}): {err[:200]}")
     return out.decode("utf-8", errors="replace")
 
 
@@ -212,7 +212,7 @@ def _unsafe_system_file(path):
     if st.st_uid != 0:
         return "cron ignores it: it is not owned by root"
     if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        return "cron ignores it: it is group- or other-writable (mode %04o)" % (st.st_mode & 0o7777)
+        return f"cron ignores it: it is group- or other-writable (mode {st.st_mode & 0o7777:04o})"
     return None
 
 
@@ -329,7 +329,8 @@ def _report_invalid(ev, found, chosen_files):
     for crontab in chosen_files:
         for line in crontab.lines:
             if line.kind == "invalid" and (crontab, line) not in found.invalid:
-                ev.finding("fail", f"{crontab.where(line)}: cron rejects this line ({mask_line(line.error)}); Debian's cron then ignores the whole file")
+                ev.finding("fail", f"{crontab.where(line)}: cron rejects this line ({mask_line(line.error)}); "
+                                   "Debian's cron then ignores the whole file")
 
 
 def _fits(plan, line, zone_name):
@@ -357,7 +358,8 @@ def _grade_schedule(ev, plan, crontab, line):
 def _grade_zone(ev, plan, line, honored, zone_name):
     cron_tz = line.env.get("CRON_TZ")
     if cron_tz and not honored and not same_zone(cron_tz, zone_name):
-        ev.finding("warn", f"CRON_TZ={cron_tz} is set, but this host's cron ignores CRON_TZ: the job runs in {zone_name}")
+        ev.finding("warn", f"CRON_TZ={cron_tz} is set, but this host's cron ignores CRON_TZ: "
+                           f"the job runs in {zone_name}")
     if plan["timezone"] is not None:
         ev.require(same_zone(zone_name, plan["timezone"]), "runs in time zone {}, expected {}".format(
             zone_name, plan["timezone"]))
@@ -375,7 +377,9 @@ def _zone(zone_name, host):
 def _grade_next_run(ev, plan, line, zone, now):
     if line.schedule.reboot:
         ev.observe("next_run", None)
-        ev.require(plan["fires_within"] is None, "runs only at boot, so not within {}".format(format_duration(plan["fires_within"] or 0)), passing="runs at boot")
+        ev.require(plan["fires_within"] is None,
+                   f"runs only at boot, so not within {format_duration(plan['fires_within'] or 0)}",
+                   passing="runs at boot")
         return
     next_run = line.schedule.next_run(now, zone)
     if next_run is None:
@@ -433,8 +437,9 @@ def run(plan, ctx):
     _observe_entry(ev, crontab, line, zone_name, found)
     ev.note("{} runs /{}/".format(crontab.where(line), plan["command"].pattern))
     if len(found.entries) > 1:
-        ev.finding("warn", "%d entries run /%s/: %s (the job may run more than once)" % (
-            len(found.entries), plan["command"].pattern, ", ".join(_shown(c, entry) for c, entry in found.entries)))
+        entries = ", ".join(_shown(c, entry) for c, entry in found.entries)
+        ev.finding("warn", f"{len(found.entries)} entries run /{plan['command'].pattern}/: {entries} "
+                           "(the job may run more than once)")
     _grade_schedule(ev, plan, crontab, line)
     _grade_zone(ev, plan, line, honored, zone_name)
     _grade_next_run(ev, plan, line, _zone(zone_name, host), datetime.datetime.now(datetime.timezone.utc))

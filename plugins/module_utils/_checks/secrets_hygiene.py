@@ -112,7 +112,7 @@ def _globs(item, option):
 def _max_findings(item):
     value = 10 if item.get("max_findings") is None else item["max_findings"]
     if value < 1:
-        raise OptionError("max_findings: must be at least 1, got %d" % value)
+        raise OptionError(f"max_findings: must be at least 1, got {value}")
     return value
 
 
@@ -175,7 +175,7 @@ class Finding(object):
 
     @property
     def where(self):
-        return self.file if self.line is None else "%s:%d" % (self.file, self.line)
+        return self.file if self.line is None else f"{self.file}:{self.line}"
 
     def message(self):
         return "{} {}{}".format(self.where, self.rule, f": {self.detail}" if self.detail else "")
@@ -248,7 +248,7 @@ def walk_tree(scan):
     errors = []
     for directory, dirnames, filenames in os.walk(scan.root, onerror=errors.append):
         if scan.out_of_time():
-            scan.stopped = "the walk of %s (%d entries seen)" % (scan.root, tree.entries)
+            scan.stopped = f"the walk of {scan.root} ({tree.entries} entries seen)"
             break
         kept = []
         for name in sorted(dirnames):
@@ -363,7 +363,7 @@ def scan_for_secrets(scan, files):
     searched = 0
     for index, rel in enumerate(files):
         if scan.out_of_time():
-            scan.stopped = "the secret search (%d of %d files searched)" % (index, len(files))
+            scan.stopped = f"the secret search ({index} of {len(files)} files searched)"
             break
         data = scan.read(rel)
         if data is None:
@@ -430,7 +430,7 @@ def unpinned(requirement):
             return None
         name = _EGG.search(spec) or _NAME.match(spec.split("@", 1)[0] if " @ " in spec else "")
         # A URL can hold a token as its user name: show the project name only.
-        return "%s (direct reference without a commit or hash)" % (name.group(1) if name else "a URL")
+        return f"{name.group(1) if name else 'a URL'} (direct reference without a commit or hash)"
     specifiers = _SPECIFIER.findall(spec)
     if any(op == "===" or (op == "==" and "*" not in version) for op, version in specifiers):
         return None
@@ -467,7 +467,7 @@ def report_findings(ev, scan):
         ev.finding(finding.status, finding.message())
     if rest:
         ev.finding(max((f.status for f in rest), key=STATUS_RANK.__getitem__),
-                   "and %d more finding(s)" % len(rest))
+                   f"and {len(rest)} more finding(s)")
     by_rule = {}
     for finding in findings:
         by_rule[finding.rule] = by_rule.get(finding.rule, 0) + 1
@@ -481,13 +481,15 @@ def report_skipped(ev, scan):
                    unreadable=scan.unreadable[:_SHOWN_PATHS], unreadable_count=len(scan.unreadable))
     ev.observe("skipped", skipped)
     if scan.binary:
-        ev.note("%d binary file(s) not searched" % scan.binary)
+        ev.note(f"{scan.binary} binary file(s) not searched")
     if scan.too_large:
-        ev.note("%d file(s) over %s not searched: %s" % (
-            len(scan.too_large), format_size(scan.plan["max_file_size"]), ", ".join(scan.too_large[:_SHOWN_PATHS])))
+        too_large = ", ".join(scan.too_large[:_SHOWN_PATHS])
+        ev.note(f"{len(scan.too_large)} file(s) over {format_size(scan.plan['max_file_size'])} not searched: "
+                f"{too_large}")
     if scan.unreadable:
-        ev.finding("error", "%d path(s) could not be read, so the scan is incomplete: %s" % (
-            len(scan.unreadable), ", ".join(scan.unreadable[:_SHOWN_PATHS])))
+        unreadable = ", ".join(scan.unreadable[:_SHOWN_PATHS])
+        ev.finding("error", f"{len(scan.unreadable)} path(s) could not be read, so the scan is incomplete: "
+                            f"{unreadable}")
     if scan.stopped:
         ev.observe("stopped", scan.stopped)
         ev.finding("error", f"time limit reached during {scan.stopped}; the scan is incomplete (raise timeout)")
@@ -571,8 +573,8 @@ def _observe_counts(ev, tree, tracked, env_files, requirements, searched):
 
 def _note_scope(ev, checkout, tracked, tree, searched, env_files, requirements):
     if checkout:
-        ev.note("%d tracked file(s) searched for secrets" % searched)
+        ev.note(f"{searched} tracked file(s) searched for secrets")
     else:
-        ev.note("not a git checkout: the tracked and ignored rules did not apply; all %d file(s) searched" % searched)
-    ev.note("%d env file(s), %d requirements file(s), %d file(s) on disk checked" % (
-        len(env_files), len(requirements), len(tree.files)))
+        ev.note(f"not a git checkout: the tracked and ignored rules did not apply; all {searched} file(s) searched")
+    ev.note(f"{len(env_files)} env file(s), {len(requirements)} requirements file(s), "
+            f"{len(tree.files)} file(s) on disk checked")

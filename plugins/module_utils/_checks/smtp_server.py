@@ -69,7 +69,7 @@ def _port(item):
 
 
 def endpoint(host, port):
-    return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def describe(item):
@@ -118,7 +118,7 @@ def prepare(item):
         raise OptionError("host: must not be empty")
     port = _port(item)
     if not 1 <= port <= 65535:
-        raise OptionError("port: %d is not a TCP port (1-65535)" % port)
+        raise OptionError(f"port: {port} is not a TCP port (1-65535)")
     if tls == "none":
         for option in ("ca_file", "server_name"):
             if item.get(option) is not None:
@@ -128,7 +128,8 @@ def prepare(item):
         try:
             banner_regex = re.compile(item["banner_regex"])
         except re.error as exc:
-            raise OptionError("banner_regex: {!r} is not a valid regular expression: {}".format(item["banner_regex"], exc)) from None
+            raise OptionError(f"banner_regex: {item['banner_regex']!r} is not a valid regular expression: "
+                              f"{exc}") from None
     username, password = _credentials(item, tls)
     return dict(
         host=host,
@@ -204,8 +205,8 @@ def _bound(client, ctx):
 
 def _failed_tls(exc):
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return "certificate not verified: %s" % (exc.verify_message or exc.reason or exc)
-    return "TLS handshake failed: %s" % (getattr(exc, "reason", None) or exc)
+        return f"certificate not verified: {exc.verify_message or exc.reason or exc}"
+    return f"TLS handshake failed: {getattr(exc, 'reason', None) or exc}"
 
 
 def _certificate(sock):
@@ -254,7 +255,7 @@ def _connect(client, plan, ctx, ev):
                 format_duration(seconds), "TLS handshake and " if plan["tls"] == "implicit" else "")) from None
         raise CheckError("the server closed the connection before the banner") from None
     except OSError as exc:
-        raise CheckError("cannot connect to {}: {}".format(endpoint(plan["host"], plan["port"]), exc.strerror or exc)) from None
+        raise CheckError(f"cannot connect to {endpoint(plan['host'], plan['port'])}: {exc.strerror or exc}") from None
     latency_ms = round((time.monotonic() - started) * 1000.0, 1)
     banner = _text(banner)
     ev.observe("banner", banner)
@@ -263,7 +264,7 @@ def _connect(client, plan, ctx, ev):
         _observe_tls(ev, client.sock)
     ev.measure("latency_ms", latency_ms, plan["latency"], label="banner after", formatter=format_ms)
     if code != 220:
-        ev.finding("fail", "the server refused service: %d %s" % (code, banner))
+        ev.finding("fail", f"the server refused service: {code} {banner}")
         raise _Stop()
     if plan["banner_regex"] is not None:
         ev.expect("banner", "matches /{}/".format(plan["banner_regex"].pattern))
@@ -289,7 +290,7 @@ def _command(client, ctx, what, call):
 def _ehlo(client, ctx, ev, what):
     code, message = _command(client, ctx, what, client.ehlo)
     if code != 250:
-        ev.finding("fail", "%s rejected: %d %s" % (what, code, _text(message)))
+        ev.finding("fail", f"{what} rejected: {code} {_text(message)}")
         raise _Stop()
     ev.observe("esmtp_extensions", sorted(name.upper() for name in client.esmtp_features))
 
@@ -312,7 +313,7 @@ def _starttls(client, plan, ctx, ev):
         raise _Stop() from None
     except smtplib.SMTPResponseException as exc:
         ev.observe("starttls_ok", False)
-        ev.finding("fail", "STARTTLS refused: %d %s" % (exc.smtp_code, _text(exc.smtp_error)))
+        ev.finding("fail", f"STARTTLS refused: {exc.smtp_code} {_text(exc.smtp_error)}")
         raise _Stop() from None
     ev.observe("starttls_ok", True)
     _observe_tls(ev, client.sock)
@@ -343,7 +344,7 @@ def _auth(client, plan, ctx, ev):
         _command(client, ctx, "AUTH", lambda: client.login(plan["username"], plan["password"]))
     except smtplib.SMTPAuthenticationError as exc:
         ev.observe("auth_ok", False)
-        ev.finding("fail", "AUTH rejected for %s: %d %s" % (plan["username"], exc.smtp_code, _text(exc.smtp_error)))
+        ev.finding("fail", f"AUTH rejected for {plan['username']}: {exc.smtp_code} {_text(exc.smtp_error)}")
         return
     except smtplib.SMTPException as exc:
         ev.observe("auth_ok", False)

@@ -138,14 +138,14 @@ def _retries_option(item):
     retries = item.get("retries")
     retries = 2 if retries is None else retries
     if not 0 <= retries <= MAX_RETRIES:
-        raise OptionError("retries: %d is not between 0 and %d" % (retries, MAX_RETRIES))
+        raise OptionError(f"retries: {retries} is not between 0 and {MAX_RETRIES}")
     return retries
 
 
 def _webhooks_option(item):
     webhooks, seen = [], set()
     for index, webhook in enumerate(item.get("webhooks") or []):
-        where = "webhooks[%d]" % index
+        where = f"webhooks[{index}]"
         url = (webhook.get("url") or "").strip()
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -257,8 +257,9 @@ def _grade_secret_key(ev, plan):
         ev.finding("fail", "the secret key {} {}".format(mask_secret(plan["secret_key"]), _not_a(
             kind, mode, "a secret (sk_) or restricted (rk_) key")))
         return False
-    ev.require(mode == plan["mode"], "the secret key {} is a {} mode key, expected {}".format(mask_secret(plan["secret_key"]), mode, plan["mode"]),
-               passing="{} {} key {}".format(mode, kind, mask_secret(plan["secret_key"])))
+    shown = mask_secret(plan["secret_key"])
+    ev.require(mode == plan["mode"], f"the secret key {shown} is a {mode} mode key, expected {plan['mode']}",
+               passing=f"{mode} {kind} key {shown}")
     return True
 
 
@@ -273,12 +274,15 @@ def _grade_publishable_key(ev, plan):
     ev.expect("publishable_key_type", "publishable")
     ev.expect("publishable_key_mode", plan["mode"])
     if kind != "publishable":
-        ev.finding("fail", "the publishable key {} {}".format(mask_secret(key), _not_a(kind, mode, "a publishable (pk_) key")))
+        ev.finding("fail", f"the publishable key {mask_secret(key)} {_not_a(kind, mode, 'a publishable (pk_) key')}")
         return
-    ev.require(mode == plan["mode"], "the publishable key {} is a {} mode key, expected {}".format(mask_secret(key), mode, plan["mode"]))
+    ev.require(mode == plan["mode"],
+               f"the publishable key {mask_secret(key)} is a {mode} mode key, expected {plan['mode']}")
     secret_mode = key_kind(plan["secret_key"])[1]
     if secret_mode is not None:
-        ev.require(mode == secret_mode, f"the secret key is a {secret_mode} mode key but the publishable key is {mode} mode", passing="publishable key of the same mode")
+        ev.require(mode == secret_mode,
+                   f"the secret key is a {secret_mode} mode key but the publishable key is {mode} mode",
+                   passing="publishable key of the same mode")
 
 
 # --- the webhook signing secret ------------------------------------------------------------------
@@ -351,7 +355,8 @@ def tls_context(plan, stripe):
             return ssl.create_default_context(capath=path)
         return ssl.create_default_context(cafile=path)
     except (OSError, ssl.SSLError) as exc:
-        raise CheckError("ca_path: cannot load CA certificates from {}: {}".format(path, getattr(exc, "strerror", None) or exc)) from None
+        reason = getattr(exc, "strerror", None) or exc
+        raise CheckError(f"ca_path: cannot load CA certificates from {path}: {reason}") from None
 
 
 def _client_class(stripe):
@@ -389,7 +394,8 @@ def _client_class(stripe):
                 raise self._connection_error(f"timed out after {format_duration(seconds)} waiting for {where}",
                                              True) from None
             except ssl.SSLCertVerificationError as exc:
-                raise self._connection_error(f"certificate of {where} not verified: {exc.verify_message or exc.reason}", False) from None
+                raise self._connection_error(
+                    f"certificate of {where} not verified: {exc.verify_message or exc.reason}", False) from None
             except ssl.SSLError as exc:
                 raise self._connection_error(f"TLS handshake with {where} failed: {exc.reason or exc}",
                                              False) from None
@@ -402,8 +408,7 @@ def _client_class(stripe):
             finally:
                 connection.close()
             if len(body) > MAX_ANSWER_BYTES:
-                raise self._connection_error("the answer from %s is larger than %d bytes" % (where, MAX_ANSWER_BYTES),
-                                             False)
+                raise self._connection_error(f"the answer from {where} is larger than {MAX_ANSWER_BYTES} bytes", False)
             return body, response.status, response.headers
 
         def _should_retry(self, response, api_connection_error, num_retries, max_network_retries):
@@ -455,8 +460,8 @@ def _call(stripe, plan, http_client, what, function, *args):
 def _retries_text(http_client):
     if not http_client.retried:
         return ""
-    return " after %d retr%s (%s)" % (len(http_client.retried), "y" if len(http_client.retried) == 1 else "ies",
-                                      ", ".join(http_client.retried))
+    retried = http_client.retried
+    return f" after {len(retried)} retr{'y' if len(retried) == 1 else 'ies'} ({', '.join(retried)})"
 
 
 def _api_failure(stripe, exc, what, http_client, plan):
@@ -493,9 +498,9 @@ def _grade_requirements(ev, plan, account):
         return
     ev.expect("requirements_due", "none")
     past_due = len(requirements.get("past_due") or [])
-    text = "%d account requirement%s due" % (len(due), "" if len(due) == 1 else "s")
+    text = f"{len(due)} account requirement{'' if len(due) == 1 else 's'} due"
     if past_due:
-        text += " (%d past due)" % past_due
+        text += f" ({past_due} past due)"
     ev.require(not due, "{}: {}".format(text, ", ".join(due[:SHOWN_REQUIREMENTS])), status=plan["requirements_due"])
 
 
@@ -535,7 +540,7 @@ def _webhook_endpoints(stripe, plan, client, http_client):
         if not page.has_more or not data:
             return endpoints
         after = data[-1]["id"]
-    raise CheckError("listing webhook endpoints: more than %d pages" % MAX_PAGES)
+    raise CheckError(f"listing webhook endpoints: more than {MAX_PAGES} pages")
 
 
 def _missing_events(endpoint, events):
@@ -576,7 +581,7 @@ def _grade_webhooks(ev, plan, endpoints):
         ev.require(problem is None, problem)
     ev.observe("webhooks", matched)
     ok = len([m for m in matched if m["status"] == "enabled" and not m["missing_events"]])
-    ev.note("%d of %d webhook%s ok" % (ok, len(matched), "" if len(matched) == 1 else "s"))
+    ev.note(f"{ok} of {len(matched)} webhook{'' if len(matched) == 1 else 's'} ok")
 
 
 # --- the check -----------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ _ONLY_OPEN = ("connect_warn_above", "connect_fail_above", "banner_regex", "send"
 
 
 def _endpoint(host, port):
-    return ("[%s]:%s" if ":" in str(host) else "%s:%s") % (host, port)
+    return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
 
 
 def describe(item):
@@ -70,7 +70,7 @@ def _host(item):
 def _port(item):
     port = item["port"]
     if not 1 <= port <= 65535:
-        raise OptionError("port: %d is outside 1-65535" % port)
+        raise OptionError(f"port: {port} is outside 1-65535")
     return port
 
 
@@ -143,7 +143,7 @@ def connect(family, proto, sockaddr, seconds):
         attempt.reason = "connection refused"
     except OSError as exc:  # no route, network down, address not available ...
         attempt.state = "unreachable"
-        attempt.reason = "cannot connect: %s" % (exc.strerror or exc)
+        attempt.reason = f"cannot connect: {exc.strerror or exc}"
     attempt.seconds = time.monotonic() - started
     if attempt.reason is None:
         attempt.sock = sock
@@ -202,12 +202,12 @@ def read_banner(sock, regex, send, deadline):
             if regex.search(banner.text()):
                 break
     except socket.timeout:
-        raise CheckError("timed out after %s sending %d bytes" % (
-            format_duration(time.monotonic() - started), len(send))) from None
+        waited = format_duration(time.monotonic() - started)
+        raise CheckError(f"timed out after {waited} sending {len(send)} bytes") from None
     except ConnectionError:  # reset or broken pipe: what came before it is the banner
         banner.closed = True
     except OSError as exc:
-        raise CheckError("reading the banner failed: %s" % (exc.strerror or exc)) from None
+        raise CheckError(f"reading the banner failed: {exc.strerror or exc}") from None
     banner.waited = time.monotonic() - started
     return banner
 
@@ -223,10 +223,12 @@ def _check_banner(plan, sock, deadline, ev):
     ev.observe("banner", _shown(banner.text()))
     if not banner.data:
         if banner.closed:
-            ev.finding("fail", f"the server closed the connection without sending anything (banner_regex /{regex.pattern}/)")
+            ev.finding("fail", "the server closed the connection without sending anything "
+                               f"(banner_regex /{regex.pattern}/)")
             return
         hint = "" if plan["send"] else "; if the client speaks first, set send"
-        raise CheckError(f"timed out after {format_duration(banner.waited)} waiting for the server to send anything{hint}")
+        raise CheckError(f"timed out after {format_duration(banner.waited)} "
+                         f"waiting for the server to send anything{hint}")
     first_line = banner.text().splitlines()[0] if banner.text().strip() else banner.text()
     ev.require(regex.search(banner.text()) is not None,
                f"banner {_shown(first_line)!r} does not match /{regex.pattern}/",

@@ -82,12 +82,12 @@ def parse_server(spec, option="ntp_servers"):
     if ":" not in host and not _HOST.match(host):
         raise OptionError(f"{option}: {spec!r} is not a host name or address")
     if not 1 <= port <= 65535:
-        raise OptionError("%s: %r: port %d is not a UDP port (1-65535)" % (option, spec, port))
+        raise OptionError(f"{option}: {spec!r}: port {port} is not a UDP port (1-65535)")
     return host, port
 
 
 def server_label(host, port):
-    return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 # Clocks a second apart already break token expiry, TLS validity edges and log correlation.
@@ -121,9 +121,9 @@ def _timezone(item):
 def prepare(item):
     servers = []
     for index, spec in enumerate(item.get("ntp_servers") or []):
-        server = parse_server(spec, "ntp_servers[%d]" % index)
+        server = parse_server(spec, f"ntp_servers[{index}]")
         if server in servers:
-            raise OptionError("ntp_servers[%d]: %s is listed twice" % (index, server_label(*server)))
+            raise OptionError(f"ntp_servers[{index}]: {server_label(*server)} is listed twice")
         servers.append(server)
     timezone = _timezone(item)
     if not servers and timezone is None:
@@ -133,7 +133,7 @@ def prepare(item):
         raise OptionError("max_offset/offset_warn_above/offset_fail_above: only apply with ntp_servers")
     min_servers = 1 if item.get("min_servers") is None else item["min_servers"]
     if servers and not 1 <= min_servers <= len(servers):
-        raise OptionError("min_servers: %d is not between 1 and the %d servers listed" % (min_servers, len(servers)))
+        raise OptionError(f"min_servers: {min_servers} is not between 1 and the {len(servers)} servers listed")
     if not servers and min_servers != 1:
         raise OptionError("min_servers: only applies with ntp_servers")
     return dict(servers=servers, limit=limit, min_servers=min_servers, timezone=timezone)
@@ -143,7 +143,7 @@ def format_offset_ms(milliseconds):
     """'+850ms', '-2.0s', '+10m': signed, and rounded so that 599.99 s reads as 10m."""
     seconds = abs(milliseconds) / 1000.0
     if seconds < 1:
-        shown = "%dms" % round(seconds * 1000)
+        shown = f"{round(seconds * 1000)}ms"
     elif seconds < 60:
         shown = f"{seconds:.1f}s"
     else:
@@ -191,7 +191,7 @@ def _exchange(host, port, budget):
     except socket.timeout:
         raise ServerError(f"no answer within {format_duration(budget)}") from None
     except ConnectionRefusedError:
-        raise ServerError("port unreachable (nothing listens on UDP %d)" % port) from None
+        raise ServerError(f"port unreachable (nothing listens on UDP {port})") from None
     except OSError as exc:
         raise ServerError(exc.strerror or str(exc)) from None
     finally:
@@ -202,20 +202,20 @@ def _exchange(host, port, budget):
 def parse_reply(reply, sent):
     """The reply's fields, validated as RFC 4330 section 5 says a client must; ServerError otherwise."""
     if len(reply) < _PACKET.size:
-        raise ServerError("short reply (%d bytes)" % len(reply))
+        raise ServerError(f"short reply ({len(reply)} bytes)")
     fields = _PACKET.unpack(reply[:_PACKET.size])
     first, stratum, ref_id = fields[0], fields[1], fields[6]
     origin, received, transmit = fields[8:11]
     leap, mode = first >> 6, first & 7
     if mode != _MODE_SERVER:
-        raise ServerError("not a server reply (mode %d)" % mode)
+        raise ServerError(f"not a server reply (mode {mode})")
     if origin != sent:
         raise ServerError("the reply does not echo the request's transmit time")
     if stratum == 0:
         code = ref_id.decode("ascii", errors="replace").strip("\0 ") or "?"
         raise ServerError(f"kiss-of-death {code} (stratum 0)")
     if stratum > 15:
-        raise ServerError("stratum %d: the server is not synchronized" % stratum)
+        raise ServerError(f"stratum {stratum}: the server is not synchronized")
     if leap == _LEAP_ALARM:
         raise ServerError("the server's clock is not synchronized (leap indicator 3)")
     if transmit == 0:
@@ -287,7 +287,8 @@ def read_timezone(environ=None, localtime=LOCALTIME, timezone_file=TIMEZONE_FILE
         with open(timezone_file) as handle:
             name = handle.read().strip()
     except OSError as exc:
-        return None, f"{localtime} is not a link into a zoneinfo tree and {timezone_file} cannot be read: {exc.strerror or exc}"
+        return None, (f"{localtime} is not a link into a zoneinfo tree and {timezone_file} cannot be read: "
+                      f"{exc.strerror or exc}")
     return (name or None), timezone_file
 
 
@@ -325,13 +326,13 @@ def _grade_servers(plan, results, ev):
         ev.finding("error", f"no NTP server answered ({_describe_missing(results)})")
         return
     if len(answered) < plan["min_servers"]:
-        ev.finding("fail", "only %d of %d NTP servers answered, min_servers %d (%s)" % (
-            len(answered), len(results), plan["min_servers"], _describe_missing(results)))
+        ev.finding("fail", f"only {len(answered)} of {len(results)} NTP servers answered, "
+                           f"min_servers {plan['min_servers']} ({_describe_missing(results)})")
     median = statistics.median(r["offset_ms"] for r in answered)
     ev.observe("median_offset_ms", round(median, 3), "ms")
     limit = plan["limit"]
-    shown = "clock offset %s (median of %d server%s" % (
-        format_offset_ms(median), len(answered), "" if len(answered) == 1 else "s")
+    server_s = "" if len(answered) == 1 else "s"
+    shown = f"clock offset {format_offset_ms(median)} (median of {len(answered)} server{server_s}"
     if limit.is_set:
         ev.expect_levels("median_offset_ms", limit, unit="ms")
         shown += f"; {limit.describe()}"

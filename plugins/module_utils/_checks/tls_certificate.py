@@ -223,19 +223,19 @@ def _smtp_starttls(sock, plan, ctx):
         sock.settimeout(_budget(ctx))
         code = reader.reply()[0]
         if code != 220:
-            raise CheckError("SMTP server %s greeted with %d, not 220" % (where, code))
+            raise CheckError(f"SMTP server {where} greeted with {code}, not 220")
         sock.sendall((f"EHLO {_SMTP_CLIENT_NAME}\r\n").encode("ascii"))
         sock.settimeout(_budget(ctx))
         code, lines = reader.reply()
         if code != 250:
-            raise CheckError("SMTP server %s answered EHLO with %d" % (where, code))
+            raise CheckError(f"SMTP server {where} answered EHLO with {code}")
         if not any(line.split(" ")[0].upper() == "STARTTLS" for line in lines[1:]):
             raise CheckError(f"SMTP server {where} does not offer STARTTLS")
         sock.sendall(b"STARTTLS\r\n")
         sock.settimeout(_budget(ctx))
         code, lines = reader.reply()
         if code != 220:
-            raise CheckError("SMTP server %s refused STARTTLS: %d %s" % (where, code, " ".join(lines)))
+            raise CheckError(f"SMTP server {where} refused STARTTLS: {code} {' '.join(lines)}")
     except socket.timeout:
         raise CheckError(f"timed out waiting for the SMTP server {where}") from None
     except OSError as exc:
@@ -250,7 +250,8 @@ def _handshake(plan, ctx, context):
         return context.wrap_socket(sock, server_hostname=plan["name"])
     except socket.timeout:
         sock.close()
-        raise CheckError("timed out: {} accepted the connection but did not complete the TLS handshake".format(endpoint(plan["host"], plan["port"]))) from None
+        raise CheckError(f"timed out: {endpoint(plan['host'], plan['port'])} accepted the connection "
+                         "but did not complete the TLS handshake") from None
     except BaseException:
         sock.close()
         raise
@@ -284,7 +285,7 @@ def _presented_chain(tls):
 
 def _tls_failure(plan, exc):
     if getattr(exc, "reason", None) == "EXCESSIVE_MESSAGE_SIZE":
-        return CapExceeded("the handshake of {}".format(endpoint(plan["host"], plan["port"])), TLS_CHAIN_CAP, "TLS_CHAIN_CAP")
+        return CapExceeded(f"the handshake of {endpoint(plan['host'], plan['port'])}", TLS_CHAIN_CAP, "TLS_CHAIN_CAP")
     return CheckError("TLS handshake with {} failed: {}".format(endpoint(plan["host"], plan["port"]),
                                                             getattr(exc, "reason", None) or exc))
 
@@ -296,14 +297,15 @@ def fetch_presented(plan, ctx):
     except ssl.SSLError as exc:
         raise _tls_failure(plan, exc) from None
     except (ConnectionResetError, BrokenPipeError):
-        raise CheckError("{} closed the connection during the TLS handshake".format(endpoint(plan["host"], plan["port"]))) from None
+        where = endpoint(plan["host"], plan["port"])
+        raise CheckError(f"{where} closed the connection during the TLS handshake") from None
     with tls:
         leaf = tls.getpeercert(binary_form=True)
         if not leaf:
             raise CheckError("{} presented no certificate".format(endpoint(plan["host"], plan["port"])))
         chain = _presented_chain(tls)
         if chain and sum(len(cert) for cert in chain) > TLS_CHAIN_CAP:
-            raise CapExceeded("the chain of {}".format(endpoint(plan["host"], plan["port"])), TLS_CHAIN_CAP, "TLS_CHAIN_CAP")
+            raise CapExceeded(f"the chain of {endpoint(plan['host'], plan['port'])}", TLS_CHAIN_CAP, "TLS_CHAIN_CAP")
         return dict(leaf=leaf, chain=chain, protocol=tls.version(), cipher=(tls.cipher() or [None])[0])
 
 
@@ -315,7 +317,7 @@ def _verifying_context(ca_file):
         try:
             context.load_verify_locations(cafile=ca_file)
         except (OSError, ssl.SSLError) as exc:
-            raise CheckError("ca_file: cannot load {}: {}".format(ca_file, getattr(exc, "strerror", None) or exc)) from None
+            raise CheckError(f"ca_file: cannot load {ca_file}: {getattr(exc, 'strerror', None) or exc}") from None
     else:
         context.load_default_certs()
     return context
@@ -329,8 +331,8 @@ def verify_by_handshake(plan, ctx):
     except ssl.SSLCertVerificationError as exc:
         return False, (exc.verify_code, exc.verify_message)
     except ssl.SSLError as exc:
-        return False, (None, "a client with default settings cannot complete the handshake: %s"
-                       % (getattr(exc, "reason", None) or exc))
+        reason = getattr(exc, "reason", None) or exc
+        return False, (None, f"a client with default settings cannot complete the handshake: {reason}")
     except (ConnectionResetError, BrokenPipeError):
         return False, (None, "the server closed the connection during the verifying handshake")
     tls.close()
@@ -403,7 +405,7 @@ def read_pem_bundle(path, x509):
         try:
             certs.append(x509.load_pem_x509_certificate(block))
         except ValueError as exc:
-            raise CheckError("%s: certificate %d is not valid PEM: %s" % (path, index + 1, exc)) from None
+            raise CheckError(f"{path}: certificate {index + 1} is not valid PEM: {exc}") from None
     if not certs:
         raise CheckError(f"{path} holds no PEM certificate")
     return certs
@@ -563,7 +565,8 @@ def explain_bundle_failure(certs, anchors, message):
         if len(certs) == 1:
             return ("incomplete chain (the file does not include the intermediate): it holds only the leaf, and "
                     f"its issuer {_name(leaf.issuer)} is not in the trust store")
-        return (f"the chain does not lead to a trusted root: the issuer of {_name(top.subject)} is not in the trust store")
+        return (f"the chain does not lead to a trusted root: the issuer of {_name(top.subject)} "
+                "is not in the trust store")
     # cryptography's message names the certificate by its repr; the subject is in observed already.
     return message.split(" (encountered processing", 1)[0]
 
@@ -589,21 +592,22 @@ def explain_verify_error(code, message, certs, chain_known):
         if not chain_known:
             return ("unable to get local issuer certificate: most likely an incomplete chain (the server does not "
                     f"send the intermediate) or an issuer outside the trust store ({_name(leaf.issuer)})")
-        return (f"the chain does not lead to a trusted root: the issuer of {_name(certs[-1].subject)} is not in the trust store")
+        return (f"the chain does not lead to a trusted root: the issuer of {_name(certs[-1].subject)} "
+                "is not in the trust store")
     if code in _VERIFY_WORDS:
         return _VERIFY_WORDS[code]
     return message
 
 
 def _where(index, cert):
-    return "leaf" if index == 0 else "certificate %d of the chain (%s)" % (index + 1, _name(cert.subject))
+    return "leaf" if index == 0 else f"certificate {index + 1} of the chain ({_name(cert.subject)})"
 
 
 def _days_ago(delta):
     days = int(delta.total_seconds() // 86400)
     if days < 1:
         return "less than a day"
-    return "1 day" if days == 1 else "%d days" % days
+    return "1 day" if days == 1 else f"{days} days"
 
 
 def judge_validity(ev, certs, plan, now):
@@ -624,7 +628,7 @@ def judge_validity(ev, certs, plan, now):
             else:
                 ev.finding(status, message)
         elif index == 0:
-            ev.note("expires in %d days" % left)
+            ev.note(f"expires in {left} days")
 
 
 def judge_keys_and_signatures(ev, certs, plan, lib):
@@ -632,9 +636,9 @@ def judge_keys_and_signatures(ev, certs, plan, lib):
         what = _where(index, cert)
         key_type, bits, curve = key_facts(cert, lib)
         if key_type in ("RSA", "DSA") and bits < plan["min_key_bits"]:
-            ev.finding("fail", "%s has a %d-bit %s key (minimum %d)" % (what, bits, key_type, plan["min_key_bits"]))
+            ev.finding("fail", f"{what} has a {bits}-bit {key_type} key (minimum {plan['min_key_bits']})")
         if key_type == "EC" and bits < MIN_EC_BITS:
-            ev.finding("fail", "%s has an EC key on %s (%d bits, minimum %d)" % (what, curve, bits, MIN_EC_BITS))
+            ev.finding("fail", f"{what} has an EC key on {curve} ({bits} bits, minimum {MIN_EC_BITS})")
         # A self-signed certificate other than the leaf is a trust anchor: its own signature is not relied on.
         if plan["forbid_weak_signatures"] and (index == 0 or not is_self_signed(cert)):
             digest = _signature_hash(cert)
@@ -651,9 +655,10 @@ def judge_hostname(ev, leaf, plan, x509):
         return
     dns_names, ip_addresses = subject_alt_names(leaf, x509)
     ev.expect("hostname", plan["name"])
+    names = ", ".join(dns_names + [str(a) for a in ip_addresses]) or "no subjectAltName"
     ev.require(hostname_matches(plan["name"], dns_names, ip_addresses),
-               "hostname mismatch: {} is not among the certificate's names ({})".format(plan["name"], ", ".join(dns_names + [str(a) for a in ip_addresses]) or "no subjectAltName"),
-               passing="valid for {}".format(plan["name"]))
+               f"hostname mismatch: {plan['name']} is not among the certificate's names ({names})",
+               passing=f"valid for {plan['name']}")
 
 
 def judge_chain(ev, verified, error, plan):
