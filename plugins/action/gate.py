@@ -144,12 +144,12 @@ class ActionModule(ActionBase):
         gate = self._gate_result(decision, signoff)
         message = describe_verdict(decision)
         if approvers:
-            message += " | sign-off {}: {}".format(signoff["status"], signoff["summary"])
+            message += f" | sign-off {signoff['status']}: {signoff['summary']}"
         # Ansible prints msg and warnings as they are and the rest as JSON or YAML: see _terminal.
         result.update(changed=False, golive_gate=printable_data(gate), msg=one_line(message))
         if signoff["status"] == SIGNOFF_REJECTED:
             # The verdict comes from the checks; a rejected sign-off does not change it, but must not pass unseen.
-            result["warnings"] = [one_line("go-live sign-off rejected: {}".format(signoff["summary"]))]
+            result["warnings"] = [one_line(f"go-live sign-off rejected: {signoff['summary']}")]
         if decision["verdict"] == NO_GO and policy.fail_on_nogo:
             result.update(failed=True, golive_gate=printable_data(_compact(gate)))
         return result
