@@ -294,10 +294,9 @@ def _check_regexes(plan, done, ev, results):
         matched = regex.search(stream.text()) is not None
         passed = matched == should_match
         ev.expect(option, regex.pattern)
-        results.append(dict(assertion="{} {} /{}/".format(stream_name, "matches" if should_match else "does not match",
-                                                      regex.pattern), passed=passed))
-        ev.require(passed, "{} {} /{}/".format(stream_name, "does not match" if should_match else "matches",
-                                           regex.pattern))
+        verb, negated = ("matches", "does not match") if should_match else ("does not match", "matches")
+        results.append(dict(assertion=f"{stream_name} {verb} /{regex.pattern}/", passed=passed))
+        ev.require(passed, f"{stream_name} {negated} /{regex.pattern}/")
 
 
 def _first(captured):

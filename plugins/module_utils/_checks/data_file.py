@@ -528,8 +528,8 @@ def judge_value(spec, actual):
         if number is None:
             reasons.append(f"is {shown(actual)}, not a number ({bound} {format_number(level)})")
         elif (number < level) if bound == "min" else (number > level):
-            reasons.append("is {}, {} {} {}".format(shown(actual), "below" if bound == "min" else "above", bound,
-                                                format_number(level)))
+            side = "below" if bound == "min" else "above"
+            reasons.append(f"is {shown(actual)}, {side} {bound} {format_number(level)}")
     return reasons
 
 

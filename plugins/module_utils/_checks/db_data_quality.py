@@ -90,8 +90,7 @@ def _columns_of(item):
 def title_of(item):
     table, test, columns = item.get("table"), item.get("test"), _columns_of(item)
     if test == "relationships":
-        return "relationships({}.{} -> {}.{})".format(table, item.get("column"), item.get("to_table"),
-                                                  item.get("to_column"))
+        return f"relationships({table}.{item.get('column')} -> {item.get('to_table')}.{item.get('to_column')})"
     return "{}({})".format(test, ", ".join(f"{table}.{column}" for column in columns) or table)
 
 

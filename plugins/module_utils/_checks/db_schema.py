@@ -358,8 +358,8 @@ def _check_migrations(plan, connection, inspector, sqlalchemy, ev):
     ev.observe("migration_version", migrations.current)
     if migrations.failed:
         ev.observe("failed_migrations", migrations.failed)
-        ev.finding("fail", "failed migration{} recorded: {}".format("s" if len(migrations.failed) > 1 else "",
-                                                                ", ".join(migrations.failed)))
+        ev.finding("fail", f"failed migration{'s' if len(migrations.failed) > 1 else ''} recorded: "
+                           f"{', '.join(migrations.failed)}")
     if plan["versions"]:
         _check_version(plan, migrations, ev)
     if plan["expected"]:

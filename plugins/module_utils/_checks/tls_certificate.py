@@ -286,8 +286,8 @@ def _presented_chain(tls):
 def _tls_failure(plan, exc):
     if getattr(exc, "reason", None) == "EXCESSIVE_MESSAGE_SIZE":
         return CapExceeded(f"the handshake of {endpoint(plan['host'], plan['port'])}", TLS_CHAIN_CAP, "TLS_CHAIN_CAP")
-    return CheckError("TLS handshake with {} failed: {}".format(endpoint(plan["host"], plan["port"]),
-                                                            getattr(exc, "reason", None) or exc))
+    return CheckError(f"TLS handshake with {endpoint(plan['host'], plan['port'])} failed: "
+                      f"{getattr(exc, 'reason', None) or exc}")
 
 
 def fetch_presented(plan, ctx):
@@ -643,8 +643,8 @@ def judge_keys_and_signatures(ev, certs, plan, lib):
         if plan["forbid_weak_signatures"] and (index == 0 or not is_self_signed(cert)):
             digest = _signature_hash(cert)
             if digest in WEAK_HASHES:
-                ev.finding("fail", "{} is signed with {} ({})".format(what, digest.upper().replace("SHA1", "SHA-1"),
-                                                                  _signature_name(cert)))
+                shown_digest = digest.upper().replace("SHA1", "SHA-1")
+                ev.finding("fail", f"{what} is signed with {shown_digest} ({_signature_name(cert)})")
 
 
 def judge_hostname(ev, leaf, plan, x509):
