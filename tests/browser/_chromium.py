@@ -21,8 +21,8 @@ class MissingBrowser(Exception):
 def chromium_path():
     path = CHROMIUM if os.access(CHROMIUM, os.X_OK) else shutil.which("chromium")
     if not path:
-        raise MissingBrowser(f"Chromium is not installed at {CHROMIUM}: run scripts/setup (it installs the Debian chromium "
-                             "package)")
+        raise MissingBrowser(f"Chromium is not installed at {CHROMIUM}: "
+                             "run scripts/setup (it installs the Debian chromium package)")
     return path
 
 

@@ -76,12 +76,12 @@ def test_status_filter_host_select_search_and_matrix_click(chromium, tmp_path):
     page = open_report(chromium, tmp_path, document)
     total = len(document["checks"])
     assert visible_rows(page).count() == total
-    assert shown_text(page) == "%d of %d shown" % (total, total)
+    assert shown_text(page) == f"{total} of {total} shown"
 
     passed = sum(1 for c in document["checks"] if c["status"] == "pass")
     status_box(page, "pass").uncheck()
     assert visible_rows(page).count() == total - passed
-    assert shown_text(page) == "%d of %d shown" % (total - passed, total)
+    assert shown_text(page) == f"{total - passed} of {total} shown"
     assert all(status != "pass" for status in visible_rows(page).evaluate_all("rs => rs.map(r => r.dataset.status)"))
 
     page.select_option("#f-host", "web01")
@@ -91,7 +91,7 @@ def test_status_filter_host_select_search_and_matrix_click(chromium, tmp_path):
     assert len(hosts) == web01_problems
 
     page.locator("#f-reset").click()
-    page.wait_for_function("document.getElementById('shown').textContent.startsWith('%d of')" % total)
+    page.wait_for_function(f"document.getElementById('shown').textContent.startsWith('{total} of')")
     page.fill("#f-text", "backups/db")
     page.wait_for_function("document.getElementById('shown').textContent.startsWith('1 of')")
     assert visible_rows(page).evaluate_all("rs => rs.map(r => r.dataset.host)") == ["db01"]
@@ -127,7 +127,7 @@ def test_two_thousand_rows_filter_in_the_page(chromium, tmp_path):
     for status in ("pass", "warn", "skipped", "error"):
         status_box(page, status).uncheck()
     fails = sum(1 for c in document["checks"] if c["status"] == "fail")
-    assert shown_text(page) == "%d of 2000 shown" % fails
+    assert shown_text(page) == f"{fails} of 2000 shown"
     page.select_option("#f-section", "backup")
     expected = sum(1 for c in document["checks"] if c["status"] == "fail" and c["section"] == "backup")
     assert visible_rows(page).count() == expected

@@ -132,7 +132,9 @@ class PlaybookRun(object):
 
     def tail(self, chars=6000):
         """Exit code and the end of both streams, for assertion messages."""
-        return f"exit {self.returncode} after {self.seconds:.1f}s\n--- stdout ---\n{self.stdout[-chars:]}\n--- stderr ---\n{self.stderr[-chars:]}"
+        return (f"exit {self.returncode} after {self.seconds:.1f}s\n"
+                f"--- stdout ---\n{self.stdout[-chars:]}\n"
+                f"--- stderr ---\n{self.stderr[-chars:]}")
 
 
 class GoliveRunner(object):
@@ -144,7 +146,7 @@ class GoliveRunner(object):
         self._counter = itertools.count(1)
 
     def new_dir(self, label):
-        path = os.path.join(self.workdir, "%02d-%s" % (next(self._counter), label))
+        path = os.path.join(self.workdir, f"{next(self._counter):02d}-{label}")
         os.makedirs(path)
         return path
 

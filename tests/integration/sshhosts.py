@@ -160,8 +160,8 @@ class SSHHost(object):
             if banner and banner.startswith("SSH-"):
                 return banner
             time.sleep(0.05)
-        raise SSHHarnessError("sshd for %s on port %d did not answer within %.0fs: %s"
-                              % (self.name, self.port, BANNER_TIMEOUT, self.read_log()))
+        raise SSHHarnessError(f"sshd for {self.name} on port {self.port} did not answer within {BANNER_TIMEOUT:.0f}s: "
+                              f"{self.read_log()}")
 
     def read_log(self):
         try:

@@ -89,8 +89,8 @@ def test_data_and_service_checks_land_in_the_report(tmp_path):
         ("db01", "dq:users-email-unique"): "fail",      # ann@example.test twice
         ("db01", "dq:orders-user-fk"): "fail",          # orders of users 98 and 99 (medium: a warning)
         ("db01", f"data_file:{rates}"): "fail",       # USD at 2.0
-        ("cache01", "redis:127.0.0.1:%d" % redis_ports[0]): "pass",
-        ("cache01", "redis:127.0.0.1:%d" % redis_ports[1]): "pass",
+        ("cache01", f"redis:127.0.0.1:{redis_ports[0]}"): "pass",
+        ("cache01", f"redis:127.0.0.1:{redis_ports[1]}"): "pass",
     }
     for key, status in expected.items():
         assert statuses.get(key) == status, (key, statuses.get(key), sorted(statuses))

@@ -308,7 +308,9 @@ def operations_run(tmp_path_factory):
 
 
 def tail(run, chars=6000):
-    return f"exit {run.returncode} after {run.seconds:.1f}s\n--- stdout ---\n{run.stdout[-chars:]}\n--- stderr ---\n{run.stderr[-chars:]}"
+    return (f"exit {run.returncode} after {run.seconds:.1f}s\n"
+            f"--- stdout ---\n{run.stdout[-chars:]}\n"
+            f"--- stderr ---\n{run.stderr[-chars:]}")
 
 
 def expected_statuses(servers):

@@ -56,7 +56,7 @@ def assert_junit_valid(text, document):
     xmlschema.XMLSchema(JUNIT_XSD).validate(text)
     xml = JUnitXml.fromstring(text.encode("utf-8"))
     cases = set((case.classname, case.name) for suite in xml for case in suite)
-    expected = set(("{}.{}".format(c["section"], c["host"]), "{} - {}".format(c["id"], c["title"])) for c in document["checks"])
+    expected = set((f"{c['section']}.{c['host']}", f"{c['id']} - {c['title']}") for c in document["checks"])
     assert expected <= cases
     by_status = document["counts"]["by_status"]
     failures = sum(1 for c in document["checks"] if c["status"] == "fail" and "waiver" not in c)
@@ -247,7 +247,7 @@ class Receiver(object):
 
     @property
     def url(self):
-        return "http://127.0.0.1:%d/services/T0001/B0001/%s" % (self.server.server_address[1], WEBHOOK_TOKEN)
+        return f"http://127.0.0.1:{self.server.server_address[1]}/services/T0001/B0001/{WEBHOOK_TOKEN}"
 
     def __enter__(self):
         self.thread.start()
@@ -299,7 +299,7 @@ def test_webhook_receives_the_verdict_top_blocking_items_and_report_path(golive,
 def test_unreachable_webhook_is_reported_and_changes_nothing(golive, tmp_path):
     group_vars = failing_vars(tmp_path)[0]
     plain = golive.run(group_vars=group_vars, label="no-webhook")
-    closed = "http://127.0.0.1:%d/services/T0001/B0001/%s" % (free_port(), WEBHOOK_TOKEN)
+    closed = f"http://127.0.0.1:{free_port()}/services/T0001/B0001/{WEBHOOK_TOKEN}"
     run = golive.run(group_vars=group_vars, label="closed-webhook",
                      env=dict(GOLIVE_NOTIFY_URL=closed, GOLIVE_NOTIFY_RETRIES="1", GOLIVE_NOTIFY_TIMEOUT="2"))
 

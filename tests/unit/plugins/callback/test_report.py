@@ -547,7 +547,8 @@ def test_sign_off_is_judged_against_the_report_verdict(tmp_path):
     assert run.rc == 2, run.stdout + run.stderr
     summary = summary_of(run)
     assert "Sign-off: rejected: a NO-GO cannot be signed off as GO: release manager (Ann) signed GO" in summary
-    assert f"  release manager (Ann): GO on {TODAY.isoformat()}  NOT ACCEPTED: a NO-GO run cannot be signed off as GO" in summary
+    assert (f"  release manager (Ann): GO on {TODAY.isoformat()}  "
+            "NOT ACCEPTED: a NO-GO run cannot be signed off as GO") in summary
     assert "  qa (Cy): pending" in summary
     report = run.report
     assert_schema_valid(report)
@@ -560,5 +561,6 @@ def test_signed_go(tmp_path):
     signoff = [dict(role="release manager", name="Ann", decision="GO", date=TODAY.isoformat(), comment="ship it")]
     run = run_golive(tmp_path, {"web01": [PASS]}, signoff=signoff)
     assert run.rc == 0, run.stdout + run.stderr
-    assert f"Sign-off: signed: 1 of 1 approvers signed GO\n  release manager (Ann): GO on {TODAY.isoformat()} - ship it" in summary_of(run)
+    assert ("Sign-off: signed: 1 of 1 approvers signed GO\n"
+            f"  release manager (Ann): GO on {TODAY.isoformat()} - ship it") in summary_of(run)
     assert run.report["signoff"]["status"] == "signed"

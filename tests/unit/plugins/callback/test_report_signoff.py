@@ -18,7 +18,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
 
 def approvers(*decisions):
     names = ("Ann", "Bo", "Cy", "Di")
-    return normalise_signoff([dict(role="role%d" % index, name=names[index], decision=decision)
+    return normalise_signoff([dict(role=f"role{index}", name=names[index], decision=decision)
                               for index, decision in enumerate(decisions)])
 
 

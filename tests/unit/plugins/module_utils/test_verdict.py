@@ -238,7 +238,7 @@ def test_no_go_message_counts_one_host_in_the_singular():
 
 
 def test_many_blocking_items_stay_one_short_line():
-    decision = decided([rec("web%02d" % n, status="fail") for n in range(25)], today=TODAY)
+    decision = decided([rec(f"web{n:02d}", status="fail") for n in range(25)], today=TODAY)
     assert describe_verdict(decision) == "NO-GO: 25 blocking items on 25 hosts"
 
 

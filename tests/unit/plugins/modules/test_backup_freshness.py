@@ -29,7 +29,7 @@ def dump(tmp_path_factory):
 
 def week_of(where, dump):
     for n in range(7):
-        set_age(shutil.copy(dump, str(where / ("shop-%d.dump" % n))), HOUR + (6 - n) * DAY)
+        set_age(shutil.copy(dump, str(where / f"shop-{n}.dump")), HOUR + (6 - n) * DAY)
     return str(where / "shop-*.dump")
 
 

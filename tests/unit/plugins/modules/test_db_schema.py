@@ -50,7 +50,7 @@ def test_failures_and_errors_in_one_call(tmp_path):
         {"url": sqlite_url, "tables": ["users", INJECTION]},
         {"url": sqlite_url, "expected_migrations": [*RAILS_APPLIED, "20990101000000"], "id": "pending"},
         {"url": sqlite_url, "migration_version": RAILS_APPLIED[0], "id": "ahead"},
-        {"url": "postgresql+psycopg://postgres@127.0.0.1:%d/shop" % unused_port(), "tables": ["users"]},
+        {"url": f"postgresql+psycopg://postgres@127.0.0.1:{unused_port()}/shop", "tables": ["users"]},
     ]})
     assert done.returncode == 2
     statuses = [(r["status"], r["summary"]) for r in result["golive_checks"]]

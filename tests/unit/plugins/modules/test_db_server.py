@@ -56,7 +56,7 @@ def test_failures_and_errors_in_one_call(tmp_path):
             {"url": cluster.primary.url(), "role": "replica"},
             {"url": cluster.replica.url(), "role": "replica", "replica_lag_fail_above": "30s"},
             {"url": cluster.primary.url(_pg_cluster.PASSWORD_ROLE, wrong)},
-            {"url": "postgresql+psycopg://postgres@127.0.0.1:%d/postgres" % unused_port()},
+            {"url": f"postgresql+psycopg://postgres@127.0.0.1:{unused_port()}/postgres"},
             {"url": cluster.primary.url(), "min_version": "99", "id": "too-old"},
         ]})
         elapsed = time.monotonic() - started

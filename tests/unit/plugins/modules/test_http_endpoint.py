@@ -71,7 +71,7 @@ def test_credentials_in_headers_and_request_bodies_never_show_at_vvv(apps, tmp_p
 def test_many_endpoints_are_asked_at_once(apps):
     count = 20
     done, result = ansible_run("http_endpoint", {"max_workers": count, "checks": [
-        {"url": "%s/slow?n=%d" % (apps.http, n)} for n in range(count)]})
+        {"url": f"{apps.http}/slow?n={n}"} for n in range(count)]})
     assert done.returncode == 0, done.stdout
     records = result["golive_checks"]
     assert len(records) == count and all(r["status"] == "pass" for r in records)

@@ -15,7 +15,7 @@ from ._adhoc import ansible_run, assert_documents_options
 
 
 def _cmdline(pid):
-    with open("/proc/%d/cmdline" % pid, "rb") as handle:
+    with open(f"/proc/{pid}/cmdline", "rb") as handle:
         return handle.read()
 
 

@@ -57,7 +57,7 @@ def test_a_ready_account_passes(stripe, tmp_path, monkeypatch):
     assert done.returncode == 0, done.stdout
     [record] = result["golive_checks"]
     assert record["status"] == "pass", record["summary"]
-    assert record["id"] == "stripe_account:live@127.0.0.1:%d" % stripe.port
+    assert record["id"] == f"stripe_account:live@127.0.0.1:{stripe.port}"
     assert record["observed"]["account_id"] == ACCOUNT_ID
     assert record["observed"]["secret_key"] == "sk_live_\u2026wPQL"
     assert result["msg"] == "1 check: 1 pass"
@@ -76,7 +76,7 @@ def test_failures_and_errors_in_one_call_show_no_secret(stripe, tmp_path):
         item(stripe, id="stripe:env-file", webhook_secret_file=str(env_file), webhooks=WEBHOOKS),
         item(stripe, id="stripe:whsec-prefix", webhook_secret="wh_" + WEBHOOK_SECRET[len("whsec_"):]),
         item(stripe, id="stripe:missing-webhook", webhooks=[dict(url="https://shop.example.test/gone")]),
-        item(stripe, id="stripe:refused", api_base="https://127.0.0.1:%d" % refused, retries=0),
+        item(stripe, id="stripe:refused", api_base=f"https://127.0.0.1:{refused}", retries=0),
     ]})
     assert done.returncode == 2
     summaries = dict((r["id"], (r["status"], r["summary"])) for r in result["golive_checks"])
@@ -87,12 +87,12 @@ def test_failures_and_errors_in_one_call_show_no_secret(stripe, tmp_path):
                                        "the secret key is a live mode key but the publishable key is test mode"),
         "stripe:unknown-key": ("fail", "the secret key sk_live_\u2026PEE6 was rejected: "
                                        "Invalid API Key provided: sk_live_\u2026PEE6"),
-        "stripe:env-file": ("fail", f"the webhook signing secret (STRIPE_WEBHOOK_SECRET in {env_file}) holds a live secret "
-                                    "key, not a signing secret (whsec_)"),
+        "stripe:env-file": ("fail", f"the webhook signing secret (STRIPE_WEBHOOK_SECRET in {env_file}) "
+                                    "holds a live secret key, not a signing secret (whsec_)"),
         "stripe:whsec-prefix": ("fail", "the webhook signing secret (webhook_secret) does not start with whsec_"),
         "stripe:missing-webhook": ("fail", "no webhook endpoint for https://shop.example.test/gone"),
-        "stripe:refused": ("error", "retrieving the account: cannot connect to 127.0.0.1:%d: Connection refused"
-                           % refused),
+        "stripe:refused": ("error",
+                           f"retrieving the account: cannot connect to 127.0.0.1:{refused}: Connection refused"),
     }
     assert result["golive_counts"] == {"pass": 0, "warn": 0, "fail": 6, "error": 1, "skipped": 0}
 

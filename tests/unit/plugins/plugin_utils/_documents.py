@@ -157,7 +157,7 @@ def no_go():
 
 def go():
     """Everything passed; the approvers signed."""
-    checks = [check("web%02d" % n, "disk_space:/", "pass") for n in range(1, 4)]
+    checks = [check(f"web{n:02d}", "disk_space:/", "pass") for n in range(1, 4)]
     signoff = dict(status="signed", summary="2 of 2 approvers signed GO", approvers=[
         dict(role="Release manager", name="Ana Souza", decision="GO", date="2026-11-24", comment=None, accepted=True,
              note=None),
@@ -224,7 +224,7 @@ def large(hosts=20, checks_per_host=100):
     """hosts x checks_per_host records spread over the sections, with a few problems on every host."""
     records = []
     for h in range(1, hosts + 1):
-        host = "web%02d" % h
+        host = f"web{h:02d}"
         for c in range(checks_per_host):
             section = SECTIONS[c % len(SECTIONS)]
             status = "pass"
@@ -236,7 +236,7 @@ def large(hosts=20, checks_per_host=100):
                 status = "error"
             elif c % 53 == 3:
                 status = "skipped"
-            records.append(check(host, "%s_check:item-%03d" % (section, c), status, section=section,
+            records.append(check(host, f"{section}_check:item-{c:03d}", status, section=section,
                                  severity=SEVERITY_OF[section],
                                  observed={"value": {"value": c, "unit": "count"}, "list": ["a", "b"],
                                            "text": "x" * (c % 5)},

@@ -255,7 +255,7 @@ def test_files_an_older_release_wrote_at_the_top_level_become_links_to_the_set(t
 def test_two_runs_in_one_second_get_distinct_archives(tmp_path):
     report_dir = tmp_path / "r"
     made = [publish_run(str(report_dir), set_of(document([])), stamp=STAMP) for dummy in range(11)]
-    assert made == ["history/" + STAMP] + ["history/%s-%d" % (STAMP, n) for n in range(2, 12)]
+    assert made == ["history/" + STAMP] + [f"history/{STAMP}-{n}" for n in range(2, 12)]
     assert archives(str(report_dir))[-1] == STAMP + "-11"
     assert latest_archive(str(report_dir)) == f"history/{STAMP}-11"
 
@@ -268,7 +268,7 @@ def test_concurrent_runs_never_share_or_half_write_an_archive(tmp_path):
     def run(number):
         try:
             start.wait()
-            doc = document([check("web01", "a:1", "pass")], generated_at="run %d" % number)
+            doc = document([check("web01", "a:1", "pass")], generated_at=f"run {number}")
             made.append(publish_run(str(report_dir), set_of(doc), stamp=STAMP, keep=None))
         except Exception as exc:  # surfaced by the assertion below
             errors.append(exc)
@@ -291,7 +291,7 @@ def test_concurrent_runs_never_share_or_half_write_an_archive(tmp_path):
 
 
 def _publish_in_a_process(report_dir, number):
-    return publish_run(report_dir, set_of(document([], generated_at="run %d" % number)), stamp=STAMP, keep=None)
+    return publish_run(report_dir, set_of(document([], generated_at=f"run {number}")), stamp=STAMP, keep=None)
 
 
 def test_concurrent_processes_never_share_an_archive(tmp_path):
@@ -299,7 +299,7 @@ def test_concurrent_processes_never_share_an_archive(tmp_path):
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(4, mp_context=context) as pool:
         made = list(pool.map(_publish_in_a_process, [str(report_dir)] * 12, range(12)))
-    assert sorted(made) == sorted(["history/" + STAMP] + ["history/%s-%d" % (STAMP, n) for n in range(2, 13)])
+    assert sorted(made) == sorted(["history/" + STAMP] + [f"history/{STAMP}-{n}" for n in range(2, 13)])
     assert all(sorted(os.listdir(report_dir / archive)) == ["junit.xml", "report.json"] for archive in made)
 
 
@@ -340,7 +340,7 @@ def test_pruning_keeps_the_newest_archives_and_foreign_entries(tmp_path):
     (report_dir / "history").mkdir(parents=True)
     (report_dir / "history" / "notes.txt").write_text("mine")
     (report_dir / "history" / "20200101-manual").mkdir()
-    made = [publish_run(str(report_dir), set_of(document([])), stamp="2026112%dT000000Z" % day, keep=3)
+    made = [publish_run(str(report_dir), set_of(document([])), stamp=f"2026112{day}T000000Z", keep=3)
             for day in range(1, 6)]
     assert archives(str(report_dir)) == [m.split("/")[1] for m in made[-3:]]
     assert sorted(os.listdir(report_dir / "history")) == sorted(
@@ -555,7 +555,7 @@ def test_a_previous_report_over_the_size_limit_is_refused(tmp_path, monkeypatch)
         previous_document(report_dir)
     monkeypatch.setattr(_report_history, "MAX_REPORT_BYTES", 1000)
     with open(path, "w") as handle:
-        json.dump(document([check("web01", "a:%d" % n, "pass") for n in range(20)]), handle)
+        json.dump(document([check("web01", f"a:{n}", "pass") for n in range(20)]), handle)
     with pytest.raises(RefusedFile, match="1000 bytes"):
         previous_document(report_dir)
 

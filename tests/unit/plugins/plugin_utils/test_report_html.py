@@ -161,7 +161,7 @@ def test_check_table_has_a_row_per_check_with_filter_data_and_observed_vs_expect
     statuses = [ranks[r["attrs"]["data-status"]] for r in rows]
     assert statuses == sorted(statuses)
     hosts = [o["attrs"]["value"] for o in page.inside(page.by_id("f-host"), "option")]
-    assert hosts == [""] + ["web%02d" % n for n in range(1, 21)]
+    assert hosts == [""] + [f"web{n:02d}" for n in range(1, 21)]
     sections = [o["attrs"]["value"] for o in page.inside(page.by_id("f-section"), "option")]
     assert sorted(sections) == sorted(("", *docs.SECTIONS))
     row = page.by_id("row-0")

@@ -172,7 +172,7 @@ def test_passed_checks_are_folded_and_problems_listed_with_observed_and_expected
 
 
 def test_hosts_sharing_a_problem_fold_into_ranges():
-    records = [docs.check("web%02d" % n, "disk_space:/", "fail", summary="full") for n in range(1, 13)]
+    records = [docs.check(f"web{n:02d}", "disk_space:/", "fail", summary="full") for n in range(1, 13)]
     markdown = render_markdown(docs.document(records))
     blocking = Rendered(markdown).tables[0]
     assert blocking[1][1] == "web01-web12"

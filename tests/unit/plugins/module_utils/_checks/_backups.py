@@ -20,7 +20,7 @@ import uuid
 import sqlalchemy as sa
 
 PG_HOST, PG_PORT, PG_SUPERUSER = "127.0.0.1", 5432, "postgres"
-PG_ADMIN = "postgresql+psycopg://%s@%s:%d/postgres" % (PG_SUPERUSER, PG_HOST, PG_PORT)
+PG_ADMIN = f"postgresql+psycopg://{PG_SUPERUSER}@{PG_HOST}:{PG_PORT}/postgres"
 ODD_TABLE = 'odd"; DROP TABLE users; --'
 ROWS = {"users": 25, "orders": 120, ODD_TABLE: 3}
 HOUR = 3600
@@ -85,14 +85,14 @@ class SourceDatabase(object):
 
     def __init__(self, name):
         self.name = name
-        self.url = "postgresql+psycopg://%s@%s:%d/%s" % (PG_SUPERUSER, PG_HOST, PG_PORT, name)
+        self.url = f"postgresql+psycopg://{PG_SUPERUSER}@{PG_HOST}:{PG_PORT}/{name}"
         self.role = name
         self.password = f"Bk-pw-{uuid.uuid4().hex[:12]}"
 
     @property
     def reader_url(self):
         """The source as the reader role, password in the URL."""
-        return "postgresql+psycopg://%s:%s@%s:%d/%s" % (self.role, self.password, PG_HOST, PG_PORT, self.name)
+        return f"postgresql+psycopg://{self.role}:{self.password}@{PG_HOST}:{PG_PORT}/{self.name}"
 
     def execute(self, *statements):
         engine = _engine(self.url)
@@ -114,7 +114,8 @@ class SourceDatabase(object):
                 for table in tables:
                     quoted = connection.dialect.identifier_preparer.quote_identifier(table)
                     prints[table] = tuple(connection.execute(sa.text(
-                        f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {quoted} t")).one())
+                        "SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
+                        f"FROM {quoted} t")).one())
                 return prints
         finally:
             engine.dispose()
@@ -132,7 +133,7 @@ def _fill(database):
     try:
         with engine.begin() as connection:
             metadata.create_all(connection)
-            connection.execute(users.insert(), [dict(id=n, email="u%d@example.com" % n)
+            connection.execute(users.insert(), [dict(id=n, email=f"u{n}@example.com")
                                                 for n in range(1, ROWS["users"] + 1)])
             connection.execute(orders.insert(), [dict(id=n, user_id=1 + n % ROWS["users"], total=n * 1.5)
                                                  for n in range(1, ROWS["orders"] + 1)])

@@ -118,7 +118,8 @@ def mariadb_database(password_user=True):
             database.user, database.password = name[:32], f"My-pw-{uuid.uuid4().hex[:12]}"
             with admin.connect() as connection:
                 for host in MARIADB_USER_HOSTS:
-                    connection.execute(sa.text(f"CREATE USER '{database.user}'@'{host}' IDENTIFIED BY '{database.password}'"))
+                    connection.execute(sa.text(f"CREATE USER '{database.user}'@'{host}' "
+                                               f"IDENTIFIED BY '{database.password}'"))
                     connection.execute(sa.text(f"GRANT SELECT ON `{name}`.* TO '{database.user}'@'{host}'"))
         yield database
     finally:

@@ -25,7 +25,7 @@ def write_log(path, lines, age=None):
 def timed_lines(count, start_ago, step=1.0, message="INFO request served in 12ms"):
     """``count`` lines with timestamps from ``start_ago`` seconds ago onwards, one every ``step`` seconds."""
     now = time.time()
-    return ["%s %s %d" % (stamp(start_ago - index * step, now), message, index) for index in range(count)]
+    return [f"{stamp(start_ago - index * step, now)} {message} {index}" for index in range(count)]
 
 
 class Logrotate(object):

@@ -139,7 +139,7 @@ class Exporter(object):
         self.server.daemon_threads = True
         self.server.authorizations = []
         self.port = self.server.server_address[1]
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.url = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -183,7 +183,7 @@ class Server(object):
             with open(os.path.join(self.directory, name), "w") as handle:
                 handle.write(text)
         self.port = unused_port()
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = os.path.join(self.directory, "server.log")
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(argv_of(self.directory, self.port), cwd=self.directory,
@@ -197,12 +197,12 @@ class Server(object):
     def wait_until(self, predicate, what, ends):
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode} while waiting for {what}:\n{self.log()}")
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode} "
+                                   f"while waiting for {what}:\n{self.log()}")
             if predicate():
                 return
             if time.monotonic() > ends:
-                raise RuntimeError("%s on port %d: gave up waiting for %s:\n%s" % (
-                    self.name, self.port, what, self.log()))
+                raise RuntimeError(f"{self.name} on port {self.port}: gave up waiting for {what}:\n{self.log()}")
             time.sleep(0.2)
 
     def ready(self):
@@ -230,7 +230,7 @@ class Prometheus(Server):
                   "rule_files": ["rules.yml"], "scrape_configs": scrape_configs}
         text = json.dumps(config)  # JSON is YAML
         super(Prometheus, self).__init__(lambda directory, port: [
-            _binary(PROMETHEUS), "--config.file=prometheus.yml", "--web.listen-address=127.0.0.1:%d" % port,
+            _binary(PROMETHEUS), "--config.file=prometheus.yml", f"--web.listen-address=127.0.0.1:{port}",
             "--storage.tsdb.path={}".format(os.path.join(directory, "data")), "--log.level=warn"],
             {"prometheus.yml": text, "rules.yml": rules})
 
@@ -260,7 +260,7 @@ class Prometheus(Server):
 
 
 def _job(name, *ports, **settings):
-    job = dict(job_name=name, static_configs=[{"targets": ["127.0.0.1:%d" % port for port in ports]}])
+    job = dict(job_name=name, static_configs=[{"targets": [f"127.0.0.1:{port}" for port in ports]}])
     job.update(settings)
     return job
 
@@ -295,7 +295,7 @@ class Alertmanager(Server):
 
     def __init__(self, config):
         super(Alertmanager, self).__init__(lambda directory, port: [
-            _binary(ALERTMANAGER), "--config.file=alertmanager.yml", "--web.listen-address=127.0.0.1:%d" % port,
+            _binary(ALERTMANAGER), "--config.file=alertmanager.yml", f"--web.listen-address=127.0.0.1:{port}",
             "--storage.path={}".format(os.path.join(directory, "data")), "--cluster.listen-address=",
             "--log.level=warn"], {"alertmanager.yml": json.dumps(config)})
 
@@ -309,7 +309,7 @@ class Stack(object):
         self.prometheus = prometheus
         self.alertmanager = alertmanager
         self.broken = broken
-        self.silent_url = "http://127.0.0.1:%d" % silent.port
+        self.silent_url = f"http://127.0.0.1:{silent.port}"
 
 
 @contextlib.contextmanager
@@ -342,7 +342,7 @@ def monitoring_stack(prometheus=True, broken_rules=False, alertmanager=True):
                                                              BROKEN_RULES)))
         if alertmanager:
             manager = stack.enter_context(_running(Alertmanager(alertmanager_config(
-                "http://127.0.0.1:%d/hook" % unused_port()))))
+                f"http://127.0.0.1:{unused_port()}/hook"))))
         ends = time.monotonic() + STARTUP_SECONDS
         if main is not None:
             main.wait_for_scrapes(["api", "dead"], ends, "TargetDown", "state", "firing")

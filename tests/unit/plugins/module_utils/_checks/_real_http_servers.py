@@ -198,8 +198,8 @@ class ServerProcess(object):
                 if self.process.poll() is not None:
                     raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log()}")
                 if time.monotonic() > ends:
-                    raise RuntimeError("%s: port %d not listening after %ds:\n%s" % (
-                        self.name, port, STARTUP_SECONDS, self.log()))
+                    raise RuntimeError(f"{self.name}: port {port} not listening after {STARTUP_SECONDS}s:\n"
+                                       f"{self.log()}")
                 time.sleep(0.1)
         return self
 
@@ -215,12 +215,12 @@ class RealServers(object):
 
     def __init__(self, ca_file, ports):
         self.ca_file = ca_file
-        self.nginx_http = "http://127.0.0.1:%d" % ports["nginx_http"]
-        self.nginx_https = "https://127.0.0.1:%d" % ports["nginx_https"]
-        self.gunicorn = "http://127.0.0.1:%d" % ports["gunicorn"]
-        self.gunicorn_https = "https://127.0.0.1:%d" % ports["gunicorn_https"]
-        self.http_server = "http://127.0.0.1:%d" % ports["http_server"]
-        self.uvicorn = "http://127.0.0.1:%d" % ports["uvicorn"]
+        self.nginx_http = f'http://127.0.0.1:{ports["nginx_http"]}'
+        self.nginx_https = f'https://127.0.0.1:{ports["nginx_https"]}'
+        self.gunicorn = f'http://127.0.0.1:{ports["gunicorn"]}'
+        self.gunicorn_https = f'https://127.0.0.1:{ports["gunicorn_https"]}'
+        self.http_server = f'http://127.0.0.1:{ports["http_server"]}'
+        self.uvicorn = f'http://127.0.0.1:{ports["uvicorn"]}'
 
 
 def _nginx_files(directory, ca):
@@ -229,7 +229,7 @@ def _nginx_files(directory, ca):
     os.makedirs(www)
     _write(os.path.join(www, "orders.json"), json.dumps({"user": BASIC_USER, "orders": 3}))
     _write(os.path.join(www, "ok.txt"), "ok\n")
-    _write(os.path.join(www, "big.json"), json.dumps({"items": ["item-%05d" % i for i in range(BIG_ITEMS)]}))
+    _write(os.path.join(www, "big.json"), json.dumps({"items": [f"item-{i:05d}" for i in range(BIG_ITEMS)]}))
     _write(os.path.join(www, "index.html"), "<html><body>Welcome to the shop</body></html>\n")
     # nginx reads {PLAIN} passwords: no crypt() scheme is needed for a test user.
     _write(os.path.join(directory, "htpasswd"), f"{BASIC_USER}:{{PLAIN}}{BASIC_PASSWORD}\n")
@@ -250,10 +250,10 @@ def _nginx(directory, ca, ports):
 
 def _gunicorn(directory, port, tls=None):
     argv = [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--worker-class", "sync", "--workers", "1",
-            "--bind", "127.0.0.1:%d" % port, "--chdir", directory, "--graceful-timeout", "1"]
+            "--bind", f"127.0.0.1:{port}", "--chdir", directory, "--graceful-timeout", "1"]
     if tls:
         argv += ["--certfile", tls[0], "--keyfile", tls[1]]
-    return ServerProcess("gunicorn-%s" % ("https" if tls else "http"), [*argv, "wsgi_app:app"], directory, [port])
+    return ServerProcess(f'gunicorn-{"https" if tls else "http"}', [*argv, "wsgi_app:app"], directory, [port])
 
 
 def _http_server(directory, port):

@@ -93,7 +93,7 @@ def account(**changes):
 def webhook_endpoint(number, url, events, status="enabled"):
     """A Stripe WebhookEndpoint object as the list answers it (its secret is only shown on creation)."""
     return {
-        "id": "we_1PgolivE7test%04d" % number,
+        "id": f"we_1PgolivE7test{number:04d}",
         "object": "webhook_endpoint",
         "api_version": None,
         "application": None,
@@ -203,7 +203,8 @@ class StripeHandler(BaseHTTPRequestHandler):
             return
         allowed = self.state.keys[key]
         if allowed is not None and parts.path not in allowed:
-            self.answer(403, _error("invalid_request_error", f"The provided key '{stripe_masked(key)}' does not have the required "
+            self.answer(403, _error("invalid_request_error",
+                                    f"The provided key '{stripe_masked(key)}' does not have the required "
                                     f"permissions for this endpoint on account '{ACCOUNT_ID}'."))
             return
         if parts.path == "/v1/account":
@@ -230,7 +231,7 @@ class StripeHandler(BaseHTTPRequestHandler):
             message = ("You did not provide an API key. You need to provide your API key in the Authorization "
                        "header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').")
         else:
-            message = "Invalid API Key provided: %s" % (key if self.state.echo_keys else stripe_masked(key))
+            message = f"Invalid API Key provided: {key if self.state.echo_keys else stripe_masked(key)}"
         self.answer(401, _error("invalid_request_error", message))
         return None
 
@@ -248,7 +249,9 @@ class StripeHandler(BaseHTTPRequestHandler):
         if "starting_after" in query:
             ids = [endpoint["id"] for endpoint in endpoints]
             if query["starting_after"] not in ids:
-                self.answer(400, _error("invalid_request_error", "No such webhook endpoint: '{}'".format(query["starting_after"]), code="resource_missing", param="starting_after"))
+                missing = query["starting_after"]
+                self.answer(400, _error("invalid_request_error", f"No such webhook endpoint: '{missing}'",
+                                        code="resource_missing", param="starting_after"))
                 return
             start = ids.index(query["starting_after"]) + 1
         size = min(limit, self.state.page_size)
@@ -282,7 +285,7 @@ class StripeStandIn(object):
         self.server = server
         self.state = server.state
         self.port = server.server_address[1]
-        self.api_base = "https://127.0.0.1:%d" % self.port
+        self.api_base = f"https://127.0.0.1:{self.port}"
         self.ca_file = ca_file
 
 

@@ -60,7 +60,7 @@ def dumps(tmp_path_factory):
 def daily(where, source, days, suffix, first_age=HOUR):
     """Copies of source named db-<n><suffix>, one a day: the newest first_age old, the oldest days-1 days more."""
     for n in range(days):
-        target = shutil.copy(source, str(where / ("db-%02d%s" % (n, suffix))))
+        target = shutil.copy(source, str(where / f"db-{n:02d}{suffix}"))
         set_age(target, first_age + (days - 1 - n) * DAY)
     return str(where / (f"db-*{suffix}"))
 
@@ -122,7 +122,7 @@ def test_a_small_newest_backup_fails_or_warns_by_size(tmp_path, dumps):
     size = os.path.getsize(dumps.custom)
     record = run_item({"path": pattern, "size_fail_below": "50MB"})
     assert record["status"] == "fail"
-    assert record["summary"].startswith("newest backup size %.1f KiB (fail < 50.0 MiB)" % (size / 1024.0))
+    assert record["summary"].startswith(f"newest backup size {size / 1024.0:.1f} KiB (fail < 50.0 MiB)")
     record = run_item({"path": pattern, "size_warn_below": "50MB", "size_fail_below": size})
     assert record["status"] == "warn"
 
@@ -323,7 +323,7 @@ def _alive(pid):
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    with open("/proc/%d/stat" % pid) as handle:
+    with open(f"/proc/{pid}/stat") as handle:
         return handle.read().split(") ", 1)[1][0] != "Z"
 
 

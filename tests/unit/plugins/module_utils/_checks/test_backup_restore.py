@@ -216,7 +216,8 @@ def test_a_dump_that_switches_databases_is_refused(untouched, tmp_path):
                              f"\\connect {untouched.database.name}\nDELETE FROM users;")
     record = run_item(untouched.item(set_age(hostile, HOUR)))
     assert record["status"] == "fail"
-    assert record["summary"].startswith(f"restore of hostile.sql failed: the dump switches databases (\\connect {untouched.database.name}; ")
+    assert record["summary"].startswith("restore of hostile.sql failed: the dump switches databases "
+                                        f"(\\connect {untouched.database.name}; ")
 
 
 @pytest.mark.parametrize("command", ["\\! touch {marker}", "SELECT 1; \\! touch {marker}",
@@ -303,8 +304,8 @@ def test_an_existing_scratch_database_is_refused_and_left_alone(untouched):
     try:
         record = run_item(untouched.item(untouched.custom, scratch_database=existing))
         assert record["status"] == "error"
-        assert record["summary"] == (f"scratch database {existing!r} already exists on {PG_ADMIN}; refusing to use it (the drill only "
-                                     "drops databases it created)")
+        assert record["summary"] == (f"scratch database {existing!r} already exists on {PG_ADMIN}; "
+                                     "refusing to use it (the drill only drops databases it created)")
         assert database_exists(existing)
     finally:
         drop_database(existing)
@@ -328,7 +329,7 @@ def test_a_table_missing_from_the_source_is_an_error_before_anything_is_created(
 
 
 def test_an_unreachable_admin_server_is_an_error(untouched):
-    admin = "postgresql+psycopg://postgres@127.0.0.1:%d/postgres" % unused_port()
+    admin = f"postgresql+psycopg://postgres@127.0.0.1:{unused_port()}/postgres"
     record = run_item(untouched.item(untouched.custom, admin_url=admin, connect_timeout="2s"))
     assert record["status"] == "error"
     assert record["summary"].startswith(admin + ": ")

@@ -46,7 +46,7 @@ def pid_exists(pid):
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    with open("/proc/%d/stat" % pid) as handle:
+    with open(f"/proc/{pid}/stat") as handle:
         return handle.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has already died
 
 
@@ -270,7 +270,7 @@ def test_command_not_found_is_an_error(tmp_path):
     assert shell["summary"].startswith("command not found (the shell exited 127): ")
     assert check(dict(cmd="exit 127", shell=True, expect_rc=127))["status"] == "pass"
     assert check(dict(argv=["true"], chdir=str(tmp_path / "absent")))["summary"] == \
-        "chdir: %s is not a directory" % (tmp_path / "absent")
+        f'chdir: {tmp_path / "absent"} is not a directory'
     script = tmp_path / "status"
     script.write_text("#!/bin/sh\necho ok\n")
     script.chmod(0o644)

@@ -123,7 +123,7 @@ def test_non_numeric_value_fails_by_line_without_showing_it(tmp_path):
 
 
 def test_out_of_bounds_values_are_counted_and_at_most_five_lines_listed(tmp_path):
-    rows = ["X%02d,%s,2026-11-24" % (n, value) for n, value in enumerate(
+    rows = [f"X{n:02d},{value},2026-11-24" for n, value in enumerate(
         ["1.0", "-3", "0.5", "250000", "-1e9", "7", "nan", "1e300", "-0.1", "99"])]
     path = fx_csv(tmp_path, rows=rows)
     record = check(path=path, numeric_bounds={"rate": {"min": 0, "max": 100000}})
@@ -134,7 +134,7 @@ def test_out_of_bounds_values_are_counted_and_at_most_five_lines_listed(tmp_path
     assert "rate: 5 rows out of bounds (min 0, max 100000; lines 3, 5, 6, 9, 10)" in record["summary"]
     for value in ("250000", "-1e9", "1e300"):
         assert value not in json.dumps(record)
-    many = fx_csv(tmp_path, rows=["A,-%d,x" % n for n in range(1, 9)], name="many.csv")
+    many = fx_csv(tmp_path, rows=[f"A,-{n},x" for n in range(1, 9)], name="many.csv")
     record = check(path=many, numeric_bounds={"rate": {"min": 0}})
     assert record["summary"] == "rate: 8 rows out of bounds (min 0; lines 2, 3, 4, 5, 6, \u2026)"
 
@@ -226,7 +226,7 @@ def test_age_and_size_limits(tmp_path):
     assert record["summary"].startswith("age 1d 6h (warn > 12h, fail > 1d)")
     record = check(path=path, min_size="1KB")
     assert record["status"] == "fail"
-    assert record["summary"] == "size %d B (min 1.0 KiB)" % os.path.getsize(path)
+    assert record["summary"] == f"size {os.path.getsize(path)} B (min 1.0 KiB)"
 
 
 def test_glob_checks_the_newest_of_several(tmp_path):
@@ -247,7 +247,7 @@ def test_glob_checks_the_newest_of_several(tmp_path):
 def test_missing_file_and_empty_glob_fail(tmp_path):
     record = check(path=str(tmp_path / "rates.csv"))
     assert record["status"] == "fail"
-    assert record["summary"] == "%s does not exist" % (tmp_path / "rates.csv")
+    assert record["summary"] == f'{tmp_path / "rates.csv"} does not exist'
     record = check(path=str(tmp_path / "rates-*.csv"))
     assert record["status"] == "fail"
     assert record["summary"] == f"no file matches {tmp_path}/rates-*.csv"

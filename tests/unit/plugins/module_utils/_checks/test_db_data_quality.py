@@ -191,7 +191,7 @@ def test_freshness_of_sqlite_text_and_unix_seconds(tmp_path):
         minutes_ago = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=3)
         database.execute(
             "CREATE TABLE stamps (iso_z TEXT, iso_offset TEXT, unix INTEGER)",
-            "INSERT INTO stamps VALUES ('%s', '%s', %d)" % (
+            "INSERT INTO stamps VALUES ('{}', '{}', {})".format(
                 minutes_ago.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                 minutes_ago.astimezone(datetime.timezone(datetime.timedelta(hours=2))).isoformat(),
                 int(minutes_ago.timestamp())))
@@ -283,7 +283,7 @@ def test_a_wrong_password_is_an_error_without_either_password():
 
 def test_a_server_that_is_down_is_an_error_at_once():
     started = time.monotonic()
-    record = run_item(dict(url="mysql+pymysql://root@127.0.0.1:%d/x" % unused_port(), table="users",
+    record = run_item(dict(url=f"mysql+pymysql://root@127.0.0.1:{unused_port()}/x", table="users",
                            test="unique", column="id"), timeout=60.0)
     assert time.monotonic() - started < 30  # refused at once, not given up on after the 60 s timeout
     assert record["status"] == "error"
@@ -293,7 +293,7 @@ def test_a_server_that_is_down_is_an_error_at_once():
 def test_a_server_that_says_nothing_times_out():
     with tcp_server(lambda server, conn: time.sleep(120)) as silent:
         started = time.monotonic()
-        record = run_item(dict(url="postgresql+psycopg://app@127.0.0.1:%d/app" % silent.port, table="t",
+        record = run_item(dict(url=f"postgresql+psycopg://app@127.0.0.1:{silent.port}/app", table="t",
                                test="not_null", column="c"), timeout=1.5)
         elapsed = time.monotonic() - started
     assert record["status"] == "error"

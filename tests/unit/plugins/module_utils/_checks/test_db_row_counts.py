@@ -155,7 +155,7 @@ def test_a_wrong_password_is_an_error_without_either_password():
 
 def test_a_server_that_is_down_is_an_error_at_once():
     started = time.monotonic()
-    record = run_item(dict(url="postgresql+psycopg://postgres@127.0.0.1:%d/x" % unused_port(), table="users"),
+    record = run_item(dict(url=f"postgresql+psycopg://postgres@127.0.0.1:{unused_port()}/x", table="users"),
                       timeout=60.0)
     assert time.monotonic() - started < 30  # refused at once, not given up on after the 60 s timeout
     assert record["status"] == "error"
@@ -165,7 +165,7 @@ def test_a_server_that_is_down_is_an_error_at_once():
 def test_a_server_that_says_nothing_times_out():
     with tcp_server(lambda server, conn: time.sleep(120)) as silent:
         started = time.monotonic()
-        record = run_item(dict(url="mysql+pymysql://app@127.0.0.1:%d/app" % silent.port, table="t"), timeout=1.5)
+        record = run_item(dict(url=f"mysql+pymysql://app@127.0.0.1:{silent.port}/app", table="t"), timeout=1.5)
         elapsed = time.monotonic() - started
     assert record["status"] == "error"
     assert "timed out" in record["summary"]

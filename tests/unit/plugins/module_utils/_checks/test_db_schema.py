@@ -217,7 +217,7 @@ def test_custom_query_reads_the_version_inside_the_read_only_transaction(pg):
 # --- errors --------------------------------------------------------------------------------------
 
 def test_a_server_that_is_down_is_an_error():
-    record = run_item(dict(url="mysql+pymysql://root@127.0.0.1:%d/shop" % unused_port(), tables=["users"]))
+    record = run_item(dict(url=f"mysql+pymysql://root@127.0.0.1:{unused_port()}/shop", tables=["users"]))
     assert record["status"] == "error"
     assert "Can't connect to MySQL server" in record["summary"]
 

@@ -202,11 +202,11 @@ def test_server_options_are_refused_for_sqlite(tmp_path, option, value):
 def test_a_server_that_is_down_is_an_error_at_once():
     port = unused_port()
     started = time.monotonic()
-    record = run_item(dict(url="postgresql+psycopg://postgres@127.0.0.1:%d/postgres" % port), timeout=60.0)
+    record = run_item(dict(url=f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"), timeout=60.0)
     assert time.monotonic() - started < 30  # refused at once, not given up on after the 60 s timeout
     assert record["status"] == "error"
     assert "Connection refused" in record["summary"]
-    record = run_item(dict(url="mysql+pymysql://root@127.0.0.1:%d/" % port))
+    record = run_item(dict(url=f"mysql+pymysql://root@127.0.0.1:{port}/"))
     assert record["status"] == "error"
     assert "Can't connect to MySQL server on '127.0.0.1'" in record["summary"]
 
@@ -215,7 +215,7 @@ def test_a_server_that_is_down_is_an_error_at_once():
 def test_a_server_that_says_nothing_times_out(scheme):
     with tcp_server(lambda server, conn: time.sleep(120)) as silent:
         started = time.monotonic()
-        record = run_item(dict(url="%s://app@127.0.0.1:%d/app" % (scheme, silent.port)), timeout=1.5)
+        record = run_item(dict(url=f"{scheme}://app@127.0.0.1:{silent.port}/app"), timeout=1.5)
         elapsed = time.monotonic() - started
     assert record["status"] == "error"
     assert "timed out" in record["summary"]
@@ -305,7 +305,7 @@ def test_cluster_connections_are_counted_against_max_connections(cluster):
     assert connections["max"] == 20
     assert connections["used"] >= 5  # the four held and the check's own
     assert record["status"] == "warn"
-    assert record["summary"].startswith("connections %d of 20" % connections["used"])
+    assert record["summary"].startswith(f'connections {connections["used"]} of 20')
 
 
 @needs_cluster

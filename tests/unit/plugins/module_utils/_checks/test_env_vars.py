@@ -66,11 +66,11 @@ def wait_until_exec_completed(pid, within=5.0):
     the new argv and environment: until then /proc shows both empty. Wait for them to appear."""
     until = time.monotonic() + within
     while time.monotonic() < until:
-        with open("/proc/%d/cmdline" % pid, "rb") as cmdline, open("/proc/%d/environ" % pid, "rb") as environ:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline, open(f"/proc/{pid}/environ", "rb") as environ:
             if cmdline.read() and environ.read():
                 return
         time.sleep(0.01)
-    raise AssertionError("pid %d did not finish exec within %ss" % (pid, within))
+    raise AssertionError(f"pid {pid} did not finish exec within {within}s")
 
 
 @pytest.fixture
@@ -269,7 +269,7 @@ def test_unexpected_values_fail_with_masked_values_only(tmp_path):
 def test_missing_env_file_is_an_error(tmp_path):
     record = check(dict(env_file=str(tmp_path / "absent.env"), required=["APP_ENV"]))
     assert record["status"] == "error"
-    assert record["summary"] == "cannot read %s: No such file or directory" % (tmp_path / "absent.env")
+    assert record["summary"] == f'cannot read {tmp_path / "absent.env"}: No such file or directory'
 
 
 def test_env_file_that_is_a_directory_or_too_big_is_an_error(tmp_path):
@@ -303,8 +303,8 @@ def test_environment_of_a_process_by_pid(children):
     proc = children({"APP_ENV": "production", "DATABASE_URL": DATABASE_URL, "DEBUG": "1"})
     record = check(dict(source="process", pid=proc.pid, required=["APP_ENV", "DATABASE_URL", "SECRET_KEY"],
                         forbidden=["DEBUG"], expected_values={"APP_ENV": "^production$"}))
-    assert record["id"] == "env_vars:pid:%d" % proc.pid
-    assert record["title"] == "Environment of pid:%d" % proc.pid
+    assert record["id"] == f"env_vars:pid:{proc.pid}"
+    assert record["title"] == f"Environment of pid:{proc.pid}"
     assert record["status"] == "fail", record  # records are checked free of secrets, safe to show
     assert record["observed"]["pid"] == proc.pid
     assert record["observed"]["present"] == ["APP_ENV", "DATABASE_URL"]
@@ -346,22 +346,22 @@ def test_exited_process_is_an_error(children):
     proc.wait()
     record = check(dict(source="process", pid=proc.pid, required=["A"]))
     assert record["status"] == "error"
-    assert record["summary"] == "no process with pid %d" % proc.pid
+    assert record["summary"] == f"no process with pid {proc.pid}"
 
 
 def test_environment_of_another_users_process_is_an_error_without_privileges(children):
     proc = children({"SECRET_KEY": SECRET_KEY})
-    out = as_nobody("""
+    out = as_nobody(f"""
         import json
         from ansible_collections.golive.readiness.plugins.module_utils._check import CheckError
         from ansible_collections.golive.readiness.plugins.module_utils._checks import env_vars
         try:
-            env_vars.read_process_environ(%d)
+            env_vars.read_process_environ({proc.pid})
         except CheckError as exc:
             print(exc)
-        """ % proc.pid)
-    assert out.strip() == ("cannot read the environment of pid %d: permission denied "
-                           "(run as the process owner or with become)" % proc.pid)
+        """)
+    assert out.strip() == (f"cannot read the environment of pid {proc.pid}: permission denied "
+                           "(run as the process owner or with become)")
     assert SECRET_KEY not in out
 
 

@@ -130,7 +130,8 @@ def test_stanza_outside_what_logrotate_conf_includes_warns(where):
     snippet = rotate.snippet("shop", stanza(path))
     record = check(rotate, path=path)
     assert record["status"] == "warn"
-    assert record["summary"] == f"rotation is configured in {snippet}:1, but {rotate.conf} does not include {rotate.dir}"
+    assert record["summary"] == (f"rotation is configured in {snippet}:1, "
+                                 f"but {rotate.conf} does not include {rotate.dir}")
 
 
 def test_two_stanzas_for_one_log_warn(where, rotate):
@@ -139,14 +140,15 @@ def test_two_stanzas_for_one_log_warn(where, rotate):
     second = rotate.snippet("b-all", stanza(f"{where}/logs/*"))
     record = check(rotate, path=path)
     assert record["status"] == "warn"
-    assert record["summary"] == (f"2 logrotate stanzas name it ({first}:1, {second}:1): logrotate rejects a duplicate log entry")
+    assert record["summary"] == (f"2 logrotate stanzas name it ({first}:1, {second}:1): "
+                                 "logrotate rejects a duplicate log entry")
 
 
 # --- fail -------------------------------------------------------------------------------------------
 
 
 def test_many_errors_in_the_tail_fail_and_only_a_few_are_shown(where, rotate):
-    lines = ["%s ERROR worker %d crashed: %s" % (stamp(30), index, "x" * 500) for index in range(40)]
+    lines = [f'{stamp(30)} ERROR worker {index} crashed: {"x" * 500}' for index in range(40)]
     path = app_log(where, timed_lines(2000, 600) + lines)
     rotate.snippet("shop", stanza(path))
     record = check(rotate, path=path, tail_lines=100)
@@ -159,7 +161,7 @@ def test_many_errors_in_the_tail_fail_and_only_a_few_are_shown(where, rotate):
 
 
 def test_since_counts_only_recent_lines_with_their_tracebacks(where, rotate):
-    lines = ["%s ERROR old failure %d" % (stamp(2 * HOUR - index), index) for index in range(30)]
+    lines = [f"{stamp(2 * HOUR - index)} ERROR old failure {index}" for index in range(30)]
     lines += timed_lines(100, 1500)
     lines += [f"{stamp(300)} ERROR job failed",
               "Traceback (most recent call last):",
@@ -207,7 +209,8 @@ def test_logrotate_syntax_with_scripts_multiline_names_and_includes(where, rotat
     path = app_log(where, timed_lines(3, 3))
     extra = os.path.join(where, "etc", "extra.conf")
     with open(extra, "w") as handle:
-        handle.write(f"/var/log/a.log\n{path}\n{{\n  weekly\n  postrotate\n    [ -f /run/x.pid ] && {{ kill -HUP 1; }}\n"
+        handle.write(f"/var/log/a.log\n{path}\n{{\n  weekly\n  postrotate\n"
+                     "    [ -f /run/x.pid ] && { kill -HUP 1; }\n"
                      "  endscript\n  rotate 3\n}\n")
     rotate.snippet("includes", f"include {extra}\n")
     record = check(rotate, path=path)
@@ -232,7 +235,8 @@ def test_read_only_directory_is_not_writable_by_the_writer(where, rotate):
     assert record["status"] == "fail"
     assert record["observed"]["writable_by"] == user.pw_name
     assert record["summary"] == (
-        f"not writable by {user.pw_name}: {user.pw_name} cannot write and search {logs} (mode 0555, owner root, group root)")
+        f"not writable by {user.pw_name}: {user.pw_name} cannot write and search {logs} "
+        "(mode 0555, owner root, group root)")
     # root itself may write anywhere but a read-only filesystem: honest, and why writable_by matters
     assert check(rotate, path=path, writable_by="root")["status"] == "pass"
 

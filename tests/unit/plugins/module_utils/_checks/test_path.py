@@ -150,7 +150,7 @@ def test_wrong_owner_and_group_fail(tree):
     target = make_file(tree, "f", uid=STRANGER_UID, gid=STRANGER_GID)
     outcome = check(path=target, owner="root", group="root")
     assert outcome.status == "fail"
-    assert outcome.summary == "owned by %d, expected root; group %d, expected root" % (STRANGER_UID, STRANGER_GID)
+    assert outcome.summary == f"owned by {STRANGER_UID}, expected root; group {STRANGER_GID}, expected root"
 
 
 def test_owner_and_group_by_name(tree):
@@ -342,7 +342,8 @@ def test_symlinked_parent_is_resolved_for_access(tree):
     link = os.path.join(tree, "shortcut")
     os.symlink(private, link)
     outcome = check(path=os.path.join(link, "f"), writable_by="nobody")
-    assert outcome.summary == f"not writable by nobody: nobody cannot search {private} (mode 0700, owner root, group root)"
+    assert outcome.summary == (f"not writable by nobody: nobody cannot search {private} "
+                               "(mode 0700, owner root, group root)")
 
 
 # --- globs: freshness and counts -----------------------------------------------------------------
@@ -415,7 +416,7 @@ def test_glob_state_applies_to_every_match(backups):
 
 def test_attribute_problems_of_many_matches_are_capped(tree):
     for index in range(7):
-        make_file(tree, "f%d.log" % index, 0o666)
+        make_file(tree, f"f{index}.log", 0o666)
     outcome = check(path=os.path.join(tree, "*.log"), mode_max="0644", count_max=100)
     assert outcome.status == "fail"
     problems = outcome.summary.split("; ")

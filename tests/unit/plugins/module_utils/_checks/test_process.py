@@ -49,7 +49,7 @@ def _wait_until(condition, what, seconds=10):
 
 def _read_proc(pid, name):
     try:
-        with open("/proc/%d/%s" % (pid, name), "rb") as handle:
+        with open(f"/proc/{pid}/{name}", "rb") as handle:
             return handle.read()
     except OSError:
         return b""
@@ -211,8 +211,8 @@ def test_user_that_owns_nothing_fails_and_reports_who_runs_it(children):
     children.sleeper(name, preexec_fn=become(nobody()))
     outcome = check(name=name, user=str(STRANGER_UID))
     assert outcome.status == "fail"
-    assert outcome.summary == "0 running as %d (expected at least 1); matching processes of other users: nobody" \
-        % STRANGER_UID
+    assert outcome.summary == (f"0 running as {STRANGER_UID} (expected at least 1); "
+                               "matching processes of other users: nobody")
     assert outcome.observed["other_users"] == ["nobody"]
     assert outcome.expected == {"count": {"fail": {"below": 1}, "unit": "count"}, "user": str(STRANGER_UID)}
     assert check(name=name, user="root").status == "fail"

@@ -71,10 +71,10 @@ def test_own_interpreter_by_default():
     assert record["id"] == "python_runtime:self"
     assert record["title"] == "Python runtime self"
     assert record["status"] == "pass"
-    assert record["observed"]["version"] == "%d.%d.%d" % sys.version_info[:3]
+    assert record["observed"]["version"] == "{}.{}.{}".format(*sys.version_info[:3])
     assert record["observed"]["executable"] == sys.executable
     assert record["observed"]["virtualenv"] is (sys.prefix != sys.base_prefix)
-    assert record["summary"] == "Python %d.%d.%d (>= 3.8)" % sys.version_info[:3]
+    assert record["summary"] == "Python {}.{}.{} (>= 3.8)".format(*sys.version_info[:3])
     assert record["expected"] == {"min_version": "3.8"}
 
 
@@ -101,10 +101,10 @@ def test_system_interpreter_is_not_a_virtualenv(system_python):
 
 def test_interpreter_older_than_the_minimum_fails(venv_python):
     major, minor = sys.version_info[:2]
-    record = check(dict(python=venv_python, min_version="%d.%d" % (major, minor + 1)))
+    record = check(dict(python=venv_python, min_version=f"{major}.{minor + 1}"))
     assert record["status"] == "fail"
-    assert record["summary"] == "Python %s is older than %d.%d" % (record["observed"]["version"], major, minor + 1)
-    patch = check(dict(python=venv_python, min_version="%d.%d.%d" % (major, minor, sys.version_info[2] + 1)))
+    assert record["summary"] == f'Python {record["observed"]["version"]} is older than {major}.{minor + 1}'
+    patch = check(dict(python=venv_python, min_version=f"{major}.{minor}.{sys.version_info[2] + 1}"))
     assert patch["status"] == "fail"
 
 
@@ -120,7 +120,7 @@ def test_throwaway_venv_without_packages(empty_venv, tmp_path):
 def test_missing_interpreter_is_an_error(tmp_path):
     record = check(dict(python=str(tmp_path / "bin" / "python3")))
     assert record["status"] == "error"
-    assert record["summary"] == "no interpreter at %s" % (tmp_path / "bin" / "python3")
+    assert record["summary"] == f'no interpreter at {tmp_path / "bin" / "python3"}'
 
 
 def test_things_that_are_not_interpreters_are_errors(tmp_path):
@@ -184,13 +184,14 @@ def test_pin_with_fewer_release_parts_matches(venv_python, tmp_path):
 
 
 def test_wrong_pin_and_missing_package_fail(venv_python, tmp_path):
-    path = requirements(tmp_path, "jmespath==0.0.1\nrequests=={}\ngolive-never-installed==1.0\n".format(installed("requests")))
+    path = requirements(tmp_path, f"jmespath==0.0.1\nrequests=={installed('requests')}\ngolive-never-installed==1.0\n")
     record = check(dict(python=venv_python, requirements=path))
     assert record["status"] == "fail"
     assert record["observed"]["mismatched"] == [
         dict(name="jmespath", wanted="0.0.1", installed=installed("jmespath"))]
     assert record["observed"]["missing"] == ["golive-never-installed"]
-    assert record["summary"] == "not installed: golive-never-installed; version mismatch: jmespath {} (wanted 0.0.1)".format(installed("jmespath"))
+    assert record["summary"] == ("not installed: golive-never-installed; "
+                                 f"version mismatch: jmespath {installed('jmespath')} (wanted 0.0.1)")
 
 
 def test_unpinned_requirements_fail_by_default_or_warn(venv_python, tmp_path):
@@ -248,12 +249,12 @@ def test_own_interpreter_checks_requirements_too(tmp_path):
 def test_missing_requirements_file_or_include_is_an_error(venv_python, tmp_path):
     record = check(dict(python=venv_python, requirements=str(tmp_path / "absent.txt")))
     assert record["status"] == "error"
-    assert record["summary"] == "cannot read requirements %s: No such file or directory" % (tmp_path / "absent.txt")
+    assert record["summary"] == f'cannot read requirements {tmp_path / "absent.txt"}: No such file or directory'
     path = requirements(tmp_path, "-r missing-include.txt\n")
     record = check(dict(python=venv_python, requirements=path))
     assert record["status"] == "error"
-    assert record["summary"] == "cannot read requirements %s: No such file or directory" \
-        % (tmp_path / "missing-include.txt")
+    include = tmp_path / "missing-include.txt"
+    assert record["summary"] == f"cannot read requirements {include}: No such file or directory"
 
 
 # --- options and helpers -------------------------------------------------------------------------

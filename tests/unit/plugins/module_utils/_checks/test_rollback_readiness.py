@@ -74,7 +74,7 @@ def test_ready_rollback_passes_with_every_part_observed(tmp_path):
     assert observed["tag"]["head"] == git(checkout, "rev-parse", "HEAD").strip()
     summary = record["summary"]
     assert summary.startswith(f"rollback script {rollback} is executable; ")
-    assert "previous release %s: registry.example.invalid/shop:2026.01.04-2" % (tmp_path / "PREVIOUS_IMAGE") in summary
+    assert f'previous release {tmp_path / "PREVIOUS_IMAGE"}: registry.example.invalid/shop:2026.01.04-2' in summary
     assert f"previous release 2026.01.04; 3 releases in {directory}" in summary
     assert "HEAD {} is tagged v1.1.0".format(observed["tag"]["head"][:12]) in summary
     assert "dry run exited 0 in " in summary
@@ -87,7 +87,7 @@ def test_ready_rollback_passes_with_every_part_observed(tmp_path):
 def test_missing_script_fails(tmp_path):
     record = check(dict(script=str(tmp_path / "rollback")))
     assert record["status"] == "fail"
-    assert record["summary"] == "rollback script %s does not exist" % (tmp_path / "rollback")
+    assert record["summary"] == f'rollback script {tmp_path / "rollback"} does not exist'
     assert record["observed"]["script"]["exists"] is False
 
 
@@ -135,14 +135,14 @@ def test_dry_run_output_keeps_its_tail(tmp_path):
     dry_run = record["observed"]["dry_run"]
     assert dry_run["output_tail"].startswith("\u2026") and dry_run["output_tail"].endswith("step 19999\n")
     assert len(dry_run["output_tail"]) == 501
-    assert dry_run["output_bytes"] == sum(len("step %d\n" % n) for n in range(20000))
+    assert dry_run["output_bytes"] == sum(len(f"step {n}\n") for n in range(20000))
 
 
 def test_secrets_a_dry_run_prints_are_masked_in_its_output_tail(tmp_path):
     password, token = "s3cr3tPassw0rd", "tok3nAbcdefGhijkLmnop"
     rollback = script(tmp_path / "rollback", f"#!/bin/sh\necho 'connecting to postgresql://app:{password}@db/shop'\n"
-                      f"echo 'curl -H \"Authorization: Bearer {token}\" https://deploy/api'\necho 'password={password}'\n"
-                      "exit 1\n")
+                      f"echo 'curl -H \"Authorization: Bearer {token}\" https://deploy/api'\n"
+                      f"echo 'password={password}'\nexit 1\n")
     record = check(dict(dry_run=[rollback]))
     assert record["status"] == "fail"
     tail = record["observed"]["dry_run"]["output_tail"]
@@ -156,7 +156,7 @@ def test_dry_run_runs_in_its_directory(tmp_path):
     assert record["status"] == "pass", record["summary"]
     missing = check(dict(dry_run=["true"], dry_run_chdir=str(tmp_path / "gone")))
     assert missing["status"] == "fail"
-    assert missing["summary"] == "dry run directory %s does not exist" % (tmp_path / "gone")
+    assert missing["summary"] == f'dry run directory {tmp_path / "gone"} does not exist'
 
 
 def _gone(pid, within=3.0):
@@ -166,7 +166,7 @@ def _gone(pid, within=3.0):
             os.kill(pid, 0)
         except ProcessLookupError:
             return True
-        with open("/proc/%d/stat" % pid) as handle:
+        with open(f"/proc/{pid}/stat") as handle:
             if handle.read().rsplit(")", 1)[1].split()[0] == "Z":
                 return True
         time.sleep(0.05)
@@ -175,7 +175,8 @@ def _gone(pid, within=3.0):
 
 def test_hanging_dry_run_is_killed_and_fails(tmp_path):
     pid_file = tmp_path / "pid"
-    rollback = script(tmp_path / "rollback", f'#!/bin/sh\necho "waiting for lock"\nsleep 60 &\necho $! > {pid_file}\nwait\n')
+    rollback = script(tmp_path / "rollback",
+                      f'#!/bin/sh\necho "waiting for lock"\nsleep 60 &\necho $! > {pid_file}\nwait\n')
     started = time.monotonic()
     record = check(dict(script=rollback, dry_run=[rollback, "--dry-run"]), timeout=1.5)
     assert time.monotonic() - started < 40  # the dry run sleeps 60 s
@@ -190,8 +191,8 @@ def test_hanging_dry_run_is_killed_and_fails(tmp_path):
 def test_dry_run_command_that_cannot_start_fails(tmp_path):
     record = check(dict(dry_run=[str(tmp_path / "no-such-rollback"), "--dry-run"]))
     assert record["status"] == "fail"
-    assert record["summary"] == "dry run %s --dry-run cannot be started: No such file or directory" % (
-        tmp_path / "no-such-rollback")
+    absent = tmp_path / "no-such-rollback"
+    assert record["summary"] == f"dry run {absent} --dry-run cannot be started: No such file or directory"
     assert record["observed"]["dry_run"]["started"] is False
 
 
@@ -205,23 +206,23 @@ def test_previous_release_glob_takes_the_newest_match(tmp_path):
     assert record["status"] == "pass"
     seen = record["observed"]["previous_release"]
     assert seen["matches"] == 2 and seen["path"] == newer and seen["content"] == "shop:2026.01.04"
-    assert record["id"] == "rollback_readiness:%s" % (tmp_path / "images" / "shop-*.tag")
+    assert record["id"] == f'rollback_readiness:{tmp_path / "images" / "shop-*.tag"}'
 
 
 def test_previous_release_directory_must_hold_something(tmp_path):
     write(tmp_path, "previous/app.py", "")
     assert check(dict(previous_release=str(tmp_path / "previous")))["summary"] == (
-        "previous release %s present" % (tmp_path / "previous"))
+        f'previous release {tmp_path / "previous"} present')
     os.makedirs(str(tmp_path / "empty"))
     record = check(dict(previous_release=str(tmp_path / "empty")))
     assert record["status"] == "fail"
-    assert record["summary"] == "previous release %s is an empty directory" % (tmp_path / "empty")
+    assert record["summary"] == f'previous release {tmp_path / "empty"} is an empty directory'
 
 
 def test_missing_or_empty_previous_release_fails(tmp_path):
     record = check(dict(previous_release=str(tmp_path / "releases" / "*")))
     assert record["status"] == "fail"
-    assert record["summary"] == "no previous release at %s" % (tmp_path / "releases" / "*")
+    assert record["summary"] == f'no previous release at {tmp_path / "releases" / "*"}'
     empty = write(tmp_path, "PREVIOUS_IMAGE", "")
     assert check(dict(previous_release=empty))["summary"] == f"previous release {empty} is an empty file"
 
@@ -258,13 +259,13 @@ def test_current_link_outside_the_releases_fails(tmp_path):
     assert record["summary"] == "current release {} is not one of the releases in {}".format(
         tmp_path / "elsewhere", directory)
     dangling = check(dict(releases_dir=directory, current=str(tmp_path / "no-link")))
-    assert dangling["summary"] == "current release link %s does not exist" % (tmp_path / "no-link")
+    assert dangling["summary"] == f'current release link {tmp_path / "no-link"} does not exist'
 
 
 def test_missing_releases_directory_fails(tmp_path):
     record = check(dict(releases_dir=str(tmp_path / "releases")))
     assert record["status"] == "fail"
-    assert record["summary"] == "releases directory %s does not exist" % (tmp_path / "releases")
+    assert record["summary"] == f'releases directory {tmp_path / "releases"} does not exist'
 
 
 # --- the release tag ---------------------------------------------------------------------------------
@@ -285,7 +286,8 @@ def test_tag_behind_head_warns_with_the_distance(tmp_path):
     record = check(dict(checkout=str(checkout), tag_pattern="v*"))
     assert record["status"] == "warn"
     head = git(checkout, "rev-parse", "HEAD").strip()
-    assert record["summary"] == (f"HEAD {head[:12]} of {checkout} carries no tag matching v*; it is 2 commit(s) after v1.1.0")
+    assert record["summary"] == (f"HEAD {head[:12]} of {checkout} carries no tag matching v*; "
+                                 "it is 2 commit(s) after v1.1.0")
     assert record["observed"]["tag"]["nearest_tag"] == "v1.1.0"
     assert record["observed"]["tag"]["commits_since_tag"] == 2
     assert record["observed"]["tag"]["matching_tags"] == 2
@@ -324,7 +326,7 @@ def test_checkout_without_commits_or_git_fails(tmp_path):
     assert check(dict(checkout=str(plain)))["summary"] == f"{plain} is not a git checkout"
     missing = check(dict(checkout=str(tmp_path / "gone")))
     assert missing["status"] == "fail"
-    assert missing["summary"] == "checkout %s does not exist" % (tmp_path / "gone")
+    assert missing["summary"] == f'checkout {tmp_path / "gone"} does not exist'
 
 
 def test_missing_git_is_an_error_and_other_parts_still_report(tmp_path):
@@ -332,7 +334,9 @@ def test_missing_git_is_an_error_and_other_parts_still_report(tmp_path):
     rollback = script(tmp_path / "rollback")
     record = check(dict(script=rollback, checkout=str(checkout), git_executable=str(tmp_path / "no-git")))
     assert record["status"] == "error"
-    assert record["summary"].startswith("{} is a git checkout but the git executable {!r} was not found on this host".format(checkout, str(tmp_path / "no-git")))
+    git_path = str(tmp_path / "no-git")
+    assert record["summary"].startswith(f"{checkout} is a git checkout but the git executable {git_path!r} "
+                                        "was not found on this host")
     assert record["observed"]["script"]["executable"] is True
 
 

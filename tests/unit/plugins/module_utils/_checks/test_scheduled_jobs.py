@@ -99,7 +99,8 @@ def test_duplicated_entries_warn(tree):
     record = check(tree, command="bin/sync")
     assert record["status"] == "warn"
     assert record["summary"] == (
-        f"2 entries run /bin/sync/: {crontab}:1 (0 1 * * *), {fragment}:1 (15 1 * * *) (the job may run more than once)")
+        f"2 entries run /bin/sync/: {crontab}:1 (0 1 * * *), {fragment}:1 (15 1 * * *) "
+        "(the job may run more than once)")
     assert record["observed"]["entries"] == [f"{crontab}:1", f"{fragment}:1"]
 
 
@@ -107,7 +108,8 @@ def test_cron_tz_on_a_cron_that_ignores_it_warns_and_uses_the_host_zone(tree):
     tree.system("CRON_TZ=Asia/Tokyo\n0 6 * * * root /opt/shop/bin/export\n")
     record = check(tree, command="export", cron_tz="ignored")
     assert record["status"] == "warn"
-    assert record["summary"] == (f"CRON_TZ=Asia/Tokyo is set, but this host's cron ignores CRON_TZ: the job runs in {host_zone().name}")
+    assert record["summary"] == ("CRON_TZ=Asia/Tokyo is set, but this host's cron ignores CRON_TZ: "
+                                 f"the job runs in {host_zone().name}")
     assert record["observed"]["timezone"] == host_zone().name
 
 
@@ -122,9 +124,11 @@ def test_missing_job_fails_and_names_near_misses(tree):
     record = check(tree, command="bin/backup", user=USER)
     assert record["status"] == "fail"
     assert record["summary"] == (
-        f"no cron entry runs /bin/backup/ as {USER} (found commented out at {tree.spool_dir}/{USER}:1; at {tree.cron_d_dir}/backup.cron:1, but cron "
-        f"ignores it: only names of letters, digits, '_' and '-' are read; at {tree.cron_d_dir}/loose:1, but cron ignores it: it is "
-        f"group- or other-writable (mode 0664); at {tree.crontab_file}:1 as user postgres)")
+        f"no cron entry runs /bin/backup/ as {USER} (found commented out at {tree.spool_dir}/{USER}:1; "
+        f"at {tree.cron_d_dir}/backup.cron:1, but cron ignores it: "
+        "only names of letters, digits, '_' and '-' are read; "
+        f"at {tree.cron_d_dir}/loose:1, but cron ignores it: it is group- or other-writable (mode 0664); "
+        f"at {tree.crontab_file}:1 as user postgres)")
     assert "entry" not in record["observed"]
 
 
@@ -174,7 +178,8 @@ def test_a_bad_line_running_the_command_fails(tree):
     crontab = tree.system("0 25 * * * root /opt/shop/bin/sync\n")
     record = check(tree, command="sync")
     assert record["status"] == "fail"
-    assert record["summary"] == (f"no cron entry runs /sync/; {crontab}:1: cron rejects this line: hour: 25 is outside 0-23")
+    assert record["summary"] == (f"no cron entry runs /sync/; {crontab}:1: "
+                                 "cron rejects this line: hour: 25 is outside 0-23")
 
 
 def test_url_passwords_in_commands_are_masked(tree):

@@ -194,7 +194,7 @@ def test_excluded_paths_are_not_checked(tmp_path):
 
 
 def test_findings_beyond_max_findings_are_counted(tmp_path):
-    init_repo(tmp_path, {"keys/k%02d.txt" % n: aws_access_key_id() + "\n" for n in range(15)})
+    init_repo(tmp_path, {f"keys/k{n:02d}.txt": aws_access_key_id() + "\n" for n in range(15)})
     record = check(dict(path=str(tmp_path), max_findings=3))
     assert record["status"] == "fail"
     assert len(record["observed"]["findings"]) == 3
@@ -276,7 +276,9 @@ def test_symlinked_secrets_are_judged_by_their_target(tmp_path):
 
 def test_each_match_is_placed_on_its_own_line(tmp_path):
     first, second = aws_access_key_id(), aws_access_key_id()
-    text = f"a = 1\r\nkeys = ['{first}', '{second}']\n\n\nother = '{aws_access_key_id()}'  # pragma: allowlist secret\nlast = '{aws_access_key_id()}'"
+    text = (f"a = 1\r\nkeys = ['{first}', '{second}']\n\n\n"
+            f"other = '{aws_access_key_id()}'  # pragma: allowlist secret\n"
+            f"last = '{aws_access_key_id()}'")
     init_repo(tmp_path, {"keys.py": text})
     record = check(dict(path=str(tmp_path)))
     assert rules_at(record) == [("aws_access_key_id", "keys.py", 2), ("aws_access_key_id", "keys.py", 6)]
@@ -336,7 +338,7 @@ def test_what_counts_as_pinned(line, shown):
 def test_missing_path_is_an_error(tmp_path):
     record = check(dict(path=str(tmp_path / "gone")))
     assert record["status"] == "error"
-    assert record["summary"] == "cannot check %s: No such file or directory" % (tmp_path / "gone")
+    assert record["summary"] == f'cannot check {tmp_path / "gone"}: No such file or directory'
     a_file = write(tmp_path, "file", "")
     assert check(dict(path=a_file))["summary"] == f"{a_file} is not a directory"
 
@@ -363,7 +365,7 @@ def test_unreadable_files_make_the_scan_incomplete():
 
 def test_scan_stopped_by_the_time_limit_is_an_error(tmp_path):
     for n in range(50):
-        write(tmp_path, "d%02d/f.txt" % n, "x\n")
+        write(tmp_path, f"d{n:02d}/f.txt", "x\n")
     record = check(dict(path=str(tmp_path)), timeout=0.25)
     assert record["status"] == "error"
     assert f"time limit reached during the walk of {tmp_path}" in record["summary"]

@@ -237,7 +237,7 @@ def test_connection_refused_is_an_error():
     port = unused_port()
     outcome = check(port=port)
     assert outcome.status == "error"
-    assert outcome.summary == "cannot connect to 127.0.0.1:%d: Connection refused" % port
+    assert outcome.summary == f"cannot connect to 127.0.0.1:{port}: Connection refused"
 
 
 def test_missing_ca_file_is_an_error(tmp_path, submission):

@@ -125,7 +125,7 @@ def test_cpus_fail_warn_and_pass_relative_to_the_real_count():
     real = cores()
     failing = check(cpus_fail_below=real + 1)
     assert failing.status == "fail"
-    assert failing.summary == "cpus %d (fail < %d)" % (real, real + 1)
+    assert failing.summary == f"cpus {real} (fail < {real + 1})"
     assert check(cpus_warn_below=str(real + 1), cpus_fail_below=str(real)).status == "warn"
     assert check(cpus_warn_below=real, cpus_fail_below=real).status == "pass"
 

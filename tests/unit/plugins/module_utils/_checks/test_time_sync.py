@@ -34,7 +34,7 @@ def check(timeout=5.0, **item):
 
 def local(server):
     """'127.0.0.1:<port>' of a served NTP server, or of a bare port number."""
-    return "127.0.0.1:%d" % getattr(server, "port", server)
+    return f'127.0.0.1:{getattr(server, "port", server)}'
 
 
 def test_clock_in_sync_passes_with_measured_values():
@@ -114,7 +114,7 @@ def test_dead_port_is_an_error_at_once():
     outcome = check(timeout=60.0, ntp_servers=[local(port)], **LEVELS)
     assert time.monotonic() - started < 30  # the ICMP answer ends it, not the 60 s timeout
     assert outcome.status == "error"
-    assert "port unreachable (nothing listens on UDP %d)" % port in outcome.summary
+    assert f"port unreachable (nothing listens on UDP {port})" in outcome.summary
 
 
 def test_silent_servers_share_the_time_limit():
@@ -141,7 +141,8 @@ def test_fewer_answers_than_min_servers_fail():
     with ntp_server() as p1:
         outcome = check(ntp_servers=[local(p1), local(port)], min_servers=2, **LEVELS)
     assert outcome.status == "fail"
-    assert outcome.summary.startswith(f"only 1 of 2 NTP servers answered, min_servers 2 ({local(port)}: port unreachable")
+    assert outcome.summary.startswith("only 1 of 2 NTP servers answered, min_servers 2 "
+                                      f"({local(port)}: port unreachable")
     assert outcome.expected["servers_answered"] == {"fail": {"below": 2}, "unit": "count"}
     assert outcome.observed["servers_answered"] == {"value": 1, "unit": "count"}
 
@@ -222,7 +223,8 @@ def test_relative_localtime_link_names_the_zone(tmp_path):
     where = make_etc(tmp_path, localtime_link="../usr/share/zoneinfo/America/Argentina/Buenos_Aires",
                      timezone_file="Europe/Paris\n")
     assert time_sync.read_timezone(**where) == (
-        "America/Argentina/Buenos_Aires", "{} -> ../usr/share/zoneinfo/America/Argentina/Buenos_Aires".format(where["localtime"]))
+        "America/Argentina/Buenos_Aires",
+        f"{where['localtime']} -> ../usr/share/zoneinfo/America/Argentina/Buenos_Aires")
 
 
 def test_posix_variant_link_names_the_zone(tmp_path):
