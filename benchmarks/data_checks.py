@@ -52,13 +52,13 @@ BIG_TABLE = "events_big"
 def create_big_table(database, rows):
     started = time.monotonic()
     database.execute(
-        "CREATE TABLE %s (id bigint PRIMARY KEY, account integer, payload text)" % BIG_TABLE,
-        sa.text("INSERT INTO %s SELECT n, n %% 9973, md5(n::text) FROM generate_series(1, :rows) AS n"
-                % BIG_TABLE).bindparams(rows=rows))
-    database.execute("ANALYZE %s" % BIG_TABLE, 'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "%s"' % database.user)
-    size = database.scalar("SELECT pg_size_pretty(pg_total_relation_size('%s'))" % BIG_TABLE)
-    print("created %s with %d rows (%s with its index) and analysed it in %.1fs"
-          % (BIG_TABLE, rows, size, time.monotonic() - started))
+        f"CREATE TABLE {BIG_TABLE} (id bigint PRIMARY KEY, account integer, payload text)",
+        sa.text(f"INSERT INTO {BIG_TABLE} SELECT n, n % 9973, md5(n::text) "
+                "FROM generate_series(1, :rows) AS n").bindparams(rows=rows))
+    database.execute(f"ANALYZE {BIG_TABLE}", f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{database.user}"')
+    size = database.scalar(f"SELECT pg_size_pretty(pg_total_relation_size('{BIG_TABLE}'))")
+    print(f"created {BIG_TABLE} with {rows} rows ({size} with its index) "
+          f"and analysed it in {time.monotonic() - started:.1f}s")
 
 
 def time_count(database, method):
@@ -67,7 +67,7 @@ def time_count(database, method):
     record = run_item(db_row_counts, item, 120)
     elapsed = time.monotonic() - started
     if record["status"] != "pass" or record["observed"]["method"] != method:
-        raise SystemExit("db_row_counts %s did not pass as expected: %s" % (method, record))
+        raise SystemExit(f"db_row_counts {method} did not pass as expected: {record}")
     return elapsed, record["observed"]["rows"]["value"]
 
 
@@ -79,14 +79,14 @@ def bench_counts(database, rows, rounds):
             elapsed, counted = time_count(database, method)
             times[method].append(elapsed)
             seen[method] = counted
-            print("  %-8s %8.3fs  %d rows" % (method, elapsed, counted), flush=True)
+            print(f"  {method:<8} {elapsed:8.3f}s  {counted} rows", flush=True)
     exact, estimate = statistics.median(times["exact"]), statistics.median(times["estimate"])
     print()
-    print("db_row_counts on %d rows, in-process through the kind, %d rounds" % (rows, rounds))
-    print("  exact    (COUNT(*))            median %8.3fs  rows %d" % (exact, seen["exact"]))
-    print("  estimate (pg_class.reltuples)  median %8.3fs  rows %d (off by %.3f%%)"
-          % (estimate, seen["estimate"], 100.0 * abs(seen["estimate"] - rows) / rows))
-    print("  exact / estimate = %.0fx" % (exact / estimate))
+    print(f"db_row_counts on {rows} rows, in-process through the kind, {rounds} rounds")
+    print(f'  exact    (COUNT(*))            median {exact:8.3f}s  rows {seen["exact"]}')
+    off_by = 100.0 * abs(seen["estimate"] - rows) / rows
+    print(f'  estimate (pg_class.reltuples)  median {estimate:8.3f}s  rows {seen["estimate"]} (off by {off_by:.3f}%)')
+    print(f"  exact / estimate = {exact / estimate:.0f}x")
     return exact, estimate
 
 
@@ -116,7 +116,7 @@ def quality_items(url):
         dict(table="orders", test="regex", column="number", pattern="^N-[0-9]+$"),
         dict(table="orders", test="accepted_range", column="id", min=1),
     ]
-    return [dict(item, url=url, id="dq-%02d" % number) for number, item in enumerate(tests, 1)]
+    return [dict(item, url=url, id=f"dq-{number:02d}") for number, item in enumerate(tests, 1)]
 
 
 def play(name, tasks):
@@ -136,7 +136,7 @@ def write_yaml(path, data):
 
 
 def run_playbook(workdir, playbook, label, expected):
-    report_dir = os.path.join(workdir, "report-%s-%d" % (label, time.monotonic_ns()))
+    report_dir = os.path.join(workdir, f"report-{label}-{time.monotonic_ns()}")
     env = clean_environment()
     env.update(GOLIVE_REPORT_DIR=report_dir, ANSIBLE_LOCALHOST_WARNING="False",
                ANSIBLE_INVENTORY_UNPARSED_WARNING="False")
@@ -146,13 +146,12 @@ def run_playbook(workdir, playbook, label, expected):
                           timeout=RUN_TIMEOUT, check=False)
     elapsed = time.monotonic() - started
     if done.returncode != 0:
-        raise SystemExit("%s failed (exit %d):\n%s\n%s" % (label, done.returncode, done.stdout[-4000:],
-                                                           done.stderr[-4000:]))
+        raise SystemExit(f"{label} failed (exit {done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
     with open(os.path.join(report_dir, "report.json")) as handle:
         statuses = [check["status"] for check in json.load(handle)["checks"]]
     if len(statuses) != expected or "error" in statuses:
-        raise SystemExit("%s: expected %d results without errors, the report has %s" % (label, expected, statuses))
-    print("  %-8s %6.2fs" % (label, elapsed), flush=True)
+        raise SystemExit(f"{label}: expected {expected} results without errors, the report has {statuses}")
+    print(f"  {label:<8} {elapsed:6.2f}s", flush=True)
     return elapsed
 
 
@@ -160,19 +159,19 @@ def bench_quality(database, workdir, rounds):
     items = quality_items(database.reader_url)
     playbooks = dict(
         batch=write_yaml(os.path.join(workdir, "batch.yml"), play("Data tests in one task", [
-            task("All %d data tests" % len(items), items)])),
+            task(f"All {len(items)} data tests", items)])),
         per_task=write_yaml(os.path.join(workdir, "per_task.yml"), play("Data tests, one task each", [
-            task("Data test %d" % index, [item]) for index, item in enumerate(items)])))
+            task(f"Data test {index}", [item]) for index, item in enumerate(items)])))
     times = dict(batch=[], per_task=[])
     for number in range(rounds):
         for label in (("batch", "per_task") if number % 2 == 0 else ("per_task", "batch")):
             times[label].append(run_playbook(workdir, playbooks[label], label, len(items)))
     batch, per_task = statistics.median(times["batch"]), statistics.median(times["per_task"])
     print()
-    print("%d db_data_quality tests, ansible-playbook on localhost, %d rounds" % (len(items), rounds))
-    print("  one task, %d items (median)        %6.2fs" % (len(items), batch))
-    print("  %d tasks, one item each (median)   %6.2fs" % (len(items), per_task))
-    print("  per-task / batch = %.1fx" % (per_task / batch))
+    print(f"{len(items)} db_data_quality tests, ansible-playbook on localhost, {rounds} rounds")
+    print(f"  one task, {len(items)} items (median)        {batch:6.2f}s")
+    print(f"  {len(items)} tasks, one item each (median)   {per_task:6.2f}s")
+    print(f"  per-task / batch = {per_task / batch:.1f}x")
     return batch, per_task
 
 
@@ -188,7 +187,7 @@ def main(argv=None):
     workdir = tempfile.mkdtemp(prefix="golive-data-bench-")
     try:
         with postgres_database() as database:
-            print("throwaway database %s" % database.url.rsplit("/", 1)[1])
+            print("throwaway database {}".format(database.url.rsplit("/", 1)[1]))
             seed(database)
             create_big_table(database, args.rows)
             print("\n1. db_row_counts exact vs estimate")

@@ -94,8 +94,8 @@ def one_task_per_check(checks):
         checks=[checks["golive_system_resources"]], fail_on=[])})]
     for kind, variable in sections:
         for index, item in enumerate(checks[variable]):
-            tasks.append(dict(name="%s %d" % (kind, index),
-                              **{"golive.readiness.%s" % kind: dict(checks=[item], fail_on=[])}))
+            tasks.append(dict(name=f"{kind} {index}",
+                              **{f"golive.readiness.{kind}": dict(checks=[item], fail_on=[])}))
     return [dict(name="Go-live checklist, one task per check", hosts="all", gather_facts=False, tasks=tasks)]
 
 
@@ -120,7 +120,7 @@ class Bench(object):
 
     def run(self, name):
         control_dir = self.fleet.new_control_dir()
-        report_dir = os.path.join(self.workdir, "report-%s-%d" % (name, len(self.times[name])))
+        report_dir = os.path.join(self.workdir, f"report-{name}-{len(self.times[name])}")
         env = self.fleet.ansible_env(control_dir, base=clean_environment())
         env["GOLIVE_REPORT_DIR"] = report_dir
         started = time.monotonic()
@@ -131,13 +131,13 @@ class Bench(object):
             elapsed = time.monotonic() - started
             self.fleet.release_control_dir(control_dir)
         if completed.returncode != 0:
-            raise SystemExit("%s failed (exit %d):\n%s\n%s" % (name, completed.returncode,
-                                                               completed.stdout[-4000:], completed.stderr[-4000:]))
+            raise SystemExit(f"{name} failed (exit {completed.returncode}):\n"
+                             f"{completed.stdout[-4000:]}\n{completed.stderr[-4000:]}")
         self.times[name].append(elapsed)
         if name == "golive":
             with open(os.path.join(report_dir, "report.json")) as handle:
                 self.last_report = json.load(handle)
-        print("  %-8s %6.2fs" % (name, elapsed), flush=True)
+        print(f"  {name:<8} {elapsed:6.2f}s", flush=True)
         return elapsed
 
 
@@ -149,9 +149,8 @@ def print_summary(bench, hosts, checks_per_host):
     ping = median(bench.times["ping"])
     golive = median(bench.times["golive"])
     print()
-    print("%d SSH hosts, %d host checks each (%d checks per golive run)"
-          % (hosts, checks_per_host, hosts * checks_per_host))
-    print("%-34s %8s %8s  %s" % ("", "median", "runs", "ratio to ping"))
+    print(f"{hosts} SSH hosts, {checks_per_host} host checks each ({hosts * checks_per_host} checks per golive run)")
+    print(f"{'':<34} {'median':>8} {'runs':>8}  ratio to ping")
     rows = (("ansible all -m ping", "ping"), ("golive.yml (one verify per host)", "golive"),
             ("one task per check", "per_task"))
     for label, name in rows:
@@ -159,11 +158,11 @@ def print_summary(bench, hosts, checks_per_host):
         if not times:
             continue
         ratio = median(times) / ping
-        print("%-34s %7.2fs %8d  %5.2fx" % (label, median(times), len(times), ratio))
+        print(f"{label:<34} {median(times):7.2f}s {len(times):8d}  {ratio:5.2f}x")
     verdict = "within" if golive <= TARGET_RATIO * ping else "OVER"
-    print("golive/ping = %.2fx: %s the %.0fx target" % (golive / ping, verdict, TARGET_RATIO))
+    print(f"golive/ping = {golive / ping:.2f}x: {verdict} the {TARGET_RATIO:.0f}x target")
     report = bench.last_report or {}
-    print("last golive report: verdict %s, %s checks, %s" % (
+    print("last golive report: verdict {}, {} checks, {}".format(
         report.get("verdict"), report.get("counts", {}).get("total"), report.get("counts", {}).get("by_status")))
 
 
@@ -201,14 +200,14 @@ def main(argv=None):
         per_task = os.path.join(workdir, "one_task_per_check.yml")
         with open(per_task, "w") as handle:
             yaml.safe_dump(one_task_per_check(checks), handle, sort_keys=False)
-        names = ["host%02d" % number for number in range(1, args.hosts + 1)]
+        names = [f"host{number:02d}" for number in range(1, args.hosts + 1)]
         started = time.monotonic()
         with SSHFleet(os.path.join(workdir, "fleet"), names) as fleet:
-            print("started %d sshd hosts in %.1fs" % (len(names), time.monotonic() - started))
+            print(f"started {len(names)} sshd hosts in {time.monotonic() - started:.1f}s")
             inventory = fleet.write_inventory(os.path.join(workdir, "inventory.yml"), group_vars=checks)
             bench = Bench(fleet, workdir, inventory, per_task)
             for number, order in enumerate(schedule(args.rounds, args.per_task_rounds), 1):
-                print("round %d" % number)
+                print(f"round {number}")
                 for name in order:
                     bench.run(name)
             print_summary(bench, len(names), count_checks(checks))

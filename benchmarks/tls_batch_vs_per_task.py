@@ -60,7 +60,7 @@ def batch_playbook(items):
 
 def per_task_playbook(items):
     return play("TLS certificates, one task each", [dict(
-        name="TLS certificate %d" % index, **{"golive.readiness.tls_certificate": dict(checks=[item])})
+        name=f"TLS certificate {index}", **{"golive.readiness.tls_certificate": dict(checks=[item])})
         for index, item in enumerate(items)])
 
 
@@ -78,7 +78,7 @@ class Bench(object):
         self.times = dict((name, []) for name in playbooks)
 
     def run(self, name):
-        report_dir = os.path.join(self.workdir, "report-%s-%d" % (name, len(self.times[name])))
+        report_dir = os.path.join(self.workdir, f"report-{name}-{len(self.times[name])}")
         env = clean_environment()
         env.update(GOLIVE_REPORT_DIR=report_dir, ANSIBLE_LOCALHOST_WARNING="False",
                    ANSIBLE_INVENTORY_UNPARSED_WARNING="False")
@@ -88,19 +88,18 @@ class Bench(object):
                               timeout=RUN_TIMEOUT, check=False)
         elapsed = time.monotonic() - started
         if done.returncode != 0:
-            raise SystemExit("%s failed (exit %d):\n%s\n%s" % (name, done.returncode, done.stdout[-4000:],
-                                                               done.stderr[-4000:]))
+            raise SystemExit(f"{name} failed (exit {done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
         self.assert_all_passed(name, report_dir)
         self.times[name].append(elapsed)
-        print("  %-8s %6.2fs" % (name, elapsed), flush=True)
+        print(f"  {name:<8} {elapsed:6.2f}s", flush=True)
 
     def assert_all_passed(self, name, report_dir):
         with open(os.path.join(report_dir, "report.json")) as handle:
             report = json.load(handle)
         statuses = [check["status"] for check in report["checks"]]
         if len(statuses) != self.expected_checks or set(statuses) != {"pass"}:
-            raise SystemExit("%s: expected %d passing checks, the report has %s"
-                             % (name, self.expected_checks, sorted(statuses)))
+            raise SystemExit(f"{name}: expected {self.expected_checks} passing checks, "
+                             f"the report has {sorted(statuses)}")
 
 
 def parse_args(argv):
@@ -118,23 +117,25 @@ def main(argv=None):
         pki = MintedPKI()
         ca_file = pki.write_ca(workdir)
         servers.extend(tls_server(pki, "valid") for dummy in range(args.servers))
-        print("started %d TLS servers on %s" % (len(servers), LOOPBACK))
+        print(f"started {len(servers)} TLS servers on {LOOPBACK}")
         items = check_items(servers, ca_file)
         playbooks = dict(batch=write_yaml(os.path.join(workdir, "batch.yml"), batch_playbook(items)),
                          per_task=write_yaml(os.path.join(workdir, "per_task.yml"), per_task_playbook(items)))
         bench = Bench(workdir, playbooks, len(items))
         for number in range(1, args.rounds + 1):
-            print("round %d" % number)
+            print(f"round {number}")
             for name in (["batch", "per_task"] if number % 2 else ["per_task", "batch"]):
                 bench.run(name)
         batch, per_task = statistics.median(bench.times["batch"]), statistics.median(bench.times["per_task"])
         print()
-        print("%d TLS endpoints on loopback, %d rounds" % (len(servers), args.rounds))
-        print("%-36s %7.2fs" % ("one task, %d items (median)" % len(servers), batch))
-        print("%-36s %7.2fs" % ("%d tasks, one item each (median)" % len(servers), per_task))
+        print(f"{len(servers)} TLS endpoints on loopback, {args.rounds} rounds")
+        batch_label = f"one task, {len(servers)} items (median)"
+        per_task_label = f"{len(servers)} tasks, one item each (median)"
+        print(f"{batch_label:<36} {batch:7.2f}s")
+        print(f"{per_task_label:<36} {per_task:7.2f}s")
         ratio = per_task / batch
-        print("per-task / batch = %.1fx: %s the %.0fx target" % (ratio, "meets" if ratio >= TARGET_RATIO else "BELOW",
-                                                                 TARGET_RATIO))
+        verdict = "meets" if ratio >= TARGET_RATIO else "BELOW"
+        print(f"per-task / batch = {ratio:.1f}x: {verdict} the {TARGET_RATIO:.0f}x target")
     finally:
         for server in servers:
             server.stop()

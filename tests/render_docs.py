@@ -17,8 +17,8 @@ def listed(plugin_type):
         [os.path.join(os.path.dirname(sys.executable), "ansible-doc"), "-t", plugin_type, "-l", "-j",
          "golive.readiness"], cwd=REPO, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        sys.exit("ansible-doc cannot list the collection's %s plugins (is scripts/setup run?): %s"
-                 % (plugin_type, proc.stderr.strip()))
+        sys.exit(f"ansible-doc cannot list the collection's {plugin_type} plugins (is scripts/setup run?): "
+                 f"{proc.stderr.strip()}")
     return sorted(json.loads(proc.stdout))
 
 
@@ -73,7 +73,7 @@ def main():
                                 [f"module {name}: no return values rendered"])
     for problem in problems:
         print(problem)
-    print("ansible-doc: %d rendered, %d failed" % (total - len(problems), len(problems)))
+    print(f"ansible-doc: {total - len(problems)} rendered, {len(problems)} failed")
     return 1 if problems or total == 0 else 0
 
 

@@ -78,13 +78,13 @@ def _item(check):
 def _why_missing(result, var):
     """Why a registered result carries no check records."""
     if not isinstance(result, Mapping):
-        return "no %s result (unreachable, or the play never reached its check task)" % var
+        return f"no {var} result (unreachable, or the play never reached its check task)"
     if result.get("skipped"):
         return "its check task was skipped"
     if result.get("failed"):
         # Not its message again: Ansible printed that task's error whole, and the report lists it once.
         return "its check task failed (its own error says why)"
-    return "%s has no golive_checks" % var
+    return f"{var} has no golive_checks"
 
 
 def _registered(hostvars, host, var):
@@ -144,12 +144,12 @@ class ActionModule(ActionBase):
         gate = self._gate_result(decision, signoff)
         message = describe_verdict(decision)
         if approvers:
-            message += " | sign-off %s: %s" % (signoff["status"], signoff["summary"])
+            message += f" | sign-off {signoff['status']}: {signoff['summary']}"
         # Ansible prints msg and warnings as they are and the rest as JSON or YAML: see _terminal.
         result.update(changed=False, golive_gate=printable_data(gate), msg=one_line(message))
         if signoff["status"] == SIGNOFF_REJECTED:
             # The verdict comes from the checks; a rejected sign-off does not change it, but must not pass unseen.
-            result["warnings"] = [one_line("go-live sign-off rejected: %s" % signoff["summary"])]
+            result["warnings"] = [one_line(f"go-live sign-off rejected: {signoff['summary']}")]
         if decision["verdict"] == NO_GO and policy.fail_on_nogo:
             result.update(failed=True, golive_gate=printable_data(_compact(gate)))
         return result

@@ -180,7 +180,8 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import yaml
 from ansible import constants as C
@@ -250,12 +251,12 @@ REPORT_NOT_WRITTEN_EXIT_CODE = 1
 INTERRUPT_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def _iso(timestamp):
+def _iso(timestamp: float) -> str:
     moment = datetime.datetime.fromtimestamp(timestamp, tz=datetime.timezone.utc)
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _failure_message(data):
+def _failure_message(data: Mapping) -> str:
     message = data.get("msg") or data.get("message") or data.get("stderr") or data.get("reason")
     if not message and data.get("censored"):
         message = data["censored"]
@@ -263,7 +264,7 @@ def _failure_message(data):
     return short_message(message or "failed", WHOLE_MESSAGE_LIMIT)
 
 
-def collection_version(root=COLLECTION_ROOT):
+def collection_version(root: str = COLLECTION_ROOT) -> str:
     """The collection's version from MANIFEST.json (installed) or galaxy.yml (source tree), else 'unknown'."""
     try:
         with open(os.path.join(root, "MANIFEST.json"), encoding="utf-8") as handle:
@@ -277,7 +278,7 @@ def collection_version(root=COLLECTION_ROOT):
         return "unknown"
 
 
-def selected_formats(value, history):
+def selected_formats(value: object, history: bool) -> tuple[list[str], list[str]]:
     """(formats in canonical order, unknown names): 'all' means every format; json is added with history."""
     names = [value] if isinstance(value, str) else list(value or ())
     wanted, unknown = set(), []
@@ -295,7 +296,7 @@ def selected_formats(value, history):
     return [name for name in FORMATS if name in wanted], unknown
 
 
-def colour_wanted(environ=None, nocolor=None):
+def colour_wanted(environ: Mapping[str, str] | None = None, nocolor: bool | None = None) -> bool:
     """Whether the summary may be coloured: not when NO_COLOR is set to anything, nor with Ansible's nocolor.
 
     Ansible reads NO_COLOR as a boolean (NO_COLOR=yes); the convention (no-color.org) is any non-empty value.
@@ -307,7 +308,7 @@ def colour_wanted(environ=None, nocolor=None):
     return not (C.ANSIBLE_NOCOLOR if nocolor is None else nocolor)
 
 
-def grouped_problems(checks):
+def grouped_problems(checks: Iterable[Mapping]) -> list[tuple[Mapping, list[str]]]:
     """[(first check, [hosts])]: checks with the same id, status and waiver state folded across hosts."""
     groups = {}
     for check in checks:
@@ -318,7 +319,7 @@ def grouped_problems(checks):
     return list(groups.values())
 
 
-def problem_lines(checks, note=None):
+def problem_lines(checks: Iterable[Mapping], note: Callable[[Mapping], str] | None = None) -> list[str]:
     """One line per problem; the same problem on several hosts is one line with the hosts as ranges."""
     lines = []
     for check, hosts in grouped_problems(checks):
@@ -332,7 +333,7 @@ def problem_lines(checks, note=None):
     return lines
 
 
-def _item(check):
+def _item(check: Mapping) -> dict:
     """A blocking or warning entry: the record's identity and verdict, not its measurements."""
     item = dict((key, check.get(key)) for key in ITEM_FIELDS)
     for key in ("probe", "waiver"):
@@ -341,20 +342,20 @@ def _item(check):
     return item
 
 
-def _shown_path(path):
+def _shown_path(path: str) -> str:
     relative = os.path.relpath(path)
     return path if relative.startswith("..") else relative
 
 
-def _waived_text(waiver):
+def _waived_text(waiver: Mapping) -> str:
     return f"waived: {waiver['reason']} ({waiver['owner']}, until {waiver['expires']})"
 
 
-def _waived_note(check):
+def _waived_note(check: Mapping) -> str:
     return f" ({_waived_text(check['waiver'])})" if "waiver" in check else ""
 
 
-def render_json(document):
+def render_json(document: Mapping) -> str:
     return json.dumps(document, indent=2, default=str) + "\n"
 
 
@@ -362,7 +363,7 @@ RENDERERS = dict(json=render_json, junit=render_junit, html=render_html, markdow
                  prometheus=render_prometheus)
 
 
-def _in_write_order(texts):
+def _in_write_order(texts: Iterable[str]) -> list[str]:
     return sorted(texts, key=list(FORMAT_FILES).index)
 
 
@@ -375,11 +376,11 @@ def _error_text(exc: BaseException) -> str:
     return str(exc)
 
 
-def _stamp(finished):
+def _stamp(finished: float) -> str:
     return datetime.datetime.fromtimestamp(finished, tz=datetime.timezone.utc).strftime(ARCHIVE_STAMP)
 
 
-def pass_signal_on(previous, signum, frame):
+def pass_signal_on(previous: Any, signum: int, frame: Any) -> None:
     """Do what the handler that was there before would have done with the signal."""
     if callable(previous):
         previous(signum, frame)
@@ -388,7 +389,7 @@ def pass_signal_on(previous, signum, frame):
         os.kill(os.getpid(), signum)
 
 
-def _change_line(change):
+def _change_line(change: Mapping) -> str:
     before, after = change.get("before") or "absent", change.get("after") or "absent"
     return f"{change.get('host')} {change.get('id')}: {before} -> {after} ({change.get('summary') or ''})"
 
@@ -410,7 +411,7 @@ class CallbackModule(CallbackBase):
     CALLBACK_NAME = "golive.readiness.report"
     CALLBACK_NEEDS_ENABLED = True
 
-    def __init__(self, display=None):
+    def __init__(self, display: Any = None) -> None:
         super(CallbackModule, self).__init__(display=display)
         self._started = time.time()
         self._playbooks = []
@@ -430,32 +431,32 @@ class CallbackModule(CallbackBase):
 
     # --- collecting -------------------------------------------------------------------------
 
-    def v2_playbook_on_start(self, playbook):
+    def v2_playbook_on_start(self, playbook: Any) -> None:
         name = getattr(playbook, "_file_name", None)
         if name:
             self._playbooks.append(_shown_path(name))
 
-    def v2_playbook_on_task_start(self, task, is_conditional):
+    def v2_playbook_on_task_start(self, task: Any, is_conditional: bool) -> None:
         if str(getattr(task, "action", "") or "").startswith(COLLECTION_PREFIX):
             self._golive_started = True
 
-    def v2_runner_on_ok(self, result):
+    def v2_runner_on_ok(self, result: Any) -> None:
         self._collect(result, failed=False)
 
-    def v2_runner_on_failed(self, result, ignore_errors=False):
+    def v2_runner_on_failed(self, result: Any, ignore_errors: bool = False) -> None:
         self._collect(result, failed=not ignore_errors)
 
-    def v2_runner_on_unreachable(self, result):
+    def v2_runner_on_unreachable(self, result: Any) -> None:
         self._note_golive_task(result)
         host = result.host.get_name()
         self._unreachable[host] = dict(host=host, task=result.task_name, message=_failure_message(result.result))
 
-    def _note_golive_task(self, result):
+    def _note_golive_task(self, result: Any) -> None:
         # A run whose golive tasks all met unreachable hosts still deserves its (NO-GO) report.
         if str(getattr(result.task, "action", "") or "").startswith(COLLECTION_PREFIX):
             self._golive_ran = True
 
-    def _collect(self, result, failed):
+    def _collect(self, result: Any, failed: bool) -> None:
         self._note_golive_task(result)
         data = result.result
         if isinstance(data.get("golive_gate"), Mapping):
@@ -502,7 +503,7 @@ class CallbackModule(CallbackBase):
             self._warn(f"golive report: {exc}; using the default blocking severities")
             return list(DEFAULT_BLOCKING_SEVERITIES)
 
-    def _signoff(self, verdict):
+    def _signoff(self, verdict: str) -> dict:
         """The gate's approvers judged against the report's verdict (which also counts failed tasks)."""
         approvers = ((self._gate or {}).get("signoff") or {}).get("approvers") or []
         try:
@@ -511,12 +512,12 @@ class CallbackModule(CallbackBase):
             self._warn(f"golive report: {exc}; the sign-off is left out")
             return evaluate_signoff([], verdict)
 
-    def v2_playbook_on_stats(self, stats):
+    def v2_playbook_on_stats(self, stats: Any) -> None:
         if not (self._records or self._gate is not None or self._golive_ran):
             return
         self._report_holding_signals()
 
-    def _report_holding_signals(self, interrupted=None):
+    def _report_holding_signals(self, interrupted: str | None = None) -> None:
         """_report_run, with SIGINT and SIGTERM passed on to ansible only once the report is published."""
         self._reporting = True
         try:
@@ -527,7 +528,7 @@ class CallbackModule(CallbackBase):
             if held:
                 pass_signal_on(*held)
 
-    def _report_run(self, interrupted=None):
+    def _report_run(self, interrupted: str | None = None) -> None:
         """Decide, publish every format and print the summary, once per run."""
         if self._reported:
             return
@@ -542,7 +543,7 @@ class CallbackModule(CallbackBase):
 
     # --- interruption -----------------------------------------------------------------------
 
-    def _catch_interrupts(self):
+    def _catch_interrupts(self) -> None:
         """Chain a handler before ansible's own for SIGINT and SIGTERM, which would end the run without stats."""
         for signum in INTERRUPT_SIGNALS:
             try:
@@ -551,7 +552,7 @@ class CallbackModule(CallbackBase):
             except (ValueError, OSError):  # not the main thread: signals cannot be caught from here
                 return
 
-    def _on_interrupt(self, previous, signum, frame):
+    def _on_interrupt(self, previous: Any, signum: int, frame: Any) -> None:
         if self._reporting and self._held_signal is None:  # the report being written is this run's: it goes first
             self._held_signal = (previous, signum, frame)
             return
@@ -565,12 +566,12 @@ class CallbackModule(CallbackBase):
         self._held_signal = (previous, signum, frame)
         self._report_holding_signals(interrupted=self._interrupted)
 
-    def _golive_run_started(self):
+    def _golive_run_started(self) -> bool:
         return bool(self._records or self._gate is not None or self._golive_ran or self._golive_started)
 
     # --- report files -----------------------------------------------------------------------
 
-    def _run_info(self, finished):
+    def _run_info(self, finished: float) -> dict:
         try:
             user = getpass.getuser()
         except (KeyError, OSError):
@@ -589,7 +590,7 @@ class CallbackModule(CallbackBase):
             check_mode=bool(context.CLIARGS.get("check", False)),
         )
 
-    def report(self, decision, finished):
+    def report(self, decision: Mapping, finished: float) -> dict:
         """The report document (report.json, see docs/report.schema.json) before history, files and notification."""
         unreachable = [dict(u) for u in self._unreachable.values()]
         listed = set(u["host"] for u in unreachable)
@@ -621,7 +622,7 @@ class CallbackModule(CallbackBase):
             "interrupted": decision["interrupted"],
         }
 
-    def _formats(self):
+    def _formats(self) -> list[str]:
         history = self.get_option("history")
         formats, unknown = selected_formats(self.get_option("formats"), history)
         if unknown:
@@ -629,7 +630,7 @@ class CallbackModule(CallbackBase):
                        f"{', '.join(unknown)} ignored (known: {', '.join(FORMATS)})")
         return formats
 
-    def _publish(self, report_dir, document, finished):
+    def _publish(self, report_dir: str, document: dict, finished: float) -> list[str]:
         """Add history, files and notification to the document and publish every format as one set; the paths.
 
         The set is written into this run's archive directory and made current in one step (see publish_run),
@@ -659,11 +660,11 @@ class CallbackModule(CallbackBase):
             return self._unpublished(report_dir, exc)
         return [os.path.join(report_dir, FORMAT_FILES[name]) for name in _in_write_order(texts)]
 
-    def _unpublished(self, report_dir, exc):
+    def _unpublished(self, report_dir: str, exc: BaseException) -> list[str]:
         self._publish_error = f"cannot write the report into {report_dir}: {_error_text(exc)}"
         return []
 
-    def _end_unpublished(self, report_dir):
+    def _end_unpublished(self, report_dir: str) -> None:
         """Say that this run's report was not written and end ansible-playbook with a non-zero exit code.
 
         A callback cannot set the exit code: PlaybookExecutor.run() has computed it before it sends
@@ -682,7 +683,7 @@ class CallbackModule(CallbackBase):
         self._say(f"GOLIVE REPORT NOT WRITTEN: {self._publish_error}; {kept}", color=C.COLOR_ERROR)
         raise SystemExit(REPORT_NOT_WRITTEN_EXIT_CODE)
 
-    def _history(self, report_dir, document):
+    def _history(self, report_dir: str, document: Mapping) -> dict:
         """What changed since the previous run; a previous report that cannot be compared counts as none."""
         try:
             return history_of(previous_document(report_dir), document, latest_archive(report_dir))
@@ -695,14 +696,14 @@ class CallbackModule(CallbackBase):
             return history_of(None, document)
 
     @staticmethod
-    def _release_archive(report_dir, archive):
+    def _release_archive(report_dir: str, archive: str | None) -> None:
         if archive:
             try:
                 os.rmdir(os.path.join(report_dir, archive))
             except OSError:
                 pass
 
-    def _notify(self, report_dir, document):
+    def _notify(self, report_dir: str, document: Mapping) -> dict:
         url = self.get_option("notify_url")
         files = document["files"]
         shown = next((files[name] for name in ("html", "markdown", "json", "junit", "prometheus") if name in files),
@@ -711,7 +712,7 @@ class CallbackModule(CallbackBase):
         return notify(url, document, report_path, timeout=self.get_option("notify_timeout"),
                       retries=self.get_option("notify_retries"))
 
-    def _render(self, document):
+    def _render(self, document: dict) -> dict[str, str]:
         """{format: text}; a format whose renderer fails is left out (with a warning) and out of "files"."""
         while True:
             texts, broken = {}, []
@@ -728,17 +729,17 @@ class CallbackModule(CallbackBase):
 
     # --- terminal summary -------------------------------------------------------------------
 
-    def _say(self, text="", color=None):
+    def _say(self, text: object = "", color: str | None = None) -> None:
         """Print one line; whatever the text holds, it stays one line (see terminal_safe)."""
         # Keep the stdout of machine-readable stdout callbacks parseable.
         to_stderr = str(C.DEFAULT_STDOUT_CALLBACK).rsplit(".", 1)[-1] in ("json", "jsonl")
         self._display.display(terminal_safe(text), color=color if self._colour else None, stderr=to_stderr)
 
-    def _warn(self, text):
+    def _warn(self, text: str) -> None:
         # Warnings quote paths, waivers and exceptions: printed as one line like the summary.
         self._display.warning(terminal_safe(text))
 
-    def _say_lines(self, title, lines, color=None):
+    def _say_lines(self, title: str, lines: list[str], color: str | None = None) -> None:
         if not lines:
             return
         self._say(title)
@@ -774,7 +775,7 @@ class CallbackModule(CallbackBase):
                 archive = os.path.join(os.path.dirname(paths[0]), document["archive"])
                 self._say(f"Archived in {_shown_path(archive)} (latest)")
 
-    def _print_signoff(self, signoff):
+    def _print_signoff(self, signoff: Mapping) -> None:
         if not signoff.get("approvers"):
             return
         status = signoff["status"]
@@ -791,7 +792,7 @@ class CallbackModule(CallbackBase):
                 line += f"  NOT ACCEPTED: {approver['note']}"
             self._say(line, color=C.COLOR_ERROR if not approver["accepted"] else None)
 
-    def _print_history(self, history):
+    def _print_history(self, history: Mapping) -> None:
         previous = history.get("previous")
         if not previous:
             return
@@ -805,7 +806,7 @@ class CallbackModule(CallbackBase):
         for change in history["fixed"][:SHOWN_LINES]:
             self._say(f"  fixed: {_change_line(change)}", color=C.COLOR_OK)
 
-    def _print_notification(self, notification):
+    def _print_notification(self, notification: Mapping) -> None:
         status = notification.get("status")
         if status == "not_configured":
             return

@@ -52,10 +52,10 @@ def _value(text, field):
     if names and text.lower() in names:
         return names.index(text.lower()) + (low if name == "month" else 0)
     if not text.isdigit():
-        raise CronError("%s: %r is not a number%s" % (name, text, " or a name" if names else ""))
+        raise CronError("{}: {!r} is not a number{}".format(name, text, " or a name" if names else ""))
     number = int(text)
     if not low <= number <= high:
-        raise CronError("%s: %d is outside %d-%d" % (name, number, low, high))
+        raise CronError(f"{name}: {number} is outside {low}-{high}")
     return number
 
 
@@ -69,15 +69,15 @@ def _part(text, field):
         first_text, _dummy, last_text = base.partition("-")
         first, last = _value(first_text, field), _value(last_text, field)
         if first > last:
-            raise CronError("%s: range %r runs backwards" % (name, text))
+            raise CronError(f"{name}: range {text!r} runs backwards")
     elif has_step:
-        raise CronError("%s: a step needs a range or *, not %r" % (name, text))
+        raise CronError(f"{name}: a step needs a range or *, not {text!r}")
     else:
         first = last = _value(base, field)
     step = 1
     if has_step:
         if not step_text.isdigit() or int(step_text) == 0:
-            raise CronError("%s: step %r is not a positive number" % (name, step_text))
+            raise CronError(f"{name}: step {step_text!r} is not a positive number")
         step = int(step_text)
     values = set(range(first, last + 1, step))
     if name == "day of week" and 7 in values:
@@ -92,7 +92,7 @@ def parse_field(text, index):
     values = set()
     for part in text.split(","):
         if not part:
-            raise CronError("%s: empty item in %r" % (field[0], text))
+            raise CronError(f"{field[0]}: empty item in {text!r}")
         values |= _part(part, field)
     return frozenset(values)
 
@@ -107,12 +107,12 @@ class Schedule(object):
             return
         expression = ALIASES.get(self.text.lower(), self.text) if self.text.startswith("@") else self.text
         if expression.startswith("@"):
-            raise CronError("unknown schedule alias %r (known: %s)" % (
+            raise CronError("unknown schedule alias {!r} (known: {})".format(
                 self.text, ", ".join(sorted(set(ALIASES) | {REBOOT}))))
         fields = expression.split()
         if len(fields) != 5:
-            raise CronError("%r has %d fields; a schedule has 5 (minute hour day-of-month month day-of-week)"
-                            % (self.text, len(fields)))
+            raise CronError(f"{self.text!r} has {len(fields)} fields; a schedule has 5 "
+                            "(minute hour day-of-month month day-of-week)")
         self.minutes, self.hours, self.days, self.months, self.weekdays = (
             parse_field(text, index) for index, text in enumerate(fields))
         self.minute_star, self.hour_star, self.day_star, _dummy, self.weekday_star = (
@@ -149,7 +149,7 @@ class Schedule(object):
         return hash(self.key())
 
     def __repr__(self):
-        return "Schedule(%r)" % self.text
+        return f"Schedule({self.text!r})"
 
     @property
     def wildcard(self):
@@ -252,7 +252,7 @@ class Zone(object):
             instants = self.instants(probe)
             if instants:
                 return instants[0]
-        raise CronError("no local time after %s exists in %s" % (naive, self.name))
+        raise CronError(f"no local time after {naive} exists in {self.name}")
 
 
 # --- crontab files --------------------------------------------------------------------------------
@@ -287,13 +287,13 @@ def parse_entry(text, with_user):
     """(Schedule, user or None, command) of an entry line; CronError when cron would reject it."""
     match = _ALIAS.match(text) if text.lstrip().startswith("@") else _FIVE.match(text)
     if not match:
-        raise CronError("%r is neither an entry nor a variable setting" % text.strip())
+        raise CronError(f"{text.strip()!r} is neither an entry nor a variable setting")
     schedule, rest = Schedule(match.group(1)), match.group(2).strip()
     user = None
     if with_user:
         split = _USER.match(rest)
         if not split:
-            raise CronError("no command after the user field %r" % rest)
+            raise CronError(f"no command after the user field {rest!r}")
         user, rest = split.group(1), split.group(2).strip()
     if not rest:
         raise CronError("no command after the schedule")
@@ -364,12 +364,11 @@ def load_zone(name):
         return Zone(name, datetime.timezone.utc)
     module = _zoneinfo_module()
     if module is None:
-        raise CronError("time zone %r cannot be evaluated: it needs Python 3.9 or later (zoneinfo) on this host"
-                        % name)
+        raise CronError(f"time zone {name!r} cannot be evaluated: it needs Python 3.9 or later (zoneinfo) on this host")
     try:
         return Zone(name, module.ZoneInfo(name))
     except (module.ZoneInfoNotFoundError, ValueError, OSError):
-        raise CronError("unknown time zone %r" % name) from None
+        raise CronError(f"unknown time zone {name!r}") from None
 
 
 def _read_first_line(path):

@@ -84,11 +84,10 @@ def backend_of(url, option="url"):
     """('postgresql', 'psycopg') from a URL; OptionError naming the option when it is not a database URL."""
     match = _URL.match(url or "")
     if not match:
-        raise OptionError("%s: %r is not a SQLAlchemy database URL (dialect+driver://...)" % (option, mask_url(url)))
+        raise OptionError(f"{option}: {mask_url(url)!r} is not a SQLAlchemy database URL (dialect+driver://...)")
     backend = match.group("backend").lower()
     if backend not in BACKENDS:
-        raise OptionError("%s: the %r dialect is not supported (use one of %s)"
-                          % (option, backend, ", ".join(BACKENDS)))
+        raise OptionError(f"{option}: the {backend!r} dialect is not supported (use one of {', '.join(BACKENDS)})")
     return backend, (match.group("driver") or DEFAULT_DRIVERS[backend]).lower()
 
 
@@ -143,7 +142,7 @@ class Database(object):
             return sqlalchemy.create_engine(url, **kwargs)
         except (ImportError, sqlalchemy.exc.NoSuchModuleError) as exc:
             package = DRIVER_PACKAGES.get(self.driver, self.driver)
-            raise CheckError("%s (%s)" % (missing_required_lib(package), exc)) from None
+            raise CheckError(f"{missing_required_lib(package)} ({exc})") from None
 
     @contextlib.contextmanager
     def read_only(self, ctx):
@@ -201,7 +200,7 @@ class Database(object):
             text = text.replace(self.password, "****")
         if self.backend == "sqlite" and "string or blob too big" in text:
             text += f" (a value is longer than SQLITE_VALUE_CAP, {format_size(SQLITE_VALUE_CAP)}: it is not read)"
-        return "%s: %s" % (self.shown, mask_url(text))
+        return f"{self.shown}: {mask_url(text)}"
 
 
 # How drivers and servers say a connect or statement timeout (psycopg, PyMySQL, PostgreSQL, MariaDB).
@@ -211,7 +210,7 @@ _TIMEOUT_WORDS = ("timed out", "timeout", "max_statement_time", "canceling state
 def said_as_timeout(reason, started):
     """A driver's or server's timeout said the way every check says it: 'timed out after 2s: ...'."""
     if any(word in reason.lower() for word in _TIMEOUT_WORDS):
-        return "timed out after %s: %s" % (format_duration(time.monotonic() - started), reason)
+        return f"timed out after {format_duration(time.monotonic() - started)}: {reason}"
     return reason
 
 
@@ -442,7 +441,7 @@ def _read_only_sqlite(url):
     database = url.database or ""
     if database in ("", ":memory:"):
         return url
-    return url.set(database="file:%s" % database).update_query_dict({"mode": "ro", "uri": "true"})
+    return url.set(database=f"file:{database}").update_query_dict({"mode": "ro", "uri": "true"})
 
 
 def _make_session_read_only(connection, backend, sqlalchemy, ctx):
@@ -604,6 +603,6 @@ def fetch_rows(connection, statement, what: str, cap: int = DB_ROW_CAP) -> list:
 def table_of(sqlalchemy, name, option="table"):
     """A table construct for 'name' or 'schema.name'; the library quotes both parts."""
     if not name or not str(name).strip():
-        raise OptionError("%s: must not be empty" % option)
+        raise OptionError(f"{option}: must not be empty")
     schema, dot, table = str(name).rpartition(".")
     return sqlalchemy.table(table, schema=schema if dot else None)

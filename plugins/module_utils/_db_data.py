@@ -30,10 +30,10 @@ def split_name(name):
 def check_table_name(name, option="table"):
     """OptionError unless the name is 'table' or 'schema.table' with both parts non-blank."""
     if name is None or not str(name).strip():
-        raise OptionError("%s: must not be empty" % option)
+        raise OptionError(f"{option}: must not be empty")
     schema, table = split_name(name)
     if not table.strip() or (schema is not None and not schema.strip()):
-        raise OptionError("%s: %r is not a table name or schema.table" % (option, name))
+        raise OptionError(f"{option}: {name!r} is not a table name or schema.table")
 
 
 def table_with_columns(sqlalchemy, name, columns, option="table"):
@@ -66,7 +66,7 @@ def require_table(connection, sqlalchemy, database, name):
         return inspector.has_table(table, schema=schema) or table in inspector.get_view_names(schema=schema)
 
     if not inspected(connection, sqlalchemy, exists, failed=True):
-        raise CheckError("table %r not found in %s" % (name, database.shown))
+        raise CheckError(f"table {name!r} not found in {database.shown}")
 
 
 class DataSession(object):

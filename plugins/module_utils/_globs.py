@@ -43,5 +43,5 @@ def glob_matches(pattern):
             pass
     except OSError as exc:
         if exc.errno not in MISSING:
-            raise CheckError("cannot list %s: %s" % (directory, exc.strerror or exc)) from None
+            raise CheckError(f"cannot list {directory}: {exc.strerror or exc}") from None
     return sorted(glob.glob(pattern))

@@ -47,18 +47,18 @@ def base_url(value):
     """The API's base URL without a trailing slash; OptionError unless it is a plain http(s) URL."""
     parts = urlsplit(value or "")
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise OptionError("url: %r must be an http:// or https:// URL naming a host" % mask_url(value))
+        raise OptionError(f"url: {mask_url(value)!r} must be an http:// or https:// URL naming a host")
     try:
         port = parts.port
     except ValueError:
-        raise OptionError("url: %r has an invalid port" % mask_url(value)) from None
+        raise OptionError(f"url: {mask_url(value)!r} has an invalid port") from None
     if port == 0:
-        raise OptionError("url: %r has an invalid port" % mask_url(value))
+        raise OptionError(f"url: {mask_url(value)!r} has an invalid port")
     if parts.username is not None:
-        raise OptionError("url: %r carries credentials; use username and password" % mask_url(value))
+        raise OptionError(f"url: {mask_url(value)!r} carries credentials; use username and password")
     if parts.query or parts.fragment:
-        raise OptionError("url: %r must not have a query or fragment (give the base URL, e.g. "
-                          "https://prometheus.example.com:9090)" % mask_url(value))
+        raise OptionError(f"url: {mask_url(value)!r} must not have a query or fragment (give the base URL, e.g. "
+                          "https://prometheus.example.com:9090)")
     return value.rstrip("/")
 
 
@@ -70,7 +70,7 @@ def _authorization(item):
     if item.get("bearer_token"):
         return "Bearer " + item["bearer_token"]
     if item.get("username"):
-        credentials = "%s:%s" % (item["username"], item.get("password") or "")
+        credentials = "{}:{}".format(item["username"], item.get("password") or "")
         return "Basic " + base64.b64encode(credentials.encode("utf-8")).decode("ascii")
     return None
 
@@ -124,12 +124,11 @@ class JsonApi(object):
         """The decoded JSON answer to GET ``path``, which must be 200; CheckError otherwise."""
         response = self.get(path, query)
         if response.status != 200:
-            raise CheckError("%s answered HTTP %d %s: %s" % (
-                path, response.status, response.reason, self.shown_text(response)))
+            raise CheckError(f"{path} answered HTTP {response.status} {response.reason}: {self.shown_text(response)}")
         try:
             return json.loads(response.text())
         except ValueError:
-            raise CheckError("%s did not answer JSON: %s" % (path, self.shown_text(response))) from None
+            raise CheckError(f"{path} did not answer JSON: {self.shown_text(response)}") from None
 
     def shown_text(self, response):
         """The start of a body, on one line and scrubbed, for error messages."""

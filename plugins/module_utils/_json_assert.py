@@ -48,24 +48,24 @@ def shown(value):
 def _prepare_one(where, spec, jmespath):
     query = spec.get("query")
     if not query or not str(query).strip():
-        raise OptionError("%s: query must not be empty" % where)
+        raise OptionError(f"{where}: query must not be empty")
     if not [a for a in ASSERTIONS if spec.get(a) is not None]:
-        raise OptionError("%s: give at least one of %s" % (where, ", ".join(ASSERTIONS)))
+        raise OptionError("{}: give at least one of {}".format(where, ", ".join(ASSERTIONS)))
     if spec.get("matches") is not None:
         try:
             re.compile(spec["matches"])
         except re.error as exc:
-            raise OptionError("%s: matches: %r is not a valid regular expression: %s"
-                              % (where, spec["matches"], exc)) from None
+            raise OptionError(f"{where}: matches: {spec['matches']!r} is not a valid regular expression: "
+                              f"{exc}") from None
     if spec.get("length") is not None and spec["length"] < 0:
-        raise OptionError("%s: length: must not be negative" % where)
+        raise OptionError(f"{where}: length: must not be negative")
     if spec.get("min") is not None and spec.get("max") is not None and spec["min"] > spec["max"]:
-        raise OptionError("%s: min (%s) is above max (%s)" % (where, spec["min"], spec["max"]))
+        raise OptionError("{}: min ({}) is above max ({})".format(where, spec["min"], spec["max"]))
     if jmespath is not None:
         try:
             jmespath.compile(query)
         except jmespath.exceptions.JMESPathError as exc:
-            raise OptionError("%s: query %r is not valid JMESPath: %s" % (where, query, exc)) from None
+            raise OptionError(f"{where}: query {query!r} is not valid JMESPath: {exc}") from None
     assertion = dict((name, spec.get(name)) for name in ("query", *ASSERTIONS))
     for bound in ("min", "max"):
         if isinstance(assertion[bound], float) and assertion[bound].is_integer():
@@ -79,12 +79,12 @@ def prepare_assertions(specs, option="json_query"):
     The queries are compiled when jmespath is installed; without it run() reports the missing library.
     """
     jmespath = load_jmespath() if specs else None
-    return [_prepare_one("%s[%d]" % (option, index), spec, jmespath) for index, spec in enumerate(specs or [])]
+    return [_prepare_one(f"{option}[{index}]", spec, jmespath) for index, spec in enumerate(specs or [])]
 
 
 def describe_assertion(assertion):
     """'equals 0, min 1' style."""
-    return ", ".join("%s %s" % (a, shown(assertion[a])) for a in ASSERTIONS if assertion[a] is not None)
+    return ", ".join(f"{a} {shown(assertion[a])}" for a in ASSERTIONS if assertion[a] is not None)
 
 
 def _same(actual, wanted):
@@ -102,27 +102,27 @@ def judge(assertion, actual):
     """The reasons (empty when it holds) why a query result fails its assertions."""
     reasons = []
     if assertion["equals"] is not None and not _same(actual, assertion["equals"]):
-        reasons.append("is %s, expected %s" % (shown(actual), shown(assertion["equals"])))
+        reasons.append("is {}, expected {}".format(shown(actual), shown(assertion["equals"])))
     if assertion["matches"] is not None:
         text = actual if isinstance(actual, str) else json.dumps(actual, sort_keys=True)
         if not re.search(assertion["matches"], text):
-            reasons.append("%s does not match /%s/" % (shown(actual), assertion["matches"]))
+            reasons.append("{} does not match /{}/".format(shown(actual), assertion["matches"]))
     for bound in ("min", "max"):
         if assertion[bound] is None:
             continue
         if not _is_number(actual):
-            reasons.append("is %s, not a number (%s %s)" % (shown(actual), bound, assertion[bound]))
+            reasons.append(f"is {shown(actual)}, not a number ({bound} {assertion[bound]})")
         elif bound == "min" and actual < assertion["min"]:
-            reasons.append("is %s, below min %s" % (shown(actual), shown(assertion["min"])))
+            reasons.append("is {}, below min {}".format(shown(actual), shown(assertion["min"])))
         elif bound == "max" and actual > assertion["max"]:
-            reasons.append("is %s, above max %s" % (shown(actual), shown(assertion["max"])))
+            reasons.append("is {}, above max {}".format(shown(actual), shown(assertion["max"])))
     if assertion["length"] is not None:
         if not isinstance(actual, (list, dict, str)):
-            reasons.append("is %s, which has no length" % shown(actual))
+            reasons.append(f"is {shown(actual)}, which has no length")
         elif len(actual) != assertion["length"]:
-            reasons.append("has length %d, expected %d" % (len(actual), assertion["length"]))
+            reasons.append(f"has length {len(actual)}, expected {assertion['length']}")
     if assertion["truthy"] is not None and bool(actual) != assertion["truthy"]:
-        reasons.append("is %s, expected %s" % (shown(actual), "truthy" if assertion["truthy"] else "falsy"))
+        reasons.append("is {}, expected {}".format(shown(actual), "truthy" if assertion["truthy"] else "falsy"))
     return reasons
 
 
@@ -140,11 +140,11 @@ def evaluate(assertions, document, ev):
             actual = jmespath.search(assertion["query"], document)
         except jmespath.exceptions.JMESPathError as exc:
             results.append(dict(query=assertion["query"], assertion=described, passed=False))
-            ev.finding("error", "%s cannot be evaluated: %s" % (assertion["query"], exc))
+            ev.finding("error", "{} cannot be evaluated: {}".format(assertion["query"], exc))
             continue
         reasons = judge(assertion, actual)
         results.append(dict(query=assertion["query"], assertion=described, passed=not reasons, actual=shown(actual)))
-        ev.require(not reasons, "%s %s" % (assertion["query"], "; ".join(reasons)))
+        ev.require(not reasons, "{} {}".format(assertion["query"], "; ".join(reasons)))
     return results
 
 

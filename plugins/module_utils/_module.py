@@ -8,11 +8,13 @@ from __future__ import annotations
 import copy
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from types import ModuleType
+from typing import NoReturn
 from urllib.parse import parse_qsl, unquote
 
 from ansible.module_utils.basic import AnsibleModule, remove_values
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator, ValidationResult
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
     SEVERITIES,
@@ -59,19 +61,19 @@ RUN_OPTIONS = dict(
 )
 
 
-def item_spec(kind_module) -> dict:
+def item_spec(kind_module: ModuleType) -> dict:
     """The argument spec of one item of a kind: common options plus the kind's own."""
     spec = copy.deepcopy(COMMON_ITEM_OPTIONS)
     spec.update(copy.deepcopy(kind_module.OPTIONS))
     return spec
 
 
-def _item_options(kind_module) -> dict:
+def _item_options(kind_module: ModuleType) -> dict:
     """item_spec to read, not to hand to a validator (which may change it): no copies per item."""
     return {**COMMON_ITEM_OPTIONS, **kind_module.OPTIONS}
 
 
-def kind_argument_spec(kind_module) -> dict:
+def kind_argument_spec(kind_module: ModuleType) -> dict:
     spec = copy.deepcopy(RUN_OPTIONS)
     spec["checks"] = dict(type="list", elements="dict", required=True, options=item_spec(kind_module))
     return spec
@@ -115,7 +117,7 @@ def option_problems(params: Mapping, spec: Mapping, prefix: str = "", unvalidate
     return problems
 
 
-def _value_problems(value, where: str, option: Mapping, unvalidated: bool) -> list[str]:
+def _value_problems(value: object, where: str, option: Mapping, unvalidated: bool) -> list[str]:
     if option.get("type") == "list" and isinstance(value, list):
         element = dict(option, type=option.get("elements") or "raw")
         return [problem for index, entry in enumerate(value)
@@ -128,7 +130,7 @@ def _value_problems(value, where: str, option: Mapping, unvalidated: bool) -> li
             for problem in [check(leaf, leaf_where, option.get("type"), hidden)] if problem]
 
 
-def _leaves(value, where: str):
+def _leaves(value: object, where: str) -> Iterator[tuple[str, object]]:
     """(where, scalar) for a value and everything inside it, dictionary keys included."""
     if isinstance(value, Mapping):
         for key, entry in value.items():
@@ -141,7 +143,7 @@ def _leaves(value, where: str):
         yield where, value
 
 
-def _leaf_problem(value, where: str, spec_type, hidden: bool):
+def _leaf_problem(value: object, where: str, spec_type: str | None, hidden: bool) -> str | None:
     shown = "the value" if hidden else shown_option_value(value)
     if isinstance(value, str) and "\0" in value:  # the text is not shown: it may be a secret of a verify item
         return f"{where}: contains a NUL byte"
@@ -162,7 +164,7 @@ def _leaf_problem(value, where: str, spec_type, hidden: bool):
     return None
 
 
-def _non_finite_problem(value, where: str, spec_type, hidden: bool):
+def _non_finite_problem(value: object, where: str, spec_type: str | None, hidden: bool) -> str | None:
     """_leaf_problem's NaN and infinity only."""
     if isinstance(value, str) and "\0" not in value and spec_type in _NUMBER_TYPES:
         return _infinite_text_problem(value, where, spec_type, "the value" if hidden else shown_option_value(value))
@@ -171,7 +173,7 @@ def _non_finite_problem(value, where: str, spec_type, hidden: bool):
     return None
 
 
-def _infinite_text_problem(text: str, where: str, spec_type: str, shown: str):
+def _infinite_text_problem(text: str, where: str, spec_type: str, shown: str) -> str | None:
     """Text such as 'inf' for a number option, which Ansible's int conversion meets with OverflowError
     (a traceback) instead of an error; other text is left to its type check."""
     try:
@@ -226,7 +228,7 @@ class CheckBatch(object):
         except OptionError:  # already among the errors, which stop the batch before anything runs
             self.default_timeout = None
 
-    def add(self, where: str, item: Mapping, kind_module) -> None:
+    def add(self, where: str, item: Mapping, kind_module: ModuleType) -> None:
         """Prepare one validated item; ``where`` names it in error messages (``checks[3] (disk_space)``)."""
         try:
             check = self._prepare(item, kind_module)
@@ -262,7 +264,7 @@ class CheckBatch(object):
         # Messages quote the inventory's values and end up in a task's msg, which Ansible prints as is.
         self.errors.append(one_line(message))
 
-    def _prepare(self, item: Mapping, kind_module) -> PreparedCheck:
+    def _prepare(self, item: Mapping, kind_module: ModuleType) -> PreparedCheck:
         problems = option_problems(item, _item_options(kind_module))
         if problems:
             raise OptionError("; ".join(problems))
@@ -287,7 +289,7 @@ def origin_of(item: object, where: str) -> str:
     return f"{origin} of {target}" if isinstance(target, str) and target else origin
 
 
-def kind_of(item: object, kinds: Mapping):
+def kind_of(item: object, kinds: Mapping[str, ModuleType]) -> ModuleType:
     """The kind module an item names with its ``kind``."""
     if not isinstance(item, Mapping):
         raise OptionError(f"must be a dictionary of check options, got {type(item).__name__}")
@@ -297,7 +299,7 @@ def kind_of(item: object, kinds: Mapping):
     return kinds[kind]
 
 
-def validated_item(item: Mapping, kind_module) -> dict:
+def validated_item(item: Mapping, kind_module: ModuleType) -> dict:
     """The item's options (without ``kind`` and its origin) validated against its kind's spec, defaults applied."""
     params = {name: value for name, value in item.items() if name not in ("kind", ORIGIN_KEY)}
     spec = item_spec(kind_module)
@@ -310,7 +312,7 @@ def validated_item(item: Mapping, kind_module) -> dict:
     return result.validated_parameters
 
 
-def _option_problems(result, params: Mapping, spec: Mapping) -> list[str]:
+def _option_problems(result: ValidationResult, params: Mapping, spec: Mapping) -> list[str]:
     """The validator's messages, with unknown options said plainly ('unsupported option x')."""
     unknown = sorted(set(params) - set(spec))
     problems = []
@@ -354,7 +356,7 @@ def run_batch(module: AnsibleModule, batch: CheckBatch) -> None:
     module.exit_json(**result)
 
 
-def run_kind_module(kind_module) -> None:
+def run_kind_module(kind_module: ModuleType) -> None:
     """main() of a single-kind module."""
     attributes = {"kinds": {kind_module.KIND: kind_module}, "default_kind": kind_module.KIND}
     module_class = type("CheckModule", (CheckModule,), attributes)
@@ -371,7 +373,7 @@ def verify_argument_spec() -> dict:
     return spec
 
 
-def _secret_leaves(value):
+def _secret_leaves(value: object) -> Iterator[str]:
     if isinstance(value, dict):
         for item in value.values():
             yield from _secret_leaves(item)
@@ -390,7 +392,7 @@ def _credential_header_values(item: dict) -> list[str]:
     return [str(value) for name, value in headers.items() if value not in (None, "") and is_credential_header(name)]
 
 
-def _string_leaves(value):
+def _string_leaves(value: object) -> Iterator[str]:
     if isinstance(value, dict):
         for item in value.values():
             yield from _string_leaves(item)
@@ -401,7 +403,7 @@ def _string_leaves(value):
         yield value
 
 
-def request_body_options(kind_module) -> tuple[str, ...]:
+def request_body_options(kind_module: ModuleType | None) -> tuple[str, ...]:
     """The options of a kind that hold a request body (``REQUEST_BODY_OPTIONS`` of its module)."""
     return tuple(getattr(kind_module, "REQUEST_BODY_OPTIONS", ()))
 
@@ -419,7 +421,7 @@ def _texts_of_body_string(body: str) -> list[str]:
     return texts
 
 
-def _request_body_secrets(item: dict, kind_module) -> set[str]:
+def _request_body_secrets(item: dict, kind_module: ModuleType | None) -> set[str]:
     """A request body as sent, and each text in it long enough to be a secret.
 
     Not every value: masking a body's ``1`` or ``true`` would mask every such number and word of the
@@ -436,7 +438,7 @@ def _request_body_secrets(item: dict, kind_module) -> set[str]:
     return {secret for secret in secrets if len(secret) >= MIN_BODY_SECRET_CHARS}
 
 
-def _plain_secrets_of(item: dict, kind_module) -> set[str]:
+def _plain_secrets_of(item: dict, kind_module: ModuleType | None) -> set[str]:
     """The secrets an item states: no_log option values, request bodies, credential headers, passwords in URLs."""
     secrets = set()
     for name, spec in (kind_module.OPTIONS.items() if kind_module else ()):
@@ -453,7 +455,7 @@ def _plain_secrets_of(item: dict, kind_module) -> set[str]:
     return secrets
 
 
-def no_log_values_of(items, kinds, default_kind=None):
+def no_log_values_of(items: list | None, kinds: Mapping[str, ModuleType], default_kind: str | None = None) -> set[str]:
     """The secrets in check items, each with the forms it takes on the wire (see ``secret_forms``).
 
     A secret is every value of a ``no_log`` option of the item's kind (an env dict, a password), a request
@@ -478,10 +480,10 @@ class CheckModule(AnsibleModule):
     Without this they would reach the host's syslog and the returned invocation.
     """
 
-    kinds = {}
-    default_kind = None
+    kinds: dict[str, ModuleType] = {}
+    default_kind: str | None = None
 
-    def _set_internal_properties(self):
+    def _set_internal_properties(self) -> None:
         # Runs in AnsibleModule.__init__ just before its argument validation, which cannot take infinity.
         super(CheckModule, self)._set_internal_properties()
         problems = option_problems(self.params, self.argument_spec, unvalidated=True)
@@ -490,7 +492,7 @@ class CheckModule(AnsibleModule):
             self.no_log_values.update(no_log_values_of(self.params.get("checks"), self.kinds, self.default_kind))
             self.fail_json(msg="invalid options: " + "; ".join(problems), errors=problems)
 
-    def _log_invocation(self):
+    def _log_invocation(self) -> None:
         # Runs at the end of AnsibleModule.__init__, before anything is logged or returned.
         self.no_log_values.update(no_log_values_of(self.params.get("checks"), self.kinds, self.default_kind))
         params = self.params
@@ -508,21 +510,21 @@ class CheckModule(AnsibleModule):
             shown["checks"] = [self._shown_item(item) for item in items]
         return shown
 
-    def _shown_item(self, item):
+    def _shown_item(self, item: object) -> object:
         if not isinstance(item, dict):
             return item
         kind_module = self.kinds.get(item.get("kind") or self.default_kind)
         hidden = [name for name in request_body_options(kind_module) if item.get(name) is not None]
         return dict(item, **dict.fromkeys(hidden, HIDDEN_VALUE)) if hidden else item
 
-    def _return_formatted(self, kwargs):
+    def _return_formatted(self, kwargs: dict) -> None:
         kwargs.setdefault("invocation", {"module_args": self.shown_params()})
         super(CheckModule, self)._return_formatted(kwargs)
 
-    def exit_json(self, **kwargs):
+    def exit_json(self, **kwargs: object) -> NoReturn:
         super(CheckModule, self).exit_json(**self._printable(kwargs))
 
-    def fail_json(self, msg, **kwargs):
+    def fail_json(self, msg: str, **kwargs: object) -> NoReturn:
         kwargs["msg"] = msg
         super(CheckModule, self).fail_json(**self._printable(kwargs))
 

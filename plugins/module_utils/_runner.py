@@ -9,6 +9,7 @@ import collections
 import math
 import threading
 import time
+from types import ModuleType
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
     CheckError,
@@ -23,7 +24,8 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
 class PreparedCheck(object):
     """One validated check item, ready to run."""
 
-    def __init__(self, item, check_id, title, kind_module, plan, timeout):
+    def __init__(self, item: dict, check_id: str, title: str, kind_module: ModuleType, plan: dict,
+                 timeout: float) -> None:
         self.item = item
         self.check_id = check_id
         self.title = title
@@ -31,32 +33,32 @@ class PreparedCheck(object):
         self.plan = plan
         self.timeout = timeout
 
-    def record(self, outcome, duration_ms):
+    def record(self, outcome: Outcome, duration_ms: float) -> dict:
         return make_record(self.item, self.check_id, self.kind_module.KIND, self.title, outcome, duration_ms)
 
 
 class CheckContext(object):
     """What a running check may know about its own limits."""
 
-    def __init__(self, timeout, call_deadline=None):
+    def __init__(self, timeout: float, call_deadline: float | None = None) -> None:
         self.timeout = timeout
         self.started = time.monotonic()
         self.ends = self.started + timeout
         if call_deadline is not None:
             self.ends = min(self.ends, call_deadline)
 
-    def remaining(self):
+    def remaining(self) -> float:
         """Seconds left before this check is given up on, by its timeout or the call's deadline."""
         return max(0.05, self.ends - time.monotonic())
 
-    def child_timeout(self):
+    def child_timeout(self) -> float:
         """Time a child process may take: a little less than the check's, so that it is killed and
         reaped before the runner gives up on the check (and the module may exit, orphaning it)."""
         remaining = self.remaining()
         return max(0.05, remaining - min(0.25, remaining * 0.2))
 
 
-def run_one(check, call_deadline=None):
+def run_one(check: PreparedCheck, call_deadline: float | None = None) -> Outcome:
     """Run a check and turn any exception into an ``error`` outcome: unknown is never ``pass``."""
     ctx = CheckContext(check.timeout, call_deadline)
     try:
@@ -64,18 +66,20 @@ def run_one(check, call_deadline=None):
     except (CheckError, OptionError) as exc:
         outcome = Outcome("error", str(exc))
     except Exception as exc:  # a bug or an unforeseen environment must not hide the other checks
-        outcome = Outcome("error", "unexpected %s: %s" % (type(exc).__name__, exc))
+        outcome = Outcome("error", f"unexpected {type(exc).__name__}: {exc}")
     if not isinstance(outcome, Outcome):
         outcome = Outcome("error", "check returned no outcome")
     return outcome
 
 
 class _Slot(object):
-    def __init__(self, check):
+    """A check the runner has started: when, in which pool, and its outcome once it has one."""
+
+    def __init__(self, check: PreparedCheck) -> None:
         self.check = check
         self.started = time.monotonic()
-        self.outcome = None
-        self.finished = None
+        self.outcome: Outcome | None = None
+        self.finished: float | None = None
         self.network = False
 
 
@@ -110,7 +114,8 @@ def work_deadline(checks: list[PreparedCheck], max_workers: int = 8, network_wor
     return worst + max(_DEADLINE_GRACE, worst * 0.1)
 
 
-def run_checks(checks, max_workers=8, deadline=45.0, network_workers=0):
+def run_checks(checks: list[PreparedCheck], max_workers: int = 8, deadline: float | None = 45.0,
+               network_workers: int = 0) -> list[dict]:
     """Run prepared checks concurrently and return their records in input order.
 
     At most ``max_workers`` checks run at once, plus, when ``network_workers`` is set, up to that many
@@ -124,29 +129,29 @@ def run_checks(checks, max_workers=8, deadline=45.0, network_workers=0):
     # A deadline that is not a finite number would never be reached: no check would start, none end.
     checked_number(deadline, "deadline", "duration")
     records = [None] * len(checks)
-    queues = {True: collections.deque(), False: collections.deque()}
+    queues: dict[bool, collections.deque[int]] = {True: collections.deque(), False: collections.deque()}
     for index, check in enumerate(checks):
         queues[bool(network_workers) and is_network_bound(check)].append(index)
     limits = {True: network_workers, False: max_workers}
     busy = {True: 0, False: 0}
-    running = {}
+    running: dict[int, _Slot] = {}
     done = threading.Condition()
     call_started = time.monotonic()
     call_deadline = call_started + deadline
 
-    def work(slot):
+    def work(slot: _Slot) -> None:
         outcome = run_one(slot.check, call_deadline)
         with done:
             slot.outcome = outcome
             slot.finished = time.monotonic()
             done.notify_all()
 
-    def finish(index, slot, outcome, ended):
+    def finish(index: int, slot: _Slot, outcome: Outcome, ended: float) -> None:
         records[index] = slot.check.record(outcome, (ended - slot.started) * 1000)
         busy[slot.network] -= 1
         del running[index]
 
-    def start_what_fits():
+    def start_what_fits() -> None:
         for network, queue in queues.items():
             while queue and busy[network] < limits[network] and time.monotonic() < call_deadline:
                 index = queue.popleft()
@@ -165,17 +170,15 @@ def run_checks(checks, max_workers=8, deadline=45.0, network_workers=0):
                     finish(index, slot, slot.outcome, slot.finished)
                 elif now >= slot.started + slot.check.timeout:
                     finish(index, slot, Outcome(
-                        "error", "timed out after %s" % format_duration(slot.check.timeout)), now)
+                        "error", f"timed out after {format_duration(slot.check.timeout)}"), now)
                 elif now >= call_deadline:
-                    finish(index, slot, Outcome(
-                        "error", "call deadline of %s reached before the check finished"
-                        % format_duration(deadline)), now)
+                    reason = f"call deadline of {format_duration(deadline)} reached before the check finished"
+                    finish(index, slot, Outcome("error", reason), now)
             if now >= call_deadline:
                 for queue in queues.values():
                     for index in queue:
                         records[index] = checks[index].record(Outcome(
-                            "error", "not started: the call deadline of %s was reached"
-                            % format_duration(deadline)), 0)
+                            "error", f"not started: the call deadline of {format_duration(deadline)} was reached"), 0)
                     queue.clear()
             if running:
                 wake_at = min([call_deadline] + [s.started + s.check.timeout for s in running.values()])

@@ -20,9 +20,9 @@ from collections.abc import Mapping
 # that str.splitlines() and some terminals treat as line breaks.
 _INVISIBLE_FORMAT = "\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 # DEL and C1 controls (U+009B is a one-character CSI on 8-bit terminals), plus the above.
-_UNSAFE_IN_DATA = re.compile("[\x7f-\x9f%s]" % _INVISIBLE_FORMAT)
+_UNSAFE_IN_DATA = re.compile(f"[\x7f-\x9f{_INVISIBLE_FORMAT}]")
 # Everything unsafe in data plus every C0 control, the line feed included.
-_UNSAFE_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f%s]" % _INVISIBLE_FORMAT)
+_UNSAFE_IN_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE_FORMAT}]")
 # C0 controls that data may carry (multi-line output, tab-separated columns); JSON and YAML escape them.
 _KEPT_IN_DATA = "\n\r\t"
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}

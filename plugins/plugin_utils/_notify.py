@@ -9,6 +9,7 @@ import re
 import threading
 import time
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError, checked_number
@@ -43,12 +44,12 @@ _sleep = time.sleep
 # --- the target ---------------------------------------------------------------------------------
 
 
-def _mask_token(text):
+def _mask_token(text: str) -> str:
     """'…9f3c' for long tokens, '****' for short ones: enough to tell two hooks apart, not to use one."""
     return "\u2026" + text[-4:] if len(text) >= 16 else "****"
 
 
-def mask_webhook_url(url):
+def mask_webhook_url(url: object) -> str | None:
     """The webhook URL without its secrets: userinfo, token-like path segments and query values masked.
 
     'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX' ->
@@ -72,13 +73,13 @@ def mask_webhook_url(url):
     return masked
 
 
-def _masked_parameter(part):
+def _masked_parameter(part: str) -> str:
     """'key=****' for a parameter with a plain name; '****' for a bare token ('?s3cr3t') or an odd name."""
     key, sep = part.partition("=")[:2]
     return f"{key}=****" if sep and _PLAIN_SEGMENT.match(key) else "****"
 
 
-def _secrets_of(url):
+def _secrets_of(url: object) -> list[str]:
     """The pieces of the URL that must never appear in a result message."""
     parts = urlsplit(str(url))
     pieces = [str(url), parts.path, parts.query, parts.netloc.rpartition("@")[0]]
@@ -90,14 +91,14 @@ def _secrets_of(url):
     return sorted((p for p in pieces if p and len(p) >= 4), key=len, reverse=True)
 
 
-def _scrub(text, url):
+def _scrub(text: object, url: object) -> str:
     text = str(text)
     for secret in _secrets_of(url):
         text = text.replace(secret, "****")
     return text
 
 
-def _validate(url):
+def _validate(url: str) -> str | None:
     """None when the URL can be posted to, else why not (without repeating the URL)."""
     try:
         parts = urlsplit(url)
@@ -111,7 +112,7 @@ def _validate(url):
     return None
 
 
-def _limits_problem(timeout, retries):
+def _limits_problem(timeout: object, retries: object) -> str | None:
     """None when the attempt's time limit and the retry count are sane numbers, else which is not and why."""
     try:
         checked_number(float(timeout), "notify_timeout", "duration", timeout)
@@ -126,19 +127,19 @@ def _limits_problem(timeout, retries):
 # --- the message --------------------------------------------------------------------------------
 
 
-def _mrkdwn(text):
+def _mrkdwn(text: object) -> str:
     text = str(text)
     for raw, escaped in _MRKDWN_ESCAPES:
         text = text.replace(raw, escaped)
     return text
 
 
-def _cut(text, limit):
+def _cut(text: object, limit: int) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
-def _plural(count, word):
+def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
@@ -155,19 +156,19 @@ def _blocking_lines(document: Mapping) -> list[tuple[str, str, str]]:
     return lines
 
 
-def _warning_lines(document):
+def _warning_lines(document: Mapping) -> list[tuple[object, object, object]]:
     return [(item.get("host"), item.get("id"), item.get("summary"))
             for item in document.get("warnings") or () if isinstance(item, Mapping)]
 
 
-def _regressions(document):
+def _regressions(document: Mapping) -> list[Mapping] | None:
     history = document.get("history")
     if not isinstance(history, Mapping) or history.get("previous") is None:
         return None
     return [change for change in history.get("regressions") or () if isinstance(change, Mapping)]
 
 
-def headline(document):
+def headline(document: Mapping) -> str:
     """'GOLIVE NO-GO: 3 blocking, 2 warnings, 1 regression; 120 checks on 12 hosts'."""
     counts = document.get("counts") if isinstance(document.get("counts"), Mapping) else {}
     parts = []
@@ -186,22 +187,22 @@ def headline(document):
     return f"GOLIVE {verdict}: {'; '.join([', '.join(parts), scope] if parts else [scope])}"
 
 
-def _item_text(host, check_id, summary):
+def _item_text(host: object, check_id: object, summary: object) -> str:
     return (f"\u2022 *{_mrkdwn(_cut(host, 80))}* `{_mrkdwn(_cut(check_id, 120))}` "
             f"{_mrkdwn(_cut(summary or '', SUMMARY_LIMIT))}")
 
 
-def _cut_lines(text, limit):
+def _cut_lines(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[:limit - 2].rsplit("\n", 1)[0] + "\n\u2026"
 
 
-def _section(text):
+def _section(text: str) -> dict:
     return dict(type="section", text=dict(type="mrkdwn", text=_cut_lines(text, SECTION_LIMIT)))
 
 
-def _list_block(title, lines, top):
+def _list_block(title: str, lines: list[tuple], top: int) -> dict:
     shown = [_item_text(*line) for line in lines[:top]]
     if len(lines) > top:
         shown.append(f"\u2026 and {len(lines) - top} more in the report")
@@ -209,7 +210,7 @@ def _list_block(title, lines, top):
     return _section(f"*{title}*\n{listed}")
 
 
-def _counts_text(document):
+def _counts_text(document: Mapping) -> str:
     counts = document.get("counts") if isinstance(document.get("counts"), Mapping) else {}
     by_status = counts.get("by_status") if isinstance(counts.get("by_status"), Mapping) else {}
     shown = [f"{by_status[s]} {s}" for s in ("pass", "warn", "fail", "error", "skipped") if by_status.get(s)]
@@ -219,14 +220,14 @@ def _counts_text(document):
     return text
 
 
-def _regression_block(document, regressions, top):
+def _regression_block(document: Mapping, regressions: list[Mapping], top: int) -> dict:
     since = document["history"]["previous"].get("generated_at") or "the previous run"
     lines = [(c.get("host"), c.get("id"), f"{c.get('before')} -> {c.get('after')}: {c.get('summary') or ''}")
              for c in regressions]
     return _list_block(f"Regressions since {_mrkdwn(since)}", lines, top)
 
 
-def _context_block(document, report_path):
+def _context_block(document: Mapping, report_path: str | None) -> dict | None:
     run = document.get("run") if isinstance(document.get("run"), Mapping) else {}
     lines = []
     if report_path:
@@ -240,7 +241,7 @@ def _context_block(document, report_path):
     return dict(type="context", elements=[dict(type="mrkdwn", text=_mrkdwn(line)) for line in lines])
 
 
-def build_payload(document, report_path=None, top=5):
+def build_payload(document: Mapping, report_path: str | None = None, top: int = 5) -> dict:
     """The webhook body: "text" (all that Mattermost-, Teams- or Discord-style receivers read, and Slack's
     notification fallback) and Slack Block Kit "blocks": header, summary, top ``top`` blocking items (or
     warnings), regressions since the previous run, and a context line with the report's path."""
@@ -267,12 +268,12 @@ def build_payload(document, report_path=None, top=5):
 # --- sending ------------------------------------------------------------------------------------
 
 
-def _result(status, target, attempts, http_status, message):
+def _result(status: str, target: str | None, attempts: int, http_status: int | None, message: object) -> dict:
     return dict(status=status, target=target, attempts=attempts, http_status=http_status,
                 message=_cut(message, MESSAGE_LIMIT))
 
 
-def _retry_after(response, default):
+def _retry_after(response: Any, default: float) -> float:
     value = (response.headers.get("Retry-After") or "").strip()
     try:
         seconds = float(value)
@@ -282,7 +283,7 @@ def _retry_after(response, default):
     return min(max(seconds, 0.0), RETRY_AFTER_CAP)
 
 
-def _error_text(exc, timeout):
+def _error_text(exc: Exception, timeout: float) -> str:
     """A short, secret-free description of a requests exception."""
     import requests
 
@@ -304,7 +305,7 @@ def _error_text(exc, timeout):
     return f"{type(exc).__name__}"
 
 
-def _body_hint(response):
+def _body_hint(response: Any) -> str:
     try:
         body = response.text
     except Exception:  # any decoding problem just means no hint
@@ -313,7 +314,7 @@ def _body_hint(response):
     return f": {body}" if body else ""
 
 
-def _post(session, url, payload, timeout):
+def _post(session: Any, url: str, payload: dict, timeout: float) -> Any:
     return session.post(url, json=payload, timeout=(timeout, timeout), allow_redirects=False,
                         headers={"User-Agent": "golive.readiness report"})
 
@@ -322,12 +323,12 @@ class _Overdue(Exception):
     """An attempt outlived its deadline: the receiver kept the connection busy without finishing its answer."""
 
 
-def _post_within(session, url, payload, timeout):
+def _post_within(session: Any, url: str, payload: dict, timeout: float) -> Any:
     """_post() bounded as a whole, not only per read: a receiver that trickles its answer a byte at a time
     never trips the read timeout. The attempt runs in a daemon thread that is abandoned when overdue."""
     outcome = {}
 
-    def attempt():
+    def attempt() -> None:
         try:
             outcome["response"] = _post(session, url, payload, timeout)
         except BaseException as exc:  # handed over to the caller below
@@ -343,7 +344,8 @@ def _post_within(session, url, payload, timeout):
     return outcome["response"]
 
 
-def _send(url, payload, timeout, retries, backoff, session):
+def _send(url: str, payload: dict, timeout: float, retries: int, backoff: float,
+          session: Any) -> tuple[str, int, int | None, str]:
     """POST with retries; returns (status, attempts, http_status, message)."""
     import requests
 
@@ -377,7 +379,8 @@ def _send(url, payload, timeout, retries, backoff, session):
         _sleep(delay)
 
 
-def notify(url, document, report_path, timeout=5, retries=2, backoff=0.5, top=5, session=None):
+def notify(url: object, document: object, report_path: str | None, timeout: float = 5, retries: int = 2,
+           backoff: float = 0.5, top: int = 5, session: Any = None) -> dict:
     """Post the verdict to a Slack-compatible incoming webhook; returns the report's "notification" dict.
 
     Never raises. Each attempt is bounded by ``timeout`` seconds to connect and to read, and by twice that in

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,7 +64,7 @@ class CachedHostvars(Mapping):
     def __contains__(self, host: object) -> bool:
         return host in self._seen or host in self._hostvars
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._hostvars)
 
     def __len__(self) -> int:
@@ -103,7 +103,7 @@ def _values_by_host(hostvars: Mapping, hosts: Iterable[str], variable: str) -> l
     return list(grouped.values())
 
 
-def _normaliser(name: str, today: datetime.date):
+def _normaliser(name: str, today: datetime.date) -> Callable[[Any, str], Any]:
     normalisers = dict(
         waivers=lambda value, option: normalise_waivers(value, today, option),
         blocking_severities=normalise_severities,
@@ -113,7 +113,8 @@ def _normaliser(name: str, today: datetime.date):
     return normalisers[name]
 
 
-def _normalised_values(values, normalise, where, errors):
+def _normalised_values(values: list[tuple[str, Any]], normalise: Callable[[Any, str], Any], where: str,
+                       errors: list[str]) -> Any:
     """The normalised values of [(name, value)], waivers concatenated; None when any is invalid."""
     normalised, valid = [], True
     for variable, value in values:
@@ -127,7 +128,8 @@ def _normalised_values(values, normalise, where, errors):
     return [waiver for part in normalised for waiver in part] if len(normalised) > 1 else normalised[0]
 
 
-def _host_values(hostvars, hosts, variable, fleet_values, normalise, errors):
+def _host_values(hostvars: Mapping, hosts: Iterable[str], variable: str, fleet_values: list[tuple[str, Any]],
+                 normalise: Callable[[Any, str], Any], errors: list[str]) -> list[tuple[list[str], Any]]:
     """[(hosts, normalised value)] of the hosts whose own value differs from the fleet's."""
     found = []
     try:
@@ -154,7 +156,7 @@ def _controller_extras(hostvars: Mapping | None, variable: str) -> list[tuple[st
         return []
 
 
-def _fleet_wide_conflicts(variable: str, fleet, host_values) -> list[str]:
+def _fleet_wide_conflicts(variable: str, fleet: Any, host_values: list[tuple[list[str], Any]]) -> list[str]:
     return [f"{variable} is fleet-wide (set it for group all, or with -e): {hosts_text(hosts)} "
             f"{'has' if len(hosts) == 1 else 'have'} {value!r}, the fleet has {fleet!r}"
             for hosts, value in host_values if value != fleet]

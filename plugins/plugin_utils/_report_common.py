@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
     STATUS_RANK,
@@ -51,33 +51,33 @@ REASON_LABELS = dict(interrupted="interrupted", scope="scope", unreachable="unre
                      task_failed="task failed")
 
 
-def status_rank(status):
+def status_rank(status: object) -> int:
     """How bad a status is (skipped 0 ... error 4); anything unknown ranks as an error."""
     return STATUS_RANK.get(status, STATUS_RANK["error"])
 
 
-def status_position(status):
+def status_position(status: object) -> int:
     """Where a status is listed (STATUS_ORDER: error first, pass last); anything unknown with the errors."""
     return STATUS_ORDER.index(status) if status in STATUS_ORDER else 0
 
 
-def worst_status(statuses):
+def worst_status(statuses: Iterable) -> str | None:
     """The worst of several statuses, or None for none."""
     statuses = list(statuses)
     return max(statuses, key=status_rank) if statuses else None
 
 
-def plural(count, word, many=None):
-    return "%d %s" % (count, word if count == 1 else (many or word + "s"))
+def plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{int(count)} {word if count == 1 else (many or word + 's')}"
 
 
-def count_text(by_status):
+def count_text(by_status: Mapping | None) -> str:
     """'2 fail, 1 warn, 35 pass' (worst first, zeros left out), or 'none'."""
     by_status = by_status or {}
-    return ", ".join("%d %s" % (by_status[s], s) for s in STATUS_ORDER if by_status.get(s)) or "none"
+    return ", ".join(f"{int(by_status[s])} {s}" for s in STATUS_ORDER if by_status.get(s)) or "none"
 
 
-def group_by_hosts(items, keys):
+def group_by_hosts(items: Iterable[Mapping], keys: Iterable[str]) -> list[tuple[Mapping, list[str]]]:
     """[(first item, [hosts])]: items equal in ``keys`` folded into one entry, in first-seen order."""
     groups = {}
     for item in items:
@@ -89,7 +89,7 @@ def group_by_hosts(items, keys):
     return list(groups.values())
 
 
-def value_text(value, limit: int | None = None) -> str:
+def value_text(value: object, limit: int | None = None) -> str:
     """A measured or expected value as one line of text for people: a quantity in its unit ('76.9 GiB'), levels
     as 'warn < 20.0 GiB, fail < 10.0 GiB', lists comma-joined, mappings as 'k: v', JSON scalars.
 
@@ -116,14 +116,14 @@ def value_text(value, limit: int | None = None) -> str:
     return text
 
 
-def values_text(values, limit: int | None = None) -> str:
+def values_text(values: object, limit: int | None = None) -> str:
     """A record's observed or expected mapping on one line: 'free_bytes: 76.9 GiB, free_percent: 24.4%'."""
     if not isinstance(values, Mapping):
         return "" if values in (None, "") else value_text(values, limit)
     return ", ".join(f"{name}: {value_text(value, limit)}" for name, value in values.items())
 
 
-def timestamp_of(text):
+def timestamp_of(text: object) -> float | None:
     """Seconds since the epoch of an ISO 8601 time ('2026-11-24T10:15:00Z'), or None when it is not one."""
     try:
         moment = datetime.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
@@ -134,7 +134,7 @@ def timestamp_of(text):
     return moment.timestamp()
 
 
-def sections_of(document):
+def sections_of(document: Mapping) -> list[str]:
     """Section names in the order of counts.by_section, then any only the checks name."""
     sections = list((document.get("counts") or {}).get("by_section") or {})
     for check in document.get("checks") or ():
@@ -144,7 +144,7 @@ def sections_of(document):
     return sections
 
 
-def section_matrix(document):
+def section_matrix(document: Mapping) -> tuple[list[str], list[str], dict[tuple[str, str], dict[str, int]]]:
     """(hosts, sections, {(host, section): {status: n}}) over the checks; hosts in natural order."""
     cells = {}
     hosts = [str(h.get("name")) for h in document.get("hosts") or ()]
@@ -187,12 +187,12 @@ def reasons_of(document: Mapping) -> list[dict]:
                          [dict(task) for task in document.get("failed_tasks") or ()], document.get("interrupted"))
 
 
-def matched_text(expired_waiver):
+def matched_text(expired_waiver: Mapping) -> str:
     """'web01 disk_space:/, web02 disk_space:/': the records an expired waiver would have covered."""
-    return ", ".join("%s %s" % (m.get("host"), m.get("id")) for m in expired_waiver.get("matched") or ())
+    return ", ".join(f"{m.get('host')} {m.get('id')}" for m in expired_waiver.get("matched") or ())
 
 
-def history_of(document):
+def history_of(document: Mapping) -> dict:
     """document["history"] with every part present (empty when the report has no history)."""
     history = document.get("history") or {}
     found = dict((kind, list(history.get(kind) or ())) for kind in CHANGE_KINDS)
@@ -201,22 +201,22 @@ def history_of(document):
     return found
 
 
-def waivers_of(document):
+def waivers_of(document: Mapping) -> dict[str, list]:
     waivers = document.get("waivers") or {}
     return dict((state, list(waivers.get(state) or ())) for state in WAIVER_STATES)
 
 
-def critical_waivers_of(document):
+def critical_waivers_of(document: Mapping) -> list[dict]:
     """The waivers that waived a critical check, each with the records it covered (listed before any other)."""
     return [dict(entry) for entry in (document.get("waivers") or {}).get("critical") or ()]
 
 
-def empty_checklist_hosts(document):
+def empty_checklist_hosts(document: Mapping) -> list[Mapping]:
     """Hosts in scope that had no check at all."""
     return [host for host in document.get("hosts") or () if host.get("status") == "no_checks"]
 
 
-def signoff_of(document):
+def signoff_of(document: Mapping) -> dict | None:
     """document["signoff"] or None; approvers always a list."""
     signoff = document.get("signoff")
     if not isinstance(signoff, Mapping):
@@ -226,6 +226,6 @@ def signoff_of(document):
     return found
 
 
-def notification_of(document):
+def notification_of(document: Mapping) -> dict | None:
     notification = document.get("notification")
     return dict(notification) if isinstance(notification, Mapping) else None

@@ -42,7 +42,7 @@ _TEMP_PREFIX = ".incoming-"
 _STALE_TEMP_SECONDS = 24 * 3600
 
 
-def _read_umask():
+def _read_umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
@@ -115,7 +115,7 @@ def _size_text(size: int) -> str:
     return f"{size // (1024 * 1024)} MiB" if size >= 1024 * 1024 else f"{size} bytes"
 
 
-def latest_archive(report_dir):
+def latest_archive(report_dir: str) -> str | None:
     """The archive the ``latest`` pointer names ('history/20261124T101500Z'), or None.
 
     The pointer is a relative symlink, or (left by an older release) a text file holding the same relative
@@ -138,7 +138,7 @@ def latest_archive(report_dir):
     return "/".join(parts)
 
 
-def previous_document(report_dir):
+def previous_document(report_dir: str) -> dict | None:
     """The report.json document of the previous run (through ``latest``), or None.
 
     Call it before this run's set is published. A missing pointer, archive or file, undecodable or corrupt
@@ -174,7 +174,7 @@ def schema_version_of(document: Mapping) -> int:
     return version if isinstance(version, int) and not isinstance(version, bool) and version >= 1 else 1
 
 
-def _is_report(document):
+def _is_report(document: object) -> bool:
     return (isinstance(document, Mapping) and isinstance(document.get("verdict"), str)
             and isinstance(document.get("checks"), list) and isinstance(document.get("hosts", []), list))
 
@@ -182,26 +182,26 @@ def _is_report(document):
 # --- what changed -------------------------------------------------------------------------------
 
 
-def _status(record):
+def _status(record: Mapping) -> str:
     """A record's status as compared and reported: anything that is not a known status (a previous report
     edited by hand or written by another tool may hold any JSON there) counts as an error."""
     status = record.get("status")
     return status if isinstance(status, str) and status in HISTORY_RANK else "error"
 
 
-def _rank(status):
+def _rank(status: object) -> int:
     return HISTORY_RANK.get(status, HISTORY_RANK["error"]) if isinstance(status, str) else HISTORY_RANK["error"]
 
 
-def _text(value):
+def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _severity_rank(severity):
+def _severity_rank(severity: object) -> int:
     return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
 
 
-def _host_pseudo_checks(document):
+def _host_pseudo_checks(document: Mapping) -> dict[tuple[str, str], dict]:
     """One record per host listed in the document: 'host:<name>', pass when it has results, else error."""
     records = {}
     for host in document.get("hosts") or ():
@@ -211,17 +211,17 @@ def _host_pseudo_checks(document):
         status = "pass" if host.get("status") == "ok" else "error"
         reason = host.get("reason") or ("has check results" if status == "pass" else _text(host.get("status")))
         records[(name, HOST_ID_PREFIX + name)] = dict(
-            host=name, id=HOST_ID_PREFIX + name, title="Host %s returns check results" % name,
+            host=name, id=HOST_ID_PREFIX + name, title=f"Host {name} returns check results",
             section="hosts", severity="critical", status=status, summary=str(reason or "unknown"))
     return records
 
 
-def _hosts_without_results(document):
+def _hosts_without_results(document: Mapping) -> set[str]:
     return set(str(h.get("name")) for h in document.get("hosts") or ()
                if isinstance(h, Mapping) and h.get("name") and h.get("status") != "ok")
 
 
-def _records(document):
+def _records(document: Mapping) -> dict[tuple[str, str], Mapping]:
     """{(host, id): record} of a document's checks plus the host pseudo-checks."""
     records = {}
     for check in document.get("checks") or ():
@@ -231,15 +231,15 @@ def _records(document):
     return records
 
 
-def _hosts_of(records):
+def _hosts_of(records: Iterable[tuple[str, str]]) -> set[str]:
     return set(host for host, _check_id in records)
 
 
-def _is_host_entry(key):
+def _is_host_entry(key: tuple[str, str]) -> bool:
     return key[1] == HOST_ID_PREFIX + key[0]
 
 
-def _change(key, before, after):
+def _change(key: tuple[str, str], before: Mapping | None, after: Mapping | None) -> dict:
     shown = after if after is not None else before
     return dict(
         host=key[0], id=key[1], title=_text(shown.get("title")), section=_text(shown.get("section")),
@@ -250,16 +250,16 @@ def _change(key, before, after):
     )
 
 
-def _by_host_and_id(change):
+def _by_host_and_id(change: Mapping) -> tuple:
     return (host_sort_key(change["host"]), change["id"])
 
 
-def _by_gravity(change):
+def _by_gravity(change: Mapping) -> tuple:
     # Most severe first: the check's severity, then how bad it is now, then host and id.
     return (_severity_rank(change["severity"]), -_rank(change["after"]), *_by_host_and_id(change))
 
 
-def history_of(previous, document, previous_archive=None):
+def history_of(previous: object, document: Mapping, previous_archive: str | None = None) -> dict:
     """The report's "history" section: what changed since ``previous`` (a report.json document, or None).
 
     Checks are matched by (host, id). A status that got worse is a regression, better is fixed (ranks in
@@ -301,12 +301,12 @@ def history_of(previous, document, previous_archive=None):
 # --- archiving ----------------------------------------------------------------------------------
 
 
-def _stamp_text(stamp):
+def _stamp_text(stamp: str | float | datetime.datetime | None) -> str:
     if stamp is None:
         stamp = time.time()
     if isinstance(stamp, str):
         if not _ARCHIVE_NAME.match(stamp) or "-" in stamp:
-            raise ValueError("stamp must look like 20261124T101500Z, got %r" % stamp)
+            raise ValueError(f"stamp must look like 20261124T101500Z, got {stamp!r}")
         return stamp
     if isinstance(stamp, datetime.datetime):
         moment = stamp if stamp.tzinfo else stamp.replace(tzinfo=datetime.timezone.utc)
@@ -315,24 +315,24 @@ def _stamp_text(stamp):
     return moment.astimezone(datetime.timezone.utc).strftime(_STAMP_FORMAT)
 
 
-def _file_names(files):
+def _file_names(files: Mapping | Iterable[str]) -> list[str]:
     names = list(files.values()) if isinstance(files, Mapping) else list(files)
     checked = []
     for name in names:
         parts = str(name).replace("\\", "/").split("/")
         if os.path.isabs(str(name)) or not name or ".." in parts or parts[0] in (HISTORY_DIR, LATEST):
-            raise ValueError("report file names must be relative to the report directory: %r" % (name,))
+            raise ValueError(f"report file names must be relative to the report directory: {name!r}")
         if name not in checked:
             checked.append(name)
     return checked
 
 
-def _archive_order(name):
+def _archive_order(name: str) -> tuple[str, int]:
     match = _ARCHIVE_NAME.match(name)
     return (match.group("stamp"), int(match.group("serial") or 1))
 
 
-def archives(report_dir):
+def archives(report_dir: str) -> list[str]:
     """The archive directory names under history/, oldest first."""
     try:
         names = os.listdir(os.path.join(report_dir, HISTORY_DIR))
@@ -341,7 +341,7 @@ def archives(report_dir):
     return sorted((n for n in names if _ARCHIVE_NAME.match(n)), key=_archive_order)
 
 
-def reserve_archive(report_dir, stamp=None):
+def reserve_archive(report_dir: str, stamp: str | float | datetime.datetime | None = None) -> str:
     """Claim this run's archive name before its files are written: 'history/<stamp>' (an empty directory).
 
     The name is claimed with mkdir, which only one process can win: two runs in the same second get
@@ -353,19 +353,19 @@ def reserve_archive(report_dir, stamp=None):
     os.makedirs(history, exist_ok=True)
     serial = 1
     while True:
-        name = stamp if serial == 1 else "%s-%d" % (stamp, serial)
+        name = stamp if serial == 1 else f"{stamp}-{serial}"
         try:
             os.mkdir(os.path.join(history, name))
         except FileExistsError:
             serial += 1
             continue
-        return "%s/%s" % (HISTORY_DIR, name)
+        return f"{HISTORY_DIR}/{name}"
 
 
-def _archive_name(archive):
+def _archive_name(archive: str) -> str:
     parts = str(archive).split("/")
     if len(parts) != 2 or parts[0] != HISTORY_DIR or not _ARCHIVE_NAME.match(parts[1]):
-        raise ValueError("archive must look like history/20261124T101500Z, got %r" % (archive,))
+        raise ValueError(f"archive must look like history/20261124T101500Z, got {archive!r}")
     return parts[1]
 
 
@@ -408,7 +408,7 @@ def _unlink_dangling(report_dir: str, names: Iterable[str]) -> None:
             _remove_quietly(path)
 
 
-def _remove_quietly(path):
+def _remove_quietly(path: str) -> None:
     try:
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path, ignore_errors=True)
@@ -470,7 +470,7 @@ def _fill_archive(report_dir: str, written: str, texts: Mapping[str, str]) -> No
     _sync_directory(history)
 
 
-def _prune(report_dir, keep, written):
+def _prune(report_dir: str, keep: int, written: str) -> None:
     """Delete the oldest archives beyond ``keep`` (never ``written``) and stale temp dirs; failures are left
     for the next run."""
     history = os.path.join(report_dir, HISTORY_DIR)
@@ -490,7 +490,8 @@ def _prune(report_dir, keep, written):
             pass
 
 
-def publish_run(report_dir: str, texts: Mapping[str, str], archive: str | None = None, stamp=None,
+def publish_run(report_dir: str, texts: Mapping[str, str], archive: str | None = None,
+                stamp: str | float | datetime.datetime | None = None,
                 keep: int | None = DEFAULT_KEEP, known_names: Iterable[str] = ()) -> str:
     """Publish this run's report files as one set: together they become the current report, or none does.
 
@@ -533,7 +534,7 @@ def publish_run(report_dir: str, texts: Mapping[str, str], archive: str | None =
     return archive
 
 
-def _remove_if_empty(path):
+def _remove_if_empty(path: str) -> None:
     try:
         os.rmdir(path)
     except OSError:

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
     CHANGE_KINDS,
@@ -41,104 +41,110 @@ _ICON = ('<svg class="icon" viewBox="0 0 48 48" width="56" height="56" aria-hidd
          '<circle cx="24" cy="24" r="22" fill="#fff" fill-opacity=".18" stroke="#fff" stroke-width="3"/>%s</svg>')
 _STROKE = 'fill="none" stroke="#fff" stroke-width="5" stroke-linecap="round" stroke-linejoin="round"'
 VERDICT_ICONS = {
-    "go": _ICON % ('<path d="M14 25l7 7 13-15" %s/>' % _STROKE),
-    "warn": _ICON % ('<path d="M24 12v15" %s/><circle cx="24" cy="35" r="3" fill="#fff"/>' % _STROKE),
-    "nogo": _ICON % ('<path d="M16 16l16 16M32 16L16 32" %s/>' % _STROKE),
+    "go": _ICON % (f'<path d="M14 25l7 7 13-15" {_STROKE}/>'),
+    "warn": _ICON % (f'<path d="M24 12v15" {_STROKE}/><circle cx="24" cy="35" r="3" fill="#fff"/>'),
+    "nogo": _ICON % (f'<path d="M16 16l16 16M32 16L16 32" {_STROKE}/>'),
 }
 # Fixed column widths: the browser lays out thousands of rows without measuring each one.
-CHECK_COLUMNS = "<colgroup>%s</colgroup>" % "".join('<col style="width:%s">' % w for w in (
-    "96px", "132px", "22%", "20%", "auto", "15%", "52px"))
+CHECK_COLUMNS = "<colgroup>" + "".join(f'<col style="width:{w}">' for w in (
+    "96px", "132px", "22%", "20%", "auto", "15%", "52px")) + "</colgroup>"
 CHANGE_TITLES = {"regressions": "Newly failing (regressions)", "fixed": "Fixed", "new": "New checks",
                  "removed": "Removed checks"}
 
 
-def esc(value):
+def esc(value: object) -> str:
     """Text for HTML content and attribute values alike (quotes escaped too)."""
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _attrs(**attributes):
-    return "".join(' %s="%s"' % (name.rstrip("_").replace("_", "-"), esc(value))
+def _attrs(**attributes: object) -> str:
+    return "".join(f' {name.rstrip("_").replace("_", "-")}="{esc(value)}"'
                    for name, value in attributes.items() if value is not None)
 
 
-def _status_badge(status):
+def _status_badge(status: object) -> str:
     status = str(status or "")
     known = status if status in STATUS_SYMBOLS else "error"
-    return '<span class="badge s-%s">%s %s</span>' % (known, STATUS_SYMBOLS[known], esc(status or "none"))
+    return f'<span class="badge s-{known}">{STATUS_SYMBOLS[known]} {esc(status or "none")}</span>'
 
 
-def _severity(severity):
-    return '<span class="sev sev-%s">%s</span>' % (esc(severity), esc(severity))
+def _severity(severity: object) -> str:
+    return f'<span class="sev sev-{esc(severity)}">{esc(severity)}</span>'
 
 
-def _table(headers, rows, cls=None):
+def _table(headers: list[str], rows: list[str], cls: str | None = None) -> str:
     if not rows:
         return ""
-    head = "".join("<th scope=\"col\">%s</th>" % esc(h) for h in headers)
-    return '<div class="scroll"><table%s><thead><tr>%s</tr></thead><tbody>%s</tbody></table></div>' % (
-        _attrs(class_=cls), head, "".join(rows))
+    head = "".join(f"<th scope=\"col\">{esc(h)}</th>" for h in headers)
+    return (f'<div class="scroll"><table{_attrs(class_=cls)}><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
 
 
-def _row(cells, **attributes):
-    return "<tr%s>%s</tr>" % (_attrs(**attributes), "".join("<td>%s</td>" % c for c in cells))
+def _row(cells: list[str], **attributes: object) -> str:
+    tds = "".join(f"<td>{c}</td>" for c in cells)
+    return f"<tr{_attrs(**attributes)}>{tds}</tr>"
 
 
-def _section(anchor, title, body, count=None):
-    heading = esc(title) + ("" if count is None else ' <span class="n">%d</span>' % count)
-    return '<section id="%s" aria-labelledby="%s-h"><h2 id="%s-h">%s</h2>%s</section>' % (
-        anchor, anchor, anchor, heading, body)
+def _section(anchor: str, title: str, body: str, count: int | None = None) -> str:
+    heading = esc(title) + ("" if count is None else f' <span class="n">{int(count)}</span>')
+    return f'<section id="{anchor}" aria-labelledby="{anchor}-h"><h2 id="{anchor}-h">{heading}</h2>{body}</section>'
 
 
-def _options(values):
-    return "".join('<option value="%s">%s</option>' % (esc(v), esc(v)) for v in values)
+def _options(values: Iterable) -> str:
+    return "".join(f'<option value="{esc(v)}">{esc(v)}</option>' for v in values)
 
 
-def _empty(text):
-    return '<p class="empty">%s</p>' % esc(text)
+def _empty(text: str) -> str:
+    return f'<p class="empty">{esc(text)}</p>'
 
 
-def _check_label(item):
-    return '<span class="title">%s</span><code>%s</code>' % (esc(item.get("title")), esc(item.get("id")))
+def _counted_table(title: str, headers: list[str], rows: list[str], empty_text: str = "") -> str:
+    """An h3 naming the title and the row count, then the table, or the empty text when there are no rows."""
+    table = _table(headers, rows) or (_empty(empty_text) if empty_text else "")
+    return f'<h3>{title} <span class="n">{len(rows)}</span></h3>{table}'
 
 
-def _hosts_text(hosts):
+def _check_label(item: Mapping) -> str:
+    return f'<span class="title">{esc(item.get("title"))}</span><code>{esc(item.get("id"))}</code>'
+
+
+def _hosts_text(hosts: list[str]) -> str:
     ranges = host_ranges(hosts)
-    return esc(", ".join(ranges)) + ("" if len(hosts) == 1 else ' <span class="muted">(%d hosts)</span>' % len(hosts))
+    return esc(", ".join(ranges)) + ("" if len(hosts) == 1 else f' <span class="muted">({len(hosts)} hosts)</span>')
 
 
-def _key_values(mapping):
+def _key_values(mapping: object) -> str:
     if not isinstance(mapping, Mapping) or not mapping:
         return '<span class="muted">–</span>' if not mapping else esc(value_text(mapping, VALUE_LIMIT))
-    items = "".join("<div><dt>%s</dt><dd>%s</dd></div>" % (esc(key), esc(value_text(value, VALUE_LIMIT)))
+    items = "".join(f"<div><dt>{esc(key)}</dt><dd>{esc(value_text(value, VALUE_LIMIT))}</dd></div>"
                     for key, value in mapping.items())
-    return '<dl class="kv">%s</dl>' % items
+    return f'<dl class="kv">{items}</dl>'
 
 
 class _Page(object):
     """Builds the page from one report document."""
 
-    def __init__(self, document):
+    def __init__(self, document: Mapping) -> None:
         self.doc = document
         self.checks = list(document.get("checks") or ())
         self.verdict = str(document.get("verdict") or "unknown")
         self.row_ids = {}
         for index, check in enumerate(self.checks):
-            self.row_ids.setdefault((str(check.get("host")), str(check.get("id"))), "row-%d" % index)
+            self.row_ids.setdefault((str(check.get("host")), str(check.get("id"))), f"row-{index}")
 
-    def _check_link(self, host, check_id, text):
+    def _check_link(self, host: object, check_id: object, text: str) -> str:
         anchor = self.row_ids.get((str(host), str(check_id)))
-        return '<a href="#%s">%s</a>' % (anchor, text) if anchor else text
+        return f'<a href="#{anchor}">{text}</a>' if anchor else text
 
     # --- banner -------------------------------------------------------------------------------
 
-    def banner(self):
+    def banner(self) -> str:
         counts = self.doc.get("counts") or {}
         by_status = counts.get("by_status") or {}
         hosts = self.doc.get("hosts") or []
-        chips = "".join('<li class="chip s-%s"><b>%d</b> %s</li>' % (s, by_status.get(s, 0), s)
+        chips = "".join(f'<li class="chip s-{s}"><b>{int(by_status.get(s, 0))}</b> {s}</li>'
                         for s in STATUS_ORDER if by_status.get(s))
-        headline = "%s on %s" % (plural(counts.get("total", len(self.checks)), "check"), plural(len(hosts), "host"))
+        headline = f"{plural(counts.get('total', len(self.checks)), 'check')} on {plural(len(hosts), 'host')}"
         if incomplete_note(self.doc):
             headline = f"{incomplete_note(self.doc)} · {headline}"
         history = history_of(self.doc)
@@ -147,32 +153,32 @@ class _Page(object):
         if history["previous"]:
             stats.append(("Regressions", len(history["regressions"])))
         run = self.doc.get("run") or {}
-        meta = "Generated %s · %s@%s · inventory %s" % (
-            self.doc.get("generated_at"), run.get("user"), run.get("controller"),
-            ", ".join(run.get("inventory") or ()) or "–")
+        inventory = ", ".join(run.get("inventory") or ()) or "–"
+        meta = (f"Generated {self.doc.get('generated_at')} · {run.get('user')}@{run.get('controller')} · "
+                f"inventory {inventory}")
         signoff = signoff_of(self.doc)
         if signoff and signoff.get("approvers"):
-            meta += " · sign-off %s" % str(signoff.get("status") or "pending").replace("_", " ")
+            meta += f" · sign-off {str(signoff.get('status') or 'pending').replace('_', ' ')}"
         kind = VERDICT_CLASSES.get(self.verdict, "warn")
         return (
-            '<header class="banner v-%s" id="verdict" role="banner"><div class="wrap banner-grid">'
-            '<div class="verdict-box">%s<div><p class="eyebrow">Go-live readiness verdict</p>'
-            '<h1 class="verdict" data-verdict="%s">%s</h1><p class="headline">%s</p>'
-            '<ul class="chips" aria-label="Checks by status">%s</ul></div></div>'
-            '<dl class="stats">%s</dl><p class="meta">%s</p></div></header>'
-        ) % (kind, VERDICT_ICONS[kind], esc(self.verdict), esc(self.verdict), esc(headline), chips,
-             "".join("<div><dt>%s</dt><dd>%d</dd></div>" % (esc(k), v) for k, v in stats), esc(meta))
+            '<header class="banner v-{}" id="verdict" role="banner"><div class="wrap banner-grid">'
+            '<div class="verdict-box">{}<div><p class="eyebrow">Go-live readiness verdict</p>'
+            '<h1 class="verdict" data-verdict="{}">{}</h1><p class="headline">{}</p>'
+            '<ul class="chips" aria-label="Checks by status">{}</ul></div></div>'
+            '<dl class="stats">{}</dl><p class="meta">{}</p></div></header>'
+        ).format(kind, VERDICT_ICONS[kind], esc(self.verdict), esc(self.verdict), esc(headline), chips,
+                 "".join(f"<div><dt>{esc(k)}</dt><dd>{int(v)}</dd></div>" for k, v in stats), esc(meta))
 
-    def nav(self):
+    def nav(self) -> str:
         links = [("blocking", "Blocking"), ("changes", "Changes"), ("matrix", "Hosts × sections"),
                  ("checks", "All checks"), ("waivers", "Waivers"), ("problems", "Hosts & tasks"),
                  ("run", "Run"), ("signoff", "Sign-off")]
-        return '<nav class="toc" aria-label="Sections"><div class="wrap">%s</div></nav>' % "".join(
-            '<a href="#%s">%s</a>' % (anchor, esc(text)) for anchor, text in links)
+        anchors = "".join(f'<a href="#{anchor}">{esc(text)}</a>' for anchor, text in links)
+        return f'<nav class="toc" aria-label="Sections"><div class="wrap">{anchors}</div></nav>'
 
     # --- sections -----------------------------------------------------------------------------
 
-    def blocking(self):
+    def blocking(self) -> str:
         rows = [self._reason_row(reason) for reason in reasons_of(self.doc)]
         body = _table(["Severity", "Host", "Check", "Status", "Summary"], rows, "blocking") or (
             '<p class="clear">✓ Nothing blocks the go-live.</p>')
@@ -182,9 +188,10 @@ class _Page(object):
                            self._check_link(hosts[0], w.get("id"), _check_label(w)), _status_badge(w.get("status")),
                            esc(w.get("summary")) + self._waiver_note(w)])
                      for w, hosts in group_by_hosts(warnings, ("id", "status", "severity", "summary", "waiver"))]
-            body += '<details class="warnings"%s><summary>%s</summary>%s</details>' % (
-                " open" if len(wrows) <= 30 else "", esc(plural(len(warnings), "warning")),
-                _table(["Severity", "Host", "Check", "Status", "Summary"], wrows))
+            opened = " open" if len(wrows) <= 30 else ""
+            table = _table(["Severity", "Host", "Check", "Status", "Summary"], wrows)
+            body += (f'<details class="warnings"{opened}><summary>{esc(plural(len(warnings), "warning"))}</summary>'
+                     f'{table}</details>')
         return _section("blocking", "Blocking", body, len(rows))
 
     def _reason_row(self, reason: Mapping) -> str:
@@ -199,21 +206,22 @@ class _Page(object):
                      esc(reason["detail"])])
 
     @staticmethod
-    def _waiver_note(item):
+    def _waiver_note(item: Mapping) -> str:
         waiver = item.get("waiver")
         if not isinstance(waiver, Mapping):
             return ""
-        return ' <span class="waived">waived by %s until %s: %s</span>' % (
-            esc(waiver.get("owner")), esc(waiver.get("expires")), esc(waiver.get("reason")))
+        return (f' <span class="waived">waived by {esc(waiver.get("owner"))} until {esc(waiver.get("expires"))}: '
+                f'{esc(waiver.get("reason"))}</span>')
 
-    def changes(self):
+    def changes(self) -> str:
         history = history_of(self.doc)
         previous = history["previous"]
         if not history["present"]:
             return _section("changes", "Changes since previous run", _empty("No history in this report."))
         if previous:
-            intro = "<p>Compared with the run of %s (verdict <b>%s</b>, archived in <code>%s</code>).</p>" % (
-                esc(previous.get("generated_at")), esc(previous.get("verdict")), esc(previous.get("archive")))
+            intro = (f"<p>Compared with the run of {esc(previous.get('generated_at'))} (verdict "
+                     f"<b>{esc(previous.get('verdict'))}</b>, archived in <code>{esc(previous.get('archive'))}</code>)."
+                     "</p>")
         else:
             intro = "<p>This is the first run: there is no previous report to compare with.</p>"
         parts, total = [], 0
@@ -225,135 +233,138 @@ class _Page(object):
             rows = [_row([_hosts_text(hosts), _check_label(change), esc(change.get("section")),
                           _severity(change.get("severity")), self._before_after(change), esc(change.get("summary"))])
                     for change, hosts in group_by_hosts(changes, ("id", "before", "after", "summary"))]
-            parts.append('<h3 class="ch-%s">%s <span class="n">%d</span></h3>%s' % (
-                kind, esc(CHANGE_TITLES[kind]), len(changes),
-                _table(["Host", "Check", "Section", "Severity", "Status", "Summary"], rows)))
+            table = _table(["Host", "Check", "Section", "Severity", "Status", "Summary"], rows)
+            parts.append(f'<h3 class="ch-{kind}">{esc(CHANGE_TITLES[kind])} <span class="n">{len(changes)}</span></h3>'
+                         f'{table}')
         if previous and not total:
             parts.append(_empty("No check changed status since the previous run."))
         return _section("changes", "Changes since previous run", intro + "".join(parts), total)
 
     @staticmethod
-    def _before_after(change):
+    def _before_after(change: Mapping) -> str:
         before, after = change.get("before"), change.get("after")
         left = _status_badge(before) if before else '<span class="muted">absent</span>'
         right = _status_badge(after) if after else '<span class="muted">absent</span>'
-        return '<span class="nowrap">%s → %s</span>' % (left, right)
+        return f'<span class="nowrap">{left} → {right}</span>'
 
-    def matrix(self):
+    def matrix(self) -> str:
         hosts, sections, cells = section_matrix(self.doc)
         if not hosts:
             return _section("matrix", "Hosts × sections", _empty("No hosts in this report."))
         host_status = dict((str(h.get("name")), h) for h in self.doc.get("hosts") or ())
-        head = '<th scope="col">Host</th>' + "".join('<th scope="col">%s</th>' % esc(s) for s in sections)
+        head = '<th scope="col">Host</th>' + "".join(f'<th scope="col">{esc(s)}</th>' for s in sections)
         rows = []
         for host in hosts:
             cells_html = []
             info = host_status.get(host) or {}
             label = esc(host)
             if info.get("status") not in (None, "ok"):
-                label += ' <span class="badge s-error">%s</span>' % esc(info.get("status"))
+                label += f' <span class="badge s-error">{esc(info.get("status"))}</span>'
             for section in sections:
                 counts = cells.get((host, section))
                 if not counts:
                     cells_html.append('<td class="cell empty-cell">·</td>')
                     continue
                 worst = worst_status(counts)
-                text = ", ".join("%d %s" % (counts[s], s) for s in sorted(counts, key=status_position))
+                text = ", ".join(f"{int(counts[s])} {s}" for s in sorted(counts, key=status_position))
                 cells_html.append(
-                    '<td class="cell"><button type="button" class="m s-%s"%s title="Show these checks">'
-                    '<span class="sym" aria-hidden="true">%s</span> %s</button></td>' % (
+                    '<td class="cell"><button type="button" class="m s-{}"{} title="Show these checks">'
+                    '<span class="sym" aria-hidden="true">{}</span> {}</button></td>'.format(
                         esc(worst if worst in STATUS_SYMBOLS else "error"),
                         _attrs(data_host=host, data_section=section),
                         STATUS_SYMBOLS.get(worst, "⚠"), esc(text)))
-            rows.append('<tr><th scope="row">%s</th>%s</tr>' % (label, "".join(cells_html)))
+            rows.append(f'<tr><th scope="row">{label}</th>{"".join(cells_html)}</tr>')
         body = ('<p class="hint">Each cell shows the worst status of a host\'s checks in a section; '
-                'click it to list those checks.</p><div class="scroll"><table class="matrix"><thead><tr>%s</tr>'
-                '</thead><tbody>%s</tbody></table></div>') % (head, "".join(rows))
+                'click it to list those checks.</p><div class="scroll"><table class="matrix"><thead><tr>{}</tr>'
+                '</thead><tbody>{}</tbody></table></div>').format(head, "".join(rows))
         return _section("matrix", "Hosts × sections", body)
 
-    def check_table(self):
+    def check_table(self) -> str:
         hosts, sections, _cells = section_matrix(self.doc)
         by_status = dict((s, 0) for s in STATUS_ORDER)
         for check in self.checks:
             by_status[check.get("status")] = by_status.get(check.get("status"), 0) + 1
         chips = "".join(
-            '<label class="fchip s-%s"><input type="checkbox" name="status" value="%s" checked> '
-            '%s <span class="n">%d</span></label>' % (esc(s), esc(s), esc(s), n)
+            f'<label class="fchip s-{esc(s)}"><input type="checkbox" name="status" value="{esc(s)}" checked> '
+            f'{esc(s)} <span class="n">{n}</span></label>'
             for s, n in by_status.items() if n or s in STATUS_ORDER)
         controls = (
             '<form class="filters" id="filters" role="search" aria-label="Filter the checks" onsubmit="return false">'
-            '<fieldset class="statuses"><legend>Status</legend>%s</fieldset>'
-            '<label>Section <select id="f-section"><option value="">all sections</option>%s</select></label>'
-            '<label>Host <select id="f-host"><option value="">all hosts</option>%s</select></label>'
+            f'<fieldset class="statuses"><legend>Status</legend>{chips}</fieldset>'
+            f'<label>Section <select id="f-section"><option value="">all sections</option>{_options(sections)}'
+            '</select></label>'
+            f'<label>Host <select id="f-host"><option value="">all hosts</option>{_options(hosts)}</select></label>'
             '<label class="grow">Search <input type="search" id="f-text" placeholder="id, title, summary, value"'
             ' autocomplete="off"></label>'
             '<button type="reset" id="f-reset">Reset</button>'
-            '<output id="shown" aria-live="polite">%d of %d shown</output></form>'
-        ) % (chips, _options(sections), _options(hosts), len(self.checks), len(self.checks))
+            f'<output id="shown" aria-live="polite">{len(self.checks)} of {len(self.checks)} shown</output></form>'
+        )
         ordered = sorted(range(len(self.checks)), key=lambda i: status_position(self.checks[i].get("status")))
         rows = [self._check_row(index) for index in ordered]
-        table = ('<div class="scroll"><table class="checks" id="check-table">%s<thead><tr>'
+        table = ('<div class="scroll"><table class="checks" id="check-table">{}<thead><tr>'
                  '<th scope="col">Status</th><th scope="col">Host / section</th>'
                  '<th scope="col">Check</th><th scope="col">Summary</th>'
                  '<th scope="col">Observed</th><th scope="col">Expected</th><th scope="col" class="num">ms</th>'
-                 '</tr></thead><tbody>%s</tbody></table></div>') % (CHECK_COLUMNS, "".join(rows))
+                 '</tr></thead><tbody>{}</tbody></table></div>').format(CHECK_COLUMNS, "".join(rows))
         return _section("checks", "All checks", controls + (table if rows else _empty("No check records.")),
                         len(self.checks))
 
-    def _check_row(self, index):
+    def _check_row(self, index: int) -> str:
         check = self.checks[index]
         status = str(check.get("status"))
         extra = []
         if check.get("probe"):
-            extra.append('<span class="muted">via %s</span>' % esc(check.get("probe")))
+            extra.append(f'<span class="muted">via {esc(check.get("probe"))}</span>')
         if check.get("blocking"):
             extra.append('<span class="flag">blocking</span>')
         summary = esc(check.get("summary")) + self._waiver_note(check)
         cells = [
-            '%s<span class="under">%s</span>' % (_status_badge(status), _severity(check.get("severity"))),
-            '%s<span class="under">%s</span>' % (" ".join([esc(check.get("host")), *extra]), esc(check.get("section"))),
+            f'{_status_badge(status)}<span class="under">{_severity(check.get("severity"))}</span>',
+            f'{" ".join([esc(check.get("host")), *extra])}<span class="under">{esc(check.get("section"))}</span>',
             _check_label(check), summary, _key_values(check.get("observed")), _key_values(check.get("expected")),
             esc(check.get("duration_ms", "")),
         ]
-        return '<tr id="row-%d"%s>%s</tr>' % (
-            index, _attrs(data_status=status, data_section=check.get("section") or "unknown",
-                          data_host=check.get("host")),
-            "".join('<td%s>%s</td>' % (' class="num"' if i == len(cells) - 1 else "", c) for i, c in enumerate(cells)))
+        attrs = _attrs(data_status=status, data_section=check.get("section") or "unknown",
+                       data_host=check.get("host"))
+        last, num = len(cells) - 1, ' class="num"'
+        tds = "".join(f'<td{num if i == last else ""}>{c}</td>' for i, c in enumerate(cells))
+        return f'<tr id="row-{index}"{attrs}>{tds}</tr>'
 
-    def waivers(self):
+    def waivers(self) -> str:
         waivers = waivers_of(self.doc)
         parts = []
         critical = critical_waivers_of(self.doc)
         if critical:
             rows = [_row([*self._waiver_cells(c["waiver"]), esc(", ".join(
-                "%s %s" % (r.get("host"), r.get("id")) for r in c.get("checks") or ()))]) for c in critical]
-            parts.append('<h3>Waived a critical check <span class="n">%d</span></h3>' % len(rows) + _table(
+                f"{r.get('host')} {r.get('id')}" for r in c.get("checks") or ()))]) for c in critical]
+            parts.append(f'<h3>Waived a critical check <span class="n">{len(rows)}</span></h3>' + _table(
                 ["Waiver", "Reason", "Owner", "Expires", "Ticket", "Critical checks waived"], rows, "expired"))
-        applied = [_row([esc(a.get("host")), self._check_link(a.get("host"), a.get("id"), "<code>%s</code>" % esc(
-            a.get("id"))), _status_badge(a.get("status")), *self._waiver_cells(a.get("waiver") or {})])
-            for a in waivers["applied"]]
-        parts.append("<h3>Applied <span class=\"n\">%d</span></h3>" % len(applied) + (
+        applied = [_row([esc(a.get("host")),
+                         self._check_link(a.get("host"), a.get("id"), f"<code>{esc(a.get('id'))}</code>"),
+                         _status_badge(a.get("status")), *self._waiver_cells(a.get("waiver") or {})])
+                   for a in waivers["applied"]]
+        parts.append(f'<h3>Applied <span class="n">{len(applied)}</span></h3>' + (
             _table(["Host", "Check", "Status", "Waiver", "Reason", "Owner", "Expires", "Ticket"], applied)
             or _empty("No waiver applied.")))
         expired = [_row([*self._waiver_cells(w), esc(matched_text(w))]) for w in waivers["expired"]]
-        parts.append('<h3>Expired, not applied <span class="n">%d</span></h3>' % len(expired) + (
+        parts.append(f'<h3>Expired, not applied <span class="n">{len(expired)}</span></h3>' + (
             _table(["Waiver", "Reason", "Owner", "Expired", "Ticket", "Would have covered"], expired, "expired")
             or _empty("No expired waiver matched a problem.")))
         unused = [_row(self._waiver_cells(w)) for w in waivers["unused"]]
-        parts.append('<h3>Unused <span class="n">%d</span></h3>' % len(unused) + (
+        parts.append(f'<h3>Unused <span class="n">{len(unused)}</span></h3>' + (
             _table(["Waiver", "Reason", "Owner", "Expires", "Ticket"], unused)
             or _empty("Every waiver matched a problem.")))
         total = sum(len(v) for v in waivers.values())
         return _section("waivers", "Waivers", "".join(parts), total)
 
     @staticmethod
-    def _waiver_cells(waiver):
+    def _waiver_cells(waiver: Mapping) -> list[str]:
         hosts = waiver.get("hosts") or []
-        return ["<code>%s</code> on %s" % (esc(waiver.get("id")), esc(", ".join(str(h) for h in hosts))),
+        return [f"<code>{esc(waiver.get('id'))}</code> on {esc(', '.join(str(h) for h in hosts))}",
                 esc(waiver.get("reason")), esc(waiver.get("owner")), esc(waiver.get("expires")),
                 esc(waiver.get("ticket") or "–")]
 
-    def problems(self):
+    def problems(self) -> str:
         failed = [_row([esc(t.get("host")), esc(t.get("task")), esc(t.get("message"))])
                   for t in self.doc.get("failed_tasks") or ()]
         unreachable = [_row([esc(u.get("host")), esc(u.get("task") or "–"), esc(u.get("message"))])
@@ -361,26 +372,24 @@ class _Page(object):
         without = [_row([esc(h.get("name")), esc(h.get("reason") or "no check results")])
                    for h in self.doc.get("hosts") or () if h.get("status") == "no_results"]
         empty = [_row([esc(h.get("name")), esc(h.get("reason"))]) for h in empty_checklist_hosts(self.doc)]
-        body = ('<h3>Unreachable hosts <span class="n">%d</span></h3>%s'
-                '<h3>Hosts without results <span class="n">%d</span></h3>%s'
-                '<h3>Failed tasks <span class="n">%d</span></h3>%s') % (
-            len(unreachable), _table(["Host", "Task", "Message"], unreachable) or _empty("Every host was reached."),
-            len(without), _table(["Host", "Reason"], without) or _empty("Every host returned check results."),
-            len(failed), _table(["Host", "Task", "Message"], failed) or _empty("No task failed outside the checks."))
+        body = "".join([
+            _counted_table("Unreachable hosts", ["Host", "Task", "Message"], unreachable, "Every host was reached."),
+            _counted_table("Hosts without results", ["Host", "Reason"], without, "Every host returned check results."),
+            _counted_table("Failed tasks", ["Host", "Task", "Message"], failed, "No task failed outside the checks."),
+        ])
         if empty:
-            body += '<h3>Hosts with an empty checklist <span class="n">%d</span></h3>%s' % (
-                len(empty), _table(["Host", "Reason"], empty))
+            body += _counted_table("Hosts with an empty checklist", ["Host", "Reason"], empty)
         return _section("problems", "Hosts & tasks", body, len(failed) + len(unreachable) + len(without)
                         + len(empty))
 
-    def run(self):
+    def run(self) -> str:
         run = self.doc.get("run") or {}
         notification = notification_of(self.doc)
         files = self.doc.get("files") or {}
         facts = [
             ("Started", run.get("started")), ("Finished", run.get("finished")),
-            ("Duration", "%s s" % run.get("duration_s") if run.get("duration_s") is not None else None),
-            ("Run by", "%s on %s" % (run.get("user"), run.get("controller"))),
+            ("Duration", f"{run.get('duration_s')} s" if run.get("duration_s") is not None else None),
+            ("Run by", f"{run.get('user')} on {run.get('controller')}"),
             ("Playbook", run.get("playbook")), ("Inventory", ", ".join(run.get("inventory") or ()) or None),
             ("Limit", run.get("limit")), ("Check mode", "yes" if run.get("check_mode") else "no"),
             ("ansible-core", run.get("ansible_version")), ("golive.readiness", run.get("collection_version")),
@@ -389,28 +398,29 @@ class _Page(object):
             ("Files", ", ".join(str(v) for v in files.values()) if files else None),
         ]
         if notification:
-            text = "%s%s" % (notification.get("status"),
-                             " to %s" % notification["target"] if notification.get("target") else "")
+            text = str(notification.get("status"))
+            if notification.get("target"):
+                text += f" to {notification['target']}"
             if notification.get("attempts"):
-                text += " after %s" % plural(int(notification["attempts"]), "attempt")
+                text += f" after {plural(int(notification['attempts']), 'attempt')}"
             if notification.get("http_status"):
-                text += " (HTTP %s)" % notification["http_status"]
+                text += f" (HTTP {notification['http_status']})"
             if notification.get("message"):
-                text += ": %s" % notification["message"]
+                text += f": {notification['message']}"
             facts.append(("Notification", text))
         else:
             facts.append(("Notification", "not recorded"))
-        items = "".join("<div><dt>%s</dt><dd>%s</dd></div>" % (esc(k), esc(v)) for k, v in facts if v is not None)
-        return _section("run", "Run", '<dl class="facts">%s</dl>' % items)
+        items = "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in facts if v is not None)
+        return _section("run", "Run", f'<dl class="facts">{items}</dl>')
 
-    def signoff(self):
+    def signoff(self) -> str:
         signoff = signoff_of(self.doc)
         if not signoff:
             rows = [_row(["&nbsp;", "&nbsp;", "&nbsp;", "&nbsp;", '<span class="sign-line"></span>'])
                     for dummy in range(3)]
             table = _table(["Role", "Name", "Decision", "Date", "Signature"], rows, "signoff")
             body = ("<p>No approvers are named in the inventory. Sign here to record the decision on the "
-                    "verdict <b>%s</b>.</p>%s") % (esc(self.verdict), table)
+                    f"verdict <b>{esc(self.verdict)}</b>.</p>{table}")
             return _section("signoff", "Sign-off", body)
         status = str(signoff.get("status") or "pending")
         rows = []
@@ -419,7 +429,7 @@ class _Page(object):
             if decision:
                 state = esc(decision)
                 if approver.get("accepted") is False:
-                    state = '<s>%s</s> <span class="flag">not accepted</span>' % state
+                    state = f'<s>{state}</s> <span class="flag">not accepted</span>'
                 note = " ".join(esc(t) for t in (approver.get("comment"), approver.get("note")) if t)
                 signature = '<span class="muted">recorded in the inventory</span>'
             else:
@@ -427,27 +437,27 @@ class _Page(object):
             rows.append(_row([esc(approver.get("role")), esc(approver.get("name")), state,
                               esc(approver.get("date")) if approver.get("date") else '<span class="date-line"></span>',
                               note, signature]))
-        body = '<p class="signoff-status so-%s"><b>%s</b> %s</p>%s' % (
+        body = '<p class="signoff-status so-{}"><b>{}</b> {}</p>{}'.format(
             esc(status), esc(status.replace("_", " ")), esc(signoff.get("summary") or ""),
             _table(["Role", "Name", "Decision", "Date", "Comment", "Signature"], rows, "signoff")
             or _empty("No approvers are named in the inventory."))
         return _section("signoff", "Sign-off", body)
 
-    def render(self):
+    def render(self) -> str:
         body = "".join([self.blocking(), self.changes(), self.matrix(), self.check_table(), self.waivers(),
                         self.problems(), self.run(), self.signoff()])
-        title = "Go-live readiness: %s" % self.verdict
+        title = f"Go-live readiness: {self.verdict}"
         return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
                 '<meta name="viewport" content="width=device-width, initial-scale=1">'
                 '<meta name="generator" content="golive.readiness">'
-                "<title>%s</title><style>%s</style></head><body>%s%s<main class=\"wrap\">%s</main>"
-                '<footer class="wrap">golive.readiness report · schema %s · generated %s</footer>'
-                "<script>%s</script></body></html>\n") % (
+                "<title>{}</title><style>{}</style></head><body>{}{}<main class=\"wrap\">{}</main>"
+                '<footer class="wrap">golive.readiness report · schema {} · generated {}</footer>'
+                "<script>{}</script></body></html>\n").format(
             esc(title), STYLE, self.banner(), self.nav(), body, esc(self.doc.get("schema_version")),
             esc(self.doc.get("generated_at")), SCRIPT)
 
 
-def render_html(document):
+def render_html(document: Mapping) -> str:
     """The report document as one self-contained HTML page; every value is escaped."""
     return _Page(document).render()
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
     incomplete_note,
@@ -20,39 +21,39 @@ RUN_SUITE = "golive"
 _XML_INVALID = dict.fromkeys([c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)] + [0xFFFE, 0xFFFF], "?")
 
 
-def _text(value):
+def _text(value: object) -> str:
     return str("" if value is None else value).translate(_XML_INVALID)
 
 
-def _seconds(duration_ms):
+def _seconds(duration_ms: object) -> str:
     try:
-        return "%.3f" % (max(0.0, float(duration_ms or 0)) / 1000.0)
+        return f"{max(0.0, float(duration_ms or 0)) / 1000.0:.3f}"
     except (TypeError, ValueError):
         return "0.000"
 
 
-def _timestamp(generated_at):
+def _timestamp(generated_at: object) -> str | None:
     """JUnit's timestamp is an ISO 8601 date-time without a zone (the Ant schema): UTC is implied."""
     text = _text(generated_at)
     return text[:19] if len(text) >= 19 else None
 
 
-def _waived_text(waiver):
-    ticket = ", %s" % waiver["ticket"] if waiver.get("ticket") else ""
-    return "waived: %s (%s, until %s%s)" % (waiver.get("reason"), waiver.get("owner"), waiver.get("expires"), ticket)
+def _waived_text(waiver: Mapping) -> str:
+    ticket = f", {waiver['ticket']}" if waiver.get("ticket") else ""
+    return f"waived: {waiver.get('reason')} ({waiver.get('owner')}, until {waiver.get('expires')}{ticket})"
 
 
-def _detail(check):
+def _detail(check: Mapping) -> str:
     return (f"severity: {check.get('severity')}\nobserved: {values_text(check.get('observed'))}\n"
             f"expected: {values_text(check.get('expected'))}")
 
 
-def _change_line(change):
-    return "%s %s: %s -> %s" % (change.get("host"), change.get("id"), change.get("before") or "absent",
-                                change.get("after") or "absent")
+def _change_line(change: Mapping) -> str:
+    before, after = change.get("before") or "absent", change.get("after") or "absent"
+    return f"{change.get('host')} {change.get('id')}: {before} -> {after}"
 
 
-def _run_lines(document):
+def _run_lines(document: Mapping) -> list[str]:
     """The run's summary as text: verdict and its reasons, sign-off, waivers, notification and the changes since
     the last run."""
     lines = [f"verdict: {document.get('verdict')}"]
@@ -61,44 +62,45 @@ def _run_lines(document):
     lines += [f"NO-GO reason: {reason['text']}" for reason in reasons_of(document)]
     signoff = document.get("signoff") or {}
     if signoff:
-        lines.append("sign-off: %s (%s)" % (signoff.get("status"), signoff.get("summary")))
+        lines.append(f"sign-off: {signoff.get('status')} ({signoff.get('summary')})")
         for approver in signoff.get("approvers") or ():
-            lines.append("  %s (%s): %s%s%s" % (
-                approver.get("role"), approver.get("name"), approver.get("decision") or "pending",
-                " on %s" % approver["date"] if approver.get("date") else "",
-                "" if approver.get("accepted", True) else " NOT ACCEPTED: %s" % approver.get("note")))
+            date = f" on {approver['date']}" if approver.get("date") else ""
+            refused = "" if approver.get("accepted", True) else f" NOT ACCEPTED: {approver.get('note')}"
+            lines.append(f"  {approver.get('role')} ({approver.get('name')}): "
+                         f"{approver.get('decision') or 'pending'}{date}{refused}")
     waivers = document.get("waivers") or {}
     for entry in waivers.get("applied") or ():
-        lines.append("waiver applied to %s %s: %s" % (entry.get("host"), entry.get("id"),
-                                                      _waived_text(entry.get("waiver") or {})))
+        lines.append(f"waiver applied to {entry.get('host')} {entry.get('id')}: "
+                     f"{_waived_text(entry.get('waiver') or {})}")
     for waiver in waivers.get("expired") or ():
-        lines.append("waiver EXPIRED, not applied: %s on %s (%s)" % (
-            waiver.get("id"), ",".join(waiver.get("hosts") or ()), _waived_text(waiver)))
+        lines.append(f"waiver EXPIRED, not applied: {waiver.get('id')} on {','.join(waiver.get('hosts') or ())} "
+                     f"({_waived_text(waiver)})")
     for waiver in waivers.get("unused") or ():
-        lines.append("waiver unused (matches no problem): %s on %s (%s)" % (
-            waiver.get("id"), ",".join(waiver.get("hosts") or ()), _waived_text(waiver)))
+        lines.append(f"waiver unused (matches no problem): {waiver.get('id')} on "
+                     f"{','.join(waiver.get('hosts') or ())} ({_waived_text(waiver)})")
     history = document.get("history") or {}
     previous = history.get("previous")
     if previous:
-        lines.append("since the previous run (%s, %s): %d regressions, %d fixed, %d new, %d removed" % (
-            previous.get("verdict"), previous.get("generated_at"), len(history.get("regressions") or ()),
-            len(history.get("fixed") or ()), len(history.get("new") or ()), len(history.get("removed") or ())))
+        changed = {key: len(history.get(key) or ()) for key in ("regressions", "fixed", "new", "removed")}
+        lines.append(f"since the previous run ({previous.get('verdict')}, {previous.get('generated_at')}): "
+                     f"{changed['regressions']} regressions, {changed['fixed']} fixed, {changed['new']} new, "
+                     f"{changed['removed']} removed")
         for key in ("regressions", "fixed", "new", "removed"):
-            lines.extend("  %s: %s" % (key, _change_line(change)) for change in history.get(key) or ())
+            lines.extend(f"  {key}: {_change_line(change)}" for change in history.get(key) or ())
     elif history:
         lines.append("no previous run to compare with")
     notification = document.get("notification") or {}
     if notification:
-        lines.append("notification: %s (%s)" % (notification.get("status"), notification.get("message")))
+        lines.append(f"notification: {notification.get('status')} ({notification.get('message')})")
     return lines
 
 
 class _Builder(object):
-    def __init__(self, document):
+    def __init__(self, document: Mapping) -> None:
         self.document = document
         self.root = ET.Element("testsuites", name="golive readiness")
 
-    def build(self):
+    def build(self) -> ET.Element:
         self._run_suite()
         sections = {}
         for check in self.document.get("checks") or ():
@@ -114,7 +116,7 @@ class _Builder(object):
         self._totals()
         return self.root
 
-    def _suite(self, name):
+    def _suite(self, name: str) -> ET.Element:
         attributes = dict(name=name)
         timestamp = _timestamp(self.document.get("generated_at"))
         if timestamp:
@@ -124,7 +126,7 @@ class _Builder(object):
             attributes["hostname"] = _text(controller)
         return ET.SubElement(self.root, "testsuite", attributes)
 
-    def _run_suite(self):
+    def _run_suite(self) -> None:
         suite = self._suite(RUN_SUITE)
         properties = ET.SubElement(suite, "properties")
         history = self.document.get("history") or {}
@@ -147,14 +149,14 @@ class _Builder(object):
         ET.SubElement(suite, "system-out").text = _text("\n".join(_run_lines(self.document)))
 
     @staticmethod
-    def _case(suite, classname, name, duration_ms):
+    def _case(suite: ET.Element, classname: str, name: str, duration_ms: object) -> ET.Element:
         return ET.SubElement(suite, "testcase", classname=_text(classname), name=_text(name),
                              time=_seconds(duration_ms))
 
-    def _check_case(self, suite, section, check):
+    def _check_case(self, suite: ET.Element, section: str, check: Mapping) -> None:
         status = check.get("status")
-        case = self._case(suite, "%s.%s" % (section, check.get("host")),
-                          "%s - %s" % (check.get("id"), check.get("title")), check.get("duration_ms"))
+        case = self._case(suite, f"{section}.{check.get('host')}", f"{check.get('id')} - {check.get('title')}",
+                          check.get("duration_ms"))
         waiver = check.get("waiver")
         summary = _text(check.get("summary"))
         if waiver and status in ("fail", "error"):
@@ -168,31 +170,32 @@ class _Builder(object):
         elif status == "skipped":
             ET.SubElement(case, "skipped", message=summary)
         elif status == "warn":
-            note = " (%s)" % _waived_text(waiver) if waiver else ""
-            ET.SubElement(case, "system-out").text = _text("warn: %s%s" % (summary, note))
+            note = f" ({_waived_text(waiver)})" if waiver else ""
+            ET.SubElement(case, "system-out").text = _text(f"warn: {summary}{note}")
 
-    def _interrupted_suite(self):
+    def _interrupted_suite(self) -> None:
         interrupted = self.document.get("interrupted")
         if not interrupted:
             return
         case = self._case(self._suite("run"), "run", "the run completed", 0)
         ET.SubElement(case, "error", message=_text(interrupted_text(interrupted)), type="interrupted")
 
-    def _hosts_suite(self):
+    def _hosts_suite(self) -> None:
         troubled = [host for host in self.document.get("hosts") or () if host.get("status") != "ok"]
         if not troubled:
             return
         suite = self._suite("hosts")
         for host in troubled:
-            case = self._case(suite, "hosts.%s" % host.get("name"), "%s has check results" % host.get("name"), 0)
+            name = host.get("name")
+            case = self._case(suite, f"hosts.{name}", f"{name} has check results", 0)
             if host.get("status") == "no_checks":
                 # Listed, not an error: the host answered and its checklist (for the chosen sections) was empty.
-                ET.SubElement(case, "skipped", message=_text("no_checks: %s" % (host.get("reason") or "")))
+                ET.SubElement(case, "skipped", message=_text(f"no_checks: {host.get('reason') or ''}"))
                 continue
-            ET.SubElement(case, "error", message=_text("%s: %s" % (host.get("status"), host.get("reason") or "")),
+            ET.SubElement(case, "error", message=_text(f"{host.get('status')}: {host.get('reason') or ''}"),
                           type=_text(host.get("status")))
 
-    def _scope_suite(self):
+    def _scope_suite(self) -> None:
         problems = self.document.get("scope_problems") or ()
         if not problems:
             return
@@ -201,16 +204,16 @@ class _Builder(object):
             case = self._case(suite, "scope", _text(problem), 0)
             ET.SubElement(case, "error", message=_text(problem), type="scope")
 
-    def _tasks_suite(self):
+    def _tasks_suite(self) -> None:
         tasks = self.document.get("failed_tasks") or ()
         if not tasks:
             return
         suite = self._suite("tasks")
         for task in tasks:
-            case = self._case(suite, "tasks.%s" % task.get("host"), task.get("task"), 0)
+            case = self._case(suite, f"tasks.{task.get('host')}", task.get("task"), 0)
             ET.SubElement(case, "error", message=_text(task.get("message")), type="failed_task")
 
-    def _totals(self):
+    def _totals(self) -> None:
         totals = dict(tests=0, failures=0, errors=0, skipped=0, time=0.0)
         for suite in self.root.findall("testsuite"):
             cases = suite.findall("testcase")
@@ -227,13 +230,13 @@ class _Builder(object):
         _set_counts(self.root, totals)
 
 
-def _set_counts(element, counts):
+def _set_counts(element: ET.Element, counts: Mapping) -> None:
     for key in ("tests", "failures", "errors", "skipped"):
         element.set(key, str(counts[key]))
-    element.set("time", "%.3f" % counts["time"])
+    element.set("time", f"{counts['time']:.3f}")
 
 
-def render_junit(document):
+def render_junit(document: Mapping) -> str:
     """junit.xml text of a report document: what CI servers (Jenkins, GitLab, GitHub actions) read as tests.
 
     One testsuite per checklist section with one testcase per host and check (classname

@@ -46,7 +46,7 @@ _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 _NOT_IN_CODE = re.compile(r"[`|\r\n<&]")
 
 
-def md(value):
+def md(value: object) -> str:
     """Inline text that cannot break a table row, start formatting or inject HTML."""
     text = "" if value is None else str(value)
     text = "".join(_HTML.get(ch, ch) for ch in text)
@@ -54,37 +54,43 @@ def md(value):
     return re.sub(r"\r\n|\r|\n", "<br>", text)
 
 
-def code(value):
+def code(value: object) -> str:
     """An id or path shown as code; what a code span cannot hold in a table cell (backticks, pipes, line breaks,
     and HTML-looking text) falls back to md."""
     text = "" if value is None else str(value)
     if not text or _NOT_IN_CODE.search(text):
         return md(text)
-    return "`%s`" % text
+    return f"`{text}`"
 
 
-def _status(status):
-    return "%s %s" % (STATUS_MARKS.get(status, "⛔"), md(status))
+def _status(status: object) -> str:
+    return f"{STATUS_MARKS.get(status, '⛔')} {md(status)}"
 
 
-def _waived_checks_text(critical_waiver):
+def _waived_checks_text(critical_waiver: Mapping) -> str:
     return md(", ".join(f"{r.get('host')} {r.get('id')}" for r in critical_waiver.get("checks") or ()))
 
 
-def _table(headers, rows):
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
     if not rows:
         return []
-    lines = ["| %s |" % " | ".join(headers), "|%s|" % "|".join(" --- " for dummy in headers)]
-    lines += ["| %s |" % " | ".join(cell if cell != "" else " " for cell in row) for row in rows]
+    lines = [f"| {' | '.join(headers)} |", f"|{'|'.join(' --- ' for dummy in headers)}|"]
+    lines += [f"| {' | '.join(cell if cell != '' else ' ' for cell in row)} |" for row in rows]
     return [*lines, ""]
 
 
-def _hosts(hosts):
+def _before_after(change: Mapping) -> str:
+    before = _status(change["before"]) if change.get("before") else "absent"
+    after = _status(change["after"]) if change.get("after") else "absent"
+    return f"{before} → {after}"
+
+
+def _hosts(hosts: list[str]) -> str:
     return md(", ".join(host_ranges(hosts)))
 
 
-def _check(item):
-    return "%s<br>%s" % (md(item.get("title")), code(item.get("id")))
+def _check(item: Mapping) -> str:
+    return f"{md(item.get('title'))}<br>{code(item.get('id'))}"
 
 
 def _reason_row(reason: Mapping) -> list[str]:
@@ -96,62 +102,61 @@ def _reason_row(reason: Mapping) -> list[str]:
     return [md(REASON_LABELS.get(reason["kind"], reason["kind"])), hosts, "", _status("error"), md(reason["detail"])]
 
 
-def _key_values(mapping):
+def _key_values(mapping: object) -> str:
     if not isinstance(mapping, Mapping):
         return md(value_text(mapping, VALUE_LIMIT)) if mapping not in (None, "") else ""
-    return "<br>".join("%s: %s" % (md(k), md(value_text(v, VALUE_LIMIT))) for k, v in mapping.items())
+    return "<br>".join(f"{md(k)}: {md(value_text(v, VALUE_LIMIT))}" for k, v in mapping.items())
 
 
-def _waiver(waiver):
+def _waiver(waiver: object) -> str:
     if not isinstance(waiver, Mapping):
         return ""
-    return "waived by %s until %s: %s" % (
-        md(waiver.get("owner")), md(waiver.get("expires")), md(waiver.get("reason")))
+    return f"waived by {md(waiver.get('owner'))} until {md(waiver.get('expires'))}: {md(waiver.get('reason'))}"
 
 
 class _Markdown(object):
-    def __init__(self, document):
+    def __init__(self, document: Mapping) -> None:
         self.doc = document
         self.verdict = str(document.get("verdict") or "unknown")
         self.lines = []
 
-    def add(self, *lines):
+    def add(self, *lines: str) -> None:
         self.lines.extend(lines)
 
-    def heading(self):
+    def heading(self) -> None:
         counts = self.doc.get("counts") or {}
         hosts = self.doc.get("hosts") or []
         run = self.doc.get("run") or {}
-        self.add("# %s Go-live verdict: %s" % (VERDICT_MARKS.get(self.verdict, "🟡"), md(self.verdict)), "")
+        self.add(f"# {VERDICT_MARKS.get(self.verdict, '🟡')} Go-live verdict: {md(self.verdict)}", "")
         if incomplete_note(self.doc):
             self.add(f"**{md(incomplete_note(self.doc))}**: checks still running were stopped; "
                      "what they would have found is unknown.", "")
         # Every blocking check on every host, and each other reason for NO-GO, as the gate and the notification count.
         blocking = blocking_count(reasons_of(self.doc))
-        self.add("**%s on %s**: %s. Blocking: %d. Waived: %d." % (
-            plural(counts.get("total", 0), "check"), plural(len(hosts), "host"), md(count_text(
-                counts.get("by_status"))), blocking, counts.get("waived", 0)), "")
-        self.add("Generated %s by %s on %s for inventory %s." % (
-            md(self.doc.get("generated_at")), md(run.get("user")), md(run.get("controller")),
-            md(", ".join(run.get("inventory") or ()) or "none")), "")
+        self.add(f"**{plural(counts.get('total', 0), 'check')} on {plural(len(hosts), 'host')}**: "
+                 f"{md(count_text(counts.get('by_status')))}. Blocking: {blocking}. "
+                 f"Waived: {int(counts.get('waived', 0))}.", "")
+        inventory = md(", ".join(run.get("inventory") or ()) or "none")
+        self.add(f"Generated {md(self.doc.get('generated_at'))} by {md(run.get('user'))} on "
+                 f"{md(run.get('controller'))} for inventory {inventory}.", "")
 
-    def blocking(self):
+    def blocking(self) -> None:
         rows = [_reason_row(reason) for reason in reasons_of(self.doc)]
-        self.add("## Blocking (%d)" % len(rows), "")
+        self.add(f"## Blocking ({len(rows)})", "")
         self.add(*(_table(["Severity", "Host", "Check", "Status", "Summary"], rows)
                    or ["Nothing blocks the go-live.", ""]))
 
-    def warnings(self):
+    def warnings(self) -> None:
         items = self.doc.get("warnings") or []
         if not items:
             return
         rows = [[md(i.get("severity")), _hosts(hosts), _check(i), _status(i.get("status")),
                  md(i.get("summary")) + ("<br>" + _waiver(i.get("waiver")) if i.get("waiver") else "")]
                 for i, hosts in group_by_hosts(items, ("id", "status", "severity", "summary", "waiver"))]
-        self.add("## Warnings (%d)" % len(items), "")
+        self.add(f"## Warnings ({len(items)})", "")
         self.add(*_table(["Severity", "Host", "Check", "Status", "Summary"], rows))
 
-    def changes(self):
+    def changes(self) -> None:
         history = history_of(self.doc)
         self.add("## Changes since the previous run", "")
         if not history["present"]:
@@ -159,8 +164,8 @@ class _Markdown(object):
             return
         previous = history["previous"]
         if previous:
-            self.add("Compared with the run of %s (verdict **%s**, archived in %s)." % (
-                md(previous.get("generated_at")), md(previous.get("verdict")), code(previous.get("archive"))), "")
+            self.add(f"Compared with the run of {md(previous.get('generated_at'))} (verdict "
+                     f"**{md(previous.get('verdict'))}**, archived in {code(previous.get('archive'))}).", "")
         else:
             self.add("This is the first run: there is no previous report to compare with.", "")
         total = 0
@@ -170,15 +175,14 @@ class _Markdown(object):
             if not changes:
                 continue
             rows = [[_hosts(hosts), _check(c), md(c.get("severity")),
-                     "%s → %s" % (_status(c["before"]) if c.get("before") else "absent",
-                                  _status(c["after"]) if c.get("after") else "absent"), md(c.get("summary"))]
+                     _before_after(c), md(c.get("summary"))]
                     for c, hosts in group_by_hosts(changes, ("id", "before", "after", "summary"))]
-            self.add("### %s (%d)" % (CHANGE_TITLES[kind], len(changes)), "")
+            self.add(f"### {CHANGE_TITLES[kind]} ({len(changes)})", "")
             self.add(*_table(["Host", "Check", "Severity", "Status", "Summary"], rows))
         if previous and not total:
             self.add("No check changed status since the previous run.", "")
 
-    def matrix(self):
+    def matrix(self) -> None:
         hosts, sections, cells = section_matrix(self.doc)
         if not hosts:
             return
@@ -191,41 +195,41 @@ class _Markdown(object):
                     row.append("·")
                     continue
                 worst = worst_status(counts)
-                row.append("%s %s" % (STATUS_MARKS.get(worst, "⛔"), ", ".join(
-                    "%d %s" % (counts[s], md(s)) for s in sorted(counts, key=status_position))))
+                texts = ", ".join(f"{int(counts[s])} {md(s)}" for s in sorted(counts, key=status_position))
+                row.append(f"{STATUS_MARKS.get(worst, '⛔')} {texts}")
             rows.append(row)
         self.add("## Hosts × sections", "")
         self.add(*_table(["Host"] + [md(s) for s in sections], rows))
 
-    def problems(self):
+    def problems(self) -> None:
         unreachable = self.doc.get("unreachable") or []
         failed = self.doc.get("failed_tasks") or []
         if unreachable:
-            self.add("## Unreachable hosts (%d)" % len(unreachable), "")
+            self.add(f"## Unreachable hosts ({len(unreachable)})", "")
             self.add(*_table(["Host", "Task", "Message"], [[md(u.get("host")), md(u.get("task")), md(u.get(
                 "message"))] for u in unreachable]))
         empty = empty_checklist_hosts(self.doc)
         if empty:
-            self.add("## Hosts with an empty checklist (%d)" % len(empty), "")
+            self.add(f"## Hosts with an empty checklist ({len(empty)})", "")
             self.add(*_table(["Host", "Reason"], [[md(h.get("name")), md(h.get("reason"))] for h in empty]))
         if failed:
-            self.add("## Failed tasks (%d)" % len(failed), "")
+            self.add(f"## Failed tasks ({len(failed)})", "")
             self.add(*_table(["Host", "Task", "Message"], [[md(t.get("host")), md(t.get("task")), md(t.get(
                 "message"))] for t in failed]))
 
-    def waivers(self):
+    def waivers(self) -> None:
         waivers = waivers_of(self.doc)
         self.add("## Waivers", "")
-        self.add("%d applied, %d expired (not applied), %d unused." % tuple(
-            len(waivers[k]) for k in ("applied", "expired", "unused")), "")
+        self.add(f"{len(waivers['applied'])} applied, {len(waivers['expired'])} expired (not applied), "
+                 f"{len(waivers['unused'])} unused.", "")
 
-        def cells(w):
-            return ["%s on %s" % (code(w.get("id")), md(", ".join(str(h) for h in w.get("hosts") or ()))),
+        def cells(w: Mapping) -> list[str]:
+            return [f"{code(w.get('id'))} on {md(', '.join(str(h) for h in w.get('hosts') or ()))}",
                     md(w.get("reason")), md(w.get("owner")), md(w.get("expires")), md(w.get("ticket") or "")]
 
         critical = critical_waivers_of(self.doc)
         if critical:
-            self.add("### Waived a critical check (%d)" % len(critical), "")
+            self.add(f"### Waived a critical check ({len(critical)})", "")
             rows = [[*cells(c["waiver"]), _waived_checks_text(c)]
                     for c in critical]
             self.add(*_table(["Waiver", "Reason", "Owner", "Expires", "Ticket", "Critical checks waived"], rows))
@@ -243,44 +247,44 @@ class _Markdown(object):
             self.add(*_table(["Waiver", "Reason", "Owner", "Expires", "Ticket"],
                              [cells(w) for w in waivers["unused"]]))
 
-    def checks(self):
+    def checks(self) -> None:
         checks = list(self.doc.get("checks") or ())
         problems = [c for c in checks if c.get("status") != "pass"]
         passed = [c for c in checks if c.get("status") == "pass"]
         problems.sort(key=lambda c: status_position(c.get("status")))
-        self.add("## Checks that did not pass (%d)" % len(problems), "")
+        self.add(f"## Checks that did not pass ({len(problems)})", "")
         rows = [[_status(c.get("status")), md(c.get("severity")), md(c.get("host")), md(c.get("section")), _check(c),
                  md(c.get("summary")) + ("<br>" + _waiver(c.get("waiver")) if c.get("waiver") else ""),
                  _key_values(c.get("observed")), _key_values(c.get("expected"))] for c in problems]
         self.add(*(_table(["Status", "Severity", "Host", "Section", "Check", "Summary", "Observed", "Expected"], rows)
                    or ["Every check passed.", ""]))
         if passed:
-            self.add("<details><summary>%s</summary>" % md(plural(len(passed), "passed check")), "")
+            self.add(f"<details><summary>{md(plural(len(passed), 'passed check'))}</summary>", "")
             self.add(*_table(["Host", "Section", "Check", "Summary"], [
                 [md(c.get("host")), md(c.get("section")), code(c.get("id")), md(c.get("summary"))] for c in passed]))
             self.add("</details>", "")
 
-    def notification(self):
+    def notification(self) -> None:
         notification = notification_of(self.doc)
         if not notification:
             return
         text = md(notification.get("status"))
         if notification.get("target"):
-            text += " to %s" % code(notification["target"])
+            text += f" to {code(notification['target'])}"
         if notification.get("attempts"):
-            text += " after %s" % plural(int(notification["attempts"]), "attempt")
+            text += f" after {plural(int(notification['attempts']), 'attempt')}"
         if notification.get("http_status"):
-            text += " (HTTP %s)" % md(notification["http_status"])
+            text += f" (HTTP {md(notification['http_status'])})"
         if notification.get("message"):
-            text += ": %s" % md(notification["message"])
-        self.add("**Notification:** %s" % text, "")
+            text += f": {md(notification['message'])}"
+        self.add(f"**Notification:** {text}", "")
 
-    def run(self):
+    def run(self) -> None:
         run = self.doc.get("run") or {}
         facts = [
             ("Started", run.get("started")), ("Finished", run.get("finished")),
-            ("Duration", "%s s" % run.get("duration_s") if run.get("duration_s") is not None else None),
-            ("Run by", "%s on %s" % (run.get("user"), run.get("controller"))), ("Playbook", run.get("playbook")),
+            ("Duration", f"{run.get('duration_s')} s" if run.get("duration_s") is not None else None),
+            ("Run by", f"{run.get('user')} on {run.get('controller')}"), ("Playbook", run.get("playbook")),
             ("Inventory", ", ".join(run.get("inventory") or ()) or None), ("Limit", run.get("limit")),
             ("Check mode", "yes" if run.get("check_mode") else "no"), ("ansible-core", run.get("ansible_version")),
             ("golive.readiness", run.get("collection_version")),
@@ -291,19 +295,19 @@ class _Markdown(object):
         self.add(*_table(["", ""], [[md(k), md(v)] for k, v in facts if v is not None]))
         self.notification()
 
-    def signoff(self):
+    def signoff(self) -> None:
         signoff = signoff_of(self.doc)
         self.add("## Sign-off", "")
         if not signoff:
             self.add("No approvers are named in the inventory.", "")
             return
-        self.add("**%s**: %s" % (md(str(signoff.get("status") or "pending").replace("_", " ")),
-                                 md(signoff.get("summary") or "")), "")
+        status = md(str(signoff.get("status") or "pending").replace("_", " "))
+        self.add(f"**{status}**: {md(signoff.get('summary') or '')}", "")
         rows = []
         for a in signoff["approvers"]:
             decision = a.get("decision")
             if decision:
-                shown = md(decision) if a.get("accepted") is not False else "~~%s~~ (not accepted)" % md(decision)
+                shown = md(decision) if a.get("accepted") is not False else f"~~{md(decision)}~~ (not accepted)"
                 note = "; ".join(md(t) for t in (a.get("comment"), a.get("note")) if t)
                 rows.append([md(a.get("role")), md(a.get("name")), shown, md(a.get("date")), note])
             else:
@@ -311,7 +315,7 @@ class _Markdown(object):
         self.add(*(_table(["Role", "Name", "Decision", "Date", "Comment"], rows)
                    or ["No approvers are named in the inventory.", ""]))
 
-    def render(self):
+    def render(self) -> str:
         self.heading()
         self.blocking()
         self.changes()
@@ -327,6 +331,6 @@ class _Markdown(object):
         return "\n".join(self.lines) + "\n"
 
 
-def render_markdown(document):
+def render_markdown(document: Mapping) -> str:
     """The report document as GitHub-flavoured Markdown; cell values cannot break tables or inject HTML."""
     return _Markdown(document).render()

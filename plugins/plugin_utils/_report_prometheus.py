@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
     CHANGE_KINDS,
     HOST_STATUSES,
@@ -27,12 +29,12 @@ SIGNOFF_STATUSES = ("signed", "pending", "rejected", "not_required")
 REASON_LABEL_LIMIT = 300
 
 
-def label_value(value):
+def label_value(value: object) -> str:
     """A label value escaped per the text exposition format: backslash, double quote and line feed."""
     return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def _number(value):
+def _number(value: float) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, int):
@@ -41,28 +43,30 @@ def _number(value):
 
 
 class _Exposition(object):
-    def __init__(self):
+    def __init__(self) -> None:
         self.lines = []
 
-    def family(self, name, help_text, samples):
+    def family(self, name: str, help_text: str, samples: Iterable[tuple[Mapping, float]]) -> None:
         """One metric family: HELP, TYPE (gauge), then its samples [(labels dict, value)]."""
-        self.lines.append("# HELP %s %s" % (name, help_text.replace("\\", "\\\\").replace("\n", "\\n")))
-        self.lines.append("# TYPE %s gauge" % name)
+        escaped = help_text.replace("\\", "\\\\").replace("\n", "\\n")
+        self.lines.append(f"# HELP {name} {escaped}")
+        self.lines.append(f"# TYPE {name} gauge")
         for labels, value in samples:
-            text = ",".join('%s="%s"' % (key, label_value(val)) for key, val in labels.items())
-            self.lines.append("%s%s %s" % (name, "{%s}" % text if text else "", _number(value)))
+            text = ",".join(f'{key}="{label_value(val)}"' for key, val in labels.items())
+            braced = f"{{{text}}}" if text else ""
+            self.lines.append(f"{name}{braced} {_number(value)}")
 
-    def text(self):
+    def text(self) -> str:
         return "\n".join(self.lines) + "\n"
 
 
-def _one_hot(label, values, chosen):
+def _one_hot(label: str, values: Iterable, chosen: object) -> list[tuple[dict, int]]:
     """A 0/1 series per possible value, plus the chosen value when it is not one of them."""
     names = list(values) + ([chosen] if chosen is not None and chosen not in values else [])
     return [({label: name}, 1 if name == chosen else 0) for name in names]
 
 
-def render_prometheus(document):
+def render_prometheus(document: Mapping) -> str:
     """The report document as Prometheus text exposition (every series present, zeros included)."""
     out = _Exposition()
     counts = document.get("counts") or {}
@@ -138,7 +142,7 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
-def _count_checks(document, section):
+def _count_checks(document: Mapping, section: str) -> dict[str, int]:
     counts = {}
     for check in document.get("checks") or ():
         if str(check.get("section") or "unknown") == section:

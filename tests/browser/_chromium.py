@@ -21,8 +21,8 @@ class MissingBrowser(Exception):
 def chromium_path():
     path = CHROMIUM if os.access(CHROMIUM, os.X_OK) else shutil.which("chromium")
     if not path:
-        raise MissingBrowser("Chromium is not installed at %s: run scripts/setup (it installs the Debian chromium "
-                             "package)" % CHROMIUM)
+        raise MissingBrowser(f"Chromium is not installed at {CHROMIUM}: "
+                             "run scripts/setup (it installs the Debian chromium package)")
     return path
 
 
@@ -33,7 +33,7 @@ def browser():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
-        raise MissingBrowser("the playwright package is missing (%s): install requirements-dev.txt" % exc) from exc
+        raise MissingBrowser(f"the playwright package is missing ({exc}): install requirements-dev.txt") from exc
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=path, args=ARGS, headless=True)
         try:

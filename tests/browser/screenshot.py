@@ -36,7 +36,7 @@ def shoot(report_json, output, width=1280, height=1100):
             page.wait_for_selector("#shown")
             page.screenshot(path=output, full_page=False)
             if page.errors or page.refused:
-                raise SystemExit("the page had errors %s or asked for %s" % (page.errors, page.refused))
+                raise SystemExit(f"the page had errors {page.errors} or asked for {page.refused}")
     finally:
         os.unlink(page_path)
 
@@ -47,12 +47,12 @@ def main(argv=None):
     parser.add_argument("output", nargs="?", default=os.path.join(REPO, "docs", "images", "report.png"))
     args = parser.parse_args(argv)
     if not os.path.exists(args.report):
-        raise SystemExit("%s is missing: run `make demo` first" % args.report)
+        raise SystemExit(f"{args.report} is missing: run `make demo` first")
     try:
         shoot(args.report, args.output)
     except _chromium.MissingBrowser as exc:
         raise SystemExit(str(exc)) from exc
-    print("wrote %s" % os.path.relpath(args.output))
+    print(f"wrote {os.path.relpath(args.output)}")
 
 
 if __name__ == "__main__":

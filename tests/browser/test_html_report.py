@@ -49,7 +49,7 @@ def visible_rows(page):
 
 
 def status_box(page, status):
-    return page.locator('#filters input[name=status][value="%s"]' % status)
+    return page.locator(f'#filters input[name=status][value="{status}"]')
 
 
 def shown_text(page):
@@ -76,12 +76,12 @@ def test_status_filter_host_select_search_and_matrix_click(chromium, tmp_path):
     page = open_report(chromium, tmp_path, document)
     total = len(document["checks"])
     assert visible_rows(page).count() == total
-    assert shown_text(page) == "%d of %d shown" % (total, total)
+    assert shown_text(page) == f"{total} of {total} shown"
 
     passed = sum(1 for c in document["checks"] if c["status"] == "pass")
     status_box(page, "pass").uncheck()
     assert visible_rows(page).count() == total - passed
-    assert shown_text(page) == "%d of %d shown" % (total - passed, total)
+    assert shown_text(page) == f"{total - passed} of {total} shown"
     assert all(status != "pass" for status in visible_rows(page).evaluate_all("rs => rs.map(r => r.dataset.status)"))
 
     page.select_option("#f-host", "web01")
@@ -91,7 +91,7 @@ def test_status_filter_host_select_search_and_matrix_click(chromium, tmp_path):
     assert len(hosts) == web01_problems
 
     page.locator("#f-reset").click()
-    page.wait_for_function("document.getElementById('shown').textContent.startsWith('%d of')" % total)
+    page.wait_for_function(f"document.getElementById('shown').textContent.startsWith('{total} of')")
     page.fill("#f-text", "backups/db")
     page.wait_for_function("document.getElementById('shown').textContent.startsWith('1 of')")
     assert visible_rows(page).evaluate_all("rs => rs.map(r => r.dataset.host)") == ["db01"]
@@ -115,7 +115,7 @@ def test_a_blocking_link_reveals_its_row_even_when_filtered_out(chromium, tmp_pa
     target = link.get_attribute("href")
     assert page.locator(target).is_hidden()
     link.click()
-    page.wait_for_function("!document.querySelector('%s').hidden" % target)
+    page.wait_for_function(f"!document.querySelector('{target}').hidden")
     assert page.locator(target).is_visible()
     page.close()
 
@@ -127,7 +127,7 @@ def test_two_thousand_rows_filter_in_the_page(chromium, tmp_path):
     for status in ("pass", "warn", "skipped", "error"):
         status_box(page, status).uncheck()
     fails = sum(1 for c in document["checks"] if c["status"] == "fail")
-    assert shown_text(page) == "%d of 2000 shown" % fails
+    assert shown_text(page) == f"{fails} of 2000 shown"
     page.select_option("#f-section", "backup")
     expected = sum(1 for c in document["checks"] if c["status"] == "fail" and c["section"] == "backup")
     assert visible_rows(page).count() == expected
@@ -147,7 +147,7 @@ def test_print_shows_every_row_and_hides_the_controls(chromium, tmp_path):
 def test_the_script_detector_sees_a_script_that_runs(chromium, tmp_path):
     """Control for the escaping test: the same payload, written raw, does set the flag."""
     path = tmp_path / "raw.html"
-    path.write_text("<!DOCTYPE html><html><body><p id='shown'>x</p>%s</body></html>" % docs.SCRIPT, encoding="utf-8")
+    path.write_text(f"<!DOCTYPE html><html><body><p id='shown'>x</p>{docs.SCRIPT}</body></html>", encoding="utf-8")
     page = _chromium.offline_page(chromium)
     page.goto(path.as_uri())
     assert page.evaluate("window.__golive_pwned") == 1

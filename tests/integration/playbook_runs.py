@@ -117,7 +117,7 @@ class PlaybookRun(object):
     def report_text(self, name):
         """The text of a file the report callback wrote (report.json, junit.xml)."""
         path = self.report_path(name)
-        assert os.path.isfile(path), "no %s in %s; %s" % (name, self.report_dir, self.tail())
+        assert os.path.isfile(path), f"no {name} in {self.report_dir}; {self.tail()}"
         with open(path) as handle:
             return handle.read()
 
@@ -132,8 +132,9 @@ class PlaybookRun(object):
 
     def tail(self, chars=6000):
         """Exit code and the end of both streams, for assertion messages."""
-        return "exit %s after %.1fs\n--- stdout ---\n%s\n--- stderr ---\n%s" % (
-            self.returncode, self.seconds, self.stdout[-chars:], self.stderr[-chars:])
+        return (f"exit {self.returncode} after {self.seconds:.1f}s\n"
+                f"--- stdout ---\n{self.stdout[-chars:]}\n"
+                f"--- stderr ---\n{self.stderr[-chars:]}")
 
 
 class GoliveRunner(object):
@@ -145,7 +146,7 @@ class GoliveRunner(object):
         self._counter = itertools.count(1)
 
     def new_dir(self, label):
-        path = os.path.join(self.workdir, "%02d-%s" % (next(self._counter), label))
+        path = os.path.join(self.workdir, f"{next(self._counter):02d}-{label}")
         os.makedirs(path)
         return path
 

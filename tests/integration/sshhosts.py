@@ -54,9 +54,9 @@ def require_sshd():
     """Fail with the way out when the OpenSSH server or ssh-keygen is not installed."""
     missing = [tool for tool in (SSHD, SSH_KEYGEN) if not os.access(tool, os.X_OK)]
     if missing:
-        raise SSHHarnessError("%s not found: %s" % (", ".join(missing), SETUP_HINT))
+        raise SSHHarnessError("{} not found: {}".format(", ".join(missing), SETUP_HINT))
     if os.geteuid() != 0:
-        raise SSHHarnessError("the SSH hosts log in as root and sshd must run as root: %s" % SETUP_HINT)
+        raise SSHHarnessError(f"the SSH hosts log in as root and sshd must run as root: {SETUP_HINT}")
 
 
 def free_port():
@@ -95,7 +95,7 @@ def child_pids(pid):
         if not entry.isdigit():
             continue
         try:
-            with open("/proc/%s/stat" % entry) as stat:
+            with open(f"/proc/{entry}/stat") as stat:
                 fields = stat.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
@@ -143,7 +143,7 @@ class SSHHost(object):
 
     def start(self):
         os.makedirs(self.directory, exist_ok=True)
-        generate_key(self.host_key, "golive-test-host-%s" % self.name)
+        generate_key(self.host_key, f"golive-test-host-{self.name}")
         with open(self.config, "w") as config:
             config.write(SSHD_CONFIG.format(port=self.port, host_key=self.host_key, pid_file=self.pid_file,
                                             authorized_keys=self.authorized_keys))
@@ -155,14 +155,13 @@ class SSHHost(object):
         """Block until the daemon answers with an SSH banner; raise with its log if it never does."""
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise SSHHarnessError("sshd for %s exited with %s: %s"
-                                      % (self.name, self.process.returncode, self.read_log()))
+                raise SSHHarnessError(f"sshd for {self.name} exited with {self.process.returncode}: {self.read_log()}")
             banner = read_banner(self.port, timeout=max(0.1, min(2.0, deadline - time.monotonic())))
             if banner and banner.startswith("SSH-"):
                 return banner
             time.sleep(0.05)
-        raise SSHHarnessError("sshd for %s on port %d did not answer within %.0fs: %s"
-                              % (self.name, self.port, BANNER_TIMEOUT, self.read_log()))
+        raise SSHHarnessError(f"sshd for {self.name} on port {self.port} did not answer within {BANNER_TIMEOUT:.0f}s: "
+                              f"{self.read_log()}")
 
     def read_log(self):
         try:
@@ -310,6 +309,6 @@ def close_control_masters(control_dir):
         return
     for entry in os.listdir(control_dir):
         socket_path = os.path.join(control_dir, entry)
-        subprocess.run(["ssh", "-o", "ControlPath=%s" % socket_path, "-O", "exit", "golive-control-master"],
+        subprocess.run(["ssh", "-o", f"ControlPath={socket_path}", "-O", "exit", "golive-control-master"],
                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        timeout=10, check=False)

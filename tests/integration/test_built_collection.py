@@ -28,7 +28,7 @@ SITE_PLAYBOOK = [dict(name="Go-live readiness from the installed collection",
 def galaxy(*args, cwd, env):
     completed = subprocess.run([ansible_tool("ansible-galaxy"), "collection", *args], cwd=cwd, env=env,
                                stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, check=False)
-    assert completed.returncode == 0, "ansible-galaxy collection %s failed:\n%s\n%s" % (
+    assert completed.returncode == 0, "ansible-galaxy collection {} failed:\n{}\n{}".format(
         " ".join(args), completed.stdout, completed.stderr)
     return completed
 
@@ -74,6 +74,6 @@ def test_installed_collection_playbook_runs_from_an_empty_directory(golive, inst
     assert set(by_host) == set(SSH_HOSTS)
     for host in SSH_HOSTS:
         assert by_host[host]["disk_space:/"]["status"] == "pass"
-    assert by_host["db01"]["path:%s" % failing]["status"] == "fail"
-    assert [(w["host"], w["id"]) for w in report["warnings"]] == [("db01", "path:%s" % failing)]
+    assert by_host["db01"][f"path:{failing}"]["status"] == "fail"
+    assert [(w["host"], w["id"]) for w in report["warnings"]] == [("db01", f"path:{failing}")]
     assert sorted(hosts_of_task(run.stdout, VERIFY_TASK)) == sorted(("ok", host) for host in SSH_HOSTS)

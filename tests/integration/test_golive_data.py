@@ -83,14 +83,14 @@ def test_data_and_service_checks_land_in_the_report(tmp_path):
     report = read_report(str(tmp_path / "report" / "report.json"))
     statuses = dict(((c["host"], c["id"]), c["status"]) for c in report["checks"])
     expected = {
-        ("db01", "db_server:%s" % pg_shown): "pass",
-        ("db01", "db_server:%s" % maria_shown): "pass",
-        ("db01", "db_schema:%s" % pg_shown): "pass",
+        ("db01", f"db_server:{pg_shown}"): "pass",
+        ("db01", f"db_server:{maria_shown}"): "pass",
+        ("db01", f"db_schema:{pg_shown}"): "pass",
         ("db01", "dq:users-email-unique"): "fail",      # ann@example.test twice
         ("db01", "dq:orders-user-fk"): "fail",          # orders of users 98 and 99 (medium: a warning)
-        ("db01", "data_file:%s" % rates): "fail",       # USD at 2.0
-        ("cache01", "redis:127.0.0.1:%d" % redis_ports[0]): "pass",
-        ("cache01", "redis:127.0.0.1:%d" % redis_ports[1]): "pass",
+        ("db01", f"data_file:{rates}"): "fail",       # USD at 2.0
+        ("cache01", f"redis:127.0.0.1:{redis_ports[0]}"): "pass",
+        ("cache01", f"redis:127.0.0.1:{redis_ports[1]}"): "pass",
     }
     for key, status in expected.items():
         assert statuses.get(key) == status, (key, statuses.get(key), sorted(statuses))
@@ -100,7 +100,7 @@ def test_data_and_service_checks_land_in_the_report(tmp_path):
         == {"data"}
     assert report["verdict"] == "NO-GO" and proc.returncode != 0
     assert sorted(b["id"] for b in report["blocking"]) == sorted(
-        ["dq:users-email-unique", "data_file:%s" % rates])
+        ["dq:users-email-unique", f"data_file:{rates}"])
     for secret in passwords:
         for text in (output, report_text, junit_text):
             assert secret not in text

@@ -112,11 +112,11 @@ def test_endpoint_checks_run_from_the_probe_and_land_under_their_hosts(tmp_path)
         ("lb01", "tls:valid"): "pass",
         ("lb01", "tls:expiring"): "warn",
         ("lb01", "dns_record:api.shop.test A"): "pass",
-        ("lb01", "tcp_port:127.0.0.1:%d" % servers["ssh_port"]): "pass",
+        ("lb01", f'tcp_port:127.0.0.1:{servers["ssh_port"]}'): "pass",
         ("lb01", "tcp_port:database-closed"): "pass",
-        ("web01", "http_endpoint:GET %s/health" % servers["http"]): "pass",
-        ("web01", "http_endpoint:GET %s/hsts-short" % servers["https"]): "fail",
-        ("web01", "smtp_server:127.0.0.1:%d" % servers["smtp_port"]): "fail",
+        ("web01", "http_endpoint:GET {}/health".format(servers["http"])): "pass",
+        ("web01", "http_endpoint:GET {}/hsts-short".format(servers["https"])): "fail",
+        ("web01", f'smtp_server:127.0.0.1:{servers["smtp_port"]}'): "fail",
     }
     for key, status in expected.items():
         assert statuses.get(key) == status, (key, statuses.get(key), sorted(statuses))
@@ -127,6 +127,6 @@ def test_endpoint_checks_run_from_the_probe_and_land_under_their_hosts(tmp_path)
     # The SMTP server offers no STARTTLS (high severity): blocking. The weak HSTS is medium: a warning.
     assert report["verdict"] == "NO-GO"
     assert [(b["host"], b["id"]) for b in report["blocking"]] == [
-        ("web01", "smtp_server:127.0.0.1:%d" % servers["smtp_port"])]
+        ("web01", f'smtp_server:127.0.0.1:{servers["smtp_port"]}')]
     assert proc.returncode != 0
     assert "GOLIVE VERDICT: NO-GO" in output

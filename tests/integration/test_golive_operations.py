@@ -178,7 +178,7 @@ def inventory(servers):
 def stripe_env_file(directory):
     path = os.path.join(directory, "shop.env")
     with open(path, "w") as handle:
-        handle.write("APP_ENV=production\nSTRIPE_WEBHOOK_SECRET=%s\n" % WEBHOOK_SECRET)
+        handle.write(f"APP_ENV=production\nSTRIPE_WEBHOOK_SECRET={WEBHOOK_SECRET}\n")
     os.chmod(path, 0o600)
     return path
 
@@ -201,7 +201,7 @@ def rollback_layout(root):
     script = write(root, "bin/rollback", body, 0o755)
     releases_dir = os.path.join(root, "releases")
     for name in ("2026.01.03", "2026.01.04", "2026.01.05"):
-        write(releases_dir, "%s/app.py" % name, "VERSION = %r\n" % name)
+        write(releases_dir, f"{name}/app.py", f"VERSION = {name!r}\n")
     current = os.path.join(root, "current")
     os.symlink(os.path.join(releases_dir, "2026.01.05"), current)
     checkout = os.path.join(root, "checkout")
@@ -234,7 +234,7 @@ def log_with_one_error(root):
 
 def leaky_checkout(root, planted_key):
     """A checkout that tracks its .env, which holds a live Stripe key."""
-    return init_repo(root, {".env": "STRIPE_SECRET_KEY=%s\n" % planted_key, "app.py": "import os\n"})
+    return init_repo(root, {".env": f"STRIPE_SECRET_KEY={planted_key}\n", "app.py": "import os\n"})
 
 
 def app_host(root, planted_key):
@@ -308,8 +308,9 @@ def operations_run(tmp_path_factory):
 
 
 def tail(run, chars=6000):
-    return "exit %s after %.1fs\n--- stdout ---\n%s\n--- stderr ---\n%s" % (
-        run.returncode, run.seconds, run.stdout[-chars:], run.stderr[-chars:])
+    return (f"exit {run.returncode} after {run.seconds:.1f}s\n"
+            f"--- stdout ---\n{run.stdout[-chars:]}\n"
+            f"--- stderr ---\n{run.stderr[-chars:]}")
 
 
 def expected_statuses(servers):
@@ -320,18 +321,18 @@ def expected_statuses(servers):
     return {
         ("pay01", STRIPE_LIVE_ID): ("pass", "localhost"),
         ("pay01", STRIPE_TEST_KEY_ID): ("fail", "localhost"),
-        ("mon01", "prometheus_targets:%s" % prometheus): ("fail", "localhost"),
-        ("mon01", "prometheus_targets:%s:api" % prometheus): ("pass", "localhost"),
-        ("mon01", "alertmanager:%s" % servers.monitoring.alertmanager.url): ("pass", "localhost"),
-        ("db01", "backup_freshness:%s" % dumps.sound_glob): ("pass", None),
-        ("db01", "backup_freshness:%s" % dumps.truncated_glob): ("fail", None),
-        ("db01", "backup_restore:%s" % dumps.sound_glob): ("pass", None),
+        ("mon01", f"prometheus_targets:{prometheus}"): ("fail", "localhost"),
+        ("mon01", f"prometheus_targets:{prometheus}:api"): ("pass", "localhost"),
+        ("mon01", f"alertmanager:{servers.monitoring.alertmanager.url}"): ("pass", "localhost"),
+        ("db01", f"backup_freshness:{dumps.sound_glob}"): ("pass", None),
+        ("db01", f"backup_freshness:{dumps.truncated_glob}"): ("fail", None),
+        ("db01", f"backup_restore:{dumps.sound_glob}"): ("pass", None),
         ("app01", ROLLBACK_ID): ("pass", None),
-        ("app01", "scheduled_jobs:%s" % BACKUP_COMMAND): ("pass", None),
-        ("app01", "scheduled_jobs:%s" % CLEANUP_COMMAND): ("pass", None),
-        ("app01", "scheduled_jobs:%s" % INVOICE_COMMAND): ("fail", None),
-        ("app01", "log_health:%s" % app.log): ("warn", None),
-        ("app01", "secrets_hygiene:%s" % app.leaky_checkout): ("fail", None),
+        ("app01", f"scheduled_jobs:{BACKUP_COMMAND}"): ("pass", None),
+        ("app01", f"scheduled_jobs:{CLEANUP_COMMAND}"): ("pass", None),
+        ("app01", f"scheduled_jobs:{INVOICE_COMMAND}"): ("fail", None),
+        ("app01", f"log_health:{app.log}"): ("warn", None),
+        ("app01", f"secrets_hygiene:{app.leaky_checkout}"): ("fail", None),
     }
 
 
@@ -345,10 +346,10 @@ def expected_blocking(servers):
     """{(host, check id): severity} of the failures that make the run NO-GO."""
     return {
         ("pay01", STRIPE_TEST_KEY_ID): "critical",
-        ("mon01", "prometheus_targets:%s" % servers.monitoring.prometheus.url): "high",
-        ("db01", "backup_freshness:%s" % servers.dumps.truncated_glob): "high",
-        ("app01", "scheduled_jobs:%s" % INVOICE_COMMAND): "high",
-        ("app01", "secrets_hygiene:%s" % servers.app.leaky_checkout): "critical",
+        ("mon01", f"prometheus_targets:{servers.monitoring.prometheus.url}"): "high",
+        ("db01", f"backup_freshness:{servers.dumps.truncated_glob}"): "high",
+        ("app01", f"scheduled_jobs:{INVOICE_COMMAND}"): "high",
+        ("app01", f"secrets_hygiene:{servers.app.leaky_checkout}"): "critical",
     }
 
 
@@ -389,7 +390,7 @@ def leaks(places, fragments):
 
 def assert_payments(records, requests, env_file):
     live = records[("pay01", STRIPE_LIVE_ID)]
-    secret = dict(source="STRIPE_WEBHOOK_SECRET in %s" % env_file, present=True, format_ok=True)
+    secret = dict(source=f"STRIPE_WEBHOOK_SECRET in {env_file}", present=True, format_ok=True)
     assert live["observed"]["webhook_secret"] == secret, live
     assert [w["status"] for w in live["observed"]["webhooks"]] == ["enabled", "enabled"], live
     test_key = records[("pay01", STRIPE_TEST_KEY_ID)]
@@ -401,22 +402,22 @@ def assert_payments(records, requests, env_file):
 
 def assert_monitoring(records, servers):
     prometheus = servers.monitoring.prometheus.url
-    every_job = records[("mon01", "prometheus_targets:%s" % prometheus)]["observed"]
+    every_job = records[("mon01", f"prometheus_targets:{prometheus}")]["observed"]
     assert every_job["targets"]["down"] == 1, every_job
     assert [t["job"] for t in every_job["down_targets"]] == ["dead"], every_job
-    api = records[("mon01", "prometheus_targets:%s:api" % prometheus)]["observed"]
+    api = records[("mon01", f"prometheus_targets:{prometheus}:api")]["observed"]
     assert (api["targets"]["up"], api["targets"]["down"], api["missing_alerts"]) == (1, 0, []), api
-    manager = records[("mon01", "alertmanager:%s" % servers.monitoring.alertmanager.url)]["observed"]
+    manager = records[("mon01", f"alertmanager:{servers.monitoring.alertmanager.url}")]["observed"]
     assert manager["missing_receivers"] == [] and all(route["ok"] for route in manager["routes"]), manager
 
 
 def assert_backups(records, run):
     servers = run.servers
-    truncated = records[("db01", "backup_freshness:%s" % servers.dumps.truncated_glob)]
+    truncated = records[("db01", f"backup_freshness:{servers.dumps.truncated_glob}")]
     assert truncated["observed"]["verification"]["sound"] is False, truncated
-    sound = records[("db01", "backup_freshness:%s" % servers.dumps.sound_glob)]
+    sound = records[("db01", f"backup_freshness:{servers.dumps.sound_glob}")]
     assert sound["observed"]["verification"]["method"] == "pg_custom", sound
-    drill = records[("db01", "backup_restore:%s" % servers.dumps.sound_glob)]["observed"]
+    drill = records[("db01", f"backup_restore:{servers.dumps.sound_glob}")]["observed"]
     assert drill["dump"] == servers.dumps.sound and drill["scratch_database"] == servers.scratch, drill
     assert drill["dropped"] is True, drill
     assert [(t["table"], t["source"], t["restored"]) for t in drill["tables"]] == [
@@ -430,12 +431,12 @@ def assert_application(records, servers):
     rollback = records[("app01", ROLLBACK_ID)]["observed"]
     assert rollback["tag"]["head_tags"] == ["v1.1.0"] and rollback["tag"]["head"] == servers.app.head, rollback
     assert rollback["dry_run"]["rc"] == 0 and rollback["releases"]["count"] == 3, rollback
-    missing = records[("app01", "scheduled_jobs:%s" % INVOICE_COMMAND)]
+    missing = records[("app01", f"scheduled_jobs:{INVOICE_COMMAND}")]
     assert missing["severity"] == "high", missing
-    log = records[("app01", "log_health:%s" % servers.app.log)]["observed"]
+    log = records[("app01", f"log_health:{servers.app.log}")]["observed"]
     assert log["matches"] == {"value": 1, "unit": "count"}, log
     assert "ERROR payment webhook handler failed" in log["matching_lines"][0], log
-    hygiene = records[("app01", "secrets_hygiene:%s" % servers.app.leaky_checkout)]
+    hygiene = records[("app01", f"secrets_hygiene:{servers.app.leaky_checkout}")]
     rules = set((f["rule"], f["file"]) for f in hygiene["observed"]["findings"])
     assert {("env_file_tracked", ".env"), ("stripe_live_key", ".env")} <= rules, hygiene
     assert (hygiene["section"], hygiene["severity"]) == ("security", "critical")
@@ -464,7 +465,7 @@ def test_operations_checks_run_for_real_and_decide_the_verdict(operations_run):
     assert sorted((b["host"], b["id"]) for b in report["blocking"]) == sorted(blocking)
     assert sorted((key, records[key]["severity"]) for key in blocking) == sorted(blocking.items())
     assert report["counts"]["blocking"] == len(blocking)
-    assert [(w["host"], w["id"]) for w in report["warnings"]] == [("app01", "log_health:%s" % servers.app.log)]
+    assert [(w["host"], w["id"]) for w in report["warnings"]] == [("app01", f"log_health:{servers.app.log}")]
     assert run.returncode != 0
 
     counts = report["counts"]["by_section"]

@@ -70,14 +70,14 @@ def full_checklist(env_file):
 def expected_ids(env_file):
     return {
         "disk_space:/", "system_resources:host", "path:/etc/passwd", "process:sshd", "command_output:kernel-name",
-        "env_vars:%s" % env_file, "python_runtime:/usr/bin/python3", "path:/etc/hostname",
+        f"env_vars:{env_file}", "python_runtime:/usr/bin/python3", "path:/etc/hostname",
     }
 
 
 def missing_path_on_web02(tmp_path):
     missing = str(tmp_path / "golive-missing" / "release.tar.gz")
     host_vars = {"web02": dict(golive_paths=[dict(path=missing, state="file", severity="high")])}
-    return "path:%s" % missing, host_vars
+    return f"path:{missing}", host_vars
 
 
 def waiver(check_id, expires):
@@ -148,7 +148,7 @@ def test_failing_path_check_on_one_host_is_no_go(golive, tmp_path):
     assert failing["blocking"] is True
     assert [(b["host"], b["id"]) for b in report["blocking"]] == [("web02", check_id)]
     assert check_id not in checks_by_host(report)["web01"]
-    assert "web02 %s fail" % check_id in run.stdout
+    assert f"web02 {check_id} fail" in run.stdout
     assert_quick(run)
 
 
@@ -168,7 +168,7 @@ def test_waiver_turns_the_failure_into_go_with_warnings(golive, tmp_path):
     assert waived["status"] == "fail"
     assert waived["waiver"]["reason"] == accepted["reason"]
     assert report["blocking"] == []
-    assert "applied to web02 %s" % check_id in run.stdout
+    assert f"applied to web02 {check_id}" in run.stdout
     assert_quick(run)
 
 
@@ -184,7 +184,7 @@ def test_expired_waiver_does_not_apply_and_is_reported(golive, tmp_path):
     assert [w["id"] for w in expired] == [stale["id"]]
     assert expired[0]["expires"] == stale["expires"]
     assert [(m["host"], m["id"]) for m in expired[0]["matched"]] == [("web02", check_id)]
-    assert "EXPIRED, not applied: %s" % stale["id"] in run.stdout
+    assert "EXPIRED, not applied: {}".format(stale["id"]) in run.stdout
     assert_quick(run)
 
 
@@ -203,7 +203,7 @@ def test_malformed_variable_fails_fast_naming_variable_and_option(golive, variab
         assert word in run.output, run.tail()
     assert "Traceback" not in run.output, run.tail()
     # Nothing reached the hosts: the policy stage of the gate validated every host's checklist on the controller.
-    assert "invalid check settings in %s" % variable in run.output, run.tail()
+    assert f"invalid check settings in {variable}" in run.output, run.tail()
     assert ": 1 problem, printed above as a warning" in run.output, run.tail()
     assert hosts_of_task(run.stdout, VERIFY_TASK) == [], run.tail()
     assert run.verdict in (None, "NO-GO"), run.tail()
@@ -212,7 +212,7 @@ def test_malformed_variable_fails_fast_naming_variable_and_option(golive, variab
 
 @pytest.mark.parametrize("section, other", [("infrastructure", "application"), ("application", "infrastructure")])
 def test_tags_select_one_section(golive, full_checklist, section, other):
-    run = golive.run("--tags", section, group_vars=full_checklist, label="tags-%s" % section)
+    run = golive.run("--tags", section, group_vars=full_checklist, label=f"tags-{section}")
 
     assert run.returncode == 0, run.tail()
     report = run.report
@@ -233,8 +233,8 @@ def test_tags_select_one_section(golive, full_checklist, section, other):
 def test_endpoint_checks_run_on_the_probe_host_once_per_target(golive):
     host_vars = dict(
         (host, dict(golive_probe_checks=[dict(
-            kind="command_output", name="probe-echo", argv=["echo", "probing %s" % host],
-            stdout_regex="^probing %s$" % host, section="services", severity="high")]))
+            kind="command_output", name="probe-echo", argv=["echo", f"probing {host}"],
+            stdout_regex=f"^probing {host}$", section="services", severity="high")]))
         for host in SSH_HOSTS)
     run = golive.run(group_vars=HEALTHY_VARS, host_vars=host_vars, label="probe")
 

@@ -56,7 +56,7 @@ def assert_junit_valid(text, document):
     xmlschema.XMLSchema(JUNIT_XSD).validate(text)
     xml = JUnitXml.fromstring(text.encode("utf-8"))
     cases = set((case.classname, case.name) for suite in xml for case in suite)
-    expected = set(("%s.%s" % (c["section"], c["host"]), "%s - %s" % (c["id"], c["title"])) for c in document["checks"])
+    expected = set((f"{c['section']}.{c['host']}", f"{c['id']} - {c['title']}") for c in document["checks"])
     assert expected <= cases
     by_status = document["counts"]["by_status"]
     failures = sum(1 for c in document["checks"] if c["status"] == "fail" and "waiver" not in c)
@@ -128,7 +128,7 @@ def test_demo_run_writes_every_format_each_valid(tmp_path):
     extra = tmp_path / "extra.json"
     extra.write_text(json.dumps(dict(golive_extra_checks=[HOSTILE_CHECK])))
     report_dir = str(tmp_path / "report")
-    run = run_demo(report_dir, "-e", "@%s" % extra)
+    run = run_demo(report_dir, "-e", f"@{extra}")
 
     document, texts = validate_report(report_dir)
     # The quick start's promise: the demo's only findings are its deliberately unpinned requirement.
@@ -157,7 +157,7 @@ def test_ssh_hosts_run_writes_every_format_each_valid(golive, tmp_path):
     assert set(checks_by_host(document)) == set(SSH_HOSTS)
     assert_hostile_values_escaped(texts, document)
     # One blocking line for the three hosts, folded into a range where names allow.
-    assert "path:%s fails on 3 hosts: db01, web01, web02" % missing in run.stdout
+    assert f"path:{missing} fails on 3 hosts: db01, web01, web02" in run.stdout
     samples = assert_prometheus_valid(texts["prometheus"], document)
     assert samples[("golive_blocking_checks", ())] == 3
 
@@ -191,7 +191,7 @@ def test_history_shows_a_regression_and_a_fix_in_every_format(golive, tmp_path):
     history = document["history"]
     assert history["previous"] == dict(generated_at=first_document["generated_at"], verdict="NO-GO",
                                        archive=first_document["archive"], schema_version=2)
-    regressed, fixed = "path:%s" % present, "path:%s" % absent
+    regressed, fixed = f"path:{present}", f"path:{absent}"
     assert sorted((c["host"], c["id"], c["before"], c["after"]) for c in history["regressions"]) == sorted(
         (host, regressed, "pass", "fail") for host in SSH_HOSTS)
     assert sorted((c["host"], c["id"], c["before"], c["after"]) for c in history["fixed"]) == sorted(
@@ -205,11 +205,11 @@ def test_history_shows_a_regression_and_a_fix_in_every_format(golive, tmp_path):
         assert json.load(handle)["generated_at"] == first_document["generated_at"]
 
     # Every format shows the difference.
-    assert "regressed: web01 %s: pass -> fail" % regressed in second.stdout
-    assert "fixed: web01 %s: fail -> pass" % fixed in second.stdout
+    assert f"regressed: web01 {regressed}: pass -> fail" in second.stdout
+    assert f"fixed: web01 {fixed}: fail -> pass" in second.stdout
     junit_run = assert_junit_valid(texts["junit"], document)
-    assert "regressions: web01 %s: pass -> fail" % regressed in junit_run
-    assert "fixed: web01 %s: fail -> pass" % fixed in junit_run
+    assert f"regressions: web01 {regressed}: pass -> fail" in junit_run
+    assert f"fixed: web01 {fixed}: fail -> pass" in junit_run
     samples = assert_prometheus_valid(texts["prometheus"], document)
     assert samples[("golive_changes", (("change", "regressions"),))] == 3
     assert samples[("golive_changes", (("change", "fixed"),))] == 3
@@ -247,7 +247,7 @@ class Receiver(object):
 
     @property
     def url(self):
-        return "http://127.0.0.1:%d/services/T0001/B0001/%s" % (self.server.server_address[1], WEBHOOK_TOKEN)
+        return f"http://127.0.0.1:{self.server.server_address[1]}/services/T0001/B0001/{WEBHOOK_TOKEN}"
 
     def __enter__(self):
         self.thread.start()
@@ -299,7 +299,7 @@ def test_webhook_receives_the_verdict_top_blocking_items_and_report_path(golive,
 def test_unreachable_webhook_is_reported_and_changes_nothing(golive, tmp_path):
     group_vars = failing_vars(tmp_path)[0]
     plain = golive.run(group_vars=group_vars, label="no-webhook")
-    closed = "http://127.0.0.1:%d/services/T0001/B0001/%s" % (free_port(), WEBHOOK_TOKEN)
+    closed = f"http://127.0.0.1:{free_port()}/services/T0001/B0001/{WEBHOOK_TOKEN}"
     run = golive.run(group_vars=group_vars, label="closed-webhook",
                      env=dict(GOLIVE_NOTIFY_URL=closed, GOLIVE_NOTIFY_RETRIES="1", GOLIVE_NOTIFY_TIMEOUT="2"))
 

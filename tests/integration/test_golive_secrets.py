@@ -19,12 +19,12 @@ SECRET_KEY = "Zq8Kx3RtQ7mW2pVn9LsY4bHj6DfG1cAe"
 DB_PASSWORD = "Pw9xQ2mZr7KtL4vN"
 TOKEN_TAIL = "Hk27vQpX93LmRtWy"
 API_TOKEN = "changeme-" + TOKEN_TAIL
-ENV_FILE_TEXT = """\
+ENV_FILE_TEXT = f"""\
 APP_ENV=production
-SECRET_KEY="{secret_key}"
-DATABASE_URL=postgresql://shop:{password}@db-primary.shop.internal:5432/shop
-API_TOKEN={token}
-""".format(secret_key=SECRET_KEY, password=DB_PASSWORD, token=API_TOKEN)
+SECRET_KEY="{SECRET_KEY}"
+DATABASE_URL=postgresql://shop:{DB_PASSWORD}@db-primary.shop.internal:5432/shop
+API_TOKEN={API_TOKEN}
+"""
 # Masked forms may show a few characters (mask_secret keeps the last four), never this many in a row.
 LEAK_WINDOW = 6
 
@@ -63,7 +63,7 @@ def test_env_secrets_stay_on_the_hosts(golive, secret_env_file):
     assert run.verdict == "NO-GO", run.tail()
     report = run.report
     for host in SSH_HOSTS:
-        record = checks_by_host(report)[host]["env_vars:%s" % secret_env_file]
+        record = checks_by_host(report)[host][f"env_vars:{secret_env_file}"]
         assert record["status"] == "fail", record
         assert "API_TOKEN" in record["summary"], record
         assert "SECRET_KEY" in record["summary"], record
@@ -87,7 +87,7 @@ DERIVED_WINDOW = 10
 
 def wire_forms():
     """Every form the echoed credentials take: plain, basic-auth base64, URL-encoded, and base64 of each."""
-    pair = ("%s:%s" % (ECHO_USER, ECHO_PASSWORD)).encode()
+    pair = (f"{ECHO_USER}:{ECHO_PASSWORD}").encode()
     forms = [base64.b64encode(pair).decode(), base64.urlsafe_b64encode(pair).decode()]
     for secret in (ECHO_PASSWORD, BEARER_TAIL, BODY_SECRET, FORM_SECRET):
         forms += [quote(secret, safe=""), quote_plus(secret), base64.b64encode(secret.encode()).decode()]
@@ -126,7 +126,7 @@ def endpoint_vars(echo):
         golive_http_endpoints=[
             dict(url=echo + "/api/search", method="POST", headers={"Authorization": "Bearer " + BEARER_TAIL},
                  json={"refresh_token": BODY_SECRET, "query": "shoes"}, body_regex="never-in-the-answer"),
-            dict(url=echo.replace("http://", "http://%s:%s@" % (ECHO_USER, quote(ECHO_PASSWORD, safe=""))) + "/me",
+            dict(url=echo.replace("http://", "http://{}:{}@".format(ECHO_USER, quote(ECHO_PASSWORD, safe=""))) + "/me",
                  headers={"X-Api-Key": BEARER_TAIL[::-1], "Accept": "application/json"}),
             dict(url=echo + "/oauth/token", method="POST",
                  headers={"Content-Type": "application/x-www-form-urlencoded"},

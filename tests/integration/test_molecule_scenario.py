@@ -20,5 +20,5 @@ def test_default_scenario_converges_idempotently_and_verifies(tmp_path):
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-4000:]
     for step in ("syntax", "converge", "idempotence", "verify"):
-        assert "%s: Executed: Successful" % step in output.replace("\u279c ", ""), step
+        assert f"{step}: Executed: Successful" in output.replace("\u279c ", ""), step
     assert "All assertions passed" in output

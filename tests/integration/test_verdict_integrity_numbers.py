@@ -19,7 +19,7 @@ def ssh_recorder(tmp_path):
     """(an ssh executable that records each call in a file and then runs the real ssh, that file)."""
     calls = tmp_path / "ssh-calls.log"
     wrapper = tmp_path / "recording-ssh"
-    wrapper.write_text("#!/bin/sh\necho \"$*\" >> '%s'\nexec ssh \"$@\"\n" % calls)
+    wrapper.write_text(f"#!/bin/sh\necho \"$*\" >> '{calls}'\nexec ssh \"$@\"\n")
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
     return str(wrapper), calls
 
@@ -35,7 +35,7 @@ def run_recorded(golive, tmp_path, *args, **group_vars):
 def assert_stopped_before_any_host(run, calls, *fragments):
     assert run.returncode != 0, run.tail()
     assert run.seconds < REFUSAL_BUDGET_SECONDS, run.tail()
-    assert not os.path.exists(calls), "a host was contacted: %s\n%s" % (calls.read_text(), run.tail())
+    assert not os.path.exists(calls), f"a host was contacted: {calls.read_text()}\n{run.tail()}"
     assert run.verdict not in ("GO", "GO WITH WARNINGS"), run.tail()
     for fragment in fragments:
         assert fragment in run.output, (fragment, run.tail())

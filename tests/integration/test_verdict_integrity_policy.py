@@ -31,7 +31,7 @@ def group_inventory(tmp_path, group_vars, name="groups.yml"):
 def missing_path_everywhere(tmp_path, severity="high"):
     """A path check failing on every host; its id is the same on each."""
     missing = str(tmp_path / "golive-missing" / "release.tar.gz")
-    return "path:%s" % missing, dict(HEALTHY_VARS, golive_paths=[dict(path=missing, state="file", severity=severity)])
+    return f"path:{missing}", dict(HEALTHY_VARS, golive_paths=[dict(path=missing, state="file", severity=severity)])
 
 
 def waiver(check_id, **extra):

@@ -45,7 +45,7 @@ def test_typo_in_tag_is_never_go_and_stops_before_any_host(golive, option, tag):
 
     assert_no_go(run)
     assert_no_host_contacted(run)
-    expected = "unknown tag '%s' in %s: the sections are %s" % (tag, option, SECTIONS_TEXT)
+    expected = f"unknown tag '{tag}' in {option}: the sections are {SECTIONS_TEXT}"
     assert any(expected in message for message in failed_task_messages(run.report)), run.tail()
     assert hosts_of_task(run.stdout, POLICY_TASK) != [], run.tail()
 

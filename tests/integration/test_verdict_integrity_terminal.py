@@ -80,7 +80,7 @@ def summary_of(run):
 
 def assert_output_is_inert(run):
     found = sorted(set(UNSAFE.findall(run.output)))
-    assert found == [], "raw control or bidi characters %r in the output\n%s" % (found, run.tail())
+    assert found == [], f"raw control or bidi characters {found!r} in the output\n{run.tail()}"
 
 
 @pytest.mark.parametrize("verbosity", [None, "-vvv"])
@@ -141,7 +141,7 @@ def test_a_configuration_error_is_printed_once_and_whole(golive, shared):
     [line] = [line for line in run.output.splitlines() if problem in line]
     hosts = "web01, web02" if shared else "web02"
     assert line.startswith("[WARNING]: " + problem), line
-    assert line.endswith("target, timeout, title) (in the variables of %s)" % hosts), line
+    assert line.endswith(f"target, timeout, title) (in the variables of {hosts})"), line
     assert run.output.count(UNKNOWN_OPTION) == 1, run.tail()
     # The task's message, the report and its summary count it and say where it is.
     count = "invalid check settings in golive_commands[0] (command_output): 1 problem, printed above as a warning"

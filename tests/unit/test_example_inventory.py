@@ -75,7 +75,7 @@ def test_example_inventory_variables_validate(tmp_path):
     vault.write_text(json.dumps(VAULT))
     proc = subprocess.run(
         [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "inventories/example",
-         "-e", "ansible_connection=local", "-e", "@%s" % vault, str(playbook)],
+         "-e", "ansible_connection=local", "-e", f"@{vault}", str(playbook)],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     shown_at = proc.stdout.index("ok: [localhost] => {") + len("ok: [localhost] => ")

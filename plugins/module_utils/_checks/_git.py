@@ -71,24 +71,24 @@ class Checkout(object):
 
     def run(self, args, stdin=None, ok_codes=(0,)):
         """(exit code, stdout bytes) of ``git <args>``; CheckError when it fails, times out or cannot start."""
-        argv = [self.git, "-c", "safe.directory=%s" % self.top, "-c", "core.fsmonitor=false", "-C", self.cwd]
+        argv = [self.git, "-c", f"safe.directory={self.top}", "-c", "core.fsmonitor=false", "-C", self.cwd]
         argv.extend(args)
         try:
             proc = start_child(argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_environment())
         except OSError as exc:
-            raise CheckError("cannot run %s: %s" % (self.git, exc.strerror or exc)) from None
+            raise CheckError(f"cannot run {self.git}: {exc.strerror or exc}") from None
         budget = self.ctx.child_timeout()
         try:
             out, err = proc.communicate(stdin, timeout=budget)
         except subprocess.TimeoutExpired:
             kill_process_group(proc)
-            raise CheckError("git %s did not finish within %.1fs; it was killed" % (args[0], budget)) from None
+            raise CheckError(f"git {args[0]} did not finish within {budget:.1f}s; it was killed") from None
         finally:
             end_child(proc)
         if proc.returncode not in ok_codes:
-            raise CheckError("git %s failed in %s (exit %d): %s" % (
-                " ".join(args[:2]), self.cwd, proc.returncode, _first_line(err)))
+            command = " ".join(args[:2])
+            raise CheckError(f"git {command} failed in {self.cwd} (exit {proc.returncode}): {_first_line(err)}")
         return proc.returncode, out
 
     def output(self, args, stdin=None, ok_codes=(0,)):
@@ -106,8 +106,7 @@ def open_checkout(path, executable, ctx):
         return None
     git = find_git(executable)
     if git is None:
-        raise CheckError("%s is a git checkout but the git executable %r was not found on this host" % (
-            top, executable))
+        raise CheckError(f"{top} is a git checkout but the git executable {executable!r} was not found on this host")
     return Checkout(git, top, path, ctx)
 
 

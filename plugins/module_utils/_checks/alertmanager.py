@@ -51,7 +51,7 @@ _MATCHER = re.compile(r"^\s*(?P<name>[^\s=!~\"{},]+)\s*(?P<op>=~|!~|!=|=)\s*(?P<
 
 def describe(item):
     url = mask_url(item.get("url") or "")
-    return url, "Alertmanager at %s" % url
+    return url, f"Alertmanager at {url}"
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -70,15 +70,15 @@ def _receiver_names(values):
 def _routes(values):
     routes = []
     for index, route in enumerate(values or []):
-        where = "required_routes[%d]" % index
+        where = f"required_routes[{index}]"
         receiver = (route.get("receiver") or "").strip()
         if not receiver:
-            raise OptionError("%s: receiver must not be empty" % where)
+            raise OptionError(f"{where}: receiver must not be empty")
         labels = route.get("labels")
         if labels is not None:
             for name in labels:
                 if not _LABEL_NAME.match(str(name)):
-                    raise OptionError("%s: labels: %r is not a label name" % (where, name))
+                    raise OptionError(f"{where}: labels: {name!r} is not a label name")
             labels = dict((str(k), "" if v is None else str(v)) for k, v in labels.items())
         routes.append(dict(receiver=receiver, labels=labels))
     return routes
@@ -87,10 +87,10 @@ def _routes(values):
 def prepare(item):
     min_receivers = item["min_receivers"]
     if min_receivers < 0:
-        raise OptionError("min_receivers: must not be negative, got %d" % min_receivers)
+        raise OptionError(f"min_receivers: must not be negative, got {min_receivers}")
     if item.get("min_cluster_peers") is not None and item["min_cluster_peers"] < 1:
-        raise OptionError("min_cluster_peers: must be at least 1 (an Alertmanager counts itself), got %d"
-                          % item["min_cluster_peers"])
+        raise OptionError("min_cluster_peers: must be at least 1 (an Alertmanager counts itself), "
+                          f"got {item['min_cluster_peers']}")
     return dict(
         connection=prepare_connection(item),
         min_receivers=min_receivers,
@@ -118,7 +118,7 @@ def parse_config(text):
     try:
         config = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise CheckError("config.original of /api/v2/status is not YAML: %s" % exc) from None
+        raise CheckError(f"config.original of /api/v2/status is not YAML: {exc}") from None
     if not isinstance(config, dict):
         raise CheckError("config.original of /api/v2/status holds no configuration")
     return config
@@ -151,9 +151,9 @@ class Matcher(object):
         self.regex = None
         if op in ("=~", "!~"):
             try:
-                self.regex = re.compile(r"^(?:%s)$" % value)
+                self.regex = re.compile(rf"^(?:{value})$")
             except re.error as exc:
-                raise CheckError("route matcher %s cannot be evaluated here: %s" % (self, exc)) from None
+                raise CheckError(f"route matcher {self} cannot be evaluated here: {exc}") from None
 
     def matches(self, labels):
         value = labels.get(self.name, "")
@@ -165,7 +165,7 @@ class Matcher(object):
         return found if self.op == "=~" else not found
 
     def __str__(self):
-        return "%s%s%s" % (self.name, self.op, json.dumps(self.value))
+        return f"{self.name}{self.op}{json.dumps(self.value)}"
 
 
 def _unquote(text):
@@ -206,7 +206,7 @@ def matchers_of(route):
         for text in _split_matchers(str(line)):
             found = _MATCHER.match(text)
             if not found:
-                raise CheckError("route matcher %r cannot be parsed" % text)
+                raise CheckError(f"route matcher {text!r} cannot be parsed")
             matchers.append(Matcher(found.group("name"), found.group("op"), _unquote(found.group("value"))))
     for name, value in (route.get("match") or {}).items():
         matchers.append(Matcher(str(name), "=", str(value)))
@@ -247,8 +247,8 @@ class Route(object):
 def check_ready(api, ev):
     response = api.get("/-/ready", accept="text/plain")
     ev.observe("ready", response.status == 200)
-    ev.require(response.status == 200, "not ready: /-/ready answered HTTP %d %s: %s" % (
-        response.status, response.reason, api.shown_text(response)), passing="ready")
+    ev.require(response.status == 200, f"not ready: /-/ready answered HTTP {response.status} {response.reason}: "
+               f"{api.shown_text(response)}", passing="ready")
     return response.status == 200
 
 
@@ -274,12 +274,12 @@ def check_cluster(plan, status, ev):
     ev.observe("cluster_peers", peers, "count")
     ev.expect_at_least("cluster_peers", minimum, "count")
     if state != "ready":
-        ev.finding("fail", "cluster is %s (expected ready with at least %d peer%s)" % (
-            state or "unknown", minimum, "" if minimum == 1 else "s"))
+        ev.finding("fail", f"cluster is {state or 'unknown'} (expected ready with at least {minimum} "
+                           f"peer{'' if minimum == 1 else 's'})")
     else:
-        ev.require(peers >= minimum, "cluster has %d peer%s (expected at least %d)" % (
-            peers, "" if peers == 1 else "s", minimum), passing="cluster ready, %d peer%s" % (
-                peers, "" if peers == 1 else "s"))
+        peer_s = "" if peers == 1 else "s"
+        ev.require(peers >= minimum, f"cluster has {peers} peer{peer_s} (expected at least {minimum})",
+                   passing=f"cluster ready, {peers} peer{peer_s}")
 
 
 def check_receivers(plan, receivers, ev):
@@ -287,10 +287,11 @@ def check_receivers(plan, receivers, ev):
     ev.observe("receivers", receivers)
     ev.observe("notifying_receivers", len(notifying), "count")
     ev.expect_at_least("notifying_receivers", plan["min_receivers"], "count")
-    ev.require(len(notifying) >= plan["min_receivers"], "%d receiver%s with a notification integration "
-               "(expected at least %d)%s" % (len(notifying), "" if len(notifying) == 1 else "s", plan["min_receivers"],
-                                             _empty_note(receivers)),
-               passing="%d receiver%s notify" % (len(notifying), "" if len(notifying) == 1 else "s"))
+    receiver_s = "" if len(notifying) == 1 else "s"
+    ev.require(len(notifying) >= plan["min_receivers"],
+               f"{len(notifying)} receiver{receiver_s} with a notification integration "
+               f"(expected at least {plan['min_receivers']}){_empty_note(receivers)}",
+               passing=f"{len(notifying)} receiver{receiver_s} notify")
     required = plan["required_receivers"]
     if not required:
         return
@@ -298,14 +299,14 @@ def check_receivers(plan, receivers, ev):
     missing = [name for name in required if name not in receivers]
     silent = [name for name in required if name in receivers and not receivers[name]]
     ev.observe("missing_receivers", missing)
-    ev.require(not missing, "receiver%s not configured: %s" % ("s" if len(missing) > 1 else "", ", ".join(missing)))
-    ev.require(not silent, "receiver%s without any notification integration: %s" % (
+    ev.require(not missing, "receiver{} not configured: {}".format("s" if len(missing) > 1 else "", ", ".join(missing)))
+    ev.require(not silent, "receiver{} without any notification integration: {}".format(
         "s" if len(silent) > 1 else "", ", ".join(silent)))
 
 
 def _empty_note(receivers):
     empty = sorted(name for name, integrations in receivers.items() if not integrations)
-    return "; without any integration: %s" % ", ".join(empty) if empty else ""
+    return "; without any integration: {}".format(", ".join(empty)) if empty else ""
 
 
 def check_routes(plan, root, ev):
@@ -318,21 +319,21 @@ def check_routes(plan, root, ev):
         if wanted["labels"] is None:
             reached = sorted(set(r for r in root.receivers() if r))
             ok = wanted["receiver"] in reached
-            problem = "no route sends to receiver %s" % wanted["receiver"]
+            problem = "no route sends to receiver {}".format(wanted["receiver"])
         else:
             reached = [route.receiver for route in root.match(wanted["labels"])]
             ok = wanted["receiver"] in reached
-            problem = "an alert with %s is routed to %s, not %s" % (
+            problem = "an alert with {} is routed to {}, not {}".format(
                 _shown_labels(wanted["labels"]), ", ".join(str(r) for r in reached), wanted["receiver"])
         results.append(dict(receiver=wanted["receiver"], labels=wanted["labels"], routed_to=reached, ok=ok))
         ev.require(ok, problem)
     ev.observe("routes", results)
     if all(result["ok"] for result in results):
-        ev.note("%d required route%s present" % (len(results), "" if len(results) == 1 else "s"))
+        ev.note(f"{len(results)} required route{'' if len(results) == 1 else 's'} present")
 
 
 def _shown_labels(labels):
-    return "{%s}" % ", ".join("%s=%s" % (name, json.dumps(value)) for name, value in sorted(labels.items()))
+    return "{{{}}}".format(", ".join(f"{name}={json.dumps(value)}" for name, value in sorted(labels.items())))
 
 
 def run(plan, ctx):

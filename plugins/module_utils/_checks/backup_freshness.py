@@ -92,25 +92,25 @@ _COMPRESSED_NAMES = {".gz": "gzip", ".tgz": "gzip", ".bz2": "bzip2", ".tbz": "bz
 
 
 def describe(item):
-    return item["path"], "Backups %s" % item["path"]
+    return item["path"], "Backups {}".format(item["path"])
 
 
 def _positive(limit, option):
     for level in (limit.warn, limit.fail):
         if level is not None and level <= 0:
-            raise OptionError("%s: must be greater than zero" % option)
+            raise OptionError(f"{option}: must be greater than zero")
     return limit
 
 
 def prepare(item):
     path = item["path"]
     if not os.path.isabs(path):
-        raise OptionError("path: %r must be absolute" % path)
+        raise OptionError(f"path: {path!r} must be absolute")
     verify = item["verify"]
     if verify not in VERIFY_MODES:
-        raise OptionError("verify: %r is not one of %s" % (verify, ", ".join(VERIFY_MODES)))
+        raise OptionError("verify: {!r} is not one of {}".format(verify, ", ".join(VERIFY_MODES)))
     if item.get("bin_dir") is not None and not os.path.isabs(item["bin_dir"]):
-        raise OptionError("bin_dir: %r must be absolute" % item["bin_dir"])
+        raise OptionError("bin_dir: {!r} must be absolute".format(item["bin_dir"]))
     return dict(
         path=path,
         newest_age=_positive(limit_from_options(item, "newest_age", "above", parse_duration, format_duration,
@@ -135,7 +135,7 @@ def backup_files(pattern):
         except OSError as exc:
             if exc.errno in MISSING:
                 continue  # removed since globbing, or a dangling symlink
-            raise CheckError("cannot stat %s: %s" % (match, exc.strerror or exc)) from None
+            raise CheckError(f"cannot stat {match}: {exc.strerror or exc}") from None
         if os.path.isfile(match):
             found.append((match, st))
     found.sort(key=lambda entry: (entry[1].st_mtime, entry[0]))
@@ -179,7 +179,7 @@ class Verdict(object):
 
 
 def _read_error(path, exc):
-    return CheckError("cannot read %s: %s" % (path, exc.strerror or exc))
+    return CheckError(f"cannot read {path}: {exc.strerror or exc}")
 
 
 def sniff(path):
@@ -232,10 +232,10 @@ def close_data(stream):
 def _decompression_problem(compression, exc):
     """Why decompressing stopped, in words, or None when ``exc`` is an I/O error of the disk."""
     if isinstance(exc, EOFError):
-        return "%s data is truncated: it ends before its end-of-stream marker" % compression
+        return f"{compression} data is truncated: it ends before its end-of-stream marker"
     if isinstance(exc, OSError) and exc.errno is not None:
         return None
-    return "%s data is corrupt: %s" % (compression, exc)
+    return f"{compression} data is corrupt: {exc}"
 
 
 class _Tail(object):
@@ -274,7 +274,7 @@ def verify_compressed(path, compression, budget, tail=None):
         return Verdict(compression, False, problem)
     finally:
         close_data(stream)
-    return Verdict(compression, True, "%s data intact (%s uncompressed)" % (compression, format_size(size)),
+    return Verdict(compression, True, f"{compression} data intact ({format_size(size)} uncompressed)",
                    uncompressed_bytes=size)
 
 
@@ -287,8 +287,8 @@ def sql_trailer_problem(tail):
             return None
         if not _AFTER_TRAILER.match(line):
             break
-    return ("does not end with a dump tool's completion trailer (%r): the dump is incomplete"
-            % _SQL_TRAILERS[0].decode())
+    return (f"does not end with a dump tool's completion trailer ({_SQL_TRAILERS[0].decode()!r}): "
+            "the dump is incomplete")
 
 
 def verify_sql(path, compression, budget):
@@ -305,11 +305,11 @@ def verify_sql(path, compression, budget):
     else:
         unpacked = verify_compressed(path, compression, budget, tail)
         if not unpacked.sound:
-            return Verdict("sql+%s" % compression, False, unpacked.detail)
-    method = "sql" if compression is None else "sql+%s" % compression
+            return Verdict(f"sql+{compression}", False, unpacked.detail)
+    method = "sql" if compression is None else f"sql+{compression}"
     problem = sql_trailer_problem(tail.data)
     if problem:
-        return Verdict(method, False, "SQL dump %s" % problem)
+        return Verdict(method, False, f"SQL dump {problem}")
     facts = unpacked.facts if unpacked else {}
     return Verdict(method, True, "SQL dump complete (ends with its completion trailer)", **facts)
 
@@ -350,10 +350,10 @@ def _walk_tar(stream, budget):
                 budget.check()
         end = getattr(archive, "golive_end", None)
         if not isinstance(end, tarfile.EOFHeaderError):
-            where = "after %d member(s)" % members
+            where = f"after {members} member(s)"
             if isinstance(end, tarfile.EmptyHeaderError):
-                raise _Unsound("tar archive is truncated: it ends %s without the end-of-archive marker" % where)
-            raise _Unsound("tar archive is corrupt: bad header %s (%s)" % (where, end))
+                raise _Unsound(f"tar archive is truncated: it ends {where} without the end-of-archive marker")
+            raise _Unsound(f"tar archive is corrupt: bad header {where} ({end})")
     finally:
         archive.close()
     return members, data
@@ -361,7 +361,7 @@ def _walk_tar(stream, budget):
 
 def verify_tar(path, compression, budget):
     """Every header and member of a (possibly compressed) tar archive, and the compression's end marker."""
-    method = "tar" if compression is None else "tar+%s" % compression
+    method = "tar" if compression is None else f"tar+{compression}"
     stream = open_data(path, compression)
     try:
         members, data = _walk_tar(stream, budget)
@@ -369,7 +369,7 @@ def verify_tar(path, compression, budget):
     except _Unsound as exc:
         return Verdict(method, False, str(exc))
     except tarfile.ReadError as exc:
-        return Verdict(method, False, "tar archive is truncated or corrupt: %s" % exc)
+        return Verdict(method, False, f"tar archive is truncated or corrupt: {exc}")
     except (EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
         problem = _decompression_problem(compression or "tar", exc) if compression else None
         if problem is None:
@@ -381,7 +381,7 @@ def verify_tar(path, compression, budget):
         close_data(stream)
     if members == 0:
         return Verdict(method, False, "tar archive is empty")
-    return Verdict(method, True, "tar archive intact (%d members, %s)" % (members, format_size(data)),
+    return Verdict(method, True, f"tar archive intact ({members} members, {format_size(data)})",
                    members=members, member_bytes=data)
 
 
@@ -393,10 +393,10 @@ def find_binary(name, bin_dir):
         candidate = os.path.join(bin_dir, name)
         if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
-        raise CheckError("%s not found in %s (bin_dir)" % (name, bin_dir))
+        raise CheckError(f"{name} not found in {bin_dir} (bin_dir)")
     found = shutil.which(name)
     if not found:
-        raise CheckError("%s is not installed (not found on PATH; set bin_dir)" % name)
+        raise CheckError(f"{name} is not installed (not found on PATH; set bin_dir)")
     return found
 
 
@@ -405,7 +405,7 @@ def run_bounded(argv, budget):
     try:
         proc = start_child(argv, cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError as exc:
-        raise CheckError("cannot execute %s: %s" % (argv[0], exc.strerror or exc)) from None
+        raise CheckError(f"cannot execute {argv[0]}: {exc.strerror or exc}") from None
     try:
         stdout, stderr = proc.communicate(timeout=max(0.05, budget.left()))
     except subprocess.TimeoutExpired:
@@ -437,10 +437,10 @@ def verify_pg_custom(path, head, bin_dir, budget):
     if rc != 0:
         reason = first_error(stderr)
         if "unsupported version" in reason:
-            raise CheckError("%s cannot read this dump: %s" % (pg_restore, reason))
-        return Verdict("pg_custom", False, "pg_restore cannot read the dump: %s" % reason)
+            raise CheckError(f"{pg_restore} cannot read this dump: {reason}")
+        return Verdict("pg_custom", False, f"pg_restore cannot read the dump: {reason}")
     entries = sum(1 for line in listing.splitlines() if line.strip() and not line.startswith(";"))
-    return Verdict("pg_custom", True, "PostgreSQL custom-format dump reads completely (%d TOC entries)" % entries,
+    return Verdict("pg_custom", True, f"PostgreSQL custom-format dump reads completely ({entries} TOC entries)",
                    toc_entries=entries)
 
 
@@ -495,7 +495,7 @@ def verify_file(path, mode, bin_dir, budget):
         if mode is None:
             return None
         if mode == "mismatch":
-            return Verdict(compression, False, "named like %s data but does not start like it" % compression)
+            return Verdict(compression, False, f"named like {compression} data but does not start like it")
     if mode == "pg_custom":
         return verify_pg_custom(path, head, bin_dir, budget)
     if mode == "tar":
@@ -534,13 +534,13 @@ def _verify_newest(ev, plan, newest, age, ctx):
         verdict = verify_file(newest, plan["verify"], plan["bin_dir"], budget)
     except OutOfTime:
         ev.observe("verification", dict(method=plan["verify"], sound=None, detail="did not finish"))
-        ev.finding("error", "verifying %s did not finish within the time limit (%s); raise the check's timeout"
-                   % (newest, format_duration(budget.seconds)))
+        ev.finding("error", f"verifying {newest} did not finish within the time limit "
+                            f"({format_duration(budget.seconds)}); raise the check's timeout")
         return
     if verdict is None:
         ev.observe("verification", dict(method="unknown", sound=None, detail="format not recognised"))
-        ev.finding("warn", "cannot tell the format of %s, so it was not verified (set verify, or verify: none)"
-                   % os.path.basename(newest))
+        ev.finding("warn", f"cannot tell the format of {os.path.basename(newest)}, so it was not verified "
+                           "(set verify, or verify: none)")
         return
     observed = verdict.as_observed()
     observed["seconds"] = round(time.monotonic() - started, 3)
@@ -550,8 +550,8 @@ def _verify_newest(ev, plan, newest, age, ctx):
         return
     hint = ""
     if age < _RECENT_SECONDS:
-        hint = " (modified %s ago: the backup job may still be writing it)" % format_duration(max(age, 0))
-    ev.finding("fail", "%s: %s%s" % (os.path.basename(newest), verdict.detail, hint))
+        hint = f" (modified {format_duration(max(age, 0))} ago: the backup job may still be writing it)"
+    ev.finding("fail", f"{os.path.basename(newest)}: {verdict.detail}{hint}")
 
 
 def run(plan, ctx):
@@ -559,7 +559,7 @@ def run(plan, ctx):
     ev = Evaluation()
     if not found:
         ev.observe("count", 0, "count")
-        ev.finding("fail", "no backup file matches %s" % plan["path"])
+        ev.finding("fail", "no backup file matches {}".format(plan["path"]))
         return ev.outcome()
     now = time.time()
     newest, st = found[-1]

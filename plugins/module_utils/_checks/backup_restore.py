@@ -144,7 +144,7 @@ _DROP_RETRY_PAUSE = 0.25
 
 
 def describe(item):
-    return item["path"], "Restore drill of %s" % item["path"]
+    return item["path"], "Restore drill of {}".format(item["path"])
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -158,17 +158,17 @@ def _postgresql_url(item, option):
     url = item.get(option)
     backend = backend_of(url, option)[0]
     if backend != "postgresql":
-        raise OptionError("%s: the restore drill works with PostgreSQL only, not %s" % (option, backend))
+        raise OptionError(f"{option}: the restore drill works with PostgreSQL only, not {backend}")
     if not database_name(url):
-        raise OptionError("%s: %r names no database" % (option, mask_url(url)))
+        raise OptionError(f"{option}: {mask_url(url)!r} names no database")
     return url
 
 
 def _check_admin_query(url):
     for key in (pair[0] for pair in parse_qsl(urlsplit(url).query)):
         if key not in _LIBPQ_ENV:
-            raise OptionError("admin_url: the query parameter %r cannot be passed on to pg_restore and psql "
-                              "(supported: %s)" % (key, ", ".join(sorted(_LIBPQ_ENV))))
+            raise OptionError("admin_url: the query parameter {!r} cannot be passed on to pg_restore and psql "
+                              "(supported: {})".format(key, ", ".join(sorted(_LIBPQ_ENV))))
 
 
 def _scratch_name(item, source_url, admin_url):
@@ -176,12 +176,11 @@ def _scratch_name(item, source_url, admin_url):
     if name is None:
         return None
     if not _SCRATCH_NAME.match(name):
-        raise OptionError("scratch_database: %r is not a plain name (letters, digits and underscores, "
-                          "not starting with a digit, at most 63 characters)" % name)
+        raise OptionError(f"scratch_database: {name!r} is not a plain name (letters, digits and underscores, "
+                          "not starting with a digit, at most 63 characters)")
     for option, url in (("source_url", source_url), ("admin_url", admin_url)):
         if name == database_name(url):
-            raise OptionError("scratch_database: %r is the database of %s; refusing to restore into it"
-                              % (name, option))
+            raise OptionError(f"scratch_database: {name!r} is the database of {option}; refusing to restore into it")
     return name
 
 
@@ -205,18 +204,18 @@ def _tables(item):
 
 def prepare(item):
     if not os.path.isabs(item["path"]):
-        raise OptionError("path: %r must be absolute" % item["path"])
+        raise OptionError("path: {!r} must be absolute".format(item["path"]))
     source_url = _postgresql_url(item, "source_url")
     admin_url = _postgresql_url(item, "admin_url")
     _check_admin_query(admin_url)
     if item.get("bin_dir") is not None and not os.path.isabs(item["bin_dir"]):
-        raise OptionError("bin_dir: %r must be absolute" % item["bin_dir"])
+        raise OptionError("bin_dir: {!r} must be absolute".format(item["bin_dir"]))
     jobs = 1 if item.get("jobs") is None else item["jobs"]
     if jobs < 1:
-        raise OptionError("jobs: must be at least 1, got %d" % jobs)
+        raise OptionError(f"jobs: must be at least 1, got {jobs}")
     dump_format = item["format"]
     if dump_format not in FORMATS:
-        raise OptionError("format: %r is not one of %s" % (dump_format, ", ".join(FORMATS)))
+        raise OptionError("format: {!r} is not one of {}".format(dump_format, ", ".join(FORMATS)))
     source = Database(dict(url=source_url, password=item.get("source_password"),
                            connect_timeout=item.get("connect_timeout")))
     return dict(
@@ -273,7 +272,7 @@ class Dump(object):
     @property
     def format(self):
         kind = "archive" if self.tool == "pg_restore" else "plain"
-        return kind if self.compression is None else "%s+%s" % (kind, self.compression)
+        return kind if self.compression is None else f"{kind}+{self.compression}"
 
 
 def _inner_head(path, compression):
@@ -297,12 +296,12 @@ def choose_dump(plan):
     inner = _inner_head(path, compression) if compression else head
     is_archive = inner.startswith(_PG_CUSTOM_MAGIC) or is_tar(inner)
     if plan["format"] == "custom" and not is_archive:
-        raise _NotRestorable("%s is not a pg_dump archive (custom or tar format)" % os.path.basename(path))
+        raise _NotRestorable(f"{os.path.basename(path)} is not a pg_dump archive (custom or tar format)")
     if plan["format"] == "plain" and is_archive:
-        raise _NotRestorable("%s is a pg_dump archive, not a plain SQL dump (format: plain)" % os.path.basename(path))
+        raise _NotRestorable(f"{os.path.basename(path)} is a pg_dump archive, not a plain SQL dump (format: plain)")
     if not is_archive and _CLUSTER_DUMP in inner:
-        raise _NotRestorable("%s is a pg_dumpall cluster dump: refusing to restore it, its roles, tablespaces and "
-                             "databases are cluster-wide, outside the scratch database" % os.path.basename(path))
+        raise _NotRestorable(f"{os.path.basename(path)} is a pg_dumpall cluster dump: refusing to restore it, "
+                             "its roles, tablespaces and databases are cluster-wide, outside the scratch database")
     return Dump(path, st, "pg_restore" if is_archive else "psql", compression)
 
 
@@ -363,7 +362,7 @@ class Admin(object):
                                             connect_args={"connect_timeout": max(1, int(connect_seconds))})
         except (ImportError, sqlalchemy.exc.NoSuchModuleError) as exc:
             package = DRIVER_PACKAGES.get(self.database.driver, self.database.driver)
-            raise CheckError("%s (%s)" % (missing_required_lib(package), exc)) from None
+            raise CheckError(f"{missing_required_lib(package)} ({exc})") from None
 
     def session(self, connect_seconds, statement_ms, work):
         """work(connection) in an autocommit session whose statements time out; DB errors become CheckError."""
@@ -393,10 +392,10 @@ class Admin(object):
         """Create the scratch database; CheckError (nothing created) when it exists already."""
         def work(connection):
             if self.exists(connection, name):
-                raise CheckError("scratch database %r already exists on %s; refusing to use it (the drill only "
-                                 "drops databases it created)" % (name, self.database.shown))
-            connection.execute(self.sqlalchemy.text("CREATE DATABASE %s TEMPLATE template0"
-                                                    % self.quoted(connection, name)))
+                raise CheckError(f"scratch database {name!r} already exists on {self.database.shown}; "
+                                 "refusing to use it (the drill only drops databases it created)")
+            statement = f"CREATE DATABASE {self.quoted(connection, name)} TEMPLATE template0"
+            connection.execute(self.sqlalchemy.text(statement))
 
         remaining = ctx.remaining()
         self.session(min(remaining, self.plan["connect_timeout"] or remaining), remaining * 1000, work)
@@ -460,16 +459,16 @@ def libpq_environment(plan, sqlalchemy, name):
 def restore_command(plan, dump, binary, name):
     """argv of the restore. The database is given as a conninfo keyword, never as a bare name that a
     tool could read as a connection string."""
-    conninfo = "dbname=%s" % name  # a plain name (see _SCRATCH_NAME): nothing to escape
+    conninfo = f"dbname={name}"  # a plain name (see _SCRATCH_NAME): nothing to escape
     if dump.tool == "pg_restore":
-        argv = [binary, "--dbname=%s" % conninfo, "--no-owner", "--no-privileges", "--exit-on-error"]
+        argv = [binary, f"--dbname={conninfo}", "--no-owner", "--no-privileges", "--exit-on-error"]
         if dump.compression is None:
             if plan["jobs"] > 1:
-                argv.append("--jobs=%d" % plan["jobs"])
+                argv.append(f"--jobs={plan['jobs']}")
             argv.append(dump.path)
         return argv
     return [binary, "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--single-transaction",
-            "--dbname=%s" % conninfo, "--file=-"]
+            f"--dbname={conninfo}", "--file=-"]
 
 
 def unexpected_meta_command(line):
@@ -529,8 +528,8 @@ class Feeder(threading.Thread):
         except (BrokenPipeError, ValueError):
             pass  # the tool stopped reading: it failed or was killed, which its exit status says
         except Exception as exc:  # pylint: disable=broad-except
-            self.broken = "cannot read the dump: %s" % (exc.strerror if isinstance(exc, OSError) and exc.strerror
-                                                        else exc or type(exc).__name__)
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc or type(exc).__name__
+            self.broken = f"cannot read the dump: {reason}"
         finally:
             if stream is not None:
                 close_data(stream)
@@ -566,7 +565,7 @@ def restore(plan, dump, binary, name, env, budget):
             proc = start_child(argv, cwd="/", env=env, stdin=subprocess.PIPE if fed else subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=errors)
         except OSError as exc:
-            raise CheckError("cannot execute %s: %s" % (binary, exc.strerror or exc)) from None
+            raise CheckError(f"cannot execute {binary}: {exc.strerror or exc}") from None
         feeder = Feeder(dump, proc) if fed else None
         if feeder:
             feeder.start()
@@ -584,16 +583,16 @@ def restore(plan, dump, binary, name, env, budget):
         text = errors.read().decode("utf-8", "replace")
     problem = None
     if feeder and feeder.refused:
-        problem = ("the dump switches databases (%s; made with pg_dump --create or pg_dumpall): "
-                   "refusing to restore it, it would write outside the scratch database" % feeder.refused)
+        problem = (f"the dump switches databases ({feeder.refused}; made with pg_dump --create or pg_dumpall): "
+                   "refusing to restore it, it would write outside the scratch database")
     elif feeder and feeder.unsafe:
-        problem = ("the dump holds a psql command that could run programs or touch files on this host (%s): "
-                   "refusing to restore it" % feeder.unsafe)
+        problem = ("the dump holds a psql command that could run programs or touch files on this host "
+                   f"({feeder.unsafe}): refusing to restore it")
     elif feeder and feeder.broken:
         problem = feeder.broken
     elif feeder and dump.tool == "psql" and rc == 0:
         trailer = sql_trailer_problem(b"".join(feeder.last_lines))
-        problem = "the SQL dump %s" % trailer if trailer else None
+        problem = f"the SQL dump {trailer}" if trailer else None
     return Restored(rc, seconds, first_error(text), problem)
 
 
@@ -608,7 +607,7 @@ def _tolerance_text(plan):
     unit, value = plan["tolerance"]
     if unit == "percent":
         return format_percent(value)
-    return "exact" if value == 0 else "%s rows" % format_number(value)
+    return "exact" if value == 0 else f"{format_number(value)} rows"
 
 
 def compare_tables(ev, plan, source, restored):
@@ -617,21 +616,21 @@ def compare_tables(ev, plan, source, restored):
         entry = dict(table=table, source=source[table], restored=restored.get(table))
         if entry["restored"] is None:
             rows.append(entry)
-            ev.finding("fail", "table %s is missing from the restored database" % table)
+            ev.finding("fail", f"table {table} is missing from the restored database")
             continue
         entry["difference"] = entry["restored"] - entry["source"]
         rows.append(entry)
         allowed = allowed_difference(plan, entry["source"])
         if abs(entry["difference"]) > allowed:
-            ev.finding("fail", "%s: %d rows restored, %d in the source (difference %+d, tolerance %s)"
-                       % (table, entry["restored"], entry["source"], entry["difference"], _tolerance_text(plan)))
+            ev.finding("fail", f"{table}: {entry['restored']} rows restored, {entry['source']} in the source "
+                       f"(difference {entry['difference']:+d}, tolerance {_tolerance_text(plan)})")
     if plan["tables"]:
         ev.observe("tables", rows)
         ev.expect("tolerance", _tolerance_text(plan))
-        counts = ", ".join("%s %s/%d" % (r["table"], "-" if r["restored"] is None else r["restored"], r["source"])
+        counts = ", ".join(f"{r['table']} {'-' if r['restored'] is None else r['restored']}/{r['source']}"
                            for r in rows)
-        ev.note("%s the source (%s): %s" % ("1 table matches" if len(rows) == 1 else "%d tables match" % len(rows),
-                                            _tolerance_text(plan), counts))
+        matching = "1 table matches" if len(rows) == 1 else f"{len(rows)} tables match"
+        ev.note(f"{matching} the source ({_tolerance_text(plan)}): {counts}")
 
 
 def _observe_dump(ev, plan, dump, name):
@@ -647,17 +646,17 @@ def _observe_dump(ev, plan, dump, name):
 def _judge_restore(ev, plan, dump, done):
     ev.observe("restore_exit_code", done.rc)
     if done.problem:
-        ev.finding("fail", "restore of %s failed: %s" % (os.path.basename(dump.path), done.problem))
+        ev.finding("fail", f"restore of {os.path.basename(dump.path)} failed: {done.problem}")
         return False
     if done.rc != 0:
         tool = "pg_restore" if dump.tool == "pg_restore" else "psql"
         if "connection to server" in done.errors or "could not connect" in done.errors:
-            ev.finding("error", "%s could not connect to the scratch database: %s" % (tool, done.errors))
+            ev.finding("error", f"{tool} could not connect to the scratch database: {done.errors}")
         else:
-            ev.finding("fail", "restore of %s failed (%s exit %d): %s"
-                       % (os.path.basename(dump.path), tool, done.rc, done.errors))
+            ev.finding("fail", f"restore of {os.path.basename(dump.path)} failed ({tool} exit {done.rc}): "
+                               f"{done.errors}")
         return False
-    ev.note("restored %s (%s)" % (os.path.basename(dump.path), format_size(dump.st.st_size)))
+    ev.note(f"restored {os.path.basename(dump.path)} ({format_size(dump.st.st_size)})")
     ev.measure("restore_seconds", round(done.seconds, 3), plan["duration"], label="restore took",
                formatter=format_duration)
     return True
@@ -671,8 +670,8 @@ def _drill(ev, plan, dump, name, ctx, sqlalchemy):
     try:
         done = restore(plan, dump, binary, name, env, budget)
     except OutOfTime:
-        ev.finding("error", "the restore did not finish within the time left (%s) and was stopped; give the check "
-                   "a longer timeout (and the call a longer deadline)" % format_duration(budget))
+        ev.finding("error", f"the restore did not finish within the time left ({format_duration(budget)}) and was "
+                            "stopped; give the check a longer timeout (and the call a longer deadline)")
         return None
     if not _judge_restore(ev, plan, dump, done):
         return None
@@ -687,12 +686,12 @@ def run(plan, ctx):
         ev.finding("fail", str(exc))
         return ev.outcome()
     if dump is None:
-        ev.finding("fail", "no dump matches %s" % plan["path"])
+        ev.finding("fail", "no dump matches {}".format(plan["path"]))
         return ev.outcome()
     find_binary(dump.tool, plan["bin_dir"])  # a missing tool is an error before anything is created
     sqlalchemy = load_sqlalchemy()
     reserved = Reserved(ctx)
-    name = plan["scratch"] or "%s%s" % (SCRATCH_PREFIX, uuid.uuid4().hex[:12])
+    name = plan["scratch"] or f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:12]}"
     _observe_dump(ev, plan, dump, name)
     source = count_source(plan, reserved)
     admin = Admin(plan, sqlalchemy)
@@ -720,5 +719,5 @@ def run(plan, ctx):
     elif plan["tables"]:
         ev.observe("tables", [dict(table=t, source=source[t], restored=None) for t in plan["tables"]])
     if dropped:
-        ev.note("scratch database %s dropped" % name)
+        ev.note(f"scratch database {name} dropped")
     return ev.outcome()

@@ -70,7 +70,7 @@ def describe(item):
         key = " ".join(item["argv"])
     else:
         key = item.get("cmd") or "command"
-    return key, "Command %s" % key
+    return key, f"Command {key}"
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -94,7 +94,7 @@ def _argv(item):
     try:
         argv = shlex.split(cmd)
     except ValueError as exc:
-        raise OptionError("cmd: cannot split %r: %s" % (cmd, exc)) from None
+        raise OptionError(f"cmd: cannot split {cmd!r}: {exc}") from None
     return argv
 
 
@@ -109,17 +109,17 @@ def _regex(item, option):
     try:
         return re.compile(pattern, re.MULTILINE)
     except re.error as exc:
-        raise OptionError("%s: %r is not a valid regular expression: %s" % (option, pattern, exc)) from None
+        raise OptionError(f"{option}: {pattern!r} is not a valid regular expression: {exc}") from None
 
 
 def prepare(item):
     argv = _argv(item)
     if item.get("chdir") is not None and not os.path.isabs(item["chdir"]):
-        raise OptionError("chdir: %r must be absolute" % item["chdir"])
+        raise OptionError("chdir: {!r} must be absolute".format(item["chdir"]))
     env = item.get("env") or {}
     for name in env:
         if not name or "=" in name:
-            raise OptionError("env: %r is not a variable name" % name)
+            raise OptionError(f"env: {name!r} is not a variable name")
     queries = item.get("json_query") or []
     if item.get("json_lines") and not queries:
         raise OptionError("json_lines: only applies with json_query")
@@ -183,17 +183,17 @@ def command_environment(plan) -> dict:
 
 def _spawn(plan):
     if plan["chdir"] is not None and not os.path.isdir(plan["chdir"]):
-        raise CheckError("chdir: %s is not a directory" % plan["chdir"])
+        raise CheckError("chdir: {} is not a directory".format(plan["chdir"]))
     env = command_environment(plan)
     try:
         return start_child(plan["argv"], cwd=plan["chdir"], env=env, stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except FileNotFoundError:
-        raise CheckError("command not found: %s" % plan["argv"][0]) from None
+        raise CheckError("command not found: {}".format(plan["argv"][0])) from None
     except PermissionError:
-        raise CheckError("cannot execute %s: permission denied" % plan["argv"][0]) from None
+        raise CheckError("cannot execute {}: permission denied".format(plan["argv"][0])) from None
     except OSError as exc:
-        raise CheckError("cannot execute %s: %s" % (plan["argv"][0], exc.strerror or exc)) from None
+        raise CheckError("cannot execute {}: {}".format(plan["argv"][0], exc.strerror or exc)) from None
 
 
 # After the command exits, output still open in a background grandchild is awaited this long at most.
@@ -201,8 +201,8 @@ _DRAIN_AFTER_EXIT = 0.5
 
 
 def _timed_out(started, limit):
-    return CheckError("timed out after %s (time limit %s); the command was killed"
-                      % (format_duration(time.monotonic() - started), format_duration(limit)))
+    return CheckError(f"timed out after {format_duration(time.monotonic() - started)} "
+                      f"(time limit {format_duration(limit)}); the command was killed")
 
 
 def execute(plan, budget, limit):
@@ -256,7 +256,7 @@ def parse_json_output(text, json_lines):
         try:
             return json.loads(text)
         except ValueError as exc:
-            raise ValueError("stdout is not JSON: %s" % exc) from None
+            raise ValueError(f"stdout is not JSON: {exc}") from None
     documents = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -264,13 +264,13 @@ def parse_json_output(text, json_lines):
         try:
             documents.append(json.loads(line))
         except ValueError as exc:
-            raise ValueError("stdout line %d is not JSON: %s" % (number, exc)) from None
+            raise ValueError(f"stdout line {number} is not JSON: {exc}") from None
     return documents
 
 
 def _check_json(plan, done, ev, results):
     if done.stdout.truncated:
-        ev.finding("error", "stdout is larger than %d KiB; its JSON cannot be evaluated" % (MAX_KEPT_BYTES // 1024))
+        ev.finding("error", f"stdout is larger than {MAX_KEPT_BYTES // 1024} KiB; its JSON cannot be evaluated")
         return
     try:
         document = parse_json_output(done.stdout.text(), plan["json_lines"])
@@ -294,10 +294,9 @@ def _check_regexes(plan, done, ev, results):
         matched = regex.search(stream.text()) is not None
         passed = matched == should_match
         ev.expect(option, regex.pattern)
-        results.append(dict(assertion="%s %s /%s/" % (stream_name, "matches" if should_match else "does not match",
-                                                      regex.pattern), passed=passed))
-        ev.require(passed, "%s %s /%s/" % (stream_name, "does not match" if should_match else "matches",
-                                           regex.pattern))
+        verb, negated = ("matches", "does not match") if should_match else ("does not match", "matches")
+        results.append(dict(assertion=f"{stream_name} {verb} /{regex.pattern}/", passed=passed))
+        ev.require(passed, f"{stream_name} {negated} /{regex.pattern}/")
 
 
 def _first(captured):
@@ -312,7 +311,7 @@ def run(plan, ctx):
     with tempfile.TemporaryDirectory(prefix="golive-pycache-") as bytecode_cache:
         done = execute(dict(plan, bytecode_cache=bytecode_cache), ctx.child_timeout(), ctx.timeout)
     if plan["argv"][:2] == ["/bin/sh", "-c"] and done.rc == 127 and 127 not in plan["expect_rc"]:
-        raise CheckError("command not found (the shell exited 127): %s" % _first(done.stderr).strip()[:200])
+        raise CheckError(f"command not found (the shell exited 127): {_first(done.stderr).strip()[:200]}")
     ev = Evaluation()
     ev.observe("rc", done.rc)
     ev.observe("stdout", _first(done.stdout))
@@ -320,14 +319,15 @@ def run(plan, ctx):
     ev.observe("stdout_bytes", done.stdout.total, "bytes")
     ev.observe("stdout_truncated", done.stdout.truncated)
     ev.expect("rc", plan["expect_rc"])
-    results = [dict(assertion="rc in %s" % plan["expect_rc"], passed=done.rc in plan["expect_rc"])]
-    ev.require(done.rc in plan["expect_rc"], "exit code %d (expected %s)" % (
-        done.rc, " or ".join(str(c) for c in plan["expect_rc"])), passing="exit code %d" % done.rc)
+    results = [dict(assertion="rc in {}".format(plan["expect_rc"]), passed=done.rc in plan["expect_rc"])]
+    expected_rc = " or ".join(str(c) for c in plan["expect_rc"])
+    ev.require(done.rc in plan["expect_rc"], f"exit code {done.rc} (expected {expected_rc})",
+               passing=f"exit code {done.rc}")
     _check_regexes(plan, done, ev, results)
     if plan["queries"]:
         ev.expect("json_query", expected_of(plan["queries"]))
         _check_json(plan, done, ev, results)
     ev.observe("assertions", results)
     passed = sum(1 for r in results if r["passed"])
-    ev.note("%d of %d assertions hold" % (passed, len(results)))
+    ev.note(f"{passed} of {len(results)} assertions hold")
     return ev.outcome()

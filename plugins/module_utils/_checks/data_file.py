@@ -88,7 +88,7 @@ _READ_CHUNK = 1024 * 1024
 
 
 def describe(item):
-    return item["path"], "Data file %s" % item["path"]
+    return item["path"], "Data file {}".format(item["path"])
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -98,13 +98,13 @@ def file_format(path, chosen):
     """The format named by ``chosen``, or told by the path's extension when it is ``auto``."""
     chosen = chosen or "auto"
     if chosen not in FORMATS:
-        raise OptionError("format: %r is not one of %s" % (chosen, ", ".join(FORMATS)))
+        raise OptionError("format: {!r} is not one of {}".format(chosen, ", ".join(FORMATS)))
     if chosen != "auto":
         return chosen
     extension = os.path.splitext(path)[1].lower()
     if extension not in EXTENSIONS:
-        raise OptionError("format: cannot tell the format of %s from its extension (known: %s); set format"
-                          % (path, ", ".join(sorted(EXTENSIONS))))
+        known = ", ".join(sorted(EXTENSIONS))
+        raise OptionError(f"format: cannot tell the format of {path} from its extension (known: {known}); set format")
     return EXTENSIONS[extension]
 
 
@@ -127,8 +127,8 @@ def _row_limits(item):
         max_rows = parse_count(item["max_rows"], "max_rows")
         for level, floor in (("warn", limit.warn), ("fail", limit.fail)):
             if floor is not None and max_rows < floor:
-                raise OptionError("max_rows: %s is below rows_%s_below (%s), so the check could never pass"
-                                  % (format_number(max_rows), level, format_number(floor)))
+                raise OptionError(f"max_rows: {format_number(max_rows)} is below rows_{level}_below "
+                                  f"({format_number(floor)}), so the check could never pass")
     return limit, max_rows
 
 
@@ -137,18 +137,18 @@ def _encoding(item):
     try:
         info = codecs.lookup(name)
     except LookupError:
-        raise OptionError("encoding: %r is not an encoding Python knows" % name) from None
+        raise OptionError(f"encoding: {name!r} is not an encoding Python knows") from None
     try:
         "a".encode(info.name)
     except (UnicodeError, LookupError, TypeError):
-        raise OptionError("encoding: %r is not a text encoding" % name) from None
+        raise OptionError(f"encoding: {name!r} is not a text encoding") from None
     return info.name
 
 
 def _delimiter(item):
     delimiter = "," if item.get("delimiter") is None else item["delimiter"]
     if len(delimiter) != 1 or delimiter in "\r\n\"":
-        raise OptionError("delimiter: %r must be one character other than a quote or a line break" % delimiter)
+        raise OptionError(f"delimiter: {delimiter!r} must be one character other than a quote or a line break")
     return delimiter
 
 
@@ -156,21 +156,21 @@ def _column_ref(value, has_header, option):
     """A column named in an option: a name, or a 1-based number when the file has no header."""
     text = "" if value is None else str(value)
     if not text.strip():
-        raise OptionError("%s: must name a column" % option)
+        raise OptionError(f"{option}: must name a column")
     if not has_header and not (text.isdigit() and int(text) >= 1):
-        raise OptionError("%s: %r must be a column number (1 = first) when has_header is false" % (option, text))
+        raise OptionError(f"{option}: {text!r} must be a column number (1 = first) when has_header is false")
     return text
 
 
 def _bound(value, where):
     if isinstance(value, bool):
-        raise OptionError("%s: %r is not a number" % (where, value))
+        raise OptionError(f"{where}: {value!r} is not a number")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise OptionError("%s: %r is not a number" % (where, value)) from None
+        raise OptionError(f"{where}: {value!r} is not a number") from None
     if not math.isfinite(number):
-        raise OptionError("%s: %r is not a finite number" % (where, value))
+        raise OptionError(f"{where}: {value!r} is not a finite number")
     return number
 
 
@@ -180,18 +180,18 @@ def _numeric_bounds(item, has_header):
         raise OptionError("numeric_bounds: must map column names to {min, max}")
     prepared = []
     for column, spec in bounds.items():
-        where = "numeric_bounds[%s]" % column
+        where = f"numeric_bounds[{column}]"
         ref = _column_ref(column, has_header, "numeric_bounds")
         spec = {} if spec is None else spec
         if not isinstance(spec, dict):
-            raise OptionError("%s: must be a dictionary with min and/or max, got %r" % (where, spec))
+            raise OptionError(f"{where}: must be a dictionary with min and/or max, got {spec!r}")
         unknown = sorted(set(spec) - {"min", "max"})
         if unknown:
-            raise OptionError("%s: unknown key(s) %s (use min, max)" % (where, ", ".join(map(str, unknown))))
+            raise OptionError("{}: unknown key(s) {} (use min, max)".format(where, ", ".join(map(str, unknown))))
         low = _bound(spec["min"], where + ".min") if spec.get("min") is not None else None
         high = _bound(spec["max"], where + ".max") if spec.get("max") is not None else None
         if low is not None and high is not None and low > high:
-            raise OptionError("%s: min (%s) is above max (%s)" % (where, format_number(low), format_number(high)))
+            raise OptionError(f"{where}: min ({format_number(low)}) is above max ({format_number(high)})")
         prepared.append(dict(column=ref, min=low, max=high))
     return prepared
 
@@ -199,32 +199,32 @@ def _numeric_bounds(item, has_header):
 def _key_value(item, has_header):
     prepared = []
     for index, spec in enumerate(item.get("key_value") or []):
-        where = "key_value[%d]" % index
+        where = f"key_value[{index}]"
         if not isinstance(spec, dict):
-            raise OptionError("%s: must be a dictionary" % where)
+            raise OptionError(f"{where}: must be a dictionary")
         for option in ("key_column", "key", "column"):
             if spec.get(option) is None:
-                raise OptionError("%s: %s is required" % (where, option))
+                raise OptionError(f"{where}: {option} is required")
         entry = dict(key_column=_column_ref(spec["key_column"], has_header, where + ".key_column"),
                      key=str(spec["key"]),
                      column=_column_ref(spec["column"], has_header, where + ".column"),
                      equals=spec.get("equals"), matches=None, min=None, max=None)
         if entry["equals"] is not None and isinstance(entry["equals"], (dict, list)):
-            raise OptionError("%s.equals: must be a single value" % where)
+            raise OptionError(f"{where}.equals: must be a single value")
         if spec.get("matches") is not None:
             try:
                 entry["matches"] = re.compile(spec["matches"])
             except re.error as exc:
-                raise OptionError("%s.matches: %r is not a valid regular expression: %s"
-                                  % (where, spec["matches"], exc)) from None
+                raise OptionError(f"{where}.matches: {spec['matches']!r} is not a valid regular expression: "
+                                  f"{exc}") from None
         for bound in ("min", "max"):
             if spec.get(bound) is not None:
-                entry[bound] = _bound(spec[bound], "%s.%s" % (where, bound))
+                entry[bound] = _bound(spec[bound], f"{where}.{bound}")
         if all(entry[a] is None for a in ("equals", "matches", "min", "max")):
-            raise OptionError("%s: give at least one of equals, matches, min, max" % where)
+            raise OptionError(f"{where}: give at least one of equals, matches, min, max")
         if entry["min"] is not None and entry["max"] is not None and entry["min"] > entry["max"]:
-            raise OptionError("%s: min (%s) is above max (%s)"
-                              % (where, format_number(entry["min"]), format_number(entry["max"])))
+            raise OptionError(f"{where}: min ({format_number(entry['min'])}) is above max "
+                              f"({format_number(entry['max'])})")
         prepared.append(entry)
     return prepared
 
@@ -237,9 +237,9 @@ def _columns(item, has_header):
         if names is None:
             continue
         if not has_header:
-            raise OptionError("%s: needs has_header (a file without a header has no column names)" % option)
+            raise OptionError(f"{option}: needs has_header (a file without a header has no column names)")
         if not names or not all(name is not None and str(name).strip() for name in names):
-            raise OptionError("%s: must list column names" % option)
+            raise OptionError(f"{option}: must list column names")
     return (list(columns) if columns is not None else None), (list(required) if required is not None else None)
 
 
@@ -249,19 +249,19 @@ def _refuse_options_of_other_formats(item, fmt):
         if item.get("delimiter") not in (None, ","):
             given.insert(0, "delimiter")
         if given:
-            raise OptionError("%s: only for CSV files, and this is a %s file" % (", ".join(given), fmt))
+            raise OptionError("{}: only for CSV files, and this is a {} file".format(", ".join(given), fmt))
     if fmt == "csv" and item.get("json_query"):
         raise OptionError("json_query: only for json and jsonl files, and this is a csv file")
     rows = [o for o in _ROW_OPTIONS if item.get(o) is not None]
     if fmt == "json" and rows:
-        raise OptionError("%s: rows are counted in csv and jsonl files; for a JSON document use json_query "
-                          "with length(...)" % "/".join(rows))
+        raise OptionError("{}: rows are counted in csv and jsonl files; for a JSON document use json_query "
+                          "with length(...)".format("/".join(rows)))
 
 
 def prepare(item):
     path = item.get("path")
     if not path or not os.path.isabs(path):
-        raise OptionError("path: %r must be absolute" % path)
+        raise OptionError(f"path: {path!r} must be absolute")
     fmt = file_format(path, item.get("format"))
     _refuse_options_of_other_formats(item, fmt)
     has_header = item.get("has_header") is not False
@@ -296,7 +296,7 @@ def _stat(path):
     except OSError as exc:
         if exc.errno in MISSING:
             return None
-        raise CheckError("cannot stat %s: %s" % (path, exc.strerror or exc)) from None
+        raise CheckError(f"cannot stat {path}: {exc.strerror or exc}") from None
 
 
 def locate(plan, ev):
@@ -304,7 +304,7 @@ def locate(plan, ev):
     if not plan["glob"]:
         st = _stat(plan["path"])
         if st is None:
-            ev.finding("fail", "%s does not exist" % plan["path"])
+            ev.finding("fail", "{} does not exist".format(plan["path"]))
         return None if st is None else (plan["path"], st)
     files = []
     for match in glob_matches(plan["path"]):
@@ -313,24 +313,24 @@ def locate(plan, ev):
             files.append((match, st))
     ev.observe("matches", len(files), "count")
     if not files:
-        ev.finding("fail", "no file matches %s" % plan["path"])
+        ev.finding("fail", "no file matches {}".format(plan["path"]))
         return None
-    ev.note("newest of %d match%s" % (len(files), "" if len(files) == 1 else "es"))
+    ev.note(f"newest of {len(files)} match{'' if len(files) == 1 else 'es'}")
     return max(files, key=lambda entry: (entry[1].st_mtime, entry[0]))
 
 
 def _require_regular(path, st):
     if stat.S_ISDIR(st.st_mode):
-        raise CheckError("%s is a directory, not a file" % path)
+        raise CheckError(f"{path} is a directory, not a file")
     if not stat.S_ISREG(st.st_mode):
-        raise CheckError("%s is not a regular file" % path)
+        raise CheckError(f"{path} is not a regular file")
 
 
 def open_file(path):
     try:
         return open(path, "rb")
     except OSError as exc:
-        raise CheckError("cannot open %s: %s" % (path, exc.strerror or exc)) from None
+        raise CheckError(f"cannot open {path}: {exc.strerror or exc}") from None
 
 
 # --- reading under a deadline -------------------------------------------------------------------
@@ -350,9 +350,8 @@ class Budget(object):
                 done = handle.tell()
             except (OSError, ValueError):
                 done = 0
-            raise CheckError("timed out after reading %s of %s (%s) within the time limit of %s; the file was "
-                             "not fully checked" % (format_size(done), format_size(self.size), what,
-                                                    format_duration(self.limit)))
+            raise CheckError(f"timed out after reading {format_size(done)} of {format_size(self.size)} ({what}) "
+                             f"within the time limit of {format_duration(self.limit)}; the file was not fully checked")
 
 
 def _ascii_compatible(encoding):
@@ -360,8 +359,8 @@ def _ascii_compatible(encoding):
 
 
 def _decode_error(encoding, line, exc, approximate=False):
-    where = ("near line %d" % line) if approximate else ("line %d, byte %d" % (line, exc.start + 1))
-    return CheckError("cannot decode %s as %s (is encoding right?)" % (where, encoding))
+    where = f"near line {line}" if approximate else f"line {line}, byte {exc.start + 1}"
+    return CheckError(f"cannot decode {where} as {encoding} (is encoding right?)")
 
 
 class Lines(object):
@@ -402,7 +401,7 @@ class Lines(object):
             if self.number == 1 and line.startswith("\ufeff"):
                 line = line[1:]  # a byte order mark (Excel writes one) is not part of the first column name
             if self.number % _TIME_CHECK_EVERY == 0:
-                self.budget.check(self.handle, "{:,} lines".format(self.number))
+                self.budget.check(self.handle, f"{self.number:,} lines")
             yield line
 
 
@@ -420,7 +419,7 @@ class Offenders(object):
 
     def where(self):
         more = ", \u2026" if self.count > len(self.lines) else ""
-        return "line%s %s%s" % ("" if len(self.lines) == 1 else "s", ", ".join(map(str, self.lines)), more)
+        return "line{} {}{}".format("" if len(self.lines) == 1 else "s", ", ".join(map(str, self.lines)), more)
 
     def as_dict(self):
         return dict(rows=self.count, lines=list(self.lines))
@@ -457,7 +456,7 @@ class ColumnBounds(object):
 
     def describe_bounds(self):
         """'min 0, max 1000', or 'numeric' when only numbers are required."""
-        parts = ["%s %s" % (b, format_number(self.spec[b])) for b in ("min", "max") if self.spec[b] is not None]
+        parts = [f"{b} {format_number(self.spec[b])}" for b in ("min", "max") if self.spec[b] is not None]
         return ", ".join(parts) or "numeric"
 
 
@@ -482,17 +481,17 @@ class KeyValue(object):
                 self.failures.append(dict(line=line, actual=actual, reasons=reasons))
 
     def label(self):
-        return "%s of %s=%s" % (self.spec["column"], self.spec["key_column"], self.spec["key"])
+        return "{} of {}={}".format(self.spec["column"], self.spec["key_column"], self.spec["key"])
 
     def describe(self):
         spec, parts = self.spec, []
         if spec["equals"] is not None:
-            parts.append("equals %s" % _expected_text(spec["equals"]))
+            parts.append("equals {}".format(_expected_text(spec["equals"])))
         if spec["matches"] is not None:
-            parts.append("matches /%s/" % spec["matches"].pattern)
+            parts.append("matches /{}/".format(spec["matches"].pattern))
         for bound in ("min", "max"):
             if spec[bound] is not None:
-                parts.append("%s %s" % (bound, format_number(spec[bound])))
+                parts.append(f"{bound} {format_number(spec[bound])}")
         return ", ".join(parts)
 
 
@@ -518,19 +517,19 @@ def judge_value(spec, actual):
         return ["the row has no such column"]
     reasons = []
     if spec["equals"] is not None and not _equal(actual, spec["equals"]):
-        reasons.append("is %s, expected %s" % (shown(actual), shown(_expected_text(spec["equals"]))))
+        reasons.append("is {}, expected {}".format(shown(actual), shown(_expected_text(spec["equals"]))))
     if spec["matches"] is not None and not spec["matches"].search(actual):
-        reasons.append("%s does not match /%s/" % (shown(actual), spec["matches"].pattern))
+        reasons.append("{} does not match /{}/".format(shown(actual), spec["matches"].pattern))
     number = as_number(actual)
     for bound in ("min", "max"):
         level = spec[bound]
         if level is None:
             continue
         if number is None:
-            reasons.append("is %s, not a number (%s %s)" % (shown(actual), bound, format_number(level)))
+            reasons.append(f"is {shown(actual)}, not a number ({bound} {format_number(level)})")
         elif (number < level) if bound == "min" else (number > level):
-            reasons.append("is %s, %s %s %s" % (shown(actual), "below" if bound == "min" else "above", bound,
-                                                format_number(level)))
+            side = "below" if bound == "min" else "above"
+            reasons.append(f"is {shown(actual)}, {side} {bound} {format_number(level)}")
     return reasons
 
 
@@ -550,16 +549,16 @@ def _check_header(plan, header, ev):
         if missing or extra:
             parts = []
             if missing:
-                parts.append("missing %s" % ", ".join(missing))
+                parts.append("missing {}".format(", ".join(missing)))
             if extra:
-                parts.append("unexpected %s" % ", ".join(extra[:SHOWN_COLUMNS]))
-            ev.finding("fail", "header differs from columns: %s" % "; ".join(parts))
+                parts.append("unexpected {}".format(", ".join(extra[:SHOWN_COLUMNS])))
+            ev.finding("fail", "header differs from columns: {}".format("; ".join(parts)))
         elif header != plan["columns"]:
             ev.finding("fail", "header has the expected columns in another order")
     if plan["required_columns"] is not None:
         ev.expect("required_columns", plan["required_columns"])
         missing = [c for c in plan["required_columns"] if c not in header]
-        ev.require(not missing, "missing column%s %s" % ("" if len(missing) == 1 else "s", ", ".join(missing)))
+        ev.require(not missing, "missing column{} {}".format("" if len(missing) == 1 else "s", ", ".join(missing)))
 
 
 def _bind_columns(plan, header, width, ev):
@@ -571,7 +570,7 @@ def _bind_columns(plan, header, width, ev):
         if index is None or (not plan["has_header"] and index >= width):
             if ref not in reported:
                 reported.add(ref)
-                ev.finding("fail", "column %s does not exist" % ref)
+                ev.finding("fail", f"column {ref} does not exist")
             return None
         return index
 
@@ -622,7 +621,7 @@ class CsvScan(object):
                     self.bounds, self.pairs = _bind_columns(self.plan, [], width, ev)
                 self._take(row, started, width)
         except csv.Error as exc:
-            self.error = "not valid CSV at line %d: %s" % (lines.number, exc)
+            self.error = f"not valid CSV at line {lines.number}: {exc}"
 
     def _take(self, row, line, width):
         self.rows += 1
@@ -638,7 +637,7 @@ def _grade_rows(plan, rows, ev):
     ev.measure("rows", rows, plan["rows"], label="rows")
     if plan["max_rows"] is not None:
         ev.expect_at_most("rows", plan["max_rows"], "count")
-        ev.require(rows <= plan["max_rows"], "%d rows, more than max_rows %s" % (rows, format_number(plan["max_rows"])))
+        ev.require(rows <= plan["max_rows"], f"{rows} rows, more than max_rows {format_number(plan['max_rows'])}")
 
 
 def _report_bounds(scan, ev):
@@ -647,13 +646,13 @@ def _report_bounds(scan, ev):
         column = rule.spec["column"]
         observed[column] = dict(non_numeric=rule.non_numeric.as_dict(), out_of_bounds=rule.out_of_bounds.as_dict())
         if rule.non_numeric.count:
-            ev.finding("fail", "%s: %d row%s not numeric (%s)" % (
-                column, rule.non_numeric.count, "" if rule.non_numeric.count == 1 else "s",
-                rule.non_numeric.where()))
+            count = rule.non_numeric.count
+            ev.finding("fail", f"{column}: {count} row{'' if count == 1 else 's'} not numeric "
+                               f"({rule.non_numeric.where()})")
         if rule.out_of_bounds.count:
-            ev.finding("fail", "%s: %d row%s out of bounds (%s; %s)" % (
-                column, rule.out_of_bounds.count, "" if rule.out_of_bounds.count == 1 else "s",
-                rule.describe_bounds(), rule.out_of_bounds.where()))
+            count = rule.out_of_bounds.count
+            ev.finding("fail", f"{column}: {count} row{'' if count == 1 else 's'} out of bounds "
+                               f"({rule.describe_bounds()}; {rule.out_of_bounds.where()})")
     if scan.bounds:
         ev.observe("numeric_bounds", observed)
         ev.expect("numeric_bounds", dict((r.spec["column"], r.describe_bounds()) for r in scan.bounds))
@@ -669,11 +668,12 @@ def _report_key_values(scan, ev):
             result["lines"] = [f["line"] for f in rule.failures]
         results.append(result)
         if not rule.rows:
-            ev.finding("fail", "no row has %s=%s" % (rule.spec["key_column"], rule.spec["key"]))
+            ev.finding("fail", "no row has {}={}".format(rule.spec["key_column"], rule.spec["key"]))
         for failure in rule.failures:
-            ev.finding("fail", "%s %s (line %d)" % (rule.label(), "; ".join(failure["reasons"]), failure["line"]))
+            reasons = "; ".join(failure["reasons"])
+            ev.finding("fail", f"{rule.label()} {reasons} (line {failure['line']})")
         if rule.failed_rows > len(rule.failures):
-            ev.finding("fail", "%s: and %d more row(s)" % (rule.label(), rule.failed_rows - len(rule.failures)))
+            ev.finding("fail", f"{rule.label()}: and {rule.failed_rows - len(rule.failures)} more row(s)")
     if scan.pairs:
         ev.observe("key_value", results)
         ev.expect("key_value", [dict(key_column=r.spec["key_column"], key=r.spec["key"], column=r.spec["column"],
@@ -692,9 +692,10 @@ def check_csv(plan, handle, budget, ev):
     _grade_rows(plan, scan.rows, ev)
     if scan.ragged.count:
         ev.observe("ragged_rows", scan.ragged.as_dict())
-        ev.finding("fail", "%d row%s with another number of fields than the %s (%s)" % (
-            scan.ragged.count, "" if scan.ragged.count == 1 else "s",
-            "header" if plan["has_header"] else "first row", scan.ragged.where()))
+        count = scan.ragged.count
+        first = "header" if plan["has_header"] else "first row"
+        ev.finding("fail", f"{count} row{'' if count == 1 else 's'} with another number of fields than the {first} "
+                           f"({scan.ragged.where()})")
     _report_bounds(scan, ev)
     _report_key_values(scan, ev)
 
@@ -717,8 +718,8 @@ def read_text(plan, handle, budget):
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - data.rfind(b"\n", 0, exc.start)
-        raise CheckError("cannot decode line %d, byte %d as %s (is encoding right?)"
-                         % (line, column, plan["encoding"])) from None
+        raise CheckError(f"cannot decode line {line}, byte {column} as {plan['encoding']} "
+                         "(is encoding right?)") from None
     return text[1:] if text.startswith("\ufeff") else text
 
 
@@ -736,10 +737,10 @@ def check_json(plan, handle, budget, ev):
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        ev.finding("fail", "not valid JSON at line %d, column %d: %s" % (exc.lineno, exc.colno, exc.msg))
+        ev.finding("fail", f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
         return None
     ev.observe("type", json_type(document))
-    ev.note("valid JSON %s" % json_type(document))
+    ev.note(f"valid JSON {json_type(document)}")
     return document
 
 
@@ -755,7 +756,7 @@ def check_jsonl(plan, handle, budget, ev):
         try:
             document = json.loads(line.rstrip("\r\n"))
         except json.JSONDecodeError as exc:
-            ev.finding("fail", "not valid JSON at line %d, column %d: %s" % (lines.number, exc.colno, exc.msg))
+            ev.finding("fail", f"not valid JSON at line {lines.number}, column {exc.colno}: {exc.msg}")
             return None
         rows += 1
         if keep:
@@ -773,8 +774,8 @@ def _grade_file(plan, path, st, ev):
     ev.measure("age", round(time.time() - st.st_mtime, 1), plan["age"], label="age", formatter=format_duration)
     if plan["min_size"] is not None:
         ev.expect_at_least("size", plan["min_size"], "bytes")
-        ev.require(st.st_size >= plan["min_size"], "size %s (min %s)" % (
-            format_size(st.st_size), format_size(plan["min_size"])), passing="size %s" % format_size(st.st_size))
+        ev.require(st.st_size >= plan["min_size"], "size {} (min {})".format(
+            format_size(st.st_size), format_size(plan["min_size"])), passing=f"size {format_size(st.st_size)}")
 
 
 def run(plan, ctx):

@@ -90,9 +90,8 @@ def _columns_of(item):
 def title_of(item):
     table, test, columns = item.get("table"), item.get("test"), _columns_of(item)
     if test == "relationships":
-        return "relationships(%s.%s -> %s.%s)" % (table, item.get("column"), item.get("to_table"),
-                                                  item.get("to_column"))
-    return "%s(%s)" % (test, ", ".join("%s.%s" % (table, column) for column in columns) or table)
+        return f"relationships({table}.{item.get('column')} -> {item.get('to_table')}.{item.get('to_column')})"
+    return "{}({})".format(test, ", ".join(f"{table}.{column}" for column in columns) or table)
 
 
 def describe(item):
@@ -106,9 +105,9 @@ def _names(values, option):
     names = [str(value) for value in values]
     for name in names:
         if not name.strip():
-            raise OptionError("%s: column names must not be empty" % option)
+            raise OptionError(f"{option}: column names must not be empty")
     if len(set(names)) != len(names):
-        raise OptionError("%s: %s names a column twice" % (option, names))
+        raise OptionError(f"{option}: {names} names a column twice")
     return names
 
 
@@ -117,27 +116,27 @@ def _test_columns(item, test):
         if item.get("column") is not None and item.get("columns") is not None:
             raise OptionError("column/columns: give one of them, not both")
         if not _columns_of(item):
-            raise OptionError("columns: the %s test needs one or more columns" % test)
+            raise OptionError(f"columns: the {test} test needs one or more columns")
         return _names(_columns_of(item), "columns")
     if item.get("columns") is not None:
-        raise OptionError("columns: the %s test takes one column (use column)" % test)
+        raise OptionError(f"columns: the {test} test takes one column (use column)")
     if item.get("column") is None:
-        raise OptionError("column: the %s test needs a column" % test)
+        raise OptionError(f"column: the {test} test needs a column")
     return _names([item["column"]], "column")
 
 
 def _refuse_foreign_options(item, test):
     for option in _SPECIFIC:
         if item.get(option) is not None and option not in _TEST_OPTIONS[test]:
-            raise OptionError("%s: does not apply to the %s test" % (option, test))
+            raise OptionError(f"{option}: does not apply to the {test} test")
     if test in (*GROUP_TESTS, "freshness") and item.get("key_column") is not None:
-        raise OptionError("key_column: does not apply to the %s test (%s)" % (
+        raise OptionError("key_column: does not apply to the {} test ({})".format(
             test, "it reports no rows" if test == "freshness" else "its samples are the repeated values"))
 
 
 def _scalar(value, option):
     if value is None or isinstance(value, (dict, list)):
-        raise OptionError("%s: %r is not a single value" % (option, value))
+        raise OptionError(f"{option}: {value!r} is not a single value")
     return value
 
 
@@ -156,8 +155,8 @@ def _bound(value, option):
             return value
         if parse_timestamp_text(value) is not None:
             return value
-    raise OptionError("%s: %r is neither a number nor a date/time such as 2024-05-01 or 2024-05-01T12:00:00Z"
-                      % (option, value))
+    raise OptionError(f"{option}: {value!r} is neither a number nor a date/time "
+                      "such as 2024-05-01 or 2024-05-01T12:00:00Z")
 
 
 def _number_in(text):
@@ -171,22 +170,22 @@ def _refuse_crossed_bounds(bounds):
     low, high = bounds["min"], bounds["max"]
     numbers = [bound for bound in (low, high) if isinstance(bound, (int, float)) and not isinstance(bound, bool)]
     if len(numbers) == 2 and low > high:
-        raise OptionError("min/max: min %r is above max %r, so every row would offend" % (low, high))
+        raise OptionError(f"min/max: min {low!r} is above max {high!r}, so every row would offend")
 
 
 def _limit(item, test):
     if test == "freshness":
         for option in ("warn_above", "fail_above"):
             if item.get(option) is not None:
-                raise OptionError("%s: does not apply to the freshness test (use max_age)" % option)
+                raise OptionError(f"{option}: does not apply to the freshness test (use max_age)")
         return None
     levels = {}
     for level in ("warn", "fail"):
-        option = "%s_above" % level
+        option = f"{level}_above"
         if item.get(option) is not None:
             value = parse_count(item[option], option)
             if value != int(value):
-                raise OptionError("%s: %r is not a whole number of rows" % (option, item[option]))
+                raise OptionError(f"{option}: {item[option]!r} is not a whole number of rows")
             levels[level] = int(value)
     if not levels:
         levels["fail"] = 0
@@ -199,7 +198,7 @@ def _specifics(item, test, database):
     if test == "relationships":
         for option in ("to_table", "to_column"):
             if not item.get(option) or not str(item[option]).strip():
-                raise OptionError("%s: the relationships test needs it" % option)
+                raise OptionError(f"{option}: the relationships test needs it")
         check_table_name(item["to_table"], "to_table")
         return dict(to_table=item["to_table"], to_column=item["to_column"])
     if test == "accepted_values":
@@ -225,8 +224,7 @@ def _specifics(item, test, database):
             try:
                 re.compile(item["pattern"])
             except re.error as exc:
-                raise OptionError("pattern: %r is not a valid regular expression: %s"
-                                  % (item["pattern"], exc)) from None
+                raise OptionError(f"pattern: {item['pattern']!r} is not a valid regular expression: {exc}") from None
         return dict(pattern=item["pattern"])
     return {}
 
@@ -234,7 +232,7 @@ def _specifics(item, test, database):
 def _sample_size(item):
     size = 5 if item.get("sample_size") is None else item["sample_size"]
     if not 0 <= size <= MAX_SAMPLE_SIZE:
-        raise OptionError("sample_size: must be between 0 and %d, got %d" % (MAX_SAMPLE_SIZE, size))
+        raise OptionError(f"sample_size: must be between 0 and {MAX_SAMPLE_SIZE}, got {size}")
     return size
 
 
@@ -243,7 +241,7 @@ def prepare(item):
     check_table_name(item.get("table"))
     test = item.get("test")
     if test not in TESTS:
-        raise OptionError("test: %r is not one of %s" % (test, ", ".join(TESTS)))
+        raise OptionError("test: {!r} is not one of {}".format(test, ", ".join(TESTS)))
     columns = _test_columns(item, test)
     _refuse_foreign_options(item, test)
     key_columns = None if item.get("key_column") is None else _names(item["key_column"], "key_column")
@@ -285,7 +283,7 @@ def offending_condition(sqlalchemy, plan, table):
         parent = _table(sqlalchemy, plan["to_table"], [plan["to_column"]], option="to_table").alias("golive_parent")
         has_parent = sqlalchemy.exists().where(parent.c[plan["to_column"]] == column)
         return sqlalchemy.and_(present, sqlalchemy.not_(has_parent))
-    raise ValueError("not a row-wise test: %s" % test)
+    raise ValueError(f"not a row-wise test: {test}")
 
 
 def repeated_groups(sqlalchemy, plan):
@@ -409,7 +407,7 @@ class Clock(object):
             parsed = parse_timestamp_text(newest)
             if parsed is not None:
                 return self.age_of(parsed, naive_timezone)
-        raise CheckError("the newest value %r is not a timestamp, a date or Unix seconds" % (shown_value(newest),))
+        raise CheckError(f"the newest value {shown_value(newest)!r} is not a timestamp, a date or Unix seconds")
 
 
 def _naive(value):
@@ -447,14 +445,14 @@ def check_freshness(connection, sqlalchemy, plan, ev):
     ev.observe("newest", shown_value(newest))
     if newest is None:
         ev.observe("age_seconds", None)
-        ev.finding("fail", "no %s values: the table is empty or the column is all NULL" % column)
+        ev.finding("fail", f"no {column} values: the table is empty or the column is all NULL")
         return
     age = clock.age_of(newest, plan["naive_timezone"])
     ev.observe("age_seconds", round(age, 3), "seconds")
     if age < 0:
-        ev.note("newest %s is %s in the future by the database's clock" % (column, format_duration(-age)))
+        ev.note(f"newest {column} is {format_duration(-age)} in the future by the database's clock")
         return
-    message = "newest %s is %s old (max_age %s)" % (column, format_duration(age), format_duration(plan["max_age"]))
+    message = "newest {} is {} old (max_age {})".format(column, format_duration(age), format_duration(plan["max_age"]))
     ev.require(age <= plan["max_age"], message, passing=message)
 
 
@@ -464,27 +462,27 @@ def what_offends(plan):
     """'rows with email NULL' and the like, for summaries."""
     column, test = ", ".join(plan["columns"]), plan["test"]
     if test == "not_null":
-        return "rows with %s NULL" % column
+        return f"rows with {column} NULL"
     if test == "unique":
-        return "rows share their %s with another row" % column
+        return f"rows share their {column} with another row"
     if test == "duplicates":
-        return "rows repeat the same (%s)" % column
+        return f"rows repeat the same ({column})"
     if test == "accepted_values":
-        return "rows with %s not in %s" % (column, plan["values"])
+        return "rows with {} not in {}".format(column, plan["values"])
     if test == "accepted_range":
         low, high = ("[", "]") if plan["inclusive"] else ("(", ")")
         bounds = ["" if value is None else str(value) for value in (plan["min"], plan["max"])]
-        return "rows with %s outside %s%s, %s%s" % (column, low, bounds[0], bounds[1], high)
+        return f"rows with {column} outside {low}{bounds[0]}, {bounds[1]}{high}"
     if test == "regex":
-        return "rows with %s not matching /%s/" % (column, plan["pattern"])
-    return "rows of %s whose %s has no %s.%s" % (plan["table"], column, plan["to_table"], plan["to_column"])
+        return "rows with {} not matching /{}/".format(column, plan["pattern"])
+    return "rows of {} whose {} has no {}.{}".format(plan["table"], column, plan["to_table"], plan["to_column"])
 
 
 def _examples(finding):
     shown = []
     for sample in finding.samples:
         if isinstance(sample, dict):
-            shown.append("(%s)" % ", ".join("%s=%s" % (key, value) for key, value in sample.items()))
+            shown.append("({})".format(", ".join(f"{key}={value}" for key, value in sample.items())))
         else:
             shown.append(str(sample))
     return ", ".join(shown)
@@ -498,15 +496,15 @@ def grade_finding(plan, finding, ev):
     ev.observe("key_columns", finding.key_columns)
     ev.observe("samples", finding.samples)
     ev.expect_levels("offending_rows", limit)
-    message = "%d %s" % (finding.rows, what_offends(plan))
+    message = f"{finding.rows} {what_offends(plan)}"
     if finding.rows == 1:
         message = message.replace(" rows ", " row ", 1).replace(" share ", " shares ", 1).replace(
             " repeat ", " repeats ", 1)
     if finding.groups:
-        message += " in %d group%s" % (finding.groups, "" if finding.groups == 1 else "s")
-    message += " (%s)" % limit.describe()
+        message += f" in {finding.groups} group{'' if finding.groups == 1 else 's'}"
+    message += f" ({limit.describe()})"
     if finding.samples:
-        message += ", e.g. %s" % _examples(finding)
+        message += f", e.g. {_examples(finding)}"
     elif finding.rows and plan["sample_size"] and not finding.key_columns:
         message += "; no primary key to show samples by (set key_column)"
     status = limit.grade(finding.rows)

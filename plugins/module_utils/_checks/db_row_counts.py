@@ -51,7 +51,7 @@ OPTIONS.update(
 
 def describe(item):
     table = item.get("table")
-    return item_key(item, table), "Rows of %s" % table
+    return item_key(item, table), f"Rows of {table}"
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -61,7 +61,7 @@ def _whole_count(item, option):
         return None
     value = parse_count(item[option], option)
     if value != int(value):
-        raise OptionError("%s: %r is not a whole number of rows" % (option, item[option]))
+        raise OptionError(f"{option}: {item[option]!r} is not a whole number of rows")
     return int(value)
 
 
@@ -72,7 +72,7 @@ def _limits(item):
     if item.get("expect_empty"):
         for option, value in sorted(levels.items()):
             if value is not None:
-                raise OptionError("%s: does not go with expect_empty (an empty table has exactly 0 rows)" % option)
+                raise OptionError(f"{option}: does not go with expect_empty (an empty table has exactly 0 rows)")
         return Limit(direction="below"), Limit(fail=0, direction="above")
     below = Limit(warn=levels["warn_below"], fail=levels["min_rows"], direction="below")
     above = Limit(warn=levels["warn_above"], fail=levels["max_rows"], direction="above")
@@ -81,8 +81,8 @@ def _limits(item):
     highest_floor = max(level for level in (below.warn, below.fail, 0) if level is not None)
     lowest_ceiling = min(level for level in (above.warn, above.fail, float("inf")) if level is not None)
     if highest_floor > lowest_ceiling:
-        raise OptionError("min_rows/max_rows: the lower levels (%s) are above the upper levels (%s)"
-                          % (below.describe(), above.describe()))
+        raise OptionError(f"min_rows/max_rows: the lower levels ({below.describe()}) "
+                          f"are above the upper levels ({above.describe()})")
     return below, above
 
 
@@ -162,8 +162,8 @@ def count_rows(connection, sqlalchemy, plan):
             count.rows, count.method = count.estimate, "estimate"
             return count
         if count.note is None:
-            count.note = "estimate %d is at most estimate_above (%d)" % (count.estimate, plan["estimate_above"])
-        count.note = "%s: counted exactly" % count.note
+            count.note = f"estimate {count.estimate} is at most estimate_above ({plan['estimate_above']})"
+        count.note = f"{count.note}: counted exactly"
     count.exact = exact_count(connection, sqlalchemy, plan["table"])
     count.rows, count.method = count.exact, "exact"
     return count
@@ -185,18 +185,18 @@ def _observe(ev, plan, count):
 
 
 def _grade(ev, plan, count):
-    shown = "%d rows" % count.rows
+    shown = f"{count.rows} rows"
     if count.method == "estimate":
-        shown = "about %d rows (planner estimate)" % count.rows
+        shown = f"about {count.rows} rows (planner estimate)"
     if plan["expect_empty"]:
         ev.expect_at_most("rows", 0, "count")
-        ev.require(count.rows == 0, "%s, expected none (expect_empty)" % shown, passing="empty")
+        ev.require(count.rows == 0, f"{shown}, expected none (expect_empty)", passing="empty")
         return
     limits = [limit for limit in (plan["below"], plan["above"]) if limit.is_set]
     if limits:
         ev.expect_levels("rows", *limits, unit="count")
     statuses = [limit.grade(count.rows) for limit in limits]
-    message = "%s (%s)" % (shown, ", ".join(limit.describe() for limit in limits)) if limits else shown
+    message = "{} ({})".format(shown, ", ".join(limit.describe() for limit in limits)) if limits else shown
     failing = [status for status in statuses if status != "pass"]
     if failing:
         ev.finding(worst(failing), message)

@@ -48,8 +48,8 @@ OPTIONS.update(
 
 def describe(item):
     shown = shown_url(item.get("url"))
-    key = shown if not item.get("schema") else "%s:%s" % (shown, item["schema"])
-    return key, "Schema of %s" % key
+    key = shown if not item.get("schema") else "{}:{}".format(shown, item["schema"])
+    return key, f"Schema of {key}"
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -58,7 +58,7 @@ def _names(item, option):
     names = []
     for name in item.get(option) or []:
         if name is None or not str(name).strip():
-            raise OptionError("%s: names must not be empty" % option)
+            raise OptionError(f"{option}: names must not be empty")
         names.append(str(name).strip())
     return names
 
@@ -66,12 +66,12 @@ def _names(item, option):
 def _indexes(item):
     wanted = []
     for number, index in enumerate(item.get("indexes") or []):
-        option = "indexes[%d]" % number
+        option = f"indexes[{number}]"
         if not str(index.get("table") or "").strip():
-            raise OptionError("%s.table: must not be empty" % option)
+            raise OptionError(f"{option}.table: must not be empty")
         has_name, columns = bool(index.get("name")), [str(c) for c in index.get("columns") or []]
         if has_name == bool(columns):
-            raise OptionError("%s: give exactly one of name or columns" % option)
+            raise OptionError(f"{option}: give exactly one of name or columns")
         wanted.append(dict(table=str(index["table"]).strip(), name=index.get("name"), columns=columns))
     return wanted
 
@@ -83,7 +83,7 @@ def _versions(item):
         return []
     values = value if isinstance(value, list) else [value]
     if not values or any(v is None or isinstance(v, (dict, list, bool)) or not str(v).strip() for v in values):
-        raise OptionError("migration_version: %r is not a version or a list of versions" % (value,))
+        raise OptionError(f"migration_version: {value!r} is not a version or a list of versions")
     return [str(v).strip() for v in values]
 
 
@@ -113,7 +113,7 @@ def _check_django_names(tool, versions, expected):
         for value in values:
             app, colon, name = value.partition(":")
             if not (app and colon and name):
-                raise OptionError("%s: %r is not app:name (Django migrations are per app)" % (option, value))
+                raise OptionError(f"{option}: {value!r} is not app:name (Django migrations are per app)")
 
 
 def prepare(item):
@@ -163,8 +163,8 @@ def _check_tables(plan, inspector, ev):
     ev.observe("tables_found", found)
     ev.observe("tables_missing", missing)
     ev.expect("tables", plan["tables"])
-    ev.require(not missing, "missing table%s: %s" % ("s" if len(missing) > 1 else "", ", ".join(missing)),
-               passing="%d table%s present" % (len(found), "" if len(found) == 1 else "s"))
+    ev.require(not missing, "missing table{}: {}".format("s" if len(missing) > 1 else "", ", ".join(missing)),
+               passing=f"{len(found)} table{'' if len(found) == 1 else 's'} present")
 
 
 def indexes_of(inspector, name, default_schema, sqlalchemy):
@@ -182,8 +182,8 @@ def indexes_of(inspector, name, default_schema, sqlalchemy):
 
 def describe_index(index):
     if index["name"]:
-        return "%s.%s" % (index["table"], index["name"])
-    return "%s(%s)" % (index["table"], ", ".join(index["columns"]))
+        return "{}.{}".format(index["table"], index["name"])
+    return "{}({})".format(index["table"], ", ".join(index["columns"]))
 
 
 def index_matches(wanted, name, columns):
@@ -199,7 +199,7 @@ def _check_indexes(plan, inspector, ev, sqlalchemy):
         existing = indexes_of(inspector, wanted["table"], plan["schema"], sqlalchemy)
         if existing is None:
             missing.append(shown)
-            reasons.append("%s (no table %s)" % (shown, wanted["table"]))
+            reasons.append("{} (no table {})".format(shown, wanted["table"]))
         elif any(index_matches(wanted, name, columns) for name, columns in existing):
             found.append(shown)
         else:
@@ -208,8 +208,8 @@ def _check_indexes(plan, inspector, ev, sqlalchemy):
     ev.observe("indexes_found", found)
     ev.observe("indexes_missing", missing)
     ev.expect("indexes", [describe_index(w) for w in plan["indexes"]])
-    ev.require(not missing, "missing index%s: %s" % ("es" if len(missing) > 1 else "", ", ".join(reasons)),
-               passing="%d index%s present" % (len(found), "" if len(found) == 1 else "es"))
+    ev.require(not missing, "missing index{}: {}".format("es" if len(missing) > 1 else "", ", ".join(reasons)),
+               passing=f"{len(found)} index{'' if len(found) == 1 else 'es'} present")
 
 
 # --- migrations ---------------------------------------------------------------------------------
@@ -243,8 +243,8 @@ def read_alembic(connection, sqlalchemy, schema):
 def read_django(connection, sqlalchemy, schema):
     rows = _rows(connection, sqlalchemy, "django_migrations", ["id", "app", "name"], schema,
                  order_by=lambda t: (t.c.id,))
-    latest = dict((app, "%s:%s" % (app, name)) for dummy, app, name in rows)
-    ordered = ["%s:%s" % (app, name) for dummy, app, name in rows]
+    latest = dict((app, f"{app}:{name}") for dummy, app, name in rows)
+    ordered = [f"{app}:{name}" for dummy, app, name in rows]
     return Migrations("django", sorted(latest.values()), set(ordered), ordered=ordered)
 
 
@@ -269,7 +269,7 @@ def read_rails(connection, sqlalchemy, schema):
 def read_custom(database, connection, query):
     rows = database.run_single_statement(connection, query, max_rows=2)
     if len(rows) != 1:
-        raise CheckError("migration_query returned %s rows, expected exactly one" % ("no" if not rows else "several"))
+        raise CheckError(f"migration_query returned {'no' if not rows else 'several'} rows, expected exactly one")
     value = rows[0][0]
     return Migrations("custom", [] if value is None else [str(value)], None)
 
@@ -290,11 +290,11 @@ def read_migrations(plan, connection, inspector, sqlalchemy, ev):
     if plan["tool"] == "auto":
         ev.observe("migration_tools_found", tools)
     if not tools:
-        ev.finding("fail", "no migration history table found (%s)" % ", ".join(t for dummy, t in TOOL_TABLES))
+        ev.finding("fail", "no migration history table found ({})".format(", ".join(t for dummy, t in TOOL_TABLES)))
         return None
     table = dict(TOOL_TABLES)[tools[0]]
     if plan["tool"] != "auto" and not inspector.has_table(table, schema=plan["schema"]):
-        ev.finding("fail", "no %s table: %s migrations were never run here" % (table, tools[0]))
+        ev.finding("fail", f"no {table} table: {tools[0]} migrations were never run here")
         return None
     return READERS[tools[0]](connection, sqlalchemy, plan["schema"])
 
@@ -324,14 +324,14 @@ def _check_version(plan, migrations, ev):
     expected = plan["versions"]
     ev.expect("migration_version", expected if len(expected) > 1 else expected[0])
     if migrations.tool in ("flyway", "rails", "custom") and len(expected) > 1:
-        ev.finding("error", "migration_version: %s records one current version, %d were given"
-                   % (migrations.tool, len(expected)))
+        ev.finding("error", f"migration_version: {migrations.tool} records one current version, "
+                            f"{len(expected)} were given")
         return
     status = _version_status(migrations, expected)
     current = _shown_current(migrations, expected)
-    message = "migration version %s, expected %s" % (current, ", ".join(expected))
+    message = "migration version {}, expected {}".format(current, ", ".join(expected))
     if status == "pass":
-        ev.note("migration version %s" % current)
+        ev.note(f"migration version {current}")
     elif status == "warn":
         ev.finding("warn", message + " (newer migrations are applied)")
     else:
@@ -341,14 +341,12 @@ def _check_version(plan, migrations, ev):
 def _check_pending(plan, migrations, ev):
     ev.expect("expected_migrations", plan["expected"])
     if migrations.applied is None:
-        ev.finding("error", "expected_migrations: %s does not record which migrations were applied"
-                   % migrations.tool)
+        ev.finding("error", f"expected_migrations: {migrations.tool} does not record which migrations were applied")
         return
     pending = [v for v in plan["expected"] if v not in migrations.applied]
     ev.observe("pending", pending)
-    ev.require(not pending, "%d pending migration%s: %s"
-               % (len(pending), "" if len(pending) == 1 else "s", ", ".join(pending)),
-               passing="%d expected migrations applied" % len(plan["expected"]))
+    ev.require(not pending, f"{len(pending)} pending migration{'' if len(pending) == 1 else 's'}: {', '.join(pending)}",
+               passing=f"{len(plan['expected'])} expected migrations applied")
 
 
 def _check_migrations(plan, connection, inspector, sqlalchemy, ev):
@@ -360,14 +358,14 @@ def _check_migrations(plan, connection, inspector, sqlalchemy, ev):
     ev.observe("migration_version", migrations.current)
     if migrations.failed:
         ev.observe("failed_migrations", migrations.failed)
-        ev.finding("fail", "failed migration%s recorded: %s" % ("s" if len(migrations.failed) > 1 else "",
-                                                                ", ".join(migrations.failed)))
+        ev.finding("fail", f"failed migration{'s' if len(migrations.failed) > 1 else ''} recorded: "
+                           f"{', '.join(migrations.failed)}")
     if plan["versions"]:
         _check_version(plan, migrations, ev)
     if plan["expected"]:
         _check_pending(plan, migrations, ev)
     if not plan["versions"] and not plan["expected"]:
-        ev.note("%s migration version %s" % (migrations.tool, ", ".join(migrations.current) or "none"))
+        ev.note("{} migration version {}".format(migrations.tool, ", ".join(migrations.current) or "none"))
 
 
 def run(plan, ctx):

@@ -53,7 +53,7 @@ _NOT_FOR_SQLITE = ("connections_warn_above", "connections_fail_above", "require_
 
 def describe(item):
     shown = shown_url(item.get("url"))
-    return shown, "Database %s" % shown
+    return shown, f"Database {shown}"
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -62,7 +62,7 @@ def version_tuple(text, option="min_version"):
     """(10, 6) from '10.6', (15, 20) from '15.20 (Debian 15.20-0+deb12u1)', (10, 11, 9) from '10.11.9-MariaDB'."""
     match = _VERSION.match(str(text or ""))
     if not match:
-        raise OptionError("%s: %r does not start with a version number like 13 or 10.6" % (option, text))
+        raise OptionError(f"{option}: {text!r} does not start with a version number like 13 or 10.6")
     return tuple(int(part) for part in match.group(1).split("."))
 
 
@@ -80,8 +80,8 @@ def _reject_for_sqlite(item):
     for option in _NOT_FOR_SQLITE:
         value = item.get(option)
         if value is not None and value is not False:
-            raise OptionError("%s: does not apply to SQLite (a file has no connection limit, transport or replication)"
-                              % option)
+            raise OptionError(f"{option}: does not apply to SQLite "
+                              "(a file has no connection limit, transport or replication)")
 
 
 def prepare(item):
@@ -171,8 +171,8 @@ def postgresql_replication(connection, sqlalchemy):
     if receiver == "streaming" and received is not None and received == replayed:
         return Replication("replica", 0.0, details=details)
     if since_replay is None:
-        return Replication("replica", None, "no transaction replayed yet (WAL receiver %s)"
-                           % (receiver or "not running"), details)
+        return Replication("replica", None, f"no transaction replayed yet (WAL receiver {receiver or 'not running'})",
+                           details)
     return Replication("replica", max(0.0, float(since_replay)), details=details)
 
 
@@ -215,17 +215,17 @@ def _grade_version(plan, ev, product, version):
     ev.observe("product", product)
     ev.observe("version", version)
     if plan["min_version"] is None:
-        ev.note("%s %s" % (product, version))
+        ev.note(f"{product} {version}")
         return
     shown, minimum = plan["min_version"]
     ev.expect("min_version", shown)
     try:
         actual = version_tuple(version, "version")
     except OptionError:
-        ev.finding("error", "cannot read a version number from %r" % version)
+        ev.finding("error", f"cannot read a version number from {version!r}")
         return
-    ev.require(newer_or_equal(actual, minimum), "%s %s is older than %s" % (product, version, shown),
-               passing="%s %s (>= %s)" % (product, version, shown))
+    ev.require(newer_or_equal(actual, minimum), f"{product} {version} is older than {shown}",
+               passing=f"{product} {version} (>= {shown})")
 
 
 def _grade_connections(plan, ev, used, maximum):
@@ -235,12 +235,12 @@ def _grade_connections(plan, ev, used, maximum):
     limit = plan["connections"]
     if limit.is_set:
         ev.expect_levels("connections_percent", limit)
-    message = "connections %d of %d (%s)" % (used, maximum, format_percent(percent))
+    message = f"connections {used} of {maximum} ({format_percent(percent)})"
     status = limit.grade(percent)
     if status == "pass":
-        ev.note(message if not limit.is_set else "%s (%s)" % (message, limit.describe()))
+        ev.note(message if not limit.is_set else f"{message} ({limit.describe()})")
     else:
-        ev.finding(status, "%s (%s)" % (message, limit.describe()))
+        ev.finding(status, f"{message} ({limit.describe()})")
 
 
 def _grade_ssl(plan, ev, ssl):
@@ -248,7 +248,7 @@ def _grade_ssl(plan, ev, ssl):
     if plan["require_ssl"]:
         ev.expect("ssl", True)
         ev.require(ssl["encrypted"], "the connection is not encrypted (require_ssl)",
-                   passing="encrypted (%s)" % (ssl["version"] or "TLS"))
+                   passing=f"encrypted ({ssl['version'] or 'TLS'})")
 
 
 def _grade_role(plan, ev, replication):
@@ -256,7 +256,7 @@ def _grade_role(plan, ev, replication):
     if plan["role"] is None:
         return
     ev.expect("role", plan["role"])
-    ev.require(replication.role == plan["role"], "%s, expected %s" % (replication.role, plan["role"]),
+    ev.require(replication.role == plan["role"], "{}, expected {}".format(replication.role, plan["role"]),
                passing=replication.role)
 
 
@@ -273,7 +273,7 @@ def _grade_lag(plan, ev, replication):
         ev.observe("replica_lag_seconds", None)
         if limit.is_set:
             ev.expect_levels("replica_lag_seconds", limit)
-            ev.finding("fail", "replica lag unknown: %s" % replication.lag_reason)
+            ev.finding("fail", f"replica lag unknown: {replication.lag_reason}")
         return
     ev.measure("replica_lag_seconds", round(replication.lag, 3), limit, label="replica lag")
 

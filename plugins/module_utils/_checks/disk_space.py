@@ -37,12 +37,12 @@ OPTIONS = dict(
 
 
 def describe(item):
-    return item["path"], "Disk space on %s" % item["path"]
+    return item["path"], "Disk space on {}".format(item["path"])
 
 
 def prepare(item):
     if not os.path.isabs(item["path"]):
-        raise OptionError("path: %r must be absolute" % item["path"])
+        raise OptionError("path: {!r} must be absolute".format(item["path"]))
     by_bytes, by_percent = size_or_percent_limits(item, "free", defaults=DEFAULT_FREE)
     inodes = limit_from_options(item, "inodes_free", "below", parse_percent, format_percent,
                                 defaults=DEFAULT_INODES_FREE)
@@ -54,7 +54,7 @@ def run(plan, ctx):
     try:
         st = os.statvfs(plan["path"])
     except OSError as exc:
-        raise CheckError("cannot stat %s: %s" % (plan["path"], exc.strerror or exc)) from None
+        raise CheckError("cannot stat {}: {}".format(plan["path"], exc.strerror or exc)) from None
     # f_bavail is what an unprivileged writer can use; reserved root blocks do not count as free.
     total = st.f_blocks * st.f_frsize
     free = st.f_bavail * st.f_frsize
@@ -68,7 +68,7 @@ def run(plan, ctx):
         ev.measure("inodes_free_percent", round(inodes_pct, 2), plan["inodes"], label="inodes free",
                    formatter=format_percent)
     elif plan["inodes_asked"]:
-        ev.finding("error", "the filesystem of %s reports no inode counts" % plan["path"])
+        ev.finding("error", "the filesystem of {} reports no inode counts".format(plan["path"]))
     else:  # btrfs and others allocate inodes dynamically: the default inode level has nothing to grade
         ev.note("no inode counts")
     return ev.outcome()

@@ -66,25 +66,24 @@ def _normal_name(text, option="name"):
         name = name[:-1]
     name = name.lower()
     if not name or any(c.isspace() for c in name):
-        raise OptionError("%s: %r is not a domain name" % (option, text))
+        raise OptionError(f"{option}: {text!r} is not a domain name")
     if name != "." and (len(name) > 253 or any(not 0 < len(label) <= 63 for label in name.split("."))):
-        raise OptionError("%s: %r is not a domain name (empty label, or a label over 63 characters)"
-                          % (option, text))
+        raise OptionError(f"{option}: {text!r} is not a domain name (empty label, or a label over 63 characters)")
     return name
 
 
 def _record_type(item):
     rdtype = str(item.get("type") or "A").strip().upper()
     if rdtype not in TYPES:
-        raise OptionError("type: %r is not one of %s" % (item.get("type"), ", ".join(TYPES)))
+        raise OptionError("type: {!r} is not one of {}".format(item.get("type"), ", ".join(TYPES)))
     return rdtype
 
 
 def describe(item):
     rdtype = str(item.get("type") or "A").strip().upper()
     name = str(item.get("name") or "").strip().rstrip(".").lower() or item.get("name")
-    key = "%s %s" % (name, rdtype)
-    return key, "DNS %s" % key
+    key = f"{name} {rdtype}"
+    return key, f"DNS {key}"
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -98,17 +97,17 @@ def _expected_value(rdtype, value):
         except ValueError:
             address = None
         if address is None or address.version != ADDRESS_TYPES[rdtype]:
-            raise OptionError("values: %r is not an IPv%d address" % (value, ADDRESS_TYPES[rdtype]))
+            raise OptionError(f"values: {value!r} is not an IPv{ADDRESS_TYPES[rdtype]} address")
         return str(address)
     if rdtype in ("CNAME", "NS"):
         return _normal_name(text, "values")
     if rdtype == "MX":
         parts = text.split()
         if len(parts) == 2 and parts[0].isdigit():
-            return "%d %s" % (int(parts[0]), _normal_name(parts[1], "values"))
+            return f"{int(parts[0])} {_normal_name(parts[1], 'values')}"
         if len(parts) == 1:
             return _normal_name(parts[0], "values")
-        raise OptionError("values: %r is not an MX value ('10 mail.example.com' or 'mail.example.com')" % value)
+        raise OptionError(f"values: {value!r} is not an MX value ('10 mail.example.com' or 'mail.example.com')")
     return str(value)
 
 
@@ -125,10 +124,10 @@ def _networks(item, rdtype):
         try:
             network = ipaddress.ip_network(str(cidr).strip(), strict=False)
         except ValueError:
-            raise OptionError("within_cidrs: %r is not a network in CIDR form (10.0.0.0/8)" % (cidr,)) from None
+            raise OptionError(f"within_cidrs: {cidr!r} is not a network in CIDR form (10.0.0.0/8)") from None
         if network.version != ADDRESS_TYPES[rdtype]:
-            raise OptionError("within_cidrs: %s is an IPv%d network; %s records hold IPv%d addresses"
-                              % (network, network.version, rdtype, ADDRESS_TYPES[rdtype]))
+            raise OptionError(f"within_cidrs: {network} is an IPv{network.version} network; "
+                              f"{rdtype} records hold IPv{ADDRESS_TYPES[rdtype]} addresses")
         networks.append(network)
     return networks
 
@@ -137,13 +136,13 @@ def _nameserver(item):
     port = item.get("nameserver_port")
     port = 53 if port is None else port
     if not 1 <= port <= 65535:
-        raise OptionError("nameserver_port: %d is outside 1-65535" % port)
+        raise OptionError(f"nameserver_port: {port} is outside 1-65535")
     if item.get("nameserver") is None:
         return None, port
     try:
         address = ipaddress.ip_address(str(item["nameserver"]).strip())
     except ValueError:
-        raise OptionError("nameserver: %r is not an IP address" % item["nameserver"]) from None
+        raise OptionError("nameserver: {!r} is not an IP address".format(item["nameserver"])) from None
     return str(address), port
 
 
@@ -151,7 +150,7 @@ def _non_negative(item, option):
     if item.get(option) is None:
         return None
     if item[option] < 0:
-        raise OptionError("%s: must not be negative, got %d" % (option, item[option]))
+        raise OptionError(f"{option}: must not be negative, got {item[option]}")
     return item[option]
 
 
@@ -166,7 +165,7 @@ def prepare(item):
     if absent:
         for option in _ONLY_PRESENT:
             if item.get(option) is not None:
-                raise OptionError("%s: does not apply with expect_absent" % option)
+                raise OptionError(f"{option}: does not apply with expect_absent")
     values = item.get("values")
     if values is not None:
         if not values:
@@ -231,7 +230,7 @@ class Resolution(object):
 
 def _server_text(server):
     address, port = server
-    return ("[%s]:%d" if ":" in address else "%s:%d") % (address, port)
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
 def _servers(dns, plan):
@@ -240,7 +239,7 @@ def _servers(dns, plan):
     try:
         resolver = dns.resolver.Resolver(configure=True)
     except dns.exception.DNSException as exc:
-        raise CheckError("no nameserver given and the system resolver configuration is unusable: %s" % exc) from None
+        raise CheckError(f"no nameserver given and the system resolver configuration is unusable: {exc}") from None
     servers = []
     for address in resolver.nameservers:
         try:
@@ -255,7 +254,7 @@ def _servers(dns, plan):
 def _seconds_left(deadline, what):
     left = deadline - time.monotonic()
     if left <= 0:
-        raise Unanswered("timed out before %s" % what)
+        raise Unanswered(f"timed out before {what}")
     return left
 
 
@@ -271,11 +270,11 @@ def ask(dns, qname, rdtype, server, protocol, deadline):
                 return response
         return dns.query.tcp(query, address, timeout=_seconds_left(deadline, "asking"), port=port)
     except dns.exception.Timeout:
-        raise Unanswered("timed out after %s (%s)" % (format_duration(time.monotonic() - started), protocol)) from None
+        raise Unanswered(f"timed out after {format_duration(time.monotonic() - started)} ({protocol})") from None
     except OSError as exc:  # over TCP: connection refused, network unreachable
-        raise Unanswered("cannot be reached over %s: %s" % (protocol, exc.strerror or exc)) from None
+        raise Unanswered(f"cannot be reached over {protocol}: {exc.strerror or exc}") from None
     except dns.exception.DNSException as exc:
-        raise Unanswered("sent an answer that cannot be read: %s" % exc) from None
+        raise Unanswered(f"sent an answer that cannot be read: {exc}") from None
 
 
 def _find(response, name, rdtype):
@@ -311,7 +310,7 @@ def resolve_at(dns, plan, server, deadline):
         response = ask(dns, name, rdtype, server, plan["protocol"], deadline)
         rcode = response.rcode()
         if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
-            raise Unanswered("answered %s" % dns.rcode.to_text(rcode))
+            raise Unanswered(f"answered {dns.rcode.to_text(rcode)}")
         hops = len(resolution.chain)
         name = walk(dns, response, name, rdtype, resolution)
         if rcode == dns.rcode.NXDOMAIN:
@@ -319,8 +318,8 @@ def resolve_at(dns, plan, server, deadline):
         if resolution.nxdomain or resolution.rrset is not None or len(resolution.chain) == hops:
             break
         if len(resolution.chain) > MAX_CHAIN:
-            raise CheckError("the CNAME chain of %s is longer than %d (a loop?): %s"
-                             % (plan["name"], MAX_CHAIN, " -> ".join(_chain_names(resolution)[:MAX_CHAIN])))
+            chain = " -> ".join(_chain_names(resolution)[:MAX_CHAIN])
+            raise CheckError(f"the CNAME chain of {plan['name']} is longer than {MAX_CHAIN} (a loop?): {chain}")
     resolution.latency_ms = (time.monotonic() - started) * 1000.0
     return resolution
 
@@ -335,7 +334,7 @@ def resolve(dns, plan, seconds):
         try:
             return resolve_at(dns, plan, server, time.monotonic() + share)
         except Unanswered as exc:
-            problems.append("nameserver %s %s" % (_server_text(server), exc))
+            problems.append(f"nameserver {_server_text(server)} {exc}")
     raise CheckError("; ".join(problems))
 
 
@@ -348,7 +347,7 @@ def answer_text(rdtype, rdata):
     if rdtype in ("CNAME", "NS"):
         return _normal_name(rdata.target.to_text())
     if rdtype == "MX":
-        return "%d %s" % (rdata.preference, _normal_name(rdata.exchange.to_text()))
+        return f"{rdata.preference} {_normal_name(rdata.exchange.to_text())}"
     return b"".join(rdata.strings).decode("utf-8", errors="replace")
 
 
@@ -375,17 +374,17 @@ def _check_values(plan, answers, ev):
     ev.expect("match", plan["match"])
     missing = [v for v in plan["values"] if not any(_matches(plan["type"], v, a) for a in answers)]
     unexpected = [a for a in answers if not any(_matches(plan["type"], v, a) for v in plan["values"])]
-    ev.require(not missing, "missing %s" % _listed(missing))
+    ev.require(not missing, f"missing {_listed(missing)}")
     if plan["match"] == "exact":
-        ev.require(not unexpected, "unexpected %s" % _listed(unexpected))
+        ev.require(not unexpected, f"unexpected {_listed(unexpected)}")
 
 
 def _check_networks(plan, answers, ev):
     networks = plan["networks"]
     ev.expect("within_cidrs", [str(n) for n in networks])
     outside = [a for a in answers if not any(ipaddress.ip_address(a) in n for n in networks)]
-    ev.require(not outside, "%s outside %s" % (_listed(outside), ", ".join(str(n) for n in networks)),
-               passing="all within %s" % ", ".join(str(n) for n in networks))
+    ev.require(not outside, "{} outside {}".format(_listed(outside), ", ".join(str(n) for n in networks)),
+               passing="all within {}".format(", ".join(str(n) for n in networks)))
 
 
 def _evaluate_answers(plan, found, ev):
@@ -393,14 +392,14 @@ def _evaluate_answers(plan, found, ev):
     answers = sorted(answer_text(rdtype, rdata) for rdata in found.rrset)
     ev.observe("answers", answers)
     ttl = max([found.rrset.ttl] + [ttl for dummy, ttl in found.chain])
-    ev.note("%s %s" % (rdtype, _listed(answers)))
+    ev.note(f"{rdtype} {_listed(answers)}")
     if found.chain:
-        ev.note("via CNAME %s" % " -> ".join(_chain_names(found)))
+        ev.note("via CNAME {}".format(" -> ".join(_chain_names(found))))
     if plan["min_count"] is not None:
         ev.expect_at_least("count", plan["min_count"], "count")
         ev.observe("count", len(answers), "count")
-        ev.require(len(answers) >= plan["min_count"], "%d %s record%s (min %d)" % (
-            len(answers), rdtype, "" if len(answers) == 1 else "s", plan["min_count"]))
+        ev.require(len(answers) >= plan["min_count"],
+                   f"{len(answers)} {rdtype} record{'' if len(answers) == 1 else 's'} (min {plan['min_count']})")
     if plan["values"] is not None:
         _check_values(plan, answers, ev)
     if plan["networks"] is not None:
@@ -411,13 +410,13 @@ def _evaluate_answers(plan, found, ev):
 
 
 def _evaluate_missing(plan, found, ev):
-    subject = "%s %s" % (plan["name"], plan["type"])
+    subject = "{} {}".format(plan["name"], plan["type"])
     if found.nxdomain:
-        message = "%s does not exist" % plan["name"]
+        message = "{} does not exist".format(plan["name"])
         if found.chain:
-            message += " (its CNAME chain ends at %s, which does not exist)" % _chain_names(found)[-1]
+            message += f" (its CNAME chain ends at {_chain_names(found)[-1]}, which does not exist)"
     else:
-        message = "no %s record" % subject
+        message = f"no {subject} record"
     ev.observe("answers", [])
     if plan["absent"]:
         ev.note(message)
@@ -441,7 +440,7 @@ def run(plan, ctx):
     elif plan["absent"]:
         answers = sorted(answer_text(plan["type"], rdata) for rdata in found.rrset)
         ev.observe("answers", answers)
-        ev.finding("fail", "%s %s exists (expected absent): %s" % (plan["name"], plan["type"], _listed(answers)))
+        ev.finding("fail", "{} {} exists (expected absent): {}".format(plan["name"], plan["type"], _listed(answers)))
     else:
         _evaluate_answers(plan, found, ev)
     ev.measure("latency_ms", round(found.latency_ms, 3), plan["latency"], label="latency", formatter=format_ms)

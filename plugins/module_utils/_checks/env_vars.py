@@ -60,7 +60,7 @@ LOCAL_URL_PATTERN = r"://([^/@\s]*@)?(localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])
 MAX_ENV_FILE_BYTES = 1024 * 1024
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_.]*"
-_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?(?P<name>%s)\s*=(?P<space>\s*)(?P<rest>.*)$" % _NAME)
+_ASSIGNMENT = re.compile(rf"^\s*(?:export\s+)?(?P<name>{_NAME})\s*=(?P<space>\s*)(?P<rest>.*)$")
 _DOUBLE_QUOTE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "$": "$"}
 
 
@@ -70,20 +70,20 @@ def _source_key(item):
         return item.get("env_file") or "env_file"
     if source == "process":
         if item.get("pid") is not None:
-            return "pid:%d" % item["pid"]
+            return f"pid:{item['pid']}"
         return item.get("process_name") or "process"
     return "module"
 
 
 def describe(item):
     key = _source_key(item)
-    return key, "Environment of %s" % key
+    return key, f"Environment of {key}"
 
 
 def _check_names(names, option):
     for name in names:
         if not name or "=" in name or "\0" in name:
-            raise OptionError("%s: %r is not a variable name" % (option, name))
+            raise OptionError(f"{option}: {name!r} is not a variable name")
     return list(names)
 
 
@@ -91,7 +91,7 @@ def _compile(pattern, option):
     try:
         return re.compile(pattern, re.IGNORECASE)
     except re.error as exc:
-        raise OptionError("%s: %r is not a valid regular expression: %s" % (option, pattern, exc)) from None
+        raise OptionError(f"{option}: {pattern!r} is not a valid regular expression: {exc}") from None
 
 
 def _expected_values(item):
@@ -100,12 +100,12 @@ def _expected_values(item):
     for name, pattern in expected.items():
         _check_names([name], "expected_values")
         if not isinstance(pattern, str):
-            raise OptionError("expected_values: the pattern of %s must be a string, got %r" % (name, pattern))
+            raise OptionError(f"expected_values: the pattern of {name} must be a string, got {pattern!r}")
         try:
             compiled[name] = re.compile(pattern)
         except re.error as exc:
-            raise OptionError("expected_values: %s: %r is not a valid regular expression: %s"
-                              % (name, pattern, exc)) from None
+            raise OptionError(f"expected_values: {name}: {pattern!r} is not a valid regular expression: "
+                              f"{exc}") from None
     return compiled
 
 
@@ -115,18 +115,18 @@ def _source_options(item):
     wanted = {"env_file": ("env_file",), "process": ("pid", "process_name"), "module": ()}[source]
     for option, is_set in given.items():
         if is_set and option not in wanted:
-            raise OptionError("%s: only applies with source=%s" % (
+            raise OptionError("{}: only applies with source={}".format(
                 option, "env_file" if option == "env_file" else "process"))
     if source == "env_file":
         if not item.get("env_file"):
             raise OptionError("env_file: required with source=env_file")
         if not os.path.isabs(item["env_file"]):
-            raise OptionError("env_file: %r must be absolute" % item["env_file"])
+            raise OptionError("env_file: {!r} must be absolute".format(item["env_file"]))
     if source == "process":
         if given["pid"] == given["process_name"]:
             raise OptionError("pid/process_name: source=process needs exactly one of them")
         if given["pid"] and item["pid"] < 1:
-            raise OptionError("pid: %r is not a process id" % item["pid"])
+            raise OptionError("pid: {!r} is not a process id".format(item["pid"]))
         if given["process_name"] and not item["process_name"].strip():
             raise OptionError("process_name: must not be empty")
     return source
@@ -138,7 +138,7 @@ def prepare(item):
     forbidden = _check_names(item["forbidden"], "forbidden")
     both = sorted(set(required) & set(forbidden))
     if both:
-        raise OptionError("required/forbidden: %s cannot be both" % ", ".join(both))
+        raise OptionError("required/forbidden: {} cannot be both".format(", ".join(both)))
     expected = _expected_values(item)
     if source != "env_file" and not (required or forbidden or expected):
         raise OptionError("required/forbidden/expected_values: give at least one, there is nothing to check")
@@ -243,11 +243,11 @@ def read_env_file(path):
     try:
         size = os.stat(path).st_size
         if size > MAX_ENV_FILE_BYTES:
-            raise CheckError("%s is %d bytes, too big for an env file" % (path, size))
+            raise CheckError(f"{path} is {size} bytes, too big for an env file")
         with open(path, "rb") as handle:
             data = handle.read(MAX_ENV_FILE_BYTES + 1)
     except OSError as exc:
-        raise CheckError("cannot read %s: %s" % (path, exc.strerror or exc)) from None
+        raise CheckError(f"cannot read {path}: {exc.strerror or exc}") from None
     return parse_dotenv(data.decode("utf-8", errors="replace"))
 
 
@@ -267,20 +267,20 @@ def parse_environ(data):
 
 def read_process_environ(pid):
     try:
-        with open("/proc/%d/environ" % pid, "rb") as handle:
+        with open(f"/proc/{pid}/environ", "rb") as handle:
             data = handle.read()
     except FileNotFoundError:
-        raise CheckError("no process with pid %d" % pid) from None
+        raise CheckError(f"no process with pid {pid}") from None
     except PermissionError:
-        raise CheckError("cannot read the environment of pid %d: permission denied "
-                         "(run as the process owner or with become)" % pid) from None
+        raise CheckError(f"cannot read the environment of pid {pid}: permission denied "
+                         "(run as the process owner or with become)") from None
     except OSError as exc:
-        raise CheckError("cannot read the environment of pid %d: %s" % (pid, exc.strerror or exc)) from None
+        raise CheckError(f"cannot read the environment of pid {pid}: {exc.strerror or exc}") from None
     return parse_environ(data)
 
 
 def _read_proc_text(pid, name):
-    with open("/proc/%d/%s" % (pid, name), "rb") as handle:
+    with open(f"/proc/{pid}/{name}", "rb") as handle:
         return handle.read().decode("utf-8", errors="replace")
 
 
@@ -327,7 +327,7 @@ def _load(plan, ev):
         variables, malformed = read_env_file(plan["env_file"])
         ev.observe("malformed_lines", malformed)
         if malformed:
-            ev.finding("warn", "malformed line%s %s in %s (not KEY=VALUE)" % (
+            ev.finding("warn", "malformed line{} {} in {} (not KEY=VALUE)".format(
                 "" if len(malformed) == 1 else "s", ", ".join(str(n) for n in malformed), plan["env_file"]))
         return variables
     if source == "process":
@@ -335,7 +335,7 @@ def _load(plan, ev):
         if pid is None:
             candidates = find_processes(plan["process_name"])
             if not candidates:
-                raise CheckError("no process named %s" % plan["process_name"])
+                raise CheckError("no process named {}".format(plan["process_name"]))
             pid = candidates[0][1]
             ev.observe("process_name", plan["process_name"])
             ev.observe("matching_pids", sorted(pid for _started, pid in candidates))
@@ -364,7 +364,7 @@ def _names_to_scan(plan, variables):
 
 
 def _plural(names):
-    return "%s %s" % ("variable" if len(names) == 1 else "variables", ", ".join(names))
+    return "{} {}".format("variable" if len(names) == 1 else "variables", ", ".join(names))
 
 
 def _check_required(plan, variables, ev):
@@ -377,10 +377,10 @@ def _check_required(plan, variables, ev):
     if plan["required"]:
         ev.expect("required", plan["required"])
     count = len(plan["required"])
-    ev.require(not missing, "missing %s" % _plural(missing),
-               passing=("all %d required variables set" % count if count > 1 else "the required variable set")
+    ev.require(not missing, f"missing {_plural(missing)}",
+               passing=(f"all {count} required variables set" if count > 1 else "the required variable set")
                if count else None)
-    ev.require(not empty, "empty %s" % _plural(empty))
+    ev.require(not empty, f"empty {_plural(empty)}")
 
 
 def _check_forbidden(plan, variables, ev):
@@ -389,7 +389,7 @@ def _check_forbidden(plan, variables, ev):
     ev.expect("forbidden", plan["forbidden"])
     found = [n for n in plan["forbidden"] if n in variables]
     ev.observe("forbidden_set", found)
-    ev.require(not found, "forbidden %s set" % _plural(found))
+    ev.require(not found, f"forbidden {_plural(found)} set")
 
 
 def _check_placeholders(plan, variables, ev):
@@ -402,7 +402,7 @@ def _check_placeholders(plan, variables, ev):
         if pattern:
             offending.append(dict(name=name, value=mask_secret(value), pattern=pattern))
     ev.observe("placeholders", offending)
-    ev.require(not offending, "placeholder value in %s" % _plural([o["name"] for o in offending]))
+    ev.require(not offending, "placeholder value in {}".format(_plural([o["name"] for o in offending])))
 
 
 def _check_expected(plan, variables, ev):
@@ -417,7 +417,7 @@ def _check_expected(plan, variables, ev):
             mismatched.append(dict(name=name, value=mask_secret(variables[name]), expected=regex.pattern))
     ev.observe("mismatched", mismatched)
     for entry in mismatched:
-        ev.finding("fail", "%s %s (expected to match %s)" % (
+        ev.finding("fail", "{} {} (expected to match {})".format(
             entry["name"], "is not set" if entry["value"] is None else "has an unexpected value",
             entry["expected"]))
 
@@ -431,5 +431,5 @@ def run(plan, ctx):
     _check_placeholders(plan, variables, ev)
     _check_expected(plan, variables, ev)
     if not plan["required"]:
-        ev.note("%d variables, no placeholder values" % len(variables))
+        ev.note(f"{len(variables)} variables, no placeholder values")
     return ev.outcome()

@@ -111,13 +111,13 @@ SENSITIVE_RESPONSE_HEADERS = ("set-cookie", "authorization", "proxy-authorizatio
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _ORIGIN = re.compile(r"^https?://[^/\s?#]+$")
 _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?"
-_HOST_NAME = re.compile(r"^(?=.{1,253}$)%s(?:\.%s)*\.?$" % (_LABEL, _LABEL))
+_HOST_NAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*\.?$")
 
 
 def describe(item):
     method = (item.get("method") or "GET").upper()
     url = mask_url(item.get("url") or "")
-    return "%s %s" % (method, url), "HTTP %s %s" % (method, url)
+    return f"{method} {url}", f"HTTP {method} {url}"
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -125,15 +125,15 @@ def describe(item):
 def _url(value):
     parts = urlsplit(value or "")
     if parts.scheme not in ("http", "https"):
-        raise OptionError("url: %r must start with http:// or https://" % mask_url(value))
+        raise OptionError(f"url: {mask_url(value)!r} must start with http:// or https://")
     try:
         port = parts.port
     except ValueError:
-        raise OptionError("url: %r has an invalid port" % mask_url(value)) from None
+        raise OptionError(f"url: {mask_url(value)!r} has an invalid port") from None
     if not parts.hostname:
-        raise OptionError("url: %r names no host" % mask_url(value))
+        raise OptionError(f"url: {mask_url(value)!r} names no host")
     if port == 0:
-        raise OptionError("url: %r has an invalid port" % mask_url(value))
+        raise OptionError(f"url: {mask_url(value)!r} has an invalid port")
     return value
 
 
@@ -145,16 +145,15 @@ def _headers(value, option, secret=False):
     headers = {}
     for name, content in (value or {}).items():
         if not _TOKEN.match(str(name)):
-            raise OptionError("%s: %r is not a header name" % (option, name))
+            raise OptionError(f"{option}: {name!r} is not a header name")
         text = "" if content is None else str(content)
         shown = "its value" if secret or is_credential_header(name) else repr(text)
         if "\r" in text or "\n" in text or "\0" in text:
-            raise OptionError("%s: %s of %s contains a line break" % (option, shown, name))
+            raise OptionError(f"{option}: {shown} of {name} contains a line break")
         try:
             text.encode("latin-1")
         except UnicodeEncodeError:
-            raise OptionError("%s: %s of %s is not Latin-1 text, which HTTP headers must be"
-                              % (option, shown, name)) from None
+            raise OptionError(f"{option}: {shown} of {name} is not Latin-1 text, which HTTP headers must be") from None
         headers[str(name)] = text
     return headers
 
@@ -163,7 +162,7 @@ def _regex(pattern, option):
     try:
         return re.compile(pattern, re.MULTILINE)
     except re.error as exc:
-        raise OptionError("%s: %r is not a valid regular expression: %s" % (option, pattern, exc)) from None
+        raise OptionError(f"{option}: {pattern!r} is not a valid regular expression: {exc}") from None
 
 
 def _header_rules(value, option):
@@ -177,12 +176,12 @@ def _header_rules(value, option):
     elif isinstance(value, list):
         pairs = [(name, None) for name in value]
     else:
-        raise OptionError("%s: must be a list of header names or a dict of name: regex" % option)
+        raise OptionError(f"{option}: must be a list of header names or a dict of name: regex")
     rules = {}
     for name, pattern in pairs:
         if not isinstance(name, str) or not _TOKEN.match(name):
-            raise OptionError("%s: %r is not a header name" % (option, name))
-        regex = None if pattern in (None, "") else _regex(str(pattern), "%s: %s" % (option, name))
+            raise OptionError(f"{option}: {name!r} is not a header name")
+        regex = None if pattern in (None, "") else _regex(str(pattern), f"{option}: {name}")
         rules[name.lower()] = (name, regex)
     return rules
 
@@ -191,7 +190,7 @@ def _origin(value, option):
     if value is None:
         return None
     if not _ORIGIN.match(value):
-        raise OptionError("%s: %r is not an origin (scheme://host[:port], no path)" % (option, value))
+        raise OptionError(f"{option}: {value!r} is not an origin (scheme://host[:port], no path)")
     return value
 
 
@@ -210,8 +209,7 @@ def _rate_limit(value):
     if maximum is None:
         raise OptionError("rate_limit: max_requests is required (the most requests the burst may send)")
     if not 1 <= maximum <= MAX_RATE_LIMIT_REQUESTS:
-        raise OptionError("rate_limit: max_requests must be between 1 and %d, got %r"
-                          % (MAX_RATE_LIMIT_REQUESTS, maximum))
+        raise OptionError(f"rate_limit: max_requests must be between 1 and {MAX_RATE_LIMIT_REQUESTS}, got {maximum!r}")
     expect = value.get("expect_status") if value.get("expect_status") is not None else 429
     return dict(max_requests=maximum, expect_status=_status_codes(expect, "rate_limit: expect_status")[0])
 
@@ -229,7 +227,7 @@ def _body(item):
 def _method(value):
     method = (value or "GET").upper()
     if not _TOKEN.match(method):
-        raise OptionError("method: %r is not an HTTP method" % value)
+        raise OptionError(f"method: {value!r} is not an HTTP method")
     return method
 
 
@@ -241,8 +239,8 @@ def _check_tls_options(item, https_possible):
     if not https_possible:
         for option in ("ca_file", "client_cert", "hsts_min_age"):
             if item.get(option) is not None:
-                raise OptionError("%s: only applies to an https:// url (or an http:// one that redirects to https "
-                                  "with follow_redirects)" % option)
+                raise OptionError(f"{option}: only applies to an https:// url "
+                                  "(or an http:// one that redirects to https with follow_redirects)")
 
 
 def _check_redirect_options(item, scheme):
@@ -293,7 +291,7 @@ def _basic_auth(parts):
     """The Authorization value for a url's user:password, or None."""
     if parts.username is None:
         return None
-    credentials = "%s:%s" % (unquote(parts.username), unquote(parts.password or ""))
+    credentials = "{}:{}".format(unquote(parts.username), unquote(parts.password or ""))
     return "Basic " + base64.b64encode(credentials.encode("utf-8")).decode("ascii")
 
 
@@ -305,7 +303,7 @@ def prepare(item):
     secret_headers = _headers(item.get("secret_headers"), "secret_headers", secret=True)
     clash = set(h.lower() for h in headers) & set(h.lower() for h in secret_headers)
     if clash:
-        raise OptionError("headers/secret_headers: %s set in both" % ", ".join(sorted(clash)))
+        raise OptionError("headers/secret_headers: {} set in both".format(", ".join(sorted(clash))))
     server_name = _server_name(item, headers)
     headers, secret_headers = _split_credential_headers(headers, secret_headers)
     body, content_type = _body(item)
@@ -320,7 +318,7 @@ def prepare(item):
         raise OptionError("max_body_bytes: must be at least 1 byte")
     not_found = item.get("expect_not_found_path")
     if not_found is not None and not not_found.startswith("/"):
-        raise OptionError("expect_not_found_path: %r must start with /" % not_found)
+        raise OptionError(f"expect_not_found_path: {not_found!r} must start with /")
     status_given = item.get("status") is not None
     plan = dict(
         url=url,
@@ -392,7 +390,7 @@ class Response(object):
 def _endpoint(parts):
     port = parts.port or (443 if parts.scheme == "https" else 80)
     host = parts.hostname
-    return host, port, ("[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port))
+    return host, port, (f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
 
 
 def _netloc_at(host: str, port: int | None) -> str:
@@ -412,12 +410,12 @@ _CLIENT_CERT_WANTED = ("UNEXPECTED_EOF_WHILE_READING", "TLSV13_ALERT_CERTIFICATE
 
 def _tls_failure(exc, has_client_cert, what="TLS handshake"):
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return "TLS certificate verification failed: %s" % (exc.verify_message or exc.reason)
+        return f"TLS certificate verification failed: {exc.verify_message or exc.reason}"
     hint = ""
     # With TLS 1.3 a refused client is told after its handshake, often only by the connection closing.
     if not has_client_cert and (exc.reason in _CLIENT_CERT_WANTED or isinstance(exc, ssl.SSLEOFError)):
         hint = "; the server may require a client certificate (client_cert)"
-    return "%s failed: %s%s" % (what, exc.reason or exc, hint)
+    return f"{what} failed: {exc.reason or exc}{hint}"
 
 
 class _DeadlineSocket(object):
@@ -544,7 +542,7 @@ class Client(object):
     def _left(self, started, where, phase):
         left = self.deadline - time.monotonic()
         if left <= 0:
-            raise CheckError("timed out after %s %s %s" % (format_duration(time.monotonic() - started), phase, where))
+            raise CheckError(f"timed out after {format_duration(time.monotonic() - started)} {phase} {where}")
         return left
 
     def _seconds_left(self):
@@ -592,14 +590,13 @@ class Client(object):
                 sock.close()
                 raise
         except socket.timeout:
-            raise CheckError("timed out after %s %s %s" % (
-                format_duration(time.monotonic() - started), phase, where)) from None
+            raise CheckError(f"timed out after {format_duration(time.monotonic() - started)} {phase} {where}") from None
         except ConnectionRefusedError:
-            raise CheckError("connection refused by %s" % where) from None
+            raise CheckError(f"connection refused by {where}") from None
         except ssl.SSLError as exc:
-            raise CheckError("%s (%s)" % (_tls_failure(exc, bool(self.plan["client_cert"])), where)) from None
+            raise CheckError("{} ({})".format(_tls_failure(exc, bool(self.plan["client_cert"])), where)) from None
         except OSError as exc:
-            raise CheckError("cannot connect to %s: %s" % (where, exc.strerror or exc)) from None
+            raise CheckError(f"cannot connect to {where}: {exc.strerror or exc}") from None
 
     def exchange(self, method: str, url: str, headers: dict[str, str], body: bytes | None = None) -> Response:
         """Send one request (no redirect followed) and read at most max_body_bytes of the answer.
@@ -625,17 +622,16 @@ class Client(object):
             return Response(url, answer.status, answer.reason, answer.getheaders(), content, truncated,
                             time.monotonic() - started)
         except socket.timeout:
-            raise CheckError("timed out after %s %s %s" % (
-                format_duration(time.monotonic() - started), phase, where)) from None
+            raise CheckError(f"timed out after {format_duration(time.monotonic() - started)} {phase} {where}") from None
         except http.client.RemoteDisconnected:
-            raise CheckError("%s closed the connection without answering" % where) from None
+            raise CheckError(f"{where} closed the connection without answering") from None
         except http.client.HTTPException as exc:
-            raise CheckError("invalid HTTP response from %s: %s" % (where, type(exc).__name__)) from None
+            raise CheckError(f"invalid HTTP response from {where}: {type(exc).__name__}") from None
         except ssl.SSLError as exc:
             failure = _tls_failure(exc, bool(self.plan["client_cert"]), "TLS connection")
-            raise CheckError("%s (%s)" % (failure, where)) from None
+            raise CheckError(f"{failure} ({where})") from None
         except OSError as exc:
-            raise CheckError("connection to %s failed: %s" % (where, exc.strerror or exc)) from None
+            raise CheckError(f"connection to {where} failed: {exc.strerror or exc}") from None
         finally:
             conn.close()
             sock.close()
@@ -674,7 +670,7 @@ class Client(object):
                 return response, hops
             next_url = urljoin(url, location)
             if urlsplit(next_url).scheme not in ("http", "https"):
-                raise CheckError("redirect to %s, which is not http(s)" % mask_url(next_url))
+                raise CheckError(f"redirect to {mask_url(next_url)}, which is not http(s)")
             if not self.may_follow(next_url):
                 response.refused_redirect = mask_url(next_url)
                 return response, hops
@@ -683,7 +679,7 @@ class Client(object):
                 method, body = ("HEAD" if method == "HEAD" else "GET"), None
             headers = self._headers_for_redirect(headers, url, next_url, origin_host)
             url = next_url
-        raise CheckError("more than %d redirects, the last to %s" % (MAX_REDIRECTS, mask_url(url)))
+        raise CheckError(f"more than {MAX_REDIRECTS} redirects, the last to {mask_url(url)}")
 
     def _headers_for_redirect(self, headers, url, next_url, origin_host):
         here, there = urlsplit(url), urlsplit(next_url)
@@ -701,7 +697,7 @@ def make_tls_context(plan):
             context = ssl.create_default_context(cafile=plan["ca_file"])
         except (OSError, ssl.SSLError) as exc:
             reason = getattr(exc, "strerror", None) or exc
-            raise CheckError("ca_file: cannot load %s: %s" % (plan["ca_file"], reason)) from None
+            raise CheckError("ca_file: cannot load {}: {}".format(plan["ca_file"], reason)) from None
     else:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.check_hostname = False
@@ -710,7 +706,7 @@ def make_tls_context(plan):
         try:
             context.load_cert_chain(plan["client_cert"], plan["client_key"])
         except (OSError, ssl.SSLError) as exc:
-            raise CheckError("client_cert: cannot load %s: %s" % (
+            raise CheckError("client_cert: cannot load {}: {}".format(
                 plan["client_cert"], getattr(exc, "strerror", None) or exc)) from None
     return context
 
@@ -788,7 +784,7 @@ def shown_headers(response):
     headers = {}
     for name, value in response.headers:
         value = mask_secret(value) if name.lower() in SENSITIVE_RESPONSE_HEADERS else value
-        headers[name] = "%s, %s" % (headers[name], value) if name in headers else value
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
     return headers
 
 
@@ -811,9 +807,9 @@ def _shown_body(response, scrub):
 def check_status(plan, response, ev):
     ev.expect("status", plan["status"])
     ok = response.status in plan["status"]
-    ev.require(ok, "status %d %s (expected %s)" % (response.status, response.reason,
-                                                   " or ".join(str(c) for c in plan["status"])),
-               passing="status %d" % response.status)
+    expected = " or ".join(str(c) for c in plan["status"])
+    ev.require(ok, f"status {response.status} {response.reason} (expected {expected})",
+               passing=f"status {response.status}")
 
 
 def check_refused_redirect(plan, response, ev):
@@ -823,8 +819,9 @@ def check_refused_redirect(plan, response, ev):
     ev.expect("redirect_hosts", sorted({urlsplit(plan["url"]).hostname, plan["server_name"] or ""}
                                        .union(plan["redirect_hosts"]) - {""}))
     ev.observe("refused_redirect", dict(status=response.status, location=response.refused_redirect))
-    ev.finding("fail", "redirect %d to %s not followed: host %s is not the url's host nor in redirect_hosts"
-               % (response.status, response.refused_redirect, urlsplit(response.refused_redirect).hostname))
+    host = urlsplit(response.refused_redirect).hostname
+    ev.finding("fail", f"redirect {response.status} to {response.refused_redirect} not followed: "
+                       f"host {host} is not the url's host nor in redirect_hosts")
 
 
 def check_latency(plan, seconds, ev):
@@ -844,12 +841,12 @@ def check_body(plan, response, ev, results):
         verb = "matches" if should_match else "does not match"
         if response.truncated and not found:
             # The part beyond max_body_bytes was not read: it may hold the pattern.
-            results.append(dict(assertion="body %s /%s/" % (verb, regex.pattern), passed=False))
-            ev.finding("error", "%s: /%s/ cannot be judged: the body is larger than max_body_bytes (%s) and the "
-                       "part read does not contain it" % (option, regex.pattern, format_size(plan["max_body_bytes"])))
+            results.append(dict(assertion=f"body {verb} /{regex.pattern}/", passed=False))
+            ev.finding("error", f"{option}: /{regex.pattern}/ cannot be judged: the body is larger than max_body_bytes "
+                                f"({format_size(plan['max_body_bytes'])}) and the part read does not contain it")
             continue
-        results.append(dict(assertion="body %s /%s/" % (verb, regex.pattern), passed=passed))
-        ev.require(passed, "body %s /%s/" % ("does not match" if should_match else "matches", regex.pattern))
+        results.append(dict(assertion=f"body {verb} /{regex.pattern}/", passed=passed))
+        ev.require(passed, "body {} /{}/".format("does not match" if should_match else "matches", regex.pattern))
 
 
 def check_json(plan, response, ev, results):
@@ -857,13 +854,13 @@ def check_json(plan, response, ev, results):
         return
     ev.expect("json_query", expected_of(plan["queries"]))
     if response.truncated:
-        ev.finding("error", "body is larger than max_body_bytes (%s); its JSON cannot be evaluated"
-                   % format_size(plan["max_body_bytes"]))
+        ev.finding("error", f"body is larger than max_body_bytes ({format_size(plan['max_body_bytes'])}); "
+                            "its JSON cannot be evaluated")
         return
     try:
         document = json.loads(response.text())
     except ValueError as exc:
-        ev.finding("error", "body is not JSON: %s" % exc)
+        ev.finding("error", f"body is not JSON: {exc}")
         return
     results.extend(evaluate(plan["queries"], document, ev))
 
@@ -877,9 +874,9 @@ def check_required_headers(plan, response, ev):
     for name, regex in rules.values():
         value = response.header(name)
         if value is None:
-            ev.finding("fail", "header %s is missing" % name)
+            ev.finding("fail", f"header {name} is missing")
         elif regex is not None and not regex.search(value):
-            ev.finding("fail", "header %s: %r does not match /%s/" % (name, value, regex.pattern))
+            ev.finding("fail", f"header {name}: {value!r} does not match /{regex.pattern}/")
 
 
 def check_forbidden_headers(plan, response, ev):
@@ -893,9 +890,9 @@ def check_forbidden_headers(plan, response, ev):
         if value is None:
             continue
         if regex is None:
-            ev.finding("fail", "header %s is sent (%r) but is forbidden" % (name, value))
+            ev.finding("fail", f"header {name} is sent ({value!r}) but is forbidden")
         elif regex.search(value):
-            ev.finding("fail", "header %s: %r matches the forbidden /%s/" % (name, value, regex.pattern))
+            ev.finding("fail", f"header {name}: {value!r} matches the forbidden /{regex.pattern}/")
 
 
 _MAX_AGE = re.compile(r"(?:^|;)\s*max-age\s*=\s*\"?(\d+)\"?\s*(?:;|$)", re.IGNORECASE)
@@ -927,14 +924,14 @@ def check_hsts(plan, response, ev):
     ev.observe("hsts", hsts)
     ev.observe("hsts_max_age", hsts["max_age"], "seconds")
     present = (("includeSubDomains", hsts["include_subdomains"]), ("preload", hsts["preload"]))
-    flags = "".join("; %s" % flag for flag, on in present if on)
+    flags = "".join(f"; {flag}" for flag, on in present if on)
     if hsts["max_age"] is None:
-        ev.finding("fail", "Strict-Transport-Security has no max-age: %r" % value)
+        ev.finding("fail", f"Strict-Transport-Security has no max-age: {value!r}")
     elif hsts["max_age"] < minimum:
-        ev.finding("fail", "HSTS max-age %s is below %s%s" % (
+        ev.finding("fail", "HSTS max-age {} is below {}{}".format(
             format_duration(hsts["max_age"]), format_duration(minimum), flags))
     else:
-        ev.note("HSTS max-age %s%s" % (format_duration(hsts["max_age"]), flags))
+        ev.note("HSTS max-age {}{}".format(format_duration(hsts["max_age"]), flags))
 
 
 def check_https_redirect(plan, first, ev):
@@ -943,23 +940,23 @@ def check_https_redirect(plan, first, ev):
     allowed = list(PERMANENT_REDIRECTS) + (list(TEMPORARY_REDIRECTS) if plan["allow_temporary_redirect"] else [])
     source = urlsplit(plan["url"])
     same_hosts = (source.hostname, plan["server_name"])
-    wanted = "https://%s%s" % (plan["server_name"] or source.hostname, source.path or "/")
-    ev.expect("https_redirect", "%s to %s" % (" or ".join(str(c) for c in allowed), wanted))
+    wanted = "https://{}{}".format(plan["server_name"] or source.hostname, source.path or "/")
+    ev.expect("https_redirect", "{} to {}".format(" or ".join(str(c) for c in allowed), wanted))
     location = first.header("Location")
     ev.observe("https_redirect", dict(status=first.status, location=mask_url(location)))
     if first.status not in REDIRECTS:
-        ev.finding("fail", "http answered %d instead of redirecting to https" % first.status)
+        ev.finding("fail", f"http answered {first.status} instead of redirecting to https")
         return
     if first.status not in allowed:
-        ev.finding("fail", "redirect to https is temporary (%d); use 301 or 308, or set allow_temporary_redirect"
-                   % first.status)
+        ev.finding("fail", f"redirect to https is temporary ({first.status}); use 301 or 308, "
+                           "or set allow_temporary_redirect")
     target = urlsplit(urljoin(plan["url"], location or ""))
     if not location or target.scheme != "https":
-        ev.finding("fail", "redirect goes to %s, not https" % (mask_url(location) or "no Location"))
+        ev.finding("fail", f"redirect goes to {mask_url(location) or 'no Location'}, not https")
     elif target.hostname not in same_hosts or (target.path or "/") != (source.path or "/"):
-        ev.finding("fail", "redirect goes to %s, not to the same host and path over https" % mask_url(location))
+        ev.finding("fail", f"redirect goes to {mask_url(location)}, not to the same host and path over https")
     elif first.status in allowed:
-        ev.note("redirects %d to https" % first.status)
+        ev.note(f"redirects {first.status} to https")
 
 
 # --- the posture requests -----------------------------------------------------------------------
@@ -969,7 +966,7 @@ def _attempt(ev, option, request):
     try:
         return request()
     except CheckError as exc:
-        ev.finding("error", "%s: could not evaluate: %s" % (option, exc))
+        ev.finding("error", f"{option}: could not evaluate: {exc}")
         return None
 
 
@@ -984,25 +981,25 @@ def check_cors_allowed(plan, client, ev):
     origin = plan["cors_allowed_origin"]
     if origin is None:
         return
-    ev.expect("cors_allowed_origin", "Access-Control-Allow-Origin: %s" % origin)
+    ev.expect("cors_allowed_origin", f"Access-Control-Allow-Origin: {origin}")
     response = _fetch_with_origin(plan, client, ev, "cors_allowed_origin", origin)
     if response is None:
         return
     allowed = response.header("Access-Control-Allow-Origin")
     ev.observe("cors_allowed_origin", dict(origin=origin, status=response.status, allow_origin=allowed))
     if allowed == origin:
-        ev.note("CORS allows %s" % origin)
+        ev.note(f"CORS allows {origin}")
     elif allowed == "*":
-        ev.note("CORS allows %s (by wildcard)" % origin)
+        ev.note(f"CORS allows {origin} (by wildcard)")
     else:
-        ev.finding("fail", "CORS does not allow %s (Access-Control-Allow-Origin: %s)" % (origin, allowed or "absent"))
+        ev.finding("fail", f"CORS does not allow {origin} (Access-Control-Allow-Origin: {allowed or 'absent'})")
 
 
 def check_cors_forbidden(plan, client, ev):
     origin = plan["cors_forbidden_origin"]
     if origin is None:
         return
-    ev.expect("cors_forbidden_origin", "%s not allowed, no wildcard with credentials" % origin)
+    ev.expect("cors_forbidden_origin", f"{origin} not allowed, no wildcard with credentials")
     response = _fetch_with_origin(plan, client, ev, "cors_forbidden_origin", origin)
     if response is None:
         return
@@ -1011,13 +1008,13 @@ def check_cors_forbidden(plan, client, ev):
     ev.observe("cors_forbidden_origin", dict(origin=origin, status=response.status, allow_origin=allowed,
                                              allow_credentials=credentials))
     if allowed is not None and allowed.strip() == origin:
-        ev.finding("fail", "CORS allows the foreign origin %s%s" % (origin, " with credentials" if credentials else ""))
+        ev.finding("fail", f"CORS allows the foreign origin {origin}{' with credentials' if credentials else ''}")
     elif allowed is not None and allowed.strip() == "*" and credentials:
         ev.finding("fail", "CORS allows any origin (*) with credentials")
     elif allowed is not None and allowed.strip() == "null":
         ev.finding("fail", "CORS allows the origin null (sandboxed pages, file: urls)")
     else:
-        ev.note("CORS refuses %s" % origin)
+        ev.note(f"CORS refuses {origin}")
 
 
 def check_unauthenticated(plan, client, ev):
@@ -1030,9 +1027,9 @@ def check_unauthenticated(plan, client, ev):
     if response is None:
         return
     ev.observe("unauthenticated_status", response.status)
-    ev.require(response.status in codes, "without credentials the url answers %d (expected %s)"
-               % (response.status, " or ".join(str(c) for c in codes)),
-               passing="without credentials %d" % response.status)
+    expected = " or ".join(str(c) for c in codes)
+    ev.require(response.status in codes, f"without credentials the url answers {response.status} (expected {expected})",
+               passing=f"without credentials {response.status}")
 
 
 def check_not_found(plan, client, ev):
@@ -1040,15 +1037,15 @@ def check_not_found(plan, client, ev):
     if path is None:
         return
     parts = urlsplit(plan["url"])
-    url = "%s://%s%s" % (parts.scheme, parts.netloc, path)
+    url = f"{parts.scheme}://{parts.netloc}{path}"
     ev.expect("not_found", dict(path=path, status=404))
     response = _attempt(ev, "expect_not_found_path", lambda: client.exchange(
         "GET", url, request_headers(plan)))
     if response is None:
         return
     ev.observe("not_found", dict(path=path, status=response.status))
-    ev.require(response.status == 404, "%s answers %d, not 404" % (path, response.status),
-               passing="%s answers 404" % path)
+    ev.require(response.status == 404, f"{path} answers {response.status}, not 404",
+               passing=f"{path} answers 404")
 
 
 def check_rate_limit(plan, client, ev):
@@ -1057,7 +1054,7 @@ def check_rate_limit(plan, client, ev):
     if rule is None:
         return
     expected = rule["expect_status"]
-    ev.expect("rate_limit", "%d within %d requests" % (expected, rule["max_requests"]))
+    ev.expect("rate_limit", f"{expected} within {rule['max_requests']} requests")
     sent_before = client.sent  # the check's own earlier requests count against the limit too
     statuses = {}
     seen = dict(burst=0, limited_after=None, statuses=statuses)
@@ -1073,11 +1070,11 @@ def check_rate_limit(plan, client, ev):
             seen["limited_after"] = sent - 1
             seen["check_requests_before"] = sent_before + sent - 1
             seen["retry_after"] = response.header("Retry-After")
-            ev.note("rate limited (%d) at request %d of the burst, after %d requests of this check"
-                    % (expected, sent, sent_before + sent - 1))
+            ev.note(f"rate limited ({expected}) at request {sent} of the burst, "
+                    f"after {sent_before + sent - 1} requests of this check")
             return
-    ev.finding("fail", "no %d within %d requests (answers: %s)" % (
-        expected, rule["max_requests"], ", ".join("%s x%d" % item for item in sorted(statuses.items()))))
+    answers = ", ".join(f"{status} x{times}" for status, times in sorted(statuses.items()))
+    ev.finding("fail", f"no {expected} within {rule['max_requests']} requests (answers: {answers})")
 
 
 # --- run ----------------------------------------------------------------------------------------
@@ -1121,7 +1118,7 @@ def check_final_response(plan, final, hops, seconds, ev):
     check_json(plan, final, ev, results)
     if results:
         ev.observe("assertions", results)
-        ev.note("%d of %d body assertions hold" % (sum(1 for r in results if r["passed"]), len(results)))
+        ev.note(f"{sum(1 for r in results if r['passed'])} of {len(results)} body assertions hold")
     check_required_headers(plan, final, ev)
     check_forbidden_headers(plan, final, ev)
     check_hsts(plan, final, ev)

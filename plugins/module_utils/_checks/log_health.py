@@ -71,7 +71,7 @@ _BLOCK = 64 * 1024
 
 
 def describe(item):
-    return item["path"], "Log %s" % item["path"]
+    return item["path"], "Log {}".format(item["path"])
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -83,7 +83,7 @@ def _regexes(item, option):
         try:
             compiled.append(re.compile(pattern))
         except (re.error, TypeError) as exc:
-            raise OptionError("%s: %r is not a valid regular expression: %s" % (option, pattern, exc)) from None
+            raise OptionError(f"{option}: {pattern!r} is not a valid regular expression: {exc}") from None
     return compiled
 
 
@@ -98,18 +98,18 @@ def _window(item):
             raise OptionError("since/tail_lines: give one of them, not both")
         seconds = parse_duration(item["since"], "since")
         if seconds <= 0:
-            raise OptionError("since: must be greater than zero, got %r" % item["since"])
+            raise OptionError("since: must be greater than zero, got {!r}".format(item["since"]))
         return "since", seconds
     lines = DEFAULT_TAIL_LINES if item.get("tail_lines") is None else item["tail_lines"]
     if isinstance(lines, bool) or not isinstance(lines, int) or not 0 < lines <= MAX_TAIL_LINES:
-        raise OptionError("tail_lines: %r must be between 1 and %d" % (lines, MAX_TAIL_LINES))
+        raise OptionError(f"tail_lines: {lines!r} must be between 1 and {MAX_TAIL_LINES}")
     return "lines", lines
 
 
 def _absolute(item, option):
     value = item.get(option)
     if not value or not os.path.isabs(value):
-        raise OptionError("%s: %r must be absolute" % (option, value))
+        raise OptionError(f"{option}: {value!r} must be absolute")
     return value
 
 
@@ -150,7 +150,7 @@ def _stat(path):
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise CheckError("cannot stat %s: %s" % (path, exc.strerror or exc)) from None
+        raise CheckError(f"cannot stat {path}: {exc.strerror or exc}") from None
 
 
 def find_log(plan):
@@ -182,12 +182,12 @@ def _grade_writable(ev, plan, path, st):
     dir_st = _stat(directory)
     problems = [denial for denial in (
         access_denial(path, st, who, "w", True),
-        access_denial(directory, dir_st, who, "w", True) if dir_st is not None else "%s vanished" % directory)
+        access_denial(directory, dir_st, who, "w", True) if dir_st is not None else f"{directory} vanished")
         if denial]
     for problem in problems:
-        ev.finding("fail", "not writable by %s: %s" % (who.shown, problem))
+        ev.finding("fail", f"not writable by {who.shown}: {problem}")
     if not problems:
-        ev.note("writable by %s" % who.shown)
+        ev.note(f"writable by {who.shown}")
 
 
 # --- logrotate ------------------------------------------------------------------------------------
@@ -208,13 +208,13 @@ class Stanza(object):
 
     @property
     def where(self):
-        return "%s:%d" % (self.source, self.number)
+        return f"{self.source}:{self.number}"
 
     def describe(self):
         shown = [d for d in _FREQUENCIES if d in self.directives]
         for name in ("size", "maxsize", "rotate"):
             if name in self.directives:
-                shown.append("%s %s" % (name, self.directives[name]))
+                shown.append(f"{name} {self.directives[name]}")
         shown.extend(d for d in ("copytruncate", "create", "compress") if d in self.directives)
         return ", ".join(shown)
 
@@ -223,7 +223,7 @@ def _split_patterns(text, source, number):
     try:
         return shlex.split(text)
     except ValueError as exc:
-        raise CheckError("%s:%d: cannot read the log names: %s" % (source, number, exc)) from None
+        raise CheckError(f"{source}:{number}: cannot read the log names: {exc}") from None
 
 
 def parse_logrotate(text, source):
@@ -274,7 +274,7 @@ class LogrotateConfig(object):
             with open(path, "rb") as handle:
                 text = handle.read().decode("utf-8", errors="replace")
         except OSError as exc:
-            raise CheckError("cannot read %s: %s" % (path, exc.strerror or exc)) from None
+            raise CheckError(f"cannot read {path}: {exc.strerror or exc}") from None
         self.read.append(path)
         stanzas, includes = parse_logrotate(text, path)
         self.stanzas.extend(stanzas)
@@ -291,7 +291,7 @@ class LogrotateConfig(object):
         try:
             names = sorted(os.listdir(directory))
         except OSError as exc:
-            raise CheckError("cannot list %s: %s" % (directory, exc.strerror or exc)) from None
+            raise CheckError(f"cannot list {directory}: {exc.strerror or exc}") from None
         for name in names:
             path = os.path.join(directory, name)
             if not os.path.isfile(path):
@@ -337,7 +337,7 @@ def _grade_rotation(ev, plan, path):
     outside = LogrotateConfig()
     if not included and os.path.isdir(directory):
         outside.read_dir(directory)
-    ev.expect("rotation", "a logrotate stanza in %s or %s" % (conf, directory))
+    ev.expect("rotation", f"a logrotate stanza in {conf} or {directory}")
     matching = stanzas_for(config.stanzas, path)
     if matching:
         _report_stanzas(ev, matching)
@@ -345,23 +345,24 @@ def _grade_rotation(ev, plan, path):
     stray = stanzas_for(outside.stanzas, path)
     if stray:
         _report_stanzas(ev, stray)
-        ev.finding("warn", "rotation is configured in %s, but %s does not include %s" % (
-            stray[0].where, conf, directory) if os.path.exists(conf) else
-            "rotation is configured in %s, but there is no %s to include it" % (stray[0].where, conf))
+        missing = (f"{conf} does not include {directory}" if os.path.exists(conf)
+                   else f"there is no {conf} to include it")
+        ev.finding("warn", f"rotation is configured in {stray[0].where}, but {missing}")
         return
     skipped = _skipped_stanzas(config, path) + _skipped_stanzas(outside, path)
     ev.observe("rotation", None)
-    hint = " (%s is skipped by logrotate for its name)" % skipped[0].source if skipped else ""
-    ev.finding("fail", "no logrotate stanza rotates %s%s" % (path, hint))
+    hint = f" ({skipped[0].source} is skipped by logrotate for its name)" if skipped else ""
+    ev.finding("fail", f"no logrotate stanza rotates {path}{hint}")
 
 
 def _report_stanzas(ev, stanzas):
     first = stanzas[0]
     ev.observe("rotation", dict(config=first.where, patterns=first.patterns, directives=sorted(first.directives)))
-    ev.note("rotated by %s%s" % (first.where, " (%s)" % first.describe() if first.describe() else ""))
+    ev.note("rotated by {}{}".format(first.where, f" ({first.describe()})" if first.describe() else ""))
     if len(stanzas) > 1:
-        ev.finding("warn", "%d logrotate stanzas name it (%s): logrotate rejects a duplicate log entry" % (
-            len(stanzas), ", ".join(s.where for s in stanzas)))
+        where = ", ".join(s.where for s in stanzas)
+        ev.finding("warn", f"{len(stanzas)} logrotate stanzas name it ({where}): "
+                           "logrotate rejects a duplicate log entry")
 
 
 # --- timestamps -----------------------------------------------------------------------------------
@@ -539,16 +540,15 @@ def _read_window(plan, path, size, now):
             if kind == "lines":
                 reader = BackwardReader(handle, size, MAX_SCAN_BYTES)
                 lines = last_lines(reader, amount)
-                return list(reversed(lines)), "last %d lines" % amount, reader
+                return list(reversed(lines)), f"last {amount} lines", reader
             reader = BackwardReader(handle, size, MAX_SCAN_BYTES)
             lines, stamped = lines_since(reader, now - amount, now)
     except OSError as exc:
-        raise CheckError("cannot read %s: %s" % (path, exc.strerror or exc)) from None
+        raise CheckError(f"cannot read {path}: {exc.strerror or exc}") from None
     if size and not stamped:
-        raise CheckError("no line of the last %s of %s starts with a timestamp this check can read "
-                         "(ISO-8601, syslog or common log format); use tail_lines instead of since"
-                         % (format_size(reader.bytes_read), path))
-    return list(reversed(lines)), "last %s" % format_duration(amount), reader
+        raise CheckError(f"no line of the last {format_size(reader.bytes_read)} of {path} starts with a timestamp "
+                         "this check can read (ISO-8601, syslog or common log format); use tail_lines instead of since")
+    return list(reversed(lines)), f"last {format_duration(amount)}", reader
 
 
 def count_matches(plan, lines):
@@ -574,13 +574,12 @@ def _grade_lines(ev, plan, path, size, now):
     ev.observe("matches_by_pattern", by_pattern)
     ev.observe("matching_lines", [shown_line(line) for line in matching[-SHOWN_LINES:]])
     if reader.capped:
-        ev.note("only the last %s were read" % format_size(reader.bytes_read))
+        ev.note(f"only the last {format_size(reader.bytes_read)} were read")
     limit = plan["matches"]
     ev.observe("matches", len(matching), "count")
     ev.expect_levels("matches", limit)
     status = limit.grade(len(matching))
-    message = "%d matching line%s in the %s (%s)" % (
-        len(matching), "" if len(matching) == 1 else "s", window, limit.describe())
+    message = f"{len(matching)} matching line{'' if len(matching) == 1 else 's'} in the {window} ({limit.describe()})"
     if status == "pass":
         ev.note(message)
     else:
@@ -594,7 +593,7 @@ def _grade_age(ev, plan, st, now):
 
 
 def _ago(seconds):
-    return "%s ago" % format_duration(seconds) if seconds >= 1 else "just now"
+    return f"{format_duration(seconds)} ago" if seconds >= 1 else "just now"
 
 
 def _file_type(mode):
@@ -611,14 +610,14 @@ def run(plan, ctx):
     path, st = find_log(plan)
     if path is None:
         ev.observe("exists", False)
-        ev.finding("fail", "no log file matches %s" % plan["path"] if plan["glob"] else "does not exist")
+        ev.finding("fail", "no log file matches {}".format(plan["path"]) if plan["glob"] else "does not exist")
         return ev.outcome()
     if os.path.isdir(path):
-        raise CheckError("%s is a directory, not a log file" % path)
+        raise CheckError(f"{path} is a directory, not a log file")
     if not stat.S_ISREG(st.st_mode):
         # A device or pipe has no size to read back from (it would pass as an empty log), and opening a
         # pipe waits for a writer.
-        raise CheckError("%s is not a regular file (%s): its lines cannot be read" % (path, _file_type(st.st_mode)))
+        raise CheckError(f"{path} is not a regular file ({_file_type(st.st_mode)}): its lines cannot be read")
     now = time.time()
     ev.observe("exists", True)
     ev.observe("file", path)

@@ -71,21 +71,21 @@ _CLASS_BITS = {
 
 
 def describe(item):
-    return item["path"], "Path %s" % item["path"]
+    return item["path"], "Path {}".format(item["path"])
 
 
 def format_mode(mode):
-    return "%04o" % (mode & 0o7777)
+    return f"{mode & 0o7777:04o}"
 
 
 def parse_mode(value, option="mode_max"):
     if not isinstance(value, str):
         raise OptionError(
-            "%s: give the mode as a quoted octal string like '0644', not %r "
-            "(an unquoted YAML 0644 is read as the number 420)" % (option, value))
+            f"{option}: give the mode as a quoted octal string like '0644', not {value!r} "
+            "(an unquoted YAML 0644 is read as the number 420)")
     match = _MODE.match(value.strip())
     if not match:
-        raise OptionError("%s: %r is not an octal mode like '0644' or '2775'" % (option, value))
+        raise OptionError(f"{option}: {value!r} is not an octal mode like '0644' or '2775'")
     return int(match.group(1), 8)
 
 
@@ -96,8 +96,8 @@ def _count_limits(item):
         count_max = parse_count(item["count_max"], "count_max")
         for level, floor in (("warn", limit.warn), ("fail", limit.fail)):
             if floor is not None and count_max < floor:
-                raise OptionError("count_max: %s is below count_%s_below (%s), so the check could never pass"
-                                  % (format_number(count_max), level, format_number(floor)))
+                raise OptionError(f"count_max: {format_number(count_max)} is below count_{level}_below "
+                                  f"({format_number(floor)}), so the check could never pass")
     return limit, count_max
 
 
@@ -106,22 +106,22 @@ def _validate_state(item, state):
         return
     conflicting = [o for o in _ATTRIBUTE_OPTIONS + _GLOB_OPTIONS if item.get(o) is not None]
     if conflicting:
-        raise OptionError("state: absent cannot be combined with %s" % ", ".join(conflicting))
+        raise OptionError("state: absent cannot be combined with {}".format(", ".join(conflicting)))
 
 
 def prepare(item):
     path = item["path"]
     if not os.path.isabs(path):
-        raise OptionError("path: %r must be absolute" % path)
+        raise OptionError(f"path: {path!r} must be absolute")
     state = item.get("state")
     if state is not None and state not in STATES:
-        raise OptionError("state: %r is not one of %s" % (state, ", ".join(STATES)))
+        raise OptionError("state: {!r} is not one of {}".format(state, ", ".join(STATES)))
     _validate_state(item, state)
     is_pattern = is_glob(path)
     glob_mode = any(item.get(o) is not None for o in _GLOB_OPTIONS) or (is_pattern and state == "absent")
     if is_pattern and not glob_mode:
-        raise OptionError("path: %r is a glob pattern; patterns are only allowed with the newest_age_* "
-                          "or count_* options or state=absent" % path)
+        raise OptionError(f"path: {path!r} is a glob pattern; patterns are only allowed with the newest_age_* "
+                          "or count_* options or state=absent")
     count_limit, count_max = _count_limits(item)
     counted = count_limit.is_set or count_max is not None
     return dict(
@@ -175,7 +175,7 @@ def resolve_user(value, option):
     except KeyError:
         if text.isdigit():
             return Principal(int(text), None, set())
-        raise CheckError("%s: user %r does not exist on this host" % (option, text)) from None
+        raise CheckError(f"{option}: user {text!r} does not exist on this host") from None
     return Principal(entry.pw_uid, entry.pw_name, _group_ids(entry.pw_name, entry.pw_gid))
 
 
@@ -186,7 +186,7 @@ def resolve_group(value, option):
     try:
         return grp.getgrnam(text).gr_gid
     except KeyError:
-        raise CheckError("%s: group %r does not exist on this host" % (option, text)) from None
+        raise CheckError(f"{option}: group {text!r} does not exist on this host") from None
 
 
 def user_name(uid):
@@ -222,7 +222,7 @@ def stat_path(path, follow):
     except OSError as exc:
         if exc.errno in MISSING:
             return None
-        raise CheckError("cannot stat %s: %s" % (path, exc.strerror or exc)) from None
+        raise CheckError(f"cannot stat {path}: {exc.strerror or exc}") from None
 
 
 def dangling_target(path):
@@ -254,8 +254,8 @@ def _has(st, who, right):
 
 
 def _describe_denial(path, st, who, what):
-    return "%s cannot %s %s (mode %s, owner %s, group %s)" % (
-        who.shown, what, path, format_mode(st.st_mode), user_name(st.st_uid), group_name(st.st_gid))
+    return (f"{who.shown} cannot {what} {path} (mode {format_mode(st.st_mode)}, "
+            f"owner {user_name(st.st_uid)}, group {group_name(st.st_gid)})")
 
 
 def _real_path(path, follow):
@@ -277,7 +277,7 @@ def _search_denial(real, who):
     for directory in _ancestors(real):
         st = stat_path(directory, True)
         if st is None:
-            return "%s no longer exists" % directory
+            return f"{directory} no longer exists"
         if who.uid != 0 and not _has(st, who, "x"):
             return _describe_denial(directory, st, who, "search")
     return None
@@ -287,7 +287,7 @@ def is_read_only_filesystem(path):
     try:
         return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
     except OSError as exc:
-        raise CheckError("cannot statvfs %s: %s" % (path, exc.strerror or exc)) from None
+        raise CheckError(f"cannot statvfs {path}: {exc.strerror or exc}") from None
 
 
 def access_denial(path, st, who, right, follow):
@@ -301,13 +301,13 @@ def access_denial(path, st, who, right, follow):
         return denial
     verb = "write" if right == "w" else "read"
     if right == "w" and is_read_only_filesystem(real):
-        return "%s is on a read-only filesystem" % path
+        return f"{path} is on a read-only filesystem"
     if who.uid == 0:
         return None
     rights = (right, "x") if stat.S_ISDIR(st.st_mode) else (right,)
     if all(_has(st, who, r) for r in rights):
         return None
-    return _describe_denial(path, st, who, verb if len(rights) == 1 else "%s and search" % verb)
+    return _describe_denial(path, st, who, verb if len(rights) == 1 else f"{verb} and search")
 
 
 def has_acl(path):
@@ -323,18 +323,18 @@ def attribute_problems(path, st, plan, principals):
     if plan["mode_max"] is not None and not stat.S_ISLNK(st.st_mode):
         extra = st.st_mode & 0o7777 & ~plan["mode_max"]
         if extra:
-            problems.append("mode %s is looser than %s (%s)" % (
+            problems.append("mode {} is looser than {} ({})".format(
                 format_mode(st.st_mode), format_mode(plan["mode_max"]),
                 ", ".join(name for bit, name in _MODE_BITS if extra & bit)))
     if principals["owner"] is not None and st.st_uid != principals["owner"]:
-        problems.append("owned by %s, expected %s" % (user_name(st.st_uid), plan["owner"]))
+        problems.append("owned by {}, expected {}".format(user_name(st.st_uid), plan["owner"]))
     if principals["group"] is not None and st.st_gid != principals["group"]:
-        problems.append("group %s, expected %s" % (group_name(st.st_gid), plan["group"]))
+        problems.append("group {}, expected {}".format(group_name(st.st_gid), plan["group"]))
     for option, right in (("writable_by", "w"), ("readable_by", "r")):
         if principals[option] is not None:
             denial = access_denial(path, st, principals[option], right, plan["follow"])
             if denial:
-                problems.append("not %s by %s: %s" % (
+                problems.append("not {} by {}: {}".format(
                     "writable" if right == "w" else "readable", principals[option].shown, denial))
     return problems
 
@@ -350,7 +350,7 @@ def _observe_attributes(ev, st, now):
 
 def _note_acl(ev, plan, path):
     if (plan["writable_by"] or plan["readable_by"]) and has_acl(path):
-        ev.note("%s has a POSIX ACL, which writable_by/readable_by do not take into account" % path)
+        ev.note(f"{path} has a POSIX ACL, which writable_by/readable_by do not take into account")
 
 
 # --- one path -------------------------------------------------------------------------------------
@@ -359,16 +359,16 @@ def _note_acl(ev, plan, path):
 def _require_state(ev, plan, st):
     state = plan["state"]
     if state == "absent":
-        ev.require(st is None, "exists as a %s but must be absent" % (type_name(st) if st else ""),
+        ev.require(st is None, f"exists as a {type_name(st) if st else ''} but must be absent",
                    passing="absent")
     elif state == "exists":
         ev.require(st is not None, "does not exist", passing="exists")
     elif state in ("file", "directory"):
         if st is None:
-            ev.finding("fail", "does not exist (expected a %s)" % state)
+            ev.finding("fail", f"does not exist (expected a {state})")
         else:
-            ev.require(type_name(st) == state, "is a %s, expected a %s" % (type_name(st), state),
-                       passing="is a %s" % state)
+            ev.require(type_name(st) == state, f"is a {type_name(st)}, expected a {state}",
+                       passing=f"is a {state}")
 
 
 def _check_single(ev, plan, principals):
@@ -380,7 +380,7 @@ def _check_single(ev, plan, principals):
         ev.observe("dangling_symlink_to", target)
     _require_state(ev, plan, st)
     if target is not None:
-        ev.finding("fail", "is a symlink to %s, which does not exist%s" % (
+        ev.finding("fail", "is a symlink to {}, which does not exist{}".format(
             target, " (must be absent)" if plan["state"] == "absent" else ""))
     if st is None:
         return
@@ -407,27 +407,26 @@ def _grade_count(ev, plan, count):
     ev.measure("matches", count, plan["count"], label="matches")
     if plan["count_max"] is not None:
         ev.expect_at_most("matches", plan["count_max"], "count")
-        ev.require(count <= plan["count_max"], "%d matches, more than count_max %s" % (
-            count, format_number(plan["count_max"])))
+        ev.require(count <= plan["count_max"],
+                   f"{count} matches, more than count_max {format_number(plan['count_max'])}")
 
 
 def _require_glob_state(ev, plan, found):
     state = plan["state"]
     if state == "absent":
-        ev.require(not found, "%d path(s) match but none may: %s" % (
-            len(found), ", ".join(match for match, _st in found[:_SHOWN_PROBLEMS])), passing="nothing matches")
+        shown = ", ".join(match for match, _st in found[:_SHOWN_PROBLEMS])
+        ev.require(not found, f"{len(found)} path(s) match but none may: {shown}", passing="nothing matches")
     elif state is not None and not found and not plan["newest_age"].is_set:
-        ev.finding("fail", "nothing matches %s" % plan["path"])
+        ev.finding("fail", "nothing matches {}".format(plan["path"]))
     if state in ("file", "directory"):
         wrong = [p for p, st in found if type_name(st) != state]
-        ev.require(not wrong, "%d match(es) are not a %s: %s" % (
-            len(wrong), state, ", ".join(wrong[:_SHOWN_PROBLEMS])))
+        ev.require(not wrong, f"{len(wrong)} match(es) are not a {state}: {', '.join(wrong[:_SHOWN_PROBLEMS])}")
 
 
 def _grade_newest(ev, plan, found, now):
     if not found:
         if plan["newest_age"].is_set:
-            ev.finding("fail", "no file matches %s, so there is no newest one" % plan["path"])
+            ev.finding("fail", "no file matches {}, so there is no newest one".format(plan["path"]))
         return
     newest, st = max(found, key=lambda entry: entry[1].st_mtime)
     ev.observe("newest", newest)
@@ -439,11 +438,11 @@ def _grade_newest(ev, plan, found, now):
 def _report_match_problems(ev, plan, found, principals):
     problems = []
     for match, st in found:
-        problems.extend("%s: %s" % (match, problem) for problem in attribute_problems(match, st, plan, principals))
+        problems.extend(f"{match}: {problem}" for problem in attribute_problems(match, st, plan, principals))
     for problem in problems[:_SHOWN_PROBLEMS]:
         ev.finding("fail", problem)
     if len(problems) > _SHOWN_PROBLEMS:
-        ev.finding("fail", "and %d more problem(s)" % (len(problems) - _SHOWN_PROBLEMS))
+        ev.finding("fail", f"and {len(problems) - _SHOWN_PROBLEMS} more problem(s)")
     if found:
         _note_acl(ev, plan, found[0][0])
 

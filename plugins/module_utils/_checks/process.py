@@ -42,24 +42,24 @@ _SHELLS = ("sh", "bash", "dash", "zsh", "ash")
 _SECRET_WORDS = r"(?:pass(?:word|wd)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|" \
                 r"credentials?|auth)"
 # --password=x, DB_PASSWORD=x, ?access_token=x&...
-_SECRET_ASSIGNMENT = re.compile(r"(?i)(?P<key>[\w.-]*%s[\w.-]*=)(?P<value>[^\s&;]+)" % _SECRET_WORDS)
+_SECRET_ASSIGNMENT = re.compile(rf"(?i)(?P<key>[\w.-]*{_SECRET_WORDS}[\w.-]*=)(?P<value>[^\s&;]+)")
 # --password x, -p x is too ambiguous to mask; long options whose name says secret are not.
-_SECRET_OPTION = re.compile(r"(?i)^--?[\w.-]*%s[\w.-]*$" % _SECRET_WORDS)
+_SECRET_OPTION = re.compile(rf"(?i)^--?[\w.-]*{_SECRET_WORDS}[\w.-]*$")
 _BEARER = re.compile(r"(?i)(?P<key>\bbearer\s+)(?P<value>\S+)")
 
 
 def describe(item):
     if item.get("name"):
-        return item["name"], "Process %s" % item["name"]
+        return item["name"], "Process {}".format(item["name"])
     regex = item.get("cmdline_regex") or ""
-    return regex, "Process matching /%s/" % regex
+    return regex, f"Process matching /{regex}/"
 
 
 def _compile(regex):
     try:
         return re.compile(regex)
     except re.error as exc:
-        raise OptionError("cmdline_regex: %r is not a valid regular expression: %s" % (regex, exc)) from None
+        raise OptionError(f"cmdline_regex: {regex!r} is not a valid regular expression: {exc}") from None
 
 
 def _counts(item, state):
@@ -68,13 +68,13 @@ def _counts(item, state):
     if state == "absent":
         given = [o for o in ("min_count", "max_count") if item.get(o) is not None]
         if given:
-            raise OptionError("%s: not used with state=absent (absent means none may run)" % ", ".join(given))
+            raise OptionError("{}: not used with state=absent (absent means none may run)".format(", ".join(given)))
         return 0, 0
     min_count = 1 if min_count is None else parse_count(min_count, "min_count")
     if max_count is not None:
         max_count = parse_count(max_count, "max_count")
         if max_count < min_count:
-            raise OptionError("max_count: %s is below min_count %s" % (max_count, min_count))
+            raise OptionError(f"max_count: {max_count} is below min_count {min_count}")
     return min_count, max_count
 
 
@@ -109,7 +109,7 @@ class ProcessInfo(object):
 
     @property
     def cmdline(self):
-        return " ".join(self.argv) if self.argv else "[%s]" % self.comm
+        return " ".join(self.argv) if self.argv else f"[{self.comm}]"
 
 
 def _read(path, mode="r"):
@@ -148,10 +148,10 @@ def list_pids(proc):
     try:
         names = os.listdir(proc)
     except OSError as exc:
-        raise CheckError("cannot list processes in %s: %s" % (proc, exc.strerror or exc)) from None
+        raise CheckError(f"cannot list processes in {proc}: {exc.strerror or exc}") from None
     pids = sorted(int(name) for name in names if name.isdigit())
     if not pids:
-        raise CheckError("%s lists no processes (is procfs mounted?)" % proc)
+        raise CheckError(f"{proc} lists no processes (is procfs mounted?)")
     return pids
 
 
@@ -222,7 +222,7 @@ def resolve_uid(user):
     try:
         return pwd.getpwnam(user).pw_uid
     except KeyError:
-        raise CheckError("user: %r does not exist on this host" % user) from None
+        raise CheckError(f"user: {user!r} does not exist on this host") from None
 
 
 def user_name(uid, cache):
@@ -260,10 +260,10 @@ def _expectation(plan):
     if plan["state"] == "absent":
         return "none running"
     if plan["max_count"] is None:
-        return "at least %d" % plan["min_count"]
+        return f"at least {plan['min_count']}"
     if plan["max_count"] == plan["min_count"]:
-        return "exactly %d" % plan["min_count"]
-    return "%d to %d" % (plan["min_count"], plan["max_count"])
+        return f"exactly {plan['min_count']}"
+    return f"{plan['min_count']} to {plan['max_count']}"
 
 
 def _grade(ev, plan, count, other_users):
@@ -272,10 +272,10 @@ def _grade(ev, plan, count, other_users):
         ev.expect_at_least("count", plan["min_count"], "count")
     if plan["max_count"] is not None:
         ev.expect_at_most("count", plan["max_count"], "count")
-    shown = "%d running%s (expected %s)" % (
-        count, " as %s" % plan["user"] if plan["user"] is not None else "", expected)
+    as_user = f" as {plan['user']}" if plan["user"] is not None else ""
+    shown = f"{count} running{as_user} (expected {expected})"
     if other_users:
-        shown += "; matching processes of other users: %s" % ", ".join(other_users)
+        shown += "; matching processes of other users: {}".format(", ".join(other_users))
     too_few = count < plan["min_count"]
     too_many = plan["max_count"] is not None and count > plan["max_count"]
     ev.require(not (too_few or too_many), shown, passing=shown)

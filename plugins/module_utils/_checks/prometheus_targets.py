@@ -48,8 +48,8 @@ def describe(item):
     url = mask_url(item.get("url") or "")
     jobs = item.get("jobs") or []
     if jobs:
-        return "%s:%s" % (url, ",".join(jobs)), "Prometheus targets of %s at %s" % (", ".join(jobs), url)
-    return url, "Prometheus targets at %s" % url
+        return "{}:{}".format(url, ",".join(jobs)), "Prometheus targets of {} at {}".format(", ".join(jobs), url)
+    return url, f"Prometheus targets at {url}"
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -59,7 +59,7 @@ def _names(values, option):
     for value in values or []:
         name = (value or "").strip()
         if not name:
-            raise OptionError("%s: names must not be empty" % option)
+            raise OptionError(f"{option}: names must not be empty")
         if name not in names:
             names.append(name)
     return names
@@ -68,11 +68,11 @@ def _names(values, option):
 def _down_limit(item):
     levels = {}
     for level in ("warn", "fail"):
-        option = "down_%s_above" % level
+        option = f"down_{level}_above"
         if item.get(option) is not None:
             count = parse_count(item[option], option)
             if not isinstance(count, int):
-                raise OptionError("%s: %r is not a whole number of targets" % (option, item[option]))
+                raise OptionError(f"{option}: {item[option]!r} is not a whole number of targets")
             levels[level] = count
     if not levels:
         levels["fail"] = 0  # by default any target down fails
@@ -84,7 +84,7 @@ def _down_limit(item):
 def prepare(item):
     min_targets = item["min_targets"]
     if min_targets < 0:
-        raise OptionError("min_targets: must not be negative, got %d" % min_targets)
+        raise OptionError(f"min_targets: must not be negative, got {min_targets}")
     return dict(
         connection=prepare_connection(item),
         jobs=_names(item.get("jobs"), "jobs"),
@@ -100,11 +100,11 @@ def prepare(item):
 def _data(answer, path):
     if not isinstance(answer, dict) or answer.get("status") != "success":
         detail = answer.get("error") if isinstance(answer, dict) else None
-        raise CheckError("%s answered status %r%s" % (
-            path, answer.get("status") if isinstance(answer, dict) else None, ": %s" % detail if detail else ""))
+        raise CheckError("{} answered status {!r}{}".format(
+            path, answer.get("status") if isinstance(answer, dict) else None, f": {detail}" if detail else ""))
     data = answer.get("data")
     if not isinstance(data, dict):
-        raise CheckError("%s answered no data object; is this Prometheus?" % path)
+        raise CheckError(f"{path} answered no data object; is this Prometheus?")
     return data
 
 
@@ -112,7 +112,7 @@ def fetch_targets(api):
     path = "/api/v1/targets"
     targets = _data(api.get_json(path, {"state": "active"}), path).get("activeTargets")
     if not isinstance(targets, list):
-        raise CheckError("%s answered no activeTargets list; is this Prometheus?" % path)
+        raise CheckError(f"{path} answered no activeTargets list; is this Prometheus?")
     return [t for t in targets if isinstance(t, dict)]
 
 
@@ -120,7 +120,7 @@ def fetch_alert_rules(api):
     path = "/api/v1/rules"
     groups = _data(api.get_json(path, {"type": "alert"}), path).get("groups")
     if not isinstance(groups, list):
-        raise CheckError("%s answered no groups list; is this Prometheus?" % path)
+        raise CheckError(f"{path} answered no groups list; is this Prometheus?")
     rules = []
     for group in groups:
         for rule in (group or {}).get("rules") or []:
@@ -152,8 +152,8 @@ def _shown_target(target):
 
 
 def _named(targets):
-    return ", ".join("%s %s" % (t["job"], t["instance"]) for t in targets[:SUMMARY_TARGETS]) + (
-        " and %d more" % (len(targets) - SUMMARY_TARGETS) if len(targets) > SUMMARY_TARGETS else "")
+    return ", ".join("{} {}".format(t["job"], t["instance"]) for t in targets[:SUMMARY_TARGETS]) + (
+        f" and {len(targets) - SUMMARY_TARGETS} more" if len(targets) > SUMMARY_TARGETS else "")
 
 
 def totals_by_job(targets):
@@ -181,25 +181,26 @@ def check_targets(plan, targets, ev):
         missing = [job for job in plan["jobs"]
                    if not any(job in (job_of(t), t.get("scrapePool")) for t in selected)]
         ev.observe("missing_jobs", missing)
-        ev.require(not missing, "no active targets for job%s %s" % (
+        ev.require(not missing, "no active targets for job{} {}".format(
             "s" if len(missing) > 1 else "", ", ".join(missing)))
     ev.observe("active_targets", len(selected), "count")
     ev.expect_at_least("active_targets", plan["min_targets"], "count")
-    ev.require(len(selected) >= plan["min_targets"], "%d active target%s (expected at least %d)" % (
-        len(selected), "" if len(selected) == 1 else "s", plan["min_targets"]))
+    ev.require(len(selected) >= plan["min_targets"],
+               f"{len(selected)} active target{'' if len(selected) == 1 else 's'} "
+               f"(expected at least {plan['min_targets']})")
     _grade_down(plan["down"], down, len(selected), ev)
     if unknown:
         ev.expect("unknown_status", plan["unknown_status"])
-        ev.require(plan["unknown_status"] == "pass", "%d target%s not scraped yet (health unknown): %s" % (
-            len(unknown), "" if len(unknown) == 1 else "s", _named(unknown)), status=plan["unknown_status"])
-    ev.note("%d of %d targets up" % (up, len(selected)))
+        ev.require(plan["unknown_status"] == "pass", f"{len(unknown)} target{'' if len(unknown) == 1 else 's'} "
+                   f"not scraped yet (health unknown): {_named(unknown)}", status=plan["unknown_status"])
+    ev.note(f"{up} of {len(selected)} targets up")
 
 
 def _grade_down(limit, down, total, ev):
     ev.observe("targets_down", len(down), "count")
     ev.expect_levels("targets_down", limit)
     status = limit.grade(len(down))
-    message = "%d of %d targets down (%s)" % (len(down), total, limit.describe())
+    message = f"{len(down)} of {total} targets down ({limit.describe()})"
     if down:
         message += ": " + _named(down)
     ev.require(status == "pass", message, status=status, passing=message if down else None)
@@ -222,11 +223,11 @@ def check_alert_rules(plan, rules, ev):
         ev.expect("required_alerts", required)
         missing = [name for name in required if name not in by_name]
         ev.observe("missing_alerts", missing)
-        problem = "alert rule%s not loaded: %s" % ("s" if len(missing) > 1 else "", ", ".join(missing))
-        ev.require(not missing, problem, passing="%d required alert rules loaded" % len(required))
+        problem = "alert rule{} not loaded: {}".format("s" if len(missing) > 1 else "", ", ".join(missing))
+        ev.require(not missing, problem, passing=f"{len(required)} required alert rules loaded")
     for rule in unhealthy:
         status = "fail" if rule["name"] in required else "warn"
-        ev.finding(status, "alert rule %s is not healthy (%s): %s" % (
+        ev.finding(status, "alert rule {} is not healthy ({}): {}".format(
             rule["name"], rule["health"], rule.get("last_error") or "no error given"))
 
 

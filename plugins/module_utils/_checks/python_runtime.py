@@ -93,7 +93,7 @@ _STRING_MARKERS = dict(
 
 def describe(item):
     key = item.get("python") or "self"
-    return key, "Python runtime %s" % key
+    return key, f"Python runtime {key}"
 
 
 def _parse_min_version(text):
@@ -101,22 +101,22 @@ def _parse_min_version(text):
         return None
     if isinstance(text, float):
         # YAML reads an unquoted 3.10 as the number 3.1: refuse rather than check the wrong version.
-        raise OptionError("min_version: give the version as a quoted string (\"3.10\"), not the number %r" % text)
+        raise OptionError(f"min_version: give the version as a quoted string (\"3.10\"), not the number {text!r}")
     if isinstance(text, bool) or not isinstance(text, (str, int)):
-        raise OptionError("min_version: %r is not a version like 3.10 or 3.11.4" % (text,))
+        raise OptionError(f"min_version: {text!r} is not a version like 3.10 or 3.11.4")
     text = str(text).strip()
     if not _VERSION.match(text):
-        raise OptionError("min_version: %r is not a version like 3.10 or 3.11.4" % text)
+        raise OptionError(f"min_version: {text!r} is not a version like 3.10 or 3.11.4")
     return tuple(int(part) for part in text.split("."))
 
 
 def prepare(item):
     python = item.get("python")
     if python is not None and not os.path.isabs(python):
-        raise OptionError("python: %r must be an absolute path" % python)
+        raise OptionError(f"python: {python!r} must be an absolute path")
     requirements = item.get("requirements")
     if requirements is not None and not os.path.isabs(requirements):
-        raise OptionError("requirements: %r must be an absolute path" % requirements)
+        raise OptionError(f"requirements: {requirements!r} must be an absolute path")
     require_pinned = item.get("require_pinned")
     if require_pinned is None:
         require_pinned = requirements is not None
@@ -197,8 +197,8 @@ def _marker_values(info):
     version.extend([0] * (3 - len(version)))
     major, minor, micro = version[:3]
     values = dict((name, str(info.get(key) or "")) for name, key in _STRING_MARKERS.items())
-    values["python_version"] = "%d.%d" % (major, minor)
-    values["python_full_version"] = "%d.%d.%d" % (major, minor, micro)
+    values["python_version"] = f"{major}.{minor}"
+    values["python_full_version"] = f"{major}.{minor}.{micro}"
     return values
 
 
@@ -317,13 +317,13 @@ def read_requirements(path, notes, seen=None, depth=0):
     if real in seen:
         return []
     if depth > MAX_INCLUDE_DEPTH:
-        raise CheckError("%s: includes nested deeper than %d levels" % (path, MAX_INCLUDE_DEPTH))
+        raise CheckError(f"{path}: includes nested deeper than {MAX_INCLUDE_DEPTH} levels")
     seen.add(real)
     try:
         with open(path, "rb") as handle:
             text = handle.read().decode("utf-8", errors="replace")
     except OSError as exc:
-        raise CheckError("cannot read requirements %s: %s" % (path, exc.strerror or exc)) from None
+        raise CheckError(f"cannot read requirements {path}: {exc.strerror or exc}") from None
     found = []
     for number, line in _logical_lines(text):
         include = _include_target(line)
@@ -333,10 +333,10 @@ def read_requirements(path, notes, seen=None, depth=0):
             continue
         if line.startswith("-"):
             continue  # -c, -e, -i, --index-url, --hash ...: options, not requirements to compare
-        source = "%s:%d" % (os.path.basename(path), number)
+        source = f"{os.path.basename(path)}:{number}"
         requirement = _parse_requirement(line, source)
         if requirement is None:
-            notes.append("%s: not understood, skipped" % source)
+            notes.append(f"{source}: not understood, skipped")
         else:
             found.append(requirement)
     return found
@@ -370,22 +370,22 @@ def inspect_interpreter(python, with_distributions, timeout):
     try:
         rc, stdout, stderr = _probe(argv, timeout)
     except FileNotFoundError:
-        raise CheckError("no interpreter at %s" % python) from None
+        raise CheckError(f"no interpreter at {python}") from None
     except PermissionError:
-        raise CheckError("cannot execute %s: permission denied" % python) from None
+        raise CheckError(f"cannot execute {python}: permission denied") from None
     except OSError as exc:
-        raise CheckError("cannot execute %s: %s" % (python, exc.strerror or exc)) from None
+        raise CheckError(f"cannot execute {python}: {exc.strerror or exc}") from None
     except subprocess.TimeoutExpired:
-        raise CheckError("%s did not answer: timed out after %s" % (python, format_duration(timeout))) from None
+        raise CheckError(f"{python} did not answer: timed out after {format_duration(timeout)}") from None
     if rc != 0:
         last = stderr.decode("utf-8", errors="replace").strip().splitlines()[-1:] or ["no output"]
-        raise CheckError("%s is not a working Python interpreter (exit %d: %s)" % (python, rc, last[0][:200]))
+        raise CheckError(f"{python} is not a working Python interpreter (exit {rc}: {last[0][:200]})")
     try:
         info = json.loads(stdout.decode("utf-8", errors="replace"))
     except ValueError:
-        raise CheckError("%s did not answer like a Python interpreter" % python) from None
+        raise CheckError(f"{python} did not answer like a Python interpreter") from None
     if not isinstance(info, dict) or "version" not in info:
-        raise CheckError("%s did not answer like a Python interpreter" % python)
+        raise CheckError(f"{python} did not answer like a Python interpreter")
     return info
 
 
@@ -408,13 +408,13 @@ def _check_version(plan, info, ev):
     version = tuple(info["version"])
     ev.observe("version", _version_text(version))
     if plan["min_version"] is None:
-        ev.note("Python %s" % _version_text(version))
+        ev.note(f"Python {_version_text(version)}")
         return
     wanted = _version_text(plan["min_version"])
     ev.expect("min_version", wanted)
     ev.require(version[:len(plan["min_version"])] >= plan["min_version"],
-               "Python %s is older than %s" % (_version_text(version), wanted),
-               passing="Python %s (>= %s)" % (_version_text(version), wanted))
+               f"Python {_version_text(version)} is older than {wanted}",
+               passing=f"Python {_version_text(version)} (>= {wanted})")
 
 
 def _check_virtualenv(plan, info, ev):
@@ -422,7 +422,7 @@ def _check_virtualenv(plan, info, ev):
     ev.observe("virtualenv", virtualenv)
     if plan["require_virtualenv"]:
         ev.expect("virtualenv", True)
-        ev.require(virtualenv, "not a virtualenv (prefix %s)" % info.get("prefix"), passing="in a virtualenv")
+        ev.require(virtualenv, "not a virtualenv (prefix {})".format(info.get("prefix")), passing="in a virtualenv")
 
 
 def _applicable(requirements, info, notes):
@@ -433,8 +433,8 @@ def _applicable(requirements, info, notes):
             continue
         applies = evaluate_marker(requirement.marker, info)
         if applies is None:
-            notes.append("%s: marker %r not evaluated, %s skipped"
-                         % (requirement.source, requirement.marker, requirement.name))
+            notes.append(f"{requirement.source}: marker {requirement.marker!r} not evaluated, "
+                         f"{requirement.name} skipped")
         elif applies:
             kept.append(requirement)
     return kept
@@ -444,8 +444,8 @@ def _check_requirements(plan, info, ev):
     notes = []
     requirements = _applicable(read_requirements(plan["requirements"], notes), info, notes)
     if info.get("distributions") is None:
-        raise CheckError("cannot list the installed distributions of %s (no importlib.metadata or pkg_resources)"
-                         % info.get("executable"))
+        raise CheckError(f"cannot list the installed distributions of {info.get('executable')} "
+                         "(no importlib.metadata or pkg_resources)")
     installed = dict((normalize_name(n), v) for n, v in info["distributions"].items())
     ev.expect("requirements", plan["requirements"])
     missing, mismatched, unpinned = [], [], []
@@ -462,14 +462,14 @@ def _check_requirements(plan, info, ev):
     ev.observe("mismatched", mismatched)
     ev.observe("unpinned", unpinned)
     ev.observe("notes", notes)
-    ev.require(not missing, "not installed: %s" % ", ".join(missing))
-    ev.require(not mismatched, "version mismatch: %s" % ", ".join(
-        "%s %s (wanted %s)" % (m["name"], m["installed"], m["wanted"]) for m in mismatched))
+    ev.require(not missing, "not installed: {}".format(", ".join(missing)))
+    ev.require(not mismatched, "version mismatch: {}".format(", ".join(
+        "{} {} (wanted {})".format(m["name"], m["installed"], m["wanted"]) for m in mismatched)))
     if plan["require_pinned"]:
         ev.expect("pinned", True)
-        ev.require(not unpinned, "not pinned with ==: %s" % ", ".join(unpinned), status=plan["unpinned_status"])
+        ev.require(not unpinned, "not pinned with ==: {}".format(", ".join(unpinned)), status=plan["unpinned_status"])
     if not (missing or mismatched):
-        ev.note("%d requirements installed as pinned" % len(requirements))
+        ev.note(f"{len(requirements)} requirements installed as pinned")
 
 
 def _is_own_interpreter(python):

@@ -79,7 +79,7 @@ _REPLICA_LINE = re.compile(r"^slave\d+$")
 
 
 def endpoint(host, port):
-    return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _port(item):
@@ -89,26 +89,26 @@ def _port(item):
 def describe(item):
     key = endpoint(item["host"], _port(item))
     if item.get("db"):
-        key = "%s/%d" % (key, item["db"])
-    return key, "Redis %s" % key
+        key = f"{key}/{item['db']}"
+    return key, f"Redis {key}"
 
 
 # --- options ------------------------------------------------------------------------------------
 
 def format_ms(milliseconds):
     if milliseconds < 1000:
-        return "%.1fms" % milliseconds
+        return f"{milliseconds:.1f}ms"
     return format_duration(milliseconds / 1000.0)
 
 
 def format_seconds(seconds):
-    return "%ds" % seconds if seconds < 60 else format_duration(seconds)
+    return f"{int(seconds)}s" if seconds < 60 else format_duration(seconds)
 
 
 def _latency_limit(item):
     levels = {}
     for level in ("warn", "fail"):
-        option = "latency_%s_above" % level
+        option = f"latency_{level}_above"
         if item.get(option) is not None:
             levels[level] = parse_duration(item[option], option) * 1000.0
     limit = Limit(direction="above", formatter=format_ms, **levels)
@@ -121,16 +121,16 @@ def _host(item):
     if not host:
         raise OptionError("host: must not be empty")
     if not _NAME.match(host):
-        raise OptionError("host: %r is not a host name or address" % host)
+        raise OptionError(f"host: {host!r} is not a host name or address")
     return host
 
 
 def _connection_options(item):
     port = _port(item)
     if not 1 <= port <= 65535:
-        raise OptionError("port: %d is not a TCP port (1-65535)" % port)
+        raise OptionError(f"port: {port} is not a TCP port (1-65535)")
     if item.get("db") is not None and item["db"] < 0:
-        raise OptionError("db: %d must not be negative" % item["db"])
+        raise OptionError(f"db: {item['db']} must not be negative")
     if item.get("username") and item.get("password") is None:
         raise OptionError("username: given without password")
     if item.get("ca_file") is not None and not item.get("tls"):
@@ -145,10 +145,10 @@ def _replication_options(item):
     lag = limit_from_options(item, "replica_lag", "above", parse_duration, format_seconds)
     if role == "master":
         if item.get("replica_link_required"):
-            raise OptionError("replica_link_required: contradicts role: %s (only a replica has a link)" % item["role"])
+            raise OptionError(f"replica_link_required: contradicts role: {item['role']} (only a replica has a link)")
         if lag.is_set:
-            raise OptionError("replica_lag_warn_above/replica_lag_fail_above: contradict role: %s "
-                              "(only a replica lags)" % item["role"])
+            raise OptionError("replica_lag_warn_above/replica_lag_fail_above: contradict role: {} "
+                              "(only a replica lags)".format(item["role"]))
     min_replicas = None
     if item.get("min_replicas") is not None:
         min_replicas = parse_count(item["min_replicas"], "min_replicas")
@@ -163,8 +163,8 @@ def _memory_options(item):
         require_maxmemory = memory.is_set
     policy = item.get("eviction_policy")
     if policy is not None and not _POLICY.match(policy):
-        raise OptionError("eviction_policy: %r is not a maxmemory-policy name (like allkeys-lru or noeviction)"
-                          % policy)
+        raise OptionError(f"eviction_policy: {policy!r} is not a maxmemory-policy name "
+                          "(like allkeys-lru or noeviction)")
     return dict(memory_used=memory, require_maxmemory=bool(require_maxmemory), eviction_policy=policy)
 
 
@@ -173,8 +173,8 @@ def _persistence_options(item):
     if item.get("rdb_last_save_max_age") is not None:
         max_age = parse_duration(item["rdb_last_save_max_age"], "rdb_last_save_max_age")
         if max_age <= 0:
-            raise OptionError("rdb_last_save_max_age: must be greater than zero, got %r"
-                              % item["rdb_last_save_max_age"])
+            given = item["rdb_last_save_max_age"]
+            raise OptionError(f"rdb_last_save_max_age: must be greater than zero, got {given!r}")
     return dict(require_aof=bool(item.get("require_aof")), require_rdb=bool(item.get("require_rdb")),
                 rdb_last_save_max_age=max_age)
 
@@ -255,7 +255,7 @@ def _connection(redis, plan, ctx):
     if not plan["tls"]:
         return _capped(redis, tls=False)(**kwargs)
     if plan["ca_file"] and not os.access(plan["ca_file"], os.R_OK):
-        raise CheckError("ca_file: cannot read %s" % plan["ca_file"])
+        raise CheckError("ca_file: cannot read {}".format(plan["ca_file"]))
     connection = _capped(redis, tls=True)
     return connection(ssl_ca_certs=plan["ca_file"], ssl_cert_reqs="required" if plan["validate_certs"] else "none",
                       ssl_check_hostname=plan["validate_certs"], **kwargs)
@@ -275,8 +275,8 @@ class _TLSFailed(Exception):
 def _tls_failure(cause):
     verify_message = getattr(cause, "verify_message", None)
     if verify_message:
-        return "certificate not verified: %s" % verify_message
-    return "TLS handshake failed: %s" % (getattr(cause, "reason", None) or cause)
+        return f"certificate not verified: {verify_message}"
+    return f"TLS handshake failed: {getattr(cause, 'reason', None) or cause}"
 
 
 def _oserror_text(exc):
@@ -287,7 +287,7 @@ def _oserror_text(exc):
 
 
 def _user(plan):
-    return "user %s" % plan["username"] if plan["username"] else "the default user"
+    return "user {}".format(plan["username"]) if plan["username"] else "the default user"
 
 
 def _connect(redis, connection, plan, ctx):
@@ -296,19 +296,19 @@ def _connect(redis, connection, plan, ctx):
     try:
         connection.connect()
     except redis.AuthenticationError as exc:
-        raise CheckError("authentication failed for %s: %s" % (_user(plan), exc)) from None
+        raise CheckError(f"authentication failed for {_user(plan)}: {exc}") from None
     except redis.TimeoutError:
-        raise CheckError("timed out after %s connecting to %s%s" % (
+        raise CheckError("timed out after {} connecting to {}{}".format(
             format_duration(seconds), where, " (TCP, TLS handshake and AUTH)" if plan["tls"] else "")) from None
     except redis.ConnectionError as exc:
         cause = _ssl_cause(exc)
         if cause is not None:
             raise _TLSFailed(_tls_failure(cause)) from None
-        raise CheckError("cannot connect to %s: %s" % (where, _oserror_text(exc))) from None
+        raise CheckError(f"cannot connect to {where}: {_oserror_text(exc)}") from None
     except redis.ResponseError as exc:
         if plan["db"]:
-            raise CheckError("cannot select db %d: %s" % (plan["db"], exc)) from None
-        raise CheckError("the server refused the connection: %s" % exc) from None
+            raise CheckError(f"cannot select db {plan['db']}: {exc}") from None
+        raise CheckError(f"the server refused the connection: {exc}") from None
 
 
 def _read(connection, seconds):
@@ -325,14 +325,14 @@ def _command(redis, connection, ctx, *args):
         connection.send_command(*args)
         return _read(connection, seconds)
     except redis.TimeoutError:
-        raise CheckError("timed out after %s waiting for the answer to %s" % (format_duration(seconds), what)
+        raise CheckError(f"timed out after {format_duration(seconds)} waiting for the answer to {what}"
                          ) from None
     except redis.BusyLoadingError:
         raise CheckError("the server is loading its dataset into memory and answers nothing else") from None
     except redis.AuthenticationError as exc:
-        raise CheckError("authentication required: %s" % exc) from None
+        raise CheckError(f"authentication required: {exc}") from None
     except redis.ConnectionError as exc:
-        raise CheckError("connection lost at %s: %s" % (what, _oserror_text(exc))) from None
+        raise CheckError(f"connection lost at {what}: {_oserror_text(exc)}") from None
 
 
 def parse_info(text):
@@ -383,7 +383,7 @@ def _role(ev, info, plan):
     ev.observe("role", role)
     if plan["role"] is not None:
         ev.expect("role", plan["role"])
-        ev.require(role == plan["role"], "role is %s, expected %s" % (role, plan["role"]), passing="role %s" % role)
+        ev.require(role == plan["role"], "role is {}, expected {}".format(role, plan["role"]), passing=f"role {role}")
     return role
 
 
@@ -404,8 +404,8 @@ def _replication_link(ev, info):
 
 def _link_down_text(ev, master):
     down = ev.observed.get("master_link_down_seconds")
-    since = " for %s" % format_seconds(down) if isinstance(down, (int, float)) and down >= 0 else ""
-    return "replication link to %s is down%s" % (master, since)
+    since = f" for {format_seconds(down)}" if isinstance(down, (int, float)) and down >= 0 else ""
+    return f"replication link to {master} is down{since}"
 
 
 def _replica_checks(ev, info, plan, role):
@@ -415,12 +415,12 @@ def _replica_checks(ev, info, plan, role):
             ev.expect("master_link_status", "up")
         if plan["replica_lag"].is_set:
             ev.expect_levels("replica_lag_seconds", plan["replica_lag"], unit="seconds")
-        ev.require(not wanted, "not a replica (role %s): no replication link" % role)
+        ev.require(not wanted, f"not a replica (role {role}): no replication link")
         return
     master, link_up, lag = _replication_link(ev, info)
     if plan["replica_link_required"]:
         ev.expect("master_link_status", "up")
-        ev.require(link_up, _link_down_text(ev, master), passing="link to %s up" % master)
+        ev.require(link_up, _link_down_text(ev, master), passing=f"link to {master} up")
     if not plan["replica_lag"].is_set:
         return
     if link_up and lag is not None:
@@ -430,21 +430,21 @@ def _replica_checks(ev, info, plan, role):
         ev.observe("replica_lag_seconds", None)
         ev.expect_levels("replica_lag_seconds", plan["replica_lag"], unit="seconds")
         if not plan["replica_link_required"]:  # already said
-            ev.finding("fail", "replica lag unknown: %s" % _link_down_text(ev, master))
+            ev.finding("fail", f"replica lag unknown: {_link_down_text(ev, master)}")
 
 
 def _replica_count(ev, info, plan):
     replicas = _replicas(info)
     online = len([r for r in replicas if r["state"] == "online"])
+    replica_s = "" if online == 1 else "s"
     ev.observe("connected_replicas", _number(info, "connected_slaves"))
     ev.observe("online_replicas", online, "count")
     ev.observe("replicas", replicas)
     if plan["min_replicas"] is not None:
         ev.expect_at_least("online_replicas", plan["min_replicas"], "count")
         ev.require(online >= plan["min_replicas"],
-                   "%d replica%s online, expected at least %s" % (online, "" if online == 1 else "s",
-                                                                  plan["min_replicas"]),
-                   passing="%d replica%s online" % (online, "" if online == 1 else "s"))
+                   f"{online} replica{replica_s} online, expected at least {plan['min_replicas']}",
+                   passing=f"{online} replica{replica_s} online")
 
 
 def _memory(ev, info, plan):
@@ -464,12 +464,12 @@ def _memory(ev, info, plan):
         if plan["require_maxmemory"]:
             ev.expect("maxmemory", "set (not 0)")
         ev.require(not plan["require_maxmemory"],
-                   "maxmemory is not set (unlimited), %s used" % format_size(used),
-                   passing="%s used of unlimited memory (maxmemory 0)" % format_size(used))
+                   f"maxmemory is not set (unlimited), {format_size(used)} used",
+                   passing=f"{format_size(used)} used of unlimited memory (maxmemory 0)")
         return
     percent = round(100.0 * used / maxmemory, 1)
     ev.measure("memory_used_percent", percent, plan["memory_used"],
-               label="memory used (%s of %s)" % (format_size(used), format_size(maxmemory)))
+               label=f"memory used ({format_size(used)} of {format_size(maxmemory)})")
 
 
 def _eviction(ev, info, plan):
@@ -481,8 +481,8 @@ def _eviction(ev, info, plan):
         ev.finding("error", "INFO memory reports no maxmemory_policy (Redis before 4.0?)")
         return
     ev.require(policy == plan["eviction_policy"],
-               "maxmemory-policy is %s, expected %s" % (policy, plan["eviction_policy"]),
-               passing="maxmemory-policy %s" % policy)
+               "maxmemory-policy is {}, expected {}".format(policy, plan["eviction_policy"]),
+               passing=f"maxmemory-policy {policy}")
 
 
 def _aof(ev, info, plan):
@@ -495,7 +495,7 @@ def _aof(ev, info, plan):
     if not ev.require(enabled, "AOF is off (appendonly no)"):
         return
     status = info.get("aof_last_write_status")
-    ev.require(status in (None, "ok"), "the last AOF write failed (aof_last_write_status %s)" % status,
+    ev.require(status in (None, "ok"), f"the last AOF write failed (aof_last_write_status {status})",
                passing="AOF on")
 
 
@@ -528,14 +528,14 @@ def _rdb(redis, connection, ctx, ev, info, plan):
         ev.observe("rdb_save", schedule)
         if denied is None:
             ev.require(bool(schedule.strip()), "RDB snapshots are off (save \"\")",
-                       passing="RDB save %s" % schedule)
+                       passing=f"RDB save {schedule}")
         elif _rdb_snapshots_taken(info):
-            ev.note("RDB snapshots taken since start (CONFIG GET save not allowed: %s)" % denied)
+            ev.note(f"RDB snapshots taken since start (CONFIG GET save not allowed: {denied})")
         else:
             ev.finding("error", "cannot tell whether RDB snapshots are configured: CONFIG GET save is not allowed "
-                                "(%s) and no snapshot was taken since the server started" % denied)
+                                f"({denied}) and no snapshot was taken since the server started")
     status = info.get("rdb_last_bgsave_status")
-    ev.require(status in (None, "ok"), "the last RDB snapshot failed (rdb_last_bgsave_status %s)" % status)
+    ev.require(status in (None, "ok"), f"the last RDB snapshot failed (rdb_last_bgsave_status {status})")
     if plan["rdb_last_save_max_age"] is not None:
         _rdb_age(ev, info, plan["rdb_last_save_max_age"])
 
@@ -551,8 +551,8 @@ def _rdb_age(ev, info, max_age):
         return
     age = max(0, int(now - saved))
     ev.observe("rdb_last_save_age_seconds", age, "seconds")
-    ev.require(age <= max_age, "last RDB save %s ago (max %s)" % (format_seconds(age), format_seconds(max_age)),
-               passing="last RDB save %s ago" % format_seconds(age))
+    ev.require(age <= max_age, f"last RDB save {format_seconds(age)} ago (max {format_seconds(max_age)})",
+               passing=f"last RDB save {format_seconds(age)} ago")
 
 
 def _cluster(redis, connection, ctx, ev, info, plan):
@@ -567,15 +567,16 @@ def _cluster(redis, connection, ctx, ev, info, plan):
         cluster = parse_info(_command(redis, connection, ctx, "CLUSTER", "INFO"))
     except redis.ResponseError as exc:
         if plan["cluster_state_ok"]:
-            ev.finding("error", "CLUSTER INFO failed: %s" % exc)
+            ev.finding("error", f"CLUSTER INFO failed: {exc}")
         return
     state = cluster.get("cluster_state")
     ev.observe("cluster_state", state)
     ev.observe("cluster_slots_assigned", _number(cluster, "cluster_slots_assigned"))
     ev.observe("cluster_known_nodes", _number(cluster, "cluster_known_nodes"))
     if plan["cluster_state_ok"]:
-        ev.require(state == "ok", "cluster_state is %s (%s of 16384 slots assigned)"
-                   % (state, cluster.get("cluster_slots_assigned", "?")), passing="cluster_state ok")
+        assigned = cluster.get("cluster_slots_assigned", "?")
+        ev.require(state == "ok", f"cluster_state is {state} ({assigned} of 16384 slots assigned)",
+                   passing="cluster_state ok")
 
 
 def _ping(redis, connection, ctx, ev, plan):
@@ -583,7 +584,7 @@ def _ping(redis, connection, ctx, ev, plan):
     answer = _command(redis, connection, ctx, "PING")
     latency_ms = round((time.monotonic() - started) * 1000.0, 2)
     if answer not in ("PONG", b"PONG", True):
-        raise CheckError("PING answered %r instead of PONG" % (answer,))
+        raise CheckError(f"PING answered {answer!r} instead of PONG")
     ev.measure("latency_ms", latency_ms, plan["latency"], label="PONG in", formatter=format_ms, unit="ms")
 
 
@@ -591,7 +592,7 @@ def _info(redis, connection, ctx):
     try:
         return parse_info(_command(redis, connection, ctx, "INFO"))
     except redis.ResponseError as exc:
-        raise CheckError("INFO failed: %s" % exc) from None
+        raise CheckError(f"INFO failed: {exc}") from None
 
 
 def _evaluate(redis, connection, ctx, ev, plan):
@@ -619,7 +620,7 @@ def run(plan, ctx):
     except _TLSFailed as exc:
         ev.finding("fail", str(exc))
     except redis.ResponseError as exc:  # e.g. NOPERM for PING
-        raise CheckError("the server refused a read-only command: %s" % exc) from None
+        raise CheckError(f"the server refused a read-only command: {exc}") from None
     finally:
         connection.disconnect()
     return ev.outcome()

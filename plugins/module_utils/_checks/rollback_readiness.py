@@ -69,7 +69,7 @@ def describe(item):
         value = item.get(option)
         key = " ".join(value) if isinstance(value, list) else value
     key = key or "rollback"
-    return key, "Rollback readiness of %s" % key
+    return key, f"Rollback readiness of {key}"
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -77,7 +77,7 @@ def describe(item):
 def _absolute(item, option):
     value = item.get(option)
     if value is not None and not os.path.isabs(value):
-        raise OptionError("%s: %r must be absolute" % (option, value))
+        raise OptionError(f"{option}: {value!r} must be absolute")
     return value
 
 
@@ -88,11 +88,11 @@ def _dry_run_argv(value):
         try:
             argv = shlex.split(value)
         except ValueError as exc:
-            raise OptionError("dry_run: cannot split %r: %s" % (value, exc)) from None
+            raise OptionError(f"dry_run: cannot split {value!r}: {exc}") from None
     elif isinstance(value, list) and all(isinstance(a, (str, int, float)) and not isinstance(a, bool) for a in value):
         argv = [str(a) for a in value]
     else:
-        raise OptionError("dry_run: give the command as a list of arguments or a string, not %r" % (value,))
+        raise OptionError(f"dry_run: give the command as a list of arguments or a string, not {value!r}")
     if not argv or not argv[0]:
         raise OptionError("dry_run: must name a command")
     return argv
@@ -100,31 +100,31 @@ def _dry_run_argv(value):
 
 def _dependent(item, option, needs):
     if item.get(option) is not None and item.get(needs) is None:
-        raise OptionError("%s: only applies with %s" % (option, needs))
+        raise OptionError(f"{option}: only applies with {needs}")
 
 
 def _min_releases(item):
     if item.get("min_releases") is None:
         return 2
     if item["min_releases"] < 1:
-        raise OptionError("min_releases: must be at least 1, got %d" % item["min_releases"])
+        raise OptionError(f"min_releases: must be at least 1, got {item['min_releases']}")
     return item["min_releases"]
 
 
 def prepare(item):
     if not any(item.get(option) is not None for option in _PARTS):
-        raise OptionError("%s: set at least one" % "/".join(_PARTS))
+        raise OptionError("{}: set at least one".format("/".join(_PARTS)))
     for option, needs in (("dry_run_chdir", "dry_run"), ("min_releases", "releases_dir"),
                           ("current", "releases_dir"), ("tag_pattern", "checkout")):
         _dependent(item, option, needs)
     level = item["untagged_head"]
     if level not in LEVELS:
-        raise OptionError("untagged_head: %r is not one of %s" % (level, ", ".join(LEVELS)))
+        raise OptionError("untagged_head: {!r} is not one of {}".format(level, ", ".join(LEVELS)))
     if item.get("tag_pattern") is not None and not item["tag_pattern"].strip():
         raise OptionError("tag_pattern: must not be empty")
     if (item.get("tag_pattern") or "").startswith("-"):
-        raise OptionError("tag_pattern: %r must not start with '-' (git would read it as an option)"
-                          % item["tag_pattern"])
+        raise OptionError(f"tag_pattern: {item['tag_pattern']!r} must not start with '-' "
+                          "(git would read it as an option)")
     return dict(
         script=_absolute(item, "script"),
         dry_run=_dry_run_argv(item.get("dry_run")),
@@ -150,23 +150,23 @@ def check_script(ev, path):
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        ev.finding("fail", "rollback script %s does not exist" % path)
+        ev.finding("fail", f"rollback script {path} does not exist")
         return
     except OSError as exc:
-        ev.finding("error", "cannot stat rollback script %s: %s" % (path, exc.strerror or exc))
+        ev.finding("error", f"cannot stat rollback script {path}: {exc.strerror or exc}")
         return
     executable = bool(st.st_mode & 0o111) and os.access(path, os.X_OK)
     seen.update(exists=True, type="file" if stat.S_ISREG(st.st_mode) else "other", mode=format_mode(st.st_mode),
                 owner=user_name(st.st_uid), executable=executable)
     if not stat.S_ISREG(st.st_mode):
-        ev.finding("fail", "rollback script %s is not a regular file" % path)
+        ev.finding("fail", f"rollback script {path} is not a regular file")
     elif not st.st_mode & 0o111:
-        ev.finding("fail", "rollback script %s is not executable (mode %s)" % (path, format_mode(st.st_mode)))
+        ev.finding("fail", f"rollback script {path} is not executable (mode {format_mode(st.st_mode)})")
     elif not executable:
-        ev.finding("fail", "rollback script %s is not executable by %s (mode %s, owner %s)" % (
-            path, user_name(os.geteuid()), format_mode(st.st_mode), user_name(st.st_uid)))
+        ev.finding("fail", f"rollback script {path} is not executable by {user_name(os.geteuid())} "
+                           f"(mode {format_mode(st.st_mode)}, owner {user_name(st.st_uid)})")
     else:
-        ev.note("rollback script %s is executable" % path)
+        ev.note(f"rollback script {path} is executable")
 
 
 # --- the dry run ----------------------------------------------------------------------------------
@@ -237,24 +237,24 @@ def check_dry_run(ev, plan, ctx):
     ev.observe("dry_run", seen)
     ev.expect("dry_run_rc", plan["dry_run_rc"])
     if plan["dry_run_chdir"] is not None and not os.path.isdir(plan["dry_run_chdir"]):
-        ev.finding("fail", "dry run directory %s does not exist" % plan["dry_run_chdir"])
+        ev.finding("fail", "dry run directory {} does not exist".format(plan["dry_run_chdir"]))
         return
     budget = ctx.child_timeout()
     try:
         rc, tail, seconds = execute(argv, plan["dry_run_chdir"], budget)
     except OSError as exc:
         seen["started"] = False
-        ev.finding("fail", "dry run %s cannot be started: %s" % (shown, exc.strerror or exc))
+        ev.finding("fail", f"dry run {shown} cannot be started: {exc.strerror or exc}")
         return
     seen.update(rc=rc, seconds=round(seconds, 2), output_tail=tail.text(), output_bytes=tail.total)
     expected = " or ".join(str(c) for c in plan["dry_run_rc"])
     if rc is None:
-        ev.finding("fail", "dry run %s did not finish within %s and was killed (a rollback that hangs is not "
-                           "ready; raise timeout if it needs longer)" % (shown, format_duration(budget)))
+        ev.finding("fail", f"dry run {shown} did not finish within {format_duration(budget)} and was killed "
+                           "(a rollback that hangs is not ready; raise timeout if it needs longer)")
     elif rc not in plan["dry_run_rc"]:
-        ev.finding("fail", "dry run %s exited %d (expected %s)" % (shown, rc, expected))
+        ev.finding("fail", f"dry run {shown} exited {rc} (expected {expected})")
     else:
-        ev.note("dry run exited %d in %s" % (rc, format_duration(seconds)))
+        ev.note(f"dry run exited {rc} in {format_duration(seconds)}")
 
 
 # --- previous releases ----------------------------------------------------------------------------
@@ -296,22 +296,22 @@ def check_previous_release(ev, pattern):
         [pattern] if os.path.exists(pattern) else [])
     seen["matches"] = len(found)
     if not found:
-        ev.finding("fail", "no previous release at %s" % pattern)
+        ev.finding("fail", f"no previous release at {pattern}")
         return
     newest = found[0]
     seen["path"] = newest
     try:
         problem, held = _describe_release(newest)
     except OSError as exc:
-        ev.finding("error", "cannot read previous release %s: %s" % (newest, exc.strerror or exc))
+        ev.finding("error", f"cannot read previous release {newest}: {exc.strerror or exc}")
         return
     seen.update(held)
     if problem:
-        ev.finding("fail", "previous release %s %s" % (newest, problem))
+        ev.finding("fail", f"previous release {newest} {problem}")
     elif held.get("content"):
-        ev.note("previous release %s: %s" % (newest, held["content"]))
+        ev.note("previous release {}: {}".format(newest, held["content"]))
     else:
-        ev.note("previous release %s present" % newest)
+        ev.note(f"previous release {newest} present")
 
 
 def _releases(directory):
@@ -323,12 +323,12 @@ def _current_release(ev, plan, releases, seen):
     """The name of the release ``current`` points to; None (with a finding) when it does not point at one."""
     current = plan["current"]
     if not os.path.exists(current):
-        ev.finding("fail", "current release link %s does not exist" % current)
+        ev.finding("fail", f"current release link {current} does not exist")
         return None
     target = os.path.realpath(current)
     seen["current"] = target
     if os.path.dirname(target) != os.path.realpath(plan["releases_dir"]) or os.path.basename(target) not in releases:
-        ev.finding("fail", "current release %s is not one of the releases in %s" % (target, plan["releases_dir"]))
+        ev.finding("fail", "current release {} is not one of the releases in {}".format(target, plan["releases_dir"]))
         return None
     return os.path.basename(target)
 
@@ -339,12 +339,12 @@ def check_releases_dir(ev, plan):
     ev.observe("releases", seen)
     ev.expect_at_least("releases_kept", plan["min_releases"], "count")
     if not os.path.isdir(directory):
-        ev.finding("fail", "releases directory %s does not exist" % directory)
+        ev.finding("fail", f"releases directory {directory} does not exist")
         return
     try:
         releases = _releases(directory)
     except OSError as exc:
-        ev.finding("error", "cannot list releases in %s: %s" % (directory, exc.strerror or exc))
+        ev.finding("error", f"cannot list releases in {directory}: {exc.strerror or exc}")
         return
     seen.update(count=len(releases), newest=releases[-_SHOWN_RELEASES:])
     ev.observe("releases_kept", len(releases), "count")
@@ -354,10 +354,11 @@ def check_releases_dir(ev, plan):
             return
         previous = [name for name in releases if name != live]
         seen["previous"] = previous[-_SHOWN_RELEASES:]
-        ev.require(previous, "no release in %s besides the current one (%s)" % (directory, live),
-                   passing="previous release %s" % (previous[-1] if previous else ""))
-    ev.require(len(releases) >= plan["min_releases"], "%d release(s) in %s, fewer than min_releases %d" % (
-        len(releases), directory, plan["min_releases"]), passing="%d releases in %s" % (len(releases), directory))
+        ev.require(previous, f"no release in {directory} besides the current one ({live})",
+                   passing=f"previous release {previous[-1] if previous else ''}")
+    ev.require(len(releases) >= plan["min_releases"],
+               f"{len(releases)} release(s) in {directory}, fewer than min_releases {plan['min_releases']}",
+               passing=f"{len(releases)} releases in {directory}")
 
 
 # --- the release tag ------------------------------------------------------------------------------
@@ -382,15 +383,15 @@ def _grade_untagged(ev, plan, checkout, head, seen):
     matching = _lines(checkout.output(["tag", "--list", "--sort=-creatordate", pattern]))
     seen["matching_tags"] = len(matching)
     if not matching:
-        ev.finding("fail", "no tag matching %s in %s" % (pattern, plan["checkout"]))
+        ev.finding("fail", "no tag matching {} in {}".format(pattern, plan["checkout"]))
         return
     nearest = _nearest_tag(checkout, pattern)
     if nearest:
         seen.update(nearest_tag=nearest[0], commits_since_tag=nearest[1])
-        where = "%d commit(s) after %s" % (nearest[1], nearest[0])
+        where = f"{nearest[1]} commit(s) after {nearest[0]}"
     else:
-        where = "not descended from any of them (newest %s)" % matching[0]
-    ev.finding(plan["untagged_head"], "HEAD %s of %s carries no tag matching %s; it is %s" % (
+        where = f"not descended from any of them (newest {matching[0]})"
+    ev.finding(plan["untagged_head"], "HEAD {} of {} carries no tag matching {}; it is {}".format(
         head[:12], plan["checkout"], pattern, where))
 
 
@@ -398,25 +399,25 @@ def check_tag(ev, plan, ctx):
     path, pattern = plan["checkout"], plan["tag_pattern"]
     seen = dict(path=path, pattern=pattern)
     ev.observe("tag", seen)
-    ev.expect("tag", "HEAD tagged %s (else %s)" % (pattern, plan["untagged_head"]))
+    ev.expect("tag", "HEAD tagged {} (else {})".format(pattern, plan["untagged_head"]))
     if not os.path.isdir(path):
-        ev.finding("fail", "checkout %s does not exist" % path)
+        ev.finding("fail", f"checkout {path} does not exist")
         return
     try:
         checkout = _git.open_checkout(path, plan["git_executable"], ctx)
         if checkout is None:
-            ev.finding("fail", "%s is not a git checkout" % path)
+            ev.finding("fail", f"{path} is not a git checkout")
             return
         seen["repository"] = checkout.top
         rc, out = checkout.run(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], ok_codes=(0, 1))
         if rc != 0:
-            ev.finding("fail", "checkout %s has no commits" % path)
+            ev.finding("fail", f"checkout {path} has no commits")
             return
         head = out.decode("ascii", errors="replace").strip()
         seen["head"] = head
         seen["head_tags"] = sorted(_lines(checkout.output(["tag", "--points-at", "HEAD", "--list", pattern])))
         if seen["head_tags"]:
-            ev.note("HEAD %s is tagged %s" % (head[:12], ", ".join(seen["head_tags"])))
+            ev.note("HEAD {} is tagged {}".format(head[:12], ", ".join(seen["head_tags"])))
         else:
             _grade_untagged(ev, plan, checkout, head, seen)
     except CheckError as exc:

@@ -58,8 +58,8 @@ _USER_NAME = re.compile(r"^[^\s/:]+$")
 
 def describe(item):
     user = item.get("user")
-    key = item["command"] + ("@%s" % user if user else "")
-    return key, "Cron job /%s/%s" % (item["command"], " of %s" % user if user else "")
+    key = item["command"] + (f"@{user}" if user else "")
+    return key, "Cron job /{}/{}".format(item["command"], f" of {user}" if user else "")
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -72,7 +72,7 @@ def _command(item):
     try:
         return re.compile(pattern)
     except re.error as exc:
-        raise OptionError("command: %r is not a valid regular expression: %s" % (pattern, exc)) from None
+        raise OptionError(f"command: {pattern!r} is not a valid regular expression: {exc}") from None
 
 
 def _schedule(item):
@@ -81,7 +81,7 @@ def _schedule(item):
     try:
         return Schedule(item["schedule"])
     except CronError as exc:
-        raise OptionError("schedule: %s" % exc) from None
+        raise OptionError(f"schedule: {exc}") from None
 
 
 def _fires_within(item, schedule):
@@ -89,7 +89,7 @@ def _fires_within(item, schedule):
         return None
     seconds = parse_duration(item["fires_within"], "fires_within")
     if seconds <= 0:
-        raise OptionError("fires_within: must be greater than zero, got %r" % item["fires_within"])
+        raise OptionError("fires_within: must be greater than zero, got {!r}".format(item["fires_within"]))
     if schedule is not None and schedule.reboot:
         raise OptionError("fires_within: an @reboot job has no next run")
     return seconds
@@ -100,27 +100,27 @@ def _sources(item):
     sources = list(SOURCES) if sources is None else list(sources)
     unknown = [s for s in sources if s not in SOURCES]
     if unknown or not sources:
-        raise OptionError("sources: must list some of %s, got %r" % (", ".join(SOURCES), sources))
+        raise OptionError("sources: must list some of {}, got {!r}".format(", ".join(SOURCES), sources))
     return sources
 
 
 def _absolute(item, option, default):
     value = item.get(option) or default
     if not os.path.isabs(value):
-        raise OptionError("%s: %r must be absolute" % (option, value))
+        raise OptionError(f"{option}: {value!r} must be absolute")
     return value
 
 
 def prepare(item):
     user = item.get("user")
     if user is not None and not _USER_NAME.match(user):
-        raise OptionError("user: %r is not a user name" % user)
+        raise OptionError(f"user: {user!r} is not a user name")
     timezone = item.get("timezone")
     if timezone is not None and (not timezone.strip() or " " in timezone.strip()):
-        raise OptionError("timezone: %r is not a time zone name like Europe/Berlin or UTC" % timezone)
+        raise OptionError(f"timezone: {timezone!r} is not a time zone name like Europe/Berlin or UTC")
     cron_tz = item["cron_tz"]
     if cron_tz not in CRON_TZ_MODES:
-        raise OptionError("cron_tz: %r is not one of %s" % (cron_tz, ", ".join(CRON_TZ_MODES)))
+        raise OptionError("cron_tz: {!r} is not one of {}".format(cron_tz, ", ".join(CRON_TZ_MODES)))
     schedule = _schedule(item)
     return dict(
         command=_command(item),
@@ -149,7 +149,7 @@ class Crontab(object):
         self.ignored = ignored
 
     def where(self, line):
-        return "%s:%d" % (self.label, line.number)
+        return f"{self.label}:{line.number}"
 
 
 def _read_text(path):
@@ -160,7 +160,7 @@ def _read_text(path):
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise CheckError("cannot read %s: %s" % (path, exc.strerror or exc)) from None
+        raise CheckError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def current_user():
@@ -181,12 +181,12 @@ def _crontab_list(user, ctx):
             out, err = proc.communicate(timeout=ctx.child_timeout())
         except subprocess.TimeoutExpired:
             kill_process_group(proc)
-            raise CheckError("%s timed out" % " ".join(argv)) from None
+            raise CheckError("{} timed out".format(" ".join(argv))) from None
     err = err.decode("utf-8", errors="replace").strip()
     if proc.returncode != 0:
         if "no crontab for" in err:
             return ""
-        raise CheckError("%s failed (exit %d): %s" % (" ".join(argv), proc.returncode, err[:200]))
+        raise CheckError(f"{' '.join(argv)} failed (exit {proc.returncode}): {err[:200]}")
     return out.decode("utf-8", errors="replace")
 
 
@@ -198,8 +198,8 @@ def read_user_crontab(spool_dir, user, ctx):
     except CheckError as exc:
         listed = _crontab_list(user, ctx)
         if listed is None:
-            raise CheckError("%s, and there is no crontab command to list it" % exc) from None
-        return Crontab("crontab -l -u %s" % user, listed, False)
+            raise CheckError(f"{exc}, and there is no crontab command to list it") from None
+        return Crontab(f"crontab -l -u {user}", listed, False)
     return Crontab(path, text or "", False)
 
 
@@ -212,7 +212,7 @@ def _unsafe_system_file(path):
     if st.st_uid != 0:
         return "cron ignores it: it is not owned by root"
     if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        return "cron ignores it: it is group- or other-writable (mode %04o)" % (st.st_mode & 0o7777)
+        return f"cron ignores it: it is group- or other-writable (mode {st.st_mode & 0o7777:04o})"
     return None
 
 
@@ -222,7 +222,7 @@ def read_cron_d(directory):
     except FileNotFoundError:
         return []
     except OSError as exc:
-        raise CheckError("cannot list %s: %s" % (directory, exc.strerror or exc)) from None
+        raise CheckError(f"cannot list {directory}: {exc.strerror or exc}") from None
     crontabs = []
     for name in names:
         path = os.path.join(directory, name)
@@ -301,36 +301,36 @@ def entry_zone_name(line, honored, host):
 
 
 def _shown(crontab, line):
-    return "%s (%s)" % (crontab.where(line), line.schedule.text)
+    return f"{crontab.where(line)} ({line.schedule.text})"
 
 
 def _hints(found):
     hints = []
     for crontab, line in found.commented[:3]:
-        hints.append("commented out at %s" % crontab.where(line))
+        hints.append(f"commented out at {crontab.where(line)}")
     for crontab, line in found.ignored[:3]:
-        hints.append("at %s, but %s" % (crontab.where(line), crontab.ignored))
+        hints.append(f"at {crontab.where(line)}, but {crontab.ignored}")
     for crontab, line in found.other_users[:3]:
-        hints.append("at %s as user %s" % (crontab.where(line), line.user))
+        hints.append(f"at {crontab.where(line)} as user {line.user}")
     return hints
 
 
 def _report_missing(ev, plan, found, user):
-    who = " as %s" % user if plan["user"] else ""
+    who = f" as {user}" if plan["user"] else ""
     hints = _hints(found)
-    ev.finding("fail", "no cron entry runs /%s/%s%s" % (
-        plan["command"].pattern, who, " (found %s)" % "; ".join(hints) if hints else ""))
+    ev.finding("fail", "no cron entry runs /{}/{}{}".format(
+        plan["command"].pattern, who, " (found {})".format("; ".join(hints)) if hints else ""))
 
 
 def _report_invalid(ev, found, chosen_files):
     # cron's complaint may quote the line, and a job's command line can carry a password or token
     for crontab, line in found.invalid:
-        ev.finding("fail", "%s: cron rejects this line: %s" % (crontab.where(line), mask_line(line.error)))
+        ev.finding("fail", f"{crontab.where(line)}: cron rejects this line: {mask_line(line.error)}")
     for crontab in chosen_files:
         for line in crontab.lines:
             if line.kind == "invalid" and (crontab, line) not in found.invalid:
-                ev.finding("fail", "%s: cron rejects this line (%s); Debian's cron then ignores the whole file"
-                           % (crontab.where(line), mask_line(line.error)))
+                ev.finding("fail", f"{crontab.where(line)}: cron rejects this line ({mask_line(line.error)}); "
+                                   "Debian's cron then ignores the whole file")
 
 
 def _fits(plan, line, zone_name):
@@ -350,18 +350,18 @@ def _choose(plan, found, honored, host):
 def _grade_schedule(ev, plan, crontab, line):
     if plan["schedule"] is None:
         return
-    ev.require(line.schedule == plan["schedule"], "%s runs at '%s', expected '%s'" % (
+    ev.require(line.schedule == plan["schedule"], "{} runs at '{}', expected '{}'".format(
         crontab.where(line), line.schedule.text, plan["schedule"].text),
-        passing="runs at '%s'" % line.schedule.text)
+        passing=f"runs at '{line.schedule.text}'")
 
 
 def _grade_zone(ev, plan, line, honored, zone_name):
     cron_tz = line.env.get("CRON_TZ")
     if cron_tz and not honored and not same_zone(cron_tz, zone_name):
-        ev.finding("warn", "CRON_TZ=%s is set, but this host's cron ignores CRON_TZ: the job runs in %s"
-                   % (cron_tz, zone_name))
+        ev.finding("warn", f"CRON_TZ={cron_tz} is set, but this host's cron ignores CRON_TZ: "
+                           f"the job runs in {zone_name}")
     if plan["timezone"] is not None:
-        ev.require(same_zone(zone_name, plan["timezone"]), "runs in time zone %s, expected %s" % (
+        ev.require(same_zone(zone_name, plan["timezone"]), "runs in time zone {}, expected {}".format(
             zone_name, plan["timezone"]))
 
 
@@ -377,22 +377,23 @@ def _zone(zone_name, host):
 def _grade_next_run(ev, plan, line, zone, now):
     if line.schedule.reboot:
         ev.observe("next_run", None)
-        ev.require(plan["fires_within"] is None, "runs only at boot, so not within %s" % (
-            format_duration(plan["fires_within"] or 0)), passing="runs at boot")
+        ev.require(plan["fires_within"] is None,
+                   f"runs only at boot, so not within {format_duration(plan['fires_within'] or 0)}",
+                   passing="runs at boot")
         return
     next_run = line.schedule.next_run(now, zone)
     if next_run is None:
         ev.observe("next_run", None)
-        ev.finding("fail", "'%s' never fires (no such date)" % line.schedule.text)
+        ev.finding("fail", f"'{line.schedule.text}' never fires (no such date)")
         return
     wait = (next_run - now).total_seconds()
     ev.observe("next_run", next_run.isoformat())
     ev.observe("next_run_in_seconds", int(wait), "seconds")
-    text = "next run %s (in %s)" % (next_run.isoformat(), format_duration(wait))
+    text = f"next run {next_run.isoformat()} (in {format_duration(wait)})"
     if plan["fires_within"] is None:
         ev.note(text)
         return
-    ev.require(wait <= plan["fires_within"], "%s, expected within %s" % (
+    ev.require(wait <= plan["fires_within"], "{}, expected within {}".format(
         text, format_duration(plan["fires_within"])), passing=text)
 
 
@@ -434,10 +435,11 @@ def run(plan, ctx):
     crontab, line = _choose(plan, found, honored, host)
     zone_name = entry_zone_name(line, honored, host)
     _observe_entry(ev, crontab, line, zone_name, found)
-    ev.note("%s runs /%s/" % (crontab.where(line), plan["command"].pattern))
+    ev.note("{} runs /{}/".format(crontab.where(line), plan["command"].pattern))
     if len(found.entries) > 1:
-        ev.finding("warn", "%d entries run /%s/: %s (the job may run more than once)" % (
-            len(found.entries), plan["command"].pattern, ", ".join(_shown(c, entry) for c, entry in found.entries)))
+        entries = ", ".join(_shown(c, entry) for c, entry in found.entries)
+        ev.finding("warn", f"{len(found.entries)} entries run /{plan['command'].pattern}/: {entries} "
+                           "(the job may run more than once)")
     _grade_schedule(ev, plan, crontab, line)
     _grade_zone(ev, plan, line, honored, zone_name)
     _grade_next_run(ev, plan, line, _zone(zone_name, host), datetime.datetime.now(datetime.timezone.utc))

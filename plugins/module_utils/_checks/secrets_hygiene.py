@@ -76,19 +76,18 @@ _VCS = ("git+", "hg+", "svn+", "bzr+")
 
 
 def describe(item):
-    return item["path"], "Secrets hygiene of %s" % item["path"]
+    return item["path"], "Secrets hygiene of {}".format(item["path"])
 
 
 # --- options ------------------------------------------------------------------------------------
 
 def _compile(name, pattern, option):
     if not isinstance(pattern, str) or not pattern:
-        raise OptionError("%s: the pattern of %r must be a non-empty string" % (option, name))
+        raise OptionError(f"{option}: the pattern of {name!r} must be a non-empty string")
     try:
         return re.compile(pattern)
     except re.error as exc:
-        raise OptionError("%s: %r is not a valid regular expression for %r: %s" % (
-            option, pattern, name, exc)) from None
+        raise OptionError(f"{option}: {pattern!r} is not a valid regular expression for {name!r}: {exc}") from None
 
 
 def _rules(item):
@@ -97,7 +96,7 @@ def _rules(item):
         rules.extend((name, re.compile(pattern)) for name, pattern in BUILTIN_PATTERNS)
     for name, pattern in sorted((item.get("patterns") or {}).items()):
         if not re.match(r"^[A-Za-z0-9_.-]+$", str(name)):
-            raise OptionError("patterns: rule name %r may only hold letters, digits, '_', '.' and '-'" % (name,))
+            raise OptionError(f"patterns: rule name {name!r} may only hold letters, digits, '_', '.' and '-'")
         rules.append((str(name), _compile(name, pattern, "patterns")))
     return rules
 
@@ -106,24 +105,24 @@ def _globs(item, option):
     globs = list(item.get(option) or [])
     for pattern in globs:
         if not pattern or not pattern.strip() or pattern.startswith("/"):
-            raise OptionError("%s: %r must be a non-empty glob relative to path" % (option, pattern))
+            raise OptionError(f"{option}: {pattern!r} must be a non-empty glob relative to path")
     return globs
 
 
 def _max_findings(item):
     value = 10 if item.get("max_findings") is None else item["max_findings"]
     if value < 1:
-        raise OptionError("max_findings: must be at least 1, got %d" % value)
+        raise OptionError(f"max_findings: must be at least 1, got {value}")
     return value
 
 
 def prepare(item):
     path = item["path"]
     if not os.path.isabs(path):
-        raise OptionError("path: %r must be absolute" % path)
+        raise OptionError(f"path: {path!r} must be absolute")
     level = item["env_not_ignored"]
     if level not in LEVELS:
-        raise OptionError("env_not_ignored: %r is not one of %s" % (level, ", ".join(LEVELS)))
+        raise OptionError("env_not_ignored: {!r} is not one of {}".format(level, ", ".join(LEVELS)))
     max_size = parse_size("1MB" if item.get("max_file_size") is None else item["max_file_size"], "max_file_size")
     if max_size < 1:
         raise OptionError("max_file_size: must be greater than zero")
@@ -176,10 +175,10 @@ class Finding(object):
 
     @property
     def where(self):
-        return self.file if self.line is None else "%s:%d" % (self.file, self.line)
+        return self.file if self.line is None else f"{self.file}:{self.line}"
 
     def message(self):
-        return "%s %s%s" % (self.where, self.rule, ": %s" % self.detail if self.detail else "")
+        return "{} {}{}".format(self.where, self.rule, f": {self.detail}" if self.detail else "")
 
     def as_dict(self):
         record = dict(status=self.status, rule=self.rule, file=self.file)
@@ -219,7 +218,7 @@ class Scan(object):
             with open(self.full(relpath), "rb") as handle:
                 data = handle.read(limit + 1)
         except OSError as exc:
-            self.unreadable.append("%s (%s)" % (relpath, exc.strerror or exc))
+            self.unreadable.append(f"{relpath} ({exc.strerror or exc})")
             return None
         if len(data) > limit:
             self.too_large.append(relpath)
@@ -249,7 +248,7 @@ def walk_tree(scan):
     errors = []
     for directory, dirnames, filenames in os.walk(scan.root, onerror=errors.append):
         if scan.out_of_time():
-            scan.stopped = "the walk of %s (%d entries seen)" % (scan.root, tree.entries)
+            scan.stopped = f"the walk of {scan.root} ({tree.entries} entries seen)"
             break
         kept = []
         for name in sorted(dirnames):
@@ -277,7 +276,7 @@ def walk_tree(scan):
                 tree.links.append(rel)
     for error in errors:
         where = os.path.relpath(error.filename, scan.root) if error.filename else scan.root
-        scan.unreadable.append("%s (%s)" % (where, error.strerror or error))
+        scan.unreadable.append(f"{where} ({error.strerror or error})")
     return tree
 
 
@@ -285,7 +284,7 @@ def _lstat(scan, rel):
     try:
         return os.lstat(scan.full(rel))
     except OSError as exc:
-        scan.unreadable.append("%s (%s)" % (rel, exc.strerror or exc))
+        scan.unreadable.append(f"{rel} ({exc.strerror or exc})")
         return None
 
 
@@ -347,7 +346,7 @@ def check_secret_modes(scan, files):
         extra = mode & 0o077 & ~allowed
         if extra:
             who = [name for bits, name in ((0o070, "group"), (0o007, "others")) if extra & bits]
-            scan.add("fail", "secret_file_mode", rel, detail="mode %s%s gives %s access (max %s)" % (
+            scan.add("fail", "secret_file_mode", rel, detail="mode {}{} gives {} access (max {})".format(
                 format_mode(mode), " (of the link's target)" if linked else "", " and ".join(who),
                 format_mode(allowed)))
 
@@ -356,7 +355,7 @@ def check_world_writable(scan, tree):
     for rel, mode in sorted(tree.modes.items()):
         if mode & stat.S_IWOTH:
             shown = rel + "/" if stat.S_ISDIR(mode) else rel
-            scan.add("fail", "world_writable", shown, detail="mode %s" % format_mode(mode))
+            scan.add("fail", "world_writable", shown, detail=f"mode {format_mode(mode)}")
 
 
 def scan_for_secrets(scan, files):
@@ -364,7 +363,7 @@ def scan_for_secrets(scan, files):
     searched = 0
     for index, rel in enumerate(files):
         if scan.out_of_time():
-            scan.stopped = "the secret search (%d of %d files searched)" % (index, len(files))
+            scan.stopped = f"the secret search ({index} of {len(files)} files searched)"
             break
         data = scan.read(rel)
         if data is None:
@@ -431,7 +430,7 @@ def unpinned(requirement):
             return None
         name = _EGG.search(spec) or _NAME.match(spec.split("@", 1)[0] if " @ " in spec else "")
         # A URL can hold a token as its user name: show the project name only.
-        return "%s (direct reference without a commit or hash)" % (name.group(1) if name else "a URL")
+        return f"{name.group(1) if name else 'a URL'} (direct reference without a commit or hash)"
     specifiers = _SPECIFIER.findall(spec)
     if any(op == "===" or (op == "==" and "*" not in version) for op, version in specifiers):
         return None
@@ -446,7 +445,7 @@ def check_requirements(scan, files):
         for number, requirement in logical_lines(data.decode("utf-8", errors="replace")):
             shown = unpinned(requirement)
             if shown:
-                scan.add("warn", "unpinned_requirement", rel, number, detail="%s is not pinned with ==" % shown)
+                scan.add("warn", "unpinned_requirement", rel, number, detail=f"{shown} is not pinned with ==")
 
 
 # --- reporting ------------------------------------------------------------------------------------
@@ -468,7 +467,7 @@ def report_findings(ev, scan):
         ev.finding(finding.status, finding.message())
     if rest:
         ev.finding(max((f.status for f in rest), key=STATUS_RANK.__getitem__),
-                   "and %d more finding(s)" % len(rest))
+                   f"and {len(rest)} more finding(s)")
     by_rule = {}
     for finding in findings:
         by_rule[finding.rule] = by_rule.get(finding.rule, 0) + 1
@@ -482,16 +481,18 @@ def report_skipped(ev, scan):
                    unreadable=scan.unreadable[:_SHOWN_PATHS], unreadable_count=len(scan.unreadable))
     ev.observe("skipped", skipped)
     if scan.binary:
-        ev.note("%d binary file(s) not searched" % scan.binary)
+        ev.note(f"{scan.binary} binary file(s) not searched")
     if scan.too_large:
-        ev.note("%d file(s) over %s not searched: %s" % (
-            len(scan.too_large), format_size(scan.plan["max_file_size"]), ", ".join(scan.too_large[:_SHOWN_PATHS])))
+        too_large = ", ".join(scan.too_large[:_SHOWN_PATHS])
+        ev.note(f"{len(scan.too_large)} file(s) over {format_size(scan.plan['max_file_size'])} not searched: "
+                f"{too_large}")
     if scan.unreadable:
-        ev.finding("error", "%d path(s) could not be read, so the scan is incomplete: %s" % (
-            len(scan.unreadable), ", ".join(scan.unreadable[:_SHOWN_PATHS])))
+        unreadable = ", ".join(scan.unreadable[:_SHOWN_PATHS])
+        ev.finding("error", f"{len(scan.unreadable)} path(s) could not be read, so the scan is incomplete: "
+                            f"{unreadable}")
     if scan.stopped:
         ev.observe("stopped", scan.stopped)
-        ev.finding("error", "time limit reached during %s; the scan is incomplete (raise timeout)" % scan.stopped)
+        ev.finding("error", f"time limit reached during {scan.stopped}; the scan is incomplete (raise timeout)")
 
 
 def _expectations(ev, plan, git_rules):
@@ -499,7 +500,7 @@ def _expectations(ev, plan, git_rules):
     ev.expect("secret_mode_max", format_mode(plan["secret_mode_max"]))
     ev.expect("max_file_size", plan["max_file_size"], "bytes")
     if git_rules:
-        ev.expect("env_files", "not tracked, ignored by git (else %s)" % plan["env_not_ignored"])
+        ev.expect("env_files", "not tracked, ignored by git (else {})".format(plan["env_not_ignored"]))
 
 
 # --- run ------------------------------------------------------------------------------------------
@@ -508,9 +509,9 @@ def _require_directory(path):
     try:
         st = os.stat(path)
     except OSError as exc:
-        raise CheckError("cannot check %s: %s" % (path, exc.strerror or exc)) from None
+        raise CheckError(f"cannot check {path}: {exc.strerror or exc}") from None
     if not stat.S_ISDIR(st.st_mode):
-        raise CheckError("%s is not a directory" % path)
+        raise CheckError(f"{path} is not a directory")
 
 
 def _tracked_files(checkout):
@@ -572,8 +573,8 @@ def _observe_counts(ev, tree, tracked, env_files, requirements, searched):
 
 def _note_scope(ev, checkout, tracked, tree, searched, env_files, requirements):
     if checkout:
-        ev.note("%d tracked file(s) searched for secrets" % searched)
+        ev.note(f"{searched} tracked file(s) searched for secrets")
     else:
-        ev.note("not a git checkout: the tracked and ignored rules did not apply; all %d file(s) searched" % searched)
-    ev.note("%d env file(s), %d requirements file(s), %d file(s) on disk checked" % (
-        len(env_files), len(requirements), len(tree.files)))
+        ev.note(f"not a git checkout: the tracked and ignored rules did not apply; all {searched} file(s) searched")
+    ev.note(f"{len(env_files)} env file(s), {len(requirements)} requirements file(s), "
+            f"{len(tree.files)} file(s) on disk checked")

@@ -69,12 +69,12 @@ def _port(item):
 
 
 def endpoint(host, port):
-    return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def describe(item):
     key = endpoint(item["host"], _port(item))
-    return key, "SMTP %s" % key
+    return key, f"SMTP {key}"
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -84,14 +84,14 @@ def _name_option(item, option):
     if value is None:
         return None
     if not _NAME.match(value):
-        raise OptionError("%s: %r is not a host name" % (option, value))
+        raise OptionError(f"{option}: {value!r} is not a host name")
     return value
 
 
 def _latency_limit(item):
     levels = {}
     for level in ("warn", "fail"):
-        option = "latency_%s_above" % level
+        option = f"latency_{level}_above"
         if item.get(option) is not None:
             levels[level] = parse_duration(item[option], option) * 1000.0
     limit = Limit(direction="above", formatter=format_ms, **levels)
@@ -118,18 +118,18 @@ def prepare(item):
         raise OptionError("host: must not be empty")
     port = _port(item)
     if not 1 <= port <= 65535:
-        raise OptionError("port: %d is not a TCP port (1-65535)" % port)
+        raise OptionError(f"port: {port} is not a TCP port (1-65535)")
     if tls == "none":
         for option in ("ca_file", "server_name"):
             if item.get(option) is not None:
-                raise OptionError("%s: only applies with tls: starttls or implicit" % option)
+                raise OptionError(f"{option}: only applies with tls: starttls or implicit")
     banner_regex = None
     if item.get("banner_regex") is not None:
         try:
             banner_regex = re.compile(item["banner_regex"])
         except re.error as exc:
-            raise OptionError("banner_regex: %r is not a valid regular expression: %s"
-                              % (item["banner_regex"], exc)) from None
+            raise OptionError(f"banner_regex: {item['banner_regex']!r} is not a valid regular expression: "
+                              f"{exc}") from None
     username, password = _credentials(item, tls)
     return dict(
         host=host,
@@ -158,7 +158,7 @@ def tls_context(plan):
     try:
         return ssl.create_default_context(cafile=plan["ca_file"])
     except (OSError, ssl.SSLError) as exc:
-        raise CheckError("ca_file: cannot load %s: %s" % (plan["ca_file"], getattr(exc, "strerror", None) or exc)
+        raise CheckError("ca_file: cannot load {}: {}".format(plan["ca_file"], getattr(exc, "strerror", None) or exc)
                          ) from None
 
 
@@ -205,15 +205,15 @@ def _bound(client, ctx):
 
 def _failed_tls(exc):
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return "certificate not verified: %s" % (exc.verify_message or exc.reason or exc)
-    return "TLS handshake failed: %s" % (getattr(exc, "reason", None) or exc)
+        return f"certificate not verified: {exc.verify_message or exc.reason or exc}"
+    return f"TLS handshake failed: {getattr(exc, 'reason', None) or exc}"
 
 
 def _certificate(sock):
     cert = sock.getpeercert()
     if not cert:
         return None  # not verified: the standard library does not decode an unverified certificate
-    subject = ", ".join("%s=%s" % pair for rdn in cert.get("subject", ()) for pair in rdn)
+    subject = ", ".join("{}={}".format(*pair) for rdn in cert.get("subject", ()) for pair in rdn)
     return dict(subject=subject, not_after=cert.get("notAfter"))
 
 
@@ -251,26 +251,25 @@ def _connect(client, plan, ctx, ev):
         raise _Stop() from None
     except (socket.timeout, smtplib.SMTPServerDisconnected) as exc:
         if _timed_out(exc):
-            raise CheckError("timed out after %s waiting for the %sbanner" % (
+            raise CheckError("timed out after {} waiting for the {}banner".format(
                 format_duration(seconds), "TLS handshake and " if plan["tls"] == "implicit" else "")) from None
         raise CheckError("the server closed the connection before the banner") from None
     except OSError as exc:
-        raise CheckError("cannot connect to %s: %s"
-                         % (endpoint(plan["host"], plan["port"]), exc.strerror or exc)) from None
+        raise CheckError(f"cannot connect to {endpoint(plan['host'], plan['port'])}: {exc.strerror or exc}") from None
     latency_ms = round((time.monotonic() - started) * 1000.0, 1)
     banner = _text(banner)
     ev.observe("banner", banner)
-    ev.note("banner %s" % banner[:80])
+    ev.note(f"banner {banner[:80]}")
     if plan["tls"] == "implicit":
         _observe_tls(ev, client.sock)
     ev.measure("latency_ms", latency_ms, plan["latency"], label="banner after", formatter=format_ms)
     if code != 220:
-        ev.finding("fail", "the server refused service: %d %s" % (code, banner))
+        ev.finding("fail", f"the server refused service: {code} {banner}")
         raise _Stop()
     if plan["banner_regex"] is not None:
-        ev.expect("banner", "matches /%s/" % plan["banner_regex"].pattern)
+        ev.expect("banner", "matches /{}/".format(plan["banner_regex"].pattern))
         ev.require(plan["banner_regex"].search(banner) is not None,
-                   "banner %r does not match /%s/" % (banner, plan["banner_regex"].pattern))
+                   "banner {!r} does not match /{}/".format(banner, plan["banner_regex"].pattern))
 
 
 def _command(client, ctx, what, call):
@@ -279,19 +278,19 @@ def _command(client, ctx, what, call):
         return call()
     except (socket.timeout, smtplib.SMTPServerDisconnected) as exc:
         if _timed_out(exc):
-            raise CheckError("timed out after %s waiting for the answer to %s" % (format_duration(seconds), what)
+            raise CheckError(f"timed out after {format_duration(seconds)} waiting for the answer to {what}"
                              ) from None
-        raise CheckError("the server closed the connection at %s" % what) from None
+        raise CheckError(f"the server closed the connection at {what}") from None
     except (ssl.SSLError, smtplib.SMTPException):
         raise  # both are OSErrors; the caller judges them
     except OSError as exc:
-        raise CheckError("connection lost at %s: %s" % (what, exc.strerror or exc)) from None
+        raise CheckError(f"connection lost at {what}: {exc.strerror or exc}") from None
 
 
 def _ehlo(client, ctx, ev, what):
     code, message = _command(client, ctx, what, client.ehlo)
     if code != 250:
-        ev.finding("fail", "%s rejected: %d %s" % (what, code, _text(message)))
+        ev.finding("fail", f"{what} rejected: {code} {_text(message)}")
         raise _Stop()
     ev.observe("esmtp_extensions", sorted(name.upper() for name in client.esmtp_features))
 
@@ -314,11 +313,11 @@ def _starttls(client, plan, ctx, ev):
         raise _Stop() from None
     except smtplib.SMTPResponseException as exc:
         ev.observe("starttls_ok", False)
-        ev.finding("fail", "STARTTLS refused: %d %s" % (exc.smtp_code, _text(exc.smtp_error)))
+        ev.finding("fail", f"STARTTLS refused: {exc.smtp_code} {_text(exc.smtp_error)}")
         raise _Stop() from None
     ev.observe("starttls_ok", True)
     _observe_tls(ev, client.sock)
-    ev.note("STARTTLS ok (%s)" % client.sock.version())
+    ev.note(f"STARTTLS ok ({client.sock.version()})")
     _ehlo(client, ctx, ev, "EHLO after STARTTLS")
 
 
@@ -331,7 +330,7 @@ def _auth(client, plan, ctx, ev):
     ev.observe("auth_mechanisms", mechanisms)
     if plan["username"] is None:
         return
-    ev.expect("auth", "succeeds for %s" % plan["username"])
+    ev.expect("auth", "succeeds for {}".format(plan["username"]))
     ev.observe("auth_user", plan["username"])
     ev.observe("auth_ok", None)
     if not _encrypted(client) and not plan["allow_plaintext_auth"]:
@@ -345,14 +344,14 @@ def _auth(client, plan, ctx, ev):
         _command(client, ctx, "AUTH", lambda: client.login(plan["username"], plan["password"]))
     except smtplib.SMTPAuthenticationError as exc:
         ev.observe("auth_ok", False)
-        ev.finding("fail", "AUTH rejected for %s: %d %s" % (plan["username"], exc.smtp_code, _text(exc.smtp_error)))
+        ev.finding("fail", f"AUTH rejected for {plan['username']}: {exc.smtp_code} {_text(exc.smtp_error)}")
         return
     except smtplib.SMTPException as exc:
         ev.observe("auth_ok", False)
-        ev.finding("fail", "AUTH failed for %s: %s" % (plan["username"], _text(exc)))
+        ev.finding("fail", "AUTH failed for {}: {}".format(plan["username"], _text(exc)))
         return
     ev.observe("auth_ok", True)
-    ev.note("AUTH ok for %s" % plan["username"])
+    ev.note("AUTH ok for {}".format(plan["username"]))
 
 
 def _quit(client):

@@ -94,9 +94,9 @@ def describe(item):
     mode = item["mode"]
     base = _api_base(item)
     if base == DEFAULT_API_BASE:
-        return mode, "Stripe account, %s mode" % mode
+        return mode, f"Stripe account, {mode} mode"
     where = urlsplit(base).netloc or base
-    return "%s@%s" % (mode, where), "Stripe account, %s mode, via %s" % (mode, where)
+    return f"{mode}@{where}", f"Stripe account, {mode} mode, via {where}"
 
 
 def key_kind(value):
@@ -112,10 +112,10 @@ def _key_option(item, option, required):
     if value is None and not required:
         return None
     if not value:
-        raise OptionError("%s: must not be empty" % option)
+        raise OptionError(f"{option}: must not be empty")
     if _UNSAFE.search(value):
         # The value is not quoted: it is a secret.
-        raise OptionError("%s: contains whitespace or control characters" % option)
+        raise OptionError(f"{option}: contains whitespace or control characters")
     return value
 
 
@@ -123,14 +123,14 @@ def _api_base_option(item):
     base = _api_base(item)
     parts = urlsplit(base)
     if parts.scheme != "https" or not parts.hostname:
-        raise OptionError("api_base: %r is not an https:// URL (the secret key is sent to it)" % mask_url(base))
+        raise OptionError(f"api_base: {mask_url(base)!r} is not an https:// URL (the secret key is sent to it)")
     if parts.username is not None or parts.query or parts.fragment:
-        raise OptionError("api_base: %r must not hold credentials, a query or a fragment" % mask_url(base))
+        raise OptionError(f"api_base: {mask_url(base)!r} must not hold credentials, a query or a fragment")
     try:
         if parts.port == 0:
             raise ValueError("port 0")
     except ValueError:
-        raise OptionError("api_base: %r has an invalid port" % base) from None
+        raise OptionError(f"api_base: {base!r} has an invalid port") from None
     return base
 
 
@@ -138,26 +138,25 @@ def _retries_option(item):
     retries = item.get("retries")
     retries = 2 if retries is None else retries
     if not 0 <= retries <= MAX_RETRIES:
-        raise OptionError("retries: %d is not between 0 and %d" % (retries, MAX_RETRIES))
+        raise OptionError(f"retries: {retries} is not between 0 and {MAX_RETRIES}")
     return retries
 
 
 def _webhooks_option(item):
     webhooks, seen = [], set()
     for index, webhook in enumerate(item.get("webhooks") or []):
-        where = "webhooks[%d]" % index
+        where = f"webhooks[{index}]"
         url = (webhook.get("url") or "").strip()
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise OptionError("%s.url: %r is not an http(s) URL" % (where, mask_url(url)))
+            raise OptionError(f"{where}.url: {mask_url(url)!r} is not an http(s) URL")
         if url in seen:
-            raise OptionError("%s.url: %s is listed twice" % (where, mask_url(url)))
+            raise OptionError(f"{where}.url: {mask_url(url)} is listed twice")
         seen.add(url)
         events = []
         for event in webhook.get("events") or []:
             if not event or _UNSAFE.search(event):
-                raise OptionError("%s.events: %r is not an event type (like payment_intent.succeeded)"
-                                  % (where, event))
+                raise OptionError(f"{where}.events: {event!r} is not an event type (like payment_intent.succeeded)")
             if event not in events:
                 events.append(event)
         webhooks.append(dict(url=url, events=events))
@@ -169,7 +168,7 @@ def _webhook_secret_option(item):
     given = [name for name in ("webhook_secret", "webhook_secret_env", "webhook_secret_file")
              if item.get(name) is not None]
     if len(given) > 1:
-        raise OptionError("%s: give only one source of the webhook signing secret" % "/".join(given))
+        raise OptionError("{}: give only one source of the webhook signing secret".format("/".join(given)))
     if item.get("webhook_secret_variable") is not None and item.get("webhook_secret_file") is None:
         raise OptionError("webhook_secret_variable: only applies with webhook_secret_file")
     if not given:
@@ -179,15 +178,15 @@ def _webhook_secret_option(item):
     if given[0] == "webhook_secret_env":
         name = item["webhook_secret_env"]
         if not _VARIABLE.match(name):
-            raise OptionError("webhook_secret_env: %r is not an environment variable name" % name)
-        return dict(source="environment variable %s" % name, variable=name)
+            raise OptionError(f"webhook_secret_env: {name!r} is not an environment variable name")
+        return dict(source=f"environment variable {name}", variable=name)
     path = item["webhook_secret_file"]
     if not path:
         raise OptionError("webhook_secret_file: must not be empty")
     name = item.get("webhook_secret_variable") or DEFAULT_SECRET_VARIABLE
     if not _VARIABLE.match(name):
-        raise OptionError("webhook_secret_variable: %r is not a variable name" % name)
-    return dict(source="%s in %s" % (name, path), variable=name, path=path)
+        raise OptionError(f"webhook_secret_variable: {name!r} is not a variable name")
+    return dict(source=f"{name} in {path}", variable=name, path=path)
 
 
 def prepare(item):
@@ -195,7 +194,7 @@ def prepare(item):
         secret_key=_key_option(item, "secret_key", required=True),
         publishable_key=_key_option(item, "publishable_key", required=False),
         mode=item["mode"],
-        require=dict((flag, item.get("require_%s" % flag) is not False)
+        require=dict((flag, item.get(f"require_{flag}") is not False)
                      for flag in ("charges_enabled", "payouts_enabled", "details_submitted")),
         requirements_due=item["requirements_due"],
         webhooks=_webhooks_option(item),
@@ -236,14 +235,14 @@ def _sdk_message(exc, plan):
 def _key_name(kind, mode):
     if kind == "unknown":
         return "not a Stripe API key"
-    return "a %s %s key" % (mode, kind)
+    return f"a {mode} {kind} key"
 
 
 def _not_a(kind, mode, wanted):
     """'is a live publishable key, not a secret (sk_) or restricted (rk_) key'."""
     if kind == "unknown":
-        return "is not a Stripe API key (expected %s)" % wanted
-    return "is %s, not %s" % (_key_name(kind, mode), wanted)
+        return f"is not a Stripe API key (expected {wanted})"
+    return f"is {_key_name(kind, mode)}, not {wanted}"
 
 
 def _grade_secret_key(ev, plan):
@@ -255,12 +254,12 @@ def _grade_secret_key(ev, plan):
     ev.expect("secret_key_type", "secret or restricted")
     ev.expect("secret_key_mode", plan["mode"])
     if kind not in ("secret", "restricted"):
-        ev.finding("fail", "the secret key %s %s" % (mask_secret(plan["secret_key"]), _not_a(
+        ev.finding("fail", "the secret key {} {}".format(mask_secret(plan["secret_key"]), _not_a(
             kind, mode, "a secret (sk_) or restricted (rk_) key")))
         return False
-    ev.require(mode == plan["mode"], "the secret key %s is a %s mode key, expected %s"
-               % (mask_secret(plan["secret_key"]), mode, plan["mode"]),
-               passing="%s %s key %s" % (mode, kind, mask_secret(plan["secret_key"])))
+    shown = mask_secret(plan["secret_key"])
+    ev.require(mode == plan["mode"], f"the secret key {shown} is a {mode} mode key, expected {plan['mode']}",
+               passing=f"{mode} {kind} key {shown}")
     return True
 
 
@@ -275,15 +274,15 @@ def _grade_publishable_key(ev, plan):
     ev.expect("publishable_key_type", "publishable")
     ev.expect("publishable_key_mode", plan["mode"])
     if kind != "publishable":
-        ev.finding("fail", "the publishable key %s %s"
-                   % (mask_secret(key), _not_a(kind, mode, "a publishable (pk_) key")))
+        ev.finding("fail", f"the publishable key {mask_secret(key)} {_not_a(kind, mode, 'a publishable (pk_) key')}")
         return
-    ev.require(mode == plan["mode"], "the publishable key %s is a %s mode key, expected %s"
-               % (mask_secret(key), mode, plan["mode"]))
+    ev.require(mode == plan["mode"],
+               f"the publishable key {mask_secret(key)} is a {mode} mode key, expected {plan['mode']}")
     secret_mode = key_kind(plan["secret_key"])[1]
     if secret_mode is not None:
-        ev.require(mode == secret_mode, "the secret key is a %s mode key but the publishable key is %s mode"
-                   % (secret_mode, mode), passing="publishable key of the same mode")
+        ev.require(mode == secret_mode,
+                   f"the secret key is a {secret_mode} mode key but the publishable key is {mode} mode",
+                   passing="publishable key of the same mode")
 
 
 # --- the webhook signing secret ------------------------------------------------------------------
@@ -307,7 +306,7 @@ def _signing_secret_problem(value):
     if not value.startswith("whsec_"):
         kind, mode = key_kind(value)
         if kind != "unknown":
-            return "holds %s, not a signing secret (whsec_)" % _key_name(kind, mode)
+            return f"holds {_key_name(kind, mode)}, not a signing secret (whsec_)"
         return "does not start with whsec_"
     if len(value) <= len("whsec_"):
         return "holds only the whsec_ prefix"
@@ -324,12 +323,12 @@ def _grade_signing_secret(ev, plan):
     try:
         value = _read_signing_secret(source)
     except CheckError as exc:
-        ev.finding("error", "webhook signing secret: %s" % scrub(exc, _secrets(plan)))
+        ev.finding("error", f"webhook signing secret: {scrub(exc, _secrets(plan))}")
         return
     problem = _signing_secret_problem(value)
     shown["present"] = bool(value and value.strip())
     shown["format_ok"] = problem is None
-    ev.require(problem is None, "the webhook signing secret (%s) %s" % (source["source"], problem),
+    ev.require(problem is None, "the webhook signing secret ({}) {}".format(source["source"], problem),
                passing="webhook signing secret present")
 
 
@@ -356,8 +355,8 @@ def tls_context(plan, stripe):
             return ssl.create_default_context(capath=path)
         return ssl.create_default_context(cafile=path)
     except (OSError, ssl.SSLError) as exc:
-        raise CheckError("ca_path: cannot load CA certificates from %s: %s"
-                         % (path, getattr(exc, "strerror", None) or exc)) from None
+        reason = getattr(exc, "strerror", None) or exc
+        raise CheckError(f"ca_path: cannot load CA certificates from {path}: {reason}") from None
 
 
 def _client_class(stripe):
@@ -392,25 +391,24 @@ def _client_class(stripe):
                 response = connection.getresponse()
                 body = response.read(MAX_ANSWER_BYTES + 1)
             except socket.timeout:
-                raise self._connection_error("timed out after %s waiting for %s" % (format_duration(seconds), where),
+                raise self._connection_error(f"timed out after {format_duration(seconds)} waiting for {where}",
                                              True) from None
             except ssl.SSLCertVerificationError as exc:
-                raise self._connection_error("certificate of %s not verified: %s"
-                                             % (where, exc.verify_message or exc.reason), False) from None
+                raise self._connection_error(
+                    f"certificate of {where} not verified: {exc.verify_message or exc.reason}", False) from None
             except ssl.SSLError as exc:
-                raise self._connection_error("TLS handshake with %s failed: %s" % (where, exc.reason or exc),
+                raise self._connection_error(f"TLS handshake with {where} failed: {exc.reason or exc}",
                                              False) from None
             except OSError as exc:
-                raise self._connection_error("cannot connect to %s: %s" % (where, exc.strerror or exc),
+                raise self._connection_error(f"cannot connect to {where}: {exc.strerror or exc}",
                                              True) from None
             except http.client.HTTPException as exc:
-                raise self._connection_error("bad HTTP answer from %s: %s" % (where, type(exc).__name__),
+                raise self._connection_error(f"bad HTTP answer from {where}: {type(exc).__name__}",
                                              False) from None
             finally:
                 connection.close()
             if len(body) > MAX_ANSWER_BYTES:
-                raise self._connection_error("the answer from %s is larger than %d bytes" % (where, MAX_ANSWER_BYTES),
-                                             False)
+                raise self._connection_error(f"the answer from {where} is larger than {MAX_ANSWER_BYTES} bytes", False)
             return body, response.status, response.headers
 
         def _should_retry(self, response, api_connection_error, num_retries, max_network_retries):
@@ -453,7 +451,7 @@ def _call(stripe, plan, http_client, what, function, *args):
     try:
         return function(*args)
     except stripe.AuthenticationError as exc:
-        raise _Rejected("the secret key %s was rejected: %s" % (
+        raise _Rejected("the secret key {} was rejected: {}".format(
             mask_secret(plan["secret_key"]), _sdk_message(exc, plan))) from None
     except stripe.StripeError as exc:
         raise CheckError(_api_failure(stripe, exc, what, http_client, plan)) from None
@@ -462,20 +460,20 @@ def _call(stripe, plan, http_client, what, function, *args):
 def _retries_text(http_client):
     if not http_client.retried:
         return ""
-    return " after %d retr%s (%s)" % (len(http_client.retried), "y" if len(http_client.retried) == 1 else "ies",
-                                      ", ".join(http_client.retried))
+    retried = http_client.retried
+    return f" after {len(retried)} retr{'y' if len(retried) == 1 else 'ies'} ({', '.join(retried)})"
 
 
 def _api_failure(stripe, exc, what, http_client, plan):
     message = _sdk_message(exc, plan)
     retried = _retries_text(http_client)
     if isinstance(exc, stripe.APIConnectionError):
-        return "%s: %s%s" % (what, message, retried)
+        return f"{what}: {message}{retried}"
     if isinstance(exc, stripe.PermissionError):
-        return "%s: the key may not read this (HTTP 403): %s" % (what, message)
+        return f"{what}: the key may not read this (HTTP 403): {message}"
     if isinstance(exc, stripe.RateLimitError):
-        return "%s: rate limited (HTTP 429)%s: %s" % (what, retried, message)
-    return "%s: HTTP %s%s: %s" % (what, exc.http_status, retried, message)
+        return f"{what}: rate limited (HTTP 429){retried}: {message}"
+    return f"{what}: HTTP {exc.http_status}{retried}: {message}"
 
 
 # --- the account -------------------------------------------------------------------------------
@@ -500,10 +498,10 @@ def _grade_requirements(ev, plan, account):
         return
     ev.expect("requirements_due", "none")
     past_due = len(requirements.get("past_due") or [])
-    text = "%d account requirement%s due" % (len(due), "" if len(due) == 1 else "s")
+    text = f"{len(due)} account requirement{'' if len(due) == 1 else 's'} due"
     if past_due:
-        text += " (%d past due)" % past_due
-    ev.require(not due, "%s: %s" % (text, ", ".join(due[:SHOWN_REQUIREMENTS])), status=plan["requirements_due"])
+        text += f" ({past_due} past due)"
+    ev.require(not due, "{}: {}".format(text, ", ".join(due[:SHOWN_REQUIREMENTS])), status=plan["requirements_due"])
 
 
 def _grade_account(ev, plan, account):
@@ -511,7 +509,7 @@ def _grade_account(ev, plan, account):
     ev.observe("country", account.get("country"))
     ev.observe("default_currency", account.get("default_currency"))
     disabled = (account.get("requirements") or {}).get("disabled_reason")
-    because = " (%s)" % disabled if disabled else ""
+    because = f" ({disabled})" if disabled else ""
     problems = dict(charges_enabled="charges are disabled" + because,
                     payouts_enabled="payouts are disabled" + because,
                     details_submitted="the account details are not submitted")
@@ -522,7 +520,7 @@ def _grade_account(ev, plan, account):
             ev.require(account.get(flag) is True, problems[flag])
     ready = [flag.replace("_", " ") for flag in ("charges_enabled", "payouts_enabled", "details_submitted")
              if account.get(flag) is True]
-    ev.note("account %s: %s" % (account.get("id"), ", ".join(ready) or "cannot take payments"))
+    ev.note("account {}: {}".format(account.get("id"), ", ".join(ready) or "cannot take payments"))
     _grade_requirements(ev, plan, account)
 
 
@@ -542,7 +540,7 @@ def _webhook_endpoints(stripe, plan, client, http_client):
         if not page.has_more or not data:
             return endpoints
         after = data[-1]["id"]
-    raise CheckError("listing webhook endpoints: more than %d pages" % MAX_PAGES)
+    raise CheckError(f"listing webhook endpoints: more than {MAX_PAGES} pages")
 
 
 def _missing_events(endpoint, events):
@@ -557,17 +555,17 @@ def _match_webhook(endpoints, wanted):
     candidates = [e for e in endpoints if e.get("url") == wanted["url"]]
     shown = dict(url=mask_url(wanted["url"]), endpoint=None, status=None, missing_events=list(wanted["events"]))
     if not candidates:
-        return shown, "no webhook endpoint for %s" % mask_url(wanted["url"])
+        return shown, "no webhook endpoint for {}".format(mask_url(wanted["url"]))
     ranked = sorted(candidates, key=lambda e: (e.get("status") != "enabled",
                                                len(_missing_events(e, wanted["events"]))))
     best = ranked[0]
     missing = _missing_events(best, wanted["events"])
     shown.update(endpoint=best.get("id"), status=best.get("status"), missing_events=missing)
     if best.get("status") != "enabled":
-        return shown, "the webhook endpoint %s for %s is %s" % (
+        return shown, "the webhook endpoint {} for {} is {}".format(
             best.get("id"), mask_url(wanted["url"]), best.get("status"))
     if missing:
-        return shown, "the webhook endpoint %s for %s is not subscribed to %s" % (
+        return shown, "the webhook endpoint {} for {} is not subscribed to {}".format(
             best.get("id"), mask_url(wanted["url"]), ", ".join(missing))
     return shown, None
 
@@ -583,7 +581,7 @@ def _grade_webhooks(ev, plan, endpoints):
         ev.require(problem is None, problem)
     ev.observe("webhooks", matched)
     ok = len([m for m in matched if m["status"] == "enabled" and not m["missing_events"]])
-    ev.note("%d of %d webhook%s ok" % (ok, len(matched), "" if len(matched) == 1 else "s"))
+    ev.note(f"{ok} of {len(matched)} webhook{'' if len(matched) == 1 else 's'} ok")
 
 
 # --- the check -----------------------------------------------------------------------------------
@@ -599,7 +597,7 @@ def _ask_api(ev, plan, ctx):
             if plan["webhooks"]:
                 _grade_webhooks(ev, plan, _webhook_endpoints(stripe, plan, client, http_client))
             if http_client.retried:
-                ev.note("the API answered%s" % _retries_text(http_client))
+                ev.note(f"the API answered{_retries_text(http_client)}")
         finally:
             ev.observe("retries", len(http_client.retried))
     except _Rejected as exc:
@@ -625,5 +623,5 @@ def run(plan, ctx):
         raise CheckError(scrub(exc, _secrets(plan))) from None
     except Exception as exc:  # pylint: disable=broad-exception-caught
         # An unforeseen exception's message could quote a key: the runner would show it as it is.
-        raise CheckError("unexpected %s: %s" % (type(exc).__name__, scrub(exc, _secrets(plan)))) from None
+        raise CheckError(f"unexpected {type(exc).__name__}: {scrub(exc, _secrets(plan))}") from None
     return ev.outcome()

@@ -60,7 +60,7 @@ def describe(item):
 def _cpu_sample(item):
     seconds = parse_duration(item.get("cpu_sample") or "500ms", "cpu_sample")
     if seconds <= 0:
-        raise OptionError("cpu_sample: must be greater than zero, got %r" % item.get("cpu_sample"))
+        raise OptionError("cpu_sample: must be greater than zero, got {!r}".format(item.get("cpu_sample")))
     return seconds
 
 
@@ -95,7 +95,7 @@ def _read_proc(plan, name):
         with open(path) as handle:
             return handle.read()
     except OSError as exc:
-        raise CheckError("cannot read %s: %s" % (path, exc.strerror or exc)) from None
+        raise CheckError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def read_cpu_times(plan):
@@ -109,7 +109,7 @@ def read_cpu_times(plan):
             total = sum(values[:8])
             idle = values[3] + (values[4] if len(values) > 4 else 0)
             return total - idle, total
-    raise CheckError("%s has no 'cpu' line" % os.path.join(plan["proc"], "stat"))
+    raise CheckError("{} has no 'cpu' line".format(os.path.join(plan["proc"], "stat")))
 
 
 def sample_cpu_busy(plan, seconds):
@@ -119,7 +119,7 @@ def sample_cpu_busy(plan, seconds):
     busy_after, total_after = read_cpu_times(plan)
     elapsed = total_after - total_before
     if elapsed <= 0:
-        raise CheckError("no CPU time elapsed in %s of sampling" % format_duration(seconds))
+        raise CheckError(f"no CPU time elapsed in {format_duration(seconds)} of sampling")
     return 100.0 * (busy_after - busy_before) / elapsed
 
 
@@ -128,7 +128,7 @@ def read_load(plan):
     try:
         return float(fields[0]), float(fields[1]), float(fields[2])
     except (IndexError, ValueError):
-        raise CheckError("cannot parse %s" % os.path.join(plan["proc"], "loadavg")) from None
+        raise CheckError("cannot parse {}".format(os.path.join(plan["proc"], "loadavg"))) from None
 
 
 def read_meminfo(plan):
@@ -157,7 +157,7 @@ def _measure_cpu_busy(ev, plan, ctx):
     try:
         busy = sample_cpu_busy(plan, seconds)
     except CheckError as exc:
-        ev.finding("error", "cpu busy: %s" % exc)
+        ev.finding("error", f"cpu busy: {exc}")
         return
     ev.observe("cpu_sample_seconds", round(seconds, 3), "seconds")
     ev.measure("cpu_busy_percent", round(busy, 1), plan["cpu_busy"], label="cpu busy")
@@ -167,7 +167,7 @@ def _measure_load(ev, plan, cpus):
     try:
         load1, load5, load15 = read_load(plan)
     except CheckError as exc:
-        ev.finding("error", "load: %s" % exc)
+        ev.finding("error", f"load: {exc}")
         return
     ev.observe("load_1", load1)
     ev.observe("load_5", load5)
@@ -189,7 +189,7 @@ def _available_memory(meminfo):
 def _measure_memory(ev, plan, meminfo):
     total = meminfo.get("MemTotal")
     if not total:
-        ev.finding("error", "memory: %s/meminfo reports no MemTotal" % plan["proc"])
+        ev.finding("error", "memory: {}/meminfo reports no MemTotal".format(plan["proc"]))
         return
     available, estimated = _available_memory(meminfo)
     ev.observe("memory_total_bytes", total, "bytes")
@@ -203,7 +203,7 @@ def _measure_memory(ev, plan, meminfo):
 
 def _measure_swap(ev, plan, meminfo):
     if "SwapTotal" not in meminfo:
-        ev.finding("error", "swap: %s/meminfo reports no SwapTotal" % plan["proc"])
+        ev.finding("error", "swap: {}/meminfo reports no SwapTotal".format(plan["proc"]))
         return
     total = meminfo["SwapTotal"]
     ev.observe("swap_total_bytes", total, "bytes")
@@ -223,7 +223,7 @@ def run(plan, ctx):
     try:
         meminfo = read_meminfo(plan)
     except CheckError as exc:
-        ev.finding("error", "memory and swap: %s" % exc)
+        ev.finding("error", f"memory and swap: {exc}")
     else:
         _measure_memory(ev, plan, meminfo)
         _measure_swap(ev, plan, meminfo)

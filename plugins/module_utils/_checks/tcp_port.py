@@ -48,12 +48,12 @@ _ONLY_OPEN = ("connect_warn_above", "connect_fail_above", "banner_regex", "send"
 
 
 def _endpoint(host, port):
-    return ("[%s]:%s" if ":" in str(host) else "%s:%s") % (host, port)
+    return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
 
 
 def describe(item):
     key = _endpoint(item.get("host"), item.get("port"))
-    return key, "TCP port %s" % key
+    return key, f"TCP port {key}"
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -63,14 +63,14 @@ def _host(item):
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]  # an IPv6 literal written as in a URL
     if not host or any(c.isspace() for c in host):
-        raise OptionError("host: %r is not a host name or address" % item["host"])
+        raise OptionError("host: {!r} is not a host name or address".format(item["host"]))
     return host
 
 
 def _port(item):
     port = item["port"]
     if not 1 <= port <= 65535:
-        raise OptionError("port: %d is outside 1-65535" % port)
+        raise OptionError(f"port: {port} is outside 1-65535")
     return port
 
 
@@ -81,7 +81,7 @@ def _banner_regex(item):
     try:
         return re.compile(pattern, re.MULTILINE)
     except re.error as exc:
-        raise OptionError("banner_regex: %r is not a valid regular expression: %s" % (pattern, exc)) from None
+        raise OptionError(f"banner_regex: {pattern!r} is not a valid regular expression: {exc}") from None
 
 
 def _connect_ms(text, option):
@@ -93,7 +93,7 @@ def prepare(item):
     if state == "closed":
         for option in _ONLY_OPEN:
             if item.get(option) is not None:
-                raise OptionError("%s: only applies with state open" % option)
+                raise OptionError(f"{option}: only applies with state open")
     if item.get("send") is not None:
         if item.get("banner_regex") is None:
             raise OptionError("send: only applies with banner_regex (the answer is what is checked)")
@@ -137,13 +137,13 @@ def connect(family, proto, sockaddr, seconds):
         sock.connect(sockaddr)
     except socket.timeout:
         attempt.state = "timed out"
-        attempt.reason = "connection timed out after %s" % format_duration(time.monotonic() - started)
+        attempt.reason = f"connection timed out after {format_duration(time.monotonic() - started)}"
     except ConnectionRefusedError:
         attempt.state = "refused"
         attempt.reason = "connection refused"
     except OSError as exc:  # no route, network down, address not available ...
         attempt.state = "unreachable"
-        attempt.reason = "cannot connect: %s" % (exc.strerror or exc)
+        attempt.reason = f"cannot connect: {exc.strerror or exc}"
     attempt.seconds = time.monotonic() - started
     if attempt.reason is None:
         attempt.sock = sock
@@ -202,12 +202,12 @@ def read_banner(sock, regex, send, deadline):
             if regex.search(banner.text()):
                 break
     except socket.timeout:
-        raise CheckError("timed out after %s sending %d bytes" % (
-            format_duration(time.monotonic() - started), len(send))) from None
+        waited = format_duration(time.monotonic() - started)
+        raise CheckError(f"timed out after {waited} sending {len(send)} bytes") from None
     except ConnectionError:  # reset or broken pipe: what came before it is the banner
         banner.closed = True
     except OSError as exc:
-        raise CheckError("reading the banner failed: %s" % (exc.strerror or exc)) from None
+        raise CheckError(f"reading the banner failed: {exc.strerror or exc}") from None
     banner.waited = time.monotonic() - started
     return banner
 
@@ -223,16 +223,16 @@ def _check_banner(plan, sock, deadline, ev):
     ev.observe("banner", _shown(banner.text()))
     if not banner.data:
         if banner.closed:
-            ev.finding("fail", "the server closed the connection without sending anything (banner_regex /%s/)"
-                       % regex.pattern)
+            ev.finding("fail", "the server closed the connection without sending anything "
+                               f"(banner_regex /{regex.pattern}/)")
             return
         hint = "" if plan["send"] else "; if the client speaks first, set send"
-        raise CheckError("timed out after %s waiting for the server to send anything%s"
-                         % (format_duration(banner.waited), hint))
+        raise CheckError(f"timed out after {format_duration(banner.waited)} "
+                         f"waiting for the server to send anything{hint}")
     first_line = banner.text().splitlines()[0] if banner.text().strip() else banner.text()
     ev.require(regex.search(banner.text()) is not None,
-               "banner %r does not match /%s/" % (_shown(first_line), regex.pattern),
-               passing="banner %s" % _shown(first_line.strip()))
+               f"banner {_shown(first_line)!r} does not match /{regex.pattern}/",
+               passing=f"banner {_shown(first_line.strip())}")
 
 
 # --- evaluation ---------------------------------------------------------------------------------
@@ -240,7 +240,7 @@ def _check_banner(plan, sock, deadline, ev):
 def _why_not(attempts):
     if len(attempts) == 1:
         return attempts[0].reason
-    return "; ".join("%s %s" % (a.address, a.reason) for a in attempts)
+    return "; ".join(f"{a.address} {a.reason}" for a in attempts)
 
 
 def _state_of(attempts):
@@ -255,7 +255,7 @@ def run(plan, ctx):
     deadline = time.monotonic() + ctx.child_timeout()
     addresses = addresses_of(plan["host"], plan["port"], deadline)
     if not addresses:
-        raise CheckError("%s has no address" % plan["host"])
+        raise CheckError("{} has no address".format(plan["host"]))
     attempts = connect_first(addresses, deadline)
     ev = Evaluation()
     ev.expect("state", plan["state"])
@@ -266,13 +266,13 @@ def run(plan, ctx):
     if connected is None:
         ev.observe("reason", _why_not(attempts))
         if plan["state"] == "closed":
-            ev.note("closed: %s" % _why_not(attempts))
+            ev.note(f"closed: {_why_not(attempts)}")
         else:
-            ev.finding("fail", "%s (expected open)" % _why_not(attempts))
+            ev.finding("fail", f"{_why_not(attempts)} (expected open)")
         return ev.outcome()
     try:
         if plan["state"] == "closed":
-            ev.finding("fail", "open: %s accepted the connection (expected closed)" % attempts[-1].address)
+            ev.finding("fail", f"open: {attempts[-1].address} accepted the connection (expected closed)")
             return ev.outcome()
         ev.note("open")
         ev.measure("connect_ms", round(attempts[-1].seconds * 1000.0, 3), plan["connect"], label="connect",

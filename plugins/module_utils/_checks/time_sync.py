@@ -65,29 +65,29 @@ def parse_server(spec, option="ntp_servers"):
     """(host, port) from 'host', 'host:port', '[v6]:port' or a bare IPv6 address."""
     text = str(spec).strip() if spec is not None else ""
     if not text:
-        raise OptionError("%s: an empty server name" % option)
+        raise OptionError(f"{option}: an empty server name")
     host, port = text, NTP_PORT
     if text.startswith("["):
         match = re.match(r"^\[([0-9A-Fa-f:.]+)\](?::(\d+))?$", text)
         if not match:
-            raise OptionError("%s: %r is not [ipv6] or [ipv6]:port" % (option, spec))
+            raise OptionError(f"{option}: {spec!r} is not [ipv6] or [ipv6]:port")
         host, port = match.group(1), int(match.group(2)) if match.group(2) else NTP_PORT
     elif text.count(":") == 1:
         host, port_text = text.split(":")
         if not port_text.isdigit():
-            raise OptionError("%s: %r has a port that is not a number" % (option, spec))
+            raise OptionError(f"{option}: {spec!r} has a port that is not a number")
         port = int(port_text)
     elif text.count(":") > 1 and not re.match(r"^[0-9A-Fa-f:.]+$", text):
-        raise OptionError("%s: %r is not a host, host:port or IPv6 address" % (option, spec))
+        raise OptionError(f"{option}: {spec!r} is not a host, host:port or IPv6 address")
     if ":" not in host and not _HOST.match(host):
-        raise OptionError("%s: %r is not a host name or address" % (option, spec))
+        raise OptionError(f"{option}: {spec!r} is not a host name or address")
     if not 1 <= port <= 65535:
-        raise OptionError("%s: %r: port %d is not a UDP port (1-65535)" % (option, spec, port))
+        raise OptionError(f"{option}: {spec!r}: port {port} is not a UDP port (1-65535)")
     return host, port
 
 
 def server_label(host, port):
-    return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 # Clocks a second apart already break token expiry, TLS validity edges and log correlation.
@@ -105,7 +105,7 @@ def _offset_limit(item):
     if not levels and item.get("ntp_servers"):
         levels = dict(DEFAULT_OFFSET_MS)
     limit = Limit(direction="above", formatter=format_ms, **levels)
-    check_order(limit, "offset_warn_above/%s" % fail_option)
+    check_order(limit, f"offset_warn_above/{fail_option}")
     return limit
 
 
@@ -114,16 +114,16 @@ def _timezone(item):
     if name is None:
         return None
     if len(name) > 64 or not _TZ_NAME.match(name) or ".." in name:
-        raise OptionError("timezone: %r is not an IANA timezone name such as Europe/Paris or UTC" % name)
+        raise OptionError(f"timezone: {name!r} is not an IANA timezone name such as Europe/Paris or UTC")
     return name
 
 
 def prepare(item):
     servers = []
     for index, spec in enumerate(item.get("ntp_servers") or []):
-        server = parse_server(spec, "ntp_servers[%d]" % index)
+        server = parse_server(spec, f"ntp_servers[{index}]")
         if server in servers:
-            raise OptionError("ntp_servers[%d]: %s is listed twice" % (index, server_label(*server)))
+            raise OptionError(f"ntp_servers[{index}]: {server_label(*server)} is listed twice")
         servers.append(server)
     timezone = _timezone(item)
     if not servers and timezone is None:
@@ -133,7 +133,7 @@ def prepare(item):
         raise OptionError("max_offset/offset_warn_above/offset_fail_above: only apply with ntp_servers")
     min_servers = 1 if item.get("min_servers") is None else item["min_servers"]
     if servers and not 1 <= min_servers <= len(servers):
-        raise OptionError("min_servers: %d is not between 1 and the %d servers listed" % (min_servers, len(servers)))
+        raise OptionError(f"min_servers: {min_servers} is not between 1 and the {len(servers)} servers listed")
     if not servers and min_servers != 1:
         raise OptionError("min_servers: only applies with ntp_servers")
     return dict(servers=servers, limit=limit, min_servers=min_servers, timezone=timezone)
@@ -143,12 +143,12 @@ def format_offset_ms(milliseconds):
     """'+850ms', '-2.0s', '+10m': signed, and rounded so that 599.99 s reads as 10m."""
     seconds = abs(milliseconds) / 1000.0
     if seconds < 1:
-        shown = "%dms" % round(seconds * 1000)
+        shown = f"{round(seconds * 1000)}ms"
     elif seconds < 60:
-        shown = "%.1fs" % seconds
+        shown = f"{seconds:.1f}s"
     else:
         shown = format_duration(round(seconds))
-    return "%s%s" % ("-" if milliseconds < 0 else "+", shown)
+    return "{}{}".format("-" if milliseconds < 0 else "+", shown)
 
 
 # --- SNTP ---------------------------------------------------------------------------------------
@@ -189,9 +189,9 @@ def _exchange(host, port, budget):
         reply = sock.recv(1024)
         t4 = time.time()
     except socket.timeout:
-        raise ServerError("no answer within %s" % format_duration(budget)) from None
+        raise ServerError(f"no answer within {format_duration(budget)}") from None
     except ConnectionRefusedError:
-        raise ServerError("port unreachable (nothing listens on UDP %d)" % port) from None
+        raise ServerError(f"port unreachable (nothing listens on UDP {port})") from None
     except OSError as exc:
         raise ServerError(exc.strerror or str(exc)) from None
     finally:
@@ -202,20 +202,20 @@ def _exchange(host, port, budget):
 def parse_reply(reply, sent):
     """The reply's fields, validated as RFC 4330 section 5 says a client must; ServerError otherwise."""
     if len(reply) < _PACKET.size:
-        raise ServerError("short reply (%d bytes)" % len(reply))
+        raise ServerError(f"short reply ({len(reply)} bytes)")
     fields = _PACKET.unpack(reply[:_PACKET.size])
     first, stratum, ref_id = fields[0], fields[1], fields[6]
     origin, received, transmit = fields[8:11]
     leap, mode = first >> 6, first & 7
     if mode != _MODE_SERVER:
-        raise ServerError("not a server reply (mode %d)" % mode)
+        raise ServerError(f"not a server reply (mode {mode})")
     if origin != sent:
         raise ServerError("the reply does not echo the request's transmit time")
     if stratum == 0:
         code = ref_id.decode("ascii", errors="replace").strip("\0 ") or "?"
-        raise ServerError("kiss-of-death %s (stratum 0)" % code)
+        raise ServerError(f"kiss-of-death {code} (stratum 0)")
     if stratum > 15:
-        raise ServerError("stratum %d: the server is not synchronized" % stratum)
+        raise ServerError(f"stratum {stratum}: the server is not synchronized")
     if leap == _LEAP_ALARM:
         raise ServerError("the server's clock is not synchronized (leap indicator 3)")
     if transmit == 0:
@@ -280,15 +280,15 @@ def read_timezone(environ=None, localtime=LOCALTIME, timezone_file=TIMEZONE_FILE
         target = os.readlink(localtime)
         name = _zone_from_path(target)
         if name:
-            return name, "%s -> %s" % (localtime, target)
+            return name, f"{localtime} -> {target}"
     elif not os.path.exists(localtime) and not os.path.exists(timezone_file):
-        return "UTC", "default (no %s)" % localtime
+        return "UTC", f"default (no {localtime})"
     try:
         with open(timezone_file) as handle:
             name = handle.read().strip()
     except OSError as exc:
-        return None, "%s is not a link into a zoneinfo tree and %s cannot be read: %s" % (
-            localtime, timezone_file, exc.strerror or exc)
+        return None, (f"{localtime} is not a link into a zoneinfo tree and {timezone_file} cannot be read: "
+                      f"{exc.strerror or exc}")
     return (name or None), timezone_file
 
 
@@ -314,7 +314,7 @@ def same_zone(observed, expected, zoneinfo=ZONEINFO):
 # --- evaluation ---------------------------------------------------------------------------------
 
 def _describe_missing(results):
-    return "; ".join("%s: %s" % (r["server"], r["error"]) for r in results if not r["answered"])
+    return "; ".join("{}: {}".format(r["server"], r["error"]) for r in results if not r["answered"])
 
 
 def _grade_servers(plan, results, ev):
@@ -323,19 +323,19 @@ def _grade_servers(plan, results, ev):
     ev.expect_at_least("servers_answered", plan["min_servers"], "count")
     ev.observe("servers_answered", len(answered), "count")
     if not answered:
-        ev.finding("error", "no NTP server answered (%s)" % _describe_missing(results))
+        ev.finding("error", f"no NTP server answered ({_describe_missing(results)})")
         return
     if len(answered) < plan["min_servers"]:
-        ev.finding("fail", "only %d of %d NTP servers answered, min_servers %d (%s)" % (
-            len(answered), len(results), plan["min_servers"], _describe_missing(results)))
+        ev.finding("fail", f"only {len(answered)} of {len(results)} NTP servers answered, "
+                           f"min_servers {plan['min_servers']} ({_describe_missing(results)})")
     median = statistics.median(r["offset_ms"] for r in answered)
     ev.observe("median_offset_ms", round(median, 3), "ms")
     limit = plan["limit"]
-    shown = "clock offset %s (median of %d server%s" % (
-        format_offset_ms(median), len(answered), "" if len(answered) == 1 else "s")
+    server_s = "" if len(answered) == 1 else "s"
+    shown = f"clock offset {format_offset_ms(median)} (median of {len(answered)} server{server_s}"
     if limit.is_set:
         ev.expect_levels("median_offset_ms", limit, unit="ms")
-        shown += "; %s" % limit.describe()
+        shown += f"; {limit.describe()}"
     shown += ")"
     status = limit.grade(abs(median))
     if status == "pass":
@@ -343,7 +343,7 @@ def _grade_servers(plan, results, ev):
     else:
         ev.finding(status, shown)
     if len(answered) < len(results):
-        ev.note("did not answer: %s" % _describe_missing(results))
+        ev.note(f"did not answer: {_describe_missing(results)}")
 
 
 def _grade_timezone(plan, ev):
@@ -355,10 +355,10 @@ def _grade_timezone(plan, ev):
         return
     ev.expect("timezone", expected)
     if name is None:
-        ev.finding("error", "cannot tell the timezone: %s" % source)
+        ev.finding("error", f"cannot tell the timezone: {source}")
         return
-    ev.require(same_zone(name, expected), "timezone %s (from %s), expected %s" % (name, source, expected),
-               passing="timezone %s (from %s)" % (name, source))
+    ev.require(same_zone(name, expected), f"timezone {name} (from {source}), expected {expected}",
+               passing=f"timezone {name} (from {source})")
 
 
 def run(plan, ctx):

@@ -90,14 +90,14 @@ PEM_FILE_CAP = 1024 * 1024
 
 def describe(item):
     if item.get("path"):
-        return item["path"], "TLS certificate in %s" % item["path"]
+        return item["path"], "TLS certificate in {}".format(item["path"])
     key = endpoint(item.get("host") or "", item["port"])
-    return key, "TLS certificate of %s" % key
+    return key, f"TLS certificate of {key}"
 
 
 def endpoint(host, port):
     """'host:port', with IPv6 literals bracketed."""
-    return "[%s]:%s" % (host, port) if ":" in host else "%s:%s" % (host, port)
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -107,7 +107,7 @@ def _min_protocol(value):
         return None
     protocol = _PROTOCOL_ALIASES.get(str(value).strip().lower())
     if protocol is None:
-        raise OptionError("min_protocol: %r is not one of %s" % (value, ", ".join(PROTOCOLS)))
+        raise OptionError("min_protocol: {!r} is not one of {}".format(value, ", ".join(PROTOCOLS)))
     return protocol
 
 
@@ -120,7 +120,7 @@ def _source(item):
     if path:
         for option in ("server_name", "min_protocol"):
             if item.get(option):
-                raise OptionError("%s: only applies with host" % option)
+                raise OptionError(f"{option}: only applies with host")
         if item["starttls"] != "none":
             raise OptionError("starttls: only applies with host")
         return "file"
@@ -128,7 +128,7 @@ def _source(item):
         raise OptionError("hostname: only applies with path (use server_name with host)")
     port = item["port"]
     if not 1 <= port <= 65535:
-        raise OptionError("port: %r is not a TCP port (1-65535)" % port)
+        raise OptionError(f"port: {port!r} is not a TCP port (1-65535)")
     return "remote"
 
 
@@ -136,7 +136,7 @@ def prepare(item):
     source = _source(item)
     min_key_bits = item["min_key_bits"]
     if min_key_bits < 0:
-        raise OptionError("min_key_bits: %r must not be negative" % min_key_bits)
+        raise OptionError(f"min_key_bits: {min_key_bits!r} must not be negative")
     days = limit_from_options(item, "days", "below", parse_count, defaults=DEFAULT_DAYS)
     plan = dict(
         source=source,
@@ -172,11 +172,11 @@ def _connect(plan, ctx):
     try:
         sock = connect_tcp(plan["host"], plan["port"], _budget(ctx))
     except socket.timeout:
-        raise CheckError("timed out connecting to %s" % where) from None
+        raise CheckError(f"timed out connecting to {where}") from None
     except ConnectionRefusedError:
-        raise CheckError("connection refused by %s" % where) from None
+        raise CheckError(f"connection refused by {where}") from None
     except OSError as exc:
-        raise CheckError("cannot connect to %s: %s" % (where, exc.strerror or exc)) from None
+        raise CheckError(f"cannot connect to {where}: {exc.strerror or exc}") from None
     if plan["starttls"] == "smtp":
         try:
             _smtp_starttls(sock, plan, ctx)
@@ -209,7 +209,7 @@ class _LineReader(object):
         while True:
             line = self.line()
             if len(line) < 3 or not line[:3].isdigit():
-                raise CheckError("not an SMTP reply: %r" % line[:80])
+                raise CheckError(f"not an SMTP reply: {line[:80]!r}")
             lines.append(line[4:])
             if line[3:4] != "-":
                 return int(line[:3]), lines
@@ -223,23 +223,23 @@ def _smtp_starttls(sock, plan, ctx):
         sock.settimeout(_budget(ctx))
         code = reader.reply()[0]
         if code != 220:
-            raise CheckError("SMTP server %s greeted with %d, not 220" % (where, code))
-        sock.sendall(("EHLO %s\r\n" % _SMTP_CLIENT_NAME).encode("ascii"))
+            raise CheckError(f"SMTP server {where} greeted with {code}, not 220")
+        sock.sendall((f"EHLO {_SMTP_CLIENT_NAME}\r\n").encode("ascii"))
         sock.settimeout(_budget(ctx))
         code, lines = reader.reply()
         if code != 250:
-            raise CheckError("SMTP server %s answered EHLO with %d" % (where, code))
+            raise CheckError(f"SMTP server {where} answered EHLO with {code}")
         if not any(line.split(" ")[0].upper() == "STARTTLS" for line in lines[1:]):
-            raise CheckError("SMTP server %s does not offer STARTTLS" % where)
+            raise CheckError(f"SMTP server {where} does not offer STARTTLS")
         sock.sendall(b"STARTTLS\r\n")
         sock.settimeout(_budget(ctx))
         code, lines = reader.reply()
         if code != 220:
-            raise CheckError("SMTP server %s refused STARTTLS: %d %s" % (where, code, " ".join(lines)))
+            raise CheckError(f"SMTP server {where} refused STARTTLS: {code} {' '.join(lines)}")
     except socket.timeout:
-        raise CheckError("timed out waiting for the SMTP server %s" % where) from None
+        raise CheckError(f"timed out waiting for the SMTP server {where}") from None
     except OSError as exc:
-        raise CheckError("SMTP conversation with %s failed: %s" % (where, exc.strerror or exc)) from None
+        raise CheckError(f"SMTP conversation with {where} failed: {exc.strerror or exc}") from None
 
 
 def _handshake(plan, ctx, context):
@@ -250,8 +250,8 @@ def _handshake(plan, ctx, context):
         return context.wrap_socket(sock, server_hostname=plan["name"])
     except socket.timeout:
         sock.close()
-        raise CheckError("timed out: %s accepted the connection but did not complete the TLS handshake"
-                         % endpoint(plan["host"], plan["port"])) from None
+        raise CheckError(f"timed out: {endpoint(plan['host'], plan['port'])} accepted the connection "
+                         "but did not complete the TLS handshake") from None
     except BaseException:
         sock.close()
         raise
@@ -285,9 +285,9 @@ def _presented_chain(tls):
 
 def _tls_failure(plan, exc):
     if getattr(exc, "reason", None) == "EXCESSIVE_MESSAGE_SIZE":
-        return CapExceeded("the handshake of %s" % endpoint(plan["host"], plan["port"]), TLS_CHAIN_CAP, "TLS_CHAIN_CAP")
-    return CheckError("TLS handshake with %s failed: %s" % (endpoint(plan["host"], plan["port"]),
-                                                            getattr(exc, "reason", None) or exc))
+        return CapExceeded(f"the handshake of {endpoint(plan['host'], plan['port'])}", TLS_CHAIN_CAP, "TLS_CHAIN_CAP")
+    return CheckError(f"TLS handshake with {endpoint(plan['host'], plan['port'])} failed: "
+                      f"{getattr(exc, 'reason', None) or exc}")
 
 
 def fetch_presented(plan, ctx):
@@ -297,15 +297,15 @@ def fetch_presented(plan, ctx):
     except ssl.SSLError as exc:
         raise _tls_failure(plan, exc) from None
     except (ConnectionResetError, BrokenPipeError):
-        raise CheckError("%s closed the connection during the TLS handshake"
-                         % endpoint(plan["host"], plan["port"])) from None
+        where = endpoint(plan["host"], plan["port"])
+        raise CheckError(f"{where} closed the connection during the TLS handshake") from None
     with tls:
         leaf = tls.getpeercert(binary_form=True)
         if not leaf:
-            raise CheckError("%s presented no certificate" % endpoint(plan["host"], plan["port"]))
+            raise CheckError("{} presented no certificate".format(endpoint(plan["host"], plan["port"])))
         chain = _presented_chain(tls)
         if chain and sum(len(cert) for cert in chain) > TLS_CHAIN_CAP:
-            raise CapExceeded("the chain of %s" % endpoint(plan["host"], plan["port"]), TLS_CHAIN_CAP, "TLS_CHAIN_CAP")
+            raise CapExceeded(f"the chain of {endpoint(plan['host'], plan['port'])}", TLS_CHAIN_CAP, "TLS_CHAIN_CAP")
         return dict(leaf=leaf, chain=chain, protocol=tls.version(), cipher=(tls.cipher() or [None])[0])
 
 
@@ -317,7 +317,7 @@ def _verifying_context(ca_file):
         try:
             context.load_verify_locations(cafile=ca_file)
         except (OSError, ssl.SSLError) as exc:
-            raise CheckError("ca_file: cannot load %s: %s" % (ca_file, getattr(exc, "strerror", None) or exc)) from None
+            raise CheckError(f"ca_file: cannot load {ca_file}: {getattr(exc, 'strerror', None) or exc}") from None
     else:
         context.load_default_certs()
     return context
@@ -331,8 +331,8 @@ def verify_by_handshake(plan, ctx):
     except ssl.SSLCertVerificationError as exc:
         return False, (exc.verify_code, exc.verify_message)
     except ssl.SSLError as exc:
-        return False, (None, "a client with default settings cannot complete the handshake: %s"
-                       % (getattr(exc, "reason", None) or exc))
+        reason = getattr(exc, "reason", None) or exc
+        return False, (None, f"a client with default settings cannot complete the handshake: {reason}")
     except (ConnectionResetError, BrokenPipeError):
         return False, (None, "the server closed the connection during the verifying handshake")
     tls.close()
@@ -352,12 +352,12 @@ def probe_protocol(plan, ctx, protocol):
             context.minimum_version = version
             context.maximum_version = version
         except (ValueError, ssl.SSLError, TypeError) as exc:
-            return "not probed: this client's OpenSSL cannot offer %s (%s)" % (protocol, exc)
+            return f"not probed: this client's OpenSSL cannot offer {protocol} ({exc})"
     try:
         tls = _handshake(plan, ctx, context)
     except ssl.SSLError as exc:
         if getattr(exc, "reason", None) in _CANNOT_OFFER:
-            return "not probed: this client's OpenSSL cannot offer %s (%s)" % (protocol, exc.reason)
+            return f"not probed: this client's OpenSSL cannot offer {protocol} ({exc.reason})"
         return "refused"
     except (ConnectionResetError, BrokenPipeError):
         return "refused"
@@ -399,15 +399,15 @@ def read_pem_bundle(path, x509):
         with open(path, "rb") as handle:
             data = read_at_most(handle.read, PEM_FILE_CAP, "PEM_FILE_CAP", path)
     except OSError as exc:
-        raise CheckError("cannot read %s: %s" % (path, exc.strerror or exc)) from None
+        raise CheckError(f"cannot read {path}: {exc.strerror or exc}") from None
     certs = []
     for index, block in enumerate(pem_blocks(data)):
         try:
             certs.append(x509.load_pem_x509_certificate(block))
         except ValueError as exc:
-            raise CheckError("%s: certificate %d is not valid PEM: %s" % (path, index + 1, exc)) from None
+            raise CheckError(f"{path}: certificate {index + 1} is not valid PEM: {exc}") from None
     if not certs:
-        raise CheckError("%s holds no PEM certificate" % path)
+        raise CheckError(f"{path} holds no PEM certificate")
     return certs
 
 
@@ -564,9 +564,9 @@ def explain_bundle_failure(certs, anchors, message):
     if not is_self_signed(top) and top.issuer not in anchor_subjects:
         if len(certs) == 1:
             return ("incomplete chain (the file does not include the intermediate): it holds only the leaf, and "
-                    "its issuer %s is not in the trust store" % _name(leaf.issuer))
-        return ("the chain does not lead to a trusted root: the issuer of %s is not in the trust store"
-                % _name(top.subject))
+                    f"its issuer {_name(leaf.issuer)} is not in the trust store")
+        return (f"the chain does not lead to a trusted root: the issuer of {_name(top.subject)} "
+                "is not in the trust store")
     # cryptography's message names the certificate by its repr; the subject is in observed already.
     return message.split(" (encountered processing", 1)[0]
 
@@ -588,26 +588,26 @@ def explain_verify_error(code, message, certs, chain_known):
     if code in (20, 21) and not is_self_signed(leaf):
         if chain_known and len(certs) == 1:
             return ("incomplete chain (the server does not send the intermediate): it sends only its own "
-                    "certificate, and its issuer %s is not in the trust store" % _name(leaf.issuer))
+                    f"certificate, and its issuer {_name(leaf.issuer)} is not in the trust store")
         if not chain_known:
             return ("unable to get local issuer certificate: most likely an incomplete chain (the server does not "
-                    "send the intermediate) or an issuer outside the trust store (%s)" % _name(leaf.issuer))
-        return ("the chain does not lead to a trusted root: the issuer of %s is not in the trust store"
-                % _name(certs[-1].subject))
+                    f"send the intermediate) or an issuer outside the trust store ({_name(leaf.issuer)})")
+        return (f"the chain does not lead to a trusted root: the issuer of {_name(certs[-1].subject)} "
+                "is not in the trust store")
     if code in _VERIFY_WORDS:
         return _VERIFY_WORDS[code]
     return message
 
 
 def _where(index, cert):
-    return "leaf" if index == 0 else "certificate %d of the chain (%s)" % (index + 1, _name(cert.subject))
+    return "leaf" if index == 0 else f"certificate {index + 1} of the chain ({_name(cert.subject)})"
 
 
 def _days_ago(delta):
     days = int(delta.total_seconds() // 86400)
     if days < 1:
         return "less than a day"
-    return "1 day" if days == 1 else "%d days" % days
+    return "1 day" if days == 1 else f"{days} days"
 
 
 def judge_validity(ev, certs, plan, now):
@@ -616,9 +616,9 @@ def judge_validity(ev, certs, plan, now):
         start, end = _utc(cert, "not_valid_before"), _utc(cert, "not_valid_after")
         left = days_left(cert, now)
         if end <= now:
-            ev.finding("fail", "%s expired %s ago (%s)" % (what, _days_ago(now - end), _stamp(end)))
+            ev.finding("fail", f"{what} expired {_days_ago(now - end)} ago ({_stamp(end)})")
         elif start > now:
-            ev.finding("fail", "%s is not valid until %s" % (what, _stamp(start)))
+            ev.finding("fail", f"{what} is not valid until {_stamp(start)}")
         elif plan["days"].is_set:
             status = plan["days"].grade(left)
             message = f"{what} expires in {left} days ({plan['days'].describe('days')})"
@@ -628,7 +628,7 @@ def judge_validity(ev, certs, plan, now):
             else:
                 ev.finding(status, message)
         elif index == 0:
-            ev.note("expires in %d days" % left)
+            ev.note(f"expires in {left} days")
 
 
 def judge_keys_and_signatures(ev, certs, plan, lib):
@@ -636,15 +636,15 @@ def judge_keys_and_signatures(ev, certs, plan, lib):
         what = _where(index, cert)
         key_type, bits, curve = key_facts(cert, lib)
         if key_type in ("RSA", "DSA") and bits < plan["min_key_bits"]:
-            ev.finding("fail", "%s has a %d-bit %s key (minimum %d)" % (what, bits, key_type, plan["min_key_bits"]))
+            ev.finding("fail", f"{what} has a {bits}-bit {key_type} key (minimum {plan['min_key_bits']})")
         if key_type == "EC" and bits < MIN_EC_BITS:
-            ev.finding("fail", "%s has an EC key on %s (%d bits, minimum %d)" % (what, curve, bits, MIN_EC_BITS))
+            ev.finding("fail", f"{what} has an EC key on {curve} ({bits} bits, minimum {MIN_EC_BITS})")
         # A self-signed certificate other than the leaf is a trust anchor: its own signature is not relied on.
         if plan["forbid_weak_signatures"] and (index == 0 or not is_self_signed(cert)):
             digest = _signature_hash(cert)
             if digest in WEAK_HASHES:
-                ev.finding("fail", "%s is signed with %s (%s)" % (what, digest.upper().replace("SHA1", "SHA-1"),
-                                                                  _signature_name(cert)))
+                shown_digest = digest.upper().replace("SHA1", "SHA-1")
+                ev.finding("fail", f"{what} is signed with {shown_digest} ({_signature_name(cert)})")
 
 
 def judge_hostname(ev, leaf, plan, x509):
@@ -655,10 +655,10 @@ def judge_hostname(ev, leaf, plan, x509):
         return
     dns_names, ip_addresses = subject_alt_names(leaf, x509)
     ev.expect("hostname", plan["name"])
+    names = ", ".join(dns_names + [str(a) for a in ip_addresses]) or "no subjectAltName"
     ev.require(hostname_matches(plan["name"], dns_names, ip_addresses),
-               "hostname mismatch: %s is not among the certificate's names (%s)"
-               % (plan["name"], ", ".join(dns_names + [str(a) for a in ip_addresses]) or "no subjectAltName"),
-               passing="valid for %s" % plan["name"])
+               f"hostname mismatch: {plan['name']} is not among the certificate's names ({names})",
+               passing=f"valid for {plan['name']}")
 
 
 def judge_chain(ev, verified, error, plan):
@@ -667,9 +667,9 @@ def judge_chain(ev, verified, error, plan):
     if verified:
         ev.note("chain verified")
     elif plan["require_chain_valid"]:
-        ev.finding("fail", "chain not valid: %s" % error)
+        ev.finding("fail", f"chain not valid: {error}")
     else:
-        ev.note("chain not verified (%s)" % error)
+        ev.note(f"chain not verified ({error})")
 
 
 def judge_protocols(ev, plan, ctx):
@@ -682,19 +682,19 @@ def judge_protocols(ev, plan, ctx):
         try:
             answer = probe_protocol(plan, ctx, protocol)
         except CheckError as exc:
-            ev.finding("error", "%s could not be probed: %s" % (protocol, exc))
+            ev.finding("error", f"{protocol} could not be probed: {exc}")
             not_probed.append(protocol)
             continue
         if answer == "accepted":
             accepted.append(protocol)
         elif answer.startswith("not probed"):
-            not_probed.append("%s (%s)" % (protocol, answer[len("not probed: "):]))
+            not_probed.append("{} ({})".format(protocol, answer[len("not probed: "):]))
     ev.observe("old_protocols_accepted", accepted)
     ev.observe("old_protocols_not_probed", not_probed)
-    ev.require(not accepted, "accepts %s (minimum %s)" % (", ".join(accepted), plan["min_protocol"]),
-               passing="refuses protocols older than %s" % plan["min_protocol"])
+    ev.require(not accepted, "accepts {} (minimum {})".format(", ".join(accepted), plan["min_protocol"]),
+               passing="refuses protocols older than {}".format(plan["min_protocol"]))
     if not_probed:
-        ev.note("not probed: %s" % "; ".join(not_probed))
+        ev.note("not probed: {}".format("; ".join(not_probed)))
 
 
 def observe_certificate(ev, certs, lib, now):

@@ -228,7 +228,7 @@ def test_sign_off_of_a_go_run(tmp_path, decisions, status, summary):
     run = run_gate(tmp_path, {"web01": [PASS]}, gate_args=dict(DEFAULT_GATE_ARGS, signoff=approvers))
     assert run.rc == 0, run.output
     assert (run.gate["signoff"]["status"], run.gate["signoff"]["summary"]) == (status, summary)
-    assert run.result["msg"] == "GO: 1 check on 1 host passed | sign-off %s: %s" % (status, summary)
+    assert run.result["msg"] == f"GO: 1 check on 1 host passed | sign-off {status}: {summary}"
     assert ("[WARNING]: go-live sign-off rejected" in run.output) is (status == "rejected")
 
 

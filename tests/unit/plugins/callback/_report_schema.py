@@ -16,4 +16,4 @@ def schema_errors(document):
     with open(SCHEMA_PATH, encoding="utf-8") as handle:
         validator = jsonschema.Draft202012Validator(json.load(handle),
                                                     format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-    return ["%s: %s" % ("/".join(str(p) for p in e.absolute_path), e.message) for e in validator.iter_errors(document)]
+    return [f"{'/'.join(str(p) for p in e.absolute_path)}: {e.message}" for e in validator.iter_errors(document)]

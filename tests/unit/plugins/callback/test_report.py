@@ -249,7 +249,7 @@ def test_go_with_warnings_on_waived_failure(tmp_path):
     assert_junit_consistent(root)
     assert junit_counts(root) == dict(tests=2, failures=0, errors=0, skipped=1)
     skipped = cases_by_name(root)[("infrastructure.web01", "disk_space:/ - Disk space on /")].find("skipped")
-    assert skipped.get("message") == "waived: volume grows on Monday (ops, until %s, OPS-7)" % TODAY.isoformat()
+    assert skipped.get("message") == f"waived: volume grows on Monday (ops, until {TODAY.isoformat()}, OPS-7)"
 
 
 def test_no_go_on_critical_failures_grouped_across_hosts(tmp_path):
@@ -351,7 +351,7 @@ def test_no_go_when_the_waiver_has_expired(tmp_path):
     summary = summary_of(run)
     assert summary.startswith("GOLIVE VERDICT: NO-GO *")
     assert "Waivers: 0 applied, 1 expired, 0 unused" in summary
-    assert "EXPIRED, not applied: disk_space:/ on web* (ops, until %s): grow volume" % YESTERDAY.isoformat() in summary
+    assert f"EXPIRED, not applied: disk_space:/ on web* (ops, until {YESTERDAY.isoformat()}): grow volume" in summary
     report = run.report
     assert_schema_valid(report)
     assert report["verdict"] == "NO-GO"
@@ -490,7 +490,7 @@ def test_formats_option_writes_only_the_chosen_formats(tmp_path):
     assert "unknown report format pdf ignored (known: json, junit, html, markdown, prometheus)" in \
         run.stdout + run.stderr
     summary = summary_of(run)
-    assert summary.rstrip().splitlines()[-1] == "Report: %s, %s" % (
+    assert summary.rstrip().splitlines()[-1] == "Report: {}, {}".format(
         os.path.join(run.report_dir, "report.html"), os.path.join(run.report_dir, "golive.prom"))
 
 
@@ -547,8 +547,8 @@ def test_sign_off_is_judged_against_the_report_verdict(tmp_path):
     assert run.rc == 2, run.stdout + run.stderr
     summary = summary_of(run)
     assert "Sign-off: rejected: a NO-GO cannot be signed off as GO: release manager (Ann) signed GO" in summary
-    assert "  release manager (Ann): GO on %s  NOT ACCEPTED: a NO-GO run cannot be signed off as GO" \
-        % TODAY.isoformat() in summary
+    assert (f"  release manager (Ann): GO on {TODAY.isoformat()}  "
+            "NOT ACCEPTED: a NO-GO run cannot be signed off as GO") in summary
     assert "  qa (Cy): pending" in summary
     report = run.report
     assert_schema_valid(report)
@@ -561,6 +561,6 @@ def test_signed_go(tmp_path):
     signoff = [dict(role="release manager", name="Ann", decision="GO", date=TODAY.isoformat(), comment="ship it")]
     run = run_golive(tmp_path, {"web01": [PASS]}, signoff=signoff)
     assert run.rc == 0, run.stdout + run.stderr
-    assert "Sign-off: signed: 1 of 1 approvers signed GO\n  release manager (Ann): GO on %s - ship it" \
-        % TODAY.isoformat() in summary_of(run)
+    assert ("Sign-off: signed: 1 of 1 approvers signed GO\n"
+            f"  release manager (Ann): GO on {TODAY.isoformat()} - ship it") in summary_of(run)
     assert run.report["signoff"]["status"] == "signed"

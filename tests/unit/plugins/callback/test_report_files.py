@@ -37,7 +37,7 @@ def check(host, check_id, status, summary="s", **extra):
 
 
 def test_the_same_problem_on_numbered_hosts_is_one_line_with_ranges():
-    checks = [check("web%02d" % n, "disk_space:/", "fail", "free %d%% (fail < 10%%)" % n) for n in range(1, 13)]
+    checks = [check(f"web{n:02d}", "disk_space:/", "fail", f"free {n}% (fail < 10%)") for n in range(1, 13)]
     checks += [check("db1", "disk_space:/", "fail", "free 3% (fail < 10%)"),
                check("web05", "tls_certificate:api:443", "error", "connection refused"),
                check("web06", "tls_certificate:api:443", "error", "connection refused"),
@@ -122,8 +122,8 @@ def history_when_the_previous_report_raises(tmp_path, monkeypatch, error):
 def test_a_history_that_cannot_be_read_is_no_history_and_a_warning(tmp_path, monkeypatch):
     history, display = history_when_the_previous_report_raises(tmp_path, monkeypatch, RuntimeError("disk on fire"))
     assert history == dict(previous=None, regressions=[], fixed=[], new=[], removed=[])
-    assert display.warnings == ["golive report: cannot compare with the previous report in %s: RuntimeError: "
-                                "disk on fire" % tmp_path]
+    assert display.warnings == [f"golive report: cannot compare with the previous report in {tmp_path}: RuntimeError: "
+                                "disk on fire"]
 
 
 def test_terminal_lines_cannot_carry_escape_sequences():
@@ -188,8 +188,8 @@ def test_a_report_that_cannot_be_published_keeps_the_previous_set_says_so_and_ex
         callback._end_unpublished(str(report_dir))
     assert ended.value.code == report_callback.REPORT_NOT_WRITTEN_EXIT_CODE != 0
     (line,) = display.lines
-    assert line.startswith("GOLIVE REPORT NOT WRITTEN: cannot write the report into %s: No space left on device: "
-                           % report_dir)
+    assert line.startswith(f"GOLIVE REPORT NOT WRITTEN: cannot write the report into {report_dir}: "
+                           "No space left on device: ")
     assert line.endswith("; the current report is still the previous run's (history/20261124T101500Z)")
 
 
@@ -199,15 +199,15 @@ def test_a_report_dir_that_cannot_be_created_is_not_written_and_says_why(tmp_pat
     assert callback._publish(str(tmp_path / "file" / "report"), run_document("GO", "x"), TEN_FIFTEEN) == []
     with pytest.raises(SystemExit):
         callback._end_unpublished(str(tmp_path / "file" / "report"))
-    assert display.lines == ["GOLIVE REPORT NOT WRITTEN: cannot write the report into %s: Not a directory: %s; "
-                             "no report is current" % (tmp_path / "file" / "report", tmp_path / "file" / "report")]
+    assert display.lines == ["GOLIVE REPORT NOT WRITTEN: cannot write the report into {}: Not a directory: {}; "
+                             "no report is current".format(tmp_path / "file" / "report", tmp_path / "file" / "report")]
 
 
 def test_without_history_only_the_current_set_is_kept_and_the_report_names_no_archive(tmp_path, monkeypatch):
     report_dir = tmp_path / "report"
     for number in range(3):
         callback = publishing_callback(monkeypatch, history=False)[0]
-        callback._publish(str(report_dir), run_document("GO", "run %d" % number), TEN_FIFTEEN + number)
+        callback._publish(str(report_dir), run_document("GO", f"run {number}"), TEN_FIFTEEN + number)
     assert len(os.listdir(report_dir / "history")) == 1
     document = json.loads((report_dir / "report.json").read_text())
     assert document["generated_at"] == "run 2" and document["archive"] is None
@@ -224,8 +224,8 @@ def test_a_fifo_in_place_of_the_previous_report_is_a_warning_and_no_previous_rep
     history = callback._history(str(report_dir), dict(verdict="GO", checks=[], hosts=[]))
     assert history["previous"] is None
     fifo = report_dir / "history" / "20261124T101500Z" / "report.json"
-    assert display.warnings == ["golive report: the previous report %s is a FIFO, not a regular file; comparing "
-                                "with no previous report" % fifo]
+    assert display.warnings == [f"golive report: the previous report {fifo} is a FIFO, not a regular file; comparing "
+                                "with no previous report"]
 
 
 def test_warnings_quoting_checked_text_stay_one_line(tmp_path, monkeypatch):
@@ -238,7 +238,7 @@ def test_warnings_quoting_checked_text_stay_one_line(tmp_path, monkeypatch):
 def test_failed_tasks_and_unreachable_hosts_are_one_line_per_reason():
     from ansible_collections.golive.readiness.plugins.module_utils._verdict import decide, reason_lines
 
-    failed = [dict(host="web%02d" % n, task="Run checks", message="invalid check settings: x") for n in (1, 2, 3)]
+    failed = [dict(host=f"web{n:02d}", task="Run checks", message="invalid check settings: x") for n in (1, 2, 3)]
     decision = decide([], hosts_without_results={"web01": "its check task failed"}, failed_tasks=failed,
                       unreachable={"db01": "refused", "db02": "refused"})
     lines = reason_lines(decision["reasons"])

@@ -18,7 +18,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
 
 def approvers(*decisions):
     names = ("Ann", "Bo", "Cy", "Di")
-    return normalise_signoff([dict(role="role%d" % index, name=names[index], decision=decision)
+    return normalise_signoff([dict(role=f"role{index}", name=names[index], decision=decision)
                               for index, decision in enumerate(decisions)])
 
 
@@ -30,7 +30,7 @@ def approvers(*decisions):
 def test_which_decisions_each_verdict_accepts(verdict, decision, accepted):
     (judged,) = evaluate_signoff(approvers(decision), verdict)["approvers"]
     assert judged["accepted"] is accepted
-    assert (judged["note"] == "a %s run cannot be signed off as %s" % (verdict, decision)) is (not accepted)
+    assert (judged["note"] == f"a {verdict} run cannot be signed off as {decision}") is (not accepted)
 
 
 @pytest.mark.parametrize("verdict, decisions, status, summary", [

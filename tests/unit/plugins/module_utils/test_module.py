@@ -110,7 +110,7 @@ def test_every_secret_option_is_declared_no_log(kind):
         if any(word in name for word in secret_words) and spec.get("type") in ("str", "dict", "raw", None):
             if spec.get("choices") or spec.get("no_log") is False:
                 continue
-            assert spec.get("no_log") is True, "%s.%s looks secret but is not no_log" % (kind, name)
+            assert spec.get("no_log") is True, f"{kind}.{name} looks secret but is not no_log"
 
 
 def test_registry_imports_a_kind_only_when_it_is_asked_for():

@@ -22,13 +22,13 @@ def fake_kind(behaviour, kind="fake"):
 
 def prepared(name, behaviour, timeout=2.0, kind="fake"):
     item = {"section": "infrastructure", "severity": "high"}
-    return PreparedCheck(item, "%s:%s" % (kind, name), name, fake_kind(behaviour, kind), name, timeout)
+    return PreparedCheck(item, f"{kind}:{name}", name, fake_kind(behaviour, kind), name, timeout)
 
 
 def sleeper(seconds, status="pass"):
     def run(plan, ctx):
         time.sleep(seconds)
-        return Outcome(status, "%s slept" % plan)
+        return Outcome(status, f"{plan} slept")
     return run
 
 
@@ -37,10 +37,10 @@ def test_results_keep_input_order_and_run_concurrently():
     started = time.monotonic()
     records = run_checks(checks, max_workers=8, deadline=120)
     elapsed = time.monotonic() - started
-    assert [r["id"] for r in records] == ["fake:%d" % i for i in range(8)]
+    assert [r["id"] for r in records] == [f"fake:{i}" for i in range(8)]
     assert all(r["status"] == "pass" for r in records)
     # One after the other they take 24 s; the bound leaves a loaded machine 12 s of slack.
-    assert elapsed < 15, "8 checks of 3 s on 8 workers took %.2fs" % elapsed
+    assert elapsed < 15, f"8 checks of 3 s on 8 workers took {elapsed:.2f}s"
 
 
 def test_max_workers_bounds_concurrency():
@@ -134,8 +134,8 @@ class PeakConcurrency(object):
 
 
 def mixed(behaviour, network, local, timeout=30.0):
-    return ([prepared("tcp_port/%d" % i, behaviour, timeout, kind="tcp_port") for i in range(network)]
-            + [prepared("disk_space/%d" % i, behaviour, timeout, kind="disk_space") for i in range(local)])
+    return ([prepared(f"tcp_port/{i}", behaviour, timeout, kind="tcp_port") for i in range(network)]
+            + [prepared(f"disk_space/{i}", behaviour, timeout, kind="disk_space") for i in range(local)])
 
 
 def test_network_bound_checks_run_in_their_own_wider_pool():

@@ -33,7 +33,7 @@ def test_a_forged_verdict_line_stays_on_the_line_it_came_in():
 
 @pytest.mark.parametrize("character", [*BIDI, "\u2029", "\x00", "\x85", "\t"])
 def test_every_bidi_mark_and_control_is_escaped(character):
-    assert raw_unsafe(one_line("a%sb" % character)) == []
+    assert raw_unsafe(one_line(f"a{character}b")) == []
 
 
 def test_escaping_twice_changes_nothing_and_ordinary_text_is_kept():

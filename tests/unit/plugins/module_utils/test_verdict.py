@@ -32,8 +32,8 @@ YESTERDAY = "2025-06-14"
 
 
 def rec(host, check_id="disk_space:/", status="pass", severity="high", section="infrastructure"):
-    return dict(id=check_id, kind=check_id.split(":")[0], section=section, title="Title of %s" % check_id,
-                status=status, severity=severity, summary="%s is %s" % (check_id, status),
+    return dict(id=check_id, kind=check_id.split(":")[0], section=section, title=f"Title of {check_id}",
+                status=status, severity=severity, summary=f"{check_id} is {status}",
                 observed={}, expected={}, duration_ms=3, host=host)
 
 
@@ -238,7 +238,7 @@ def test_no_go_message_counts_one_host_in_the_singular():
 
 
 def test_many_blocking_items_stay_one_short_line():
-    decision = decided([rec("web%02d" % n, status="fail") for n in range(25)], today=TODAY)
+    decision = decided([rec(f"web{n:02d}", status="fail") for n in range(25)], today=TODAY)
     assert describe_verdict(decision) == "NO-GO: 25 blocking items on 25 hosts"
 
 
@@ -296,7 +296,7 @@ def test_normalised_waiver_shape():
 
 @pytest.mark.parametrize("key", ["expired", "applies_to"])
 def test_what_normalising_computes_is_no_waiver_option(key):
-    with pytest.raises(OptionError, match=r"waivers\[0\]: unknown key '%s'" % key):
+    with pytest.raises(OptionError, match=rf"waivers\[0\]: unknown key '{key}'"):
         normalise_waivers([waiver(**{key: False if key == "expired" else ["web01"]})], TODAY)
 
 
@@ -434,7 +434,7 @@ def test_host_in_scope_with_empty_checklist_is_listed_without_changing_the_verdi
 def test_waiver_matching_every_check_is_refused_unless_it_says_so(check_id):
     with pytest.raises(OptionError) as error:
         normalise_waivers([waiver(check_id, "*")], TODAY, option="golive_waivers")
-    assert str(error.value).startswith("golive_waivers[0].id: %r waives every check" % check_id)
+    assert str(error.value).startswith(f"golive_waivers[0].id: {check_id!r} waives every check")
     assert "catch_all: true" in str(error.value)
     (accepted,) = normalise_waivers([waiver(check_id, "*", catch_all=True)], TODAY)
     assert accepted["catch_all"] is True

@@ -17,7 +17,7 @@ def ansible_run(module, args, extra_env=None, verbose=False, timeout=120):
     env = dict(os.environ, ANSIBLE_CALLBACKS_ENABLED="ansible.builtin.default", ANSIBLE_DEPRECATION_WARNINGS="False",
                ANSIBLE_LOCALHOST_WARNING="False", ANSIBLE_INVENTORY_UNPARSED_WARNING="False")
     env.update(extra_env or {})
-    argv = [os.path.join(BIN, "ansible"), "localhost", "-m", "golive.readiness.%s" % module,
+    argv = [os.path.join(BIN, "ansible"), "localhost", "-m", f"golive.readiness.{module}",
             "-a", json.dumps(args), "-o"]
     if verbose:
         argv.append("-vvv")
@@ -29,7 +29,7 @@ def ansible_run(module, args, extra_env=None, verbose=False, timeout=120):
 
 def module_doc(module):
     """The parsed `ansible-doc --json` documentation of golive.readiness.<module>; fails if it does not render."""
-    name = "golive.readiness.%s" % module
+    name = f"golive.readiness.{module}"
     done = subprocess.run([os.path.join(BIN, "ansible-doc"), "--json", name], cwd=REPO, capture_output=True,
                           text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr

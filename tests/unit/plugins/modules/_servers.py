@@ -10,8 +10,8 @@ _CHECKS_TESTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pard
 
 def _load(name):
     """A helper module of tests/unit/plugins/module_utils/_checks, loaded from its file (it is another package)."""
-    spec = importlib.util.spec_from_file_location("golive_module_tests_%s" % name,
-                                                  os.path.join(_CHECKS_TESTS, "%s.py" % name))
+    spec = importlib.util.spec_from_file_location(f"golive_module_tests_{name}",
+                                                  os.path.join(_CHECKS_TESTS, f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -38,7 +38,7 @@ def test_receivers_and_routes_pass_and_the_password_stays_hidden(stack, tmp_path
     assert done.returncode == 0, done.stdout
     [record] = result["golive_checks"]
     assert record["status"] == "pass", record["summary"]
-    assert record["id"] == "alertmanager:%s" % stack.alertmanager.url
+    assert record["id"] == f"alertmanager:{stack.alertmanager.url}"
     assert (record["section"], record["severity"]) == ("monitoring", "high")
 
 
@@ -47,13 +47,13 @@ def test_missing_route_not_ready_and_refused_fail_the_task(stack, tmp_path):
     done, result = run_logged(tmp_path, {"checks": [
         {"url": stack.alertmanager.url, "required_routes": [{"receiver": "sms"}]},
         {"url": stack.exporter.url, "username": "probe", "password": PASSWORD},
-        {"url": "http://127.0.0.1:%d" % port},
+        {"url": f"http://127.0.0.1:{port}"},
     ]})
     assert done.returncode == 2
     assert [(r["status"], r["summary"]) for r in result["golive_checks"]] == [
         ("fail", "no route sends to receiver sms"),
         ("fail", "not ready: /-/ready answered HTTP 503 Service Unavailable: Alertmanager is not ready yet"),
-        ("error", "connection refused by 127.0.0.1:%d" % port),
+        ("error", f"connection refused by 127.0.0.1:{port}"),
     ]
 
 

@@ -29,7 +29,7 @@ def dump(tmp_path_factory):
 
 def week_of(where, dump):
     for n in range(7):
-        set_age(shutil.copy(dump, str(where / ("shop-%d.dump" % n))), HOUR + (6 - n) * DAY)
+        set_age(shutil.copy(dump, str(where / f"shop-{n}.dump")), HOUR + (6 - n) * DAY)
     return str(where / "shop-*.dump")
 
 
@@ -52,15 +52,15 @@ def test_module_grades_fresh_stale_and_broken_backups(tmp_path, dump):
     assert done.returncode == 0, done.stdout + done.stderr
     records = result["golive_checks"]
     assert [(r["id"], r["status"]) for r in records] == [
-        ("backup_freshness:%s" % fresh, "pass"), ("month-kept", "warn"),
-        ("backup_freshness:%s/*.dump" % stale, "fail"), ("backup_freshness:%s/*.dump" % broken, "fail"),
-        ("backup_freshness:%s/none-*.dump" % tmp_path, "fail"), ("no-pg-restore", "error"),
+        (f"backup_freshness:{fresh}", "pass"), ("month-kept", "warn"),
+        (f"backup_freshness:{stale}/*.dump", "fail"), (f"backup_freshness:{broken}/*.dump", "fail"),
+        (f"backup_freshness:{tmp_path}/none-*.dump", "fail"), ("no-pg-restore", "error"),
     ], [r["summary"] for r in records]
     assert records[0]["observed"]["verification"]["method"] == "pg_custom"
     assert records[1]["severity"] == "medium"
     assert re.match(r"newest backup age 3d( \d+s)? \(warn > 1d 2h, fail > 2d 2h\)", records[2]["summary"])
     assert records[3]["summary"].startswith("half.dump: pg_restore cannot read the dump: ")
-    assert records[5]["summary"] == "pg_restore not found in %s (bin_dir)" % stale
+    assert records[5]["summary"] == f"pg_restore not found in {stale} (bin_dir)"
     assert result["golive_counts"] == {"pass": 1, "warn": 1, "fail": 3, "error": 1, "skipped": 0}
 
 

@@ -51,7 +51,7 @@ def test_drills_pass_and_fail_and_no_password_is_shown(tmp_path, source):
     assert done.returncode == 0, done.stdout
     records = result["golive_checks"]
     assert [(r["id"], r["status"]) for r in records] == [
-        ("backup_restore:%s" % source.dump, "pass"), ("plain-drill", "pass"), ("backup_restore:%s" % broken, "fail")]
+        (f"backup_restore:{source.dump}", "pass"), ("plain-drill", "pass"), (f"backup_restore:{broken}", "fail")]
     assert [(t["table"], t["source"], t["restored"]) for t in records[0]["observed"]["tables"]] == [
         ("users", ROWS["users"], ROWS["users"]), ("orders", ROWS["orders"], ROWS["orders"])]
     assert records[0]["observed"]["source"] == source.reader_url.replace(source.password, "****")
@@ -99,8 +99,8 @@ def test_bad_options_fail_the_task_naming_the_option(source):
         {"path": source.dump, "source_url": source.reader_url, "admin_url": PG_ADMIN,
          "scratch_database": source.name}]})
     assert done.returncode == 2
-    assert result["msg"] == ("invalid check options: checks[0]: scratch_database: %r is the database of "
-                             "source_url; refusing to restore into it" % source.name)
+    assert result["msg"] == (f"invalid check options: checks[0]: scratch_database: {source.name!r} is the database of "
+                             "source_url; refusing to restore into it")
     assert "Traceback" not in done.stdout + done.stderr
     assert source.password not in done.stdout + done.stderr
 

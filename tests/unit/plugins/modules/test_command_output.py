@@ -19,7 +19,7 @@ def test_module_runs_commands_and_evaluates_json():
         {"name": "nodes", "argv": [sys.executable, "-c", NODES],
          "json_query": [{"query": "length(items[?ready])", "min": 2}, {"query": "items[?!ready].name", "length": 0}]},
         {"name": "token-length", "cmd": 'printf "%s" "$API_TOKEN" | wc -c', "shell": True,
-         "env": {"API_TOKEN": TOKEN}, "stdout_regex": r"^\s*%d$" % len(TOKEN)},
+         "env": {"API_TOKEN": TOKEN}, "stdout_regex": rf"^\s*{len(TOKEN)}$"},
     ]}, verbose=True)
     assert TOKEN not in done.stdout + done.stderr  # env is no_log: not even in the -vvv invocation
     assert done.returncode == 0, done.stdout

@@ -51,7 +51,7 @@ def test_module_checks_real_data_files(tmp_path):
     assert done.returncode == 2
     records = result["golive_checks"]
     assert [r["status"] for r in records] == ["pass", "fail", "error", "pass", "warn", "fail"]
-    assert records[0]["id"] == "data_file:%s/rates-*.csv" % tmp_path
+    assert records[0]["id"] == f"data_file:{tmp_path}/rates-*.csv"
     assert records[0]["observed"]["path"] == rates and records[0]["observed"]["matches"]["value"] == 2
     assert records[0]["observed"]["rows"]["value"] == 3
     assert records[1]["summary"] == ("rate: 1 row not numeric (line 3); rate of currency=USD is 2.0, "

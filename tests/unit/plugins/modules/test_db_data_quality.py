@@ -69,8 +69,8 @@ def test_every_test_in_one_call_and_the_passwords_stay_secret(tmp_path, pg, mari
         ("freshness(users.created_at)", "pass"),
         ("regex(users.code)", "fail"),
         ("duplicates(orders.user_id, orders.number)", "fail"),
-        ("not_null(%s.%s)" % (ODD_TABLE, ODD_COLUMN), "fail"),
-        ("not_null(users.%s)" % INJECTION_COLUMN, "error"),
+        (f"not_null({ODD_TABLE}.{ODD_COLUMN})", "fail"),
+        (f"not_null(users.{INJECTION_COLUMN})", "error"),
     ]
     assert records[4]["observed"]["samples"] == [17]
     assert records[6]["observed"]["samples"] == ["ab-4"]

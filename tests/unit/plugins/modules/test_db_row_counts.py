@@ -50,11 +50,11 @@ def test_counts_grade_and_the_password_stays_secret(tmp_path, pg, lite):
         ("error", None)]
     shown = records[0]["observed"]["database"]
     assert shown == pg.reader_url.replace(pg.password, "****")
-    assert records[0]["id"] == "db_row_counts:%s:users" % shown
+    assert records[0]["id"] == f"db_row_counts:{shown}:users"
     assert records[2]["severity"] == "critical"
     assert records[3]["id"] == "users-cap"
     assert records[4]["observed"]["method_note"] == "SQLite keeps no row estimate: counted exactly"
-    assert records[5]["summary"] == "table %r not found in %s" % (INJECTION_TABLE, shown)
+    assert records[5]["summary"] == f"table {INJECTION_TABLE!r} not found in {shown}"
     assert result["golive_counts"] == {"pass": 3, "warn": 1, "fail": 1, "error": 1, "skipped": 0}
     assert pg.has_table("users")
 

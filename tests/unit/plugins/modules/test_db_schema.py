@@ -30,14 +30,14 @@ def test_schemas_pass_on_every_backend_and_the_password_stays_secret(tmp_path):
             {"url": pg.url_as(pg.role, ROLE_PASSWORD), "tables": ["users", "shop.invoices"],
              "indexes": [{"table": "orders", "columns": ["user_id"]}],
              "migration_version": "shop:0002_orders", "expected_migrations": ["auth:0001_initial"]},
-            {"url": "mysql+pymysql://%s@127.0.0.1:3306/%s" % (maria.role, maria.name), "password": ROLE_PASSWORD,
+            {"url": f"mysql+pymysql://{maria.role}@127.0.0.1:3306/{maria.name}", "password": ROLE_PASSWORD,
              "tables": ["orders"], "migration_version": RAILS_APPLIED[-1]},
             {"url": sqlite_url, "indexes": [{"table": "users", "name": "ix_users_email"}], "migration_version": "2"},
         ]})
     assert ROLE_PASSWORD not in written
     assert done.returncode == 0, done.stdout
     postgres, mariadb, sqlite = result["golive_checks"]
-    assert postgres["id"] == "db_schema:%s" % pg.url_as(pg.role, "****")
+    assert postgres["id"] == "db_schema:{}".format(pg.url_as(pg.role, "****"))
     assert (postgres["section"], postgres["severity"], postgres["status"]) == ("data", "high", "pass")
     assert postgres["observed"]["migration_tool"] == "django"
     assert (mariadb["status"], mariadb["observed"]["migration_tool"]) == ("pass", "rails")
@@ -50,11 +50,11 @@ def test_failures_and_errors_in_one_call(tmp_path):
         {"url": sqlite_url, "tables": ["users", INJECTION]},
         {"url": sqlite_url, "expected_migrations": [*RAILS_APPLIED, "20990101000000"], "id": "pending"},
         {"url": sqlite_url, "migration_version": RAILS_APPLIED[0], "id": "ahead"},
-        {"url": "postgresql+psycopg://postgres@127.0.0.1:%d/shop" % unused_port(), "tables": ["users"]},
+        {"url": f"postgresql+psycopg://postgres@127.0.0.1:{unused_port()}/shop", "tables": ["users"]},
     ]})
     assert done.returncode == 2
     statuses = [(r["status"], r["summary"]) for r in result["golive_checks"]]
-    assert statuses[0] == ("fail", "missing table: %s" % INJECTION)
+    assert statuses[0] == ("fail", f"missing table: {INJECTION}")
     assert statuses[1] == ("fail", "1 pending migration: 20990101000000")
     assert statuses[2][0] == "warn" and statuses[2][1].endswith("(newer migrations are applied)")
     assert statuses[3][0] == "error" and "Connection refused" in statuses[3][1]
@@ -62,7 +62,7 @@ def test_failures_and_errors_in_one_call(tmp_path):
 
 
 def test_an_item_with_nothing_to_check_fails_the_task_naming_the_option(tmp_path):
-    done, result = ansible_run("db_schema", {"checks": [{"url": "sqlite:///%s/x.db" % tmp_path}]})
+    done, result = ansible_run("db_schema", {"checks": [{"url": f"sqlite:///{tmp_path}/x.db"}]})
     assert done.returncode == 2
     assert result["msg"].startswith("invalid check options: checks[0]: tables: nothing to check")
 

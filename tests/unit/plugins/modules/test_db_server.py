@@ -31,14 +31,14 @@ def test_postgresql_mariadb_and_sqlite_pass_and_passwords_stay_secret(tmp_path):
         done, result, written = run_logged(tmp_path, {"checks": [
             {"url": pg.url_as(pg.role, ROLE_PASSWORD), "min_version": "13", "role": "primary",
              "connections_fail_above": "95%", "latency_fail_above": "30s"},
-            {"url": "mysql+pymysql://%s@127.0.0.1:3306/%s" % (maria.role, maria.name), "password": ROLE_PASSWORD,
+            {"url": f"mysql+pymysql://{maria.role}@127.0.0.1:3306/{maria.name}", "password": ROLE_PASSWORD,
              "min_version": "10.6"},
             {"url": sqlite_url, "min_version": "3"},
         ]})
     assert ROLE_PASSWORD not in written
     assert done.returncode == 0, done.stdout
     postgres, mariadb, sqlite = result["golive_checks"]
-    assert postgres["id"] == "db_server:%s" % pg.url_as(pg.role, "****")
+    assert postgres["id"] == "db_server:{}".format(pg.url_as(pg.role, "****"))
     assert (postgres["section"], postgres["severity"], postgres["status"]) == ("services", "critical", "pass")
     assert postgres["observed"]["role"] == "primary"
     assert mariadb["status"] == "pass" and mariadb["observed"]["product"] == "MariaDB"
@@ -56,7 +56,7 @@ def test_failures_and_errors_in_one_call(tmp_path):
             {"url": cluster.primary.url(), "role": "replica"},
             {"url": cluster.replica.url(), "role": "replica", "replica_lag_fail_above": "30s"},
             {"url": cluster.primary.url(_pg_cluster.PASSWORD_ROLE, wrong)},
-            {"url": "postgresql+psycopg://postgres@127.0.0.1:%d/postgres" % unused_port()},
+            {"url": f"postgresql+psycopg://postgres@127.0.0.1:{unused_port()}/postgres"},
             {"url": cluster.primary.url(), "min_version": "99", "id": "too-old"},
         ]})
         elapsed = time.monotonic() - started
@@ -73,7 +73,7 @@ def test_failures_and_errors_in_one_call(tmp_path):
 
 def test_an_option_for_sqlite_that_cannot_apply_fails_the_task_naming_it(tmp_path):
     done, result = ansible_run("db_server", {"checks": [
-        {"url": "sqlite:///%s/x.db" % tmp_path, "connections_warn_above": "80%"}]})
+        {"url": f"sqlite:///{tmp_path}/x.db", "connections_warn_above": "80%"}]})
     assert done.returncode == 2
     assert result["msg"].startswith(
         "invalid check options: checks[0]: connections_warn_above: does not apply to SQLite")

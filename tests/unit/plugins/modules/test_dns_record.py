@@ -55,7 +55,7 @@ def test_module_reports_pass_fail_and_error_records(server):
     assert long_ttl["severity"] == "medium"
     assert long_ttl["summary"] == "TTL 1d (fail > 5m)"
     assert nope["summary"] == "nope.shop.test does not exist"
-    assert dead["summary"].startswith("nameserver 127.0.0.1:%d timed out after " % dead_port)
+    assert dead["summary"].startswith(f"nameserver 127.0.0.1:{dead_port} timed out after ")
     assert result["golive_counts"] == {"pass": 3, "warn": 0, "fail": 3, "error": 1, "skipped": 0}
 
 

@@ -15,8 +15,7 @@ DB_PASSWORD = "Vq7pT2xLm9Rk4sWzQ"
 
 def write_env(tmp_path):
     path = tmp_path / ".env.production"
-    path.write_text("APP_ENV=production\nSECRET_KEY='%s'\nSTRIPE_SECRET_KEY=%s\nDATABASE_URL=postgresql://shop:%s@db/shop\n"
-                    % (SECRET_KEY, STRIPE_TEST_KEY, DB_PASSWORD))
+    path.write_text(f"APP_ENV=production\nSECRET_KEY='{SECRET_KEY}'\nSTRIPE_SECRET_KEY={STRIPE_TEST_KEY}\nDATABASE_URL=postgresql://shop:{DB_PASSWORD}@db/shop\n")
     return str(path)
 
 
@@ -34,7 +33,7 @@ def test_module_reports_placeholders_and_missing_variables_without_leaking(tmp_p
     assert_no_secret(done.stdout + done.stderr)
     assert done.returncode == 2  # a failing check fails the task, like assert
     [record] = result["golive_checks"]
-    assert record["id"] == "env_vars:%s" % path
+    assert record["id"] == f"env_vars:{path}"
     assert record["status"] == "fail"
     assert record["observed"]["missing"] == ["SENTRY_DSN"]
     assert record["observed"]["placeholders"] == [

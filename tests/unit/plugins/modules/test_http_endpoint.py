@@ -37,11 +37,11 @@ def test_module_checks_endpoints_and_never_shows_the_token(apps):
     assert TOKEN not in done.stdout + done.stderr  # secret_headers is no_log: not even in the -vvv invocation
     assert done.returncode == 0, done.stdout
     assert [(r["id"], r["status"]) for r in result["golive_checks"]] == [
-        ("http_endpoint:GET %s/health" % apps.http, "pass"),
-        ("http_endpoint:GET %s/api/orders" % apps.http, "pass"),
-        ("http_endpoint:GET %s/echo" % apps.http, "pass"),
-        ("http_endpoint:GET %s/banner" % apps.http, "fail"),
-        ("http_endpoint:GET %s/hsts" % apps.https, "pass"),
+        (f"http_endpoint:GET {apps.http}/health", "pass"),
+        (f"http_endpoint:GET {apps.http}/api/orders", "pass"),
+        (f"http_endpoint:GET {apps.http}/echo", "pass"),
+        (f"http_endpoint:GET {apps.http}/banner", "fail"),
+        (f"http_endpoint:GET {apps.https}/hsts", "pass"),
     ]
     protected = result["golive_checks"][1]
     assert protected["observed"]["unauthenticated_status"] == 401
@@ -71,7 +71,7 @@ def test_credentials_in_headers_and_request_bodies_never_show_at_vvv(apps, tmp_p
 def test_many_endpoints_are_asked_at_once(apps):
     count = 20
     done, result = ansible_run("http_endpoint", {"max_workers": count, "checks": [
-        {"url": "%s/slow?n=%d" % (apps.http, n)} for n in range(count)]})
+        {"url": f"{apps.http}/slow?n={n}"} for n in range(count)]})
     assert done.returncode == 0, done.stdout
     records = result["golive_checks"]
     assert len(records) == count and all(r["status"] == "pass" for r in records)

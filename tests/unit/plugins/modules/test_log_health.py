@@ -27,11 +27,11 @@ def test_module_documentation_renders_every_option():
 def test_module_checks_real_logs_and_hides_secrets_in_lines(tmp_path):
     rotate = Logrotate(tmp_path / "etc")
     (tmp_path / "logs").mkdir()
-    failure = "%s ERROR db down: postgresql://shop:%s@db/shop" % (stamp(5), SECRET)
+    failure = f"{stamp(5)} ERROR db down: postgresql://shop:{SECRET}@db/shop"
     app = write_log(tmp_path / "logs" / "app.log", [*timed_lines(20, 60), failure])
     quiet = write_log(tmp_path / "logs" / "quiet.log", timed_lines(3, 3), age=3 * HOUR)
     unrotated = write_log(tmp_path / "unrotated.log", timed_lines(3, 3))
-    rotate.snippet("shop", stanza("%s/logs/*.log" % tmp_path))
+    rotate.snippet("shop", stanza(f"{tmp_path}/logs/*.log"))
     done, result, everything = ansible_run_logged("log_health", tmp_path, {"fail_on": ["error"], "checks": [
         rotate.options(path=app),
         rotate.options(path=quiet, age_fail_above="1h"),
@@ -42,11 +42,11 @@ def test_module_checks_real_logs_and_hides_secrets_in_lines(tmp_path):
     assert SECRET not in everything
     records = result["golive_checks"]
     assert [(r["id"], r["status"]) for r in records] == [
-        ("log_health:%s" % app, "warn"), ("log_health:%s" % quiet, "fail"), ("log_health:%s" % unrotated, "fail"),
-        ("log_health:%s/logs/missing.log" % tmp_path, "fail")]
+        (f"log_health:{app}", "warn"), (f"log_health:{quiet}", "fail"), (f"log_health:{unrotated}", "fail"),
+        (f"log_health:{tmp_path}/logs/missing.log", "fail")]
     assert records[0]["observed"]["matching_lines"][0].endswith("ERROR db down: postgresql://shop:****@db/shop")
     assert re.match(r"^last written 3h( \d+s)? ago \(fail > 1h\)$", records[1]["summary"])
-    assert records[2]["summary"] == "no logrotate stanza rotates %s" % unrotated
+    assert records[2]["summary"] == f"no logrotate stanza rotates {unrotated}"
     assert records[3]["summary"] == "does not exist"
 
 

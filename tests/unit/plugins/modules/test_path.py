@@ -44,9 +44,9 @@ def test_module_checks_a_real_tree(tmp_path):
     assert done.returncode == 2
     records = result["golive_checks"]
     assert [(r["id"], r["status"]) for r in records] == [
-        ("path:%s" % secret, "pass"), ("path:%s" % loose, "fail"), ("path:%s/missing" % tmp_path, "fail"),
-        ("path:%s/backups/db-*.sql.gz" % tmp_path, "warn"), ("path:%s/*.pyc" % tmp_path, "pass")]
-    assert records[0]["title"] == "Path %s" % secret
+        (f"path:{secret}", "pass"), (f"path:{loose}", "fail"), (f"path:{tmp_path}/missing", "fail"),
+        (f"path:{tmp_path}/backups/db-*.sql.gz", "warn"), (f"path:{tmp_path}/*.pyc", "pass")]
+    assert records[0]["title"] == f"Path {secret}"
     assert records[0]["observed"]["mode"] == "0600"
     assert records[1]["summary"] == "mode 0666 is looser than 0644 (group write, other write)"
     assert records[1]["severity"] == "medium"

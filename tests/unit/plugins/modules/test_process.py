@@ -15,14 +15,14 @@ from ._adhoc import ansible_run, assert_documents_options
 
 
 def _cmdline(pid):
-    with open("/proc/%d/cmdline" % pid, "rb") as handle:
+    with open(f"/proc/{pid}/cmdline", "rb") as handle:
         return handle.read()
 
 
 @pytest.fixture
 def marked_sleeper():
     """A Python child sleeping with a distinctive marker argument; killed afterwards."""
-    marker = "golive-marker-%s" % uuid.uuid4().hex[:10]
+    marker = f"golive-marker-{uuid.uuid4().hex[:10]}"
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)", marker, "--token=abcdefghijklmnop"])
     deadline = time.monotonic() + 10
     while marker.encode() not in _cmdline(child.pid):
@@ -44,15 +44,15 @@ def test_module_counts_a_real_process_and_not_its_own_command_line(marked_sleepe
     done, result = ansible_run("process", {"checks": [{"cmdline_regex": marker, "max_count": 1}]})
     assert done.returncode == 0, done.stdout
     [record] = result["golive_checks"]
-    assert (record["id"], record["title"]) == ("process:%s" % marker, "Process matching /%s/" % marker)
+    assert (record["id"], record["title"]) == (f"process:{marker}", f"Process matching /{marker}/")
     assert (record["section"], record["severity"], record["status"]) == ("application", "high", "pass")
     assert record["observed"]["pids"] == [pid]
-    assert record["observed"]["samples"][0].endswith("%s --token=\u2026mnop" % marker)
+    assert record["observed"]["samples"][0].endswith(f"{marker} --token=\u2026mnop")
     assert "abcdefghijklmnop" not in done.stdout
 
 
 def test_absent_process_passes_although_the_module_command_line_names_it():
-    marker = "golive-debug-%s" % uuid.uuid4().hex[:10]
+    marker = f"golive-debug-{uuid.uuid4().hex[:10]}"
     done, result = ansible_run("process", {"checks": [{"cmdline_regex": marker, "state": "absent"}]})
     assert done.returncode == 0, done.stdout
     assert result["golive_checks"][0]["summary"] == "0 running (expected none running)"
@@ -85,6 +85,6 @@ def test_verify_runs_process_in_a_mixed_list(marked_sleeper, tmp_path):
     assert done.returncode == 0, done.stdout
     records = result["golive_checks"]
     assert [(r["id"], r["status"]) for r in records] == [
-        ("process:%s" % marker, "pass"), ("as-nobody", "fail"), ("system_resources:host", "pass"),
-        ("path:%s" % tmp_path, "pass")]
+        (f"process:{marker}", "pass"), ("as-nobody", "fail"), ("system_resources:host", "pass"),
+        (f"path:{tmp_path}", "pass")]
     assert records[1]["observed"]["other_users"] == ["root"]

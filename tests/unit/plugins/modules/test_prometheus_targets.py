@@ -35,7 +35,7 @@ def test_job_that_is_up_passes_and_the_token_stays_hidden(stack, tmp_path):
     assert done.returncode == 0, done.stdout
     [record] = result["golive_checks"]
     assert record["status"] == "pass", record["summary"]
-    assert record["id"] == "prometheus_targets:%s:api" % stack.prometheus.url
+    assert record["id"] == f"prometheus_targets:{stack.prometheus.url}:api"
     assert (record["section"], record["severity"]) == ("monitoring", "high")
     assert result["msg"] == "1 check: 1 pass"
 

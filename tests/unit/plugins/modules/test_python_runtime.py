@@ -15,7 +15,7 @@ VENV_PYTHON = os.path.join(REPO, ".venv", "bin", "python")
 
 def test_module_checks_the_venv_interpreter_and_its_pins(tmp_path):
     requirements = tmp_path / "requirements.txt"
-    requirements.write_text("jmespath==%s\nPyYAML==0.0.1\nrequests>=2\n" % metadata.version("jmespath"))
+    requirements.write_text("jmespath=={}\nPyYAML==0.0.1\nrequests>=2\n".format(metadata.version("jmespath")))
     done, result = ansible_run("python_runtime", {"checks": [
         {"python": VENV_PYTHON, "min_version": "3.8", "require_virtualenv": True,
          "requirements": str(requirements)},
@@ -23,7 +23,7 @@ def test_module_checks_the_venv_interpreter_and_its_pins(tmp_path):
     ]})
     assert done.returncode == 2, done.stdout  # the wrong pin fails the task
     venv, own = result["golive_checks"]
-    assert venv["id"] == "python_runtime:%s" % VENV_PYTHON
+    assert venv["id"] == f"python_runtime:{VENV_PYTHON}"
     assert venv["status"] == "fail"
     assert venv["observed"]["virtualenv"] is True
     assert venv["observed"]["mismatched"] == [
@@ -32,7 +32,7 @@ def test_module_checks_the_venv_interpreter_and_its_pins(tmp_path):
     assert own["id"] == "python_runtime:self"
     assert own["status"] == "pass"
     assert own["severity"] == "low"
-    assert own["observed"]["version"] == "%d.%d.%d" % sys.version_info[:3]
+    assert own["observed"]["version"] == "{}.{}.{}".format(*sys.version_info[:3])
 
 
 def test_bad_min_version_fails_the_task_naming_the_option():
@@ -51,12 +51,12 @@ def test_verify_runs_python_runtime_in_a_mixed_list(tmp_path):
     ]})
     assert done.returncode == 0, done.stdout
     assert [(r["id"], r["status"]) for r in result["golive_checks"]] == [
-        ("python_runtime:%s" % VENV_PYTHON, "pass"),
-        ("python_runtime:%s" % (tmp_path / "nope" / "python"), "error"),
+        (f"python_runtime:{VENV_PYTHON}", "pass"),
+        (f'python_runtime:{tmp_path / "nope" / "python"}', "error"),
         ("disk_space:/", "pass"),
         ("env_vars:module", "pass"),
     ]
-    assert result["golive_checks"][1]["summary"] == "no interpreter at %s" % (tmp_path / "nope" / "python")
+    assert result["golive_checks"][1]["summary"] == f'no interpreter at {tmp_path / "nope" / "python"}'
 
 
 def test_module_documentation_renders_every_option():

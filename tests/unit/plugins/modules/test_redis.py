@@ -48,8 +48,8 @@ def test_primary_and_replica_pass_with_every_expectation(tmp_path):
     assert done.returncode == 0, done.stdout
     records = result["golive_checks"]
     assert [r["status"] for r in records] == ["pass", "pass", "pass"], [r["summary"] for r in records]
-    assert records[0]["id"] == "redis:127.0.0.1:%d" % primary.port
-    assert records[0]["title"] == "Redis 127.0.0.1:%d" % primary.port
+    assert records[0]["id"] == f"redis:127.0.0.1:{primary.port}"
+    assert records[0]["title"] == f"Redis 127.0.0.1:{primary.port}"
     assert (records[0]["section"], records[0]["severity"]) == ("services", "critical")
     assert records[0]["observed"]["online_replicas"]["value"] == 1
     assert records[0]["observed"]["rdb_save"] == "3600 1"
@@ -86,7 +86,7 @@ def test_failures_and_errors_in_one_call(tmp_path):
     assert summaries[0] == ("error", "authentication failed for the default user: "
                                      "invalid username-password pair or user is disabled.")
     assert summaries[1] == ("error", "authentication required: Authentication required.")
-    assert summaries[2] == ("error", "cannot connect to 127.0.0.1:%d: Connection refused" % refused)
+    assert summaries[2] == ("error", f"cannot connect to 127.0.0.1:{refused}: Connection refused")
     assert summaries[3][0] == "error" and "timed out" in summaries[3][1]
     assert summaries[4][0] == "fail"
     assert summaries[4][1].startswith("memory used (")

@@ -21,7 +21,7 @@ def ready_shop(root):
     rollback = write(root, "bin/rollback", '#!/bin/sh\n[ "$1" = --dry-run ] && echo "would activate 2026.01.04"\n',
                      0o755)
     for name in ("2026.01.04", "2026.01.05"):
-        write(root, "releases/%s/app.py" % name, "VERSION = %r\n" % name)
+        write(root, f"releases/{name}/app.py", f"VERSION = {name!r}\n")
     os.symlink(os.path.join(str(root), "releases", "2026.01.05"), os.path.join(str(root), "current"))
     init_repo(root / "src", {"app.py": "VERSION = '2026.01.05'\n"})
     tag(root / "src", "v2026.01.05")

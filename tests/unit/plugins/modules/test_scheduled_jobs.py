@@ -30,7 +30,7 @@ def test_module_checks_real_crontabs(tmp_path):
     assert [(r["id"], r["status"]) for r in records] == [
         ("scheduled_jobs:bin/backup@root", "pass"), ("scheduled_jobs:queue-worker@www-data", "pass"),
         ("scheduled_jobs:weekly-report", "fail")]
-    assert records[0]["observed"]["entry"] == "%s:2" % tree.crontab_file
+    assert records[0]["observed"]["entry"] == f"{tree.crontab_file}:2"
     assert records[0]["observed"]["next_run"].split("T")[1].startswith("02:30:00")
     assert records[2]["summary"].endswith("but cron ignores it: only names of letters, digits, '_' and '-' are read)")
     assert records[2]["severity"] == "medium"

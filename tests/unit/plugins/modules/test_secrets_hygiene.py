@@ -22,13 +22,13 @@ def test_planted_secrets_fail_the_task_and_appear_nowhere(tmp_path):
     block, body = private_key_block()
     repo = tmp_path / "shop"
     init_repo(repo, {
-        "shop/payments.py": "STRIPE_SECRET = '%s'\n" % stripe,
-        "deploy/credentials": "[default]\naws_access_key_id=%s\n" % aws,
-        ".env": "GITHUB_TOKEN=%s\n" % github,
+        "shop/payments.py": f"STRIPE_SECRET = '{stripe}'\n",
+        "deploy/credentials": f"[default]\naws_access_key_id={aws}\n",
+        ".env": f"GITHUB_TOKEN={github}\n",
         "deploy/id_rsa": block,  # tracked, and 0644 like .env and .env.production
         "requirements.txt": "django>=4\n",
     })
-    write(repo, ".env.production", "STRIPE_SECRET=%s\n" % stripe, 0o644)
+    write(repo, ".env.production", f"STRIPE_SECRET={stripe}\n", 0o644)
     done, result, everything = ansible_run_logged("secrets_hygiene", tmp_path, {"checks": [{"path": str(repo)}]})
     assert done.returncode == 2
     [record] = result["golive_checks"]
@@ -37,7 +37,7 @@ def test_planted_secrets_fail_the_task_and_appear_nowhere(tmp_path):
     assert sorted(record["observed"]["findings_by_rule"].items()) == [
         ("aws_access_key_id", 1), ("env_file_not_ignored", 1), ("env_file_tracked", 1), ("github_token", 1),
         ("private_key", 1), ("secret_file_mode", 3), ("stripe_live_key", 1), ("unpinned_requirement", 1)]
-    assert "shop/payments.py:1 stripe_live_key: sk_live_\u2026%s" % stripe[-4:] in result["msg"]
+    assert f"shop/payments.py:1 stripe_live_key: sk_live_\u2026{stripe[-4:]}" in result["msg"]
     for secret in (stripe, aws, github, body):
         assert secret not in everything
 
@@ -45,7 +45,7 @@ def test_planted_secrets_fail_the_task_and_appear_nowhere(tmp_path):
 def test_clean_checkout_passes_the_task(tmp_path):
     init_repo(tmp_path, {"app.py": "import os\nKEY = os.environ['KEY']\n", "requirements.txt": "flask==3.1.0\n"},
               gitignore=".env\n")
-    write(tmp_path, ".env", "KEY=%s\n" % stripe_live_key(), 0o600)
+    write(tmp_path, ".env", f"KEY={stripe_live_key()}\n", 0o600)
     os.chmod(str(tmp_path), 0o755)
     done, result = ansible_run("secrets_hygiene", {"checks": [{"path": str(tmp_path), "id": "secrets:shop"}]})
     assert done.returncode == 0, done.stdout

@@ -40,8 +40,8 @@ def test_starttls_and_auth_pass_and_the_password_stays_secret(tmp_path, ca):
     assert PASSWORD not in written
     assert done.returncode == 0, done.stdout
     [record] = result["golive_checks"]
-    assert record["id"] == "smtp_server:127.0.0.1:%d" % port
-    assert record["title"] == "SMTP 127.0.0.1:%d" % port
+    assert record["id"] == f"smtp_server:127.0.0.1:{port}"
+    assert record["title"] == f"SMTP 127.0.0.1:{port}"
     assert (record["section"], record["severity"], record["status"]) == ("services", "high", "pass")
     assert record["observed"]["auth_ok"] is True
     assert record["observed"]["starttls_ok"] is True
@@ -71,8 +71,8 @@ def test_failures_and_errors_in_one_call(tmp_path, ca):
     assert summaries[0] == ("fail", "STARTTLS not offered; "
                                     "AUTH not attempted: the credentials are not sent without TLS")
     assert summaries[1][0] == "fail" and summaries[1][1].startswith("certificate not verified: Hostname mismatch")
-    assert summaries[2][0] == "fail" and summaries[2][1].startswith("AUTH rejected for %s: 535" % USER)
-    assert summaries[3] == ("error", "cannot connect to 127.0.0.1:%d: Connection refused" % refused)
+    assert summaries[2][0] == "fail" and summaries[2][1].startswith(f"AUTH rejected for {USER}: 535")
+    assert summaries[3] == ("error", f"cannot connect to 127.0.0.1:{refused}: Connection refused")
     assert summaries[4][0] == "error" and "timed out" in summaries[4][1]
     assert plain[1].mail_commands == [] and auth[1].mail_commands == []
 

@@ -57,7 +57,7 @@ def test_a_ready_account_passes(stripe, tmp_path, monkeypatch):
     assert done.returncode == 0, done.stdout
     [record] = result["golive_checks"]
     assert record["status"] == "pass", record["summary"]
-    assert record["id"] == "stripe_account:live@127.0.0.1:%d" % stripe.port
+    assert record["id"] == f"stripe_account:live@127.0.0.1:{stripe.port}"
     assert record["observed"]["account_id"] == ACCOUNT_ID
     assert record["observed"]["secret_key"] == "sk_live_\u2026wPQL"
     assert result["msg"] == "1 check: 1 pass"
@@ -66,7 +66,7 @@ def test_a_ready_account_passes(stripe, tmp_path, monkeypatch):
 def test_failures_and_errors_in_one_call_show_no_secret(stripe, tmp_path):
     stripe.state.echo_keys = True  # the 401 message quotes the whole key: it must be scrubbed
     env_file = tmp_path / "shop.env"
-    env_file.write_text("STRIPE_SECRET_KEY=%s\nSTRIPE_WEBHOOK_SECRET=%s\n" % (LIVE_SECRET, LIVE_SECRET))
+    env_file.write_text(f"STRIPE_SECRET_KEY={LIVE_SECRET}\nSTRIPE_WEBHOOK_SECRET={LIVE_SECRET}\n")
     refused = unused_port()
     done, result = run_logged(tmp_path, {"checks": [
         item(stripe, id="stripe:test-keys", secret_key=TEST_SECRET, publishable_key=TEST_PUBLISHABLE,
@@ -76,7 +76,7 @@ def test_failures_and_errors_in_one_call_show_no_secret(stripe, tmp_path):
         item(stripe, id="stripe:env-file", webhook_secret_file=str(env_file), webhooks=WEBHOOKS),
         item(stripe, id="stripe:whsec-prefix", webhook_secret="wh_" + WEBHOOK_SECRET[len("whsec_"):]),
         item(stripe, id="stripe:missing-webhook", webhooks=[dict(url="https://shop.example.test/gone")]),
-        item(stripe, id="stripe:refused", api_base="https://127.0.0.1:%d" % refused, retries=0),
+        item(stripe, id="stripe:refused", api_base=f"https://127.0.0.1:{refused}", retries=0),
     ]})
     assert done.returncode == 2
     summaries = dict((r["id"], (r["status"], r["summary"])) for r in result["golive_checks"])
@@ -87,12 +87,12 @@ def test_failures_and_errors_in_one_call_show_no_secret(stripe, tmp_path):
                                        "the secret key is a live mode key but the publishable key is test mode"),
         "stripe:unknown-key": ("fail", "the secret key sk_live_\u2026PEE6 was rejected: "
                                        "Invalid API Key provided: sk_live_\u2026PEE6"),
-        "stripe:env-file": ("fail", "the webhook signing secret (STRIPE_WEBHOOK_SECRET in %s) holds a live secret "
-                                    "key, not a signing secret (whsec_)" % env_file),
+        "stripe:env-file": ("fail", f"the webhook signing secret (STRIPE_WEBHOOK_SECRET in {env_file}) "
+                                    "holds a live secret key, not a signing secret (whsec_)"),
         "stripe:whsec-prefix": ("fail", "the webhook signing secret (webhook_secret) does not start with whsec_"),
         "stripe:missing-webhook": ("fail", "no webhook endpoint for https://shop.example.test/gone"),
-        "stripe:refused": ("error", "retrieving the account: cannot connect to 127.0.0.1:%d: Connection refused"
-                           % refused),
+        "stripe:refused": ("error",
+                           f"retrieving the account: cannot connect to 127.0.0.1:{refused}: Connection refused"),
     }
     assert result["golive_counts"] == {"pass": 0, "warn": 0, "fail": 6, "error": 1, "skipped": 0}
 
@@ -117,7 +117,7 @@ def test_option_problems_of_valid_types_are_all_named(tmp_path):
         "invalid check options: checks[0]: secret_key: contains whitespace or control characters; "
         "checks[1]: api_base: 'http://api.stripe.com' is not an https:// URL (the secret key is sent to it); "
         "checks[2]: webhook_secret/webhook_secret_env: give only one source of the webhook signing secret; "
-        "checks[3]: webhooks[1].url: %s is listed twice" % SHOP_URL)
+        f"checks[3]: webhooks[1].url: {SHOP_URL} is listed twice")
     assert "golive_checks" not in result
 
 

@@ -43,7 +43,7 @@ def test_failing_check_fails_the_task_unless_fail_on_is_empty():
     assert done.returncode == 2
     assert result["golive_checks"][0]["status"] == "fail"
     assert result["golive_checks"][0]["severity"] == "critical"
-    assert result["msg"] == "1 check: 1 fail; system_resources:host fail: cpus %d (fail < %d)" % (cores(), cores() + 1)
+    assert result["msg"] == f"1 check: 1 fail; system_resources:host fail: cpus {cores()} (fail < {cores() + 1})"
     done, result = ansible_run("system_resources", dict(args, fail_on=[]))
     assert done.returncode == 0
     assert result["golive_counts"]["fail"] == 1
@@ -71,6 +71,6 @@ def test_verify_runs_system_resources_in_a_mixed_list(tmp_path):
     assert done.returncode == 0, done.stdout
     records = result["golive_checks"]
     assert [(r["id"], r["status"]) for r in records] == [
-        ("system_resources:host", "warn"), ("disk_space:%s" % tmp_path, "pass"),
-        ("path:%s" % (tmp_path / "missing"), "pass")]
+        ("system_resources:host", "warn"), (f"disk_space:{tmp_path}", "pass"),
+        (f'path:{tmp_path / "missing"}', "pass")]
     assert result["golive_counts"] == {"pass": 2, "warn": 1, "fail": 0, "error": 0, "skipped": 0}

@@ -29,11 +29,11 @@ def test_module_reports_open_closed_banner_and_timeouts():
     assert done.returncode == 0, done.stdout + done.stderr
     records = result["golive_checks"]
     assert [(r["id"], r["status"]) for r in records] == [
-        ("tcp_port:127.0.0.1:%d" % ssh.port, "pass"),
-        ("tcp_port:127.0.0.1:%d" % closed, "pass"),
+        (f"tcp_port:127.0.0.1:{ssh.port}", "pass"),
+        (f"tcp_port:127.0.0.1:{closed}", "pass"),
         ("must-be-open", "fail"),
         ("must-be-closed", "fail"),
-        ("tcp_port:127.0.0.1:%d" % silent.port, "error"),
+        (f"tcp_port:127.0.0.1:{silent.port}", "error"),
     ], [(r["id"], r["status"], r["summary"]) for r in records]
     banner, closed_ok, refused, open_not_closed, silent_one = records
     assert (banner["section"], banner["severity"]) == ("security", "high")

@@ -23,12 +23,12 @@ def test_in_sync_off_and_unanswered_servers():
             {"ntp_servers": [good.address], "offset_warn_above": "1s", "max_offset": "5m"},
             {"ntp_servers": [late.address], "offset_warn_above": "1s", "max_offset": "5m"},
             {"ntp_servers": [far.address], "offset_warn_above": "1s", "offset_fail_above": "5m"},
-            {"ntp_servers": [kod.address, "127.0.0.1:%d" % dead]},
+            {"ntp_servers": [kod.address, f"127.0.0.1:{dead}"]},
         ]})
     assert done.returncode == 0, done.stdout
     records = result["golive_checks"]
     assert [r["status"] for r in records] == ["pass", "warn", "fail", "error"]
-    assert records[0]["id"] == "time_sync:%s" % good.address
+    assert records[0]["id"] == f"time_sync:{good.address}"
     assert (records[0]["title"], records[0]["section"], records[0]["severity"]) == (
         "Time sync", "infrastructure", "high")
     assert records[1]["summary"].startswith("clock offset +2.0s")

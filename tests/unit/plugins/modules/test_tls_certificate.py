@@ -53,14 +53,14 @@ def test_module_checks_servers_smtp_and_a_file(pki, started, tmp_path):
     assert done.returncode == 2  # a check failed: the standalone task fails, like assert
     records = result["golive_checks"]
     assert [(r["id"], r["status"]) for r in records] == [
-        ("tls_certificate:127.0.0.1:%d" % valid.port, "pass"),
-        ("tls_certificate:127.0.0.1:%d" % expired.port, "fail"),
+        (f"tls_certificate:127.0.0.1:{valid.port}", "pass"),
+        (f"tls_certificate:127.0.0.1:{expired.port}", "fail"),
         ("smtp-submission", "pass"),
-        ("tls_certificate:127.0.0.1:%d" % silent.port, "error"),
-        ("tls_certificate:%s" % os.path.join(str(tmp_path), "valid.pem"), "pass"),
+        (f"tls_certificate:127.0.0.1:{silent.port}", "error"),
+        ("tls_certificate:{}".format(os.path.join(str(tmp_path), "valid.pem")), "pass"),
     ]
     assert records[0]["section"] == "infrastructure" and records[0]["severity"] == "critical"
-    assert records[0]["title"] == "TLS certificate of 127.0.0.1:%d" % valid.port
+    assert records[0]["title"] == f"TLS certificate of 127.0.0.1:{valid.port}"
     assert records[1]["summary"].startswith("leaf expired 10 days ago")
     assert records[3]["summary"].startswith("timed out")
     counts = result["golive_counts"]

@@ -17,8 +17,8 @@ SEVERITY_OF = {"infrastructure": "high", "services": "critical", "data": "medium
 
 def check(host, check_id, status="pass", section="infrastructure", severity="high", summary=None, **extra):
     record = dict(
-        id=check_id, kind=check_id.split(":", 1)[0], section=section, title="Title of %s" % check_id,
-        status=status, severity=severity, summary=summary if summary is not None else "%s is %s" % (check_id, status),
+        id=check_id, kind=check_id.split(":", 1)[0], section=section, title=f"Title of {check_id}",
+        status=status, severity=severity, summary=summary if summary is not None else f"{check_id} is {status}",
         observed={"value": {"value": 1, "unit": "count"}}, expected={"value": {"fail": {"below": 1}, "unit": "count"}},
         duration_ms=12, host=host, blocking=False,
     )
@@ -90,7 +90,7 @@ def document(checks, verdict=None, unreachable=(), no_results=(), failed_tasks=(
 
 
 def change(host, check_id, before, after, section="infrastructure", severity="high", summary="changed"):
-    return dict(host=host, id=check_id, title="Title of %s" % check_id, section=section, severity=severity,
+    return dict(host=host, id=check_id, title=f"Title of {check_id}", section=section, severity=severity,
                 before=before, after=after, summary=summary)
 
 
@@ -157,7 +157,7 @@ def no_go():
 
 def go():
     """Everything passed; the approvers signed."""
-    checks = [check("web%02d" % n, "disk_space:/", "pass") for n in range(1, 4)]
+    checks = [check(f"web{n:02d}", "disk_space:/", "pass") for n in range(1, 4)]
     signoff = dict(status="signed", summary="2 of 2 approvers signed GO", approvers=[
         dict(role="Release manager", name="Ana Souza", decision="GO", date="2026-11-24", comment=None, accepted=True,
              note=None),
@@ -187,13 +187,13 @@ def old_schema():
 def nasty():
     """Values that try to break out of HTML, Markdown tables and Prometheus labels, in every field."""
     hostile = dict(
-        id="command_output:%s" % SCRIPT, title="Title %s %s" % (IMG, NASTY),
+        id=f"command_output:{SCRIPT}", title=f"Title {IMG} {NASTY}",
         observed={"stdout": SCRIPT, "quote": NASTY, "nested": {"k": [SCRIPT, NASTY]}},
         expected={"<key>": IMG},
     )
     checks = [
         check('host"<script>|x', hostile["id"], "fail", section='sec"tion\\with\nnewline|pipe', severity="critical",
-              summary="%s %s" % (SCRIPT, NASTY), title=hostile["title"], observed=hostile["observed"],
+              summary=f"{SCRIPT} {NASTY}", title=hostile["title"], observed=hostile["observed"],
               expected=hostile["expected"]),
         check("web01", "env_vars:/srv/.env", "warn", section="application", severity="medium", summary=NASTY,
               waiver=dict(WAIVER, reason=SCRIPT, owner=NASTY)),
@@ -203,17 +203,17 @@ def nasty():
                                  waiver=dict(WAIVER, reason=SCRIPT, owner=NASTY))],
                    expired=[dict(EXPIRED_WAIVER, reason=IMG, matched=[dict(host="web01", id=SCRIPT)])],
                    unused=[dict(UNUSED_WAIVER, id=SCRIPT, hosts=[NASTY])])
-    history = dict(previous=dict(generated_at="2026-11-23T10:15:00Z", verdict="GO", archive="history/%s" % SCRIPT),
+    history = dict(previous=dict(generated_at="2026-11-23T10:15:00Z", verdict="GO", archive=f"history/{SCRIPT}"),
                    regressions=[change('host"<script>|x', hostile["id"], "pass", "fail", summary=SCRIPT)],
                    fixed=[], new=[], removed=[change("web01", NASTY, "pass", None, summary=IMG)])
-    signoff = dict(status="pending", summary="%s 1 of 2" % SCRIPT, approvers=[
+    signoff = dict(status="pending", summary=f"{SCRIPT} 1 of 2", approvers=[
         dict(role=SCRIPT, name=NASTY, decision="NO-GO", date="2026-11-24", comment=IMG, accepted=True, note=None),
         dict(role="QA | lead", name="Zoë <i>Ng</i>", decision=None, date=None, comment=None, accepted=True,
              note=None),
     ])
     return document(checks, failed_tasks=[dict(host="web01", task=SCRIPT, message=NASTY)], unreachable=[NASTY],
                     waivers=waivers, history=history, signoff=signoff,
-                    notification=dict(status="failed", target="https://hooks.example.com/%s" % SCRIPT, attempts=2,
+                    notification=dict(status="failed", target=f"https://hooks.example.com/{SCRIPT}", attempts=2,
                                       http_status=500, message=IMG),
                     run=dict(started="2026-11-24T10:14:20Z", finished="2026-11-24T10:15:00Z", duration_s=1.5,
                              user=SCRIPT, controller=NASTY, ansible_version="2.19.4", collection_version="0.1.0",
@@ -224,7 +224,7 @@ def large(hosts=20, checks_per_host=100):
     """hosts x checks_per_host records spread over the sections, with a few problems on every host."""
     records = []
     for h in range(1, hosts + 1):
-        host = "web%02d" % h
+        host = f"web{h:02d}"
         for c in range(checks_per_host):
             section = SECTIONS[c % len(SECTIONS)]
             status = "pass"
@@ -236,7 +236,7 @@ def large(hosts=20, checks_per_host=100):
                 status = "error"
             elif c % 53 == 3:
                 status = "skipped"
-            records.append(check(host, "%s_check:item-%03d" % (section, c), status, section=section,
+            records.append(check(host, f"{section}_check:item-{c:03d}", status, section=section,
                                  severity=SEVERITY_OF[section],
                                  observed={"value": {"value": c, "unit": "count"}, "list": ["a", "b"],
                                            "text": "x" * (c % 5)},

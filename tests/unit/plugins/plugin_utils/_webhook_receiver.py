@@ -51,7 +51,7 @@ class Receiver(object):
                                         daemon=True)
 
     def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
+        return f"http://127.0.0.1:{self.port}{path}"
 
     def payloads(self):
         return [json.loads(request["body"]) for request in self.requests]

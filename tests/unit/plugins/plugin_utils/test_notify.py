@@ -33,10 +33,10 @@ def no_go_document(blocking=3, history=True):
         "run": {"playbook": "playbooks/golive.yml"},
         "counts": {"total": 40, "by_status": {"pass": 34, "warn": 2, "fail": 3, "error": 1, "skipped": 0},
                    "blocking": blocking, "waived": 1},
-        "hosts": [{"name": "web%02d" % n, "status": "ok"} for n in range(1, 5)],
+        "hosts": [{"name": f"web{n:02d}", "status": "ok"} for n in range(1, 5)],
         "checks": [],
         # Each a check of its own: one check failing on several hosts would be one reason.
-        "blocking": [_item("web%02d" % (n + 1), "disk_space:/var" + ("/%d" % n if n else ""),
+        "blocking": [_item(f"web{n + 1:02d}", "disk_space:/var" + (f"/{n}" if n else ""),
                            "free 2.1 GiB (fail < 10 GiB) <&>") for n in range(blocking)],
         "warnings": [_item("web01", "time_sync", "offset 80 ms (warn > 50 ms)", "warn", "medium")],
         "unreachable": [{"host": "db02", "task": "verify", "message": "ssh: connection timed out"}],
@@ -72,7 +72,7 @@ def test_sends_slack_compatible_payload_with_verdict_counts_and_top_items():
         result = notify(receiver.url(HOOK_PATH), no_go_document(blocking=8), "golive-report/report.html", top=5)
     assert result["status"] == "sent" and result["attempts"] == 1 and result["http_status"] == 200
     _assert_secret_free(result)
-    assert result["target"] == "http://127.0.0.1:%d/services/****/****/\u2026%s" % (receiver.port, TOKEN[-4:])
+    assert result["target"] == f"http://127.0.0.1:{receiver.port}/services/****/****/\u2026{TOKEN[-4:]}"
     (request,) = receiver.requests
     assert request["path"] == HOOK_PATH
     assert request["headers"]["Content-Type"] == "application/json"
@@ -182,7 +182,7 @@ def test_client_errors_fail_without_retry(waits, status):
     with running_receiver(answer(status, "no_service")) as receiver:
         result = notify(receiver.url(HOOK_PATH), no_go_document(), None, retries=3)
     assert result == dict(status="failed", target=mask_webhook_url(receiver.url(HOOK_PATH)), attempts=1,
-                          http_status=status, message="receiver answered HTTP %d: no_service" % status)
+                          http_status=status, message=f"receiver answered HTTP {status}: no_service")
     assert len(receiver.requests) == 1 and waits == []
 
 
@@ -195,7 +195,7 @@ def test_redirects_are_not_followed(waits):
 
 
 def test_receiver_echoing_the_url_does_not_leak_it():
-    with running_receiver(answer(400, "bad hook %s" % HOOK_PATH)) as receiver:
+    with running_receiver(answer(400, f"bad hook {HOOK_PATH}")) as receiver:
         result = notify(receiver.url(HOOK_PATH) + "?token=" + TOKEN + "x", no_go_document(), None)
     assert result["status"] == "failed" and result["http_status"] == 400
     assert "bad hook" in result["message"]
@@ -204,10 +204,10 @@ def test_receiver_echoing_the_url_does_not_leak_it():
 
 
 def test_a_bare_query_token_echoed_by_the_receiver_does_not_leak():
-    with running_receiver(answer(403, "unknown token %s" % TOKEN)) as receiver:
+    with running_receiver(answer(403, f"unknown token {TOKEN}")) as receiver:
         result = notify(receiver.url("/hook?") + TOKEN, no_go_document(), None)
     assert result["status"] == "failed" and result["http_status"] == 403
-    assert result["target"] == "http://127.0.0.1:%d/hook?****" % receiver.port
+    assert result["target"] == f"http://127.0.0.1:{receiver.port}/hook?****"
     assert result["message"] == "receiver answered HTTP 403: unknown token ****"
     _assert_secret_free(result)
 
@@ -238,7 +238,7 @@ def test_receiver_trickling_its_answer_is_bounded_too(waits):
 
 
 def test_closed_port_fails_with_connection_refused(waits):
-    url = "http://127.0.0.1:%d%s" % (unused_port(), HOOK_PATH)
+    url = f"http://127.0.0.1:{unused_port()}{HOOK_PATH}"
     result = notify(url, no_go_document(), None, retries=1, backoff=0.3)
     assert result["status"] == "failed" and result["attempts"] == 2 and result["http_status"] is None
     assert "refused" in result["message"]

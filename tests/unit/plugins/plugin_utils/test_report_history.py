@@ -33,8 +33,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.d
 
 def check(host, check_id, status, severity="high", summary=None):
     return dict(host=host, id=check_id, kind=check_id.split(":")[0], section="infrastructure",
-                title="Title of %s" % check_id, status=status, severity=severity,
-                summary=summary or "%s is %s" % (check_id, status), observed={}, expected={})
+                title=f"Title of {check_id}", status=status, severity=severity,
+                summary=summary or f"{check_id} is {status}", observed={}, expected={})
 
 
 def document(checks, verdict="GO", generated_at="2026-11-24T10:15:00Z", hosts=None):
@@ -178,7 +178,7 @@ def test_a_previous_report_with_values_of_any_json_type_is_compared_without_erro
 
 def set_of(doc, names=("report.json", "junit.xml")):
     """The texts of one run's report set: report.json holds ``doc``, the others name its run."""
-    return dict((name, json.dumps(doc) if name == "report.json" else "<%s of %s/>" % (name, doc["generated_at"]))
+    return dict((name, json.dumps(doc) if name == "report.json" else "<{} of {}/>".format(name, doc["generated_at"]))
                 for name in names)
 
 
@@ -255,9 +255,9 @@ def test_files_an_older_release_wrote_at_the_top_level_become_links_to_the_set(t
 def test_two_runs_in_one_second_get_distinct_archives(tmp_path):
     report_dir = tmp_path / "r"
     made = [publish_run(str(report_dir), set_of(document([])), stamp=STAMP) for dummy in range(11)]
-    assert made == ["history/" + STAMP] + ["history/%s-%d" % (STAMP, n) for n in range(2, 12)]
+    assert made == ["history/" + STAMP] + [f"history/{STAMP}-{n}" for n in range(2, 12)]
     assert archives(str(report_dir))[-1] == STAMP + "-11"
-    assert latest_archive(str(report_dir)) == "history/%s-11" % STAMP
+    assert latest_archive(str(report_dir)) == f"history/{STAMP}-11"
 
 
 def test_concurrent_runs_never_share_or_half_write_an_archive(tmp_path):
@@ -268,7 +268,7 @@ def test_concurrent_runs_never_share_or_half_write_an_archive(tmp_path):
     def run(number):
         try:
             start.wait()
-            doc = document([check("web01", "a:1", "pass")], generated_at="run %d" % number)
+            doc = document([check("web01", "a:1", "pass")], generated_at=f"run {number}")
             made.append(publish_run(str(report_dir), set_of(doc), stamp=STAMP, keep=None))
         except Exception as exc:  # surfaced by the assertion below
             errors.append(exc)
@@ -286,12 +286,12 @@ def test_concurrent_runs_never_share_or_half_write_an_archive(tmp_path):
     assert latest_archive(str(report_dir)) in made
     # Whichever run switched last, both top-level files are its own.
     current = json.loads((report_dir / "report.json").read_text())
-    assert (report_dir / "junit.xml").read_text() == "<junit.xml of %s/>" % current["generated_at"]
+    assert (report_dir / "junit.xml").read_text() == "<junit.xml of {}/>".format(current["generated_at"])
     assert [n for n in os.listdir(report_dir) if n.startswith(".")] == []
 
 
 def _publish_in_a_process(report_dir, number):
-    return publish_run(report_dir, set_of(document([], generated_at="run %d" % number)), stamp=STAMP, keep=None)
+    return publish_run(report_dir, set_of(document([], generated_at=f"run {number}")), stamp=STAMP, keep=None)
 
 
 def test_concurrent_processes_never_share_an_archive(tmp_path):
@@ -299,7 +299,7 @@ def test_concurrent_processes_never_share_an_archive(tmp_path):
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(4, mp_context=context) as pool:
         made = list(pool.map(_publish_in_a_process, [str(report_dir)] * 12, range(12)))
-    assert sorted(made) == sorted(["history/" + STAMP] + ["history/%s-%d" % (STAMP, n) for n in range(2, 13)])
+    assert sorted(made) == sorted(["history/" + STAMP] + [f"history/{STAMP}-{n}" for n in range(2, 13)])
     assert all(sorted(os.listdir(report_dir / archive)) == ["junit.xml", "report.json"] for archive in made)
 
 
@@ -307,7 +307,7 @@ def test_reserved_archive_name_goes_into_the_report_before_it_is_written(tmp_pat
     report_dir = tmp_path / "r"
     first = reserve_archive(str(report_dir), STAMP)
     second = reserve_archive(str(report_dir), STAMP)
-    assert (first, second) == ("history/" + STAMP, "history/%s-2" % STAMP)
+    assert (first, second) == ("history/" + STAMP, f"history/{STAMP}-2")
     doc = dict(document([check("web01", "a:1", "pass")]), archive=second)
     assert latest_archive(str(report_dir)) is None
     assert publish_run(str(report_dir), set_of(doc), archive=second) == second
@@ -340,7 +340,7 @@ def test_pruning_keeps_the_newest_archives_and_foreign_entries(tmp_path):
     (report_dir / "history").mkdir(parents=True)
     (report_dir / "history" / "notes.txt").write_text("mine")
     (report_dir / "history" / "20200101-manual").mkdir()
-    made = [publish_run(str(report_dir), set_of(document([])), stamp="2026112%dT000000Z" % day, keep=3)
+    made = [publish_run(str(report_dir), set_of(document([])), stamp=f"2026112{day}T000000Z", keep=3)
             for day in range(1, 6)]
     assert archives(str(report_dir)) == [m.split("/")[1] for m in made[-3:]]
     assert sorted(os.listdir(report_dir / "history")) == sorted(
@@ -439,7 +439,7 @@ def test_a_text_pointer_left_by_an_older_release_is_read_and_replaced_by_a_link(
     doc = document([check("web01", "a:1", "pass")])
     publish_run(str(report_dir), set_of(doc), stamp=STAMP)
     os.unlink(report_dir / "latest")
-    (report_dir / "latest").write_text("history/%s\n" % STAMP)
+    (report_dir / "latest").write_text(f"history/{STAMP}\n")
     assert previous_document(str(report_dir)) == doc
     archive = publish_run(str(report_dir), set_of(doc), stamp="20261124T121500Z")
     assert os.readlink(report_dir / "latest") == archive
@@ -466,7 +466,7 @@ def test_corrupt_or_foreign_previous_report_is_ignored(tmp_path, content):
 
 
 @pytest.mark.parametrize("target", ["history/" + STAMP + "/../..", "/etc", "../elsewhere/" + STAMP,
-                                    "history/not-a-stamp", "history/%s/report.json" % STAMP])
+                                    "history/not-a-stamp", f"history/{STAMP}/report.json"])
 def test_latest_pointing_outside_the_history_is_ignored(tmp_path, target):
     report_dir = _with_latest(tmp_path, target, json.dumps(document([])))
     assert latest_archive(report_dir) is None
@@ -504,7 +504,7 @@ def _run_bounded(function, *args):
     thread.start()
     thread.join(60)
     if thread.is_alive():
-        pytest.fail("%s%r did not return within 60 s" % (function.__name__, args))
+        pytest.fail(f"{function.__name__}{args!r} did not return within 60 s")
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
@@ -555,7 +555,7 @@ def test_a_previous_report_over_the_size_limit_is_refused(tmp_path, monkeypatch)
         previous_document(report_dir)
     monkeypatch.setattr(_report_history, "MAX_REPORT_BYTES", 1000)
     with open(path, "w") as handle:
-        json.dump(document([check("web01", "a:%d" % n, "pass") for n in range(20)]), handle)
+        json.dump(document([check("web01", f"a:{n}", "pass") for n in range(20)]), handle)
     with pytest.raises(RefusedFile, match="1000 bytes"):
         previous_document(report_dir)
 

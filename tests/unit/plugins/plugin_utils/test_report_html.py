@@ -113,7 +113,7 @@ def test_verdict_banner_is_coloured_and_counts_the_checks():
         assert css in banner["attrs"]["class"].split()
         assert Page.text(page.find("h1")[0]) == document["verdict"]
         assert words in Page.text(banner)
-        assert Page.text(page.find("title")[0]) == "Go-live readiness: %s" % document["verdict"]
+        assert Page.text(page.find("title")[0]) == "Go-live readiness: {}".format(document["verdict"])
 
 
 def test_blocking_lists_checks_then_unreachable_hosts_and_failed_tasks_with_links_to_their_rows():
@@ -161,7 +161,7 @@ def test_check_table_has_a_row_per_check_with_filter_data_and_observed_vs_expect
     statuses = [ranks[r["attrs"]["data-status"]] for r in rows]
     assert statuses == sorted(statuses)
     hosts = [o["attrs"]["value"] for o in page.inside(page.by_id("f-host"), "option")]
-    assert hosts == [""] + ["web%02d" % n for n in range(1, 21)]
+    assert hosts == [""] + [f"web{n:02d}" for n in range(1, 21)]
     sections = [o["attrs"]["value"] for o in page.inside(page.by_id("f-section"), "option")]
     assert sorted(sections) == sorted(("", *docs.SECTIONS))
     row = page.by_id("row-0")

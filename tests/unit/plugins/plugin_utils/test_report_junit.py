@@ -18,8 +18,8 @@ WAIVER = dict(id="disk_space:*", hosts=["web02"], reason="volume grows on Monday
 
 
 def record(host, check_id, status, section="infrastructure", severity="high", **extra):
-    base = dict(id=check_id, kind=check_id.split(":")[0], section=section, title="Title of %s" % check_id,
-                status=status, severity=severity, summary="%s on %s" % (status, host),
+    base = dict(id=check_id, kind=check_id.split(":")[0], section=section, title=f"Title of {check_id}",
+                status=status, severity=severity, summary=f"{status} on {host}",
                 observed={"free_percent": {"value": 2, "unit": "percent"}, "mount": "/"},
                 expected={"free_percent": {"fail": {"below": 10}, "unit": "percent"}}, duration_ms=1250, host=host,
                 blocking=status == "fail")

@@ -105,7 +105,7 @@ def test_hostile_values_read_back_as_the_same_text():
 @pytest.mark.parametrize("text", ["|", "`code`", "<b>x</b>", "a\nb", "*x* _y_", "[a](b)", "\\|", "&amp;", "# h",
                                   "~~s~~", "![i](x)"])
 def test_md_escapes_every_special_character(text):
-    rendered = PARSER.render("| h |\n| --- |\n| %s |\n" % md(text))
+    rendered = PARSER.render(f"| h |\n| --- |\n| {md(text)} |\n")
     cell = re.search(r"<td>(.*)</td>", rendered, re.S).group(1)
     assert cell.replace("<br>", "\n").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"') \
         .replace("&amp;", "&") == text
@@ -172,7 +172,7 @@ def test_passed_checks_are_folded_and_problems_listed_with_observed_and_expected
 
 
 def test_hosts_sharing_a_problem_fold_into_ranges():
-    records = [docs.check("web%02d" % n, "disk_space:/", "fail", summary="full") for n in range(1, 13)]
+    records = [docs.check(f"web{n:02d}", "disk_space:/", "fail", summary="full") for n in range(1, 13)]
     markdown = render_markdown(docs.document(records))
     blocking = Rendered(markdown).tables[0]
     assert blocking[1][1] == "web01-web12"

@@ -20,7 +20,7 @@ import uuid
 import sqlalchemy as sa
 
 PG_HOST, PG_PORT, PG_SUPERUSER = "127.0.0.1", 5432, "postgres"
-PG_ADMIN = "postgresql+psycopg://%s@%s:%d/postgres" % (PG_SUPERUSER, PG_HOST, PG_PORT)
+PG_ADMIN = f"postgresql+psycopg://{PG_SUPERUSER}@{PG_HOST}:{PG_PORT}/postgres"
 ODD_TABLE = 'odd"; DROP TABLE users; --'
 ROWS = {"users": 25, "orders": 120, ODD_TABLE: 3}
 HOUR = 3600
@@ -28,7 +28,7 @@ DAY = 86400
 
 
 def unique_name(prefix="golive_bk"):
-    return "%s_%s" % (prefix, uuid.uuid4().hex[:10])
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
 
 
 def _engine(url, autocommit=False):
@@ -57,7 +57,7 @@ def drop_role(name):
     engine = _engine(PG_ADMIN, autocommit=True)
     try:
         with engine.connect() as connection:
-            connection.execute(sa.text('DROP ROLE IF EXISTS "%s"' % name))
+            connection.execute(sa.text(f'DROP ROLE IF EXISTS "{name}"'))
     finally:
         engine.dispose()
 
@@ -66,7 +66,7 @@ def create_database(name):
     engine = _engine(PG_ADMIN, autocommit=True)
     try:
         with engine.connect() as connection:
-            connection.execute(sa.text('CREATE DATABASE "%s"' % name))
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     finally:
         engine.dispose()
 
@@ -75,7 +75,7 @@ def drop_database(name):
     engine = _engine(PG_ADMIN, autocommit=True)
     try:
         with engine.connect() as connection:
-            connection.execute(sa.text('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name))
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         engine.dispose()
 
@@ -85,14 +85,14 @@ class SourceDatabase(object):
 
     def __init__(self, name):
         self.name = name
-        self.url = "postgresql+psycopg://%s@%s:%d/%s" % (PG_SUPERUSER, PG_HOST, PG_PORT, name)
+        self.url = f"postgresql+psycopg://{PG_SUPERUSER}@{PG_HOST}:{PG_PORT}/{name}"
         self.role = name
-        self.password = "Bk-pw-%s" % uuid.uuid4().hex[:12]
+        self.password = f"Bk-pw-{uuid.uuid4().hex[:12]}"
 
     @property
     def reader_url(self):
         """The source as the reader role, password in the URL."""
-        return "postgresql+psycopg://%s:%s@%s:%d/%s" % (self.role, self.password, PG_HOST, PG_PORT, self.name)
+        return f"postgresql+psycopg://{self.role}:{self.password}@{PG_HOST}:{PG_PORT}/{self.name}"
 
     def execute(self, *statements):
         engine = _engine(self.url)
@@ -114,8 +114,8 @@ class SourceDatabase(object):
                 for table in tables:
                     quoted = connection.dialect.identifier_preparer.quote_identifier(table)
                     prints[table] = tuple(connection.execute(sa.text(
-                        "SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM %s t"
-                        % quoted)).one())
+                        "SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
+                        f"FROM {quoted} t")).one())
                 return prints
         finally:
             engine.dispose()
@@ -133,7 +133,7 @@ def _fill(database):
     try:
         with engine.begin() as connection:
             metadata.create_all(connection)
-            connection.execute(users.insert(), [dict(id=n, email="u%d@example.com" % n)
+            connection.execute(users.insert(), [dict(id=n, email=f"u{n}@example.com")
                                                 for n in range(1, ROWS["users"] + 1)])
             connection.execute(orders.insert(), [dict(id=n, user_id=1 + n % ROWS["users"], total=n * 1.5)
                                                  for n in range(1, ROWS["orders"] + 1)])
@@ -150,14 +150,14 @@ def source_database():
     engine = _engine(PG_ADMIN, autocommit=True)
     try:
         with engine.connect() as connection:
-            connection.execute(sa.text('CREATE ROLE "%s" LOGIN PASSWORD \'%s\'' % (database.role, database.password)))
+            connection.execute(sa.text(f'CREATE ROLE "{database.role}" LOGIN PASSWORD \'{database.password}\''))
         _fill(database)
-        database.execute('GRANT SELECT ON ALL TABLES IN SCHEMA public TO "%s"' % database.role)
+        database.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{database.role}"')
         yield database
     finally:
         drop_database(database.name)
         with engine.connect() as connection:
-            connection.execute(sa.text('DROP ROLE IF EXISTS "%s"' % database.role))
+            connection.execute(sa.text(f'DROP ROLE IF EXISTS "{database.role}"'))
         engine.dispose()
 
 

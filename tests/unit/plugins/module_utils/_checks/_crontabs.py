@@ -64,7 +64,7 @@ def installed_crontab(user, text):
     saved = previous.stdout if previous.returncode == 0 else None
     installed = _run([binary, "-u", user, "-"], stdin=text)
     if installed.returncode != 0:
-        pytest.skip("crontab refused to install a crontab for %s: %s" % (user, installed.stderr.strip()))
+        pytest.skip(f"crontab refused to install a crontab for {user}: {installed.stderr.strip()}")
     try:
         yield
     finally:

@@ -31,14 +31,14 @@ def _name_rdata_hex(name):
 
 # The test zone. Names and values the tests rely on are spelled out here once.
 RECORDS = [
-    "--local=/%s/" % ZONE,
-    "--local-ttl=%d" % LOCAL_TTL,
+    f"--local=/{ZONE}/",
+    f"--local-ttl={LOCAL_TTL}",
     "--host-record=api.shop.test,10.0.0.10,fd00::10",
     "--host-record=api.shop.test,10.0.0.11",
     "--host-record=outside.shop.test,10.0.0.12",
     "--host-record=outside.shop.test,192.0.2.7",
     "--host-record=v6.shop.test,fd00::30",
-    "--host-record=long.shop.test,10.0.0.20,%d" % LONG_TTL,
+    f"--host-record=long.shop.test,10.0.0.20,{LONG_TTL}",
     "--host-record=mail.shop.test,10.0.0.25",
     "--host-record=mail2.shop.test,10.0.0.26",
     # www -> a -> b -> api: a CNAME chain of length 3; short -> api: length 1.
@@ -53,9 +53,9 @@ RECORDS = [
     "--txt-record=shop.test,v=spf1 mx -all",
     "--txt-record=_dmarc.shop.test,v=DMARC1; p=reject",
     # Four TXT records of 200 characters: more than a 512-byte UDP answer holds, so it comes truncated.
-    *["--txt-record=big.shop.test,%s" % (str(n) * 200) for n in range(1, 5)],
-    "--dns-rr=shop.test,2,%s" % _name_rdata_hex("ns1.shop.test"),
-    "--dns-rr=shop.test,2,%s" % _name_rdata_hex("ns2.shop.test"),
+    *[f"--txt-record=big.shop.test,{str(n) * 200}" for n in range(1, 5)],
+    "--dns-rr=shop.test,2,{}".format(_name_rdata_hex("ns1.shop.test")),
+    "--dns-rr=shop.test,2,{}".format(_name_rdata_hex("ns2.shop.test")),
 ]
 
 
@@ -99,9 +99,9 @@ class DnsServer(object):
     def argv(self, port):
         return [
             dnsmasq_path(), "--keep-in-foreground", "--log-facility=-", "--conf-file=/dev/null",
-            "--no-resolv", "--no-hosts", "--no-poll", "--listen-address=%s" % self.address, "--bind-interfaces",
-            "--port=%d" % port, "--user=%s" % pwd.getpwuid(os.geteuid()).pw_name,
-            "--pid-file=%s" % os.path.join(self.workdir, "dnsmasq.pid"), "--cache-size=0",
+            "--no-resolv", "--no-hosts", "--no-poll", f"--listen-address={self.address}", "--bind-interfaces",
+            f"--port={port}", f"--user={pwd.getpwuid(os.geteuid()).pw_name}",
+            "--pid-file={}".format(os.path.join(self.workdir, "dnsmasq.pid")), "--cache-size=0",
             *self.records,
         ]
 
@@ -116,10 +116,10 @@ class DnsServer(object):
                                              stderr=subprocess.STDOUT, start_new_session=True)
             if self._wait_answering(within):
                 return self
-            problems.append("attempt %d on port %d:\n%s" % (attempt, self.port, self.log()))
+            problems.append(f"attempt {attempt} on port {self.port}:\n{self.log()}")
             self._kill()
         shutil.rmtree(self.workdir, ignore_errors=True)
-        raise RuntimeError("dnsmasq did not start answering:\n%s" % "\n".join(problems))
+        raise RuntimeError("dnsmasq did not start answering:\n{}".format("\n".join(problems)))
 
     def log(self):
         with open(self.log_path, "rb") as log:
@@ -136,7 +136,7 @@ class DnsServer(object):
             if self.proc.poll() is not None:
                 return False
             try:
-                response = dns.query.udp(dns.message.make_query("api.%s" % ZONE, "A"), self.address,
+                response = dns.query.udp(dns.message.make_query(f"api.{ZONE}", "A"), self.address,
                                          timeout=0.2, port=self.port)
             except (dns.exception.Timeout, OSError):
                 continue

@@ -29,7 +29,7 @@ NOW = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsec
 
 
 def unique_name(prefix="golive_dq"):
-    return "%s_%s" % (prefix, uuid.uuid4().hex[:10])
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
 
 
 def _admin(url):
@@ -88,19 +88,19 @@ def postgres_database(password_role=True):
     admin = _admin(PG_ADMIN)
     base = sa.engine.make_url(PG_ADMIN)
     with admin.connect() as connection:
-        connection.execute(sa.text('CREATE DATABASE "%s"' % name))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     database = ThrowawayDatabase("postgresql", base.set(database=name).render_as_string(hide_password=False))
     try:
         if password_role:
-            database.user, database.password = name, "Pg-pw-%s" % uuid.uuid4().hex[:12]
+            database.user, database.password = name, f"Pg-pw-{uuid.uuid4().hex[:12]}"
             with admin.connect() as connection:
-                connection.execute(sa.text('CREATE ROLE "%s" LOGIN PASSWORD \'%s\'' % (name, database.password)))
+                connection.execute(sa.text(f'CREATE ROLE "{name}" LOGIN PASSWORD \'{database.password}\''))
         yield database
     finally:
         with admin.connect() as connection:
-            connection.execute(sa.text('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name))
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             if password_role:
-                connection.execute(sa.text('DROP ROLE IF EXISTS "%s"' % name))
+                connection.execute(sa.text(f'DROP ROLE IF EXISTS "{name}"'))
         admin.dispose()
 
 
@@ -111,29 +111,29 @@ def mariadb_database(password_user=True):
     admin = _admin(MARIADB_ADMIN)
     base = sa.engine.make_url(MARIADB_ADMIN)
     with admin.connect() as connection:
-        connection.execute(sa.text("CREATE DATABASE `%s`" % name))
+        connection.execute(sa.text(f"CREATE DATABASE `{name}`"))
     database = ThrowawayDatabase("mysql", base.set(database=name).render_as_string(hide_password=False))
     try:
         if password_user:
-            database.user, database.password = name[:32], "My-pw-%s" % uuid.uuid4().hex[:12]
+            database.user, database.password = name[:32], f"My-pw-{uuid.uuid4().hex[:12]}"
             with admin.connect() as connection:
                 for host in MARIADB_USER_HOSTS:
-                    connection.execute(sa.text("CREATE USER '%s'@'%s' IDENTIFIED BY '%s'"
-                                               % (database.user, host, database.password)))
-                    connection.execute(sa.text("GRANT SELECT ON `%s`.* TO '%s'@'%s'" % (name, database.user, host)))
+                    connection.execute(sa.text(f"CREATE USER '{database.user}'@'{host}' "
+                                               f"IDENTIFIED BY '{database.password}'"))
+                    connection.execute(sa.text(f"GRANT SELECT ON `{name}`.* TO '{database.user}'@'{host}'"))
         yield database
     finally:
         with admin.connect() as connection:
-            connection.execute(sa.text("DROP DATABASE IF EXISTS `%s`" % name))
+            connection.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
             for host in MARIADB_USER_HOSTS if password_user else ():
-                connection.execute(sa.text("DROP USER IF EXISTS '%s'@'%s'" % (database.user, host)))
+                connection.execute(sa.text(f"DROP USER IF EXISTS '{database.user}'@'{host}'"))
         admin.dispose()
 
 
 @contextlib.contextmanager
 def sqlite_database(directory):
-    path = os.path.join(str(directory), "%s.sqlite" % unique_name())
-    database = ThrowawayDatabase("sqlite", "sqlite:///%s" % path)
+    path = os.path.join(str(directory), f"{unique_name()}.sqlite")
+    database = ThrowawayDatabase("sqlite", f"sqlite:///{path}")
     try:
         yield database
     finally:
@@ -215,7 +215,7 @@ def seed(database):
     finally:
         engine.dispose()
     if database.backend == "postgresql":
-        database.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO \"%s\"" % database.user,
+        database.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO \"{database.user}\"",
                          "ANALYZE users", "ANALYZE orders")
     elif database.backend == "mysql":
         database.execute("ANALYZE TABLE users", "ANALYZE TABLE orders")

@@ -26,7 +26,7 @@ def git(repo, *args):
     """Run git in ``repo`` and return its stdout; a failure fails the test with git's message."""
     done = subprocess.run(["git", "-C", str(repo), *args], env=_ENV, capture_output=True, text=True,
                           timeout=60, check=False)
-    assert done.returncode == 0, "git %s: %s" % (" ".join(args), done.stderr)
+    assert done.returncode == 0, "git {}: {}".format(" ".join(args), done.stderr)
     return done.stdout
 
 
@@ -69,7 +69,7 @@ def commit(root, files, message="change"):
 
 def tag(root, name, annotated=False, ref="HEAD"):
     if annotated:
-        git(root, "tag", "-a", name, "-m", "release %s" % name, ref)
+        git(root, "tag", "-a", name, "-m", f"release {name}", ref)
     else:
         git(root, "tag", name, ref)
 
@@ -101,4 +101,4 @@ def google_api_key():
 def private_key_block():
     """A PEM-shaped private key block: the BEGIN line the rule matches and a random body."""
     body = _random(_ALNUM, 64)
-    return "-----BEGIN RSA " + "PRIVATE KEY-----\n%s\n-----END RSA " % body + "PRIVATE KEY-----\n", body
+    return "-----BEGIN RSA " + f"PRIVATE KEY-----\n{body}\n-----END RSA " + "PRIVATE KEY-----\n", body

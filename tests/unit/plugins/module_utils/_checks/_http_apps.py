@@ -198,7 +198,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.server.app.https_port is None:  # already on the https app: the page itself
             self.page()
             return
-        location = "https://127.0.0.1:%d%s" % (self.server.app.https_port, self.path_only)
+        location = f"https://127.0.0.1:{self.server.app.https_port}{self.path_only}"
         self.answer(status, "", headers={"Location": location})
 
     def redirect_301(self):
@@ -215,7 +215,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def redirect_other_host(self):
         # Same server, another host name: credentials must not follow.
-        self.answer(302, "", headers={"Location": "http://localhost:%d/echo" % self.server.server_address[1]})
+        self.answer(302, "", headers={"Location": f"http://localhost:{self.server.server_address[1]}/echo"})
 
     def hsts_long(self):
         self.answer(200, "ok", headers={"Strict-Transport-Security": "max-age=63072000; includeSubDomains"})
@@ -226,7 +226,7 @@ class Handler(BaseHTTPRequestHandler):
     def secure_headers(self):
         self.answer(200, "ok", headers={"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
                                         "Content-Security-Policy": "default-src 'self'",
-                                        "Set-Cookie": "session=%s; Secure; HttpOnly" % TOKEN})
+                                        "Set-Cookie": f"session={TOKEN}; Secure; HttpOnly"})
 
     def banner(self):
         self.server_version = "nginx/1.18.0"
@@ -412,14 +412,14 @@ class Apps(object):
     """Base URLs and files of the running apps."""
 
     def __init__(self, http, https, wrong_name, mtls, spa, silent_port, ca, client_cert, client_key):
-        self.http = "http://127.0.0.1:%d" % http.server_address[1]
-        self.https = "https://127.0.0.1:%d" % https.server_address[1]
-        self.wrong_name = "https://127.0.0.1:%d" % wrong_name.server_address[1]
-        self.mtls = "https://127.0.0.1:%d" % mtls.server_address[1]
-        self.spa = "http://127.0.0.1:%d" % spa.server_address[1]
-        self.silent = "http://127.0.0.1:%d" % silent_port
-        self.silent_https = "https://127.0.0.1:%d" % silent_port
-        self.refused = "http://127.0.0.1:%d" % unused_port()
+        self.http = f"http://127.0.0.1:{http.server_address[1]}"
+        self.https = f"https://127.0.0.1:{https.server_address[1]}"
+        self.wrong_name = f"https://127.0.0.1:{wrong_name.server_address[1]}"
+        self.mtls = f"https://127.0.0.1:{mtls.server_address[1]}"
+        self.spa = f"http://127.0.0.1:{spa.server_address[1]}"
+        self.silent = f"http://127.0.0.1:{silent_port}"
+        self.silent_https = f"https://127.0.0.1:{silent_port}"
+        self.refused = f"http://127.0.0.1:{unused_port()}"
         self.ca_file = ca.ca_file
         self.client_cert = client_cert
         self.client_key = client_key

@@ -25,7 +25,7 @@ def write_log(path, lines, age=None):
 def timed_lines(count, start_ago, step=1.0, message="INFO request served in 12ms"):
     """``count`` lines with timestamps from ``start_ago`` seconds ago onwards, one every ``step`` seconds."""
     now = time.time()
-    return ["%s %s %d" % (stamp(start_ago - index * step, now), message, index) for index in range(count)]
+    return [f"{stamp(start_ago - index * step, now)} {message} {index}" for index in range(count)]
 
 
 class Logrotate(object):
@@ -39,7 +39,7 @@ class Logrotate(object):
         with open(self.conf, "w") as handle:
             handle.write("# see man logrotate\nweekly\nrotate 4\ncreate\n")
             if include:
-                handle.write("include %s\n" % self.dir)
+                handle.write(f"include {self.dir}\n")
 
     def snippet(self, name, text):
         path = os.path.join(self.dir, name)
@@ -52,4 +52,4 @@ class Logrotate(object):
 
 
 def stanza(*patterns, body="daily\nrotate 14\ncompress\n"):
-    return "%s {\n%s}\n" % (" ".join(patterns), body)
+    return "{} {{\n{}}}\n".format(" ".join(patterns), body)

@@ -58,7 +58,7 @@ def answer(request, behaviour):
 class Served(object):
     def __init__(self, port, behaviour, seen):
         self.port = port
-        self.address = "127.0.0.1:%d" % port
+        self.address = f"127.0.0.1:{port}"
         self.behaviour = behaviour
         self.seen = seen
 

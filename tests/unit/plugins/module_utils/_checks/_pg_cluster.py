@@ -21,12 +21,12 @@ from ._ports import unused_port
 PG_BIN = os.environ.get("GOLIVE_PG_BIN", "/usr/lib/postgresql/15/bin")
 PASSWORD_ROLE = "golive_pw"
 PASSWORD = "Pw-5ecret-cluster-9f3c"
-_HBA = """\
+_HBA = f"""\
 local all all trust
-host all %s 127.0.0.1/32 scram-sha-256
+host all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256
 host all all 127.0.0.1/32 trust
 host replication all 127.0.0.1/32 trust
-""" % PASSWORD_ROLE
+"""
 
 
 def available():
@@ -42,7 +42,7 @@ def _as_postgres(argv, cwd, timeout=60):
     done = subprocess.run(["runuser", "-u", "postgres", "--", *argv], cwd=cwd, capture_output=True, text=True,
                           timeout=timeout, check=False)
     if done.returncode != 0:
-        raise RuntimeError("%s failed (%d): %s%s" % (argv[0], done.returncode, done.stdout, done.stderr))
+        raise RuntimeError(f"{argv[0]} failed ({done.returncode}): {done.stdout}{done.stderr}")
     return done.stdout
 
 
@@ -59,12 +59,12 @@ class PgInstance(object):
         self.name = name
         self.port = port
         self.datadir = os.path.join(base, name)
-        self.log = os.path.join(base, "%s.log" % name)
+        self.log = os.path.join(base, f"{name}.log")
         self.running = False
 
     def url(self, user="postgres", password=None, database="postgres", query=""):
-        auth = user if password is None else "%s:%s" % (user, password)
-        return "postgresql+psycopg://%s@127.0.0.1:%d/%s%s" % (auth, self.port, database, query)
+        auth = user if password is None else f"{user}:{password}"
+        return f"postgresql+psycopg://{auth}@127.0.0.1:{self.port}/{database}{query}"
 
     def pg_ctl(self, *args):
         return _as_postgres([os.path.join(PG_BIN, "pg_ctl"), "-D", self.datadir, *args], self.base)
@@ -115,11 +115,12 @@ class PgCluster(object):
         with open(os.path.join(primary.datadir, "pg_hba.conf"), "w") as hba:
             hba.write(_HBA)
         _make_certificate(primary.datadir)
-        primary.append_conf("\nlisten_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = '%s'\n"
+        primary.append_conf(f"\nlisten_addresses = '127.0.0.1'\nport = {primary.port}\n"
+                            f"unix_socket_directories = '{self.base}'\n"
                             "fsync = off\nssl = on\nmax_connections = 20\n"
-                            "password_encryption = 'scram-sha-256'\n" % (primary.port, self.base))
+                            "password_encryption = 'scram-sha-256'\n")
         primary.start()
-        primary.psql("CREATE ROLE %s LOGIN PASSWORD '%s'" % (PASSWORD_ROLE, PASSWORD))
+        primary.psql(f"CREATE ROLE {PASSWORD_ROLE} LOGIN PASSWORD '{PASSWORD}'")
         return primary
 
     def start_replica(self, timeout=60):
@@ -127,7 +128,7 @@ class PgCluster(object):
         _as_postgres([os.path.join(PG_BIN, "pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.primary.port),
                       "-U", "postgres", "-D", self.replica.datadir, "-R", "-X", "stream", "--no-sync"],
                      self.base, timeout=120)
-        self.replica.append_conf("\nport = %d\n" % self.replica.port)
+        self.replica.append_conf(f"\nport = {self.replica.port}\n")
         self.replica.start()
         self.wait_streaming(timeout)
         return self.replica
@@ -139,7 +140,7 @@ class PgCluster(object):
             if self.primary.psql("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'") == "1":
                 return
             time.sleep(0.2)
-        raise RuntimeError("the replica did not start streaming within %ds" % timeout)
+        raise RuntimeError(f"the replica did not start streaming within {timeout}s")
 
     def write_and_wait_replayed(self, timeout=30):
         """Commit a transaction on the primary and wait until the replica has replayed it."""
@@ -148,10 +149,10 @@ class PgCluster(object):
         lsn = self.primary.psql("SELECT pg_current_wal_lsn()")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.replica.psql("SELECT pg_last_wal_replay_lsn() >= '%s'::pg_lsn" % lsn) == "t":
+            if self.replica.psql(f"SELECT pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn") == "t":
                 return
             time.sleep(0.1)
-        raise RuntimeError("the replica did not replay %s within %ds" % (lsn, timeout))
+        raise RuntimeError(f"the replica did not replay {lsn} within {timeout}s")
 
     def stop(self):
         for instance in (self.replica, self.primary):

@@ -139,7 +139,7 @@ class Exporter(object):
         self.server.daemon_threads = True
         self.server.authorizations = []
         self.port = self.server.server_address[1]
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.url = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -156,8 +156,8 @@ class Exporter(object):
 
 def _binary(path):
     if not os.access(path, os.X_OK):
-        raise RuntimeError("%s is not installed; scripts/setup installs it (Debian packages prometheus and "
-                           "prometheus-alertmanager)" % path)
+        raise RuntimeError(f"{path} is not installed; scripts/setup installs it (Debian packages prometheus and "
+                           "prometheus-alertmanager)")
     return path
 
 
@@ -178,12 +178,12 @@ class Server(object):
     name = "server"
 
     def __init__(self, argv_of, files):
-        self.directory = tempfile.mkdtemp(prefix="golive-%s-" % self.name)
+        self.directory = tempfile.mkdtemp(prefix=f"golive-{self.name}-")
         for name, text in files.items():
             with open(os.path.join(self.directory, name), "w") as handle:
                 handle.write(text)
         self.port = unused_port()
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = os.path.join(self.directory, "server.log")
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(argv_of(self.directory, self.port), cwd=self.directory,
@@ -197,13 +197,12 @@ class Server(object):
     def wait_until(self, predicate, what, ends):
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError("%s exited with %s while waiting for %s:\n%s" % (
-                    self.name, self.process.returncode, what, self.log()))
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode} "
+                                   f"while waiting for {what}:\n{self.log()}")
             if predicate():
                 return
             if time.monotonic() > ends:
-                raise RuntimeError("%s on port %d: gave up waiting for %s:\n%s" % (
-                    self.name, self.port, what, self.log()))
+                raise RuntimeError(f"{self.name} on port {self.port}: gave up waiting for {what}:\n{self.log()}")
             time.sleep(0.2)
 
     def ready(self):
@@ -231,8 +230,8 @@ class Prometheus(Server):
                   "rule_files": ["rules.yml"], "scrape_configs": scrape_configs}
         text = json.dumps(config)  # JSON is YAML
         super(Prometheus, self).__init__(lambda directory, port: [
-            _binary(PROMETHEUS), "--config.file=prometheus.yml", "--web.listen-address=127.0.0.1:%d" % port,
-            "--storage.tsdb.path=%s" % os.path.join(directory, "data"), "--log.level=warn"],
+            _binary(PROMETHEUS), "--config.file=prometheus.yml", f"--web.listen-address=127.0.0.1:{port}",
+            "--storage.tsdb.path={}".format(os.path.join(directory, "data")), "--log.level=warn"],
             {"prometheus.yml": text, "rules.yml": rules})
 
     def targets(self):
@@ -256,12 +255,12 @@ class Prometheus(Server):
                 r["name"] == rule and r[key] == value for r in rules)
 
         self.wait_until(self.ready, "/-/ready", ends)
-        self.wait_until(scraped, "the first scrapes of %s" % ", ".join(jobs), ends)
-        self.wait_until(evaluated, "the alert rules' evaluation (%s %s %s)" % (rule, key, value), ends)
+        self.wait_until(scraped, "the first scrapes of {}".format(", ".join(jobs)), ends)
+        self.wait_until(evaluated, f"the alert rules' evaluation ({rule} {key} {value})", ends)
 
 
 def _job(name, *ports, **settings):
-    job = dict(job_name=name, static_configs=[{"targets": ["127.0.0.1:%d" % port for port in ports]}])
+    job = dict(job_name=name, static_configs=[{"targets": [f"127.0.0.1:{port}" for port in ports]}])
     job.update(settings)
     return job
 
@@ -296,8 +295,8 @@ class Alertmanager(Server):
 
     def __init__(self, config):
         super(Alertmanager, self).__init__(lambda directory, port: [
-            _binary(ALERTMANAGER), "--config.file=alertmanager.yml", "--web.listen-address=127.0.0.1:%d" % port,
-            "--storage.path=%s" % os.path.join(directory, "data"), "--cluster.listen-address=",
+            _binary(ALERTMANAGER), "--config.file=alertmanager.yml", f"--web.listen-address=127.0.0.1:{port}",
+            "--storage.path={}".format(os.path.join(directory, "data")), "--cluster.listen-address=",
             "--log.level=warn"], {"alertmanager.yml": json.dumps(config)})
 
 
@@ -310,7 +309,7 @@ class Stack(object):
         self.prometheus = prometheus
         self.alertmanager = alertmanager
         self.broken = broken
-        self.silent_url = "http://127.0.0.1:%d" % silent.port
+        self.silent_url = f"http://127.0.0.1:{silent.port}"
 
 
 @contextlib.contextmanager
@@ -343,7 +342,7 @@ def monitoring_stack(prometheus=True, broken_rules=False, alertmanager=True):
                                                              BROKEN_RULES)))
         if alertmanager:
             manager = stack.enter_context(_running(Alertmanager(alertmanager_config(
-                "http://127.0.0.1:%d/hook" % unused_port()))))
+                f"http://127.0.0.1:{unused_port()}/hook"))))
         ends = time.monotonic() + STARTUP_SECONDS
         if main is not None:
             main.wait_for_scrapes(["api", "dead"], ends, "TargetDown", "state", "firing")

@@ -181,7 +181,7 @@ class ServerProcess(object):
     def __init__(self, name, argv, directory, ports, env=None):
         self.name = name
         self.ports = ports
-        self.log_path = os.path.join(directory, "%s.log" % name)
+        self.log_path = os.path.join(directory, f"{name}.log")
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(argv, cwd=directory, stdout=log, stderr=subprocess.STDOUT,
                                             stdin=subprocess.DEVNULL, start_new_session=True,
@@ -196,10 +196,10 @@ class ServerProcess(object):
         for port in self.ports:
             while not _accepts(port):
                 if self.process.poll() is not None:
-                    raise RuntimeError("%s exited with %s:\n%s" % (self.name, self.process.returncode, self.log()))
+                    raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log()}")
                 if time.monotonic() > ends:
-                    raise RuntimeError("%s: port %d not listening after %ds:\n%s" % (
-                        self.name, port, STARTUP_SECONDS, self.log()))
+                    raise RuntimeError(f"{self.name}: port {port} not listening after {STARTUP_SECONDS}s:\n"
+                                       f"{self.log()}")
                 time.sleep(0.1)
         return self
 
@@ -215,12 +215,12 @@ class RealServers(object):
 
     def __init__(self, ca_file, ports):
         self.ca_file = ca_file
-        self.nginx_http = "http://127.0.0.1:%d" % ports["nginx_http"]
-        self.nginx_https = "https://127.0.0.1:%d" % ports["nginx_https"]
-        self.gunicorn = "http://127.0.0.1:%d" % ports["gunicorn"]
-        self.gunicorn_https = "https://127.0.0.1:%d" % ports["gunicorn_https"]
-        self.http_server = "http://127.0.0.1:%d" % ports["http_server"]
-        self.uvicorn = "http://127.0.0.1:%d" % ports["uvicorn"]
+        self.nginx_http = f'http://127.0.0.1:{ports["nginx_http"]}'
+        self.nginx_https = f'https://127.0.0.1:{ports["nginx_https"]}'
+        self.gunicorn = f'http://127.0.0.1:{ports["gunicorn"]}'
+        self.gunicorn_https = f'https://127.0.0.1:{ports["gunicorn_https"]}'
+        self.http_server = f'http://127.0.0.1:{ports["http_server"]}'
+        self.uvicorn = f'http://127.0.0.1:{ports["uvicorn"]}'
 
 
 def _nginx_files(directory, ca):
@@ -229,17 +229,17 @@ def _nginx_files(directory, ca):
     os.makedirs(www)
     _write(os.path.join(www, "orders.json"), json.dumps({"user": BASIC_USER, "orders": 3}))
     _write(os.path.join(www, "ok.txt"), "ok\n")
-    _write(os.path.join(www, "big.json"), json.dumps({"items": ["item-%05d" % i for i in range(BIG_ITEMS)]}))
+    _write(os.path.join(www, "big.json"), json.dumps({"items": [f"item-{i:05d}" for i in range(BIG_ITEMS)]}))
     _write(os.path.join(www, "index.html"), "<html><body>Welcome to the shop</body></html>\n")
     # nginx reads {PLAIN} passwords: no crypt() scheme is needed for a test user.
-    _write(os.path.join(directory, "htpasswd"), "%s:{PLAIN}%s\n" % (BASIC_USER, BASIC_PASSWORD))
+    _write(os.path.join(directory, "htpasswd"), f"{BASIC_USER}:{{PLAIN}}{BASIC_PASSWORD}\n")
     return dict(default=ca.issue("nginx", ["127.0.0.1"], ExtendedKeyUsageOID.SERVER_AUTH),
                 vhost=ca.issue("vhost", [VHOST], ExtendedKeyUsageOID.SERVER_AUTH))
 
 
 def _nginx(directory, ca, ports):
     if not os.access(NGINX, os.X_OK):
-        raise RuntimeError("%s is not installed; scripts/setup installs it (Debian package nginx)" % NGINX)
+        raise RuntimeError(f"{NGINX} is not installed; scripts/setup installs it (Debian package nginx)")
     certs = _nginx_files(directory, ca)
     config = os.path.join(directory, "nginx.conf")
     _write(config, nginx_config(directory, ports["nginx_http"], ports["nginx_https"], certs))
@@ -250,10 +250,10 @@ def _nginx(directory, ca, ports):
 
 def _gunicorn(directory, port, tls=None):
     argv = [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--worker-class", "sync", "--workers", "1",
-            "--bind", "127.0.0.1:%d" % port, "--chdir", directory, "--graceful-timeout", "1"]
+            "--bind", f"127.0.0.1:{port}", "--chdir", directory, "--graceful-timeout", "1"]
     if tls:
         argv += ["--certfile", tls[0], "--keyfile", tls[1]]
-    return ServerProcess("gunicorn-%s" % ("https" if tls else "http"), [*argv, "wsgi_app:app"], directory, [port])
+    return ServerProcess(f'gunicorn-{"https" if tls else "http"}', [*argv, "wsgi_app:app"], directory, [port])
 
 
 def _http_server(directory, port):

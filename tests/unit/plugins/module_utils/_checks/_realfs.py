@@ -34,7 +34,7 @@ def tmpfs(where, options="size=4m"):
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "golive-test", where],
                              capture_output=True, text=True, check=False)
     if mounted.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here: %s" % mounted.stderr.strip())
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
     try:
         yield where
     finally:
@@ -71,7 +71,7 @@ def _python_for(user):
     for candidate in (sys.executable, shutil.which("python3", path="/usr/local/bin:/usr/bin:/bin")):
         if candidate and _runs_as(user, candidate):
             return candidate
-    pytest.skip("no Python interpreter executable by %s" % user.pw_name)
+    pytest.skip(f"no Python interpreter executable by {user.pw_name}")
 
 
 _RUN_AS = """
@@ -112,7 +112,7 @@ def run_check_without_proc(kind, item):
                            sys.executable, _RUN_AS, COLLECTIONS, kind, json.dumps(_validated(kind, item))],
                           capture_output=True, text=True, cwd="/", timeout=60, check=False)
     if done.returncode != 0 and "unshare" in done.stderr:
-        pytest.skip("cannot create a mount namespace: %s" % done.stderr.strip())
+        pytest.skip(f"cannot create a mount namespace: {done.stderr.strip()}")
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

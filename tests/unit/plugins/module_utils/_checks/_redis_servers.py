@@ -72,7 +72,7 @@ class RedisServer(object):
         client = self.admin(socket_timeout=1, socket_connect_timeout=1)
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError("redis-server exited with %s: %s %s" % (
+                raise RuntimeError("redis-server exited with {}: {} {}".format(
                     self.process.returncode, self.process.stderr.read().decode(errors="replace"), self.log()))
             try:
                 if client.ping():
@@ -80,7 +80,7 @@ class RedisServer(object):
             except redis.ConnectionError:
                 pass
             if time.monotonic() > ends:
-                raise RuntimeError("redis-server on port %d did not answer PING: %s" % (self.port, self.log()))
+                raise RuntimeError(f"redis-server on port {self.port} did not answer PING: {self.log()}")
             time.sleep(0.05)
 
     def info(self, section=None):
@@ -91,7 +91,7 @@ class RedisServer(object):
         ends = time.monotonic() + seconds
         while not predicate(self.info()):
             if time.monotonic() > ends:
-                raise RuntimeError("redis-server on port %d: gave up waiting for %s" % (self.port, what))
+                raise RuntimeError(f"redis-server on port {self.port}: gave up waiting for {what}")
             time.sleep(0.05)
 
     def stop(self):
@@ -151,7 +151,7 @@ def fill_memory(server, percent, chunk=8192):
     index = 0
     while int(client.info("memory")["used_memory"]) < maxmemory * percent / 100.0:
         try:
-            client.set("fill:%d" % index, "x" * chunk)
+            client.set(f"fill:{index}", "x" * chunk)
         except redis.exceptions.OutOfMemoryError:
             break
         index += 1
@@ -168,5 +168,5 @@ def tls_supported():
         shutil.rmtree(directory, ignore_errors=True)
     output = done.stdout + done.stderr
     if "tls-port" in output and ("Bad directive" in output or "not supported" in output.lower()):
-        return False, "redis-server here was built without TLS support: %s" % output.strip().splitlines()[-1]
+        return False, f"redis-server here was built without TLS support: {output.strip().splitlines()[-1]}"
     return True, ""

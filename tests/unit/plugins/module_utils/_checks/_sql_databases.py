@@ -26,7 +26,7 @@ LAYOUTS = ("alembic", "django", "flyway", "rails")
 
 
 def unique_name():
-    return "golive_t_%s" % uuid.uuid4().hex[:12]
+    return f"golive_t_{uuid.uuid4().hex[:12]}"
 
 
 def shop_metadata(schema=None):
@@ -96,54 +96,54 @@ class Throwaway(object):
 
     def url_as(self, user, password):
         scheme, rest = self.url.split("://", 1)
-        return "%s://%s:%s@%s" % (scheme, user, password, rest.split("@", 1)[1])
+        return "{}://{}:{}@{}".format(scheme, user, password, rest.split("@", 1)[1])
 
 
 @contextlib.contextmanager
 def postgres_database(layouts=(), with_role=False):
     """A database golive_t_<random> in the local PostgreSQL (and a LOGIN role with a password), dropped after."""
     name = unique_name()
-    execute(POSTGRES_ADMIN, "CREATE DATABASE %s" % name, autocommit=True)
-    url = "postgresql+psycopg://postgres@127.0.0.1:5432/%s" % name
+    execute(POSTGRES_ADMIN, f"CREATE DATABASE {name}", autocommit=True)
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     try:
         execute(url, "CREATE SCHEMA shop")
         build_schema(url, layouts)
         execute(url, "CREATE TABLE shop.invoices (id integer PRIMARY KEY, total numeric)")
         if with_role:
-            execute(POSTGRES_ADMIN, "CREATE ROLE %s LOGIN PASSWORD '%s'" % (name, ROLE_PASSWORD), autocommit=True)
-            execute(url, "GRANT USAGE ON SCHEMA shop TO %s" % name,
-                    "GRANT SELECT ON ALL TABLES IN SCHEMA public, shop TO %s" % name)
+            execute(POSTGRES_ADMIN, f"CREATE ROLE {name} LOGIN PASSWORD '{ROLE_PASSWORD}'", autocommit=True)
+            execute(url, f"GRANT USAGE ON SCHEMA shop TO {name}",
+                    f"GRANT SELECT ON ALL TABLES IN SCHEMA public, shop TO {name}")
         yield Throwaway(name, url, name if with_role else None)
     finally:
-        execute(POSTGRES_ADMIN, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name,
-                "DROP ROLE IF EXISTS %s" % name, autocommit=True)  # its grants went with the database
+        execute(POSTGRES_ADMIN, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+                f"DROP ROLE IF EXISTS {name}", autocommit=True)  # its grants went with the database
 
 
 @contextlib.contextmanager
 def mariadb_database(layouts=(), with_role=False):
     """A database golive_t_<random> in the local MariaDB (and a user with a password on it), dropped after."""
     name = unique_name()
-    execute(MARIADB_ADMIN, "CREATE DATABASE %s" % name, autocommit=True)
-    url = "mysql+pymysql://root@127.0.0.1:3306/%s" % name
+    execute(MARIADB_ADMIN, f"CREATE DATABASE {name}", autocommit=True)
+    url = f"mysql+pymysql://root@127.0.0.1:3306/{name}"
     hosts = ("localhost", "127.0.0.1")
     try:
         build_schema(url, layouts)
         if with_role:
             for host in hosts:
-                execute(MARIADB_ADMIN, "CREATE USER '%s'@'%s' IDENTIFIED BY '%s'" % (name, host, ROLE_PASSWORD),
-                        "GRANT SELECT ON %s.* TO '%s'@'%s'" % (name, name, host), autocommit=True)
+                execute(MARIADB_ADMIN, f"CREATE USER '{name}'@'{host}' IDENTIFIED BY '{ROLE_PASSWORD}'",
+                        f"GRANT SELECT ON {name}.* TO '{name}'@'{host}'", autocommit=True)
         yield Throwaway(name, url, name if with_role else None)
     finally:
-        statements = ["DROP DATABASE IF EXISTS %s" % name]
+        statements = [f"DROP DATABASE IF EXISTS {name}"]
         if with_role:
-            statements += ["DROP USER IF EXISTS '%s'@'%s'" % (name, host) for host in hosts]
+            statements += [f"DROP USER IF EXISTS '{name}'@'{host}'" for host in hosts]
         execute(MARIADB_ADMIN, *statements, autocommit=True)
 
 
 def sqlite_database(directory, layouts=()):
     """An SQLite file with the shop schema in directory; its URL."""
-    path = os.path.join(str(directory), "%s.db" % unique_name())
-    url = "sqlite:///%s" % path
+    path = os.path.join(str(directory), f"{unique_name()}.db")
+    url = f"sqlite:///{path}"
     build_schema(url, layouts)
     return url
 

@@ -93,7 +93,7 @@ def account(**changes):
 def webhook_endpoint(number, url, events, status="enabled"):
     """A Stripe WebhookEndpoint object as the list answers it (its secret is only shown on creation)."""
     return {
-        "id": "we_1PgolivE7test%04d" % number,
+        "id": f"we_1PgolivE7test{number:04d}",
         "object": "webhook_endpoint",
         "api_version": None,
         "application": None,
@@ -177,7 +177,7 @@ class StripeHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Request-Id", "req_%s" % uuid.uuid4().hex[:14])
+        self.send_header("Request-Id", f"req_{uuid.uuid4().hex[:14]}")
         self.send_header("Stripe-Version", "2024-06-20")
         self.end_headers()
         self.wfile.write(body)
@@ -203,16 +203,16 @@ class StripeHandler(BaseHTTPRequestHandler):
             return
         allowed = self.state.keys[key]
         if allowed is not None and parts.path not in allowed:
-            self.answer(403, _error("invalid_request_error", "The provided key '%s' does not have the required "
-                                    "permissions for this endpoint on account '%s'." % (stripe_masked(key),
-                                                                                        ACCOUNT_ID)))
+            self.answer(403, _error("invalid_request_error",
+                                    f"The provided key '{stripe_masked(key)}' does not have the required "
+                                    f"permissions for this endpoint on account '{ACCOUNT_ID}'."))
             return
         if parts.path == "/v1/account":
             self.answer(200, self.state.account)
         elif parts.path == "/v1/webhook_endpoints":
             self.list_endpoints(query)
         else:
-            self.answer(404, _error("invalid_request_error", "Unrecognized request URL (GET: %s)." % parts.path))
+            self.answer(404, _error("invalid_request_error", f"Unrecognized request URL (GET: {parts.path})."))
 
     def answer_failure(self, status):
         if status == 429:
@@ -231,7 +231,7 @@ class StripeHandler(BaseHTTPRequestHandler):
             message = ("You did not provide an API key. You need to provide your API key in the Authorization "
                        "header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').")
         else:
-            message = "Invalid API Key provided: %s" % (key if self.state.echo_keys else stripe_masked(key))
+            message = f"Invalid API Key provided: {key if self.state.echo_keys else stripe_masked(key)}"
         self.answer(401, _error("invalid_request_error", message))
         return None
 
@@ -241,7 +241,7 @@ class StripeHandler(BaseHTTPRequestHandler):
         except ValueError:
             limit = 0
         if not 1 <= limit <= 100:
-            self.answer(400, _error("invalid_request_error", "Invalid integer: %s" % query.get("limit"),
+            self.answer(400, _error("invalid_request_error", "Invalid integer: {}".format(query.get("limit")),
                                     code="parameter_invalid_integer", param="limit"))
             return
         endpoints = self.state.endpoints
@@ -249,8 +249,9 @@ class StripeHandler(BaseHTTPRequestHandler):
         if "starting_after" in query:
             ids = [endpoint["id"] for endpoint in endpoints]
             if query["starting_after"] not in ids:
-                self.answer(400, _error("invalid_request_error", "No such webhook endpoint: '%s'"
-                                        % query["starting_after"], code="resource_missing", param="starting_after"))
+                missing = query["starting_after"]
+                self.answer(400, _error("invalid_request_error", f"No such webhook endpoint: '{missing}'",
+                                        code="resource_missing", param="starting_after"))
                 return
             start = ids.index(query["starting_after"]) + 1
         size = min(limit, self.state.page_size)
@@ -284,7 +285,7 @@ class StripeStandIn(object):
         self.server = server
         self.state = server.state
         self.port = server.server_address[1]
-        self.api_base = "https://127.0.0.1:%d" % self.port
+        self.api_base = f"https://127.0.0.1:{self.port}"
         self.ca_file = ca_file
 
 

@@ -177,7 +177,7 @@ class MintedPKI(object):
         return path
 
     def write_bundle(self, directory, kind, with_intermediate=True, name=None):
-        path = os.path.join(directory, name or "%s.pem" % kind)
+        path = os.path.join(directory, name or f"{kind}.pem")
         with open(path, "wb") as handle:
             for issued in self.served_chain(kind, with_intermediate):
                 handle.write(issued.pem())

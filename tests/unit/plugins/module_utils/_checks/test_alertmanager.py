@@ -108,9 +108,9 @@ def test_credentials_are_sent_and_never_shown(stack):
 
 def test_refused_port_is_an_error():
     port = unused_port()
-    record = check("http://127.0.0.1:%d" % port)
+    record = check(f"http://127.0.0.1:{port}")
     assert record["status"] == "error"
-    assert record["summary"] == "connection refused by 127.0.0.1:%d" % port
+    assert record["summary"] == f"connection refused by 127.0.0.1:{port}"
 
 
 def test_hung_server_is_an_error_within_the_timeout(stack):

@@ -60,9 +60,9 @@ def dumps(tmp_path_factory):
 def daily(where, source, days, suffix, first_age=HOUR):
     """Copies of source named db-<n><suffix>, one a day: the newest first_age old, the oldest days-1 days more."""
     for n in range(days):
-        target = shutil.copy(source, str(where / ("db-%02d%s" % (n, suffix))))
+        target = shutil.copy(source, str(where / f"db-{n:02d}{suffix}"))
         set_age(target, first_age + (days - 1 - n) * DAY)
-    return str(where / ("db-*%s" % suffix))
+    return str(where / (f"db-*{suffix}"))
 
 
 def verification(record):
@@ -73,8 +73,8 @@ def verification(record):
 
 def test_describe_gives_a_stable_id_and_title(tmp_path):
     record = run_item({"path": str(tmp_path / "db-*.dump"), "verify": "none"})
-    assert record["id"] == "backup_freshness:%s/db-*.dump" % tmp_path
-    assert record["title"] == "Backups %s/db-*.dump" % tmp_path
+    assert record["id"] == f"backup_freshness:{tmp_path}/db-*.dump"
+    assert record["title"] == f"Backups {tmp_path}/db-*.dump"
     assert (record["section"], record["severity"]) == ("backup", "high")
 
 
@@ -122,7 +122,7 @@ def test_a_small_newest_backup_fails_or_warns_by_size(tmp_path, dumps):
     size = os.path.getsize(dumps.custom)
     record = run_item({"path": pattern, "size_fail_below": "50MB"})
     assert record["status"] == "fail"
-    assert record["summary"].startswith("newest backup size %.1f KiB (fail < 50.0 MiB)" % (size / 1024.0))
+    assert record["summary"].startswith(f"newest backup size {size / 1024.0:.1f} KiB (fail < 50.0 MiB)")
     record = run_item({"path": pattern, "size_warn_below": "50MB", "size_fail_below": size})
     assert record["status"] == "warn"
 
@@ -140,7 +140,7 @@ def test_no_matching_file_fails(tmp_path):
     (tmp_path / "db-dir.dump").mkdir()  # a directory is not a backup
     record = run_item({"path": str(tmp_path / "db-*.dump"), "newest_age_fail_above": "1d"})
     assert record["status"] == "fail"
-    assert record["summary"] == "no backup file matches %s/db-*.dump" % tmp_path
+    assert record["summary"] == f"no backup file matches {tmp_path}/db-*.dump"
     assert record["observed"] == {"count": {"value": 0, "unit": "count"}}
 
 
@@ -286,7 +286,7 @@ def test_an_explicit_verify_mode_judges_the_file_as_that_format(tmp_path, dumps,
     path = set_age(shutil.copy(maker(tmp_path, dumps), str(tmp_path / "backup")), HOUR)
     record = run_item({"path": path, "verify": mode})
     assert record["status"] == "fail"
-    assert record["summary"].startswith("backup: %s" % reason), record["summary"]
+    assert record["summary"].startswith(f"backup: {reason}"), record["summary"]
 
 
 def test_an_explicit_gzip_mode_reads_bzip2_data_as_not_gzip(tmp_path, dumps):
@@ -306,7 +306,7 @@ def test_a_missing_pg_restore_is_an_error(tmp_path, dumps):
     empty.mkdir()
     record = run_item({"path": set_age(dumps.custom, HOUR), "bin_dir": str(empty)})
     assert record["status"] == "error"
-    assert record["summary"] == "pg_restore not found in %s (bin_dir)" % empty
+    assert record["summary"] == f"pg_restore not found in {empty} (bin_dir)"
 
 
 def _slow_pg_restore(where):
@@ -323,7 +323,7 @@ def _alive(pid):
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    with open("/proc/%d/stat" % pid) as handle:
+    with open(f"/proc/{pid}/stat") as handle:
         return handle.read().split(") ", 1)[1][0] != "Z"
 
 
@@ -339,7 +339,7 @@ def test_verification_that_outlives_the_timeout_is_an_error_and_its_processes_ar
     bin_dir = _slow_pg_restore(tmp_path / "bin")
     record = run_item({"path": set_age(dumps.custom, HOUR), "bin_dir": str(bin_dir)}, timeout=2.0)
     assert record["status"] == "error"
-    assert record["summary"].startswith("verifying %s did not finish within the time limit (" % dumps.custom)
+    assert record["summary"].startswith(f"verifying {dumps.custom} did not finish within the time limit (")
     assert record["observed"]["verification"]["detail"] == "did not finish"
     assert record["observed"]["newest"] == dumps.custom  # what is known is still reported
     pids = [int(pid) for pid in (bin_dir / "pids").read_text().split()]
@@ -352,7 +352,7 @@ def test_an_unreadable_backup_is_an_error_not_a_failure(tmp_path, dumps):
     os.symlink(str(tmp_path / "loop"), str(path))
     record = run_item({"path": str(path)})
     assert record["status"] == "error"
-    assert record["summary"].startswith("cannot stat %s: " % path)
+    assert record["summary"].startswith(f"cannot stat {path}: ")
 
 
 # --- bad input ----------------------------------------------------------------------------------

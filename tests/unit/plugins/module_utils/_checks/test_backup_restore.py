@@ -46,7 +46,7 @@ def run_item(item, timeout=60.0):
     if scratch:
         left = database_exists(scratch)
         drop_database(scratch)  # never left on the shared server, even by a failing test
-        assert not left, "the scratch database %s was left behind" % scratch
+        assert not left, f"the scratch database {scratch} was left behind"
     return record
 
 
@@ -116,9 +116,9 @@ def test_a_sound_dump_restores_and_matches_the_source(untouched, which, dump_for
     assert observed["restore_seconds"]["value"] > 0
     assert tables_of(record) == [(t, ROWS[t], ROWS[t], 0) for t in TABLES]
     assert record["expected"] == {"restore_seconds": {"fail": {"above": 600}, "unit": "seconds"}, "tolerance": "exact"}
-    assert record["summary"].startswith("restored %s (" % path.rsplit("/", 1)[1])
+    assert record["summary"].startswith("restored {} (".format(path.rsplit("/", 1)[1]))
     assert "3 tables match the source (exact): users 25/25, orders 120/120" in record["summary"]
-    assert record["summary"].endswith("scratch database %s dropped" % observed["scratch_database"])
+    assert record["summary"].endswith("scratch database {} dropped".format(observed["scratch_database"]))
 
 
 def test_the_newest_dump_of_a_glob_is_restored_in_parallel_jobs(untouched, tmp_path):
@@ -156,7 +156,7 @@ def grown(tmp_path):
     with source_database() as database:
         dump = set_age(pg_dump(database, tmp_path / "shop.dump", "c"), HOUR)
         database.execute("INSERT INTO users (id, email) VALUES (1001, 'a@example.com'), (1002, 'b@example.com')",
-                         "CREATE TABLE late (id integer)", 'GRANT SELECT ON late TO "%s"' % database.role)
+                         "CREATE TABLE late (id integer)", f'GRANT SELECT ON late TO "{database.role}"')
         yield database, dump
 
 
@@ -213,11 +213,11 @@ def test_a_plain_dump_without_its_trailer_fails_even_though_psql_succeeds(untouc
 
 def test_a_dump_that_switches_databases_is_refused(untouched, tmp_path):
     hostile = with_statement(untouched.plain, tmp_path / "hostile.sql",
-                             "\\connect %s\nDELETE FROM users;" % untouched.database.name)
+                             f"\\connect {untouched.database.name}\nDELETE FROM users;")
     record = run_item(untouched.item(set_age(hostile, HOUR)))
     assert record["status"] == "fail"
-    assert record["summary"].startswith("restore of hostile.sql failed: the dump switches databases (\\connect %s; "
-                                        % untouched.database.name)
+    assert record["summary"].startswith("restore of hostile.sql failed: the dump switches databases "
+                                        f"(\\connect {untouched.database.name}; ")
 
 
 @pytest.mark.parametrize("command", ["\\! touch {marker}", "SELECT 1; \\! touch {marker}",
@@ -229,7 +229,7 @@ def test_a_dump_with_host_commands_is_refused_and_runs_none_of_them(untouched, t
     record = run_item(untouched.item(set_age(hostile, HOUR)))
     assert record["status"] == "fail"
     assert "could run programs or touch files on this host" in record["summary"]
-    assert not marker.exists(), "the refused dump ran %r" % command
+    assert not marker.exists(), f"the refused dump ran {command!r}"
 
 
 def test_copy_data_and_regular_expressions_are_not_taken_for_commands(untouched, tmp_path):
@@ -246,12 +246,12 @@ def test_copy_data_and_regular_expressions_are_not_taken_for_commands(untouched,
 def test_what_a_refused_dump_ran_before_switching_databases_is_rolled_back(untouched, tmp_path):
     role = unique_name("golive_probe")
     hostile = with_statement(untouched.plain, tmp_path / "cluster.sql",
-                             "CREATE ROLE %s;\n\\connect %s\nDELETE FROM users;" % (role, untouched.database.name))
+                             f"CREATE ROLE {role};\n\\connect {untouched.database.name}\nDELETE FROM users;")
     try:
         record = run_item(untouched.item(set_age(hostile, HOUR)))
         assert record["status"] == "fail"
         assert "the dump switches databases" in record["summary"]
-        assert not role_exists(role), "the refused dump created role %s on the server" % role
+        assert not role_exists(role), f"the refused dump created role {role} on the server"
     finally:
         drop_role(role)
 
@@ -260,13 +260,13 @@ def test_a_cluster_dump_without_database_switches_is_refused_before_it_runs(unto
     role = unique_name("golive_probe")
     globals_dump = tmp_path / "globals.sql"
     globals_dump.write_text("--\n-- PostgreSQL database cluster dump\n--\n\nSET default_transaction_read_only = off;\n"
-                            "CREATE ROLE %s;\nALTER ROLE %s WITH LOGIN;\n\n"
-                            "--\n-- PostgreSQL database cluster dump complete\n--\n\n" % (role, role))
+                            f"CREATE ROLE {role};\nALTER ROLE {role} WITH LOGIN;\n\n"
+                            "--\n-- PostgreSQL database cluster dump complete\n--\n\n")
     try:
         record = run_item(untouched.item(set_age(str(globals_dump), HOUR)))
         assert record["status"] == "fail"
         assert record["summary"].startswith("globals.sql is a pg_dumpall cluster dump")
-        assert not role_exists(role), "the cluster dump created role %s on the server" % role
+        assert not role_exists(role), f"the cluster dump created role {role} on the server"
     finally:
         drop_role(role)
 
@@ -282,7 +282,7 @@ def test_a_file_that_is_not_an_archive_fails_with_format_custom(untouched):
 def test_no_dump_fails(untouched, tmp_path):
     record = run_item(untouched.item(str(tmp_path / "*.dump")))
     assert record["status"] == "fail"
-    assert record["summary"] == "no dump matches %s/*.dump" % tmp_path
+    assert record["summary"] == f"no dump matches {tmp_path}/*.dump"
 
 
 # --- errors: nothing is created, or what was created is dropped ------------------------------------
@@ -304,8 +304,8 @@ def test_an_existing_scratch_database_is_refused_and_left_alone(untouched):
     try:
         record = run_item(untouched.item(untouched.custom, scratch_database=existing))
         assert record["status"] == "error"
-        assert record["summary"] == ("scratch database %r already exists on %s; refusing to use it (the drill only "
-                                     "drops databases it created)" % (existing, PG_ADMIN))
+        assert record["summary"] == (f"scratch database {existing!r} already exists on {PG_ADMIN}; "
+                                     "refusing to use it (the drill only drops databases it created)")
         assert database_exists(existing)
     finally:
         drop_database(existing)
@@ -316,7 +316,7 @@ def test_a_missing_restore_tool_is_an_error_before_anything_is_created(untouched
     scratch = unique_name("golive_restore")
     record = run_item(untouched.item(path_of(untouched), bin_dir=str(tmp_path), scratch_database=scratch))
     assert record["status"] == "error"
-    assert record["summary"] == "%s not found in %s (bin_dir)" % (tool, tmp_path)
+    assert record["summary"] == f"{tool} not found in {tmp_path} (bin_dir)"
     assert not database_exists(scratch)
 
 
@@ -329,7 +329,7 @@ def test_a_table_missing_from_the_source_is_an_error_before_anything_is_created(
 
 
 def test_an_unreachable_admin_server_is_an_error(untouched):
-    admin = "postgresql+psycopg://postgres@127.0.0.1:%d/postgres" % unused_port()
+    admin = f"postgresql+psycopg://postgres@127.0.0.1:{unused_port()}/postgres"
     record = run_item(untouched.item(untouched.custom, admin_url=admin, connect_timeout="2s"))
     assert record["status"] == "error"
     assert record["summary"].startswith(admin + ": ")
@@ -422,7 +422,7 @@ def test_the_drop_ends_sessions_still_in_the_scratch_database(untouched):
         engine.dispose()
         drop_database(scratch)
     assert dropped is True
-    assert gone, "the scratch database %s survived a session left in it" % scratch
+    assert gone, f"the scratch database {scratch} survived a session left in it"
 
 
 def test_looking_into_a_compressed_dump_closes_the_file_under_it(untouched, tmp_path):

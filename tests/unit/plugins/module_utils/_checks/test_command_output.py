@@ -46,7 +46,7 @@ def pid_exists(pid):
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    with open("/proc/%d/stat" % pid) as handle:
+    with open(f"/proc/{pid}/stat") as handle:
         return handle.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has already died
 
 
@@ -85,7 +85,7 @@ def test_passing_command_records_rc_output_and_assertions():
 def test_command_exiting_3_fails_unless_expected():
     item = dict(argv=[PY, "-c", "import sys; print('degraded'); sys.exit(3)"])
     record = check(item)
-    assert record["id"] == "command_output:%s -c import sys; print('degraded'); sys.exit(3)" % PY
+    assert record["id"] == f"command_output:{PY} -c import sys; print('degraded'); sys.exit(3)"
     assert record["status"] == "fail"
     assert record["observed"]["rc"] == 3
     assert record["summary"] == "exit code 3 (expected 0)"
@@ -167,14 +167,14 @@ def test_kubectl_like_json_with_a_not_ready_node():
     assert [r["passed"] for r in results] == [True, True, True, False, True, False, True]
     assert results[3] == dict(query=NOT_READY, assertion="length 0", passed=False, actual='["node-c"]')
     assert results[5]["actual"] == "[]"
-    assert record["summary"] == ("%s has length 1, expected 0; items[?metadata.name == 'node-z'] is [], "
-                                 "expected truthy" % NOT_READY)
+    assert record["summary"] == (f"{NOT_READY} has length 1, expected 0; items[?metadata.name == 'node-z'] is [], "
+                                 "expected truthy")
     assert record["expected"]["json_query"][0] == dict(query="length(items)", assertion="equals 3, min 3")
 
 
 def test_kubectl_like_json_all_assertions_hold():
     record = check(dict(argv=[PY, "-c", KUBECTL_NODES], json_query=[
-        dict(query="length(%s)" % NOT_READY, max=1),
+        dict(query=f"length({NOT_READY})", max=1),
         dict(query="items[2].status.conditions[1].status", equals="False", matches="^F"),
         dict(query="items[*].metadata.name", matches="node-c"),
         dict(query="missing.path", truthy=False),
@@ -270,11 +270,11 @@ def test_command_not_found_is_an_error(tmp_path):
     assert shell["summary"].startswith("command not found (the shell exited 127): ")
     assert check(dict(cmd="exit 127", shell=True, expect_rc=127))["status"] == "pass"
     assert check(dict(argv=["true"], chdir=str(tmp_path / "absent")))["summary"] == \
-        "chdir: %s is not a directory" % (tmp_path / "absent")
+        f'chdir: {tmp_path / "absent"} is not a directory'
     script = tmp_path / "status"
     script.write_text("#!/bin/sh\necho ok\n")
     script.chmod(0o644)
-    assert check(dict(argv=[str(script)]))["summary"] == "cannot execute %s: permission denied" % script
+    assert check(dict(argv=[str(script)]))["summary"] == f"cannot execute {script}: permission denied"
 
 
 def test_command_outliving_its_timeout_is_killed_with_its_children(tmp_path):

@@ -55,8 +55,8 @@ def rejected(**item):
 def test_good_rates_file_passes_and_reports_what_it_saw(tmp_path):
     path = fx_csv(tmp_path)
     record = check(path=path, max_age="2h", min_size="64", **FX_OPTIONS)
-    assert record["id"] == "data_file:%s" % path
-    assert record["title"] == "Data file %s" % path
+    assert record["id"] == f"data_file:{path}"
+    assert record["title"] == f"Data file {path}"
     assert record["section"] == "data" and record["severity"] == "high"
     assert record["status"] == "pass", record["summary"]
     observed = record["observed"]
@@ -123,7 +123,7 @@ def test_non_numeric_value_fails_by_line_without_showing_it(tmp_path):
 
 
 def test_out_of_bounds_values_are_counted_and_at_most_five_lines_listed(tmp_path):
-    rows = ["X%02d,%s,2026-11-24" % (n, value) for n, value in enumerate(
+    rows = [f"X{n:02d},{value},2026-11-24" for n, value in enumerate(
         ["1.0", "-3", "0.5", "250000", "-1e9", "7", "nan", "1e300", "-0.1", "99"])]
     path = fx_csv(tmp_path, rows=rows)
     record = check(path=path, numeric_bounds={"rate": {"min": 0, "max": 100000}})
@@ -134,7 +134,7 @@ def test_out_of_bounds_values_are_counted_and_at_most_five_lines_listed(tmp_path
     assert "rate: 5 rows out of bounds (min 0, max 100000; lines 3, 5, 6, 9, 10)" in record["summary"]
     for value in ("250000", "-1e9", "1e300"):
         assert value not in json.dumps(record)
-    many = fx_csv(tmp_path, rows=["A,-%d,x" % n for n in range(1, 9)], name="many.csv")
+    many = fx_csv(tmp_path, rows=[f"A,-{n},x" for n in range(1, 9)], name="many.csv")
     record = check(path=many, numeric_bounds={"rate": {"min": 0}})
     assert record["summary"] == "rate: 8 rows out of bounds (min 0; lines 2, 3, 4, 5, 6, \u2026)"
 
@@ -226,7 +226,7 @@ def test_age_and_size_limits(tmp_path):
     assert record["summary"].startswith("age 1d 6h (warn > 12h, fail > 1d)")
     record = check(path=path, min_size="1KB")
     assert record["status"] == "fail"
-    assert record["summary"] == "size %d B (min 1.0 KiB)" % os.path.getsize(path)
+    assert record["summary"] == f"size {os.path.getsize(path)} B (min 1.0 KiB)"
 
 
 def test_glob_checks_the_newest_of_several(tmp_path):
@@ -236,7 +236,7 @@ def test_glob_checks_the_newest_of_several(tmp_path):
     os.mkdir(str(tmp_path / "rates-tmp.csv"))  # a directory never counts as a match
     pattern = str(tmp_path / "rates-*.csv")
     record = check(path=pattern, max_age="3h", rows_fail_below=3)
-    assert record["id"] == "data_file:%s" % pattern
+    assert record["id"] == f"data_file:{pattern}"
     assert record["observed"]["matches"]["value"] == 3
     assert record["observed"]["path"] == newest
     assert record["status"] == "fail"
@@ -247,10 +247,10 @@ def test_glob_checks_the_newest_of_several(tmp_path):
 def test_missing_file_and_empty_glob_fail(tmp_path):
     record = check(path=str(tmp_path / "rates.csv"))
     assert record["status"] == "fail"
-    assert record["summary"] == "%s does not exist" % (tmp_path / "rates.csv")
+    assert record["summary"] == f'{tmp_path / "rates.csv"} does not exist'
     record = check(path=str(tmp_path / "rates-*.csv"))
     assert record["status"] == "fail"
-    assert record["summary"] == "no file matches %s/rates-*.csv" % tmp_path
+    assert record["summary"] == f"no file matches {tmp_path}/rates-*.csv"
     assert record["observed"]["matches"]["value"] == 0
 
 
@@ -258,7 +258,7 @@ def test_directory_where_a_file_is_expected_is_an_error(tmp_path):
     os.mkdir(str(tmp_path / "export.csv"))
     record = check(path=str(tmp_path / "export.csv"))
     assert record["status"] == "error"
-    assert record["summary"] == "%s/export.csv is a directory, not a file" % tmp_path
+    assert record["summary"] == f"{tmp_path}/export.csv is a directory, not a file"
 
 
 def test_unreadable_file_and_directory_are_errors_for_nobody():
@@ -268,13 +268,13 @@ def test_unreadable_file_and_directory_are_errors_for_nobody():
         os.chmod(closed, 0o000)
         outcome = run_check_as(user, "data_file", dict(path=closed))
         assert outcome["status"] == "error"
-        assert outcome["summary"] == "cannot open %s: Permission denied" % closed
+        assert outcome["summary"] == f"cannot open {closed}: Permission denied"
         private = os.path.join(where, "private")
         os.mkdir(private, 0o700)
         fx_csv(private, name="rates-1.csv")
         outcome = run_check_as(user, "data_file", dict(path=os.path.join(private, "rates-*.csv")))
         assert outcome["status"] == "error"
-        assert outcome["summary"] == "cannot list %s: Permission denied" % private
+        assert outcome["summary"] == f"cannot list {private}: Permission denied"
         readable = fx_csv(where, name="open.csv")
         assert run_check_as(user, "data_file", dict(path=readable))["status"] == "pass"
 

@@ -47,7 +47,7 @@ def db(request, tmp_path_factory):
         seed(database)
         if database.backend == "postgresql":
             name = database.url.rsplit("/", 1)[1]
-            database.execute("ALTER DATABASE \"%s\" SET timezone TO '%s'" % (name, PG_SESSION_ZONE))
+            database.execute(f"ALTER DATABASE \"{name}\" SET timezone TO '{PG_SESSION_ZONE}'")
         yield database
 
 
@@ -63,7 +63,7 @@ def test_unique_counts_the_rows_sharing_a_value_and_shows_the_values(db):
     record = check(db, table="users", test="unique", columns=["email"])
     assert record["status"] == "fail"
     assert record["title"] == "unique(users.email)"
-    assert record["id"] == "db_data_quality:%s:users:unique(users.email)" % record["observed"]["database"]
+    assert record["id"] == "db_data_quality:{}:users:unique(users.email)".format(record["observed"]["database"])
     assert (record["section"], record["severity"]) == ("data", "high")
     observed = record["observed"]
     assert (observed["offending_rows"]["value"], observed["offending_groups"]) == (2, 1)
@@ -168,7 +168,7 @@ def test_freshness_of_an_empty_table_fails(db):
 
 def test_freshness_reads_naive_values_in_the_session_zone_when_asked(db):
     if db.backend != "postgresql":
-        pytest.skip("the PostgreSQL test database runs its sessions in %s" % PG_SESSION_ZONE)
+        pytest.skip(f"the PostgreSQL test database runs its sessions in {PG_SESSION_ZONE}")
     record = check(db, table="users", test="freshness", column="created_at", max_age="1h", naive_timezone="database")
     assert record["status"] == "fail"  # UTC values read as Kiritimati time (UTC+14) look 14 hours old
     assert 14 * 3600 - 60 < record["observed"]["age_seconds"]["value"] < 14 * 3600 + 600
@@ -179,7 +179,7 @@ def test_freshness_of_timestamptz_values_is_exact_whatever_the_session_zone(db):
         pytest.skip("timestamptz is PostgreSQL's")
     db.execute("CREATE TABLE events (at timestamptz)",
                "INSERT INTO events VALUES (now() - interval '10 minutes'), (now() - interval '2 days')",
-               'GRANT SELECT ON events TO "%s"' % db.user)
+               f'GRANT SELECT ON events TO "{db.user}"')
     for zone in ("utc", "database"):
         record = check(db, table="events", test="freshness", column="at", max_age="15m", naive_timezone=zone)
         assert record["status"] == "pass", record["summary"]
@@ -191,7 +191,7 @@ def test_freshness_of_sqlite_text_and_unix_seconds(tmp_path):
         minutes_ago = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=3)
         database.execute(
             "CREATE TABLE stamps (iso_z TEXT, iso_offset TEXT, unix INTEGER)",
-            "INSERT INTO stamps VALUES ('%s', '%s', %d)" % (
+            "INSERT INTO stamps VALUES ('{}', '{}', {})".format(
                 minutes_ago.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                 minutes_ago.astimezone(datetime.timezone(datetime.timedelta(hours=2))).isoformat(),
                 int(minutes_ago.timestamp())))
@@ -233,7 +233,7 @@ def test_not_null_without_a_primary_key_shows_no_samples_and_says_why(db):
     assert record["observed"]["samples"] == ["N-4"]
     if db.backend == "postgresql":
         db.execute("CREATE TABLE loose (v text)", "INSERT INTO loose VALUES (NULL)",
-                   'GRANT SELECT ON loose TO "%s"' % db.user)
+                   f'GRANT SELECT ON loose TO "{db.user}"')
         record = check(db, table="loose", test="not_null", column="v")
         assert record["observed"]["samples"] == []
         assert record["summary"].endswith("; no primary key to show samples by (set key_column)")
@@ -244,13 +244,13 @@ def test_not_null_without_a_primary_key_shows_no_samples_and_says_why(db):
 def test_injection_shaped_names_are_quoted_not_executed(db):
     record = check(db, table=INJECTION_TABLE, test="not_null", column="id")
     assert record["status"] == "error"
-    assert record["summary"].startswith("table %r not found in " % INJECTION_TABLE)
+    assert record["summary"].startswith(f"table {INJECTION_TABLE!r} not found in ")
     record = check(db, table="users", test="not_null", column=INJECTION_COLUMN)
     assert record["status"] == "error"
     assert INJECTION_COLUMN in record["summary"]
     record = check(db, table="orders", test="relationships", column="user_id", to_table=INJECTION_TABLE,
                    to_column="id")
-    assert record["summary"].startswith("table %r not found in " % INJECTION_TABLE)
+    assert record["summary"].startswith(f"table {INJECTION_TABLE!r} not found in ")
     for test, options in (("not_null", {}), ("unique", {}), ("regex", dict(pattern="^x$")),
                           ("accepted_values", dict(values=["x"]))):
         record = check(db, table=ODD_TABLE, test=test, column=ODD_COLUMN, **options)
@@ -283,7 +283,7 @@ def test_a_wrong_password_is_an_error_without_either_password():
 
 def test_a_server_that_is_down_is_an_error_at_once():
     started = time.monotonic()
-    record = run_item(dict(url="mysql+pymysql://root@127.0.0.1:%d/x" % unused_port(), table="users",
+    record = run_item(dict(url=f"mysql+pymysql://root@127.0.0.1:{unused_port()}/x", table="users",
                            test="unique", column="id"), timeout=60.0)
     assert time.monotonic() - started < 30  # refused at once, not given up on after the 60 s timeout
     assert record["status"] == "error"
@@ -293,7 +293,7 @@ def test_a_server_that_is_down_is_an_error_at_once():
 def test_a_server_that_says_nothing_times_out():
     with tcp_server(lambda server, conn: time.sleep(120)) as silent:
         started = time.monotonic()
-        record = run_item(dict(url="postgresql+psycopg://app@127.0.0.1:%d/app" % silent.port, table="t",
+        record = run_item(dict(url=f"postgresql+psycopg://app@127.0.0.1:{silent.port}/app", table="t",
                                test="not_null", column="c"), timeout=1.5)
         elapsed = time.monotonic() - started
     assert record["status"] == "error"
@@ -306,9 +306,9 @@ def test_a_statement_that_outlives_the_check_is_cancelled_by_the_server(db):
         pytest.skip("SQLite has no statement timeout; the runner gives up on the check instead")
     view = "slow_view"
     sleep = "pg_sleep(60)" if db.backend == "postgresql" else "SLEEP(60)"
-    db.execute("CREATE VIEW %s AS SELECT id, (SELECT 1 FROM (SELECT %s) s) AS v FROM users" % (view, sleep))
+    db.execute(f"CREATE VIEW {view} AS SELECT id, (SELECT 1 FROM (SELECT {sleep}) s) AS v FROM users")
     if db.backend == "postgresql":
-        db.execute('GRANT SELECT ON %s TO "%s"' % (view, db.user))
+        db.execute(f'GRANT SELECT ON {view} TO "{db.user}"')
     started = time.monotonic()
     record = check(db, table=view, test="not_null", column="v", timeout="1.5s")
     assert time.monotonic() - started < 30  # the view sleeps 60 s: only the cancelled statement ends it early
@@ -329,7 +329,7 @@ def test_a_missing_driver_is_reported_with_the_standard_message(monkeypatch, mod
 
 def test_missing_sqlalchemy_is_reported_with_the_standard_message(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "sqlalchemy", None)
-    record = run_item(dict(url="sqlite:///%s/x.db" % tmp_path, table="users", test="not_null", column="id"))
+    record = run_item(dict(url=f"sqlite:///{tmp_path}/x.db", table="users", test="not_null", column="id"))
     assert (record["status"], record["summary"]) == ("error", missing_required_lib("SQLAlchemy"))
 
 

@@ -41,7 +41,7 @@ def count(db, **options):
 def test_rows_within_bounds_pass_and_are_counted_exactly_below_the_estimate_threshold(db):
     record = count(db, table="users", min_rows=1, max_rows=10)
     assert record["status"] == "pass", record["summary"]
-    assert record["id"] == "db_row_counts:%s:users" % record["observed"]["database"]
+    assert record["id"] == "db_row_counts:{}:users".format(record["observed"]["database"])
     assert (record["title"], record["section"], record["severity"]) == ("Rows of users", "data", "high")
     observed = record["observed"]
     assert (observed["rows"]["value"], observed["method"], observed["exact"]) == (len(USERS), "exact", len(USERS))
@@ -112,17 +112,17 @@ def test_a_postgresql_table_never_analysed_is_counted_exactly_and_says_so(db):
 
 def test_schema_qualified_names(db):
     schema = {"postgresql": "public", "mysql": db.url.rsplit("/", 1)[1], "sqlite": "main"}[db.backend]
-    record = count(db, table="%s.users" % schema, method="estimate", min_rows=6)
+    record = count(db, table=f"{schema}.users", method="estimate", min_rows=6)
     assert record["status"] == "pass", record["summary"]
     assert record["observed"]["method"] == ("exact" if db.backend == "sqlite" else "estimate")
-    record = count(db, table="%s.nope" % schema, method="estimate")
-    assert record["summary"].startswith("table '%s.nope' not found in " % schema)
+    record = count(db, table=f"{schema}.nope", method="estimate")
+    assert record["summary"].startswith(f"table '{schema}.nope' not found in ")
 
 
 def test_injection_shaped_table_names_are_quoted_not_executed(db):
     record = count(db, table=INJECTION_TABLE, min_rows=1)
     assert record["status"] == "error"
-    assert record["summary"].startswith("table %r not found in " % INJECTION_TABLE)
+    assert record["summary"].startswith(f"table {INJECTION_TABLE!r} not found in ")
     assert db.has_table("users")
     record = count(db, table=ODD_TABLE, method="exact", min_rows=2)  # a real table with such a name
     assert record["status"] == "pass", record["summary"]
@@ -155,7 +155,7 @@ def test_a_wrong_password_is_an_error_without_either_password():
 
 def test_a_server_that_is_down_is_an_error_at_once():
     started = time.monotonic()
-    record = run_item(dict(url="postgresql+psycopg://postgres@127.0.0.1:%d/x" % unused_port(), table="users"),
+    record = run_item(dict(url=f"postgresql+psycopg://postgres@127.0.0.1:{unused_port()}/x", table="users"),
                       timeout=60.0)
     assert time.monotonic() - started < 30  # refused at once, not given up on after the 60 s timeout
     assert record["status"] == "error"
@@ -165,7 +165,7 @@ def test_a_server_that_is_down_is_an_error_at_once():
 def test_a_server_that_says_nothing_times_out():
     with tcp_server(lambda server, conn: time.sleep(120)) as silent:
         started = time.monotonic()
-        record = run_item(dict(url="mysql+pymysql://app@127.0.0.1:%d/app" % silent.port, table="t"), timeout=1.5)
+        record = run_item(dict(url=f"mysql+pymysql://app@127.0.0.1:{silent.port}/app", table="t"), timeout=1.5)
         elapsed = time.monotonic() - started
     assert record["status"] == "error"
     assert "timed out" in record["summary"]
@@ -173,7 +173,7 @@ def test_a_server_that_says_nothing_times_out():
 
 
 def test_a_missing_sqlite_file_is_an_error(tmp_path):
-    record = run_item(dict(url="sqlite:///%s/missing.db" % tmp_path, table="users"))
+    record = run_item(dict(url=f"sqlite:///{tmp_path}/missing.db", table="users"))
     assert record["status"] == "error"
     assert "unable to open database file" in record["summary"]
     assert not (tmp_path / "missing.db").exists()
@@ -192,7 +192,7 @@ def test_a_missing_driver_is_reported_with_the_standard_message(monkeypatch, mod
 
 def test_missing_sqlalchemy_is_reported_with_the_standard_message(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "sqlalchemy", None)
-    record = run_item(dict(url="sqlite:///%s/x.db" % tmp_path, table="users"))
+    record = run_item(dict(url=f"sqlite:///{tmp_path}/x.db", table="users"))
     assert (record["status"], record["summary"]) == ("error", missing_required_lib("SQLAlchemy"))
 
 

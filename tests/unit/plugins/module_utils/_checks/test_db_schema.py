@@ -64,8 +64,8 @@ def test_tables_present_pass_and_missing_fail(backend, tmp_path):
     with database(backend, tmp_path) as url:
         present = run_item(dict(url=url, tables=["users", "orders"]))
         missing = run_item(dict(url=url, tables=["users", "payments", "refunds"]))
-    assert present["id"] == "db_schema:%s" % url
-    assert present["title"] == "Schema of %s" % url
+    assert present["id"] == f"db_schema:{url}"
+    assert present["title"] == f"Schema of {url}"
     assert (present["section"], present["severity"]) == ("data", "high")
     assert (present["status"], present["summary"]) == ("pass", "2 tables present")
     assert present["observed"]["tables_found"] == ["users", "orders"]
@@ -79,7 +79,7 @@ def test_schema_qualified_tables_and_the_schema_option(pg):
     record = run_item(dict(url=pg.url, tables=["shop.invoices", "public.users"]))
     assert record["status"] == "pass", record["summary"]
     record = run_item(dict(url=pg.url, schema="shop", tables=["invoices", "users"]))
-    assert record["id"] == "db_schema:%s:shop" % pg.url
+    assert record["id"] == f"db_schema:{pg.url}:shop"
     assert (record["status"], record["summary"]) == ("fail", "missing table: users")
 
 
@@ -90,9 +90,9 @@ def test_a_table_name_shaped_like_sql_injection_is_only_a_missing_table(backend,
                                migration_tool="rails", expected_migrations=[INJECTION]))
         assert table_exists(url, "users")
     assert record["status"] == "fail"
-    assert "missing table: %s" % INJECTION in record["summary"]
-    assert "missing index: %s(id) (no table %s)" % (INJECTION, INJECTION) in record["summary"]
-    assert "1 pending migration: %s" % INJECTION in record["summary"]
+    assert f"missing table: {INJECTION}" in record["summary"]
+    assert f"missing index: {INJECTION}(id) (no table {INJECTION})" in record["summary"]
+    assert f"1 pending migration: {INJECTION}" in record["summary"]
 
 
 # --- indexes -------------------------------------------------------------------------------------
@@ -180,7 +180,7 @@ def test_flyway_failed_migration_fails_and_the_latest_success_is_current(tmp_pat
 def test_alembic_heads_and_the_limits_of_what_alembic_records(tmp_path):
     url = sqlite_database(tmp_path, ("alembic",))
     record = run_item(dict(url=url, migration_version=[ALEMBIC_HEAD]))
-    assert (record["status"], record["summary"]) == ("pass", "migration version %s" % ALEMBIC_HEAD)
+    assert (record["status"], record["summary"]) == ("pass", f"migration version {ALEMBIC_HEAD}")
     record = run_item(dict(url=url, expected_migrations=["1975ea83b712"]))
     assert record["status"] == "error"
     assert record["summary"] == "expected_migrations: alembic does not record which migrations were applied"
@@ -217,7 +217,7 @@ def test_custom_query_reads_the_version_inside_the_read_only_transaction(pg):
 # --- errors --------------------------------------------------------------------------------------
 
 def test_a_server_that_is_down_is_an_error():
-    record = run_item(dict(url="mysql+pymysql://root@127.0.0.1:%d/shop" % unused_port(), tables=["users"]))
+    record = run_item(dict(url=f"mysql+pymysql://root@127.0.0.1:{unused_port()}/shop", tables=["users"]))
     assert record["status"] == "error"
     assert "Can't connect to MySQL server" in record["summary"]
 
@@ -234,7 +234,7 @@ def test_a_wrong_password_is_an_error_without_the_password(pg):
     assert ROLE_PASSWORD not in json.dumps(right)
     as_role = run_item(dict(url=pg.url_as(pg.role, ROLE_PASSWORD), tables=["users"]))
     assert as_role["status"] == "pass"
-    assert as_role["title"] == "Schema of %s" % pg.url_as(pg.role, "****")
+    assert as_role["title"] == "Schema of {}".format(pg.url_as(pg.role, "****"))
     assert ROLE_PASSWORD not in json.dumps(as_role)
 
 

@@ -57,8 +57,8 @@ def cluster():
 def test_postgresql_passes_with_everything_observed(pg):
     record = run_item(dict(url=pg.url, min_version="13", latency_warn_above="20s", latency_fail_above="30s",
                            connections_warn_above="90%", connections_fail_above="95%", role="primary"))
-    assert record["id"] == "db_server:%s" % pg.url
-    assert record["title"] == "Database %s" % pg.url
+    assert record["id"] == f"db_server:{pg.url}"
+    assert record["title"] == f"Database {pg.url}"
     assert (record["section"], record["severity"]) == ("services", "critical")
     assert record["status"] == "pass", record["summary"]
     observed = record["observed"]
@@ -116,10 +116,10 @@ def test_a_role_password_never_appears(pg):
     record = run_item(dict(url=url, min_version="13"))
     assert record["status"] == "pass", record["summary"]
     masked = pg.url_as(pg.role, "****")
-    assert record["id"] == "db_server:%s" % masked
+    assert record["id"] == f"db_server:{masked}"
     assert ROLE_PASSWORD not in json.dumps(record)
     # The password given as its own option is masked the same way.
-    record = run_item(dict(url="postgresql+psycopg://%s@127.0.0.1:5432/%s" % (pg.role, pg.name),
+    record = run_item(dict(url=f"postgresql+psycopg://{pg.role}@127.0.0.1:5432/{pg.name}",
                            password=ROLE_PASSWORD))
     assert record["status"] == "pass"
     assert ROLE_PASSWORD not in json.dumps(record)
@@ -159,7 +159,7 @@ def test_mariadb_wrong_password_is_an_error_without_the_password(maria):
     wrong = ROLE_PASSWORD + "-wrong"
     record = run_item(dict(url=maria.url_as(maria.role, wrong)))
     assert record["status"] == "error"
-    assert "Access denied for user '%s'" % maria.role in record["summary"]
+    assert f"Access denied for user '{maria.role}'" in record["summary"]
     assert wrong not in json.dumps(record)
     assert ROLE_PASSWORD not in json.dumps(record)
     record = run_item(dict(url=maria.url_as(maria.role, ROLE_PASSWORD), min_version="10.6"))
@@ -182,7 +182,7 @@ def test_sqlite_version_and_not_applicable_parts(tmp_path):
 
 def test_a_missing_sqlite_file_is_an_error_and_is_not_created(tmp_path):
     missing = tmp_path / "absent.db"
-    record = run_item(dict(url="sqlite:///%s" % missing))
+    record = run_item(dict(url=f"sqlite:///{missing}"))
     assert record["status"] == "error"
     assert "unable to open database file" in record["summary"]
     assert not missing.exists()
@@ -193,8 +193,8 @@ def test_a_missing_sqlite_file_is_an_error_and_is_not_created(tmp_path):
     ("role", "primary"), ("replica_lag_warn_above", "5s"), ("replica_lag_fail_above", "1m"),
 ])
 def test_server_options_are_refused_for_sqlite(tmp_path, option, value):
-    with pytest.raises(OptionError, match="^%s: does not apply to SQLite" % option):
-        prepare({"url": "sqlite:///%s/x.db" % tmp_path, option: value})
+    with pytest.raises(OptionError, match=f"^{option}: does not apply to SQLite"):
+        prepare({"url": f"sqlite:///{tmp_path}/x.db", option: value})
 
 
 # --- unreachable ---------------------------------------------------------------------------------
@@ -202,11 +202,11 @@ def test_server_options_are_refused_for_sqlite(tmp_path, option, value):
 def test_a_server_that_is_down_is_an_error_at_once():
     port = unused_port()
     started = time.monotonic()
-    record = run_item(dict(url="postgresql+psycopg://postgres@127.0.0.1:%d/postgres" % port), timeout=60.0)
+    record = run_item(dict(url=f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"), timeout=60.0)
     assert time.monotonic() - started < 30  # refused at once, not given up on after the 60 s timeout
     assert record["status"] == "error"
     assert "Connection refused" in record["summary"]
-    record = run_item(dict(url="mysql+pymysql://root@127.0.0.1:%d/" % port))
+    record = run_item(dict(url=f"mysql+pymysql://root@127.0.0.1:{port}/"))
     assert record["status"] == "error"
     assert "Can't connect to MySQL server on '127.0.0.1'" in record["summary"]
 
@@ -215,7 +215,7 @@ def test_a_server_that_is_down_is_an_error_at_once():
 def test_a_server_that_says_nothing_times_out(scheme):
     with tcp_server(lambda server, conn: time.sleep(120)) as silent:
         started = time.monotonic()
-        record = run_item(dict(url="%s://app@127.0.0.1:%d/app" % (scheme, silent.port)), timeout=1.5)
+        record = run_item(dict(url=f"{scheme}://app@127.0.0.1:{silent.port}/app"), timeout=1.5)
         elapsed = time.monotonic() - started
     assert record["status"] == "error"
     assert "timed out" in record["summary"]
@@ -231,7 +231,7 @@ def test_missing_driver_is_reported_with_the_standard_message(monkeypatch, pg):
 
 def test_missing_sqlalchemy_is_reported_with_the_standard_message(monkeypatch, tmp_path):
     monkeypatch.setitem(__import__("sys").modules, "sqlalchemy", None)
-    record = run_item(dict(url="sqlite:///%s/x.db" % tmp_path))
+    record = run_item(dict(url=f"sqlite:///{tmp_path}/x.db"))
     assert record["status"] == "error"
     assert record["summary"] == missing_required_lib("SQLAlchemy")
 
@@ -305,7 +305,7 @@ def test_cluster_connections_are_counted_against_max_connections(cluster):
     assert connections["max"] == 20
     assert connections["used"] >= 5  # the four held and the check's own
     assert record["status"] == "warn"
-    assert record["summary"].startswith("connections %d of 20" % connections["used"])
+    assert record["summary"].startswith(f'connections {connections["used"]} of 20')
 
 
 @needs_cluster

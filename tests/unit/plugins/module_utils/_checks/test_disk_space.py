@@ -32,7 +32,7 @@ def small_fs(tmp_path):
         with open(os.path.join(where, "ballast"), "wb") as handle:
             handle.write(b"\0" * 3 * MIB)
         for index in range(48):  # with the ballast and the root directory: 50 inodes
-            open(os.path.join(where, "f%d" % index), "w").close()
+            open(os.path.join(where, f"f{index}"), "w").close()
         yield where
 
 
@@ -129,7 +129,7 @@ def test_filesystem_without_inode_counts_is_an_error_when_inodes_are_graded():
 def test_missing_path_is_an_error_not_a_pass(tmp_path):
     outcome = check(path=str(tmp_path / "missing"), free_fail_below="1KB")
     assert outcome.status == "error"
-    assert outcome.summary == "cannot stat %s: No such file or directory" % (tmp_path / "missing")
+    assert outcome.summary == f'cannot stat {tmp_path / "missing"}: No such file or directory'
 
 
 @pytest.mark.parametrize("item, message", [

@@ -53,7 +53,7 @@ def test_a_records_matching_exactly_pass_with_everything_observed(server):
     assert observed["answers"] == ["10.0.0.10", "10.0.0.11"]
     assert observed["ttl"]["value"] == LOCAL_TTL
     assert observed["cname_chain"] == []
-    assert observed["nameserver"] == "127.0.0.1:%d" % server.port
+    assert observed["nameserver"] == f"127.0.0.1:{server.port}"
     assert 0 < observed["latency_ms"]["value"] < 30000  # a measured figure; how large depends on the machine's load
     assert record["expected"] == {"values": ["10.0.0.10", "10.0.0.11"], "match": "exact"}
     assert record["summary"].startswith("A 10.0.0.10, 10.0.0.11; TTL 1m; latency ")
@@ -216,7 +216,7 @@ def test_an_existing_record_expected_absent_fails(server):
 def test_refused_query_is_an_error(server):
     record = ask(server, "www.example.org")
     assert record["status"] == "error"
-    assert record["summary"] == "nameserver 127.0.0.1:%d answered REFUSED" % server.port
+    assert record["summary"] == f"nameserver 127.0.0.1:{server.port} answered REFUSED"
 
 
 def test_dead_nameserver_times_out_as_an_error_within_the_timeout():
@@ -225,7 +225,7 @@ def test_dead_nameserver_times_out_as_an_error_within_the_timeout():
     record = run_item(dict(name="api.shop.test", nameserver="127.0.0.1", nameserver_port=port), timeout=1.0)
     assert time.monotonic() - started < 20  # nothing ever answers: only the 1 s timeout ends it
     assert record["status"] == "error"
-    assert record["summary"].startswith("nameserver 127.0.0.1:%d timed out after " % port)
+    assert record["summary"].startswith(f"nameserver 127.0.0.1:{port} timed out after ")
     assert record["summary"].endswith("(udp)")
 
 
@@ -233,7 +233,7 @@ def test_dead_nameserver_over_tcp_is_refused_as_an_error():
     port = free_port(socket.SOCK_STREAM)
     record = run_item(dict(name="api.shop.test", nameserver="127.0.0.1", nameserver_port=port, protocol="tcp"))
     assert record["status"] == "error"
-    assert record["summary"] == "nameserver 127.0.0.1:%d cannot be reached over tcp: Connection refused" % port
+    assert record["summary"] == f"nameserver 127.0.0.1:{port} cannot be reached over tcp: Connection refused"
 
 
 def test_silent_tcp_nameserver_times_out_as_an_error():

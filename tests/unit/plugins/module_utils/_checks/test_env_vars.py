@@ -24,7 +24,7 @@ from ._kind_runner import validated_item
 COLLECTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), *[os.pardir] * 5, ".collections")
 
 DB_PASSWORD = "Vq7pT2xLm9Rk4sWzQ"
-DATABASE_URL = "postgresql://shop:%s@db-primary.shop.internal:5432/shop" % DB_PASSWORD
+DATABASE_URL = f"postgresql://shop:{DB_PASSWORD}@db-primary.shop.internal:5432/shop"
 SECRET_KEY = "f3a9c1e07b5d4e28a6c9b0d17e2f4a85"
 STRIPE_KEY = "sk_live_51Hs8QkLmNoPqRsTuVwXyZ0123"
 STRIPE_TEST_KEY = "sk_test_51Hs8QkLmNoPqRsTuVwXyZ9876"
@@ -51,7 +51,7 @@ def check(item, timeout=5.0):
     record = run_kind_item(env_vars, item, timeout)
     dumped = json.dumps(record)
     for secret in SECRETS:
-        assert secret not in dumped, "a secret leaked into %s" % dumped
+        assert secret not in dumped, f"a secret leaked into {dumped}"
     return record
 
 
@@ -66,11 +66,11 @@ def wait_until_exec_completed(pid, within=5.0):
     the new argv and environment: until then /proc shows both empty. Wait for them to appear."""
     until = time.monotonic() + within
     while time.monotonic() < until:
-        with open("/proc/%d/cmdline" % pid, "rb") as cmdline, open("/proc/%d/environ" % pid, "rb") as environ:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline, open(f"/proc/{pid}/environ", "rb") as environ:
             if cmdline.read() and environ.read():
                 return
         time.sleep(0.01)
-    raise AssertionError("pid %d did not finish exec within %ss" % (pid, within))
+    raise AssertionError(f"pid {pid} did not finish exec within {within}s")
 
 
 @pytest.fixture
@@ -95,8 +95,8 @@ def as_nobody(code):
     """Run ``code`` (with the collection importable) in the system Python as user nobody; its stdout."""
     python = "/usr/bin/python3"
     if os.geteuid() != 0 or not os.path.exists(python):
-        pytest.skip("needs root (to drop to nobody) and %s" % python)
-    prologue = "import sys; sys.path.insert(0, %r)\n" % os.path.abspath(COLLECTIONS)
+        pytest.skip(f"needs root (to drop to nobody) and {python}")
+    prologue = f"import sys; sys.path.insert(0, {os.path.abspath(COLLECTIONS)!r})\n"
     done = subprocess.run([python, "-c", prologue + textwrap.dedent(code)], capture_output=True, text=True,
                           cwd="/", timeout=30, check=False, user=65534, group=65534, extra_groups=[])
     assert done.returncode == 0, done.stderr
@@ -110,8 +110,8 @@ def test_complete_env_file_passes_and_names_only_what_it_found(tmp_path):
     record = check(dict(env_file=path, required=REQUIRED, forbidden=["DEBUG"],
                         expected_values={"APP_ENV": "^production$", "STRIPE_SECRET_KEY": "^(sk|rk)_live_"}))
     assert record["status"] == "pass", record["summary"]
-    assert record["id"] == "env_vars:%s" % path
-    assert record["title"] == "Environment of %s" % path
+    assert record["id"] == f"env_vars:{path}"
+    assert record["title"] == f"Environment of {path}"
     observed = record["observed"]
     assert observed["present"] == REQUIRED
     assert observed["missing"] == [] and observed["empty"] == [] and observed["forbidden_set"] == []
@@ -155,11 +155,11 @@ def test_dotenv_syntax():
 
 
 def test_malformed_lines_are_reported_by_number_never_content(tmp_path):
-    path = env_file(tmp_path, "APP_ENV=production\n%s\nexport\nBROKEN=\"%s\n" % (STRIPE_KEY, SECRET_KEY))
+    path = env_file(tmp_path, f"APP_ENV=production\n{STRIPE_KEY}\nexport\nBROKEN=\"{SECRET_KEY}\n")
     record = check(dict(env_file=path, required=["APP_ENV"]))
     assert record["status"] == "warn"
     assert record["observed"]["malformed_lines"] == [2, 3, 4]
-    assert record["summary"] == "malformed lines 2, 3, 4 in %s (not KEY=VALUE)" % path
+    assert record["summary"] == f"malformed lines 2, 3, 4 in {path} (not KEY=VALUE)"
 
 
 def test_missing_and_empty_required_variables_fail(tmp_path):
@@ -186,7 +186,7 @@ def test_forbidden_variable_set_even_empty_fails(tmp_path):
     "dummy-token-123", STRIPE_TEST_KEY, "pk_test_abcdefghijklmnop", "None", "null", "undefined", "<your key>",
 ])
 def test_default_placeholder_patterns_catch_template_leftovers(tmp_path, value):
-    path = env_file(tmp_path, "APP_ENV=production\nAPI_TOKEN='%s'\n" % value)
+    path = env_file(tmp_path, f"APP_ENV=production\nAPI_TOKEN='{value}'\n")
     record = check(dict(env_file=path, required=["APP_ENV"]))
     assert record["status"] == "fail", value
     [found] = record["observed"]["placeholders"]
@@ -202,20 +202,20 @@ def test_default_placeholder_patterns_catch_template_leftovers(tmp_path, value):
     DATABASE_URL, SECRET_KEY, STRIPE_KEY, "rk_live_51Demo4NotARealKey9f8e7d6c5b4a3", "https://api.shop.com/v1",
     "redis://cache.shop.internal:6379/0", "false", "0", "production", "https://4f1c2a9e7d6b@sentry.shop.io/7",
     "shop.internal,www.shop.internal", "Europe/Berlin", "https://localhost.shop.com",
-    "postgresql://shop:%s@127.0.0.1:6432/shop" % DB_PASSWORD, "http://localhost:9000/metrics",
+    f"postgresql://shop:{DB_PASSWORD}@127.0.0.1:6432/shop", "http://localhost:9000/metrics",
 ])
 def test_real_production_values_are_not_placeholders(tmp_path, value):
-    path = env_file(tmp_path, "VALUE='%s'\n" % value)
+    path = env_file(tmp_path, f"VALUE='{value}'\n")
     record = check(dict(env_file=path, required=["VALUE"]))
     assert record["status"] == "pass", record["summary"]
 
 
 @pytest.mark.parametrize("value", [
-    "http://localhost:8000", "redis://127.0.0.1:6379/0", "postgresql://shop:%s@localhost/shop" % DB_PASSWORD,
+    "http://localhost:8000", "redis://127.0.0.1:6379/0", f"postgresql://shop:{DB_PASSWORD}@localhost/shop",
     "http://0.0.0.0:5000", "http://[::1]:8080/hook",
 ])
 def test_local_urls_are_placeholders_only_when_asked(tmp_path, value):
-    path = env_file(tmp_path, "APP_ENV=production\nAPI_URL='%s'\n" % value)
+    path = env_file(tmp_path, f"APP_ENV=production\nAPI_URL='{value}'\n")
     assert check(dict(env_file=path, required=["APP_ENV"]))["status"] == "pass"
     record = check(dict(env_file=path, required=["APP_ENV"], local_urls_are_placeholders=True))
     assert record["status"] == "fail", value
@@ -238,7 +238,7 @@ def test_a_hash_without_whitespace_before_it_is_part_of_the_value():
 
 
 def test_placeholder_exemptions_and_custom_patterns(tmp_path):
-    path = env_file(tmp_path, "CALLBACK_URL=http://localhost:8080/hook\nREGION=todo\nTOKEN=%s\n" % STRIPE_TEST_KEY)
+    path = env_file(tmp_path, f"CALLBACK_URL=http://localhost:8080/hook\nREGION=todo\nTOKEN={STRIPE_TEST_KEY}\n")
     exempt = check(dict(env_file=path, allow_placeholders_for=["CALLBACK_URL", "REGION", "TOKEN"],
                         local_urls_are_placeholders=True))
     assert exempt["status"] == "pass"
@@ -252,7 +252,7 @@ def test_placeholder_exemptions_and_custom_patterns(tmp_path):
 
 
 def test_unexpected_values_fail_with_masked_values_only(tmp_path):
-    path = env_file(tmp_path, "APP_ENV=staging\nSTRIPE_SECRET_KEY=%s\n" % STRIPE_TEST_KEY)
+    path = env_file(tmp_path, f"APP_ENV=staging\nSTRIPE_SECRET_KEY={STRIPE_TEST_KEY}\n")
     record = check(dict(env_file=path, allow_placeholders_for=["STRIPE_SECRET_KEY"], expected_values={
         "APP_ENV": "^production$", "STRIPE_SECRET_KEY": "^sk_live_", "LOG_LEVEL": "^(info|warning)$"}))
     assert record["status"] == "fail"
@@ -269,7 +269,7 @@ def test_unexpected_values_fail_with_masked_values_only(tmp_path):
 def test_missing_env_file_is_an_error(tmp_path):
     record = check(dict(env_file=str(tmp_path / "absent.env"), required=["APP_ENV"]))
     assert record["status"] == "error"
-    assert record["summary"] == "cannot read %s: No such file or directory" % (tmp_path / "absent.env")
+    assert record["summary"] == f'cannot read {tmp_path / "absent.env"}: No such file or directory'
 
 
 def test_env_file_that_is_a_directory_or_too_big_is_an_error(tmp_path):
@@ -286,15 +286,15 @@ def test_unreadable_env_file_is_an_error(tmp_path):
     tmp_path.chmod(0o755)
     path = env_file(tmp_path, GOOD_ENV)
     os.chmod(path, 0o600)
-    out = as_nobody("""
+    out = as_nobody(f"""
         from ansible_collections.golive.readiness.plugins.module_utils._check import CheckError
         from ansible_collections.golive.readiness.plugins.module_utils._checks import env_vars
         try:
-            env_vars.read_env_file(%r)
+            env_vars.read_env_file({path!r})
         except CheckError as exc:
             print(exc)
-        """ % path)
-    assert out.strip() == "cannot read %s: Permission denied" % path
+        """)
+    assert out.strip() == f"cannot read {path}: Permission denied"
 
 
 # --- running processes ---------------------------------------------------------------------------
@@ -303,8 +303,8 @@ def test_environment_of_a_process_by_pid(children):
     proc = children({"APP_ENV": "production", "DATABASE_URL": DATABASE_URL, "DEBUG": "1"})
     record = check(dict(source="process", pid=proc.pid, required=["APP_ENV", "DATABASE_URL", "SECRET_KEY"],
                         forbidden=["DEBUG"], expected_values={"APP_ENV": "^production$"}))
-    assert record["id"] == "env_vars:pid:%d" % proc.pid
-    assert record["title"] == "Environment of pid:%d" % proc.pid
+    assert record["id"] == f"env_vars:pid:{proc.pid}"
+    assert record["title"] == f"Environment of pid:{proc.pid}"
     assert record["status"] == "fail", record  # records are checked free of secrets, safe to show
     assert record["observed"]["pid"] == proc.pid
     assert record["observed"]["present"] == ["APP_ENV", "DATABASE_URL"]
@@ -314,14 +314,14 @@ def test_environment_of_a_process_by_pid(children):
 
 
 def test_environment_of_a_process_by_name_checks_the_oldest(children):
-    name = "golive-envtest-%s" % uuid.uuid4().hex[:8]
+    name = f"golive-envtest-{uuid.uuid4().hex[:8]}"
     oldest = children({"APP_ENV": "production", "SECRET_KEY": SECRET_KEY}, argv0=name)
     time.sleep(0.1)  # start times have a resolution of one clock tick
     newer = children({"APP_ENV": "staging"}, argv0="/opt/shop/bin/" + name)
     item = dict(source="process", process_name=name, required=["APP_ENV", "SECRET_KEY"],
                 expected_values={"APP_ENV": "^production$"})
     record = check(item)
-    assert record["id"] == "env_vars:%s" % name
+    assert record["id"] == f"env_vars:{name}"
     assert record["status"] == "pass", record
     assert record["observed"]["pid"] == oldest.pid
     assert record["observed"]["matching_pids"] == sorted([oldest.pid, newer.pid])
@@ -334,10 +334,10 @@ def test_environment_of_a_process_by_name_checks_the_oldest(children):
 
 
 def test_no_matching_process_is_an_error():
-    name = "golive-absent-%s" % uuid.uuid4().hex[:8]
+    name = f"golive-absent-{uuid.uuid4().hex[:8]}"
     record = check(dict(source="process", process_name=name, required=["APP_ENV"]))
     assert record["status"] == "error"
-    assert record["summary"] == "no process named %s" % name
+    assert record["summary"] == f"no process named {name}"
 
 
 def test_exited_process_is_an_error(children):
@@ -346,22 +346,22 @@ def test_exited_process_is_an_error(children):
     proc.wait()
     record = check(dict(source="process", pid=proc.pid, required=["A"]))
     assert record["status"] == "error"
-    assert record["summary"] == "no process with pid %d" % proc.pid
+    assert record["summary"] == f"no process with pid {proc.pid}"
 
 
 def test_environment_of_another_users_process_is_an_error_without_privileges(children):
     proc = children({"SECRET_KEY": SECRET_KEY})
-    out = as_nobody("""
+    out = as_nobody(f"""
         import json
         from ansible_collections.golive.readiness.plugins.module_utils._check import CheckError
         from ansible_collections.golive.readiness.plugins.module_utils._checks import env_vars
         try:
-            env_vars.read_process_environ(%d)
+            env_vars.read_process_environ({proc.pid})
         except CheckError as exc:
             print(exc)
-        """ % proc.pid)
-    assert out.strip() == ("cannot read the environment of pid %d: permission denied "
-                           "(run as the process owner or with become)" % proc.pid)
+        """)
+    assert out.strip() == (f"cannot read the environment of pid {proc.pid}: permission denied "
+                           "(run as the process owner or with become)")
     assert SECRET_KEY not in out
 
 

@@ -46,8 +46,8 @@ def test_healthy_json_endpoint_passes_with_its_facts(apps):
     record = check(dict(url=url, json_query=[{"query": "status", "equals": "healthy"},
                                              {"query": "db.ok", "equals": True},
                                              {"query": "workers", "min": 2, "max": 16}]))
-    assert record["id"] == "http_endpoint:GET %s" % url
-    assert record["title"] == "HTTP GET %s" % url
+    assert record["id"] == f"http_endpoint:GET {url}"
+    assert record["title"] == f"HTTP GET {url}"
     assert (record["kind"], record["section"], record["severity"]) == ("http_endpoint", "application", "high")
     assert record["status"] == "pass", record["summary"]
     assert record["summary"].startswith("status 200; latency ")
@@ -184,15 +184,15 @@ def test_redirect_is_the_answer_unless_followed(apps):
 def test_redirect_loop_is_an_error(apps):
     record = check(dict(url=apps.http + "/redirect-loop", follow_redirects=True))
     assert record["status"] == "error"
-    assert record["summary"] == "more than 10 redirects, the last to %s/redirect-loop" % apps.http
+    assert record["summary"] == f"more than 10 redirects, the last to {apps.http}/redirect-loop"
 
 
 def test_redirect_to_another_host_fails_naming_it_unless_listed_in_redirect_hosts(apps):
     record = check(dict(url=apps.http + "/redirect-other-host", follow_redirects=True, body_regex="never-there"))
     target = apps.http.replace("127.0.0.1", "localhost") + "/echo"
     assert record["status"] == "fail"
-    assert record["summary"] == ("redirect 302 to %s not followed: host localhost is not the url's host nor in "
-                                 "redirect_hosts" % target)
+    assert record["summary"] == (f"redirect 302 to {target} not followed: host localhost is not the url's host nor in "
+                                 "redirect_hosts")
     assert record["observed"]["refused_redirect"] == dict(status=302, location=target)
     assert record["expected"]["redirect_hosts"] == ["127.0.0.1"]
     assert apps.http_app.requests[-1][1] == "/redirect-other-host"  # the other host was never asked
@@ -297,17 +297,17 @@ def test_cors_that_echoes_any_origin_fails(apps):
     url = apps.http + "/cors-any"
     record = check(dict(url=url, cors_allowed_origin=ALLOWED_ORIGIN, cors_forbidden_origin=EVIL_ORIGIN))
     assert record["status"] == "fail"
-    assert record["summary"] == "CORS allows the foreign origin %s with credentials" % EVIL_ORIGIN
+    assert record["summary"] == f"CORS allows the foreign origin {EVIL_ORIGIN} with credentials"
     assert record["observed"]["cors_forbidden_origin"] == dict(
         origin=EVIL_ORIGIN, status=200, allow_origin=EVIL_ORIGIN, allow_credentials=True)
-    assert "CORS allows %s" % ALLOWED_ORIGIN in check(dict(url=url, cors_allowed_origin=ALLOWED_ORIGIN))["summary"]
+    assert f"CORS allows {ALLOWED_ORIGIN}" in check(dict(url=url, cors_allowed_origin=ALLOWED_ORIGIN))["summary"]
 
 
 def test_cors_that_echoes_only_the_allowed_origin_passes(apps):
     url = apps.http + "/cors-strict"
     record = check(dict(url=url, cors_allowed_origin=ALLOWED_ORIGIN, cors_forbidden_origin=EVIL_ORIGIN))
     assert record["status"] == "pass", record["summary"]
-    assert record["summary"].endswith("CORS allows %s; CORS refuses %s" % (ALLOWED_ORIGIN, EVIL_ORIGIN))
+    assert record["summary"].endswith(f"CORS allows {ALLOWED_ORIGIN}; CORS refuses {EVIL_ORIGIN}")
     record = check(dict(url=url, cors_allowed_origin="https://admin.example.test"))
     assert record["status"] == "fail"
     assert record["summary"] == "CORS does not allow https://admin.example.test (Access-Control-Allow-Origin: absent)"
@@ -347,7 +347,7 @@ def test_password_in_the_url_is_sent_as_basic_auth_and_masked(apps):
     url = apps.http.replace("http://", "http://probe:S3cret-pw-9f2d1e@") + "/echo"
     record = check(dict(url=url, json_query=[{"query": "headers.Authorization", "matches": "^Basic "}]))
     assert record["status"] == "pass", record["summary"]
-    assert record["id"] == "http_endpoint:GET %s" % apps.http.replace("http://", "http://probe:****@") + "/echo"
+    assert record["id"] == "http_endpoint:GET {}".format(apps.http.replace("http://", "http://probe:****@")) + "/echo"
     assert "S3cret-pw-9f2d1e" not in json.dumps(record)
     assert "cHJvYmU6UzNjcmV0LXB3LTlmMmQxZQ" not in json.dumps(record)  # nor its base64 form
 
@@ -389,7 +389,7 @@ def test_server_that_accepts_and_never_answers_times_out(apps):
     assert time.monotonic() - started < 20  # the listener never answers: only the 1 s timeout ends it
     assert record["status"] == "error"
     assert record["summary"].startswith("timed out after ")
-    assert record["summary"].endswith("waiting for the response from %s" % apps.silent[len("http://"):])
+    assert record["summary"].endswith("waiting for the response from {}".format(apps.silent[len("http://"):]))
 
 
 def test_server_that_never_completes_the_tls_handshake_times_out(apps):
@@ -408,13 +408,13 @@ def test_server_that_trickles_its_answer_is_bounded_by_the_check_timeout(apps):
     record = check(dict(url=apps.http + "/trickle"), timeout=1.0)
     assert record["status"] == "error"
     # The client's own deadline ended it (the runner's would say only "timed out after 1s").
-    assert record["summary"].endswith("waiting for the response from %s" % apps.http[len("http://"):]), record
+    assert record["summary"].endswith("waiting for the response from {}".format(apps.http[len("http://"):])), record
 
 
 def test_refused_connection_is_an_error(apps):
     record = check(dict(url=apps.refused + "/health"))
     assert record["status"] == "error"
-    assert record["summary"] == "connection refused by %s" % apps.refused[len("http://"):]
+    assert record["summary"] == "connection refused by {}".format(apps.refused[len("http://"):])
 
 
 def test_untrusted_certificate_is_an_error_naming_the_reason(apps):

@@ -101,7 +101,7 @@ def test_nginx_cors_allows_only_its_origin(servers):
 
 
 def test_nginx_auth_basic_refuses_the_unauthenticated(servers):
-    url = servers.nginx_https.replace("https://", "https://%s:%s@" % (BASIC_USER, BASIC_PASSWORD)) + "/api/orders"
+    url = servers.nginx_https.replace("https://", f"https://{BASIC_USER}:{BASIC_PASSWORD}@") + "/api/orders"
     record = passes(url=url, ca_file=servers.ca_file, expect_unauthenticated=True,
                     json_query=[{"query": "user", "equals": BASIC_USER}])
     assert record["observed"]["unauthenticated_status"] == 401
@@ -122,8 +122,8 @@ def test_nginx_limit_req_answers_429_within_the_burst(servers):
 
 def test_server_name_probes_a_name_based_virtual_host_by_address(servers):
     record = passes(url=servers.nginx_https + "/", server_name=VHOST, ca_file=servers.ca_file,
-                    body_regex="the %s virtual host" % VHOST)
-    assert record["id"] == "http_endpoint:GET %s/" % servers.nginx_https
+                    body_regex=f"the {VHOST} virtual host")
+    assert record["id"] == f"http_endpoint:GET {servers.nginx_https}/"
     default = passes(url=servers.nginx_https + "/", ca_file=servers.ca_file, body_regex="Welcome")
     assert default["observed"]["body"].startswith("<html>")
 
@@ -131,9 +131,9 @@ def test_server_name_probes_a_name_based_virtual_host_by_address(servers):
 def test_a_redirect_to_the_server_name_stays_on_the_node_probed_by_address(servers):
     # nginx redirects to $host, the server name, which DNS does not know here (and would send elsewhere).
     record = passes(url=servers.nginx_https + "/moved", server_name=VHOST, ca_file=servers.ca_file,
-                    follow_redirects=True, body_regex="the %s virtual host" % VHOST)
+                    follow_redirects=True, body_regex=f"the {VHOST} virtual host")
     port = servers.nginx_https.rsplit(":", 1)[1]
-    assert record["observed"]["final_url"] == "https://%s:%s/" % (VHOST, port), record["observed"]
+    assert record["observed"]["final_url"] == f"https://{VHOST}:{port}/", record["observed"]
 
 
 def test_server_name_the_certificate_does_not_name_is_an_error(servers):
@@ -148,7 +148,7 @@ def test_nginx_redirect_to_another_host_is_not_followed_unless_allowed(servers):
     target = servers.nginx_http.replace("127.0.0.1", "localhost") + "/health"
     record = check(url=url, follow_redirects=True, json_query=HEALTHY)
     assert record["status"] == "fail"
-    assert record["summary"] == ("redirect 302 to %s not followed: host localhost is not the url's host nor in "
-                                 "redirect_hosts" % target)
+    assert record["summary"] == (f"redirect 302 to {target} not followed: host localhost is not the url's host nor in "
+                                 "redirect_hosts")
     allowed = passes(url=url, follow_redirects=True, redirect_hosts=["localhost"], json_query=HEALTHY)
     assert allowed["observed"]["final_url"] == target

@@ -46,16 +46,16 @@ def app_log(where, lines, age=None, name="app.log"):
 
 def test_healthy_log_passes(where, rotate):
     path = app_log(where, timed_lines(50, 120))
-    snippet = rotate.snippet("shop", stanza('"%s/logs/*.log"' % where))
+    snippet = rotate.snippet("shop", stanza(f'"{where}/logs/*.log"'))
     record = check(rotate, path=path)
     assert record["status"] == "pass", record["summary"]
     assert re.sub(r"^last written (just now|\d+s ago)", "last written recently", record["summary"]) == (
-        "last written recently (fail > 1d); writable by root; rotated by %s:1 (daily, rotate 14, compress); "
-        "0 matching lines in the last 1000 lines (warn > 0, fail > 10)" % snippet)
+        f"last written recently (fail > 1d); writable by root; rotated by {snippet}:1 (daily, rotate 14, compress); "
+        "0 matching lines in the last 1000 lines (warn > 0, fail > 10)")
     observed = record["observed"]
     assert observed["file"] == path
     assert observed["lines_scanned"] == 50
-    assert observed["rotation"] == {"config": "%s:1" % snippet, "patterns": ["%s/logs/*.log" % where],
+    assert observed["rotation"] == {"config": f"{snippet}:1", "patterns": [f"{where}/logs/*.log"],
                                     "directives": ["compress", "daily", "rotate"]}
     assert record["section"] == "monitoring"
     assert record["severity"] == "high"  # ERROR lines at go-live can block it
@@ -73,8 +73,8 @@ def test_empty_log_passes_on_lines(where, rotate):
 def test_glob_checks_the_newest_log(where, rotate):
     app_log(where, ["old ERROR"] * 20, age=5 * HOUR, name="worker-1.log")
     newest = app_log(where, timed_lines(5, 10), age=60, name="worker-2.log")
-    rotate.snippet("worker", stanza("%s/logs/worker-*.log" % where))
-    record = check(rotate, path="%s/logs/worker-*.log" % where)
+    rotate.snippet("worker", stanza(f"{where}/logs/worker-*.log"))
+    record = check(rotate, path=f"{where}/logs/worker-*.log")
     assert record["status"] == "pass", record["summary"]
     assert record["observed"]["file"] == newest
 
@@ -101,8 +101,8 @@ def test_rotation_can_be_turned_off(where, rotate):
 
 def test_a_few_error_lines_warn_and_are_shown_masked(where, rotate):
     lines = timed_lines(30, 60)
-    lines.insert(10, "%s ERROR payment failed for key %s password=%s" % (stamp(50), API_KEY, SECRET))
-    lines.insert(20, "%s ERROR cannot reach postgresql://shop:%s@db:5432/shop" % (stamp(40), SECRET))
+    lines.insert(10, f"{stamp(50)} ERROR payment failed for key {API_KEY} password={SECRET}")
+    lines.insert(20, f"{stamp(40)} ERROR cannot reach postgresql://shop:{SECRET}@db:5432/shop")
     path = app_log(where, lines)
     rotate.snippet("shop", stanza(path))
     record = check(rotate, path=path)
@@ -130,25 +130,25 @@ def test_stanza_outside_what_logrotate_conf_includes_warns(where):
     snippet = rotate.snippet("shop", stanza(path))
     record = check(rotate, path=path)
     assert record["status"] == "warn"
-    assert record["summary"] == "rotation is configured in %s:1, but %s does not include %s" % (
-        snippet, rotate.conf, rotate.dir)
+    assert record["summary"] == (f"rotation is configured in {snippet}:1, "
+                                 f"but {rotate.conf} does not include {rotate.dir}")
 
 
 def test_two_stanzas_for_one_log_warn(where, rotate):
     path = app_log(where, timed_lines(3, 3))
     first = rotate.snippet("a-shop", stanza(path))
-    second = rotate.snippet("b-all", stanza("%s/logs/*" % where))
+    second = rotate.snippet("b-all", stanza(f"{where}/logs/*"))
     record = check(rotate, path=path)
     assert record["status"] == "warn"
-    assert record["summary"] == ("2 logrotate stanzas name it (%s:1, %s:1): logrotate rejects a duplicate log entry"
-                                 % (first, second))
+    assert record["summary"] == (f"2 logrotate stanzas name it ({first}:1, {second}:1): "
+                                 "logrotate rejects a duplicate log entry")
 
 
 # --- fail -------------------------------------------------------------------------------------------
 
 
 def test_many_errors_in_the_tail_fail_and_only_a_few_are_shown(where, rotate):
-    lines = ["%s ERROR worker %d crashed: %s" % (stamp(30), index, "x" * 500) for index in range(40)]
+    lines = [f'{stamp(30)} ERROR worker {index} crashed: {"x" * 500}' for index in range(40)]
     path = app_log(where, timed_lines(2000, 600) + lines)
     rotate.snippet("shop", stanza(path))
     record = check(rotate, path=path, tail_lines=100)
@@ -161,13 +161,13 @@ def test_many_errors_in_the_tail_fail_and_only_a_few_are_shown(where, rotate):
 
 
 def test_since_counts_only_recent_lines_with_their_tracebacks(where, rotate):
-    lines = ["%s ERROR old failure %d" % (stamp(2 * HOUR - index), index) for index in range(30)]
+    lines = [f"{stamp(2 * HOUR - index)} ERROR old failure {index}" for index in range(30)]
     lines += timed_lines(100, 1500)
-    lines += ["%s ERROR job failed" % stamp(300),
+    lines += [f"{stamp(300)} ERROR job failed",
               "Traceback (most recent call last):",
               '  File "/srv/shop/jobs.py", line 12, in run',
               "ValueError: bad row"]
-    lines += ["%s WARNING slow request" % stamp(100)]
+    lines += [f"{stamp(100)} WARNING slow request"]
     path = app_log(where, lines)
     rotate.snippet("shop", stanza(path))
     record = check(rotate, path=path, since="30m", matches_fail_above=1)
@@ -184,7 +184,7 @@ def test_missing_log_and_empty_glob_fail(where, rotate):
     assert record["observed"] == {"exists": False}
     record = check(rotate, path=os.path.join(where, "*.log"))
     assert record["status"] == "fail"
-    assert record["summary"] == "no log file matches %s" % os.path.join(where, "*.log")
+    assert record["summary"] == "no log file matches {}".format(os.path.join(where, "*.log"))
 
 
 def test_stale_log_fails_by_default_after_a_day(where, rotate):
@@ -201,8 +201,7 @@ def test_no_rotation_fails_and_names_a_skipped_snippet(where, rotate):
     skipped = rotate.snippet("shop.dpkg-old", stanza(path))
     record = check(rotate, path=path)
     assert record["status"] == "fail"
-    assert record["summary"] == "no logrotate stanza rotates %s (%s is skipped by logrotate for its name)" % (
-        path, skipped)
+    assert record["summary"] == f"no logrotate stanza rotates {path} ({skipped} is skipped by logrotate for its name)"
     assert record["observed"]["rotation"] is None
 
 
@@ -210,12 +209,13 @@ def test_logrotate_syntax_with_scripts_multiline_names_and_includes(where, rotat
     path = app_log(where, timed_lines(3, 3))
     extra = os.path.join(where, "etc", "extra.conf")
     with open(extra, "w") as handle:
-        handle.write("/var/log/a.log\n%s\n{\n  weekly\n  postrotate\n    [ -f /run/x.pid ] && { kill -HUP 1; }\n"
-                     "  endscript\n  rotate 3\n}\n" % path)
-    rotate.snippet("includes", "include %s\n" % extra)
+        handle.write(f"/var/log/a.log\n{path}\n{{\n  weekly\n  postrotate\n"
+                     "    [ -f /run/x.pid ] && { kill -HUP 1; }\n"
+                     "  endscript\n  rotate 3\n}\n")
+    rotate.snippet("includes", f"include {extra}\n")
     record = check(rotate, path=path)
     assert record["status"] == "pass", record["summary"]
-    assert record["observed"]["rotation"]["config"] == "%s:1" % extra
+    assert record["observed"]["rotation"]["config"] == f"{extra}:1"
     assert record["observed"]["rotation"]["patterns"] == ["/var/log/a.log", path]
     assert record["observed"]["rotation"]["directives"] == ["rotate", "weekly"]  # the script is not a directive
 
@@ -235,8 +235,8 @@ def test_read_only_directory_is_not_writable_by_the_writer(where, rotate):
     assert record["status"] == "fail"
     assert record["observed"]["writable_by"] == user.pw_name
     assert record["summary"] == (
-        "not writable by %s: %s cannot write and search %s (mode 0555, owner root, group root)"
-        % (user.pw_name, user.pw_name, logs))
+        f"not writable by {user.pw_name}: {user.pw_name} cannot write and search {logs} "
+        "(mode 0555, owner root, group root)")
     # root itself may write anywhere but a read-only filesystem: honest, and why writable_by matters
     assert check(rotate, path=path, writable_by="root")["status"] == "pass"
 
@@ -252,20 +252,20 @@ def test_unreadable_log_is_an_error(where, rotate):
         os.chmod(name, 0o644)
     outcome = run_check_as(nobody(), "log_health", rotate.options(path=path, writable=False))
     assert outcome["status"] == "error"
-    assert outcome["summary"] == "cannot read %s: Permission denied" % path
+    assert outcome["summary"] == f"cannot read {path}: Permission denied"
 
 
 def test_since_without_readable_timestamps_is_an_error(where, rotate):
     path = app_log(where, ["starting", "ERROR without a time"])
     record = check(rotate, path=path, since="1h", rotation=False)
     assert record["status"] == "error"
-    assert record["summary"].startswith("no line of the last 30 B of %s starts with a timestamp" % path)
+    assert record["summary"].startswith(f"no line of the last 30 B of {path} starts with a timestamp")
 
 
 def test_a_directory_and_an_unknown_writer_are_errors(where, rotate):
     record = check(rotate, path=where)
     assert record["status"] == "error"
-    assert record["summary"] == "%s is a directory, not a log file" % where
+    assert record["summary"] == f"{where} is a directory, not a log file"
     path = app_log(where, timed_lines(3, 3))
     record = check(rotate, path=path, rotation=False, writable_by="golive-no-such-user")
     assert record["status"] == "error"
@@ -277,12 +277,12 @@ def test_a_log_that_is_a_device_or_a_pipe_is_an_error_not_an_empty_log(where, ro
     os.symlink(os.devnull, device)
     record = check(rotate, path=device, rotation=False)
     assert record["status"] == "error", record["summary"]
-    assert record["summary"] == "%s is not a regular file (a character device): its lines cannot be read" % device
+    assert record["summary"] == f"{device} is not a regular file (a character device): its lines cannot be read"
     pipe = os.path.join(where, "pipe.log")
     os.mkfifo(pipe)
     record = check(rotate, path=pipe, rotation=False, since="1h")
     assert record["status"] == "error", record["summary"]
-    assert record["summary"] == "%s is not a regular file (a named pipe): its lines cannot be read" % pipe
+    assert record["summary"] == f"{pipe} is not a regular file (a named pipe): its lines cannot be read"
 
 
 # --- big files ---------------------------------------------------------------------------------------
@@ -293,7 +293,7 @@ def test_a_huge_log_is_read_from_its_end_only(where, rotate):
     with open(path, "wb") as handle:
         handle.truncate(4 * 1024 ** 3)  # 4 GiB, sparse: nothing but the tail is ever read
         handle.seek(0, os.SEEK_END)
-        lines = [*timed_lines(20, 30), "%s ERROR at the end" % stamp(1)]
+        lines = [*timed_lines(20, 30), f"{stamp(1)} ERROR at the end"]
         handle.write("".join(line + "\n" for line in lines).encode())
     rotate.snippet("huge", stanza(path))
     record = check(rotate, path=path, tail_lines=20)
@@ -339,7 +339,7 @@ def test_syslog_time_has_no_year_and_is_never_in_the_future():
 def test_mask_line():
     masked = log_health.mask_line(
         "auth failed token=abc123def456ghi789 Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig "
-        "url=https://u:pw-123@h/x key=%s sha=0123456789abcdef0123456789abcdef01234567" % API_KEY)
+        f"url=https://u:pw-123@h/x key={API_KEY} sha=0123456789abcdef0123456789abcdef01234567")
     assert "abc123def456ghi789" not in masked
     assert "eyJhbGciOiJIUzI1NiJ9" not in masked
     assert "pw-123" not in masked

@@ -125,7 +125,7 @@ def test_mode_max(tree, mode, mode_max, status, summary):
     target = make_file(tree, "f", mode)
     outcome = check(path=target, mode_max=mode_max)
     assert (outcome.status, outcome.summary) == (status, summary)
-    assert outcome.observed["mode"] == "%04o" % mode
+    assert outcome.observed["mode"] == f"{mode:04o}"
 
 
 def test_mode_max_flags_a_sticky_directory(tree):
@@ -150,7 +150,7 @@ def test_wrong_owner_and_group_fail(tree):
     target = make_file(tree, "f", uid=STRANGER_UID, gid=STRANGER_GID)
     outcome = check(path=target, owner="root", group="root")
     assert outcome.status == "fail"
-    assert outcome.summary == "owned by %d, expected root; group %d, expected root" % (STRANGER_UID, STRANGER_GID)
+    assert outcome.summary == f"owned by {STRANGER_UID}, expected root; group {STRANGER_GID}, expected root"
 
 
 def test_owner_and_group_by_name(tree):
@@ -159,7 +159,7 @@ def test_owner_and_group_by_name(tree):
     target = make_file(tree, "f", uid=user.pw_uid, gid=user.pw_gid)
     group = grp.getgrgid(user.pw_gid).gr_name
     assert check(path=target, owner=user.pw_name, group=group).status == "pass"
-    assert check(path=target, owner="0").summary == "owned by %s, expected 0" % user.pw_name
+    assert check(path=target, owner="0").summary == f"owned by {user.pw_name}, expected 0"
 
 
 @pytest.mark.parametrize("option, value, message", [
@@ -188,7 +188,7 @@ def test_writable_by_an_unprivileged_user(tree):
     outcome = check(path=closed, writable_by="nobody")
     assert outcome.status == "fail"
     assert outcome.summary == (
-        "not writable by nobody: nobody cannot write %s (mode 0644, owner root, group root)" % closed)
+        f"not writable by nobody: nobody cannot write {closed} (mode 0644, owner root, group root)")
 
 
 def test_owner_class_wins_over_looser_group_and_other_bits(tree):
@@ -204,7 +204,7 @@ def test_writable_directory_needs_search_permission(tree):
     folder = make_dir(tree, "drop", 0o702)
     outcome = check(path=folder, writable_by="nobody")
     assert outcome.status == "fail"
-    assert outcome.summary.endswith("nobody cannot write and search %s (mode 0702, owner root, group root)" % folder)
+    assert outcome.summary.endswith(f"nobody cannot write and search {folder} (mode 0702, owner root, group root)")
     assert check(path=make_dir(tree, "uploads", 0o703), writable_by="nobody").status == "pass"
 
 
@@ -215,8 +215,8 @@ def test_unsearchable_parent_denies_access(tree):
     outcome = check(path=inside, writable_by="nobody", readable_by="nobody")
     assert outcome.status == "fail"
     assert outcome.summary == (
-        "not writable by nobody: nobody cannot search %s (mode 0700, owner root, group root); "
-        "not readable by nobody: nobody cannot search %s (mode 0700, owner root, group root)" % (private, private))
+        f"not writable by nobody: nobody cannot search {private} (mode 0700, owner root, group root); "
+        f"not readable by nobody: nobody cannot search {private} (mode 0700, owner root, group root)")
 
 
 def test_readable_by(tree):
@@ -258,7 +258,7 @@ def test_nobody_may_write_on_a_read_only_filesystem(tmp_path):
     with tmpfs(str(tmp_path / "ro"), "size=1m,mode=0777,ro") as where:
         outcome = check(path=where, writable_by="root", readable_by="root")
         assert outcome.status == "fail"
-        assert outcome.summary == "not writable by root: %s is on a read-only filesystem" % where
+        assert outcome.summary == f"not writable by root: {where} is on a read-only filesystem"
 
 
 @pytest.mark.parametrize("mode, owner, group", [
@@ -296,7 +296,7 @@ def test_permission_denied_parent_is_an_error_not_absent(tree):
     for state in ("absent", "file"):
         outcome = run_check_as(nobody(), "path", dict(path=os.path.join(private, "secret.env"), state=state))
         assert outcome["status"] == "error"
-        assert outcome["summary"] == "cannot stat %s/secret.env: Permission denied" % private
+        assert outcome["summary"] == f"cannot stat {private}/secret.env: Permission denied"
 
 
 def test_unlistable_glob_directory_is_an_error_not_zero_matches(tree):
@@ -304,7 +304,7 @@ def test_unlistable_glob_directory_is_an_error_not_zero_matches(tree):
     make_file(private, "db-1.sql.gz", 0o644)
     outcome = run_check_as(nobody(), "path", dict(path=os.path.join(private, "*.sql.gz"), count_max=10))
     assert outcome["status"] == "error"
-    assert outcome["summary"] == "cannot list %s: Permission denied" % private
+    assert outcome["summary"] == f"cannot list {private}: Permission denied"
 
 
 # --- symlinks -------------------------------------------------------------------------------------
@@ -329,9 +329,9 @@ def test_dangling_symlink(tree):
     os.symlink(os.path.join(tree, "gone"), link)
     followed = check(path=link)
     assert followed.status == "fail"
-    assert followed.summary == "does not exist; is a symlink to %s/gone, which does not exist" % tree
+    assert followed.summary == f"does not exist; is a symlink to {tree}/gone, which does not exist"
     absent = check(path=link, state="absent")
-    assert absent.summary == "is a symlink to %s/gone, which does not exist (must be absent)" % tree
+    assert absent.summary == f"is a symlink to {tree}/gone, which does not exist (must be absent)"
     assert check(path=link, follow=False).observed["type"] == "link"
 
 
@@ -342,8 +342,8 @@ def test_symlinked_parent_is_resolved_for_access(tree):
     link = os.path.join(tree, "shortcut")
     os.symlink(private, link)
     outcome = check(path=os.path.join(link, "f"), writable_by="nobody")
-    assert outcome.summary == "not writable by nobody: nobody cannot search %s (mode 0700, owner root, group root)" \
-        % private
+    assert outcome.summary == (f"not writable by nobody: nobody cannot search {private} "
+                               "(mode 0700, owner root, group root)")
 
 
 # --- globs: freshness and counts -----------------------------------------------------------------
@@ -378,7 +378,7 @@ def test_no_match_has_no_newest_file(backups):
     folder, _newest = backups
     outcome = check(path=os.path.join(folder, "*.dump"), newest_age_fail_above="1d")
     assert outcome.status == "fail"
-    assert outcome.summary == "no file matches %s/*.dump, so there is no newest one" % folder
+    assert outcome.summary == f"no file matches {folder}/*.dump, so there is no newest one"
     assert outcome.observed["matches"]["value"] == 0
 
 
@@ -398,7 +398,7 @@ def test_count_limits_alone_decide_when_no_state_is_given(backups):
     folder, _newest = backups
     pattern = os.path.join(folder, "core.*")
     assert check(path=pattern, count_max=0).status == "pass"
-    assert check(path=pattern, count_max=0, state="exists").summary == "nothing matches %s" % pattern
+    assert check(path=pattern, count_max=0, state="exists").summary == f"nothing matches {pattern}"
 
 
 def test_glob_state_applies_to_every_match(backups):
@@ -407,21 +407,21 @@ def test_glob_state_applies_to_every_match(backups):
     pattern = os.path.join(folder, "db-*")
     outcome = check(path=pattern, state="file", count_max=10)
     assert outcome.status == "fail"
-    assert outcome.summary == "1 match(es) are not a file: %s/db-old.sql.gz" % folder
+    assert outcome.summary == f"1 match(es) are not a file: {folder}/db-old.sql.gz"
     assert check(path=os.path.join(folder, "*.tmp"), state="absent").status == "pass"
     leftovers = check(path=os.path.join(folder, "*.txt"), state="absent")
     assert leftovers.status == "fail"
-    assert leftovers.summary == "1 path(s) match but none may: %s/notes.txt" % folder
+    assert leftovers.summary == f"1 path(s) match but none may: {folder}/notes.txt"
 
 
 def test_attribute_problems_of_many_matches_are_capped(tree):
     for index in range(7):
-        make_file(tree, "f%d.log" % index, 0o666)
+        make_file(tree, f"f{index}.log", 0o666)
     outcome = check(path=os.path.join(tree, "*.log"), mode_max="0644", count_max=100)
     assert outcome.status == "fail"
     problems = outcome.summary.split("; ")
     assert len(problems) == 6
-    assert problems[0] == "%s/f0.log: mode 0666 is looser than 0644 (group write, other write)" % tree
+    assert problems[0] == f"{tree}/f0.log: mode 0666 is looser than 0644 (group write, other write)"
     assert problems[-1] == "and 2 more problem(s)"
 
 

@@ -44,12 +44,12 @@ def _wait_until(condition, what, seconds=10):
         if condition():
             return
         time.sleep(0.02)
-    raise AssertionError("timed out waiting for %s" % what)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _read_proc(pid, name):
     try:
-        with open("/proc/%d/%s" % (pid, name), "rb") as handle:
+        with open(f"/proc/{pid}/{name}", "rb") as handle:
             return handle.read()
     except OSError:
         return b""
@@ -67,9 +67,9 @@ class Children(object):
         self.procs.append(child)
         if argv0 is not None:
             _wait_until(lambda: _read_proc(child.pid, "cmdline").split(b"\0")[0] == argv0.encode(),
-                        "argv[0] %s" % argv0)
+                        f"argv[0] {argv0}")
         if comm is not None:
-            _wait_until(lambda: _read_proc(child.pid, "comm").strip() == comm.encode(), "comm %s" % comm)
+            _wait_until(lambda: _read_proc(child.pid, "comm").strip() == comm.encode(), f"comm {comm}")
         return child
 
     def sleeper(self, argv0, *args, **popen):
@@ -101,7 +101,7 @@ def children():
 
 
 def test_name_matches_argv0_and_counts(children):
-    name = "golive-test-%s" % token()
+    name = f"golive-test-{token()}"
     pids = sorted(children.sleeper(name).pid for dummy in range(2))
     outcome = check(name=name)
     assert outcome.status == "pass"
@@ -122,7 +122,7 @@ def test_name_matches_argv0_and_counts(children):
 
 
 def test_name_matches_comm(children, tmp_path):
-    comm = "gl%s" % token()  # comm holds 15 characters at most
+    comm = f"gl{token()}"  # comm holds 15 characters at most
     link = tmp_path / comm
     link.symlink_to(shutil.which("sleep"))
     children.start(["bash", "-c", 'exec -a some-other-name "$0" 300', str(link)], argv0="some-other-name", comm=comm)
@@ -132,7 +132,7 @@ def test_name_matches_comm(children, tmp_path):
 
 
 def test_nothing_running_fails(children):
-    outcome = check(name="golive-test-%s" % token())
+    outcome = check(name=f"golive-test-{token()}")
     assert outcome.status == "fail"
     assert outcome.summary == "0 running (expected at least 1)"
     assert outcome.observed == {"count": {"value": 0, "unit": "count"}, "pids": [], "users": [], "samples": []}
@@ -140,17 +140,17 @@ def test_nothing_running_fails(children):
 
 
 def test_cmdline_regex(children):
-    marker = "golive-marker-%s" % token()
+    marker = f"golive-marker-{token()}"
     child = children.python("worker", marker, "--workers=4")
-    outcome = check(cmdline_regex=r"%s --workers=\d+" % marker)
+    outcome = check(cmdline_regex=rf"{marker} --workers=\d+")
     assert outcome.status == "pass"
     assert outcome.observed["pids"] == [child.pid]
-    assert check(cmdline_regex=r"%s --workers=\d+$" % marker, min_count=2).status == "fail"
+    assert check(cmdline_regex=rf"{marker} --workers=\d+$", min_count=2).status == "fail"
     assert check(cmdline_regex=marker + " --threads").observed["count"]["value"] == 0
 
 
 def test_name_and_regex_must_both_match(children):
-    marker = "golive-marker-%s" % token()
+    marker = f"golive-marker-{token()}"
     children.python("golive-a-" + marker, "--queue=mail")
     children.python("golive-b-" + marker, "--queue=mail")
     assert check(name="golive-a-" + marker, cmdline_regex="--queue=mail").observed["count"]["value"] == 1
@@ -159,7 +159,7 @@ def test_name_and_regex_must_both_match(children):
 
 
 def test_zombies_are_not_counted(children, tmp_path):
-    comm = "gz%s" % token()
+    comm = f"gz{token()}"
     link = tmp_path / comm
     link.symlink_to(shutil.which("true"))
     child = children.start([str(link)])
@@ -168,7 +168,7 @@ def test_zombies_are_not_counted(children, tmp_path):
 
 
 def test_at_most_twenty_pids_are_reported(children):
-    name = "golive-test-%s" % token()
+    name = f"golive-test-{token()}"
     for _dummy in range(22):
         children.sleeper(name)
     outcome = check(name=name, min_count=22)
@@ -180,7 +180,7 @@ def test_at_most_twenty_pids_are_reported(children):
 
 def test_processes_coming_and_going_during_the_scan_are_skipped(children):
     children.start(["bash", "-c", "while :; do /bin/true; done"])
-    name = "golive-test-%s" % token()
+    name = f"golive-test-{token()}"
     children.sleeper(name)
     for _dummy in range(20):
         outcome = check(name=name)
@@ -193,7 +193,7 @@ def test_processes_coming_and_going_during_the_scan_are_skipped(children):
 def test_user_filter(children):
     require_root()
     user = nobody()
-    name = "golive-test-%s" % token()
+    name = f"golive-test-{token()}"
     children.sleeper(name, preexec_fn=become(user))
     children.sleeper(name)
     mine = check(name=name, user="nobody")
@@ -207,12 +207,12 @@ def test_user_filter(children):
 
 def test_user_that_owns_nothing_fails_and_reports_who_runs_it(children):
     require_root()
-    name = "golive-test-%s" % token()
+    name = f"golive-test-{token()}"
     children.sleeper(name, preexec_fn=become(nobody()))
     outcome = check(name=name, user=str(STRANGER_UID))
     assert outcome.status == "fail"
-    assert outcome.summary == "0 running as %d (expected at least 1); matching processes of other users: nobody" \
-        % STRANGER_UID
+    assert outcome.summary == (f"0 running as {STRANGER_UID} (expected at least 1); "
+                               "matching processes of other users: nobody")
     assert outcome.observed["other_users"] == ["nobody"]
     assert outcome.expected == {"count": {"fail": {"below": 1}, "unit": "count"}, "user": str(STRANGER_UID)}
     assert check(name=name, user="root").status == "fail"
@@ -228,7 +228,7 @@ def test_unknown_user_is_an_error(children):
 
 
 def test_absent(children):
-    name = "golive-debug-%s" % token()
+    name = f"golive-debug-{token()}"
     assert check(name=name, state="absent").summary == "0 running (expected none running)"
     child = children.sleeper(name)
     outcome = check(name=name, state="absent")
@@ -242,10 +242,10 @@ def test_absent(children):
 
 
 def test_secrets_in_command_lines_are_masked(children):
-    marker = "golive-marker-%s" % token()
+    marker = f"golive-marker-{token()}"
     secrets = ["hunter2hunter2", "s3cretPassw0rd", "tok_abcdefghijklmnopqrstuvwxyz", "ghp_0123456789abcdefghij"]
-    children.python(marker, "--password=" + secrets[0], "postgresql://app:%s@db:5432/app" % secrets[1],
-                    "https://api.example.com/hook?access_token=%s&x=1" % secrets[2], "--api-key", secrets[3])
+    children.python(marker, "--password=" + secrets[0], f"postgresql://app:{secrets[1]}@db:5432/app",
+                    f"https://api.example.com/hook?access_token={secrets[2]}&x=1", "--api-key", secrets[3])
     outcome = check(name=marker)
     shown = outcome.observed["samples"][0]
     for secret in secrets:
@@ -269,7 +269,7 @@ def test_mask_command_line(command, shown):
 
 
 def test_long_command_lines_are_cut_to_200_characters(children):
-    name = "golive-test-%s" % token()
+    name = f"golive-test-{token()}"
     children.python(name, "x" * 300)
     sample = check(name=name).observed["samples"][0]
     assert len(sample) == 200
@@ -291,7 +291,7 @@ print(json.dumps(outcome.observed))
 
 
 def test_own_process_and_its_shell_wrapper_are_not_counted(children):
-    marker = "golive-marker-%s" % token()
+    marker = f"golive-marker-{token()}"
     sibling = children.sleeper(marker)
     # The shell stays the parent (a trailing command stops it from exec'ing python), like Ansible's
     # "sh -c '<python> ... && sleep 0'"; both command lines hold the marker.
@@ -311,7 +311,7 @@ def test_unreadable_proc_is_an_error(tmp_path):
     plan["proc"] = str(tmp_path / "no-proc")
     outcome = run_one(PreparedCheck({}, "process:sshd", "t", process, plan, 10.0))
     assert outcome.status == "error"
-    assert outcome.summary == "cannot list processes in %s/no-proc: No such file or directory" % tmp_path
+    assert outcome.summary == f"cannot list processes in {tmp_path}/no-proc: No such file or directory"
 
 
 def test_without_procfs_the_check_is_an_error():

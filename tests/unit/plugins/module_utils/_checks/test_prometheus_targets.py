@@ -55,7 +55,7 @@ def test_named_job_that_is_up_passes_with_the_required_alerts(stack):
     assert record["observed"]["targets"] == dict(total=1, up=1, down=0, unknown=0)
     assert record["observed"]["missing_alerts"] == []
     assert record["observed"]["alert_rules"] == 6  # the recording rule is not an alert
-    assert record["id"] == "prometheus_targets:%s:api" % stack.prometheus.url
+    assert record["id"] == f"prometheus_targets:{stack.prometheus.url}:api"
 
 
 def test_named_job_without_targets_fails(stack):
@@ -132,7 +132,7 @@ def test_prometheus_error_answer_is_an_error(stack):
 def test_endless_answer_is_an_error_naming_the_cap():
     server = hostile(endless_json_http)
     try:
-        record = check("http://127.0.0.1:%d" % server.port, timeout=60.0)
+        record = check(f"http://127.0.0.1:{server.port}", timeout=60.0)
     finally:
         server.stop()
     assert record["status"] == "error"
@@ -141,9 +141,9 @@ def test_endless_answer_is_an_error_naming_the_cap():
 
 def test_refused_port_is_an_error():
     port = unused_port()
-    record = check("http://127.0.0.1:%d" % port)
+    record = check(f"http://127.0.0.1:{port}")
     assert record["status"] == "error"
-    assert record["summary"] == "connection refused by 127.0.0.1:%d" % port
+    assert record["summary"] == f"connection refused by 127.0.0.1:{port}"
 
 
 def test_hung_server_is_an_error_within_the_timeout(stack):

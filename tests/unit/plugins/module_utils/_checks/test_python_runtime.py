@@ -52,7 +52,7 @@ def venv_python():
 @pytest.fixture(scope="module")
 def system_python():
     if not os.access(SYSTEM_PYTHON, os.X_OK):
-        pytest.skip("no system interpreter at %s" % SYSTEM_PYTHON)
+        pytest.skip(f"no system interpreter at {SYSTEM_PYTHON}")
     return SYSTEM_PYTHON
 
 
@@ -71,21 +71,21 @@ def test_own_interpreter_by_default():
     assert record["id"] == "python_runtime:self"
     assert record["title"] == "Python runtime self"
     assert record["status"] == "pass"
-    assert record["observed"]["version"] == "%d.%d.%d" % sys.version_info[:3]
+    assert record["observed"]["version"] == "{}.{}.{}".format(*sys.version_info[:3])
     assert record["observed"]["executable"] == sys.executable
     assert record["observed"]["virtualenv"] is (sys.prefix != sys.base_prefix)
-    assert record["summary"] == "Python %d.%d.%d (>= 3.8)" % sys.version_info[:3]
+    assert record["summary"] == "Python {}.{}.{} (>= 3.8)".format(*sys.version_info[:3])
     assert record["expected"] == {"min_version": "3.8"}
 
 
 def test_repository_virtualenv_is_a_virtualenv(venv_python):
     record = check(dict(python=venv_python, min_version="3.10", require_virtualenv=True))
-    assert record["id"] == "python_runtime:%s" % venv_python
-    assert record["title"] == "Python runtime %s" % venv_python
+    assert record["id"] == f"python_runtime:{venv_python}"
+    assert record["title"] == f"Python runtime {venv_python}"
     assert record["status"] == "pass", record["summary"]
     assert record["observed"]["virtualenv"] is True
     assert record["observed"]["executable"] == venv_python
-    assert record["summary"] == "Python %s (>= 3.10); in a virtualenv" % record["observed"]["version"]
+    assert record["summary"] == "Python {} (>= 3.10); in a virtualenv".format(record["observed"]["version"])
 
 
 def test_system_interpreter_is_not_a_virtualenv(system_python):
@@ -101,15 +101,15 @@ def test_system_interpreter_is_not_a_virtualenv(system_python):
 
 def test_interpreter_older_than_the_minimum_fails(venv_python):
     major, minor = sys.version_info[:2]
-    record = check(dict(python=venv_python, min_version="%d.%d" % (major, minor + 1)))
+    record = check(dict(python=venv_python, min_version=f"{major}.{minor + 1}"))
     assert record["status"] == "fail"
-    assert record["summary"] == "Python %s is older than %d.%d" % (record["observed"]["version"], major, minor + 1)
-    patch = check(dict(python=venv_python, min_version="%d.%d.%d" % (major, minor, sys.version_info[2] + 1)))
+    assert record["summary"] == f'Python {record["observed"]["version"]} is older than {major}.{minor + 1}'
+    patch = check(dict(python=venv_python, min_version=f"{major}.{minor}.{sys.version_info[2] + 1}"))
     assert patch["status"] == "fail"
 
 
 def test_throwaway_venv_without_packages(empty_venv, tmp_path):
-    path = requirements(tmp_path, "jmespath==%s\n" % installed("jmespath"))
+    path = requirements(tmp_path, "jmespath=={}\n".format(installed("jmespath")))
     record = check(dict(python=empty_venv, require_virtualenv=True, requirements=path))
     assert record["status"] == "fail"
     assert record["observed"]["virtualenv"] is True
@@ -120,14 +120,14 @@ def test_throwaway_venv_without_packages(empty_venv, tmp_path):
 def test_missing_interpreter_is_an_error(tmp_path):
     record = check(dict(python=str(tmp_path / "bin" / "python3")))
     assert record["status"] == "error"
-    assert record["summary"] == "no interpreter at %s" % (tmp_path / "bin" / "python3")
+    assert record["summary"] == f'no interpreter at {tmp_path / "bin" / "python3"}'
 
 
 def test_things_that_are_not_interpreters_are_errors(tmp_path):
     text = tmp_path / "python"
     text.write_text("not a program\n")
     text.chmod(0o644)
-    assert check(dict(python=str(text)))["summary"] == "cannot execute %s: permission denied" % text
+    assert check(dict(python=str(text)))["summary"] == f"cannot execute {text}: permission denied"
     record = check(dict(python="/bin/true"))
     assert record["status"] == "error"
     assert record["summary"] == "/bin/true did not answer like a Python interpreter"
@@ -144,26 +144,26 @@ def test_hanging_interpreter_is_bounded_by_the_check_timeout(tmp_path):
     record = check(dict(python=str(fake)), timeout=1.0)
     assert time.monotonic() - started < 60  # the fake interpreter sleeps 120 s
     assert record["status"] == "error"
-    assert record["summary"].startswith("%s did not answer: timed out after " % fake)
+    assert record["summary"].startswith(f"{fake} did not answer: timed out after ")
 
 
 # --- requirements --------------------------------------------------------------------------------
 
 def test_requirements_pinned_to_what_is_installed_pass(venv_python, tmp_path):
-    requirements(tmp_path, "netaddr==%s\n" % installed("netaddr"), name="base.txt")
+    requirements(tmp_path, "netaddr=={}\n".format(installed("netaddr")), name="base.txt")
     path = requirements(tmp_path, """\
         # production pins
         -r base.txt
         --index-url https://pypi.org/simple
-        Jmespath==%s  # PEP 503: compared case-insensitively
-        pyyaml==%s \\
+        Jmespath=={}  # PEP 503: compared case-insensitively
+        pyyaml=={} \\
             --hash=sha256:0000000000000000000000000000000000000000000000000000000000000000
-        typing.extensions==%s ; python_version >= "3.8"
-        requests[socks] == %s
+        typing.extensions=={} ; python_version >= "3.8"
+        requests[socks] == {}
         golive-never-installed==1.0; python_version < "3.0"
         -e ./vendored/lib
 
-        """ % (installed("jmespath"), installed("PyYAML"), installed("typing_extensions"), installed("requests")))
+        """.format(installed("jmespath"), installed("PyYAML"), installed("typing_extensions"), installed("requests")))
     record = check(dict(python=venv_python, requirements=path, require_virtualenv=True))
     assert record["status"] == "pass", record["summary"]
     observed = record["observed"]
@@ -179,24 +179,23 @@ def test_pin_with_fewer_release_parts_matches(venv_python, tmp_path):
     shortest = version
     while shortest.endswith(".0"):
         shortest = shortest[:-2]
-    path = requirements(tmp_path, "jmespath==%s\njmespath===%s\n" % (shortest, version + ".0"))
+    path = requirements(tmp_path, "jmespath=={}\njmespath==={}\n".format(shortest, version + ".0"))
     assert check(dict(python=venv_python, requirements=path))["status"] == "pass"
 
 
 def test_wrong_pin_and_missing_package_fail(venv_python, tmp_path):
-    path = requirements(tmp_path, "jmespath==0.0.1\nrequests==%s\ngolive-never-installed==1.0\n"
-                        % installed("requests"))
+    path = requirements(tmp_path, f"jmespath==0.0.1\nrequests=={installed('requests')}\ngolive-never-installed==1.0\n")
     record = check(dict(python=venv_python, requirements=path))
     assert record["status"] == "fail"
     assert record["observed"]["mismatched"] == [
         dict(name="jmespath", wanted="0.0.1", installed=installed("jmespath"))]
     assert record["observed"]["missing"] == ["golive-never-installed"]
-    assert record["summary"] == "not installed: golive-never-installed; version mismatch: jmespath %s (wanted 0.0.1)" \
-        % installed("jmespath")
+    assert record["summary"] == ("not installed: golive-never-installed; "
+                                 f"version mismatch: jmespath {installed('jmespath')} (wanted 0.0.1)")
 
 
 def test_unpinned_requirements_fail_by_default_or_warn(venv_python, tmp_path):
-    path = requirements(tmp_path, "jmespath==%s\nrequests>=2.0\nnetaddr\n" % installed("jmespath"))
+    path = requirements(tmp_path, "jmespath=={}\nrequests>=2.0\nnetaddr\n".format(installed("jmespath")))
     record = check(dict(python=venv_python, requirements=path))
     assert record["status"] == "fail"
     assert record["observed"]["unpinned"] == ["requests", "netaddr"]
@@ -233,15 +232,15 @@ def test_markers_that_cannot_be_evaluated_are_skipped_with_a_note(venv_python, t
 
 
 def test_include_cycles_are_followed_once(venv_python, tmp_path):
-    requirements(tmp_path, "-r b.txt\njmespath==%s\n" % installed("jmespath"), name="a.txt")
-    requirements(tmp_path, "--requirement=a.txt\nnetaddr==%s\n" % installed("netaddr"), name="b.txt")
+    requirements(tmp_path, "-r b.txt\njmespath=={}\n".format(installed("jmespath")), name="a.txt")
+    requirements(tmp_path, "--requirement=a.txt\nnetaddr=={}\n".format(installed("netaddr")), name="b.txt")
     record = check(dict(python=venv_python, requirements=str(tmp_path / "a.txt")))
     assert record["status"] == "pass"
     assert record["observed"]["requirements_checked"] == 2
 
 
 def test_own_interpreter_checks_requirements_too(tmp_path):
-    path = requirements(tmp_path, "pytest==%s\npytest==0.0.1\n" % installed("pytest"))
+    path = requirements(tmp_path, "pytest=={}\npytest==0.0.1\n".format(installed("pytest")))
     record = check(dict(requirements=path))
     assert record["status"] == "fail"
     assert record["observed"]["mismatched"] == [dict(name="pytest", wanted="0.0.1", installed=installed("pytest"))]
@@ -250,12 +249,12 @@ def test_own_interpreter_checks_requirements_too(tmp_path):
 def test_missing_requirements_file_or_include_is_an_error(venv_python, tmp_path):
     record = check(dict(python=venv_python, requirements=str(tmp_path / "absent.txt")))
     assert record["status"] == "error"
-    assert record["summary"] == "cannot read requirements %s: No such file or directory" % (tmp_path / "absent.txt")
+    assert record["summary"] == f'cannot read requirements {tmp_path / "absent.txt"}: No such file or directory'
     path = requirements(tmp_path, "-r missing-include.txt\n")
     record = check(dict(python=venv_python, requirements=path))
     assert record["status"] == "error"
-    assert record["summary"] == "cannot read requirements %s: No such file or directory" \
-        % (tmp_path / "missing-include.txt")
+    include = tmp_path / "missing-include.txt"
+    assert record["summary"] == f"cannot read requirements {include}: No such file or directory"
 
 
 # --- options and helpers -------------------------------------------------------------------------

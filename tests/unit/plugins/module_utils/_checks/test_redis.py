@@ -99,14 +99,14 @@ def test_latency_above_levels_warns_or_fails(plain):
     assert warned["summary"].startswith("PONG in ") and warned["summary"].endswith("(warn > 0ms, fail > 10s)")
     assert warned["observed"]["latency_ms"]["value"] > 0
     assert check(plain.port, latency_fail_above="0ms")["status"] == "fail"
-    assert check(plain.port)["id"] == "redis:127.0.0.1:%d" % plain.port
+    assert check(plain.port)["id"] == f"redis:127.0.0.1:{plain.port}"
 
 
 def test_refused_connection_is_an_error():
     port = unused_port()
     record = check(port)
     assert record["status"] == "error"
-    assert record["summary"] == "cannot connect to 127.0.0.1:%d: Connection refused" % port
+    assert record["summary"] == f"cannot connect to 127.0.0.1:{port}: Connection refused"
 
 
 def test_server_that_never_answers_times_out_within_the_check():
@@ -143,7 +143,7 @@ def test_wrong_password_is_an_error_that_does_not_show_it(secured):
                                  "invalid username-password pair or user is disabled.")
     record = check(secured.port, username=ACL_USER, password=PASSWORD)
     assert record["status"] == "error"
-    assert record["summary"].startswith("authentication failed for user %s: " % ACL_USER)
+    assert record["summary"].startswith(f"authentication failed for user {ACL_USER}: ")
 
 
 def test_missing_password_is_an_error(secured):
@@ -178,7 +178,7 @@ def test_replica_link_up_passes_and_a_master_has_none(pair):
     primary, replica = pair
     record = check(replica.port, replica_link_required=True)
     assert record["status"] == "pass", record["summary"]
-    assert record["observed"]["master"] == "127.0.0.1:%d" % primary.port
+    assert record["observed"]["master"] == f"127.0.0.1:{primary.port}"
     assert record["observed"]["master_link_status"] == "up"
     assert record["observed"]["replica_offset_lag"] >= 0
     record = check(primary.port, replica_link_required=True)
@@ -206,12 +206,11 @@ def test_cut_replication_link_fails():
         record = check(replica.port, role="replica", replica_link_required=True, replica_lag_fail_above="1h")
         lag_only = check(replica.port, replica_lag_warn_above="1h")
     assert record["status"] == "fail"
-    assert record["summary"].startswith("replication link to 127.0.0.1:%d is down" % primary.port)
+    assert record["summary"].startswith(f"replication link to 127.0.0.1:{primary.port} is down")
     assert record["observed"]["master_link_status"] == "down"
     assert record["observed"]["replica_lag_seconds"] is None
     assert lag_only["status"] == "fail"
-    assert lag_only["summary"].startswith("replica lag unknown: replication link to 127.0.0.1:%d is down"
-                                          % primary.port)
+    assert lag_only["summary"].startswith(f"replica lag unknown: replication link to 127.0.0.1:{primary.port} is down")
 
 
 def test_min_replicas_counts_online_replicas(pair):
@@ -219,7 +218,7 @@ def test_min_replicas_counts_online_replicas(pair):
     record = check(primary.port, min_replicas=1)
     assert record["status"] == "pass", record["summary"]
     assert record["observed"]["online_replicas"]["value"] == 1
-    assert record["observed"]["replicas"][0]["address"] == "127.0.0.1:%d" % replica.port
+    assert record["observed"]["replicas"][0]["address"] == f"127.0.0.1:{replica.port}"
     assert record["observed"]["replicas"][0]["state"] == "online"
     record = check(primary.port, min_replicas=2)
     assert record["status"] == "fail"
@@ -239,8 +238,8 @@ def test_memory_percent_of_maxmemory(three_quarters_full):
     warned = check(port, memory_used_warn_above="50%", memory_used_fail_above="95")
     assert warned["status"] == "warn"
     assert warned["summary"].startswith("memory used (")
-    assert warned["summary"].endswith("of 4.0 MiB) %.1f%% (warn > 50.0%%, fail > 95.0%%)"
-                                      % warned["observed"]["memory_used_percent"]["value"])
+    warned_percent = warned["observed"]["memory_used_percent"]["value"]
+    assert warned["summary"].endswith(f"of 4.0 MiB) {warned_percent:.1f}% (warn > 50.0%, fail > 95.0%)")
     assert check(port, memory_used_fail_above=60)["status"] == "fail"
 
 
@@ -399,17 +398,17 @@ def test_tls_against_a_plain_server_and_plain_against_tls_are_errors(tls, plain)
     record = check(plain.port, tls=True, validate_certs=False, timeout=1.0)
     assert record["status"] == "error"
     # Either redis-py's connect timeout says so, or, on a loaded machine, the runner's check timeout wins.
-    assert re.fullmatch(r"timed out after (\d+ms connecting to 127\.0\.0\.1:%d \(TCP, TLS handshake and AUTH\)|1s)"
-                        % plain.port, record["summary"]), record["summary"]
+    timed_out = rf"timed out after (\d+ms connecting to 127\.0\.0\.1:{plain.port} \(TCP, TLS handshake and AUTH\)|1s)"
+    assert re.fullmatch(timed_out, record["summary"]), record["summary"]
     record = check(tls[1].port, password=PASSWORD, timeout=2.0)
     assert record["status"] == "error"
-    assert record["summary"] == "cannot connect to 127.0.0.1:%d: Connection reset by peer" % tls[1].port
+    assert record["summary"] == f"cannot connect to 127.0.0.1:{tls[1].port}: Connection reset by peer"
 
 
 def test_unreadable_ca_file_is_an_error(tls, tmp_path):
     record = check(tls[1].port, tls=True, ca_file=str(tmp_path / "absent.pem"), password=PASSWORD)
     assert record["status"] == "error"
-    assert record["summary"] == "ca_file: cannot read %s" % (tmp_path / "absent.pem")
+    assert record["summary"] == f'ca_file: cannot read {tmp_path / "absent.pem"}'
 
 
 # --- the library ----------------------------------------------------------------------------------

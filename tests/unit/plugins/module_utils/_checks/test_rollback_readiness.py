@@ -32,7 +32,7 @@ def releases(root, names, current=None):
     """A Capistrano-style layout: releases/<name>/ each with a file, and current -> releases/<current>."""
     directory = os.path.join(str(root), "releases")
     for name in names:
-        write(directory, "%s/app.py" % name, "VERSION = %r\n" % name)
+        write(directory, f"{name}/app.py", f"VERSION = {name!r}\n")
     if current:
         os.symlink(os.path.join(directory, current), os.path.join(str(root), "current"))
     return directory
@@ -73,10 +73,10 @@ def test_ready_rollback_passes_with_every_part_observed(tmp_path):
     assert observed["tag"]["head_tags"] == ["v1.1.0"]
     assert observed["tag"]["head"] == git(checkout, "rev-parse", "HEAD").strip()
     summary = record["summary"]
-    assert summary.startswith("rollback script %s is executable; " % rollback)
-    assert "previous release %s: registry.example.invalid/shop:2026.01.04-2" % (tmp_path / "PREVIOUS_IMAGE") in summary
-    assert "previous release 2026.01.04; 3 releases in %s" % directory in summary
-    assert "HEAD %s is tagged v1.1.0" % observed["tag"]["head"][:12] in summary
+    assert summary.startswith(f"rollback script {rollback} is executable; ")
+    assert f'previous release {tmp_path / "PREVIOUS_IMAGE"}: registry.example.invalid/shop:2026.01.04-2' in summary
+    assert f"previous release 2026.01.04; 3 releases in {directory}" in summary
+    assert "HEAD {} is tagged v1.1.0".format(observed["tag"]["head"][:12]) in summary
     assert "dry run exited 0 in " in summary
     assert record["expected"]["releases_kept"] == {"fail": {"below": 2}, "unit": "count"}
     assert record["expected"]["dry_run_rc"] == [0]
@@ -87,7 +87,7 @@ def test_ready_rollback_passes_with_every_part_observed(tmp_path):
 def test_missing_script_fails(tmp_path):
     record = check(dict(script=str(tmp_path / "rollback")))
     assert record["status"] == "fail"
-    assert record["summary"] == "rollback script %s does not exist" % (tmp_path / "rollback")
+    assert record["summary"] == f'rollback script {tmp_path / "rollback"} does not exist'
     assert record["observed"]["script"]["exists"] is False
 
 
@@ -95,14 +95,14 @@ def test_script_without_execute_bits_fails_naming_the_mode(tmp_path):
     rollback = script(tmp_path / "rollback", mode=0o644)
     record = check(dict(script=rollback))
     assert record["status"] == "fail"
-    assert record["summary"] == "rollback script %s is not executable (mode 0644)" % rollback
+    assert record["summary"] == f"rollback script {rollback} is not executable (mode 0644)"
     assert record["observed"]["script"]["executable"] is False
 
 
 def test_a_directory_is_not_a_script(tmp_path):
     record = check(dict(script=str(tmp_path)))
     assert record["status"] == "fail"
-    assert record["summary"] == "rollback script %s is not a regular file" % tmp_path
+    assert record["summary"] == f"rollback script {tmp_path} is not a regular file"
 
 
 def test_script_executable_only_by_its_owner_fails_for_another_user():
@@ -110,7 +110,7 @@ def test_script_executable_only_by_its_owner_fails_for_another_user():
         rollback = script(os.path.join(where, "rollback"), mode=0o700)
         outcome = run_check_as(nobody(), "rollback_readiness", validated(dict(script=rollback)))
         assert outcome["status"] == "fail"
-        assert outcome["summary"] == "rollback script %s is not executable by nobody (mode 0700, owner root)" % rollback
+        assert outcome["summary"] == f"rollback script {rollback} is not executable by nobody (mode 0700, owner root)"
         os.chmod(rollback, 0o755)
         assert run_check_as(nobody(), "rollback_readiness", validated(dict(script=rollback)))["status"] == "pass"
 
@@ -121,12 +121,12 @@ def test_dry_run_exiting_3_fails_unless_3_is_expected(tmp_path):
     rollback = script(tmp_path / "rollback", "#!/bin/sh\necho 'previous release missing' >&2\nexit 3\n")
     record = check(dict(dry_run=rollback + " --dry-run"))
     assert record["status"] == "fail"
-    assert record["summary"] == "dry run %s --dry-run exited 3 (expected 0)" % rollback
+    assert record["summary"] == f"dry run {rollback} --dry-run exited 3 (expected 0)"
     assert record["observed"]["dry_run"]["argv"] == [rollback, "--dry-run"]
     assert record["observed"]["dry_run"]["output_tail"] == "previous release missing\n"
     assert check(dict(dry_run=[rollback], dry_run_rc=[0, 3]))["status"] == "pass"
     assert check(dict(dry_run=[rollback], dry_run_rc="1,2"))["summary"] == (
-        "dry run %s exited 3 (expected 1 or 2)" % rollback)
+        f"dry run {rollback} exited 3 (expected 1 or 2)")
 
 
 def test_dry_run_output_keeps_its_tail(tmp_path):
@@ -135,14 +135,14 @@ def test_dry_run_output_keeps_its_tail(tmp_path):
     dry_run = record["observed"]["dry_run"]
     assert dry_run["output_tail"].startswith("\u2026") and dry_run["output_tail"].endswith("step 19999\n")
     assert len(dry_run["output_tail"]) == 501
-    assert dry_run["output_bytes"] == sum(len("step %d\n" % n) for n in range(20000))
+    assert dry_run["output_bytes"] == sum(len(f"step {n}\n") for n in range(20000))
 
 
 def test_secrets_a_dry_run_prints_are_masked_in_its_output_tail(tmp_path):
     password, token = "s3cr3tPassw0rd", "tok3nAbcdefGhijkLmnop"
-    rollback = script(tmp_path / "rollback", "#!/bin/sh\necho 'connecting to postgresql://app:%s@db/shop'\n"
-                      "echo 'curl -H \"Authorization: Bearer %s\" https://deploy/api'\necho 'password=%s'\n"
-                      "exit 1\n" % (password, token, password))
+    rollback = script(tmp_path / "rollback", f"#!/bin/sh\necho 'connecting to postgresql://app:{password}@db/shop'\n"
+                      f"echo 'curl -H \"Authorization: Bearer {token}\" https://deploy/api'\n"
+                      f"echo 'password={password}'\nexit 1\n")
     record = check(dict(dry_run=[rollback]))
     assert record["status"] == "fail"
     tail = record["observed"]["dry_run"]["output_tail"]
@@ -156,7 +156,7 @@ def test_dry_run_runs_in_its_directory(tmp_path):
     assert record["status"] == "pass", record["summary"]
     missing = check(dict(dry_run=["true"], dry_run_chdir=str(tmp_path / "gone")))
     assert missing["status"] == "fail"
-    assert missing["summary"] == "dry run directory %s does not exist" % (tmp_path / "gone")
+    assert missing["summary"] == f'dry run directory {tmp_path / "gone"} does not exist'
 
 
 def _gone(pid, within=3.0):
@@ -166,7 +166,7 @@ def _gone(pid, within=3.0):
             os.kill(pid, 0)
         except ProcessLookupError:
             return True
-        with open("/proc/%d/stat" % pid) as handle:
+        with open(f"/proc/{pid}/stat") as handle:
             if handle.read().rsplit(")", 1)[1].split()[0] == "Z":
                 return True
         time.sleep(0.05)
@@ -175,13 +175,13 @@ def _gone(pid, within=3.0):
 
 def test_hanging_dry_run_is_killed_and_fails(tmp_path):
     pid_file = tmp_path / "pid"
-    rollback = script(tmp_path / "rollback", '#!/bin/sh\necho "waiting for lock"\nsleep 60 &\necho $! > %s\nwait\n'
-                      % pid_file)
+    rollback = script(tmp_path / "rollback",
+                      f'#!/bin/sh\necho "waiting for lock"\nsleep 60 &\necho $! > {pid_file}\nwait\n')
     started = time.monotonic()
     record = check(dict(script=rollback, dry_run=[rollback, "--dry-run"]), timeout=1.5)
     assert time.monotonic() - started < 40  # the dry run sleeps 60 s
     assert record["status"] == "fail"
-    assert "dry run %s --dry-run did not finish within " % rollback in record["summary"]
+    assert f"dry run {rollback} --dry-run did not finish within " in record["summary"]
     assert "and was killed" in record["summary"]
     assert record["observed"]["dry_run"]["rc"] is None
     assert record["observed"]["dry_run"]["output_tail"] == "waiting for lock\n"
@@ -191,8 +191,8 @@ def test_hanging_dry_run_is_killed_and_fails(tmp_path):
 def test_dry_run_command_that_cannot_start_fails(tmp_path):
     record = check(dict(dry_run=[str(tmp_path / "no-such-rollback"), "--dry-run"]))
     assert record["status"] == "fail"
-    assert record["summary"] == "dry run %s --dry-run cannot be started: No such file or directory" % (
-        tmp_path / "no-such-rollback")
+    absent = tmp_path / "no-such-rollback"
+    assert record["summary"] == f"dry run {absent} --dry-run cannot be started: No such file or directory"
     assert record["observed"]["dry_run"]["started"] is False
 
 
@@ -206,25 +206,25 @@ def test_previous_release_glob_takes_the_newest_match(tmp_path):
     assert record["status"] == "pass"
     seen = record["observed"]["previous_release"]
     assert seen["matches"] == 2 and seen["path"] == newer and seen["content"] == "shop:2026.01.04"
-    assert record["id"] == "rollback_readiness:%s" % (tmp_path / "images" / "shop-*.tag")
+    assert record["id"] == f'rollback_readiness:{tmp_path / "images" / "shop-*.tag"}'
 
 
 def test_previous_release_directory_must_hold_something(tmp_path):
     write(tmp_path, "previous/app.py", "")
     assert check(dict(previous_release=str(tmp_path / "previous")))["summary"] == (
-        "previous release %s present" % (tmp_path / "previous"))
+        f'previous release {tmp_path / "previous"} present')
     os.makedirs(str(tmp_path / "empty"))
     record = check(dict(previous_release=str(tmp_path / "empty")))
     assert record["status"] == "fail"
-    assert record["summary"] == "previous release %s is an empty directory" % (tmp_path / "empty")
+    assert record["summary"] == f'previous release {tmp_path / "empty"} is an empty directory'
 
 
 def test_missing_or_empty_previous_release_fails(tmp_path):
     record = check(dict(previous_release=str(tmp_path / "releases" / "*")))
     assert record["status"] == "fail"
-    assert record["summary"] == "no previous release at %s" % (tmp_path / "releases" / "*")
+    assert record["summary"] == f'no previous release at {tmp_path / "releases" / "*"}'
     empty = write(tmp_path, "PREVIOUS_IMAGE", "")
-    assert check(dict(previous_release=empty))["summary"] == "previous release %s is an empty file" % empty
+    assert check(dict(previous_release=empty))["summary"] == f"previous release {empty} is an empty file"
 
 
 def test_credentials_in_an_image_reference_are_masked(tmp_path):
@@ -239,7 +239,7 @@ def test_too_few_releases_fail(tmp_path):
     os.makedirs(os.path.join(directory, ".tmp-upload"))
     record = check(dict(releases_dir=directory))
     assert record["status"] == "fail"
-    assert record["summary"] == "1 release(s) in %s, fewer than min_releases 2" % directory
+    assert record["summary"] == f"1 release(s) in {directory}, fewer than min_releases 2"
     assert check(dict(releases_dir=directory, min_releases=1))["status"] == "pass"
 
 
@@ -247,7 +247,7 @@ def test_current_release_must_not_be_the_only_one(tmp_path):
     directory = releases(tmp_path, ["2026.01.05"], current="2026.01.05")
     record = check(dict(releases_dir=directory, current=str(tmp_path / "current"), min_releases=1))
     assert record["status"] == "fail"
-    assert record["summary"] == "no release in %s besides the current one (2026.01.05)" % directory
+    assert record["summary"] == f"no release in {directory} besides the current one (2026.01.05)"
 
 
 def test_current_link_outside_the_releases_fails(tmp_path):
@@ -256,16 +256,16 @@ def test_current_link_outside_the_releases_fails(tmp_path):
     os.symlink(str(tmp_path / "elsewhere"), str(tmp_path / "current"))
     record = check(dict(releases_dir=directory, current=str(tmp_path / "current")))
     assert record["status"] == "fail"
-    assert record["summary"] == "current release %s is not one of the releases in %s" % (
+    assert record["summary"] == "current release {} is not one of the releases in {}".format(
         tmp_path / "elsewhere", directory)
     dangling = check(dict(releases_dir=directory, current=str(tmp_path / "no-link")))
-    assert dangling["summary"] == "current release link %s does not exist" % (tmp_path / "no-link")
+    assert dangling["summary"] == f'current release link {tmp_path / "no-link"} does not exist'
 
 
 def test_missing_releases_directory_fails(tmp_path):
     record = check(dict(releases_dir=str(tmp_path / "releases")))
     assert record["status"] == "fail"
-    assert record["summary"] == "releases directory %s does not exist" % (tmp_path / "releases")
+    assert record["summary"] == f'releases directory {tmp_path / "releases"} does not exist'
 
 
 # --- the release tag ---------------------------------------------------------------------------------
@@ -286,8 +286,8 @@ def test_tag_behind_head_warns_with_the_distance(tmp_path):
     record = check(dict(checkout=str(checkout), tag_pattern="v*"))
     assert record["status"] == "warn"
     head = git(checkout, "rev-parse", "HEAD").strip()
-    assert record["summary"] == ("HEAD %s of %s carries no tag matching v*; it is 2 commit(s) after v1.1.0"
-                                 % (head[:12], checkout))
+    assert record["summary"] == (f"HEAD {head[:12]} of {checkout} carries no tag matching v*; "
+                                 "it is 2 commit(s) after v1.1.0")
     assert record["observed"]["tag"]["nearest_tag"] == "v1.1.0"
     assert record["observed"]["tag"]["commits_since_tag"] == 2
     assert record["observed"]["tag"]["matching_tags"] == 2
@@ -312,7 +312,7 @@ def test_no_matching_tag_fails(tmp_path):
     tag(tmp_path, "build-17")
     record = check(dict(checkout=str(tmp_path), tag_pattern="v*"))
     assert record["status"] == "fail"
-    assert record["summary"] == "no tag matching v* in %s" % tmp_path
+    assert record["summary"] == f"no tag matching v* in {tmp_path}"
     assert record["observed"]["tag"]["head_tags"] == []
 
 
@@ -320,13 +320,13 @@ def test_checkout_without_commits_or_git_fails(tmp_path):
     empty = tmp_path / "empty"
     os.makedirs(str(empty))
     git(empty, "init", "-q")
-    assert check(dict(checkout=str(empty)))["summary"] == "checkout %s has no commits" % empty
+    assert check(dict(checkout=str(empty)))["summary"] == f"checkout {empty} has no commits"
     plain = tmp_path / "plain"
     os.makedirs(str(plain))
-    assert check(dict(checkout=str(plain)))["summary"] == "%s is not a git checkout" % plain
+    assert check(dict(checkout=str(plain)))["summary"] == f"{plain} is not a git checkout"
     missing = check(dict(checkout=str(tmp_path / "gone")))
     assert missing["status"] == "fail"
-    assert missing["summary"] == "checkout %s does not exist" % (tmp_path / "gone")
+    assert missing["summary"] == f'checkout {tmp_path / "gone"} does not exist'
 
 
 def test_missing_git_is_an_error_and_other_parts_still_report(tmp_path):
@@ -334,8 +334,9 @@ def test_missing_git_is_an_error_and_other_parts_still_report(tmp_path):
     rollback = script(tmp_path / "rollback")
     record = check(dict(script=rollback, checkout=str(checkout), git_executable=str(tmp_path / "no-git")))
     assert record["status"] == "error"
-    assert record["summary"].startswith("%s is a git checkout but the git executable %r was not found on this host"
-                                        % (checkout, str(tmp_path / "no-git")))
+    git_path = str(tmp_path / "no-git")
+    assert record["summary"].startswith(f"{checkout} is a git checkout but the git executable {git_path!r} "
+                                        "was not found on this host")
     assert record["observed"]["script"]["executable"] is True
 
 

@@ -39,7 +39,7 @@ def test_user_crontab_entry_with_schedule_and_next_run(tree):
     record = check(tree, command=r"/opt/shop/bin/backup\b", schedule="30 2 * * 0-7", fires_within="25h")
     assert record["status"] == "pass", record["summary"]
     observed = record["observed"]
-    assert observed["entry"] == "%s:4" % path
+    assert observed["entry"] == f"{path}:4"
     assert observed["schedule"] == "30 2 * * *"
     assert observed["command"] == "/opt/shop/bin/backup --full"
     assert observed["timezone"] == host_zone().name
@@ -47,8 +47,8 @@ def test_user_crontab_entry_with_schedule_and_next_run(tree):
     assert next_run.utcoffset() is not None
     assert (next_run.hour, next_run.minute) == (2, 30)
     assert 0 < _hours_until(record) <= 24
-    assert record["summary"].startswith("%s:4 runs /" % path)
-    assert "next run %s" % observed["next_run"] in record["summary"]
+    assert record["summary"].startswith(f"{path}:4 runs /")
+    assert "next run {}".format(observed["next_run"]) in record["summary"]
     assert record["expected"] == {"command": r"/opt/shop/bin/backup\b", "schedule": "30 2 * * 0-7",
                                   "next_run_in_seconds": {"fail": {"above": 90000}, "unit": "seconds"}}
     assert record["section"] == "application"
@@ -99,17 +99,17 @@ def test_duplicated_entries_warn(tree):
     record = check(tree, command="bin/sync")
     assert record["status"] == "warn"
     assert record["summary"] == (
-        "2 entries run /bin/sync/: %s:1 (0 1 * * *), %s:1 (15 1 * * *) (the job may run more than once)"
-        % (crontab, fragment))
-    assert record["observed"]["entries"] == ["%s:1" % crontab, "%s:1" % fragment]
+        f"2 entries run /bin/sync/: {crontab}:1 (0 1 * * *), {fragment}:1 (15 1 * * *) "
+        "(the job may run more than once)")
+    assert record["observed"]["entries"] == [f"{crontab}:1", f"{fragment}:1"]
 
 
 def test_cron_tz_on_a_cron_that_ignores_it_warns_and_uses_the_host_zone(tree):
     tree.system("CRON_TZ=Asia/Tokyo\n0 6 * * * root /opt/shop/bin/export\n")
     record = check(tree, command="export", cron_tz="ignored")
     assert record["status"] == "warn"
-    assert record["summary"] == ("CRON_TZ=Asia/Tokyo is set, but this host's cron ignores CRON_TZ: the job runs in %s"
-                                 % host_zone().name)
+    assert record["summary"] == ("CRON_TZ=Asia/Tokyo is set, but this host's cron ignores CRON_TZ: "
+                                 f"the job runs in {host_zone().name}")
     assert record["observed"]["timezone"] == host_zone().name
 
 
@@ -124,10 +124,11 @@ def test_missing_job_fails_and_names_near_misses(tree):
     record = check(tree, command="bin/backup", user=USER)
     assert record["status"] == "fail"
     assert record["summary"] == (
-        "no cron entry runs /bin/backup/ as %s (found commented out at %s/%s:1; at %s/backup.cron:1, but cron "
-        "ignores it: only names of letters, digits, '_' and '-' are read; at %s/loose:1, but cron ignores it: it is "
-        "group- or other-writable (mode 0664); at %s:1 as user postgres)"
-        % (USER, tree.spool_dir, USER, tree.cron_d_dir, tree.cron_d_dir, tree.crontab_file))
+        f"no cron entry runs /bin/backup/ as {USER} (found commented out at {tree.spool_dir}/{USER}:1; "
+        f"at {tree.cron_d_dir}/backup.cron:1, but cron ignores it: "
+        "only names of letters, digits, '_' and '-' are read; "
+        f"at {tree.cron_d_dir}/loose:1, but cron ignores it: it is group- or other-writable (mode 0664); "
+        f"at {tree.crontab_file}:1 as user postgres)")
     assert "entry" not in record["observed"]
 
 
@@ -142,8 +143,8 @@ def test_wrong_schedule_and_zone_fail(tree):
     path = tree.user(USER, "0 4 * * * /opt/shop/bin/backup\n")
     record = check(tree, command="backup", schedule="@daily", timezone="Europe/Berlin")
     assert record["status"] == "fail"
-    assert "%s:1 runs at '0 4 * * *', expected '@daily'" % path in record["summary"]
-    assert "runs in time zone %s, expected Europe/Berlin" % host_zone().name in record["summary"]
+    assert f"{path}:1 runs at '0 4 * * *', expected '@daily'" in record["summary"]
+    assert f"runs in time zone {host_zone().name}, expected Europe/Berlin" in record["summary"]
 
 
 def test_next_run_outside_the_window_fails(tree):
@@ -169,16 +170,16 @@ def test_a_bad_line_in_the_file_of_the_job_fails(tree):
     fragment = tree.cron_d("shop", "0 1 * * * root /opt/shop/bin/sync\n0 25 * * * root /opt/shop/bin/other\n")
     record = check(tree, command="sync")
     assert record["status"] == "fail"
-    assert record["summary"] == ("%s:2: cron rejects this line (hour: 25 is outside 0-23); Debian's cron then "
-                                 "ignores the whole file" % fragment)
+    assert record["summary"] == (f"{fragment}:2: cron rejects this line (hour: 25 is outside 0-23); Debian's cron then "
+                                 "ignores the whole file")
 
 
 def test_a_bad_line_running_the_command_fails(tree):
     crontab = tree.system("0 25 * * * root /opt/shop/bin/sync\n")
     record = check(tree, command="sync")
     assert record["status"] == "fail"
-    assert record["summary"] == ("no cron entry runs /sync/; %s:1: cron rejects this line: hour: 25 is outside 0-23"
-                                 % crontab)
+    assert record["summary"] == (f"no cron entry runs /sync/; {crontab}:1: "
+                                 "cron rejects this line: hour: 25 is outside 0-23")
 
 
 def test_url_passwords_in_commands_are_masked(tree):
@@ -218,7 +219,7 @@ def test_unlistable_cron_d_is_an_error(tree):
         handle.write("x")
     record = check(tree, command="sync", cron_d_dir=not_a_dir)
     assert record["status"] == "error"
-    assert record["summary"] == "cannot list %s: Not a directory" % not_a_dir
+    assert record["summary"] == f"cannot list {not_a_dir}: Not a directory"
 
 
 # --- the real crontab command -----------------------------------------------------------------------
@@ -231,11 +232,11 @@ def test_real_crontab_is_read_from_the_spool_and_through_crontab_l():
         item = dict(command="golive-test-job", user=user.pw_name, schedule="45 23 * * *", sources=["user"])
         as_root = run_item(scheduled_jobs, item, 10)
         assert as_root["status"] == "pass", as_root["summary"]
-        assert as_root["observed"]["entry"].startswith("/var/spool/cron/crontabs/%s:" % user.pw_name)
+        assert as_root["observed"]["entry"].startswith(f"/var/spool/cron/crontabs/{user.pw_name}:")
         # nobody cannot read the spool directory; the setgid crontab command reads its crontab for it
         as_nobody = run_check_as(user, "scheduled_jobs", item)
         assert as_nobody["status"] == "pass", as_nobody["summary"]
-        assert as_nobody["observed"]["entry"].startswith("crontab -l -u %s:" % user.pw_name)
+        assert as_nobody["observed"]["entry"].startswith(f"crontab -l -u {user.pw_name}:")
         assert as_nobody["observed"]["schedule"] == "45 23 * * *"
 
 

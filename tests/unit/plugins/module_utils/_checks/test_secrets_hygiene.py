@@ -53,7 +53,7 @@ def clean_repo(root):
         ".env.example": "STRIPE_KEY=sk_test_placeholder\n",
         "certs/fullchain.pem": CERTIFICATE,
     }, gitignore=".env\n.env.*\n!.env.example\n/var/\n")
-    write(root, ".env", "STRIPE_KEY=%s\n" % stripe_live_key(), 0o600)
+    write(root, ".env", f"STRIPE_KEY={stripe_live_key()}\n", 0o600)
     write(root, "var/cache/.env.local", "DEBUG=0\n", 0o600)
     os.chmod(os.path.join(str(root), ".env.example"), 0o644)
     os.chmod(os.path.join(str(root), "certs", "fullchain.pem"), 0o644)
@@ -75,8 +75,8 @@ def assert_hidden(record, *planted):
 def test_clean_checkout_passes(tmp_path):
     clean_repo(tmp_path)
     record = check(dict(path=str(tmp_path)))
-    assert record["id"] == "secrets_hygiene:%s" % tmp_path
-    assert record["title"] == "Secrets hygiene of %s" % tmp_path
+    assert record["id"] == f"secrets_hygiene:{tmp_path}"
+    assert record["title"] == f"Secrets hygiene of {tmp_path}"
     assert record["section"] == "security" and record["severity"] == "critical"
     assert record["status"] == "pass", record["summary"]
     observed = record["observed"]
@@ -107,7 +107,7 @@ def test_plain_directory_is_scanned_whole_and_says_git_rules_did_not_apply(tmp_p
 
 def test_a_subdirectory_of_a_checkout_is_checked_against_its_repository(tmp_path):
     key = stripe_live_key()
-    init_repo(tmp_path, {"shop/app.py": "KEY = '%s'\n" % key, "docs/readme.md": "KEY = '%s'\n" % key},
+    init_repo(tmp_path, {"shop/app.py": f"KEY = '{key}'\n", "docs/readme.md": f"KEY = '{key}'\n"},
               gitignore="")
     write(tmp_path, "shop/.env", "A=1\n", 0o600)
     record = check(dict(path=str(tmp_path / "shop")))
@@ -123,14 +123,14 @@ def test_planted_secrets_in_tracked_files_fail_with_file_line_and_masked_hint(tm
                                           google_api_key())
     block, body = private_key_block()
     init_repo(tmp_path, {
-        "config/payments.py": "# payments\nSTRIPE_SECRET = '%s'\n" % stripe,
-        "deploy/aws.ini": "[default]\naws_access_key_id = %s\n" % aws,
-        "scripts/release.sh": "#!/bin/sh\nGITHUB_TOKEN=%s\nSLACK=%s\n" % (github, slack),
-        "web/static/maps.js": "const key = \"%s\";\n" % google,
+        "config/payments.py": f"# payments\nSTRIPE_SECRET = '{stripe}'\n",
+        "deploy/aws.ini": f"[default]\naws_access_key_id = {aws}\n",
+        "scripts/release.sh": f"#!/bin/sh\nGITHUB_TOKEN={github}\nSLACK={slack}\n",
+        "web/static/maps.js": f"const key = \"{google}\";\n",
         "deploy/id_deploy": block,
-        "docs/example.md": "A live key looks like %s  # pragma: allowlist secret\n" % stripe_live_key(),
+        "docs/example.md": f"A live key looks like {stripe_live_key()}  # pragma: allowlist secret\n",
     })
-    write(tmp_path, "untracked.py", "KEY = '%s'\n" % stripe_live_key())  # not tracked: not searched
+    write(tmp_path, "untracked.py", f"KEY = '{stripe_live_key()}'\n")  # not tracked: not searched
     record = check(dict(path=str(tmp_path)))
     assert record["status"] == "fail"
     assert rules_at(record) == [
@@ -147,7 +147,7 @@ def test_planted_secrets_in_tracked_files_fail_with_file_line_and_masked_hint(tm
     assert details["github_token"] == "ghp_\u2026" + github[-4:]
     assert details["private_key"] == "rsa private key block"
     assert record["summary"].startswith("deploy/id_deploy:1 private_key: rsa private key block; "
-                                        "config/payments.py:2 stripe_live_key: sk_live_\u2026%s; " % stripe[-4:])
+                                        f"config/payments.py:2 stripe_live_key: sk_live_\u2026{stripe[-4:]}; ")
     assert record["observed"]["findings_by_rule"]["slack_token"] == 1
     assert_hidden(record, stripe, aws, github, slack, google, body)
 
@@ -155,7 +155,7 @@ def test_planted_secrets_in_tracked_files_fail_with_file_line_and_masked_hint(tm
 def test_custom_patterns_and_builtin_toggle(tmp_path):
     token = "itk_" + "0123456789abcdef" * 2
     stripe = stripe_live_key()
-    init_repo(tmp_path, {"app.py": "INTERNAL = '%s'\nSTRIPE = '%s'\n" % (token, stripe)})
+    init_repo(tmp_path, {"app.py": f"INTERNAL = '{token}'\nSTRIPE = '{stripe}'\n"})
     record = check(dict(path=str(tmp_path), patterns={"internal_token": r"itk_[0-9a-f]{32}"}))
     assert rules_at(record) == [("stripe_live_key", "app.py", 2), ("internal_token", "app.py", 1)]
     only_custom = check(dict(path=str(tmp_path), builtin_patterns=False,
@@ -169,7 +169,7 @@ def test_custom_patterns_and_builtin_toggle(tmp_path):
 def test_binary_and_oversized_files_are_skipped_and_said(tmp_path):
     stripe = stripe_live_key()
     init_repo(tmp_path, {"app.py": "x = 1\n"})
-    write(tmp_path, "dump.sql", "-- dump\n" + "INSERT INTO t VALUES (1);\n" * 200 + "-- %s\n" % stripe)
+    write(tmp_path, "dump.sql", "-- dump\n" + "INSERT INTO t VALUES (1);\n" * 200 + f"-- {stripe}\n")
     with open(os.path.join(str(tmp_path), "logo.png"), "wb") as handle:
         handle.write(b"\x89PNG\r\n\x1a\n\x00\x00" + stripe.encode())
     git(tmp_path, "add", "dump.sql", "logo.png")
@@ -184,7 +184,7 @@ def test_binary_and_oversized_files_are_skipped_and_said(tmp_path):
 
 def test_excluded_paths_are_not_checked(tmp_path):
     stripe = stripe_live_key()
-    init_repo(tmp_path, {"vendor/lib/fixtures.py": "KEY = '%s'\n" % stripe, "tests/keys.txt": stripe + "\n",
+    init_repo(tmp_path, {"vendor/lib/fixtures.py": f"KEY = '{stripe}'\n", "tests/keys.txt": stripe + "\n",
                          "app.py": "x = 1\n"})
     write(tmp_path, "vendor/cache/blob", "x", 0o666)
     assert check(dict(path=str(tmp_path)))["observed"]["findings_total"] == 3
@@ -194,7 +194,7 @@ def test_excluded_paths_are_not_checked(tmp_path):
 
 
 def test_findings_beyond_max_findings_are_counted(tmp_path):
-    init_repo(tmp_path, {"keys/k%02d.txt" % n: aws_access_key_id() + "\n" for n in range(15)})
+    init_repo(tmp_path, {f"keys/k{n:02d}.txt": aws_access_key_id() + "\n" for n in range(15)})
     record = check(dict(path=str(tmp_path), max_findings=3))
     assert record["status"] == "fail"
     assert len(record["observed"]["findings"]) == 3
@@ -206,7 +206,7 @@ def test_findings_beyond_max_findings_are_counted(tmp_path):
 
 def test_tracked_env_file_fails(tmp_path):
     stripe = stripe_live_key()
-    init_repo(tmp_path, {".env.production": "STRIPE_KEY=%s\n" % stripe}, gitignore=".env\n")
+    init_repo(tmp_path, {".env.production": f"STRIPE_KEY={stripe}\n"}, gitignore=".env\n")
     os.chmod(os.path.join(str(tmp_path), ".env.production"), 0o600)
     record = check(dict(path=str(tmp_path)))
     assert record["status"] == "fail"
@@ -276,8 +276,9 @@ def test_symlinked_secrets_are_judged_by_their_target(tmp_path):
 
 def test_each_match_is_placed_on_its_own_line(tmp_path):
     first, second = aws_access_key_id(), aws_access_key_id()
-    text = "a = 1\r\nkeys = ['%s', '%s']\n\n\nother = '%s'  # pragma: allowlist secret\nlast = '%s'" % (
-        first, second, aws_access_key_id(), aws_access_key_id())
+    text = (f"a = 1\r\nkeys = ['{first}', '{second}']\n\n\n"
+            f"other = '{aws_access_key_id()}'  # pragma: allowlist secret\n"
+            f"last = '{aws_access_key_id()}'")
     init_repo(tmp_path, {"keys.py": text})
     record = check(dict(path=str(tmp_path)))
     assert rules_at(record) == [("aws_access_key_id", "keys.py", 2), ("aws_access_key_id", "keys.py", 6)]
@@ -337,16 +338,16 @@ def test_what_counts_as_pinned(line, shown):
 def test_missing_path_is_an_error(tmp_path):
     record = check(dict(path=str(tmp_path / "gone")))
     assert record["status"] == "error"
-    assert record["summary"] == "cannot check %s: No such file or directory" % (tmp_path / "gone")
+    assert record["summary"] == f'cannot check {tmp_path / "gone"}: No such file or directory'
     a_file = write(tmp_path, "file", "")
-    assert check(dict(path=a_file))["summary"] == "%s is not a directory" % a_file
+    assert check(dict(path=a_file))["summary"] == f"{a_file} is not a directory"
 
 
 def test_checkout_without_git_is_an_error_but_a_plain_directory_needs_none(tmp_path):
     clean_repo(tmp_path / "repo")
     record = check(dict(path=str(tmp_path / "repo"), git_executable=str(tmp_path / "no-git")))
     assert record["status"] == "error"
-    assert record["summary"] == "%s is a git checkout but the git executable %r was not found on this host" % (
+    assert record["summary"] == "{} is a git checkout but the git executable {!r} was not found on this host".format(
         tmp_path / "repo", str(tmp_path / "no-git"))
     write(tmp_path, "plain/app.py", "x = 1\n")
     assert check(dict(path=str(tmp_path / "plain"), git_executable=str(tmp_path / "no-git")))["status"] == "pass"
@@ -364,10 +365,10 @@ def test_unreadable_files_make_the_scan_incomplete():
 
 def test_scan_stopped_by_the_time_limit_is_an_error(tmp_path):
     for n in range(50):
-        write(tmp_path, "d%02d/f.txt" % n, "x\n")
+        write(tmp_path, f"d{n:02d}/f.txt", "x\n")
     record = check(dict(path=str(tmp_path)), timeout=0.25)
     assert record["status"] == "error"
-    assert "time limit reached during the walk of %s" % tmp_path in record["summary"]
+    assert f"time limit reached during the walk of {tmp_path}" in record["summary"]
     assert record["summary"].endswith("the scan is incomplete (raise timeout)")
 
 

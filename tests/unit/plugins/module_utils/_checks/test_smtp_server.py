@@ -70,21 +70,21 @@ def check(timeout=5.0, **item):
 def test_starttls_and_auth_pass_and_no_mail_is_sent(ca, submission):
     port, handler = submission
     outcome = check(port=port, ca_file=ca.ca_file, server_name=GOOD_NAME, ehlo_name="probe.shop.test",
-                    banner_regex="^%s " % SERVER_HOSTNAME.replace(".", r"\."), username=USER, password=PASSWORD)
+                    banner_regex="^{} ".format(SERVER_HOSTNAME.replace(".", r"\.")), username=USER, password=PASSWORD)
     assert outcome.status == "pass", outcome.summary
     observed = outcome.observed
     assert observed["banner"].startswith(SERVER_HOSTNAME)
     assert observed["starttls_offered"] is True and observed["starttls_ok"] is True
     assert observed["tls_protocol"].startswith("TLSv1.")
     assert observed["tls_cipher"]
-    assert observed["certificate_subject"] == "commonName=%s" % GOOD_NAME
+    assert observed["certificate_subject"] == f"commonName={GOOD_NAME}"
     assert observed["certificate_not_after"].endswith("GMT")
     assert observed["auth_mechanisms"] == ["LOGIN", "PLAIN"]
     assert observed["auth_ok"] is True and observed["auth_user"] == USER
     assert "STARTTLS" not in observed["esmtp_extensions"]  # the list is the one after STARTTLS
     assert "AUTH" in observed["esmtp_extensions"]
     assert observed["latency_ms"]["value"] >= 0
-    assert "STARTTLS ok" in outcome.summary and "AUTH ok for %s" % USER in outcome.summary
+    assert "STARTTLS ok" in outcome.summary and f"AUTH ok for {USER}" in outcome.summary
     assert handler.mail_commands == []
 
 
@@ -97,7 +97,7 @@ def test_default_ehlo_name_and_the_address_as_certificate_name(ca, submission):
 def test_rejected_password_fails_without_showing_it(ca, submission):
     outcome = check(port=submission[0], ca_file=ca.ca_file, username=USER, password="not-" + PASSWORD)
     assert outcome.status == "fail"
-    assert outcome.summary.startswith("AUTH rejected for %s: 535" % USER)
+    assert outcome.summary.startswith(f"AUTH rejected for {USER}: 535")
     assert outcome.observed["auth_ok"] is False
     assert "not-" not in repr(outcome.observed) + outcome.summary
 
@@ -151,7 +151,7 @@ def test_implicit_tls_passes(ca, smtps):
     outcome = check(port=smtps[0], tls="implicit", ca_file=ca.ca_file, server_name=GOOD_NAME)
     assert outcome.status == "pass", outcome.summary
     assert outcome.observed["tls_protocol"].startswith("TLSv1.")
-    assert outcome.observed["certificate_subject"] == "commonName=%s" % GOOD_NAME
+    assert outcome.observed["certificate_subject"] == f"commonName={GOOD_NAME}"
 
 
 def test_implicit_tls_against_a_plain_server_fails_the_handshake(plain):
@@ -237,7 +237,7 @@ def test_connection_refused_is_an_error():
     port = unused_port()
     outcome = check(port=port)
     assert outcome.status == "error"
-    assert outcome.summary == "cannot connect to 127.0.0.1:%d: Connection refused" % port
+    assert outcome.summary == f"cannot connect to 127.0.0.1:{port}: Connection refused"
 
 
 def test_missing_ca_file_is_an_error(tmp_path, submission):

@@ -59,7 +59,7 @@ def test_live_account_with_webhooks_and_signing_secret_passes(stripe):
     assert record["status"] == "pass", record["summary"]
     assert record["summary"] == (
         "live secret key sk_live_\u2026wPQL; publishable key of the same mode; webhook signing secret present; "
-        "account %s: charges enabled, payouts enabled, details submitted; 2 of 2 webhooks ok" % ACCOUNT_ID)
+        f"account {ACCOUNT_ID}: charges enabled, payouts enabled, details submitted; 2 of 2 webhooks ok")
     observed = record["observed"]
     assert observed["secret_key"] == "sk_live_\u2026wPQL"
     assert (observed["secret_key_type"], observed["secret_key_mode"]) == ("secret", "live")
@@ -87,7 +87,7 @@ def test_a_restricted_key_may_do_the_reading(stripe):
 def test_test_mode_is_checked_when_asked_for(stripe):
     record = check(stripe, secret_key=TEST_SECRET, publishable_key=TEST_PUBLISHABLE, mode="test")
     assert record["status"] == "pass", record["summary"]
-    assert record["id"] == "stripe_account:test@127.0.0.1:%d" % stripe.port
+    assert record["id"] == f"stripe_account:test@127.0.0.1:{stripe.port}"
 
 
 def test_describe_names_the_mode_and_a_non_default_api():
@@ -190,7 +190,7 @@ def test_a_disabled_endpoint_fails(stripe):
     stripe.state.endpoints[0]["status"] = "disabled"
     record = check(stripe, webhooks=WEBHOOKS)
     assert record["status"] == "fail"
-    assert record["summary"] == "the webhook endpoint we_1PgolivE7test0001 for %s is disabled" % SHOP_URL
+    assert record["summary"] == f"the webhook endpoint we_1PgolivE7test0001 for {SHOP_URL} is disabled"
 
 
 def test_an_enabled_endpoint_is_preferred_to_a_disabled_one_with_the_same_url(stripe):
@@ -205,13 +205,13 @@ def test_a_missing_event_fails_and_a_wildcard_covers_every_event(stripe):
     record = check(stripe, webhooks=[dict(url=SHOP_URL, events=shop_events),
                                      dict(url=BILLING_URL, events=["anything.at_all"])])
     assert record["status"] == "fail"
-    assert record["summary"] == ("the webhook endpoint we_1PgolivE7test0001 for %s is not subscribed to "
-                                 "invoice.paid, checkout.session.completed" % SHOP_URL)
+    assert record["summary"] == (f"the webhook endpoint we_1PgolivE7test0001 for {SHOP_URL} is not subscribed to "
+                                 "invoice.paid, checkout.session.completed")
     assert record["observed"]["webhooks"][1]["missing_events"] == []
 
 
 def test_endpoints_are_read_page_by_page(stripe):
-    stripe.state.endpoints = [webhook_endpoint(n, "https://other.example.test/%d" % n, ["*"]) for n in range(1, 8)]
+    stripe.state.endpoints = [webhook_endpoint(n, f"https://other.example.test/{n}", ["*"]) for n in range(1, 8)]
     stripe.state.endpoints.append(webhook_endpoint(8, SHOP_URL, SHOP_EVENTS))
     stripe.state.page_size = 3
     record = check(stripe, webhooks=[dict(url=SHOP_URL, events=SHOP_EVENTS)])
@@ -248,19 +248,18 @@ def test_a_missing_signing_secret_fails(stripe, monkeypatch):
 def test_a_malformed_signing_secret_fails_without_showing_it(stripe, value, problem):
     record = check(stripe, webhook_secret=value)
     assert record["status"] == "fail"
-    assert record["summary"] == "the webhook signing secret (webhook_secret) %s" % problem
+    assert record["summary"] == f"the webhook signing secret (webhook_secret) {problem}"
     assert record["observed"]["webhook_secret"]["format_ok"] is False
 
 
 def test_signing_secret_from_an_env_file(stripe, tmp_path):
     env_file = tmp_path / "shop.env"
-    env_file.write_text("STRIPE_SECRET_KEY=%s\nSTRIPE_WEBHOOK_SECRET=\"%s\"\nHOOKS_SECRET=%s\n"
-                        % (LIVE_SECRET, WEBHOOK_SECRET, "wrong"))
+    env_file.write_text(f'STRIPE_SECRET_KEY={LIVE_SECRET}\nSTRIPE_WEBHOOK_SECRET="{WEBHOOK_SECRET}"\nHOOKS_SECRET=wrong\n')
     passing = check(stripe, webhook_secret_file=str(env_file))
     assert passing["status"] == "pass", passing["summary"]
-    assert passing["observed"]["webhook_secret"]["source"] == "STRIPE_WEBHOOK_SECRET in %s" % env_file
+    assert passing["observed"]["webhook_secret"]["source"] == f"STRIPE_WEBHOOK_SECRET in {env_file}"
     wrong = check(stripe, webhook_secret_file=str(env_file), webhook_secret_variable="HOOKS_SECRET")
-    assert wrong["summary"] == "the webhook signing secret (HOOKS_SECRET in %s) does not start with whsec_" % env_file
+    assert wrong["summary"] == f"the webhook signing secret (HOOKS_SECRET in {env_file}) does not start with whsec_"
     missing = check(stripe, webhook_secret_file=str(env_file), webhook_secret_variable="NOT_THERE")
     assert missing["status"] == "fail"
 
@@ -268,8 +267,8 @@ def test_signing_secret_from_an_env_file(stripe, tmp_path):
 def test_an_unreadable_env_file_is_an_error(stripe, tmp_path):
     record = check(stripe, webhook_secret_file=str(tmp_path / "missing.env"))
     assert record["status"] == "error"
-    assert record["summary"] == "webhook signing secret: cannot read %s: No such file or directory" % (
-        tmp_path / "missing.env")
+    absent = tmp_path / "missing.env"
+    assert record["summary"] == f"webhook signing secret: cannot read {absent}: No such file or directory"
 
 
 # --- errors and retries -------------------------------------------------------------------------
@@ -313,9 +312,9 @@ def test_a_key_not_allowed_to_read_webhooks_is_an_error(stripe):
 
 def test_a_refused_connection_is_an_error():
     port = unused_port()
-    record = check(None, api_base="https://127.0.0.1:%d" % port, retries=0)
+    record = check(None, api_base=f"https://127.0.0.1:{port}", retries=0)
     assert record["status"] == "error"
-    assert record["summary"] == "retrieving the account: cannot connect to 127.0.0.1:%d: Connection refused" % port
+    assert record["summary"] == f"retrieving the account: cannot connect to 127.0.0.1:{port}: Connection refused"
 
 
 def test_a_silent_api_times_out_within_the_check_timeout(stripe):
@@ -323,20 +322,20 @@ def test_a_silent_api_times_out_within_the_check_timeout(stripe):
     record = check(stripe, timeout=1.5)
     assert record["status"] == "error"
     assert record["summary"].startswith("retrieving the account: timed out after ")
-    assert record["summary"].endswith(" waiting for 127.0.0.1:%d" % stripe.port)
+    assert record["summary"].endswith(f" waiting for 127.0.0.1:{stripe.port}")
 
 
 def test_an_api_certificate_not_trusted_is_an_error(stripe):
     record = check(stripe, ca_path=None)  # the SDK's bundled CA certificates do not know the test CA
     assert record["status"] == "error"
-    assert record["summary"] == ("retrieving the account: certificate of 127.0.0.1:%d not verified: "
-                                 "unable to get local issuer certificate" % stripe.port)
+    assert record["summary"] == (f"retrieving the account: certificate of 127.0.0.1:{stripe.port} not verified: "
+                                 "unable to get local issuer certificate")
 
 
 def test_an_unreadable_ca_path_is_an_error(stripe, tmp_path):
     record = check(stripe, ca_path=str(tmp_path / "nope.pem"))
     assert record["status"] == "error"
-    assert record["summary"].startswith("ca_path: cannot load CA certificates from %s" % (tmp_path / "nope.pem"))
+    assert record["summary"].startswith(f'ca_path: cannot load CA certificates from {tmp_path / "nope.pem"}')
 
 
 def test_without_the_sdk_the_check_is_an_error(stripe, monkeypatch):
@@ -347,7 +346,7 @@ def test_without_the_sdk_the_check_is_an_error(stripe, monkeypatch):
 
 
 def test_scrub_masks_anything_shaped_like_a_key():
-    text = "bad %s and %s or %s" % (LIVE_SECRET, WEBHOOK_SECRET, "hunter2-but-longer")
+    text = "bad {} and {} or {}".format(LIVE_SECRET, WEBHOOK_SECRET, "hunter2-but-longer")
     assert kind.scrub(text, ["hunter2-but-longer"]) == "bad sk_live_\u2026wPQL and whsec_\u2026y3S8 or \u2026nger"
 
 
@@ -365,7 +364,7 @@ def test_scrub_masks_anything_shaped_like_a_key():
     (dict(webhooks=[dict(url="shop.example.test/hook", events=[])]),
      "webhooks[0].url: 'shop.example.test/hook' is not an http(s) URL"),
     (dict(webhooks=[dict(url=SHOP_URL, events=[]), dict(url=SHOP_URL, events=[])]),
-     "webhooks[1].url: %s is listed twice" % SHOP_URL),
+     f"webhooks[1].url: {SHOP_URL} is listed twice"),
     (dict(webhooks=[dict(url=SHOP_URL, events=["charge. refunded"])]),
      "webhooks[0].events: 'charge. refunded' is not an event type (like payment_intent.succeeded)"),
     (dict(webhook_secret=WEBHOOK_SECRET, webhook_secret_env="X"),

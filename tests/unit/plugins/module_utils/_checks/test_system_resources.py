@@ -125,7 +125,7 @@ def test_cpus_fail_warn_and_pass_relative_to_the_real_count():
     real = cores()
     failing = check(cpus_fail_below=real + 1)
     assert failing.status == "fail"
-    assert failing.summary == "cpus %d (fail < %d)" % (real, real + 1)
+    assert failing.summary == f"cpus {real} (fail < {real + 1})"
     assert check(cpus_warn_below=str(real + 1), cpus_fail_below=str(real)).status == "warn"
     assert check(cpus_warn_below=real, cpus_fail_below=real).status == "pass"
 
@@ -227,7 +227,7 @@ def test_missing_meminfo_is_an_error_for_memory_and_swap_only(tmp_path):
     proc = copy_proc(tmp_path, names=("stat", "loadavg"))
     outcome = check(proc=proc, cpus_fail_below=1, cpu_busy_fail_above="100%")
     assert outcome.status == "error"
-    assert outcome.summary == "memory and swap: cannot read %s/meminfo: No such file or directory" % proc
+    assert outcome.summary == f"memory and swap: cannot read {proc}/meminfo: No such file or directory"
     assert outcome.observed["cpus"]["value"] == cores()
     assert "cpu_busy_percent" in outcome.observed and "load_1" in outcome.observed
     assert "memory_total_bytes" not in outcome.observed
@@ -238,7 +238,7 @@ def test_unreadable_stat_is_an_error_for_cpu_busy(tmp_path):
     os.mkdir(os.path.join(proc, "stat"))  # a directory where the file should be: open() fails
     outcome = check(proc=proc, cpu_busy_warn_above="90%")
     assert outcome.status == "error"
-    assert outcome.summary == "cpu busy: cannot read %s/stat: Is a directory" % proc
+    assert outcome.summary == f"cpu busy: cannot read {proc}/stat: Is a directory"
     assert "memory_available_bytes" in outcome.observed
 
 

@@ -46,8 +46,8 @@ def closed_port():
 def test_open_port_passes_with_connect_time_observed():
     with tcp_server(greet(SSH_BANNER)) as server:
         record = probe(server.port, connect_warn_above="20s", connect_fail_above="30s")
-    assert record["id"] == "tcp_port:127.0.0.1:%d" % server.port
-    assert record["title"] == "TCP port 127.0.0.1:%d" % server.port
+    assert record["id"] == f"tcp_port:127.0.0.1:{server.port}"
+    assert record["title"] == f"TCP port 127.0.0.1:{server.port}"
     assert (tcp_port.SECTION, tcp_port.SEVERITY) == ("security", "high")
     assert record["status"] == "pass", record["summary"]
     observed = record["observed"]
@@ -135,7 +135,7 @@ def test_localhost_is_tried_at_each_of_its_addresses():
     with tcp_server(greet(SSH_BANNER)) as server:
         record = probe(server.port, host="localhost")
     assert record["status"] == "pass", record["summary"]
-    assert record["id"] == "tcp_port:localhost:%d" % server.port
+    assert record["id"] == f"tcp_port:localhost:{server.port}"
     assert record["observed"]["address"] == "127.0.0.1"
     assert record["observed"]["tried"][-1] == "127.0.0.1"
 
@@ -169,7 +169,7 @@ def test_open_port_expected_closed_fails():
 def test_unresolvable_host_is_an_error():
     record = probe(80, host=UNRESOLVABLE)
     assert record["status"] == "error"
-    assert record["summary"].startswith("cannot resolve %s: " % UNRESOLVABLE)
+    assert record["summary"].startswith(f"cannot resolve {UNRESOLVABLE}: ")
 
 
 def test_ipv6_literal_key_is_bracketed():

@@ -34,7 +34,7 @@ def check(timeout=5.0, **item):
 
 def local(server):
     """'127.0.0.1:<port>' of a served NTP server, or of a bare port number."""
-    return "127.0.0.1:%d" % getattr(server, "port", server)
+    return f'127.0.0.1:{getattr(server, "port", server)}'
 
 
 def test_clock_in_sync_passes_with_measured_values():
@@ -66,7 +66,7 @@ def test_ten_minutes_off_fails_either_way(offset, shown):
     with ntp_server(Behaviour(offset=offset)) as served:
         outcome = check(ntp_servers=[local(served)], **LEVELS)
     assert outcome.status == "fail"
-    assert outcome.summary == "clock offset %s (median of 1 server; warn > 1s, fail > 5m)" % shown
+    assert outcome.summary == f"clock offset {shown} (median of 1 server; warn > 1s, fail > 5m)"
 
 
 def test_max_offset_is_the_fail_level():
@@ -103,7 +103,7 @@ def test_unusable_replies_make_the_server_an_error(behaviour, reason):
     with ntp_server(behaviour) as served:
         outcome = check(ntp_servers=[local(served)], **LEVELS)
     assert outcome.status == "error"
-    assert outcome.summary == "no NTP server answered (%s: %s)" % (local(served), reason)
+    assert outcome.summary == f"no NTP server answered ({local(served)}: {reason})"
     assert outcome.observed["servers"] == [dict(server=local(served), answered=False, error=reason)]
     assert "median_offset_ms" not in outcome.observed
 
@@ -114,7 +114,7 @@ def test_dead_port_is_an_error_at_once():
     outcome = check(timeout=60.0, ntp_servers=[local(port)], **LEVELS)
     assert time.monotonic() - started < 30  # the ICMP answer ends it, not the 60 s timeout
     assert outcome.status == "error"
-    assert "port unreachable (nothing listens on UDP %d)" % port in outcome.summary
+    assert f"port unreachable (nothing listens on UDP {port})" in outcome.summary
 
 
 def test_silent_servers_share_the_time_limit():
@@ -133,7 +133,7 @@ def test_a_server_that_does_not_answer_is_listed_but_one_answer_is_enough():
     with ntp_server() as p1, ntp_server(Behaviour(stratum=0)) as p2:
         outcome = check(ntp_servers=[local(p1), local(p2)], **LEVELS)
     assert outcome.status == "pass"
-    assert outcome.summary.endswith("did not answer: %s: kiss-of-death RATE (stratum 0)" % local(p2))
+    assert outcome.summary.endswith(f"did not answer: {local(p2)}: kiss-of-death RATE (stratum 0)")
 
 
 def test_fewer_answers_than_min_servers_fail():
@@ -141,8 +141,8 @@ def test_fewer_answers_than_min_servers_fail():
     with ntp_server() as p1:
         outcome = check(ntp_servers=[local(p1), local(port)], min_servers=2, **LEVELS)
     assert outcome.status == "fail"
-    assert outcome.summary.startswith("only 1 of 2 NTP servers answered, min_servers 2 (%s: port unreachable"
-                                      % local(port))
+    assert outcome.summary.startswith("only 1 of 2 NTP servers answered, min_servers 2 "
+                                      f"({local(port)}: port unreachable")
     assert outcome.expected["servers_answered"] == {"fail": {"below": 2}, "unit": "count"}
     assert outcome.observed["servers_answered"] == {"value": 1, "unit": "count"}
 
@@ -164,7 +164,7 @@ def test_timezone_of_this_host_passes_and_names_its_source():
     assert outcome.observed["timezone"] == expected
     source = outcome.observed["timezone_source"]
     assert source.startswith("/etc/localtime -> ") or source == "/etc/timezone"
-    assert outcome.summary == "timezone %s (from %s)" % (expected, source)
+    assert outcome.summary == f"timezone {expected} (from {source})"
 
 
 @needs_zoneinfo
@@ -173,8 +173,8 @@ def test_a_different_expected_timezone_fails():
     expected = "Pacific/Chatham" if observed != "Pacific/Chatham" else "Europe/Paris"
     outcome = check(timezone=expected)
     assert outcome.status == "fail"
-    assert outcome.summary.startswith("timezone %s (from " % observed)
-    assert outcome.summary.endswith("expected %s" % expected)
+    assert outcome.summary.startswith(f"timezone {observed} (from ")
+    assert outcome.summary.endswith(f"expected {expected}")
 
 
 @needs_zoneinfo
@@ -223,8 +223,8 @@ def test_relative_localtime_link_names_the_zone(tmp_path):
     where = make_etc(tmp_path, localtime_link="../usr/share/zoneinfo/America/Argentina/Buenos_Aires",
                      timezone_file="Europe/Paris\n")
     assert time_sync.read_timezone(**where) == (
-        "America/Argentina/Buenos_Aires", "%s -> ../usr/share/zoneinfo/America/Argentina/Buenos_Aires"
-        % where["localtime"])
+        "America/Argentina/Buenos_Aires",
+        f"{where['localtime']} -> ../usr/share/zoneinfo/America/Argentina/Buenos_Aires")
 
 
 def test_posix_variant_link_names_the_zone(tmp_path):
@@ -246,7 +246,7 @@ def test_copied_localtime_without_etc_timezone_cannot_be_told(tmp_path):
 
 def test_no_configuration_at_all_is_utc(tmp_path):
     where = make_etc(tmp_path)
-    assert time_sync.read_timezone(**where) == ("UTC", "default (no %s)" % where["localtime"])
+    assert time_sync.read_timezone(**where) == ("UTC", "default (no {})".format(where["localtime"]))
 
 
 # --- the wire format and the options ------------------------------------------------------------

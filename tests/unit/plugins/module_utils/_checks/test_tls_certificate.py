@@ -86,11 +86,11 @@ def test_valid_certificate_passes_with_the_facts_observed(serve, ca_file):
     server = serve("valid")
     record = remote(server, ca_file, days_warn_below=30, days_fail_below=14, min_protocol="TLSv1.2")
     assert record["status"] == "pass", record["summary"]
-    assert record["id"] == "tls_certificate:127.0.0.1:%d" % server.port
-    assert record["title"] == "TLS certificate of 127.0.0.1:%d" % server.port
+    assert record["id"] == f"tls_certificate:127.0.0.1:{server.port}"
+    assert record["title"] == f"TLS certificate of 127.0.0.1:{server.port}"
     assert (tls_certificate.SECTION, tls_certificate.SEVERITY) == ("infrastructure", "critical")
     observed = record["observed"]
-    assert observed["subject"] == "CN=%s,O=golive test" % NAME
+    assert observed["subject"] == f"CN={NAME},O=golive test"
     assert observed["issuer"] == "CN=golive test intermediate,O=golive test"
     assert observed["sans"] == [NAME, LOOPBACK]
     assert 58 <= observed["days_left"]["value"] <= 60
@@ -270,7 +270,7 @@ def test_smtp_server_without_starttls_is_an_error(servers, ca_file):
     finally:
         controller.stop()
     assert record["status"] == "error"
-    assert record["summary"] == "SMTP server 127.0.0.1:%d does not offer STARTTLS" % port
+    assert record["summary"] == f"SMTP server 127.0.0.1:{port} does not offer STARTTLS"
 
 
 # --- error --------------------------------------------------------------------------------------
@@ -293,7 +293,7 @@ def test_refused_connection_is_an_error(ca_file):
     port = unused_port()
     record = check(dict(host=LOOPBACK, port=port, ca_file=ca_file))
     assert record["status"] == "error"
-    assert record["summary"] == "connection refused by 127.0.0.1:%d" % port
+    assert record["summary"] == f"connection refused by 127.0.0.1:{port}"
 
 
 class _PlainTextServer(_ThreadedServer):
@@ -305,7 +305,7 @@ def test_server_that_does_not_speak_tls_is_an_error(servers, ca_file):
     plain = servers(_PlainTextServer().start())
     record = check(dict(host=LOOPBACK, port=plain.port, ca_file=ca_file))
     assert record["status"] == "error"
-    assert record["summary"].startswith("TLS handshake with 127.0.0.1:%d failed: " % plain.port)
+    assert record["summary"].startswith(f"TLS handshake with 127.0.0.1:{plain.port} failed: ")
 
 
 def test_unreadable_ca_file_is_an_error(serve, tmp_path):
@@ -341,8 +341,8 @@ def test_file_with_leaf_and_intermediate_passes(pki, tmp_path, ca_file):
     bundle = pki.write_bundle(str(tmp_path), "valid")
     record = check(dict(path=bundle, hostname=NAME, ca_file=ca_file, days_fail_below=14))
     assert record["status"] == "pass", record["summary"]
-    assert record["id"] == "tls_certificate:%s" % bundle
-    assert record["title"] == "TLS certificate in %s" % bundle
+    assert record["id"] == f"tls_certificate:{bundle}"
+    assert record["title"] == f"TLS certificate in {bundle}"
     assert record["observed"]["chain_length"] == 2
     assert record["observed"]["verified"] is True
     assert "protocol" not in record["observed"]
@@ -384,7 +384,7 @@ def test_missing_or_empty_file_is_an_error(tmp_path):
     empty.write_text("not a certificate\n")
     record = check(dict(path=str(empty)))
     assert record["status"] == "error"
-    assert record["summary"] == "%s holds no PEM certificate" % empty
+    assert record["summary"] == f"{empty} holds no PEM certificate"
 
 
 # --- bad input ----------------------------------------------------------------------------------
