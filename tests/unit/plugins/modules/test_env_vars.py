@@ -15,7 +15,8 @@ DB_PASSWORD = "Vq7pT2xLm9Rk4sWzQ"
 
 def write_env(tmp_path):
     path = tmp_path / ".env.production"
-    path.write_text(f"APP_ENV=production\nSECRET_KEY='{SECRET_KEY}'\nSTRIPE_SECRET_KEY={STRIPE_TEST_KEY}\nDATABASE_URL=postgresql://shop:{DB_PASSWORD}@db/shop\n")
+    path.write_text(f"APP_ENV=production\nSECRET_KEY='{SECRET_KEY}'\nSTRIPE_SECRET_KEY={STRIPE_TEST_KEY}\n"
+                    f"DATABASE_URL=postgresql://shop:{DB_PASSWORD}@db/shop\n")
     return str(path)
 
 
