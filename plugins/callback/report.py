@@ -264,6 +264,20 @@ def _failure_message(data: Mapping) -> str:
     return short_message(message or "failed", WHOLE_MESSAGE_LIMIT)
 
 
+# A failed task's warnings kept in the report, at most (each problem of a checklist is one).
+MAX_TASK_WARNINGS = 200
+
+
+def _task_warnings(data: Mapping) -> list[str]:
+    """A failed task's warnings, for the report: the policy stage prints each problem of the checklists once, as a
+    warning, and keeps only their count in its message (see _checklists), so the report takes the texts from here."""
+    warnings = data.get("warnings")
+    if not isinstance(warnings, (list, tuple)):
+        return []
+    texts = [short_message(warning, WHOLE_MESSAGE_LIMIT) for warning in warnings if isinstance(warning, str)]
+    return texts[:MAX_TASK_WARNINGS]
+
+
 def collection_version(root: str = COLLECTION_ROOT) -> str:
     """The collection's version from MANIFEST.json (installed) or galaxy.yml (source tree), else 'unknown'."""
     try:
@@ -468,7 +482,11 @@ class CallbackModule(CallbackBase):
             delegated = (data.get("_ansible_delegated_vars") or {}).get("ansible_delegated_host")
             self._records.extend(tag_record(record, host, delegated) for record in records)
         elif failed:
-            self._failed_tasks.append(dict(host=host, task=result.task_name, message=_failure_message(data)))
+            failure = dict(host=host, task=result.task_name, message=_failure_message(data))
+            details = _task_warnings(data)
+            if details:
+                failure["details"] = details
+            self._failed_tasks.append(failure)
 
     # --- deciding ---------------------------------------------------------------------------
 

@@ -395,7 +395,8 @@ def decide(records: list[Mapping], waivers: list[dict] = (), blocking_severities
 
     ``waivers`` are normalised (normalise_waivers, scoped_waivers): their expiry was judged when the policy
     was read. ``hosts_without_results`` and ``unreachable`` are host names or mappings of host name to
-    reason; ``failed_tasks`` are dicts with host, task and message. ``scope_hosts`` are the hosts the run is
+    reason; ``failed_tasks`` are dicts with host, task, message and optional details (the task's warnings).
+    ``scope_hosts`` are the hosts the run is
     about: one without records is listed as having an empty checklist. ``scope_problems`` are reasons the run
     checked less than it was asked to (a probe group matching no host); each makes it NO-GO, and so does a
     run without any check, and an ``interrupted`` one (the name of the signal that stopped it).
@@ -566,10 +567,11 @@ def _host_problem_reasons(hosts: list[Mapping], failed_tasks: list[Mapping]) -> 
         if host.get("status") == "no_results" and name not in explained:
             why = host.get("reason") or "no check results"
             reasons.append(_reason("no_results", [name], f"{name}: {why}", why))
-    failures = ((task.get("host"), (task.get("task"), task.get("message"))) for task in failed_tasks)
+    failures = ((task.get("host"), (task.get("task"), task.get("message"), tuple(task.get("details") or ())))
+                for task in failed_tasks)
     reasons += [_reason("task_failed", names, f"{hosts_text(names)} task {task!r} failed: {message}",
-                        f"{task}: {message}")
-                for (task, message), names in _grouped_hosts(failures)]
+                        f"{task}: {'; '.join(details) if details else message}")
+                for (task, message, details), names in _grouped_hosts(failures)]
     return reasons
 
 

@@ -211,7 +211,9 @@ class _Builder(object):
         suite = self._suite("tasks")
         for task in tasks:
             case = self._case(suite, f"tasks.{task.get('host')}", task.get("task"), 0)
-            ET.SubElement(case, "error", message=_text(task.get("message")), type="failed_task")
+            error = ET.SubElement(case, "error", message=_text(task.get("message")), type="failed_task")
+            if task.get("details"):
+                error.text = "\n".join(_text(detail) for detail in task["details"])
 
     def _totals(self) -> None:
         totals = dict(tests=0, failures=0, errors=0, skipped=0, time=0.0)

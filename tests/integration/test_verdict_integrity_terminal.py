@@ -147,6 +147,11 @@ def test_a_configuration_error_is_printed_once_and_whole(golive, shared):
     count = "invalid check settings in golive_commands[0] (command_output): 1 problem, printed above as a warning"
     (failed,) = run.report["failed_tasks"]
     assert failed["message"] == count, failed
+    # The report keeps the problem itself (the terminal printed it once, as the task's warning).
+    [detail] = failed["details"]
+    assert detail == line[len("[WARNING]: "):], detail
+    markdown = run.report_text("report.md")
+    assert "unsupported option " + UNKNOWN_OPTION.replace("_", "\\_") + " \\(supported: argv" in markdown, markdown
     summary = summary_of(run)
     assert 'task "Check the go-live policy and the run\'s scope" failed: ' + count in summary, summary
     assert "its check task failed" not in summary, summary
