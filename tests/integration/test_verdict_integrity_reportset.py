@@ -24,8 +24,21 @@ pytestmark = pytest.mark.integration
 
 FILES = ("report.json", "junit.xml", "report.html", "report.md", "golive.prom")
 PLANTED = "20200101T000000Z"
-# Room left on the full disk: a few pages, enough for the small junit.xml, not for the whole set.
-ROOM_LEFT = 12 * 1024
+PAGE = 4096
+
+
+# The files a run writes before report.html, in its order (the callback's default formats: json, junit, html...).
+WRITTEN_BEFORE_HTML = ("report.json", "junit.xml")
+
+
+def room_before_html(report_dir):
+    """Room to leave on the full disk: the files written before report.html fit, with a page for the run's new
+    directory and one to spare; report.html (many times larger than a page) does not. Measured on the previous
+    run's set, so the test follows the formats' sizes."""
+    before = sum(-(-os.path.getsize(os.path.join(report_dir, name)) // PAGE) * PAGE for name in WRITTEN_BEFORE_HTML)
+    room = before + 2 * PAGE
+    assert room + PAGE < before + os.path.getsize(os.path.join(report_dir, "report.html")), room
+    return room
 NOT_WRITTEN = re.compile(r"^GOLIVE REPORT NOT WRITTEN: cannot write the report into .*No space left on device.*"
                          r"the current report is still the previous run's \(history/\d{8}T\d{6}Z(-\d+)?\)$",
                          re.MULTILINE)
@@ -130,12 +143,12 @@ def test_a_full_report_disk_keeps_the_previous_run_set_whole_and_fails_the_run(g
         assert first.returncode != 0 and first.verdict == "NO-GO", first.tail()
         previous = assert_one_run_set(report_dir, "NO-GO")
 
-        disk.fill_leaving(ROOM_LEFT)
+        disk.fill_leaving(room_before_html(report_dir))
         second = golive.run(group_vars=HEALTHY_VARS, env=env, label="disk-full")
         # The run tells its own verdict first, then that its report is not on disk, and fails.
         assert first_verdict(second.stdout) in ("GO", "GO WITH WARNINGS"), second.tail()
         assert NOT_WRITTEN.search(second.stdout), second.tail()
-        # The disk filled up after junit.xml (written first) was on it: the case that used to mix two runs.
+        # The disk filled up after report.json and junit.xml were on it: the case that used to mix two runs.
         assert re.search(r"No space left on device: \S*/history/\.incoming-\S+/report\.html;", second.stdout), \
             second.tail()
         assert second.returncode == 1, second.tail()

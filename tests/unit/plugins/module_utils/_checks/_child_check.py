@@ -15,6 +15,8 @@ COLLECTIONS = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__fi
 _CHILD = textwrap.dedent("""
     import json, sys
     sys.path.insert(0, sys.argv[1])
+    for blocked in json.loads(sys.argv[5]):
+        sys.modules[blocked] = None  # what an import finds when the package is not installed
     from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
     from ansible_collections.golive.readiness.plugins.module_utils._module import CheckBatch, item_spec
     from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
@@ -32,9 +34,11 @@ _CHILD = textwrap.dedent("""
 """)
 
 
-def run_in_child(kind, item, timeout=120.0, prefix=()):
-    """(record, peak RSS in bytes) of one check of ``kind`` run in a child process."""
-    command = [*prefix, sys.executable, "-c", _CHILD, COLLECTIONS, kind, json.dumps(item), str(timeout)]
+def run_in_child(kind, item, timeout=120.0, prefix=(), blocked_modules=()):
+    """(record, peak RSS in bytes) of one check of ``kind`` run in a child process, in which the modules
+    ``blocked_modules`` cannot be imported."""
+    command = [*prefix, sys.executable, "-c", _CHILD, COLLECTIONS, kind, json.dumps(item), str(timeout),
+               json.dumps(list(blocked_modules))]
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout + 120, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     answer = json.loads(done.stdout.strip().splitlines()[-1])
