@@ -9,6 +9,8 @@ import os
 import pwd
 import re
 import sys
+import threading
+import time
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
     CheckError,
@@ -205,6 +207,64 @@ def scan(proc: str) -> list[ProcessInfo]:
     return found
 
 
+class _Scan(object):
+    """One scan of a proc directory: taken by the first check that asks, awaited by the others."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.ended = None
+        self.processes = None
+        self.error = None
+
+
+class SharedScans(object):
+    """The process table, read once for the process checks that run at the same time.
+
+    A check takes the latest scan if that scan ended after the check started, waiting for one under
+    way: the scan then saw the processes while the check ran, as its own would have (a scan is never
+    instantaneous). A check started after the latest scan ended reads the table again, so it never
+    counts processes from before it started.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._scans: dict[str, _Scan] = {}
+
+    def processes(self, proc: str, started: float | None, wait: float) -> list[ProcessInfo]:
+        if started is None:
+            started = time.monotonic()
+        with self._lock:
+            latest = self._scans.get(proc)
+            reusable = latest is not None and (latest.ended is None or latest.ended >= started)
+            if not reusable:
+                latest = self._scans[proc] = _Scan()
+        if reusable:
+            return self._awaited(latest, proc, wait)
+        try:
+            latest.processes = scan(proc)
+        except CheckError as exc:
+            latest.error = str(exc)
+            raise
+        except Exception as exc:  # the checks awaiting this scan report it as the runner would
+            latest.error = f"unexpected {type(exc).__name__}: {exc}"
+            raise
+        finally:
+            latest.ended = time.monotonic()
+            latest.done.set()
+        return latest.processes
+
+    @staticmethod
+    def _awaited(taken: _Scan, proc: str, wait: float) -> list[ProcessInfo]:
+        if not taken.done.wait(wait):
+            raise CheckError(f"the scan of {proc} by a concurrent process check did not finish in time")
+        if taken.error is not None:
+            raise CheckError(taken.error)
+        return taken.processes
+
+
+SCANS = SharedScans()
+
+
 # --- excluding the check's own process chain --------------------------------------------------------
 
 
@@ -325,7 +385,7 @@ def matching_processes(processes: list[ProcessInfo], plan: dict) -> list[Process
 
 
 def run(plan, ctx):
-    processes = scan(plan["proc"])
+    processes = SCANS.processes(plan["proc"], getattr(ctx, "started", None), ctx.remaining())
     candidates = matching_processes(processes, plan)
     names = {}
     counted = candidates
