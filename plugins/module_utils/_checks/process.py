@@ -9,6 +9,8 @@ import os
 import pwd
 import re
 import sys
+import threading
+import time
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
     CheckError,
@@ -99,52 +101,89 @@ def prepare(item):
 
 
 class ProcessInfo(object):
-    def __init__(self, pid, ppid, comm, argv, uid, state):
+    """One process as the scan saw it; its effective uid is read from ``status`` only when asked for."""
+
+    __slots__ = ("_uid", "argv", "comm", "pid", "ppid", "proc", "state")
+
+    def __init__(self, pid: int, ppid: int, comm: str, argv: list[str], state: str, proc: str = PROC,
+                 uid: int | None = None) -> None:
         self.pid = pid
         self.ppid = ppid
         self.comm = comm
         self.argv = argv
-        self.uid = uid
         self.state = state
+        self.proc = proc
+        self._uid = uid
 
     @property
-    def cmdline(self):
+    def cmdline(self) -> str:
         return " ".join(self.argv) if self.argv else f"[{self.comm}]"
 
-
-def _read(path, mode="r"):
-    with open(path, mode) as handle:
-        return handle.read()
-
-
-def _parse_status(text):
-    """(ppid, effective uid, state letter) from /proc/<pid>/status."""
-    fields = {}
-    for line in text.splitlines():
-        key, colon, value = line.partition(":")
-        if colon:
-            fields[key] = value.split()
-    return int(fields["PPid"][0]), int(fields["Uid"][1]), fields["State"][0]
+    @property
+    def uid(self) -> int | None:
+        """The effective uid, or None when the process is gone (or its status unreadable)."""
+        if self._uid is None:
+            self._uid = read_uid(self.proc, self.pid)
+        return self._uid
 
 
-def read_process(proc, pid):
-    """A ProcessInfo, or None when the process is gone (processes come and go during a scan)."""
-    base = os.path.join(proc, str(pid))
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb", buffering=0) as handle:
+        return handle.readall()
+
+
+def _parse_stat(data: bytes) -> tuple[str, str, int]:
+    """(comm, state letter, ppid) from /proc/<pid>/stat: ``pid (comm) state ppid ...``.
+
+    comm may itself hold spaces and parentheses, so it ends at the last ``)``.
+    """
+    opening = data.index(b"(")
+    closing = data.rindex(b")")
+    state, ppid = data[closing + 2:].split(b" ", 2)[:2]
+    return data[opening + 1:closing].decode("utf-8", "replace"), state.decode("ascii"), int(ppid)
+
+
+def _effective_uid(status: str) -> int:
+    """The effective uid, the second number of the ``Uid:`` line of /proc/<pid>/status."""
+    for line in status.splitlines():
+        if line.startswith("Uid:"):
+            return int(line.split()[2])
+    raise ValueError("no Uid line")
+
+
+def read_uid(proc: str, pid: int) -> int | None:
     try:
-        comm = _read(os.path.join(base, "comm")).rstrip("\n")
-        raw = _read(os.path.join(base, "cmdline"), "rb")
-        ppid, uid, state = _parse_status(_read(os.path.join(base, "status")))
+        return _effective_uid(_read_bytes(f"{proc}/{pid}/status").decode("utf-8", "replace"))
+    except (OSError, IndexError, ValueError):
+        return None  # gone, cut short by the process exiting mid-read, or locked down (hidepid)
+
+
+def parse_cmdline(raw: bytes) -> list[str]:
+    """The arguments of a NUL-separated /proc/<pid>/cmdline, without the trailing empty ones.
+
+    A process that rewrites its title (sshd, postgres, nginx workers) leaves its whole argument area
+    padded with NULs, kilobytes of them: they are cut before splitting, not popped one by one.
+    """
+    raw = raw.rstrip(b"\0")
+    return raw.decode("utf-8", "replace").split("\0") if raw else []
+
+
+def read_process(proc: str, pid: int) -> ProcessInfo | None:
+    """A ProcessInfo, or None when the process is gone (processes come and go during a scan).
+
+    Two reads per process (``stat`` and ``cmdline``), where ``comm`` and ``status`` would take two more.
+    """
+    try:
+        comm, state, ppid = _parse_stat(_read_bytes(f"{proc}/{pid}/stat"))
+        raw = _read_bytes(f"{proc}/{pid}/cmdline")
     except _GONE:
         return None
-    except (KeyError, IndexError, ValueError):
-        return None  # a status file cut short by the process exiting mid-read
-    argv = [arg.decode("utf-8", "replace") for arg in raw.split(b"\0")]
-    while argv and argv[-1] == "":
-        argv.pop()
-    return ProcessInfo(pid, ppid, comm, argv, uid, state)
+    except (IndexError, ValueError):
+        return None  # a stat line cut short by the process exiting mid-read
+    return ProcessInfo(pid, ppid, comm, parse_cmdline(raw), state, proc)
 
 
-def list_pids(proc):
+def list_pids(proc: str) -> list[int]:
     try:
         names = os.listdir(proc)
     except OSError as exc:
@@ -155,7 +194,7 @@ def list_pids(proc):
     return pids
 
 
-def scan(proc):
+def scan(proc: str) -> list[ProcessInfo]:
     """Every live (non-zombie) process readable in ``proc``."""
     found = []
     for pid in list_pids(proc):
@@ -166,6 +205,64 @@ def scan(proc):
         if info is not None and info.state != "Z":
             found.append(info)
     return found
+
+
+class _Scan(object):
+    """One scan of a proc directory: taken by the first check that asks, awaited by the others."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.ended = None
+        self.processes = None
+        self.error = None
+
+
+class SharedScans(object):
+    """The process table, read once for the process checks that run at the same time.
+
+    A check takes the latest scan if that scan ended after the check started, waiting for one under
+    way: the scan then saw the processes while the check ran, as its own would have (a scan is never
+    instantaneous). A check started after the latest scan ended reads the table again, so it never
+    counts processes from before it started.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._scans: dict[str, _Scan] = {}
+
+    def processes(self, proc: str, started: float | None, wait: float) -> list[ProcessInfo]:
+        if started is None:
+            started = time.monotonic()
+        with self._lock:
+            latest = self._scans.get(proc)
+            reusable = latest is not None and (latest.ended is None or latest.ended >= started)
+            if not reusable:
+                latest = self._scans[proc] = _Scan()
+        if reusable:
+            return self._awaited(latest, proc, wait)
+        try:
+            latest.processes = scan(proc)
+        except CheckError as exc:
+            latest.error = str(exc)
+            raise
+        except Exception as exc:  # the checks awaiting this scan report it as the runner would
+            latest.error = f"unexpected {type(exc).__name__}: {exc}"
+            raise
+        finally:
+            latest.ended = time.monotonic()
+            latest.done.set()
+        return latest.processes
+
+    @staticmethod
+    def _awaited(taken: _Scan, proc: str, wait: float) -> list[ProcessInfo]:
+        if not taken.done.wait(wait):
+            raise CheckError(f"the scan of {proc} by a concurrent process check did not finish in time")
+        if taken.error is not None:
+            raise CheckError(taken.error)
+        return taken.processes
+
+
+SCANS = SharedScans()
 
 
 # --- excluding the check's own process chain --------------------------------------------------------
@@ -281,10 +378,15 @@ def _grade(ev, plan, count, other_users):
     ev.require(not (too_few or too_many), shown, passing=shown)
 
 
-def run(plan, ctx):
-    processes = scan(plan["proc"])
+def matching_processes(processes: list[ProcessInfo], plan: dict) -> list[ProcessInfo]:
+    """The processes the plan counts, but this check's own chain and those gone before their uid was read."""
     excluded = own_chain(processes)
-    candidates = [p for p in processes if p.pid not in excluded and matches(p, plan)]
+    return [p for p in processes if p.pid not in excluded and matches(p, plan) and p.uid is not None]
+
+
+def run(plan, ctx):
+    processes = SCANS.processes(plan["proc"], getattr(ctx, "started", None), ctx.remaining())
+    candidates = matching_processes(processes, plan)
     names = {}
     counted = candidates
     others = []
