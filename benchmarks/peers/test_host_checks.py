@@ -65,7 +65,7 @@ def test_sshd_runs(host):
 
 
 def test_no_stray_daemon(host):
-    assert host.run("pgrep -f '[g]olive-benchmark-no-such-daemon'").rc == 1
+    assert host.run("pgrep -f '[n]o-such-daemon-of-golive-peers'").rc == 1
 
 
 @pytest.mark.parametrize("command,pattern", COMMANDS)
