@@ -1,4 +1,4 @@
-.PHONY: demo test setup sanity lint benchmark build screenshot clean
+.PHONY: demo test setup sanity lint benchmark benchmark-peers build screenshot clean
 
 demo:            ## run the go-live checklist over the embedded demo inventory
 	scripts/demo
@@ -17,6 +17,9 @@ sanity:
 
 benchmark:       ## golive run vs ansible -m ping over 20 SSH hosts; 50 TLS endpoints batched vs per task
 	scripts/setup && .venv/bin/python benchmarks/golive_vs_ping.py && .venv/bin/python benchmarks/tls_batch_vs_per_task.py
+
+benchmark-peers: ## issue 13: golive vs ping (5-100 hosts) and vs testinfra and builtin modules (20 hosts)
+	scripts/setup && .venv/bin/python benchmarks/peers.py
 
 screenshot:      ## regenerate docs/images/report.png from the demo's HTML report
 	scripts/demo; .venv/bin/python tests/browser/screenshot.py
