@@ -163,7 +163,7 @@ def wait_sessions_closed(listeners: Sequence[int]) -> None:
         if not any(has_descendants(pid, table) for pid in listeners):
             return
         time.sleep(0.05)
-    print("  warning: sshd sessions still open after %.0fs; host CPU undercounted" % SETTLE_TIMEOUT)
+    print(f"  warning: sshd sessions still open after {SETTLE_TIMEOUT:.0f}s; host CPU undercounted")
 
 
 # --- the four commands and how each must end -------------------------------------------------------------
