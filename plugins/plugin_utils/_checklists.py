@@ -66,6 +66,11 @@ class ChecklistValidation:
         # problem -> the hosts whose variables hold it, in the order they were met
         self._hosts_by_problem: dict[str, list[str]] = {}
         self.endpoint_checks = 0
+        # What the verify calls run once the checklists are valid: each host's items, and every host's
+        # endpoint checks (then their own probe checks) for the probe hosts, each tagged with its target.
+        self.host_items: dict[str, list] = {}
+        self._endpoint_items: list = []
+        self._probe_items: list = []
 
     def add_problem(self, problem: str, host: str) -> None:
         hosts = self._hosts_by_problem.setdefault(one_line(problem), [])
@@ -87,6 +92,16 @@ class ChecklistValidation:
                                  f"give one of them an explicit id", host)
             else:
                 used[key] = f"{where} ({item['kind']})"
+
+    def keep(self, host: str, items: list, endpoint: list, probe: list) -> None:
+        """Keep a host's checklists, templated once here, for its verify call and the probe hosts'."""
+        self.host_items[host] = items
+        self._endpoint_items += [_targeted(item, host) for item in endpoint]
+        self._probe_items += [_targeted(item, host) for item in probe]
+
+    def probe_items(self) -> list:
+        """Every scope host's endpoint checks, then every scope host's own probe checks, as the probe hosts run them."""
+        return self._endpoint_items + self._probe_items
 
     def check_run_options(self, host: str, run_options: Any, variables: Mapping[str, str]) -> None:
         for problem in run_option_errors(run_options, variables):
@@ -118,6 +133,12 @@ class ChecklistValidation:
         return self._items[key]
 
 
+def _targeted(item: Any, host: str) -> Any:
+    if isinstance(item, dict):
+        item.setdefault("target", host)
+    return item
+
+
 def _cause_text(exc: BaseException, name: str) -> str:
     """Why ``name`` could not be templated: the filters' own message (naming the inventory variable) when
     one of them refused a value, else Ansible's."""
@@ -129,6 +150,30 @@ def _cause_text(exc: BaseException, name: str) -> str:
     return one_line(f"{name}: cannot be templated: {exc}")
 
 
+def _compiling_once(templar):
+    """A templar whose Jinja environment compiles each template text once.
+
+    Ansible compiles a template every time it renders one, and every scope host renders the same role and
+    playbook templates: compiling was most of this stage's work. A compiled template holds no variables,
+    so hosts can share it. The one templar serves each host in turn (see _HostContext.resolve).
+    """
+    shared = templar.copy_with_new_env()
+    environment = shared._engine.environment
+    compile_template = environment.from_string
+    compiled: dict[tuple, Any] = {}
+
+    def from_string(source, *args, **kwargs):
+        if args or kwargs or not isinstance(source, str):
+            return compile_template(source, *args, **kwargs)
+        key = (type(source), source)  # a template text and its type (Ansible tags the text with its origin)
+        if key not in compiled:
+            compiled[key] = compile_template(source)
+        return compiled[key]
+
+    environment.from_string = from_string
+    return shared
+
+
 class _HostContext:
     """One host's variables as the tasks of the running play see them, to resolve variables by name."""
 
@@ -137,12 +182,13 @@ class _HostContext:
         variable_manager = task._variable_manager
         host = variable_manager._inventory.get_host(host_name)
         self._variables = variable_manager.get_vars(play=task.get_play(), host=host, task=task)
-        self._templar = templar.copy_with_new_env(available_variables=self._variables)
+        self._templar = templar
 
     def resolve(self, name: str, default: Any = None) -> Any:
         """The variable's value, fully templated; ``default`` when the host does not define it."""
         if name not in self._variables:
             return default
+        self._templar.available_variables = self._variables
         return plain(self._templar.resolve_variable_expression(name))
 
 
@@ -163,15 +209,16 @@ def validate_checklists(task, templar, names: Mapping[str, str], scope_hosts: It
     ``probe`` (the host's own endpoint checks), ``host_run_options`` and ``probe_run_options``.
     """
     validation = ChecklistValidation()
+    templar = _compiling_once(templar)
     for host in scope_hosts:
         context = _HostContext(task, templar, host)
-        items = _resolved(context, names["host"], checklist, validation, host)
-        validation.check_items(host, items or [], "checks")
+        items = _resolved(context, names["host"], checklist, validation, host) or []
+        validation.check_items(host, items, "checks")
         endpoint = _resolved(context, names["endpoint"], checklist, validation, host) or []
-        endpoint += _resolved(context, names["probe"], partial(checks_of, variable=names["probe"]),
-                              validation, host) or []
-        validation.check_items(host, endpoint, "endpoint checks")
-        validation.endpoint_checks += len(endpoint)
+        probe = _resolved(context, names["probe"], partial(checks_of, variable=names["probe"]), validation, host) or []
+        validation.check_items(host, endpoint + probe, "endpoint checks")
+        validation.endpoint_checks += len(endpoint) + len(probe)
+        validation.keep(host, items, endpoint, probe)
         if names.get("host_run_options"):
             options = _resolved(context, names["host_run_options"], dict, validation, host)
             if options is not None:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from unittest import mock
 
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar, trust_as_template
+
 from ansible_collections.golive.readiness.plugins.filter.checks import checks_of
 from ansible_collections.golive.readiness.plugins.module_utils._module import CheckBatch
 from ansible_collections.golive.readiness.plugins.plugin_utils._checklists import (
     HOST_RUN_VARIABLES,
     PROBE_RUN_VARIABLES,
     ChecklistValidation,
+    _compiling_once,
 )
 
 TYPO = [{"url": "http://127.0.0.1:9/", "statuz": 200}]
@@ -84,3 +88,29 @@ def test_the_summary_counts_the_problems_and_names_where_they_are():
         validation.check_run_options(f"web{index}", {"max_workers": 1000 + index}, HOST_RUN_VARIABLES)
     assert validation.summary().startswith("invalid check settings in golive_disk_space[0] (disk_space), ")
     assert validation.summary().endswith(", golive_max_workers: 8 problems, each printed above as a warning")
+
+
+def test_kept_checklists_hand_each_host_its_items_and_the_probe_every_endpoint_check_with_its_target():
+    validation = ChecklistValidation()
+    for host, port in (("web01", 1), ("web02", 2)):
+        endpoint = checks_of([{"host": "h", "port": port}], "tcp_port", None, "golive_ports")
+        probe = checks_of([{"host": "p", "port": port, "kind": "tcp_port", "target": "lb"}], None, None,
+                          "golive_probe_checks")
+        validation.keep(host, checks_of([{"path": "/"}], "disk_space", None, "golive_disk_space"), endpoint, probe)
+    assert [item["path"] for item in validation.host_items["web02"]] == ["/"]
+    assert [(item["host"], item["port"], item["target"]) for item in validation.probe_items()] == [
+        ("h", 1, "web01"), ("h", 2, "web02"), ("p", 1, "lb"), ("p", 2, "lb")]
+
+
+def test_hosts_share_each_compiled_template_but_not_their_values():
+    environment_class = type(Templar(loader=DataLoader())._engine.environment)
+    with mock.patch.object(environment_class, "from_string", autospec=True,
+                           side_effect=environment_class.from_string) as compile_template:
+        templar = _compiling_once(Templar(loader=DataLoader()))
+        values = []
+        for number in (1, 2):
+            templar.available_variables = {"number": number, "next": trust_as_template("{{ number + 1 }}")}
+            values.append(templar.resolve_variable_expression("next"))
+    assert values == [2, 3]
+    texts = [call.args[1] for call in compile_template.call_args_list if isinstance(call.args[1], str)]
+    assert texts == ["{{ number + 1 }}"]
