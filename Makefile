@@ -18,7 +18,7 @@ sanity:
 benchmark:       ## golive run vs ansible -m ping over 20 SSH hosts; 50 TLS endpoints batched vs per task
 	scripts/setup && .venv/bin/python benchmarks/golive_vs_ping.py && .venv/bin/python benchmarks/tls_batch_vs_per_task.py
 
-benchmark-peers: ## issue 13: golive vs ping (5-100 hosts) and vs testinfra and builtin modules (20 hosts)
+benchmark-peers: ## golive vs ping (5-100 hosts), vs pytest-testinfra and vs a builtin-module playbook (20 hosts)
 	scripts/setup && .venv/bin/python benchmarks/peers.py
 
 screenshot:      ## regenerate docs/images/report.png from the demo's HTML report
