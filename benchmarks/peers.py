@@ -12,7 +12,7 @@ golive and ping alternate which goes first, at every fleet size of the scale cur
 so its own ControlPath) and its SSH masters are closed after it. For each run it measures the wall
 time, the controller's CPU (user+sys of the run's whole process tree, SSH masters included) and the
 hosts' CPU (user+sys of every sshd session and what it ran). Then it measures the payload of `verify`
-and `ping` per host, and prints medians, min-max, ratios and the targets of issue 13 beside them.
+and `ping` per host, and prints medians, min-max, ratios and the speed targets beside them.
 
 Run from the repository root as root:  python benchmarks/peers.py [--hosts 20] [--rounds 3]
 """
@@ -377,7 +377,7 @@ def print_scale(results: Results, sizes: Sequence[int]) -> None:
 
 
 def print_targets(results: Results, sizes: Sequence[int], peer_hosts: int) -> None:
-    print("\n== targets of issue 13")
+    print("\n== speed targets")
     for hosts in sizes:
         if hosts not in (20, 100) or not results.of("golive", hosts) or not results.of("ping", hosts):
             continue
