@@ -39,6 +39,8 @@ def room_before_html(report_dir):
     room = before + 2 * PAGE
     assert room + PAGE < before + os.path.getsize(os.path.join(report_dir, "report.html")), room
     return room
+
+
 NOT_WRITTEN = re.compile(r"^GOLIVE REPORT NOT WRITTEN: cannot write the report into .*No space left on device.*"
                          r"the current report is still the previous run's \(history/\d{8}T\d{6}Z(-\d+)?\)$",
                          re.MULTILINE)
