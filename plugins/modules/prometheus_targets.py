@@ -166,7 +166,7 @@ golive_checks:
       C(up), C(down) and C(unknown)) of the checked targets; C(down_targets) and, when there are any,
       C(unknown_targets) (at most 10 each, with C(job), C(instance), C(health), C(last_error), C(last_scrape));
       C(missing_jobs) with I(jobs); C(active_targets) and C(targets_down) (counts); C(alert_rules) (how many
-      alerting rules are loaded, a plain number), C(unhealthy_rules) (C(name), C(group), C(health),
+      alerting rules are loaded, a count), C(unhealthy_rules) (C(name), C(group), C(health),
       C(last_error)), C(firing_alerts) (names, at most 10) and C(missing_alerts) with I(required_alerts).
     - C(expected) holds C(jobs) as given, the C(active_targets) and C(targets_down) levels, C(unknown_status)
       when targets are not scraped yet, and C(required_alerts) as given.
@@ -193,7 +193,7 @@ golive_checks:
             last_scrape: '2030-06-01T12:00:03Z'
         active_targets: {value: 12, unit: count}
         targets_down: {value: 1, unit: count}
-        alert_rules: 18
+        alert_rules: {value: 18, unit: count}
         unhealthy_rules: []
         firing_alerts: []
       expected:

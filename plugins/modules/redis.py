@@ -236,9 +236,9 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per server, in the order of O(checks).
-    - C(observed) holds C(latency_ms) (ms), C(redis_version), C(redis_mode), C(uptime_seconds), C(role)
+    - C(observed) holds C(latency_ms) (ms), C(redis_version), C(redis_mode), C(uptime_seconds) (seconds), C(role)
       (V(master) or V(replica)), C(connected_replicas), C(online_replicas) (a count), C(replicas) (address,
-      state, offset, lag of each), C(used_memory) and C(maxmemory) (bytes, plain numbers as Redis reports
+      state, offset, lag of each), C(used_memory) and C(maxmemory) (bytes, as Redis reports
       them), C(maxmemory_policy), C(memory_used_percent) (percent, null without I(maxmemory)), C(aof_enabled),
       C(aof_last_write_status), C(rdb_last_bgsave_status), C(rdb_changes_since_last_save); on a replica
       C(master), C(master_link_status), C(master_link_down_seconds), C(replica_offset_lag) and
@@ -263,13 +263,13 @@ golive_checks:
         latency_ms: {value: 1.3, unit: ms}
         redis_version: 7.2.4
         redis_mode: standalone
-        uptime_seconds: 1209600
+        uptime_seconds: {value: 1209600, unit: seconds}
         role: master
         connected_replicas: 1
         online_replicas: {value: 1, unit: count}
         replicas: [{address: '10.0.0.12:6379', state: online, offset: 88123411, lag: 0}]
-        used_memory: 442619904
-        maxmemory: 1073741824
+        used_memory: {value: 442619904, unit: bytes}
+        maxmemory: {value: 1073741824, unit: bytes}
         maxmemory_policy: allkeys-lru
         memory_used_percent: {value: 41.2, unit: percent}
         aof_enabled: false

@@ -215,7 +215,7 @@ def check_alert_rules(plan, rules, ev):
     unhealthy = [dict(name=r.get("name"), group=r.get("group"), health=r.get("health"),
                       last_error=r.get("lastError")) for r in rules if r.get("health") not in ("ok", "unknown")]
     firing = sorted(set(r.get("name") for r in rules if r.get("state") == "firing"))
-    ev.observe("alert_rules", len(rules))
+    ev.observe("alert_rules", len(rules), "count")
     ev.observe("unhealthy_rules", unhealthy[:SHOWN_TARGETS])
     ev.observe("firing_alerts", firing[:SHOWN_TARGETS])
     required = plan["required_alerts"]

@@ -375,7 +375,7 @@ def _replicas(info):
 def _server(ev, info):
     ev.observe("redis_version", info.get("redis_version"))
     ev.observe("redis_mode", info.get("redis_mode"))
-    ev.observe("uptime_seconds", _number(info, "uptime_in_seconds"))
+    ev.observe("uptime_seconds", _number(info, "uptime_in_seconds"), "seconds")
 
 
 def _role(ev, info, plan):
@@ -449,8 +449,8 @@ def _replica_count(ev, info, plan):
 
 def _memory(ev, info, plan):
     used, maxmemory = _number(info, "used_memory"), _number(info, "maxmemory")
-    ev.observe("used_memory", used)
-    ev.observe("maxmemory", maxmemory)
+    ev.observe("used_memory", used, "bytes")
+    ev.observe("maxmemory", maxmemory, "bytes")
     ev.observe("maxmemory_policy", info.get("maxmemory_policy"))
     if not (plan["memory_used"].is_set or plan["require_maxmemory"]):
         ev.observe("memory_used_percent", round(100.0 * used / maxmemory, 1) if used is not None and maxmemory

@@ -44,6 +44,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     OptionError,
     limit_from_options,
     parse_count,
+    quantity,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._net import connect_tcp
 
@@ -498,7 +499,7 @@ def hostname_matches(name, dns_names, ip_addresses):
 
 def describe_cert(cert, now):
     return dict(subject=_name(cert.subject), issuer=_name(cert.issuer), not_after=_stamp(_utc(cert, "not_valid_after")),
-                days_left=days_left(cert, now), signature_algorithm=_signature_name(cert))
+                days_left=quantity(days_left(cert, now), "days"), signature_algorithm=_signature_name(cert))
 
 
 # --- verification of a file's chain -------------------------------------------------------------

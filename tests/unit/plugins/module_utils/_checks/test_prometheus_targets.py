@@ -54,7 +54,7 @@ def test_named_job_that_is_up_passes_with_the_required_alerts(stack):
     assert record["summary"] == "1 of 1 targets up; 5 required alert rules loaded"
     assert record["observed"]["targets"] == dict(total=1, up=1, down=0, unknown=0)
     assert record["observed"]["missing_alerts"] == []
-    assert record["observed"]["alert_rules"] == 6  # the recording rule is not an alert
+    assert record["observed"]["alert_rules"] == {"value": 6, "unit": "count"}  # the recording rule is not an alert
     assert record["id"] == f"prometheus_targets:{stack.prometheus.url}:api"
 
 

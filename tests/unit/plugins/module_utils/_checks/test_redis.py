@@ -233,7 +233,9 @@ def test_memory_percent_of_maxmemory(three_quarters_full):
     assert 70 <= used < 90, used
     record = check(port, memory_used_warn_above="95%")
     assert record["status"] == "pass", record["summary"]
-    assert record["observed"]["maxmemory"] == 4 * 1024 * 1024
+    assert record["observed"]["maxmemory"] == {"value": 4 * 1024 * 1024, "unit": "bytes"}
+    assert record["observed"]["used_memory"]["unit"] == "bytes" and record["observed"]["used_memory"]["value"] > 0
+    assert record["observed"]["uptime_seconds"]["unit"] == "seconds"
     assert abs(record["observed"]["memory_used_percent"]["value"] - used) < 5
     warned = check(port, memory_used_warn_above="50%", memory_used_fail_above="95")
     assert warned["status"] == "warn"
@@ -257,7 +259,8 @@ def test_unlimited_memory_fails_unless_allowed(plain):
     record = check(plain.port, memory_used_warn_above="80%")
     assert record["status"] == "fail"
     assert record["summary"].startswith("maxmemory is not set (unlimited), ")
-    assert record["observed"]["maxmemory"] == 0 and record["observed"]["memory_used_percent"] is None
+    assert record["observed"]["maxmemory"] == {"value": 0, "unit": "bytes"}
+    assert record["observed"]["memory_used_percent"] is None
     record = check(plain.port, memory_used_warn_above="80%", require_maxmemory=False)
     assert record["status"] == "pass"
     assert "used of unlimited memory (maxmemory 0)" in record["summary"]

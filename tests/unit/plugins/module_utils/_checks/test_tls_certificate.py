@@ -102,6 +102,8 @@ def test_valid_certificate_passes_with_the_facts_observed(serve, ca_file):
     assert observed["verified"] is True and observed["verify_error"] is None
     assert observed["old_protocols_accepted"] == [] and observed["old_protocols_not_probed"] == []
     assert [c["subject"] for c in observed["chain"]] == [observed["subject"], observed["issuer"]]
+    assert observed["chain"][0]["days_left"] == observed["days_left"]
+    assert all(c["days_left"]["unit"] == "days" for c in observed["chain"])
     assert record["expected"]["days_left"] == {"warn": {"below": 30}, "fail": {"below": 14}, "unit": "days"}
     assert record["summary"].startswith("leaf expires in ")
 
