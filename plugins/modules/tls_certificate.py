@@ -179,9 +179,9 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per item, in the order of O(checks).
-    - C(observed) holds C(protocol), C(cipher), C(chain_length) (certificates the server presented; null when
-      this Python cannot tell), C(subject), C(issuer), C(sans), C(not_before), C(not_after), C(days_left)
-      (days), C(key_type), C(key_bits), C(key_curve) (elliptic curve keys), C(signature_algorithm),
+    - C(observed) holds C(protocol), C(cipher), C(chain_length) (a count of the certificates the server
+      presented; null when this Python cannot tell), C(subject), C(issuer), C(sans), C(not_before), C(not_after),
+      C(days_left) (days), C(key_type), C(key_bits), C(key_curve) (elliptic curve keys), C(signature_algorithm),
       C(self_signed), C(chain) (subject, issuer, expiry, C(days_left) (days) and signature of each certificate),
       C(verified), C(verify_error) and, with I(min_protocol), C(old_protocols_accepted) and
       C(old_protocols_not_probed).
@@ -201,7 +201,7 @@ golive_checks:
       observed:
         protocol: TLSv1.3
         cipher: TLS_AES_256_GCM_SHA384
-        chain_length: 2
+        chain_length: {value: 2, unit: count}
         subject: CN=shop.example.com
         issuer: CN=R11,O=Let's Encrypt,C=US
         sans: [shop.example.com, www.shop.example.com]

@@ -734,7 +734,7 @@ def _run_remote(plan, ctx, lib, ev):
     certs = [x509.load_der_x509_certificate(der) for der in ders]
     ev.observe("protocol", presented["protocol"])
     ev.observe("cipher", presented["cipher"])
-    ev.observe("chain_length", len(certs) if chain_known else None)
+    ev.observe("chain_length", len(certs) if chain_known else None, "count")
     verified, failure = verify_by_handshake(plan, ctx)
     error = None if verified else explain_verify_error(failure[0], failure[1], certs, chain_known)
     return certs, verified, error
@@ -742,7 +742,7 @@ def _run_remote(plan, ctx, lib, ev):
 
 def _run_file(plan, lib, ev):
     certs = read_pem_bundle(plan["path"], lib["x509"])
-    ev.observe("chain_length", len(certs))
+    ev.observe("chain_length", len(certs), "count")
     verified, error = verify_bundle(certs, plan, lib)
     return certs, verified, error
 
