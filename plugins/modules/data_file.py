@@ -290,7 +290,7 @@ golive_checks:
         size: {value: 801244, unit: bytes}
         age: {value: 8040.0, unit: seconds}
         header: [sku, price, currency]
-        columns: 3
+        columns: {value: 3, unit: count}
         rows: {value: 12840, unit: count}
       expected:
         age: {fail: {above: 86400.0}, unit: seconds}

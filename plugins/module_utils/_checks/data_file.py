@@ -541,7 +541,7 @@ def _column_index(header, ref, has_header):
 
 def _check_header(plan, header, ev):
     ev.observe("header", [shown(name) for name in header[:SHOWN_COLUMNS]])
-    ev.observe("columns", len(header))
+    ev.observe("columns", len(header), "count")
     if plan["columns"] is not None:
         ev.expect("columns", plan["columns"])
         missing = [c for c in plan["columns"] if c not in header]

@@ -569,7 +569,7 @@ def _grade_lines(ev, plan, path, size, now):
     lines, window, reader = _read_window(plan, path, size, now)
     matching, by_pattern = count_matches(plan, lines)
     ev.observe("window", window)
-    ev.observe("lines_scanned", len(lines))
+    ev.observe("lines_scanned", len(lines), "count")
     ev.observe("bytes_read", reader.bytes_read, "bytes")
     ev.observe("matches_by_pattern", by_pattern)
     ev.observe("matching_lines", [shown_line(line) for line in matching[-SHOWN_LINES:]])

@@ -472,7 +472,7 @@ def report_findings(ev, scan):
     for finding in findings:
         by_rule[finding.rule] = by_rule.get(finding.rule, 0) + 1
     ev.observe("findings", [f.as_dict() for f in shown])
-    ev.observe("findings_total", len(findings))
+    ev.observe("findings_total", len(findings), "count")
     ev.observe("findings_by_rule", by_rule)
 
 
@@ -564,9 +564,9 @@ def _is_regular(scan, rel):
 
 
 def _observe_counts(ev, tree, tracked, env_files, requirements, searched):
-    ev.observe("files", len(tree.files))
-    ev.observe("tracked_files", None if tracked is None else len(tracked))
-    ev.observe("files_searched", searched)
+    ev.observe("files", len(tree.files), "count")
+    ev.observe("tracked_files", None if tracked is None else len(tracked), "count")
+    ev.observe("files_searched", searched, "count")
     ev.observe("env_files", env_files[:_SHOWN_PATHS * 4])
     ev.observe("requirements_files", requirements[:_SHOWN_PATHS * 4])
 

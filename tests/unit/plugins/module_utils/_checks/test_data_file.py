@@ -65,6 +65,7 @@ def test_good_rates_file_passes_and_reports_what_it_saw(tmp_path):
     assert HOUR - 5 < observed["age"]["value"] < HOUR + 60
     assert observed["rows"]["value"] == 5
     assert observed["header"] == ["currency", "rate", "published_at"]
+    assert observed["columns"] == {"value": 3, "unit": "count"}
     assert observed["numeric_bounds"] == {"rate": {"non_numeric": {"rows": 0, "lines": []},
                                                    "out_of_bounds": {"rows": 0, "lines": []}}}
     assert observed["key_value"] == [dict(key_column="currency", key="USD", column="rate", assertion="equals 1.0",

@@ -81,11 +81,11 @@ def test_clean_checkout_passes(tmp_path):
     assert record["status"] == "pass", record["summary"]
     observed = record["observed"]
     assert observed["git_checkout"] == str(tmp_path)
-    assert observed["tracked_files"] == 6
-    assert observed["files_searched"] == 6
+    assert observed["tracked_files"] == {"value": 6, "unit": "count"}
+    assert observed["files_searched"] == {"value": 6, "unit": "count"}
     assert observed["env_files"] == [".env", "var/cache/.env.local"]
     assert observed["requirements_files"] == ["requirements-base.txt", "requirements.txt"]
-    assert observed["findings"] == [] and observed["findings_total"] == 0
+    assert observed["findings"] == [] and observed["findings_total"] == {"value": 0, "unit": "count"}
     assert record["summary"] == ("6 tracked file(s) searched for secrets; 2 env file(s), 2 requirements file(s), "
                                  "8 file(s) on disk checked")
     assert record["expected"]["rules"] == ["private_key", "stripe_live_key", "aws_access_key_id", "github_token",
@@ -187,10 +187,10 @@ def test_excluded_paths_are_not_checked(tmp_path):
     init_repo(tmp_path, {"vendor/lib/fixtures.py": f"KEY = '{stripe}'\n", "tests/keys.txt": stripe + "\n",
                          "app.py": "x = 1\n"})
     write(tmp_path, "vendor/cache/blob", "x", 0o666)
-    assert check(dict(path=str(tmp_path)))["observed"]["findings_total"] == 3
+    assert check(dict(path=str(tmp_path)))["observed"]["findings_total"] == {"value": 3, "unit": "count"}
     record = check(dict(path=str(tmp_path), exclude=["vendor", "tests/*.txt"]))
     assert record["status"] == "pass", record["summary"]
-    assert record["observed"]["files_searched"] == 1  # app.py
+    assert record["observed"]["files_searched"] == {"value": 1, "unit": "count"}  # app.py
 
 
 def test_findings_beyond_max_findings_are_counted(tmp_path):
@@ -198,7 +198,7 @@ def test_findings_beyond_max_findings_are_counted(tmp_path):
     record = check(dict(path=str(tmp_path), max_findings=3))
     assert record["status"] == "fail"
     assert len(record["observed"]["findings"]) == 3
-    assert record["observed"]["findings_total"] == 15
+    assert record["observed"]["findings_total"] == {"value": 15, "unit": "count"}
     assert record["summary"].endswith("; and 12 more finding(s)")
 
 
