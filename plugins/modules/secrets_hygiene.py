@@ -188,7 +188,7 @@ golive_checks:
       files on disk), C(tracked_files) (null outside a checkout), C(files_searched) (counts), C(env_files) and
       C(requirements_files) (relative paths), C(findings) (up to I(max_findings), each with C(status),
       C(rule), C(file), C(line) when it is about one, and C(detail) - a masked hint for a secret),
-      C(findings_total) (a count), C(findings_by_rule), and C(skipped) (C(binary), a count; C(too_large) and
+      C(findings_total) and C(findings_by_rule) (counts), and C(skipped) (C(binary), a count; C(too_large) and
       C(unreadable), the paths, with C(too_large_count) and C(unreadable_count)).
     - The rules are C(env_file_tracked), C(env_file_not_ignored), C(private_key), C(stripe_live_key),
       C(aws_access_key_id), C(github_token), C(slack_token), C(google_api_key), the names of I(patterns),
@@ -217,7 +217,7 @@ golive_checks:
         findings:
           - {status: fail, rule: stripe_live_key, file: settings/production.py, line: 12, detail: sk_live_…a1b2}
         findings_total: {value: 1, unit: count}
-        findings_by_rule: {stripe_live_key: 1}
+        findings_by_rule: {stripe_live_key: {value: 1, unit: count}}
         skipped: {binary: 14, too_large: [], too_large_count: 0, unreadable: [], unreadable_count: 0}
       expected:
         rules: [private_key, stripe_live_key, aws_access_key_id, github_token, slack_token, google_api_key]

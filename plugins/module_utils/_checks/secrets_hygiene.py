@@ -22,6 +22,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     format_size,
     mask_secret,
     parse_size,
+    quantity,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._checks import _git
 from ansible_collections.golive.readiness.plugins.module_utils._checks.path import format_mode, parse_mode
@@ -473,7 +474,7 @@ def report_findings(ev, scan):
         by_rule[finding.rule] = by_rule.get(finding.rule, 0) + 1
     ev.observe("findings", [f.as_dict() for f in shown])
     ev.observe("findings_total", len(findings), "count")
-    ev.observe("findings_by_rule", by_rule)
+    ev.observe("findings_by_rule", {rule: quantity(found, "count") for rule, found in by_rule.items()})
 
 
 def report_skipped(ev, scan):

@@ -86,7 +86,7 @@ def test_ignored_patterns_and_custom_patterns(where, rotate):
     assert record["status"] == "pass", record["summary"]
     record = check(rotate, path=path, rotation=False, patterns=[r'" 5\d\d '])
     assert record["status"] == "warn"
-    assert record["observed"]["matches_by_pattern"] == {r'" 5\d\d ': 1}
+    assert record["observed"]["matches_by_pattern"] == {r'" 5\d\d ': {"value": 1, "unit": "count"}}
 
 
 def test_rotation_can_be_turned_off(where, rotate):
@@ -112,7 +112,7 @@ def test_a_few_error_lines_warn_and_are_shown_masked(where, rotate):
     first, second = record["observed"]["matching_lines"]
     assert first.endswith("ERROR payment failed for key sk_live_…q3rT password=…w0rd")
     assert "postgresql://shop:****@db:5432/shop" in second
-    assert record["observed"]["matches_by_pattern"] == {r"\bERROR\b": 2}
+    assert record["observed"]["matches_by_pattern"] == {r"\bERROR\b": {"value": 2, "unit": "count"}}
 
 
 def test_stale_log_warns_by_its_modification_time(where, rotate):
@@ -174,7 +174,8 @@ def test_since_counts_only_recent_lines_with_their_tracebacks(where, rotate):
     assert record["status"] == "fail"
     assert record["summary"] == "2 matching lines in the last 30m (warn > 0, fail > 1)"
     assert record["observed"]["lines_scanned"] == {"value": 105, "unit": "count"}
-    assert record["observed"]["matches_by_pattern"] == {r"\bERROR\b": 1, r"Traceback \(most recent call last\)": 1}
+    one = {"value": 1, "unit": "count"}
+    assert record["observed"]["matches_by_pattern"] == {r"\bERROR\b": one, r"Traceback \(most recent call last\)": one}
 
 
 def test_missing_log_and_empty_glob_fail(where, rotate):

@@ -148,7 +148,7 @@ def test_planted_secrets_in_tracked_files_fail_with_file_line_and_masked_hint(tm
     assert details["private_key"] == "rsa private key block"
     assert record["summary"].startswith("deploy/id_deploy:1 private_key: rsa private key block; "
                                         f"config/payments.py:2 stripe_live_key: sk_live_\u2026{stripe[-4:]}; ")
-    assert record["observed"]["findings_by_rule"]["slack_token"] == 1
+    assert record["observed"]["findings_by_rule"]["slack_token"] == {"value": 1, "unit": "count"}
     assert_hidden(record, stripe, aws, github, slack, google, body)
 
 
