@@ -478,8 +478,9 @@ def report_findings(ev, scan):
 
 
 def report_skipped(ev, scan):
-    skipped = dict(binary=scan.binary, too_large=scan.too_large[:_SHOWN_PATHS], too_large_count=len(scan.too_large),
-                   unreadable=scan.unreadable[:_SHOWN_PATHS], unreadable_count=len(scan.unreadable))
+    skipped = dict(binary=quantity(scan.binary, "count"), too_large=scan.too_large[:_SHOWN_PATHS],
+                   too_large_count=quantity(len(scan.too_large), "count"), unreadable=scan.unreadable[:_SHOWN_PATHS],
+                   unreadable_count=quantity(len(scan.unreadable), "count"))
     ev.observe("skipped", skipped)
     if scan.binary:
         ev.note(f"{scan.binary} binary file(s) not searched")

@@ -176,8 +176,9 @@ def test_binary_and_oversized_files_are_skipped_and_said(tmp_path):
     git(tmp_path, "commit", "-q", "-m", "assets")
     record = check(dict(path=str(tmp_path), max_file_size="4KB"))
     assert record["status"] == "pass", record["summary"]
-    assert record["observed"]["skipped"] == dict(binary=1, too_large=["dump.sql"], too_large_count=1, unreadable=[],
-                                                 unreadable_count=0)
+    one, none = {"value": 1, "unit": "count"}, {"value": 0, "unit": "count"}
+    assert record["observed"]["skipped"] == dict(binary=one, too_large=["dump.sql"], too_large_count=one, unreadable=[],
+                                                 unreadable_count=none)
     assert "1 binary file(s) not searched; 1 file(s) over 4.0 KiB not searched: dump.sql" in record["summary"]
     assert check(dict(path=str(tmp_path)))["observed"]["findings"][0]["file"] == "dump.sql"
 
