@@ -162,7 +162,7 @@ golive_checks:
   description:
     - One record per item, in the order of O(checks).
     - C(observed) holds C(url), C(ready), and once ready C(cluster) (C(status) - V(ready), V(settling) or
-      V(disabled) - and C(peers), the number of peers), C(version), C(receivers) (each receiver name with
+      V(disabled) - and C(peers), the count of peers), C(version), C(receivers) (each receiver name with
       its integrations and how many of each, for example V(webhook) with 1; empty for a receiver without any),
       C(notifying_receivers) (the count of receivers with an integration), C(cluster_peers) (a count) with
       I(min_cluster_peers), C(missing_receivers) with I(required_receivers) and C(routes) with I(required_routes)
@@ -184,7 +184,7 @@ golive_checks:
       observed:
         url: http://alertmanager.internal:9093
         ready: true
-        cluster: {status: ready, peers: 2}
+        cluster: {status: ready, peers: {value: 2, unit: count}}
         version: 0.27.0
         cluster_peers: {value: 2, unit: count}
         receivers: {oncall: {pagerduty: 1, email: 1}}

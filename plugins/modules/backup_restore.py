@@ -211,7 +211,7 @@ golive_checks:
   description:
     - One record per drill, in the order of O(checks).
     - C(observed) holds C(dump), C(dump_format) (V(archive), V(plain), or either with the compression,
-      such as V(plain+gzip)), C(dump_size) (bytes) and C(dump_age_seconds) (plain numbers), C(source) and
+      such as V(plain+gzip)), C(dump_size) (bytes) and C(dump_age_seconds) (seconds), C(source) and
       C(admin) (URLs, passwords masked), C(scratch_database), C(restore_exit_code), C(restore_seconds) (seconds,
       the recovery-time evidence),
       C(dropped) (true once the scratch database is gone), and C(tables) - per table its C(table),
@@ -235,8 +235,8 @@ golive_checks:
       observed:
         dump: /var/backups/shop/shop-2030-06-01.dump
         dump_format: archive
-        dump_size: 1288490188
-        dump_age_seconds: 20510.0
+        dump_size: {value: 1288490188, unit: bytes}
+        dump_age_seconds: {value: 20510.0, unit: seconds}
         source: postgresql+psycopg://golive:****@db.internal:5432/shop
         admin: postgresql+psycopg://postgres:****@db-restore.internal:5432/postgres
         scratch_database: golive_restore_3f9c2a

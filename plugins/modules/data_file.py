@@ -265,8 +265,8 @@ golive_checks:
     - C(observed) holds C(format), C(path) (the file checked - the newest match of a glob), C(matches) (for a
       glob, a count), C(size) (bytes), C(age) (seconds since its last modification), and by format
     - CSV - C(header) (the column names, each shortened to 200 characters), C(columns) (their count),
-      C(rows) (a count), C(ragged_rows) when there are rows with another number of fields (as C(rows) and
-      C(lines)), C(numeric_bounds)
+      C(rows) (a count), C(ragged_rows) when there are rows with another number of fields (as C(rows), a count,
+      and C(lines)), C(numeric_bounds)
       (per column C(non_numeric) and C(out_of_bounds), each the count of C(rows) and the first 5 C(lines)) and
       C(key_value) (per assertion the matching C(rows), C(passed), and for failing rows C(lines) and C(actual)).
     - JSON - C(type) of the document; JSON Lines - C(rows), the number of documents; both - C(assertions), the
@@ -290,7 +290,7 @@ golive_checks:
         size: {value: 801244, unit: bytes}
         age: {value: 8040.0, unit: seconds}
         header: [sku, price, currency]
-        columns: 3
+        columns: {value: 3, unit: count}
         rows: {value: 12840, unit: count}
       expected:
         age: {fail: {above: 86400.0}, unit: seconds}

@@ -160,7 +160,7 @@ golive_checks:
   description:
     - One record per table, in the order of O(checks).
     - C(observed) holds C(database) (the URL, password masked), C(table), C(rows) (a count), C(method) (the
-      method used, V(exact) or V(estimate)), C(estimate) and C(exact) when known (both when the estimate
+      method used, V(exact) or V(estimate)), C(estimate) and C(exact) (counts) when known (both when the estimate
       was low enough to count exactly), and C(method_note) when the table was counted exactly because no
       estimate was usable.
     - C(expected) holds the C(rows) levels, when any are set.
@@ -180,7 +180,7 @@ golive_checks:
         table: countries
         rows: {value: 249, unit: count}
         method: exact
-        exact: 249
+        exact: {value: 249, unit: count}
       expected:
         rows: {fail: {below: 249, above: 249}, unit: count}
       duration_ms: 38

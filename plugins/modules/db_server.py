@@ -181,7 +181,7 @@ golive_checks:
   description:
     - One record per database, in the order of O(checks).
     - C(observed) holds C(database) (the URL, password masked), C(latency_ms) (ms), C(product)
-      (PostgreSQL, MariaDB, MySQL, SQLite), C(version), C(connections) (C(used), C(max), C(percent)) and
+      (PostgreSQL, MariaDB, MySQL, SQLite), C(version), C(connections) (C(used) and C(max) counts, C(percent)) and
       C(connections_percent) (percent), C(ssl) (C(encrypted), C(version), C(cipher)), C(role), C(replication)
       (PostgreSQL replica - C(receive_lsn), C(replay_lsn), C(wal_receiver); MySQL/MariaDB replica - the IO
       and SQL thread states) and C(replica_lag_seconds) (seconds; null on a primary or when unknown). For
@@ -204,7 +204,10 @@ golive_checks:
         latency_ms: {value: 4.2, unit: ms}
         product: PostgreSQL
         version: '16.3'
-        connections: {used: 84, max: 100, percent: 84.0}
+        connections:
+          used: {value: 84, unit: count}
+          max: {value: 100, unit: count}
+          percent: {value: 84.0, unit: percent}
         connections_percent: {value: 84.0, unit: percent}
         ssl: {encrypted: true, version: TLSv1.3, cipher: TLS_AES_256_GCM_SHA384}
         role: primary

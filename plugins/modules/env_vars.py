@@ -180,7 +180,7 @@ golive_checks:
     - One record per environment, in the order of O(checks).
     - C(observed) holds C(source) (V(env_file), V(process) or V(module)), C(env_file) or C(pid) (and with
       I(process_name) C(process_name) and C(matching_pids)), for env files C(malformed_lines) (line numbers),
-      C(variables) (how many are defined, a plain number), the required names that are C(present), C(missing) or
+      C(variables) (how many are defined, a count), the required names that are C(present), C(missing) or
       C(empty), C(forbidden_set) with I(forbidden), C(placeholders) and C(mismatched) with I(expected_values)
       (lists of C(name), masked C(value) and the C(pattern) or C(expected) regular expression).
     - C(expected) holds C(required), C(forbidden) and C(expected_values) as given.
@@ -199,7 +199,7 @@ golive_checks:
         source: env_file
         env_file: /srv/shop/.env
         malformed_lines: []
-        variables: 23
+        variables: {value: 23, unit: count}
         present: [DATABASE_URL, SECRET_KEY, STRIPE_SECRET_KEY]
         missing: [SENTRY_DSN]
         empty: []

@@ -172,8 +172,8 @@ golive_checks:
     - C(observed) holds C(exists), and for an existing log C(file) (the match of a glob), C(size) (bytes),
       C(age_seconds) (seconds), C(writable_by) (the user checked), C(rotation) (the stanza's C(config)
       V(/etc/logrotate.d/shop:1), C(patterns) and C(directives), or null), C(window) (such as V(last 15m) or
-      V(last 1000 lines)), C(lines_scanned), C(bytes_read) (bytes), C(matches_by_pattern), C(matching_lines)
-      (at most 5, masked and truncated) and C(matches) (a count).
+      V(last 1000 lines)), C(lines_scanned) (a count), C(bytes_read) (bytes), C(matches_by_pattern) (counts),
+      C(matching_lines) (at most 5, masked and truncated) and C(matches) (a count).
     - C(expected) holds C(path), the C(age_seconds) level, C(rotation) when a logrotate stanza is required,
       and the C(matches) levels.
   returned: always
@@ -198,9 +198,9 @@ golive_checks:
           patterns: [/var/log/shop/*.log]
           directives: [compress, daily, rotate]
         window: last 15m
-        lines_scanned: 18230
+        lines_scanned: {value: 18230, unit: count}
         bytes_read: {value: 2411806, unit: bytes}
-        matches_by_pattern: {ERROR|Traceback: 3}
+        matches_by_pattern: {ERROR|Traceback: {value: 3, unit: count}}
         matching_lines: ['2030-06-01 12:03:11 ERROR payment webhook failed: timeout']
         matches: {value: 3, unit: count}
       expected:

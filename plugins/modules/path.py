@@ -164,8 +164,7 @@ golive_checks:
   description:
     - One record per path, in the order of O(checks).
     - C(observed) holds C(exists) (and C(dangling_symlink_to) for a broken symlink), and for an existing path
-      its C(type), C(mode) (V(0644)), C(owner), C(group), C(size) (bytes) and C(mtime_age_seconds) (a plain
-      number).
+      its C(type), C(mode) (V(0644)), C(owner), C(group), C(size) (bytes) and C(mtime_age_seconds) (seconds).
     - For a glob it holds C(matches) (a count), C(newest) and C(newest_age_seconds) (seconds), and the
       attributes above are those of the newest match.
     - C(expected) holds the levels of C(matches) and C(newest_age_seconds) of a glob, when set; the other
@@ -188,7 +187,7 @@ golive_checks:
         owner: shop
         group: shop
         size: {value: 4096, unit: bytes}
-        mtime_age_seconds: 86012.0
+        mtime_age_seconds: {value: 86012.0, unit: seconds}
       expected: {}
       duration_ms: 1
   contains:

@@ -162,11 +162,11 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per item, in the order of O(checks).
-    - C(observed) holds C(url); C(targets) (C(total), C(up), C(down), C(unknown)) and C(jobs) (per job its
-      C(up), C(down) and C(unknown)) of the checked targets; C(down_targets) and, when there are any,
+    - C(observed) holds C(url); C(targets) (C(total), C(up), C(down), C(unknown), counts) and C(jobs) (per job
+      its C(up), C(down) and C(unknown) counts) of the checked targets; C(down_targets) and, when there are any,
       C(unknown_targets) (at most 10 each, with C(job), C(instance), C(health), C(last_error), C(last_scrape));
       C(missing_jobs) with I(jobs); C(active_targets) and C(targets_down) (counts); C(alert_rules) (how many
-      alerting rules are loaded, a plain number), C(unhealthy_rules) (C(name), C(group), C(health),
+      alerting rules are loaded, a count), C(unhealthy_rules) (C(name), C(group), C(health),
       C(last_error)), C(firing_alerts) (names, at most 10) and C(missing_alerts) with I(required_alerts).
     - C(expected) holds C(jobs) as given, the C(active_targets) and C(targets_down) levels, C(unknown_status)
       when targets are not scraped yet, and C(required_alerts) as given.
@@ -183,8 +183,14 @@ golive_checks:
       summary: '1 of 12 targets down (fail > 0): node db02:9100'
       observed:
         url: http://prometheus.internal:9090
-        targets: {total: 12, up: 11, down: 1, unknown: 0}
-        jobs: {node: {up: 5, down: 1, unknown: 0}, shop: {up: 6, down: 0, unknown: 0}}
+        targets:
+          total: {value: 12, unit: count}
+          up: {value: 11, unit: count}
+          down: {value: 1, unit: count}
+          unknown: {value: 0, unit: count}
+        jobs:
+          node: {up: {value: 5, unit: count}, down: {value: 1, unit: count}, unknown: {value: 0, unit: count}}
+          shop: {up: {value: 6, unit: count}, down: {value: 0, unit: count}, unknown: {value: 0, unit: count}}
         down_targets:
           - job: node
             instance: db02:9100
@@ -193,7 +199,7 @@ golive_checks:
             last_scrape: '2030-06-01T12:00:03Z'
         active_targets: {value: 12, unit: count}
         targets_down: {value: 1, unit: count}
-        alert_rules: 18
+        alert_rules: {value: 18, unit: count}
         unhealthy_rules: []
         firing_alerts: []
       expected:

@@ -134,7 +134,7 @@ golive_checks:
   description:
     - One record per interpreter, in the order of O(checks).
     - C(observed) holds C(executable), C(version) (such as C(3.11.7)) and C(virtualenv) (bool), and
-      with I(requirements) C(requirements_checked) (how many applied), C(missing) (names),
+      with I(requirements) C(requirements_checked) (how many applied, a count), C(missing) (names),
       C(mismatched) (C(name), C(wanted), C(installed)), C(unpinned) (names) and C(notes) (lines
       skipped); nothing here carries a unit.
     - C(expected) holds C(min_version), C(virtualenv), C(requirements) (the file) and C(pinned) as asked for.
@@ -153,7 +153,7 @@ golive_checks:
         executable: /srv/shop/venv/bin/python
         version: 3.11.7
         virtualenv: true
-        requirements_checked: 42
+        requirements_checked: {value: 42, unit: count}
         missing: []
         mismatched: [{name: django, wanted: 5.0.6, installed: 4.2.11}]
         unpinned: []

@@ -236,15 +236,16 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per server, in the order of O(checks).
-    - C(observed) holds C(latency_ms) (ms), C(redis_version), C(redis_mode), C(uptime_seconds), C(role)
-      (V(master) or V(replica)), C(connected_replicas), C(online_replicas) (a count), C(replicas) (address,
-      state, offset, lag of each), C(used_memory) and C(maxmemory) (bytes, plain numbers as Redis reports
+    - C(observed) holds C(latency_ms) (ms), C(redis_version), C(redis_mode), C(uptime_seconds) (seconds), C(role)
+      (V(master) or V(replica)), C(connected_replicas) and C(online_replicas) (counts), C(replicas) (address,
+      state, offset, lag in seconds of each), C(used_memory) and C(maxmemory) (bytes, as Redis reports
       them), C(maxmemory_policy), C(memory_used_percent) (percent, null without I(maxmemory)), C(aof_enabled),
-      C(aof_last_write_status), C(rdb_last_bgsave_status), C(rdb_changes_since_last_save); on a replica
-      C(master), C(master_link_status), C(master_link_down_seconds), C(replica_offset_lag) and
-      C(replica_lag_seconds) (seconds); with I(require_rdb) C(rdb_save) (the schedule, or null when C(CONFIG) is
-      not allowed); with I(rdb_last_save_max_age) C(rdb_last_save_age_seconds) (seconds); C(cluster_enabled), and
-      in cluster mode C(cluster_state), C(cluster_slots_assigned), C(cluster_known_nodes).
+      C(aof_last_write_status), C(rdb_last_bgsave_status), C(rdb_changes_since_last_save) (a count); on a replica
+      C(master), C(master_link_status), C(master_link_down_seconds) (seconds), C(replica_offset_lag) (bytes of the
+      replication stream) and C(replica_lag_seconds) (seconds); with I(require_rdb) C(rdb_save) (the schedule,
+      or null when C(CONFIG) is not allowed); with I(rdb_last_save_max_age) C(rdb_last_save_age_seconds)
+      (seconds); C(cluster_enabled), and
+      in cluster mode C(cluster_state), C(cluster_slots_assigned) and C(cluster_known_nodes) (counts).
     - C(expected) holds C(tls), the levels of C(latency_ms), C(online_replicas), C(memory_used_percent),
       C(replica_lag_seconds) and C(rdb_last_save_age_seconds) that are set, and C(role), C(master_link_status),
       C(maxmemory), C(maxmemory_policy), C(aof_enabled), C(rdb_save) and C(cluster_state) as asked for.
@@ -263,19 +264,19 @@ golive_checks:
         latency_ms: {value: 1.3, unit: ms}
         redis_version: 7.2.4
         redis_mode: standalone
-        uptime_seconds: 1209600
+        uptime_seconds: {value: 1209600, unit: seconds}
         role: master
-        connected_replicas: 1
+        connected_replicas: {value: 1, unit: count}
         online_replicas: {value: 1, unit: count}
-        replicas: [{address: '10.0.0.12:6379', state: online, offset: 88123411, lag: 0}]
-        used_memory: 442619904
-        maxmemory: 1073741824
+        replicas: [{address: '10.0.0.12:6379', state: online, offset: 88123411, lag: {value: 0, unit: seconds}}]
+        used_memory: {value: 442619904, unit: bytes}
+        maxmemory: {value: 1073741824, unit: bytes}
         maxmemory_policy: allkeys-lru
         memory_used_percent: {value: 41.2, unit: percent}
         aof_enabled: false
         aof_last_write_status: ok
         rdb_last_bgsave_status: ok
-        rdb_changes_since_last_save: 120
+        rdb_changes_since_last_save: {value: 120, unit: count}
         cluster_enabled: false
       expected:
         tls: false

@@ -185,11 +185,11 @@ golive_checks:
   description:
     - One record per directory, in the order of O(checks).
     - C(observed) holds C(path), C(git_checkout) (the top of the checkout, or null), C(files) (regular
-      files on disk), C(tracked_files) (null outside a checkout), C(files_searched), C(env_files) and
+      files on disk), C(tracked_files) (null outside a checkout), C(files_searched) (counts), C(env_files) and
       C(requirements_files) (relative paths), C(findings) (up to I(max_findings), each with C(status),
       C(rule), C(file), C(line) when it is about one, and C(detail) - a masked hint for a secret),
-      C(findings_total), C(findings_by_rule), and C(skipped) (C(binary), a count; C(too_large) and
-      C(unreadable), the paths, with C(too_large_count) and C(unreadable_count)).
+      C(findings_total) and C(findings_by_rule) (counts), and C(skipped) (C(binary), a count; C(too_large) and
+      C(unreadable), the paths, with C(too_large_count) and C(unreadable_count), counts).
     - The rules are C(env_file_tracked), C(env_file_not_ignored), C(private_key), C(stripe_live_key),
       C(aws_access_key_id), C(github_token), C(slack_token), C(google_api_key), the names of I(patterns),
       C(secret_file_mode), C(world_writable) and C(unpinned_requirement).
@@ -209,16 +209,21 @@ golive_checks:
       observed:
         path: /srv/shop/app
         git_checkout: /srv/shop/app
-        files: 812
-        tracked_files: 790
-        files_searched: 790
+        files: {value: 812, unit: count}
+        tracked_files: {value: 790, unit: count}
+        files_searched: {value: 790, unit: count}
         env_files: [.env]
         requirements_files: [requirements.txt]
         findings:
           - {status: fail, rule: stripe_live_key, file: settings/production.py, line: 12, detail: sk_live_…a1b2}
-        findings_total: 1
-        findings_by_rule: {stripe_live_key: 1}
-        skipped: {binary: 14, too_large: [], too_large_count: 0, unreadable: [], unreadable_count: 0}
+        findings_total: {value: 1, unit: count}
+        findings_by_rule: {stripe_live_key: {value: 1, unit: count}}
+        skipped:
+          binary: {value: 14, unit: count}
+          too_large: []
+          too_large_count: {value: 0, unit: count}
+          unreadable: []
+          unreadable_count: {value: 0, unit: count}
       expected:
         rules: [private_key, stripe_live_key, aws_access_key_id, github_token, slack_token, google_api_key]
         secret_mode_max: '0600'

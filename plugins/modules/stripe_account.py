@@ -233,7 +233,7 @@ golive_checks:
     - Once the API was asked, C(account_id), C(country), C(default_currency), C(charges_enabled),
       C(payouts_enabled), C(details_submitted), C(requirements_due) (the first ten names),
       C(requirements_past_due) (a count), C(disabled_reason), C(requirements_deadline) (Unix time) and
-      C(retries); with I(webhooks) C(webhook_endpoints_total), C(webhook_endpoints_enabled) and C(webhooks)
+      C(retries) (a count); with I(webhooks) C(webhook_endpoints_total), C(webhook_endpoints_enabled) and C(webhooks)
       (for each required URL the matched C(endpoint) id, its C(status) and C(missing_events)); nothing here
       carries a unit.
     - C(expected) holds what was required of each of them - C(secret_key_type), C(secret_key_mode), the
@@ -264,10 +264,10 @@ golive_checks:
         payouts_enabled: true
         details_submitted: true
         requirements_due: []
-        requirements_past_due: 0
+        requirements_past_due: {value: 0, unit: count}
         disabled_reason: null
         requirements_deadline: null
-        retries: 0
+        retries: {value: 0, unit: count}
       expected:
         secret_key_type: secret or restricted
         secret_key_mode: live

@@ -134,7 +134,7 @@ golive_checks:
   description:
     - One record per item, in the order of O(checks).
     - C(observed) holds C(cpus) (a count), C(cpu_sample_seconds) (seconds) and C(cpu_busy_percent) (percent)
-      when a CPU busy level is set, C(load_1), C(load_5) and C(load_15) (plain numbers), C(load_per_core) (a
+      when a CPU busy level is set, C(load_1), C(load_5) and C(load_15) (counts of runnable tasks), C(load_per_core) (a
       ratio), C(memory_total_bytes) and C(memory_available_bytes) (bytes), C(memory_available_percent) (percent),
       C(swap_total_bytes) (bytes) and C(swap_used_percent) (percent).
     - C(expected) holds the levels of each of these that are set, under the same name.
@@ -155,9 +155,9 @@ golive_checks:
         cpus: {value: 4, unit: count}
         cpu_sample_seconds: {value: 0.5, unit: seconds}
         cpu_busy_percent: {value: 12.5, unit: percent}
-        load_1: 0.42
-        load_5: 0.38
-        load_15: 0.31
+        load_1: {value: 0.42, unit: count}
+        load_5: {value: 0.38, unit: count}
+        load_15: {value: 0.31, unit: count}
         load_per_core: {value: 0.1, unit: ratio}
         memory_total_bytes: {value: 8241020928, unit: bytes}
         memory_available_bytes: {value: 5068349440, unit: bytes}

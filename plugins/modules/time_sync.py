@@ -126,7 +126,7 @@ golive_checks:
   description:
     - One record per item, in the order of O(checks).
     - C(observed) holds C(servers), one entry per server with C(server), C(answered) and either
-      C(offset_ms) (positive when the host is behind the server), C(delay_ms) and C(stratum), or
+      C(offset_ms) (ms, positive when the host is behind the server), C(delay_ms) (ms) and C(stratum), or
       C(error); C(servers_answered) (a count); C(median_offset_ms) (ms) of the servers that answered;
       C(timezone) and C(timezone_source).
     - C(expected) holds the C(servers_answered) level (I(min_servers)), the C(median_offset_ms) levels and
@@ -145,7 +145,9 @@ golive_checks:
         clock offset +12ms (median of 1 server; warn > 100ms, fail > 1s); timezone Etc/UTC
         (from /etc/localtime -> /usr/share/zoneinfo/Etc/UTC)
       observed:
-        servers: [{server: pool.ntp.org, answered: true, offset_ms: 12.1, delay_ms: 21.4, stratum: 2}]
+        servers:
+          - {server: pool.ntp.org, answered: true, offset_ms: {value: 12.1, unit: ms},
+             delay_ms: {value: 21.4, unit: ms}, stratum: 2}
         servers_answered: {value: 1, unit: count}
         median_offset_ms: {value: 12.1, unit: ms}
         timezone: Etc/UTC

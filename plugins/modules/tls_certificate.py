@@ -179,10 +179,10 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per item, in the order of O(checks).
-    - C(observed) holds C(protocol), C(cipher), C(chain_length) (certificates the server presented; null when
-      this Python cannot tell), C(subject), C(issuer), C(sans), C(not_before), C(not_after), C(days_left)
-      (days), C(key_type), C(key_bits), C(key_curve) (elliptic curve keys), C(signature_algorithm),
-      C(self_signed), C(chain) (subject, issuer, expiry, plain C(days_left) and signature of each certificate),
+    - C(observed) holds C(protocol), C(cipher), C(chain_length) (a count of the certificates the server
+      presented; null when this Python cannot tell), C(subject), C(issuer), C(sans), C(not_before), C(not_after),
+      C(days_left) (days), C(key_type), C(key_bits), C(key_curve) (elliptic curve keys), C(signature_algorithm),
+      C(self_signed), C(chain) (subject, issuer, expiry, C(days_left) (days) and signature of each certificate),
       C(verified), C(verify_error) and, with I(min_protocol), C(old_protocols_accepted) and
       C(old_protocols_not_probed).
     - C(expected) holds the C(days_left) levels, C(require_chain_valid), C(min_key_bits),
@@ -201,7 +201,7 @@ golive_checks:
       observed:
         protocol: TLSv1.3
         cipher: TLS_AES_256_GCM_SHA384
-        chain_length: 2
+        chain_length: {value: 2, unit: count}
         subject: CN=shop.example.com
         issuer: CN=R11,O=Let's Encrypt,C=US
         sans: [shop.example.com, www.shop.example.com]
@@ -215,9 +215,10 @@ golive_checks:
         self_signed: false
         chain:
           - {subject: CN=shop.example.com, issuer: 'CN=R11,O=Let''s Encrypt,C=US', not_after: '2030-06-20T23:59:59Z',
-             days_left: 19, signature_algorithm: ecdsa-with-SHA384}
+             days_left: {value: 19, unit: days}, signature_algorithm: ecdsa-with-SHA384}
           - {subject: 'CN=R11,O=Let''s Encrypt,C=US', issuer: 'CN=ISRG Root X1,O=Internet Security Research Group,C=US',
-             not_after: '2027-03-12T23:59:59Z', days_left: 1025, signature_algorithm: sha256WithRSAEncryption}
+             not_after: '2027-03-12T23:59:59Z', days_left: {value: 1025, unit: days},
+             signature_algorithm: sha256WithRSAEncryption}
         verified: true
         verify_error: null
       expected:

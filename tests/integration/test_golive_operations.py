@@ -403,10 +403,10 @@ def assert_payments(records, requests, env_file):
 def assert_monitoring(records, servers):
     prometheus = servers.monitoring.prometheus.url
     every_job = records[("mon01", f"prometheus_targets:{prometheus}")]["observed"]
-    assert every_job["targets"]["down"] == 1, every_job
+    assert every_job["targets"]["down"] == {"value": 1, "unit": "count"}, every_job
     assert [t["job"] for t in every_job["down_targets"]] == ["dead"], every_job
     api = records[("mon01", f"prometheus_targets:{prometheus}:api")]["observed"]
-    assert (api["targets"]["up"], api["targets"]["down"], api["missing_alerts"]) == (1, 0, []), api
+    assert (api["targets"]["up"]["value"], api["targets"]["down"]["value"], api["missing_alerts"]) == (1, 0, []), api
     manager = records[("mon01", f"alertmanager:{servers.monitoring.alertmanager.url}")]["observed"]
     assert manager["missing_receivers"] == [] and all(route["ok"] for route in manager["routes"]), manager
 

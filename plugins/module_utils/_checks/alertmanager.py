@@ -22,6 +22,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     Evaluation,
     OptionError,
     mask_url,
+    quantity,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._http_json import (
     CONNECTION_OPTIONS,
@@ -264,7 +265,7 @@ def check_cluster(plan, status, ev):
     state = cluster.get("status")
     peers = len(cluster.get("peers") or [])
     version = (status.get("versionInfo") or {}).get("version")
-    ev.observe("cluster", dict(status=state, peers=peers))
+    ev.observe("cluster", dict(status=state, peers=quantity(peers, "count")))
     if version:
         ev.observe("version", version)
     minimum = plan["min_cluster_peers"]

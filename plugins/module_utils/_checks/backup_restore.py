@@ -636,8 +636,8 @@ def compare_tables(ev, plan, source, restored):
 def _observe_dump(ev, plan, dump, name):
     ev.observe("dump", dump.path)
     ev.observe("dump_format", dump.format)
-    ev.observe("dump_size", dump.st.st_size)
-    ev.observe("dump_age_seconds", round(time.time() - dump.st.st_mtime, 1))
+    ev.observe("dump_size", dump.st.st_size, "bytes")
+    ev.observe("dump_age_seconds", round(time.time() - dump.st.st_mtime, 1), "seconds")
     ev.observe("source", plan["source"].shown)
     ev.observe("admin", mask_url(plan["admin_url"]))
     ev.observe("scratch_database", name)

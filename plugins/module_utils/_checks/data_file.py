@@ -32,6 +32,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     parse_count,
     parse_duration,
     parse_size,
+    quantity,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._globs import MISSING, glob_matches, is_glob
 from ansible_collections.golive.readiness.plugins.module_utils._json_assert import (
@@ -422,7 +423,7 @@ class Offenders(object):
         return "line{} {}{}".format("" if len(self.lines) == 1 else "s", ", ".join(map(str, self.lines)), more)
 
     def as_dict(self):
-        return dict(rows=self.count, lines=list(self.lines))
+        return dict(rows=quantity(self.count, "count"), lines=list(self.lines))
 
 
 # --- CSV ----------------------------------------------------------------------------------------
@@ -541,7 +542,7 @@ def _column_index(header, ref, has_header):
 
 def _check_header(plan, header, ev):
     ev.observe("header", [shown(name) for name in header[:SHOWN_COLUMNS]])
-    ev.observe("columns", len(header))
+    ev.observe("columns", len(header), "count")
     if plan["columns"] is not None:
         ev.expect("columns", plan["columns"])
         missing = [c for c in plan["columns"] if c not in header]

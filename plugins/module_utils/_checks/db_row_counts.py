@@ -177,9 +177,9 @@ def _observe(ev, plan, count):
     ev.observe("rows", count.rows, "count")
     ev.observe("method", count.method)
     if count.estimate is not None:
-        ev.observe("estimate", count.estimate)
+        ev.observe("estimate", count.estimate, "count")
     if count.exact is not None:
-        ev.observe("exact", count.exact)
+        ev.observe("exact", count.exact, "count")
     if count.note:
         ev.observe("method_note", count.note)
 

@@ -22,6 +22,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     limit_from_options,
     parse_duration,
     parse_percent,
+    quantity,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._db import DB_OPTIONS, Database, shown_url
 
@@ -230,7 +231,8 @@ def _grade_version(plan, ev, product, version):
 
 def _grade_connections(plan, ev, used, maximum):
     percent = 100.0 * used / maximum if maximum else 100.0
-    ev.observe("connections", dict(used=used, max=maximum, percent=round(percent, 1)))
+    ev.observe("connections", dict(used=quantity(used, "count"), max=quantity(maximum, "count"),
+                                   percent=quantity(round(percent, 1), "percent")))
     ev.observe("connections_percent", round(percent, 1), "percent")
     limit = plan["connections"]
     if limit.is_set:

@@ -425,7 +425,7 @@ def _check_expected(plan, variables, ev):
 def run(plan, ctx):
     ev = Evaluation()
     variables = _load(plan, ev)
-    ev.observe("variables", len(variables))
+    ev.observe("variables", len(variables), "count")
     _check_required(plan, variables, ev)
     _check_forbidden(plan, variables, ev)
     _check_placeholders(plan, variables, ev)

@@ -27,6 +27,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     mask_url,
     parse_count,
     parse_duration,
+    quantity,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._checks.path import (
     Principal,
@@ -569,9 +570,9 @@ def _grade_lines(ev, plan, path, size, now):
     lines, window, reader = _read_window(plan, path, size, now)
     matching, by_pattern = count_matches(plan, lines)
     ev.observe("window", window)
-    ev.observe("lines_scanned", len(lines))
+    ev.observe("lines_scanned", len(lines), "count")
     ev.observe("bytes_read", reader.bytes_read, "bytes")
-    ev.observe("matches_by_pattern", by_pattern)
+    ev.observe("matches_by_pattern", {pattern: quantity(found, "count") for pattern, found in by_pattern.items()})
     ev.observe("matching_lines", [shown_line(line) for line in matching[-SHOWN_LINES:]])
     if reader.capped:
         ev.note(f"only the last {format_size(reader.bytes_read)} were read")

@@ -345,7 +345,7 @@ def _observe_attributes(ev, st, now):
     ev.observe("owner", user_name(st.st_uid))
     ev.observe("group", group_name(st.st_gid))
     ev.observe("size", st.st_size, "bytes")
-    ev.observe("mtime_age_seconds", round(now - st.st_mtime, 1))
+    ev.observe("mtime_age_seconds", round(now - st.st_mtime, 1), "seconds")
 
 
 def _note_acl(ev, plan, path):

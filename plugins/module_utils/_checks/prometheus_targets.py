@@ -17,6 +17,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     check_order,
     mask_url,
     parse_count,
+    quantity,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._http_json import (
     CONNECTION_OPTIONS,
@@ -165,14 +166,19 @@ def totals_by_job(targets):
     return jobs
 
 
+def as_counts(numbers: dict) -> dict:
+    """Each number of a mapping as a count quantity, as the record shows it."""
+    return {name: quantity(number, "count") for name, number in numbers.items()}
+
+
 def check_targets(plan, targets, ev):
     selected = [t for t in targets if _in_jobs(t, plan["jobs"])]
     jobs = totals_by_job(selected)
     down = [_shown_target(t) for t in selected if t.get("health") == "down"]
     unknown = [_shown_target(t) for t in selected if t.get("health") not in ("up", "down")]
     up = len(selected) - len(down) - len(unknown)
-    ev.observe("targets", dict(total=len(selected), up=up, down=len(down), unknown=len(unknown)))
-    ev.observe("jobs", jobs)
+    ev.observe("targets", as_counts(dict(total=len(selected), up=up, down=len(down), unknown=len(unknown))))
+    ev.observe("jobs", {job: as_counts(counts) for job, counts in jobs.items()})
     ev.observe("down_targets", down[:SHOWN_TARGETS])
     if unknown:
         ev.observe("unknown_targets", unknown[:SHOWN_TARGETS])
@@ -215,7 +221,7 @@ def check_alert_rules(plan, rules, ev):
     unhealthy = [dict(name=r.get("name"), group=r.get("group"), health=r.get("health"),
                       last_error=r.get("lastError")) for r in rules if r.get("health") not in ("ok", "unknown")]
     firing = sorted(set(r.get("name") for r in rules if r.get("state") == "firing"))
-    ev.observe("alert_rules", len(rules))
+    ev.observe("alert_rules", len(rules), "count")
     ev.observe("unhealthy_rules", unhealthy[:SHOWN_TARGETS])
     ev.observe("firing_alerts", firing[:SHOWN_TARGETS])
     required = plan["required_alerts"]

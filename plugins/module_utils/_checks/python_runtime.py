@@ -457,7 +457,7 @@ def _check_requirements(plan, info, ev):
             mismatched.append(dict(name=requirement.name, wanted=requirement.pin, installed=have))
         if requirement.pin is None and not requirement.specifier.startswith("@"):
             unpinned.append(requirement.name)
-    ev.observe("requirements_checked", len(requirements))
+    ev.observe("requirements_checked", len(requirements), "count")
     ev.observe("missing", missing)
     ev.observe("mismatched", mismatched)
     ev.observe("unpinned", unpinned)

@@ -32,6 +32,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     parse_count,
     parse_duration,
     parse_percent,
+    quantity,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._net import connect_tcp
 
@@ -364,8 +365,9 @@ def _replicas(info):
         fields = dict(pair.split("=", 1) for pair in info[key].split(",") if "=" in pair)
         replica = dict(address=endpoint(fields.get("ip", "?"), int(fields.get("port", 0) or 0)),
                        state=fields.get("state"))
-        for name in ("offset", "lag"):
-            replica[name] = _number(fields, name)
+        replica["offset"] = _number(fields, "offset")
+        lag = _number(fields, "lag")
+        replica["lag"] = None if lag is None else quantity(lag, "seconds")
         replicas.append(replica)
     return replicas
 
@@ -375,7 +377,7 @@ def _replicas(info):
 def _server(ev, info):
     ev.observe("redis_version", info.get("redis_version"))
     ev.observe("redis_mode", info.get("redis_mode"))
-    ev.observe("uptime_seconds", _number(info, "uptime_in_seconds"))
+    ev.observe("uptime_seconds", _number(info, "uptime_in_seconds"), "seconds")
 
 
 def _role(ev, info, plan):
@@ -393,12 +395,13 @@ def _replication_link(ev, info):
     link_up = info.get("master_link_status") == "up"
     ev.observe("master", master)
     ev.observe("master_link_status", info.get("master_link_status"))
-    ev.observe("master_link_down_seconds", None if link_up else _number(info, "master_link_down_since_seconds"))
+    down_seconds = None if link_up else _number(info, "master_link_down_since_seconds")
+    ev.observe("master_link_down_seconds", down_seconds, "seconds")
     master_offset, replica_offset = _number(info, "master_repl_offset"), _number(info, "slave_repl_offset")
     offset_lag = None
     if master_offset is not None and replica_offset is not None:
         offset_lag = max(0, master_offset - replica_offset)
-    ev.observe("replica_offset_lag", offset_lag)
+    ev.observe("replica_offset_lag", offset_lag, "bytes")
     return master, link_up, _number(info, "master_last_io_seconds_ago") if link_up else None
 
 
@@ -437,7 +440,7 @@ def _replica_count(ev, info, plan):
     replicas = _replicas(info)
     online = len([r for r in replicas if r["state"] == "online"])
     replica_s = "" if online == 1 else "s"
-    ev.observe("connected_replicas", _number(info, "connected_slaves"))
+    ev.observe("connected_replicas", _number(info, "connected_slaves"), "count")
     ev.observe("online_replicas", online, "count")
     ev.observe("replicas", replicas)
     if plan["min_replicas"] is not None:
@@ -449,8 +452,8 @@ def _replica_count(ev, info, plan):
 
 def _memory(ev, info, plan):
     used, maxmemory = _number(info, "used_memory"), _number(info, "maxmemory")
-    ev.observe("used_memory", used)
-    ev.observe("maxmemory", maxmemory)
+    ev.observe("used_memory", used, "bytes")
+    ev.observe("maxmemory", maxmemory, "bytes")
     ev.observe("maxmemory_policy", info.get("maxmemory_policy"))
     if not (plan["memory_used"].is_set or plan["require_maxmemory"]):
         ev.observe("memory_used_percent", round(100.0 * used / maxmemory, 1) if used is not None and maxmemory
@@ -519,7 +522,7 @@ def _rdb_snapshots_taken(info):
 
 def _rdb(redis, connection, ctx, ev, info, plan):
     ev.observe("rdb_last_bgsave_status", info.get("rdb_last_bgsave_status"))
-    ev.observe("rdb_changes_since_last_save", _number(info, "rdb_changes_since_last_save"))
+    ev.observe("rdb_changes_since_last_save", _number(info, "rdb_changes_since_last_save"), "count")
     if not (plan["require_rdb"] or plan["rdb_last_save_max_age"] is not None):
         return
     if plan["require_rdb"]:
@@ -571,8 +574,8 @@ def _cluster(redis, connection, ctx, ev, info, plan):
         return
     state = cluster.get("cluster_state")
     ev.observe("cluster_state", state)
-    ev.observe("cluster_slots_assigned", _number(cluster, "cluster_slots_assigned"))
-    ev.observe("cluster_known_nodes", _number(cluster, "cluster_known_nodes"))
+    ev.observe("cluster_slots_assigned", _number(cluster, "cluster_slots_assigned"), "count")
+    ev.observe("cluster_known_nodes", _number(cluster, "cluster_known_nodes"), "count")
     if plan["cluster_state_ok"]:
         assigned = cluster.get("cluster_slots_assigned", "?")
         ev.require(state == "ok", f"cluster_state is {state} ({assigned} of 16384 slots assigned)",

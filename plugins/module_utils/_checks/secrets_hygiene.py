@@ -22,6 +22,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     format_size,
     mask_secret,
     parse_size,
+    quantity,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._checks import _git
 from ansible_collections.golive.readiness.plugins.module_utils._checks.path import format_mode, parse_mode
@@ -472,13 +473,14 @@ def report_findings(ev, scan):
     for finding in findings:
         by_rule[finding.rule] = by_rule.get(finding.rule, 0) + 1
     ev.observe("findings", [f.as_dict() for f in shown])
-    ev.observe("findings_total", len(findings))
-    ev.observe("findings_by_rule", by_rule)
+    ev.observe("findings_total", len(findings), "count")
+    ev.observe("findings_by_rule", {rule: quantity(found, "count") for rule, found in by_rule.items()})
 
 
 def report_skipped(ev, scan):
-    skipped = dict(binary=scan.binary, too_large=scan.too_large[:_SHOWN_PATHS], too_large_count=len(scan.too_large),
-                   unreadable=scan.unreadable[:_SHOWN_PATHS], unreadable_count=len(scan.unreadable))
+    skipped = dict(binary=quantity(scan.binary, "count"), too_large=scan.too_large[:_SHOWN_PATHS],
+                   too_large_count=quantity(len(scan.too_large), "count"), unreadable=scan.unreadable[:_SHOWN_PATHS],
+                   unreadable_count=quantity(len(scan.unreadable), "count"))
     ev.observe("skipped", skipped)
     if scan.binary:
         ev.note(f"{scan.binary} binary file(s) not searched")
@@ -564,9 +566,9 @@ def _is_regular(scan, rel):
 
 
 def _observe_counts(ev, tree, tracked, env_files, requirements, searched):
-    ev.observe("files", len(tree.files))
-    ev.observe("tracked_files", None if tracked is None else len(tracked))
-    ev.observe("files_searched", searched)
+    ev.observe("files", len(tree.files), "count")
+    ev.observe("tracked_files", None if tracked is None else len(tracked), "count")
+    ev.observe("files_searched", searched, "count")
     ev.observe("env_files", env_files[:_SHOWN_PATHS * 4])
     ev.observe("requirements_files", requirements[:_SHOWN_PATHS * 4])
 

@@ -491,7 +491,7 @@ def _requirements(account):
 def _grade_requirements(ev, plan, account):
     requirements, due = _requirements(account)
     ev.observe("requirements_due", due[:SHOWN_REQUIREMENTS])
-    ev.observe("requirements_past_due", len(requirements.get("past_due") or []))
+    ev.observe("requirements_past_due", len(requirements.get("past_due") or []), "count")
     ev.observe("disabled_reason", requirements.get("disabled_reason"))
     ev.observe("requirements_deadline", requirements.get("current_deadline"))
     if plan["requirements_due"] == "ignore":
@@ -571,8 +571,8 @@ def _match_webhook(endpoints, wanted):
 
 
 def _grade_webhooks(ev, plan, endpoints):
-    ev.observe("webhook_endpoints_total", len(endpoints))
-    ev.observe("webhook_endpoints_enabled", len([e for e in endpoints if e.get("status") == "enabled"]))
+    ev.observe("webhook_endpoints_total", len(endpoints), "count")
+    ev.observe("webhook_endpoints_enabled", len([e for e in endpoints if e.get("status") == "enabled"]), "count")
     ev.expect("webhooks", [dict(url=mask_url(w["url"]), events=w["events"]) for w in plan["webhooks"]])
     matched = []
     for wanted in plan["webhooks"]:
@@ -599,7 +599,7 @@ def _ask_api(ev, plan, ctx):
             if http_client.retried:
                 ev.note(f"the API answered{_retries_text(http_client)}")
         finally:
-            ev.observe("retries", len(http_client.retried))
+            ev.observe("retries", len(http_client.retried), "count")
     except _Rejected as exc:
         ev.finding("fail", str(exc))
     except CheckError as exc:

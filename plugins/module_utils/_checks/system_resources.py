@@ -169,9 +169,9 @@ def _measure_load(ev, plan, cpus):
     except CheckError as exc:
         ev.finding("error", f"load: {exc}")
         return
-    ev.observe("load_1", load1)
-    ev.observe("load_5", load5)
-    ev.observe("load_15", load15)
+    ev.observe("load_1", load1, "count")
+    ev.observe("load_5", load5, "count")
+    ev.observe("load_15", load15, "count")
     if not cpus:
         if plan["load_per_core"].is_set:
             ev.finding("error", "load per core: the number of CPU cores is unknown")

@@ -24,6 +24,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     format_duration,
     format_ms,
     parse_duration,
+    quantity,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._net import resolve
 
@@ -242,8 +243,8 @@ def query_all(servers, ctx):
         except ServerError as exc:
             result.update(answered=False, error=str(exc))
         else:
-            result.update(answered=True, offset_ms=round(measured["offset"] * 1000.0, 3),
-                          delay_ms=round(measured["delay"] * 1000.0, 3), stratum=measured["stratum"])
+            result.update(answered=True, offset_ms=quantity(round(measured["offset"] * 1000.0, 3), "ms"),
+                          delay_ms=quantity(round(measured["delay"] * 1000.0, 3), "ms"), stratum=measured["stratum"])
         results.append(result)
     return results
 
@@ -328,7 +329,7 @@ def _grade_servers(plan, results, ev):
     if len(answered) < plan["min_servers"]:
         ev.finding("fail", f"only {len(answered)} of {len(results)} NTP servers answered, "
                            f"min_servers {plan['min_servers']} ({_describe_missing(results)})")
-    median = statistics.median(r["offset_ms"] for r in answered)
+    median = statistics.median(r["offset_ms"]["value"] for r in answered)
     ev.observe("median_offset_ms", round(median, 3), "ms")
     limit = plan["limit"]
     server_s = "" if len(answered) == 1 else "s"

@@ -44,6 +44,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     OptionError,
     limit_from_options,
     parse_count,
+    quantity,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._net import connect_tcp
 
@@ -498,7 +499,7 @@ def hostname_matches(name, dns_names, ip_addresses):
 
 def describe_cert(cert, now):
     return dict(subject=_name(cert.subject), issuer=_name(cert.issuer), not_after=_stamp(_utc(cert, "not_valid_after")),
-                days_left=days_left(cert, now), signature_algorithm=_signature_name(cert))
+                days_left=quantity(days_left(cert, now), "days"), signature_algorithm=_signature_name(cert))
 
 
 # --- verification of a file's chain -------------------------------------------------------------
@@ -733,7 +734,7 @@ def _run_remote(plan, ctx, lib, ev):
     certs = [x509.load_der_x509_certificate(der) for der in ders]
     ev.observe("protocol", presented["protocol"])
     ev.observe("cipher", presented["cipher"])
-    ev.observe("chain_length", len(certs) if chain_known else None)
+    ev.observe("chain_length", len(certs) if chain_known else None, "count")
     verified, failure = verify_by_handshake(plan, ctx)
     error = None if verified else explain_verify_error(failure[0], failure[1], certs, chain_known)
     return certs, verified, error
@@ -741,7 +742,7 @@ def _run_remote(plan, ctx, lib, ev):
 
 def _run_file(plan, lib, ev):
     certs = read_pem_bundle(plan["path"], lib["x509"])
-    ev.observe("chain_length", len(certs))
+    ev.observe("chain_length", len(certs), "count")
     verified, error = verify_bundle(certs, plan, lib)
     return certs, verified, error
 

@@ -34,7 +34,7 @@ def test_planted_secrets_fail_the_task_and_appear_nowhere(tmp_path):
     [record] = result["golive_checks"]
     assert record["status"] == "fail"
     assert record["severity"] == "critical" and record["section"] == "security"
-    assert sorted(record["observed"]["findings_by_rule"].items()) == [
+    assert sorted((rule, found["value"]) for rule, found in record["observed"]["findings_by_rule"].items()) == [
         ("aws_access_key_id", 1), ("env_file_not_ignored", 1), ("env_file_tracked", 1), ("github_token", 1),
         ("private_key", 1), ("secret_file_mode", 3), ("stripe_live_key", 1), ("unpinned_requirement", 1)]
     assert f"shop/payments.py:1 stripe_live_key: sk_live_\u2026{stripe[-4:]}" in result["msg"]

@@ -47,7 +47,7 @@ def test_ready_with_receivers_and_routes_passes(stack):
     assert record["summary"] == "ready; 5 receivers notify; 5 required routes present"
     observed = record["observed"]
     assert observed["ready"] is True
-    assert observed["cluster"] == dict(status="disabled", peers=0)
+    assert observed["cluster"] == dict(status="disabled", peers={"value": 0, "unit": "count"})
     assert observed["receivers"]["db-oncall"] == {"webhook": 2}
     assert observed["receivers"]["blackhole"] == {}
     routed = dict((r["receiver"], r["routed_to"]) for r in observed["routes"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import shutil
 import warnings
 
@@ -110,6 +111,8 @@ def test_a_sound_dump_restores_and_matches_the_source(untouched, which, dump_for
     observed = record["observed"]
     assert observed["dump"] == path
     assert observed["dump_format"] == dump_format
+    assert observed["dump_size"] == {"value": os.path.getsize(path), "unit": "bytes"}
+    assert observed["dump_age_seconds"]["unit"] == "seconds" and observed["dump_age_seconds"]["value"] >= 0
     assert observed["dropped"] is True
     assert observed["scratch_database"].startswith("golive_restore_")
     assert observed["restore_exit_code"] == 0

@@ -65,8 +65,9 @@ def test_good_rates_file_passes_and_reports_what_it_saw(tmp_path):
     assert HOUR - 5 < observed["age"]["value"] < HOUR + 60
     assert observed["rows"]["value"] == 5
     assert observed["header"] == ["currency", "rate", "published_at"]
-    assert observed["numeric_bounds"] == {"rate": {"non_numeric": {"rows": 0, "lines": []},
-                                                   "out_of_bounds": {"rows": 0, "lines": []}}}
+    assert observed["columns"] == {"value": 3, "unit": "count"}
+    none = {"rows": {"value": 0, "unit": "count"}, "lines": []}
+    assert observed["numeric_bounds"] == {"rate": {"non_numeric": none, "out_of_bounds": none}}
     assert observed["key_value"] == [dict(key_column="currency", key="USD", column="rate", assertion="equals 1.0",
                                           rows=1, passed=True)]
     assert record["expected"]["age"] == {"fail": {"above": 7200}, "unit": "seconds"}
@@ -118,7 +119,8 @@ def test_non_numeric_value_fails_by_line_without_showing_it(tmp_path):
     record = check(path=path, numeric_bounds={"rate": {}})
     assert record["status"] == "fail"
     assert record["summary"].startswith("rate: 1 row not numeric (line 4)")
-    assert record["observed"]["numeric_bounds"]["rate"]["non_numeric"] == {"rows": 1, "lines": [4]}
+    non_numeric = record["observed"]["numeric_bounds"]["rate"]["non_numeric"]
+    assert non_numeric == {"rows": {"value": 1, "unit": "count"}, "lines": [4]}
     assert "kept-private" not in json.dumps(record)
 
 
@@ -129,8 +131,9 @@ def test_out_of_bounds_values_are_counted_and_at_most_five_lines_listed(tmp_path
     record = check(path=path, numeric_bounds={"rate": {"min": 0, "max": 100000}})
     assert record["status"] == "fail"
     bounds = record["observed"]["numeric_bounds"]["rate"]
-    assert bounds["out_of_bounds"] == {"rows": 5, "lines": [3, 5, 6, 9, 10]}
-    assert bounds["non_numeric"] == {"rows": 1, "lines": [8]}  # nan is not a number a pipeline should emit
+    assert bounds["out_of_bounds"] == {"rows": {"value": 5, "unit": "count"}, "lines": [3, 5, 6, 9, 10]}
+    # nan is not a number a pipeline should emit
+    assert bounds["non_numeric"] == {"rows": {"value": 1, "unit": "count"}, "lines": [8]}
     assert "rate: 5 rows out of bounds (min 0, max 100000; lines 3, 5, 6, 9, 10)" in record["summary"]
     for value in ("250000", "-1e9", "1e300"):
         assert value not in json.dumps(record)
@@ -199,7 +202,7 @@ def test_quoted_line_breaks_ragged_rows_and_broken_quoting(tmp_path):
     assert record["status"] == "fail"
     assert record["observed"]["rows"]["value"] == 3
     assert record["observed"]["numeric_bounds"]["amount"]["out_of_bounds"]["lines"] == [4]
-    assert record["observed"]["ragged_rows"] == {"rows": 1, "lines": [5]}
+    assert record["observed"]["ragged_rows"] == {"rows": {"value": 1, "unit": "count"}, "lines": [5]}
     assert "1 row with another number of fields than the header (line 5)" in record["summary"]
     broken = write(tmp_path, "broken.csv", 'id,note\n1,"fine"\n2,"bad"quote\n')
     record = check(path=broken)

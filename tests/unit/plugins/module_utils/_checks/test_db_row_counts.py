@@ -44,11 +44,12 @@ def test_rows_within_bounds_pass_and_are_counted_exactly_below_the_estimate_thre
     assert record["id"] == "db_row_counts:{}:users".format(record["observed"]["database"])
     assert (record["title"], record["section"], record["severity"]) == ("Rows of users", "data", "high")
     observed = record["observed"]
-    assert (observed["rows"]["value"], observed["method"], observed["exact"]) == (len(USERS), "exact", len(USERS))
+    assert (observed["rows"]["value"], observed["method"]) == (len(USERS), "exact")
+    assert observed["exact"] == {"value": len(USERS), "unit": "count"}
     if db.backend == "sqlite":
         assert observed["method_note"] == "SQLite keeps no row estimate: counted exactly"
     else:  # both known: the estimate was asked first and was low enough to count
-        assert observed["estimate"] == len(USERS)
+        assert observed["estimate"] == {"value": len(USERS), "unit": "count"}
         assert "at most estimate_above (1000000): counted exactly" in observed["method_note"]
     assert record["summary"].startswith("6 rows (fail < 1, fail > 10)")
     assert record["expected"] == {"rows": {"fail": {"below": 1, "above": 10}, "unit": "count"}}
@@ -85,7 +86,8 @@ def test_the_estimate_is_used_above_the_threshold_or_when_asked(db):
             assert observed["method_note"] == "SQLite keeps no row estimate: counted exactly"
             continue
         assert observed["method"] == "estimate"
-        assert observed["rows"]["value"] == observed["estimate"] == 7  # ANALYZEd by the seed; exact for so few rows
+        # ANALYZEd by the seed; exact for so few rows
+        assert observed["rows"]["value"] == observed["estimate"]["value"] == 7
         assert "exact" not in observed
     record = count(db, table="orders", method="estimate", min_rows=100)
     assert record["status"] == "fail"
@@ -95,7 +97,7 @@ def test_the_estimate_is_used_above_the_threshold_or_when_asked(db):
 
 def test_method_exact_never_asks_for_the_estimate(db):
     observed = count(db, table="orders", method="exact")["observed"]
-    assert (observed["method"], observed["exact"]) == ("exact", 7)
+    assert (observed["method"], observed["exact"]) == ("exact", {"value": 7, "unit": "count"})
     assert "estimate" not in observed and "method_note" not in observed
 
 

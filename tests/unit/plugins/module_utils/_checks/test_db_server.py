@@ -67,9 +67,9 @@ def test_postgresql_passes_with_everything_observed(pg):
     assert 0 < observed["latency_ms"]["value"] < 30000  # a measured figure; how large depends on the machine's load
     assert observed["role"] == "primary"
     assert observed["ssl"]["encrypted"] is False
-    connections = observed["connections"]
-    assert 1 <= connections["used"] <= connections["max"]
-    assert connections["percent"] == round(100.0 * connections["used"] / connections["max"], 1)
+    used, maximum = observed["connections"]["used"]["value"], observed["connections"]["max"]["value"]
+    assert 1 <= used <= maximum
+    assert observed["connections"]["percent"] == {"value": round(100.0 * used / maximum, 1), "unit": "percent"}
     assert record["expected"]["min_version"] == "13"
     assert record["expected"]["role"] == "primary"
     assert "(>= 13)" in record["summary"]
@@ -133,8 +133,9 @@ def test_mariadb_version_role_and_connections(maria):
     observed = record["observed"]
     assert observed["product"] == "MariaDB"
     assert observed["role"] == "primary"
-    assert observed["connections"]["used"] >= 1
-    assert observed["connections"]["max"] > 1
+    assert observed["connections"]["used"]["value"] >= 1
+    assert observed["connections"]["max"]["unit"] == "count"
+    assert observed["connections"]["max"]["value"] > 1
 
 
 def test_mariadb_minimum_version_numbers_compare_numerically(maria):
@@ -302,10 +303,10 @@ def test_cluster_connections_are_counted_against_max_connections(cluster):
             connection.close()
         engine.dispose()
     connections = record["observed"]["connections"]
-    assert connections["max"] == 20
-    assert connections["used"] >= 5  # the four held and the check's own
+    assert connections["max"] == {"value": 20, "unit": "count"}
+    assert connections["used"]["value"] >= 5  # the four held and the check's own
     assert record["status"] == "warn"
-    assert record["summary"].startswith(f'connections {connections["used"]} of 20')
+    assert record["summary"].startswith(f'connections {connections["used"]["value"]} of 20')
 
 
 @needs_cluster

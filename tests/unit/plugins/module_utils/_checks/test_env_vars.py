@@ -116,7 +116,7 @@ def test_complete_env_file_passes_and_names_only_what_it_found(tmp_path):
     assert observed["present"] == REQUIRED
     assert observed["missing"] == [] and observed["empty"] == [] and observed["forbidden_set"] == []
     assert observed["placeholders"] == [] and observed["mismatched"] == []
-    assert observed["variables"] == 5 and observed["malformed_lines"] == []
+    assert observed["variables"] == {"value": 5, "unit": "count"} and observed["malformed_lines"] == []
     assert record["summary"] == "all 4 required variables set"
     assert record["expected"]["forbidden"] == ["DEBUG"]
 
@@ -310,7 +310,7 @@ def test_environment_of_a_process_by_pid(children):
     assert record["observed"]["present"] == ["APP_ENV", "DATABASE_URL"]
     assert record["observed"]["missing"] == ["SECRET_KEY"]
     assert record["observed"]["forbidden_set"] == ["DEBUG"]
-    assert record["observed"]["variables"] == 3
+    assert record["observed"]["variables"] == {"value": 3, "unit": "count"}
 
 
 def test_environment_of_a_process_by_name_checks_the_oldest(children):

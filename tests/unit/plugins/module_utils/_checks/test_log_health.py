@@ -54,7 +54,7 @@ def test_healthy_log_passes(where, rotate):
         "0 matching lines in the last 1000 lines (warn > 0, fail > 10)")
     observed = record["observed"]
     assert observed["file"] == path
-    assert observed["lines_scanned"] == 50
+    assert observed["lines_scanned"] == {"value": 50, "unit": "count"}
     assert observed["rotation"] == {"config": f"{snippet}:1", "patterns": [f"{where}/logs/*.log"],
                                     "directives": ["compress", "daily", "rotate"]}
     assert record["section"] == "monitoring"
@@ -66,7 +66,7 @@ def test_empty_log_passes_on_lines(where, rotate):
     rotate.snippet("shop", stanza(path))
     record = check(rotate, path=path)
     assert record["status"] == "pass", record["summary"]
-    assert record["observed"]["lines_scanned"] == 0
+    assert record["observed"]["lines_scanned"] == {"value": 0, "unit": "count"}
     assert record["observed"]["size"]["value"] == 0
 
 
@@ -86,7 +86,7 @@ def test_ignored_patterns_and_custom_patterns(where, rotate):
     assert record["status"] == "pass", record["summary"]
     record = check(rotate, path=path, rotation=False, patterns=[r'" 5\d\d '])
     assert record["status"] == "warn"
-    assert record["observed"]["matches_by_pattern"] == {r'" 5\d\d ': 1}
+    assert record["observed"]["matches_by_pattern"] == {r'" 5\d\d ': {"value": 1, "unit": "count"}}
 
 
 def test_rotation_can_be_turned_off(where, rotate):
@@ -112,7 +112,7 @@ def test_a_few_error_lines_warn_and_are_shown_masked(where, rotate):
     first, second = record["observed"]["matching_lines"]
     assert first.endswith("ERROR payment failed for key sk_live_…q3rT password=…w0rd")
     assert "postgresql://shop:****@db:5432/shop" in second
-    assert record["observed"]["matches_by_pattern"] == {r"\bERROR\b": 2}
+    assert record["observed"]["matches_by_pattern"] == {r"\bERROR\b": {"value": 2, "unit": "count"}}
 
 
 def test_stale_log_warns_by_its_modification_time(where, rotate):
@@ -173,8 +173,9 @@ def test_since_counts_only_recent_lines_with_their_tracebacks(where, rotate):
     record = check(rotate, path=path, since="30m", matches_fail_above=1)
     assert record["status"] == "fail"
     assert record["summary"] == "2 matching lines in the last 30m (warn > 0, fail > 1)"
-    assert record["observed"]["lines_scanned"] == 105
-    assert record["observed"]["matches_by_pattern"] == {r"\bERROR\b": 1, r"Traceback \(most recent call last\)": 1}
+    assert record["observed"]["lines_scanned"] == {"value": 105, "unit": "count"}
+    one = {"value": 1, "unit": "count"}
+    assert record["observed"]["matches_by_pattern"] == {r"\bERROR\b": one, r"Traceback \(most recent call last\)": one}
 
 
 def test_missing_log_and_empty_glob_fail(where, rotate):
@@ -298,11 +299,11 @@ def test_a_huge_log_is_read_from_its_end_only(where, rotate):
     rotate.snippet("huge", stanza(path))
     record = check(rotate, path=path, tail_lines=20)
     assert record["status"] == "warn", record["summary"]
-    assert record["observed"]["lines_scanned"] == 20
+    assert record["observed"]["lines_scanned"] == {"value": 20, "unit": "count"}
     assert record["observed"]["bytes_read"]["value"] <= 64 * 1024
     record = check(rotate, path=path, since="5m")
     assert record["status"] == "warn", record["summary"]
-    assert record["observed"]["lines_scanned"] == 21
+    assert record["observed"]["lines_scanned"] == {"value": 21, "unit": "count"}
     # the window reaches back into the hole before the lines: the scan stops a line's length into it
     assert record["observed"]["bytes_read"]["value"] <= log_health.MAX_LINE_BYTES + 128 * 1024
     assert record["summary"] == "1 matching line in the last 5m (warn > 0, fail > 10)"

@@ -71,7 +71,8 @@ def test_existing_file_is_observed(tree):
     assert (observed["owner"], observed["group"]) == (pwd.getpwuid(os.geteuid()).pw_name,
                                                       grp.getgrgid(os.getegid()).gr_name)
     assert observed["size"]["value"] == 123
-    assert HOUR - 5 < observed["mtime_age_seconds"] < HOUR + 60
+    assert observed["mtime_age_seconds"]["unit"] == "seconds"
+    assert HOUR - 5 < observed["mtime_age_seconds"]["value"] < HOUR + 60
 
 
 def test_state_file_and_directory(tree):

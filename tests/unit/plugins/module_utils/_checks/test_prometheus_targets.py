@@ -31,15 +31,20 @@ def check(url, timeout=10.0, **item):
     return record
 
 
+def counts(**numbers):
+    """The record's form of target counts: each a {value, unit: count} quantity."""
+    return {name: {"value": number, "unit": "count"} for name, number in numbers.items()}
+
+
 def test_all_jobs_fail_because_one_target_is_down(stack):
     record = check(stack.prometheus.url)
     assert record["status"] == "fail"
     assert record["section"] == "monitoring" and record["severity"] == "high"
     assert record["summary"].startswith("1 of 3 targets down (fail > 0): dead 127.0.0.1:")
     observed = record["observed"]
-    assert observed["targets"] == dict(total=3, up=1, down=1, unknown=1)
-    assert observed["jobs"] == {"api": dict(up=1, down=0, unknown=0), "dead": dict(up=0, down=1, unknown=0),
-                                "slow": dict(up=0, down=0, unknown=1)}
+    assert observed["targets"] == counts(total=3, up=1, down=1, unknown=1)
+    assert observed["jobs"] == {"api": counts(up=1, down=0, unknown=0), "dead": counts(up=0, down=1, unknown=0),
+                                "slow": counts(up=0, down=0, unknown=1)}
     [down] = observed["down_targets"]
     assert down["job"] == "dead" and "connection refused" in down["last_error"]
     assert [t["job"] for t in observed["unknown_targets"]] == ["slow"]
@@ -52,9 +57,9 @@ def test_named_job_that_is_up_passes_with_the_required_alerts(stack):
     record = check(stack.prometheus.url, jobs=["api"], required_alerts=REQUIRED_ALERTS)
     assert record["status"] == "pass", record["summary"]
     assert record["summary"] == "1 of 1 targets up; 5 required alert rules loaded"
-    assert record["observed"]["targets"] == dict(total=1, up=1, down=0, unknown=0)
+    assert record["observed"]["targets"] == counts(total=1, up=1, down=0, unknown=0)
     assert record["observed"]["missing_alerts"] == []
-    assert record["observed"]["alert_rules"] == 6  # the recording rule is not an alert
+    assert record["observed"]["alert_rules"] == {"value": 6, "unit": "count"}  # the recording rule is not an alert
     assert record["id"] == f"prometheus_targets:{stack.prometheus.url}:api"
 
 

@@ -167,7 +167,7 @@ def test_requirements_pinned_to_what_is_installed_pass(venv_python, tmp_path):
     record = check(dict(python=venv_python, requirements=path, require_virtualenv=True))
     assert record["status"] == "pass", record["summary"]
     observed = record["observed"]
-    assert observed["requirements_checked"] == 5
+    assert observed["requirements_checked"] == {"value": 5, "unit": "count"}
     assert observed["missing"] == [] and observed["mismatched"] == [] and observed["unpinned"] == []
     assert observed["notes"] == []
     assert record["summary"].endswith("5 requirements installed as pinned")
@@ -222,7 +222,7 @@ def test_markers_that_cannot_be_evaluated_are_skipped_with_a_note(venv_python, t
         """)
     record = check(dict(python=venv_python, requirements=path))
     assert record["status"] == "pass", record["summary"]
-    assert record["observed"]["requirements_checked"] == 0
+    assert record["observed"]["requirements_checked"] == {"value": 0, "unit": "count"}
     assert record["observed"]["notes"] == [
         "requirements.txt:4: not understood, skipped",
         "requirements.txt:1: marker 'extra == \"dev\"' not evaluated, golive-never-installed skipped",
@@ -236,7 +236,7 @@ def test_include_cycles_are_followed_once(venv_python, tmp_path):
     requirements(tmp_path, "--requirement=a.txt\nnetaddr=={}\n".format(installed("netaddr")), name="b.txt")
     record = check(dict(python=venv_python, requirements=str(tmp_path / "a.txt")))
     assert record["status"] == "pass"
-    assert record["observed"]["requirements_checked"] == 2
+    assert record["observed"]["requirements_checked"] == {"value": 2, "unit": "count"}
 
 
 def test_own_interpreter_checks_requirements_too(tmp_path):

@@ -180,7 +180,8 @@ def test_replica_link_up_passes_and_a_master_has_none(pair):
     assert record["status"] == "pass", record["summary"]
     assert record["observed"]["master"] == f"127.0.0.1:{primary.port}"
     assert record["observed"]["master_link_status"] == "up"
-    assert record["observed"]["replica_offset_lag"] >= 0
+    assert record["observed"]["replica_offset_lag"]["unit"] == "bytes"
+    assert record["observed"]["replica_offset_lag"]["value"] >= 0
     record = check(primary.port, replica_link_required=True)
     assert record["status"] == "fail"
     assert record["summary"] == "not a replica (role master): no replication link"
@@ -220,6 +221,8 @@ def test_min_replicas_counts_online_replicas(pair):
     assert record["observed"]["online_replicas"]["value"] == 1
     assert record["observed"]["replicas"][0]["address"] == f"127.0.0.1:{replica.port}"
     assert record["observed"]["replicas"][0]["state"] == "online"
+    assert record["observed"]["replicas"][0]["lag"]["unit"] == "seconds"
+    assert record["observed"]["connected_replicas"] == {"value": 1, "unit": "count"}
     record = check(primary.port, min_replicas=2)
     assert record["status"] == "fail"
     assert record["summary"] == "1 replica online, expected at least 2"
@@ -233,7 +236,9 @@ def test_memory_percent_of_maxmemory(three_quarters_full):
     assert 70 <= used < 90, used
     record = check(port, memory_used_warn_above="95%")
     assert record["status"] == "pass", record["summary"]
-    assert record["observed"]["maxmemory"] == 4 * 1024 * 1024
+    assert record["observed"]["maxmemory"] == {"value": 4 * 1024 * 1024, "unit": "bytes"}
+    assert record["observed"]["used_memory"]["unit"] == "bytes" and record["observed"]["used_memory"]["value"] > 0
+    assert record["observed"]["uptime_seconds"]["unit"] == "seconds"
     assert abs(record["observed"]["memory_used_percent"]["value"] - used) < 5
     warned = check(port, memory_used_warn_above="50%", memory_used_fail_above="95")
     assert warned["status"] == "warn"
@@ -257,7 +262,8 @@ def test_unlimited_memory_fails_unless_allowed(plain):
     record = check(plain.port, memory_used_warn_above="80%")
     assert record["status"] == "fail"
     assert record["summary"].startswith("maxmemory is not set (unlimited), ")
-    assert record["observed"]["maxmemory"] == 0 and record["observed"]["memory_used_percent"] is None
+    assert record["observed"]["maxmemory"] == {"value": 0, "unit": "bytes"}
+    assert record["observed"]["memory_used_percent"] is None
     record = check(plain.port, memory_used_warn_above="80%", require_maxmemory=False)
     assert record["status"] == "pass"
     assert "used of unlimited memory (maxmemory 0)" in record["summary"]
@@ -351,7 +357,7 @@ def test_cluster_state_follows_slot_assignment():
     assert failing["summary"] == "cluster_state is fail (0 of 16384 slots assigned)"
     assert failing["observed"]["cluster_enabled"] is True
     assert passing["status"] == "pass", passing["summary"]
-    assert passing["observed"]["cluster_slots_assigned"] == 16384
+    assert passing["observed"]["cluster_slots_assigned"] == {"value": 16384, "unit": "count"}
     assert "cluster_state ok" in passing["summary"]
 
 

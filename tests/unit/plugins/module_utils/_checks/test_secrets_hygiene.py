@@ -81,11 +81,11 @@ def test_clean_checkout_passes(tmp_path):
     assert record["status"] == "pass", record["summary"]
     observed = record["observed"]
     assert observed["git_checkout"] == str(tmp_path)
-    assert observed["tracked_files"] == 6
-    assert observed["files_searched"] == 6
+    assert observed["tracked_files"] == {"value": 6, "unit": "count"}
+    assert observed["files_searched"] == {"value": 6, "unit": "count"}
     assert observed["env_files"] == [".env", "var/cache/.env.local"]
     assert observed["requirements_files"] == ["requirements-base.txt", "requirements.txt"]
-    assert observed["findings"] == [] and observed["findings_total"] == 0
+    assert observed["findings"] == [] and observed["findings_total"] == {"value": 0, "unit": "count"}
     assert record["summary"] == ("6 tracked file(s) searched for secrets; 2 env file(s), 2 requirements file(s), "
                                  "8 file(s) on disk checked")
     assert record["expected"]["rules"] == ["private_key", "stripe_live_key", "aws_access_key_id", "github_token",
@@ -148,7 +148,7 @@ def test_planted_secrets_in_tracked_files_fail_with_file_line_and_masked_hint(tm
     assert details["private_key"] == "rsa private key block"
     assert record["summary"].startswith("deploy/id_deploy:1 private_key: rsa private key block; "
                                         f"config/payments.py:2 stripe_live_key: sk_live_\u2026{stripe[-4:]}; ")
-    assert record["observed"]["findings_by_rule"]["slack_token"] == 1
+    assert record["observed"]["findings_by_rule"]["slack_token"] == {"value": 1, "unit": "count"}
     assert_hidden(record, stripe, aws, github, slack, google, body)
 
 
@@ -176,8 +176,9 @@ def test_binary_and_oversized_files_are_skipped_and_said(tmp_path):
     git(tmp_path, "commit", "-q", "-m", "assets")
     record = check(dict(path=str(tmp_path), max_file_size="4KB"))
     assert record["status"] == "pass", record["summary"]
-    assert record["observed"]["skipped"] == dict(binary=1, too_large=["dump.sql"], too_large_count=1, unreadable=[],
-                                                 unreadable_count=0)
+    one, none = {"value": 1, "unit": "count"}, {"value": 0, "unit": "count"}
+    assert record["observed"]["skipped"] == dict(binary=one, too_large=["dump.sql"], too_large_count=one, unreadable=[],
+                                                 unreadable_count=none)
     assert "1 binary file(s) not searched; 1 file(s) over 4.0 KiB not searched: dump.sql" in record["summary"]
     assert check(dict(path=str(tmp_path)))["observed"]["findings"][0]["file"] == "dump.sql"
 
@@ -187,10 +188,10 @@ def test_excluded_paths_are_not_checked(tmp_path):
     init_repo(tmp_path, {"vendor/lib/fixtures.py": f"KEY = '{stripe}'\n", "tests/keys.txt": stripe + "\n",
                          "app.py": "x = 1\n"})
     write(tmp_path, "vendor/cache/blob", "x", 0o666)
-    assert check(dict(path=str(tmp_path)))["observed"]["findings_total"] == 3
+    assert check(dict(path=str(tmp_path)))["observed"]["findings_total"] == {"value": 3, "unit": "count"}
     record = check(dict(path=str(tmp_path), exclude=["vendor", "tests/*.txt"]))
     assert record["status"] == "pass", record["summary"]
-    assert record["observed"]["files_searched"] == 1  # app.py
+    assert record["observed"]["files_searched"] == {"value": 1, "unit": "count"}  # app.py
 
 
 def test_findings_beyond_max_findings_are_counted(tmp_path):
@@ -198,7 +199,7 @@ def test_findings_beyond_max_findings_are_counted(tmp_path):
     record = check(dict(path=str(tmp_path), max_findings=3))
     assert record["status"] == "fail"
     assert len(record["observed"]["findings"]) == 3
-    assert record["observed"]["findings_total"] == 15
+    assert record["observed"]["findings_total"] == {"value": 15, "unit": "count"}
     assert record["summary"].endswith("; and 12 more finding(s)")
 
 

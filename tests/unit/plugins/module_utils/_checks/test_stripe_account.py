@@ -70,7 +70,7 @@ def test_live_account_with_webhooks_and_signing_secret_passes(stripe):
     assert observed["webhook_secret"] == dict(source="webhook_secret", present=True, format_ok=True)
     assert [(w["endpoint"], w["status"]) for w in observed["webhooks"]] == [
         ("we_1PgolivE7test0001", "enabled"), ("we_1PgolivE7test0002", "enabled")]
-    assert observed["retries"] == 0
+    assert observed["retries"] == {"value": 0, "unit": "count"}
     assert record["expected"]["secret_key_mode"] == "live"
     assert (record["section"], record["severity"]) == ("services", "critical")
     assert [r["path"] for r in stripe.state.requests] == ["/v1/account", "/v1/webhook_endpoints"]
@@ -216,7 +216,7 @@ def test_endpoints_are_read_page_by_page(stripe):
     stripe.state.page_size = 3
     record = check(stripe, webhooks=[dict(url=SHOP_URL, events=SHOP_EVENTS)])
     assert record["status"] == "pass", record["summary"]
-    assert record["observed"]["webhook_endpoints_total"] == 8
+    assert record["observed"]["webhook_endpoints_total"] == {"value": 8, "unit": "count"}
     pages = [r["query"].get("starting_after") for r in stripe.state.requests if r["path"] == "/v1/webhook_endpoints"]
     assert pages == [None, "we_1PgolivE7test0003", "we_1PgolivE7test0006"]
 
@@ -277,7 +277,7 @@ def test_retries_after_429_until_the_api_answers(stripe):
     stripe.state.fail_next(429, 2)
     record = check(stripe, webhooks=WEBHOOKS)
     assert record["status"] == "pass", record["summary"]
-    assert record["observed"]["retries"] == 2
+    assert record["observed"]["retries"] == {"value": 2, "unit": "count"}
     assert record["summary"].endswith("; the API answered after 2 retries (429, 429)")
 
 
@@ -285,7 +285,7 @@ def test_retries_after_500_until_the_api_answers(stripe):
     stripe.state.fail_next(500, 1)
     record = check(stripe)
     assert record["status"] == "pass", record["summary"]
-    assert record["observed"]["retries"] == 1
+    assert record["observed"]["retries"] == {"value": 1, "unit": "count"}
 
 
 def test_an_api_failing_beyond_the_retries_is_an_error(stripe):

@@ -105,7 +105,8 @@ def test_observes_every_metric_from_the_real_proc():
     assert 0 < observed["memory_available_bytes"]["value"] <= observed["memory_total_bytes"]["value"]
     assert observed["swap_total_bytes"]["value"] == info["SwapTotal"]
     assert 0 <= observed["cpu_busy_percent"]["value"] <= 100
-    assert observed["load_per_core"]["value"] == round(observed["load_1"] / observed["cpus"]["value"], 2)
+    assert all(observed[name]["unit"] == "count" for name in ("load_1", "load_5", "load_15"))
+    assert observed["load_per_core"]["value"] == round(observed["load_1"]["value"] / observed["cpus"]["value"], 2)
     assert observed["memory_available_percent"]["value"] == round(
         100.0 * observed["memory_available_bytes"]["value"] / observed["memory_total_bytes"]["value"], 2)
     assert outcome.expected == {"cpu_busy_percent": {"fail": {"above": 100}, "unit": "percent"},

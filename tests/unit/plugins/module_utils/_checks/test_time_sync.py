@@ -44,9 +44,10 @@ def test_clock_in_sync_passes_with_measured_values():
     [server] = outcome.observed["servers"]
     assert server["server"] == local(served) and server["answered"] is True
     assert server["stratum"] == 2
-    assert abs(server["offset_ms"]) < 50
-    assert 0 <= server["delay_ms"] < 500
-    assert outcome.observed["median_offset_ms"]["value"] == server["offset_ms"]
+    assert server["offset_ms"]["unit"] == server["delay_ms"]["unit"] == "ms"
+    assert abs(server["offset_ms"]["value"]) < 50
+    assert 0 <= server["delay_ms"]["value"] < 500
+    assert outcome.observed["median_offset_ms"] == server["offset_ms"]
     assert outcome.expected["median_offset_ms"] == {"warn": {"above": 1000}, "fail": {"above": 300000}, "unit": "ms"}
     assert outcome.summary.startswith("clock offset ")
     [request] = served.seen

@@ -94,7 +94,7 @@ def test_valid_certificate_passes_with_the_facts_observed(serve, ca_file):
     assert observed["issuer"] == "CN=golive test intermediate,O=golive test"
     assert observed["sans"] == [NAME, LOOPBACK]
     assert 58 <= observed["days_left"]["value"] <= 60
-    assert observed["chain_length"] == 2
+    assert observed["chain_length"] == {"value": 2, "unit": "count"}
     assert observed["protocol"] == "TLSv1.3" and observed["cipher"]
     assert (observed["key_type"], observed["key_bits"]) == ("EC", 256)
     assert observed["signature_algorithm"] == "sha256WithRSAEncryption"
@@ -102,6 +102,8 @@ def test_valid_certificate_passes_with_the_facts_observed(serve, ca_file):
     assert observed["verified"] is True and observed["verify_error"] is None
     assert observed["old_protocols_accepted"] == [] and observed["old_protocols_not_probed"] == []
     assert [c["subject"] for c in observed["chain"]] == [observed["subject"], observed["issuer"]]
+    assert observed["chain"][0]["days_left"] == observed["days_left"]
+    assert all(c["days_left"]["unit"] == "days" for c in observed["chain"])
     assert record["expected"]["days_left"] == {"warn": {"below": 30}, "fail": {"below": 14}, "unit": "days"}
     assert record["summary"].startswith("leaf expires in ")
 
@@ -188,7 +190,7 @@ def test_wrong_hostname_fails_unless_not_checked(serve, ca_file):
 def test_leaf_served_without_its_intermediate_is_an_incomplete_chain(serve, ca_file):
     record = remote(serve("valid", with_intermediate=False), ca_file)
     assert record["status"] == "fail"
-    assert record["observed"]["chain_length"] == 1
+    assert record["observed"]["chain_length"] == {"value": 1, "unit": "count"}
     assert record["observed"]["verify_error"].startswith(INCOMPLETE)
     assert "golive test intermediate" in record["summary"]
 
@@ -257,7 +259,7 @@ def test_smtp_starttls_certificate(pki, servers, ca_file):
     record = check(dict(host=LOOPBACK, port=smtp.port, server_name=NAME, starttls="smtp", ca_file=ca_file,
                         days_fail_below=14, min_protocol="TLSv1.2"))
     assert record["status"] == "pass", record["summary"]
-    assert record["observed"]["chain_length"] == 2
+    assert record["observed"]["chain_length"] == {"value": 2, "unit": "count"}
 
 
 def test_smtp_server_without_starttls_is_an_error(servers, ca_file):
@@ -343,7 +345,7 @@ def test_file_with_leaf_and_intermediate_passes(pki, tmp_path, ca_file):
     assert record["status"] == "pass", record["summary"]
     assert record["id"] == f"tls_certificate:{bundle}"
     assert record["title"] == f"TLS certificate in {bundle}"
-    assert record["observed"]["chain_length"] == 2
+    assert record["observed"]["chain_length"] == {"value": 2, "unit": "count"}
     assert record["observed"]["verified"] is True
     assert "protocol" not in record["observed"]
 
