@@ -11,6 +11,7 @@ import contextlib
 import os
 import uuid
 
+import pytest
 import sqlalchemy as sa
 
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -155,3 +156,17 @@ def table_exists(url, name):
             return sa.inspect(connection).has_table(name)
     finally:
         engine.dispose()
+
+
+# Module-scoped fixtures of a database holding a Rails migration table, as ``pg`` and ``maria``: a test module
+# that imports them gets its own database of each for its tests.
+@pytest.fixture(scope="module", name="pg")
+def rails_postgres():
+    with postgres_database(("rails",)) as made:
+        yield made
+
+
+@pytest.fixture(scope="module", name="maria")
+def rails_mariadb():
+    with mariadb_database(("rails",)) as made:
+        yield made

@@ -17,7 +17,13 @@ from ansible_collections.golive.readiness.plugins.module_utils._runner import Ch
 
 from ._kind_runner import run_item as run_kind_item
 from ._kind_runner import validated_item
-from ._sql_databases import RAILS_APPLIED, execute, mariadb_database, postgres_database, sqlite_database
+from ._sql_databases import (  # noqa: F401  rails_* are the fixtures pg and maria
+    RAILS_APPLIED,
+    execute,
+    rails_mariadb,
+    rails_postgres,
+    sqlite_database,
+)
 
 LATEST = RAILS_APPLIED[-1]
 
@@ -30,16 +36,6 @@ def migration_rows(url):
     return execute(url, "SELECT count(*) FROM schema_migrations")[0][0][0]
 
 
-@pytest.fixture(scope="module")
-def pg():
-    with postgres_database(("rails",)) as made:
-        yield made
-
-
-@pytest.fixture(scope="module")
-def maria():
-    with mariadb_database(("rails",)) as made:
-        yield made
 
 
 # --- PostgreSQL ----------------------------------------------------------------------------------

@@ -16,7 +16,13 @@ from ansible_collections.golive.readiness.plugins.module_utils._db import DB_VAL
 
 from ._child_check import run_in_child
 from ._kind_runner import run_item
-from ._sql_databases import RAILS_APPLIED, execute, mariadb_database, postgres_database, sqlite_database
+from ._sql_databases import (  # noqa: F401  rails_* are the fixtures pg and maria
+    RAILS_APPLIED,
+    execute,
+    rails_mariadb,
+    rails_postgres,
+    sqlite_database,
+)
 
 # The check process imports ansible, SQLAlchemy and the drivers (about 50 MB); a value read whole adds its size.
 PEAK_RSS_LIMIT = 200 * 1024 * 1024
@@ -33,16 +39,6 @@ def assert_cut_in_column(record, column):
                                  f"DB_VALUE_CAP ({DB_VALUE_CAP} characters); reading stopped there")
 
 
-@pytest.fixture(scope="module")
-def pg():
-    with postgres_database(("rails",)) as made:
-        yield made
-
-
-@pytest.fixture(scope="module")
-def maria():
-    with mariadb_database(("rails",)) as made:
-        yield made
 
 
 # --- PostgreSQL ----------------------------------------------------------------------------------
