@@ -36,8 +36,6 @@ def migration_rows(url):
     return execute(url, "SELECT count(*) FROM schema_migrations")[0][0][0]
 
 
-
-
 # --- PostgreSQL ----------------------------------------------------------------------------------
 
 PG_ISSUE_ATTACK = (

@@ -39,8 +39,6 @@ def assert_cut_in_column(record, column):
                                  f"DB_VALUE_CAP ({DB_VALUE_CAP} characters); reading stopped there")
 
 
-
-
 # --- PostgreSQL ----------------------------------------------------------------------------------
 
 def test_postgresql_a_500_mb_value_is_cut_by_the_server(pg):
