@@ -17,7 +17,9 @@ from ansible_collections.golive.readiness.plugins.module_utils._runner import Ch
 
 from ._kind_runner import run_item as run_kind_item
 from ._kind_runner import validated_item
-from ._sql_databases import (  # noqa: F401  rails_* are the fixtures pg and maria
+
+# rails_postgres and rails_mariadb are the fixtures pg and maria.
+from ._sql_databases import (  # noqa: F401  pylint: disable=unused-import
     RAILS_APPLIED,
     execute,
     rails_mariadb,

@@ -16,7 +16,9 @@ from ansible_collections.golive.readiness.plugins.module_utils._db import DB_VAL
 
 from ._child_check import run_in_child
 from ._kind_runner import run_item
-from ._sql_databases import (  # noqa: F401  rails_* are the fixtures pg and maria
+
+# rails_postgres and rails_mariadb are the fixtures pg and maria.
+from ._sql_databases import (  # noqa: F401  pylint: disable=unused-import
     RAILS_APPLIED,
     execute,
     rails_mariadb,
