@@ -23,6 +23,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     short_message,
     tag_record,
 )
+from ansible_collections.golive.readiness.plugins.plugin_utils._ansible_core import unsupported_ansible
 from ansible_collections.golive.readiness.plugins.plugin_utils._checklists import validate_checklists
 from ansible_collections.golive.readiness.plugins.plugin_utils._policy import (
     POLICY_VARIABLES,
@@ -122,6 +123,9 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         task_vars = task_vars or {}
+        unsupported = unsupported_ansible()
+        if unsupported:
+            return _fail(result, unsupported)
         try:
             _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         except AnsibleActionFail as exc:

@@ -213,6 +213,12 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     short_message,
     tag_record,
 )
+from ansible_collections.golive.readiness.plugins.plugin_utils._ansible_core import (
+    result_data,
+    result_host,
+    result_task,
+    unsupported_ansible,
+)
 from ansible_collections.golive.readiness.plugins.plugin_utils._notify import notify
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
     count_text,
@@ -441,6 +447,8 @@ class CallbackModule(CallbackBase):
         self._reported = False
         self._colour = colour_wanted()
         self._publish_error = None
+        # On an ansible-core the collection does not support, nothing is collected and no verdict is given.
+        self._unsupported = unsupported_ansible()
         self._catch_interrupts()
 
     # --- collecting -------------------------------------------------------------------------
@@ -455,29 +463,33 @@ class CallbackModule(CallbackBase):
             self._golive_started = True
 
     def v2_runner_on_ok(self, result: Any) -> None:
-        self._collect(result, failed=False)
+        if not self._unsupported:
+            self._collect(result, failed=False)
 
     def v2_runner_on_failed(self, result: Any, ignore_errors: bool = False) -> None:
-        self._collect(result, failed=not ignore_errors)
+        if not self._unsupported:
+            self._collect(result, failed=not ignore_errors)
 
     def v2_runner_on_unreachable(self, result: Any) -> None:
+        if self._unsupported:
+            return
         self._note_golive_task(result)
-        host = result.host.get_name()
-        self._unreachable[host] = dict(host=host, task=result.task_name, message=_failure_message(result.result))
+        host = result_host(result).get_name()
+        self._unreachable[host] = dict(host=host, task=result.task_name, message=_failure_message(result_data(result)))
 
     def _note_golive_task(self, result: Any) -> None:
         # A run whose golive tasks all met unreachable hosts still deserves its (NO-GO) report.
-        if str(getattr(result.task, "action", "") or "").startswith(COLLECTION_PREFIX):
+        if str(getattr(result_task(result), "action", "") or "").startswith(COLLECTION_PREFIX):
             self._golive_ran = True
 
     def _collect(self, result: Any, failed: bool) -> None:
         self._note_golive_task(result)
-        data = result.result
+        data = result_data(result)
         if isinstance(data.get("golive_gate"), Mapping):
             self._gate = data["golive_gate"]
             return
         records = records_of_result(data)
-        host = result.host.get_name()
+        host = result_host(result).get_name()
         if records is not None:
             delegated = (data.get("_ansible_delegated_vars") or {}).get("ansible_delegated_host")
             self._records.extend(tag_record(record, host, delegated) for record in records)
@@ -531,7 +543,9 @@ class CallbackModule(CallbackBase):
             return evaluate_signoff([], verdict)
 
     def v2_playbook_on_stats(self, stats: Any) -> None:
-        if not (self._records or self._gate is not None or self._golive_ran):
+        if self._unsupported and self._golive_started:
+            self._refuse_unsupported()
+        if self._unsupported or not (self._records or self._gate is not None or self._golive_ran):
             return
         self._report_holding_signals()
 
@@ -699,6 +713,11 @@ class CallbackModule(CallbackBase):
         kept = f"the current report is still the previous run's ({previous})" if previous else \
             "no report is current"
         self._say(f"GOLIVE REPORT NOT WRITTEN: {self._publish_error}; {kept}", color=C.COLOR_ERROR)
+        raise SystemExit(REPORT_NOT_WRITTEN_EXIT_CODE)
+
+    def _refuse_unsupported(self) -> None:
+        """No verdict and no report on an unsupported ansible-core: say why and exit non-zero (see _end_unpublished)."""
+        self._say(f"GOLIVE VERDICT NOT GIVEN: {self._unsupported}", color=C.COLOR_ERROR)
         raise SystemExit(REPORT_NOT_WRITTEN_EXIT_CODE)
 
     def _history(self, report_dir: str, document: Mapping) -> dict:

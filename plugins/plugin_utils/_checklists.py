@@ -24,6 +24,10 @@ from ansible_collections.golive.readiness.plugins.module_utils._module import (
 )
 from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
 from ansible_collections.golive.readiness.plugins.module_utils._terminal import one_line
+from ansible_collections.golive.readiness.plugins.plugin_utils._ansible_core import (
+    resolve_variable,
+    template_environment,
+)
 from ansible_collections.golive.readiness.plugins.plugin_utils._policy import hosts_text
 
 # The playbook variable that sets each of verify's own options, for messages users can act on.
@@ -158,7 +162,7 @@ def _compiling_once(templar):
     so hosts can share it. The one templar serves each host in turn (see _HostContext.resolve).
     """
     shared = templar.copy_with_new_env()
-    environment = shared._engine.environment
+    environment = template_environment(shared)
     compile_template = environment.from_string
     compiled: dict[tuple, Any] = {}
 
@@ -189,7 +193,7 @@ class _HostContext:
         if name not in self._variables:
             return default
         self._templar.available_variables = self._variables
-        return plain(self._templar.resolve_variable_expression(name))
+        return plain(resolve_variable(self._templar, self._variables, name))
 
 
 def _resolved(context: _HostContext, name: str, shape, validation: ChecklistValidation, host: str) -> Any:
