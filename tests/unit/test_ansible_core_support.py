@@ -20,7 +20,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def test_the_refused_range_is_the_one_meta_runtime_states():
     with open(os.path.join(REPO, "meta", "runtime.yml"), encoding="utf-8") as handle:
         assert yaml.safe_load(handle)["requires_ansible"] == REQUIRES_ANSIBLE
-    assert REQUIRES_ANSIBLE == ">={}.{}.0".format(*MINIMUM_VERSION)
+    major, minor = MINIMUM_VERSION
+    assert f">={major}.{minor}.0" == REQUIRES_ANSIBLE
     assert REQUIRES_ANSIBLE in SUPPORTED
 
 
