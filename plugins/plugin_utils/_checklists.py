@@ -33,6 +33,8 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._policy import ho
 # The playbook variable that sets each of verify's own options, for messages users can act on.
 HOST_RUN_VARIABLES = {"timeout": "golive_check_timeout", "deadline": "golive_deadline",
                       "max_workers": "golive_max_workers"}
+# Exceptions followed back from a templating error to the filter's own, at most.
+MAX_CAUSE_DEPTH = 10
 # Places (variables and items) the task's message names before saying "and N more".
 NAMED_PLACES = 5
 PROBE_RUN_VARIABLES = {"timeout": "golive_check_timeout", "deadline": "golive_probe_deadline",
@@ -146,11 +148,14 @@ def _targeted(item: Any, host: str) -> Any:
 def _cause_text(exc: BaseException, name: str) -> str:
     """Why ``name`` could not be templated: the filters' own message (naming the inventory variable) when
     one of them refused a value, else Ansible's."""
-    root = exc
-    while root.__cause__ is not None:
-        root = root.__cause__
-    if isinstance(root, OptionError):
-        return one_line(str(root))
+    # ansible-core 2.19 chains the filter's exception as the cause; 2.18 raises its own error while handling it.
+    cause: BaseException | None = exc
+    for _depth in range(MAX_CAUSE_DEPTH):
+        if cause is None:
+            break
+        if isinstance(cause, OptionError):
+            return one_line(str(cause))
+        cause = cause.__cause__ or cause.__context__
     return one_line(f"{name}: cannot be templated: {exc}")
 
 

@@ -38,10 +38,10 @@ def core_venv(name):
     return venv
 
 
-def run_golive(venv, tmp_path):
-    """golive.yml with the ansible-playbook of ``venv`` over the one-host inventory; (completed, report dir)."""
+def run_golive(venv, tmp_path, inventory_data=INVENTORY):
+    """golive.yml with the ansible-playbook of ``venv`` over a one-host inventory; (completed, report dir)."""
     inventory = tmp_path / "hosts.yml"
-    inventory.write_text(yaml.safe_dump(INVENTORY))
+    inventory.write_text(yaml.safe_dump(inventory_data))
     report_dir = str(tmp_path / "report")
     env = dict(clean_environment(), GOLIVE_REPORT_DIR=report_dir)
     env["PATH"] = os.path.join(venv, "bin") + os.pathsep + env["PATH"]
@@ -76,6 +76,17 @@ def test_the_previous_minor_runs_golive_to_its_verdict_and_report(tmp_path):
     assert checks["path:/etc/passwd"]["status"] == "pass"
     assert checks[f"path:{MISSING}"]["status"] == "fail"
     assert [(w["host"], w["id"]) for w in report["warnings"]] == [("app01", f"path:{MISSING}")]
+
+
+def test_the_previous_minor_names_the_variable_item_and_option_of_a_bad_setting(tmp_path):
+    bad = yaml.safe_load(yaml.safe_dump(INVENTORY))
+    bad["all"]["hosts"]["app01"]["golive_disk_space"] = [{"path": "/", "free_warn_below": "20XB"}]
+    completed, _report_dir = run_golive(core_venv(".venv-core2.18"), tmp_path, bad)
+    output = " ".join((completed.stdout + completed.stderr).split())
+
+    assert completed.returncode != 0, output
+    assert "golive_disk_space[0] (disk_space): free_warn_below: unknown size unit 'xb' in '20XB'" in output, output
+    assert "Traceback" not in output and "cannot be templated" not in output, output
 
 
 def test_an_unsupported_release_is_refused_by_the_gate_and_the_callback_naming_the_supported_range(tmp_path):
