@@ -4,9 +4,21 @@ reaches artifact_data, Runner.stats and the artifacts directory, on GO and on NO
 from __future__ import annotations
 
 import datetime
+import json
+import subprocess
 
 import pytest
-from playbook_runs import HEALTHY_VARS, SSH_HOSTS, VERIFY_TASK
+import yaml
+from playbook_runs import (
+    HEALTHY_VARS,
+    REPO,
+    RUN_TIMEOUT,
+    SSH_HOSTS,
+    VERIFY_TASK,
+    ansible_tool,
+    clean_environment,
+    read_report,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -45,6 +57,8 @@ def test_go_is_published_as_the_runs_stats_and_the_records_come_from_events(goli
     assert counts["total"] == report["counts"]["total"] == counts["pass"] > 0
     assert (counts["fail"], counts["error"], counts["blocking"], counts["hosts"]) == (0, 0, 0, len(SSH_HOSTS))
     assert data["golive_blocking"] == [] and data["golive_reasons"] == []
+    # The gate role's two stages load without a warning (a YAML merge key that repeated one would warn).
+    assert [line for event in run.events for line in event.get("stdout", "").splitlines() if "[WARNING]" in line] == []
     # One verify task per host, read from the events: the records it returned are the report's.
     assert sorted(run.results_of(VERIFY_TASK)) == sorted(("runner_on_ok", host) for host in SSH_HOSTS)
     from_events = sorted((record["ran_on"], record["id"], record["status"]) for record in run.records())
@@ -89,3 +103,49 @@ def test_a_waiver_that_expired_yesterday_is_a_no_go_in_the_artifacts(golive_runn
                             label="expired")
     data = assert_published_everywhere(run, "NO-GO")
     assert [entry["id"] for entry in data["golive_blocking"]] == [check_id]
+
+
+def write_yaml(path, data):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def galaxy(*args, cwd, collections):
+    completed = subprocess.run([ansible_tool("ansible-galaxy"), "collection", *args], cwd=str(cwd), timeout=300,
+                               env=dict(clean_environment(), ANSIBLE_COLLECTIONS_PATH=str(collections)),
+                               stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_the_readmes_private_data_dir_layout_runs_with_the_ansible_runner_cli(ssh_fleet, tmp_path):
+    """README "Running it with ansible-runner", as written: project/, inventory/, env/, then `ansible-runner run`."""
+    pdd = tmp_path / "golive-run"
+    project = pdd / "project"
+    write_yaml(project / "golive.yml", [{"ansible.builtin.import_playbook": "golive.readiness.golive"}])
+    galaxy("build", REPO, "--output-path", str(tmp_path / "build"), cwd=tmp_path, collections=project / "collections")
+    (tarball,) = (tmp_path / "build").glob("golive-readiness-*.tar.gz")
+    galaxy("install", str(tarball), "-p", "project/collections", cwd=pdd, collections=project / "collections")
+    inventory = ssh_fleet.inventory()
+    write_yaml(pdd / "inventory" / "hosts.yml", inventory)
+    write_yaml(pdd / "inventory" / "group_vars" / "all.yml", HEALTHY_VARS)
+    control_dir = ssh_fleet.new_control_dir()
+    write_yaml(pdd / "env" / "envvars", dict(ANSIBLE_CALLBACKS_ENABLED="golive.readiness.report",
+                                             GOLIVE_REPORT_DIR="../artifacts/golive-report",
+                                             ANSIBLE_SSH_CONTROL_PATH_DIR=control_dir))
+    try:
+        completed = subprocess.run([ansible_tool("ansible-runner"), "run", str(pdd), "-p", "golive.yml"],
+                                   cwd=str(tmp_path), env=clean_environment(), stdin=subprocess.DEVNULL,
+                                   capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
+    finally:
+        ssh_fleet.release_control_dir(control_dir)
+
+    assert completed.returncode == 0, completed.stdout[-6000:] + completed.stderr[-3000:]
+    report = read_report(pdd / "artifacts" / "golive-report" / "report.json")
+    assert report["verdict"] == "GO"
+    assert sorted(host["name"] for host in report["hosts"]) == sorted(SSH_HOSTS)
+    (ident,) = [path for path in (pdd / "artifacts").iterdir() if path.name != "golive-report"]
+    assert (ident / "status").read_text() == "successful"
+    events = [json.loads(path.read_text()) for path in (ident / "job_events").iterdir()]
+    (stats,) = [event for event in events if event["event"] == "playbook_on_stats"]
+    assert stats["event_data"]["artifact_data"]["golive_verdict"] == "GO"
+    assert stats["event_data"]["artifact_data"]["golive_counts"]["total"] == report["counts"]["total"]
