@@ -83,6 +83,15 @@ class RunnerRun(object):
     def report(self) -> dict:
         return read_report(os.path.join(self.report_dir, "report.json"))
 
+    def report_text(self, name: str) -> str:
+        """The text of a file the report callback wrote (junit.xml, report.md)."""
+        with open(os.path.join(self.report_dir, name), encoding="utf-8") as handle:
+            return handle.read()
+
+    def task_names(self) -> list[str]:
+        """The name of every task that started, in order (playbook_on_task_start events)."""
+        return [event["event_data"]["task"] for event in self.events if event["event"] == "playbook_on_task_start"]
+
     def tail(self, events: int = 12) -> str:
         """Status and the last events' stdout, for assertion messages."""
         lines = [event.get("stdout", "") for event in self.events[-events:]]
