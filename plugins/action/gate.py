@@ -48,7 +48,7 @@ ARGUMENT_SPEC = dict(
     # Validated by _verdict so that messages name the approver and the field.
     signoff=dict(type="raw", default=[]),
     signoff_var=dict(type="str", default="signoff"),
-    stage=dict(type="str", default="verdict", choices=["policy", "verdict"]),
+    stage=dict(type="str", default="verdict", choices=["policy", "stats", "verdict"]),
     read_host_policy=dict(type="bool", default=False),
     run_tags=dict(type="list", elements="str"),
     skip_tags=dict(type="list", elements="str"),
@@ -70,6 +70,7 @@ ARGUMENT_SPEC = dict(
 )
 
 ITEM_FIELDS = ("host", "id", "title", "status", "severity", "summary")
+STATS_STATUSES = ("pass", "warn", "fail", "error", "skipped")
 
 
 def _item(check):
@@ -110,6 +111,20 @@ def _compact(gate):
     return compact
 
 
+def run_stats(decision: Mapping) -> dict:
+    """The verdict as the run's custom stats: what ansible-runner's artifact_data and AWX's job artifacts carry.
+
+    Flat golive_* keys, because AWX hands a job's artifacts to the next workflow nodes as extra variables.
+    """
+    counts = dict((status, decision["counts"]["by_status"].get(status, 0)) for status in STATS_STATUSES)
+    counts.update(total=decision["counts"]["total"], blocking=decision["counts"]["blocking"],
+                  waived=decision["counts"]["waived"], hosts=len(decision["hosts"]))
+    blocking = [dict(id=reason["id"], status=reason["status"], severity=reason["severity"], hosts=reason["hosts"])
+                for reason in decision["reasons"] if reason["kind"] == "check"]
+    return dict(golive_verdict=decision["verdict"], golive_counts=counts, golive_blocking=blocking,
+                golive_reasons=[reason["text"] for reason in decision["reasons"]])
+
+
 def _fail(result, message):
     result.update(failed=True, msg=one_line(message))
     return result
@@ -143,6 +158,8 @@ class ActionModule(ActionBase):
         decision = decide(records, policy.waivers, policy.blocking_severities, hosts_without_results=missing,
                           today=today, unreachable=unreachable, scope_hosts=args["scope_hosts"],
                           scope_problems=self._scope_problems(args, hostvars))
+        if args["stage"] == "stats":
+            return self._stats_stage(result, decision)
         approvers = policy.signoff
         signoff = evaluate_signoff(approvers, decision["verdict"])
         gate = self._gate_result(decision, signoff)
@@ -204,6 +221,18 @@ class ActionModule(ActionBase):
             # The items carry secrets, so this result (valid policy, nothing else to say) is not logged.
             result.update(golive_checklists=checklists.host_items, golive_probe_items=checklists.probe_items(),
                           _ansible_no_log=True)
+        return result
+
+    @staticmethod
+    def _stats_stage(result: dict, decision: Mapping) -> dict:
+        """The verdict published as run-wide custom stats (set_stats per_host: false), never failing on NO-GO.
+
+        Ansible records stats only from a task that did not fail, so this stage runs before the verdict stage,
+        which fails the play on NO-GO. aggregate: false, so a verdict replaces any earlier one, never adds to it.
+        """
+        stats = printable_data(run_stats(decision))
+        result.update(changed=False, msg=one_line(f"published as the run's stats: {describe_verdict(decision)}"),
+                      ansible_stats=dict(data=stats, per_host=False, aggregate=False))
         return result
 
     @staticmethod

@@ -146,8 +146,13 @@ options:
         policy (with O(read_host_policy), of every host in O(scope_hosts)), O(run_tags) and O(skip_tags),
         that O(controller_in_limit), and that the probe group (O(probe_group_hosts)) is not empty while
         the scope hosts have endpoint checks. It fails naming every problem, and returns nothing else.
+      - V(stats) decides the verdict as V(verdict) does and publishes it as the run's custom stats
+        (RV(ansible_stats), what M(ansible.builtin.set_stats) sets with C(per_host=false) and
+        C(aggregate=false)), so that ansible-runner's C(artifact_data) and the job artifacts of AWX or
+        Automation Controller carry it. It never fails on NO-GO, because Ansible records stats only from a
+        task that does not fail; run it before the V(verdict) stage, as the C(golive.readiness.gate) role does.
     type: str
-    choices: [policy, verdict]
+    choices: [policy, stats, verdict]
     default: verdict
   read_host_policy:
     description:
@@ -270,6 +275,56 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+ansible_stats:
+  description:
+    - With O(stage=stats), the verdict as the run's custom stats (C(per_host=false), C(aggregate=false)).
+      Ansible keeps them under C(_run) in its stats; ansible-runner's C(playbook_on_stats) event carries them
+      as C(artifact_data) (and C(Runner.stats)), AWX and Automation Controller save them as the job's
+      artifacts and pass them to the next nodes of a workflow as extra variables.
+  returned: with O(stage=stats), unless an option or the policy is invalid
+  type: dict
+  contains:
+    per_host:
+      description: Always V(false), the stats are the run's.
+      returned: always
+      type: bool
+      sample: false
+    aggregate:
+      description: Always V(false), a verdict replaces an earlier one instead of adding to it.
+      returned: always
+      type: bool
+      sample: false
+    data:
+      description: The stats themselves.
+      returned: always
+      type: dict
+      contains:
+        golive_verdict:
+          description: V(GO), V(GO WITH WARNINGS) or V(NO-GO).
+          returned: always
+          type: str
+          sample: NO-GO
+        golive_counts:
+          description:
+            - The checks by status (C(pass), C(warn), C(fail), C(error), C(skipped)), with C(total), C(blocking)
+              (unwaived failures of a blocking severity), C(waived) and C(hosts).
+          returned: always
+          type: dict
+          sample: {pass: 40, warn: 1, fail: 1, error: 0, skipped: 0, total: 42, blocking: 1, waived: 0, hosts: 3}
+        golive_blocking:
+          description: Each blocking check C(id) with its C(status), C(severity) and the C(hosts) it blocks on.
+          returned: always
+          type: list
+          elements: dict
+          sample: [{id: "disk_space:/", status: fail, severity: high, hosts: [web03]}]
+        golive_reasons:
+          description:
+            - Every reason for NO-GO as one line (blocking checks, unreachable hosts, hosts without results,
+              scope problems), in the order the report shows them. Empty unless the verdict is NO-GO.
+          returned: always
+          type: list
+          elements: str
+          sample: ["web03 disk_space:/ fail: free 2.1 GiB (fail < 10.0 GiB)"]
 msg:
   description:
     - The verdict as one short line of counts, with the sign-off's state when approvers are
@@ -438,7 +493,7 @@ ARGUMENT_SPEC = dict(
     blocking_severities=dict(type="list", elements="str", default=["critical", "high"],
                              choices=["critical", "high", "medium", "low"]),
     fail_on_nogo=dict(type="bool", default=True),
-    stage=dict(type="str", default="verdict", choices=["policy", "verdict"]),
+    stage=dict(type="str", default="verdict", choices=["policy", "stats", "verdict"]),
     read_host_policy=dict(type="bool", default=False),
     run_tags=dict(type="list", elements="str"),
     skip_tags=dict(type="list", elements="str"),

@@ -11,6 +11,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from playbook_runs import SSH_HOSTS, GoliveRunner
+from runner_runs import GoliveAnsibleRunner
 from sshhosts import SSHFleet
 
 
@@ -29,3 +30,9 @@ def ssh_fleet(tmp_path_factory):
 def golive(ssh_fleet, tmp_path):
     """A GoliveRunner writing its inventories and reports under this test's tmp_path."""
     return GoliveRunner(ssh_fleet, tmp_path)
+
+
+@pytest.fixture
+def golive_runner(ssh_fleet, tmp_path):
+    """A GoliveAnsibleRunner: golive.yml through ansible_runner.run, private data dirs under this test's tmp_path."""
+    return GoliveAnsibleRunner(ssh_fleet, tmp_path)

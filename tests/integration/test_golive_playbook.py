@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import datetime
 import os
 import xml.etree.ElementTree as ET
@@ -14,7 +15,6 @@ from playbook_runs import (
     VERIFY_TASK,
     checks_by_host,
     hosts_of_task,
-    task_results,
 )
 
 pytestmark = pytest.mark.integration
@@ -109,10 +109,11 @@ def test_every_host_unreachable_still_gives_a_no_go_report(golive):
     assert_quick(run)
 
 
-def test_healthy_fleet_is_go_with_every_check_in_one_verify_task_per_host(golive, full_checklist, env_file):
-    run = golive.run(group_vars=full_checklist, label="healthy")
+def test_healthy_fleet_is_go_with_every_check_in_one_verify_task_per_host(golive_runner, full_checklist, env_file):
+    # Through ansible-runner: the verdict from the run's stats, the tasks and their hosts from its events.
+    run = golive_runner.run(group_vars=full_checklist, label="healthy")
 
-    assert run.returncode == 0, run.tail()
+    assert (run.status, run.rc) == ("successful", 0), run.tail()
     assert run.verdict == "GO", run.tail()
     report = run.report
     assert report["verdict"] == "GO"
@@ -127,13 +128,16 @@ def test_healthy_fleet_is_go_with_every_check_in_one_verify_task_per_host(golive
     assert report["counts"]["total"] == len(SSH_HOSTS) * len(expected_ids(env_file))
 
     # The host's whole checklist ran in one task: the only one that reached the host over SSH.
-    verify_tasks = [name for name, dummy in task_results(run.stdout) if name == VERIFY_TASK]
-    assert verify_tasks == [VERIFY_TASK], run.stdout
-    assert sorted(hosts_of_task(run.stdout, VERIFY_TASK)) == sorted(("ok", host) for host in SSH_HOSTS)
-    junit = ET.fromstring(run.junit)
+    assert run.task_names().count(VERIFY_TASK) == 1, run.task_names()
+    assert sorted(run.results_of(VERIFY_TASK)) == sorted(("runner_on_ok", host) for host in SSH_HOSTS)
+    # Every other task of the host play ran once, on the controller (run_once, delegated to localhost).
+    others = collections.Counter(event["event_data"]["task"] for event in run.events
+                                 if event["event"] == "runner_on_ok" and event["event_data"]["host"] in SSH_HOSTS
+                                 and event["event_data"]["task"] != VERIFY_TASK)
+    assert set(others.values()) == {1}, others
+    junit = ET.fromstring(run.report_text("junit.xml"))
     assert junit.get("tests") == str(report["counts"]["total"])
     assert (junit.get("failures"), junit.get("errors")) == ("0", "0")
-    assert_quick(run)
 
 
 def test_failing_path_check_on_one_host_is_no_go(golive, tmp_path):
@@ -230,15 +234,15 @@ def test_tags_select_one_section(golive, full_checklist, section, other):
     assert_quick(run)
 
 
-def test_endpoint_checks_run_on_the_probe_host_once_per_target(golive):
+def test_endpoint_checks_run_on_the_probe_host_once_per_target(golive_runner):
     host_vars = dict(
         (host, dict(golive_probe_checks=[dict(
             kind="command_output", name="probe-echo", argv=["echo", f"probing {host}"],
             stdout_regex=f"^probing {host}$", section="services", severity="high")]))
         for host in SSH_HOSTS)
-    run = golive.run(group_vars=HEALTHY_VARS, host_vars=host_vars, label="probe")
+    run = golive_runner.run(group_vars=HEALTHY_VARS, host_vars=host_vars, label="probe")
 
-    assert run.returncode == 0, run.tail()
+    assert (run.status, run.rc) == ("successful", 0), run.tail()
     assert run.verdict == "GO", run.tail()
     report = run.report
     probe_records = [c for c in report["checks"] if c["id"] == "command_output:probe-echo"]
@@ -247,7 +251,8 @@ def test_endpoint_checks_run_on_the_probe_host_once_per_target(golive):
         assert record["probe"] == "localhost"
         assert record["status"] == "pass", record
         assert record["section"] == "services"
-    # One call on the controller ran all three targets' checks.
-    assert hosts_of_task(run.stdout, PROBE_TASK) == [("ok", "localhost")], run.stdout
+    # One call on the controller ran all three targets' checks: its event carries their records.
+    assert run.results_of(PROBE_TASK) == [("runner_on_ok", "localhost")], run.tail()
+    probed = [record for record in run.records() if record["ran_on"] == "localhost"]
+    assert sorted(record["target"] for record in probed) == sorted(SSH_HOSTS)
     assert os.path.basename(report["run"]["playbook"]) == "golive.yml"
-    assert_quick(run)
