@@ -23,7 +23,7 @@ from ansible_collections.golive.readiness.plugins.callback.report import (
     selected_formats,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
-from ansible_collections.golive.readiness.plugins.module_utils._terminal import one_line
+from ansible_collections.golive.readiness.plugins.module_utils._terminal import one_line, printable_data
 from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     NO_GO,
     describe_verdict,
@@ -141,6 +141,9 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
+        if self._task.args.get("slices") in (None, "", []):
+            return _refused(result, "merge_reports: slices: required: the slice reports, a directory or a list "
+                                    "(-e golive_slices=... with the golive.readiness.merge_reports playbook)")
         try:
             _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
             count = None if args["slice_count"] in (None, "") else parse_slice_count(args["slice_count"], "slice_count")
@@ -157,10 +160,11 @@ class ActionModule(ActionBase):
         except (OSError, ValueError) as exc:
             return _refused(result, f"merge_reports: cannot write the merged report into {report_dir}: {exc}")
         message = f"{describe_verdict(decision)} ({len(merge.reports)} of {merge.count} slices merged)"
-        result.update(changed=True, msg=one_line(message), golive_merged=dict(
+        # Ansible prints a failed result whole: texts from checked systems are escaped, as the gate's are.
+        result.update(changed=True, msg=one_line(message), golive_merged=printable_data(dict(
             verdict=decision["verdict"], slices=len(merge.reports), slice_count=merge.count,
             reasons=[reason["text"] for reason in decision["reasons"]], paths=paths,
-            report_json=os.path.join(report_dir, archive, FORMAT_FILES["json"])))
+            report_json=os.path.join(report_dir, archive, FORMAT_FILES["json"]))))
         if decision["verdict"] == NO_GO and fail_on_nogo:
             result["failed"] = True
         return result

@@ -21,29 +21,31 @@ SLICE_TIMEOUT = 900
 MERGE_TIMEOUT = 300
 FORMAT_FILES = ("report.json", "junit.xml", "report.html", "report.md", "golive.prom")
 FAILING_DISK = {"golive_disk_space": [{"path": "/", "free_fail_below": "100%"}]}
-# The slice runs: name -> (slice number, extra group vars of that slice's inventory, host vars).
+# The slice runs: name -> (slice number, extra group vars, host vars, how the slice is cut). AWX hands each slice a
+# pared-down inventory; a CI job may take the whole inventory and --limit it, as the README shows.
 RUNS = {
-    "s1": (1, {}, {}),
-    "s2": (2, {}, {}),
-    "s2-failing": (2, {}, {"web04": FAILING_DISK}),
-    "s3": (3, {}, {}),
-    "s3-other-policy": (3, {"golive_blocking_severities": ["critical"]}, {}),
+    "s1": (1, {}, {}, "inventory"),
+    "s2": (2, {}, {}, "inventory"),
+    "s2-failing": (2, {}, {"web04": FAILING_DISK}, "inventory"),
+    "s3": (3, {}, {}, "limit"),
+    "s3-other-policy": (3, {"golive_blocking_severities": ["critical"]}, {}, "inventory"),
 }
 
 
 def _run_slice(fleet, workdir, name):
-    """Start one slice as AWX does: ansible-playbook over an inventory holding only that slice's hosts."""
-    number, group_vars, host_vars = RUNS[name]
+    """Start one slice: ansible-playbook golive.yml over that slice's hosts, with -e golive_slice=k/3."""
+    number, group_vars, host_vars, cut = RUNS[name]
     directory = os.path.join(workdir, name)
-    os.makedirs(directory)
-    inventory = fleet.write_inventory(os.path.join(directory, "inventory.yml"), hosts=SLICES[number],
+    os.makedirs(os.path.join(directory, "runner"))
+    hosts = SLICES[number] if cut == "inventory" else list(HOSTS)
+    inventory = fleet.write_inventory(os.path.join(directory, "inventory.yml"), hosts=hosts,
                                       group_vars=dict(HEALTHY_VARS, **group_vars), host_vars=host_vars)
     env = fleet.ansible_env(fleet.new_control_dir(), base=clean_environment())
     env["GOLIVE_REPORT_DIR"] = os.path.join(directory, "report")
-    os.makedirs(os.path.join(directory, "runner"))
+    limit = None if cut == "inventory" else ",".join([*SLICES[number], "localhost"])
     thread, runner = ansible_runner.run_async(
         private_data_dir=os.path.join(directory, "runner"), project_dir=REPO, playbook="golive.yml",
-        inventory=inventory, extravars={"golive_slice": f"{number}/3"}, envvars=env,
+        inventory=inventory, limit=limit, extravars={"golive_slice": f"{number}/3"}, envvars=env,
         quiet=True, timeout=SLICE_TIMEOUT)
     return thread, runner
 
@@ -198,9 +200,12 @@ def test_a_report_of_another_schema_version_is_refused_naming_the_file(sliced, t
     assert "Traceback" not in run.stdout + run.stderr
 
 
-def test_a_wrong_slice_count_names_the_option(sliced, tmp_path):
+def test_wrong_or_missing_merge_options_are_named(sliced, tmp_path):
     run = merge(str(tmp_path / "merged"), "-e", slices_arg(sliced, "s1"), "-e", "golive_slice_count=three")
     assert run.returncode != 0
     assert "merge_reports: slice_count: 'three' is not a whole number" in run.stdout
     run = merge(str(tmp_path / "merged"), "-e", slices_arg(sliced, "s1", "s1"))
-    assert "is also in" in run.stdout or "and so is" in run.stdout
+    assert run.returncode != 0 and "host web01 is also in" in run.stdout
+    run = merge(str(tmp_path / "merged"))
+    assert "merge_reports: slices: required" in run.stdout and "golive_slices" in run.stdout
+    assert "Traceback" not in run.stdout + run.stderr
