@@ -59,6 +59,10 @@ description:
   - A run without any task of this collection (called by its C(golive.readiness.) name) and
     without check results (an unrelated playbook) prints and writes nothing.
   - Records are already masked by the checks; task arguments are never written.
+  - "For sliced runs, C(report.json) records which slice it is (C(slice): C(-e golive_slice=k/N), and AWX's
+    C(awx_job_id) and C(awx_workflow_job_id)) and the C(checklist) fingerprint the slices of one run share.
+    M(golive.readiness.merge_reports) merges such reports; in that run this callback writes no report of its
+    own and prints the merged summary."
 author: golive.readiness contributors (@golive-readiness)
 requirements:
   - Enable it in C(callbacks_enabled) (the repository's C(ansible.cfg) does).
