@@ -14,6 +14,11 @@ import pytest
 from playbook_runs import HEALTHY_VARS, REPO, ansible_tool, clean_environment, printed_verdict, read_report
 from sshhosts import SSHFleet
 
+from ansible_collections.golive.readiness.tests.unit.plugins.plugin_utils._webhook_receiver import (
+    answer,
+    running_receiver,
+)
+
 HOSTS = ("web01", "web02", "web03", "web04", "web05", "web06")
 SLICES = {1: ["web01", "web02"], 2: ["web03", "web04"], 3: ["web05", "web06"]}
 # Bounded but generous: five playbooks share a busy 2-core machine.
@@ -125,7 +130,12 @@ def test_every_slice_ran_concurrently_and_says_which_slice_it_is(sliced):
 
 def test_a_failing_check_in_one_slice_makes_the_merged_verdict_nogo_naming_it(sliced, tmp_path):
     report_dir = str(tmp_path / "merged")
-    run = merge(report_dir, "-e", slices_arg(sliced, "s1", "s2-failing", "s3"))
+    earlier = merge(report_dir, "-e", slices_arg(sliced, "s1", "s2", "s3"))
+    assert earlier.returncode == 0, earlier.stdout
+    with running_receiver(answer(200)) as receiver:
+        run = merge(report_dir, "-e", slices_arg(sliced, "s1", "s2-failing", "s3"),
+                    env={"GOLIVE_NOTIFY_URL": receiver.url("/hooks/golive")})
+        payloads = receiver.payloads()
     assert run.returncode != 0, run.stdout
     assert printed_verdict(run.stdout) == "NO-GO", run.stdout
     report = read_report(os.path.join(report_dir, "report.json"))
@@ -133,6 +143,10 @@ def test_a_failing_check_in_one_slice_makes_the_merged_verdict_nogo_naming_it(sl
     assert len(report["reasons"]) == 1, report["reasons"]
     assert report["reasons"][0]["text"].startswith("web04 disk_space:/ fail: free "), report["reasons"]
     assert sorted(h["name"] for h in report["hosts"]) == list(HOSTS)
+    # History and the webhook, as the report callback does them: compared with the earlier merge, posted once.
+    assert [(c["host"], c["id"]) for c in report["history"]["regressions"]] == [("web04", "disk_space:/")]
+    assert report["notification"]["status"] == "sent"
+    assert len(payloads) == 1 and payloads[0]["text"].startswith("GOLIVE NO-GO"), payloads
     assert report["slices"]["count"] == 3 and report["slices"]["missing"] == []
     assert [s["verdict"] for s in report["slices"]["reports"]] == ["GO", "NO-GO", "GO"]
     for name in FORMAT_FILES:
