@@ -59,6 +59,10 @@ description:
   - A run without any task of this collection (called by its C(golive.readiness.) name) and
     without check results (an unrelated playbook) prints and writes nothing.
   - Records are already masked by the checks; task arguments are never written.
+  - "For sliced runs, C(report.json) records which slice it is (C(slice): C(-e golive_slice=k/N), and AWX's
+    C(awx_job_id) and C(awx_workflow_job_id)) and the C(checklist) fingerprint the slices of one run share.
+    M(golive.readiness.merge_reports) merges such reports; in that run this callback writes no report of its
+    own and prints the merged summary."
 author: golive.readiness contributors (@golive-readiness)
 requirements:
   - Enable it in C(callbacks_enabled) (the repository's C(ansible.cfg) does).
@@ -189,6 +193,7 @@ from ansible import context
 from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ANSIBLE_VERSION
 
+from ansible_collections.golive.readiness.plugins.filter.checks import selected_sections
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
 from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
 from ansible_collections.golive.readiness.plugins.module_utils._terminal import one_line
@@ -224,16 +229,19 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_common im
     count_text,
 )
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_history import (
+    MAX_REPORT_BYTES,
     RefusedFile,
     history_of,
     latest_archive,
     previous_document,
     publish_run,
+    read_regular_file,
     reserve_archive,
 )
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_html import render_html
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_junit import render_junit
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_markdown import render_markdown
+from ansible_collections.golive.readiness.plugins.plugin_utils._report_merge import checklist_of, slice_of
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_prometheus import render_prometheus
 
 # Loaded here, in the parent process, for speed: every per-host worker forked after this inherits the
@@ -449,6 +457,9 @@ class CallbackModule(CallbackBase):
         self._publish_error = None
         # On an ansible-core the collection does not support, nothing is collected and no verdict is given.
         self._unsupported = unsupported_ansible()
+        self._slice = None
+        self._slice_problem = None
+        self._merged = None
         self._catch_interrupts()
 
     # --- collecting -------------------------------------------------------------------------
@@ -457,6 +468,15 @@ class CallbackModule(CallbackBase):
         name = getattr(playbook, "_file_name", None)
         if name:
             self._playbooks.append(_shown_path(name))
+
+    def v2_playbook_on_play_start(self, play: Any) -> None:
+        # A sliced run says which slice it is (-e golive_slice=2/3); AWX passes its job ids as extra vars too.
+        try:
+            self._slice = slice_of(play.get_variable_manager().extra_vars)
+        except OptionError as exc:
+            self._slice_problem = str(exc)
+        except AttributeError:  # a play without a variable manager (not ansible-playbook)
+            pass
 
     def v2_playbook_on_task_start(self, task: Any, is_conditional: bool) -> None:
         if str(getattr(task, "action", "") or "").startswith(COLLECTION_PREFIX):
@@ -487,6 +507,9 @@ class CallbackModule(CallbackBase):
         data = result_data(result)
         if isinstance(data.get("golive_gate"), Mapping):
             self._gate = data["golive_gate"]
+            return
+        if isinstance(data.get("golive_merged"), Mapping):
+            self._merged = data["golive_merged"]
             return
         records = records_of_result(data)
         host = result_host(result).get_name()
@@ -521,7 +544,11 @@ class CallbackModule(CallbackBase):
         empty = [h["name"] for h in gate.get("hosts") or () if h.get("status") == "no_checks"]
         return decide(records, gate.get("waivers") or [], self._blocking_severities(gate), missing,
                       self._failed_tasks, unreachable=unreachable, scope_hosts=empty,
-                      scope_problems=gate.get("scope_problems") or (), interrupted=interrupted)
+                      scope_problems=self._scope_problems(gate), interrupted=interrupted)
+
+    def _scope_problems(self, gate: Mapping) -> list[str]:
+        problems = list(gate.get("scope_problems") or ())
+        return [*problems, self._slice_problem] if self._slice_problem else problems
 
     def _blocking_severities(self, gate: Mapping) -> list[str]:
         """The gate's blocking severities (an empty list means nothing blocks), else this callback's option."""
@@ -545,7 +572,12 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_stats(self, stats: Any) -> None:
         if self._unsupported and self._golive_started:
             self._refuse_unsupported()
-        if self._unsupported or not (self._records or self._gate is not None or self._golive_ran):
+        if self._unsupported:
+            return
+        if self._merged is not None:
+            self._print_merged(self._merged)
+            return
+        if not (self._records or self._gate is not None or self._golive_ran):
             return
         self._report_holding_signals()
 
@@ -652,7 +684,27 @@ class CallbackModule(CallbackBase):
             "signoff": self._signoff(decision["verdict"]),
             "incomplete": bool(decision["interrupted"]),
             "interrupted": decision["interrupted"],
+            "slice": self._slice,
+            "checklist": self._checklist(decision),
         }
+
+    def _checklist(self, decision: Mapping) -> dict:
+        """What the slices of one sliced run share (see _report_merge.checklist_of)."""
+        gate = self._gate or {}
+        sections = selected_sections(context.CLIARGS.get("tags"), context.CLIARGS.get("skip_tags"))
+        approvers = (gate.get("signoff") or {}).get("approvers") or []
+        return checklist_of(sections, decision["blocking_severities"], gate.get("waivers") or [], approvers)
+
+    def _print_merged(self, merged: Mapping) -> None:
+        """The summary of a merge of slice reports (golive.readiness.merge_reports), from the report it published."""
+        if not merged.get("report_json"):  # refused: the task's error says why, and nothing was published
+            return
+        try:
+            document = json.loads(read_regular_file(merged["report_json"], MAX_REPORT_BYTES).decode("utf-8"))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            self._warn(f"golive report: cannot read the merged report back: {_error_text(exc)}")
+            return
+        self._print(document, list(merged.get("paths") or ()))
 
     def _formats(self) -> list[str]:
         history = self.get_option("history")

@@ -153,7 +153,8 @@ def test_verify_names_every_kind_and_no_other_module():
 def test_every_kind_has_its_module_and_every_check_module_its_kind():
     modules = {name[:-3] for name in os.listdir(MODULES) if name.endswith(".py")}
     assert sorted(set(KINDS) - modules) == [], "kinds without a module"
-    assert sorted(modules - set(KINDS)) == ["gate", "verify"], "modules that are neither a kind, verify nor gate"
+    assert sorted(modules - set(KINDS)) == ["gate", "merge_reports", "verify"], \
+        "modules that are neither a kind, verify, gate nor merge_reports"
 
 
 @pytest.mark.parametrize("kind_name", sorted(KINDS))
