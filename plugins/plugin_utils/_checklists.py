@@ -21,27 +21,36 @@ from ansible_collections.golive.readiness.plugins.module_utils._module import (
     CheckBatch,
     origin_of,
     run_options_as_given,
+    wait_interval_problem,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
 from ansible_collections.golive.readiness.plugins.module_utils._terminal import one_line
 from ansible_collections.golive.readiness.plugins.plugin_utils._policy import hosts_text
 
 # The playbook variable that sets each of verify's own options, for messages users can act on.
+WAIT_RUN_VARIABLES = {"wait": "golive_wait", "wait_interval": "golive_wait_interval",
+                      "wait_max_interval": "golive_wait_max_interval"}
 HOST_RUN_VARIABLES = {"timeout": "golive_check_timeout", "deadline": "golive_deadline",
-                      "max_workers": "golive_max_workers"}
+                      "max_workers": "golive_max_workers", **WAIT_RUN_VARIABLES}
 # Places (variables and items) the task's message names before saying "and N more".
 NAMED_PLACES = 5
 PROBE_RUN_VARIABLES = {"timeout": "golive_check_timeout", "deadline": "golive_probe_deadline",
-                       "max_workers": "golive_max_workers", "network_workers": "golive_network_workers"}
+                       "max_workers": "golive_max_workers", "network_workers": "golive_network_workers",
+                       **WAIT_RUN_VARIABLES}
 
 
 def run_option_errors(run_options: Any, variables: Mapping[str, str]) -> list[str]:
     """The problems of verify's own options as the playbook passes them, each led by its variable."""
     if not isinstance(run_options, Mapping):
         return [f"run options: must be a dictionary of verify options, got {type(run_options).__name__}"]
-    return [f"{variables.get(option, option)}: {problem}"
-            for option, value in run_options.items()
-            for problem in run_options_as_given({option: value})]
+    problems = [f"{variables.get(option, option)}: {problem}"
+                for option, value in run_options.items()
+                for problem in run_options_as_given({option: value})]
+    if not problems:
+        names = tuple(variables.get(option, option) for option in ("wait_interval", "wait_max_interval"))
+        order = wait_interval_problem(run_options.get("wait_interval"), run_options.get("wait_max_interval"), names)
+        problems += [order] if order else []
+    return problems
 
 
 def plain(value: Any) -> Any:
