@@ -63,6 +63,8 @@ def test_services_coming_up_mid_wait_are_go_with_their_rounds_counted(golive, tm
     # The app processes started during the wait; their checks passed in the end, whichever round.
     assert checks["process:late-app"]["rounds"] >= 1 and checks["tcp_port:probe-app"]["rounds"] >= 1
     rounds = checks[HOST_FRONT]["rounds"]
+    assert "Waited for (more than one round):" in run.stdout
+    assert f"  web01 {HOST_FRONT}: pass after {rounds} rounds" in run.stdout
     assert f"ran {rounds} rounds while waiting" in run.junit
     assert f"_({rounds} rounds)_" in run.report_text("report.md")
     assert f'<span class="under">{rounds} rounds</span>' in run.report_text("report.html")
