@@ -116,7 +116,8 @@ def work_deadline(checks: list[PreparedCheck], max_workers: int = 8, network_wor
 
 
 # A check is run again while waiting when its last round ended in one of these: a service that is not up yet
-# refuses (error) or answers wrongly (fail). A warn is a settled finding (a disk 85% full), not a service coming up.
+# refuses or answers wrongly, a fail or an error depending on the kind. A warn is a settled finding (a disk
+# 85% full), not a service coming up.
 RERUN_STATUSES = frozenset(("fail", "error"))
 # A re-run waiting for a free worker may still start this long after the wait's end: on a loaded machine
 # the runner wakes late, and the last round, due at the wait's end, would otherwise never start.
