@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 from ansible_collections.golive.readiness.plugins.filter.checks import checklist, checks_of
-from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
+from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError, parse_duration
 from ansible_collections.golive.readiness.plugins.module_utils._module import (
     CheckBatch,
     origin_of,
@@ -80,6 +80,8 @@ class ChecklistValidation:
         self.host_items: dict[str, list] = {}
         self._endpoint_items: list = []
         self._probe_items: list = []
+        # Seconds of each probe host's wait (golive_wait), for the probe play to wait only for what is left of it.
+        self.probe_waits: dict[str, float] = {}
 
     def add_problem(self, problem: str, host: str) -> None:
         hosts = self._hosts_by_problem.setdefault(one_line(problem), [])
@@ -210,6 +212,14 @@ def _resolved(context: _HostContext, name: str, shape, validation: ChecklistVali
         return None
 
 
+def _wait_seconds(run_options: Mapping) -> float:
+    """Seconds of a call's wait option, 0 when it has none or it is invalid (a problem reported on its own)."""
+    try:
+        return parse_duration(run_options.get("wait") or 0, "wait")
+    except OptionError:
+        return 0.0
+
+
 def validate_checklists(task, templar, names: Mapping[str, str], scope_hosts: Iterable[str],
                         probe_hosts: Iterable[str]) -> ChecklistValidation:
     """Every scope host's host and endpoint checks and run options, and the probe hosts' run options, validated.
@@ -237,4 +247,5 @@ def validate_checklists(task, templar, names: Mapping[str, str], scope_hosts: It
         options = _resolved(context, names["probe_run_options"], dict, validation, host)
         if options is not None:
             validation.check_run_options(host, options, PROBE_RUN_VARIABLES)
+            validation.probe_waits[host] = _wait_seconds(options)
     return validation
