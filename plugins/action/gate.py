@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleActionFail
@@ -130,6 +131,13 @@ def _fail(result, message):
     return result
 
 
+def wait_ends(waits: Mapping[str, float]) -> dict[str, float]:
+    """{probe host: when its wait ends (epoch seconds)}, for the hosts that wait. The probe play runs after the
+    hosts' calls and waits only for what is left: a run waits golive_wait at most, not once per play."""
+    started = time.time()
+    return {host: started + seconds for host, seconds in waits.items() if seconds > 0}
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
@@ -220,7 +228,7 @@ class ActionModule(ActionBase):
             # Templated once here, registered for the verify calls: no host templates its checklist again.
             # The items carry secrets, so this result (valid policy, nothing else to say) is not logged.
             result.update(golive_checklists=checklists.host_items, golive_probe_items=checklists.probe_items(),
-                          _ansible_no_log=True)
+                          golive_probe_wait_until=wait_ends(checklists.probe_waits), _ansible_no_log=True)
         return result
 
     @staticmethod

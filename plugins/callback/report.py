@@ -227,6 +227,7 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._ansible_core imp
 from ansible_collections.golive.readiness.plugins.plugin_utils._notify import notify
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
     count_text,
+    rounds_text,
 )
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_history import (
     MAX_REPORT_BYTES,
@@ -853,6 +854,9 @@ class CallbackModule(CallbackBase):
         self._print_history(document["history"])
         self._say_lines("Counts:", [f"{section}: {count_text(by_status)}"
                                     for section, by_status in sorted(counts["by_section"].items())])
+        waited = [c for c in document["checks"] if rounds_text(c)]
+        self._say_lines("Waited for (more than one round):",
+                        [f"{c['host']} {c['id']}: {c['status']} after {rounds_text(c)}" for c in waited])
         self._print_waivers(document["waivers"])
         if self.get_option("show_passed"):
             self._say_lines("Passed:", [describe_check(c) for c in document["checks"] if c["status"] == "pass"],

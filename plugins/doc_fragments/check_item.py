@@ -65,6 +65,37 @@ options:
       - V(0) runs every check in the O(max_workers) pool; at most V(1024).
     type: int
     default: 64
+  wait:
+    description:
+      - How long to wait for checks that do not pass yet, as a duration (V(10m), V(90s)); V(0s) runs each
+        check once. Meant for the run right after a deploy, while services are still coming up.
+      - A check whose round ends in C(fail) or C(error) (a refused connection, a 502, a missing
+        process) is run again, only that check, after a pause of O(wait_interval) that doubles each
+        round up to O(wait_max_interval); its last round is due at the wait's end at the latest. It
+        stops as soon as it passes. C(warn) and C(skipped) are settled and run once, and so is a
+        M(golive.readiness.backup_restore) drill (minutes of work each round).
+      - The result of each check is its last round's, with the number of rounds in C(rounds) and the
+        time from its first round's start to its last round's end in C(duration_ms).
+      - The call may take the wait longer than O(deadline), which limits the checks' work as without
+        a wait (a check timing out against it is C(error), as always), so its limit is O(deadline)
+        plus O(wait). No round starts after the wait's end (give or take a couple of seconds on a loaded
+        machine), and each round ends by its check's
+        O(timeout), so the call ends at the latest the longest check timeout after the wait.
+      - From V(0s) to V(24h).
+    type: raw
+    default: 0s
+  wait_interval:
+    description:
+      - With O(wait), the pause after a check's first round that did not pass; each further pause is
+        twice the one before, up to O(wait_max_interval). From V(100ms) to V(1h).
+    type: raw
+    default: 2s
+  wait_max_interval:
+    description:
+      - With O(wait), the longest pause between two rounds of a check. From V(100ms) to V(1h), and not
+        shorter than O(wait_interval); the same value for both gives a fixed pause.
+    type: raw
+    default: 30s
   fail_on:
     description:
       - Statuses that fail the task, like M(ansible.builtin.assert).

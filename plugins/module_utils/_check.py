@@ -63,6 +63,8 @@ _DAY = 86400
 _TIME_LIMIT = NumberRange(0.001, _DAY, "1ms to 24h")
 _PORT = NumberRange(1, 65535, "1-65535")
 _COUNT = NumberRange(0, 10 ** 12, "0 to 1000000000000")
+# A pause between rounds of a wait: short enough to notice a service soon, not so short that it spins.
+_PAUSE = NumberRange(0.1, 3600, "100ms to 1h")
 
 # The sane range of every number an option takes, stated once. An option whose name means the same
 # in every kind (a port, a time limit) has its own range; any other number is held to the range of
@@ -73,6 +75,9 @@ RANGES_BY_OPTION = {
     "connect_timeout": _TIME_LIMIT,
     "max_workers": NumberRange(1, 256, "1 to 256"),
     "network_workers": NumberRange(0, 1024, "0 to 1024"),
+    "wait": NumberRange(0, _DAY, "0s to 24h"),
+    "wait_interval": _PAUSE,
+    "wait_max_interval": _PAUSE,
     "port": _PORT,
     "nameserver_port": _PORT,
     "expect_status": NumberRange(100, 599, "100 to 599"),
@@ -553,9 +558,10 @@ class Outcome(object):
         self.expected = expected or {}
 
 
-def make_record(item: dict, check_id: str, kind: str, title: str, outcome: Outcome, duration_ms: float) -> dict:
+def make_record(item: dict, check_id: str, kind: str, title: str, outcome: Outcome, duration_ms: float,
+                rounds: int | None = None) -> dict:
     """The result record of the contract (README, 'The result contract'): observed and expected hold
-    quantities and levels with their units (see Evaluation)."""
+    quantities and levels with their units (see Evaluation). ``rounds``: how many times it ran, when the call waited."""
     record = {
         "id": check_id,
         "kind": kind,
@@ -568,6 +574,8 @@ def make_record(item: dict, check_id: str, kind: str, title: str, outcome: Outco
         "expected": outcome.expected,
         "duration_ms": int(duration_ms),
     }
+    if rounds is not None:
+        record["rounds"] = rounds
     if item.get("target"):
         record["target"] = item["target"]
     return record

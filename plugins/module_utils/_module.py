@@ -31,7 +31,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     url_credentials,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._processes import watch_controller
-from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, run_checks
+from ansible_collections.golive.readiness.plugins.module_utils._runner import PreparedCheck, Waiting, run_checks
 from ansible_collections.golive.readiness.plugins.module_utils._terminal import one_line, printable_data
 
 # Options every check item accepts, whatever its kind (documented in each module's checks suboptions).
@@ -57,6 +57,9 @@ RUN_OPTIONS = dict(
     deadline=dict(type="raw", default="45s"),
     max_workers=dict(type="int", default=8),
     network_workers=dict(type="int", default=64),
+    wait=dict(type="raw", default="0s"),
+    wait_interval=dict(type="raw", default="2s"),
+    wait_max_interval=dict(type="raw", default="30s"),
     fail_on=dict(type="list", elements="str", default=["fail", "error"], choices=list(STATUSES)),
 )
 
@@ -185,18 +188,53 @@ def _infinite_text_problem(text: str, where: str, spec_type: str, shown: str) ->
     return f"{where}: {shown} is not a finite number (allowed: {number_range(where, spec_type).shown})"
 
 
+# The run options that are durations: each parsed under its own name, which gives its range (_check.RANGES_BY_OPTION).
+_DURATION_RUN_OPTIONS = ("timeout", "deadline", "wait", "wait_interval", "wait_max_interval")
+
+
+def _run_duration(name: str, value: object) -> float | None:
+    """Seconds of a duration run option (None for an ``auto`` deadline)."""
+    if name == "deadline":
+        return _call_deadline(value)
+    if name == "timeout":
+        return _positive_seconds(value, name)
+    return parse_duration(value, name)
+
+
 def run_option_problems(params: Mapping) -> list[str]:
     """The problems of a call's own options (timeout, deadline, max_workers ...), each named once."""
-    limits = ("timeout", "deadline")
-    others = dict((name, option) for name, option in RUN_OPTIONS.items() if name not in limits)
+    others = dict((name, option) for name, option in RUN_OPTIONS.items() if name not in _DURATION_RUN_OPTIONS)
     problems = option_problems(params, others)
-    for name in limits:
+    for name in _DURATION_RUN_OPTIONS:
         if params.get(name) is not None:
             try:
-                _call_deadline(params[name]) if name == "deadline" else _positive_seconds(params[name], name)
+                _run_duration(name, params[name])
             except OptionError as exc:
                 problems.append(str(exc))
+    if not problems:
+        problem = wait_interval_problem(params.get("wait_interval"), params.get("wait_max_interval"))
+        problems += [problem] if problem else []
     return problems
+
+
+def wait_interval_problem(interval: object, max_interval: object,
+                          names: tuple[str, str] = ("wait_interval", "wait_max_interval")) -> str | None:
+    """The pause between rounds grows from the first to the longest: a longest shorter than the first is a mistake.
+    ``names`` are how the message calls the two (their playbook variables, on the controller)."""
+    if interval is None or max_interval is None:
+        return None
+    first, longest = parse_duration(interval, names[0]), parse_duration(max_interval, names[1])
+    if longest >= first:
+        return None
+    return (f"{names[1]}: {shown_option_value(max_interval)} is shorter than {names[0]} "
+            f"{shown_option_value(interval)} (the pause starts at {names[0]} and doubles up to {names[1]})")
+
+
+def waiting_of(params: Mapping) -> Waiting:
+    """How a call with valid run options waits for its checks that do not pass yet."""
+    return Waiting(parse_duration(params.get("wait") or 0, "wait"),
+                   parse_duration(params.get("wait_interval") or "2s", "wait_interval"),
+                   parse_duration(params.get("wait_max_interval") or "30s", "wait_max_interval"))
 
 
 def run_options_as_given(options: Mapping) -> list[str]:
@@ -345,7 +383,8 @@ def run_batch(module: AnsibleModule, batch: CheckBatch) -> None:
     network_workers = module.params["network_workers"]
     # An interrupted run kills its controller's ssh, not this process: the watch ends what the checks started.
     with watch_controller():
-        records = run_checks(batch.prepared, module.params["max_workers"], deadline, network_workers)
+        records = run_checks(batch.prepared, module.params["max_workers"], deadline, network_workers,
+                             waiting_of(module.params))
     counts = counts_by_status(records)
     result = dict(changed=False, golive_checks=records, golive_counts=counts, msg=describe_counts(counts))
     failing = [r for r in records if r["status"] in module.params["fail_on"]]

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import collections
+import heapq
 import math
 import threading
 import time
@@ -33,8 +34,8 @@ class PreparedCheck(object):
         self.plan = plan
         self.timeout = timeout
 
-    def record(self, outcome: Outcome, duration_ms: float) -> dict:
-        return make_record(self.item, self.check_id, self.kind_module.KIND, self.title, outcome, duration_ms)
+    def record(self, outcome: Outcome, duration_ms: float, rounds: int | None = None) -> dict:
+        return make_record(self.item, self.check_id, self.kind_module.KIND, self.title, outcome, duration_ms, rounds)
 
 
 class CheckContext(object):
@@ -114,74 +115,169 @@ def work_deadline(checks: list[PreparedCheck], max_workers: int = 8, network_wor
     return worst + max(_DEADLINE_GRACE, worst * 0.1)
 
 
+# A check is run again while waiting when its last round ended in one of these: a service that is not up yet
+# refuses or answers wrongly, a fail or an error depending on the kind. A warn is a settled finding (a disk
+# 85% full), not a service coming up.
+RERUN_STATUSES = frozenset(("fail", "error"))
+# A re-run waiting for a free worker may still start this long after the wait's end: on a loaded machine
+# the runner wakes late, and the last round, due at the wait's end, would otherwise never start.
+_RERUN_START_GRACE = 2.0
+
+
+class Waiting(object):
+    """How a call waits for checks that do not pass yet: each is run again after a pause that starts at
+    ``interval`` and doubles up to ``max_interval``, the last round due at the wait's end at the latest."""
+
+    def __init__(self, seconds: float = 0.0, interval: float = 2.0, max_interval: float = 30.0) -> None:
+        self.seconds = seconds
+        self.interval = interval
+        self.max_interval = max_interval
+
+    def pause(self, rounds: int) -> float:
+        """The pause after a check's ``rounds``-th round."""
+        return min(self.max_interval, self.interval * 2 ** min(rounds - 1, 40))
+
+
+NO_WAITING = Waiting()
+
+
+def reruns_while_waiting(check: PreparedCheck) -> bool:
+    """Whether a kind's checks are run again while waiting (not a restore drill: minutes of work each round)."""
+    return getattr(check.kind_module, "RERUN_WHILE_WAITING", True)
+
+
 def run_checks(checks: list[PreparedCheck], max_workers: int = 8, deadline: float | None = 45.0,
-               network_workers: int = 0) -> list[dict]:
+               network_workers: int = 0, waiting: Waiting = NO_WAITING) -> list[dict]:
     """Run prepared checks concurrently and return their records in input order.
 
     At most ``max_workers`` checks run at once, plus, when ``network_workers`` is set, up to that many
     network-bound checks (NETWORK_BOUND_KINDS) in a pool of their own. ``deadline=None`` derives the
-    call deadline from the work (work_deadline). Worker threads are daemons: a check stuck in a
-    system call is abandoned once its timeout passes (reported as ``error``) and cannot keep the
-    module process alive.
+    call deadline from the work (work_deadline). With ``waiting``, checks whose round ends in
+    RERUN_STATUSES run again (see Waiting) until they pass or the wait is over, and the call may take
+    the wait longer than its deadline. Worker threads are daemons: a check stuck in a system call is
+    abandoned once its timeout passes (reported as ``error``) and cannot keep the module process alive.
     """
     if deadline is None:
         deadline = work_deadline(checks, max_workers, network_workers)
     # A deadline that is not a finite number would never be reached: no check would start, none end.
     checked_number(deadline, "deadline", "duration")
-    records = [None] * len(checks)
-    queues: dict[bool, collections.deque[int]] = {True: collections.deque(), False: collections.deque()}
-    for index, check in enumerate(checks):
-        queues[bool(network_workers) and is_network_bound(check)].append(index)
-    limits = {True: network_workers, False: max_workers}
-    busy = {True: 0, False: 0}
-    running: dict[int, _Slot] = {}
-    done = threading.Condition()
-    call_started = time.monotonic()
-    call_deadline = call_started + deadline
+    return _CallRun(checks, {True: network_workers, False: max_workers}, deadline, waiting).run()
 
-    def work(slot: _Slot) -> None:
-        outcome = run_one(slot.check, call_deadline)
-        with done:
+
+class _CallRun(object):
+    """One call's checks: the pools, the rounds of the checks being waited for, and their records."""
+
+    def __init__(self, checks: list[PreparedCheck], limits: dict[bool, int], deadline: float, waiting: Waiting) -> None:
+        self.checks = checks
+        self.limits = limits
+        self.waiting = waiting
+        self.records: list[dict | None] = [None] * len(checks)
+        self.rounds = [0] * len(checks)
+        self.first_started: list[float | None] = [None] * len(checks)
+        self.queues: dict[bool, collections.deque[int]] = {True: collections.deque(), False: collections.deque()}
+        for index, check in enumerate(checks):
+            self.queues[self._pool_of(check)].append(index)
+        self.busy = {True: 0, False: 0}
+        self.running: dict[int, _Slot] = {}
+        self.reruns: list[tuple[float, int]] = []  # a heap of (when due, index)
+        self.done = threading.Condition()
+        started = time.monotonic()
+        self.wait_end = started + waiting.seconds
+        self.call_deadline = started + deadline + waiting.seconds
+        self.limit_text = format_duration(deadline)
+        if waiting.seconds:
+            self.limit_text += f" plus the wait of {format_duration(waiting.seconds)}"
+
+    def _pool_of(self, check: PreparedCheck) -> bool:
+        return bool(self.limits[True]) and is_network_bound(check)
+
+    def run(self) -> list[dict]:
+        with self.done:
+            while self.queues[True] or self.queues[False] or self.running or self.reruns:
+                now = time.monotonic()
+                self._queue_due_reruns(now)
+                self._start_what_fits()
+                self._collect_ended(time.monotonic())
+                if time.monotonic() >= self.call_deadline:
+                    self._give_up_on_the_rest()
+                self._sleep_until_something_happens()
+        return self.records
+
+    def _work(self, slot: _Slot) -> None:
+        outcome = run_one(slot.check, self.call_deadline)
+        with self.done:
             slot.outcome = outcome
             slot.finished = time.monotonic()
-            done.notify_all()
+            self.done.notify_all()
 
-    def finish(index: int, slot: _Slot, outcome: Outcome, ended: float) -> None:
-        records[index] = slot.check.record(outcome, (ended - slot.started) * 1000)
-        busy[slot.network] -= 1
-        del running[index]
+    def _queue_due_reruns(self, now: float) -> None:
+        while self.reruns and self.reruns[0][0] <= now:
+            index = heapq.heappop(self.reruns)[1]
+            self.queues[self._pool_of(self.checks[index])].append(index)
 
-    def start_what_fits() -> None:
-        for network, queue in queues.items():
-            while queue and busy[network] < limits[network] and time.monotonic() < call_deadline:
+    def _may_start(self, index: int, now: float) -> bool:
+        if self.rounds[index]:  # a re-run: only within the wait (its last record stands otherwise)
+            return now < self.wait_end + _RERUN_START_GRACE and now < self.call_deadline
+        return now < self.call_deadline
+
+    def _start_what_fits(self) -> None:
+        for network, queue in self.queues.items():
+            while queue and self.busy[network] < self.limits[network]:
                 index = queue.popleft()
-                slot = _Slot(checks[index])
+                now = time.monotonic()
+                if not self._may_start(index, now):
+                    if self.rounds[index]:
+                        continue
+                    queue.appendleft(index)
+                    break
+                slot = _Slot(self.checks[index])
                 slot.network = network
-                running[index] = slot
-                busy[network] += 1
-                threading.Thread(target=work, args=(slot,), daemon=True).start()
+                self.running[index] = slot
+                self.busy[network] += 1
+                self.rounds[index] += 1
+                if self.first_started[index] is None:
+                    self.first_started[index] = slot.started
+                threading.Thread(target=self._work, args=(slot,), daemon=True).start()
 
-    with done:
-        while queues[True] or queues[False] or running:
-            start_what_fits()
-            now = time.monotonic()
-            for index, slot in list(running.items()):
-                if slot.outcome is not None:
-                    finish(index, slot, slot.outcome, slot.finished)
-                elif now >= slot.started + slot.check.timeout:
-                    finish(index, slot, Outcome(
-                        "error", f"timed out after {format_duration(slot.check.timeout)}"), now)
-                elif now >= call_deadline:
-                    reason = f"call deadline of {format_duration(deadline)} reached before the check finished"
-                    finish(index, slot, Outcome("error", reason), now)
-            if now >= call_deadline:
-                for queue in queues.values():
-                    for index in queue:
-                        records[index] = checks[index].record(Outcome(
-                            "error", f"not started: the call deadline of {format_duration(deadline)} was reached"), 0)
-                    queue.clear()
-            if running:
-                wake_at = min([call_deadline] + [s.started + s.check.timeout for s in running.values()])
-                if not any(s.outcome is not None for s in running.values()):
-                    done.wait(max(0.0, min(wake_at - time.monotonic(), 0.5)))
-    return records
+    def _collect_ended(self, now: float) -> None:
+        for index, slot in list(self.running.items()):
+            if slot.outcome is not None:
+                self._finish(index, slot, slot.outcome, slot.finished)
+            elif now >= slot.started + slot.check.timeout:
+                timed_out = Outcome("error", f"timed out after {format_duration(slot.check.timeout)}")
+                self._finish(index, slot, timed_out, now)
+            elif now >= self.call_deadline:
+                reason = f"call deadline of {self.limit_text} reached before the check finished"
+                self._finish(index, slot, Outcome("error", reason), now)
+
+    def _finish(self, index: int, slot: _Slot, outcome: Outcome, ended: float) -> None:
+        rounds = self.rounds[index] if self.waiting.seconds else None
+        self.records[index] = slot.check.record(outcome, (ended - self.first_started[index]) * 1000, rounds)
+        self.busy[slot.network] -= 1
+        del self.running[index]
+        if self._runs_again(slot.check, outcome, ended):
+            due = min(ended + self.waiting.pause(self.rounds[index]), self.wait_end)
+            heapq.heappush(self.reruns, (due, index))
+
+    def _runs_again(self, check: PreparedCheck, outcome: Outcome, ended: float) -> bool:
+        return (outcome.status in RERUN_STATUSES and ended < self.wait_end and ended < self.call_deadline
+                and reruns_while_waiting(check))
+
+    def _give_up_on_the_rest(self) -> None:
+        """At the call deadline: checks never started are errors; re-runs not started keep their last record."""
+        self.reruns = []
+        for queue in self.queues.values():
+            for index in queue:
+                if self.records[index] is None:
+                    self.records[index] = self.checks[index].record(Outcome(
+                        "error", f"not started: the call deadline of {self.limit_text} was reached"), 0,
+                        0 if self.waiting.seconds else None)
+            queue.clear()
+
+    def _sleep_until_something_happens(self) -> None:
+        if any(slot.outcome is not None for slot in self.running.values()):
+            return
+        wake_at = min([self.call_deadline] + [s.started + s.check.timeout for s in self.running.values()]
+                      + [due for due, _index in self.reruns[:1]])
+        if self.running or self.reruns or any(self.queues.values()):
+            self.done.wait(max(0.0, min(wake_at - time.monotonic(), 0.5)))

@@ -274,8 +274,17 @@ golive_checks:
       returned: always
       type: dict
     duration_ms:
-      description: How long the check took, in milliseconds.
+      description:
+        - How long the check took, in milliseconds.
+        - With O(wait), from its first round's start to its last round's end, pauses included.
       returned: always
+      type: int
+    rounds:
+      description:
+        - How many times the check ran while the call waited (O(wait)); V(1) when it passed, warned or was
+          skipped at once, V(0) when the call's deadline came before it could start. Its other fields are
+          its last round's.
+      returned: when O(wait) is set above V(0s)
       type: int
     target:
       description: Inventory host the check is about, when it ran from another (probe) host.

@@ -18,6 +18,8 @@ description:
     M(golive.readiness.disk_space)'s I(checks) suboptions) plus C(kind). Items are validated
     against their kind before anything runs; every problem is reported at once, naming the item
     and the option.
+  - Right after a deploy, O(wait) runs again only the checks that do not pass yet, with a growing pause,
+    until they pass or the wait is over; each record then says in C(rounds) how many times its check ran.
   - Numbers are numbers. NaN, infinities and values outside an option's range (for example
     V(1ms) to V(24h) for O(timeout), O(deadline) and each item's C(timeout), V(1) to V(256) for
     O(max_workers), V(1) to V(65535) for a port) are refused, as is a NUL byte in any text, with
@@ -83,6 +85,17 @@ EXAMPLES = r"""
         min_count: 2
         user: app
   register: host_checks
+
+- name: Right after the deploy, wait up to 10 minutes for the services to come up
+  golive.readiness.verify:
+    wait: 10m
+    checks:
+      - kind: http_endpoint
+        url: https://shop.example.com/health
+      - kind: process
+        name: gunicorn
+        min_count: 4
+  register: after_deploy
 """
 
 RETURN = r"""
@@ -164,8 +177,17 @@ golive_checks:
       returned: always
       type: dict
     duration_ms:
-      description: How long the check took, in milliseconds.
+      description:
+        - How long the check took, in milliseconds.
+        - With O(wait), from its first round's start to its last round's end, pauses included.
       returned: always
+      type: int
+    rounds:
+      description:
+        - How many times the check ran while the call waited (O(wait)); V(1) when it passed, warned or was
+          skipped at once, V(0) when the call's deadline came before it could start. Its other fields are
+          its last round's.
+      returned: when O(wait) is set above V(0s)
       type: int
     target:
       description: Inventory host the check is about, when it ran from another (probe) host.

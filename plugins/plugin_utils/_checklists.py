@@ -16,11 +16,12 @@ from functools import partial
 from typing import Any
 
 from ansible_collections.golive.readiness.plugins.filter.checks import checklist, checks_of
-from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
+from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError, parse_duration
 from ansible_collections.golive.readiness.plugins.module_utils._module import (
     CheckBatch,
     origin_of,
     run_options_as_given,
+    wait_interval_problem,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
 from ansible_collections.golive.readiness.plugins.module_utils._terminal import one_line
@@ -31,23 +32,31 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._ansible_core imp
 from ansible_collections.golive.readiness.plugins.plugin_utils._policy import hosts_text
 
 # The playbook variable that sets each of verify's own options, for messages users can act on.
+WAIT_RUN_VARIABLES = {"wait": "golive_wait", "wait_interval": "golive_wait_interval",
+                      "wait_max_interval": "golive_wait_max_interval"}
 HOST_RUN_VARIABLES = {"timeout": "golive_check_timeout", "deadline": "golive_deadline",
-                      "max_workers": "golive_max_workers"}
+                      "max_workers": "golive_max_workers", **WAIT_RUN_VARIABLES}
 # Exceptions followed back from a templating error to the filter's own, at most.
 MAX_CAUSE_DEPTH = 10
 # Places (variables and items) the task's message names before saying "and N more".
 NAMED_PLACES = 5
 PROBE_RUN_VARIABLES = {"timeout": "golive_check_timeout", "deadline": "golive_probe_deadline",
-                       "max_workers": "golive_max_workers", "network_workers": "golive_network_workers"}
+                       "max_workers": "golive_max_workers", "network_workers": "golive_network_workers",
+                       **WAIT_RUN_VARIABLES}
 
 
 def run_option_errors(run_options: Any, variables: Mapping[str, str]) -> list[str]:
     """The problems of verify's own options as the playbook passes them, each led by its variable."""
     if not isinstance(run_options, Mapping):
         return [f"run options: must be a dictionary of verify options, got {type(run_options).__name__}"]
-    return [f"{variables.get(option, option)}: {problem}"
-            for option, value in run_options.items()
-            for problem in run_options_as_given({option: value})]
+    problems = [f"{variables.get(option, option)}: {problem}"
+                for option, value in run_options.items()
+                for problem in run_options_as_given({option: value})]
+    if not problems:
+        names = tuple(variables.get(option, option) for option in ("wait_interval", "wait_max_interval"))
+        order = wait_interval_problem(run_options.get("wait_interval"), run_options.get("wait_max_interval"), names)
+        problems += [order] if order else []
+    return problems
 
 
 def plain(value: Any) -> Any:
@@ -77,6 +86,8 @@ class ChecklistValidation:
         self.host_items: dict[str, list] = {}
         self._endpoint_items: list = []
         self._probe_items: list = []
+        # Seconds of each probe host's wait (golive_wait), for the probe play to wait only for what is left of it.
+        self.probe_waits: dict[str, float] = {}
 
     def add_problem(self, problem: str, host: str) -> None:
         hosts = self._hosts_by_problem.setdefault(one_line(problem), [])
@@ -210,6 +221,14 @@ def _resolved(context: _HostContext, name: str, shape, validation: ChecklistVali
         return None
 
 
+def _wait_seconds(run_options: Mapping) -> float:
+    """Seconds of a call's wait option, 0 when it has none or it is invalid (a problem reported on its own)."""
+    try:
+        return parse_duration(run_options.get("wait") or 0, "wait")
+    except OptionError:
+        return 0.0
+
+
 def validate_checklists(task, templar, names: Mapping[str, str], scope_hosts: Iterable[str],
                         probe_hosts: Iterable[str]) -> ChecklistValidation:
     """Every scope host's host and endpoint checks and run options, and the probe hosts' run options, validated.
@@ -237,4 +256,5 @@ def validate_checklists(task, templar, names: Mapping[str, str], scope_hosts: It
         options = _resolved(context, names["probe_run_options"], dict, validation, host)
         if options is not None:
             validation.check_run_options(host, options, PROBE_RUN_VARIABLES)
+            validation.probe_waits[host] = _wait_seconds(options)
     return validation

@@ -71,6 +71,16 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{int(count)} {word if count == 1 else (many or word + 's')}"
 
 
+def rounds_text(check: Mapping) -> str:
+    """'3 rounds' for a check its call ran more than once while waiting (or never, '0 rounds'), else ''.
+
+    Records of calls without a wait, and of reports older than the wait option, have no rounds: one round."""
+    rounds = check.get("rounds")
+    if not isinstance(rounds, int) or isinstance(rounds, bool) or rounds == 1:
+        return ""
+    return plural(rounds, "round")
+
+
 def count_text(by_status: Mapping | None) -> str:
     """'2 fail, 1 warn, 35 pass' (worst first, zeros left out), or 'none'."""
     by_status = by_status or {}

@@ -25,6 +25,7 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_common im
     notification_of,
     plural,
     reasons_of,
+    rounds_text,
     section_matrix,
     signoff_of,
     status_position,
@@ -55,6 +56,12 @@ CHANGE_TITLES = {"regressions": "Newly failing (regressions)", "fixed": "Fixed",
 def esc(value: object) -> str:
     """Text for HTML content and attribute values alike (quotes escaped too)."""
     return html.escape("" if value is None else str(value), quote=True)
+
+
+def _rounds_note(check: Mapping) -> str:
+    """Under a check's time: how many rounds its call ran it while waiting, when not one."""
+    rounds = rounds_text(check)
+    return f'<span class="under">{esc(rounds)}</span>' if rounds else ""
 
 
 def _attrs(**attributes: object) -> str:
@@ -322,7 +329,7 @@ class _Page(object):
             f'{_status_badge(status)}<span class="under">{_severity(check.get("severity"))}</span>',
             f'{" ".join([esc(check.get("host")), *extra])}<span class="under">{esc(check.get("section"))}</span>',
             _check_label(check), summary, _key_values(check.get("observed")), _key_values(check.get("expected")),
-            esc(check.get("duration_ms", "")),
+            esc(check.get("duration_ms", "")) + _rounds_note(check),
         ]
         attrs = _attrs(data_status=status, data_section=check.get("section") or "unknown",
                        data_host=check.get("host"))

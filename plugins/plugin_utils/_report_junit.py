@@ -12,6 +12,7 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_common im
     incomplete_note,
     interrupted_text,
     reasons_of,
+    rounds_text,
     values_text,
 )
 
@@ -169,9 +170,13 @@ class _Builder(object):
             element.text = _text(_detail(check))
         elif status == "skipped":
             ET.SubElement(case, "skipped", message=summary)
-        elif status == "warn":
-            note = f" ({_waived_text(waiver)})" if waiver else ""
-            ET.SubElement(case, "system-out").text = _text(f"warn: {summary}{note}")
+        output = []
+        if status == "warn":
+            output.append(f"warn: {summary}" + (f" ({_waived_text(waiver)})" if waiver else ""))
+        if rounds_text(check):
+            output.append(f"ran {rounds_text(check)} while waiting")
+        if output:
+            ET.SubElement(case, "system-out").text = _text("\n".join(output))
 
     def _interrupted_suite(self) -> None:
         interrupted = self.document.get("interrupted")

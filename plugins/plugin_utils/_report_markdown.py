@@ -25,6 +25,7 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_common im
     notification_of,
     plural,
     reasons_of,
+    rounds_text,
     section_matrix,
     signoff_of,
     status_position,
@@ -106,6 +107,12 @@ def _key_values(mapping: object) -> str:
     if not isinstance(mapping, Mapping):
         return md(value_text(mapping, VALUE_LIMIT)) if mapping not in (None, "") else ""
     return "<br>".join(f"{md(k)}: {md(value_text(v, VALUE_LIMIT))}" for k, v in mapping.items())
+
+
+def _summary(check: Mapping) -> str:
+    """A check's summary, with the rounds its call ran it while waiting when not one."""
+    rounds = rounds_text(check)
+    return md(check.get("summary")) + (f" _({md(rounds)})_" if rounds else "")
 
 
 def _waiver(waiver: object) -> str:
@@ -254,14 +261,14 @@ class _Markdown(object):
         problems.sort(key=lambda c: status_position(c.get("status")))
         self.add(f"## Checks that did not pass ({len(problems)})", "")
         rows = [[_status(c.get("status")), md(c.get("severity")), md(c.get("host")), md(c.get("section")), _check(c),
-                 md(c.get("summary")) + ("<br>" + _waiver(c.get("waiver")) if c.get("waiver") else ""),
+                 _summary(c) + ("<br>" + _waiver(c.get("waiver")) if c.get("waiver") else ""),
                  _key_values(c.get("observed")), _key_values(c.get("expected"))] for c in problems]
         self.add(*(_table(["Status", "Severity", "Host", "Section", "Check", "Summary", "Observed", "Expected"], rows)
                    or ["Every check passed.", ""]))
         if passed:
             self.add(f"<details><summary>{md(plural(len(passed), 'passed check'))}</summary>", "")
             self.add(*_table(["Host", "Section", "Check", "Summary"], [
-                [md(c.get("host")), md(c.get("section")), code(c.get("id")), md(c.get("summary"))] for c in passed]))
+                [md(c.get("host")), md(c.get("section")), code(c.get("id")), _summary(c)] for c in passed]))
             self.add("</details>", "")
 
     def notification(self) -> None:

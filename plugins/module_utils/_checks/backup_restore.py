@@ -86,6 +86,8 @@ from ansible_collections.golive.readiness.plugins.module_utils._processes import
 KIND = "backup_restore"
 SECTION = "backup"
 SEVERITY = "high"
+# A drill restores a whole dump, minutes of work: it runs once even when the call waits for checks (wait).
+RERUN_WHILE_WAITING = False
 VARIABLES = {"golive_restore_drills": "backup"}
 FORMATS = ("auto", "custom", "plain")
 OPTIONS = dict(
