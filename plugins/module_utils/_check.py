@@ -568,8 +568,9 @@ def make_record(item: dict, check_id: str, kind: str, title: str, outcome: Outco
         "expected": outcome.expected,
         "duration_ms": int(duration_ms),
     }
-    if item.get("target"):
-        record["target"] = item["target"]
+    for name in ("target", "hint", "owner"):
+        if item.get(name):
+            record[name] = item[name]
     return record
 
 
