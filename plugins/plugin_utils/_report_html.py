@@ -126,7 +126,7 @@ def _check_label(item: Mapping) -> str:
 
 def _follow_up(item: Mapping) -> str:
     """The item's hint and owner, for a check that did not pass."""
-    return "".join(f'<span class="follow {esc(label.lower())}"><b>{esc(label)}</b> {breakable(text)}</span>'
+    return "".join(f'<span class="follow follow-{esc(label.lower())}"><b>{esc(label)}</b> {breakable(text)}</span>'
                    for label, text in follow_up(item))
 
 
@@ -620,8 +620,7 @@ font-weight:600;border-left:4px solid transparent}
 .measures th,.measures td{padding:3px 8px;overflow-wrap:anywhere}
 .measures thead th{position:static}.measures th[scope=row]{width:30%;font-weight:500;color:var(--muted)}
 .follow{display:block;margin-top:3px;font-size:12px;overflow-wrap:anywhere}
-.follow b{display:inline-block;min-width:46px;color:var(--muted);text-transform:uppercase;font-size:11px;
-letter-spacing:.04em}
+.follow b{color:var(--muted);text-transform:uppercase;font-size:11px;letter-spacing:.04em;margin-right:6px}
 .under{display:block;margin-top:3px;font-size:12px;color:var(--muted)}
 #changes table{table-layout:fixed}
 #changes th:nth-child(1){width:13%}#changes th:nth-child(2){width:29%}#changes th:nth-child(3){width:11%}
@@ -648,7 +647,7 @@ html:not(.js) .filters{display:none}
  main section{border:0;padding:0;margin:14px 0;break-inside:auto}
  tr,.check{break-inside:avoid}tr[hidden]{display:table-row}.check[hidden]{display:block}
  thead th{position:static}.check-head{display:none}
- .check>summary{grid-template-columns:110px 110px minmax(0,2fr) minmax(0,3fr) 44px}.c-body{padding-left:128px}
+ .check>summary{grid-template-columns:140px 110px minmax(0,2fr) minmax(0,3fr) 44px}.c-body{padding-left:150px}
  details.warnings>*{display:block}
  .badge,.m{-webkit-print-color-adjust:exact;print-color-adjust:exact}
  .wrap{max-width:none;padding:0}
