@@ -568,7 +568,7 @@ def make_record(item: dict, check_id: str, kind: str, title: str, outcome: Outco
         "expected": outcome.expected,
         "duration_ms": int(duration_ms),
     }
-    for name in ("target", "hint", "owner"):
+    for name in ("target", "hint", "contact"):
         if item.get(name):
             record[name] = item[name]
     return record

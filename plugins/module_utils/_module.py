@@ -43,10 +43,11 @@ COMMON_ITEM_OPTIONS = dict(
     timeout=dict(type="raw"),
     target=dict(type="str"),
     hint=dict(type="str"),
-    owner=dict(type="str"),
+    contact=dict(type="str"),
 )
 # The most characters of the texts a report shows beside a check that did not pass (what to do, who does it).
-ITEM_TEXT_CAPS = dict(hint=1000, owner=200)
+# The one who acts is the 'contact': 'owner' is a kind's option already (path: the file's owner).
+ITEM_TEXT_CAPS = dict(hint=1000, contact=200)
 
 # Request bodies are masked whole and by their texts of at least this length (see _request_body_secrets).
 MIN_BODY_SECRET_CHARS = 4

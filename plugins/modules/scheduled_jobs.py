@@ -138,7 +138,7 @@ options:
           - Carried in the result and shown beside the check in the HTML, Markdown and JUnit reports when it
             warns, fails or errs.
         type: str
-      owner:
+      contact:
         description:
           - Who acts when this check does not pass (a team, a person, a channel), at most 200 characters.
           - Carried in the result and shown beside the check, with O(checks[].hint), when it warns, fails or errs.
@@ -256,8 +256,8 @@ golive_checks:
       description: What to do when the check does not pass, as the item's C(hint) says.
       returned: when set in the item
       type: str
-    owner:
-      description: Who acts when the check does not pass, as the item's C(owner) says.
+    contact:
+      description: Who acts when the check does not pass, as the item's C(contact) says.
       returned: when set in the item
       type: str
     # END generated: record fields

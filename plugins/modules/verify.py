@@ -175,8 +175,8 @@ golive_checks:
       description: What to do when the check does not pass, as the item's C(hint) says.
       returned: when set in the item
       type: str
-    owner:
-      description: Who acts when the check does not pass, as the item's C(owner) says.
+    contact:
+      description: Who acts when the check does not pass, as the item's C(contact) says.
       returned: when set in the item
       type: str
     # END generated: record fields

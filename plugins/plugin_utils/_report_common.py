@@ -51,7 +51,7 @@ WAIVER_STATES = ("applied", "expired", "unused")
 REASON_LABELS = dict(interrupted="interrupted", scope="scope", unreachable="unreachable", no_results="no results",
                      task_failed="task failed")
 # The item texts a report shows beside a check that did not pass, and how each is labelled.
-FOLLOW_UP_LABELS = dict(hint="Hint", owner="Owner")
+FOLLOW_UP_LABELS = dict(hint="Hint", contact="Contact")
 
 
 def status_rank(status: object) -> int:
@@ -127,7 +127,7 @@ def duration_text(duration_ms: object) -> str:
 
 
 def follow_up(item: Mapping) -> list[tuple[str, str]]:
-    """[('Hint', text), ('Owner', text)]: what the check's item says to do and who acts, for a check that did not
+    """[('Hint', text), ('Contact', text)]: what the check's item says to do and who acts, for a check that did not
     pass (a passed check has nothing to follow up); only the texts the item sets."""
     if item.get("status") == "pass":
         return []

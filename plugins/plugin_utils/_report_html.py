@@ -125,7 +125,7 @@ def _check_label(item: Mapping) -> str:
 
 
 def _follow_up(item: Mapping) -> str:
-    """The item's hint and owner, for a check that did not pass."""
+    """The item's hint and contact, for a check that did not pass."""
     return "".join(f'<span class="follow follow-{esc(label.lower())}"><b>{esc(label)}</b> {breakable(text)}</span>'
                    for label, text in follow_up(item))
 
@@ -181,7 +181,7 @@ class _Page(object):
         self.records = checks_by_host_and_id(document)
 
     def _follow_up_of(self, host: object, item: Mapping) -> str:
-        """The hint and owner of the record behind a reason or a warning entry (older reports' entries lack them)."""
+        """The hint and contact of the record behind a reason or a warning entry (older reports' entries lack them)."""
         record = self.records.get((str(host), str(item.get("id")))) or item
         return _follow_up(dict(record, status=item.get("status")))
 
@@ -366,7 +366,7 @@ class _Page(object):
                         len(self.checks))
 
     def _check_row(self, index: int) -> str:
-        """One check as a <details>: a summary line (status, host, check, summary, hint and owner, time) that opens
+        """One check as a <details>: a summary line (status, host, check, summary, hint and contact, time) that opens
         on the observed values beside the expected ones; open when the check warns, fails or errs."""
         check = self.checks[index]
         status = str(check.get("status"))

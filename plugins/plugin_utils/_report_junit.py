@@ -45,7 +45,7 @@ def _waived_text(waiver: Mapping) -> str:
 
 
 def _follow_up_lines(check: Mapping) -> str:
-    """'\nhint: ...\nowner: ...' of a check that did not pass, when its item says."""
+    """'\nhint: ...\ncontact: ...' of a check that did not pass, when its item says."""
     return "".join(f"\n{label.lower()}: {text}" for label, text in follow_up(check))
 
 

@@ -96,7 +96,7 @@ def _check(item: Mapping) -> str:
 
 
 def _follow_up(item: Mapping) -> str:
-    """'<br>**Hint:** ...<br>**Owner:** ...' of a check that did not pass, when its item says."""
+    """'<br>**Hint:** ...<br>**Contact:** ...' of a check that did not pass, when its item says."""
     return "".join(f"<br>**{label}:** {md(text)}" for label, text in follow_up(item))
 
 

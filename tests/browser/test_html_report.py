@@ -179,7 +179,7 @@ def test_the_script_detector_sees_a_script_that_runs(chromium, tmp_path):
     page.close()
 
 
-def test_passed_checks_are_folded_until_opened_and_failing_ones_show_hint_and_owner(chromium, tmp_path):
+def test_passed_checks_are_folded_until_opened_and_failing_ones_show_hint_and_contact(chromium, tmp_path):
     document = demo_document()
     page = open_report(chromium, tmp_path, document)
     passed = page.locator(ROWS + '[data-status="pass"]')
@@ -194,9 +194,9 @@ def test_passed_checks_are_folded_until_opened_and_failing_ones_show_hint_and_ow
     for index in range(failed.count()):
         row = failed.nth(index)
         assert row.locator("table.measures").is_visible()
-        hint, owner = row.locator(".follow-hint"), row.locator(".follow-owner")
+        hint, contact = row.locator(".follow-hint"), row.locator(".follow-contact")
         assert hint.is_visible() and "Pin requests with ==" in hint.inner_text()
-        assert owner.is_visible() and "shop developers (#shop-dev)" in owner.inner_text()
+        assert contact.is_visible() and "shop developers (#shop-dev)" in contact.inner_text()
     warnings = page.locator("#blocking details.warnings")
     assert "Pin requests with ==" in warnings.locator(".follow-hint").inner_text()
     # A link to a folded check opens it.
@@ -208,9 +208,9 @@ def test_passed_checks_are_folded_until_opened_and_failing_ones_show_hint_and_ow
     assert passed.evaluate_all("rs => rs.filter(r => r.open).length") == 0
     page.locator("#f-open").click()
     assert passed.evaluate_all("rs => rs.filter(r => !r.open).length") == 0
-    # Printed, the hint and the owner stay beside the failing checks.
+    # Printed, the hint and the contact stay beside the failing checks.
     page.emulate_media(media="print")
-    assert failed.first.locator(".follow-hint").is_visible() and failed.first.locator(".follow-owner").is_visible()
+    assert failed.first.locator(".follow-hint").is_visible() and failed.first.locator(".follow-contact").is_visible()
     assert page.errors == [] and page.refused == []
     page.close()
 
@@ -232,7 +232,7 @@ def test_the_demo_report_is_short_and_nothing_overflows_sideways(chromium, tmp_p
 def test_long_hostile_ids_wrap_without_widening_the_page_at_800_px(chromium, tmp_path):
     document = docs.nasty()
     document["checks"].append(docs.check("web01", "path:" + "/srv/shop/releases/2026.11.20-1" * 8, "fail",
-                                         hint="x" * 300, owner="team-" * 30))
+                                         hint="x" * 300, contact="team-" * 30))
     page = open_report(chromium, tmp_path, document, width=800)
     overflow = page.evaluate(OVERFLOW)
     assert overflow["scrollWidth"] <= overflow["width"] and overflow["found"] == [], overflow

@@ -215,8 +215,8 @@ def test_long_ids_and_paths_may_wrap_after_their_separators_and_short_words_neve
     assert "<code>path:/<wbr>srv/<wbr>shop/<wbr>releases/<wbr>current/" in text
 
 
-def test_hint_and_owner_show_beside_checks_that_did_not_pass_in_blocking_warnings_and_rows():
-    follow = dict(hint="Free space: journalctl --vacuum-size=1G <now>", owner="ops@shop")
+def test_hint_and_contact_show_beside_checks_that_did_not_pass_in_blocking_warnings_and_rows():
+    follow = dict(hint="Free space: journalctl --vacuum-size=1G <now>", contact="ops@shop")
     document = docs.document([
         docs.check("web01", "disk_space:/", "fail", **follow),
         docs.check("web02", "disk_space:/", "fail", **follow),
@@ -226,11 +226,11 @@ def test_hint_and_owner_show_beside_checks_that_did_not_pass_in_blocking_warning
     page = page_of(document)
     blocking, warnings = Page.text(page.by_id("blocking")).split("1 warning")
     assert blocking.count("Hint Free space: journalctl --vacuum-size=1G <now>") == 1
-    assert blocking.count("Owner ops@shop") == 1
-    assert "Hint Free space" in warnings and "Owner ops@shop" in warnings
+    assert blocking.count("Contact ops@shop") == 1
+    assert "Hint Free space" in warnings and "Contact ops@shop" in warnings
     rows = [r for r in page.find("details") if "data-status" in r["attrs"]]
     for row in rows:
-        shown = "Owner ops@shop" in Page.text(page.inside(row, "summary")[0])
+        shown = "Contact ops@shop" in Page.text(page.inside(row, "summary")[0])
         assert shown == (row["attrs"]["data-status"] != "pass")
     assert "&lt;now&gt;" in render_html(document)
 
