@@ -640,7 +640,8 @@ html:not(.js) .filters{display:none}
 @media (max-width:900px){.banner-grid{grid-template-columns:1fr}.stats{flex-wrap:wrap}
  .check>summary{grid-template-columns:auto minmax(0,1fr) auto;
  grid-template-areas:"status host time" "check check check" "summary summary summary"}
- .check-head{display:none}.c-body{padding-left:22px}.c-host .under{display:inline;margin-left:6px}.wrap{padding:0 12px}main section{padding:14px 12px}}
+ .check-head{display:none}.c-body{padding-left:22px}.c-host .under{display:inline;margin-left:6px}
+ .wrap{padding:0 12px}main section{padding:14px 12px}}
 @media print{
  body{background:#fff;font-size:11px}.toc,.filters,.hint{display:none}
  .banner{-webkit-print-color-adjust:exact;print-color-adjust:exact}
