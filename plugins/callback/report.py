@@ -365,7 +365,7 @@ def problem_lines(checks: Iterable[Mapping], note: Callable[[Mapping], str] | No
 def _item(check: Mapping) -> dict:
     """A blocking or warning entry: the record's identity and verdict, not its measurements."""
     item = dict((key, check.get(key)) for key in ITEM_FIELDS)
-    for key in ("probe", "waiver"):
+    for key in ("probe", "waiver", "hint", "contact"):
         if check.get(key):
             item[key] = check[key]
     return item

@@ -576,8 +576,9 @@ def make_record(item: dict, check_id: str, kind: str, title: str, outcome: Outco
     }
     if rounds is not None:
         record["rounds"] = rounds
-    if item.get("target"):
-        record["target"] = item["target"]
+    for name in ("target", "hint", "contact"):
+        if item.get(name):
+            record[name] = item[name]
     return record
 
 

@@ -42,7 +42,12 @@ COMMON_ITEM_OPTIONS = dict(
     severity=dict(type="str", choices=list(SEVERITIES)),
     timeout=dict(type="raw"),
     target=dict(type="str"),
+    hint=dict(type="str"),
+    contact=dict(type="str"),
 )
+# The most characters of the texts a report shows beside a check that did not pass (what to do, who does it).
+# The one who acts is the 'contact': 'owner' is a kind's option already (path: the file's owner).
+ITEM_TEXT_CAPS = dict(hint=1000, contact=200)
 
 # Request bodies are masked whole and by their texts of at least this length (see _request_body_secrets).
 MIN_BODY_SECRET_CHARS = 4
@@ -80,6 +85,23 @@ def kind_argument_spec(kind_module: ModuleType) -> dict:
     spec = copy.deepcopy(RUN_OPTIONS)
     spec["checks"] = dict(type="list", elements="dict", required=True, options=item_spec(kind_module))
     return spec
+
+
+def item_text_problems(item: Mapping, as_given: bool = False) -> list[str]:
+    """The problems of an item's report texts (ITEM_TEXT_CAPS): each must be a string within its cap.
+
+    ``as_given``: the item before Ansible's validator, which would turn a list or a number into its text."""
+    problems = []
+    for name, cap in ITEM_TEXT_CAPS.items():
+        value = item.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            if as_given:
+                problems.append(f"{name}: must be a string, got {type(value).__name__}")
+        elif len(value) > cap:
+            problems.append(f"{name}: {len(value)} characters, at most {cap}")
+    return problems
 
 
 def _positive_seconds(value: object, option: str) -> float:
@@ -303,7 +325,7 @@ class CheckBatch(object):
         self.errors.append(one_line(message))
 
     def _prepare(self, item: Mapping, kind_module: ModuleType) -> PreparedCheck:
-        problems = option_problems(item, _item_options(kind_module))
+        problems = option_problems(item, _item_options(kind_module)) + item_text_problems(item)
         if problems:
             raise OptionError("; ".join(problems))
         item = dict(item)
@@ -341,7 +363,8 @@ def validated_item(item: Mapping, kind_module: ModuleType) -> dict:
     """The item's options (without ``kind`` and its origin) validated against its kind's spec, defaults applied."""
     params = {name: value for name, value in item.items() if name not in ("kind", ORIGIN_KEY)}
     spec = item_spec(kind_module)
-    problems = option_problems(params, spec, unvalidated=True)  # the validator cannot take infinity
+    # The validator cannot take infinity, and it would turn a hint given as a list into the list's text.
+    problems = option_problems(params, spec, unvalidated=True) + item_text_problems(params, as_given=True)
     if problems:
         raise OptionError("; ".join(problems))
     result = ArgumentSpecValidator(spec).validate(params)

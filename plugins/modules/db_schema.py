@@ -162,6 +162,17 @@ options:
       target:
         description: Inventory host this check is about, when it runs from another (probe) host.
         type: str
+      hint:
+        description:
+          - What to do when this check does not pass (a runbook step, a command, a link), at most 1000 characters.
+          - Carried in the result and shown beside the check in the HTML, Markdown and JUnit reports when it
+            warns, fails or errs.
+        type: str
+      contact:
+        description:
+          - Who acts when this check does not pass (a team, a person, a channel), at most 200 characters.
+          - Carried in the result and shown beside the check, with O(checks[].hint), when it warns, fails or errs.
+        type: str
       # END generated: item options
 seealso:
   - module: golive.readiness.db_server
@@ -289,6 +300,14 @@ golive_checks:
       type: int
     target:
       description: Inventory host the check is about, when it ran from another (probe) host.
+      returned: when set in the item
+      type: str
+    hint:
+      description: What to do when the check does not pass, as the item's C(hint) says.
+      returned: when set in the item
+      type: str
+    contact:
+      description: Who acts when the check does not pass, as the item's C(contact) says.
       returned: when set in the item
       type: str
     # END generated: record fields

@@ -193,6 +193,14 @@ golive_checks:
       description: Inventory host the check is about, when it ran from another (probe) host.
       returned: when set in the item
       type: str
+    hint:
+      description: What to do when the check does not pass, as the item's C(hint) says.
+      returned: when set in the item
+      type: str
+    contact:
+      description: Who acts when the check does not pass, as the item's C(contact) says.
+      returned: when set in the item
+      type: str
     # END generated: record fields
 # BEGIN generated: golive_counts (scripts/generate; do not edit by hand)
 golive_counts:

@@ -32,9 +32,10 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
 )
 
 __all__ = [
-    "CHANGE_KINDS", "GO", "GO_WITH_WARNINGS", "HOST_STATUSES", "NO_GO", "REASON_LABELS", "STATUSES", "STATUS_ORDER",
-    "VERDICTS", "WAIVER_STATES", "blocking_count", "count_text", "critical_waivers_of", "empty_checklist_hosts",
-    "group_by_hosts", "history_of", "host_ranges", "host_sort_key", "hosts_text", "incomplete_note",
+    "CHANGE_KINDS", "FOLLOW_UP_LABELS", "GO", "GO_WITH_WARNINGS", "HOST_STATUSES", "NO_GO", "REASON_LABELS",
+    "STATUSES", "STATUS_ORDER", "VERDICTS", "WAIVER_STATES", "blocking_count", "checks_by_host_and_id", "count_text",
+    "critical_waivers_of", "duration_text", "empty_checklist_hosts", "follow_up", "group_by_hosts",
+    "history_of", "host_ranges", "host_sort_key", "hosts_text", "incomplete_note",
     "interrupted_text", "matched_text", "notification_of", "plural", "reasons_of", "section_matrix", "sections_of",
     "signoff_of", "status_position", "status_rank", "timestamp_of", "value_text", "values_text", "waivers_of",
     "worst_status",
@@ -49,6 +50,8 @@ WAIVER_STATES = ("applied", "expired", "unused")
 # How the formats label a reason for NO-GO that is not a blocking check.
 REASON_LABELS = dict(interrupted="interrupted", scope="scope", unreachable="unreachable", no_results="no results",
                      task_failed="task failed")
+# The item texts a report shows beside a check that did not pass, and how each is labelled.
+FOLLOW_UP_LABELS = dict(hint="Hint", contact="Contact")
 
 
 def status_rank(status: object) -> int:
@@ -124,6 +127,30 @@ def value_text(value: object, limit: int | None = None) -> str:
     if limit is not None and len(text) > limit:
         text = text[:limit - 1] + "…"
     return text
+
+
+def duration_text(duration_ms: object) -> str:
+    """A record's duration_ms for people ('850ms', '2s'); empty when it is not a number."""
+    if isinstance(duration_ms, bool) or not isinstance(duration_ms, (int, float)):
+        return ""
+    return format_value(duration_ms, "ms")
+
+
+def follow_up(item: Mapping) -> list[tuple[str, str]]:
+    """[('Hint', text), ('Contact', text)]: what the check's item says to do and who acts, for a check that did not
+    pass (a passed check has nothing to follow up); only the texts the item sets."""
+    if item.get("status") == "pass":
+        return []
+    return [(label, str(item[name])) for name, label in FOLLOW_UP_LABELS.items()
+            if isinstance(item.get(name), str) and item[name]]
+
+
+def checks_by_host_and_id(document: Mapping) -> dict[tuple[str, str], Mapping]:
+    """{(host, id): record}: the full record behind a reason or a warning entry (the first of a host and id)."""
+    found = {}
+    for check in document.get("checks") or ():
+        found.setdefault((str(check.get("host")), str(check.get("id"))), check)
+    return found
 
 
 def values_text(values: object, limit: int | None = None) -> str:

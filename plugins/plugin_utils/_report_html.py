@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Mapping
 
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
@@ -15,8 +16,11 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_common im
     REASON_LABELS,
     STATUS_ORDER,
     blocking_count,
+    checks_by_host_and_id,
     critical_waivers_of,
+    duration_text,
     empty_checklist_hosts,
+    follow_up,
     group_by_hosts,
     history_of,
     host_ranges,
@@ -46,9 +50,13 @@ VERDICT_ICONS = {
     "warn": _ICON % (f'<path d="M24 12v15" {_STROKE}/><circle cx="24" cy="35" r="3" fill="#fff"/>'),
     "nogo": _ICON % (f'<path d="M16 16l16 16M32 16L16 32" {_STROKE}/>'),
 }
-# Fixed column widths: the browser lays out thousands of rows without measuring each one.
-CHECK_COLUMNS = "<colgroup>" + "".join(f'<col style="width:{w}">' for w in (
-    "96px", "132px", "22%", "20%", "auto", "15%", "52px")) + "</colgroup>"
+# Statuses whose checks open unfolded: what the meeting has to discuss. Passed and skipped checks show their
+# one summary line until opened.
+OPEN_STATUSES = ("warn", "fail", "error")
+# A word longer than this gets line-break opportunities after its separators (ids, paths, URLs); shorter ones,
+# such as '78.2', never break inside.
+LONG_WORD = 16
+_SEPARATOR_END = re.compile(r"(?<=[/._:=&?,-])(?=[^/._:=&?,-])")
 CHANGE_TITLES = {"regressions": "Newly failing (regressions)", "fixed": "Fixed", "new": "New checks",
                  "removed": "Removed checks"}
 
@@ -62,6 +70,14 @@ def _rounds_note(check: Mapping) -> str:
     """Under a check's time: how many rounds its call ran it while waiting, when not one."""
     rounds = rounds_text(check)
     return f'<span class="under">{esc(rounds)}</span>' if rounds else ""
+
+
+def breakable(value: object) -> str:
+    """Escaped text whose long words (ids, paths, URLs) may wrap after a separator (/ . _ : = & ? , -) instead of
+    overflowing their column or breaking anywhere."""
+    words = re.split(r"(\s+)", "" if value is None else str(value))
+    return "".join("<wbr>".join(esc(part) for part in _SEPARATOR_END.split(word)) if len(word) > LONG_WORD
+                   else esc(word) for word in words)
 
 
 def _attrs(**attributes: object) -> str:
@@ -112,20 +128,51 @@ def _counted_table(title: str, headers: list[str], rows: list[str], empty_text: 
 
 
 def _check_label(item: Mapping) -> str:
-    return f'<span class="title">{esc(item.get("title"))}</span><code>{esc(item.get("id"))}</code>'
+    return f'<span class="title">{breakable(item.get("title"))}</span><code>{breakable(item.get("id"))}</code>'
+
+
+def _follow_up(item: Mapping) -> str:
+    """The item's hint and contact, for a check that did not pass."""
+    return "".join(f'<span class="follow follow-{esc(label.lower())}"><b>{esc(label)}</b> {breakable(text)}</span>'
+                   for label, text in follow_up(item))
 
 
 def _hosts_text(hosts: list[str]) -> str:
     ranges = host_ranges(hosts)
-    return esc(", ".join(ranges)) + ("" if len(hosts) == 1 else f' <span class="muted">({len(hosts)} hosts)</span>')
+    count = "" if len(hosts) == 1 else f' <span class="muted">({len(hosts)} hosts)</span>'
+    return breakable(", ".join(ranges)) + count
 
 
-def _key_values(mapping: object) -> str:
-    if not isinstance(mapping, Mapping) or not mapping:
-        return '<span class="muted">–</span>' if not mapping else esc(value_text(mapping, VALUE_LIMIT))
-    items = "".join(f"<div><dt>{esc(key)}</dt><dd>{esc(value_text(value, VALUE_LIMIT))}</dd></div>"
-                    for key, value in mapping.items())
-    return f'<dl class="kv">{items}</dl>'
+def _shown_value(value: object) -> str:
+    """One observed or expected value for people: quantities in their unit, levels as 'warn < 20.0 GiB, fail < ...',
+    an empty list as 'none'."""
+    if value in ([], {}):
+        return '<span class="muted">none</span>'
+    if isinstance(value, list) and not any(isinstance(entry, (Mapping, list)) for entry in value):
+        return breakable(value_text(", ".join(value_text(entry) for entry in value), VALUE_LIMIT))
+    return breakable(value_text(value, VALUE_LIMIT))
+
+
+def _measures(check: Mapping) -> list[tuple[str, str, str]]:
+    """[(name, observed, expected)]: each observed value beside what it was held against, then what was expected of
+    nothing observed."""
+    observed, expected = check.get("observed"), check.get("expected")
+    observed = observed if isinstance(observed, Mapping) else ({} if observed in (None, "") else {"value": observed})
+    expected = expected if isinstance(expected, Mapping) else ({} if expected in (None, "") else {"value": expected})
+    absent = '<span class="muted">–</span>'
+    rows = [(str(name), _shown_value(value), _shown_value(expected[name]) if name in expected else absent)
+            for name, value in observed.items()]
+    rows += [(str(name), absent, _shown_value(value)) for name, value in expected.items() if name not in observed]
+    return rows
+
+
+def _measures_table(check: Mapping) -> str:
+    rows = "".join(f'<tr><th scope="row">{breakable(name)}</th><td>{seen}</td><td>{wanted}</td></tr>'
+                   for name, seen, wanted in _measures(check))
+    if not rows:
+        return _empty("Nothing measured.")
+    return ('<table class="measures"><thead><tr><th scope="col">Measure</th><th scope="col">Observed</th>'
+            f'<th scope="col">Expected</th></tr></thead><tbody>{rows}</tbody></table>')
 
 
 class _Page(object):
@@ -138,6 +185,12 @@ class _Page(object):
         self.row_ids = {}
         for index, check in enumerate(self.checks):
             self.row_ids.setdefault((str(check.get("host")), str(check.get("id"))), f"row-{index}")
+        self.records = checks_by_host_and_id(document)
+
+    def _follow_up_of(self, host: object, item: Mapping) -> str:
+        """The hint and contact of the record behind a reason or a warning entry (older reports' entries lack them)."""
+        record = self.records.get((str(host), str(item.get("id")))) or item
+        return _follow_up(dict(record, status=item.get("status")))
 
     def _check_link(self, host: object, check_id: object, text: str) -> str:
         anchor = self.row_ids.get((str(host), str(check_id)))
@@ -193,7 +246,7 @@ class _Page(object):
         if warnings:
             wrows = [_row([_severity(w.get("severity")), _hosts_text(hosts),
                            self._check_link(hosts[0], w.get("id"), _check_label(w)), _status_badge(w.get("status")),
-                           esc(w.get("summary")) + self._waiver_note(w)])
+                           breakable(w.get("summary")) + self._waiver_note(w) + self._follow_up_of(hosts[0], w)])
                      for w, hosts in group_by_hosts(warnings, ("id", "status", "severity", "summary", "waiver"))]
             opened = " open" if len(wrows) <= 30 else ""
             table = _table(["Severity", "Host", "Check", "Status", "Summary"], wrows)
@@ -207,18 +260,19 @@ class _Page(object):
         if reason["kind"] == "check":
             return _row([_severity(reason.get("severity")), hosts,
                          self._check_link(reason["hosts"][0], reason.get("id"), _check_label(reason)),
-                         _status_badge(reason.get("status")), esc(reason["detail"])])
+                         _status_badge(reason.get("status")),
+                         breakable(reason["detail"]) + self._follow_up_of(reason["hosts"][0], reason)])
         label = REASON_LABELS.get(reason["kind"], reason["kind"])
         return _row([f'<span class="sev sev-critical">{esc(label)}</span>', hosts, "–", _status_badge("error"),
-                     esc(reason["detail"])])
+                     breakable(reason["detail"])])
 
     @staticmethod
     def _waiver_note(item: Mapping) -> str:
         waiver = item.get("waiver")
         if not isinstance(waiver, Mapping):
             return ""
-        return (f' <span class="waived">waived by {esc(waiver.get("owner"))} until {esc(waiver.get("expires"))}: '
-                f'{esc(waiver.get("reason"))}</span>')
+        return (f' <span class="waived">waived by {breakable(waiver.get("owner"))} until '
+                f'{breakable(waiver.get("expires"))}: {breakable(waiver.get("reason"))}</span>')
 
     def changes(self) -> str:
         history = history_of(self.doc)
@@ -304,19 +358,23 @@ class _Page(object):
             '<label class="grow">Search <input type="search" id="f-text" placeholder="id, title, summary, value"'
             ' autocomplete="off"></label>'
             '<button type="reset" id="f-reset">Reset</button>'
+            '<button type="button" id="f-open">Open all</button><button type="button" id="f-fold">Fold passed</button>'
             f'<output id="shown" aria-live="polite">{len(self.checks)} of {len(self.checks)} shown</output></form>'
         )
         ordered = sorted(range(len(self.checks)), key=lambda i: status_position(self.checks[i].get("status")))
         rows = [self._check_row(index) for index in ordered]
-        table = ('<div class="scroll"><table class="checks" id="check-table">{}<thead><tr>'
-                 '<th scope="col">Status</th><th scope="col">Host / section</th>'
-                 '<th scope="col">Check</th><th scope="col">Summary</th>'
-                 '<th scope="col">Observed</th><th scope="col">Expected</th><th scope="col" class="num">ms</th>'
-                 '</tr></thead><tbody>{}</tbody></table></div>').format(CHECK_COLUMNS, "".join(rows))
-        return _section("checks", "All checks", controls + (table if rows else _empty("No check records.")),
+        head = ('<div class="check-head" aria-hidden="true"><span class="c-status">Status</span>'
+                '<span class="c-host">Host / section</span><span class="c-check">Check</span>'
+                '<span class="c-summary">Summary</span><span class="c-time">Time</span></div>')
+        listing = f'{head}<div class="check-list" id="check-table">{"".join(rows)}</div>'
+        hint = ('<p class="hint">Checks that warn, fail or err are open; passed and skipped checks show one line: '
+                'click it for what was measured against what was expected.</p>')
+        return _section("checks", "All checks", controls + hint + (listing if rows else _empty("No check records.")),
                         len(self.checks))
 
     def _check_row(self, index: int) -> str:
+        """One check as a <details>: a summary line (status, host, check, summary, hint and contact, time) that opens
+        on the observed values beside the expected ones; open when the check warns, fails or errs."""
         check = self.checks[index]
         status = str(check.get("status"))
         extra = []
@@ -324,36 +382,34 @@ class _Page(object):
             extra.append(f'<span class="muted">via {esc(check.get("probe"))}</span>')
         if check.get("blocking"):
             extra.append('<span class="flag">blocking</span>')
-        summary = esc(check.get("summary")) + self._waiver_note(check)
-        cells = [
-            f'{_status_badge(status)}<span class="under">{_severity(check.get("severity"))}</span>',
-            f'{" ".join([esc(check.get("host")), *extra])}<span class="under">{esc(check.get("section"))}</span>',
-            _check_label(check), summary, _key_values(check.get("observed")), _key_values(check.get("expected")),
-            esc(check.get("duration_ms", "")) + _rounds_note(check),
-        ]
-        attrs = _attrs(data_status=status, data_section=check.get("section") or "unknown",
-                       data_host=check.get("host"))
-        last, num = len(cells) - 1, ' class="num"'
-        tds = "".join(f'<td{num if i == last else ""}>{c}</td>' for i, c in enumerate(cells))
-        return f'<tr id="row-{index}"{attrs}>{tds}</tr>'
+        summary = breakable(check.get("summary")) + self._waiver_note(check) + _follow_up(check)
+        line = (f'<span class="c-status">{_status_badge(status)} {_severity(check.get("severity"))}</span>'
+                f'<span class="c-host">{" ".join([breakable(check.get("host")), *extra])}'
+                f'<span class="under">{esc(check.get("section"))}</span></span>'
+                f'<span class="c-check">{_check_label(check)}</span><span class="c-summary">{summary}</span>'
+                f'<span class="c-time">{esc(duration_text(check.get("duration_ms")))}{_rounds_note(check)}</span>')
+        attrs = _attrs(id=f"row-{index}", class_="check", data_status=status,
+                       data_section=check.get("section") or "unknown", data_host=check.get("host"),
+                       open="" if status in OPEN_STATUSES or status not in STATUS_SYMBOLS else None)
+        return f'<details{attrs}><summary>{line}</summary><div class="c-body">{_measures_table(check)}</div></details>'
 
     def waivers(self) -> str:
         waivers = waivers_of(self.doc)
         parts = []
         critical = critical_waivers_of(self.doc)
         if critical:
-            rows = [_row([*self._waiver_cells(c["waiver"]), esc(", ".join(
+            rows = [_row([*self._waiver_cells(c["waiver"]), breakable(", ".join(
                 f"{r.get('host')} {r.get('id')}" for r in c.get("checks") or ()))]) for c in critical]
             parts.append(f'<h3>Waived a critical check <span class="n">{len(rows)}</span></h3>' + _table(
                 ["Waiver", "Reason", "Owner", "Expires", "Ticket", "Critical checks waived"], rows, "expired"))
-        applied = [_row([esc(a.get("host")),
-                         self._check_link(a.get("host"), a.get("id"), f"<code>{esc(a.get('id'))}</code>"),
+        applied = [_row([breakable(a.get("host")),
+                         self._check_link(a.get("host"), a.get("id"), f"<code>{breakable(a.get('id'))}</code>"),
                          _status_badge(a.get("status")), *self._waiver_cells(a.get("waiver") or {})])
                    for a in waivers["applied"]]
         parts.append(f'<h3>Applied <span class="n">{len(applied)}</span></h3>' + (
             _table(["Host", "Check", "Status", "Waiver", "Reason", "Owner", "Expires", "Ticket"], applied)
             or _empty("No waiver applied.")))
-        expired = [_row([*self._waiver_cells(w), esc(matched_text(w))]) for w in waivers["expired"]]
+        expired = [_row([*self._waiver_cells(w), breakable(matched_text(w))]) for w in waivers["expired"]]
         parts.append(f'<h3>Expired, not applied <span class="n">{len(expired)}</span></h3>' + (
             _table(["Waiver", "Reason", "Owner", "Expired", "Ticket", "Would have covered"], expired, "expired")
             or _empty("No expired waiver matched a problem.")))
@@ -367,18 +423,18 @@ class _Page(object):
     @staticmethod
     def _waiver_cells(waiver: Mapping) -> list[str]:
         hosts = waiver.get("hosts") or []
-        return [f"<code>{esc(waiver.get('id'))}</code> on {esc(', '.join(str(h) for h in hosts))}",
-                esc(waiver.get("reason")), esc(waiver.get("owner")), esc(waiver.get("expires")),
-                esc(waiver.get("ticket") or "–")]
+        return [f"<code>{breakable(waiver.get('id'))}</code> on {breakable(', '.join(str(h) for h in hosts))}",
+                breakable(waiver.get("reason")), breakable(waiver.get("owner")), breakable(waiver.get("expires")),
+                breakable(waiver.get("ticket") or "–")]
 
     def problems(self) -> str:
-        failed = [_row([esc(t.get("host")), esc(t.get("task")), esc(t.get("message"))])
+        failed = [_row([breakable(t.get("host")), breakable(t.get("task")), breakable(t.get("message"))])
                   for t in self.doc.get("failed_tasks") or ()]
-        unreachable = [_row([esc(u.get("host")), esc(u.get("task") or "–"), esc(u.get("message"))])
+        unreachable = [_row([breakable(u.get("host")), breakable(u.get("task") or "–"), breakable(u.get("message"))])
                        for u in self.doc.get("unreachable") or ()]
-        without = [_row([esc(h.get("name")), esc(h.get("reason") or "no check results")])
+        without = [_row([breakable(h.get("name")), breakable(h.get("reason") or "no check results")])
                    for h in self.doc.get("hosts") or () if h.get("status") == "no_results"]
-        empty = [_row([esc(h.get("name")), esc(h.get("reason"))]) for h in empty_checklist_hosts(self.doc)]
+        empty = [_row([breakable(h.get("name")), breakable(h.get("reason"))]) for h in empty_checklist_hosts(self.doc)]
         body = "".join([
             _counted_table("Unreachable hosts", ["Host", "Task", "Message"], unreachable, "Every host was reached."),
             _counted_table("Hosts without results", ["Host", "Reason"], without, "Every host returned check results."),
@@ -437,11 +493,11 @@ class _Page(object):
                 state = esc(decision)
                 if approver.get("accepted") is False:
                     state = f'<s>{state}</s> <span class="flag">not accepted</span>'
-                note = " ".join(esc(t) for t in (approver.get("comment"), approver.get("note")) if t)
+                note = " ".join(breakable(t) for t in (approver.get("comment"), approver.get("note")) if t)
                 signature = '<span class="muted">recorded in the inventory</span>'
             else:
                 state, note, signature = '<span class="muted">pending</span>', "", '<span class="sign-line"></span>'
-            rows.append(_row([esc(approver.get("role")), esc(approver.get("name")), state,
+            rows.append(_row([breakable(approver.get("role")), breakable(approver.get("name")), state,
                               esc(approver.get("date")) if approver.get("date") else '<span class="date-line"></span>',
                               note, signature]))
         body = '<p class="signoff-status so-{}"><b>{}</b> {}</p>{}'.format(
@@ -548,10 +604,30 @@ border-radius:14px;padding:3px 10px;cursor:pointer;border-width:1px;border-style
 .filters button{font:inherit;font-size:13px;padding:5px 12px;border:1px solid #c6ccd2;border-radius:5px;
 background:#fff;cursor:pointer}
 #shown{font-weight:600;margin-left:auto;padding-bottom:5px}
-.checks td{font-size:13px}
-.kv{margin:0;display:grid;grid-template-columns:max-content minmax(0,1fr);gap:1px 8px;font-size:12px}
-.kv div{display:contents}.kv dt{color:var(--muted)}.kv dd{margin:0;overflow-wrap:anywhere}
-.checks{table-layout:fixed;min-width:1000px}.checks td{overflow-wrap:anywhere}
+td{overflow-wrap:break-word}
+.check-list{border-top:1px solid var(--line)}
+.check{border-bottom:1px solid var(--line);border-left:4px solid transparent}
+.check[data-status=fail]{border-left-color:var(--fail)}.check[data-status=error]{border-left-color:var(--error)}
+.check[data-status=warn]{border-left-color:#d4a72c}
+.check>summary,.check-head{display:grid;grid-template-columns:150px 130px minmax(0,2fr) minmax(0,3fr) 56px;
+grid-template-areas:"status host check summary time";gap:2px 12px;padding:6px 8px;font-size:13px}
+.check-head{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);background:#f6f8fa;
+font-weight:600;border-left:4px solid transparent}
+.check>summary{cursor:pointer;list-style:none}.check>summary::-webkit-details-marker{display:none}
+.check>summary:hover{background:#f6f8fa}
+.check>summary:focus-visible{outline:2px solid #0969da;outline-offset:-2px}
+.c-status{grid-area:status;white-space:nowrap}.c-host{grid-area:host;min-width:0;overflow-wrap:anywhere}
+.c-check{grid-area:check;min-width:0}.c-summary{grid-area:summary;min-width:0;overflow-wrap:break-word}
+.c-time{grid-area:time;text-align:right;font-variant-numeric:tabular-nums;color:var(--muted);white-space:nowrap}
+.check>summary .c-status::before{content:"▸";display:inline-block;width:14px;color:var(--muted)}
+.check[open]>summary .c-status::before{content:"▾"}
+.c-check .title{display:block;font-weight:500}.c-check code{color:var(--muted)}
+.c-body{padding:2px 8px 12px 170px}
+.measures{table-layout:fixed;font-size:12px;max-width:960px}
+.measures th,.measures td{padding:3px 8px;overflow-wrap:anywhere}
+.measures thead th{position:static}.measures th[scope=row]{width:30%;font-weight:500;color:var(--muted)}
+.follow{display:block;margin-top:3px;font-size:12px;overflow-wrap:anywhere}
+.follow b{color:var(--muted);text-transform:uppercase;font-size:11px;letter-spacing:.04em;margin-right:6px}
 .under{display:block;margin-top:3px;font-size:12px;color:var(--muted)}
 #changes table{table-layout:fixed}
 #changes th:nth-child(1){width:13%}#changes th:nth-child(2){width:29%}#changes th:nth-child(3){width:11%}
@@ -561,19 +637,25 @@ background:#fff;cursor:pointer}
 .ch-regressions{color:var(--fail)}.ch-fixed{color:var(--go)}
 .signoff-status b{text-transform:uppercase;margin-right:6px}
 .so-signed b{color:var(--go)}.so-rejected b{color:var(--nogo)}.so-pending b{color:var(--warn)}
-.sign-line,.date-line{display:inline-block;border-bottom:1px solid var(--ink);min-width:200px;height:22px}
+.sign-line,.date-line{display:inline-block;border-bottom:1px solid var(--ink);min-width:160px;height:22px}
 .date-line{min-width:90px}
 .signoff td{height:40px;vertical-align:bottom}
 details.warnings{margin-top:14px}details.warnings summary{cursor:pointer;font-weight:600}
 footer{color:var(--muted);font-size:12px;padding-bottom:24px}
 :target{outline:2px solid #0969da;outline-offset:-2px}
 html:not(.js) .filters{display:none}
-@media (max-width:900px){.banner-grid{grid-template-columns:1fr}.stats{flex-wrap:wrap}}
+@media (max-width:900px){.banner-grid{grid-template-columns:1fr}.stats{flex-wrap:wrap}
+ .check>summary{grid-template-columns:auto minmax(0,1fr) auto;
+ grid-template-areas:"status host time" "check check check" "summary summary summary"}
+ .check-head{display:none}.c-body{padding-left:22px}.c-host .under{display:inline;margin-left:6px}
+ .wrap{padding:0 12px}main section{padding:14px 12px}}
 @media print{
  body{background:#fff;font-size:11px}.toc,.filters,.hint{display:none}
  .banner{-webkit-print-color-adjust:exact;print-color-adjust:exact}
  main section{border:0;padding:0;margin:14px 0;break-inside:auto}
- tr{break-inside:avoid}tr[hidden]{display:table-row}thead th{position:static}
+ tr,.check{break-inside:avoid}tr[hidden]{display:table-row}.check[hidden]{display:block}
+ thead th{position:static}.check-head{display:none}
+ .check>summary{grid-template-columns:140px 110px minmax(0,2fr) minmax(0,3fr) 44px}.c-body{padding-left:150px}
  details.warnings>*{display:block}
  .badge,.m{-webkit-print-color-adjust:exact;print-color-adjust:exact}
  .wrap{max-width:none;padding:0}
@@ -588,7 +670,7 @@ SCRIPT = """
 document.documentElement.classList.add('js');
 var table=document.getElementById('check-table');
 if(!table){return;}
-var rows=Array.prototype.slice.call(table.tBodies[0].rows);
+var rows=Array.prototype.slice.call(table.children);
 var form=document.getElementById('filters');
 var section=document.getElementById('f-section'),host=document.getElementById('f-host');
 var text=document.getElementById('f-text'),shown=document.getElementById('shown');
@@ -617,12 +699,21 @@ Array.prototype.forEach.call(document.querySelectorAll('.matrix .m'),function(b)
     document.getElementById('checks').scrollIntoView();
   });
 });
+document.getElementById('f-open').addEventListener('click',function(){
+  rows.forEach(function(r){if(!r.hidden){r.open=true;}});
+});
+document.getElementById('f-fold').addEventListener('click',function(){
+  rows.forEach(function(r){if(r.dataset.status==='pass'||r.dataset.status==='skipped'){r.open=false;}});
+});
 function reveal(){
   var id=location.hash.slice(1),r=id&&document.getElementById(id);
-  if(r&&r.parentNode&&r.parentNode.parentNode===table&&r.hidden){form.reset();boxes.forEach(function(x){x.checked=true;});
-    section.value='';host.value='';text.value='';apply();r.scrollIntoView();}
+  if(!r||r.parentNode!==table){return;}
+  if(r.hidden){form.reset();boxes.forEach(function(x){x.checked=true;});
+    section.value='';host.value='';text.value='';apply();}
+  r.open=true;r.scrollIntoView();
 }
 window.addEventListener('hashchange',reveal);
 apply();
+reveal();
 })();
 """

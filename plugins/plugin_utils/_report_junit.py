@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
+    follow_up,
     incomplete_note,
     interrupted_text,
     reasons_of,
@@ -44,9 +45,14 @@ def _waived_text(waiver: Mapping) -> str:
     return f"waived: {waiver.get('reason')} ({waiver.get('owner')}, until {waiver.get('expires')}{ticket})"
 
 
+def _follow_up_lines(check: Mapping) -> str:
+    """'\nhint: ...\ncontact: ...' of a check that did not pass, when its item says."""
+    return "".join(f"\n{label.lower()}: {text}" for label, text in follow_up(check))
+
+
 def _detail(check: Mapping) -> str:
     return (f"severity: {check.get('severity')}\nobserved: {values_text(check.get('observed'))}\n"
-            f"expected: {values_text(check.get('expected'))}")
+            f"expected: {values_text(check.get('expected'))}{_follow_up_lines(check)}")
 
 
 def _change_line(change: Mapping) -> str:
@@ -172,7 +178,8 @@ class _Builder(object):
             ET.SubElement(case, "skipped", message=summary)
         output = []
         if status == "warn":
-            output.append(f"warn: {summary}" + (f" ({_waived_text(waiver)})" if waiver else ""))
+            note = f" ({_waived_text(waiver)})" if waiver else ""
+            output.append(f"warn: {summary}{note}{_follow_up_lines(check)}")
         if rounds_text(check):
             output.append(f"ran {rounds_text(check)} while waiting")
         if output:

@@ -14,9 +14,11 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_common im
     NO_GO,
     REASON_LABELS,
     blocking_count,
+    checks_by_host_and_id,
     count_text,
     critical_waivers_of,
     empty_checklist_hosts,
+    follow_up,
     group_by_hosts,
     history_of,
     host_ranges,
@@ -94,12 +96,18 @@ def _check(item: Mapping) -> str:
     return f"{md(item.get('title'))}<br>{code(item.get('id'))}"
 
 
-def _reason_row(reason: Mapping) -> list[str]:
+def _follow_up(item: Mapping) -> str:
+    """'<br>**Hint:** ...<br>**Contact:** ...' of a check that did not pass, when its item says."""
+    return "".join(f"<br>**{label}:** {md(text)}" for label, text in follow_up(item))
+
+
+def _reason_row(reason: Mapping, records: Mapping) -> list[str]:
     """A reason for NO-GO as a Blocking row: a check with its severity and summary, anything else by its kind."""
     hosts = _hosts(reason["hosts"]) if reason["hosts"] else "all"
     if reason["kind"] == "check":
+        record = records.get((str(reason["hosts"][0]), str(reason.get("id")))) or reason
         return [md(reason.get("severity")), hosts, _check(reason), _status(reason.get("status")),
-                md(reason["detail"])]
+                md(reason["detail"]) + _follow_up(dict(record, status=reason.get("status")))]
     return [md(REASON_LABELS.get(reason["kind"], reason["kind"])), hosts, "", _status("error"), md(reason["detail"])]
 
 
@@ -148,7 +156,8 @@ class _Markdown(object):
                  f"{md(run.get('controller'))} for inventory {inventory}.", "")
 
     def blocking(self) -> None:
-        rows = [_reason_row(reason) for reason in reasons_of(self.doc)]
+        records = checks_by_host_and_id(self.doc)
+        rows = [_reason_row(reason, records) for reason in reasons_of(self.doc)]
         self.add(f"## Blocking ({len(rows)})", "")
         self.add(*(_table(["Severity", "Host", "Check", "Status", "Summary"], rows)
                    or ["Nothing blocks the go-live.", ""]))
@@ -158,7 +167,7 @@ class _Markdown(object):
         if not items:
             return
         rows = [[md(i.get("severity")), _hosts(hosts), _check(i), _status(i.get("status")),
-                 md(i.get("summary")) + ("<br>" + _waiver(i.get("waiver")) if i.get("waiver") else "")]
+                 md(i.get("summary")) + ("<br>" + _waiver(i.get("waiver")) if i.get("waiver") else "") + _follow_up(i)]
                 for i, hosts in group_by_hosts(items, ("id", "status", "severity", "summary", "waiver"))]
         self.add(f"## Warnings ({len(items)})", "")
         self.add(*_table(["Severity", "Host", "Check", "Status", "Summary"], rows))
@@ -261,7 +270,7 @@ class _Markdown(object):
         problems.sort(key=lambda c: status_position(c.get("status")))
         self.add(f"## Checks that did not pass ({len(problems)})", "")
         rows = [[_status(c.get("status")), md(c.get("severity")), md(c.get("host")), md(c.get("section")), _check(c),
-                 _summary(c) + ("<br>" + _waiver(c.get("waiver")) if c.get("waiver") else ""),
+                 _summary(c) + ("<br>" + _waiver(c.get("waiver")) if c.get("waiver") else "") + _follow_up(c),
                  _key_values(c.get("observed")), _key_values(c.get("expected"))] for c in problems]
         self.add(*(_table(["Status", "Severity", "Host", "Section", "Check", "Summary", "Observed", "Expected"], rows)
                    or ["Every check passed.", ""]))

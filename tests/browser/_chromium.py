@@ -14,6 +14,10 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+# How long a page may take to load, or an action or a wait in it (playwright's default is 30 s).
+PAGE_TIMEOUT_MS = 180_000
+
+
 class MissingBrowser(Exception):
     pass
 
@@ -46,6 +50,8 @@ def offline_page(launched, width=1280, height=900, scale=1):
     """A page that may load file:// URLs only; every other request is refused and recorded in page.refused."""
     context = launched.new_context(viewport=dict(width=width, height=height), device_scale_factor=scale,
                                    java_script_enabled=True)
+    # Generous, bounded: a 2,000-check page on a shared 2-core machine at load 30 takes 20 s to load.
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
     page = context.new_page()
     page.refused = []
     page.errors = []

@@ -24,8 +24,10 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_html impo
 
 def shoot(report_json, output, width=1280, height=1100):
     with open(report_json, encoding="utf-8") as handle:
-        # Paths inside the checkout show relative to it: the picture is the same on every machine.
-        document = json.loads(handle.read().replace(REPO + "/", ""))
+        # Paths inside the checkout (and its virtualenv, wherever .venv links to) show relative to it: the picture
+        # is the same on every machine.
+        venv = os.path.realpath(os.path.join(REPO, ".venv"))
+        document = json.loads(handle.read().replace(venv + "/", ".venv/").replace(REPO + "/", ""))
     page_path = os.path.join(os.path.dirname(os.path.abspath(output)), ".report-screenshot.html")
     with open(page_path, "w", encoding="utf-8") as handle:
         handle.write(render_html(document))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 
 import pytest
@@ -12,7 +13,26 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_html impo
 from . import _chromium
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROWS = "#check-table tbody tr"
+ROWS = "#check-table > details"
+# The demo's report.json (make demo), its checkout and virtualenv paths replaced by neutral ones.
+DEMO_REPORT = os.path.join(HERE, "fixtures", "demo_report.json")
+# The demo's page was 15,761 px tall at 1280 px when every passed check showed its values (6,620 px folded).
+DEMO_HEIGHT_BOUND = 10000
+# Elements that scroll sideways inside the page, or reach past its right edge.
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth, found = [];
+  for (const e of document.querySelectorAll('main *, header *, nav *')) {
+    const clipped = getComputedStyle(e).textOverflow === 'ellipsis';
+    if (!clipped && e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible') {
+      found.push(`${e.tagName}.${e.className} scrolls ${e.scrollWidth}px in ${e.clientWidth}px`);
+    }
+    const right = e.getBoundingClientRect().right;
+    if (!clipped && !e.closest('th[scope=row]') && right > width + 1) {
+      found.push(`${e.tagName}.${e.className} ends at ${Math.round(right)}px`);
+    }
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, width, found: found.slice(0, 10)};
+}"""
 
 
 def _load_documents():
@@ -35,10 +55,15 @@ def chromium():
         pytest.fail(str(exc), pytrace=False)
 
 
-def open_report(chromium, tmp_path, document, name="report.html"):
+def demo_document():
+    with open(DEMO_REPORT, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def open_report(chromium, tmp_path, document, name="report.html", width=1280):
     path = tmp_path / name
     path.write_text(render_html(document), encoding="utf-8")
-    page = _chromium.offline_page(chromium)
+    page = _chromium.offline_page(chromium, width=width)
     page.goto(path.as_uri())
     page.wait_for_selector("#shown")
     return page
@@ -151,4 +176,64 @@ def test_the_script_detector_sees_a_script_that_runs(chromium, tmp_path):
     page = _chromium.offline_page(chromium)
     page.goto(path.as_uri())
     assert page.evaluate("window.__golive_pwned") == 1
+    page.close()
+
+
+def test_passed_checks_are_folded_until_opened_and_failing_ones_show_hint_and_contact(chromium, tmp_path):
+    document = demo_document()
+    page = open_report(chromium, tmp_path, document)
+    passed = page.locator(ROWS + '[data-status="pass"]')
+    failed = page.locator(ROWS + '[data-status="fail"]')
+    assert passed.count() == 46 and failed.count() == 3
+    assert passed.evaluate_all("rs => rs.filter(r => r.open).length") == 0
+    first = passed.first
+    assert first.locator("summary").is_visible() and first.locator("table.measures").is_hidden()
+    first.locator("summary").click()
+    assert first.locator("table.measures").is_visible()
+    assert "free_bytes" in first.locator("table.measures").inner_text()
+    for index in range(failed.count()):
+        row = failed.nth(index)
+        assert row.locator("table.measures").is_visible()
+        hint, contact = row.locator(".follow-hint"), row.locator(".follow-contact")
+        assert hint.is_visible() and "Pin requests with ==" in hint.inner_text()
+        assert contact.is_visible() and "shop developers (#shop-dev)" in contact.inner_text()
+    warnings = page.locator("#blocking details.warnings")
+    assert "Pin requests with ==" in warnings.locator(".follow-hint").inner_text()
+    # A link to a folded check opens it.
+    anchor = passed.nth(5).get_attribute("id")
+    page.evaluate(f"location.hash = '#{anchor}'")
+    page.wait_for_function(f"document.getElementById('{anchor}').open")
+    assert page.locator(f"#{anchor} table.measures").is_visible()
+    page.locator("#f-fold").click()
+    assert passed.evaluate_all("rs => rs.filter(r => r.open).length") == 0
+    page.locator("#f-open").click()
+    assert passed.evaluate_all("rs => rs.filter(r => !r.open).length") == 0
+    # Printed, the hint and the contact stay beside the failing checks.
+    page.emulate_media(media="print")
+    assert failed.first.locator(".follow-hint").is_visible() and failed.first.locator(".follow-contact").is_visible()
+    assert page.errors == [] and page.refused == []
+    page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_the_demo_report_is_short_and_nothing_overflows_sideways(chromium, tmp_path, width):
+    page = open_report(chromium, tmp_path, demo_document(), width=width)
+    if width == 1280:
+        assert page.evaluate("document.documentElement.scrollHeight") < DEMO_HEIGHT_BOUND
+    page.locator("#f-open").click()  # opened values must fit too
+    overflow = page.evaluate(OVERFLOW)
+    assert overflow["scrollWidth"] <= overflow["width"] and overflow["found"] == [], overflow
+    shot = tmp_path / f"demo-{width}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10000
+    page.close()
+
+
+def test_long_hostile_ids_wrap_without_widening_the_page_at_800_px(chromium, tmp_path):
+    document = docs.nasty()
+    document["checks"].append(docs.check("web01", "path:" + "/srv/shop/releases/2026.11.20-1" * 8, "fail",
+                                         hint="x" * 300, contact="team-" * 30))
+    page = open_report(chromium, tmp_path, document, width=800)
+    overflow = page.evaluate(OVERFLOW)
+    assert overflow["scrollWidth"] <= overflow["width"] and overflow["found"] == [], overflow
     page.close()

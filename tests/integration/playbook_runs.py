@@ -115,11 +115,13 @@ class PlaybookRun(object):
         return os.path.join(self.report_dir, name)
 
     def report_text(self, name):
-        """The text of a file the report callback wrote (report.json, junit.xml)."""
+        """The text of a file the report callback wrote (report.json, junit.xml); report.html without its line-break
+        opportunities (<wbr>), as a reader sees it."""
         path = self.report_path(name)
         assert os.path.isfile(path), f"no {name} in {self.report_dir}; {self.tail()}"
         with open(path) as handle:
-            return handle.read()
+            text = handle.read()
+        return text.replace("<wbr>", "") if name.endswith(".html") else text
 
     @property
     def report(self):

@@ -369,13 +369,17 @@ def secret_fragments(servers):
 
 
 def report_texts(report_dir):
-    """{relative path: text} of every file under the report directory (archives of the run included)."""
+    """{relative path: text} of every file under the report directory (archives of the run included).
+
+    report.html's line-break opportunities (<wbr> after the separators of long words) are left out, as a reader
+    sees the page: a secret or an id split by them is found whole."""
     texts = {}
     for root, _dirs, files in os.walk(report_dir):
         for name in files:
             path = os.path.join(root, name)
             with open(path, "rb") as handle:
-                texts[os.path.relpath(path, report_dir)] = handle.read().decode("utf-8", errors="replace")
+                text = handle.read().decode("utf-8", errors="replace")
+            texts[os.path.relpath(path, report_dir)] = text.replace("<wbr>", "") if name.endswith(".html") else text
     return texts
 
 

@@ -138,13 +138,15 @@ def endpoint_vars(echo):
 
 
 def files_under(directory):
-    """{relative path: text} of every file the report callback wrote, the history's archives included."""
+    """{relative path: text} of every file the report callback wrote, the history's archives included; report.html
+    without its line-break opportunities (<wbr>), so that a secret split by them is still found."""
     texts = {}
     for root, _dirs, names in os.walk(directory):
         for name in names:
             path = os.path.join(root, name)
             with open(path, encoding="utf-8", errors="replace") as handle:
-                texts[os.path.relpath(path, directory)] = handle.read()
+                text = handle.read()
+            texts[os.path.relpath(path, directory)] = text.replace("<wbr>", "") if name.endswith(".html") else text
     return texts
 
 

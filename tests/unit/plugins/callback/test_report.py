@@ -225,6 +225,21 @@ def test_go_with_warnings_on_warn_only(tmp_path):
     assert out.text.startswith("warn: free ")
 
 
+def test_hint_and_contact_reach_the_checks_warnings_and_junit(tmp_path):
+    follow = dict(hint="extend the volume: lvextend -r -L +20G /dev/vg0/root", contact="ops (#infra)")
+    run = run_golive(tmp_path, {"web01": [dict(WARN, **follow)], "web02": [dict(PASS, **follow)]})
+    assert run.rc == 0, run.stdout + run.stderr
+    report = run.report
+    assert_schema_valid(report)
+    by_host = {check["host"]: check for check in report["checks"]}
+    assert (by_host["web01"]["hint"], by_host["web01"]["contact"]) == (follow["hint"], follow["contact"])
+    assert by_host["web02"]["contact"] == follow["contact"]
+    assert [(w["host"], w["hint"], w["contact"]) for w in report["warnings"]] == [
+        ("web01", follow["hint"], follow["contact"])]
+    out = cases_by_name(run.junit)[("infrastructure.web01", "disk_space:/ - Disk space on /")].find("system-out")
+    assert out.text.endswith(f"\nhint: {follow['hint']}\ncontact: {follow['contact']}")
+
+
 def test_go_with_warnings_on_waived_failure(tmp_path):
     waivers = [dict(id="disk_space:*", hosts="web0[1]", reason="volume grows on Monday", owner="ops",
                     expires=TODAY, ticket="OPS-7"),

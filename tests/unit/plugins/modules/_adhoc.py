@@ -9,7 +9,7 @@ import sys
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), *[os.pardir] * 4))
 BIN = os.path.dirname(sys.executable)
-COMMON_ITEM_OPTIONS = {"id", "title", "section", "severity", "timeout", "target"}
+COMMON_ITEM_OPTIONS = {"id", "title", "section", "severity", "timeout", "target", "hint", "contact"}
 
 
 def ansible_run(module, args, extra_env=None, verbose=False, timeout=120):

@@ -77,3 +77,14 @@ def test_verify_runs_path_in_a_mixed_list(tmp_path):
         ("path", "fail"), ("disk_space", "pass"), ("process", "pass"), ("path", "error")]
     assert records[0]["summary"] == "mode 0640 is looser than 0600 (group read)"
     assert records[3]["summary"] == "owner: user 'golive-no-such-user' does not exist on this host"
+
+
+def test_the_module_carries_hint_and_contact_and_refuses_an_oversized_hint(tmp_path):
+    item = {"path": str(tmp_path / "nope"), "owner": "root", "hint": "deploy the release first", "contact": "ops"}
+    done, result = ansible_run("path", {"fail_on": [], "checks": [item]})
+    assert done.returncode == 0, done.stdout
+    (record,) = result["golive_checks"]
+    assert (record["status"], record["hint"], record["contact"]) == ("fail", "deploy the release first", "ops")
+    done, result = ansible_run("path", {"checks": [dict(item, hint="x" * 1001)]})
+    assert done.returncode == 2
+    assert result["msg"] == "invalid check options: checks[0]: hint: 1001 characters, at most 1000"

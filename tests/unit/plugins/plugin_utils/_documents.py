@@ -28,7 +28,7 @@ def check(host, check_id, status="pass", section="infrastructure", severity="hig
 
 def _item(record):
     item = dict((key, record[key]) for key in ("host", "id", "title", "section", "status", "severity", "summary"))
-    for key in ("probe", "waiver"):
+    for key in ("probe", "waiver", "hint", "contact"):
         if record.get(key):
             item[key] = record[key]
     return item

@@ -8,7 +8,9 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar, trust_as_template
 
 from ansible_collections.golive.readiness.plugins.filter.checks import checks_of
-from ansible_collections.golive.readiness.plugins.module_utils._module import CheckBatch
+from ansible_collections.golive.readiness.plugins.module_utils._check import Outcome
+from ansible_collections.golive.readiness.plugins.module_utils._module import COMMON_ITEM_OPTIONS, CheckBatch
+from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
 from ansible_collections.golive.readiness.plugins.plugin_utils._checklists import (
     HOST_RUN_VARIABLES,
     PROBE_RUN_VARIABLES,
@@ -54,6 +56,44 @@ def test_two_items_of_one_checklist_with_the_same_id_are_a_problem():
     assert validation.problems() == [
         "golive_extra_checks[0] (disk_space): id 'disk_space:/' is already used by golive_disk_space[0] (disk_space); "
         "give one of them an explicit id (in the variables of web01)"]
+
+
+def test_hint_and_contact_are_strings_within_their_caps():
+    validation = ChecklistValidation()
+    items = checks_of([{"path": "/", "hint": "free space: journalctl --vacuum-size=1G", "contact": "ops"},
+                       {"path": "/var", "hint": ["restart"], "contact": 42},
+                       {"path": "/srv", "hint": "x" * 1001, "contact": "y" * 201}],
+                      "disk_space", None, "golive_disk_space")
+    validation.check_items("web01", items, "checks")
+    assert validation.problems() == [
+        "golive_disk_space[1] (disk_space): hint: must be a string, got list; contact: must be a string, got int "
+        "(in the variables of web01)",
+        "golive_disk_space[2] (disk_space): hint: 1001 characters, at most 1000; contact: 201 characters, at most 200 "
+        "(in the variables of web01)"]
+
+
+def test_hint_and_contact_reach_the_record_as_given():
+    batch = CheckBatch({})
+    batch.add_mixed("checks[0]", {"kind": "disk_space", "path": "/", "hint": "see runbook", "contact": "ops"},
+                    {"disk_space": KINDS["disk_space"]})
+    [check] = batch.prepared
+    assert batch.errors == []
+    record = check.record(Outcome("pass", "ok", {}, {}), 3)
+    assert (record["hint"], record["contact"]) == ("see runbook", "ops")
+
+
+def test_a_path_items_owner_is_the_file_owner_it_expects_and_its_contact_who_acts():
+    batch = CheckBatch({})
+    batch.add_mixed("checks[0]", {"kind": "path", "path": "/", "owner": "root", "contact": "ops"}, KINDS)
+    [check] = batch.prepared
+    assert batch.errors == [] and check.item["owner"] == "root"
+    record = check.record(Outcome("pass", "ok", {}, {}), 3)
+    assert record["contact"] == "ops" and "owner" not in record
+
+
+def test_no_kind_redefines_an_option_every_item_takes():
+    assert [f"{kind}: {option}" for kind, module in KINDS.items() for option in module.OPTIONS
+            if option in COMMON_ITEM_OPTIONS] == []
 
 
 def test_items_that_are_no_dictionary_or_name_no_kind_are_named():

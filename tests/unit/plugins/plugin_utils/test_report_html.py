@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from ansible_collections.golive.readiness.plugins.plugin_utils._report_html import render_html
+from ansible_collections.golive.readiness.plugins.plugin_utils._report_html import breakable, render_html
 
 from . import _documents as docs
 
@@ -20,7 +20,8 @@ class Page(HTMLParser):
         self.elements = []
         self.open = []
         self.unbalanced = []
-        self.feed(text)
+        # A line-break opportunity is no text: read the words around it as one, as a browser's textContent does.
+        self.feed(text.replace("<wbr>", ""))
         self.close()
 
     def handle_starttag(self, tag, attrs):
@@ -98,7 +99,7 @@ def test_hostile_values_are_text_never_markup():
     assert docs.IMG in body
     assert "Zoë <i>Ng</i>" in body and "漢字" in body
     # Attribute values are escaped too: the hostile host and section survive as exact data- values.
-    rows = page.find("tr", data_host='host"<script>|x')
+    rows = page.find("details", data_host='host"<script>|x')
     assert rows and rows[0]["attrs"]["data-section"] == 'sec"tion\\with\nnewline|pipe'
     options = [Page.text(o) for o in page.find("option")]
     assert 'host"<script>|x' in options
@@ -125,7 +126,7 @@ def test_blocking_lists_checks_then_unreachable_hosts_and_failed_tasks_with_link
     assert "Nothing blocks" not in text
     links = [e["attrs"]["href"] for e in page.find("a") if e["attrs"].get("href", "").startswith("#row-")]
     for href in links:
-        assert page.by_id(href[1:])["tag"] == "tr"
+        assert page.by_id(href[1:])["tag"] == "details"
     assert "Nothing blocks the go-live." in Page.text(page_of(docs.go()).by_id("blocking"))
 
 
@@ -152,7 +153,7 @@ def test_matrix_cells_show_the_worst_status_and_drive_the_filters():
 def test_check_table_has_a_row_per_check_with_filter_data_and_observed_vs_expected():
     document = docs.large(20, 100)
     page = page_of(document)
-    rows = [e for e in page.find("tr") if "data-status" in e["attrs"]]
+    rows = [e for e in page.find("details") if "data-status" in e["attrs"]]
     assert len(rows) == 2000
     assert set(r["attrs"]["data-status"] for r in rows) == {"pass", "warn", "fail", "error", "skipped"}
     assert Page.text(page.by_id("shown")) == "2000 of 2000 shown"
@@ -166,6 +167,72 @@ def test_check_table_has_a_row_per_check_with_filter_data_and_observed_vs_expect
     assert sorted(sections) == sorted(("", *docs.SECTIONS))
     row = page.by_id("row-0")
     assert "value" in Page.text(row) and "fail > 1" in Page.text(row)
+
+
+def test_passed_and_skipped_checks_are_folded_the_others_open():
+    page = page_of(docs.no_go())
+    rows = {r["attrs"]["data-status"]: r for r in page.find("details") if "data-status" in r["attrs"]}
+    assert set(rows) == {"pass", "warn", "fail", "error", "skipped"}
+    for status, row in rows.items():
+        assert ("open" in row["attrs"]) == (status in ("warn", "fail", "error")), status
+        # The summary line names the check; the values are inside, shown when it opens.
+        [summary] = page.inside(row, "summary")
+        assert row["attrs"]["data-host"] in Page.text(summary)
+        assert not page.inside(summary, "table") and len(page.inside(row, "table")) == 1
+
+
+def test_observed_values_stand_beside_their_levels_in_units_for_people():
+    record = docs.check(
+        "web01", "disk_space:/", "warn", duration_ms=1500,
+        observed={"free_bytes": {"value": 82621554688, "unit": "bytes"},
+                  "free_percent": {"value": 8.25, "unit": "percent"},
+                  "age_seconds": {"value": 93784, "unit": "seconds"}, "missing": [], "unpinned": ["requests", "flask"]},
+        expected={"free_percent": {"warn": {"below": 10}, "fail": {"below": 5}, "unit": "percent"},
+                  "free_bytes": {"fail": {"below": 10737418240}, "unit": "bytes"}, "pinned": True})
+    page = page_of(docs.document([record]))
+    row = page.by_id("row-0")
+    measures = [[Page.text(cell) for cell in page.inside(tr, "th") + page.inside(tr, "td")]
+                for tr in page.inside(row, "tr") if tr["parent"]["tag"] == "tbody"]
+    assert measures == [
+        ["free_bytes", "76.9 GiB", "fail < 10.0 GiB"],
+        ["free_percent", "8.2%", "warn < 10.0%, fail < 5.0%"],
+        ["age_seconds", "1d 2h", "–"],
+        ["missing", "none", "–"],
+        ["unpinned", "requests, flask", "–"],
+        ["pinned", "–", "true"],
+    ]
+    assert Page.text(page.inside(row, "summary")[0]).endswith("1s")
+
+
+def test_long_ids_and_paths_may_wrap_after_their_separators_and_short_words_never():
+    assert breakable("/srv/shop/releases/2026.11.20-1") == (
+        "/<wbr>srv/<wbr>shop/<wbr>releases/<wbr>2026.<wbr>11.<wbr>20-<wbr>1")
+    assert breakable("free 78.2 GiB (warn < 10.0%)") == "free 78.2 GiB (warn &lt; 10.0%)"
+    assert breakable('command_output:<script>"x"') == "command_<wbr>output:<wbr>&lt;script&gt;&quot;x&quot;"
+    assert breakable(None) == ""
+    record = docs.check("web01", "path:/srv/shop/releases/current/config/settings.production.yml", "fail")
+    text = render_html(docs.document([record]))
+    assert "<code>path:/<wbr>srv/<wbr>shop/<wbr>releases/<wbr>current/" in text
+
+
+def test_hint_and_contact_show_beside_checks_that_did_not_pass_in_blocking_warnings_and_rows():
+    follow = dict(hint="Free space: journalctl --vacuum-size=1G <now>", contact="ops@shop")
+    document = docs.document([
+        docs.check("web01", "disk_space:/", "fail", **follow),
+        docs.check("web02", "disk_space:/", "fail", **follow),
+        docs.check("web01", "process:nginx", "warn", section="services", **follow),
+        docs.check("web01", "path:/srv", "pass", **follow),
+    ])
+    page = page_of(document)
+    blocking, warnings = Page.text(page.by_id("blocking")).split("1 warning")
+    assert blocking.count("Hint Free space: journalctl --vacuum-size=1G <now>") == 1
+    assert blocking.count("Contact ops@shop") == 1
+    assert "Hint Free space" in warnings and "Contact ops@shop" in warnings
+    rows = [r for r in page.find("details") if "data-status" in r["attrs"]]
+    for row in rows:
+        shown = "Contact ops@shop" in Page.text(page.inside(row, "summary")[0])
+        assert shown == (row["attrs"]["data-status"] != "pass")
+    assert "&lt;now&gt;" in render_html(document)
 
 
 def test_long_values_are_cut_in_the_page():

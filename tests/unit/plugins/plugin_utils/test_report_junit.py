@@ -199,3 +199,19 @@ def test_rendering_does_not_change_the_document():
 def test_the_schema_rejects_what_consumers_choke_on(broken):
     with pytest.raises(xmlschema.XMLSchemaValidationError):
         assert_valid_junit(broken)
+
+
+def test_hint_and_contact_follow_the_details_of_checks_that_did_not_pass():
+    follow = dict(hint="df -h; clean /var/log <old>", contact="ops")
+    checks = [record("web03", "disk_space:/", "fail", **follow),
+              record("web01", "http_endpoint:/health", "warn", section="application", **follow),
+              record("web01", "disk_space:/", "pass", **follow)]
+    text = render_junit(document(checks=checks))
+    assert_valid_junit(text)
+    cases = parsed(text)[2]
+    (failure,) = cases[("infrastructure.web03", "disk_space:/ - Title of disk_space:/")].result
+    assert failure.text.endswith("\nhint: df -h; clean /var/log <old>\ncontact: ops")
+    warn = cases[("application.web01", "http_endpoint:/health - Title of http_endpoint:/health")]
+    assert warn.system_out == "warn: warn on web01\nhint: df -h; clean /var/log <old>\ncontact: ops"
+    assert "hint" not in ET.tostring(ET.fromstring(text).find(".//testcase[@classname='infrastructure.web01']"),
+                                     encoding="unicode")

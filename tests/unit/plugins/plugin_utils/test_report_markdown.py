@@ -177,3 +177,21 @@ def test_hosts_sharing_a_problem_fold_into_ranges():
     blocking = Rendered(markdown).tables[0]
     assert blocking[1][1] == "web01-web12"
     assert len(blocking) == 2
+
+
+def test_hint_and_contact_follow_the_summary_of_checks_that_did_not_pass():
+    follow = dict(hint="Pin it | see `docs`", contact="app team")
+    records = [docs.check("web01", "disk_space:/", "fail", summary="full", **follow),
+               docs.check("web01", "process:nginx", "warn", summary="1 running", **follow),
+               docs.check("web01", "path:/srv", "pass", **follow)]
+    rendered = Rendered(render_markdown(docs.document(records)))
+    blocking, warnings = [t for t in rendered.tables if t[0] == ["Severity", "Host", "Check", "Status", "Summary"]]
+    assert warnings[1][-1] == "1 runningHint: Pin it | see `docs`Contact: app team"
+    # Rendered: the text of the cell, each part on a line of its own (<br>), the labels bold.
+    assert blocking[1][-1] == "fullHint: Pin it | see `docs`Contact: app team"
+    assert rendered.tags.count("strong") >= 4
+    problems = table_headed(rendered, ["Status", "Severity", "Host", "Section", "Check", "Summary", "Observed",
+                                       "Expected"])
+    assert [row[5].endswith("Hint: Pin it | see `docs`Contact: app team") for row in problems[1:]] == [True, True]
+    passed = table_headed(rendered, ["Host", "Section", "Check", "Summary"])
+    assert "app team" not in "".join(passed[1])

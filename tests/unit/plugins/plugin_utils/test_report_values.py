@@ -7,7 +7,12 @@ import json
 import os
 import re
 
-from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import value_text, values_text
+from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
+    duration_text,
+    follow_up,
+    value_text,
+    values_text,
+)
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_history import (
     HISTORY_DIR,
     LATEST,
@@ -136,3 +141,25 @@ def test_a_report_without_a_schema_version_is_read_as_version_1(tmp_path):
     previous = previous_document(_report_dir_with_previous(tmp_path, json.dumps(document)))
     history = history_of(previous, docs.document([disk_record("web01", "pass")]))
     assert history["previous"]["schema_version"] == 1
+
+
+def test_durations_read_in_their_unit_and_anything_else_is_left_blank():
+    assert [duration_text(ms) for ms in (0, 12, 850, 1500, 61000, 7260000)] == [
+        "0ms", "12ms", "850ms", "1s", "1m 1s", "2h 1m"]
+    assert [duration_text(value) for value in (None, "12", True)] == ["", "", ""]
+
+
+def test_hint_and_contact_follow_a_check_that_did_not_pass_only():
+    item = dict(status="fail", hint="df -h", contact="ops", owner="root")
+    assert follow_up(item) == [("Hint", "df -h"), ("Contact", "ops")]
+    assert follow_up(dict(item, status="pass")) == []
+    assert follow_up(dict(status="warn", hint="", contact=None)) == []
+
+
+def test_the_schema_takes_hint_and_contact_within_their_caps():
+    record = disk_record(hint="df -h", contact="ops")
+    document = docs.document([record])
+    assert document["blocking"][0]["contact"] == "ops"
+    assert schema_errors(document) == []
+    document["checks"][0]["hint"] = "x" * 1001
+    assert schema_errors(document) != []
