@@ -98,6 +98,20 @@ def test_a_readme_example_runs_its_checks_and_the_gate_decides(golive, example, 
         assert {check.get("probe") for check in ports} == {"localhost"}
 
 
+def role_readme_example(role):
+    with open(os.path.join(REPO, "roles", role, "README.md"), encoding="utf-8") as handle:
+        return yaml.safe_load(handle.read().split("```yaml\n", 1)[1].split("```", 1)[0])
+
+
+@pytest.mark.parametrize("role", ["infrastructure", "checklist"])
+def test_a_role_readme_example_works_as_written(golive, role):
+    run = run_plays(golive, role_readme_example(role), f"{role}-readme")
+    assert run.returncode == 0, run.tail()
+    assert run.verdict == "GO", run.tail()
+    assert gate_statuses(run) == ["ok"], run.tail()
+    assert sorted(checks_by_host(run.report)) == sorted(SSH_HOSTS)
+
+
 def test_the_readme_module_example_runs_one_kind(golive):
     play = [{"name": "One kind", "hosts": "all", "gather_facts": False, "tasks": [MODULE[0]]}]
     run = run_plays(golive, play, "module")
