@@ -68,8 +68,8 @@ def test_the_readme_has_the_three_ways_the_whole_checklist_and_a_module():
     assert "golive.readiness.disk_space" in MODULE[0]
 
 
-@pytest.mark.parametrize("example, sections", EXAMPLE_SECTIONS, ids=["roles", "include_role", "import_role",
-                                                                       "checklist"])
+@pytest.mark.parametrize("example, sections", EXAMPLE_SECTIONS,
+                         ids=["roles", "include_role", "import_role", "checklist"])
 def test_a_readme_example_runs_its_checks_and_the_gate_decides(golive, example, sections):
     run = run_plays(golive, example, "example")
     assert run.returncode == 0, run.tail()
