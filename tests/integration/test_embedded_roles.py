@@ -122,15 +122,20 @@ def test_the_readme_module_example_runs_one_kind(golive):
 
 
 def test_a_failing_check_of_an_embedded_role_is_nogo(golive):
+    # A host check and an endpoint check fail on web02; the gate counts each once, though the endpoint
+    # checks' result is registered on every host of the play.
+    closed = {"host": "127.0.0.1", "port": 9}
     run = run_plays(golive, ROLES, "failing",
-                    host_vars={"web02": {"golive_paths": [{"path": MISSING_FILE, "state": "file"}]}})
+                    host_vars={"web02": {"golive_paths": [{"path": MISSING_FILE, "state": "file"}],
+                                         "golive_ports": [closed]}})
     assert run.returncode != 0, run.tail()
     assert run.verdict == "NO-GO", run.tail()
     assert gate_statuses(run) == ["fatal"], run.tail()
+    assert '"msg": "NO-GO: 2 blocking items on 1 host"' in run.stdout, run.tail()
     report = run.report
     assert report["verdict"] == "NO-GO"
-    blocking = [(reason.get("id"), reason["hosts"]) for reason in report["reasons"] if reason["kind"] == "check"]
-    assert blocking == [(f"path:{MISSING_FILE}", ["web02"])], report["reasons"]
+    blocking = sorted((reason.get("id"), reason["hosts"]) for reason in report["reasons"] if reason["kind"] == "check")
+    assert blocking == [(f"path:{MISSING_FILE}", ["web02"]), ("tcp_port:127.0.0.1:9", ["web02"])], report["reasons"]
     assert checks_by_host(report)["web01"]["disk_space:/"]["status"] == "pass"
 
 
