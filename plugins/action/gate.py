@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import time
 from collections.abc import Mapping
 
@@ -28,6 +29,7 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._ansible_core imp
 from ansible_collections.golive.readiness.plugins.plugin_utils._checklists import validate_checklists
 from ansible_collections.golive.readiness.plugins.plugin_utils._policy import (
     POLICY_VARIABLES,
+    SECTIONS,
     CachedHostvars,
     controller_problem,
     count_endpoint_checks,
@@ -37,11 +39,19 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._policy import (
     unprobed_problem,
 )
 
+# The roles that run checks when embedded in a play (each section, and the whole checklist) register their
+# host checks' result in golive_<role>_verify and their endpoint checks' (a run_once call) in
+# golive_<role>_probe_verify.
+EMBEDDED_ROLES = (*SECTIONS, "checklist")
+
 ARGUMENT_SPEC = dict(
     scope_hosts=dict(type="list", elements="str", required=True),
     probe_hosts=dict(type="list", elements="str", default=[]),
-    result_var=dict(type="str", default="golive_host_verify"),
+    result_var=dict(type="list", elements="str",
+                    default=["golive_host_verify"] + [f"golive_{role}_verify" for role in EMBEDDED_ROLES]),
     probe_result_var=dict(type="str", default="golive_probe_verify"),
+    run_once_result_vars=dict(type="list", elements="str",
+                              default=[f"golive_{role}_probe_verify" for role in EMBEDDED_ROLES]),
     # Validated by _verdict so that messages name the waiver and the field.
     waivers=dict(type="raw", default=[]),
     blocking_severities=dict(type="raw", default=list(DEFAULT_BLOCKING_SEVERITIES)),
@@ -264,12 +274,7 @@ class ActionModule(ActionBase):
         """Tagged records of the scope and probe hosts, and {host: why it has no results} (unreachable apart)."""
         records, missing, unreachable = [], {}, {}
         for host in args["scope_hosts"]:
-            registered = _registered(hostvars, host, args["result_var"])
-            found = records_of_result(registered)
-            if found is None:
-                self._note_missing(host, registered, args["result_var"], missing, unreachable)
-                continue
-            records.extend(tag_record(record, host) for record in found)
+            self._collect_host(hostvars, host, args["result_var"], records, missing, unreachable)
         for probe in args["probe_hosts"]:
             registered = _registered(hostvars, probe, args["probe_result_var"])
             found = records_of_result(registered)
@@ -279,7 +284,50 @@ class ActionModule(ActionBase):
                     self._note_missing(probe, registered, args["probe_result_var"], missing, unreachable)
                 continue
             records.extend(tag_record(record, probe) for record in found)
+        records.extend(self._run_once_records(hostvars, args, missing))
         return records, missing, unreachable
+
+    def _collect_host(self, hostvars, host, result_vars, records, missing, unreachable):
+        """A scope host's records from every variable it registered; missing when it registered none of them,
+        or one of them holds no records (a section whose check task failed or was skipped)."""
+        registered_any = False
+        for var in result_vars:
+            registered = _registered(hostvars, host, var)
+            if registered is None:
+                continue
+            registered_any = True
+            found = records_of_result(registered)
+            if found is None:
+                self._note_missing(host, registered, var, missing, unreachable)
+            else:
+                records.extend(tag_record(record, host) for record in found)
+        if not registered_any:
+            self._note_missing(host, None, result_vars[0] if result_vars else "check", missing, unreachable)
+
+    @staticmethod
+    def _run_once_records(hostvars, args, missing):
+        """Records of the embedded roles' run_once endpoint checks, each once.
+
+        Ansible registers a run_once task's result on every host of its play, so the same records are read
+        from each scope host; each loop item of such a task is one probe host's call (the item names it).
+        """
+        seen, records = set(), []
+        for host in args["scope_hosts"]:
+            for var in args["run_once_result_vars"]:
+                registered = _registered(hostvars, host, var)
+                if registered is None or registered.get("skipped"):
+                    continue
+                calls = [call for call in registered.get("results") or () if isinstance(call, Mapping)]
+                if registered.get("failed") or any(call.get("failed") for call in calls):
+                    # Not its message again: Ansible printed that task's error, and the report lists it once.
+                    missing.setdefault(host, f"{var}: its endpoint check task failed (its own error says why)")
+                for call in calls:
+                    for record in records_of_result(call) or ():
+                        key = (var, str(call.get("item")), json.dumps(record, sort_keys=True, default=repr))
+                        if key not in seen:
+                            seen.add(key)
+                            records.append(tag_record(record, str(call.get("item") or host)))
+        return records
 
     @staticmethod
     def _note_missing(host, registered, var, missing, unreachable):

@@ -181,6 +181,7 @@ import functools
 import getpass
 import json
 import os
+import re
 import signal
 import socket
 import time
@@ -253,6 +254,8 @@ SCHEMA_VERSION = 2
 # Lines per list in the terminal summary; report.json always has everything.
 SHOWN_LINES = 20
 COLLECTION_PREFIX = "golive.readiness."
+# delegate_to: "{{ item }}" (any loop variable): each loop item ran on the host it names.
+LOOP_DELEGATION = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 ITEM_FIELDS = ("host", "id", "title", "section", "status", "severity", "summary")
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Every format, in the order they are written (report.json last: when it appears, the others are there).
@@ -418,6 +421,39 @@ def pass_signal_on(previous: Any, signum: int, frame: Any) -> None:
         os.kill(os.getpid(), signum)
 
 
+def _delegated_host(data: Mapping) -> str | None:
+    return (data.get("_ansible_delegated_vars") or {}).get("ansible_delegated_host")
+
+
+def _item_delegate(task: Any, item: Mapping) -> str | None:
+    """Where a loop item ran, when its task delegates to the loop variable (the embedded roles' endpoint checks:
+    ``delegate_to: "{{ item }}"`` over the probe hosts). Ansible keeps no item's delegation in the result it
+    hands callbacks."""
+    loop_var = item.get("ansible_loop_var") or "item"
+    template = str(getattr(task, "delegate_to", None) or "")
+    delegation = LOOP_DELEGATION.fullmatch(template)
+    if delegation and delegation.group(1) == loop_var:
+        value = item.get(loop_var)
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _tagged_records(data: Mapping, host: str, task: Any = None) -> list[dict] | None:
+    """The result's check records tagged with the host each is about and where it ran, or None when it has none.
+
+    A loop's items may each be delegated elsewhere: each item's records are tagged with its own delegate.
+    """
+    if records_of_result(data) is None:
+        return None
+    own = data["golive_checks"] if isinstance(data.get("golive_checks"), list) else []
+    tagged = [tag_record(record, host, _delegated_host(data)) for record in own]
+    for item in data.get("results") or ():
+        if isinstance(item, Mapping) and isinstance(item.get("golive_checks"), list):
+            delegated = _item_delegate(task, item) or _delegated_host(item) or _delegated_host(data)
+            tagged += [tag_record(record, host, delegated) for record in item["golive_checks"]]
+    return tagged
+
+
 def _change_line(change: Mapping) -> str:
     before, after = change.get("before") or "absent", change.get("after") or "absent"
     return f"{change.get('host')} {change.get('id')}: {before} -> {after} ({change.get('summary') or ''})"
@@ -512,11 +548,10 @@ class CallbackModule(CallbackBase):
         if isinstance(data.get("golive_merged"), Mapping):
             self._merged = data["golive_merged"]
             return
-        records = records_of_result(data)
         host = result_host(result).get_name()
+        records = _tagged_records(data, host, result_task(result))
         if records is not None:
-            delegated = (data.get("_ansible_delegated_vars") or {}).get("ansible_delegated_host")
-            self._records.extend(tag_record(record, host, delegated) for record in records)
+            self._records.extend(records)
         elif failed:
             failure = dict(host=host, task=result.task_name, message=_failure_message(data))
             details = _task_warnings(data)

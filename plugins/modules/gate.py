@@ -10,8 +10,9 @@ module: gate
 short_description: Turn every host's check results into a GO, GO WITH WARNINGS or NO-GO verdict
 version_added: 0.1.0
 description:
-  - Reads the check results each in-scope host registered (I(result_var)) and the endpoint check
-    results of the probe hosts (I(probe_result_var)) from C(hostvars), applies the waivers and
+  - Reads the check results each in-scope host registered (I(result_var)), the endpoint check
+    results of the probe hosts (I(probe_result_var)) and of the embedded roles' endpoint check task
+    (I(run_once_result_vars)) from C(hostvars), applies the waivers and
     decides the verdict of the whole fleet.
   - NO-GO when any unwaived C(fail) or C(error) has a blocking severity, or any in-scope host has
     no results (unreachable, or its check task failed or never ran), or the run checked nothing (no
@@ -42,13 +43,31 @@ options:
     elements: str
     default: []
   result_var:
-    description: Name of the variable each scope host registered its check task result in.
-    type: str
-    default: golive_host_verify
+    description:
+      - Names of the variables each scope host registered its check task results in; the records of every
+        one a host registered count. A host that registered none of them, or one without records (its check
+        task failed or was skipped), makes the verdict NO-GO.
+      - The defaults are the golive playbook's and the embedded roles' (C(golive_<role>_verify)).
+    type: list
+    elements: str
+    default: [golive_host_verify, golive_infrastructure_verify, golive_application_verify, golive_security_verify,
+              golive_services_verify, golive_data_verify, golive_monitoring_verify, golive_backup_verify,
+              golive_checklist_verify]
   probe_result_var:
     description: Name of the variable each probe host registered its check task result in.
     type: str
     default: golive_probe_verify
+  run_once_result_vars:
+    description:
+      - Names of the variables an embedded role's endpoint check task registered (C(golive_<role>_probe_verify)).
+        That task runs once for the play, delegated to each probe host in turn (its loop items), and Ansible
+        registers its result on every host of the play; the gate reads it from the scope hosts and counts
+        each record once.
+    type: list
+    elements: str
+    default: [golive_infrastructure_probe_verify, golive_application_probe_verify, golive_security_probe_verify,
+              golive_services_probe_verify, golive_data_probe_verify, golive_monitoring_probe_verify,
+              golive_backup_probe_verify, golive_checklist_probe_verify]
   waivers:
     description:
       - Accepted risks. A waived C(warn), C(fail) or C(error) does not block; it is still shown
@@ -223,7 +242,9 @@ options:
         type: str
         required: true
       probe:
-        description: The host's own list of endpoint checks of any kind.
+        description:
+          - The host's own list of endpoint checks of any kind.
+          - Empty for none (an embedded section role runs only its own section's checks).
         type: str
         default: golive_probe_checks
       host_run_options:
@@ -487,8 +508,15 @@ from ansible.module_utils.basic import AnsibleModule
 ARGUMENT_SPEC = dict(
     scope_hosts=dict(type="list", elements="str", required=True),
     probe_hosts=dict(type="list", elements="str", default=[]),
-    result_var=dict(type="str", default="golive_host_verify"),
+    result_var=dict(type="list", elements="str", default=[
+        "golive_host_verify", "golive_infrastructure_verify", "golive_application_verify", "golive_security_verify",
+        "golive_services_verify", "golive_data_verify", "golive_monitoring_verify", "golive_backup_verify",
+        "golive_checklist_verify"]),
     probe_result_var=dict(type="str", default="golive_probe_verify"),
+    run_once_result_vars=dict(type="list", elements="str", default=[
+        "golive_infrastructure_probe_verify", "golive_application_probe_verify", "golive_security_probe_verify",
+        "golive_services_probe_verify", "golive_data_probe_verify", "golive_monitoring_probe_verify",
+        "golive_backup_probe_verify", "golive_checklist_probe_verify"]),
     waivers=dict(type="list", elements="dict", default=[]),
     blocking_severities=dict(type="list", elements="str", default=["critical", "high"],
                              choices=["critical", "high", "medium", "low"]),

@@ -243,7 +243,10 @@ def validate_checklists(task, templar, names: Mapping[str, str], scope_hosts: It
         items = _resolved(context, names["host"], checklist, validation, host) or []
         validation.check_items(host, items, "checks")
         endpoint = _resolved(context, names["endpoint"], checklist, validation, host) or []
-        probe = _resolved(context, names["probe"], partial(checks_of, variable=names["probe"]), validation, host) or []
+        probe = []
+        if names.get("probe"):  # the run's own probe checks; an embedded section role runs none
+            shape = partial(checks_of, variable=names["probe"])
+            probe = _resolved(context, names["probe"], shape, validation, host) or []
         validation.check_items(host, endpoint + probe, "endpoint checks")
         validation.endpoint_checks += len(endpoint) + len(probe)
         validation.keep(host, items, endpoint, probe)

@@ -165,14 +165,18 @@ def option_spec(variable: RoleVariable) -> dict:
 
 def argument_specs_text(section: str) -> str:
     main = {
-        "short_description": f"Assemble the {section} checks of a host",
+        "short_description": f"Run the {section} checks of the hosts of a play",
         "description": [
-            f"Turns the variables below into the role variables C(golive_{section}_host_checks) (run on the host) "
-            f"and C(golive_{section}_endpoint_checks) (run from the probe hosts), for M(golive.readiness.verify) "
-            "calls. The role has no tasks of its own.",
-            "Used on its own, the role's variables are validated against this specification. The golive playbook "
-            "imports it with C(rolespec_validate=false) (each validation is a task per host) and validates every "
-            "item against its kind's options on the controller instead, before any host is contacted.",
+            f"Runs the {section} checks on the hosts of the play: every host's items validated once on the "
+            "controller, each host's host checks in one M(golive.readiness.verify) call, and every host's endpoint "
+            "checks in one call from each probe host (C(golive_probe_group), default the controller). "
+            "M(golive.readiness.gate) after it decides the verdict.",
+            f"The role variables C(golive_{section}_host_checks) and C(golive_{section}_endpoint_checks) hold the "
+            "checklists; the entry point C(variables) loads them without running a task.",
+            "Embedded in a play, the role's variables are validated against this specification. The golive playbook "
+            "loads only the variables of every section (C(tasks_from=variables)), runs each host's whole "
+            "checklist in one call and validates every item against its kind's options on the controller, before "
+            "any host is contacted.",
         ],
         "author": "golive.readiness contributors (@golive-readiness)",
         "options": {variable.name: option_spec(variable) for variable in section_variables(section)},
