@@ -64,6 +64,18 @@ class CachedHostvars(Mapping):
     def __contains__(self, host: object) -> bool:
         return host in self._seen or host in self._hostvars
 
+    def registered(self, host: str, var: str) -> Any:
+        """A registered result as it was stored, not templated again.
+
+        Ansible templates a variable it is asked for, walking the whole value: for check results that is
+        most of the gate's time, and a module's result holds no template. A value that is not a result
+        (a user's own template, or a test's plain mapping) is read the ordinary way.
+        """
+        raw_get = getattr(self._hostvars, "raw_get", None)
+        values = raw_get(host) if raw_get is not None else None
+        value = values.get(var) if isinstance(values, Mapping) else None
+        return value if isinstance(value, Mapping) else self[host].get(var)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._hostvars)
 
