@@ -68,13 +68,15 @@ class CachedHostvars(Mapping):
         """A registered result as it was stored, not templated again.
 
         Ansible templates a variable it is asked for, walking the whole value: for check results that is
-        most of the gate's time, and a module's result holds no template. A value that is not a result
-        (a user's own template, or a test's plain mapping) is read the ordinary way.
+        most of the gate's time, and a module's result holds no template. The stored value is read from
+        the host's view (``_vars``, which ansible-core 2.18 and 2.19 both keep), so the host's variables are
+        not computed twice. A value that is not a result (a user's own template, or a test's plain
+        mapping) is read the ordinary way.
         """
-        raw_get = getattr(self._hostvars, "raw_get", None)
-        values = raw_get(host) if raw_get is not None else None
-        value = values.get(var) if isinstance(values, Mapping) else None
-        return value if isinstance(value, Mapping) else self[host].get(var)
+        view = self[host]
+        stored = getattr(view, "_vars", None)
+        value = stored.get(var) if isinstance(stored, Mapping) else None
+        return value if isinstance(value, Mapping) else view.get(var)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._hostvars)
