@@ -103,7 +103,7 @@ def _why_missing(result, var):
 def _registered(hostvars, host, var):
     if host not in hostvars:
         return None
-    value = hostvars[host].get(var)
+    value = hostvars.registered(host, var)
     return value if isinstance(value, Mapping) else None
 
 

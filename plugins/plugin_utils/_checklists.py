@@ -11,9 +11,11 @@ problem is reported once, with the hosts whose variables hold it (private).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
 from typing import Any
+
+from jinja2 import Environment, TemplateError, meta
 
 from ansible_collections.golive.readiness.plugins.filter.checks import checklist, checks_of
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError, parse_duration
@@ -40,6 +42,11 @@ HOST_RUN_VARIABLES = {"timeout": "golive_check_timeout", "deadline": "golive_dea
 MAX_CAUSE_DEPTH = 10
 # Places (variables and items) the task's message names before saying "and N more".
 NAMED_PLACES = 5
+# A checklist computed only from these variables (and the run's tags) is the same on every host whose values
+# of them are equal, so it is templated once for all such hosts.
+CHECKLIST_PREFIX = "golive_"
+RUN_WIDE_VARIABLES = frozenset({"ansible_run_tags", "ansible_skip_tags"})
+TEMPLATE_MARKERS = ("{{", "{%")
 PROBE_RUN_VARIABLES = {"timeout": "golive_check_timeout", "deadline": "golive_probe_deadline",
                        "max_workers": "golive_max_workers", "network_workers": "golive_network_workers",
                        **WAIT_RUN_VARIABLES}
@@ -151,8 +158,9 @@ class ChecklistValidation:
 
 
 def _targeted(item: Any, host: str) -> Any:
-    if isinstance(item, dict):
-        item.setdefault("target", host)
+    # A copy: hosts with equal checklists share the templated items.
+    if isinstance(item, dict) and "target" not in item:
+        return dict(item, target=host)
     return item
 
 
@@ -194,20 +202,112 @@ def _compiling_once(templar):
     return shared
 
 
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for key, entry in value.items():
+            yield from _strings(key)
+            yield from _strings(entry)
+    elif isinstance(value, (list, tuple)):
+        for entry in value:
+            yield from _strings(entry)
+
+
+class _EveryName(dict):
+    """A filter or test table that has every name, so that templates parse whatever plugins they use."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __missing__(self, name: str) -> Any:
+        return _no_plugin
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return _no_plugin
+
+
+def _no_plugin(*args: Any, **kwargs: Any) -> None:
+    """Stands for every filter and test while a template is only parsed, never rendered."""
+
+
+class _SharedTemplating:
+    """The templated checklist variables of hosts whose inputs are equal, computed once.
+
+    Most hosts take their checklists from their groups' variables. A variable is shared when every template
+    it reaches reads only golive_* variables and the run's tags: then hosts with equal values of those
+    variables get equal results. Anything else a template reads (inventory_hostname, a fact, a lookup)
+    makes the variable host-specific, templated for each host.
+    """
+
+    def __init__(self) -> None:
+        self._parser = Environment()
+        # Jinja checks filter and test names while parsing; only the variables read matter here.
+        self._parser.filters = _EveryName()
+        self._parser.tests = _EveryName()
+        self._names_read: dict[str, frozenset | None] = {}
+        self.outcomes: dict[str, tuple[bool, Any]] = {}
+
+    def key(self, variables: Mapping, name: str) -> str | None:
+        """Equal for hosts where ``name`` templates to the same value; None when it may differ by host."""
+        inputs: dict[str, Any] = {}
+        pending = [name]
+        while pending:
+            current = pending.pop()
+            if current in inputs:
+                continue
+            if not (current.startswith(CHECKLIST_PREFIX) or current in RUN_WIDE_VARIABLES):
+                return None
+            value = variables.get(current)
+            inputs[current] = [value] if current in variables else []  # undefined differs from null
+            for text in _strings(value):
+                read = self._read_by(text)
+                if read is None:
+                    return None
+                pending.extend(read)
+        return json.dumps([name, inputs], sort_keys=True, default=repr)
+
+    def _read_by(self, text: str) -> frozenset | None:
+        """The variables a template text reads (none for plain text); None when it cannot be parsed."""
+        if not any(marker in text for marker in TEMPLATE_MARKERS):
+            return frozenset()
+        if text not in self._names_read:
+            try:
+                self._names_read[text] = frozenset(meta.find_undeclared_variables(self._parser.parse(text)))
+            except TemplateError:
+                self._names_read[text] = None
+        return self._names_read[text]
+
+
 class _HostContext:
     """One host's variables as the tasks of the running play see them, to resolve variables by name."""
 
-    def __init__(self, task, templar, host_name: str) -> None:
+    def __init__(self, task, templar, host_name: str, shared: _SharedTemplating) -> None:
         # The section roles' checklists are role variables, play-level once imported: hostvars leave the play out.
         variable_manager = task._variable_manager
         host = variable_manager._inventory.get_host(host_name)
         self._variables = variable_manager.get_vars(play=task.get_play(), host=host, task=task)
         self._templar = templar
+        self._shared = shared
 
     def resolve(self, name: str, default: Any = None) -> Any:
         """The variable's value, fully templated; ``default`` when the host does not define it."""
         if name not in self._variables:
             return default
+        key = self._shared.key(self._variables, name)
+        if key is None:
+            return self._templated(name)
+        if key not in self._shared.outcomes:
+            try:
+                self._shared.outcomes[key] = (True, self._templated(name))
+            except Exception as exc:  # kept, so that every host sharing the value reports it
+                self._shared.outcomes[key] = (False, exc)
+        succeeded, outcome = self._shared.outcomes[key]
+        if not succeeded:
+            raise outcome
+        return outcome
+
+    def _templated(self, name: str) -> Any:
         self._templar.available_variables = self._variables
         return plain(resolve_variable(self._templar, self._variables, name))
 
@@ -238,8 +338,9 @@ def validate_checklists(task, templar, names: Mapping[str, str], scope_hosts: It
     """
     validation = ChecklistValidation()
     templar = _compiling_once(templar)
+    shared = _SharedTemplating()
     for host in scope_hosts:
-        context = _HostContext(task, templar, host)
+        context = _HostContext(task, templar, host, shared)
         items = _resolved(context, names["host"], checklist, validation, host) or []
         validation.check_items(host, items, "checks")
         endpoint = _resolved(context, names["endpoint"], checklist, validation, host) or []
@@ -255,7 +356,7 @@ def validate_checklists(task, templar, names: Mapping[str, str], scope_hosts: It
             if options is not None:
                 validation.check_run_options(host, options, HOST_RUN_VARIABLES)
     for host in probe_hosts if names.get("probe_run_options") else ():
-        context = _HostContext(task, templar, host)
+        context = _HostContext(task, templar, host, shared)
         options = _resolved(context, names["probe_run_options"], dict, validation, host)
         if options is not None:
             validation.check_run_options(host, options, PROBE_RUN_VARIABLES)

@@ -64,6 +64,20 @@ class CachedHostvars(Mapping):
     def __contains__(self, host: object) -> bool:
         return host in self._seen or host in self._hostvars
 
+    def registered(self, host: str, var: str) -> Any:
+        """A registered result as it was stored, not templated again.
+
+        Ansible templates a variable it is asked for, walking the whole value: for check results that is
+        most of the gate's time, and a module's result holds no template. The stored value is read from
+        the host's view (``_vars``, which ansible-core 2.18 and 2.19 both keep), so the host's variables are
+        not computed twice. A value that is not a result (a user's own template, or a test's plain
+        mapping) is read the ordinary way.
+        """
+        view = self[host]
+        stored = getattr(view, "_vars", None)
+        value = stored.get(var) if isinstance(stored, Mapping) else None
+        return value if isinstance(value, Mapping) else view.get(var)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._hostvars)
 

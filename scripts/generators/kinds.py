@@ -1,7 +1,8 @@
 """Writes every list of check kinds from the kinds themselves (plugins/module_utils/_checks/<kind>.py).
 
 Generated: the AnsiballZ import list, the ``checks`` action group in meta/runtime.yml, each section
-role's defaults, variables and argument specs, and the README's table of section variables. With
+role's defaults, variables and argument specs, the golive playbook's checklists
+(playbooks/vars/checklists.yml) and the README's table of section variables. With
 ``--check`` nothing is written and every stale file is named.
 """
 
@@ -132,10 +133,13 @@ def defaults_text(section: str) -> str:
     return mark_collection_prefixed("".join(parts))
 
 
-def checklist_template(section: str, variables: list[RoleVariable]) -> str:
+def checklist_template(section: str, variables: list[RoleVariable], with_defaults: bool = False) -> str:
+    """The template of a section's host or endpoint checklist; ``with_defaults`` applies each variable's
+    default in the template itself (the golive playbook reads no role defaults)."""
     if not variables:
         return "[]"
-    calls = [f"{v.name} | golive.readiness.checks_of('{v.kind}', '{section}', '{v.name}')" for v in variables]
+    calls = [f"{v.name}{default_filter(v) if with_defaults else ''} | "
+             f"golive.readiness.checks_of('{v.kind}', '{section}', '{v.name}')" for v in variables]
     joined = ",\n      ".join(calls)
     return f">-\n  {{{{ [{joined}]\n     | flatten(levels=1) }}}}"
 
@@ -151,6 +155,38 @@ def vars_text(section: str) -> str:
             f"golive_{section}_host_checks: {host}\n"
             f"golive_{section}_endpoint_checks: {endpoint}\n")
     return mark_collection_prefixed(text)
+
+
+# --- the golive playbook's checklists ----------------------------------------------------------
+
+def default_name(variable: RoleVariable) -> str:
+    return "golive_default_" + variable.name.removeprefix("golive_")
+
+
+def default_filter(variable: RoleVariable) -> str:
+    if variable.default is None:
+        return " | default(none)"
+    if variable.default == []:
+        return " | default([])"
+    return f" | default({default_name(variable)})"
+
+
+def playbook_checklists_text() -> str:
+    parts = [f"---\n# {GENERATED}\n"
+             "# Every section's checklists for the golive playbook, as the section roles define them, without\n"
+             "# importing the roles: Ansible runs an implicit task at the end of every imported role and computes\n"
+             "# every host's variables for it, which at 100 hosts cost seconds for roles that run nothing. A\n"
+             "# variable the inventory leaves undefined takes the role's default, applied in the template.\n"]
+    for section in SECTIONS:
+        variables = section_variables(section)
+        host = checklist_template(section, [v for v in variables if not v.endpoint], with_defaults=True)
+        endpoint = checklist_template(section, [v for v in variables if v.endpoint], with_defaults=True)
+        parts.append(f"golive_{section}_host_checks: {host}\ngolive_{section}_endpoint_checks: {endpoint}\n")
+    defaults = dict((default_name(v), v.default) for section in SECTIONS for v in section_variables(section)
+                    if default_filter(v).endswith(f"({default_name(v)})"))
+    parts.append("\n# The section variables' defaults that are not empty (the section roles' defaults).\n")
+    parts.append(block_yaml(defaults))
+    return "".join(parts)
 
 
 def option_spec(variable: RoleVariable) -> dict:
@@ -174,7 +210,7 @@ def argument_specs_text(section: str) -> str:
             f"The role variables C(golive_{section}_host_checks) and C(golive_{section}_endpoint_checks) hold the "
             "checklists; the entry point C(variables) loads them without running a task.",
             "Embedded in a play, the role's variables are validated against this specification. The golive playbook "
-            "loads only the variables of every section (C(tasks_from=variables)), runs each host's whole "
+            "reads the same checklists without importing the roles, runs each host's whole "
             "checklist in one call and validates every item against its kind's options on the controller, before "
             "any host is contacted.",
         ],
@@ -221,6 +257,7 @@ def generated_files() -> dict[str, str]:
         files[f"roles/{section}/defaults/main.yml"] = defaults_text(section)
         files[f"roles/{section}/vars/main.yml"] = vars_text(section)
         files[f"roles/{section}/meta/argument_specs.yml"] = argument_specs_text(section)
+    files["playbooks/vars/checklists.yml"] = playbook_checklists_text()
     files["README.md"] = readme_text()
     return files
 

@@ -126,8 +126,8 @@ def section_tasks_text(section: str) -> str:
         f"The {section} section embedded in a play (roles:, include_role, import_role): every host's {section} "
         "checks validated once on the controller, each host's host checks in one verify call, and every host's "
         "endpoint checks in one call from each probe host (golive_probe_group, default the controller). "
-        "golive.readiness.gate after it decides the verdict. The golive playbook loads only the role's variables "
-        "(tasks_from: variables) and runs its own calls, once per host for every section.")
+        "golive.readiness.gate after it decides the verdict. The golive playbook reads the same checklists "
+        "without importing the role and runs its own calls, once per host for every section.")
     block = run_block(section, f"Run the {section} checks of every host of the play",
                       f'"{{{{ [golive_{section}_host_checks] }}}}"', f'"{{{{ [golive_{section}_endpoint_checks] }}}}"',
                       "", bool(endpoint_variables(section)))
@@ -137,8 +137,8 @@ def section_tasks_text(section: str) -> str:
 def variables_tasks_text(role: str) -> str:
     return (f"---\n# {GENERATED}\n"
             f"# No task: `import_role: {{name: golive.readiness.{role}, tasks_from: variables}}` loads the role's\n"
-            "# defaults and variables (its checklists, templated lazily) and runs nothing. The golive playbook\n"
-            "# assembles every section so and runs each host's whole checklist in one call of its own.\n"
+            "# defaults and variables (its checklists, templated lazily) and runs nothing; the checklist role\n"
+            "# assembles every section so.\n"
             "[]\n")
 
 

@@ -156,6 +156,25 @@ def test_failing_path_check_on_one_host_is_no_go(golive, tmp_path):
     assert_quick(run)
 
 
+def test_hosts_sharing_a_checklist_template_each_get_their_own_values(golive, tmp_path):
+    # Hosts with equal checklist variables share one templating in the policy stage; a template reading
+    # anything host-specific (here inventory_hostname) must still be templated for each host.
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    (markers / "web01").write_text("deployed\n")
+    (markers / "db01").write_text("deployed\n")
+    shared = with_vars(golive_paths=[dict(path=f"{markers}/{{{{ inventory_hostname }}}}", state="file")])
+    run = golive.run(group_vars=shared, label="per-host-template")
+
+    assert_no_go(run)
+    by_host = checks_by_host(run.report)
+    for host, status in (("web01", "pass"), ("web02", "fail"), ("db01", "pass")):
+        assert by_host[host][f"path:{markers}/{host}"]["status"] == status, host
+        assert by_host[host]["disk_space:/"]["status"] == "pass", host
+    assert [(b["host"], b["id"]) for b in run.report["blocking"]] == [("web02", f"path:{markers}/web02")]
+    assert_quick(run)
+
+
 def test_waiver_turns_the_failure_into_go_with_warnings(golive, tmp_path):
     check_id, host_vars = missing_path_on_web02(tmp_path)
     accepted = waiver(check_id, expires=days_from_today(30))

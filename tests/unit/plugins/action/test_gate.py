@@ -171,6 +171,20 @@ def test_go_with_renamed_result_vars_and_a_skipped_probe(tmp_path):
     assert run.gate["hosts_without_results"] == []
 
 
+def test_a_result_variable_defined_as_a_template_is_read_through_it(tmp_path):
+    # The gate reads registered results as stored (templating whole results again was most of its time);
+    # a result variable the user defines as a template over them is still followed.
+    args = dict(DEFAULT_GATE_ARGS, result_var="my_checks", fail_on_nogo=False)
+    (tmp_path / "host_vars").mkdir()
+    for host in ("web01", "web02"):
+        (tmp_path / "host_vars" / f"{host}.yml").write_text('my_checks: "{{ golive_host_verify }}"\n')
+    run = run_gate(tmp_path, {"web01": [PASS], "web02": [FAIL]}, gate_args=args)
+    assert run.rc == 0, run.output
+    assert run.gate["verdict"] == "NO-GO"
+    assert [(item["host"], item["status"]) for item in run.gate["blocking"]] == [("web02", "fail")]
+    assert run.gate["hosts_without_results"] == []
+
+
 def test_scope_hosts_that_never_ran_their_checks_are_no_go(tmp_path):
     run = run_gate(tmp_path, {"web01": [PASS]}, extra_scope=["spare01", "ghost01"])
     assert run.rc == 2, run.output

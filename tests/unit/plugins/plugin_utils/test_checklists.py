@@ -16,6 +16,7 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._checklists impor
     PROBE_RUN_VARIABLES,
     ChecklistValidation,
     _compiling_once,
+    _SharedTemplating,
 )
 
 TYPO = [{"url": "http://127.0.0.1:9/", "statuz": 200}]
@@ -154,3 +155,28 @@ def test_hosts_share_each_compiled_template_but_not_their_values():
     assert values == [2, 3]
     texts = [call.args[1] for call in compile_template.call_args_list if isinstance(call.args[1], str)]
     assert texts == ["{{ number + 1 }}"]
+
+
+SECTION_TEMPLATE = ("{{ [golive_paths | golive.readiness.checks_of('path', 'infrastructure', 'golive_paths')]"
+                    " | flatten(levels=1) }}")
+
+
+def test_hosts_with_equal_checklist_inputs_share_one_templating():
+    shared = _SharedTemplating()
+    web01 = {"golive_section": SECTION_TEMPLATE, "golive_paths": [{"path": "/srv"}], "inventory_hostname": "web01"}
+    web02 = dict(web01, inventory_hostname="web02")
+    assert shared.key(web01, "golive_section") is not None
+    assert shared.key(web01, "golive_section") == shared.key(web02, "golive_section")
+    other = dict(web01, golive_paths=[{"path": "/var"}])
+    assert shared.key(other, "golive_section") != shared.key(web01, "golive_section")
+    # Undefined and null are different inputs (default() tells them apart).
+    assert shared.key({"golive_x": "{{ golive_y | default([]) }}"}, "golive_x") != shared.key(
+        {"golive_x": "{{ golive_y | default([]) }}", "golive_y": None}, "golive_x")
+
+
+def test_a_template_reading_anything_host_specific_is_templated_per_host():
+    shared = _SharedTemplating()
+    for paths in ([{"path": "/srv/{{ inventory_hostname }}"}], "{{ my_paths }}", "{{ lookup('env', 'HOME') }}",
+                  "{{ hostvars['web01'].golive_paths }}", "{{ unclosed"):
+        variables = {"golive_section": SECTION_TEMPLATE, "golive_paths": paths}
+        assert shared.key(variables, "golive_section") is None, paths
