@@ -24,7 +24,9 @@ VARIABLE = "golive_scratch_paths"
 # Every file generated from the kinds that must name a new host-side infrastructure kind.
 DERIVED_FILES = ("plugins/module_utils/_checks/_ansiballz.py", "meta/runtime.yml", "README.md",
                  "roles/infrastructure/defaults/main.yml", "roles/infrastructure/vars/main.yml",
-                 "roles/infrastructure/meta/argument_specs.yml", "playbooks/vars/checklists.yml",
+                 "roles/infrastructure/meta/argument_specs.yml", "roles/infrastructure/README.md",
+                 "roles/checklist/meta/argument_specs.yml", "roles/checklist/README.md",
+                 "playbooks/vars/checklists.yml",
                  # The module documentation's generated blocks: the new module's own, and verify's seealso.
                  f"plugins/modules/{KIND}.py", "plugins/modules/verify.py")
 
