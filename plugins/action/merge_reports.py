@@ -19,7 +19,7 @@ from ansible_collections.golive.readiness.plugins.callback.report import (
     FORMAT_FILES,
     RENDERERS,
     SCHEMA_VERSION,
-    _item,
+    decision_document,
     selected_formats,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
@@ -71,36 +71,13 @@ def merged_document(merge, decision: Mapping) -> dict:
     unreachable = [dict(host=h["name"], task=None, message=h.get("reason") or "unreachable")
                    for h in decision["hosts"] if h["status"] == "unreachable"]
     checklist = dict(newest["checklist"], waivers=decision["waivers"])
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "verdict": decision["verdict"],
-        # The newest slice's time: the same slices give the same report (see README, Merging sliced runs).
-        "generated_at": newest["generated_at"],
-        "run": merged_run(merge.reports),
-        "blocking_severities": decision["blocking_severities"],
-        "counts": decision["counts"],
-        "hosts": decision["hosts"],
-        "checks": decision["checks"],
-        "blocking": [_item(check) for check in decision["blocking"]],
-        "warnings": [_item(check) for check in decision["warnings"]],
-        "scope_problems": decision["scope_problems"],
-        "reasons": decision["reasons"],
-        "waivers": {
-            "critical": decision["critical_waivers"],
-            "applied": decision["applied_waivers"],
-            "expired": decision["expired_waivers"],
-            "unused": decision["unused_waivers"],
-        },
-        "failed_tasks": decision["failed_tasks"],
-        "unreachable": unreachable,
-        "signoff": evaluate_signoff(approvers, decision["verdict"]),
-        # A missing slice or host, or a slice that is itself incomplete.
-        "incomplete": bool(merge.problems) or any(report.document.get("incomplete") for report in merge.reports),
-        "interrupted": None,
-        "slice": None,
-        "checklist": checklist,
-        "slices": merge.slices(),
-    }
+    # The newest slice's time: the same slices give the same report (see README, Merging sliced runs).
+    document = decision_document(decision, newest["generated_at"], merged_run(merge.reports), unreachable,
+                                 evaluate_signoff(approvers, decision["verdict"]))
+    # Incomplete: a missing slice or host, or a slice that is itself incomplete.
+    incomplete = bool(merge.problems) or any(report.document.get("incomplete") for report in merge.reports)
+    document.update(incomplete=incomplete, interrupted=None, slice=None, checklist=checklist, slices=merge.slices())
+    return document
 
 
 def publish(document: dict, options: Mapping, report_dir: str) -> tuple[list[str], str]:

@@ -387,6 +387,35 @@ def _waived_note(check: Mapping) -> str:
     return f" ({_waived_text(check['waiver'])})" if "waiver" in check else ""
 
 
+def decision_document(decision: Mapping, generated_at: str, run: Mapping, unreachable: list,
+                      signoff: Mapping) -> dict:
+    """The report document's parts that follow from a decision, in report.json's order (docs/report.schema.json);
+    a run's report and a merge of slice reports add what only they know."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "verdict": decision["verdict"],
+        "generated_at": generated_at,
+        "run": run,
+        "blocking_severities": decision["blocking_severities"],
+        "counts": decision["counts"],
+        "hosts": decision["hosts"],
+        "checks": decision["checks"],
+        "blocking": [_item(check) for check in decision["blocking"]],
+        "warnings": [_item(check) for check in decision["warnings"]],
+        "scope_problems": decision["scope_problems"],
+        "reasons": decision["reasons"],
+        "waivers": {
+            "critical": decision["critical_waivers"],
+            "applied": decision["applied_waivers"],
+            "expired": decision["expired_waivers"],
+            "unused": decision["unused_waivers"],
+        },
+        "failed_tasks": decision["failed_tasks"],
+        "unreachable": unreachable,
+        "signoff": signoff,
+    }
+
+
 def render_json(document: Mapping) -> str:
     return json.dumps(document, indent=2, default=str) + "\n"
 
@@ -696,33 +725,11 @@ class CallbackModule(CallbackBase):
         listed = set(u["host"] for u in unreachable)
         unreachable += [dict(host=h["name"], task=None, message=h.get("reason") or "unreachable")
                         for h in decision["hosts"] if h["status"] == "unreachable" and h["name"] not in listed]
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "verdict": decision["verdict"],
-            "generated_at": _iso(finished),
-            "run": self._run_info(finished),
-            "blocking_severities": decision["blocking_severities"],
-            "counts": decision["counts"],
-            "hosts": decision["hosts"],
-            "checks": decision["checks"],
-            "blocking": [_item(check) for check in decision["blocking"]],
-            "warnings": [_item(check) for check in decision["warnings"]],
-            "scope_problems": decision["scope_problems"],
-            "reasons": decision["reasons"],
-            "waivers": {
-                "critical": decision["critical_waivers"],
-                "applied": decision["applied_waivers"],
-                "expired": decision["expired_waivers"],
-                "unused": decision["unused_waivers"],
-            },
-            "failed_tasks": decision["failed_tasks"],
-            "unreachable": unreachable,
-            "signoff": self._signoff(decision["verdict"]),
-            "incomplete": bool(decision["interrupted"]),
-            "interrupted": decision["interrupted"],
-            "slice": self._slice,
-            "checklist": self._checklist(decision),
-        }
+        document = decision_document(decision, _iso(finished), self._run_info(finished), unreachable,
+                                     self._signoff(decision["verdict"]))
+        document.update(incomplete=bool(decision["interrupted"]), interrupted=decision["interrupted"],
+                        slice=self._slice, checklist=self._checklist(decision))
+        return document
 
     def _checklist(self, decision: Mapping) -> dict:
         """What the slices of one sliced run share (see _report_merge.checklist_of)."""
