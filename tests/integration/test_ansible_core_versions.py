@@ -38,10 +38,10 @@ def core_venv(name):
     return venv
 
 
-def run_golive(venv, tmp_path, inventory_data=INVENTORY):
+def run_golive(venv, tmp_path, inventory_data=None):
     """golive.yml with the ansible-playbook of ``venv`` over a one-host inventory; (completed, report dir)."""
     inventory = tmp_path / "hosts.yml"
-    inventory.write_text(yaml.safe_dump(inventory_data))
+    inventory.write_text(yaml.safe_dump(INVENTORY if inventory_data is None else inventory_data))
     report_dir = str(tmp_path / "report")
     env = dict(clean_environment(), GOLIVE_REPORT_DIR=report_dir)
     env["PATH"] = os.path.join(venv, "bin") + os.pathsep + env["PATH"]
