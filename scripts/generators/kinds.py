@@ -138,8 +138,9 @@ def checklist_template(section: str, variables: list[RoleVariable], with_default
     default in the template itself (the golive playbook reads no role defaults)."""
     if not variables:
         return "[]"
-    calls = [f"{v.name}{default_filter(v) if with_defaults else ''} | "
-             f"golive.readiness.checks_of('{v.kind}', '{section}', '{v.name}')" for v in variables]
+    # Defaults on a line of their own: the lines stay within ansible-lint's 160 characters.
+    calls = [f"{v.name}{default_filter(v) + chr(10) + ' ' * 8 if with_defaults else ' '}"
+             f"| golive.readiness.checks_of('{v.kind}', '{section}', '{v.name}')" for v in variables]
     joined = ",\n      ".join(calls)
     return f">-\n  {{{{ [{joined}]\n     | flatten(levels=1) }}}}"
 

@@ -14,7 +14,16 @@ import textwrap
 
 import yaml
 from _common import REPO, check_requested, write_or_check
-from kinds import GENERATED, block_yaml, flow, is_single_dict, option_spec, section_variables, short_description
+from kinds import (
+    COLLECTION_PREFIX_MARK,
+    GENERATED,
+    block_yaml,
+    flow,
+    is_single_dict,
+    option_spec,
+    section_variables,
+    short_description,
+)
 
 from ansible_collections.golive.readiness.plugins.plugin_utils._policy import SECTIONS
 
@@ -42,10 +51,11 @@ RUN_VARIABLES = [
     ("golive_network_workers", "network-bound checks run at once on a probe host", "`64`"),
 ]
 
-SCOPE_TASK = """\
+SCOPE_HOSTS = "{{ hostvars['localhost'].golive_scope_hosts | default([]) | union(ansible_play_hosts_all) }}"
+SCOPE_TASK = f"""\
 - name: Record the hosts in scope for the go-live verdict
   ansible.builtin.set_fact:
-    golive_scope_hosts: "{{ hostvars['localhost'].golive_scope_hosts | default([]) | union(ansible_play_hosts_all) }}"
+    golive_scope_hosts: "{SCOPE_HOSTS}"{COLLECTION_PREFIX_MARK}
   delegate_to: localhost
   delegate_facts: true
   run_once: true
@@ -74,7 +84,7 @@ RUN_BLOCK = """\
         probe_group_hosts: "{{{{ golive_embedded_probe_hosts }}}}"
       delegate_to: localhost
       run_once: true
-      register: golive_{role}_checklists
+      register: golive_{role}_checklists  # noqa: var-naming[no-role-prefix]
 
     - name: Run this host's {what} in one call
       golive.readiness.verify:
@@ -83,7 +93,7 @@ RUN_BLOCK = """\
         timeout: "{{{{ golive_host_run_options.timeout }}}}"
         deadline: "{{{{ golive_host_run_options.deadline }}}}"
         max_workers: "{{{{ golive_host_run_options.max_workers }}}}"
-      register: golive_{role}_verify
+      register: golive_{role}_verify  # noqa: var-naming[no-role-prefix]
 {probe_task}"""
 
 PROBE_TASK = """
@@ -101,7 +111,7 @@ PROBE_TASK = """
       run_once: true
       loop: "{{{{ golive_embedded_probe_hosts }}}}"
       when: golive_{role}_checklists.golive_probe_items | length > 0
-      register: golive_{role}_probe_verify
+      register: golive_{role}_probe_verify  # noqa: var-naming[no-role-prefix]
 """
 
 

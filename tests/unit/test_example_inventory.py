@@ -9,11 +9,13 @@ import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-# The section roles themselves assemble every example host's checklist (role variables), the gate's policy
-# stage validates them on the controller, and the connection is forced to local: no example host is contacted.
+# The golive playbook's own checklists (playbooks/vars/checklists.yml) assemble every example host's checklist,
+# the gate's policy stage validates them on the controller, and the connection is forced to local: no example
+# host is contacted.
 VALIDATE = """
 - hosts: all
   gather_facts: false
+  vars_files: [CHECKLISTS_FILE]
   vars:
     example_host_checks: >-
       {{ [golive_infrastructure_host_checks, golive_application_host_checks, golive_security_host_checks,
@@ -24,13 +26,6 @@ VALIDATE = """
           golive_security_endpoint_checks, golive_services_endpoint_checks, golive_data_endpoint_checks,
           golive_monitoring_endpoint_checks, golive_backup_endpoint_checks] }}
   tasks:
-    - {name: Infrastructure section, ansible.builtin.import_role: {name: golive.readiness.infrastructure}}
-    - {name: Application section, ansible.builtin.import_role: {name: golive.readiness.application}}
-    - {name: Security section, ansible.builtin.import_role: {name: golive.readiness.security}}
-    - {name: Services section, ansible.builtin.import_role: {name: golive.readiness.services}}
-    - {name: Data section, ansible.builtin.import_role: {name: golive.readiness.data}}
-    - {name: Monitoring section, ansible.builtin.import_role: {name: golive.readiness.monitoring}}
-    - {name: Backup section, ansible.builtin.import_role: {name: golive.readiness.backup}}
     - name: Validate every host's checks and the policy of every level, as the golive playbook does before any host
       golive.readiness.gate:
         stage: policy
@@ -68,7 +63,7 @@ VAULT = dict(
 
 def test_example_inventory_variables_validate(tmp_path):
     playbook = tmp_path / "validate.yml"
-    playbook.write_text(VALIDATE)
+    playbook.write_text(VALIDATE.replace("CHECKLISTS_FILE", os.path.join(REPO, "playbooks", "vars", "checklists.yml")))
     env = dict(os.environ, ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_NOCOLOR="1",
                GOLIVE_REPORT_DIR=str(tmp_path / "report"))
     vault = tmp_path / "vault.json"
