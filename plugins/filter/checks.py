@@ -40,13 +40,29 @@ def _tagged(entry: Any, kind: str | None, section: str | None, origin: str) -> A
     return item
 
 
-def checks_of(value: Any, kind: str | None = None, section: str | None = None, variable: str = "checks") -> list:
+RUNS = ("host", "probe")
+
+
+def _runs_on(entry: Any, probe_option: str) -> str:
+    """Where an item of a kind that reads from the host or from the probe runs: the probe when it sets
+    ``probe_option`` (a ``url``), the host otherwise (a non-dictionary stays on the host, where it is named)."""
+    return "probe" if isinstance(entry, Mapping) and entry.get(probe_option) not in (None, "") else "host"
+
+
+def checks_of(value: Any, kind: str | None = None, section: str | None = None, variable: str = "checks",
+              probe_option: str | None = None, runs: str | None = None) -> list:
     """The items of ``variable`` tagged with ``kind``, ``section`` and where each was written.
 
+    With ``probe_option`` and ``runs``, only the items that run there: those setting the option run from
+    the probe hosts, the others on the host (each keeps its index in the variable as its origin).
     Raises when the variable is not a list (or one dictionary): nothing else can be tagged.
     """
+    if (probe_option is None) != (runs is None) or runs not in (None, *RUNS):
+        raise OptionError(f"checks_of: give probe_option and runs ({' or '.join(RUNS)}) together, got "
+                          f"probe_option={probe_option!r}, runs={runs!r}")
     return [_tagged(entry, kind, section, f"{variable}[{index}]")
-            for index, entry in enumerate(_as_list(value, variable))]
+            for index, entry in enumerate(_as_list(value, variable))
+            if runs is None or _runs_on(entry, probe_option) == runs]
 
 
 def probe_checks_of(hosts: Iterable[str] | None, hostvars: Mapping, variable: str = "golive_probe_checks") -> list:

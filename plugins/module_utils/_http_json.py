@@ -43,8 +43,9 @@ MAX_BODY_BYTES = 64 * 1024 * 1024
 SHOWN_TEXT_CHARS = 120
 
 
-def base_url(value):
-    """The API's base URL without a trailing slash; OptionError unless it is a plain http(s) URL."""
+def base_url(value, allow_query=False):
+    """The API's base URL without a trailing slash (or, ``allow_query``, a document's URL as given);
+    OptionError unless it is a plain http(s) URL."""
     parts = urlsplit(value or "")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise OptionError(f"url: {mask_url(value)!r} must be an http:// or https:// URL naming a host")
@@ -56,6 +57,10 @@ def base_url(value):
         raise OptionError(f"url: {mask_url(value)!r} has an invalid port")
     if parts.username is not None:
         raise OptionError(f"url: {mask_url(value)!r} carries credentials; use username and password")
+    if allow_query:
+        if parts.fragment:
+            raise OptionError(f"url: {mask_url(value)!r} must not have a fragment")
+        return value
     if parts.query or parts.fragment:
         raise OptionError(f"url: {mask_url(value)!r} must not have a query or fragment (give the base URL, e.g. "
                           "https://prometheus.example.com:9090)")
@@ -75,9 +80,9 @@ def _authorization(item):
     return None
 
 
-def prepare_connection(item):
+def prepare_connection(item, allow_query=False):
     """The connection part of a plan, validated (no I/O)."""
-    url = base_url(item.get("url"))
+    url = base_url(item.get("url"), allow_query)
     if item.get("ca_file") and item.get("validate_certs") is False:
         raise OptionError("ca_file: only applies when validate_certs is true")
     if item.get("ca_file") and urlsplit(url).scheme != "https":
@@ -95,13 +100,15 @@ def prepare_connection(item):
 class JsonApi(object):
     """GETs of one API, together bounded by ``budget`` seconds."""
 
-    def __init__(self, connection, budget):
+    def __init__(self, connection, budget, max_body_bytes=MAX_BODY_BYTES, cap_name="MAX_BODY_BYTES"):
         self.connection = connection
+        self.max_body_bytes = max_body_bytes
+        self.cap_name = cap_name
         self.scrub = Scrubber(connection["secrets"])
         # The client reads these keys of an http_endpoint plan; no client certificate, no secret headers to
         # strip on redirects (none are followed).
         client_plan = dict(validate_certs=connection["validate_certs"], ca_file=connection["ca_file"],
-                           client_cert=None, client_key=None, max_body_bytes=MAX_BODY_BYTES, secret_headers={})
+                           client_cert=None, client_key=None, max_body_bytes=max_body_bytes, secret_headers={})
         self.client = Client(client_plan, budget)
 
     def url(self, path, query=None):
@@ -117,7 +124,8 @@ class JsonApi(object):
         except CheckError as exc:
             raise CheckError(self.scrub(str(exc))) from None
         if response.truncated:
-            raise CapExceeded(f"{path}: the answer", MAX_BODY_BYTES, "MAX_BODY_BYTES")
+            raise CapExceeded(f"{path or mask_url(self.connection['url'])}: the answer", self.max_body_bytes,
+                              self.cap_name)
         return response
 
     def get_json(self, path, query=None):

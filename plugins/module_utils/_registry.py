@@ -67,6 +67,17 @@ class RoleVariable(NamedTuple):
     kind: str
     endpoint: bool
     default: object
+    probe_option: str | None = None
+
+    @property
+    def on_host(self) -> bool:
+        """Some of its items run on the host whose variables list them."""
+        return not self.endpoint
+
+    @property
+    def from_probe(self) -> bool:
+        """Some of its items run from the probe hosts: all of them, or those setting its ``probe_option``."""
+        return self.endpoint or self.probe_option is not None
 
 
 def role_variables(kinds: Mapping[str, ModuleType] = KINDS) -> list[RoleVariable]:
@@ -82,5 +93,5 @@ def role_variables(kinds: Mapping[str, ModuleType] = KINDS) -> list[RoleVariable
         defaults = getattr(kind, "ROLE_DEFAULTS", {})
         for variable, section in kind.VARIABLES.items():
             found.append(RoleVariable(variable, section, name, bool(getattr(kind, "ENDPOINT", False)),
-                                      defaults.get(variable, [])))
+                                      defaults.get(variable, []), getattr(kind, "PROBE_OPTION", None)))
     return sorted(found, key=lambda variable: (variable.section, variable.name))

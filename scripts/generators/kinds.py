@@ -49,6 +49,8 @@ def is_single_dict(variable: RoleVariable) -> bool:
 
 
 def where_it_runs(variable: RoleVariable) -> str:
+    if variable.probe_option:
+        return f"checked on the host, or from the probe hosts when an item sets {variable.probe_option}"
     return "checked from the probe hosts" if variable.endpoint else "checked on the host"
 
 
@@ -76,6 +78,14 @@ def section_variables(section: str) -> list[RoleVariable]:
     """The section's variables: those checked on the host first, then those checked from the probe hosts."""
     variables = [variable for variable in role_variables() if variable.section == section]
     return sorted(variables, key=lambda variable: variable.endpoint)
+
+
+def host_variables(section: str) -> list[RoleVariable]:
+    return [variable for variable in section_variables(section) if variable.on_host]
+
+
+def probe_variables(section: str) -> list[RoleVariable]:
+    return [variable for variable in section_variables(section) if variable.from_probe]
 
 
 # --- AnsiballZ and the action group ---------------------------------------------------------------
@@ -133,22 +143,28 @@ def defaults_text(section: str) -> str:
     return mark_collection_prefixed("".join(parts))
 
 
-def checklist_template(section: str, variables: list[RoleVariable], with_defaults: bool = False) -> str:
-    """The template of a section's host or endpoint checklist; ``with_defaults`` applies each variable's
-    default in the template itself (the golive playbook reads no role defaults)."""
+def checks_of_call(section: str, variable: RoleVariable, runs: str) -> str:
+    """The checks_of filter of one variable in the host or the probe checklist."""
+    split = f", '{variable.probe_option}', '{runs}'" if variable.probe_option else ""
+    return f"golive.readiness.checks_of('{variable.kind}', '{section}', '{variable.name}'{split})"
+
+
+def checklist_template(section: str, variables: list[RoleVariable], with_defaults: bool = False,
+                       runs: str = "host") -> str:
+    """The template of a section's host or endpoint checklist (``runs``: host or probe); ``with_defaults``
+    applies each variable's default in the template itself (the golive playbook reads no role defaults)."""
     if not variables:
         return "[]"
     # Defaults on a line of their own: the lines stay within ansible-lint's 160 characters.
     calls = [f"{v.name}{default_filter(v) + chr(10) + ' ' * 8 if with_defaults else ' '}"
-             f"| golive.readiness.checks_of('{v.kind}', '{section}', '{v.name}')" for v in variables]
+             f"| {checks_of_call(section, v, runs)}" for v in variables]
     joined = ",\n      ".join(calls)
     return f">-\n  {{{{ [{joined}]\n     | flatten(levels=1) }}}}"
 
 
 def vars_text(section: str) -> str:
-    variables = section_variables(section)
-    host = checklist_template(section, [v for v in variables if not v.endpoint])
-    endpoint = checklist_template(section, [v for v in variables if v.endpoint])
+    host = checklist_template(section, host_variables(section))
+    endpoint = checklist_template(section, probe_variables(section), runs="probe")
     text = (f"---\n# {GENERATED}\n"
             "# The checklists this section contributes, as lazily templated role variables: they cost no task,\n"
             "# so a host pays for its checklist only in its one verify call. Each list is flattened from a list\n"
@@ -179,9 +195,8 @@ def playbook_checklists_text() -> str:
              "# every host's variables for it, which at 100 hosts cost seconds for roles that run nothing. A\n"
              "# variable the inventory leaves undefined takes the role's default, applied in the template.\n"]
     for section in SECTIONS:
-        variables = section_variables(section)
-        host = checklist_template(section, [v for v in variables if not v.endpoint], with_defaults=True)
-        endpoint = checklist_template(section, [v for v in variables if v.endpoint], with_defaults=True)
+        host = checklist_template(section, host_variables(section), with_defaults=True)
+        endpoint = checklist_template(section, probe_variables(section), with_defaults=True, runs="probe")
         parts.append(f"golive_{section}_host_checks: {host}\ngolive_{section}_endpoint_checks: {endpoint}\n")
     defaults = dict((default_name(v), v.default) for section in SECTIONS for v in section_variables(section)
                     if default_filter(v).endswith(f"({default_name(v)})"))
@@ -233,6 +248,7 @@ def readme_table() -> str:
     for section in SECTIONS:
         for variable in section_variables(section):
             where = f"{section} (probe)" if variable.endpoint else section
+            where += f" (probe with `{variable.probe_option}`)" if variable.probe_option else ""
             name = f"`{variable.name}` (a dict, `null` skips)" if is_single_dict(variable) else f"`{variable.name}`"
             rows.append(f"| {where} | {name} | {variable.kind} | `{flow(variable.default)}` |")
     return "\n".join(rows)

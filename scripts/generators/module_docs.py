@@ -22,6 +22,10 @@ import yaml
 from _common import REPO, check_requested, write_or_check
 
 from ansible_collections.golive.readiness.plugins.module_utils._db import DB_OPTIONS
+from ansible_collections.golive.readiness.plugins.module_utils._evidence import (
+    EVIDENCE_OPTIONS,
+    EVIDENCE_SOURCE_OPTIONS,
+)
 from ansible_collections.golive.readiness.plugins.module_utils._http_json import CONNECTION_OPTIONS
 from ansible_collections.golive.readiness.plugins.module_utils._json_assert import QUERY_OPTIONS
 from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
@@ -64,6 +68,8 @@ SHARED_GROUPS = (
     ("monitoring connection",
      lambda options: _takes(options, {name: spec for name, spec in CONNECTION_OPTIONS.items() if name != "url"})),
     ("json_query assertions", lambda options: _json_query_entry(options) == QUERY_OPTIONS),
+    ("evidence source",
+     lambda options: _takes(options, {name: EVIDENCE_OPTIONS[name] for name in EVIDENCE_SOURCE_OPTIONS})),
 )
 RETURN_REGIONS = ("record fields", "golive_counts")
 

@@ -21,6 +21,7 @@ from kinds import (
     flow,
     is_single_dict,
     option_spec,
+    probe_variables,
     section_variables,
     short_description,
 )
@@ -115,10 +116,6 @@ PROBE_TASK = """
 """
 
 
-def endpoint_variables(section: str) -> list:
-    return [variable for variable in section_variables(section) if variable.endpoint]
-
-
 def run_block(role: str, title: str, host_parts: str, endpoint_parts: str, probe: str, with_probe: bool) -> str:
     what = "checks" if role == "checklist" else f"{role} checks"
     probe_task = PROBE_TASK.format(role=role, what_endpoint=f"{what.replace('checks', 'endpoint checks')}")
@@ -140,7 +137,7 @@ def section_tasks_text(section: str) -> str:
         "without importing the role and runs its own calls, once per host for every section.")
     block = run_block(section, f"Run the {section} checks of every host of the play",
                       f'"{{{{ [golive_{section}_host_checks] }}}}"', f'"{{{{ [golive_{section}_endpoint_checks] }}}}"',
-                      "", bool(endpoint_variables(section)))
+                      "", bool(probe_variables(section)))
     return f"{header}{SCOPE_TASK}\n{block}"
 
 
@@ -235,6 +232,7 @@ def variables_table(sections: tuple[str, ...]) -> str:
     for section in sections:
         for variable in section_variables(section):
             where = "from the probe hosts" if variable.endpoint else "on the host"
+            where += f" (from the probe hosts with `{variable.probe_option}`)" if variable.probe_option else ""
             name = f"`{variable.name}` (a dict, `null` skips)" if is_single_dict(variable) else f"`{variable.name}`"
             rows.append(f"| {name} | [{variable.kind}](../../plugins/modules/{variable.kind}.py) | {where} | "
                         f"`{flow(variable.default)}` |")
@@ -258,7 +256,7 @@ COMMON_ITEMS = ("Every item takes the options of its kind's module (`ansible-doc
 
 def section_readme_text(section: str) -> str:
     endpoint = ""
-    if endpoint_variables(section):
+    if probe_variables(section):
         endpoint = (f"- `golive_{section}_probe_verify` (the endpoint checks' result, registered on every host of "
                     "the play)\n")
     return (f"<!-- {GENERATED} -->\n"

@@ -11,6 +11,9 @@ scripts/generators/kinds.py and the registry read:
   (``{}`` when its items are given only through ``golive_extra_checks``). Required.
 - ``ENDPOINT = True`` when its items run from the probe hosts (``golive_<section>_endpoint_checks``)
   rather than on the host whose variables list them (``golive_<section>_host_checks``).
+- ``PROBE_OPTION`` (a host kind only): the option that sends an item to the probe hosts instead, as
+  ``url`` does for a report read from a file on the host by ``path`` or fetched over HTTP by ``url``.
+  Its variables then feed both checklists, each item the one where it runs.
 - ``ROLE_DEFAULTS``: ``{variable: value}`` for a variable whose role default is not ``[]``. A
   dictionary value makes the variable one dictionary of options instead of a list (``null`` skips it).
 

@@ -74,3 +74,15 @@ def test_probe_checks_of_tags_each_item_with_its_host():
 ])
 def test_selected_sections_follow_tags(run_tags, skip_tags, expected):
     assert selected_sections(run_tags, skip_tags) == expected
+
+
+def test_checks_of_splits_a_kind_read_on_the_host_or_from_the_probe_by_its_probe_option():
+    items = [{"path": "/srv/ci/junit.xml"}, {"url": "https://ci.example.com/junit.xml"}, {"path": "/b", "url": ""}]
+    on_host = checks_of(items, "some_kind", "application", "golive_reports", "url", "host")
+    from_probe = checks_of(items, "some_kind", "application", "golive_reports", "url", "probe")
+    assert [i[ORIGIN_KEY] for i in on_host] == ["golive_reports[0]", "golive_reports[2]"]
+    assert [i[ORIGIN_KEY] for i in from_probe] == ["golive_reports[1]"]
+    with pytest.raises(OptionError, match="give probe_option and runs"):
+        checks_of(items, "some_kind", "application", "golive_reports", "url")
+    with pytest.raises(OptionError, match="runs='elsewhere'"):
+        checks_of(items, "some_kind", "application", "golive_reports", "url", "elsewhere")
