@@ -21,6 +21,7 @@ import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import NamedTuple
+from urllib.parse import urlsplit, urlunsplit
 from xml.parsers import expat
 
 from ansible_collections.golive.readiness.plugins.module_utils._caps import CapExceeded
@@ -86,23 +87,36 @@ def _age_limit(item: dict) -> Limit:
     return limit
 
 
-def prepare_source(item: dict) -> dict:
-    """Where the item's document is and how old it may be, validated (no I/O)."""
-    path, url = item.get("path"), item.get("url")
+def prepare_source(item: dict, path_option: str = "path") -> dict:
+    """Where the item's document is and how old it may be, validated (no I/O). A kind whose item names a
+    directory of documents (dbt's target/) gives its option as ``path_option``: no glob there, and its
+    documents are read by ``member_source``."""
+    path, url = item.get(path_option), item.get("url")
     if bool(path) == bool(url):
-        raise OptionError("path: give either path (a file on the host) or url (fetched from the probe), not "
+        where = "a file on the host" if path_option == "path" else "a directory on the host"
+        raise OptionError(f"{path_option}: give either {path_option} ({where}) or url (fetched from the probe), not "
                           + ("both" if path else "neither"))
     if path:
         for option in _URL_ONLY:
             if item.get(option) not in (None, CONNECTION_OPTIONS[option].get("default")):
                 raise OptionError(f"{option}: only applies with url")
         if not os.path.isabs(path):
-            raise OptionError(f"path: {path!r} must be an absolute path")
-        source = dict(path=path, glob=is_glob(path), connection=None)
+            raise OptionError(f"{path_option}: {path!r} must be an absolute path")
+        source = dict(path=path, glob=path_option == "path" and is_glob(path), connection=None)
     else:
-        source = dict(path=None, glob=False, connection=prepare_connection(item, allow_query=True))
+        source = dict(path=None, glob=False, connection=prepare_connection(item, allow_query=path_option == "path"))
     source["age"] = _age_limit(item)
     return source
+
+
+def member_source(source: dict, name: str) -> dict:
+    """The source of the document ``name`` inside a directory source: the file in the directory on the host,
+    or the URL's path with ``/name`` appended (its query kept) from the probe."""
+    if source["connection"] is None:
+        return dict(source, path=os.path.join(source["path"], name), glob=False)
+    parts = urlsplit(source["connection"]["url"])
+    url = urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/" + name))
+    return dict(source, connection=dict(source["connection"], url=url))
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -159,30 +173,40 @@ def _last_modified(value: str | None) -> float | None:
         return None
 
 
-def fetch_url(connection: dict, budget: float, cap: int, cap_name: str) -> Evidence:
-    """The body of a 200 answer to GET the URL, up to ``cap`` bytes; CheckError otherwise."""
+def fetch_url(connection: dict, budget: float, cap: int, cap_name: str, missing_ok: bool = False) -> Evidence | None:
+    """The body of a 200 answer to GET the URL, up to ``cap`` bytes (None for a 404 when ``missing_ok``);
+    CheckError otherwise."""
     api = JsonApi(connection, budget, max_body_bytes=cap, cap_name=cap_name)
     name = mask_url(connection["url"])
     response = api.get("", accept="*/*")
+    if response.status == 404 and missing_ok:
+        return None
     if response.status != 200:
         raise CheckError(f"{name} answered HTTP {response.status} {response.reason}: {api.shown_text(response)}")
     return Evidence(name, response.body, _last_modified(response.header("Last-Modified")))
 
 
-def read_evidence(source: dict, ctx, cap: int, cap_name: str, ev: Evaluation) -> Evidence | None:
+def read_evidence(source: dict, ctx, cap: int, cap_name: str, ev: Evaluation, required: bool = True,
+                  label: str = "") -> Evidence | None:
     """The item's document, or None after a ``fail`` finding when there is no such file (a report that
-    was never written is a failed go-live item, not a check that could not run)."""
+    was never written is a failed go-live item, not a check that could not run). A document that is not
+    ``required`` may be missing (no file, a 404): None without a finding. ``label`` prefixes the observed
+    names (``manifest_source``) when a check reads several documents."""
     if source["connection"] is not None:
-        evidence = fetch_url(source["connection"], ctx.child_timeout(), cap, cap_name)
+        evidence = fetch_url(source["connection"], ctx.child_timeout(), cap, cap_name, missing_ok=not required)
+        if evidence is None:
+            return None
     else:
         path = _newest_match(source["path"], ev) if source["glob"] else source["path"]
         if path is None or _stat(path) is None:
-            ev.finding("fail", "no file matches {}".format(source["path"]) if source["glob"]
-                       else "{} does not exist".format(source["path"]))
+            if required:
+                ev.finding("fail", "no file matches {}".format(source["path"]) if source["glob"]
+                           else "{} does not exist".format(source["path"]))
             return None
         evidence = read_file(path, cap, cap_name)
-    ev.observe("source", evidence.name)
-    ev.observe("size", len(evidence.data), "bytes")
+    prefix = f"{label}_" if label else ""
+    ev.observe(f"{prefix}source", evidence.name)
+    ev.observe(f"{prefix}size", len(evidence.data), "bytes")
     return evidence
 
 

@@ -46,6 +46,7 @@ seealso:
   - module: golive.readiness.db_row_counts
   - module: golive.readiness.db_schema
   - module: golive.readiness.db_server
+  - module: golive.readiness.dbt_artifacts
   - module: golive.readiness.disk_space
   - module: golive.readiness.dns_record
   - module: golive.readiness.env_vars

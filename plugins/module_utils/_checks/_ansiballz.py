@@ -21,6 +21,7 @@ def bundled_for_ansiballz() -> None:  # pragma: no cover
         db_row_counts,
         db_schema,
         db_server,
+        dbt_artifacts,
         disk_space,
         dns_record,
         env_vars,

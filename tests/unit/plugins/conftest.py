@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._dbt_projects import build_project
 from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._stripe_standin import stripe_standin
+
+
+@pytest.fixture(scope="session")
+def dbt_project(tmp_path_factory):
+    """One dbt project built by real dbt per test process (dbt takes half a minute to build it)."""
+    return build_project(str(tmp_path_factory.mktemp("dbt_project")))
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import Che
 from ansible_collections.golive.readiness.plugins.module_utils._evidence import (
     Evidence,
     grade_age,
+    member_source,
     parse_json,
     parse_timestamp,
     parse_xml,
@@ -150,3 +151,34 @@ def test_a_url_answering_404_or_more_than_the_cap_is_an_error(http_server):
     (directory / "big.xml").write_bytes(b"<a>" + b"x" * CAP + b"</a>")
     with pytest.raises(CapExceeded, match="TEST_CAP"):
         _read(prepare_source({"url": f"{base}/big.xml"}))
+
+
+def test_a_directory_source_reads_its_members_on_the_host_and_under_a_url(tmp_path, http_server):
+    with pytest.raises(OptionError, match=r"target_dir: give either target_dir \(a directory on the host\)"):
+        prepare_source({}, path_option="target_dir")
+    with pytest.raises(OptionError, match=r"target_dir: 'target' must be an absolute path"):
+        prepare_source({"target_dir": "target"}, path_option="target_dir")
+    (tmp_path / "run_results.json").write_text("{}")
+    local = prepare_source({"target_dir": str(tmp_path)}, path_option="target_dir")
+    assert not local["glob"]
+    evidence, ev = _read(member_source(local, "run_results.json"))
+    assert evidence.data == b"{}" and ev.observed["source"] == str(tmp_path / "run_results.json")
+    base, directory = http_server
+    (directory / "target").mkdir()
+    (directory / "target" / "manifest.json").write_text('{"nodes": {}}')
+    remote = prepare_source({"url": f"{base}/target/"}, path_option="target_dir")
+    evidence, _ = _read(member_source(remote, "manifest.json"))
+    assert evidence.name == f"{base}/target/manifest.json" and evidence.data == b'{"nodes": {}}'
+
+
+def test_a_document_not_required_may_be_missing_without_a_finding(tmp_path, http_server):
+    ev = Evaluation()
+    missing = prepare_source({"path": str(tmp_path / "sources.json")})
+    assert read_evidence(missing, CheckContext(10), CAP, "TEST_CAP", ev, required=False) is None
+    base, _ = http_server
+    absent = prepare_source({"url": f"{base}/no/sources.json"})
+    assert read_evidence(absent, CheckContext(10), CAP, "TEST_CAP", ev, required=False) is None
+    assert ev.outcome().status == "pass" and ev.observed == {}
+    (tmp_path / "sources.json").write_text("{}")
+    read_evidence(missing, CheckContext(10), CAP, "TEST_CAP", ev, label="sources")
+    assert ev.observed["sources_source"] == str(tmp_path / "sources.json")
