@@ -17,10 +17,10 @@ from ansible_collections.golive.readiness.plugins.module_utils import _evidence
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
     CheckError,
     Evaluation,
+    Limit,
     OptionError,
     check_order,
     format_percent,
-    limit_from_options,
     parse_percent,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._evidence import (
@@ -77,8 +77,10 @@ def describe(item):
 # --- options ------------------------------------------------------------------------------------
 
 def _coverage_limit(item):
-    limit = limit_from_options(dict(item, test_coverage_fail_below=item.get("min_test_coverage")),
-                               "test_coverage", "below", parse_percent, format_percent)
+    levels = {level: parse_percent(item[option], option)
+              for level, option in (("warn", "test_coverage_warn_below"), ("fail", "min_test_coverage"))
+              if item.get(option) is not None}
+    limit = Limit(direction="below", formatter=format_percent, **levels)
     check_order(limit, "test_coverage_warn_below/min_test_coverage")
     return limit
 
@@ -247,18 +249,20 @@ def grade_coverage(manifest, evidence, plan, ev):
         ev.finding(status, f"untested: {_offenders_text([(model, '') for model in untested])}")
 
 
-def grade_freshness(sources, evidence, ev):
+def grade_freshness(sources, evidence, strict, ev):
     results = _list_of_objects(sources, "results", evidence, "a dbt sources.json")
     by_status = {"fail": [], "warn": []}
     for result in results:
         status = str(result.get("status") or "").lower()
         graded = _FRESHNESS.get(status, "fail")
+        if graded == "warn" and strict:
+            graded = "fail"
         if graded != "pass":
-            message = result.get("error") or (f"last loaded {result['max_loaded_at']}" if result.get("max_loaded_at")
-                                              else f"status {status!r}")
-            by_status[graded].append((str(result.get("unique_id") or "?"), first_line(message)))
+            loaded = f"last loaded {result['max_loaded_at']}" if result.get("max_loaded_at") else "no load time"
+            message = f"{status or 'no status'}: {first_line(result.get('error') or loaded)}"
+            by_status[graded].append((str(result.get("unique_id") or "?"), message))
     ev.observe("sources", len(results), "count")
-    wording = dict(fail="past error_after or not measured", warn="past warn_after")
+    wording = dict(fail="failed freshness", warn="past warn_after")
     for status, offenders in by_status.items():
         if offenders:
             ev.observe(f"sources_{status}", [unique_id for unique_id, dummy in offenders[:SHOWN_OFFENDERS]])
@@ -291,7 +295,7 @@ def run(plan, ctx):
                                               required=plan["require_freshness"])
     if sources is not None:
         produced.append(_produced_at(sources, sources_evidence))
-        grade_freshness(sources, sources_evidence, ev)
+        grade_freshness(sources, sources_evidence, plan["strict"], ev)
     # The oldest artifact dates the evidence: fresh test results beside a week-old freshness run prove little.
     grade_age(plan["source"], evidence, ev, produced_at=min(produced))
     return ev.outcome()

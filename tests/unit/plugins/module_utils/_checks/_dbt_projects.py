@@ -3,8 +3,8 @@
 dbt lives in a virtualenv of its own (.venv-dbt, made by scripts/setup from requirements-dbt.txt; dbt's pins
 conflict with the suite's). It is slow to start, so a project is built by three invocations only:
 
-- ``dbt build`` of the whole project: seeds, models (one of them broken, so the next one is skipped), tests (one failing, one failing at
-  severity warn, the others passing) -> ``target/`` (run_results.json, manifest.json);
+- ``dbt build`` of the whole project: seeds, models (one of them broken, so the next one is skipped), tests
+  (one failing, one failing at severity warn, the others passing) -> ``target/`` (run_results.json, manifest.json);
 - ``dbt source freshness`` -> ``freshness/sources.json``, copied into ``target/`` (dbt writes a manifest.json
   of its own next to it, which must not replace the build's);
 - ``dbt build`` of the passing part only -> ``clean/`` (every result a success).
