@@ -3,7 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read-only, time-bounded SQL connections for the database check kinds (private).
 
-Databases are addressed by SQLAlchemy URL (postgresql+psycopg://, mysql+pymysql://, sqlite:///).
+Databases are addressed by SQLAlchemy URL (postgresql+psycopg://, mysql+pymysql://, sqlite:///), or by the URL
+of a warehouse dialect that takes the generic path of _db_generic (duckdb:///, snowflake://, redshift://,
+bigquery://).
 Every check opens its own connection (no pool) to a session that is read-only from its first
 statement, works inside an explicitly read-only transaction with a statement timeout, and rolls it
 back. Table and column names from options are turned into SQLAlchemy constructs, so the library
@@ -39,6 +41,15 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     format_duration,
     format_size,
     mask_url,
+)
+from ansible_collections.golive.readiness.plugins.module_utils._db_generic import (
+    GENERIC_DIALECTS,
+    InformationSchemaInspector,
+    connect_arguments,
+    cut_column,
+    interrupted_after,
+    is_generic,
+    make_session_read_only,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._net import resolve
 
@@ -86,8 +97,11 @@ def backend_of(url, option="url"):
     if not match:
         raise OptionError(f"{option}: {mask_url(url)!r} is not a SQLAlchemy database URL (dialect+driver://...)")
     backend = match.group("backend").lower()
+    if is_generic(backend):
+        return backend, (match.group("driver") or "").lower()
     if backend not in BACKENDS:
-        raise OptionError(f"{option}: the {backend!r} dialect is not supported (use one of {', '.join(BACKENDS)})")
+        supported = ", ".join(BACKENDS + tuple(GENERIC_DIALECTS))
+        raise OptionError(f"{option}: the {backend!r} dialect is not supported (use one of {supported})")
     return backend, (match.group("driver") or DEFAULT_DRIVERS[backend]).lower()
 
 
@@ -138,10 +152,12 @@ class Database(object):
         elif self.backend == "sqlite":
             url = _read_only_sqlite(url)
             kwargs["connect_args"] = {"timeout": seconds}
+        else:
+            kwargs["connect_args"] = connect_arguments(self.backend)
         try:
             return sqlalchemy.create_engine(url, **kwargs)
         except (ImportError, sqlalchemy.exc.NoSuchModuleError) as exc:
-            package = DRIVER_PACKAGES.get(self.driver, self.driver)
+            package = GENERIC_DIALECTS.get(self.backend) or DRIVER_PACKAGES.get(self.driver, self.driver)
             raise CheckError(f"{missing_required_lib(package)} ({exc})") from None
 
     @contextlib.contextmanager
@@ -157,7 +173,8 @@ class Database(object):
                 connection.commit()
                 if self.backend == "postgresql":
                     connection.execution_options(postgresql_readonly=True)  # BEGIN READ ONLY
-                with connection.begin() as transaction:
+                interrupter = interrupted_after(connection, self.backend, ctx.remaining())
+                with connection.begin() as transaction, interrupter:
                     try:
                         if self.backend in ("mysql", "mariadb"):
                             connection.execute(sqlalchemy.text("START TRANSACTION READ ONLY"))
@@ -169,8 +186,16 @@ class Database(object):
         finally:
             engine.dispose()
 
+    @property
+    def generic(self) -> bool:
+        """Whether the dialect takes the generic path (_db_generic): DuckDB, Snowflake, Redshift, BigQuery."""
+        return is_generic(self.backend)
+
     def require_single_statement_driver(self, option: str) -> None:
         """OptionError naming the option unless the URL's driver refuses a second statement in one call."""
+        if self.generic:
+            raise OptionError(f"{option}: SQL written in options is not run on the {self.backend} dialect (no driver "
+                              "known here refuses a second statement in one call)")
         wanted = SINGLE_STATEMENT_DRIVERS[self.backend]
         if self.driver != wanted:
             scheme = "sqlite" if self.backend == "sqlite" else f"{self.backend}+{wanted}"
@@ -460,6 +485,8 @@ def _make_session_read_only(connection, backend, sqlalchemy, ctx):
     elif backend == "sqlite":
         connection.execute(text("PRAGMA query_only = ON"))
         guard_sqlite(connection)
+    else:
+        make_session_read_only(connection, sqlalchemy, backend)
 
 
 # What a read-only SQLite session may do: read tables, call functions, select, and the PRAGMAs that
@@ -546,6 +573,8 @@ def _cut_column(sqlalchemy, backend: str, column, type_code: Any):
     if backend == "sqlite":
         long_value = sqlalchemy.func.typeof(column).in_(["text", "blob"])
         return sqlalchemy.case((long_value, sqlalchemy.func.substr(column, 1, length)), else_=column)
+    if is_generic(backend):
+        return cut_column(sqlalchemy, column, type_code, length)
     return sqlalchemy.func.substr(column, 1, length) if type_code in _MYSQL_LONG_TYPES else column
 
 
@@ -598,6 +627,13 @@ def fetch_rows(connection, statement, what: str, cap: int = DB_ROW_CAP) -> list:
     if len(rows) > cap:
         raise CapExceeded(what, cap, "DB_ROW_CAP", f"{cap} rows")
     return refuse_cut(rows, [column.name for column in statement.selected_columns], what)
+
+
+def inspector_of(connection, sqlalchemy):
+    """SQLAlchemy's inspector of the connection, or for a generic dialect the same lookups in information_schema."""
+    if is_generic(connection.dialect.name):
+        return InformationSchemaInspector(connection, sqlalchemy)
+    return sqlalchemy.inspect(connection)
 
 
 def table_of(sqlalchemy, name, option="table"):

@@ -9,7 +9,7 @@ import datetime
 import decimal
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import CheckError, OptionError
-from ansible_collections.golive.readiness.plugins.module_utils._db import load_sqlalchemy, table_of
+from ansible_collections.golive.readiness.plugins.module_utils._db import inspector_of, load_sqlalchemy, table_of
 
 SHOWN_VALUE_CHARS = 80
 
@@ -49,8 +49,11 @@ def inspected(connection, sqlalchemy, lookup, failed=None):
 
     MySQL describes a view only with SHOW VIEW, which a reader may lack; the statements of the check
     then say what is wrong. A savepoint keeps a failed lookup from aborting the PostgreSQL transaction.
+    A generic dialect (DuckDB has no savepoints) is looked up in information_schema, which any reader may read.
     """
-    inspector = sqlalchemy.inspect(connection)
+    inspector = inspector_of(connection, sqlalchemy)
+    if not isinstance(inspector, sqlalchemy.engine.reflection.Inspector):
+        return lookup(inspector)
     try:
         with connection.begin_nested():
             return lookup(inspector)

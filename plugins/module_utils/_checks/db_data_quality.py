@@ -37,6 +37,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._db_data import (
     split_name,
     table_with_columns,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._db_generic import is_generic
 
 KIND = "db_data_quality"
 SECTION = "data"
@@ -428,6 +429,9 @@ def newest_and_clock(connection, sqlalchemy, plan):
         clocks = [func.timezone("UTC", func.now()), literal("LOCALTIMESTAMP")]
     elif backend == "sqlite":
         clocks = [func.strftime("%Y-%m-%d %H:%M:%f", "now"), func.strftime("%Y-%m-%d %H:%M:%f", "now", "localtime")]
+    elif is_generic(backend):
+        # Standard SQL: the current instant (with its time zone) and the session's local wall time.
+        clocks = [literal("CURRENT_TIMESTAMP"), literal("LOCALTIMESTAMP")]
     else:
         if plan["naive_timezone"] == "utc":
             # TIMESTAMP columns are then returned in UTC too; DATETIME columns are returned as stored.

@@ -5,7 +5,8 @@
 
 ``method: auto`` asks the planner's statistics first and counts exactly only when the estimate is at
 most ``estimate_above`` rows, so huge tables cost one catalogue lookup. PostgreSQL estimates come
-from pg_class.reltuples, MySQL/MariaDB from information_schema.TABLES.TABLE_ROWS; SQLite keeps none.
+from pg_class.reltuples, MySQL/MariaDB from information_schema.TABLES.TABLE_ROWS, DuckDB from
+duckdb_tables().estimated_size; SQLite keeps none, and none is read from the other generic dialects.
 An estimate of 0 or less (PostgreSQL's -1 on a never-analysed table, an empty statistics row) is no
 estimate: the table is counted exactly and the result says so.
 """
@@ -29,6 +30,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._db_data import (
     require_table,
     split_name,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._db_generic import duckdb_estimate, is_generic
 
 KIND = "db_row_counts"
 SECTION = "data"
@@ -131,7 +133,12 @@ def planner_estimate(connection, sqlalchemy, backend, name):
     """(estimate or None, why there is none)."""
     if backend == "sqlite":
         return None, "SQLite keeps no row estimate"
-    if backend == "postgresql":
+    if backend == "duckdb":
+        value = duckdb_estimate(connection, sqlalchemy, *split_name(name))
+        missing = "no usable estimate (duckdb_tables().estimated_size %s)"
+    elif is_generic(backend):
+        return None, f"no row estimate is read from the {backend} dialect"
+    elif backend == "postgresql":
         value = _postgresql_estimate(connection, sqlalchemy, name)
         missing = "no planner estimate (reltuples %s: the table was never analysed)"
     else:

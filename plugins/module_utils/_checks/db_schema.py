@@ -17,6 +17,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._db import (
     DB_OPTIONS,
     Database,
     fetch_rows,
+    inspector_of,
     load_sqlalchemy,
     shown_url,
 )
@@ -127,6 +128,8 @@ def prepare(item):
     if item.get("schema") is not None and not item["schema"].strip():
         raise OptionError("schema: must not be empty")
     tables, indexes = _names(item, "tables"), _indexes(item)
+    if indexes and database.generic and database.backend != "duckdb":
+        raise OptionError(f"indexes: the {database.backend} dialect has no index catalogue this check reads")
     wants_migrations = bool(versions or expected or tool != "auto")
     if not (tables or indexes or wants_migrations):
         raise OptionError("tables: nothing to check; give tables, indexes, migration_version, expected_migrations,"
@@ -374,7 +377,7 @@ def run(plan, ctx):
     ev = Evaluation()
     ev.observe("database", database.shown)
     with database.read_only(ctx) as connection:
-        inspector = sqlalchemy.inspect(connection)
+        inspector = inspector_of(connection, sqlalchemy)
         if plan["tables"]:
             _check_tables(plan, inspector, ev)
         if plan["indexes"]:

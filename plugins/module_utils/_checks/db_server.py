@@ -25,6 +25,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     quantity,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._db import DB_OPTIONS, Database, shown_url
+from ansible_collections.golive.readiness.plugins.module_utils._db_generic import is_generic
 
 KIND = "db_server"
 SECTION = "services"
@@ -47,6 +48,7 @@ OPTIONS.update(
 # A server at 95% of max_connections refuses the next deploy's pool; 80% leaves no room for a spike.
 DEFAULT_CONNECTIONS = ("80%", "95%")
 _VERSION = re.compile(r"^\s*(\d+(?:\.\d+)*)")
+GENERIC_PRODUCTS = {"duckdb": "DuckDB", "snowflake": "Snowflake", "redshift": "Redshift", "bigquery": "BigQuery"}
 # Options that mean nothing for an SQLite file: no connection limit, no transport, no replication.
 _NOT_FOR_SQLITE = ("connections_warn_above", "connections_fail_above", "require_ssl", "role",
                    "replica_lag_warn_above", "replica_lag_fail_above")
@@ -77,29 +79,35 @@ def _milliseconds(text, option):
     return parse_duration(text, option) * 1000.0
 
 
-def _reject_for_sqlite(item):
+def _reject_for(item, why):
     for option in _NOT_FOR_SQLITE:
         value = item.get(option)
         if value is not None and value is not False:
-            raise OptionError(f"{option}: does not apply to SQLite "
-                              "(a file has no connection limit, transport or replication)")
+            raise OptionError(f"{option}: does not apply to {why}")
 
 
 def prepare(item):
     database = Database(item)
     if database.backend == "sqlite":
-        _reject_for_sqlite(item)
+        _reject_for(item, "SQLite (a file has no connection limit, transport or replication)")
+    elif database.generic:
+        _reject_for(item, f"the {database.backend} dialect (its generic path reads only the version and latency)")
     min_version = item.get("min_version")
     return dict(
         database=database,
         latency=limit_from_options(item, "latency", "above", _milliseconds, format_ms),
         min_version=None if min_version is None else (str(min_version).strip(), version_tuple(min_version)),
         connections=limit_from_options(item, "connections", "above", parse_percent, format_percent,
-                                       defaults=None if database.backend == "sqlite" else DEFAULT_CONNECTIONS),
+                                       defaults=None if _files_or_generic(database) else DEFAULT_CONNECTIONS),
         require_ssl=bool(item.get("require_ssl")),
         role=item.get("role"),
         replica_lag=limit_from_options(item, "replica_lag", "above", parse_duration, format_duration),
     )
+
+
+def _files_or_generic(database):
+    """SQLite and the generic dialects: no connection count, transport or replication is read."""
+    return database.backend == "sqlite" or database.generic
 
 
 # --- talking to the server ----------------------------------------------------------------------
@@ -120,6 +128,11 @@ def product_and_version(connection, sqlalchemy, backend):
         return "PostgreSQL", _scalar(connection, sqlalchemy, "SHOW server_version")
     if backend == "sqlite":
         return "SQLite", _scalar(connection, sqlalchemy, "SELECT sqlite_version()")
+    if backend == "duckdb":
+        return "DuckDB", str(_scalar(connection, sqlalchemy, "SELECT version()") or "").lstrip("v")
+    if is_generic(backend):
+        version_info = connection.dialect.server_version_info or ()
+        return GENERIC_PRODUCTS.get(backend, backend), ".".join(str(part) for part in version_info) or "unknown"
     version = _scalar(connection, sqlalchemy, "SELECT VERSION()") or ""
     return ("MariaDB" if "mariadb" in version.lower() else "MySQL"), version
 
@@ -290,7 +303,7 @@ def _not_applicable(ev):
 def _measure(plan, sqlalchemy, connection, ev):
     backend = plan["database"].backend
     _grade_version(plan, ev, *product_and_version(connection, sqlalchemy, backend))
-    if backend == "sqlite":
+    if _files_or_generic(plan["database"]):
         _not_applicable(ev)
         return
     _grade_connections(plan, ev, *connections_in_use(connection, sqlalchemy, backend))

@@ -1,4 +1,4 @@
-"""Throwaway databases for the data-quality and row-count tests: local PostgreSQL and MariaDB, SQLite files.
+"""Throwaway databases for the data-quality and row-count tests: local PostgreSQL and MariaDB, SQLite and DuckDB files.
 
 Each database gets a unique name, is created by the superuser of the server on 127.0.0.1 (PostgreSQL
 ``postgres``, MariaDB ``root``, as this machine allows without a password) and dropped at the end, with
@@ -142,11 +142,26 @@ def sqlite_database(directory):
 
 
 @contextlib.contextmanager
+def duckdb_database(directory):
+    """A DuckDB file, the embedded warehouse the generic path of the data kinds is tested on."""
+    path = os.path.join(str(directory), f"{unique_name()}.duckdb")
+    database = ThrowawayDatabase("duckdb", f"duckdb:///{path}")
+    try:
+        yield database
+    finally:
+        for leftover in (path, path + ".wal"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+
+
+@contextlib.contextmanager
 def throwaway_database(backend, directory):
     if backend == "postgresql":
         manager = postgres_database()
     elif backend == "mysql":
         manager = mariadb_database()
+    elif backend == "duckdb":
+        manager = duckdb_database(directory)
     else:
         manager = sqlite_database(directory)
     with manager as database:

@@ -59,12 +59,16 @@ def _migration_tables(metadata, layout):
         dict(version=v) for v in RAILS_APPLIED]
 
 
-def build_schema(url, layouts=(), schema=None):
-    """Create the shop tables and the history table of each migration layout in the database at url."""
+def build_schema(url, layouts=(), schema=None, generated_keys=True):
+    """Create the shop tables and the history table of each migration layout in the database at url;
+    without ``generated_keys`` (DuckDB has no SERIAL), integer keys are plain columns the rows fill in."""
     metadata = shop_metadata(schema)
     rows = []
     for layout in layouts:
         rows.append(_migration_tables(metadata, layout))
+    for table in metadata.tables.values() if not generated_keys else ():
+        for column in table.primary_key.columns:
+            column.autoincrement = False
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.begin() as connection:
@@ -146,6 +150,13 @@ def sqlite_database(directory, layouts=()):
     path = os.path.join(str(directory), f"{unique_name()}.db")
     url = f"sqlite:///{path}"
     build_schema(url, layouts)
+    return url
+
+
+def duckdb_database(directory, layouts=()):
+    """A DuckDB file with the shop schema in directory; its URL."""
+    url = f"duckdb:///{os.path.join(str(directory), unique_name())}.duckdb"
+    build_schema(url, layouts, generated_keys=False)
     return url
 
 

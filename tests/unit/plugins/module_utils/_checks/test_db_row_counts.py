@@ -17,7 +17,7 @@ from ._kind_runner import validated_item
 from ._ports import unused_port
 from ._tcp_servers import tcp_server
 
-BACKENDS = ("postgresql", "mysql", "sqlite")
+BACKENDS = ("postgresql", "mysql", "sqlite", "duckdb")
 
 
 def run_item(item, timeout=10.0):
@@ -113,7 +113,7 @@ def test_a_postgresql_table_never_analysed_is_counted_exactly_and_says_so(db):
 
 
 def test_schema_qualified_names(db):
-    schema = {"postgresql": "public", "mysql": db.url.rsplit("/", 1)[1], "sqlite": "main"}[db.backend]
+    schema = {"postgresql": "public", "mysql": db.url.rsplit("/", 1)[1], "sqlite": "main", "duckdb": "main"}[db.backend]
     record = count(db, table=f"{schema}.users", method="estimate", min_rows=6)
     assert record["status"] == "pass", record["summary"]
     assert record["observed"]["method"] == ("exact" if db.backend == "sqlite" else "estimate")

@@ -21,6 +21,7 @@ from ._sql_databases import (
     LAYOUTS,
     RAILS_APPLIED,
     ROLE_PASSWORD,
+    duckdb_database,
     execute,
     mariadb_database,
     postgres_database,
@@ -28,7 +29,7 @@ from ._sql_databases import (
     table_exists,
 )
 
-BACKENDS = ("postgresql", "mariadb", "sqlite")
+BACKENDS = ("postgresql", "mariadb", "sqlite", "duckdb")
 INJECTION = 'users"; DROP TABLE users; --'
 
 
@@ -43,8 +44,8 @@ def prepare(item):
 @contextlib.contextmanager
 def database(backend, tmp_path, layouts=()):
     """The URL of a throwaway database of the backend with the shop schema and the layouts' history tables."""
-    if backend == "sqlite":
-        yield sqlite_database(tmp_path, layouts)
+    if backend in ("sqlite", "duckdb"):
+        yield (sqlite_database if backend == "sqlite" else duckdb_database)(tmp_path, layouts)
         return
     make = postgres_database if backend == "postgresql" else mariadb_database
     with make(layouts) as made:
@@ -280,6 +281,7 @@ _MANY_MIGRATIONS = dict(
     mariadb="INSERT INTO schema_migrations SELECT CONCAT('m', seq) FROM seq_1_to_{n}",
     sqlite="INSERT INTO schema_migrations WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g "
            "WHERE n < {n}) SELECT 'm' || n FROM g",
+    duckdb="INSERT INTO schema_migrations SELECT 'm' || g FROM generate_series(1, {n}) AS t(g)",
 )
 
 
