@@ -25,9 +25,9 @@ description:
   - The offending rows are graded against I(warn_above) and I(fail_above); with neither set, a single
     offending row fails.
   - V(regex) patterns are searched (not anchored; use C(^) and C($)) in the database's own dialect -
-    PostgreSQL C(~) (POSIX regular expressions), MySQL/MariaDB C(REGEXP) (ICU resp. PCRE). SQLite has no
-    C(REGEXP) of its own; SQLAlchemy registers Python's C(re.search) as the C(REGEXP) function of the
-    connection, so the pattern is a Python regular expression there (validated before the check runs),
+    PostgreSQL C(~) (POSIX regular expressions), MySQL/MariaDB C(REGEXP) (ICU resp. PCRE), DuckDB C(~)
+    (RE2). SQLite has no C(REGEXP) of its own; SQLAlchemy registers Python's C(re.search) as the C(REGEXP)
+    function of the connection, so the pattern is a Python regular expression there (validated before the check runs),
     evaluated row by row inside SQLite's scan (a pathological pattern is bounded only by the check's
     I(timeout)).
   - V(freshness) compares with the database's own clock (C(now()) of the same statement that reads
@@ -36,7 +36,8 @@ description:
     SQLite text) are read in I(naive_timezone) - V(utc) (the default; what most applications store) or
     V(database) (the session's local time zone - PostgreSQL C(TimeZone), MySQL C(time_zone)). With
     V(utc), MySQL/MariaDB sessions are set to C(+00:00) so C(TIMESTAMP) columns are returned in UTC.
-    SQLite integers and reals are read as Unix seconds. A table without any value fails; a newest value
+    SQLite integers and reals are read as Unix seconds. The warehouse dialects compare with standard SQL's
+    C(CURRENT_TIMESTAMP) and C(LOCALTIMESTAMP). A table without any value fails; a newest value
     in the future passes with a note.
   - B(Only reads.) Everything runs in a read-only transaction whose statements time out with the check
     and which is rolled back. Statements are SQLAlchemy Core constructs - table and column names are
@@ -52,6 +53,7 @@ extends_documentation_fragment:
 requirements:
   - SQLAlchemy >= 1.4 (on the probe host)
   - psycopg (PostgreSQL) or PyMySQL (MySQL/MariaDB), as named in the URL's driver
+  - duckdb-engine for a V(duckdb:///) URL; a warehouse dialect's own SQLAlchemy package for the others
 options:
   checks:
     description:
@@ -72,6 +74,10 @@ options:
         description:
           - SQLAlchemy URL of the database, such as V(postgresql+psycopg://app@db.example.com:5432/shop),
             V(mysql+pymysql://app@db.example.com:3306/shop) or V(sqlite:////srv/shop/shop.db).
+          - A warehouse takes the generic path - V(duckdb:////srv/warehouse/analytics.duckdb) (opened read-only;
+            tested), or V(snowflake://), V(redshift://) and V(bigquery://) URLs (not tested; see the README's
+            warehouse paragraph). It runs only statements built from names and looks tables up in
+            C(information_schema); SQL written in options is refused there.
           - May contain the password; it is masked in every result. Prefer I(password).
         type: str
         required: true

@@ -18,8 +18,10 @@ description:
     always uses the estimate when there is one.
   - Estimates - PostgreSQL C(pg_class.reltuples) of the relation the name resolves to (refreshed by
     C(ANALYZE) and autovacuum); MySQL/MariaDB C(information_schema.TABLES.TABLE_ROWS) (approximate for
-    InnoDB). SQLite keeps no estimate. An estimate of 0 or less (PostgreSQL reports -1 for a table
-    never analysed) is no estimate - the table is counted exactly and C(observed.method_note) says why.
+    InnoDB); DuckDB C(duckdb_tables().estimated_size) (tables only; a view is counted). SQLite keeps no
+    estimate, and none is read from the other warehouse dialects. An estimate of 0 or less (PostgreSQL
+    reports -1 for a table never analysed) is no estimate - the table is counted exactly and
+    C(observed.method_note) says why.
   - An estimate can be off by some percent; grading an estimate against a tight bound may flip near the
     bound. Use I(method=exact) where that matters and a full count is affordable.
   - B(Only reads.) Everything runs in a read-only transaction whose statements time out with the check
@@ -35,6 +37,7 @@ extends_documentation_fragment:
 requirements:
   - SQLAlchemy >= 1.4 (on the probe host)
   - psycopg (PostgreSQL) or PyMySQL (MySQL/MariaDB), as named in the URL's driver
+  - duckdb-engine for a V(duckdb:///) URL; a warehouse dialect's own SQLAlchemy package for the others
 options:
   checks:
     description:
@@ -54,6 +57,10 @@ options:
         description:
           - SQLAlchemy URL of the database, such as V(postgresql+psycopg://app@db.example.com:5432/shop),
             V(mysql+pymysql://app@db.example.com:3306/shop) or V(sqlite:////srv/shop/shop.db).
+          - A warehouse takes the generic path - V(duckdb:////srv/warehouse/analytics.duckdb) (opened read-only;
+            tested), or V(snowflake://), V(redshift://) and V(bigquery://) URLs (not tested; see the README's
+            warehouse paragraph). It runs only statements built from names and looks tables up in
+            C(information_schema); SQL written in options is refused there.
           - May contain the password; it is masked in every result. Prefer I(password).
         type: str
         required: true

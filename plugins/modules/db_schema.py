@@ -42,6 +42,7 @@ extends_documentation_fragment:
 requirements:
   - SQLAlchemy >= 1.4 (on the probe host)
   - psycopg (PostgreSQL) or PyMySQL (MySQL/MariaDB), as named in the URL's driver
+  - duckdb-engine for a V(duckdb:///) URL; a warehouse dialect's own SQLAlchemy package for the others
 options:
   checks:
     description:
@@ -63,6 +64,10 @@ options:
         description:
           - SQLAlchemy URL of the database, such as V(postgresql+psycopg://app@db.example.com:5432/shop),
             V(mysql+pymysql://app@db.example.com:3306/shop) or V(sqlite:////srv/shop/shop.db).
+          - A warehouse takes the generic path - V(duckdb:////srv/warehouse/analytics.duckdb) (opened read-only;
+            tested), or V(snowflake://), V(redshift://) and V(bigquery://) URLs (not tested; see the README's
+            warehouse paragraph). It runs only statements built from names and looks tables up in
+            C(information_schema); SQL written in options is refused there.
           - May contain the password; it is masked in every result. Prefer I(password).
         type: str
         required: true

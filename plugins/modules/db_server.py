@@ -37,8 +37,9 @@ description:
     MySQL/MariaDB report
     C(Seconds_Behind_Master); when that is NULL (replication stopped) the lag is unknown, a C(fail)
     when a lag level is set. On a primary the lag levels do not apply and pass.
-  - For SQLite only the connection, latency and version apply; the connection, TLS, role and lag options
-    are refused at validation.
+  - For SQLite and the warehouse dialects of the generic path (DuckDB, Snowflake, Redshift, BigQuery) only
+    the connection, latency and version apply; the connection, TLS, role and lag options are refused at
+    validation. DuckDB's version is its C(version()); another warehouse's the one its dialect reports.
   - The URL and password are secrets (C(no_log)); results show the URL with its password masked
     (C(postgresql+psycopg://app:****@db:5432/shop)) and never the password.
   - An endpoint check; runs on the probe host, which needs SQLAlchemy and the driver of the URL.
@@ -48,6 +49,7 @@ extends_documentation_fragment:
 requirements:
   - SQLAlchemy >= 1.4 (on the probe host)
   - psycopg (PostgreSQL) or PyMySQL (MySQL/MariaDB), as named in the URL's driver
+  - duckdb-engine for a V(duckdb:///) URL; a warehouse dialect's own SQLAlchemy package for the others
 options:
   checks:
     description:
@@ -68,6 +70,10 @@ options:
         description:
           - SQLAlchemy URL of the database, such as V(postgresql+psycopg://app@db.example.com:5432/shop),
             V(mysql+pymysql://app@db.example.com:3306/shop) or V(sqlite:////srv/shop/shop.db).
+          - A warehouse takes the generic path - V(duckdb:////srv/warehouse/analytics.duckdb) (opened read-only;
+            tested), or V(snowflake://), V(redshift://) and V(bigquery://) URLs (not tested; see the README's
+            warehouse paragraph). It runs only statements built from names and looks tables up in
+            C(information_schema); SQL written in options is refused there.
           - May contain the password; it is masked in every result. Prefer I(password).
         type: str
         required: true
