@@ -187,11 +187,11 @@ def fetch_url(connection: dict, budget: float, cap: int, cap_name: str, missing_
 
 
 def read_evidence(source: dict, ctx, cap: int, cap_name: str, ev: Evaluation, required: bool = True,
-                  label: str = "") -> Evidence | None:
+                  observe: bool = True) -> Evidence | None:
     """The item's document, or None after a ``fail`` finding when there is no such file (a report that
     was never written is a failed go-live item, not a check that could not run). A document that is not
-    ``required`` may be missing (no file, a 404): None without a finding. ``label`` prefixes the observed
-    names (``manifest_source``) when a check reads several documents."""
+    ``required`` may be missing (no file, a 404): None without a finding. Its ``source`` and ``size`` are
+    observed unless a kind that reads several documents records them itself (``observe=False``)."""
     if source["connection"] is not None:
         evidence = fetch_url(source["connection"], ctx.child_timeout(), cap, cap_name, missing_ok=not required)
         if evidence is None:
@@ -204,9 +204,9 @@ def read_evidence(source: dict, ctx, cap: int, cap_name: str, ev: Evaluation, re
                            else "{} does not exist".format(source["path"]))
             return None
         evidence = read_file(path, cap, cap_name)
-    prefix = f"{label}_" if label else ""
-    ev.observe(f"{prefix}source", evidence.name)
-    ev.observe(f"{prefix}size", len(evidence.data), "bytes")
+    if observe:
+        ev.observe("source", evidence.name)
+        ev.observe("size", len(evidence.data), "bytes")
     return evidence
 
 

@@ -193,8 +193,8 @@ RETURN = r"""
 golive_checks:
   description:
     - One record per item, in the order of O(checks).
-    - C(observed) holds, per artifact read, C(<artifact>_source) (its path or URL) and C(<artifact>_size)
-      (bytes); C(dbt_version), C(invocation_id) and C(dbt_target) of the run (C(args.target)); C(tests) and
+    - C(observed) holds C(artifacts) (per file read, its C(source) - path or URL - and C(size) in bytes);
+      C(dbt_version), C(invocation_id) and C(dbt_target) of the run (C(args.target)); C(tests) and
       C(tests_passed) (data and unit tests), C(nodes) (every other result); C(failed_tests), C(warned_tests),
       C(failed_nodes), C(skipped) and C(unknown_statuses) when there are any (C(unique_id)s, at most 10 each);
       with a manifest C(models), C(models_tested), C(test_coverage) (percent) and C(untested_models) (at most
@@ -215,8 +215,9 @@ golive_checks:
         1 test failed: test.shop.relationships_stg_orders_customer_id__id__ref_stg_customers_.c4293d696a (Got 1
         result, configured to fail if != 0); models with a test 50.0% (fail < 90.0%)
       observed:
-        run_results_source: /srv/analytics/target/run_results.json
-        run_results_size: {value: 11121, unit: bytes}
+        artifacts:
+          run_results.json: {source: /srv/analytics/target/run_results.json, size: {value: 11121, unit: bytes}}
+          manifest.json: {source: /srv/analytics/target/manifest.json, size: {value: 605095, unit: bytes}}
         dbt_version: 1.11.16
         dbt_target: prod
         tests: {value: 5, unit: count}

@@ -129,7 +129,8 @@ def test_data_and_service_checks_land_in_the_report(tmp_path):
     assert "1 test failed: test.shop.relationships_stg_orders_customer_id" in full["summary"]
     assert full["observed"]["sources_fail"] == ["source.shop.raw.raw_customers"]
     published_check = next(c for c in report["checks"] if c["id"] == "dbt:published")
-    assert published_check["observed"]["run_results_source"] == f"{dbt_url}/clean/run_results.json"
+    assert published_check["observed"]["artifacts"]["run_results.json"]["source"] == \
+        f"{dbt_url}/clean/run_results.json"
     assert {c["section"] for c in report["checks"] if c["kind"].startswith("db_") and c["kind"] != "db_server"} \
         == {"data"}
     assert report["verdict"] == "NO-GO" and proc.returncode != 0

@@ -22,6 +22,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
     check_order,
     format_percent,
     parse_percent,
+    quantity,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._evidence import (
     EVIDENCE_OPTIONS,
@@ -100,9 +101,12 @@ def read_artifact(plan, ctx, ev, name, cap, cap_name, required):
     """The decoded artifact ``name`` of the target directory, checked to be that dbt artifact; None when an
     optional one is missing (or after a fail finding when a required one is)."""
     evidence = read_evidence(member_source(plan["source"], name), ctx, cap, cap_name, ev, required=required,
-                             label=name.split(".")[0])
+                             observe=False)
     if evidence is None:
         return None, None
+    read = dict(ev.observed.get("artifacts") or {})
+    read[name] = dict(source=evidence.name, size=quantity(len(evidence.data), "bytes"))
+    ev.observe("artifacts", read)
     what = f"a dbt {name}"
     document = parse_json(evidence, what)
     metadata = document.get("metadata") if isinstance(document, dict) else None
@@ -181,17 +185,17 @@ def grade_results(results, plan, ev):
     ev.observe("tests", graded.tests, "count")
     ev.observe("tests_passed", graded.passed_tests, "count")
     ev.observe("nodes", graded.nodes, "count")
-    problems = (("failed_tests", "fail", "test{} failed", graded.failed_tests),
-                ("failed_nodes", "fail", "node{} failed", graded.failed_nodes),
-                ("unknown_statuses", "fail", "result{} with a status dbt does not write", graded.unknown),
-                ("warned_tests", "warn", "test{} warned", graded.warned_tests),
-                ("skipped", "warn", "node{} skipped", graded.skipped))
-    for name, status, words, offenders in problems:
+    problems = dict(failed_tests=graded.failed_tests, failed_nodes=graded.failed_nodes,
+                    unknown_statuses=graded.unknown, warned_tests=graded.warned_tests, skipped=graded.skipped)
+    for name, status, words in (("failed_tests", "fail", "test{} failed"), ("failed_nodes", "fail", "node{} failed"),
+                                ("unknown_statuses", "fail", "result{} with a status dbt does not write"),
+                                ("warned_tests", "warn", "test{} warned"), ("skipped", "warn", "node{} skipped")):
+        offenders = problems[name]
         if offenders:
             ev.observe(name, [unique_id for unique_id, dummy in offenders[:SHOWN_OFFENDERS]])
             noun = words.format("" if len(offenders) == 1 else "s")
             ev.finding(status, f"{len(offenders)} {noun}: {_offenders_text(offenders)}")
-    if not any(offenders for dummy, dummy2, dummy3, offenders in problems):
+    if not any(problems.values()):
         ev.note(f"{_plural(graded.tests, 'test')} passed, {_plural(graded.nodes, 'other node')} succeeded")
 
 
@@ -262,11 +266,12 @@ def grade_freshness(sources, evidence, strict, ev):
             message = f"{status or 'no status'}: {first_line(result.get('error') or loaded)}"
             by_status[graded].append((str(result.get("unique_id") or "?"), message))
     ev.observe("sources", len(results), "count")
-    wording = dict(fail="failed freshness", warn="past warn_after")
-    for status, offenders in by_status.items():
+    for status, name, wording in (("fail", "sources_fail", "failed freshness"),
+                                  ("warn", "sources_warn", "past warn_after")):
+        offenders = by_status[status]
         if offenders:
-            ev.observe(f"sources_{status}", [unique_id for unique_id, dummy in offenders[:SHOWN_OFFENDERS]])
-            ev.finding(status, f"{_plural(len(offenders), 'source')} {wording[status]}: {_offenders_text(offenders)}")
+            ev.observe(name, [unique_id for unique_id, dummy in offenders[:SHOWN_OFFENDERS]])
+            ev.finding(status, f"{_plural(len(offenders), 'source')} {wording}: {_offenders_text(offenders)}")
     if not any(by_status.values()):
         ev.note(f"{_plural(len(results), 'source')} fresh")
 

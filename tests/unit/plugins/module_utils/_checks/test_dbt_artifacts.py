@@ -180,11 +180,13 @@ def test_a_url_reads_the_same_artifacts_from_the_probe(dbt_project, served_proje
     by_path = check({"target_dir": dbt_project.target, "severities": "strict"})
     assert by_url["id"] == f"dbt_artifacts:{served_project}/target"
     assert by_url["status"] == by_path["status"] == "fail"
-    assert by_url["observed"]["run_results_source"] == f"{served_project}/target/run_results.json"
+    assert by_url["observed"]["artifacts"]["run_results.json"]["source"] == f"{served_project}/target/run_results.json"
+    assert sorted(by_url["observed"]["artifacts"]) == ["manifest.json", "run_results.json", "sources.json"]
     for name in ("failed_tests", "failed_nodes", "skipped", "sources_fail", "test_coverage"):
         assert by_url["observed"][name] == by_path["observed"][name]
     clean = check({"url": f"{served_project}/clean/"})  # no sources.json there: a 404, not an error
     assert clean["status"] == "pass" and "sources" not in clean["observed"]
+    assert sorted(clean["observed"]["artifacts"]) == ["manifest.json", "run_results.json"]
 
 
 def test_options_are_checked_before_anything_is_read():
