@@ -173,8 +173,7 @@ class Database(object):
                 connection.commit()
                 if self.backend == "postgresql":
                     connection.execution_options(postgresql_readonly=True)  # BEGIN READ ONLY
-                interrupter = interrupted_after(connection, self.backend, ctx.remaining())
-                with connection.begin() as transaction, interrupter:
+                with interrupted_after(connection, self.backend, ctx.remaining()), connection.begin() as transaction:
                     try:
                         if self.backend in ("mysql", "mariadb"):
                             connection.execute(sqlalchemy.text("START TRANSACTION READ ONLY"))
