@@ -42,6 +42,8 @@ KIND = "load_test"
 SECTION = "application"
 SEVERITY = "high"
 VARIABLES = {"golive_load_tests": "application"}
+# Items with url run from the probe hosts, items with path on the host that lists them.
+PROBE_OPTION = PROBE_OPTION
 FORMATS = ("auto", "locust_csv", "k6_summary")
 # A Locust statistics file has a row per endpoint, a k6 summary an entry per metric and sub-metric:
 # even a test of thousands of endpoints stays far below this.

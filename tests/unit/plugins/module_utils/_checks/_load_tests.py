@@ -86,7 +86,7 @@ def counting_app():
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield "http://127.0.0.1:%d" % server.server_address[1], server.counts
+        yield f"http://127.0.0.1:{server.server_address[1]}", server.counts
     finally:
         server.shutdown()
         server.server_close()
@@ -134,8 +134,8 @@ def k6_summary(requests=1200, failed=12, seconds=30.0, p95=215.95, p99=None, end
     for name, (count, errors, latency) in (endpoints or {}).items():
         metrics[f"http_req_duration{{name:{name}}}"] = dict(trend(latency, None), thresholds={"p(95)<500": False})
         metrics[f"http_reqs{{name:{name}}}"] = {"count": count, "rate": count / seconds}
-        metrics[f"http_req_failed{{name:{name}}}"] = {"passes": errors, "fails": count - errors,
-                                                     "value": errors / float(count)}
+        failed_rate = {"passes": errors, "fails": count - errors, "value": errors / float(count)}
+        metrics[f"http_req_failed{{name:{name}}}"] = failed_rate
     return json.dumps({
         "root_group": {"name": "", "path": "", "id": "d41d8cd98f00b204e9800998ecf8427e", "groups": {}, "checks": {}},
         "options": {"summaryTrendStats": ["avg", "min", "med", "max", "p(90)", "p(95)"], "summaryTimeUnit": "",

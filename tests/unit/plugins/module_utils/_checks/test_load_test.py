@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import shutil
 import threading
 import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -204,7 +205,7 @@ def serving(directory):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield "http://127.0.0.1:%d" % server.server_address[1]
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
@@ -214,7 +215,7 @@ def test_a_report_fetched_from_the_probe_by_url(locust_run, tmp_path):
     stats, _ = locust_run
     served = tmp_path / "ci"
     served.mkdir()
-    (served / "shop_stats.csv").write_bytes(open(stats, "rb").read())
+    shutil.copy(stats, served / "shop_stats.csv")
     with serving(served) as base:
         record = check(url=f"{base}/shop_stats.csv", max_age="1h", endpoint="/fast")
     assert record["status"] == "pass", record["summary"]
