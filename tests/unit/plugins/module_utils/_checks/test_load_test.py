@@ -232,3 +232,12 @@ def test_bad_options_are_refused_naming_the_option():
         "error_rate_fail_above: '120%' is outside 0-100%")
     assert rejected(path="/srv/ci/summary.json", endpoint=" ").startswith("endpoint: must name an endpoint")
     assert rejected(path="ci/summary.json").startswith("path: 'ci/summary.json' must be an absolute path")
+
+
+def test_a_report_over_the_cap_is_an_error_naming_it(tmp_path):
+    big = tmp_path / "huge_stats.csv"
+    with open(big, "wb") as handle:
+        handle.truncate(load_test.LOAD_TEST_CAP + 1)  # sparse: no disk written
+    record = check(path=str(big))
+    assert record["status"] == "error"
+    assert record["summary"] == f"{big} exceeded the size cap LOAD_TEST_CAP (16.0 MiB); reading stopped there"
