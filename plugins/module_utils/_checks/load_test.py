@@ -29,7 +29,6 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
 )
 from ansible_collections.golive.readiness.plugins.module_utils._evidence import (
     EVIDENCE_OPTIONS,
-    PROBE_OPTION,
     Evidence,
     describe_source,
     grade_age,
@@ -37,13 +36,16 @@ from ansible_collections.golive.readiness.plugins.module_utils._evidence import 
     prepare_source,
     read_evidence,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._evidence import (
+    PROBE_OPTION as EVIDENCE_PROBE_OPTION,
+)
 
 KIND = "load_test"
 SECTION = "application"
 SEVERITY = "high"
 VARIABLES = {"golive_load_tests": "application"}
 # Items with url run from the probe hosts, items with path on the host that lists them.
-PROBE_OPTION = PROBE_OPTION
+PROBE_OPTION = EVIDENCE_PROBE_OPTION
 FORMATS = ("auto", "locust_csv", "k6_summary")
 # A Locust statistics file has a row per endpoint, a k6 summary an entry per metric and sub-metric:
 # even a test of thousands of endpoints stays far below this.
