@@ -51,6 +51,7 @@ seealso:
   - module: golive.readiness.dns_record
   - module: golive.readiness.env_vars
   - module: golive.readiness.http_endpoint
+  - module: golive.readiness.load_test
   - module: golive.readiness.log_health
   - module: golive.readiness.path
   - module: golive.readiness.process
@@ -66,6 +67,7 @@ seealso:
   - module: golive.readiness.tcp_port
   - module: golive.readiness.time_sync
   - module: golive.readiness.tls_certificate
+  - module: golive.readiness.vulnerability_scan
   # END generated: seealso
 """
 

@@ -26,6 +26,7 @@ def bundled_for_ansiballz() -> None:  # pragma: no cover
         dns_record,
         env_vars,
         http_endpoint,
+        load_test,
         log_health,
         path,
         process,
@@ -41,4 +42,5 @@ def bundled_for_ansiballz() -> None:  # pragma: no cover
         tcp_port,
         time_sync,
         tls_certificate,
+        vulnerability_scan,
     )

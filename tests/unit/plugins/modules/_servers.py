@@ -19,3 +19,5 @@ def _load(name):
 
 dns_server = _load("_dns_server")
 tcp_servers = _load("_tcp_servers")
+load_tests = _load("_load_tests")
+vulnerability_scans = _load("_vulnerability_scans")
