@@ -189,4 +189,3 @@ def test_bad_options_name_the_option(item, message):
     with pytest.raises(OptionError) as caught:
         prepared(code_markers, item)
     assert str(caught.value) == message
-
