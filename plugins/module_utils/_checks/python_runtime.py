@@ -95,6 +95,8 @@ COMPILE_READ_CAP = 256 * 1024 * 1024
 # Syntax errors listed in the result (all are counted), and the characters of one message or import error.
 SHOWN_ERRORS = 10
 SHOWN_CHARS = 200
+# A child is not started with less than this many seconds left: it could not finish.
+_RESERVE_SECONDS = 0.5
 
 # Runs in the inspected interpreter (python -B -c COMPILE_SCRIPT), the file list as JSON on stdin: reads
 # each file and compile()s it in memory, importing nothing of it and writing nothing. Python 2.7 syntax.
@@ -609,12 +611,7 @@ def _run_child(plan, argv, ctx, stdin=None, chdir="/", pythonpath=()):
                      bytecode_cache=bytecode_cache)
         if stdin is not None:
             child["stdin"] = stdin
-        try:
-            done = execute(child, ctx.child_timeout(), ctx.timeout)
-        except CheckError as exc:
-            if str(exc).startswith("command not found"):
-                raise CheckError(f"no interpreter at {python}") from None
-            raise
+        done = execute(child, ctx.child_timeout(), ctx.timeout)
     if done.stdout.truncated:
         raise CheckError(f"{python} answered more than expected; its answer was not read")
     return done.rc, done.stdout.text(), done.stderr.text()
@@ -645,7 +642,7 @@ def _compiled(plan, files, ctx):
 
 def _listed_sources(plan, ctx):
     found = source_files(plan["compile"], ["*.py"], plan["compile_exclude"], COMPILE_MAX_FILES,
-                         lambda: ctx.remaining() < 0.5)
+                         lambda: ctx.remaining() < _RESERVE_SECONDS)
     if found.over_count:
         raise CheckError(f"compile: more than the cap COMPILE_MAX_FILES ({COMPILE_MAX_FILES}) files; "
                          "name fewer paths or exclude some")
@@ -680,7 +677,7 @@ def _check_compile(plan, ctx, ev):
 
 
 def _import_outcome(plan, name, ctx):
-    if ctx.remaining() < 0.5:
+    if ctx.remaining() < _RESERVE_SECONDS:
         return dict(module=name, ok=False, error="not tried: the check's time limit was reached"), "error"
     try:
         rc, stdout, stderr = _run_child(plan, ["-c", IMPORT_SCRIPT, name], ctx, chdir=plan["chdir"],
