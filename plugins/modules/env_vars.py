@@ -110,6 +110,25 @@ options:
           - Variable name to regular expression its value must match (searched, so anchor it,
             for example V(^production$)). A missing variable fails too.
         type: dict
+      same_keys_as:
+        description:
+          - Absolute path of the env file's template (V(/srv/shop/current/.env.example)), with
+            O(checks[].source=env_file). Every key the template defines must be defined in O(checks[].env_file)
+            (a missing one fails; one defined empty is left to O(checks[].required)); keys only
+            the env file defines are reported as O(checks[].extra_keys) says.
+          - The template is parsed as the env file is, capped the same way (C(MAX_ENV_FILE_BYTES), 1 MiB);
+            only its names are compared, its values are neither checked nor shown. Its malformed lines warn.
+        type: path
+        version_added: 0.2.0
+      extra_keys:
+        description:
+          - Status of keys the env file defines and the template of O(checks[].same_keys_as) does not.
+          - V(warn) by default - a key added in production and never in the template is not a broken
+            release, but the next deploy from the template will lack it.
+        type: str
+        choices: [ignore, warn, fail]
+        default: warn
+        version_added: 0.2.0
       # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
         description:
@@ -166,6 +185,13 @@ EXAMPLES = r"""
           APP_ENV: "^production$"
           STRIPE_SECRET_KEY: "^(sk|rk)_live_"
 
+- name: The production env file defines every key of the release's template
+  golive.readiness.env_vars:
+    checks:
+      - env_file: /srv/shop/.env.production
+        same_keys_as: /srv/shop/current/.env.example
+        extra_keys: fail
+
 - name: The running web server got the environment too
   become: true
   golive.readiness.env_vars:
@@ -193,8 +219,9 @@ golive_checks:
       I(process_name) C(process_name) and C(matching_pids)), for env files C(malformed_lines) (line numbers),
       C(variables) (how many are defined, a count), the required names that are C(present), C(missing) or
       C(empty), C(forbidden_set) with I(forbidden), C(placeholders) and C(mismatched) with I(expected_values)
-      (lists of C(name), masked C(value) and the C(pattern) or C(expected) regular expression).
-    - C(expected) holds C(required), C(forbidden) and C(expected_values) as given.
+      (lists of C(name), masked C(value) and the C(pattern) or C(expected) regular expression), and with
+      I(same_keys_as) C(keys_missing) and C(keys_extra) (names).
+    - C(expected) holds C(required), C(forbidden), C(expected_values) and C(same_keys_as) as given.
   returned: always
   type: list
   elements: dict

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: python_runtime
-short_description: Check a Python interpreter's version, virtualenv and pinned requirements
+short_description: Check a Python interpreter's version, virtualenv and pins, and that the code compiles and imports
 version_added: 0.1.0
 description:
   - Inspects a Python interpreter on the managed host, by default the one running the module, and
     checks its version against a minimum, that it is a virtualenv, and that every requirement pinned
     with C(==) in a requirements file is installed at exactly that version.
+  - With O(checks[].compile) and O(checks[].imports) it also checks, B(with that interpreter) (the
+    application's Python version decides what is valid syntax, not the module's), that the application's
+    sources compile and that named modules import.
   - Another interpreter is asked through a short subprocess (C(python -c ...)) that prints its version,
     prefixes and, when a requirements file is given, its installed distributions. The subprocess is
     bounded by the check's I(timeout). The interpreter may be as old as Python 2.7.
@@ -80,6 +83,65 @@ options:
         type: str
         choices: [warn, fail]
         default: fail
+      compile:
+        description:
+          - Absolute paths of Python files, directories (walked for C(*.py) files) or globs of either, whose
+            sources must compile with the inspected interpreter.
+          - Each file is read and C(compile())d in memory by a child process of the interpreter
+            (C(python -B -c ...), the file list on its standard input), which imports none of them and
+            writes nothing; the child runs with C(PYTHONDONTWRITEBYTECODE=1) and C(PYTHONPYCACHEPREFIX)
+            in a scratch directory removed afterwards. Syntax errors fail the check, each listed as
+            C(file:line) and message (the first 10; all are counted).
+          - A directory is walked without following symlinks and without entering C(.git), C(.hg),
+            C(.svn), C(__pycache__), C(node_modules), tool caches (C(.tox), C(.nox), C(.mypy_cache),
+            C(.pytest_cache), C(.ruff_cache)) or a virtualenv (a directory holding C(pyvenv.cfg)).
+            A file named directly is compiled whatever its name.
+          - Caps (constants of the kind) - at most C(COMPILE_MAX_FILES) (10,000) files, C(COMPILE_FILE_CAP)
+            (4 MiB) per file and C(COMPILE_READ_CAP) (256 MiB) in all; over a cap, or when a path cannot be
+            read or a glob matches nothing, the check is V(error) naming it. The child is bounded by the
+            check's O(checks[].timeout).
+        type: list
+        elements: str
+        version_added: 0.2.0
+      compile_exclude:
+        description:
+          - Globs of files or directories not to compile, relative to each walked directory; a glob with a
+            C(/) is matched against the relative path, one without against the name (V(migrations),
+            V(vendor/*)).
+        type: list
+        elements: str
+        default: []
+        version_added: 0.2.0
+      imports:
+        description:
+          - Module names (V(shop.wsgi), V(shop.settings)) that must import with the inspected interpreter.
+          - Each is imported in a child process of its own (C(python -B -c ...)), with
+            C(PYTHONDONTWRITEBYTECODE=1) and C(PYTHONPYCACHEPREFIX) in a scratch directory removed
+            afterwards, so no C(__pycache__) is written; the child exits as soon as the import is done
+            (no C(atexit) handler runs). Each is bounded by what is left of the check's O(checks[].timeout);
+            an import that does not finish is V(error); one that raises fails the check with its
+            exception's last line (a URL's password masked, at most 200 characters).
+          - B(Importing runs the module's top-level code.) Name modules whose import only defines things
+            (most settings, WSGI and ASGI entry modules); a module that connects, migrates or writes at
+            import does so here too. The module's environment is passed on; the env file is not loaded.
+        type: list
+        elements: str
+        version_added: 0.2.0
+      chdir:
+        description:
+          - Working directory of the import children, with O(checks[].imports); C(python -c) puts it first
+            on C(sys.path), so it is where the application's own packages are found
+            (V(/srv/shop/current)).
+          - Defaults to V(/), where nothing of the application shadows the interpreter's own modules.
+        type: path
+        version_added: 0.2.0
+      pythonpath:
+        description:
+          - Absolute directories put on C(PYTHONPATH) of the import children, with O(checks[].imports).
+        type: list
+        elements: str
+        default: []
+        version_added: 0.2.0
       # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
         description:
@@ -133,6 +195,16 @@ EXAMPLES = r"""
         requirements: /srv/shop/current/requirements.txt
         unpinned_status: fail
 
+- name: The release's code compiles with the application's Python and its entry points import
+  golive.readiness.python_runtime:
+    checks:
+      - python: /srv/shop/venv/bin/python
+        compile: [/srv/shop/current/shop, /srv/shop/current/manage.py]
+        compile_exclude: [migrations]
+        imports: [shop.wsgi]
+        chdir: /srv/shop/current
+        timeout: 30s
+
 - name: The interpreter Ansible uses on the host is recent enough
   golive.readiness.python_runtime:
     checks:
@@ -147,8 +219,11 @@ golive_checks:
     - C(observed) holds C(executable), C(version) (such as C(3.11.7)) and C(virtualenv) (bool), and
       with I(requirements) C(requirements_checked) (how many applied, a count), C(missing) (names),
       C(mismatched) (C(name), C(wanted), C(installed)), C(unpinned) (names) and C(notes) (lines
-      skipped); nothing here carries a unit.
-    - C(expected) holds C(min_version), C(virtualenv), C(requirements) (the file) and C(pinned) as asked for.
+      skipped); with I(compile) C(compile) (C(files) and C(error_count), counts, C(bytes) read, and
+      C(errors), each C(file), C(line) and C(message)); with I(imports) C(imports) (each C(module), C(ok)
+      and C(error)).
+    - C(expected) holds C(min_version), C(virtualenv), C(requirements) (the file), C(pinned), C(compile) and
+      C(imports) as asked for.
   returned: always
   type: list
   elements: dict

@@ -40,6 +40,7 @@ seealso:
   - module: golive.readiness.alertmanager
   - module: golive.readiness.backup_freshness
   - module: golive.readiness.backup_restore
+  - module: golive.readiness.code_markers
   - module: golive.readiness.command_output
   - module: golive.readiness.data_file
   - module: golive.readiness.db_data_quality

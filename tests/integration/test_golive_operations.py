@@ -8,7 +8,9 @@ Four logical hosts on this machine (local connection) carry the operations varia
 - db01: real custom-format pg_dump dumps of a throwaway PostgreSQL database: a sound one (pass), a truncated
   copy (fail) and a restore drill into a scratch database that must be dropped afterwards (pass);
 - app01: a rollback ready in a real tagged git checkout (pass), cron jobs (one present, one missing), a log
-  with an ERROR line (warn) and a checkout with a tracked .env holding a planted live key (fail).
+  with an ERROR line (warn), a checkout with a tracked .env holding a planted live key (fail), and a release
+  whose code compiles and imports with the run's Python leaving its tree unchanged (pass), with a TODO left
+  (fail, medium: not blocking) and an env file lacking a key of its .env.example (fail).
 
 One ``ansible-playbook golive.yml -v`` run must put every result under its host (endpoint checks with the
 probe recorded), decide NO-GO from exactly the failures of blocking severity, count every section, show
@@ -94,6 +96,7 @@ ROLLBACK_ID = "rollback_readiness:shop"
 BACKUP_COMMAND = r"/srv/shop/bin/backup --full\b"
 INVOICE_COMMAND = r"/srv/shop/bin/send-invoices\b"
 CLEANUP_COMMAND = r"/srv/shop/bin/cleanup\b"
+RELEASE_SECRET = "Jw4Tq9Rz2Xk7Lm5Vn8Pb"
 
 
 # --- what the hosts are about ---------------------------------------------------------------------
@@ -157,6 +160,10 @@ def application(app):
         ],
         golive_logs=[app.logrotate.options(path=app.log, age_fail_above="1h")],
         golive_secrets_hygiene=[dict(path=app.leaky_checkout)],
+        golive_python_runtime=[dict(python=sys.executable, compile=[app.release], imports=["shop.wsgi"],
+                                    chdir=app.release)],
+        golive_code_markers=[dict(name="shop", paths=[os.path.join(app.release, "shop")])],
+        golive_env_vars=[dict(env_file=app.release_env, same_keys_as=os.path.join(app.release, ".env.example"))],
     )
 
 
@@ -237,13 +244,39 @@ def leaky_checkout(root, planted_key):
     return init_repo(root, {".env": f"STRIPE_SECRET_KEY={planted_key}\n", "app.py": "import os\n"})
 
 
+def code_release(root):
+    """A release that compiles and imports, with a TODO left, and its env file lacking a key of the template."""
+    files = {
+        "shop/__init__.py": "VERSION = '1.1.0'\n",
+        "shop/wsgi.py": "from shop import cart\napplication = cart.total\n",
+        "shop/cart.py": "def total(lines):\n    # TODO: round per line\n    return sum(lines)\n",
+        ".env.example": "APP_ENV=production\nSECRET_KEY=\nSENTRY_DSN=\n",
+    }
+    for relpath, text in files.items():
+        write(root, relpath, text)
+    env_file = write(os.path.dirname(root), "release.env", f"APP_ENV=production\nSECRET_KEY={RELEASE_SECRET}\n", 0o600)
+    return root, env_file
+
+
+def tree_state(root):
+    """Every path under root with its mtime and size."""
+    state = {}
+    for directory, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            st = os.lstat(os.path.join(directory, name))
+            state[os.path.relpath(os.path.join(directory, name), root)] = (st.st_mtime_ns, st.st_size)
+    return state
+
+
 def app_host(root, planted_key):
     script, releases_dir, current, checkout = rollback_layout(os.path.join(root, "shop"))
     logrotate, log = log_with_one_error(root)
+    release, release_env = code_release(os.path.join(root, "code", "release"))
     return types.SimpleNamespace(rollback_script=script, releases_dir=releases_dir, current=current,
                                  checkout=checkout, head=git(checkout, "rev-parse", "HEAD").strip(),
                                  cron=cron_tree(os.path.join(root, "cron")), logrotate=logrotate, log=log,
-                                 leaky_checkout=leaky_checkout(os.path.join(root, "leaky"), planted_key))
+                                 leaky_checkout=leaky_checkout(os.path.join(root, "leaky"), planted_key),
+                                 release=release, release_env=release_env, release_state=tree_state(release))
 
 
 @contextlib.contextmanager
@@ -299,6 +332,7 @@ def operations_run(tmp_path_factory):
             run.source_unchanged = servers.database.fingerprint() == source_before
             run.scratch_left = scratch_databases()
             run.stripe_requests = [r["path"] for r in servers.stripe.state.requests]
+            run.release_unchanged = tree_state(servers.app.release) == servers.app.release_state
             yield run
         finally:
             drop_database(servers.scratch)  # a failed drill never leaves it on the shared server
@@ -333,6 +367,9 @@ def expected_statuses(servers):
         ("app01", f"scheduled_jobs:{INVOICE_COMMAND}"): ("fail", None),
         ("app01", f"log_health:{app.log}"): ("warn", None),
         ("app01", f"secrets_hygiene:{app.leaky_checkout}"): ("fail", None),
+        ("app01", f"python_runtime:{sys.executable}"): ("pass", None),
+        ("app01", "code_markers:shop"): ("fail", None),
+        ("app01", f"env_vars:{app.release_env}"): ("fail", None),
     }
 
 
@@ -350,6 +387,7 @@ def expected_blocking(servers):
         ("db01", f"backup_freshness:{servers.dumps.truncated_glob}"): "high",
         ("app01", f"scheduled_jobs:{INVOICE_COMMAND}"): "high",
         ("app01", f"secrets_hygiene:{servers.app.leaky_checkout}"): "critical",
+        ("app01", f"env_vars:{servers.app.release_env}"): "high",
     }
 
 
@@ -358,7 +396,8 @@ def secret_fragments(servers):
 
     Masked forms show a key's last four characters, never six in a row. The hex secrets are searched in
     longer pieces so that commit hashes and other hex in the report cannot match them by chance."""
-    keys = (LIVE_SECRET, LIVE_PUBLISHABLE, TEST_SECRET, TEST_PUBLISHABLE, WEBHOOK_SECRET, servers.planted_key)
+    keys = (LIVE_SECRET, LIVE_PUBLISHABLE, TEST_SECRET, TEST_PUBLISHABLE, WEBHOOK_SECRET, servers.planted_key,
+            RELEASE_SECRET)
     hex_secrets = (servers.database.password, PROMETHEUS_TOKEN, ALERTMANAGER_PASSWORD)
     found = set()
     for key in keys:
@@ -444,6 +483,15 @@ def assert_application(records, servers):
     rules = set((f["rule"], f["file"]) for f in hygiene["observed"]["findings"])
     assert {("env_file_tracked", ".env"), ("stripe_live_key", ".env")} <= rules, hygiene
     assert (hygiene["section"], hygiene["severity"]) == ("security", "critical")
+    runtime = records[("app01", f"python_runtime:{sys.executable}")]["observed"]
+    assert runtime["compile"]["files"] == {"value": 3, "unit": "count"}, runtime
+    assert runtime["imports"] == [dict(module="shop.wsgi", ok=True, error=None)], runtime
+    markers = records[("app01", "code_markers:shop")]
+    assert markers["severity"] == "medium", markers
+    assert [(loc["file"], loc["line"]) for loc in markers["observed"]["locations"]] == [
+        (os.path.join(servers.app.release, "shop", "cart.py"), 2)], markers
+    env = records[("app01", f"env_vars:{servers.app.release_env}")]["observed"]
+    assert (env["keys_missing"], env["keys_extra"]) == (["SENTRY_DSN"], []), env
 
 
 def test_operations_checks_run_for_real_and_decide_the_verdict(operations_run):
@@ -461,6 +509,8 @@ def test_operations_checks_run_for_real_and_decide_the_verdict(operations_run):
     assert_monitoring(records, servers)
     assert_backups(records, run)
     assert_application(records, servers)
+    # Compiling and importing the release wrote nothing into it: no __pycache__, every mtime as it was.
+    assert run.release_unchanged
 
     # Only failures of critical and high severity block; the medium log warning does not.
     assert report["blocking_severities"] == ["critical", "high"]
@@ -469,7 +519,8 @@ def test_operations_checks_run_for_real_and_decide_the_verdict(operations_run):
     assert sorted((b["host"], b["id"]) for b in report["blocking"]) == sorted(blocking)
     assert sorted((key, records[key]["severity"]) for key in blocking) == sorted(blocking.items())
     assert report["counts"]["blocking"] == len(blocking)
-    assert [(w["host"], w["id"]) for w in report["warnings"]] == [("app01", f"log_health:{servers.app.log}")]
+    assert sorted((w["host"], w["id"]) for w in report["warnings"]) == [
+        ("app01", "code_markers:shop"), ("app01", f"log_health:{servers.app.log}")]
     assert run.returncode != 0
 
     counts = report["counts"]["by_section"]
@@ -478,7 +529,7 @@ def test_operations_checks_run_for_real_and_decide_the_verdict(operations_run):
         "services": dict(pass_counts(1), fail=1),
         "monitoring": dict(pass_counts(2), warn=1, fail=1),
         "backup": dict(pass_counts(2), fail=1),
-        "application": dict(pass_counts(3), fail=1),
+        "application": dict(pass_counts(4), fail=3),
         "security": dict(pass_counts(0), fail=1),
     }
     assert report["counts"]["total"] == len(expected)

@@ -75,6 +75,6 @@ def test_example_inventory_variables_validate(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     shown_at = proc.stdout.index("ok: [localhost] => {") + len("ok: [localhost] => ")
     shown = json.JSONDecoder().raw_decode(proc.stdout[shown_at:])[0]["msg"]
-    assert shown["web01.shop.internal"] == 19
+    assert shown["web01.shop.internal"] == 20
     assert shown["worker01.shop.internal"] == 12
     assert shown["bastion.shop.internal"] == 8

@@ -15,6 +15,7 @@ def bundled_for_ansiballz() -> None:  # pragma: no cover
         alertmanager,
         backup_freshness,
         backup_restore,
+        code_markers,
         command_output,
         data_file,
         db_data_quality,

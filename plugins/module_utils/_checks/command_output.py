@@ -186,7 +186,7 @@ def _spawn(plan):
         raise CheckError("chdir: {} is not a directory".format(plan["chdir"]))
     env = command_environment(plan)
     try:
-        return start_child(plan["argv"], cwd=plan["chdir"], env=env, stdin=subprocess.DEVNULL,
+        return start_child(plan["argv"], cwd=plan["chdir"], env=env, stdin=plan.get("stdin", subprocess.DEVNULL),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except FileNotFoundError:
         raise CheckError("command not found: {}".format(plan["argv"][0])) from None

@@ -34,6 +34,8 @@ OPTIONS = dict(
     allow_placeholders_for=dict(type="list", elements="str", default=[]),
     local_urls_are_placeholders=dict(type="bool", default=False),
     expected_values=dict(type="dict"),
+    same_keys_as=dict(type="path"),
+    extra_keys=dict(type="str", choices=["ignore", "warn", "fail"], default="warn"),
 )
 
 # Matched case-insensitively with re.search against each checked value.
@@ -132,8 +134,20 @@ def _source_options(item):
     return source
 
 
+def _template(item, source):
+    template = item.get("same_keys_as")
+    if template is None:
+        return None
+    if source != "env_file":
+        raise OptionError("same_keys_as: only applies with source=env_file")
+    if not os.path.isabs(template):
+        raise OptionError(f"same_keys_as: {template!r} must be absolute")
+    return template
+
+
 def prepare(item):
     source = _source_options(item)
+    template = _template(item, source)
     required = _check_names(item["required"], "required")
     forbidden = _check_names(item["forbidden"], "forbidden")
     both = sorted(set(required) & set(forbidden))
@@ -157,6 +171,8 @@ def prepare(item):
         expected=expected,
         placeholders=[(p, _compile(p, "placeholder_patterns")) for p in patterns],
         exempt=set(_check_names(item["allow_placeholders_for"], "allow_placeholders_for")),
+        same_keys_as=template,
+        extra_keys=item["extra_keys"],
     )
 
 
@@ -422,6 +438,27 @@ def _check_expected(plan, variables, ev):
             entry["expected"]))
 
 
+def _check_same_keys(plan, variables, ev):
+    """The env file defines exactly the keys of its template (.env.example); only names are compared."""
+    template = plan["same_keys_as"]
+    if template is None:
+        return
+    parsed, malformed = read_env_file(template)
+    keys = set(parsed)  # only the names: a template's values are never looked at
+    ev.expect("same_keys_as", template)
+    missing = sorted(keys - set(variables))
+    extra = sorted(set(variables) - keys)
+    ev.observe("keys_missing", missing)
+    ev.observe("keys_extra", extra)
+    if malformed:
+        ev.finding("warn", "malformed line{} {} in {} (not KEY=VALUE)".format(
+            "" if len(malformed) == 1 else "s", ", ".join(str(n) for n in malformed), template))
+    ev.require(not missing, "{} not in {}".format(_plural(missing), plan["env_file"]) + f" (defined in {template})",
+               passing=f"every key of {template} defined")
+    if plan["extra_keys"] != "ignore":
+        ev.require(not extra, f"{_plural(extra)} not in {template}", status=plan["extra_keys"])
+
+
 def run(plan, ctx):
     ev = Evaluation()
     variables = _load(plan, ev)
@@ -430,6 +467,7 @@ def run(plan, ctx):
     _check_forbidden(plan, variables, ev)
     _check_placeholders(plan, variables, ev)
     _check_expected(plan, variables, ev)
+    _check_same_keys(plan, variables, ev)
     if not plan["required"]:
         ev.note(f"{len(variables)} variables, no placeholder values")
     return ev.outcome()

@@ -10,14 +10,20 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
     CheckError,
     Evaluation,
     OptionError,
     format_duration,
+    format_size,
+    mask_url,
+    quantity,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._checks.command_output import execute
 from ansible_collections.golive.readiness.plugins.module_utils._processes import child_process, kill_process_group
+from ansible_collections.golive.readiness.plugins.module_utils._tree import source_files
 
 KIND = "python_runtime"
 SECTION = "application"
@@ -30,6 +36,11 @@ OPTIONS = dict(
     requirements=dict(type="path"),
     require_pinned=dict(type="bool"),
     unpinned_status=dict(type="str", choices=["warn", "fail"], default="fail"),
+    compile=dict(type="list", elements="str"),
+    compile_exclude=dict(type="list", elements="str", default=[]),
+    imports=dict(type="list", elements="str"),
+    chdir=dict(type="path"),
+    pythonpath=dict(type="list", elements="str", default=[]),
 )
 
 # Includes nest rarely; a deeper chain is almost certainly a loop through differently spelled paths.
@@ -77,6 +88,78 @@ if __name__ == "__main__":
     sys.stdout.write(json.dumps(describe(sys.argv[1:] == ["1"])))
 """
 
+# Caps of compile: the .py files listed, the bytes of one file, the bytes of all of them.
+COMPILE_MAX_FILES = 10000
+COMPILE_FILE_CAP = 4 * 1024 * 1024
+COMPILE_READ_CAP = 256 * 1024 * 1024
+# Syntax errors listed in the result (all are counted), and the characters of one message or import error.
+SHOWN_ERRORS = 10
+SHOWN_CHARS = 200
+# A child is not started with less than this many seconds left: it could not finish.
+_RESERVE_SECONDS = 0.5
+
+# Runs in the inspected interpreter (python -B -c COMPILE_SCRIPT), the file list as JSON on stdin: reads
+# each file and compile()s it in memory, importing nothing of it and writing nothing. Python 2.7 syntax.
+COMPILE_SCRIPT = r"""
+import json, sys, warnings
+warnings.simplefilter("ignore")
+def compile_error(data, path):
+    try:
+        compile(data, path, "exec", 0, True)
+    except SyntaxError as exc:
+        return {"file": path, "line": exc.lineno, "message": ("%s: %s" % (type(exc).__name__, exc.msg))[:400]}
+    except Exception as exc:
+        return {"file": path, "line": None, "message": ("%s: %s" % (type(exc).__name__, exc))[:400]}
+    return None
+def main(request):
+    result = {"compiled": 0, "bytes": 0, "errors": [], "error_count": 0, "unreadable": [], "too_large": [],
+              "over_read_cap": False}
+    for path in request["files"]:
+        try:
+            handle = open(path, "rb")
+            try:
+                data = handle.read(request["file_cap"] + 1)
+            finally:
+                handle.close()
+        except (IOError, OSError) as exc:
+            result["unreadable"].append("%s (%s)" % (path, exc.strerror or exc))
+            continue
+        if len(data) > request["file_cap"]:
+            result["too_large"].append(path)
+            continue
+        result["bytes"] += len(data)
+        if result["bytes"] > request["read_cap"]:
+            result["over_read_cap"] = True
+            break
+        error = compile_error(data, path)
+        result["compiled"] += 1
+        if error:
+            result["error_count"] += 1
+            if len(result["errors"]) < request["shown_errors"]:
+                result["errors"].append(error)
+    return result
+sys.stdout.write(json.dumps(main(json.loads(sys.stdin.read()))))
+"""
+
+# Runs in the inspected interpreter (python -B -c IMPORT_SCRIPT <module>): imports the module with its
+# output sent to stderr, so that stdout carries only the outcome, then exits at once (no atexit handler or
+# thread the import started runs on). Python 2.7 syntax.
+IMPORT_SCRIPT = r"""
+import json, os, sys
+out = os.fdopen(os.dup(1), "w")
+os.dup2(2, 1)
+try:
+    import importlib
+    importlib.import_module(sys.argv[1])
+    outcome = {"ok": True}
+except BaseException as exc:
+    outcome = {"ok": False, "error": " ".join(("%s: %s" % (type(exc).__name__, exc)).split())[:400]}
+out.write(json.dumps(outcome))
+out.flush()
+os._exit(0)
+"""
+
+_MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
 _NAME = re.compile(
     r"^\s*(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?P<extras>\[[^\]]*\])?\s*(?P<rest>.*)$")
@@ -110,6 +193,42 @@ def _parse_min_version(text):
     return tuple(int(part) for part in text.split("."))
 
 
+def _compile_paths(item):
+    paths = item.get("compile")
+    if paths is None:
+        if item["compile_exclude"]:
+            raise OptionError("compile_exclude: only applies with compile")
+        return None
+    if not paths:
+        raise OptionError("compile: name at least one file, directory or glob")
+    for path in paths:
+        if not path or not os.path.isabs(path):
+            raise OptionError(f"compile: {path!r} must be an absolute path or glob")
+    for pattern in item["compile_exclude"]:
+        if not pattern or not pattern.strip() or pattern.startswith("/"):
+            raise OptionError(f"compile_exclude: {pattern!r} must be a non-empty glob relative to each directory")
+    return [os.path.normpath(path) for path in paths]
+
+
+def _imports(item):
+    names = item.get("imports")
+    if names is None:
+        for option in ("chdir", "pythonpath"):
+            if item.get(option):
+                raise OptionError(f"{option}: only applies with imports")
+        return None
+    if not names:
+        raise OptionError("imports: name at least one module")
+    for name in names:
+        if not _MODULE_NAME.match(name or ""):
+            raise OptionError(f"imports: {name!r} is not a module name like app.settings")
+    for option, paths in (("chdir", [item["chdir"]] if item.get("chdir") else []), ("pythonpath", item["pythonpath"])):
+        for path in paths:
+            if not path or not os.path.isabs(path) or ":" in path:
+                raise OptionError(f"{option}: {path!r} must be an absolute path without ':'")
+    return list(names)
+
+
 def prepare(item):
     python = item.get("python")
     if python is not None and not os.path.isabs(python):
@@ -129,6 +248,11 @@ def prepare(item):
         requirements=requirements,
         require_pinned=require_pinned,
         unpinned_status=item["unpinned_status"],
+        compile=_compile_paths(item),
+        compile_exclude=list(item["compile_exclude"]),
+        imports=_imports(item),
+        chdir=item.get("chdir") or "/",
+        pythonpath=list(item["pythonpath"]),
     )
 
 
@@ -472,6 +596,115 @@ def _check_requirements(plan, info, ev):
         ev.note(f"{len(requirements)} requirements installed as pinned")
 
 
+# --- compiling and importing, in children of the interpreter ---------------------------------------
+
+def _interpreter(plan):
+    return plan["python"] or sys.executable
+
+
+def _run_child(plan, argv, ctx, stdin=None, chdir="/", pythonpath=()):
+    """(rc, stdout text) of the interpreter running ``argv`` with bytecode writing off (-B, PYTHONDONTWRITEBYTECODE,
+    and PYTHONPYCACHEPREFIX in a scratch directory removed afterwards), bounded by the check's time."""
+    python = _interpreter(plan)
+    with tempfile.TemporaryDirectory(prefix="golive-pycache-") as bytecode_cache:
+        child = dict(argv=[python, "-B", *argv], chdir=chdir, env=dict(PYTHONPATH=":".join(pythonpath)),
+                     bytecode_cache=bytecode_cache)
+        if stdin is not None:
+            child["stdin"] = stdin
+        done = execute(child, ctx.child_timeout(), ctx.timeout)
+    if done.stdout.truncated:
+        raise CheckError(f"{python} answered more than expected; its answer was not read")
+    return done.rc, done.stdout.text(), done.stderr.text()
+
+
+def _compile_request(files):
+    request = dict(files=[path for path, _size in files], file_cap=COMPILE_FILE_CAP, read_cap=COMPILE_READ_CAP,
+                   shown_errors=SHOWN_ERRORS)
+    return json.dumps(request).encode("utf-8")
+
+
+def _cut(text):
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 1] + "\u2026"
+
+
+def _compiled(plan, files, ctx):
+    with tempfile.TemporaryFile() as request:  # unnamed: nothing is left on disk, whatever happens
+        request.write(_compile_request(files))
+        request.seek(0)
+        rc, stdout, stderr = _run_child(plan, ["-c", COMPILE_SCRIPT], ctx, stdin=request)
+    try:
+        result = json.loads(stdout)
+    except ValueError:
+        last = stderr.strip().splitlines()[-1:] or ["no output"]
+        raise CheckError(f"{_interpreter(plan)} could not compile (exit {rc}: {_cut(mask_url(last[0]))})") from None
+    return result
+
+
+def _listed_sources(plan, ctx):
+    found = source_files(plan["compile"], ["*.py"], plan["compile_exclude"], COMPILE_MAX_FILES,
+                         lambda: ctx.remaining() < _RESERVE_SECONDS)
+    if found.over_count:
+        raise CheckError(f"compile: more than the cap COMPILE_MAX_FILES ({COMPILE_MAX_FILES}) files; "
+                         "name fewer paths or exclude some")
+    if found.stopped:
+        raise CheckError(f"compile: time limit reached during {found.stopped} (raise timeout)")
+    return found
+
+
+def _check_compile(plan, ctx, ev):
+    found = _listed_sources(plan, ctx)
+    result = _compiled(plan, found.files, ctx) if found.files else dict(
+        compiled=0, bytes=0, errors=[], error_count=0, unreadable=[], too_large=[], over_read_cap=False)
+    errors = [dict(error, message=_cut(error["message"])) for error in result["errors"]]
+    ev.expect("compile", plan["compile"])
+    ev.observe("compile", dict(files=quantity(result["compiled"], "count"), bytes=quantity(result["bytes"], "bytes"),
+                               error_count=quantity(result["error_count"], "count"), errors=errors))
+    where = "; ".join("{}:{}: {}".format(e["file"], e["line"] or "?", e["message"]) for e in errors[:3])
+    ev.require(not result["error_count"], f"{result['error_count']} file(s) do not compile: {where}",
+               passing=f"{result['compiled']} file(s) compile")
+    unreadable = found.unreadable + result["unreadable"]
+    if unreadable:
+        ev.finding("error", "compile: {} path(s) could not be read: {}".format(
+            len(unreadable), ", ".join(unreadable[:5])))
+    for pattern in found.unmatched:
+        ev.finding("error", f"compile: nothing matches {pattern}")
+    if result["too_large"]:
+        ev.finding("error", "compile: {} file(s) over the cap COMPILE_FILE_CAP ({}) not compiled: {}".format(
+            len(result["too_large"]), format_size(COMPILE_FILE_CAP), ", ".join(result["too_large"][:5])))
+    if result["over_read_cap"]:
+        ev.finding("error", f"compile: the files hold more than the cap COMPILE_READ_CAP "
+                            f"({format_size(COMPILE_READ_CAP)}); compiling stopped there")
+
+
+def _import_outcome(plan, name, ctx):
+    if ctx.remaining() < _RESERVE_SECONDS:
+        return dict(module=name, ok=False, error="not tried: the check's time limit was reached"), "error"
+    try:
+        rc, stdout, stderr = _run_child(plan, ["-c", IMPORT_SCRIPT, name], ctx, chdir=plan["chdir"],
+                                        pythonpath=plan["pythonpath"])
+    except CheckError as exc:
+        return dict(module=name, ok=False, error=_cut(str(exc))), "error"
+    try:
+        outcome = json.loads(stdout)
+    except ValueError:
+        last = stderr.strip().splitlines()[-1:] or ["no output"]
+        return dict(module=name, ok=False, error=_cut(mask_url(f"exit {rc} during the import: {last[0]}"))), "fail"
+    if outcome.get("ok"):
+        return dict(module=name, ok=True, error=None), "pass"
+    return dict(module=name, ok=False, error=_cut(mask_url(str(outcome.get("error"))))), "fail"
+
+
+def _check_imports(plan, ctx, ev):
+    outcomes = [_import_outcome(plan, name, ctx) for name in plan["imports"]]
+    ev.expect("imports", plan["imports"])
+    ev.observe("imports", [outcome for outcome, _status in outcomes])
+    for outcome, status in outcomes:
+        if status != "pass":
+            ev.finding(status, "import {} failed: {}".format(outcome["module"], outcome["error"]))
+    if all(status == "pass" for _outcome, status in outcomes):
+        ev.note(f"{len(outcomes)} module(s) import")
+
+
 def _is_own_interpreter(python):
     # Compared unresolved: a virtualenv's python is a symlink to the base interpreter but has its own prefix.
     return python is None or os.path.abspath(python) == os.path.abspath(sys.executable)
@@ -489,4 +722,8 @@ def run(plan, ctx):
     _check_virtualenv(plan, info, ev)
     if plan["requirements"] is not None:
         _check_requirements(plan, info, ev)
+    if plan["compile"] is not None:
+        _check_compile(plan, ctx, ev)
+    if plan["imports"] is not None:
+        _check_imports(plan, ctx, ev)
     return ev.outcome()

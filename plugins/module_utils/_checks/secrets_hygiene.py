@@ -9,7 +9,6 @@ Findings name the file, the line and the rule; a matched secret is shown only th
 from __future__ import annotations
 
 import bisect
-import fnmatch
 import os
 import re
 import stat
@@ -26,6 +25,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
 )
 from ansible_collections.golive.readiness.plugins.module_utils._checks import _git
 from ansible_collections.golive.readiness.plugins.module_utils._checks.path import format_mode, parse_mode
+from ansible_collections.golive.readiness.plugins.module_utils._tree import excluded, matches
 
 KIND = "secrets_hygiene"
 SECTION = "security"
@@ -146,21 +146,6 @@ def prepare(item):
 
 
 # --- paths --------------------------------------------------------------------------------------
-
-def matches(globs, relpath):
-    """Whether a relative path matches one of ``globs``: a glob with a '/' is matched against the whole
-    relative path, one without against the file name (like .gitignore)."""
-    name = relpath.rsplit("/", 1)[-1]
-    return any(fnmatch.fnmatchcase(relpath if "/" in pattern else name, pattern) for pattern in globs)
-
-
-def excluded(globs, relpath):
-    """Whether the path or any directory above it (within the scanned tree) matches an exclude glob."""
-    if not globs:
-        return False
-    parts = relpath.split("/")
-    return any(matches(globs, "/".join(parts[:index + 1])) for index in range(len(parts)))
-
 
 def is_env_file(plan, relpath):
     return matches(plan["env_files"], relpath) and not matches(plan["env_templates"], relpath)

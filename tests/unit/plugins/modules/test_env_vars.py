@@ -80,3 +80,18 @@ def test_verify_runs_env_vars_in_a_mixed_list(tmp_path):
 def test_module_documentation_renders_every_option():
     doc = assert_documents_options("env_vars", env_vars)
     assert doc["options"]["checks"]["suboptions"]["source"]["choices"] == list(env_vars.SOURCES)
+
+
+def test_module_compares_the_keys_with_the_template_without_showing_values(tmp_path):
+    path = write_env(tmp_path)
+    template = tmp_path / ".env.example"
+    template.write_text("APP_ENV=\nSECRET_KEY=\nSTRIPE_SECRET_KEY=sk_test_...\nDATABASE_URL=\nSENTRY_DSN=\n")
+    done, result = ansible_run("env_vars", {"checks": [
+        {"env_file": path, "same_keys_as": str(template), "allow_placeholders_for": ["STRIPE_SECRET_KEY"]},
+    ]}, verbose=True)
+    assert_no_secret(done.stdout + done.stderr)
+    assert done.returncode == 2
+    [record] = result["golive_checks"]
+    assert record["status"] == "fail"
+    assert (record["observed"]["keys_missing"], record["observed"]["keys_extra"]) == (["SENTRY_DSN"], [])
+    assert record["summary"] == f"variable SENTRY_DSN not in {path} (defined in {template})"

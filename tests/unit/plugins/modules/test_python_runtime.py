@@ -62,3 +62,22 @@ def test_verify_runs_python_runtime_in_a_mixed_list(tmp_path):
 def test_module_documentation_renders_every_option():
     doc = assert_documents_options("python_runtime", python_runtime)
     assert doc["options"]["checks"]["suboptions"]["unpinned_status"]["choices"] == ["warn", "fail"]
+
+
+def test_module_compiles_and_imports_with_the_venv_interpreter_writing_nothing(tmp_path):
+    release = tmp_path / "release"
+    (release / "shop").mkdir(parents=True)
+    (release / "shop" / "__init__.py").write_text("")
+    (release / "shop" / "wsgi.py").write_text("application = object()\n")
+    (release / "shop" / "broken.py").write_text("def f(:\n")
+    before = sorted(os.listdir(release / "shop"))
+    done, result = ansible_run("python_runtime", {"checks": [
+        {"python": VENV_PYTHON, "compile": [str(release)], "imports": ["shop.wsgi", "shop.nothere"],
+         "chdir": str(release)},
+    ]})
+    assert done.returncode == 2, done.stdout
+    [record] = result["golive_checks"]
+    assert record["status"] == "fail"
+    assert record["observed"]["compile"]["errors"][0]["file"] == str(release / "shop" / "broken.py")
+    assert [i["ok"] for i in record["observed"]["imports"]] == [True, False]
+    assert sorted(os.listdir(release / "shop")) == before  # no __pycache__

@@ -429,3 +429,80 @@ def test_check_error_is_raised_by_run_for_unreadable_sources(tmp_path):
     plan = env_vars.prepare(validated(dict(env_file=str(tmp_path / "nope"))))
     with pytest.raises(CheckError):
         env_vars.run(plan, None)
+
+
+# --- same keys as the template ----------------------------------------------------------------------
+
+TEMPLATE = textwrap.dedent("""\
+    # Copy to .env.production and fill in
+    APP_ENV=production
+    DATABASE_URL=postgresql://shop:changeme@localhost/shop
+    SECRET_KEY=
+    STRIPE_SECRET_KEY=sk_test_%s
+    ALLOWED_HOSTS=example.com
+    """) % STRIPE_TEST_KEY[len("sk_test_"):]
+
+
+def test_env_file_with_every_key_of_its_template_passes(tmp_path):
+    template = env_file(tmp_path, TEMPLATE, name=".env.example")
+    record = check(dict(env_file=env_file(tmp_path, GOOD_ENV), same_keys_as=template))
+    assert record["status"] == "pass", record["summary"]
+    assert (record["observed"]["keys_missing"], record["observed"]["keys_extra"]) == ([], [])
+    assert record["expected"]["same_keys_as"] == template
+    assert f"every key of {template} defined" in record["summary"]
+
+
+def test_keys_missing_from_the_env_file_fail_and_extra_keys_warn(tmp_path):
+    template = env_file(tmp_path, TEMPLATE + "SENTRY_DSN=\nexport REDIS_URL='redis://localhost'\n", name=".env.example")
+    production = env_file(tmp_path, GOOD_ENV + f"LEGACY_TOKEN={SECRET_KEY}\n")
+    record = check(dict(env_file=production, same_keys_as=template))
+    assert record["status"] == "fail"
+    assert record["observed"]["keys_missing"] == ["REDIS_URL", "SENTRY_DSN"]
+    assert record["observed"]["keys_extra"] == ["LEGACY_TOKEN"]
+    assert record["summary"] == (f"variables REDIS_URL, SENTRY_DSN not in {production} (defined in {template}); "
+                                 f"variable LEGACY_TOKEN not in {template}")
+    only_extra = env_file(tmp_path, TEMPLATE.replace("ALLOWED_HOSTS=example.com\n", ""), name="short.example")
+    assert check(dict(env_file=production, same_keys_as=only_extra))["status"] == "warn"
+    assert check(dict(env_file=production, same_keys_as=only_extra, extra_keys="fail"))["status"] == "fail"
+    ignored = check(dict(env_file=production, same_keys_as=only_extra, extra_keys="ignore"))
+    assert ignored["status"] == "pass" and ignored["observed"]["keys_extra"] == ["ALLOWED_HOSTS", "LEGACY_TOKEN"]
+
+
+def test_template_values_are_never_checked_or_shown(tmp_path):
+    # The template's placeholders (changeme, sk_test_, example.com) are what a template holds: not findings.
+    template = env_file(tmp_path, TEMPLATE, name=".env.example")
+    record = check(dict(env_file=env_file(tmp_path, GOOD_ENV), same_keys_as=template))
+    dumped = json.dumps(record)
+    for value in ("changeme", "example.com", STRIPE_TEST_KEY[-6:]):
+        assert value not in dumped
+
+
+def test_malformed_template_lines_warn_by_number(tmp_path):
+    template = env_file(tmp_path, TEMPLATE + "this is not an assignment\n", name=".env.example")
+    record = check(dict(env_file=env_file(tmp_path, GOOD_ENV), same_keys_as=template))
+    assert record["status"] == "warn"
+    assert record["summary"] == f"malformed line 7 in {template} (not KEY=VALUE)"
+
+
+def test_missing_or_oversized_template_is_an_error(tmp_path):
+    production = env_file(tmp_path, GOOD_ENV)
+    record = check(dict(env_file=production, same_keys_as=str(tmp_path / "absent.example")))
+    assert record["status"] == "error"
+    assert record["summary"] == f"cannot read {tmp_path / 'absent.example'}: No such file or directory"
+    huge = tmp_path / "huge.example"
+    with open(huge, "wb") as handle:
+        handle.truncate(env_vars.MAX_ENV_FILE_BYTES + 1)
+    record = check(dict(env_file=production, same_keys_as=str(huge)))
+    assert record["status"] == "error"
+    assert record["summary"] == f"{huge} is {env_vars.MAX_ENV_FILE_BYTES + 1} bytes, too big for an env file"
+
+
+@pytest.mark.parametrize("item, message", [
+    (dict(source="module", required=["PATH"], same_keys_as="/srv/shop/.env.example"),
+     "same_keys_as: only applies with source=env_file"),
+    (dict(env_file="/srv/shop/.env", same_keys_as=".env.example"), "same_keys_as: '.env.example' must be absolute"),
+])
+def test_bad_template_options_name_the_option(item, message):
+    with pytest.raises(OptionError) as caught:
+        env_vars.prepare(validated(item))
+    assert str(caught.value) == message

@@ -321,3 +321,205 @@ def test_own_interpreter_is_inspected_in_process(monkeypatch):
     record = check({"python": sys.executable, "min_version": "3.8"})
     assert record["status"] == "pass", record["summary"]
     assert record["observed"]["executable"] == sys.executable
+
+
+# --- compile and imports ---------------------------------------------------------------------------
+
+def write(root, relpath, text, mode="w"):
+    path = os.path.join(str(root), relpath)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, mode) as handle:
+        handle.write(text)
+    return path
+
+
+def tree_state(root):
+    """Every path under root with its mtime and size: compiling and importing must leave it as it was."""
+    state = {}
+    for directory, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = os.path.join(directory, name)
+            st = os.lstat(path)
+            state[os.path.relpath(path, root)] = (st.st_mtime_ns, st.st_size)
+    return state
+
+
+@pytest.fixture
+def app(tmp_path):
+    """A release: a package that compiles and imports, with a bad file, a virtualenv and tests beside it."""
+    root = tmp_path / "release"
+    write(root, "shop/__init__.py", "VERSION = '1.4.0'\n")
+    write(root, "shop/wsgi.py", "from shop import settings\napplication = settings.NAME\n")
+    write(root, "shop/settings.py", "import json\nNAME = json.dumps('shop')\nprint('settings loaded')\n")
+    write(root, "venv/pyvenv.cfg", "home = /usr/bin\n")
+    write(root, "venv/lib/old.py", "print 'python 2'\n")
+    write(root, "shop/migrations/0001_old.py", "exec 'python 2'\n")
+    # PEP 263: compiled from its bytes, the declared encoding is honoured.
+    write(root, "shop/latin.py", "# -*- coding: latin-1 -*-\nNAME = 'caf\xe9'\n".encode("latin-1"), mode="wb")
+    return str(root)
+
+
+@pytest.fixture(params=["venv", "system"])
+def interpreter(request):
+    python = VENV_PYTHON if request.param == "venv" else SYSTEM_PYTHON
+    if not os.access(python, os.X_OK):
+        pytest.skip(f"no interpreter at {python}")
+    return python
+
+
+def test_release_compiles_and_imports_and_nothing_is_written(app, interpreter):
+    before = tree_state(app)
+    record = check(dict(python=interpreter, compile=[app], compile_exclude=["migrations"],
+                        imports=["shop.wsgi", "shop.settings", "json"], chdir=app))
+    assert record["status"] == "pass", record["summary"]
+    compiled = record["observed"]["compile"]
+    assert compiled["files"] == {"value": 4, "unit": "count"}  # the venv and migrations are not the release's code
+    assert compiled["error_count"] == {"value": 0, "unit": "count"} and compiled["errors"] == []
+    assert record["observed"]["imports"] == [dict(module=m, ok=True, error=None)
+                                             for m in ("shop.wsgi", "shop.settings", "json")]
+    assert record["summary"].endswith("; 4 file(s) compile; 3 module(s) import")
+    assert record["expected"]["compile"] == [app] and record["expected"]["imports"] == ["shop.wsgi", "shop.settings",
+                                                                                        "json"]
+    assert tree_state(app) == before
+
+
+def test_the_tree_comparison_would_see_a_plain_import_write_bytecode(app):
+    # The control for the test above: the same import, run plainly, writes __pycache__ into the tree.
+    before = tree_state(app)
+    subprocess.run([SYSTEM_PYTHON, "-c", "import shop.wsgi"], cwd=app, check=True, timeout=60,
+                   env=dict(os.environ, PYTHONDONTWRITEBYTECODE="", PYTHONPYCACHEPREFIX=""))
+    after = tree_state(app)
+    assert sorted(set(after) - set(before)) == sorted(
+        ["shop/__pycache__"] + [f"shop/__pycache__/{m}.cpython-{sys.version_info[0]}{_minor(SYSTEM_PYTHON)}.pyc"
+                                for m in ("__init__", "settings", "wsgi")])
+
+
+def _minor(python):
+    return subprocess.run([python, "-c", "import sys; print(sys.version_info[1])"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def test_syntax_errors_are_listed_with_file_line_and_message(app, interpreter):
+    broken = write(app, "shop/cart.py", "def total(lines:\n    return sum(lines)\n")
+    indented = write(app, "shop/views.py", "def index():\nreturn 'ok'\n")
+    record = check(dict(python=interpreter, compile=[os.path.join(app, "shop")]))
+    assert record["status"] == "fail"
+    compiled = record["observed"]["compile"]
+    assert compiled["error_count"] == {"value": 3, "unit": "count"}  # with migrations/0001_old.py
+    by_file = dict((e["file"], (e["line"], e["message"].split(":")[0])) for e in compiled["errors"])
+    assert by_file[broken][1] == "SyntaxError" and by_file[broken][0] in (1, 2)
+    assert by_file[indented] == (2, "IndentationError")
+    assert record["summary"].startswith("3 file(s) do not compile: ")
+    assert f"{indented}:2: IndentationError: expected an indented block" in record["summary"]
+
+
+def test_listed_errors_are_bounded_and_all_counted(tmp_path):
+    for number in range(python_runtime.SHOWN_ERRORS + 5):
+        write(tmp_path, f"bad{number:02}.py", "def (\n")
+    record = check(dict(compile=[str(tmp_path)]))
+    assert record["observed"]["compile"]["error_count"]["value"] == python_runtime.SHOWN_ERRORS + 5
+    assert len(record["observed"]["compile"]["errors"]) == python_runtime.SHOWN_ERRORS
+
+
+def test_a_real_installed_package_compiles(interpreter):
+    package = os.path.dirname(metadata.distribution("jmespath").locate_file("jmespath/__init__.py"))
+    record = check(dict(python=interpreter, compile=[os.path.join(package, "*.py")]))
+    assert record["status"] == "pass", record["summary"]
+    expected = len([name for name in os.listdir(package) if name.endswith(".py")])
+    assert record["observed"]["compile"]["files"]["value"] == expected > 3
+
+
+def test_failing_imports_show_their_last_line_with_passwords_masked(app, interpreter):
+    write(app, "shop/db.py", "raise RuntimeError('cannot reach postgresql://shop:Hk27vQpX93Lm@db01/shop')\n")
+    write(app, "shop/exits.py", "import sys\nsys.exit(3)\n")
+    record = check(dict(python=interpreter, imports=["shop.db", "shop.missing", "shop.exits", "shop"], chdir=app))
+    assert record["status"] == "fail"
+    assert record["observed"]["imports"] == [
+        dict(module="shop.db", ok=False, error="RuntimeError: cannot reach postgresql://shop:****@db01/shop"),
+        dict(module="shop.missing", ok=False, error="ModuleNotFoundError: No module named 'shop.missing'"),
+        dict(module="shop.exits", ok=False, error="SystemExit: 3"),
+        dict(module="shop", ok=True, error=None),
+    ]
+    assert "Hk27vQpX93Lm" not in str(record)
+    assert record["summary"] == ("import shop.db failed: RuntimeError: cannot reach postgresql://shop:****@db01/shop; "
+                                 "import shop.missing failed: ModuleNotFoundError: No module named 'shop.missing'; "
+                                 "import shop.exits failed: SystemExit: 3")
+
+
+def test_imports_search_chdir_and_pythonpath_only(app, tmp_path):
+    # Without chdir the children run in /, where the release's package is not found.
+    assert check(dict(imports=["shop"]))["status"] == "fail"
+    library = write(tmp_path, "lib/vendored_tool.py", "NAME = 'tool'\n")
+    record = check(dict(imports=["vendored_tool", "shop"], chdir=app, pythonpath=[os.path.dirname(library)]))
+    assert record["status"] == "pass", record["summary"]
+
+
+def test_an_import_leaving_a_thread_running_still_ends(app):
+    write(app, "shop/worker.py", "import threading, time\nthreading.Thread(target=time.sleep, args=(600,)).start()\n")
+    started = time.monotonic()
+    record = check(dict(imports=["shop.worker"], chdir=app), timeout=60)
+    assert record["status"] == "pass", record["summary"]
+    assert time.monotonic() - started < 60  # the thread sleeps 600 s; the child exits without waiting for it
+
+
+def test_a_hanging_import_is_an_error_bounded_by_the_timeout(app):
+    write(app, "shop/hangs.py", "import time\ntime.sleep(600)\n")
+    started = time.monotonic()
+    record = check(dict(imports=["shop.hangs", "shop"], chdir=app), timeout=2.0)
+    assert time.monotonic() - started < 120
+    assert record["status"] == "error"
+    [hung, after] = record["observed"]["imports"]
+    assert hung["module"] == "shop.hangs" and hung["error"].startswith("timed out after ")
+    assert after == dict(module="shop", ok=False, error="not tried: the check's time limit was reached")
+
+
+def test_compile_caps_make_an_error(app, monkeypatch):
+    monkeypatch.setattr(python_runtime, "COMPILE_MAX_FILES", 2)
+    record = check(dict(compile=[app]))
+    assert record["status"] == "error"
+    assert record["summary"] == ("compile: more than the cap COMPILE_MAX_FILES (2) files; "
+                                 "name fewer paths or exclude some")
+    monkeypatch.setattr(python_runtime, "COMPILE_MAX_FILES", 100)
+    monkeypatch.setattr(python_runtime, "COMPILE_FILE_CAP", 20)
+    record = check(dict(compile=[os.path.join(app, "shop", "settings.py")]))
+    assert record["status"] == "error"
+    assert record["summary"].endswith("compile: 1 file(s) over the cap COMPILE_FILE_CAP (20 B) not compiled: "
+                                      f"{os.path.join(app, 'shop', 'settings.py')}")
+    monkeypatch.setattr(python_runtime, "COMPILE_FILE_CAP", 1000)
+    monkeypatch.setattr(python_runtime, "COMPILE_READ_CAP", 40)
+    record = check(dict(compile=[os.path.join(app, "shop")], compile_exclude=["migrations"]))
+    assert record["status"] == "error"
+    assert "the files hold more than the cap COMPILE_READ_CAP (40 B); compiling stopped there" in record["summary"]
+
+
+def test_compile_paths_that_cannot_be_read_are_errors(tmp_path):
+    missing = str(tmp_path / "gone")
+    record = check(dict(compile=[missing, str(tmp_path / "*.py")]))
+    assert record["status"] == "error"
+    assert record["summary"] == (f"compile: 1 path(s) could not be read: {missing} "
+                                 f"(No such file or directory); compile: nothing matches {tmp_path}/*.py")
+
+
+def test_compile_with_a_missing_interpreter_is_an_error(app, tmp_path):
+    record = check(dict(python=str(tmp_path / "bin" / "python3"), compile=[app]))
+    assert record["status"] == "error"
+    assert record["summary"] == f'no interpreter at {tmp_path / "bin" / "python3"}'
+
+
+@pytest.mark.parametrize("item, message", [
+    (dict(compile=["src"]), "compile: 'src' must be an absolute path or glob"),
+    (dict(compile=[]), "compile: name at least one file, directory or glob"),
+    (dict(compile_exclude=["tests"]), "compile_exclude: only applies with compile"),
+    (dict(compile=["/srv"], compile_exclude=["/srv/tests"]),
+     "compile_exclude: '/srv/tests' must be a non-empty glob relative to each directory"),
+    (dict(imports=["shop-web"]), "imports: 'shop-web' is not a module name like app.settings"),
+    (dict(imports=[]), "imports: name at least one module"),
+    (dict(chdir="/srv/shop"), "chdir: only applies with imports"),
+    (dict(pythonpath=["/srv/lib"]), "pythonpath: only applies with imports"),
+    (dict(imports=["shop"], pythonpath=["lib"]), "pythonpath: 'lib' must be an absolute path without ':'"),
+    (dict(imports=["shop"], chdir="srv"), "chdir: 'srv' must be an absolute path without ':'"),
+])
+def test_bad_code_options_name_the_option(item, message):
+    with pytest.raises(OptionError) as caught:
+        python_runtime.prepare(validated(item))
+    assert str(caught.value) == message
