@@ -10,7 +10,6 @@ Two read-only requests to Prometheus's HTTP API: ``/api/v1/targets?state=active`
 from __future__ import annotations
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
-    CheckError,
     Evaluation,
     Limit,
     OptionError,
@@ -24,6 +23,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._http_json import
     JsonApi,
     prepare_connection,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._prometheus import fetch_alert_rules, fetch_targets
 
 KIND = "prometheus_targets"
 SECTION = "monitoring"
@@ -94,40 +94,6 @@ def prepare(item):
         unknown_status=item["unknown_status"],
         required_alerts=_names(item.get("required_alerts"), "required_alerts"),
     )
-
-
-# --- reading the API ----------------------------------------------------------------------------
-
-def _data(answer, path):
-    if not isinstance(answer, dict) or answer.get("status") != "success":
-        detail = answer.get("error") if isinstance(answer, dict) else None
-        raise CheckError("{} answered status {!r}{}".format(
-            path, answer.get("status") if isinstance(answer, dict) else None, f": {detail}" if detail else ""))
-    data = answer.get("data")
-    if not isinstance(data, dict):
-        raise CheckError(f"{path} answered no data object; is this Prometheus?")
-    return data
-
-
-def fetch_targets(api):
-    path = "/api/v1/targets"
-    targets = _data(api.get_json(path, {"state": "active"}), path).get("activeTargets")
-    if not isinstance(targets, list):
-        raise CheckError(f"{path} answered no activeTargets list; is this Prometheus?")
-    return [t for t in targets if isinstance(t, dict)]
-
-
-def fetch_alert_rules(api):
-    path = "/api/v1/rules"
-    groups = _data(api.get_json(path, {"type": "alert"}), path).get("groups")
-    if not isinstance(groups, list):
-        raise CheckError(f"{path} answered no groups list; is this Prometheus?")
-    rules = []
-    for group in groups:
-        for rule in (group or {}).get("rules") or []:
-            if isinstance(rule, dict) and rule.get("type", "alerting") == "alerting":
-                rules.append(dict(rule, group=group.get("name"), file=group.get("file")))
-    return rules
 
 
 # --- targets ------------------------------------------------------------------------------------
