@@ -205,6 +205,19 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: The error rate stayed under 5% for the whole last hour, on its own
+  golive.readiness.prometheus_query:
+    checks:
+      - url: http://prometheus.internal:9090
+        name: 5xx error rate, last hour
+        query: sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))
+        unit: ratio
+        range: 1h
+        step: 1m
+        reduce: max
+        fail_above: 5%
+  delegate_to: localhost
+
 # The go-live's service levels as PromQL. In the inventory, the items under golive_prometheus_queries
 # (group_vars/monitoring.yml, for instance) are exactly those below; golive.yml runs them from the probe.
 - name: Error rate, p95 latency, availability and memory growth of the shop
@@ -243,19 +256,6 @@ EXAMPLES = r"""
         expect_series: all
         warn_above: 256MB
         fail_above: 512MB
-
-- name: The error rate stayed under 5% for the whole last hour, on its own
-  golive.readiness.prometheus_query:
-    checks:
-      - url: http://prometheus.internal:9090
-        name: 5xx error rate, last hour
-        query: sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))
-        unit: ratio
-        range: 1h
-        step: 1m
-        reduce: max
-        fail_above: 5%
-  delegate_to: localhost
 
 - name: The nightly batch pushed its row count less than a day ago
   golive.readiness.prometheus_query:
