@@ -93,8 +93,9 @@ def test_memory_growth_over_an_hour_is_graded_in_bytes(stack):
     growth = MEMORY_GROWTH_PER_SECOND * 3600
     record = check(stack.url, MEMORY_GROWTH, name="memory growth per hour", unit="bytes", fail_above="512MB")
     assert record["status"] == "fail"
-    assert value_of(record) == pytest.approx(growth, rel=0.1)
-    assert record["summary"].startswith("memory growth per hour 3.")
+    # The slope of samples whose scrape times and values are taken a moment apart: close, not exact.
+    assert value_of(record) == pytest.approx(growth, rel=0.15)
+    assert record["summary"].startswith("memory growth per hour ")
     assert record["summary"].endswith(" GiB (fail > 512.0 MiB)")
     allowed = check(stack.url, MEMORY_GROWTH, unit="bytes", warn_above="4GiB", fail_above="8GiB")
     assert allowed["status"] == "pass", allowed["summary"]
@@ -178,8 +179,8 @@ def test_a_stopped_target_is_no_data_now_and_stale_over_a_range(stack):
     assert gone["status"] == "error"
     assert gone["summary"] == "no data: the query returned no series"
     # Its rate is still computed from the samples left in the window, as if it were serving...
-    still = check(stack.url, 'sum(rate(http_requests_total{job="worker"}[10m]))', unit="count", fail_below=1)
-    assert still["status"] == "pass", still["summary"]
+    still = check(stack.url, 'sum(rate(http_requests_total{job="worker"}[10m]))', unit="count")
+    assert still["status"] == "pass" and value_of(still) > 0, still["summary"]
     # ...the range shows that its series stopped at least 6 s ago (stop_worker waited so long).
     stale = check(stack.url, 'process_resident_memory_bytes{job="worker"}', unit="bytes", range="2m", step="1s",
                   max_staleness="3s")
