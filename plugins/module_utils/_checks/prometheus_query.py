@@ -202,8 +202,8 @@ def describe_levels(plan):
     return ", ".join(limit.describe(plan["unit"]) for limit in _set_limits(plan))
 
 
-def _reduced(plan, values):
-    """The one value a range's series is graded on, by ``reduce``."""
+def reduced_value(plan, values):
+    """The one value a range's series is graded on, by ``reduce``, of its values in the record's unit."""
     how = plan["reduce"]
     if how == "last":
         return values[-1]
@@ -228,12 +228,12 @@ def grade_series(plan, series, now, stamps):
             problem = "stale: newest sample {} old (max_staleness {})".format(
                 format_duration(age), format_duration(plan["max_staleness"]))
             return Graded(series, status="error", age=age, problem=problem)
-    values = [value for dummy, value in series.samples if math.isfinite(value)]
+    values = [value * plan["scale"] for dummy, value in series.samples if math.isfinite(value)]
     if not values:
         last = series.samples[-1][1]
         return Graded(series, status="error", age=age, problem=f"is {_shown_float(last)}, not a number to grade"
                       + (" (0/0: nothing happened in the window?)" if math.isnan(last) else ""))
-    value = _reduced(plan, values) * plan["scale"]
+    value = reduced_value(plan, values)
     return Graded(series, value=value, status=grade_value(plan, value), age=age)
 
 

@@ -288,3 +288,14 @@ def test_describe():
         "availability", "availability from Prometheus at https://prom.example.com")
     assert described(kind, dict(url="https://prom.example.com", query="sum(up)\n  by (job)")) == (
         "https://prom.example.com:sum(up) by (job)", "Prometheus query sum(up) by (job) at https://prom.example.com")
+
+
+def test_worst_of_a_range_grades_each_candidate_in_the_levels_unit():
+    """A ratio's levels are percentages: the lowest value of the window (0.2%) is the worse against warn < 1%,
+    though the highest (3%) is the one nearer a level above (fail > 5%)."""
+    plan = prepared(kind, dict(url="http://p:9090", query="x", unit="ratio", range="1h", warn_below="1%",
+                               fail_above="5%"))
+    assert kind.reduced_value(plan, [0.2, 1.5, 3.0]) == 0.2
+    plan = prepared(kind, dict(url="http://p:9090", query="x", unit="ratio", range="1h", warn_below="1%",
+                               fail_above="2%"))
+    assert kind.reduced_value(plan, [0.2, 1.5, 3.0]) == 3.0
