@@ -58,7 +58,7 @@ options:
       - How many network-bound checks run at the same time, in a pool of their own next to
         O(max_workers). Network-bound are the kinds that spend their time waiting on one short-lived
         connection to a remote server - C(alertmanager), C(dns_record), C(http_endpoint),
-        C(prometheus_targets), C(redis), C(smtp_server), C(stripe_account), C(tcp_port),
+        C(prometheus_query), C(prometheus_targets), C(redis), C(smtp_server), C(stripe_account), C(tcp_port),
         C(tls_certificate). A thread waiting on a socket costs little, so a probe checking a whole
         fleet's endpoints keeps its call short. Database kinds stay in the O(max_workers) pool, as
         database servers cap their connections.

@@ -404,8 +404,10 @@ def check_order(limit: Limit, option: str) -> None:
 
 
 def _level_options(metric: str, direction: str) -> tuple[str, str]:
-    """The option names of a metric's two levels: ('free_warn_below', 'free_fail_below')."""
-    return tuple(f"{metric}_{level}_{direction}" for level in LEVELS)
+    """The option names of a metric's two levels: ('free_warn_below', 'free_fail_below'), or for the one
+    unnamed metric ('') of a kind that grades a single value: ('warn_below', 'fail_below')."""
+    prefix = f"{metric}_" if metric else ""
+    return tuple(f"{prefix}{level}_{direction}" for level in LEVELS)
 
 
 def with_default_levels(item: dict, metric: str, direction: str, defaults) -> dict:

@@ -88,7 +88,7 @@ class _Slot(object):
 # connection each: they run in their own, wider pool (network_workers). Database kinds are not here:
 # each holds a server connection, and database servers cap those (max_connections).
 NETWORK_BOUND_KINDS = frozenset((
-    "alertmanager", "dns_record", "http_endpoint", "prometheus_targets", "redis", "smtp_server",
+    "alertmanager", "dns_record", "http_endpoint", "prometheus_query", "prometheus_targets", "redis", "smtp_server",
     "stripe_account", "tcp_port", "tls_certificate",
 ))
 # A derived deadline allows this much beyond the worst case, for starting threads on a loaded machine.

@@ -13,7 +13,8 @@ description:
   - Asks Prometheus's HTTP API for its active targets (C(/api/v1/targets?state=active)) and alerting rules
     (C(/api/v1/rules?type=alert)) and checks that every target, or every target of the named I(jobs), is up;
     that each named job has at least one active target; that the alert rules the checklist requires
-    (I(required_alerts)) are loaded; and that no alert rule fails to evaluate.
+    (I(required_alerts)) are loaded, with the expression, C(for) and severity the checklist expects; that
+    none of them is firing now; and that no alert rule fails to evaluate.
   - A target that is down fails (see I(down_warn_above) and I(down_fail_above) for an allowance); one not
     scraped yet (health C(unknown)) warns (I(unknown_status)). A required alert rule that is missing or whose
     evaluation fails fails; any other alert rule whose evaluation fails warns.
@@ -99,10 +100,26 @@ options:
         default: warn
       required_alerts:
         description:
-          - Names of alerting rules that must be loaded, for example V(ApiDown), V(HighErrorRate),
-            V(HighLatency), V(HighMemory), V(HighCpu). Missing ones fail and are listed.
+          - Alerting rules that must be loaded, for example V(ApiDown), V(HighErrorRate), V(HighLatency),
+            V(HighMemory), V(HighCpu). Missing ones fail and are listed.
+          - Each is a rule's name, or a mapping with its C(name) and what the loaded rule must be, where each
+            key given must hold (of the rules loaded under that name, one must meet them all, else the check
+            fails saying what differs) - C(expr), a text the rule's expression must contain (spaces aside, as
+            Prometheus prints the expression, which may differ from the rule file in spacing and in the place of
+            C(by)); C(expr_regex), a Python regular expression the expression must match; C(for), the rule's
+            C(for) as a duration compared by its length (V(5m) is V(300s)); C(severity), its C(severity) label.
+          - A required alert that is firing now is reported with O(checks[].firing_status).
+          - The mapping form was added in version 0.2.0.
         type: list
-        elements: str
+        elements: raw
+      firing_status:
+        description:
+          - Status when a required alert (O(checks[].required_alerts)) is firing now. Other alerts firing are
+            listed in the record, not graded.
+        type: str
+        choices: [pass, warn, fail]
+        default: warn
+        version_added: 0.2.0
       # BEGIN generated: item options (scripts/generate; do not edit by hand)
       id:
         description:
@@ -156,6 +173,21 @@ EXAMPLES = r"""
         required_alerts: [ApiDown, HighErrorRate, HighLatency, HighMemory, HighCpu]
   delegate_to: localhost
 
+- name: The checklist's 'High Error Rate > 5%' alert is loaded as written, for 5 minutes, and paging
+  golive.readiness.prometheus_targets:
+    checks:
+      - url: http://prometheus.internal:9090
+        jobs: [api]
+        required_alerts:
+          - name: HighErrorRate
+            expr: "> 0.05"
+            for: 5m
+            severity: page
+          - name: ApiDown
+            expr_regex: 'up\{job="api"\} == 0'
+        firing_status: fail  # an alert of the checklist firing at go-live stops it
+  delegate_to: localhost
+
 - name: The API's own targets, tolerating one node exporter down
   golive.readiness.prometheus_targets:
     checks:
@@ -178,9 +210,12 @@ golive_checks:
       C(unknown_targets) (at most 10 each, with C(job), C(instance), C(health), C(last_error), C(last_scrape));
       C(missing_jobs) with I(jobs); C(active_targets) and C(targets_down) (counts); C(alert_rules) (how many
       alerting rules are loaded, a count), C(unhealthy_rules) (C(name), C(group), C(health),
-      C(last_error)), C(firing_alerts) (names, at most 10) and C(missing_alerts) with I(required_alerts).
+      C(last_error)), C(firing_alerts) (names, at most 10); with I(required_alerts) C(missing_alerts) and
+      C(required_alert_rules), each loaded rule of a required name with its C(name), C(group), C(state),
+      C(query) (as Prometheus prints it, at most 300 characters), C(labels), C(for) (a duration) and
+      C(problems) (what differs from the expectation).
     - C(expected) holds C(jobs) as given, the C(active_targets) and C(targets_down) levels, C(unknown_status)
-      when targets are not scraped yet, and C(required_alerts) as given.
+      when targets are not scraped yet, C(required_alerts) as given and C(firing_status).
   returned: always
   type: list
   elements: dict

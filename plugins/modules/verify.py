@@ -56,6 +56,7 @@ seealso:
   - module: golive.readiness.log_health
   - module: golive.readiness.path
   - module: golive.readiness.process
+  - module: golive.readiness.prometheus_query
   - module: golive.readiness.prometheus_targets
   - module: golive.readiness.python_runtime
   - module: golive.readiness.redis

@@ -4,7 +4,8 @@ Four logical hosts on this machine (local connection) carry the operations varia
 
 - pay01: two Stripe accounts, checked from the probe against the HTTPS stand-in of the Stripe API: live keys
   with the webhook signing secret in an env file (pass), and a test-mode key where live is required (fail);
-- mon01: a real Prometheus (job api up, job dead down) and a real Alertmanager, checked from the probe;
+- mon01: a real Prometheus (job api up, job dead down, with alert rules whose definitions are required; PromQL
+  queries of the exporter's error share and availability) and a real Alertmanager, checked from the probe;
 - db01: real custom-format pg_dump dumps of a throwaway PostgreSQL database: a sound one (pass), a truncated
   copy (fail) and a restore drill into a scratch database that must be dropped afterwards (pass);
 - app01: a rollback ready in a real tagged git checkout (pass), cron jobs (one present, one missing), a log
@@ -97,6 +98,10 @@ BACKUP_COMMAND = r"/srv/shop/bin/backup --full\b"
 INVOICE_COMMAND = r"/srv/shop/bin/send-invoices\b"
 CLEANUP_COMMAND = r"/srv/shop/bin/cleanup\b"
 RELEASE_SECRET = "Jw4Tq9Rz2Xk7Lm5Vn8Pb"
+# The exporter has served 3 errors out of 1030 requests.
+ERROR_SHARE_QUERY = 'sum(http_requests_total{job="api", code=~"5.."}) / sum(http_requests_total{job="api"})'
+ERROR_SHARE_ID = "api-5xx-share"
+AVAILABILITY_ID = "api-availability"
 
 
 # --- what the hosts are about ---------------------------------------------------------------------
@@ -121,7 +126,15 @@ def monitoring(stack):
     return dict(
         golive_prometheus=[
             dict(url=prometheus, bearer_token=PROMETHEUS_TOKEN),
-            dict(url=prometheus, bearer_token=PROMETHEUS_TOKEN, jobs=["api"], required_alerts=REQUIRED_ALERTS),
+            dict(url=prometheus, bearer_token=PROMETHEUS_TOKEN, jobs=["api"],
+                 required_alerts=[{"name": "HighErrorRate", "expr": 'code=~"5.."', "for": "300s"},
+                                  *(name for name in REQUIRED_ALERTS if name != "HighErrorRate")]),
+        ],
+        golive_prometheus_queries=[
+            dict(url=prometheus, bearer_token=PROMETHEUS_TOKEN, name=ERROR_SHARE_ID, query=ERROR_SHARE_QUERY,
+                 unit="ratio", warn_above="1%", fail_above="5%"),
+            dict(url=prometheus, name=AVAILABILITY_ID, query='avg_over_time(up{job="api"}[1h])', unit="ratio",
+                 expect_series="all", fail_below="100%"),
         ],
         golive_alertmanagers=[
             dict(url=alertmanager, username="probe", password=ALERTMANAGER_PASSWORD,
@@ -358,6 +371,8 @@ def expected_statuses(servers):
         ("mon01", f"prometheus_targets:{prometheus}"): ("fail", "localhost"),
         ("mon01", f"prometheus_targets:{prometheus}:api"): ("pass", "localhost"),
         ("mon01", f"alertmanager:{servers.monitoring.alertmanager.url}"): ("pass", "localhost"),
+        ("mon01", f"prometheus_query:{ERROR_SHARE_ID}"): ("pass", "localhost"),
+        ("mon01", f"prometheus_query:{AVAILABILITY_ID}"): ("pass", "localhost"),
         ("db01", f"backup_freshness:{dumps.sound_glob}"): ("pass", None),
         ("db01", f"backup_freshness:{dumps.truncated_glob}"): ("fail", None),
         ("db01", f"backup_restore:{dumps.sound_glob}"): ("pass", None),
@@ -450,6 +465,12 @@ def assert_monitoring(records, servers):
     assert [t["job"] for t in every_job["down_targets"]] == ["dead"], every_job
     api = records[("mon01", f"prometheus_targets:{prometheus}:api")]["observed"]
     assert (api["targets"]["up"]["value"], api["targets"]["down"]["value"], api["missing_alerts"]) == (1, 0, []), api
+    [rule] = [r for r in api["required_alert_rules"] if r["name"] == "HighErrorRate"]
+    assert rule["for"] == {"value": 300.0, "unit": "seconds"} and rule["problems"] == [], rule
+    share = records[("mon01", f"prometheus_query:{ERROR_SHARE_ID}")]
+    assert share["summary"] == "api-5xx-share 0.3% (warn > 1.0%, fail > 5.0%)", share
+    availability = records[("mon01", f"prometheus_query:{AVAILABILITY_ID}")]["observed"]
+    assert availability["value"] == {"value": 100.0, "unit": "percent"}, availability
     manager = records[("mon01", f"alertmanager:{servers.monitoring.alertmanager.url}")]["observed"]
     assert manager["missing_receivers"] == [] and all(route["ok"] for route in manager["routes"]), manager
 
@@ -527,7 +548,7 @@ def test_operations_checks_run_for_real_and_decide_the_verdict(operations_run):
     sections = ("services", "monitoring", "backup", "application", "security")
     assert dict((section, counts.get(section)) for section in sections) == {
         "services": dict(pass_counts(1), fail=1),
-        "monitoring": dict(pass_counts(2), warn=1, fail=1),
+        "monitoring": dict(pass_counts(4), warn=1, fail=1),
         "backup": dict(pass_counts(2), fail=1),
         "application": dict(pass_counts(4), fail=3),
         "security": dict(pass_counts(0), fail=1),

@@ -31,6 +31,7 @@ def bundled_for_ansiballz() -> None:  # pragma: no cover
         log_health,
         path,
         process,
+        prometheus_query,
         prometheus_targets,
         python_runtime,
         redis,

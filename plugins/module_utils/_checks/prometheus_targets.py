@@ -9,14 +9,17 @@ Two read-only requests to Prometheus's HTTP API: ``/api/v1/targets?state=active`
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.golive.readiness.plugins.module_utils._check import (
-    CheckError,
     Evaluation,
     Limit,
     OptionError,
     check_order,
+    format_duration,
     mask_url,
     parse_count,
+    parse_duration,
     quantity,
 )
 from ansible_collections.golive.readiness.plugins.module_utils._http_json import (
@@ -24,6 +27,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._http_json import
     JsonApi,
     prepare_connection,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._prometheus import fetch_alert_rules, fetch_targets
 
 KIND = "prometheus_targets"
 SECTION = "monitoring"
@@ -37,12 +41,15 @@ OPTIONS.update(
     down_fail_above=dict(type="raw"),
     min_targets=dict(type="int", default=1),
     unknown_status=dict(type="str", default="warn", choices=["pass", "warn", "fail"]),
-    required_alerts=dict(type="list", elements="str"),
+    required_alerts=dict(type="list", elements="raw"),
+    firing_status=dict(type="str", default="warn", choices=["pass", "warn", "fail"]),
 )
 
 SHOWN_TARGETS = 10  # down or unknown targets listed in observed
 SUMMARY_TARGETS = 3  # of which named in the summary
 SHOWN_ERROR_CHARS = 200
+SHOWN_QUERY_CHARS = 300  # of a required alert rule's expression, in observed and messages
+ALERT_KEYS = ("name", "expr", "expr_regex", "for", "severity")
 
 
 def describe(item):
@@ -92,42 +99,51 @@ def prepare(item):
         down=_down_limit(item),
         min_targets=min_targets,
         unknown_status=item["unknown_status"],
-        required_alerts=_names(item.get("required_alerts"), "required_alerts"),
+        required_alerts=required_alerts(item.get("required_alerts")),
+        firing_status=item["firing_status"],
     )
 
 
-# --- reading the API ----------------------------------------------------------------------------
+def _alert_spec(value, option):
+    """One required alert as {name, expr, expr_regex, for, severity} (what is not expected is None)."""
+    if isinstance(value, str):
+        value = dict(name=value)
+    if not isinstance(value, dict):
+        raise OptionError(f"{option}: {value!r} is neither an alert name nor a mapping with a name")
+    unknown = sorted(str(key) for key in value if key not in ALERT_KEYS)
+    if unknown:
+        raise OptionError("{}: unknown key{} {} (allowed: {})".format(
+            option, "s" if len(unknown) > 1 else "", ", ".join(unknown), ", ".join(ALERT_KEYS)))
+    name = str(value.get("name") or "").strip()
+    if not name:
+        raise OptionError(f"{option}: the alert's name must not be empty")
+    spec = dict(name=name, expr=None, expr_regex=None, given=dict(value, name=name))
+    for key in ("expr", "expr_regex", "severity"):
+        if value.get(key) is not None and not isinstance(value[key], str):
+            raise OptionError(f"{option}.{key}: {value[key]!r} is not a text")
+    if value.get("expr") is not None:
+        spec["expr"] = value["expr"]
+    if value.get("expr_regex") is not None:
+        try:
+            spec["expr_regex"] = re.compile(value["expr_regex"])
+        except re.error as exc:
+            raise OptionError(f"{option}.expr_regex: {value['expr_regex']!r} is not a regular expression: {exc}") \
+                from None
+    spec["for"] = parse_duration(value["for"], f"{option}.for") if value.get("for") is not None else None
+    spec["severity"] = value.get("severity")
+    return spec
 
-def _data(answer, path):
-    if not isinstance(answer, dict) or answer.get("status") != "success":
-        detail = answer.get("error") if isinstance(answer, dict) else None
-        raise CheckError("{} answered status {!r}{}".format(
-            path, answer.get("status") if isinstance(answer, dict) else None, f": {detail}" if detail else ""))
-    data = answer.get("data")
-    if not isinstance(data, dict):
-        raise CheckError(f"{path} answered no data object; is this Prometheus?")
-    return data
 
-
-def fetch_targets(api):
-    path = "/api/v1/targets"
-    targets = _data(api.get_json(path, {"state": "active"}), path).get("activeTargets")
-    if not isinstance(targets, list):
-        raise CheckError(f"{path} answered no activeTargets list; is this Prometheus?")
-    return [t for t in targets if isinstance(t, dict)]
-
-
-def fetch_alert_rules(api):
-    path = "/api/v1/rules"
-    groups = _data(api.get_json(path, {"type": "alert"}), path).get("groups")
-    if not isinstance(groups, list):
-        raise CheckError(f"{path} answered no groups list; is this Prometheus?")
-    rules = []
-    for group in groups:
-        for rule in (group or {}).get("rules") or []:
-            if isinstance(rule, dict) and rule.get("type", "alerting") == "alerting":
-                rules.append(dict(rule, group=group.get("name"), file=group.get("file")))
-    return rules
+def required_alerts(values):
+    """The required alerts, each a name or a mapping of what its loaded rule must be; a name given twice is
+    an OptionError."""
+    specs = []
+    for index, value in enumerate(values or []):
+        spec = _alert_spec(value, f"required_alerts[{index}]")
+        if any(other["name"] == spec["name"] for other in specs):
+            raise OptionError(f"required_alerts[{index}]: {spec['name']} is required twice")
+        specs.append(spec)
+    return specs
 
 
 # --- targets ------------------------------------------------------------------------------------
@@ -214,6 +230,72 @@ def _grade_down(limit, down, total, ev):
 
 # --- alert rules --------------------------------------------------------------------------------
 
+def _squeezed(text):
+    return "".join((text or "").split())
+
+
+def _shown_for(seconds):
+    return format_duration(seconds) if seconds else "0s"
+
+
+def _shown_query(query):
+    query = " ".join((query or "").split())
+    return query if len(query) <= SHOWN_QUERY_CHARS else query[:SHOWN_QUERY_CHARS] + "\u2026"
+
+
+def definition_problems(spec, rule):
+    """What differs between a loaded alerting rule and what the checklist expects of it."""
+    query = rule.get("query") or ""
+    problems = []
+    if spec["expr"] is not None and _squeezed(spec["expr"]) not in _squeezed(query):
+        problems.append(f"its expression does not contain {spec['expr']!r}")
+    if spec["expr_regex"] is not None and not spec["expr_regex"].search(query):
+        problems.append(f"its expression does not match {spec['expr_regex'].pattern!r}")
+    duration = rule.get("duration") or 0
+    if spec["for"] is not None and float(duration) != spec["for"]:
+        problems.append(f"for is {_shown_for(duration)} (expected {_shown_for(spec['for'])})")
+    severity = (rule.get("labels") or {}).get("severity")
+    if spec["severity"] is not None and severity != spec["severity"]:
+        shown = f"{severity!r}" if severity is not None else "not set"
+        problems.append(f"severity is {shown} (expected {spec['severity']!r})")
+    return problems
+
+
+def _shown_rule(rule, problems):
+    return dict(name=rule.get("name"), group=rule.get("group"), state=rule.get("state"),
+                query=_shown_query(rule.get("query")), labels=rule.get("labels") or {},
+                **{"for": quantity(float(rule.get("duration") or 0), "seconds")}, problems=problems)
+
+
+def _since(rule):
+    times = sorted(alert["activeAt"] for alert in rule.get("alerts") or []
+                   if alert.get("state") == "firing" and alert.get("activeAt"))
+    return f" since {times[0]}" if times else ""
+
+
+def check_required_alerts(plan, by_name, ev):
+    required = plan["required_alerts"]
+    names = [spec["name"] for spec in required]
+    ev.expect("required_alerts", [spec["given"] if len(spec["given"]) > 1 else spec["name"] for spec in required])
+    missing = [name for name in names if name not in by_name]
+    ev.observe("missing_alerts", missing)
+    problem = "alert rule{} not loaded: {}".format("s" if len(missing) > 1 else "", ", ".join(missing))
+    ev.require(not missing, problem, passing=f"{len(required)} required alert rules loaded")
+    shown = []
+    for spec in required:
+        rules = by_name.get(spec["name"]) or []
+        checked = [(rule, definition_problems(spec, rule)) for rule in rules]
+        shown.extend(_shown_rule(rule, problems) for rule, problems in checked)
+        if checked and all(problems for dummy, problems in checked):
+            ev.finding("fail", "alert rule {} is not as expected: {}".format(spec["name"], "; ".join(checked[0][1])))
+        for rule in rules:
+            if rule.get("state") == "firing":
+                ev.require(plan["firing_status"] == "pass", f"required alert {spec['name']} is firing{_since(rule)}",
+                           status=plan["firing_status"])
+    ev.observe("required_alert_rules", shown)
+    ev.expect("firing_status", plan["firing_status"])
+
+
 def check_alert_rules(plan, rules, ev):
     by_name = {}
     for rule in rules:
@@ -224,13 +306,9 @@ def check_alert_rules(plan, rules, ev):
     ev.observe("alert_rules", len(rules), "count")
     ev.observe("unhealthy_rules", unhealthy[:SHOWN_TARGETS])
     ev.observe("firing_alerts", firing[:SHOWN_TARGETS])
-    required = plan["required_alerts"]
+    required = [spec["name"] for spec in plan["required_alerts"]]
     if required:
-        ev.expect("required_alerts", required)
-        missing = [name for name in required if name not in by_name]
-        ev.observe("missing_alerts", missing)
-        problem = "alert rule{} not loaded: {}".format("s" if len(missing) > 1 else "", ", ".join(missing))
-        ev.require(not missing, problem, passing=f"{len(required)} required alert rules loaded")
+        check_required_alerts(plan, by_name, ev)
     for rule in unhealthy:
         status = "fail" if rule["name"] in required else "warn"
         ev.finding(status, "alert rule {} is not healthy ({}): {}".format(

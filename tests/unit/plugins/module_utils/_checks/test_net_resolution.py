@@ -154,6 +154,7 @@ NETWORK_ITEMS = {
     "smtp_server": ("smtp_server", dict(host=HUNG_NAME, port=25)),
     "redis": ("redis", dict(host=HUNG_NAME)),
     "prometheus_targets": ("prometheus_targets", dict(url=f"http://{HUNG_NAME}:9090")),
+    "prometheus_query": ("prometheus_query", dict(url=f"http://{HUNG_NAME}:9090", query="up")),
     "alertmanager": ("alertmanager", dict(url=f"http://{HUNG_NAME}:9093")),
     "time_sync": ("time_sync", dict(ntp_servers=[HUNG_NAME])),
     "stripe_account": ("stripe_account", dict(secret_key="sk_test_" + "0" * 24, api_base=f"https://{HUNG_NAME}")),

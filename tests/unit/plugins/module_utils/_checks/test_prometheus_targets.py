@@ -8,9 +8,11 @@ import json
 import time
 
 import pytest
+import yaml
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
 from ansible_collections.golive.readiness.plugins.module_utils._checks import prometheus_targets as kind
+from ansible_collections.golive.readiness.plugins.modules import prometheus_targets as module_page
 
 from ._hostile_servers import endless_json_http, hostile
 from ._kind_runner import described, prepared, run_item
@@ -75,6 +77,56 @@ def test_missing_required_alert_fails_naming_it(stack):
     assert record["status"] == "fail"
     assert record["summary"] == "alert rules not loaded: DiskFull, CertExpiry"
     assert record["observed"]["missing_alerts"] == ["DiskFull", "CertExpiry"]
+
+
+def test_required_alert_rules_match_their_expression_for_and_severity(stack):
+    record = check(stack.prometheus.url, jobs=["api"], required_alerts=[
+        {"name": "HighErrorRate", "expr": 'sum(rate(http_requests_total{code=~"5.."}[5m]))', "for": "300s"},
+        {"name": "ApiDown", "expr_regex": r'^up\{job="api"\} == 0$', "severity": "critical", "for": "1m"},
+        "HighMemory",
+    ])
+    assert record["status"] == "pass", record["summary"]
+    assert record["summary"] == "1 of 1 targets up; 3 required alert rules loaded"
+    rules = dict((rule["name"], rule) for rule in record["observed"]["required_alert_rules"])
+    assert rules["HighErrorRate"]["for"] == {"value": 300.0, "unit": "seconds"}
+    assert rules["ApiDown"]["labels"] == {"severity": "critical"} and rules["ApiDown"]["problems"] == []
+    assert record["expected"]["required_alerts"][2] == "HighMemory"
+
+
+def test_a_required_alert_rule_that_differs_fails_saying_how(stack):
+    record = check(stack.prometheus.url, jobs=["api"], required_alerts=[
+        {"name": "HighErrorRate", "for": "10m", "severity": "critical"},
+        dict(name="HighLatency", expr="histogram_quantile(0.95"),
+    ])
+    assert record["status"] == "fail"
+    assert record["summary"] == (
+        "alert rule HighErrorRate is not as expected: for is 5m (expected 10m); severity is not set (expected "
+        "'critical'); alert rule HighLatency is not as expected: its expression does not contain "
+        "'histogram_quantile(0.95'")
+    [latency] = [r for r in record["observed"]["required_alert_rules"] if r["name"] == "HighLatency"]
+    assert latency["query"].startswith("histogram_quantile(0.99, sum by (le) (")
+
+
+def test_a_required_alert_firing_now_warns_or_fails_as_asked(stack):
+    # TargetDown fires: job dead's target is down.
+    record = check(stack.prometheus.url, jobs=["api"], required_alerts=["TargetDown"])
+    assert record["status"] == "warn"
+    assert record["summary"].startswith("required alert TargetDown is firing since 20")
+    assert check(stack.prometheus.url, jobs=["api"], required_alerts=["TargetDown"],
+                 firing_status="fail")["status"] == "fail"
+    assert check(stack.prometheus.url, jobs=["api"], required_alerts=["TargetDown"],
+                 firing_status="pass")["status"] == "pass"
+    # An alert firing that the checklist does not require is listed, not graded.
+    assert check(stack.prometheus.url, jobs=["api"])["observed"]["firing_alerts"] == ["TargetDown"]
+
+
+def test_the_alert_expectations_example_finds_what_differs(stack):
+    """The module page's example, against the test rules: HighErrorRate is '> 0.05' for 5m but has no severity."""
+    [task] = [task for task in yaml.safe_load(module_page.EXAMPLES) if "High Error Rate > 5%" in task["name"]]
+    [item] = task["golive.readiness.prometheus_targets"]["checks"]
+    record = check(stack.prometheus.url, **{key: value for key, value in item.items() if key != "url"})
+    assert record["status"] == "fail"
+    assert record["summary"] == "alert rule HighErrorRate is not as expected: severity is not set (expected 'page')"
 
 
 def test_down_targets_within_the_allowance_warn_or_pass(stack):
@@ -169,6 +221,18 @@ def test_hung_server_is_an_error_within_the_timeout(stack):
     (dict(url="http://prometheus:9090", down_fail_above=1.5), "down_fail_above: 1.5 is not a whole number"),
     (dict(url="http://prometheus:9090", min_targets=-1), "min_targets: must not be negative"),
     (dict(url="http://prometheus:9090", jobs=["api", " "]), "jobs: names must not be empty"),
+    (dict(url="http://prometheus:9090", required_alerts=["ApiDown", {"name": "X", "sevrity": "critical"}]),
+     "required_alerts[1]: unknown key sevrity (allowed: name, expr, expr_regex, for, severity)"),
+    (dict(url="http://prometheus:9090", required_alerts=[{"for": "5m"}]),
+     "required_alerts[0]: the alert's name must not be empty"),
+    (dict(url="http://prometheus:9090", required_alerts=["ApiDown", {"name": "ApiDown", "for": "1m"}]),
+     "required_alerts[1]: ApiDown is required twice"),
+    (dict(url="http://prometheus:9090", required_alerts=[{"name": "ApiDown", "for": "soon"}]),
+     "required_alerts[0].for: 'soon' is not a number with an optional unit"),
+    (dict(url="http://prometheus:9090", required_alerts=[{"name": "ApiDown", "expr_regex": "up{("}]),
+     "required_alerts[0].expr_regex: 'up{(' is not a regular expression"),
+    (dict(url="http://prometheus:9090", required_alerts=[42]),
+     "required_alerts[0]: 42 is neither an alert name nor a mapping with a name"),
     (dict(url="http://prometheus:9090", bearer_token="t0k3n-abc", username="u"), "bearer_token: give either"),
     (dict(url="http://prometheus:9090", password="p4ss-word"), "password: only applies with username"),
     (dict(url="http://prometheus:9090", ca_file="/etc/ca.pem"), "ca_file: only applies to an https:// url"),
