@@ -61,7 +61,7 @@ def test_a_missing_report_fails_the_check_and_a_glob_takes_the_newest(tmp_path):
     older.write_text("<old/>")
     newer.write_text("<new/>")
     os.utime(older, (time.time(), time.time() + 60))
-    evidence, _ = _read(prepare_source({"path": str(tmp_path / "*.xml")}))
+    evidence = _read(prepare_source({"path": str(tmp_path / "*.xml")}))[0]
     assert evidence.name == str(older) and evidence.data == b"<old/>"
 
 
@@ -167,7 +167,7 @@ def test_a_directory_source_reads_its_members_on_the_host_and_under_a_url(tmp_pa
     (directory / "target").mkdir()
     (directory / "target" / "manifest.json").write_text('{"nodes": {}}')
     remote = prepare_source({"url": f"{base}/target/"}, path_option="target_dir")
-    evidence, _ = _read(member_source(remote, "manifest.json"))
+    evidence = _read(member_source(remote, "manifest.json"))[0]
     assert evidence.name == f"{base}/target/manifest.json" and evidence.data == b'{"nodes": {}}'
 
 
@@ -175,7 +175,7 @@ def test_a_document_not_required_may_be_missing_without_a_finding(tmp_path, http
     ev = Evaluation()
     missing = prepare_source({"path": str(tmp_path / "sources.json")})
     assert read_evidence(missing, CheckContext(10), CAP, "TEST_CAP", ev, required=False) is None
-    base, _ = http_server
+    base = http_server[0]
     absent = prepare_source({"url": f"{base}/no/sources.json"})
     assert read_evidence(absent, CheckContext(10), CAP, "TEST_CAP", ev, required=False) is None
     assert ev.outcome().status == "pass" and ev.observed == {}
