@@ -41,12 +41,21 @@ from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._check
     WEBHOOK_SECRET,
     stripe_standin,
 )
+from ansible_collections.golive.readiness.tests.unit.plugins.plugin_utils._webhook_receiver import (
+    answer,
+    running_receiver,
+)
 
 pytestmark = pytest.mark.integration
 
 PG_PASSWORD = "Pg3+Nx7/Qa9=Lw5Zk"  # the local PostgreSQL trusts 127.0.0.1: sent, not needed
 REDIS_PASSWORD = "Rs8/Km4+Tz6=Qv2Hd"
 COMMAND_SECRET = "Cm5/Yt8+Hw3=Jr6Pq"  # in a command's env; the command prints it, plain and derived
+# The merge's webhook: its URL is the credential (a token in the path, a signature in the query, userinfo).
+HOOK_TOKEN = "Hw4Tq8Zp2Lk6Xr9Vm3"
+HOOK_SIGNATURE = "Sg7Nc3Wd5Qy8Jb2Fh6"
+HOOK_PASSWORD = "Hp2/Dv6+Ks9=Mt4Yc"
+HOOK_SECRETS = (HOOK_TOKEN, HOOK_SIGNATURE, HOOK_PASSWORD)
 SERVICE_SECRETS = (PG_PASSWORD, REDIS_PASSWORD, TEST_SECRET, WEBHOOK_SECRET, COMMAND_SECRET)
 # The random parts: a masked key keeps its prefix and last four characters (sk_test_…2c8u).
 PLAIN_SECRETS = ENV_SECRETS + ECHOED_SECRETS + (PG_PASSWORD, REDIS_PASSWORD, COMMAND_SECRET) + tuple(
@@ -127,8 +136,8 @@ def read_text(path):
         return handle.read()
 
 
-def assert_no_leak(places):
-    assert leaks_in(places, PLAIN_SECRETS, DERIVED_FORMS) == {}
+def assert_no_leak(places, more_secrets=()):
+    assert leaks_in(places, PLAIN_SECRETS + more_secrets, DERIVED_FORMS + derived_forms(more_secrets)) == {}
 
 
 def test_ansible_runner_artifacts_and_run_stats_hold_no_secret(golive_runner, services):
@@ -161,21 +170,33 @@ def test_a_merged_report_set_holds_no_secret(golive, services, tmp_path):
     with ThreadPoolExecutor(2) as pool:
         slices = list(pool.map(lambda args: run_slice(golive, *args, services), ((1, "web01"), (2, "web02"))))
     report_dir = str(tmp_path / "merged")
-    merged = merge(report_dir, "-vvv", "-e", json.dumps({"golive_slices": [run.report_dir for run in slices]}))
+    # The hook refuses the post quoting its own URL's secrets, as some do: the refusal is reported, scrubbed.
+    refusal = f"invalid_token: {HOOK_TOKEN} (sig {HOOK_SIGNATURE}, user golive:{HOOK_PASSWORD})"
+    with running_receiver(answer(403, body=refusal)) as receiver:
+        hook = receiver.url(f"/services/T0GOLIVE/B0GOLIVE/{HOOK_TOKEN}?sig={HOOK_SIGNATURE}").replace(
+            "http://", f"http://golive:{quote(HOOK_PASSWORD, safe='')}@")
+        merged = merge(report_dir, "-vvv", "-e", json.dumps({"golive_slices": [run.report_dir for run in slices]}),
+                       env={"GOLIVE_NOTIFY_URL": hook})
+        payloads = [request["body"] for request in receiver.requests]
 
     assert merged.returncode != 0 and printed_verdict(merged.stdout) == "NO-GO", merged.stdout[-6000:]
     report = read_report(os.path.join(report_dir, "report.json"))
     assert report["slices"]["count"] == 2 and report["slices"]["missing"] == []
+    notification = report["notification"]
+    assert notification["http_status"] == 403 and "invalid_token" in notification["message"], notification
+    assert len(payloads) == 1, notification
+    assert "NO-GO" in payloads[0] and "web01" in payloads[0], payloads
     for host in ("web01", "web02"):
         assert_secret_checks_ran(list(checks_by_host(report)[host].values()))
     merged_files = files_under(report_dir)
     assert {"report.json", "junit.xml", "report.html", "report.md", "golive.prom"} <= set(merged_files)
     assert any(name.startswith("history" + os.sep) for name in merged_files), sorted(merged_files)
-    places = dict(merge_stdout=merged.stdout, merge_stderr=merged.stderr, **prefixed("merged", merged_files))
+    places = dict(merge_stdout=merged.stdout, merge_stderr=merged.stderr, webhook_payload=payloads[0],
+                  **prefixed("merged", merged_files))
     for number, run in enumerate(slices, 1):
         places.update({f"slice {number} stdout": run.stdout, f"slice {number} stderr": run.stderr})
         places.update(prefixed(f"slice {number}", files_under(run.report_dir)))
-    assert_no_leak(places)
+    assert_no_leak(places, HOOK_SECRETS)
 
 
 def embedded_play(results_path):
