@@ -1,5 +1,5 @@
 """Secrets never reach the outputs golive gained beside a plain run: ansible-runner's artifacts and run stats, a
-merged report set, the embedded roles' output and registered results, and a run that waits.
+merged report set and its webhook notification, the embedded roles' output and registered results, and a run that waits.
 
 web01 carries one secret of every sort, each in a check that fails: an env file's values, credentials that an
 endpoint echoes back (basic auth in the URL and as options, a bearer token, credential headers, a JSON and a
@@ -57,7 +57,7 @@ HOOK_SIGNATURE = "Sg7Nc3Wd5Qy8Jb2Fh6"
 HOOK_PASSWORD = "Hp2/Dv6+Ks9=Mt4Yc"
 HOOK_SECRETS = (HOOK_TOKEN, HOOK_SIGNATURE, HOOK_PASSWORD)
 SERVICE_SECRETS = (PG_PASSWORD, REDIS_PASSWORD, TEST_SECRET, WEBHOOK_SECRET, COMMAND_SECRET)
-# The random parts: a masked key keeps its prefix and last four characters (sk_test_…2c8u).
+# The random parts: a masked key keeps its prefix and last four characters (sk_test_…c8uo).
 PLAIN_SECRETS = ENV_SECRETS + ECHOED_SECRETS + (PG_PASSWORD, REDIS_PASSWORD, COMMAND_SECRET) + tuple(
     key.rsplit("_", 1)[-1] for key in (TEST_SECRET, WEBHOOK_SECRET))
 DERIVED_FORMS = wire_forms() + derived_forms(SERVICE_SECRETS, [("postgres", PG_PASSWORD), (TEST_SECRET, "")])
