@@ -10,9 +10,14 @@ import threading
 import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
-from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError, checked_number
+from ansible_collections.golive.readiness.plugins.module_utils._check import (
+    OptionError,
+    basic_auth_forms,
+    checked_number,
+    secret_forms,
+)
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
     REASON_LABELS,
     blocking_count,
@@ -80,14 +85,24 @@ def _masked_parameter(part: str) -> str:
 
 
 def _secrets_of(url: object) -> list[str]:
-    """The pieces of the URL that must never appear in a result message."""
+    """The pieces of the URL that must never appear in a result message, as written and decoded, and the forms
+    its credentials take on the wire (base64, URL-encoded, the basic-auth header made of its userinfo)."""
     parts = urlsplit(str(url))
-    pieces = [str(url), parts.path, parts.query, parts.netloc.rpartition("@")[0]]
-    pieces += [seg for seg in parts.path.split("/") if seg and not _PLAIN_SEGMENT.match(seg)]
+    userinfo = parts.netloc.rpartition("@")[0]
+    written = [str(url), parts.path, parts.query, userinfo]
+    tokens = [seg for seg in parts.path.split("/") if seg and not _PLAIN_SEGMENT.match(seg)]
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
-        pieces.append(value)
+        tokens.append(value)
         if not value or not _PLAIN_SEGMENT.match(key):
-            pieces.append(key)
+            tokens.append(key)
+    pieces = set(written) | set(unquote(piece) for piece in written)
+    if userinfo:
+        user, _sep, password = userinfo.partition(":")
+        tokens += [user, password]
+        pieces.update(basic_auth_forms(unquote(user), unquote(password)))
+    for token in tokens:
+        if token:
+            pieces.update(secret_forms(token) | secret_forms(unquote(token)))
     return sorted((p for p in pieces if p and len(p) >= 4), key=len, reverse=True)
 
 
@@ -305,12 +320,14 @@ def _error_text(exc: Exception, timeout: float) -> str:
     return f"{type(exc).__name__}"
 
 
-def _body_hint(response: Any) -> str:
+def _body_hint(response: Any, url: str) -> str:
+    """The start of the answer's body, scrubbed of the URL's secrets before it is cut (a cut could leave the
+    beginning of a secret that no longer matches it whole)."""
     try:
         body = response.text
     except Exception:  # any decoding problem just means no hint
         return ""
-    body = _cut(body or "", 80)
+    body = _cut(_scrub(body or "", url), 80)
     return f": {body}" if body else ""
 
 
@@ -364,7 +381,7 @@ def _send(url: str, payload: dict, timeout: float, retries: int, backoff: float,
             http_status = response.status_code
             if 200 <= http_status < 300:
                 return SENT, attempts, http_status, f"sent (HTTP {http_status})"
-            message = f"receiver answered HTTP {http_status}{_body_hint(response)}"
+            message = f"receiver answered HTTP {http_status}{_body_hint(response, url)}"
             if 300 <= http_status < 400:
                 message = f"receiver redirected (HTTP {http_status}); configure the final webhook URL"
             elif http_status == 429:

@@ -105,9 +105,10 @@ class GoliveAnsibleRunner(object):
         self.fleet = fleet
         self.workdir = str(workdir)
 
-    def run(self, label: str = "runner", extravars: dict | None = None, **inventory_kwargs) -> RunnerRun:
+    def run(self, label: str = "runner", extravars: dict | None = None, verbosity: int | None = None,
+            **inventory_kwargs) -> RunnerRun:
         """golive.yml of this checkout (its ansible.cfg: the collection and the report callback) in a fresh
-        private data dir; the report goes to ``<private data dir>/report``."""
+        private data dir, at ``verbosity`` (3: -vvv); the report goes to ``<private data dir>/report``."""
         private_data_dir = os.path.join(self.workdir, label)
         os.makedirs(private_data_dir)
         inventory = self.fleet.write_inventory(os.path.join(private_data_dir, "inventory.yml"), **inventory_kwargs)
@@ -121,7 +122,7 @@ class GoliveAnsibleRunner(object):
             with without_ansible_settings():
                 runner = ansible_runner.run(private_data_dir=private_data_dir, project_dir=REPO, playbook="golive.yml",
                                             inventory=inventory, envvars=envvars, extravars=extravars,
-                                            quiet=True, timeout=RUN_TIMEOUT)
+                                            verbosity=verbosity, quiet=True, timeout=RUN_TIMEOUT)
         finally:
             self.fleet.release_control_dir(control_dir)
         return RunnerRun(runner, private_data_dir, report_dir)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
+from urllib.parse import quote
 
 import pytest
 
@@ -210,6 +212,36 @@ def test_a_bare_query_token_echoed_by_the_receiver_does_not_leak():
     assert result["target"] == f"http://127.0.0.1:{receiver.port}/hook?****"
     assert result["message"] == "receiver answered HTTP 403: unknown token ****"
     _assert_secret_free(result)
+
+
+HOOK_USER = "golive"
+HOOK_PASSWORD = "Hp2/Dv6+Ks9=Mt4Yc"  # written URL-encoded in the URL, sent decoded in a basic-auth header
+
+
+def _basic_auth(user, password):
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+@pytest.mark.parametrize("echo", [
+    pytest.param(lambda: f"bad password {HOOK_PASSWORD} for {HOOK_USER}", id="password-decoded"),
+    pytest.param(lambda: f"refused Authorization: {_basic_auth(HOOK_USER, HOOK_PASSWORD)}", id="basic-auth"),
+    pytest.param(lambda: "refused: " + base64.b64encode(HOOK_PASSWORD.encode()).decode(), id="base64"),
+    # Cut to its first 80 characters, the answer ends inside the token: no part of it may be shown.
+    pytest.param(lambda: "x" * 72 + " " + TOKEN, id="cut-inside-the-token"),
+])
+def test_a_receiver_echoing_the_credentials_in_any_form_does_not_leak_them(echo):
+    with running_receiver(answer(403, echo())) as receiver:
+        url = receiver.url(HOOK_PATH).replace("http://", f"http://{HOOK_USER}:{quote(HOOK_PASSWORD, safe='')}@")
+        result = notify(url, no_go_document(), None)
+    assert result["status"] == "failed" and result["http_status"] == 403, result
+    # The credentials did reach the receiver, in the form it echoes.
+    assert receiver.requests[0]["headers"]["Authorization"] == _basic_auth(HOOK_USER, HOOK_PASSWORD)
+    assert result["message"].startswith("receiver answered HTTP 403: "), result
+    text = json.dumps(result)
+    password_base64 = base64.b64encode(HOOK_PASSWORD.encode()).decode()
+    for secret in (HOOK_PASSWORD, quote(HOOK_PASSWORD, safe=""), password_base64,
+                   _basic_auth(HOOK_USER, HOOK_PASSWORD)[6:], TOKEN):
+        assert [secret[i:i + 6] for i in range(len(secret) - 5) if secret[i:i + 6] in text] == [], text
 
 
 def test_hanging_receiver_is_bounded_by_the_timeout(waits):
