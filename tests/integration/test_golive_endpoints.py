@@ -126,7 +126,7 @@ def endpoint_servers(tmp_path):
         smtp_port = stack.enter_context(raw_server(*NO_STARTTLS))
         ntp = stack.enter_context(ntp_server())
         reports = evidence_reports(tmp_path)
-        base, _ = stack.enter_context(serving(functools.partial(QuietFiles, directory=reports["served"])))
+        base = stack.enter_context(serving(functools.partial(QuietFiles, directory=reports["served"])))[0]
         yield dict(reports=base, locust_stats=reports["locust_stats"], npm_audit=reports["npm_audit"],
                    tls_valid=valid, tls_expiring=expiring, ca_file=pki.write_ca(str(tmp_path)), dns_port=dns.port,
                    ssh_port=ssh.port, closed_port=unused_port(), http=apps.http, https=apps.https,

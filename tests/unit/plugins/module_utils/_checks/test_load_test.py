@@ -71,7 +71,7 @@ def test_locust_aggregate_counts_what_the_app_answered(locust_run):
 
 
 def test_locust_error_rate_over_its_level_fails_and_says_so(locust_run):
-    stats, _ = locust_run
+    stats = locust_run[0]
     record = check(path=stats, error_rate_warn_above="0.1%", error_rate_fail_above="1%")
     assert record["status"] == "fail"
     assert "error rate" in record["summary"] and "(warn > 0.1%, fail > 1.0%)" in record["summary"]
@@ -95,7 +95,7 @@ def test_one_endpoint_of_a_locust_run_is_graded_on_its_own_row(locust_run):
 
 
 def test_an_endpoint_the_load_test_never_called_fails_naming_the_rows_it_has(locust_run):
-    stats, _ = locust_run
+    stats = locust_run[0]
     record = check(path=stats, endpoint="/checkout")
     assert record["status"] == "fail"
     assert record["summary"].startswith("the load test has no row for /checkout (rows: GET /broken, GET /fast")
@@ -115,7 +115,7 @@ def test_two_request_types_of_one_name_must_be_told_apart(tmp_path):
 
 
 def test_the_wrong_locust_file_is_refused_naming_the_one_to_give(locust_run):
-    stats, _ = locust_run
+    stats = locust_run[0]
     history = stats.replace("_stats.csv", "_stats_history.csv")
     record = check(path=history)
     assert record["status"] == "error"
@@ -175,7 +175,7 @@ def test_k6_endpoint_is_its_name_tagged_sub_metric(tmp_path):
 
 
 def test_wrong_formats_are_errors_naming_the_source_and_the_format(tmp_path, locust_run):
-    stats, _ = locust_run
+    stats = locust_run[0]
     record = check(path=stats, format="k6_summary")
     assert record["status"] == "error"
     assert record["summary"].startswith(f"{stats} is not a k6 --summary-export JSON: not JSON")
@@ -212,7 +212,7 @@ def serving(directory):
 
 
 def test_a_report_fetched_from_the_probe_by_url(locust_run, tmp_path):
-    stats, _ = locust_run
+    stats = locust_run[0]
     served = tmp_path / "ci"
     served.mkdir()
     shutil.copy(stats, served / "shop_stats.csv")
