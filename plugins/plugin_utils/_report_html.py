@@ -98,7 +98,7 @@ def _evidence(evidence: object) -> str:
     if not evidence:
         return ""
     if re.match(r"^https?://", str(evidence), re.IGNORECASE):
-        return f'<a href="{esc(evidence)}" rel="noopener noreferrer">{breakable(evidence)}</a>'
+        return f'<a class="evidence" href="{esc(evidence)}" rel="noopener noreferrer">{breakable(evidence)}</a>'
     return breakable(evidence)
 
 
