@@ -285,8 +285,8 @@ def test_an_attested_item_passes_and_a_waived_one_does_not_block(tmp_path):
     assert run.rc == 0, run.output
     assert run.result["msg"] == "GO: 2 checks on 2 hosts passed"
     (record,) = run.gate["attestations"]
-    assert (record["status"], record["observed"]["by"], record["observed"]["evidence"]) == ("pass", "Ann@Shop",
-                                                                                             "OPS-512")
+    observed = record["observed"]
+    assert (record["status"], observed["by"], observed["evidence"]) == ("pass", "Ann@Shop", "OPS-512")
     assert report_of(tmp_path)["verdict"] == "GO"
 
     waiver = dict(id="attestation:team-briefed", reason="briefed on launch day", owner="dana", expires="2099-01-01")
