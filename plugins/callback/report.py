@@ -21,9 +21,10 @@ description:
     section, a testcase per host and check), C(html) C(report.html) (one self-contained page),
     C(markdown) C(report.md), C(prometheus) C(golive.prom) (text exposition, for a node exporter's
     textfile collector)."
-  - When the run has a M(golive.readiness.gate) task, its waivers, blocking severities and
-    sign-off are used, so the report and the gate agree. The sign-off is judged against the
-    report's own verdict; a GO decision on a NO-GO run is shown as not accepted.
+  - When the run has a M(golive.readiness.gate) task, its waivers, blocking severities, sign-off and
+    attestation records are used, so the report and the gate agree. The sign-off is judged against the
+    report's own verdict; a GO decision on a NO-GO run is shown as not accepted. The attestations
+    (C(golive_attestations_required)) are shown beside the sign-off in every format and count as checks.
   - The formats of one run are published together or not at all. They are written into this run's
     own directory C(history/<UTC time>/) under O(report_dir), and the set becomes current in one step
     when the C(latest) symlink is renamed to point at it. The top-level names (C(report.json),
