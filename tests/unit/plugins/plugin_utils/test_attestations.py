@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 
+from ansible_collections.golive.readiness.plugins.callback.report import decision_document
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
 from ansible_collections.golive.readiness.plugins.module_utils._verdict import GO, GO_WITH_WARNINGS, NO_GO, decide
 from ansible_collections.golive.readiness.plugins.plugin_utils._attestations import (
@@ -15,6 +16,7 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._attestations imp
     normalise_attestations,
     normalise_required,
 )
+from ansible_collections.golive.readiness.plugins.plugin_utils._report_history import history_of
 
 NOW = datetime.datetime(2026, 12, 3, 12, 0, tzinfo=datetime.timezone.utc)
 REQUIRED = "golive_attestations_required"
@@ -225,3 +227,18 @@ def test_the_reports_part_lists_required_items_first_with_their_counts():
         ("attestation:x", "warn", False, "bo")]
     assert (section["required"], section["by_status"]) == (2, {"pass": 1, "warn": 1})
     assert attestations_summary(section) == "1 of 2 required items attested (1 warn, 1 not required)"
+
+
+def test_history_compares_attestations_like_other_checks():
+    def report(entries):
+        decision = _decided([dict(id="r"), dict(id="briefed", missing_status="warn")], entries)
+        return decision_document(decision, "2026-12-03T12:00:00Z", {}, [], {})
+
+    before = report([])
+    after = report([dict(id="r", by="ann", at="2026-11-20")])
+    history = history_of(before, after)
+    assert [(c["host"], c["id"], c["before"], c["after"]) for c in history["fixed"]] == [
+        ("localhost", "attestation:r", "fail", "pass")]
+    again = history_of(after, report([dict(id="r", by="ann", at="2026-11-20", expires="2026-12-01")]))
+    assert [(c["id"], c["before"], c["after"]) for c in again["regressions"]] == [("attestation:r", "pass", "fail")]
+    assert history["new"] == history["removed"] == again["new"] == []
