@@ -26,6 +26,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     tag_record,
 )
 from ansible_collections.golive.readiness.plugins.plugin_utils._ansible_core import unsupported_ansible
+from ansible_collections.golive.readiness.plugins.plugin_utils._attestations import grade
 from ansible_collections.golive.readiness.plugins.plugin_utils._checklists import validate_checklists
 from ansible_collections.golive.readiness.plugins.plugin_utils._policy import (
     POLICY_VARIABLES,
@@ -59,6 +60,9 @@ ARGUMENT_SPEC = dict(
     # Validated by _verdict so that messages name the approver and the field.
     signoff=dict(type="raw", default=[]),
     signoff_var=dict(type="str", default="signoff"),
+    # Validated by _attestations so that messages name the item and the field.
+    attestations_required=dict(type="raw", default=[]),
+    attestations=dict(type="raw", default=[]),
     stage=dict(type="str", default="verdict", choices=["policy", "stats", "verdict"]),
     read_host_policy=dict(type="bool", default=False),
     run_tags=dict(type="list", elements="str"),
@@ -117,7 +121,8 @@ def _compact(gate):
     compact = dict(verdict=gate["verdict"], blocking_severities=gate["blocking_severities"])
     hosts = [host for host in gate["hosts"] if host.get("status") != "ok"]
     optional = dict(hosts=hosts, waivers=gate["waivers"], scope_problems=gate.get("scope_problems"),
-                    signoff=gate["signoff"] if gate["signoff"].get("approvers") else None)
+                    signoff=gate["signoff"] if gate["signoff"].get("approvers") else None,
+                    attestations=gate.get("attestations"))
     compact.update((key, value) for key, value in optional.items() if value)
     return compact
 
@@ -173,6 +178,10 @@ class ActionModule(ActionBase):
             return _fail(result, "go-live policy: " + "; ".join(problems))
 
         records, missing, unreachable = self._collect(hostvars, args)
+        # Fleet-level records about the controller, graded at the run's time: they count like any check.
+        attested = grade(policy.attestations_required, policy.attestations,
+                         datetime.datetime.now(datetime.timezone.utc))
+        records += attested
         decision = decide(records, policy.waivers, policy.blocking_severities, hosts_without_results=missing,
                           today=today, unreachable=unreachable, scope_hosts=args["scope_hosts"],
                           scope_problems=self._scope_problems(args, hostvars))
@@ -180,7 +189,7 @@ class ActionModule(ActionBase):
             return self._stats_stage(result, decision)
         approvers = policy.signoff
         signoff = evaluate_signoff(approvers, decision["verdict"])
-        gate = self._gate_result(decision, signoff)
+        gate = self._gate_result(decision, signoff, attested)
         message = describe_verdict(decision)
         if approvers:
             message += f" | sign-off {signoff['status']}: {signoff['summary']}"
@@ -337,7 +346,8 @@ class ActionModule(ActionBase):
             missing[host] = _why_missing(registered, var)
 
     @staticmethod
-    def _gate_result(decision, signoff):
+    def _gate_result(decision, signoff, attestations):
+        """What the gate returns; the report callback reads the policy and the attestation records from it."""
         return dict(
             verdict=decision["verdict"],
             reasons=decision["reasons"],
@@ -354,4 +364,5 @@ class ActionModule(ActionBase):
             scope_problems=decision["scope_problems"],
             critical_waivers=decision["critical_waivers"],
             signoff=signoff,
+            attestations=attestations,
         )

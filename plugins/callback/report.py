@@ -21,9 +21,10 @@ description:
     section, a testcase per host and check), C(html) C(report.html) (one self-contained page),
     C(markdown) C(report.md), C(prometheus) C(golive.prom) (text exposition, for a node exporter's
     textfile collector)."
-  - When the run has a M(golive.readiness.gate) task, its waivers, blocking severities and
-    sign-off are used, so the report and the gate agree. The sign-off is judged against the
-    report's own verdict; a GO decision on a NO-GO run is shown as not accepted.
+  - When the run has a M(golive.readiness.gate) task, its waivers, blocking severities, sign-off and
+    attestation records are used, so the report and the gate agree. The sign-off is judged against the
+    report's own verdict; a GO decision on a NO-GO run is shown as not accepted. The attestations
+    (C(golive_attestations_required)) are shown beside the sign-off in every format and count as checks.
   - The formats of one run are published together or not at all. They are written into this run's
     own directory C(history/<UTC time>/) under O(report_dir), and the set becomes current in one step
     when the C(latest) symlink is renamed to point at it. The top-level names (C(report.json),
@@ -225,6 +226,11 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._ansible_core imp
     result_task,
     unsupported_ansible,
 )
+from ansible_collections.golive.readiness.plugins.plugin_utils._attestations import (
+    attestation_line,
+    attestations_of,
+    attestations_summary,
+)
 from ansible_collections.golive.readiness.plugins.plugin_utils._notify import notify
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
     count_text,
@@ -413,6 +419,7 @@ def decision_document(decision: Mapping, generated_at: str, run: Mapping, unreac
         "failed_tasks": decision["failed_tasks"],
         "unreachable": unreachable,
         "signoff": signoff,
+        "attestations": attestations_of(decision["checks"]),
     }
 
 
@@ -605,7 +612,8 @@ class CallbackModule(CallbackBase):
             if host.get("status") == "unreachable":
                 unreachable.setdefault(host["name"], host.get("reason"))
         # Results arrive in completion order; the report lists hosts in a stable, natural order.
-        records = sorted(self._records, key=lambda record: host_sort_key(record["host"]))
+        attested = [dict(record) for record in gate.get("attestations") or () if isinstance(record, Mapping)]
+        records = sorted(self._records + attested, key=lambda record: host_sort_key(record["host"]))
         empty = [h["name"] for h in gate.get("hosts") or () if h.get("status") == "no_checks"]
         return decide(records, gate.get("waivers") or [], self._blocking_severities(gate), missing,
                       self._failed_tasks, unreachable=unreachable, scope_hosts=empty,
@@ -736,7 +744,8 @@ class CallbackModule(CallbackBase):
         gate = self._gate or {}
         sections = selected_sections(context.CLIARGS.get("tags"), context.CLIARGS.get("skip_tags"))
         approvers = (gate.get("signoff") or {}).get("approvers") or []
-        return checklist_of(sections, decision["blocking_severities"], gate.get("waivers") or [], approvers)
+        return checklist_of(sections, decision["blocking_severities"], gate.get("waivers") or [], approvers,
+                            decision["checks"])
 
     def _print_merged(self, merged: Mapping) -> None:
         """The summary of a merge of slice reports (golive.readiness.merge_reports), from the report it published."""
@@ -891,6 +900,7 @@ class CallbackModule(CallbackBase):
         self._say(f"{_plural(counts['total'], 'check')} on {_plural(len(document['hosts']), 'host')}: "
                   f"{count_text(counts['by_status'])}", color=color)
         self._print_signoff(document["signoff"])
+        self._print_attestations(document.get("attestations") or {})
         self._say_lines("Blocking:", reason_lines(document["reasons"]), color=C.COLOR_ERROR)
         self._say_lines("Warnings:", problem_lines(document["warnings"], _waived_note), color=C.COLOR_WARN)
         self._print_history(document["history"])
@@ -926,6 +936,18 @@ class CallbackModule(CallbackBase):
             if not approver["accepted"]:
                 line += f"  NOT ACCEPTED: {approver['note']}"
             self._say(line, color=C.COLOR_ERROR if not approver["accepted"] else None)
+
+    def _print_attestations(self, attestations: Mapping) -> None:
+        items = attestations.get("items") or ()
+        if not items:
+            return
+        failing = any(item["status"] in ("fail", "error") and not item.get("waiver") for item in items)
+        warning = any(item["status"] != "pass" for item in items)
+        self._say(f"Attestations: {attestations_summary(attestations)}",
+                  color=C.COLOR_ERROR if failing else C.COLOR_WARN if warning else C.COLOR_OK)
+        for item in items[:SHOWN_LINES]:
+            bad = item["status"] in ("fail", "error") and not item.get("waiver")
+            self._say(f"  {attestation_line(item)}", color=C.COLOR_ERROR if bad else None)
 
     def _print_history(self, history: Mapping) -> None:
         previous = history.get("previous")

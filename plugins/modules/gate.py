@@ -152,6 +152,99 @@ options:
       comment:
         description: Free text shown with the decision.
         type: str
+  attestations_required:
+    description:
+      - The checklist's human items (code reviewed, runbook written, rollback rehearsed, team briefed). Each
+        becomes a check record of kind C(attestation), id C(attestation:<id>), about the controller
+        (C(localhost), where the verdict is decided) and in section C(attestations) unless it says
+        otherwise. It counts, blocks by its severity, is waived by a waiver of that id and is reported like
+        any check, with the sections selected by C(--tags) or not (it belongs to the run, not to a section).
+      - "It passes when the newest attestation of its id in O(attestations) that counts is in date and by
+        someone allowed; it fails when every attestation of it is expired, stale (older than
+        O(attestations_required[].max_age)), by someone not in O(attestations_required[].allowed_by) or dated in
+        the future; nothing attested is O(attestations_required[].missing_status). Dates are compared with the
+        run's time in UTC."
+      - Validated in every stage, so that a wrong item stops the run before any host is contacted; messages
+        name the list, the item and the field (C(golive_attestations_required[1].max_age)).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      id:
+        description: What is attested, unique in the list, for example V(rollback-rehearsed); at most 200 characters.
+        type: str
+        required: true
+      title:
+        description: Human title, for example V(Rollback rehearsed on staging). Default the id.
+        type: str
+      severity:
+        description: The record's severity; a failure of a blocking severity makes the verdict NO-GO.
+        type: str
+        choices: [critical, high, medium, low]
+        default: high
+      allowed_by:
+        description:
+          - Who may attest it, names or emails (compared without regard to case). Anybody when not set.
+        type: list
+        elements: str
+      max_age:
+        description:
+          - An attestation older than this is stale and does not count, for example V(30d) for
+            "rehearsed within 30 days". A duration (V(12h), V(30d), V(2w)).
+        type: str
+      section:
+        description: The report section the record is counted in.
+        type: str
+        default: attestations
+      hint:
+        description: What to do while it does not pass (at most 1000 characters), shown beside it.
+        type: str
+      contact:
+        description: Who does it (at most 200 characters), shown beside it.
+        type: str
+      missing_status:
+        description:
+          - The status when nothing is attested for the item. V(warn) gives GO WITH WARNINGS instead of a
+            failure; an expired, stale, disallowed or future attestation still fails.
+        type: str
+        choices: [fail, warn]
+        default: fail
+  attestations:
+    description:
+      - What people attested for the items of O(attestations_required). Several attestations of one id may
+        be given; the newest that counts is used.
+      - An attestation of an id no item requires is a warning record (severity V(low)) naming the nearest
+        required id (probably a typo).
+      - Validated like O(attestations_required) (C(golive_attestations[0].at)). The evidence is shown in
+        every report format, a URL's password masked.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      id:
+        description: The required item's id.
+        type: str
+        required: true
+      by:
+        description: Who attests, a name or email (compared with O(attestations_required[].allowed_by)).
+        type: str
+        required: true
+      at:
+        description:
+          - When, a date (V(2026-11-20), the start of that day in UTC) or a date-time
+            (V(2026-11-20T14:30:00Z), V(2026-11-20T15:30:00+01:00); without an offset, UTC). A YAML date works too.
+        type: str
+        required: true
+      evidence:
+        description: A link or ticket that shows it was done (V(https://wiki.example.com/runbooks/shop), V(OPS-512)).
+        type: str
+        required: true
+      expires:
+        description: Last day the attestation holds (V(YYYY-MM-DD)); after it the item fails as expired.
+        type: str
+      note:
+        description: Free text kept with the attestation.
+        type: str
   signoff_var:
     description:
       - Name given to O(signoff) in error messages, for example V(golive_signoff) when the list comes
@@ -177,12 +270,12 @@ options:
     description:
       - Also read the policy from each host of O(scope_hosts), O(probe_hosts) and O(probe_group_hosts),
         from the inventory variables C(golive_waivers) (and any C(golive_waivers_<name>), which adds to
-        it), C(golive_blocking_severities), C(golive_fail_on_nogo) and C(golive_signoff); messages then
-        name those variables.
+        it), C(golive_blocking_severities), C(golive_fail_on_nogo), C(golive_signoff),
+        C(golive_attestations_required) and C(golive_attestations); messages then name those variables.
       - A host's own waivers cover only that host's records; a waiver identical to one of O(waivers)
         (seen through group C(all)) is one fleet-wide waiver.
-      - Blocking severities, O(fail_on_nogo) and O(signoff) are fleet-wide; a host whose own value
-        differs from the option's is an error naming the hosts.
+      - Blocking severities, O(fail_on_nogo), O(signoff), O(attestations_required) and O(attestations) are
+        fleet-wide; a host whose own value differs from the option's is an error naming the hosts.
     type: bool
     default: false
   run_tags:
@@ -293,6 +386,19 @@ EXAMPLES = r"""
       - role: database owner
         name: Bo Example
         decision:  # pending
+    attestations_required:
+      - id: rollback-rehearsed
+        title: Rollback rehearsed on staging
+        allowed_by: [ann@example.com, bo@example.com]
+        max_age: 30d
+      - id: team-briefed
+        severity: medium
+        missing_status: warn
+    attestations:
+      - id: rollback-rehearsed
+        by: ann@example.com
+        at: "2030-05-28T16:00:00Z"
+        evidence: https://wiki.example.com/shop/rollback-drill-2030-05
 """
 
 RETURN = r"""
@@ -357,7 +463,7 @@ golive_gate:
   description:
     - The decision and everything it rests on.
     - When the gate fails the task on NO-GO, only C(verdict), C(blocking_severities) and, when not
-      empty, C(waivers), C(signoff), C(scope_problems) and the C(hosts) that are not C(ok) are
+      empty, C(waivers), C(signoff), C(attestations), C(scope_problems) and the C(hosts) that are not C(ok) are
       returned (Ansible prints a failed result whole; the readiness report lists every item).
     - Text from checked systems and the inventory carries Unicode bidirectional marks and C1
       control characters as escapes (V(\\u202e)), so printing the result cannot reorder or
@@ -485,6 +591,24 @@ golive_gate:
         - waiver: {id: "tls_certificate:*", hosts: ["web*"], reason: New certificate is issued on Monday,
                    owner: sec@example.com, expires: "2030-06-30", ticket: SEC-77, catch_all: false, applies_to: null}
           checks: [{host: web01, id: "tls_certificate:shop.example.com:443", status: warn}]
+    attestations:
+      description:
+        - The attestation records of O(attestations_required) and of attested ids no item requires, graded at
+          the run's time; they are among the decision's checks too, and the report callback reports them.
+        - Each is a check record (C(id) V(attestation:<id>), C(kind) V(attestation), C(host) V(localhost))
+          whose C(observed) holds C(by), C(at), C(evidence), C(expires), C(note) and C(age_seconds), and whose
+          C(expected) holds C(required), C(allowed_by) and the C(age_seconds) level of C(max_age).
+      returned: always, unless none is required nor attested and the task fails on NO-GO
+      type: list
+      elements: dict
+      sample:
+        - {id: "attestation:rollback-rehearsed", kind: attestation, section: attestations, host: localhost,
+           title: Rollback rehearsed on staging, status: pass, severity: high, duration_ms: 0,
+           summary: "attested by ann@example.com on 2030-05-28T16:00:00Z (evidence: https://wiki.example.com/shop/rollback-drill-2030-05)",
+           observed: {by: ann@example.com, at: "2030-05-28T16:00:00Z", evidence: "https://wiki.example.com/shop/rollback-drill-2030-05",
+                      age_seconds: {value: 295200, unit: seconds}},
+           expected: {required: true, allowed_by: [ann@example.com, bo@example.com],
+                      age_seconds: {fail: {above: 2592000}, unit: seconds}}}
     signoff:
       description:
         - The sign-off judged against the verdict. C(status) is V(signed) (every approver accepted the
@@ -546,6 +670,25 @@ ARGUMENT_SPEC = dict(
         comment=dict(type="str"),
     )),
     signoff_var=dict(type="str", default="signoff"),
+    attestations_required=dict(type="list", elements="dict", default=[], options=dict(
+        id=dict(type="str", required=True),
+        title=dict(type="str"),
+        severity=dict(type="str", default="high", choices=["critical", "high", "medium", "low"]),
+        allowed_by=dict(type="list", elements="str"),
+        max_age=dict(type="str"),
+        section=dict(type="str", default="attestations"),
+        hint=dict(type="str"),
+        contact=dict(type="str"),
+        missing_status=dict(type="str", default="fail", choices=["fail", "warn"]),
+    )),
+    attestations=dict(type="list", elements="dict", default=[], options=dict(
+        id=dict(type="str", required=True),
+        by=dict(type="str", required=True),
+        at=dict(type="str", required=True),
+        evidence=dict(type="str", required=True),
+        expires=dict(type="str"),
+        note=dict(type="str"),
+    )),
 )
 
 

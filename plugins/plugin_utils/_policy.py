@@ -20,6 +20,10 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     normalise_waivers,
     scoped_waivers,
 )
+from ansible_collections.golive.readiness.plugins.plugin_utils._attestations import (
+    normalise_attestations,
+    normalise_required,
+)
 
 # The checklist sections, each a tag of the golive playbook.
 SECTIONS = ("infrastructure", "application", "security", "services", "data", "monitoring", "backup")
@@ -28,9 +32,10 @@ SPECIAL_TAGS = ("all", "always", "never", "tagged", "untagged")
 
 # The inventory variables of the policy, by the gate's option names.
 POLICY_VARIABLES = dict(waivers="golive_waivers", blocking_severities="golive_blocking_severities",
-                        fail_on_nogo="golive_fail_on_nogo", signoff="golive_signoff")
+                        fail_on_nogo="golive_fail_on_nogo", signoff="golive_signoff",
+                        attestations_required="golive_attestations_required", attestations="golive_attestations")
 # Settings with one value for the whole run: a host carrying another value is an error.
-FLEET_WIDE = ("blocking_severities", "fail_on_nogo", "signoff")
+FLEET_WIDE = ("blocking_severities", "fail_on_nogo", "signoff", "attestations_required", "attestations")
 # golive_waivers_<anything> adds to golive_waivers: a host's own golive_waivers replaces its groups' (Ansible's
 # precedence), so a waiver that must add to the others takes a name of its own.
 WAIVERS_PREFIX = "golive_waivers_"
@@ -46,6 +51,8 @@ class Policy:
     blocking_severities: list[str] = field(default_factory=lambda: list(DEFAULT_BLOCKING_SEVERITIES))
     fail_on_nogo: bool = True
     signoff: list[dict] = field(default_factory=list)
+    attestations_required: list[dict] = field(default_factory=list)
+    attestations: list[dict] = field(default_factory=list)
 
 
 class CachedHostvars(Mapping):
@@ -123,6 +130,8 @@ def _normaliser(name: str, today: datetime.date) -> Callable[[Any, str], Any]:
         blocking_severities=normalise_severities,
         fail_on_nogo=normalise_flag,
         signoff=normalise_signoff,
+        attestations_required=normalise_required,
+        attestations=normalise_attestations,
     )
     return normalisers[name]
 

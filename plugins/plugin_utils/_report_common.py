@@ -30,14 +30,48 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     interrupted_text,
     no_go_reasons,
 )
+from ansible_collections.golive.readiness.plugins.plugin_utils._attestations import attestations_of
 
 __all__ = [
-    "CHANGE_KINDS", "FOLLOW_UP_LABELS", "GO", "GO_WITH_WARNINGS", "HOST_STATUSES", "NO_GO", "REASON_LABELS",
-    "STATUSES", "STATUS_ORDER", "VERDICTS", "WAIVER_STATES", "blocking_count", "checks_by_host_and_id", "count_text",
-    "critical_waivers_of", "duration_text", "empty_checklist_hosts", "follow_up", "group_by_hosts",
-    "history_of", "host_ranges", "host_sort_key", "hosts_text", "incomplete_note",
-    "interrupted_text", "matched_text", "notification_of", "plural", "reasons_of", "section_matrix", "sections_of",
-    "signoff_of", "status_position", "status_rank", "timestamp_of", "value_text", "values_text", "waivers_of",
+    "CHANGE_KINDS",
+    "FOLLOW_UP_LABELS",
+    "GO",
+    "GO_WITH_WARNINGS",
+    "HOST_STATUSES",
+    "NO_GO",
+    "REASON_LABELS",
+    "STATUSES",
+    "STATUS_ORDER",
+    "VERDICTS",
+    "WAIVER_STATES",
+    "attestations_in",
+    "blocking_count",
+    "checks_by_host_and_id",
+    "count_text",
+    "critical_waivers_of",
+    "duration_text",
+    "empty_checklist_hosts",
+    "follow_up",
+    "group_by_hosts",
+    "history_of",
+    "host_ranges",
+    "host_sort_key",
+    "hosts_text",
+    "incomplete_note",
+    "interrupted_text",
+    "matched_text",
+    "notification_of",
+    "plural",
+    "reasons_of",
+    "section_matrix",
+    "sections_of",
+    "signoff_of",
+    "status_position",
+    "status_rank",
+    "timestamp_of",
+    "value_text",
+    "values_text",
+    "waivers_of",
     "worst_status",
 ]
 
@@ -261,6 +295,17 @@ def signoff_of(document: Mapping) -> dict | None:
     found = dict(signoff)
     found["approvers"] = [dict(a) for a in signoff.get("approvers") or ()]
     return found
+
+
+def attestations_in(document: Mapping) -> dict | None:
+    """document["attestations"] (derived from the attestation records of a report that lacks it), or None when
+    the run required and received no attestation."""
+    section = document.get("attestations")
+    if not isinstance(section, Mapping):
+        section = attestations_of(document.get("checks") or [])
+    found = dict(section)
+    found["items"] = [dict(item) for item in section.get("items") or ()]
+    return found if found["items"] else None
 
 
 def notification_of(document: Mapping) -> dict | None:

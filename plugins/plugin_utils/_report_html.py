@@ -9,12 +9,14 @@ import html
 import re
 from collections.abc import Iterable, Mapping
 
+from ansible_collections.golive.readiness.plugins.plugin_utils._attestations import attestations_summary
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
     CHANGE_KINDS,
     GO,
     NO_GO,
     REASON_LABELS,
     STATUS_ORDER,
+    attestations_in,
     blocking_count,
     checks_by_host_and_id,
     critical_waivers_of,
@@ -89,6 +91,15 @@ def _status_badge(status: object) -> str:
     status = str(status or "")
     known = status if status in STATUS_SYMBOLS else "error"
     return f'<span class="badge s-{known}">{STATUS_SYMBOLS[known]} {esc(status or "none")}</span>'
+
+
+def _evidence(evidence: object) -> str:
+    """An evidence link that opens (http and https only: nothing else becomes a link), or the ticket as text."""
+    if not evidence:
+        return ""
+    if re.match(r"^https?://", str(evidence), re.IGNORECASE):
+        return f'<a class="evidence" href="{esc(evidence)}" rel="noopener noreferrer">{breakable(evidence)}</a>'
+    return breakable(evidence)
 
 
 def _severity(severity: object) -> str:
@@ -219,6 +230,9 @@ class _Page(object):
         signoff = signoff_of(self.doc)
         if signoff and signoff.get("approvers"):
             meta += f" · sign-off {str(signoff.get('status') or 'pending').replace('_', ' ')}"
+        attestations = attestations_in(self.doc)
+        if attestations:
+            meta += f" · {attestations_summary(attestations)}"
         kind = VERDICT_CLASSES.get(self.verdict, "warn")
         return (
             '<header class="banner v-{}" id="verdict" role="banner"><div class="wrap banner-grid">'
@@ -232,7 +246,7 @@ class _Page(object):
     def nav(self) -> str:
         links = [("blocking", "Blocking"), ("changes", "Changes"), ("matrix", "Hosts × sections"),
                  ("checks", "All checks"), ("waivers", "Waivers"), ("problems", "Hosts & tasks"),
-                 ("run", "Run"), ("signoff", "Sign-off")]
+                 ("run", "Run"), ("signoff", "Sign-off"), ("attestations", "Attestations")]
         anchors = "".join(f'<a href="#{anchor}">{esc(text)}</a>' for anchor, text in links)
         return f'<nav class="toc" aria-label="Sections"><div class="wrap">{anchors}</div></nav>'
 
@@ -506,9 +520,28 @@ class _Page(object):
             or _empty("No approvers are named in the inventory."))
         return _section("signoff", "Sign-off", body)
 
+    def attestations(self) -> str:
+        """Beside the sign-off: each human item, who attested it, when and the evidence."""
+        section = attestations_in(self.doc)
+        if not section:
+            return _section("attestations", "Attestations", _empty("No attestation is required in the inventory."))
+        rows = []
+        for item in section["items"]:
+            label = _check_label(item) + ("" if item.get("required") else ' <span class="flag">not required</span>')
+            waived = f'<span class="under">waived: {breakable(item["waiver"].get("reason"))}</span>' \
+                if item.get("waiver") else ""
+            by = breakable(item.get("by")) or '<span class="muted">nobody</span>'
+            rows.append(_row([label, _status_badge(item.get("status")) + waived, _severity(item.get("severity")), by,
+                              esc(item.get("at")), _evidence(item.get("evidence")), esc(item.get("expires")),
+                              breakable(item.get("summary"))], id=f"attestation-{item.get('id')}"))
+        body = '<p class="signoff-status">{}</p>{}'.format(
+            esc(attestations_summary(section)),
+            _table(["Item", "Status", "Severity", "By", "At", "Evidence", "Expires", "Summary"], rows, "attestations"))
+        return _section("attestations", "Attestations", body, len(rows))
+
     def render(self) -> str:
         body = "".join([self.blocking(), self.changes(), self.matrix(), self.check_table(), self.waivers(),
-                        self.problems(), self.run(), self.signoff()])
+                        self.problems(), self.run(), self.signoff(), self.attestations()])
         title = f"Go-live readiness: {self.verdict}"
         return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
                 '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -8,7 +8,12 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 
+from ansible_collections.golive.readiness.plugins.plugin_utils._attestations import (
+    attestation_line,
+    attestations_summary,
+)
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
+    attestations_in,
     follow_up,
     incomplete_note,
     interrupted_text,
@@ -60,6 +65,11 @@ def _change_line(change: Mapping) -> str:
     return f"{change.get('host')} {change.get('id')}: {before} -> {after}"
 
 
+def _attestations_property(document: Mapping) -> str | None:
+    attestations = attestations_in(document)
+    return attestations_summary(attestations) if attestations else None
+
+
 def _run_lines(document: Mapping) -> list[str]:
     """The run's summary as text: verdict and its reasons, sign-off, waivers, notification and the changes since
     the last run."""
@@ -75,6 +85,10 @@ def _run_lines(document: Mapping) -> list[str]:
             refused = "" if approver.get("accepted", True) else f" NOT ACCEPTED: {approver.get('note')}"
             lines.append(f"  {approver.get('role')} ({approver.get('name')}): "
                          f"{approver.get('decision') or 'pending'}{date}{refused}")
+    attestations = attestations_in(document)
+    if attestations:
+        lines.append(f"attestations: {attestations_summary(attestations)}")
+        lines += [f"  {attestation_line(item)}" for item in attestations["items"]]
     waivers = document.get("waivers") or {}
     for entry in waivers.get("applied") or ():
         lines.append(f"waiver applied to {entry.get('host')} {entry.get('id')}: "
@@ -144,6 +158,7 @@ class _Builder(object):
             ("generated_at", self.document.get("generated_at")),
             ("blocking_severities", ",".join(self.document.get("blocking_severities") or ())),
             ("signoff", (self.document.get("signoff") or {}).get("status")),
+            ("attestations", _attestations_property(self.document)),
             ("previous_verdict", (history.get("previous") or {}).get("verdict")),
             ("regressions", len(history.get("regressions") or ()) if history else None),
             ("fixed", len(history.get("fixed") or ()) if history else None),

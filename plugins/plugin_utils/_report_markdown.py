@@ -8,11 +8,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from ansible_collections.golive.readiness.plugins.plugin_utils._attestations import attestations_summary
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_common import (
     CHANGE_KINDS,
     GO,
     NO_GO,
     REASON_LABELS,
+    attestations_in,
     blocking_count,
     checks_by_host_and_id,
     count_text,
@@ -331,6 +333,24 @@ class _Markdown(object):
         self.add(*(_table(["Role", "Name", "Decision", "Date", "Comment"], rows)
                    or ["No approvers are named in the inventory.", ""]))
 
+    def attestations(self) -> None:
+        """Beside the sign-off: each human item, who attested it, when and the evidence."""
+        section = attestations_in(self.doc)
+        self.add("## Attestations", "")
+        if not section:
+            self.add("No attestation is required in the inventory.", "")
+            return
+        self.add(md(attestations_summary(section)), "")
+        rows = []
+        for item in section["items"]:
+            status = md(item.get("status")) + (" (waived)" if item.get("waiver") else "")
+            label = f"{md(item.get('title'))} {code(item.get('id'))}"
+            if not item.get("required"):
+                label += " (not required)"
+            rows.append([label, status, md(item.get("severity")), md(item.get("by") or "nobody"), md(item.get("at")),
+                         md(item.get("evidence")), md(item.get("expires")), md(item.get("summary"))])
+        self.add(*_table(["Item", "Status", "Severity", "By", "At", "Evidence", "Expires", "Summary"], rows))
+
     def render(self) -> str:
         self.heading()
         self.blocking()
@@ -341,6 +361,7 @@ class _Markdown(object):
         self.matrix()
         self.checks()
         self.signoff()
+        self.attestations()
         self.run()
         while self.lines and self.lines[-1] == "":
             self.lines.pop()

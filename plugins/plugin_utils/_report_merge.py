@@ -23,6 +23,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._verdict import (
     interrupted_text,
     scoped_waivers,
 )
+from ansible_collections.golive.readiness.plugins.plugin_utils._attestations import CONTROLLER, is_attestation
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_history import (
     MAX_REPORT_BYTES,
     read_regular_file,
@@ -34,10 +35,13 @@ SLICE_VARIABLE = "golive_slice"
 CONTROLLER_VARIABLES = (("job_id", ("awx_job_id", "tower_job_id")),
                         ("workflow_job_id", ("awx_workflow_job_id", "tower_workflow_job_id")))
 # The parts of the checklist every slice of one run must share; the fingerprint is computed from them.
-FINGERPRINT_PARTS = ("sections", "blocking_severities", "fleet_waivers", "signoff")
+FINGERPRINT_PARTS = ("sections", "blocking_severities", "fleet_waivers", "signoff", "attestations")
 PART_NAMES = dict(sections="sections selected (--tags/--skip-tags)", blocking_severities="blocking severities",
                   fleet_waivers="fleet-wide waivers (golive_waivers every host carries)",
-                  signoff="sign-off approvers (golive_signoff)")
+                  signoff="sign-off approvers (golive_signoff)",
+                  attestations="required attestations (golive_attestations_required)")
+# What identifies a required attestation in the fingerprint: its item, not what was attested by when.
+ATTESTATION_PARTS = ("id", "title", "severity", "section", "expected")
 # Fields decide() adds to each record; a slice's records are decided again without them.
 DECIDED_FIELDS = ("blocking", "waiver")
 MAX_SLICES = 10000
@@ -107,13 +111,14 @@ def _canonical(value: object) -> str:
 
 
 def checklist_of(sections: Iterable[str], blocking_severities: Iterable[str], waivers: Iterable[Mapping],
-                 approvers: Iterable[Mapping]) -> dict:
+                 approvers: Iterable[Mapping], checks: Iterable[Mapping] = ()) -> dict:
     """The report's "checklist": what every slice of one run shares, and its fingerprint.
 
     Each host's own checks differ from host to host, so they cannot identify a run. What defines GO for the
     whole release does: the sections selected, the blocking severities, the waivers every host carries
-    (fleet-wide: in group all or -e) and the sign-off approvers. ``waivers`` keeps every waiver (the
-    host-scoped ones too, which differ between slices and are merged, not compared).
+    (fleet-wide: in group all or -e), the sign-off approvers and the required attestations (read from the
+    attestation records among ``checks``). ``waivers`` keeps every waiver (the host-scoped ones too, which
+    differ between slices and are merged, not compared).
     """
     waivers = [dict(waiver) for waiver in waivers]
     shared = dict(
@@ -122,6 +127,8 @@ def checklist_of(sections: Iterable[str], blocking_severities: Iterable[str], wa
         fleet_waivers=sorted((dict((key, w.get(key)) for key in WAIVER_KEYS) for w in waivers
                               if w.get("applies_to") is None), key=_canonical),
         signoff=[dict((key, a.get(key)) for key in SIGNOFF_KEYS) for a in approvers],
+        attestations=[dict((key, c.get(key)) for key in ATTESTATION_PARTS) for c in checks
+                      if is_attestation(c) and (c.get("expected") or {}).get("required", True)],
     )
     fingerprint = hashlib.sha256(_canonical(shared).encode("utf-8")).hexdigest()
     return dict(shared, fingerprint=f"sha256:{fingerprint}", waivers=waivers)
@@ -176,7 +183,17 @@ class SliceReport:
 
     @property
     def host_names(self) -> list[str]:
-        return [str(host["name"]) for host in self.document.get("hosts") or () if isinstance(host, Mapping)]
+        """The hosts this slice checked; not the controller when only its attestations are about it (every slice
+        has them: they are the run's, not a slice's)."""
+        controller_only = _attestations_only(self.document)
+        return [str(host["name"]) for host in self.document.get("hosts") or ()
+                if isinstance(host, Mapping) and not (controller_only and host.get("name") == CONTROLLER)]
+
+
+def _attestations_only(document: Mapping) -> bool:
+    """Whether every record about the controller is an attestation (and there is one)."""
+    about = [check for check in document.get("checks") or () if check.get("host") == CONTROLLER]
+    return bool(about) and all(is_attestation(check) for check in about)
 
 
 def read_slice(path: str, schema_version: int) -> SliceReport:
@@ -350,7 +367,7 @@ class Merge:
         day = datetime.date.fromisoformat(str(self.newest.document["generated_at"])[:10])
         first = documents[0]["checklist"]
         return decide(
-            sorted((_decided_again(c) for d in documents for c in d["checks"]), key=lambda c: host_sort_key(c["host"])),
+            sorted(self._records(), key=lambda c: host_sort_key(c["host"])),
             _judged_on(_merged_waivers(self.reports), day), first["blocking_severities"],
             hosts_without_results=dict((h["name"], h.get("reason")) for h in hosts if h.get("status") == "no_results"),
             failed_tasks=[task for document in documents for task in document.get("failed_tasks") or ()],
@@ -359,6 +376,13 @@ class Merge:
             scope_hosts=[h["name"] for h in hosts if h.get("status") == "no_checks"],
             scope_problems=self.problems + [p for report in self.reports for p in _slice_problems(report)],
         )
+
+    def _records(self) -> list[dict]:
+        """Every slice's check records, and the run's attestations once: the newest slice's, graded last (every
+        slice grades the same required items, the fingerprint says so)."""
+        records = [_decided_again(c) for report in self.reports for c in report.document["checks"]
+                   if not is_attestation(c)]
+        return records + [_decided_again(c) for c in self.newest.document["checks"] if is_attestation(c)]
 
     def slices(self) -> dict:
         """The merged report's "slices": how many, each report's identity and verdict, which are missing."""

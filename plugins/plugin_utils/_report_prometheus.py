@@ -14,6 +14,7 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._report_common im
     STATUSES,
     VERDICTS,
     WAIVER_STATES,
+    attestations_in,
     history_of,
     notification_of,
     reasons_of,
@@ -116,6 +117,12 @@ def render_prometheus(document: Mapping) -> str:
     if signoff:
         out.family("golive_signoff", "Sign-off state of the verdict: 1 for the current state, 0 for the others.",
                    _one_hot("status", SIGNOFF_STATUSES, signoff.get("status")))
+    attestations = attestations_in(document)
+    if attestations:
+        out.family("golive_attestations", "Required attestations (golive_attestations_required) by status.",
+                   _attestation_counts(attestations))
+        out.family("golive_attestation", "1 for each attestation's status (kind attestation, id attestation:<id>); "
+                   "required=\"false\" for an id no item requires.", _attestation_samples(attestations))
     notification = notification_of(document)
     if notification:
         out.family("golive_notification", "Outcome of the run's notification: 1 for the outcome, 0 for the others.",
@@ -136,6 +143,18 @@ def _reason_samples(document: dict) -> list[tuple[dict, int]]:
     return [(dict(rank=str(rank), kind=reason["kind"], hosts=_cut(",".join(reason["hosts"]), REASON_LABEL_LIMIT),
                   reason=_cut(reason["text"], REASON_LABEL_LIMIT)), 1)
             for rank, reason in enumerate(reasons_of(document), start=1)]
+
+
+def _attestation_counts(attestations: Mapping) -> list[tuple[dict, int]]:
+    counts = attestations.get("by_status") or {}
+    return [({"status": status}, int(counts.get(status, 0))) for status in STATUSES]
+
+
+def _attestation_samples(attestations: Mapping) -> list[tuple[dict, int]]:
+    return [(dict(id=_cut(str(item.get("id")), REASON_LABEL_LIMIT), status=str(item.get("status")),
+                  severity=str(item.get("severity")), required="true" if item.get("required") else "false",
+                  waived="true" if item.get("waiver") else "false"), 1)
+            for item in attestations["items"]]
 
 
 def _cut(text: str, limit: int) -> str:

@@ -298,7 +298,8 @@ def checklist_readme_text() -> str:
             f"of any kind, each naming its `kind`, run on the host and from the probe hosts). {COMMON_ITEMS}\n"
             f"{variables_table(SECTIONS)}\n"
             "The gate's variables (`golive_waivers`, `golive_blocking_severities`, `golive_fail_on_nogo`,\n"
-            "`golive_signoff`): see [golive.readiness.gate](../gate/README.md).\n\n"
+            "`golive_signoff`, `golive_attestations_required`, `golive_attestations`): see\n"
+            "[golive.readiness.gate](../gate/README.md).\n\n"
             "Run settings:\n\n"
             f"{run_variables_table()}")
 
@@ -327,7 +328,8 @@ def gate_readme_text() -> str:
             f"{example('infrastructure')}\n"
             "## Variables\n\n"
             f"{chr(10).join(rows)}\n\n"
-            "The fields of a waiver and of an approver: `ansible-doc golive.readiness.gate`.\n")
+            "The fields of a waiver, an approver, a required attestation and an attestation:\n"
+            "`ansible-doc golive.readiness.gate`.\n")
 
 
 def generated_files() -> dict[str, str]:

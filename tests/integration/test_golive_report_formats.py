@@ -133,10 +133,16 @@ def test_demo_run_writes_every_format_each_valid(tmp_path):
     run = run_demo(report_dir, "-e", f"@{extra}")
 
     document, texts = validate_report(report_dir)
-    # The quick start's promise: the demo's only findings are its deliberately unpinned requirement.
+    # The quick start's promise: the demo's only findings are its deliberately unpinned requirement and the
+    # team briefing nobody attested yet (a warn item).
     assert run.returncode == 0 and run.verdict == document["verdict"] == "GO WITH WARNINGS", run.tail()
-    assert set(c["kind"] for c in document["checks"] if c["status"] != "pass") == {"python_runtime"}
-    assert set(h["name"] for h in document["hosts"]) == {"web01", "web02", "worker01"}
+    assert set(c["kind"] for c in document["checks"] if c["status"] != "pass") == {"python_runtime", "attestation"}
+    # The attestations are the fleet's, about the controller where the verdict is decided.
+    assert set(h["name"] for h in document["hosts"]) == {"web01", "web02", "worker01", "localhost"}
+    assert [(i["id"], i["status"]) for i in document["attestations"]["items"]] == [
+        ("attestation:code-reviewed", "pass"), ("attestation:rollback-rehearsed", "pass"),
+        ("attestation:team-briefed", "warn")]
+    assert "Attestations: 2 of 3 required items attested (1 warn)" in run.stdout
     shown = set((c["host"], c["kind"]) for c in document["checks"])
     assert shown >= DEMO_OPERATIONS
     assert {"monitoring", "backup"} <= set(document["counts"]["by_section"])

@@ -93,8 +93,12 @@ def test_waiver_in_all_seen_by_every_host_is_one_fleet_waiver(golive, tmp_path):
     ("all", "golive_fail_on_nogo", "maybe", ["golive_fail_on_nogo: 'maybe' is not a boolean (true or false)"]),
     ("web", "golive_blocking_severities", ["critical"],
      ["golive_blocking_severities is fleet-wide (set it for group all, or with -e): web01, web02 have ['critical']"]),
+    ("all", "golive_attestations", [dict(id="code-reviewed", at="2026-11-20", evidence="PR-1")],
+     ["golive_attestations[0].by: required (who attests: a name or email)"]),
+    ("all", "golive_attestations_required", [dict(id="code-reviewed", max_age="a month")],
+     ["golive_attestations_required[0].max_age: "]),
 ], ids=["bad-expiry-in-group", "no-reason", "string-not-list", "signoff-maybe", "unknown-severity",
-        "fail-on-nogo-maybe", "fleet-wide-in-group"])
+        "fail-on-nogo-maybe", "fleet-wide-in-group", "attestation-without-by", "attestation-bad-max-age"])
 def test_invalid_policy_stops_the_run_before_any_host_naming_variable_item_and_field(
         golive, tmp_path, where, variable, value, words):
     if where == "all":
@@ -133,3 +137,69 @@ def test_explicit_catch_all_waiver_is_listed_first_in_every_format(golive, tmp_p
     assert "golive_critical_waivers 1" in run.report_text("golive.prom")
     waived_cases = ET.fromstring(run.junit).findall(".//testcase/skipped")
     assert len(waived_cases) >= 3
+
+
+# --- attestations: the human items ---------------------------------------------------------------------
+
+REQUIRED_ATTESTATIONS = [
+    dict(id="code-reviewed", title="Release code reviewed", allowed_by=["ann@shop.example"]),
+    dict(id="rollback-rehearsed", title="Rollback rehearsed on staging", severity="critical", max_age="30d"),
+]
+
+
+def attestation(item_id, by="ann@shop.example", days_ago=2, **extra):
+    entry = dict(id=item_id, by=by, at=days_from_today(-days_ago), evidence=f"https://wiki.shop.example/{item_id}")
+    entry.update(extra)
+    return entry
+
+
+def test_a_missing_required_attestation_is_no_go_in_every_format(golive, tmp_path):
+    group_vars = dict(HEALTHY_VARS, golive_attestations_required=REQUIRED_ATTESTATIONS,
+                      golive_attestations=[attestation("code-reviewed")])
+    run = golive.run(group_vars=group_vars, label="attestation-missing")
+
+    assert run.returncode != 0 and run.verdict == "NO-GO", run.tail()
+    report = run.report
+    assert [reason["text"] for reason in report["reasons"]] == [
+        "localhost attestation:rollback-rehearsed fail: not attested: nobody attested 'Rollback rehearsed on staging'"]
+    items = report["attestations"]["items"]
+    assert [(i["id"], i["status"], i["by"]) for i in items] == [
+        ("attestation:code-reviewed", "pass", "ann@shop.example"), ("attestation:rollback-rehearsed", "fail", None)]
+    assert "Attestations: 1 of 2 required items attested (1 fail)" in run.stdout
+    assert "https://wiki.shop.example/code-reviewed" in run.report_text("report.html")
+    assert "attestation:rollback-rehearsed" in run.report_text("report.md")
+    assert 'golive_attestations{status="fail"} 1' in run.report_text("golive.prom")
+    (case,) = [c for c in ET.fromstring(run.junit).iter("testcase") if c.get("classname") == "attestations.localhost"
+               and c.get("name").startswith("attestation:rollback-rehearsed")]
+    assert case.find("failure") is not None
+
+
+def test_attested_items_are_go_also_when_one_section_runs(golive, tmp_path):
+    group_vars = dict(HEALTHY_VARS, golive_attestations_required=REQUIRED_ATTESTATIONS,
+                      golive_attestations=[attestation("code-reviewed"),
+                                           attestation("rollback-rehearsed", by="Bo", days_ago=40),
+                                           attestation("rollback-rehearsed", by="Bo", days_ago=3)])
+    run = golive.run("--tags", "infrastructure", group_vars=group_vars, label="attestation-go")
+
+    assert run.returncode == 0 and run.verdict == "GO", run.tail()
+    report = run.report
+    checks = checks_by_host(report)["localhost"]
+    assert {check_id: check["status"] for check_id, check in checks.items()} == {
+        "attestation:code-reviewed": "pass", "attestation:rollback-rehearsed": "pass"}
+    # The newest attestation that counts: three days old, not the stale one.
+    assert checks["attestation:rollback-rehearsed"]["observed"]["at"] == days_from_today(-3)
+
+
+def test_a_waived_missing_attestation_is_go_with_warnings(golive, tmp_path):
+    group_vars = dict(HEALTHY_VARS, golive_attestations_required=REQUIRED_ATTESTATIONS,
+                      golive_attestations=[attestation("code-reviewed", by="eve@shop.example")],
+                      golive_waivers=[waiver("attestation:*", reason="the review and rehearsal are on launch day")])
+    run = golive.run(group_vars=group_vars, label="attestation-waived")
+
+    assert run.returncode == 0 and run.verdict == "GO WITH WARNINGS", run.tail()
+    report = run.report
+    assert sorted((a["id"], a["status"]) for a in report["waivers"]["applied"]) == [
+        ("attestation:code-reviewed", "fail"), ("attestation:rollback-rehearsed", "fail")]
+    (reviewed,) = [i for i in report["attestations"]["items"] if i["id"] == "attestation:code-reviewed"]
+    assert reviewed["summary"].startswith("eve@shop.example is not allowed to attest it (allowed: ann@shop.example)")
+    assert reviewed["waiver"]["reason"] == "the review and rehearsal are on launch day"

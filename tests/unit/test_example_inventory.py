@@ -36,6 +36,8 @@ VALIDATE = """
         blocking_severities: "{{ hostvars['localhost'].golive_blocking_severities | default(['critical', 'high']) }}"
         fail_on_nogo: "{{ hostvars['localhost'].golive_fail_on_nogo | default(true) }}"
         signoff: "{{ hostvars['localhost'].golive_signoff | default([]) }}"
+        attestations_required: "{{ hostvars['localhost'].golive_attestations_required | default([]) }}"
+        attestations: "{{ hostvars['localhost'].golive_attestations | default([]) }}"
       delegate_to: localhost
       run_once: true
     - name: Count each host's checks (host and endpoint checks)

@@ -252,6 +252,57 @@ def test_without_approvers_the_sign_off_is_not_required(tmp_path):
     assert run.result["msg"] == "GO: 1 check on 1 host passed"
 
 
+REQUIRED = [dict(id="rollback-rehearsed", title="Rollback rehearsed", max_age="3650d", allowed_by=["ann@shop"]),
+            dict(id="team-briefed", severity="medium", missing_status="warn")]
+ATTESTED = [dict(id="rollback-rehearsed", by="Ann@Shop", at="2024-06-01T10:00:00Z", evidence="OPS-512")]
+
+
+def report_of(tmp_path):
+    with open(tmp_path / "report" / "report.json", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def test_a_missing_required_attestation_is_no_go_and_reported_beside_the_sign_off(tmp_path):
+    args = dict(DEFAULT_GATE_ARGS, attestations_required=REQUIRED)
+    run = run_gate(tmp_path, {"web01": [PASS]}, gate_args=args)
+    assert run.rc == 2 and run.gate_failed, run.output
+    assert run.result["msg"] == "NO-GO: 1 blocking item on 1 host"
+    # The compact result of a failing gate keeps the records: the report callback needs them for its verdict.
+    assert [(r["id"], r["host"], r["status"]) for r in run.gate["attestations"]] == [
+        ("attestation:rollback-rehearsed", "localhost", "fail"), ("attestation:team-briefed", "localhost", "warn")]
+    report = report_of(tmp_path)
+    assert report["verdict"] == "NO-GO"
+    assert [reason["text"] for reason in report["reasons"]] == [
+        "localhost attestation:rollback-rehearsed fail: not attested: nobody attested 'Rollback rehearsed'"]
+    assert [(i["id"], i["status"], i["blocking"]) for i in report["attestations"]["items"]] == [
+        ("attestation:rollback-rehearsed", "fail", True), ("attestation:team-briefed", "warn", False)]
+    assert "Attestations: 0 of 2 required items attested (1 fail, 1 warn)" in run.output
+
+
+def test_an_attested_item_passes_and_a_waived_one_does_not_block(tmp_path):
+    args = dict(DEFAULT_GATE_ARGS, attestations_required=REQUIRED[:1], attestations=ATTESTED)
+    run = run_gate(tmp_path, {"web01": [PASS]}, gate_args=args)
+    assert run.rc == 0, run.output
+    assert run.result["msg"] == "GO: 2 checks on 2 hosts passed"
+    (record,) = run.gate["attestations"]
+    observed = record["observed"]
+    assert (record["status"], observed["by"], observed["evidence"]) == ("pass", "Ann@Shop", "OPS-512")
+    assert report_of(tmp_path)["verdict"] == "GO"
+
+    waiver = dict(id="attestation:team-briefed", reason="briefed on launch day", owner="dana", expires="2099-01-01")
+    args = dict(args, attestations_required=[dict(REQUIRED[1], missing_status="fail", severity="high")],
+                waivers=[waiver])
+    (tmp_path / "waived").mkdir()
+    waived = run_gate(tmp_path / "waived", {"web01": [PASS]}, gate_args=args)
+    assert waived.rc == 0, waived.output
+    assert waived.gate["verdict"] == "GO WITH WARNINGS"
+    # The attestation of an id nobody requires now is a warning naming the nearest required id.
+    assert [(w["id"], w["status"], w["waived"]) for w in waived.gate["warnings"]] == [
+        ("attestation:team-briefed", "fail", True), ("attestation:rollback-rehearsed", "warn", False)]
+    assert [(e["id"], e["waiver"]["reason"]) for e in waived.gate["applied_waivers"]] == [
+        ("attestation:team-briefed", "briefed on launch day")]
+
+
 ONLY_GATE = """
 - hosts: localhost
   gather_facts: false
@@ -283,8 +334,13 @@ ONLY_GATE = """
      "signoff[0].date: 'tomorrow' is not a date (YYYY-MM-DD)"),
     (dict(scope_hosts=[], signoff=[dict(role="qa", name="Cy", approved=True)]),
      "signoff[0]: unknown key 'approved' (allowed: role, name, decision, date, comment)"),
+    (dict(scope_hosts=[], attestations_required=[dict(id="a"), dict(id="a")]),
+     "attestations_required[1].id: 'a' is already required by attestations_required[0]"),
+    (dict(scope_hosts=[], attestations=[dict(id="a", by="ann", at="yesterday", evidence="e")]),
+     "attestations[0].at: 'yesterday' is not a date or date-time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)"),
 ], ids=["severity", "waivers-type", "waiver-expires", "waiver-key", "scope-missing", "bool", "unknown",
-        "signoff-type", "signoff-decision", "signoff-name", "signoff-date", "signoff-key"])
+        "signoff-type", "signoff-decision", "signoff-name", "signoff-date", "signoff-key", "attestation-duplicate",
+        "attestation-date"])
 def test_invalid_options_fail_with_a_message_naming_them(tmp_path, args, message):
     rendered = "\n".join("        " + line for line in yaml.safe_dump(args).splitlines())
     run = run_gate(tmp_path, {}, playbook=ONLY_GATE % rendered)

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import copy
+import datetime
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import STATUSES
+from ansible_collections.golive.readiness.plugins.plugin_utils._attestations import (
+    attestations_of,
+    grade,
+    normalise_attestations,
+    normalise_required,
+)
 
 # A value that would run as script if any renderer let HTML through; the browser test watches the flag.
 SCRIPT = '<script>window.__golive_pwned = 1</script>'
@@ -169,6 +176,36 @@ def go():
     return document(checks, signoff=signoff, history=history,
                     notification=dict(status="sent", target="https://hooks.example.com/…/abcd", attempts=1,
                                       http_status=200, message="sent"))
+
+
+def attested():
+    """A NO-GO whose human items were graded by the real grading: one attested (its evidence a link), one
+    missing and blocking, one missing as a warning, one waived, and an attestation of an id nobody requires."""
+    required = normalise_required([
+        dict(id="code-reviewed", title="Release code reviewed", allowed_by=["ana@shop.example"]),
+        dict(id="rollback-rehearsed", title="Rollback rehearsed", severity="critical", hint="rehearse on staging",
+             contact="ops (#ops)"),
+        dict(id="team-briefed", title=f"Team briefed {IMG}", severity="medium", missing_status="warn"),
+        dict(id="runbook-written", title="Runbook written"),
+    ], "golive_attestations_required")
+    attestations = normalise_attestations([
+        dict(id="code-reviewed", by="ana@shop.example", at="2026-11-20T09:30:00Z",
+             evidence="https://git.example.com/shop/pull/412?a=1&b=2", expires="2026-12-31"),
+        dict(id="rolback-rehearsed", by="Bo <b>", at="2026-11-21", evidence=f"OPS-9 {SCRIPT}"),
+    ], "golive_attestations")
+    now = datetime.datetime(2026, 11, 24, 10, 15, tzinfo=datetime.timezone.utc)
+    records = grade(required, attestations, now)
+    waiver = dict(id="attestation:runbook-written", hosts=["*"], reason="written during launch week", owner="ops",
+                  expires="2026-12-01", ticket=None, expired=False)
+    for record in records:
+        if record["id"] == waiver["id"]:
+            record["waiver"] = waiver
+    checks = [check("web01", "disk_space:/", "pass"), *records]
+    found = document(checks, signoff=dict(status="not_required", summary="no approvers configured", approvers=[]),
+                     waivers=dict(applied=[dict(host="localhost", id=waiver["id"], status="fail", waiver=waiver)],
+                                  expired=[], unused=[]))
+    found["attestations"] = attestations_of(found["checks"])
+    return found
 
 
 def warnings_only():

@@ -53,6 +53,10 @@ def test_waiver_in_all_is_one_fleet_waiver():
      "golive_signoff[0].decision: 'MAYBE' is not a decision"),
     ("golive_blocking_severities", ["urgent"], "golive_blocking_severities: 'urgent' is not a severity"),
     ("golive_fail_on_nogo", "maybe", "golive_fail_on_nogo: 'maybe' is not a boolean (true or false)"),
+    ("golive_attestations_required", [dict(id="a"), dict(id="a")],
+     "golive_attestations_required[1].id: 'a' is already required by golive_attestations_required[0]"),
+    ("golive_attestations", [dict(id="a", at="2026-11-20", evidence="OPS-1")],
+     "golive_attestations[0].by: required (who attests: a name or email)"),
 ])
 def test_invalid_policy_on_hosts_is_named_with_variable_item_field_and_hosts(variable, value, message):
     hostvars = dict(web01={variable: value}, web02={variable: value})
@@ -135,3 +139,26 @@ def test_invalid_named_waiver_variable_is_named():
     hostvars = dict(web01=dict(golive_waivers_web=[dict(WAIVER, expires="soon")]))
     _policy, errors = policy_of(hostvars)
     assert errors == ["golive_waivers_web[0].expires: 'soon' is not a date (YYYY-MM-DD) (in the variables of web01)"]
+
+
+def test_attestations_are_fleet_wide_and_validated_with_the_policy():
+    required = [dict(id="rollback-rehearsed", max_age="30d")]
+    attested = [dict(id="rollback-rehearsed", by="ann", at="2026-11-20", evidence="OPS-1")]
+    fleet = dict(attestations_required=required, attestations=attested)
+    hostvars = dict(web01=dict(golive_attestations_required=required, golive_attestations=attested), db01={})
+    policy, errors = policy_of(hostvars, fleet)
+    assert errors == []
+    assert [item["id"] for item in policy.attestations_required] == ["rollback-rehearsed"]
+    assert policy.attestations[0]["by"] == "ann"
+    # A group attesting on its own is refused: one list of attestations judges the whole release.
+    own = dict(web01=dict(golive_attestations=attested), db01={})
+    _policy, errors = policy_of(own, dict(attestations_required=required))
+    assert errors == ["golive_attestations is fleet-wide (set it for group all, or with -e): web01 has "
+                      f"{policy.attestations!r}, the fleet has []"]
+
+
+def test_an_invalid_fleet_attestation_names_the_variable_item_and_field():
+    _policy, errors = read_policy(dict(FLEET, attestations=[dict(id="a", by="ann", at="2026-13-45", evidence="e")]),
+                                  TODAY)
+    assert errors == ["golive_attestations[0].at: '2026-13-45' is not a date or date-time "
+                      "(YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)"]

@@ -72,7 +72,8 @@ def page_of(document):
 
 
 @pytest.mark.parametrize("document", [docs.no_go(), docs.go(), docs.warnings_only(), docs.old_schema(), docs.nasty(),
-                                      docs.large(3, 10)], ids=["no_go", "go", "warnings", "old", "nasty", "large"])
+                                      docs.large(3, 10), docs.attested()],
+                         ids=["no_go", "go", "warnings", "old", "nasty", "large", "attested"])
 def test_every_document_renders_one_balanced_self_contained_page(document):
     page = page_of(document)
     # Only the page's own inline script and style; nothing fetched from anywhere.
@@ -82,6 +83,10 @@ def test_every_document_renders_one_balanced_self_contained_page(document):
     for element in page.elements:
         for name in ("src", "href", "action"):
             value = element["attrs"].get(name)
+            if element["tag"] == "a" and element["attrs"].get("class") == "evidence" and name == "href":
+                # An attestation's evidence is a link the reader may open; the page itself loads nothing.
+                assert value.startswith(("https://", "http://")), value
+                continue
             assert value is None or value.startswith("#"), (element["tag"], name, value)
 
 
@@ -300,3 +305,26 @@ def test_print_stylesheet_and_accessible_labels():
     for box in page.find("input", name="status"):
         assert box["parent"]["tag"] == "label" and Page.text(box["parent"])
     assert page.find("h2") and page.find("output", id="shown")
+
+
+def test_attestations_stand_beside_the_sign_off_with_who_when_and_the_evidence():
+    document = docs.attested()
+    page = page_of(document)
+    section = page.by_id("attestations")
+    assert "1 of 4 required items attested (2 fail, 1 warn, 1 not required)" in Page.text(section)
+    rows = [r for r in page.inside(section, "tr") if r["parent"]["tag"] == "tbody"]
+    texts = [Page.text(r) for r in rows]
+    assert len(rows) == 5
+    assert texts[0].startswith("Release code reviewed attestation:code-reviewed ✓ pass high")
+    assert "ana@shop.example 2026-11-20T09:30:00Z" in texts[0] and "2026-12-31" in texts[0]
+    assert "not attested" in texts[1] and "nobody" in texts[1]
+    assert "waived: written during launch week" in texts[3]
+    assert "not required" in texts[4] and "did you mean 'rollback-rehearsed'?" in texts[4]
+    # The evidence link opens as given (escaped), and a ticket stays text; planted markup is text.
+    (link,) = page.inside(section, "a")
+    assert link["attrs"]["href"] == "https://git.example.com/shop/pull/412?a=1&b=2"
+    assert docs.SCRIPT in texts[4] and docs.IMG in texts[2]
+    assert "<script>window" not in render_html(document)
+    assert "1 of 4 required items attested" in Page.text(page.by_id("verdict"))
+    # Nothing required: the section says so.
+    assert "No attestation is required" in Page.text(page_of(docs.go()).by_id("attestations"))

@@ -12,6 +12,8 @@ from junitparser import Error, Failure, JUnitXml, Skipped, SystemOut
 
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_junit import render_junit
 
+from . import _documents as docs
+
 XSD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "junit.xsd")
 WAIVER = dict(id="disk_space:*", hosts=["web02"], reason="volume grows on Monday", owner="ops",
               expires="2030-01-01", ticket="OPS-7")
@@ -215,3 +217,28 @@ def test_hint_and_contact_follow_the_details_of_checks_that_did_not_pass():
     assert warn.system_out == "warn: warn on web01\nhint: df -h; clean /var/log <old>\ncontact: ops"
     assert "hint" not in ET.tostring(ET.fromstring(text).find(".//testcase[@classname='infrastructure.web01']"),
                                      encoding="unicode")
+
+
+def test_attestations_are_test_cases_and_stand_beside_the_sign_off_in_the_run_suite():
+    text = render_junit(docs.attested())
+    assert_valid_junit(text)
+    suites = parsed(text)[1]
+    attestations = suites["attestations"]
+    assert [(case.classname, case.name.split(" - ")[0]) for case in attestations] == [
+        ("attestations.localhost", f"attestation:{name}") for name in
+        ("code-reviewed", "rollback-rehearsed", "team-briefed", "runbook-written", "rolback-rehearsed")]
+    reviewed, rehearsed, _briefed, runbook, _typo = list(attestations)
+    assert reviewed.is_passed
+    (failure,) = [r for r in rehearsed.result if isinstance(r, Failure)]
+    assert "not attested: nobody attested 'Rollback rehearsed'" in failure.message
+    assert "rehearse on staging" in failure.text and "ops (#ops)" in failure.text
+    assert any(isinstance(r, Skipped) for r in runbook.result)  # waived
+    run = suites["golive"]
+    properties = dict((p.name, p.value) for p in run.properties())
+    assert properties["attestations"] == "1 of 4 required items attested (2 fail, 1 warn, 1 not required)"
+    output = suite_output(run)
+    assert "attestations: 1 of 4 required items attested" in output
+    assert "  runbook-written: fail - not attested: nobody attested 'Runbook written' (waived: written during " \
+           "launch week)" in output
+    assert "attestations" not in dict((p.name, p.value) for p in parsed(render_junit(document()))[1]["golive"]
+                                      .properties())

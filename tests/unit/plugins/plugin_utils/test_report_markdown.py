@@ -57,7 +57,8 @@ ALLOWED_TAGS = {"h1", "h2", "h3", "p", "strong", "em", "code", "table", "thead",
 
 
 @pytest.mark.parametrize("document", [docs.no_go(), docs.go(), docs.warnings_only(), docs.old_schema(), docs.nasty(),
-                                      docs.large(3, 10)], ids=["no_go", "go", "warnings", "old", "nasty", "large"])
+                                      docs.large(3, 10), docs.attested()],
+                         ids=["no_go", "go", "warnings", "old", "nasty", "large", "attested"])
 def test_every_table_keeps_its_columns_and_only_report_markup_comes_through(document):
     markdown = render_markdown(document)
     rendered = Rendered(markdown)
@@ -195,3 +196,18 @@ def test_hint_and_contact_follow_the_summary_of_checks_that_did_not_pass():
     assert [row[5].endswith("Hint: Pin it | see `docs`Contact: app team") for row in problems[1:]] == [True, True]
     passed = table_headed(rendered, ["Host", "Section", "Check", "Summary"])
     assert "app team" not in "".join(passed[1])
+
+
+def test_attestations_follow_the_sign_off_with_who_when_and_the_evidence():
+    markdown = render_markdown(docs.attested())
+    assert markdown.index("## Sign-off") < markdown.index("## Attestations") < markdown.index("## Run")
+    assert "1 of 4 required items attested \\(2 fail, 1 warn, 1 not required\\)" in markdown
+    table = table_headed(Rendered(markdown), ["Item", "Status", "Severity", "By", "At", "Evidence", "Expires",
+                                              "Summary"])
+    rows = table[1:]
+    assert [row[1] for row in rows] == ["pass", "fail", "warn", "fail (waived)", "warn"]
+    assert rows[0][3:7] == ["ana@shop.example", "2026-11-20T09:30:00Z", "https://git.example.com/shop/pull/412?a=1&b=2",
+                            "2026-12-31"]
+    assert rows[1][3] == "nobody" and rows[4][0].endswith("(not required)")
+    assert docs.SCRIPT in rows[4][5] and docs.IMG in rows[2][0]
+    assert "No attestation is required in the inventory." in render_markdown(docs.go())

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 
 import pytest
 
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
+from ansible_collections.golive.readiness.plugins.plugin_utils._attestations import (
+    grade,
+    normalise_attestations,
+    normalise_required,
+)
 from ansible_collections.golive.readiness.plugins.plugin_utils._report_merge import (
     MergeError,
     checklist_of,
@@ -101,3 +107,43 @@ def test_a_listed_report_that_does_not_exist_is_a_missing_slice(tmp_path):
         f"slice report {tmp_path / '2.json'} is missing: a missing slice leaves its hosts unchecked",
         "slice 2 of 2 is missing: no report for it, its hosts are unchecked"]
     assert merge.decide()["verdict"] == "NO-GO"
+
+
+def _attested_report(hosts, number, generated_at, attested_by):
+    """A slice's report whose gate graded the run's attestations about its own localhost."""
+    required = normalise_required([dict(id="rollback-rehearsed"), dict(id="team-briefed", missing_status="warn")])
+    attested = normalise_attestations([dict(id="rollback-rehearsed", by=by, at="2026-12-01", evidence="OPS-5")
+                                       for by in attested_by])
+    records = grade(required, attested, datetime.datetime(2026, 12, 3, 10, tzinfo=datetime.timezone.utc))
+    report = _report(hosts, number=number, count=2)
+    report["checks"] += records
+    report["hosts"].append(dict(name="localhost", status="ok", checks=len(records)))
+    report["generated_at"] = generated_at
+    report["checklist"] = checklist_of(["infrastructure"], ["critical", "high"], [FLEET_WAIVER], [], report["checks"])
+    return report
+
+
+def test_merged_slices_keep_the_runs_attestations_once_the_newest_slices(tmp_path):
+    first = _write(tmp_path, "1.json", _attested_report(["web01"], 1, "2026-12-03T10:00:00Z", ["ann"]))
+    second = _write(tmp_path, "2.json", _attested_report(["web02"], 2, "2026-12-03T10:05:00Z", ["bo"]))
+    merge = read_slices([first, second], 2)
+    # localhost carries only the attestations in each slice: it is no slice's host, so the slices do not overlap.
+    assert [report.host_names for report in merge.reports] == [["web01"], ["web02"]]
+    decision = merge.decide()
+    attestations = [(c["host"], c["id"], c["status"]) for c in decision["checks"] if c["kind"] == "attestation"]
+    assert attestations == [("localhost", "attestation:rollback-rehearsed", "pass"),
+                            ("localhost", "attestation:team-briefed", "warn")]
+    (rehearsed,) = [c for c in decision["checks"] if c["id"] == "attestation:rollback-rehearsed"]
+    assert rehearsed["observed"]["by"] == "bo"  # the newest slice's grading
+    assert decision["verdict"] == "GO WITH WARNINGS" and decision["counts"]["total"] == 4
+
+
+def test_slices_requiring_other_attestations_are_refused(tmp_path):
+    first = _attested_report(["web01"], 1, "2026-12-03T10:00:00Z", ["ann"])
+    second = _attested_report(["web02"], 2, "2026-12-03T10:05:00Z", ["ann"])
+    second["checks"] = [c for c in second["checks"] if c["id"] != "attestation:team-briefed"]
+    second["checklist"] = checklist_of(["infrastructure"], ["critical", "high"], [FLEET_WAIVER], [], second["checks"])
+    # What was attested, and when, does not change the fingerprint; what is required does.
+    assert first["checklist"]["fingerprint"] == _attested_report(["web03"], 1, "x", ["cy"])["checklist"]["fingerprint"]
+    with pytest.raises(MergeError, match=r"ran another checklist than .* \(required attestations"):
+        read_slices([_write(tmp_path, "1.json", first), _write(tmp_path, "2.json", second)], 2)

@@ -42,7 +42,8 @@ def promtool_check(text):
 
 
 @pytest.mark.parametrize("document", [docs.no_go(), docs.go(), docs.warnings_only(), docs.old_schema(), docs.nasty(),
-                                      docs.large(20, 100)], ids=["no_go", "go", "warnings", "old", "nasty", "large"])
+                                      docs.large(20, 100), docs.attested()],
+                         ids=["no_go", "go", "warnings", "old", "nasty", "large", "attested"])
 def test_every_document_parses_and_passes_promtool(document):
     text = render_prometheus(document)
     found = samples(text)
@@ -106,3 +107,14 @@ def test_empty_document_still_gives_verdict_and_host_series():
     assert value(found, "golive_hosts", status="ok") == 0
     assert value(found, "golive_blocking_checks") == 0
     promtool_check(text)
+
+
+def test_attestations_by_status_and_one_series_per_item():
+    found = samples(render_prometheus(docs.attested()))
+    assert [value(found, "golive_attestations", status=s) for s in STATUSES] == [1, 1, 2, 0, 0]
+    assert value(found, "golive_attestation", id="attestation:runbook-written", status="fail", severity="high",
+                 required="true", waived="true") == 1
+    assert value(found, "golive_attestation", id="attestation:rolback-rehearsed", status="warn", severity="low",
+                 required="false", waived="false") == 1
+    assert value(found, "golive_checks", section="attestations", status="fail") == 2
+    assert not [key for key in samples(render_prometheus(docs.go())) if key[0].startswith("golive_attestation")]
