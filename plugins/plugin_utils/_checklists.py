@@ -16,12 +16,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache, partial
 from typing import Any
 
+from ansible.module_utils.basic import remove_values
 from jinja2 import Environment, TemplateError, meta
 
 from ansible_collections.golive.readiness.plugins.filter.checks import checklist, checks_of
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError, parse_duration
 from ansible_collections.golive.readiness.plugins.module_utils._module import (
     CheckBatch,
+    no_log_values_of,
     origin_of,
     run_options_as_given,
     wait_interval_problem,
@@ -184,7 +186,11 @@ class ChecklistValidation:
             batch = CheckBatch({})
             batch.add_mixed(where, item, KINDS)
             check = batch.prepared[0] if batch.prepared else None
-            self._items[key] = ((check.item.get("target"), check.check_id) if check else None, batch.errors)
+            # A problem may quote a value holding a secret (a Redis URL given as host): masked as verify's
+            # output is, for these problems are printed on the controller and kept in the report.
+            secrets = no_log_values_of([item], KINDS) if batch.errors else set()
+            problems = [remove_values(problem, secrets) for problem in batch.errors]
+            self._items[key] = ((check.item.get("target"), check.check_id) if check else None, problems)
         return self._items[key]
 
 

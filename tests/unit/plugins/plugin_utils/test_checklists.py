@@ -213,3 +213,15 @@ def test_no_variable_the_collections_own_plays_and_roles_set_is_taken_for_a_miss
     names = {name for text in texts for name in re.findall(r"\bgolive_[a-z0-9_]*[a-z0-9]", text)}
     assert len(names) > 100
     assert {name: misspelling_of(name) for name in names if misspelling_of(name)} == {}
+
+
+def test_a_problem_quoting_a_secret_the_item_holds_shows_it_masked():
+    validation = ChecklistValidation()
+    items = (checks_of([{"host": "redis://:Redis-pass-42@cache:6379"}], "redis", None, "golive_redis")
+             + checks_of([{"url": "postgresql+psycopg://app@db/shop", "password": "Db-pass-42",
+                           "min_version": "Db-pass-42"}], "db_server", None, "golive_databases"))
+    validation.check_items("web01", items, "checks")
+    problems = validation.problems()
+    assert len(problems) == 2, problems
+    assert not any("pass-42" in problem for problem in problems), problems
+    assert problems[0].startswith("golive_redis[0] (redis): host: 'redis://:********@cache:6379' is not a host name")
