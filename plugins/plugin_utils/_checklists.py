@@ -158,7 +158,8 @@ class ChecklistValidation:
 
     def notices(self) -> list[str]:
         """Every notice (not a problem: the run goes on) once, with the hosts whose variables hold it."""
-        return [f"{notice} (in the variables of {hosts_text(hosts)})" for notice, hosts in self._hosts_by_notice.items()]
+        return [f"{notice} (in the variables of {hosts_text(hosts)})"
+                for notice, hosts in self._hosts_by_notice.items()]
 
     def check_run_options(self, host: str, run_options: Any, variables: Mapping[str, str]) -> None:
         for problem in run_option_errors(run_options, variables):

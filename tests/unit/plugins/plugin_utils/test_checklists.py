@@ -18,9 +18,9 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._checklists impor
     PROBE_RUN_VARIABLES,
     ChecklistValidation,
     _compiling_once,
+    _SharedTemplating,
     misspelling_of,
     user_variables,
-    _SharedTemplating,
 )
 
 TYPO = [{"url": "http://127.0.0.1:9/", "statuz": 200}]
@@ -203,7 +203,7 @@ def test_a_misspelt_variable_is_noticed_naming_the_variable_meant_and_its_hosts(
 
 def test_every_variable_golive_reads_and_a_users_own_golive_names_are_not_misspellings():
     assert {"golive_disk_space", "golive_http_security", "golive_signoff", "golive_wait"} <= user_variables()
-    for name in sorted(user_variables()) + ["golive_waivers_worker01", "golive_db_password", "golive_release"]:
+    for name in [*sorted(user_variables()), "golive_waivers_worker01", "golive_db_password", "golive_release"]:
         assert misspelling_of(name) is None, name
 
 
