@@ -236,8 +236,9 @@ class ActionModule(ActionBase):
             endpoint_checks = self._endpoint_checks(args, hostvars)
         problems += self._unrunnable(args, endpoint_checks)
         settings = checklists.problems() if checklists else []
-        if settings:
-            result["warnings"] = settings
+        notices = checklists.notices() if checklists else []
+        if settings or notices:
+            result["warnings"] = settings + notices
         if problems or settings:
             parts = (f"go-live policy: {'; '.join(problems)}" if problems else "",
                      checklists.summary() if settings else "")

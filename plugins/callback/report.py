@@ -935,6 +935,8 @@ class CallbackModule(CallbackBase):
                 line += f" - {approver['comment']}"
             if not approver["accepted"]:
                 line += f"  NOT ACCEPTED: {approver['note']}"
+            elif approver.get("note"):
+                line += f"  ({approver['note']})"
             self._say(line, color=C.COLOR_ERROR if not approver["accepted"] else None)
 
     def _print_attestations(self, attestations: Mapping) -> None:

@@ -154,7 +154,8 @@ def parse_size(text, option: str = "size") -> int:
         return int(number)
     number, unit = _split_number(text, option, "size")
     if unit not in _SIZE_UNITS:
-        raise OptionError(f"{option}: unknown size unit {unit!r} in {text!r} (use B, KB, MB, GB, TB)")
+        raise OptionError(f"{option}: unknown size unit {unit!r} in {text!r} "
+                          f"(use B, KB, MB, GB, TB or PB, binary: 1KB = 1024 bytes; K, KiB, M, MiB ... too)")
     if number < 0:
         raise OptionError(f"{option}: {text!r} must not be negative")
     return int(checked_number(number * _SIZE_UNITS[unit], option, "size", text))

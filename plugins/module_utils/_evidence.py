@@ -215,15 +215,20 @@ def read_evidence(source: dict, ctx, cap: int, cap_name: str, ev: Evaluation, re
 def parse_timestamp(value, what: str) -> float:
     """Seconds since the epoch of an ISO 8601 time a tool wrote (a naive time is taken as UTC, as pytest,
     dbt and Locust write them); CheckError naming ``what`` when it is not one."""
+    not_a_time = CheckError(f"{what}: {str(value)[:60]!r} is not a date and time")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
+        # JSON's NaN, Infinity or a number past any calendar would grade as no age at all: refused.
+        try:
+            return datetime.fromtimestamp(value, timezone.utc).timestamp()
+        except (OverflowError, ValueError, OSError):
+            raise not_a_time from None
     text = str(value or "").strip()
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise CheckError(f"{what}: {str(value)[:60]!r} is not a date and time") from None
+        raise not_a_time from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.timestamp()

@@ -10,22 +10,25 @@ problem is reported once, with the hosts whose variables hold it (private).
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
+from ansible.module_utils.basic import remove_values
 from jinja2 import Environment, TemplateError, meta
 
 from ansible_collections.golive.readiness.plugins.filter.checks import checklist, checks_of
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError, parse_duration
 from ansible_collections.golive.readiness.plugins.module_utils._module import (
     CheckBatch,
+    no_log_values_of,
     origin_of,
     run_options_as_given,
     wait_interval_problem,
 )
-from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS
+from ansible_collections.golive.readiness.plugins.module_utils._registry import KINDS, role_variables
 from ansible_collections.golive.readiness.plugins.module_utils._terminal import one_line
 from ansible_collections.golive.readiness.plugins.plugin_utils._ansible_core import (
     resolve_variable,
@@ -47,6 +50,20 @@ NAMED_PLACES = 5
 CHECKLIST_PREFIX = "golive_"
 RUN_WIDE_VARIABLES = frozenset({"ansible_run_tags", "ansible_skip_tags"})
 TEMPLATE_MARKERS = ("{{", "{%")
+# The variables golive reads besides the section roles' (the README's "Beside them" table and the run's knobs);
+# every golive_waivers_<name> adds to golive_waivers.
+OTHER_USER_VARIABLES = frozenset({
+    "golive_extra_checks", "golive_probe_checks", "golive_waivers", "golive_blocking_severities",
+    "golive_fail_on_nogo", "golive_signoff", "golive_check_timeout", "golive_deadline", "golive_max_workers",
+    "golive_probe_deadline", "golive_network_workers", "golive_wait", "golive_wait_interval",
+    "golive_wait_max_interval", "golive_hosts", "golive_probe_group", "golive_slice", "golive_slices",
+    "golive_slice_count"})
+ADDING_PREFIXES = ("golive_waivers_",)
+# Variables the collection's plays set that are as close as a misspelling to one users set.
+COLLECTION_VARIABLES = frozenset({"golive_probe_checklist"})
+# How alike an unknown golive_ name and a known one must be (difflib's ratio) to be named as its misspelling:
+# high enough that the collection's own variables and a user's own golive_ names (a password) are not.
+MISSPELLING_SIMILARITY = 0.9
 PROBE_RUN_VARIABLES = {"timeout": "golive_check_timeout", "deadline": "golive_probe_deadline",
                        "max_workers": "golive_max_workers", "network_workers": "golive_network_workers",
                        **WAIT_RUN_VARIABLES}
@@ -87,6 +104,8 @@ class ChecklistValidation:
         self._items: dict[str, tuple[tuple | None, list[str]]] = {}
         # problem -> the hosts whose variables hold it, in the order they were met
         self._hosts_by_problem: dict[str, list[str]] = {}
+        # notice -> the hosts whose variables hold it
+        self._hosts_by_notice: dict[str, list[str]] = {}
         self.endpoint_checks = 0
         # What the verify calls run once the checklists are valid: each host's items, and every host's
         # endpoint checks (then their own probe checks) for the probe hosts, each tagged with its target.
@@ -127,6 +146,21 @@ class ChecklistValidation:
         """Every scope host's endpoint checks, then every scope host's own probe checks, as the probe hosts run them."""
         return self._endpoint_items + self._probe_items
 
+    def note_misspelt_variables(self, host: str, names: Iterable[str]) -> None:
+        """Note each of the host's golive_ variables that golive does not read but that is close to one it does."""
+        for name in names:
+            known = misspelling_of(name)
+            if known:
+                hosts = self._hosts_by_notice.setdefault(
+                    f"{name} is not a variable golive reads, so golive ignores it; did you mean {known}?", [])
+                if host not in hosts:
+                    hosts.append(host)
+
+    def notices(self) -> list[str]:
+        """Every notice (not a problem: the run goes on) once, with the hosts whose variables hold it."""
+        return [f"{notice} (in the variables of {hosts_text(hosts)})"
+                for notice, hosts in self._hosts_by_notice.items()]
+
     def check_run_options(self, host: str, run_options: Any, variables: Mapping[str, str]) -> None:
         for problem in run_option_errors(run_options, variables):
             self.add_problem(problem, host)
@@ -153,8 +187,28 @@ class ChecklistValidation:
             batch = CheckBatch({})
             batch.add_mixed(where, item, KINDS)
             check = batch.prepared[0] if batch.prepared else None
-            self._items[key] = ((check.item.get("target"), check.check_id) if check else None, batch.errors)
+            # A problem may quote a value holding a secret (a Redis URL given as host): masked as verify's
+            # output is, for these problems are printed on the controller and kept in the report.
+            secrets = no_log_values_of([item], KINDS) if batch.errors else set()
+            problems = [remove_values(problem, secrets) for problem in batch.errors]
+            self._items[key] = ((check.item.get("target"), check.check_id) if check else None, problems)
         return self._items[key]
+
+
+@lru_cache(maxsize=1)
+def user_variables() -> frozenset[str]:
+    """Every variable golive reads from the inventory, by its whole name."""
+    return frozenset(variable.name for variable in role_variables()) | OTHER_USER_VARIABLES
+
+
+def misspelling_of(name: str, known: frozenset[str] | None = None) -> str | None:
+    """The variable golive reads that ``name`` (a golive_ name golive does not read) most likely misspells."""
+    known = user_variables() if known is None else known
+    if (not name.startswith(CHECKLIST_PREFIX) or name in known or name in COLLECTION_VARIABLES
+            or name.startswith(ADDING_PREFIXES)):
+        return None
+    matches = difflib.get_close_matches(name, sorted(known), n=1, cutoff=MISSPELLING_SIMILARITY)
+    return matches[0] if matches else None
 
 
 def _targeted(item: Any, host: str) -> Any:
@@ -290,6 +344,10 @@ class _HostContext:
         self._templar = templar
         self._shared = shared
 
+    def golive_names(self) -> list[str]:
+        """The names of the host's golive_ variables."""
+        return [name for name in self._variables if name.startswith(CHECKLIST_PREFIX)]
+
     def resolve(self, name: str, default: Any = None) -> Any:
         """The variable's value, fully templated; ``default`` when the host does not define it."""
         if name not in self._variables:
@@ -341,6 +399,7 @@ def validate_checklists(task, templar, names: Mapping[str, str], scope_hosts: It
     shared = _SharedTemplating()
     for host in scope_hosts:
         context = _HostContext(task, templar, host, shared)
+        validation.note_misspelt_variables(host, context.golive_names())
         items = _resolved(context, names["host"], checklist, validation, host) or []
         validation.check_items(host, items, "checks")
         endpoint = _resolved(context, names["endpoint"], checklist, validation, host) or []

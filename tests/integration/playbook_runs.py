@@ -15,7 +15,9 @@ from ansible_collections.golive.readiness.tests.unit.plugins.callback._report_sc
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # The virtualenv's own ansible tools, next to the interpreter running the tests.
 ANSIBLE_BIN = os.path.dirname(sys.executable)
-RUN_TIMEOUT = 120
+# A bound on runs expected to end: one that hangs fails there. A run of seconds on an idle machine takes some
+# twenty times that at load 20 per core, so the bound is far above that (the tests' own budgets are below it).
+RUN_TIMEOUT = 600
 SSH_HOSTS = ("web01", "web02", "db01")
 
 # Healthy settings for the shared loopback hosts: generous enough that a busy test machine still passes.

@@ -233,6 +233,17 @@ def test_malformed_variable_fails_fast_naming_variable_and_option(golive, variab
     assert_quick(run)
 
 
+def test_a_misspelt_variable_is_named_with_the_one_meant_and_the_run_goes_on(golive):
+    run = golive.run(group_vars=with_vars(golive_disk_spaces=[dict(path="/", free_fail_below="1%")]),
+                     label="misspelt")
+
+    assert ("golive_disk_spaces is not a variable golive reads, so golive ignores it; did you mean "
+            "golive_disk_space? (in the variables of ") in run.output, run.tail()
+    assert run.returncode == 0, run.tail()
+    assert run.verdict in ("GO", "GO WITH WARNINGS"), run.tail()
+    assert_quick(run)
+
+
 @pytest.mark.parametrize("section, other", [("infrastructure", "application"), ("application", "infrastructure")])
 def test_tags_select_one_section(golive, full_checklist, section, other):
     run = golive.run("--tags", section, group_vars=full_checklist, label=f"tags-{section}")

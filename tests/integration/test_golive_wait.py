@@ -15,7 +15,7 @@ import subprocess
 import pytest
 import yaml
 from late_services import LateApp, http_server_process, served_directory, unused_port
-from playbook_runs import REPO, ansible_tool, checks_by_host, clean_environment
+from playbook_runs import REPO, RUN_TIMEOUT, ansible_tool, checks_by_host, clean_environment
 from test_verdict_integrity_numbers import assert_stopped_before_any_host, run_recorded
 
 HOST_FRONT = "http_endpoint:host-front"
@@ -45,7 +45,11 @@ def test_services_coming_up_mid_wait_are_go_with_their_rounds_counted(golive, tm
     early = http_server_process(early_port, directory)
     try:
         with LateApp(directory) as host_app, LateApp(directory) as probe_app:
-            run = golive.run("-e", "golive_wait=60s", hosts=["web01"], label="coming-up",
+            # The wait and the check timeout bound what is expected to pass, so they are generous: a loaded
+            # machine can spend a minute before the probe play, which waits only for what is left of the wait,
+            # and the call ends as soon as every check passes.
+            run = golive.run("-e", "golive_wait=300s", "-e", "golive_check_timeout=60s", hosts=["web01"],
+                             label="coming-up",
                              host_vars={"web01": coming_up_vars(host_app, probe_app, early_port)})
     finally:
         early.terminate()
@@ -117,7 +121,8 @@ def run_module_task(tmp_path, name, task):
     env = clean_environment()
     env["GOLIVE_REPORT_DIR"] = os.path.join(str(tmp_path), f"{name}-report")
     completed = subprocess.run([ansible_tool("ansible-playbook"), playbook_path], cwd=REPO, env=env,
-                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180, check=False)
+                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=RUN_TIMEOUT,
+                               check=False)
     assert os.path.isfile(result_path), completed.stdout[-4000:] + completed.stderr[-4000:]
     with open(result_path) as handle:
         return json.load(handle)
@@ -128,7 +133,8 @@ def test_a_check_module_on_its_own_waits_too(tmp_path):
     directory = served_directory(tmp_path)
     with LateApp(directory) as app:
         came_up = run_module_task(tmp_path, "came-up", {"golive.readiness.http_endpoint": dict(
-            wait="60s", wait_interval="500ms", checks=[dict(url=f"http://127.0.0.1:{app.front_port}/")])})
+            wait="300s", wait_interval="500ms",
+            checks=[dict(url=f"http://127.0.0.1:{app.front_port}/", timeout="60s")])})
     assert not came_up.get("failed"), came_up
     [record] = came_up["golive_checks"]
     assert record["status"] == "pass" and record["rounds"] > 1

@@ -456,9 +456,24 @@ def _check_glob(ev, plan, principals):
     _report_match_problems(ev, plan, found, principals)
 
 
+def _expect_attributes(ev, plan, principals):
+    """expected: the state and attributes the item asks for, shown beside what was observed."""
+    if plan["state"] is not None:
+        ev.expect("state", plan["state"])
+    if plan["mode_max"] is not None:
+        ev.expect("mode_max", format_mode(plan["mode_max"]))
+    for option in ("owner", "group"):
+        if plan[option] is not None:
+            ev.expect(option, plan[option])
+    for option in ("writable_by", "readable_by"):
+        if principals[option] is not None:
+            ev.expect(option, principals[option].shown)
+
+
 def run(plan, ctx):
     principals = _principals(plan)
     ev = Evaluation()
+    _expect_attributes(ev, plan, principals)
     if plan["glob"]:
         _check_glob(ev, plan, principals)
     else:

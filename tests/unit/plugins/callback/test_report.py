@@ -572,6 +572,15 @@ def test_sign_off_is_judged_against_the_report_verdict(tmp_path):
     assert [a["accepted"] for a in report["signoff"]["approvers"]] == [False, True]
 
 
+def test_a_go_decision_on_a_run_with_warnings_says_how_it_is_counted(tmp_path):
+    signoff = [dict(role="release manager", name="Ann", decision="GO", date=TODAY.isoformat())]
+    run = run_golive(tmp_path, {"web01": [WARN]}, signoff=signoff)
+    assert run.rc == 0, run.stdout + run.stderr
+    assert ("Sign-off: signed: 1 of 1 approvers signed GO WITH WARNINGS\n"
+            f"  release manager (Ann): GO on {TODAY.isoformat()}  "
+            "(signed GO on a run with warnings: counted as GO WITH WARNINGS)") in summary_of(run)
+
+
 def test_signed_go(tmp_path):
     signoff = [dict(role="release manager", name="Ann", decision="GO", date=TODAY.isoformat(), comment="ship it")]
     run = run_golive(tmp_path, {"web01": [PASS]}, signoff=signoff)

@@ -42,6 +42,14 @@ def test_parse_duration(text, expected):
     assert parse_duration(text) == pytest.approx(expected)
 
 
+def test_an_unknown_size_unit_lists_every_unit_and_what_they_multiply():
+    with pytest.raises(OptionError) as exc:
+        parse_size("20XB", "free_warn_below")
+    assert str(exc.value) == ("free_warn_below: unknown size unit 'xb' in '20XB' "
+                              "(use B, KB, MB, GB, TB or PB, binary: 1KB = 1024 bytes; K, KiB, M, MiB ... too)")
+    assert parse_size("1PB") == parse_size("1PiB") == 1024 * parse_size("1TB")
+
+
 @pytest.mark.parametrize("func, text, fragment", [
     (parse_size, "20XB", "unknown size unit"),
     (parse_size, "lots", "not a number"),

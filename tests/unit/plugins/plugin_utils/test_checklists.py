@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from unittest import mock
 
 from ansible.parsing.dataloader import DataLoader
@@ -17,9 +19,12 @@ from ansible_collections.golive.readiness.plugins.plugin_utils._checklists impor
     ChecklistValidation,
     _compiling_once,
     _SharedTemplating,
+    misspelling_of,
+    user_variables,
 )
 
 TYPO = [{"url": "http://127.0.0.1:9/", "statuz": 200}]
+COLLECTION = Path(__file__).resolve().parents[4]
 
 
 def test_a_problem_shared_by_hosts_is_reported_once_naming_them():
@@ -180,3 +185,43 @@ def test_a_template_reading_anything_host_specific_is_templated_per_host():
                   "{{ hostvars['web01'].golive_paths }}", "{{ unclosed"):
         variables = {"golive_section": SECTION_TEMPLATE, "golive_paths": paths}
         assert shared.key(variables, "golive_section") is None, paths
+
+
+def test_a_misspelt_variable_is_noticed_naming_the_variable_meant_and_its_hosts():
+    validation = ChecklistValidation()
+    for host in ("web01", "web02"):
+        validation.note_misspelt_variables(host, ["golive_disk_spaces", "golive_disk_space", "golive_waivers_web"])
+    validation.note_misspelt_variables("db01", ["golive_sign_off"])
+    assert validation.notices() == [
+        "golive_disk_spaces is not a variable golive reads, so golive ignores it; did you mean golive_disk_space? "
+        "(in the variables of web01, web02)",
+        "golive_sign_off is not a variable golive reads, so golive ignores it; did you mean golive_signoff? "
+        "(in the variables of db01)"]
+    # A notice warns; it does not stop the run.
+    assert validation.problems() == []
+
+
+def test_every_variable_golive_reads_and_a_users_own_golive_names_are_not_misspellings():
+    assert {"golive_disk_space", "golive_http_security", "golive_signoff", "golive_wait"} <= user_variables()
+    for name in [*sorted(user_variables()), "golive_waivers_worker01", "golive_db_password", "golive_release"]:
+        assert misspelling_of(name) is None, name
+
+
+def test_no_variable_the_collections_own_plays_and_roles_set_is_taken_for_a_misspelling():
+    texts = [path.read_text(encoding="utf-8") for folder in ("playbooks", "roles", "plugins")
+             for path in (COLLECTION / folder).rglob("*") if path.suffix in (".yml", ".py", ".j2")]
+    names = {name for text in texts for name in re.findall(r"\bgolive_[a-z0-9_]*[a-z0-9]", text)}
+    assert len(names) > 100
+    assert {name: misspelling_of(name) for name in names if misspelling_of(name)} == {}
+
+
+def test_a_problem_quoting_a_secret_the_item_holds_shows_it_masked():
+    validation = ChecklistValidation()
+    items = (checks_of([{"host": "redis://:Redis-pass-42@cache:6379"}], "redis", None, "golive_redis")
+             + checks_of([{"url": "postgresql+psycopg://app@db/shop", "password": "Db-pass-42",
+                           "min_version": "Db-pass-42"}], "db_server", None, "golive_databases"))
+    validation.check_items("web01", items, "checks")
+    problems = validation.problems()
+    assert len(problems) == 2, problems
+    assert not any("pass-42" in problem for problem in problems), problems
+    assert problems[0].startswith("golive_redis[0] (redis): host: 'redis://:********@cache:6379' is not a host name")

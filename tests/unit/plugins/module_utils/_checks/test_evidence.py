@@ -104,6 +104,13 @@ def test_timestamps_tools_write_are_read_as_utc_unless_they_say_otherwise():
         parse_timestamp("yesterday", "generated_at")
 
 
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), 1e300])
+def test_a_number_that_is_no_moment_is_refused_rather_than_graded_as_no_age(value):
+    with pytest.raises(CheckError, match=r"generated_at: .* is not a date and time"):
+        parse_timestamp(value, "generated_at")
+    assert parse_timestamp(1764756000, "generated_at") == 1764756000.0
+
+
 def test_wrong_formats_are_refused_with_the_source_and_the_format_named():
     with pytest.raises(CheckError, match=r"r.xml is not a JUnit XML report: not well-formed XML"):
         parse_xml(Evidence("r.xml", b"{}", None), "a JUnit XML report")

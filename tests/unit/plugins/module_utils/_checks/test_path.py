@@ -138,6 +138,16 @@ def test_mode_max_flags_a_sticky_directory(tree):
 # --- ownership ----------------------------------------------------------------------------------
 
 
+def test_what_the_item_asks_for_is_reported_as_expected_beside_what_was_observed(tree):
+    target = make_file(tree, "secret.env", mode=0o600)
+    me = pwd.getpwuid(os.getuid()).pw_name
+    outcome = check(path=target, state="file", mode_max="0640", owner=me, readable_by=me)
+    assert outcome.status == "pass"
+    assert outcome.expected == {"state": "file", "mode_max": "0640", "owner": me, "readable_by": me}
+    assert outcome.observed["mode"] == "0600"
+    assert check(path=target).expected == {"state": "exists"}
+
+
 def test_owner_and_group_by_numeric_id(tree):
     require_root()
     target = make_file(tree, "f", uid=STRANGER_UID, gid=STRANGER_GID)
