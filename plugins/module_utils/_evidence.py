@@ -44,6 +44,7 @@ from ansible_collections.golive.readiness.plugins.module_utils._http_json import
 )
 
 PROBE_OPTION = "url"
+FUTURE_TOLERANCE = 300  # seconds a report may seem to come from the future (clocks apart) before it warns
 _URL_ONLY = ("validate_certs", "ca_file", "username", "password", "bearer_token")
 
 # The options every evidence kind takes: where the report is and its age (the generated "evidence source"
@@ -243,7 +244,12 @@ def grade_age(source: dict, evidence: Evidence, ev: Evaluation, produced_at: flo
             raise CheckError(f"{evidence.name}: cannot tell its age (the document has no time of its own and "
                              "the server sent no Last-Modified)")
         return
-    ev.observe("produced_at", datetime.fromtimestamp(moment, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    produced = datetime.fromtimestamp(moment, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ev.observe("produced_at", produced)
+    if moment - time.time() > FUTURE_TOLERANCE:
+        # A report from the future says a clock is wrong (the producer's or this host's); its age is unknown.
+        ev.finding("warn", f"{evidence.name} is dated {produced}, in the future: a clock is wrong, so its age "
+                           "is unknown")
     ev.measure("age", round(max(0.0, time.time() - moment), 1), source["age"], label="age",
                formatter=format_duration)
 

@@ -189,3 +189,17 @@ def test_a_document_not_required_may_be_missing_without_a_finding(tmp_path, http
     (tmp_path / "sources.json").write_text("{}")
     assert read_evidence(missing, CheckContext(10), CAP, "TEST_CAP", ev, observe=False).data == b"{}"
     assert ev.observed == {}
+
+
+def test_a_report_dated_in_the_future_warns_that_a_clock_is_wrong(tmp_path):
+    report = tmp_path / "r.json"
+    report.write_text("{}")
+    source = prepare_source({"path": str(report), "max_age": "1d"})
+    evidence = _read(source)[0]
+    ev = Evaluation()
+    grade_age(source, evidence, ev, produced_at=time.time() + 3600)
+    outcome = ev.outcome()
+    assert outcome.status == "warn" and "in the future: a clock is wrong" in outcome.summary
+    ev = Evaluation()
+    grade_age(source, evidence, ev, produced_at=time.time() + 60)
+    assert ev.outcome().status == "pass"
