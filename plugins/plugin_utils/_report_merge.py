@@ -45,6 +45,9 @@ ATTESTATION_PARTS = ("id", "title", "severity", "section", "expected")
 # Fields decide() adds to each record; a slice's records are decided again without them.
 DECIDED_FIELDS = ("blocking", "waiver")
 MAX_SLICES = 10000
+# All slice reports together: each is decoded whole and kept until the merge is written (a decoded report
+# takes several times its size in memory).
+MAX_MERGED_BYTES = 512 * 1024 * 1024
 
 
 class MergeError(ValueError):
@@ -408,6 +411,7 @@ def read_slices(sources: object, schema_version: int, slice_count: int | None = 
     paths = slice_paths(sources)
     present = [path for path in paths if os.path.lexists(path)]
     absent = [path for path in paths if not os.path.lexists(path)]
+    _require_total_size_within_cap(present)
     reports = sorted((read_slice(path, schema_version) for path in present), key=_slice_order)
     if reports:
         require_one_checklist(reports)
@@ -419,6 +423,18 @@ def read_slices(sources: object, schema_version: int, slice_count: int | None = 
         [f"no slice report was found: all {count} slices are missing"] + \
         [f"slice report {path} is missing" for path in absent]
     return Merge(reports, count, problems + _unchecked_hosts(reports, expected_hosts))
+
+
+def _require_total_size_within_cap(paths: list[str]) -> None:
+    total = 0
+    for path in paths:
+        try:
+            total += os.stat(path).st_size
+        except OSError:
+            continue  # read_slice names what cannot be read
+    if total > MAX_MERGED_BYTES:
+        raise MergeError(f"the {len(paths)} slice reports hold {total} bytes together, over the size cap "
+                         f"MAX_MERGED_BYTES ({MAX_MERGED_BYTES // (1024 * 1024)} MiB)")
 
 
 def _require_distinct_jobs(reports: list[SliceReport]) -> None:

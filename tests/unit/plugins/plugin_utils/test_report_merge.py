@@ -109,6 +109,16 @@ def test_a_listed_report_that_does_not_exist_is_a_missing_slice(tmp_path):
     assert merge.decide()["verdict"] == "NO-GO"
 
 
+def test_slices_over_the_total_size_cap_are_refused_before_any_is_decoded(tmp_path, monkeypatch):
+    from ansible_collections.golive.readiness.plugins.plugin_utils import _report_merge
+
+    paths = [_write(tmp_path, f"{n}.json", _report([f"web0{n}"], number=n, count=2)) for n in (1, 2)]
+    monkeypatch.setattr(_report_merge, "MAX_MERGED_BYTES", 100)
+    with pytest.raises(MergeError, match="the 2 slice reports hold [0-9]+ bytes together, over the size cap "
+                                         "MAX_MERGED_BYTES"):
+        read_slices(paths, 2)
+
+
 def _attested_report(hosts, number, generated_at, attested_by):
     """A slice's report whose gate graded the run's attestations about its own localhost."""
     required = normalise_required([dict(id="rollback-rehearsed"), dict(id="team-briefed", missing_status="warn")])
