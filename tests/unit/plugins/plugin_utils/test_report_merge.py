@@ -114,8 +114,8 @@ def test_slices_over_the_total_size_cap_are_refused_before_any_is_decoded(tmp_pa
 
     paths = [_write(tmp_path, f"{n}.json", _report([f"web0{n}"], number=n, count=2)) for n in (1, 2)]
     monkeypatch.setattr(_report_merge, "MAX_MERGED_BYTES", 100)
-    with pytest.raises(MergeError, match="the 2 slice reports hold [0-9]+ bytes together, over the size cap "
-                                         "MAX_MERGED_BYTES"):
+    with pytest.raises(MergeError, match=r"the 2 slice reports hold [0-9]+ bytes together, over the size cap "
+                                         r"MAX_MERGED_BYTES"):
         read_slices(paths, 2)
 
 
