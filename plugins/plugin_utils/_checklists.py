@@ -57,7 +57,7 @@ OTHER_USER_VARIABLES = frozenset({
     "golive_fail_on_nogo", "golive_signoff", "golive_check_timeout", "golive_deadline", "golive_max_workers",
     "golive_probe_deadline", "golive_network_workers", "golive_wait", "golive_wait_interval",
     "golive_wait_max_interval", "golive_hosts", "golive_probe_group", "golive_slice", "golive_slices",
-    "golive_slice_count"})
+    "golive_slice_count", "golive_attestations", "golive_attestations_required"})
 ADDING_PREFIXES = ("golive_waivers_",)
 # Variables the collection's plays set that are as close as a misspelling to one users set.
 COLLECTION_VARIABLES = frozenset({"golive_probe_checklist"})
@@ -149,7 +149,7 @@ class ChecklistValidation:
     def note_misspelt_variables(self, host: str, names: Iterable[str]) -> None:
         """Note each of the host's golive_ variables that golive does not read but that is close to one it does."""
         for name in names:
-            known = misspelling_of(name)
+            known = _known_misspelling(name)
             if known:
                 hosts = self._hosts_by_notice.setdefault(
                     f"{name} is not a variable golive reads, so golive ignores it; did you mean {known}?", [])
@@ -199,6 +199,12 @@ class ChecklistValidation:
 def user_variables() -> frozenset[str]:
     """Every variable golive reads from the inventory, by its whole name."""
     return frozenset(variable.name for variable in role_variables()) | OTHER_USER_VARIABLES
+
+
+@lru_cache(maxsize=4096)
+def _known_misspelling(name: str) -> str | None:
+    # Hosts share most of their variable names (group variables): each name is compared once per run.
+    return misspelling_of(name)
 
 
 def misspelling_of(name: str, known: frozenset[str] | None = None) -> str | None:
