@@ -139,15 +139,16 @@ def prepare(item):
 # --- running ------------------------------------------------------------------------------------
 
 class Captured(object):
-    """The first MAX_KEPT_BYTES of a stream, and how many bytes it had in all."""
+    """The first ``keep`` bytes of a stream (MAX_KEPT_BYTES by default), and how many bytes it had in all."""
 
-    def __init__(self):
+    def __init__(self, keep=MAX_KEPT_BYTES):
+        self.keep = keep
         self.kept = bytearray()
         self.total = 0
 
     def add(self, chunk):
         self.total += len(chunk)
-        room = MAX_KEPT_BYTES - len(self.kept)
+        room = self.keep - len(self.kept)
         if room > 0:
             self.kept.extend(chunk[:room])
 
@@ -187,7 +188,7 @@ def _spawn(plan):
     env = command_environment(plan)
     try:
         return start_child(plan["argv"], cwd=plan["chdir"], env=env, stdin=plan.get("stdin", subprocess.DEVNULL),
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, **plan.get("popen", {}))
     except FileNotFoundError:
         raise CheckError("command not found: {}".format(plan["argv"][0])) from None
     except PermissionError:
@@ -205,15 +206,16 @@ def _timed_out(started, limit):
                       f"(time limit {format_duration(limit)}); the command was killed")
 
 
-def execute(plan, budget, limit):
-    """Run the command, keeping the start of its output; CheckError when it outlives ``budget`` seconds.
+def execute(plan, budget, limit, keep=MAX_KEPT_BYTES):
+    """Run the command, keeping the first ``keep`` bytes of each stream; CheckError when it outlives ``budget`` seconds.
 
     ``limit`` is the check's time limit, for the message; ``budget`` is a little less (see CheckContext.child_timeout).
+    ``plan["popen"]``, when present, holds further arguments of Popen (another kind's user and group to run as).
     """
     started = time.monotonic()
     deadline = started + budget
     proc = _spawn(plan)
-    streams = {proc.stdout: Captured(), proc.stderr: Captured()}
+    streams = {proc.stdout: Captured(keep), proc.stderr: Captured(keep)}
     captured = dict(streams)
     selector = selectors.DefaultSelector()
     try:
