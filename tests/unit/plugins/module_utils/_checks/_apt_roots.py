@@ -103,3 +103,20 @@ def tree_state(*directories):
                     continue
                 state[path] = (info.st_mtime_ns, info.st_size, info.st_mode)
     return state
+
+
+def security_system():
+    """golive-sec 1.0 installed, 1.1 in bookworm-security; golive-plain 1.0 installed, 2.0 in bookworm-updates;
+    golive-current 3.0 installed and current; golive-new only in the repository (not installed); refreshed."""
+    apt_root = make_apt_root()
+    try:
+        apt_root.installed({"golive-sec": "1.0", "golive-plain": "1.0", "golive-current": "3.0"})
+        apt_root.suite("bookworm", "Debian", {"golive-sec": "1.0", "golive-plain": "1.0", "golive-current": "3.0",
+                                              "golive-new": "1.0"})
+        apt_root.suite("bookworm-security", "Debian-Security", {"golive-sec": "1.1"})
+        apt_root.suite("bookworm-updates", "Debian", {"golive-plain": "2.0"})
+        apt_root.update()
+    except BaseException:
+        remove_apt_root(apt_root)
+        raise
+    return apt_root

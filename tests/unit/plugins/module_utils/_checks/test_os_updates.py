@@ -17,7 +17,7 @@ import pytest
 from ansible_collections.golive.readiness.plugins.module_utils._check import OptionError
 from ansible_collections.golive.readiness.plugins.module_utils._checks import os_updates
 
-from ._apt_roots import make_apt_root, remove_apt_root, tree_state
+from ._apt_roots import make_apt_root, remove_apt_root, security_system, tree_state
 from ._kind_runner import prepared, run_item
 
 DAY = 86400
@@ -30,19 +30,9 @@ def check(timeout=60, **item):
 
 @pytest.fixture(scope="module")
 def system():
-    """golive-sec 1.0 installed, 1.1 in bookworm-security; golive-plain 1.0 installed, 2.0 in bookworm-updates;
-    golive-current 3.0 installed and current; golive-new only in the repository (not installed)."""
-    apt_root = make_apt_root()
-    try:
-        apt_root.installed({"golive-sec": "1.0", "golive-plain": "1.0", "golive-current": "3.0"})
-        apt_root.suite("bookworm", "Debian", {"golive-sec": "1.0", "golive-plain": "1.0", "golive-current": "3.0",
-                                              "golive-new": "1.0"})
-        apt_root.suite("bookworm-security", "Debian-Security", {"golive-sec": "1.1"})
-        apt_root.suite("bookworm-updates", "Debian", {"golive-plain": "2.0"})
-        apt_root.update()
-        yield apt_root
-    finally:
-        remove_apt_root(apt_root)
+    apt_root = security_system()
+    yield apt_root
+    remove_apt_root(apt_root)
 
 
 @pytest.fixture
