@@ -73,6 +73,7 @@ _APT_LISTS = "var/lib/apt/lists"
 _DNF_REPOMD = ("var/cache/dnf/*/repodata/repomd.xml", "var/cache/libdnf5/*/repodata/repomd.xml")
 _REBOOT_FLAGS = ("run/reboot-required", "var/run/reboot-required")
 _DNF_UPDATES_RC = 100
+_TOOL = {"apt": "apt-get", "dnf": "dnf"}
 
 
 def describe(item):
@@ -148,9 +149,6 @@ def choose_manager(plan):
     raise CheckError("neither apt-get nor dnf is on PATH: no supported package manager")
 
 
-_TOOL = {"apt": "apt-get", "dnf": "dnf"}
-
-
 class Update(object):
     """One package with a newer candidate version: where that version comes from, and whether that is a
     security archive."""
@@ -172,7 +170,7 @@ def apt_argv(root):
     argv = ["apt-get", "-s", "-qq", "-o", "Debug::NoLocking=1", "-o", "Dir::Log::Planner="]
     if root != "/":
         argv += ["-o", f"Dir={root}", "-o", "Dir::State::status=" + os.path.join(root, "var/lib/dpkg/status")]
-    return argv + ["dist-upgrade"]
+    return [*argv, "dist-upgrade"]
 
 
 def parse_apt_simulation(text, security_origin):
@@ -210,7 +208,7 @@ def apt_lists_refreshed(root):
             continue
         except OSError as exc:
             raise CheckError(f"cannot read {path}: {exc.strerror or exc}") from None
-    raise CheckError("no package lists: {} does not exist".format(os.path.join(root, _APT_LISTS)))
+    raise CheckError(f"no package lists: {os.path.join(root, _APT_LISTS)} does not exist")
 
 
 def read_capped(path, cap):
@@ -316,7 +314,7 @@ def dnf_lists_refreshed(root):
             except OSError:
                 continue
     if not stamps:
-        raise CheckError("no dnf metadata cache under {}".format(os.path.join(root, "var/cache")))
+        raise CheckError(f"no dnf metadata cache under {os.path.join(root, 'var/cache')}")
     return max(stamps)
 
 
@@ -326,9 +324,9 @@ def dnf_reboot(root, ctx):
     if not shutil.which("needs-restarting"):
         raise CheckError("needs-restarting (dnf-utils) is not on PATH")
     argv = ["needs-restarting", "-r"]
-    rc, dummy, stderr = run_tool(argv, ctx)
+    rc, stdout, stderr = run_tool(argv, ctx)
     if rc not in (0, 1):
-        raise _failed(argv, rc, stderr)
+        raise _failed(argv, rc, stderr or stdout)
     return rc == 1, []
 
 

@@ -33,8 +33,8 @@ def test_module_reports_the_security_update_and_fails_the_task(system):
     [record] = result["golive_checks"]
     assert (record["id"], record["kind"], record["title"]) == ("os_updates:host", "os_updates", "Pending OS updates")
     assert (record["section"], record["severity"], record["status"]) == ("security", "high", "fail")
-    assert record["observed"]["security_packages"] == [
-        {"name": "golive-sec", "installed": "1.0", "candidate": "1.1", "origin": "Debian-Security:12/bookworm-security"}]
+    assert record["observed"]["security_packages"] == [{"name": "golive-sec", "installed": "1.0", "candidate": "1.1",
+                                                        "origin": "Debian-Security:12/bookworm-security"}]
     assert result["msg"].startswith("1 check: 1 fail; os_updates:host fail: security updates 1 [golive-sec 1.0 -> 1.1]")
     assert result["changed"] is False
 

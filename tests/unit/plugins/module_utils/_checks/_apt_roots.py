@@ -72,8 +72,9 @@ class AptRoot(object):
 
     def simulated(self):
         """`apt-get -s dist-upgrade` of this system run directly, its stdout."""
-        done = subprocess.run(["apt-get", "-s", "dist-upgrade"], env=dict(os.environ, APT_CONFIG=self.config, LC_ALL="C"),
-                              capture_output=True, text=True, timeout=120, check=True)
+        env = dict(os.environ, APT_CONFIG=self.config, LC_ALL="C")
+        done = subprocess.run(["apt-get", "-s", "dist-upgrade"], env=env, capture_output=True, text=True, timeout=120,
+                              check=True)
         return done.stdout
 
     def path(self, relative):
@@ -95,7 +96,7 @@ def tree_state(*directories):
     state = {}
     for directory in directories:
         for parent, names, files in os.walk(directory):
-            for name in [""] + names + files:
+            for name in ["", *names, *files]:
                 path = os.path.join(parent, name)
                 try:
                     info = os.lstat(path)

@@ -275,8 +275,8 @@ def test_dnf_check_update_output_parses_wrapped_names_and_stops_at_obsoletes():
         "openssl.x86_64": ("1:3.0.7-25.el9_3", "baseos"),
         "python3-a-package-with-a-very-long-name-indeed.noarch": ("2.1-3.el9", "appstream"),
         "tzdata.noarch": ("2024a-1.el9", "baseos")}
-    assert os_updates.parse_dnf_security(UPDATEINFO) == {"kernel": "RHSA-2024:0310", "openssl": "RHSA-2024:0155",
-                                                          "openssl-libs": "RHSA-2024:0155"}
+    assert os_updates.parse_dnf_security(UPDATEINFO) == {
+        "kernel": "RHSA-2024:0310", "openssl": "RHSA-2024:0155", "openssl-libs": "RHSA-2024:0155"}
 
 
 def _executable(path, text):
@@ -345,7 +345,7 @@ def test_dnf_updates_security_advisories_and_cache_age(dnf_standin):
 
 
 def test_dnf_reboot_flag_from_needs_restarting_and_a_missing_cache_is_an_error(dnf_standin):
-    root, repomd, calls = dnf_standin
+    root, calls = dnf_standin[0], dnf_standin[2]
     record = check(manager="dnf", security_fail_above=10)
     assert record["status"] == "error", record["summary"]
     assert "package lists: no dnf metadata cache under /var/cache" in record["summary"]
