@@ -73,9 +73,11 @@ def prepare_endpoint(item: dict, bucket: str) -> dict:
     if parts.username is not None or parts.query or parts.fragment or parts.path not in ("", "/"):
         raise OptionError(f"endpoint_url: {endpoint!r} must be the service's base URL only (scheme, host, port)")
     try:
-        parts.port
+        port = parts.port
     except ValueError:
-        raise OptionError(f"endpoint_url: {endpoint!r} has an invalid port") from None
+        port = 0
+    if port == 0:
+        raise OptionError(f"endpoint_url: {endpoint!r} has an invalid port")
     style = item.get("addressing_style") or "auto"
     if style == "auto":
         # Virtual-hosted names with dots break the wildcard certificate; custom endpoints (MinIO, Ceph) are
@@ -92,7 +94,7 @@ def prepare_endpoint(item: dict, bucket: str) -> dict:
     for value in (secret_key, item.get("session_token")):
         if value:
             secrets.update(secret_forms(value))
-    return dict(scheme=parts.scheme, host=parts.hostname, port=parts.port, style=style, region=region,
+    return dict(scheme=parts.scheme, host=parts.hostname, port=port, style=style, region=region,
                 access_key=access_key, secret_key=secret_key, session_token=item.get("session_token"),
                 validate_certs=item.get("validate_certs") is not False, ca_file=item.get("ca_file"),
                 secrets=sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True))

@@ -54,6 +54,7 @@ seealso:
   - module: golive.readiness.http_endpoint
   - module: golive.readiness.load_test
   - module: golive.readiness.log_health
+  - module: golive.readiness.object_storage_backup
   - module: golive.readiness.path
   - module: golive.readiness.process
   - module: golive.readiness.prometheus_query

@@ -29,6 +29,7 @@ def bundled_for_ansiballz() -> None:  # pragma: no cover
         http_endpoint,
         load_test,
         log_health,
+        object_storage_backup,
         path,
         process,
         prometheus_query,

@@ -13,8 +13,8 @@ Every request is a signed GET or HEAD (``_s3.py``): nothing is written.
 from __future__ import annotations
 
 import fnmatch
-from datetime import datetime, timezone
 import time
+from datetime import datetime, timezone
 from typing import NamedTuple
 
 from ansible_collections.golive.readiness.plugins.module_utils._caps import CapExceeded

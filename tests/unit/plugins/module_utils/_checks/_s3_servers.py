@@ -19,8 +19,6 @@ import sys
 import time
 from typing import NamedTuple
 
-from ._ports import unused_port
-
 REGION = "eu-central-1"
 _STARTUP_SECONDS = 60
 
@@ -29,6 +27,13 @@ def moto_server_path():
     """moto_server beside this Python (the venv's), or on PATH; None when moto[server] is not installed."""
     beside = os.path.join(os.path.dirname(sys.executable), "moto_server")
     return beside if os.path.exists(beside) else shutil.which("moto_server")
+
+
+def _free_port():
+    # Not ._ports: the module tests load this file on its own, outside its package.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _wait_listening(port, proc):
@@ -64,16 +69,16 @@ class S3Store(NamedTuple):
 
 
 def _policy(*actions):
-    return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(actions),
-                                                                "Resource": "*"}]})
+    statement = {"Effect": "Allow", "Action": list(actions), "Resource": "*"}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 def _client(service, url, credentials, region=REGION):
     import boto3  # test-only: sets up what the check reads
     from botocore.config import Config
 
-    return boto3.client(service, endpoint_url=url, region_name=region, config=Config(
-        s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+    config = Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1})
+    return boto3.client(service, endpoint_url=url, region_name=region, config=config,
                         aws_access_key_id=credentials.access_key_id,
                         aws_secret_access_key=credentials.secret_access_key,
                         aws_session_token=credentials.session_token)
@@ -91,8 +96,8 @@ def _users(url):
     iam.put_user_policy(UserName="reader", PolicyName="read", PolicyDocument=_policy("s3:ListBucket", "s3:GetObject"))
     key = iam.create_access_key(UserName="reader")["AccessKey"]
     reader = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
-    trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},
-                                                                 "Action": "sts:AssumeRole"}]})
+    anyone = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [anyone]})
     arn = iam.create_role(RoleName="checker", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
     iam.put_role_policy(RoleName="checker", PolicyName="read", PolicyDocument=_policy("s3:*"))
     assumed = _client("sts", url, admin, region="us-east-1").assume_role(RoleArn=arn, RoleSessionName="golive")
@@ -104,7 +109,7 @@ def _users(url):
 @contextlib.contextmanager
 def s3_store():
     """An S3Store: a moto_server of its own that authenticates requests, stopped afterwards."""
-    port = unused_port()
+    port = _free_port()
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", INITIAL_NO_AUTH_ACTION_COUNT=str(_SETUP_ACTIONS))
     proc = subprocess.Popen([moto_server_path(), "-H", "127.0.0.1", "-p", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
