@@ -38,6 +38,7 @@ options:
 seealso:
   # BEGIN generated: seealso (scripts/generate; do not edit by hand)
   - module: golive.readiness.alertmanager
+  - module: golive.readiness.backup_catalog
   - module: golive.readiness.backup_freshness
   - module: golive.readiness.backup_restore
   - module: golive.readiness.code_markers
