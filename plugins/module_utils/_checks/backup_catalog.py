@@ -142,16 +142,15 @@ def _field(mapping, path: str, where: str, types):
 
 def _select_stanza(document: list, stanza: str | None, evidence: Evidence) -> dict:
     names = [entry.get("name") for entry in document if isinstance(entry, dict)]
+    listed = ", ".join(map(str, names)) or "none"
     if stanza is None:
         if len(document) == 1 and isinstance(document[0], dict):
             return document[0]
-        raise CheckError("{} lists {} stanzas ({}): set stanza".format(evidence.name, len(names),
-                                                                      ", ".join(map(str, names)) or "none"))
+        raise CheckError(f"{evidence.name} lists {len(names)} stanzas ({listed}): set stanza")
     for entry in document:
         if isinstance(entry, dict) and entry.get("name") == stanza:
             return entry
-    raise CheckError("{} has no stanza {} (stanzas: {})".format(evidence.name, stanza,
-                                                              ", ".join(map(str, names)) or "none"))
+    raise CheckError(f"{evidence.name} has no stanza {stanza} (stanzas: {listed})")
 
 
 def _pgbackrest_problems(entry: dict, name: str) -> list:
@@ -240,7 +239,8 @@ def _iso(moment: float) -> str:
 
 
 def _grade_types(plan, catalog: Catalog, ev: Evaluation, now: float) -> None:
-    for kind in TYPES:
+    for kind, newest_name, age_name in (("full", "full_newest", "full_age"), ("diff", "diff_newest", "diff_age"),
+                                        ("incr", "incr_newest", "incr_age")):
         of_kind = [b for b in catalog.backups if b.type == kind]
         limit = plan["type_age"][kind]
         if not of_kind:
@@ -248,8 +248,8 @@ def _grade_types(plan, catalog: Catalog, ev: Evaluation, now: float) -> None:
                 ev.finding("fail", f"no {TYPE_NAMES[kind]} backup")
             continue
         newest = of_kind[-1]
-        ev.observe(f"{kind}_newest", newest.label)
-        ev.measure(f"{kind}_age", round(max(0.0, now - newest.finished), 1), limit,
+        ev.observe(newest_name, newest.label)
+        ev.measure(age_name, round(max(0.0, now - newest.finished), 1), limit,
                    label=f"newest {TYPE_NAMES[kind]} backup age", formatter=format_duration)
 
 

@@ -208,7 +208,8 @@ def test_a_missing_catalog_fails_and_one_of_another_format_is_an_error(tmp_path)
     record = check(path=write(tmp_path, {"hello": "world"}, "other.json"))
     assert record["status"] == "error" and "is neither the output of pgbackrest info" in record["summary"]
     record = check(path=write(tmp_path, "[{", "broken.json"), format="walg_backup_list")
-    assert record["status"] == "error" and "is not the output of wal-g backup-list --json: not JSON" in record["summary"]
+    assert record["status"] == "error"
+    assert "is not the output of wal-g backup-list --json: not JSON" in record["summary"]
 
 
 def test_an_old_catalog_file_fails_on_its_own_age(tmp_path):
