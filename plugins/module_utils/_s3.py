@@ -20,7 +20,12 @@ from urllib.parse import quote, urlsplit
 from xml.etree import ElementTree
 
 from ansible_collections.golive.readiness.plugins.module_utils._caps import CapExceeded
-from ansible_collections.golive.readiness.plugins.module_utils._check import CheckError, OptionError, secret_forms
+from ansible_collections.golive.readiness.plugins.module_utils._check import (
+    CheckError,
+    OptionError,
+    mask_url,
+    secret_forms,
+)
 from ansible_collections.golive.readiness.plugins.module_utils._checks.http_endpoint import (
     USER_AGENT,
     Client,
@@ -52,9 +57,10 @@ def parse_location(value: str | None) -> Location:
     """The bucket and prefix of an ``s3://bucket/prefix`` URL; OptionError when it is not one."""
     parts = urlsplit(value or "")
     if parts.scheme != "s3" or not parts.netloc:
-        raise OptionError(f"url: {value!r} must be s3://BUCKET or s3://BUCKET/PREFIX")
+        raise OptionError(f"url: {mask_url(value)!r} must be s3://BUCKET or s3://BUCKET/PREFIX")
     if parts.query or parts.fragment or "@" in parts.netloc:
-        raise OptionError(f"url: {value!r} must be s3://BUCKET/PREFIX without credentials, query or fragment")
+        raise OptionError(f"url: {mask_url(value)!r} must be s3://BUCKET/PREFIX without credentials (use "
+                          "access_key_id and secret_access_key), query or fragment")
     if not _BUCKET.match(parts.netloc):
         raise OptionError(f"url: {parts.netloc!r} is not an S3 bucket name (3-63 lower-case letters, digits, dots "
                           "and hyphens)")

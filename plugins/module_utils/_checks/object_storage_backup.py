@@ -108,11 +108,11 @@ def prepare(item):
 
 # --- listing ------------------------------------------------------------------------------------
 
-def _timestamp(text: str | None, key: str) -> float:
+def _timestamp(text: str | None, what: str) -> float:
     try:
         return datetime.fromisoformat((text or "").replace("Z", "+00:00")).astimezone(timezone.utc).timestamp()
     except ValueError:
-        raise CheckError(f"the listing gives {key!r} a LastModified that is not a time: {str(text)[:40]!r}") from None
+        raise CheckError(f"{what}: {str(text)[:40]!r} is not a time") from None
 
 
 def _objects_of(page) -> list[StoredObject]:
@@ -123,7 +123,8 @@ def _objects_of(page) -> list[StoredObject]:
             size = int(entry.findtext("Size") or "")
         except ValueError:
             raise CheckError(f"the listing gives {key!r} a Size that is not a number") from None
-        found.append(StoredObject(key, _timestamp(entry.findtext("LastModified"), key), size))
+        modified = _timestamp(entry.findtext("LastModified"), f"the LastModified of {key!r}")
+        found.append(StoredObject(key, modified, size))
     return found
 
 
@@ -220,7 +221,7 @@ def _grade_object_lock(bucket: Bucket, headers: dict, ev: Evaluation) -> None:
     mode, until = headers.get("x-amz-object-lock-mode"), headers.get("x-amz-object-lock-retain-until-date")
     hold = headers.get("x-amz-object-lock-legal-hold") == "ON"
     ev.observe("newest_retention", dict(mode=mode, retain_until=until, legal_hold=hold))
-    if until and _timestamp(until, "retain-until") > time.time():
+    if until and _timestamp(until, "the newest backup's retain-until date") > time.time():
         ev.note(f"newest backup locked ({mode}) until {until}")
     elif hold:
         ev.note("newest backup under legal hold")
@@ -242,7 +243,7 @@ def _grade_newest(plan, newest: StoredObject, ev: Evaluation) -> None:
 def run(plan, ctx):
     ev = Evaluation()
     location = plan["location"]
-    bucket = Bucket(plan["endpoint"], location.bucket, ctx.remaining(), MAX_S3_ANSWER_BYTES, "MAX_S3_ANSWER_BYTES")
+    bucket = Bucket(plan["endpoint"], location.bucket, ctx.child_timeout(), MAX_S3_ANSWER_BYTES, "MAX_S3_ANSWER_BYTES")
     objects = list_objects(bucket, location.prefix)
     if objects is None:
         ev.finding("fail", f"bucket {location.bucket} does not exist")

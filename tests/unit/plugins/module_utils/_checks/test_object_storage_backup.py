@@ -219,6 +219,7 @@ def test_addressing_defaults_to_virtual_hosts_on_aws_and_paths_elsewhere():
 @pytest.mark.parametrize("item, message", [
     (dict(url="https://nightly/db"), "url: 'https://nightly/db' must be s3://BUCKET or s3://BUCKET/PREFIX"),
     (dict(url="s3://Bad_Bucket/db"), "url: 'Bad_Bucket' is not an S3 bucket name"),
+    (dict(url="s3://AKIA0000:Url-secret-9a7c@nightly/db"), "url: 's3://AKIA0000:****@nightly/db' must be"),
     (dict(access_key_id="AKIA0000"), "access_key_id/secret_access_key: give both"),
     (dict(session_token="token-only"), "session_token: only applies with access_key_id"),
     (dict(region="EU central"), "region: 'EU central' is not a region name"),
