@@ -38,6 +38,7 @@ options:
 seealso:
   # BEGIN generated: seealso (scripts/generate; do not edit by hand)
   - module: golive.readiness.alertmanager
+  - module: golive.readiness.backup_catalog
   - module: golive.readiness.backup_freshness
   - module: golive.readiness.backup_restore
   - module: golive.readiness.code_markers
@@ -54,6 +55,7 @@ seealso:
   - module: golive.readiness.http_endpoint
   - module: golive.readiness.load_test
   - module: golive.readiness.log_health
+  - module: golive.readiness.object_storage_backup
   - module: golive.readiness.os_updates
   - module: golive.readiness.path
   - module: golive.readiness.process

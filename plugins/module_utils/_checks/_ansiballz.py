@@ -13,6 +13,7 @@ def bundled_for_ansiballz() -> None:  # pragma: no cover
     """Never called."""
     from ansible_collections.golive.readiness.plugins.module_utils._checks import (  # noqa: F401  pylint: disable=unused-import
         alertmanager,
+        backup_catalog,
         backup_freshness,
         backup_restore,
         code_markers,
@@ -29,6 +30,7 @@ def bundled_for_ansiballz() -> None:  # pragma: no cover
         http_endpoint,
         load_test,
         log_health,
+        object_storage_backup,
         os_updates,
         path,
         process,
