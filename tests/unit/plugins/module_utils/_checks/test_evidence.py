@@ -103,6 +103,23 @@ def test_timestamps_tools_write_are_read_as_utc_unless_they_say_otherwise():
         parse_timestamp("yesterday", "generated_at")
 
 
+@pytest.fixture
+def two_hours_east_of_utc(monkeypatch):
+    """This process's local time set to UTC+2 by a POSIX TZ rule (no time zone database needed)."""
+    monkeypatch.setenv("TZ", "GOLIVE-2")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_time_without_offset_may_be_read_as_this_machines_local_time(two_hours_east_of_utc):
+    utc = parse_timestamp("2026-12-01T10:00:00Z", "t")
+    assert parse_timestamp("2026-12-01T12:00:00", "meta.timestamp", naive_is_local=True) == utc
+    assert parse_timestamp("2026-12-01T10:00:00+00:00", "t", naive_is_local=True) == utc
+    assert parse_timestamp("2026-12-01T10:00:00", "t") == utc
+
+
 def test_wrong_formats_are_refused_with_the_source_and_the_format_named():
     with pytest.raises(CheckError, match=r"r.xml is not a JUnit XML report: not well-formed XML"):
         parse_xml(Evidence("r.xml", b"{}", None), "a JUnit XML report")
