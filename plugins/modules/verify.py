@@ -63,6 +63,7 @@ seealso:
   - module: golive.readiness.stripe_account
   - module: golive.readiness.system_resources
   - module: golive.readiness.tcp_port
+  - module: golive.readiness.test_results
   - module: golive.readiness.time_sync
   - module: golive.readiness.tls_certificate
   # END generated: seealso

@@ -38,6 +38,7 @@ def bundled_for_ansiballz() -> None:  # pragma: no cover
         stripe_account,
         system_resources,
         tcp_port,
+        test_results,
         time_sync,
         tls_certificate,
     )
