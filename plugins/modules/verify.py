@@ -41,6 +41,7 @@ seealso:
   - module: golive.readiness.backup_freshness
   - module: golive.readiness.backup_restore
   - module: golive.readiness.command_output
+  - module: golive.readiness.coverage
   - module: golive.readiness.data_file
   - module: golive.readiness.db_data_quality
   - module: golive.readiness.db_row_counts

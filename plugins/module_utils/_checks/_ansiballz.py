@@ -16,6 +16,7 @@ def bundled_for_ansiballz() -> None:  # pragma: no cover
         backup_freshness,
         backup_restore,
         command_output,
+        coverage,
         data_file,
         db_data_quality,
         db_row_counts,
