@@ -174,7 +174,7 @@ SUREFIRE_REPORT = """\
   <testcase name="refundsOrder" classname="com.example.shop.CheckoutIT" time="0.301">
     <failure message="expected: &lt;-5&gt; but was: &lt;5&gt;" type="org.opentest4j.AssertionFailedError"><![CDATA[
 org.opentest4j.AssertionFailedError: expected: <-5> but was: <5>
-	at com.example.shop.CheckoutIT.refundsOrder(CheckoutIT.java:41)
+    at com.example.shop.CheckoutIT.refundsOrder(CheckoutIT.java:41)
 ]]></failure>
     <system-out><![CDATA[refund 5]]></system-out>
   </testcase>
