@@ -297,15 +297,15 @@ def _grade_total(plan, report, ev):
         if plan["line"].is_set:
             ev.expect_levels("line_coverage", plan["line"])
         _grade(ev, "line coverage", total.line, plan["line"])
-    _grade_branches(plan["branch"], "branch coverage", total.branch, report, ev, name="branch_coverage")
+    if report.branches and total.branch is not None:
+        ev.observe("branch_coverage", total.branch, "percent")
+        if plan["branch"].is_set:
+            ev.expect_levels("branch_coverage", plan["branch"])
+    _grade_branches(plan["branch"], "branch coverage", total.branch, report, ev)
 
 
-def _grade_branches(limit, label, percent, report, ev, name=None):
+def _grade_branches(limit, label, percent, report, ev):
     if report.branches and percent is not None:
-        if name:
-            ev.observe(name, percent, "percent")
-            if limit.is_set:
-                ev.expect_levels(name, limit)
         _grade(ev, label, percent, limit)
     elif limit.is_set:
         ev.finding("error", f"{label}: the report has no branch data (measure with branches, such as coverage run "

@@ -209,35 +209,34 @@ def _select(root, plan, evidence, ev):
 
 # --- grading ------------------------------------------------------------------------------------
 
-def _grade_count(ev, name, observed, level, direction):
-    """Records a count and its fail level; whether it is within the level."""
-    limit = Limit(fail=level, direction=direction)
-    ev.observe(name, observed, "count")
-    if limit.fail is not None:
-        ev.expect_levels(name, limit)
-    return limit.grade(observed) == "pass"
-
-
 def _failing_text(failing, count):
     shown = ["{}{}".format(f["case"], f" ({f['message']})" if f["message"] else "") for f in failing[:SUMMARY_FAILURES]]
     more = count - len(shown)
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
-def _grade(plan, counts, failing, ev):
-    ev.observe("passed", counts.passed, "count")
+def _record(plan, counts, failing, ev):
+    for name in ("tests", "passed", "failures", "errors", "skipped"):
+        ev.observe(name, getattr(counts, name), "count")
     if counts.flaky:
         ev.observe("flaky", counts.flaky, "count")
     if failing:
         ev.observe("failing", failing)
-    if not _grade_count(ev, "tests", counts.tests, plan["min_tests"], "below"):
+    for name, level, direction in (("tests", plan["min_tests"], "below"), ("failures", plan["max_failures"], "above"),
+                                   ("errors", plan["max_errors"], "above"), ("skipped", plan["max_skipped"], "above")):
+        if level is not None:
+            ev.expect_levels(name, Limit(fail=level, direction=direction))
+
+
+def _grade(plan, counts, failing, ev):
+    if plan["min_tests"] is not None and counts.tests < plan["min_tests"]:
         ev.finding("fail", f"{counts.tests} tests (fail < {plan['min_tests']})")
     for name, outcome, what in (("failures", "failure", "failed"), ("errors", "error", "errored")):
         level, observed = plan[f"max_{name}"], getattr(counts, name)
-        if not _grade_count(ev, name, observed, level, "above"):
+        if level is not None and observed > level:
             cases = _failing_text([f for f in failing if f["outcome"] == outcome], observed)
             ev.finding("fail", f"{observed} of {counts.tests} tests {what} (fail > {level}): {cases}")
-    if not _grade_count(ev, "skipped", counts.skipped, plan["max_skipped"], "above"):
+    if plan["max_skipped"] is not None and counts.skipped > plan["max_skipped"]:
         ev.finding("fail", f"{counts.skipped} of {counts.tests} tests skipped (fail > {plan['max_skipped']})")
     parts = [f"{counts.passed} passed"] + [f"{n} {what}" for n, what in (
         (counts.failures, "failed"), (counts.errors, "errored"), (counts.skipped, "skipped")) if n]
@@ -255,6 +254,7 @@ def run(plan, ctx):
     if suites is None:
         return ev.outcome()
     counts, failing = _results(counted, evidence.name)
+    _record(plan, counts, failing, ev)
     _grade(plan, counts, failing, ev)
     dated = suites if plan["suite"] is not None else [root, *suites]
     grade_age(plan, evidence, ev, _produced_at(dated, evidence.name))
