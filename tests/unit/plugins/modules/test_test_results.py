@@ -4,16 +4,12 @@ pytest --junitxml run wrote, one of them fetched from Python's http.server with 
 from __future__ import annotations
 
 import shutil
-import sys
 
 from ansible_collections.golive.readiness.plugins.module_utils._checks import test_results
-from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._ports import unused_port
-from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._real_http_servers import (
-    ServerProcess,
-)
 from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._test_reports import (
     run_coverage,
     run_pytest,
+    served_directory,
 )
 
 from ._adhoc import ansible_run, ansible_run_logged, assert_documents_options
@@ -36,20 +32,14 @@ def test_module_checks_real_pytest_reports_on_the_host_and_over_http(tmp_path):
     served = tmp_path / "served"
     served.mkdir()
     shutil.copyfile(green, served / "junit.xml")
-    port = unused_port()
-    server = ServerProcess("http.server", [sys.executable, "-m", "http.server", "--bind", "127.0.0.1",
-                                           "--directory", str(served), str(port)], str(served), [port])
-    try:
-        server.wait_ready()
+    with served_directory(served) as base:
         done, result, written = ansible_run_logged("test_results", tmp_path, {"checks": [
             {"path": str(green), "min_tests": 3, "max_age": "1h"},
             {"path": str(broken), "suite": "pytest"},
-            {"url": f"http://127.0.0.1:{port}/junit.xml", "bearer_token": TOKEN, "max_age": "1h"},
+            {"url": f"{base}/junit.xml", "bearer_token": TOKEN, "max_age": "1h"},
             {"path": coverage_xml},
             {"path": str(tmp_path / "missing.xml")},
         ]})
-    finally:
-        server.stop()
     assert done.returncode == 2
     records = result["golive_checks"]
     assert [r["status"] for r in records] == ["pass", "fail", "pass", "error", "fail"], records

@@ -8,6 +8,7 @@ Cobertura XML and JSON reports. Also the documented shapes of reports written by
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -15,6 +16,9 @@ import sys
 import textwrap
 import time
 import types
+
+from ._ports import unused_port
+from ._real_http_servers import ServerProcess
 
 RUN_TIMEOUT = 300
 
@@ -144,6 +148,20 @@ def coverage_totals(json_report):
     """coverage.py's own totals of its JSON report, to compare the check's figures with."""
     with open(json_report) as handle:
         return json.load(handle)["totals"]
+
+
+@contextlib.contextmanager
+def served_directory(directory):
+    """Python's own http.server over ``directory`` on a loopback port (it sends Last-Modified from each file's
+    modification time, as a CI server's artifact store does); its base URL."""
+    port = unused_port()
+    server = ServerProcess("http.server", [sys.executable, "-m", "http.server", "--bind", "127.0.0.1",
+                                           "--directory", str(directory), str(port)], str(directory), [port])
+    try:
+        server.wait_ready()
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
 
 
 def set_age(path, seconds):
