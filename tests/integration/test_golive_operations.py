@@ -1,6 +1,6 @@
 """The operations checks (issue 5) in one real golive run, against real servers, dumps, checkouts and crontabs.
 
-Four logical hosts on this machine (local connection) carry the operations variables:
+Five logical hosts on this machine (local connection) carry the operations variables:
 
 - pay01: two Stripe accounts, checked from the probe against the HTTPS stand-in of the Stripe API: live keys
   with the webhook signing secret in an env file (pass), and a test-mode key where live is required (fail);
@@ -8,7 +8,10 @@ Four logical hosts on this machine (local connection) carry the operations varia
 - db01: real custom-format pg_dump dumps of a throwaway PostgreSQL database: a sound one (pass), a truncated
   copy (fail) and a restore drill into a scratch database that must be dropped afterwards (pass);
 - app01: a rollback ready in a real tagged git checkout (pass), cron jobs (one present, one missing), a log
-  with an ERROR line (warn) and a checkout with a tracked .env holding a planted live key (fail).
+  with an ERROR line (warn) and a checkout with a tracked .env holding a planted live key (fail);
+- ci01: the JUnit reports of two real pytest runs (all passed: pass; one failing, one erroring test: fail) and
+  the reports of a real coverage.py run: its coverage.xml fetched from the probe off Python's http.server with a
+  bearer token (pass), its coverage.json read on the host below a warn level (warn).
 
 One ``ansible-playbook golive.yml -v`` run must put every result under its host (endpoint checks with the
 probe recorded), decide NO-GO from exactly the failures of blocking severity, count every section, show
@@ -22,6 +25,8 @@ import html
 import json
 import os
 import pwd
+import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -81,6 +86,11 @@ from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._check
     WEBHOOK_SECRET,
     stripe_standin,
 )
+from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._test_reports import (
+    run_coverage,
+    run_pytest,
+    served_directory,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -94,6 +104,7 @@ ROLLBACK_ID = "rollback_readiness:shop"
 BACKUP_COMMAND = r"/srv/shop/bin/backup --full\b"
 INVOICE_COMMAND = r"/srv/shop/bin/send-invoices\b"
 CLEANUP_COMMAND = r"/srv/shop/bin/cleanup\b"
+CI_TOKEN = "ci-artifacts-" + secrets.token_hex(12)
 
 
 # --- what the hosts are about ---------------------------------------------------------------------
@@ -160,6 +171,20 @@ def application(app):
     )
 
 
+def evidence(reports):
+    return dict(
+        golive_test_results=[
+            dict(path=reports.green, suite="pytest", min_tests=3, max_age="1h"),
+            dict(path=reports.broken),
+        ],
+        golive_coverage=[
+            dict(url=reports.coverage_url, bearer_token=CI_TOKEN, line_fail_below="50%", max_age="1h",
+                 packages=[dict(name="shop", line_fail_below="60%")]),
+            dict(path=reports.coverage_json, line_warn_below="60%", severity="medium"),
+        ],
+    )
+
+
 def inventory(servers):
     common = dict(ansible_connection="local", ansible_python_interpreter=sys.executable,
                   golive_disk_space=[], golive_system_resources=None)
@@ -168,6 +193,7 @@ def inventory(servers):
         mon01=monitoring(servers.monitoring),
         db01=backups(servers.dumps, servers.database, servers.scratch),
         app01=application(servers.app),
+        ci01=evidence(servers.reports),
     )
     return {"all": {"vars": common, "hosts": hosts}}
 
@@ -247,6 +273,23 @@ def app_host(root, planted_key):
 
 
 @contextlib.contextmanager
+def ci_reports(directory):
+    """Reports of real pytest and coverage.py runs; the coverage.xml served by http.server, as a CI server's
+    artifact."""
+    reports = os.path.join(directory, "ci")
+    green, broken = os.path.join(reports, "green.xml"), os.path.join(reports, "broken.xml")
+    assert run_pytest(os.path.join(directory, "ci-green"), green, broken=False).returncode == 0
+    assert run_pytest(os.path.join(directory, "ci-broken"), broken).returncode == 1
+    measured = run_coverage(os.path.join(directory, "ci-coverage"))
+    served = os.path.join(directory, "artifacts")
+    os.makedirs(served)
+    shutil.copyfile(measured.xml, os.path.join(served, "coverage.xml"))
+    with served_directory(served) as base:
+        yield types.SimpleNamespace(green=green, broken=broken, coverage_json=measured.json,
+                                    coverage_url=f"{base}/coverage.xml")
+
+
+@contextlib.contextmanager
 def operations_servers(directory):
     """Everything the four hosts are about, started and built; stopped and dropped afterwards."""
     with contextlib.ExitStack() as stack:
@@ -254,10 +297,11 @@ def operations_servers(directory):
         watching = stack.enter_context(monitoring_stack())
         database = stack.enter_context(source_database())
         planted_key = stripe_live_key()
+        reports = stack.enter_context(ci_reports(directory))
         yield types.SimpleNamespace(
             stripe=stripe, stripe_env_file=stripe_env_file(directory), monitoring=watching,
             database=database, dumps=dumps_of(database, directory), scratch=unique_name(SCRATCH_PREFIX.rstrip("_")),
-            app=app_host(directory, planted_key), planted_key=planted_key)
+            app=app_host(directory, planted_key), planted_key=planted_key, reports=reports)
 
 
 # --- the run --------------------------------------------------------------------------------------
@@ -333,6 +377,10 @@ def expected_statuses(servers):
         ("app01", f"scheduled_jobs:{INVOICE_COMMAND}"): ("fail", None),
         ("app01", f"log_health:{app.log}"): ("warn", None),
         ("app01", f"secrets_hygiene:{app.leaky_checkout}"): ("fail", None),
+        ("ci01", f"test_results:{servers.reports.green}:pytest"): ("pass", None),
+        ("ci01", f"test_results:{servers.reports.broken}"): ("fail", None),
+        ("ci01", f"coverage:{servers.reports.coverage_url}"): ("pass", "localhost"),
+        ("ci01", f"coverage:{servers.reports.coverage_json}"): ("warn", None),
     }
 
 
@@ -350,6 +398,7 @@ def expected_blocking(servers):
         ("db01", f"backup_freshness:{servers.dumps.truncated_glob}"): "high",
         ("app01", f"scheduled_jobs:{INVOICE_COMMAND}"): "high",
         ("app01", f"secrets_hygiene:{servers.app.leaky_checkout}"): "critical",
+        ("ci01", f"test_results:{servers.reports.broken}"): "high",
     }
 
 
@@ -359,7 +408,7 @@ def secret_fragments(servers):
     Masked forms show a key's last four characters, never six in a row. The hex secrets are searched in
     longer pieces so that commit hashes and other hex in the report cannot match them by chance."""
     keys = (LIVE_SECRET, LIVE_PUBLISHABLE, TEST_SECRET, TEST_PUBLISHABLE, WEBHOOK_SECRET, servers.planted_key)
-    hex_secrets = (servers.database.password, PROMETHEUS_TOKEN, ALERTMANAGER_PASSWORD)
+    hex_secrets = (servers.database.password, PROMETHEUS_TOKEN, ALERTMANAGER_PASSWORD, CI_TOKEN)
     found = set()
     for key in keys:
         found |= fragments(key.rsplit("_", 1)[-1], 6)
@@ -446,6 +495,18 @@ def assert_application(records, servers):
     assert (hygiene["section"], hygiene["severity"]) == ("security", "critical")
 
 
+def assert_evidence(records, reports):
+    broken = records[("ci01", f"test_results:{reports.broken}")]
+    assert [f["case"] for f in broken["observed"]["failing"]] == [
+        "tests.test_broken::test_refund_is_negative", "tests.test_broken::test_orders_listed"], broken
+    assert (broken["section"], broken["severity"]) == ("application", "high")
+    served = records[("ci01", f"coverage:{reports.coverage_url}")]["observed"]
+    assert served["format"] == "cobertura" and served["line_coverage"] == {"value": 53.33, "unit": "percent"}
+    assert served["packages"][0]["line_coverage"] == {"value": 62.5, "unit": "percent"}, served
+    local = records[("ci01", f"coverage:{reports.coverage_json}")]
+    assert local["observed"]["format"] == "coverage_json" and local["severity"] == "medium", local
+
+
 def test_operations_checks_run_for_real_and_decide_the_verdict(operations_run):
     run = operations_run
     servers = run.servers
@@ -461,6 +522,7 @@ def test_operations_checks_run_for_real_and_decide_the_verdict(operations_run):
     assert_monitoring(records, servers)
     assert_backups(records, run)
     assert_application(records, servers)
+    assert_evidence(records, servers.reports)
 
     # Only failures of critical and high severity block; the medium log warning does not.
     assert report["blocking_severities"] == ["critical", "high"]
@@ -469,7 +531,8 @@ def test_operations_checks_run_for_real_and_decide_the_verdict(operations_run):
     assert sorted((b["host"], b["id"]) for b in report["blocking"]) == sorted(blocking)
     assert sorted((key, records[key]["severity"]) for key in blocking) == sorted(blocking.items())
     assert report["counts"]["blocking"] == len(blocking)
-    assert [(w["host"], w["id"]) for w in report["warnings"]] == [("app01", f"log_health:{servers.app.log}")]
+    assert [(w["host"], w["id"]) for w in report["warnings"]] == [
+        ("app01", f"log_health:{servers.app.log}"), ("ci01", f"coverage:{servers.reports.coverage_json}")]
     assert run.returncode != 0
 
     counts = report["counts"]["by_section"]
@@ -478,7 +541,7 @@ def test_operations_checks_run_for_real_and_decide_the_verdict(operations_run):
         "services": dict(pass_counts(1), fail=1),
         "monitoring": dict(pass_counts(2), warn=1, fail=1),
         "backup": dict(pass_counts(2), fail=1),
-        "application": dict(pass_counts(3), fail=1),
+        "application": dict(pass_counts(5), warn=1, fail=2),
         "security": dict(pass_counts(0), fail=1),
     }
     assert report["counts"]["total"] == len(expected)
