@@ -17,10 +17,10 @@ import json
 import os
 import stat
 import time
-import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import NamedTuple
+from xml.etree import ElementTree
 from xml.parsers import expat
 
 from ansible_collections.golive.readiness.plugins.module_utils._caps import CapExceeded

@@ -26,7 +26,6 @@ from ansible_collections.golive.readiness.plugins.module_utils._check import (
 )
 from ansible_collections.golive.readiness.plugins.module_utils._evidence import (
     EVIDENCE_OPTIONS,
-    PROBE_OPTION,
     describe_source,
     grade_age,
     parse_json,
@@ -35,12 +34,15 @@ from ansible_collections.golive.readiness.plugins.module_utils._evidence import 
     prepare_source,
     read_evidence,
 )
+from ansible_collections.golive.readiness.plugins.module_utils._evidence import (
+    PROBE_OPTION as EVIDENCE_PROBE_OPTION,
+)
 
 KIND = "coverage"
 SECTION = "application"
 SEVERITY = "high"
 VARIABLES = {"golive_coverage": "application"}
-PROBE_OPTION = PROBE_OPTION  # an item with url is fetched from the probe hosts, one with path read on the host
+PROBE_OPTION = EVIDENCE_PROBE_OPTION  # items with url run from the probe hosts, items with path on the host
 FORMATS = ("auto", "cobertura", "coverage_json")
 PACKAGE_OPTIONS = dict(
     name=dict(type="str", required=True),

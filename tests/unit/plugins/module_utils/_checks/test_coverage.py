@@ -37,7 +37,7 @@ def reports(tmp_path_factory):
 
 
 def test_both_formats_give_coverage_pys_own_figures(reports):
-    branches, _ = reports
+    branches = reports[0]
     totals = coverage_totals(branches.json)
     for path, fmt in ((branches.xml, "cobertura"), (branches.json, "coverage_json")):
         record = check(path=path, line_fail_below="50%", branch_warn_below="30%")
@@ -54,7 +54,7 @@ def test_both_formats_give_coverage_pys_own_figures(reports):
 
 
 def test_levels_warn_and_fail_on_the_total(reports):
-    _, lines = reports
+    lines = reports[1]
     record = check(path=lines.xml, line_warn_below="60%", line_fail_below="40%")
     assert record["status"] == "warn"
     assert record["summary"].startswith("line coverage 53.3% (warn < 60.0%, fail < 40.0%)")
@@ -64,7 +64,7 @@ def test_levels_warn_and_fail_on_the_total(reports):
 
 
 def test_packages_are_cobertura_packages_or_path_prefixes_of_coverage_json(reports):
-    branches, _ = reports
+    branches = reports[0]
     record = check(path=branches.xml, packages=[dict(name="shop.api", line_fail_below="50%"),
                                                 dict(name="shop", line_warn_below="60%")])
     assert record["status"] == "fail"
@@ -88,7 +88,7 @@ def test_packages_are_cobertura_packages_or_path_prefixes_of_coverage_json(repor
 
 
 def test_a_branch_level_on_a_report_without_branch_data_is_an_error(reports):
-    _, lines = reports
+    lines = reports[1]
     for path in (lines.xml, lines.json):
         record = check(path=path, line_fail_below="50%", branch_fail_below="50%")
         assert record["status"] == "error", record["summary"]
@@ -99,7 +99,7 @@ def test_a_branch_level_on_a_report_without_branch_data_is_an_error(reports):
 
 
 def test_the_format_is_told_by_content_not_by_name(tmp_path, reports):
-    branches, _ = reports
+    branches = reports[0]
     misnamed = tmp_path / "coverage.json"
     shutil.copyfile(branches.xml, misnamed)
     record = check(path=str(misnamed), line_fail_below="50%")
@@ -148,7 +148,7 @@ def test_an_older_cobertura_report_with_rates_only_is_read_by_its_rates(tmp_path
 
 
 def test_age_is_the_reports_own_time_not_the_files(tmp_path, reports):
-    branches, _ = reports
+    branches = reports[0]
     for path in (branches.xml, branches.json):
         copy = tmp_path / os.path.basename(path)
         shutil.copyfile(path, copy)

@@ -60,7 +60,7 @@ def test_a_missing_report_fails_the_check_and_a_glob_takes_the_newest(tmp_path):
     older.write_text("<old/>")
     newer.write_text("<new/>")
     os.utime(older, (time.time(), time.time() + 60))
-    evidence, _ = _read(prepare_source({"path": str(tmp_path / "*.xml")}))
+    evidence = _read(prepare_source({"path": str(tmp_path / "*.xml")}))[0]
     assert evidence.name == str(older) and evidence.data == b"<old/>"
 
 

@@ -7,8 +7,8 @@ import os
 import re
 import shutil
 import time
-import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timezone
+from xml.etree import ElementTree
 
 import pytest
 from junitparser import JUnitXml
@@ -52,7 +52,7 @@ def pytest_reports(tmp_path_factory):
 
 
 def test_a_green_pytest_run_passes_with_its_counts_and_its_own_time(pytest_reports):
-    _, green = pytest_reports
+    green = pytest_reports[1]
     record = check(path=green, min_tests=3, max_age="1h")
     assert record["status"] == "pass", record["summary"]
     assert record["id"] == f"test_results:{green}" and record["title"] == f"Test results in {green}"
@@ -69,7 +69,7 @@ def test_a_green_pytest_run_passes_with_its_counts_and_its_own_time(pytest_repor
 
 
 def test_a_failing_pytest_run_fails_naming_its_failing_and_erroring_tests(pytest_reports):
-    broken, _ = pytest_reports
+    broken = pytest_reports[0]
     record = check(path=broken)
     assert record["status"] == "fail"
     assert [count(record, n) for n in ("tests", "passed", "failures", "errors", "skipped")] == [6, 3, 1, 1, 1]
@@ -88,7 +88,7 @@ def test_a_failing_pytest_run_fails_naming_its_failing_and_erroring_tests(pytest
 
 
 def test_the_counts_agree_with_junitparser_reading_the_same_report(pytest_reports):
-    broken, _ = pytest_reports
+    broken = pytest_reports[0]
     report = JUnitXml.fromfile(broken)
     suites = list(report) if report._tag == "testsuites" else [report]
     cases = [case for suite in suites for case in suite]
@@ -100,7 +100,7 @@ def test_the_counts_agree_with_junitparser_reading_the_same_report(pytest_report
 
 
 def test_a_named_suite_must_be_present_and_only_its_tests_count(tmp_path, pytest_reports):
-    broken, _ = pytest_reports
+    broken = pytest_reports[0]
     record = check(path=broken, suite="integration")
     assert record["status"] == "fail"
     assert record["summary"] == f"no test suite named integration in {broken} (suites: pytest)"
