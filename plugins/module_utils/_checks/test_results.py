@@ -191,11 +191,7 @@ def read_report(evidence):
 def _select(root, plan, evidence, ev):
     """The suites the item is about (all of them, or the named one); None after a fail finding."""
     suites = list(root.iter("testsuite"))
-    names = []
-    for suite in suites:
-        name = suite.get("name") or ""
-        if name not in names:
-            names.append(name)
+    names = list(dict.fromkeys(suite.get("name") or "" for suite in suites))
     ev.observe("suites", len(suites), "count")
     ev.observe("suite_names", names[:SHOWN_SUITES])
     if plan["suite"] is None:
