@@ -213,9 +213,11 @@ def read_evidence(source: dict, ctx, cap: int, cap_name: str, ev: Evaluation, re
 
 # --- age ----------------------------------------------------------------------------------------
 
-def parse_timestamp(value, what: str) -> float:
-    """Seconds since the epoch of an ISO 8601 time a tool wrote (a naive time is taken as UTC, as pytest,
-    dbt and Locust write them); CheckError naming ``what`` when it is not one."""
+def parse_timestamp(value, what: str, naive_is_local: bool = False) -> float:
+    """Seconds since the epoch of an ISO 8601 time a tool wrote; CheckError naming ``what`` when it is not one.
+
+    A time without an offset is taken as UTC, as jest-junit, dbt and Locust write them, or, with
+    ``naive_is_local``, as this machine's local time (coverage.py's ``meta.timestamp`` is its local time)."""
     not_a_time = CheckError(f"{what}: {str(value)[:60]!r} is not a date and time")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         # JSON's NaN, Infinity or a number past any calendar would grade as no age at all: refused.
@@ -230,7 +232,7 @@ def parse_timestamp(value, what: str) -> float:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise not_a_time from None
-    if moment.tzinfo is None:
+    if moment.tzinfo is None and not naive_is_local:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.timestamp()
 

@@ -43,6 +43,7 @@ seealso:
   - module: golive.readiness.backup_restore
   - module: golive.readiness.code_markers
   - module: golive.readiness.command_output
+  - module: golive.readiness.coverage
   - module: golive.readiness.data_file
   - module: golive.readiness.db_data_quality
   - module: golive.readiness.db_row_counts
@@ -70,6 +71,7 @@ seealso:
   - module: golive.readiness.stripe_account
   - module: golive.readiness.system_resources
   - module: golive.readiness.tcp_port
+  - module: golive.readiness.test_results
   - module: golive.readiness.time_sync
   - module: golive.readiness.tls_certificate
   - module: golive.readiness.vulnerability_scan

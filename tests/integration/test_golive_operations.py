@@ -1,6 +1,6 @@
 """The operations checks (issue 5) in one real golive run, against real servers, dumps, checkouts and crontabs.
 
-Four logical hosts on this machine (local connection) carry the operations variables:
+Five logical hosts on this machine (local connection) carry the operations variables:
 
 - pay01: two Stripe accounts, checked from the probe against the HTTPS stand-in of the Stripe API: live keys
   with the webhook signing secret in an env file (pass), and a test-mode key where live is required (fail);
@@ -11,7 +11,10 @@ Four logical hosts on this machine (local connection) carry the operations varia
 - app01: a rollback ready in a real tagged git checkout (pass), cron jobs (one present, one missing), a log
   with an ERROR line (warn), a checkout with a tracked .env holding a planted live key (fail), and a release
   whose code compiles and imports with the run's Python leaving its tree unchanged (pass), with a TODO left
-  (fail, medium: not blocking) and an env file lacking a key of its .env.example (fail).
+  (fail, medium: not blocking) and an env file lacking a key of its .env.example (fail);
+- ci01: the JUnit reports of two real pytest runs (all passed: pass; one failing, one erroring test: fail) and
+  the reports of a real coverage.py run: its coverage.xml fetched from the probe off Python's http.server with a
+  bearer token (pass), its coverage.json read on the host below a warn level (warn).
 
 One ``ansible-playbook golive.yml -v`` run must put every result under its host (endpoint checks with the
 probe recorded), decide NO-GO from exactly the failures of blocking severity, count every section, show
@@ -25,6 +28,8 @@ import html
 import json
 import os
 import pwd
+import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -84,6 +89,11 @@ from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._check
     WEBHOOK_SECRET,
     stripe_standin,
 )
+from ansible_collections.golive.readiness.tests.unit.plugins.module_utils._checks._test_reports import (
+    run_coverage,
+    run_pytest,
+    served_directory,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -102,6 +112,7 @@ RELEASE_SECRET = "Jw4Tq9Rz2Xk7Lm5Vn8Pb"
 ERROR_SHARE_QUERY = 'sum(http_requests_total{job="api", code=~"5.."}) / sum(http_requests_total{job="api"})'
 ERROR_SHARE_ID = "api-5xx-share"
 AVAILABILITY_ID = "api-availability"
+CI_TOKEN = "ci-artifacts-" + secrets.token_hex(12)
 
 
 # --- what the hosts are about ---------------------------------------------------------------------
@@ -180,6 +191,20 @@ def application(app):
     )
 
 
+def evidence(reports):
+    return dict(
+        golive_test_results=[
+            dict(path=reports.green, suite="pytest", min_tests=3, max_age="1h"),
+            dict(path=reports.broken),
+        ],
+        golive_coverage=[
+            dict(url=reports.coverage_url, bearer_token=CI_TOKEN, line_fail_below="50%", max_age="1h",
+                 packages=[dict(name="shop", line_fail_below="60%")]),
+            dict(path=reports.coverage_json, line_warn_below="60%", severity="medium"),
+        ],
+    )
+
+
 def inventory(servers):
     common = dict(ansible_connection="local", ansible_python_interpreter=sys.executable,
                   golive_disk_space=[], golive_system_resources=None)
@@ -188,6 +213,7 @@ def inventory(servers):
         mon01=monitoring(servers.monitoring),
         db01=backups(servers.dumps, servers.database, servers.scratch),
         app01=application(servers.app),
+        ci01=evidence(servers.reports),
     )
     return {"all": {"vars": common, "hosts": hosts}}
 
@@ -293,6 +319,23 @@ def app_host(root, planted_key):
 
 
 @contextlib.contextmanager
+def ci_reports(directory):
+    """Reports of real pytest and coverage.py runs; the coverage.xml served by http.server, as a CI server's
+    artifact."""
+    reports = os.path.join(directory, "ci")
+    green, broken = os.path.join(reports, "green.xml"), os.path.join(reports, "broken.xml")
+    assert run_pytest(os.path.join(directory, "ci-green"), green, broken=False).returncode == 0
+    assert run_pytest(os.path.join(directory, "ci-broken"), broken).returncode == 1
+    measured = run_coverage(os.path.join(directory, "ci-coverage"))
+    served = os.path.join(directory, "artifacts")
+    os.makedirs(served)
+    shutil.copyfile(measured.xml, os.path.join(served, "coverage.xml"))
+    with served_directory(served) as base:
+        yield types.SimpleNamespace(green=green, broken=broken, coverage_json=measured.json,
+                                    coverage_url=f"{base}/coverage.xml")
+
+
+@contextlib.contextmanager
 def operations_servers(directory):
     """Everything the four hosts are about, started and built; stopped and dropped afterwards."""
     with contextlib.ExitStack() as stack:
@@ -300,10 +343,11 @@ def operations_servers(directory):
         watching = stack.enter_context(monitoring_stack())
         database = stack.enter_context(source_database())
         planted_key = stripe_live_key()
+        reports = stack.enter_context(ci_reports(directory))
         yield types.SimpleNamespace(
             stripe=stripe, stripe_env_file=stripe_env_file(directory), monitoring=watching,
             database=database, dumps=dumps_of(database, directory), scratch=unique_name(SCRATCH_PREFIX.rstrip("_")),
-            app=app_host(directory, planted_key), planted_key=planted_key)
+            app=app_host(directory, planted_key), planted_key=planted_key, reports=reports)
 
 
 # --- the run --------------------------------------------------------------------------------------
@@ -385,6 +429,10 @@ def expected_statuses(servers):
         ("app01", f"python_runtime:{sys.executable}"): ("pass", None),
         ("app01", "code_markers:shop"): ("fail", None),
         ("app01", f"env_vars:{app.release_env}"): ("fail", None),
+        ("ci01", f"test_results:{servers.reports.green}:pytest"): ("pass", None),
+        ("ci01", f"test_results:{servers.reports.broken}"): ("fail", None),
+        ("ci01", f"coverage:{servers.reports.coverage_url}"): ("pass", "localhost"),
+        ("ci01", f"coverage:{servers.reports.coverage_json}"): ("warn", None),
     }
 
 
@@ -403,6 +451,7 @@ def expected_blocking(servers):
         ("app01", f"scheduled_jobs:{INVOICE_COMMAND}"): "high",
         ("app01", f"secrets_hygiene:{servers.app.leaky_checkout}"): "critical",
         ("app01", f"env_vars:{servers.app.release_env}"): "high",
+        ("ci01", f"test_results:{servers.reports.broken}"): "high",
     }
 
 
@@ -413,7 +462,7 @@ def secret_fragments(servers):
     longer pieces so that commit hashes and other hex in the report cannot match them by chance."""
     keys = (LIVE_SECRET, LIVE_PUBLISHABLE, TEST_SECRET, TEST_PUBLISHABLE, WEBHOOK_SECRET, servers.planted_key,
             RELEASE_SECRET)
-    hex_secrets = (servers.database.password, PROMETHEUS_TOKEN, ALERTMANAGER_PASSWORD)
+    hex_secrets = (servers.database.password, PROMETHEUS_TOKEN, ALERTMANAGER_PASSWORD, CI_TOKEN)
     found = set()
     for key in keys:
         found |= fragments(key.rsplit("_", 1)[-1], 6)
@@ -515,6 +564,18 @@ def assert_application(records, servers):
     assert (env["keys_missing"], env["keys_extra"]) == (["SENTRY_DSN"], []), env
 
 
+def assert_evidence(records, reports):
+    broken = records[("ci01", f"test_results:{reports.broken}")]
+    assert [f["case"] for f in broken["observed"]["failing"]] == [
+        "tests.test_broken::test_refund_is_negative", "tests.test_broken::test_orders_listed"], broken
+    assert (broken["section"], broken["severity"]) == ("application", "high")
+    served = records[("ci01", f"coverage:{reports.coverage_url}")]["observed"]
+    assert served["format"] == "cobertura" and served["line_coverage"] == {"value": 53.33, "unit": "percent"}
+    assert served["packages"][0]["line_coverage"] == {"value": 62.5, "unit": "percent"}, served
+    local = records[("ci01", f"coverage:{reports.coverage_json}")]
+    assert local["observed"]["format"] == "coverage_json" and local["severity"] == "medium", local
+
+
 def test_operations_checks_run_for_real_and_decide_the_verdict(operations_run):
     run = operations_run
     servers = run.servers
@@ -532,6 +593,7 @@ def test_operations_checks_run_for_real_and_decide_the_verdict(operations_run):
     assert_application(records, servers)
     # Compiling and importing the release wrote nothing into it: no __pycache__, every mtime as it was.
     assert run.release_unchanged
+    assert_evidence(records, servers.reports)
 
     # Only failures of critical and high severity block; the medium log warning does not.
     assert report["blocking_severities"] == ["critical", "high"]
@@ -542,6 +604,8 @@ def test_operations_checks_run_for_real_and_decide_the_verdict(operations_run):
     assert report["counts"]["blocking"] == len(blocking)
     assert sorted((w["host"], w["id"]) for w in report["warnings"]) == [
         ("app01", "code_markers:shop"), ("app01", f"log_health:{servers.app.log}")]
+    assert [(w["host"], w["id"]) for w in report["warnings"]] == [
+        ("app01", f"log_health:{servers.app.log}"), ("ci01", f"coverage:{servers.reports.coverage_json}")]
     assert run.returncode != 0
 
     counts = report["counts"]["by_section"]
@@ -550,7 +614,7 @@ def test_operations_checks_run_for_real_and_decide_the_verdict(operations_run):
         "services": dict(pass_counts(1), fail=1),
         "monitoring": dict(pass_counts(4), warn=1, fail=1),
         "backup": dict(pass_counts(2), fail=1),
-        "application": dict(pass_counts(4), fail=3),
+        "application": dict(pass_counts(6), warn=1, fail=4),
         "security": dict(pass_counts(0), fail=1),
     }
     assert report["counts"]["total"] == len(expected)

@@ -122,7 +122,7 @@ def assert_hostile_values_escaped(texts, document):
 # What the demo shows of the operations checks, and where.
 DEMO_OPERATIONS = {
     ("web01", "rollback_readiness"), ("web01", "secrets_hygiene"), ("web01", "log_health"),
-    ("worker01", "backup_freshness"), ("worker01", "scheduled_jobs"),
+    ("worker01", "backup_freshness"), ("worker01", "scheduled_jobs"), ("web01", "test_results"),
 }
 
 

@@ -58,6 +58,7 @@ VAULT = dict(
     stripe_publishable_key="pk_" + "live_" + "8" * 24,
     vault_stripe_webhook_secret="whsec_" + "9" * 32,
     vault_prometheus_token="example-token",
+    vault_ci_token="example-ci-token",
     vault_golive_db_password="example-password",
     vault_restore_db_password="example-password",
 )
@@ -77,6 +78,6 @@ def test_example_inventory_variables_validate(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     shown_at = proc.stdout.index("ok: [localhost] => {") + len("ok: [localhost] => ")
     shown = json.JSONDecoder().raw_decode(proc.stdout[shown_at:])[0]["msg"]
-    assert shown["web01.shop.internal"] == 20
+    assert shown["web01.shop.internal"] == 21
     assert shown["worker01.shop.internal"] == 12
-    assert shown["bastion.shop.internal"] == 8
+    assert shown["bastion.shop.internal"] == 9

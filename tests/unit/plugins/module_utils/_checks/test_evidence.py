@@ -109,6 +109,21 @@ def test_a_number_that_is_no_moment_is_refused_rather_than_graded_as_no_age(valu
     with pytest.raises(CheckError, match=r"generated_at: .* is not a date and time"):
         parse_timestamp(value, "generated_at")
     assert parse_timestamp(1764756000, "generated_at") == 1764756000.0
+@pytest.fixture
+def two_hours_east_of_utc(monkeypatch):
+    """This process's local time set to UTC+2 by a POSIX TZ rule (no time zone database needed)."""
+    monkeypatch.setenv("TZ", "GOLIVE-2")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_time_without_offset_may_be_read_as_this_machines_local_time(two_hours_east_of_utc):
+    utc = parse_timestamp("2026-12-01T10:00:00Z", "t")
+    assert parse_timestamp("2026-12-01T12:00:00", "meta.timestamp", naive_is_local=True) == utc
+    assert parse_timestamp("2026-12-01T10:00:00+00:00", "t", naive_is_local=True) == utc
+    assert parse_timestamp("2026-12-01T10:00:00", "t") == utc
 
 
 def test_wrong_formats_are_refused_with_the_source_and_the_format_named():
