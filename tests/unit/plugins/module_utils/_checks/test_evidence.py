@@ -109,6 +109,8 @@ def test_a_number_that_is_no_moment_is_refused_rather_than_graded_as_no_age(valu
     with pytest.raises(CheckError, match=r"generated_at: .* is not a date and time"):
         parse_timestamp(value, "generated_at")
     assert parse_timestamp(1764756000, "generated_at") == 1764756000.0
+
+
 @pytest.fixture
 def two_hours_east_of_utc(monkeypatch):
     """This process's local time set to UTC+2 by a POSIX TZ rule (no time zone database needed)."""
